@@ -1,0 +1,207 @@
+//! Probes: observers the training loop shows the inside of the network to, at the steps they ask for.
+//!
+//! A probe receives borrowed views of the workspace and the parameters (no copies). All methods have empty
+//! defaults, so a probe overrides only what it needs, and the unit type `()` is the probe that wants
+//! nothing: the training loop is generic over the probe type, so that case compiles to nothing.
+
+use ndarray::{ArrayView1, ArrayView2};
+
+use crate::network::Rows;
+use crate::{Activation, EvalPoint, Float, Mlp, Placement, Workspace};
+
+/// Which examples an observation was computed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeSource {
+    /// The fixed probe set, in train mode (batch statistics), before the step's update.
+    ProbeSet,
+    /// The step's training batch, after its backward pass and before its update.
+    TrainBatch,
+}
+
+/// Borrowed views of one hidden block at an observed step. `rows` is the batch size.
+#[derive(Clone, Debug)]
+pub struct LayerView<'a, F> {
+    /// Block index, input side first.
+    pub index: usize,
+    /// z: the input of φ, `(rows, width)`. With BN before it is BN's output.
+    pub z: ArrayView2<'a, F>,
+    /// a = φ(z), `(rows, width)`, measured before any BN that follows.
+    pub a: ArrayView2<'a, F>,
+    /// The BN batch mean μ (of h with BN before, of a with BN after).
+    pub bn_mean: Option<ArrayView1<'a, F>>,
+    /// The biased BN batch variance σ².
+    pub bn_var: Option<ArrayView1<'a, F>>,
+    /// ∂L/∂z, `(rows, width)`.
+    pub grad_z: ArrayView2<'a, F>,
+    /// The weights W, `(width, fan_in)`.
+    pub weight: ArrayView2<'a, F>,
+    /// The bias b (none with BN before).
+    pub bias: Option<ArrayView1<'a, F>>,
+    /// ∂L/∂W.
+    pub grad_weight: ArrayView2<'a, F>,
+    /// ∂L/∂b.
+    pub grad_bias: Option<ArrayView1<'a, F>>,
+    /// BN scale γ.
+    pub gamma: Option<ArrayView1<'a, F>>,
+    /// BN shift β.
+    pub beta: Option<ArrayView1<'a, F>>,
+    /// ∂L/∂γ.
+    pub grad_gamma: Option<ArrayView1<'a, F>>,
+    /// ∂L/∂β.
+    pub grad_beta: Option<ArrayView1<'a, F>>,
+}
+
+/// Borrowed views of the output layer at an observed step.
+#[derive(Clone, Debug)]
+pub struct OutputView<'a, F> {
+    /// Logits, `(rows, classes)`.
+    pub logits: ArrayView2<'a, F>,
+    /// Output weights, `(classes, last width)`.
+    pub weight: ArrayView2<'a, F>,
+    /// ∂L/∂W of the output layer.
+    pub grad_weight: ArrayView2<'a, F>,
+    /// ∂L/∂b of the output layer.
+    pub grad_bias: ArrayView1<'a, F>,
+}
+
+/// What a probe sees at an observed step.
+#[derive(Clone, Debug)]
+pub struct Observation<'a, F> {
+    /// The step (number of updates done so far).
+    pub step: usize,
+    /// Epochs done so far (fractional).
+    pub epoch: f64,
+    /// Which examples the views were computed on.
+    pub source: ProbeSource,
+    /// The mean loss on those examples.
+    pub loss: f64,
+    /// The network's activation.
+    pub activation: Activation,
+    /// The network's BN placement.
+    pub placement: Placement,
+    /// One view per hidden block.
+    pub layers: Vec<LayerView<'a, F>>,
+    /// The output layer.
+    pub output: OutputView<'a, F>,
+}
+
+impl<F: Float> Mlp<F> {
+    /// Views of the last forward and backward pass in `ws`, for a probe or for direct inspection.
+    pub fn observe<'a>(
+        &'a self,
+        ws: &'a Workspace<F>,
+    ) -> (Vec<LayerView<'a, F>>, OutputView<'a, F>) {
+        let n = ws.rows;
+        let layers = self
+            .layers
+            .iter()
+            .zip(&ws.layers)
+            .enumerate()
+            .map(|(index, (layer, buf))| LayerView {
+                index,
+                z: buf.z.slice_rows(n),
+                a: buf.a.slice_rows(n),
+                bn_mean: buf
+                    .cache
+                    .as_ref()
+                    .filter(|_| ws.batch_stats)
+                    .map(|c| c.mean.view()),
+                bn_var: buf
+                    .cache
+                    .as_ref()
+                    .filter(|_| ws.batch_stats)
+                    .map(|c| c.var.view()),
+                grad_z: buf.grad_z.slice_rows(n),
+                weight: layer.linear.weight.view(),
+                bias: layer.linear.bias.as_ref().map(|b| b.view()),
+                grad_weight: buf.grad_w.view(),
+                grad_bias: buf.grad_b.as_ref().map(|b| b.view()),
+                gamma: layer.bn.as_ref().map(|b| b.gamma.view()),
+                beta: layer.bn.as_ref().map(|b| b.beta.view()),
+                grad_gamma: buf.grad_gamma.as_ref().map(|b| b.view()),
+                grad_beta: buf.grad_beta.as_ref().map(|b| b.view()),
+            })
+            .collect();
+        let output = OutputView {
+            logits: ws.logits.slice_rows(n),
+            weight: self.output.weight.view(),
+            grad_weight: ws.out_grad_w.view(),
+            grad_bias: ws.out_grad_b.view(),
+        };
+        (layers, output)
+    }
+}
+
+/// An observer of training. Every method has an empty default.
+pub trait Probe<F: Float> {
+    /// Whether to compute and observe the probe set before update number `step` (`step` runs from 0 to the
+    /// step budget inclusive, so the trained network is observed too).
+    fn wants_probe_set(&self, _step: usize) -> bool {
+        false
+    }
+
+    /// Whether to observe the training batch of update number `step`.
+    fn wants_train_batch(&self, _step: usize) -> bool {
+        false
+    }
+
+    /// Receives the views at a step it asked for.
+    fn observe(&mut self, _obs: &Observation<'_, F>) {}
+
+    /// Called after the update of a step at which [`Probe::observe`] was called, with the updated network.
+    fn after_update(&mut self, _step: usize, _net: &Mlp<F>) {}
+
+    /// Receives every periodic evaluation.
+    fn on_eval(&mut self, _point: &EvalPoint) {}
+}
+
+/// The probe that wants nothing; costs nothing.
+impl<F: Float> Probe<F> for () {}
+
+impl<F: Float, P: Probe<F> + ?Sized> Probe<F> for &mut P {
+    fn wants_probe_set(&self, step: usize) -> bool {
+        (**self).wants_probe_set(step)
+    }
+    fn wants_train_batch(&self, step: usize) -> bool {
+        (**self).wants_train_batch(step)
+    }
+    fn observe(&mut self, obs: &Observation<'_, F>) {
+        (**self).observe(obs)
+    }
+    fn after_update(&mut self, step: usize, net: &Mlp<F>) {
+        (**self).after_update(step, net)
+    }
+    fn on_eval(&mut self, point: &EvalPoint) {
+        (**self).on_eval(point)
+    }
+}
+
+/// Two probes side by side; each is shown only the observations it asked for.
+impl<F: Float, A: Probe<F>, B: Probe<F>> Probe<F> for (A, B) {
+    fn wants_probe_set(&self, step: usize) -> bool {
+        self.0.wants_probe_set(step) || self.1.wants_probe_set(step)
+    }
+    fn wants_train_batch(&self, step: usize) -> bool {
+        self.0.wants_train_batch(step) || self.1.wants_train_batch(step)
+    }
+    fn observe(&mut self, obs: &Observation<'_, F>) {
+        let wants = |p: &dyn Probe<F>| match obs.source {
+            ProbeSource::ProbeSet => p.wants_probe_set(obs.step),
+            ProbeSource::TrainBatch => p.wants_train_batch(obs.step),
+        };
+        if wants(&self.0) {
+            self.0.observe(obs);
+        }
+        if wants(&self.1) {
+            self.1.observe(obs);
+        }
+    }
+    fn after_update(&mut self, step: usize, net: &Mlp<F>) {
+        self.0.after_update(step, net);
+        self.1.after_update(step, net);
+    }
+    fn on_eval(&mut self, point: &EvalPoint) {
+        self.0.on_eval(point);
+        self.1.on_eval(point);
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests of actscope-core (one binary, one module per concern).
+
+mod activation;
+mod check;
+mod gradcheck;
+mod pytorch;
+mod training;
