@@ -11,8 +11,8 @@ use std::time::Instant;
 use actscope_core::linalg::gemm;
 use actscope_core::rng::{seeded, standard_normal};
 use actscope_core::{
-    Activation, Budget, Dataset, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, Probe,
-    TrainConfig, TrainData, Workspace, train,
+    Activation, Budget, Dataset, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, Probe, TrainConfig, TrainData,
+    Workspace, train,
 };
 use ndarray::Array2;
 
@@ -79,11 +79,7 @@ fn train_case<P: Probe<f32>>(
         let mut net = Mlp::<f32>::new(cfg, 0).unwrap();
         let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
         let tc = TrainConfig::new(batch, Budget::Steps(steps), 0);
-        let td = TrainData {
-            train: &data,
-            evals: &[],
-            probe_set: None,
-        };
+        let td = TrainData { train: &data, evals: &[], probe_set: None };
         let t = Instant::now();
         let out = train(&mut net, &mut opt, &tc, td, probe()).unwrap();
         black_box(out);
@@ -94,11 +90,7 @@ fn train_case<P: Probe<f32>>(
     let per_step = secs / steps as f64;
     let sps = batch as f64 / per_step;
     let gf = step_flops(cfg, batch) / per_step / 1e9;
-    println!(
-        "{name:<44} {sps:>12.0} {:>9.3} {gf:>9.1} {:>9.1}%",
-        per_step * 1e3,
-        100.0 * gf / gemm_rate
-    );
+    println!("{name:<44} {sps:>12.0} {:>9.3} {gf:>9.1} {:>9.1}%", per_step * 1e3, 100.0 * gf / gemm_rate);
     sps
 }
 
@@ -136,47 +128,14 @@ fn main() {
 
     let rate = gemm_gflops(1024);
     println!("large GEMM 1024³ f32, this binary: {rate:.1} GFLOP/s (single thread)\n");
-    println!(
-        "{:<44} {:>12} {:>9} {:>9} {:>10}",
-        "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM"
-    );
+    println!("{:<44} {:>12} {:>9} {:>9} {:>10}", "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM");
 
-    let mut paper = MlpConfig::new(
-        784,
-        &[100, 100, 100],
-        10,
-        Activation::Sigmoid,
-        Placement::Before,
-    );
+    let mut paper = MlpConfig::new(784, &[100, 100, 100], 10, Activation::Sigmoid, Placement::Before);
     paper.init = actscope_core::Init::SmallGaussian(0.1);
-    let a = train_case(
-        "(a) 784-100x3-10, b60, sigmoid, BN before",
-        &paper,
-        60,
-        steps(2000.0),
-        rate,
-        || (),
-    );
-    let idle = train_case(
-        "(a) same, with a probe that wants nothing",
-        &paper,
-        60,
-        steps(2000.0),
-        rate,
-        || Idle,
-    );
+    let a = train_case("(a) 784-100x3-10, b60, sigmoid, BN before", &paper, 60, steps(2000.0), rate, || ());
+    let idle = train_case("(a) same, with a probe that wants nothing", &paper, 60, steps(2000.0), rate, || Idle);
     let wide = MlpConfig::new(784, &[512; 8], 10, Activation::Sigmoid, Placement::Before);
-    train_case(
-        "(b) 784-512x8-10, b256, sigmoid, BN before",
-        &wide,
-        256,
-        steps(60.0),
-        rate,
-        || (),
-    );
+    train_case("(b) 784-512x8-10, b256, sigmoid, BN before", &wide, 256, steps(60.0), rate, || ());
     eval_case(&paper, 1000, steps(200.0));
-    println!(
-        "\nidle probe vs no probe: {:+.2}% samples/s",
-        100.0 * (idle / a - 1.0)
-    );
+    println!("\nidle probe vs no probe: {:+.2}% samples/s", 100.0 * (idle / a - 1.0));
 }

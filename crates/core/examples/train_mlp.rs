@@ -4,9 +4,7 @@
 //! Run with `cargo run --release -p actscope-core --example train_mlp`.
 
 use actscope_core::data::synthetic;
-use actscope_core::{
-    Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train,
-};
+use actscope_core::{Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train};
 
 fn main() -> Result<(), actscope_core::Error> {
     let train_set = synthetic::clusters(6000, 784, 10, 0.2, 42, 1);
@@ -15,11 +13,7 @@ fn main() -> Result<(), actscope_core::Error> {
     let mut net = Mlp::<f32>::new(&config, 0)?;
     let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9))?;
     let evals = [("train", &train_set), ("test", &test_set)];
-    let data = TrainData {
-        train: &train_set,
-        evals: &evals,
-        probe_set: None,
-    };
+    let data = TrainData { train: &train_set, evals: &evals, probe_set: None };
     let mut tc = TrainConfig::new(60, Budget::Epochs(3), 0);
     tc.eval_every = Some(100);
     let start = std::time::Instant::now();
@@ -38,10 +32,7 @@ fn main() -> Result<(), actscope_core::Error> {
         start.elapsed(),
         acc
     );
-    assert!(
-        acc > 0.95,
-        "the BN paper's net should separate ten clusters, got {acc}"
-    );
+    assert!(acc > 0.95, "the BN paper's net should separate ten clusters, got {acc}");
     Ok(())
 }
 

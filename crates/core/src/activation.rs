@@ -49,8 +49,7 @@ pub enum Activation {
     Identity,
 }
 
-const NAMES: &str =
-    "sigmoid, tanh, relu, leaky_relu(α), elu(α), gelu, silu, softplus, softsign, identity";
+const NAMES: &str = "sigmoid, tanh, relu, leaky_relu(α), elu(α), gelu, silu, softplus, softsign, identity";
 
 /// The activations of the main experiment grid, in report order.
 pub const MAIN_ACTIVATIONS: [Activation; 7] = [
@@ -212,9 +211,7 @@ impl Activation {
     ) {
         let zip = Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a);
         match self {
-            Activation::Relu => {
-                zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() })
-            }
+            Activation::Relu => zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),
             Activation::Identity => zip.for_each(|gz, _, _, &ga| *gz = ga),
             other => zip.for_each(|gz, &z, &a, &ga| *gz = ga * other.derivative_from(z, a)),
         }
@@ -224,9 +221,7 @@ impl Activation {
     pub fn max_derivative(self) -> f64 {
         match self {
             Activation::Sigmoid => 0.25,
-            Activation::Tanh | Activation::Relu | Activation::Softplus | Activation::Softsign => {
-                1.0
-            }
+            Activation::Tanh | Activation::Relu | Activation::Softplus | Activation::Softsign => 1.0,
             Activation::Identity => 1.0,
             Activation::LeakyRelu(a) | Activation::Elu(a) => a.max(1.0),
             // φ″ = ϕ(x)(2 − x²) vanishes at x = √2.
@@ -250,30 +245,23 @@ impl Activation {
 
     /// Whether φ is bounded on both sides (sigmoid, tanh, softsign): the activations that can saturate.
     pub fn is_bounded(self) -> bool {
-        matches!(
-            self,
-            Activation::Sigmoid | Activation::Tanh | Activation::Softsign
-        )
+        matches!(self, Activation::Sigmoid | Activation::Tanh | Activation::Softsign)
     }
 
     /// Whether φ belongs to the ReLU family (its units can die: φ′ ≈ 0 on a whole half-line).
     pub fn is_relu_family(self) -> bool {
         matches!(
             self,
-            Activation::Relu
-                | Activation::LeakyRelu(_)
-                | Activation::Elu(_)
-                | Activation::Gelu
-                | Activation::Silu
+            Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_) | Activation::Gelu | Activation::Silu
         )
     }
 
     /// Checks the parameter (α ≥ 0 and finite).
     pub fn validate(self) -> Result<()> {
         match self {
-            Activation::LeakyRelu(a) | Activation::Elu(a) if !(a >= 0.0 && a.is_finite()) => Err(
-                Error::config("activation", format!("{self}: α must be finite and ≥ 0")),
-            ),
+            Activation::LeakyRelu(a) | Activation::Elu(a) if !(a >= 0.0 && a.is_finite()) => {
+                Err(Error::config("activation", format!("{self}: α must be finite and ≥ 0")))
+            }
             _ => Ok(()),
         }
     }

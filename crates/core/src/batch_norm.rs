@@ -44,10 +44,7 @@ fn default_momentum() -> f64 {
 
 impl Default for BatchNormConfig {
     fn default() -> Self {
-        BatchNormConfig {
-            eps: default_eps(),
-            momentum: default_momentum(),
-        }
+        BatchNormConfig { eps: default_eps(), momentum: default_momentum() }
     }
 }
 
@@ -55,16 +52,10 @@ impl BatchNormConfig {
     /// Checks ε > 0 and momentum in [0, 1].
     pub fn validate(&self) -> Result<()> {
         if !(self.eps > 0.0 && self.eps.is_finite()) {
-            return Err(Error::config(
-                "batch_norm.eps",
-                format!("must be finite and > 0, got {}", self.eps),
-            ));
+            return Err(Error::config("batch_norm.eps", format!("must be finite and > 0, got {}", self.eps)));
         }
         if !(0.0..=1.0).contains(&self.momentum) {
-            return Err(Error::config(
-                "batch_norm.momentum",
-                format!("must lie in [0, 1], got {}", self.momentum),
-            ));
+            return Err(Error::config("batch_norm.momentum", format!("must lie in [0, 1], got {}", self.momentum)));
         }
         Ok(())
     }
@@ -150,17 +141,9 @@ impl<F: Float> BatchNorm1d<F> {
     ///
     /// # Panics
     /// If `m < 2` (PyTorch refuses a single value per channel too) or the shapes disagree.
-    pub fn forward_batch_into(
-        &self,
-        x: ArrayView2<'_, F>,
-        mut y: ArrayViewMut2<'_, F>,
-        cache: &mut BnCache<F>,
-    ) {
+    pub fn forward_batch_into(&self, x: ArrayView2<'_, F>, mut y: ArrayViewMut2<'_, F>, cache: &mut BnCache<F>) {
         let m = x.nrows();
-        assert!(
-            m >= 2,
-            "BatchNorm1d in train mode needs at least 2 rows per batch, got {m}"
-        );
+        assert!(m >= 2, "BatchNorm1d in train mode needs at least 2 rows per batch, got {m}");
         let mf = F::of(m as f64);
         let eps = F::of(self.config.eps);
         cache.rows = m;
@@ -171,34 +154,23 @@ impl<F: Float> BatchNorm1d<F> {
         cache.mean /= mf;
         cache.var.fill(F::zero());
         for row in x.axis_iter(Axis(0)) {
-            Zip::from(&mut cache.var)
-                .and(&row)
-                .and(&cache.mean)
-                .for_each(|v, &x, &mu| {
-                    let d = x - mu;
-                    *v += d * d;
-                });
+            Zip::from(&mut cache.var).and(&row).and(&cache.mean).for_each(|v, &x, &mu| {
+                let d = x - mu;
+                *v += d * d;
+            });
         }
         cache.var /= mf;
-        Zip::from(&mut cache.inv_std)
-            .and(&cache.var)
-            .for_each(|s, &v| *s = F::one() / (v + eps).sqrt());
+        Zip::from(&mut cache.inv_std).and(&cache.var).for_each(|s, &v| *s = F::one() / (v + eps).sqrt());
         let mut x_hat = cache.x_hat.slice_mut(s![..m, ..]);
-        for ((xr, mut hr), mut yr) in x
-            .axis_iter(Axis(0))
-            .zip(x_hat.axis_iter_mut(Axis(0)))
-            .zip(y.axis_iter_mut(Axis(0)))
+        for ((xr, mut hr), mut yr) in
+            x.axis_iter(Axis(0)).zip(x_hat.axis_iter_mut(Axis(0))).zip(y.axis_iter_mut(Axis(0)))
         {
             Zip::from(&mut hr)
                 .and(&xr)
                 .and(&cache.mean)
                 .and(&cache.inv_std)
                 .for_each(|h, &x, &mu, &is| *h = (x - mu) * is);
-            Zip::from(&mut yr)
-                .and(&hr)
-                .and(&self.gamma)
-                .and(&self.beta)
-                .for_each(|y, &h, &g, &b| *y = g * h + b);
+            Zip::from(&mut yr).and(&hr).and(&self.gamma).and(&self.beta).for_each(|y, &h, &g, &b| *y = g * h + b);
         }
     }
 
@@ -208,12 +180,8 @@ impl<F: Float> BatchNorm1d<F> {
         let mom = F::of(self.config.momentum);
         let keep = F::one() - mom;
         let unbias = F::of(m / (m - 1.0));
-        Zip::from(&mut self.running_mean)
-            .and(&cache.mean)
-            .for_each(|r, &mu| *r = keep * *r + mom * mu);
-        Zip::from(&mut self.running_var)
-            .and(&cache.var)
-            .for_each(|r, &v| *r = keep * *r + mom * (v * unbias));
+        Zip::from(&mut self.running_mean).and(&cache.mean).for_each(|r, &mu| *r = keep * *r + mom * mu);
+        Zip::from(&mut self.running_var).and(&cache.var).for_each(|r, &v| *r = keep * *r + mom * (v * unbias));
         self.num_batches_tracked += 1;
     }
 
@@ -221,12 +189,7 @@ impl<F: Float> BatchNorm1d<F> {
     ///
     /// # Panics
     /// As [`BatchNorm1d::forward_batch_into`].
-    pub fn forward_train_into(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayViewMut2<'_, F>,
-        cache: &mut BnCache<F>,
-    ) {
+    pub fn forward_train_into(&mut self, x: ArrayView2<'_, F>, y: ArrayViewMut2<'_, F>, cache: &mut BnCache<F>) {
         self.forward_batch_into(x, y, cache);
         self.update_running(cache);
     }
@@ -265,27 +228,18 @@ impl<F: Float> BatchNorm1d<F> {
         let m = cache.rows;
         assert_eq!(grad_y.nrows(), m, "grad_y rows must match the cached batch");
         let mf = F::of(m as f64);
-        Zip::from(&mut cache.scale)
-            .and(&self.gamma)
-            .and(&cache.inv_std)
-            .for_each(|sc, &g, &is| *sc = g * is / mf);
+        Zip::from(&mut cache.scale).and(&self.gamma).and(&cache.inv_std).for_each(|sc, &g, &is| *sc = g * is / mf);
         let x_hat = cache.x_hat.slice(s![..m, ..]);
         grad_gamma.fill(F::zero());
         grad_beta.fill(F::zero());
         for (gr, hr) in grad_y.axis_iter(Axis(0)).zip(x_hat.axis_iter(Axis(0))) {
-            Zip::from(&mut grad_gamma)
-                .and(&mut grad_beta)
-                .and(&gr)
-                .and(&hr)
-                .for_each(|gg, gb, &g, &h| {
-                    *gg += g * h;
-                    *gb += g;
-                });
+            Zip::from(&mut grad_gamma).and(&mut grad_beta).and(&gr).and(&hr).for_each(|gg, gb, &g, &h| {
+                *gg += g * h;
+                *gb += g;
+            });
         }
-        for ((gr, hr), mut xr) in grad_y
-            .axis_iter(Axis(0))
-            .zip(x_hat.axis_iter(Axis(0)))
-            .zip(grad_x.axis_iter_mut(Axis(0)))
+        for ((gr, hr), mut xr) in
+            grad_y.axis_iter(Axis(0)).zip(x_hat.axis_iter(Axis(0))).zip(grad_x.axis_iter_mut(Axis(0)))
         {
             Zip::from(&mut xr)
                 .and(&gr)

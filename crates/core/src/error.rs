@@ -57,17 +57,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A [`Error::Config`] for `field`.
     pub fn config(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Config {
-            field: field.into(),
-            message: message.into(),
-        }
+        Error::Config { field: field.into(), message: message.into() }
     }
 
     /// A [`Error::Data`] for the named source.
     pub fn data(source_name: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Data {
-            source_name: source_name.into(),
-            message: message.into(),
-        }
+        Error::Data { source_name: source_name.into(), message: message.into() }
     }
 }

@@ -84,10 +84,9 @@ impl Init {
     /// Checks the scheme's parameter (σ must be positive and finite).
     pub fn validate(self) -> Result<()> {
         match self {
-            Init::SmallGaussian(s) if !(s > 0.0 && s.is_finite()) => Err(Error::config(
-                "init",
-                format!("small_gaussian needs σ > 0, got {s}"),
-            )),
+            Init::SmallGaussian(s) if !(s > 0.0 && s.is_finite()) => {
+                Err(Error::config("init", format!("small_gaussian needs σ > 0, got {s}")))
+            }
             _ => Ok(()),
         }
     }
@@ -122,11 +121,7 @@ impl FromStr for Init {
             ("lecun_normal", None) => Init::LecunNormal,
             ("small_gaussian", Some(s)) => Init::SmallGaussian(s),
             _ => {
-                return Err(Error::UnknownName {
-                    what: "init",
-                    given: s.to_string(),
-                    expected: NAMES.to_string(),
-                });
+                return Err(Error::UnknownName { what: "init", given: s.to_string(), expected: NAMES.to_string() });
             }
         };
         init.validate()?;

@@ -17,19 +17,9 @@ use crate::Float;
 ///
 /// # Panics
 /// If the shapes do not agree.
-pub fn gemm<F: Float>(
-    alpha: F,
-    a: ArrayView2<'_, F>,
-    b: ArrayView2<'_, F>,
-    beta: F,
-    c: &mut ArrayViewMut2<'_, F>,
-) {
+pub fn gemm<F: Float>(alpha: F, a: ArrayView2<'_, F>, b: ArrayView2<'_, F>, beta: F, c: &mut ArrayViewMut2<'_, F>) {
     assert_eq!(a.ncols(), b.nrows(), "gemm: inner dimensions differ");
-    assert_eq!(
-        (a.nrows(), b.ncols()),
-        c.dim(),
-        "gemm: output shape differs"
-    );
+    assert_eq!((a.nrows(), b.ncols()), c.dim(), "gemm: output shape differs");
     if beta == F::zero() {
         // matrixmultiply reads c when beta is zero only to multiply it by zero; clear NaNs first.
         c.fill(F::zero());

@@ -24,19 +24,12 @@ pub struct Linear<F> {
 
 impl<F: Float> Linear<F> {
     /// A layer initialised with `init`, drawing weights row by row, then biases, from `rng`.
-    pub fn new(
-        in_features: usize,
-        out_features: usize,
-        bias: bool,
-        init: Init,
-        rng: &mut SeededRng,
-    ) -> Self {
+    pub fn new(in_features: usize, out_features: usize, bias: bool, init: Init, rng: &mut SeededRng) -> Self {
         let weight = Array2::from_shape_simple_fn((out_features, in_features), || {
             F::of(init.sample_weight(rng, in_features, out_features))
         });
-        let bias = bias.then(|| {
-            Array1::from_shape_simple_fn(out_features, || F::of(init.sample_bias(rng, in_features)))
-        });
+        let bias =
+            bias.then(|| Array1::from_shape_simple_fn(out_features, || F::of(init.sample_bias(rng, in_features))));
         Linear { weight, bias }
     }
 
@@ -46,11 +39,7 @@ impl<F: Float> Linear<F> {
     /// If `bias` does not have `weight.nrows()` entries.
     pub fn from_parts(weight: Array2<F>, bias: Option<Array1<F>>) -> Self {
         if let Some(b) = &bias {
-            assert_eq!(
-                b.len(),
-                weight.nrows(),
-                "bias length must equal out_features"
-            );
+            assert_eq!(b.len(), weight.nrows(), "bias length must equal out_features");
         }
         Linear { weight, bias }
     }

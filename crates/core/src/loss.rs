@@ -28,11 +28,7 @@ pub fn softmax_cross_entropy<F: Float>(
     assert_eq!(labels.len(), m, "one label per row");
     let inv_m = F::one() / F::of(m as f64);
     let mut total = F::zero();
-    for ((row, mut g), &y) in logits
-        .axis_iter(Axis(0))
-        .zip(grad.axis_iter_mut(Axis(0)))
-        .zip(labels)
-    {
+    for ((row, mut g), &y) in logits.axis_iter(Axis(0)).zip(grad.axis_iter_mut(Axis(0))).zip(labels) {
         let max = row.fold(F::neg_infinity(), |a, &b| a.max(b));
         let mut sum = F::zero();
         Zip::from(&mut g).and(&row).for_each(|g, &x| {
@@ -51,10 +47,7 @@ pub fn softmax_cross_entropy<F: Float>(
 
 /// Softmax cross-entropy loss only (no gradient), summed over rows: for evaluation in chunks.
 /// Also returns the number of rows whose arg-max equals the label (ties go to the lowest index).
-pub fn cross_entropy_sum_and_correct<F: Float>(
-    logits: ArrayView2<'_, F>,
-    labels: &[usize],
-) -> (f64, usize) {
+pub fn cross_entropy_sum_and_correct<F: Float>(logits: ArrayView2<'_, F>, labels: &[usize]) -> (f64, usize) {
     let mut total = 0.0;
     let mut correct = 0;
     for (row, &y) in logits.axis_iter(Axis(0)).zip(labels) {
@@ -76,20 +69,13 @@ pub fn cross_entropy_sum_and_correct<F: Float>(
 ///
 /// # Panics
 /// If the shapes disagree.
-pub fn mse<F: Float>(
-    pred: ArrayView2<'_, F>,
-    target: ArrayView2<'_, F>,
-    mut grad: ArrayViewMut2<'_, F>,
-) -> F {
+pub fn mse<F: Float>(pred: ArrayView2<'_, F>, target: ArrayView2<'_, F>, mut grad: ArrayViewMut2<'_, F>) -> F {
     let n = F::of(pred.len() as f64);
     let mut total = F::zero();
-    Zip::from(&mut grad)
-        .and(&pred)
-        .and(&target)
-        .for_each(|g, &p, &t| {
-            let d = p - t;
-            total += d * d;
-            *g = F::of(2.0) * d / n;
-        });
+    Zip::from(&mut grad).and(&pred).and(&target).for_each(|g, &p, &t| {
+        let d = p - t;
+        total += d * d;
+        *g = F::of(2.0) * d / n;
+    });
     total / n
 }

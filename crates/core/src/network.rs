@@ -20,9 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::rng::{derive_seed, seeded};
 use crate::spec::serde_via_str;
 use crate::workspace::LayerBuffers;
-use crate::{
-    Activation, BatchNorm1d, BatchNormConfig, Error, Float, Init, Linear, Result, Workspace,
-};
+use crate::{Activation, BatchNorm1d, BatchNormConfig, Error, Float, Init, Linear, Result, Workspace};
 
 /// Where BatchNorm sits in each hidden block, if anywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -133,10 +131,7 @@ impl MlpConfig {
             return Err(Error::config("output_dim", "must be ≥ 1"));
         }
         if let Some(i) = self.hidden.iter().position(|&w| w == 0) {
-            return Err(Error::config(
-                format!("hidden[{i}]"),
-                "a hidden layer needs width ≥ 1",
-            ));
+            return Err(Error::config(format!("hidden[{i}]"), "a hidden layer needs width ≥ 1"));
         }
         self.activation.validate()?;
         self.init.validate()?;
@@ -144,10 +139,7 @@ impl MlpConfig {
         if let Some(b) = self.bias_init
             && !b.is_finite()
         {
-            return Err(Error::config(
-                "bias_init",
-                format!("must be finite, got {b}"),
-            ));
+            return Err(Error::config("bias_init", format!("must be finite, got {b}")));
         }
         Ok(())
     }
@@ -199,27 +191,16 @@ impl<F: Float> Mlp<F> {
         let mut layers = Vec::with_capacity(config.hidden.len());
         let mut prev = config.input_dim;
         for &w in &config.hidden {
-            let mut linear = Linear::new(
-                prev,
-                w,
-                config.placement != Placement::Before,
-                config.init,
-                &mut rng,
-            );
+            let mut linear = Linear::new(prev, w, config.placement != Placement::Before, config.init, &mut rng);
             if let (Some(b), Some(bias)) = (config.bias_init, linear.bias.as_mut()) {
                 bias.fill(F::of(b));
             }
-            let bn = (config.placement != Placement::None)
-                .then(|| BatchNorm1d::new(w, config.batch_norm));
+            let bn = (config.placement != Placement::None).then(|| BatchNorm1d::new(w, config.batch_norm));
             layers.push(HiddenLayer { linear, bn });
             prev = w;
         }
         let output = Linear::new(prev, config.output_dim, true, config.init, &mut rng);
-        Ok(Mlp {
-            config: config.clone(),
-            layers,
-            output,
-        })
+        Ok(Mlp { config: config.clone(), layers, output })
     }
 
     /// The configuration the network was built from.
@@ -269,11 +250,7 @@ impl<F: Float> Mlp<F> {
     }
 
     fn forward_impl(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>, batch_stats: bool) {
-        assert_eq!(
-            x.ncols(),
-            self.config.input_dim,
-            "input width must equal input_dim"
-        );
+        assert_eq!(x.ncols(), self.config.input_dim, "input width must equal input_dim");
         ws.set_rows(x.nrows(), batch_stats);
         let n = x.nrows();
         let act = self.config.activation;
@@ -281,14 +258,7 @@ impl<F: Float> Mlp<F> {
             let (prev, rest) = ws.layers.split_at_mut(l);
             let input = if l == 0 { x } else { prev[l - 1].output(n) };
             let buf = &mut rest[0];
-            let LayerBuffers {
-                pre,
-                z,
-                a,
-                post,
-                cache,
-                ..
-            } = buf;
+            let LayerBuffers { pre, z, a, post, cache, .. } = buf;
             let (z, a) = (z.slice_rows_mut(n), a.slice_rows_mut(n));
             match (self.config.placement, layer.bn.as_ref()) {
                 (Placement::Before, Some(bn)) => {
@@ -307,11 +277,7 @@ impl<F: Float> Mlp<F> {
                     act.forward_into(buf.z.slice_rows(n), a);
                     let post = post.as_mut().expect("after: post buffer").slice_rows_mut(n);
                     if batch_stats {
-                        bn.forward_batch_into(
-                            buf.a.slice_rows(n),
-                            post,
-                            cache.as_mut().expect("after: BN cache"),
-                        );
+                        bn.forward_batch_into(buf.a.slice_rows(n), post, cache.as_mut().expect("after: BN cache"));
                     } else {
                         bn.forward_eval_into(buf.a.slice_rows(n), post);
                     }
@@ -338,11 +304,7 @@ impl<F: Float> Mlp<F> {
     /// input of that pass.
     pub fn backward(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
         let n = ws.rows;
-        assert_eq!(
-            x.nrows(),
-            n,
-            "backward needs the input of the last forward pass"
-        );
+        assert_eq!(x.nrows(), n, "backward needs the input of the last forward pass");
         assert!(
             ws.batch_stats || !self.has_batch_norm(),
             "backward needs a forward pass with batch statistics (forward_train or forward_batch_stats)"
@@ -443,11 +405,8 @@ impl<F: Float> Mlp<F> {
             if let (Some(b), Some(g)) = (layer.linear.bias.as_mut(), buf.grad_b.as_ref()) {
                 visit(slice_mut(b), slice(g));
             }
-            if let (Some(bn), Some(gg), Some(gb)) = (
-                layer.bn.as_mut(),
-                buf.grad_gamma.as_ref(),
-                buf.grad_beta.as_ref(),
-            ) {
+            if let (Some(bn), Some(gg), Some(gb)) = (layer.bn.as_mut(), buf.grad_gamma.as_ref(), buf.grad_beta.as_ref())
+            {
                 visit(slice_mut(&mut bn.gamma), slice(gg));
                 visit(slice_mut(&mut bn.beta), slice(gb));
             }

@@ -84,63 +84,39 @@ fn adamw_decay() -> f64 {
 impl OptimizerConfig {
     /// Plain SGD with learning rate `lr`.
     pub fn sgd(lr: f64) -> Self {
-        OptimizerConfig::Sgd {
-            lr,
-            momentum: 0.0,
-            dampening: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        }
+        OptimizerConfig::Sgd { lr, momentum: 0.0, dampening: 0.0, nesterov: false, weight_decay: 0.0 }
     }
 
     /// SGD with momentum `momentum`.
     pub fn sgd_momentum(lr: f64, momentum: f64) -> Self {
-        OptimizerConfig::Sgd {
-            lr,
-            momentum,
-            dampening: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        }
+        OptimizerConfig::Sgd { lr, momentum, dampening: 0.0, nesterov: false, weight_decay: 0.0 }
     }
 
     /// Adam with PyTorch's defaults and learning rate `lr`.
     pub fn adam(lr: f64) -> Self {
-        OptimizerConfig::Adam {
-            lr,
-            beta1: beta1(),
-            beta2: beta2(),
-            eps: adam_eps(),
-            weight_decay: 0.0,
-        }
+        OptimizerConfig::Adam { lr, beta1: beta1(), beta2: beta2(), eps: adam_eps(), weight_decay: 0.0 }
     }
 
     /// AdamW with PyTorch's defaults and learning rate `lr`.
     pub fn adamw(lr: f64) -> Self {
-        OptimizerConfig::AdamW {
-            lr,
-            beta1: beta1(),
-            beta2: beta2(),
-            eps: adam_eps(),
-            weight_decay: adamw_decay(),
-        }
+        OptimizerConfig::AdamW { lr, beta1: beta1(), beta2: beta2(), eps: adam_eps(), weight_decay: adamw_decay() }
     }
 
     /// The learning rate.
     pub fn lr(&self) -> f64 {
         match *self {
-            OptimizerConfig::Sgd { lr, .. }
-            | OptimizerConfig::Adam { lr, .. }
-            | OptimizerConfig::AdamW { lr, .. } => lr,
+            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } | OptimizerConfig::AdamW { lr, .. } => {
+                lr
+            }
         }
     }
 
     /// The same optimizer with another learning rate.
     pub fn with_lr(mut self, new: f64) -> Self {
         match &mut self {
-            OptimizerConfig::Sgd { lr, .. }
-            | OptimizerConfig::Adam { lr, .. }
-            | OptimizerConfig::AdamW { lr, .. } => *lr = new,
+            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } | OptimizerConfig::AdamW { lr, .. } => {
+                *lr = new
+            }
         }
         self
     }
@@ -160,10 +136,7 @@ impl OptimizerConfig {
             if v > 0.0 && v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::config(
-                    field,
-                    format!("must be finite and > 0, got {v}"),
-                ))
+                Err(Error::config(field, format!("must be finite and > 0, got {v}")))
             }
         };
         let unit = |field: &str, v: f64| {
@@ -177,46 +150,22 @@ impl OptimizerConfig {
             if v >= 0.0 && v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::config(
-                    field,
-                    format!("must be finite and ≥ 0, got {v}"),
-                ))
+                Err(Error::config(field, format!("must be finite and ≥ 0, got {v}")))
             }
         };
         match *self {
-            OptimizerConfig::Sgd {
-                lr,
-                momentum,
-                dampening,
-                nesterov,
-                weight_decay,
-            } => {
+            OptimizerConfig::Sgd { lr, momentum, dampening, nesterov, weight_decay } => {
                 positive("lr", lr)?;
                 non_negative("momentum", momentum)?;
                 non_negative("dampening", dampening)?;
                 non_negative("weight_decay", weight_decay)?;
                 if nesterov && (momentum <= 0.0 || dampening != 0.0) {
-                    return Err(Error::config(
-                        "nesterov",
-                        "Nesterov momentum requires momentum > 0 and dampening = 0",
-                    ));
+                    return Err(Error::config("nesterov", "Nesterov momentum requires momentum > 0 and dampening = 0"));
                 }
                 Ok(())
             }
-            OptimizerConfig::Adam {
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            }
-            | OptimizerConfig::AdamW {
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            } => {
+            OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay }
+            | OptimizerConfig::AdamW { lr, beta1, beta2, eps, weight_decay } => {
                 positive("lr", lr)?;
                 unit("beta1", beta1)?;
                 unit("beta2", beta2)?;
@@ -246,12 +195,7 @@ impl<F: Float> Optimizer<F> {
     /// If the configuration is invalid.
     pub fn new(config: OptimizerConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Optimizer {
-            config,
-            step: 0,
-            first: Vec::new(),
-            second: Vec::new(),
-        })
+        Ok(Optimizer { config, step: 0, first: Vec::new(), second: Vec::new() })
     }
 
     /// The configuration.
@@ -274,11 +218,7 @@ impl<F: Float> Optimizer<F> {
     /// # Panics
     /// If `param` and `grad` differ in length, or before the first [`Optimizer::begin_step`].
     pub fn update(&mut self, index: usize, param: &mut [F], grad: &[F]) {
-        assert_eq!(
-            param.len(),
-            grad.len(),
-            "parameter and gradient lengths differ"
-        );
+        assert_eq!(param.len(), grad.len(), "parameter and gradient lengths differ");
         assert!(self.step > 0, "call begin_step before update");
         if self.first.len() <= index {
             self.first.resize_with(index + 1, Vec::new);
@@ -286,19 +226,8 @@ impl<F: Float> Optimizer<F> {
         }
         let t = self.step;
         match self.config {
-            OptimizerConfig::Sgd {
-                lr,
-                momentum,
-                dampening,
-                nesterov,
-                weight_decay,
-            } => {
-                let (lr, mu, damp, wd) = (
-                    F::of(lr),
-                    F::of(momentum),
-                    F::of(1.0 - dampening),
-                    F::of(weight_decay),
-                );
+            OptimizerConfig::Sgd { lr, momentum, dampening, nesterov, weight_decay } => {
+                let (lr, mu, damp, wd) = (F::of(lr), F::of(momentum), F::of(1.0 - dampening), F::of(weight_decay));
                 if momentum == 0.0 {
                     for (p, &g) in param.iter_mut().zip(grad) {
                         let d = if weight_decay != 0.0 { g + wd * *p } else { g };
@@ -318,20 +247,8 @@ impl<F: Float> Optimizer<F> {
                     *p -= lr * step;
                 }
             }
-            OptimizerConfig::Adam {
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            }
-            | OptimizerConfig::AdamW {
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            } => {
+            OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay }
+            | OptimizerConfig::AdamW { lr, beta1, beta2, eps, weight_decay } => {
                 let decoupled = matches!(self.config, OptimizerConfig::AdamW { .. });
                 let (m, v) = (&mut self.first[index], &mut self.second[index]);
                 if m.is_empty() {
@@ -341,19 +258,9 @@ impl<F: Float> Optimizer<F> {
                 let bc1 = 1.0 - beta1.powi(t as i32);
                 let bc2_sqrt = F::of((1.0 - beta2.powi(t as i32)).sqrt());
                 let step_size = F::of(lr / bc1);
-                let (w1, b2, w2, eps) = (
-                    F::of(1.0 - beta1),
-                    F::of(beta2),
-                    F::of(1.0 - beta2),
-                    F::of(eps),
-                );
+                let (w1, b2, w2, eps) = (F::of(1.0 - beta1), F::of(beta2), F::of(1.0 - beta2), F::of(eps));
                 let (wd, decay) = (F::of(weight_decay), F::of(1.0 - lr * weight_decay));
-                for (((p, &g), m), v) in param
-                    .iter_mut()
-                    .zip(grad)
-                    .zip(m.iter_mut())
-                    .zip(v.iter_mut())
-                {
+                for (((p, &g), m), v) in param.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
                     let g = if decoupled {
                         if weight_decay != 0.0 {
                             *p *= decay;

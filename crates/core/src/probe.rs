@@ -87,10 +87,7 @@ pub struct Observation<'a, F> {
 
 impl<F: Float> Mlp<F> {
     /// Views of the last forward and backward pass in `ws`, for a probe or for direct inspection.
-    pub fn observe<'a>(
-        &'a self,
-        ws: &'a Workspace<F>,
-    ) -> (Vec<LayerView<'a, F>>, OutputView<'a, F>) {
+    pub fn observe<'a>(&'a self, ws: &'a Workspace<F>) -> (Vec<LayerView<'a, F>>, OutputView<'a, F>) {
         let n = ws.rows;
         let layers = self
             .layers
@@ -101,16 +98,8 @@ impl<F: Float> Mlp<F> {
                 index,
                 z: buf.z.slice_rows(n),
                 a: buf.a.slice_rows(n),
-                bn_mean: buf
-                    .cache
-                    .as_ref()
-                    .filter(|_| ws.batch_stats)
-                    .map(|c| c.mean.view()),
-                bn_var: buf
-                    .cache
-                    .as_ref()
-                    .filter(|_| ws.batch_stats)
-                    .map(|c| c.var.view()),
+                bn_mean: buf.cache.as_ref().filter(|_| ws.batch_stats).map(|c| c.mean.view()),
+                bn_var: buf.cache.as_ref().filter(|_| ws.batch_stats).map(|c| c.var.view()),
                 grad_z: buf.grad_z.slice_rows(n),
                 weight: layer.linear.weight.view(),
                 bias: layer.linear.bias.as_ref().map(|b| b.view()),

@@ -6,17 +6,9 @@
 use crate::{Error, Result};
 
 /// Splits `name` or `name(param)` into the lower-cased name and the optional number.
-pub(crate) fn parse_call(
-    what: &'static str,
-    s: &str,
-    expected: &str,
-) -> Result<(String, Option<f64>)> {
+pub(crate) fn parse_call(what: &'static str, s: &str, expected: &str) -> Result<(String, Option<f64>)> {
     let s = s.trim();
-    let unknown = || Error::UnknownName {
-        what,
-        given: s.to_string(),
-        expected: expected.to_string(),
-    };
+    let unknown = || Error::UnknownName { what, given: s.to_string(), expected: expected.to_string() };
     match s.find('(') {
         None => {
             if s.is_empty() || s.contains(')') {
@@ -31,10 +23,7 @@ pub(crate) fn parse_call(
                 message: format!("{s:?}: the value in parentheses must be a number, got {inner:?}"),
             })?;
             if !value.is_finite() {
-                return Err(Error::config(
-                    what,
-                    format!("{s:?}: the value in parentheses must be finite"),
-                ));
+                return Err(Error::config(what, format!("{s:?}: the value in parentheses must be finite")));
             }
             Ok((s[..open].trim().to_ascii_lowercase(), Some(value)))
         }
@@ -45,17 +34,12 @@ pub(crate) fn parse_call(
 macro_rules! serde_via_str {
     ($t:ty) => {
         impl serde::Serialize for $t {
-            fn serialize<S: serde::Serializer>(
-                &self,
-                s: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
                 s.collect_str(self)
             }
         }
         impl<'de> serde::Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                d: D,
-            ) -> std::result::Result<Self, D::Error> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
                 let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
                 s.parse().map_err(serde::de::Error::custom)
             }

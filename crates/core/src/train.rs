@@ -48,13 +48,7 @@ fn default_eval_batch() -> usize {
 impl TrainConfig {
     /// `batch_size` examples per step for `budget`, shuffled with `seed`.
     pub fn new(batch_size: usize, budget: Budget, seed: u64) -> Self {
-        TrainConfig {
-            batch_size,
-            budget,
-            seed,
-            eval_every: None,
-            eval_batch: default_eval_batch(),
-        }
+        TrainConfig { batch_size, budget, seed, eval_every: None, eval_batch: default_eval_batch() }
     }
 
     /// Updates per epoch for a training set of `n` examples.
@@ -140,10 +134,7 @@ pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -
         let end = (start + chunk).min(data.len());
         let rows = end - start;
         let mut xv = x.slice_mut(ndarray::s![..rows, ..]);
-        xv.zip_mut_with(
-            &data.features.slice(ndarray::s![start..end, ..]),
-            |a, &b| *a = F::of_f32(b),
-        );
+        xv.zip_mut_with(&data.features.slice(ndarray::s![start..end, ..]), |a, &b| *a = F::of_f32(b));
         net.forward_eval(x.slice(ndarray::s![..rows, ..]), ws);
         let (l, c) = cross_entropy_sum_and_correct(ws.logits(), &data.labels[start..end]);
         loss += l;
@@ -166,10 +157,7 @@ fn check_set<F: Float>(net: &Mlp<F>, what: &str, d: &Dataset) -> Result<()> {
     if d.classes > cfg.output_dim {
         return Err(Error::config(
             "output_dim",
-            format!(
-                "{what} set {:?} has {} classes but the network has {} outputs",
-                d.name, d.classes, cfg.output_dim
-            ),
+            format!("{what} set {:?} has {} classes but the network has {} outputs", d.name, d.classes, cfg.output_dim),
         ));
     }
     Ok(())
@@ -199,16 +187,10 @@ pub fn train<F: Float, P: Probe<F>>(
         check_set(net, name, d)?;
     }
     if b == 0 || b > n {
-        return Err(Error::config(
-            "batch_size",
-            format!("must lie in 1..={n} (the training set size), got {b}"),
-        ));
+        return Err(Error::config("batch_size", format!("must lie in 1..={n} (the training set size), got {b}")));
     }
     if b < 2 && net.has_batch_norm() {
-        return Err(Error::config(
-            "batch_size",
-            "BatchNorm needs at least 2 examples per batch",
-        ));
+        return Err(Error::config("batch_size", "BatchNorm needs at least 2 examples per batch"));
     }
     if config.eval_batch == 0 {
         return Err(Error::config("eval_batch", "must be ≥ 1"));
@@ -217,10 +199,7 @@ pub fn train<F: Float, P: Probe<F>>(
         Some(p) => {
             check_set(net, "probe", p)?;
             if p.len() < 2 && net.has_batch_norm() {
-                return Err(Error::config(
-                    "probe_set",
-                    "BatchNorm needs at least 2 probe examples",
-                ));
+                return Err(Error::config("probe_set", "BatchNorm needs at least 2 probe examples"));
             }
             Some(to_float::<F>(p.x()))
         }
@@ -236,34 +215,21 @@ pub fn train<F: Float, P: Probe<F>>(
     let mut order: Vec<usize> = (0..n).collect();
     let mut xb = Array2::<F>::zeros((b, net.config().input_dim));
     let mut yb = vec![0usize; b];
-    let mut outcome = TrainOutcome {
-        steps: 0,
-        status: Status::Ok,
-        history: Vec::new(),
-        last_train_loss: f64::NAN,
-    };
+    let mut outcome = TrainOutcome { steps: 0, status: Status::Ok, history: Vec::new(), last_train_loss: f64::NAN };
 
     for step in 0..=total {
         let epoch = step as f64 / spe as f64;
-        let eval_now =
-            step == 0 || step == total || config.eval_every.is_some_and(|e| e > 0 && step % e == 0);
+        let eval_now = step == 0 || step == total || config.eval_every.is_some_and(|e| e > 0 && step % e == 0);
         if eval_now {
             for (name, d) in data.evals {
                 let (loss, accuracy) = evaluate(net, d, &mut eval_ws);
-                let point = EvalPoint {
-                    step,
-                    epoch,
-                    set: name.to_string(),
-                    loss,
-                    accuracy,
-                };
+                let point = EvalPoint { step, epoch, set: name.to_string(), loss, accuracy };
                 probe.on_eval(&point);
                 outcome.history.push(point);
             }
         }
         let mut observed = false;
-        if let (Some(px), Some(pws), Some(pset)) =
-            (probe_x.as_ref(), probe_ws.as_mut(), data.probe_set)
+        if let (Some(px), Some(pws), Some(pset)) = (probe_x.as_ref(), probe_ws.as_mut(), data.probe_set)
             && probe.wants_probe_set(step)
         {
             net.forward_batch_stats(px.view(), pws);
@@ -292,8 +258,7 @@ pub fn train<F: Float, P: Probe<F>>(
             shuffle(&mut rng, &mut order);
         }
         for (r, &i) in order[pos * b..(pos + 1) * b].iter().enumerate() {
-            xb.row_mut(r)
-                .zip_mut_with(&data.train.features.row(i), |a, &v| *a = F::of_f32(v));
+            xb.row_mut(r).zip_mut_with(&data.train.features.row(i), |a, &v| *a = F::of_f32(v));
             yb[r] = data.train.labels[i];
         }
         net.forward_train(xb.view(), &mut ws);

@@ -41,14 +41,8 @@ impl<F: Float> LayerBuffers<F> {
     }
 
     /// The block's output and, mutably, the gradient with respect to it.
-    pub(crate) fn output_and_grad(
-        &mut self,
-        n: usize,
-    ) -> (ArrayView2<'_, F>, ArrayViewMut2<'_, F>) {
-        (
-            self.post.as_ref().unwrap_or(&self.a).slice_rows(n),
-            self.grad_out.slice_rows_mut(n),
-        )
+    pub(crate) fn output_and_grad(&mut self, n: usize) -> (ArrayView2<'_, F>, ArrayViewMut2<'_, F>) {
+        (self.post.as_ref().unwrap_or(&self.a).slice_rows(n), self.grad_out.slice_rows_mut(n))
     }
 }
 
@@ -76,10 +70,7 @@ impl<F: Float> Workspace<F> {
             .iter()
             .map(|layer| {
                 let w = layer.linear.out_features();
-                let (before, after) = (
-                    cfg.placement == Placement::Before,
-                    cfg.placement == Placement::After,
-                );
+                let (before, after) = (cfg.placement == Placement::Before, cfg.placement == Placement::After);
                 let bn = layer.bn.is_some();
                 let buf = LayerBuffers {
                     pre: before.then(|| z(w)),
@@ -123,11 +114,7 @@ impl<F: Float> Workspace<F> {
     }
 
     pub(crate) fn set_rows(&mut self, n: usize, batch_stats: bool) {
-        assert!(
-            n <= self.capacity,
-            "batch of {n} rows exceeds the workspace capacity {}",
-            self.capacity
-        );
+        assert!(n <= self.capacity, "batch of {n} rows exceeds the workspace capacity {}", self.capacity);
         self.rows = n;
         self.batch_stats = batch_stats;
     }
@@ -139,9 +126,6 @@ impl<F: Float> Workspace<F> {
 
     /// The logits and, mutably, the buffer for ∂L/∂logits that [`Mlp::backward`] reads: pass both to a loss.
     pub fn logits_and_grad(&mut self) -> (ArrayView2<'_, F>, ArrayViewMut2<'_, F>) {
-        (
-            self.logits.slice_rows(self.rows),
-            self.grad_logits.slice_rows_mut(self.rows),
-        )
+        (self.logits.slice_rows(self.rows), self.grad_logits.slice_rows_mut(self.rows))
     }
 }

@@ -13,6 +13,8 @@ pub struct Dataset {
     pub provenance: String,
     /// Features, `(examples, features)`.
     pub features: Array2<f32>,
+    /// The shape of one example before flattening (e.g. `[28, 28]`; `[features]` for tabular data).
+    pub shape: Vec<usize>,
     /// One label per example, each `< classes`.
     pub labels: Vec<usize>,
     /// Number of classes.
@@ -35,31 +37,28 @@ impl Dataset {
         if features.nrows() != labels.len() {
             return Err(Error::data(
                 &name,
-                format!(
-                    "{} feature rows but {} labels; expected one label per row",
-                    features.nrows(),
-                    labels.len()
-                ),
+                format!("{} feature rows but {} labels; expected one label per row", features.nrows(), labels.len()),
             ));
         }
         if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
-            return Err(Error::data(
-                &name,
-                format!("label {l} at index {i} is out of range 0..{classes}"),
-            ));
+            return Err(Error::data(&name, format!("label {l} at index {i} is out of range 0..{classes}")));
         }
-        let features = if features.is_standard_layout() {
-            features
-        } else {
-            features.as_standard_layout().into_owned()
-        };
-        Ok(Dataset {
-            name,
-            provenance: provenance.into(),
-            features,
-            labels,
-            classes,
-        })
+        let features =
+            if features.is_standard_layout() { features } else { features.as_standard_layout().into_owned() };
+        let shape = vec![features.ncols()];
+        Ok(Dataset { name, provenance: provenance.into(), features, shape, labels, classes })
+    }
+
+    /// The same dataset with the per-example shape set (its product must equal the feature count).
+    ///
+    /// # Errors
+    /// If the product of `shape` differs from the number of features.
+    pub fn with_shape(mut self, shape: Vec<usize>) -> Result<Self> {
+        if shape.iter().product::<usize>() != self.dim() {
+            return Err(Error::data(&self.name, format!("shape {shape:?} does not hold {} features", self.dim())));
+        }
+        self.shape = shape;
+        Ok(self)
     }
 
     /// Number of examples.
@@ -88,6 +87,7 @@ impl Dataset {
             name: name.into(),
             provenance: self.provenance.clone(),
             features: self.features.select(Axis(0), indices),
+            shape: self.shape.clone(),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
             classes: self.classes,
         }

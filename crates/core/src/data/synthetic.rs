@@ -24,6 +24,7 @@ pub fn gaussian(n: usize, d: usize, seed: u64) -> Dataset {
     Dataset {
         name: "synthetic:gaussian".into(),
         provenance: format!("gaussian(n={n}, d={d}, seed={seed})"),
+        shape: vec![x.ncols()],
         features: x,
         labels: vec![0; n],
         classes: 1,
@@ -46,6 +47,7 @@ pub fn two_spirals(n: usize, noise: f64, seed: u64) -> Dataset {
     Dataset {
         name: "synthetic:spirals".into(),
         provenance: format!("two_spirals(n={n}, noise={noise}, seed={seed})"),
+        shape: vec![x.ncols()],
         features: x,
         labels,
         classes: 2,
@@ -66,11 +68,7 @@ pub fn teacher(n: usize, d: usize, classes: usize, seed: u64, sample_seed: u64) 
         .map(|row| {
             let mut best = (0, f64::NEG_INFINITY);
             for j in 0..classes {
-                let s: f64 = row
-                    .iter()
-                    .zip(w.column(j))
-                    .map(|(&a, &b)| a as f64 * b)
-                    .sum();
+                let s: f64 = row.iter().zip(w.column(j)).map(|(&a, &b)| a as f64 * b).sum();
                 if s > best.1 {
                     best = (j, s);
                 }
@@ -80,9 +78,8 @@ pub fn teacher(n: usize, d: usize, classes: usize, seed: u64, sample_seed: u64) 
         .collect();
     Dataset {
         name: "synthetic:teacher".into(),
-        provenance: format!(
-            "teacher(n={n}, d={d}, classes={classes}, seed={seed}, sample_seed={sample_seed})"
-        ),
+        provenance: format!("teacher(n={n}, d={d}, classes={classes}, seed={seed}, sample_seed={sample_seed})"),
+        shape: vec![x.ncols()],
         features: x,
         labels,
         classes,
@@ -91,17 +88,9 @@ pub fn teacher(n: usize, d: usize, classes: usize, seed: u64, sample_seed: u64) 
 
 /// `n` examples from `classes` Gaussian clusters in `d` dimensions; the centres (drawn from `seed`) have
 /// spread `spread`, the noise is N(0, I). The same `seed` gives the same centres whatever `n`.
-pub fn clusters(
-    n: usize,
-    d: usize,
-    classes: usize,
-    spread: f64,
-    seed: u64,
-    sample_seed: u64,
-) -> Dataset {
+pub fn clusters(n: usize, d: usize, classes: usize, spread: f64, seed: u64, sample_seed: u64) -> Dataset {
     let mut crng = seeded(derive_seed(seed, "clusters"));
-    let centres =
-        Array2::from_shape_simple_fn((classes.max(1), d), || spread * standard_normal(&mut crng));
+    let centres = Array2::from_shape_simple_fn((classes.max(1), d), || spread * standard_normal(&mut crng));
     let mut rng = seeded(derive_seed(sample_seed, "cluster-samples"));
     let mut x = Array2::zeros((n, d));
     let mut labels = Vec::with_capacity(n);
@@ -117,6 +106,7 @@ pub fn clusters(
         provenance: format!(
             "clusters(n={n}, d={d}, classes={classes}, spread={spread}, seed={seed}, sample_seed={sample_seed})"
         ),
+        shape: vec![x.ncols()],
         features: x,
         labels,
         classes,

@@ -37,24 +37,12 @@ fn stable_and_correct_at_extremes() {
         for x in [1e4f64, -1e4, 1e3, -1e3, 80.0, -80.0] {
             let (v64, d64) = (act.value(x), act.derivative(x));
             let (v32, d32) = (act.value(x as f32), act.derivative(x as f32));
-            assert!(
-                v64.is_finite() && d64.is_finite() && v32.is_finite() && d32.is_finite(),
-                "{act} at {x}"
-            );
+            assert!(v64.is_finite() && d64.is_finite() && v32.is_finite() && d32.is_finite(), "{act} at {x}");
             let (wv, wd) = tails(act, x);
-            assert!(
-                (v64 - wv).abs() <= 1e-9 * (1.0 + wv.abs()),
-                "{act}({x}) = {v64}, want {wv}"
-            );
+            assert!((v64 - wv).abs() <= 1e-9 * (1.0 + wv.abs()), "{act}({x}) = {v64}, want {wv}");
             assert!((d64 - wd).abs() <= 1e-9, "{act}'({x}) = {d64}, want {wd}");
-            assert!(
-                (v32 as f64 - wv).abs() <= 1e-6 * (1.0 + wv.abs()),
-                "f32 {act}({x}) = {v32}, want {wv}"
-            );
-            assert!(
-                (d32 as f64 - wd).abs() <= 1e-6,
-                "f32 {act}'({x}) = {d32}, want {wd}"
-            );
+            assert!((v32 as f64 - wv).abs() <= 1e-6 * (1.0 + wv.abs()), "f32 {act}({x}) = {v32}, want {wv}");
+            assert!((d32 as f64 - wd).abs() <= 1e-6, "f32 {act}'({x}) = {d32}, want {wd}");
         }
     }
 }
@@ -66,28 +54,12 @@ fn known_values() {
     assert!(close(Activation::Sigmoid.derivative(0.0), 0.25));
     // GELU(1) = Φ(1) = 0.8413447460685429 (standard normal table).
     assert!(close(Activation::Gelu.value(1.0), 0.8413447460685429));
-    assert!(close(
-        Activation::Softplus.value(0.0),
-        std::f64::consts::LN_2
-    ));
-    assert!(close(
-        Activation::Silu.value(1.0),
-        1.0 / (1.0 + (-1.0f64).exp())
-    ));
-    assert!(close(
-        Activation::Elu(1.0).value(-1.0),
-        (-1.0f64).exp() - 1.0
-    ));
-    assert_eq!(
-        Activation::Relu.derivative(0.0),
-        0.0,
-        "ReLU′(0) = 0 as in PyTorch"
-    );
+    assert!(close(Activation::Softplus.value(0.0), std::f64::consts::LN_2));
+    assert!(close(Activation::Silu.value(1.0), 1.0 / (1.0 + (-1.0f64).exp())));
+    assert!(close(Activation::Elu(1.0).value(-1.0), (-1.0f64).exp() - 1.0));
+    assert_eq!(Activation::Relu.derivative(0.0), 0.0, "ReLU′(0) = 0 as in PyTorch");
     // Saturation thresholds quoted in the design: sigmoid′ < 0.1·max at |z| > 3.64, tanh′ at |z| > 1.82.
-    assert!(
-        Activation::Sigmoid.derivative(3.63) > 0.025
-            && Activation::Sigmoid.derivative(3.65) < 0.025
-    );
+    assert!(Activation::Sigmoid.derivative(3.63) > 0.025 && Activation::Sigmoid.derivative(3.65) < 0.025);
     assert!(Activation::Tanh.derivative(1.81) > 0.1 && Activation::Tanh.derivative(1.83) < 0.1);
     // sup GELU′ = GELU′(√2) ≈ 1.1289; sup SiLU′ ≈ 1.09984 at x ≈ 2.39936 (ternary search in f64, Python).
     assert!((Activation::Gelu.max_derivative() - 1.128_904_145).abs() < 1e-8);
@@ -99,45 +71,15 @@ fn names_round_trip_and_errors_list_valid_names() {
     for act in ALL {
         assert_eq!(act.to_string().parse::<Activation>().unwrap(), act);
     }
-    assert_eq!(
-        "LeakyReLU(0.2)".parse::<Activation>().unwrap(),
-        Activation::LeakyRelu(0.2)
-    );
-    assert_eq!(
-        "leaky_relu".parse::<Activation>().unwrap(),
-        Activation::LeakyRelu(0.01)
-    );
+    assert_eq!("LeakyReLU(0.2)".parse::<Activation>().unwrap(), Activation::LeakyRelu(0.2));
+    assert_eq!("leaky_relu".parse::<Activation>().unwrap(), Activation::LeakyRelu(0.01));
     let err = "sigmoidd".parse::<Activation>().unwrap_err().to_string();
-    assert!(
-        err.contains("\"sigmoidd\"") && err.contains("tanh") && err.contains("gelu"),
-        "{err}"
-    );
-    assert!(
-        "elu(abc)"
-            .parse::<Activation>()
-            .unwrap_err()
-            .to_string()
-            .contains("number")
-    );
+    assert!(err.contains("\"sigmoidd\"") && err.contains("tanh") && err.contains("gelu"), "{err}");
+    assert!("elu(abc)".parse::<Activation>().unwrap_err().to_string().contains("number"));
     assert!("leaky_relu(-1)".parse::<Activation>().is_err());
-    assert_eq!(
-        "small_gaussian(0.01)".parse::<Init>().unwrap(),
-        Init::SmallGaussian(0.01)
-    );
+    assert_eq!("small_gaussian(0.01)".parse::<Init>().unwrap(), Init::SmallGaussian(0.01));
     assert!("small_gaussian(0)".parse::<Init>().is_err());
-    assert!(
-        "xavier"
-            .parse::<Init>()
-            .unwrap_err()
-            .to_string()
-            .contains("xavier_uniform")
-    );
+    assert!("xavier".parse::<Init>().unwrap_err().to_string().contains("xavier_uniform"));
     assert_eq!("BEFORE".parse::<Placement>().unwrap(), Placement::Before);
-    assert!(
-        "middle"
-            .parse::<Placement>()
-            .unwrap_err()
-            .to_string()
-            .contains("none, before, after")
-    );
+    assert!("middle".parse::<Placement>().unwrap_err().to_string().contains("none, before, after"));
 }

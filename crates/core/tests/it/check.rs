@@ -11,12 +11,7 @@ pub const TOL: f64 = 1e-6;
 
 /// Deterministic proptest settings: a fixed seed and no regression files.
 pub fn config(cases: u32) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(0x5eed_ac75),
-        failure_persistence: None,
-        ..Config::default()
-    }
+    Config { cases, rng_seed: RngSeed::Fixed(0x5eed_ac75), failure_persistence: None, ..Config::default() }
 }
 
 /// Compares an analytic gradient with a finite-difference one.
@@ -74,9 +69,6 @@ pub fn randn1(n: usize, mean: f64, scale: f64, seed: u64) -> Array1<f64> {
 pub fn assert_close(what: &str, got: &[f32], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g as f64 - w).abs() <= tol * (1.0 + w.abs()),
-            "{what}[{i}]: got {g}, want {w} (tol {tol})"
-        );
+        assert!((g as f64 - w).abs() <= tol * (1.0 + w.abs()), "{what}[{i}]: got {g}, want {w} (tol {tol})");
     }
 }

@@ -5,8 +5,7 @@
 
 use actscope_core::loss::{mse, softmax_cross_entropy};
 use actscope_core::{
-    Activation, BatchNorm1d, BatchNormConfig, BnCache, Init, Linear, Mlp, MlpConfig, PLACEMENTS,
-    Placement, Workspace,
+    Activation, BatchNorm1d, BatchNormConfig, BnCache, Init, Linear, Mlp, MlpConfig, PLACEMENTS, Placement, Workspace,
 };
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
@@ -28,10 +27,7 @@ const ALL: [Activation; 11] = [
 ];
 
 fn has_kink(a: Activation) -> bool {
-    matches!(
-        a,
-        Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_) | Activation::Softsign
-    )
+    matches!(a, Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_) | Activation::Softsign)
 }
 
 fn flat(a: &Array2<f64>) -> Vec<f64> {
@@ -215,10 +211,7 @@ fn before_drops_bias_and_counts_params() {
     for placement in PLACEMENTS {
         let cfg = MlpConfig::new(5, &[4, 3], 2, Activation::Tanh, placement);
         let mut net = Mlp::<f64>::new(&cfg, 1).unwrap();
-        assert_eq!(
-            net.layers[0].linear.bias.is_none(),
-            placement == Placement::Before
-        );
+        assert_eq!(net.layers[0].linear.bias.is_none(), placement == Placement::Before);
         let ws = Workspace::new(&net, 2);
         let mut n = 0;
         net.visit_params(&ws, |_, p, _| n += p.len());

@@ -2,6 +2,7 @@
 
 mod activation;
 mod check;
+mod data;
 mod gradcheck;
 mod pytorch;
 mod training;

@@ -2,15 +2,12 @@
 
 use actscope_core::data::synthetic;
 use actscope_core::{
-    Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig,
-    PLACEMENTS, Placement, Probe, ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, train,
+    Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS, Placement, Probe,
+    ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, train,
 };
 
 fn task() -> (Dataset, Dataset) {
-    (
-        synthetic::teacher(3000, 16, 3, 11, 1),
-        synthetic::teacher(1000, 16, 3, 11, 2),
-    )
+    (synthetic::teacher(3000, 16, 3, 11, 1), synthetic::teacher(1000, 16, 3, 11, 2))
 }
 
 fn run(
@@ -25,86 +22,36 @@ fn run(
     let mut net = Mlp::<f32>::new(&cfg, seed).unwrap();
     let mut opt = Optimizer::new(opt).unwrap();
     let evals = [("test", &te)];
-    let data = TrainData {
-        train: &tr,
-        evals: &evals,
-        probe_set: None,
-    };
-    let out = train(
-        &mut net,
-        &mut opt,
-        &TrainConfig::new(32, Budget::Epochs(epochs), seed),
-        data,
-        (),
-    )
-    .unwrap();
+    let data = TrainData { train: &tr, evals: &evals, probe_set: None };
+    let out = train(&mut net, &mut opt, &TrainConfig::new(32, Budget::Epochs(epochs), seed), data, ()).unwrap();
     (net, out)
 }
 
 #[test]
 fn reaches_high_accuracy_on_a_separable_task() {
     for placement in PLACEMENTS {
-        let (_, out) = run(
-            Activation::Relu,
-            placement,
-            OptimizerConfig::sgd_momentum(0.05, 0.9),
-            8,
-            3,
-        );
+        let (_, out) = run(Activation::Relu, placement, OptimizerConfig::sgd_momentum(0.05, 0.9), 8, 3);
         let acc = out.last("test").unwrap().accuracy;
         assert_eq!(out.status, Status::Ok);
         assert!(acc > 0.95, "relu, BN {placement}: test accuracy {acc}");
     }
-    let (_, out) = run(
-        Activation::Sigmoid,
-        Placement::Before,
-        OptimizerConfig::adam(0.01),
-        8,
-        3,
-    );
+    let (_, out) = run(Activation::Sigmoid, Placement::Before, OptimizerConfig::adam(0.01), 8, 3);
     assert!(out.last("test").unwrap().accuracy > 0.95);
 }
 
 #[test]
 fn same_config_and_seed_give_bit_identical_results() {
-    let (a, oa) = run(
-        Activation::Tanh,
-        Placement::After,
-        OptimizerConfig::sgd_momentum(0.05, 0.9),
-        2,
-        9,
-    );
-    let (b, ob) = run(
-        Activation::Tanh,
-        Placement::After,
-        OptimizerConfig::sgd_momentum(0.05, 0.9),
-        2,
-        9,
-    );
-    assert_eq!(
-        a, b,
-        "parameters and running statistics must be bit-identical"
-    );
+    let (a, oa) = run(Activation::Tanh, Placement::After, OptimizerConfig::sgd_momentum(0.05, 0.9), 2, 9);
+    let (b, ob) = run(Activation::Tanh, Placement::After, OptimizerConfig::sgd_momentum(0.05, 0.9), 2, 9);
+    assert_eq!(a, b, "parameters and running statistics must be bit-identical");
     assert_eq!(oa, ob);
-    let (c, _) = run(
-        Activation::Tanh,
-        Placement::After,
-        OptimizerConfig::sgd_momentum(0.05, 0.9),
-        2,
-        10,
-    );
+    let (c, _) = run(Activation::Tanh, Placement::After, OptimizerConfig::sgd_momentum(0.05, 0.9), 2, 10);
     assert_ne!(a, c, "another seed gives another network");
 }
 
 #[test]
 fn divergence_is_reported_with_its_step() {
-    let (_, out) = run(
-        Activation::Relu,
-        Placement::None,
-        OptimizerConfig::sgd(1e6),
-        2,
-        1,
-    );
+    let (_, out) = run(Activation::Relu, Placement::None, OptimizerConfig::sgd(1e6), 2, 1);
     match out.status {
         Status::Diverged { step } => assert!(step < 20, "diverged late: {step}"),
         Status::Ok => panic!("lr = 1e6 must diverge"),
@@ -128,13 +75,7 @@ impl Probe<f32> for Recorder {
     }
     fn observe(&mut self, obs: &Observation<'_, f32>) {
         let l = &obs.layers[1];
-        self.seen.push((
-            obs.step,
-            obs.source,
-            l.z.nrows(),
-            obs.layers.len(),
-            l.bn_mean.is_some(),
-        ));
+        self.seen.push((obs.step, obs.source, l.z.nrows(), obs.layers.len(), l.bn_mean.is_some()));
         // With BN before, z is the BN output: at step 0 (γ = 1, β = 0) each unit's batch mean is 0 and its
         // variance σ²/(σ² + ε), with σ² the BN input's batch variance.
         if obs.step == 0 && obs.placement == Placement::Before {
@@ -142,10 +83,7 @@ impl Probe<f32> for Recorder {
                 let m = col.mean().unwrap();
                 let v = col.mapv(|z| (z - m) * (z - m)).mean().unwrap();
                 let want = s2 / (s2 + 1e-5);
-                assert!(
-                    m.abs() < 1e-5 && (v - want).abs() < 1e-5,
-                    "mean {m}, var {v}, want {want}"
-                );
+                assert!(m.abs() < 1e-5 && (v - want).abs() < 1e-5, "mean {m}, var {v}, want {want}");
             }
         }
     }
@@ -165,11 +103,7 @@ fn probes_see_what_they_ask_for() {
     let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
     let evals = [("test", &te)];
-    let data = TrainData {
-        train: &tr,
-        evals: &evals,
-        probe_set: Some(&probe_set),
-    };
+    let data = TrainData { train: &tr, evals: &evals, probe_set: Some(&probe_set) };
     let mut rec = Recorder::default();
     let mut config = TrainConfig::new(30, Budget::Steps(100), 0);
     config.eval_every = Some(40);
@@ -182,11 +116,7 @@ fn probes_see_what_they_ask_for() {
         (100, ProbeSource::ProbeSet, 200, 2, true),
     ];
     assert_eq!(rec.seen, want);
-    assert_eq!(
-        rec.updates,
-        vec![0, 7, 50],
-        "after_update follows each observed step that has an update"
-    );
+    assert_eq!(rec.updates, vec![0, 7, 50], "after_update follows each observed step that has an update");
     assert_eq!(rec.evals, 4, "evaluations at steps 0, 40, 80 and 100");
 }
 
@@ -194,51 +124,19 @@ fn probes_see_what_they_ask_for() {
 fn bad_settings_are_errors_not_panics() {
     let (tr, te) = task();
     let evals = [("test", &te)];
-    let data = TrainData {
-        train: &tr,
-        evals: &evals,
-        probe_set: None,
-    };
+    let data = TrainData { train: &tr, evals: &evals, probe_set: None };
     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
-    let bn = Mlp::<f32>::new(
-        &MlpConfig::new(16, &[8], 3, Activation::Relu, Placement::Before),
-        0,
-    )
-    .unwrap();
+    let bn = Mlp::<f32>::new(&MlpConfig::new(16, &[8], 3, Activation::Relu, Placement::Before), 0).unwrap();
     for (batch, needle) in [(0, "batch_size"), (5000, "1..=3000"), (1, "at least 2")] {
-        let err = train(
-            &mut bn.clone(),
-            &mut opt,
-            &TrainConfig::new(batch, Budget::Steps(1), 0),
-            data,
-            (),
-        )
-        .unwrap_err();
+        let err =
+            train(&mut bn.clone(), &mut opt, &TrainConfig::new(batch, Budget::Steps(1), 0), data, ()).unwrap_err();
         assert!(err.to_string().contains(needle), "{err}");
     }
-    let wrong = Mlp::<f32>::new(
-        &MlpConfig::new(15, &[8], 3, Activation::Relu, Placement::None),
-        0,
-    )
-    .unwrap();
-    let err = train(
-        &mut wrong.clone(),
-        &mut opt,
-        &TrainConfig::new(8, Budget::Steps(1), 0),
-        data,
-        (),
-    )
-    .unwrap_err();
+    let wrong = Mlp::<f32>::new(&MlpConfig::new(15, &[8], 3, Activation::Relu, Placement::None), 0).unwrap();
+    let err = train(&mut wrong.clone(), &mut opt, &TrainConfig::new(8, Budget::Steps(1), 0), data, ()).unwrap_err();
     assert!(err.to_string().contains("16 features"), "{err}");
-    let err = Mlp::<f32>::new(
-        &MlpConfig::new(16, &[8, 0], 3, Activation::Relu, Placement::None),
-        0,
-    )
-    .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid hidden[1]: a hidden layer needs width ≥ 1"
-    );
+    let err = Mlp::<f32>::new(&MlpConfig::new(16, &[8, 0], 3, Activation::Relu, Placement::None), 0).unwrap_err();
+    assert_eq!(err.to_string(), "invalid hidden[1]: a hidden layer needs width ≥ 1");
 }
 
 #[test]
@@ -255,9 +153,5 @@ fn eval_mode_uses_running_statistics() {
     assert_eq!(bn.num_batches_tracked, 1);
     assert!(bn.running_mean.iter().any(|&m| m != 0.0));
     net.forward_eval(x, &mut ws);
-    assert_ne!(
-        fresh,
-        ws.logits().to_owned(),
-        "eval output changes once the running statistics move"
-    );
+    assert_ne!(fresh, ws.logits().to_owned(), "eval output changes once the running statistics move");
 }

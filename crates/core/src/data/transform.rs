@@ -1,0 +1,85 @@
+//! Normalisation and the train/validation split.
+//!
+//! ```text
+//! standardise   x′_ij = (x_ij − μ_j) / s_j,  μ_j, s_j fitted on the training set only (s_j = 1 where the
+//!               feature is constant there, so a constant feature maps to 0 instead of NaN)
+//! split         per class, a seeded shuffle; the first round(n_c · fraction) go to validation
+//! ```
+
+use ndarray::{Array1, Axis};
+
+use crate::rng::{derive_seed, seeded, shuffle};
+use crate::{Dataset, Error, Result};
+
+/// Per-feature standardisation fitted on one set and applied to others.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standardizer {
+    /// Per-feature mean of the fitting set.
+    pub mean: Array1<f32>,
+    /// Per-feature standard deviation (population) of the fitting set; 1 where it was 0.
+    pub std: Array1<f32>,
+}
+
+impl Standardizer {
+    /// Fits the mean and standard deviation of every feature of `train`.
+    pub fn fit(train: &Dataset) -> Self {
+        let n = train.len().max(1) as f64;
+        let x = train.features.mapv(f64::from);
+        let mean = x.sum_axis(Axis(0)) / n;
+        let var = (&x - &mean).mapv(|d| d * d).sum_axis(Axis(0)) / n;
+        let std = var.mapv(|v| if v > 0.0 { v.sqrt() as f32 } else { 1.0 });
+        Standardizer { mean: mean.mapv(|m| m as f32), std }
+    }
+
+    /// Applies the fitted transform to `data` in place.
+    ///
+    /// # Errors
+    /// If `data` has another number of features.
+    pub fn apply(&self, data: &mut Dataset) -> Result<()> {
+        if data.dim() != self.mean.len() {
+            return Err(Error::Shape {
+                context: format!("standardising {:?}", data.name),
+                expected: format!("{} features", self.mean.len()),
+                got: format!("{} features", data.dim()),
+            });
+        }
+        for mut row in data.features.rows_mut() {
+            row -= &self.mean;
+            row /= &self.std;
+        }
+        Ok(())
+    }
+}
+
+/// Splits `data` into (train, validation), stratified by class, with `fraction` of each class in validation.
+///
+/// # Errors
+/// If `fraction` is not in (0, 1), or the split would leave either part empty.
+pub fn split_train_val(data: &Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
+    if !(fraction > 0.0 && fraction < 1.0) {
+        return Err(Error::config("val_fraction", format!("must lie in (0, 1), got {fraction}")));
+    }
+    let mut rng = seeded(derive_seed(seed, "val-split"));
+    let (mut train_idx, mut val_idx) = (Vec::new(), Vec::new());
+    for c in 0..data.classes {
+        let mut idx: Vec<usize> = (0..data.len()).filter(|&i| data.labels[i] == c).collect();
+        let mut order: Vec<usize> = (0..idx.len()).collect();
+        shuffle(&mut rng, &mut order);
+        let k = (idx.len() as f64 * fraction).round() as usize;
+        let shuffled: Vec<usize> = order.iter().map(|&o| idx[o]).collect();
+        idx.clear();
+        val_idx.extend_from_slice(&shuffled[..k]);
+        train_idx.extend_from_slice(&shuffled[k..]);
+    }
+    if train_idx.is_empty() || val_idx.is_empty() {
+        return Err(Error::config(
+            "val_fraction",
+            format!("{fraction} of {} examples leaves an empty training or validation set", data.len()),
+        ));
+    }
+    // Keep the original order inside each part, so the split does not depend on class iteration order.
+    train_idx.sort_unstable();
+    val_idx.sort_unstable();
+    let base = data.name.rsplit_once('/').map_or(data.name.as_str(), |(b, _)| b);
+    Ok((data.select(format!("{base}/train"), &train_idx), data.select(format!("{base}/val"), &val_idx)))
+}

@@ -1,0 +1,229 @@
+//! Data parsing: every dtype round-trips; every bad file is an error naming the file and the problem;
+//! the IDX parser survives arbitrary bytes (a bounded proptest fuzzer — see docs/data.md to run it long).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use actscope_core::data::csv::{LabelColumn, parse_csv};
+use actscope_core::data::idx::{IdxArray, IdxData, encode_idx, gzip, parse_idx};
+use actscope_core::data::mnist::{ROLES, load_idx_dir, parse_idx_set};
+use actscope_core::data::{Standardizer, split_train_val, synthetic};
+use proptest::prelude::*;
+
+use crate::check::config;
+
+fn u8_array(dims: Vec<usize>, f: impl Fn(usize) -> u8) -> IdxArray {
+    let n = dims.iter().product();
+    IdxArray { dims, data: IdxData::U8((0..n).map(f).collect()) }
+}
+
+fn err_of(bytes: &[u8]) -> String {
+    parse_idx(Path::new("bad.idx"), bytes).unwrap_err().to_string()
+}
+
+#[test]
+fn every_dtype_round_trips_raw_and_gzip() {
+    let arrays = [
+        u8_array(vec![2, 3], |i| i as u8 * 40),
+        IdxArray { dims: vec![3], data: IdxData::I8(vec![-128, 0, 127]) },
+        IdxArray { dims: vec![2], data: IdxData::I16(vec![-30000, 1234]) },
+        IdxArray { dims: vec![1, 2], data: IdxData::I32(vec![i32::MIN, 7]) },
+        IdxArray { dims: vec![2], data: IdxData::F32(vec![1.5, -0.25]) },
+        IdxArray { dims: vec![2, 1, 1], data: IdxData::F64(vec![std::f64::consts::PI, -1e300]) },
+    ];
+    for a in arrays {
+        let raw = encode_idx(&a);
+        assert_eq!(parse_idx(Path::new("x"), &raw).unwrap(), a);
+        assert_eq!(parse_idx(Path::new("x.gz"), &gzip(&raw)).unwrap(), a);
+    }
+}
+
+#[test]
+fn malformed_idx_files_are_named_errors() {
+    let good = encode_idx(&u8_array(vec![2, 2, 2], |i| i as u8));
+    assert!(err_of(&[]).contains("bad.idx: empty file"));
+    assert!(err_of(&[0, 0, 8]).contains("only 3 bytes"));
+    let mut magic = good.clone();
+    magic[0] = 0x42;
+    assert!(err_of(&magic).contains("bad magic"), "{}", err_of(&magic));
+    let mut dtype = good.clone();
+    dtype[2] = 0x0A;
+    assert!(err_of(&dtype).contains("unsupported dtype 0x0a"));
+    let mut ndim = good.clone();
+    ndim[3] = 0;
+    assert!(err_of(&ndim).contains("0 dimensions"));
+    assert!(err_of(&good[..8]).contains("truncated header"));
+    assert!(
+        err_of(&good[..good.len() - 1])
+            .contains("truncated payload: dimensions [2, 2, 2] need 8 bytes of data, the file has 7")
+    );
+    let mut long = good.clone();
+    long.push(0);
+    assert!(err_of(&long).contains("1 unexpected bytes after the payload"));
+    let mut gz = gzip(&good);
+    let mid = gz.len() / 2;
+    gz[mid] ^= 0xff;
+    gz.truncate(gz.len() - 4);
+    assert!(err_of(&gz).contains("corrupt gzip"), "{}", err_of(&gz));
+    let huge = [0u8, 0, 0x08, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+    assert!(err_of(&huge).contains("truncated payload"));
+}
+
+fn idx_set(train_labels: Vec<u8>, test_images: IdxArray) -> Vec<Vec<u8>> {
+    let n = train_labels.len();
+    vec![
+        encode_idx(&u8_array(vec![n, 2, 2], |i| (i * 3) as u8)),
+        encode_idx(&IdxArray { dims: vec![n], data: IdxData::U8(train_labels) }),
+        encode_idx(&test_images),
+        encode_idx(&u8_array(vec![2], |i| i as u8)),
+    ]
+}
+
+fn parse_set(files: &[Vec<u8>]) -> Result<actscope_core::data::Splits, actscope_core::Error> {
+    let named: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(ROLES[i]), files[i].as_slice()));
+    parse_idx_set("tiny", "memory", named, 10)
+}
+
+#[test]
+fn idx_sets_check_counts_labels_and_shapes() {
+    let ok = parse_set(&idx_set(vec![0, 9, 3], u8_array(vec![2, 2, 2], |i| i as u8))).unwrap();
+    assert_eq!((ok.train.len(), ok.test.len(), ok.train.shape.clone()), (3, 2, vec![2, 2]));
+    assert!((ok.train.features[[0, 1]] - 3.0 / 255.0).abs() < 1e-7, "u8 pixels scale to [0, 1]");
+
+    let mut files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
+    files[1] = encode_idx(&u8_array(vec![4], |_| 1));
+    let e = parse_set(&files).unwrap_err().to_string();
+    assert!(e.contains("train-labels-idx1-ubyte: 4 labels for 3 images"), "{e}");
+
+    let e = parse_set(&idx_set(vec![0, 12, 3], u8_array(vec![2, 2, 2], |i| i as u8))).unwrap_err().to_string();
+    assert!(e.contains("label 12 at index 1 is out of range; expected 0..10"), "{e}");
+
+    let e = parse_set(&idx_set(vec![0, 1, 2], u8_array(vec![2, 3, 3], |i| i as u8))).unwrap_err().to_string();
+    assert!(e.contains("test images are [3, 3] but training images are [2, 2]"), "{e}");
+}
+
+#[test]
+fn directories_need_the_four_files() {
+    let dir = std::env::temp_dir().join(format!("actscope-idx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
+    let names = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels.idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte.gz",
+    ];
+    for (i, (name, bytes)) in names.iter().zip(&files).enumerate() {
+        let data = if name.ends_with(".gz") { gzip(bytes) } else { bytes.clone() };
+        if i < 3 {
+            std::fs::write(dir.join(name), data).unwrap();
+        }
+    }
+    let e = load_idx_dir(&dir, 10).unwrap_err().to_string();
+    assert!(e.contains("no t10k-labels-idx1-ubyte file; expected one of"), "{e}");
+    std::fs::write(dir.join(names[3]), gzip(&files[3])).unwrap();
+    let s = load_idx_dir(&dir, 10).unwrap();
+    assert_eq!(s.train.len(), 3);
+    assert_eq!(s.checksum.len(), 64);
+    let e = load_idx_dir(&dir.join("missing"), 10).unwrap_err().to_string();
+    assert!(e.contains("not a directory"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn csv_loads_and_reports_line_and_column() {
+    let csv = "a,b,label\n1,2.5,0\n\n-3,4e-1,2\n";
+    let d = parse_csv(Path::new("t.csv"), Cursor::new(csv), &LabelColumn::Name("label".into())).unwrap();
+    assert_eq!((d.len(), d.dim(), d.classes), (2, 2, 3));
+    assert_eq!(d.labels, vec![0, 2]);
+    assert_eq!(d.features[[1, 1]], 0.4);
+    let by_index = parse_csv(Path::new("t.csv"), Cursor::new("y,x\n1,\"7\"\n"), &LabelColumn::Index(0)).unwrap();
+    assert_eq!((by_index.labels.clone(), by_index.features[[0, 0]]), (vec![1], 7.0));
+
+    let err =
+        |text: &str, col: LabelColumn| parse_csv(Path::new("t.csv"), Cursor::new(text), &col).unwrap_err().to_string();
+    let label = || LabelColumn::Name("label".into());
+    assert!(err("a,label\n1,0\nx,1\n", label()).contains("t.csv: line 3, column 1 (a): \"x\" is not a finite number"));
+    assert!(err("a,label\n1,0\n2\n", label()).contains("line 3: 1 cells; the header has 2 columns"));
+    assert!(err("a,label\n1,-1\n", label()).contains("label \"-1\" is not a non-negative integer"));
+    assert!(err("a,label\n1,NaN\n", label()).contains("not a non-negative integer"));
+    assert!(err("", label()).contains("empty file"));
+    assert!(err("a,b\n1,2\n", label()).contains("no column named \"label\"; the header has: a, b"));
+    assert!(err("a,b\n", LabelColumn::Index(5)).contains("past the last column"));
+    assert!(err("a,label\n", label()).contains("no data rows"));
+}
+
+#[test]
+fn split_is_stratified_deterministic_and_disjoint() {
+    let data = synthetic::teacher(1000, 5, 4, 1, 2);
+    let (tr, va) = split_train_val(&data, 0.2, 7).unwrap();
+    assert_eq!(tr.len() + va.len(), 1000);
+    for (c, (&all, &v)) in data.class_counts().iter().zip(&va.class_counts()).enumerate() {
+        assert_eq!(v, (all as f64 * 0.2).round() as usize, "class {c}");
+    }
+    let (tr2, va2) = split_train_val(&data, 0.2, 7).unwrap();
+    assert_eq!((tr.clone(), va.clone()), (tr2, va2));
+    let rows = |d: &actscope_core::Dataset| d.features.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>();
+    let train_rows = rows(&tr);
+    assert!(rows(&va).iter().all(|r| !train_rows.contains(r)), "no example in both parts");
+    assert_ne!(split_train_val(&data, 0.2, 8).unwrap().1, va, "another seed, another split");
+    assert!(split_train_val(&data, 1.0, 7).is_err());
+    assert_eq!(tr.name, "synthetic:teacher/train");
+}
+
+#[test]
+fn standardizer_fits_on_train_only() {
+    let mut train = synthetic::gaussian(500, 3, 1);
+    train.features.column_mut(0).mapv_inplace(|v| 5.0 + 2.0 * v);
+    train.features.column_mut(2).fill(1.0);
+    let mut test = train.head("test", 10);
+    let s = Standardizer::fit(&train);
+    s.apply(&mut train).unwrap();
+    for j in 0..2 {
+        let col = train.features.column(j);
+        let (m, v) = (col.mean().unwrap(), col.mapv(|x| x * x).mean().unwrap());
+        assert!(m.abs() < 1e-5 && (v - 1.0).abs() < 1e-4, "feature {j}: mean {m}, var {v}");
+    }
+    assert!(train.features.column(2).iter().all(|&v| v == 0.0), "a constant feature maps to 0");
+    s.apply(&mut test).unwrap();
+    assert_eq!(test.features.row(0), train.features.row(0), "the test set uses the training statistics");
+}
+
+#[test]
+fn synthetic_sets_are_seeded() {
+    assert_eq!(synthetic::two_spirals(100, 0.1, 3), synthetic::two_spirals(100, 0.1, 3));
+    assert_ne!(synthetic::two_spirals(100, 0.1, 3), synthetic::two_spirals(100, 0.1, 4));
+    let s = synthetic::two_spirals(100, 0.0, 3);
+    assert_eq!(s.class_counts(), vec![50, 50]);
+    let g = synthetic::gaussian(20_000, 2, 5);
+    let m = g.features.mean().unwrap();
+    let v = g.features.mapv(|x| x * x).mean().unwrap();
+    assert!(m.abs() < 0.02 && (v - 1.0).abs() < 0.03, "N(0, 1): mean {m}, var {v}");
+    let a = synthetic::teacher(50, 4, 3, 9, 1);
+    let b = synthetic::teacher(80, 4, 3, 9, 1);
+    assert_eq!(a.labels[..], b.labels[..50], "same teacher and sample seed, longer draw");
+}
+
+proptest! {
+    #![proptest_config(config(2000))]
+
+    /// Arbitrary bytes: an error or an array, never a panic.
+    #[test]
+    fn idx_parser_survives_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+        let _ = parse_idx(Path::new("fuzz"), &bytes);
+        let _ = parse_idx(Path::new("fuzz.gz"), &[&[0x1f, 0x8b][..], &bytes].concat());
+    }
+
+    /// Mutations of a valid file (byte flips, truncation, gzip of either): never a panic, and a valid
+    /// parse always agrees with its own header.
+    #[test]
+    fn idx_parser_survives_mutated_files(flips in prop::collection::vec((0usize..40, any::<u8>()), 0..4), cut in 0usize..48, zip: bool) {
+        let mut b = encode_idx(&u8_array(vec![2, 3, 4], |i| i as u8));
+        for (pos, v) in flips { if pos < b.len() { b[pos] = v; } }
+        b.truncate(cut.max(1).min(b.len()));
+        let b = if zip { gzip(&b) } else { b };
+        if let Ok(a) = parse_idx(Path::new("fuzz"), &b) {
+            prop_assert_eq!(a.dims.iter().product::<usize>(), a.data.len());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The embedded Fashion-MNIST subset: checksum, counts and class balance, and the full set when installed.
+
+use actscope_core::data::embedded::{TEST_PER_CLASS, TRAIN_PER_CLASS, embedded};
+
+#[test]
+fn embedded_subset_is_intact_and_balanced() {
+    let s = embedded().expect("embedded subset verifies and parses");
+    assert_eq!(s.train.len(), 10 * TRAIN_PER_CLASS);
+    assert_eq!(s.test.len(), 10 * TEST_PER_CLASS);
+    assert_eq!(s.train.class_counts(), vec![TRAIN_PER_CLASS; 10]);
+    assert_eq!(s.test.class_counts(), vec![TEST_PER_CLASS; 10]);
+    assert_eq!(s.train.shape, vec![28, 28]);
+    assert!(s.train.features.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert_eq!(s.checksum.len(), 64);
+}
+
+/// Where Debian's `dataset-fashion-mnist` installs the official files; the tests below use it when present.
+const SYSTEM_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// `cargo xtask embed-data` is byte-for-byte reproducible: rebuilding from the official files gives the
+/// committed bytes. Needs the official files; says so and passes vacuously without them.
+#[test]
+fn embedded_subset_rebuilds_byte_for_byte() {
+    use actscope_core::data::embedded::{build_subset, file_names, sha256sums};
+    use actscope_core::data::mnist::find_idx_files;
+    let Ok(files) = find_idx_files(std::path::Path::new(SYSTEM_DIR)) else {
+        eprintln!("skipped: official Fashion-MNIST not installed at {SYSTEM_DIR}");
+        return;
+    };
+    let bytes: Vec<Vec<u8>> = files.paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let built = build_subset([0, 1, 2, 3].map(|i| (files.paths[i].as_path(), bytes[i].as_slice()))).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/core/data/fashion-mnist-subset");
+    for (name, data) in file_names().iter().zip(&built) {
+        assert_eq!(&std::fs::read(dir.join(name)).unwrap(), data, "{name} differs from a fresh build");
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap(), sha256sums(&built));
+}
+
+/// The full-size path: the official files load with the expected counts and shape.
+#[test]
+fn full_fashion_mnist_loads_when_installed() {
+    let dir = std::path::Path::new(SYSTEM_DIR);
+    if !dir.is_dir() {
+        eprintln!("skipped: official Fashion-MNIST not installed at {SYSTEM_DIR}");
+        return;
+    }
+    let s = actscope_core::data::load_idx_dir(dir, 10).unwrap();
+    assert_eq!((s.train.len(), s.test.len()), (60_000, 10_000));
+    assert_eq!(s.train.class_counts(), vec![6000; 10]);
+    assert_eq!(s.train.shape, vec![28, 28]);
+}

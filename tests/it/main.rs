@@ -1,0 +1,3 @@
+//! Workspace-level integration tests.
+
+mod embedded_data;

@@ -1,0 +1,1 @@
+//! Workspace-level integration tests live in `it/`; this library is empty by design.

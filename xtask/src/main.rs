@@ -1,0 +1,45 @@
+//! xtask: the project's automation, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
+//!
+//! Tasks:
+//! - `embed-data [--from DIR]`: rebuild the embedded Fashion-MNIST subset from the official IDX files.
+
+mod embed_data;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  embed-data [--from DIR]   rebuild crates/core/data/fashion-mnist-subset from the official Fashion-MNIST
+                            IDX files in DIR (default /usr/share/datasets/fashion-mnist)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("embed-data") => embed_data::run(&args[1..]),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("unknown task {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
+}
