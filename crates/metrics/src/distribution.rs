@@ -1,0 +1,164 @@
+//! Distributions of z and a: percentiles, moments and fixed-edge histograms.
+//!
+//! ```text
+//! percentile p of x₁ ≤ … ≤ x_n   = x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋+1 − x_⌊h⌋),  h = (n − 1)·p/100 (0-based)
+//!                                  (linear interpolation: NumPy's default, R's type 7)
+//! mean = (1/n) Σ x      std = √((1/n) Σ (x − mean)²)   (population)
+//! ```
+//!
+//! Histograms have fixed, signed edges chosen per quantity (so checkpoints and runs are comparable) plus
+//! an underflow and an overflow bin; NaNs are counted apart.
+
+use actscope_core::{Activation, Float};
+use ndarray::{ArrayView1, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// The percentiles recorded for every layer (the BN paper's 15/50/85 plus a 95% range).
+pub const PERCENTILES: [f64; 5] = [2.5, 15.0, 50.0, 85.0, 97.5];
+/// The percentiles of the BN paper's tracked unit (Figure 1).
+pub const TRACKED_PERCENTILES: [f64; 3] = [15.0, 50.0, 85.0];
+
+/// Percentiles `ps` (in [0, 100]) of `values` by linear interpolation; NaNs are ignored.
+/// Returns NaNs when no finite-or-infinite value remains.
+pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return vec![f64::NAN; ps.len()];
+    }
+    let n = v.len();
+    // Selection instead of a full sort: each order statistic in O(n), in ascending rank order so every
+    // selection works on the part above the previous one.
+    let mut order: Vec<(usize, usize)> = ps
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (i, ((n - 1) as f64 * (p / 100.0).clamp(0.0, 1.0)).floor() as usize))
+        .collect();
+    order.sort_by_key(|&(_, r)| r);
+    let mut out = vec![0.0; ps.len()];
+    let mut start = 0;
+    for (i, rank) in order {
+        let h = (n - 1) as f64 * (ps[i] / 100.0).clamp(0.0, 1.0);
+        let tail = &mut v[start..];
+        let (_, lo, above) = tail.select_nth_unstable_by(rank - start, f64::total_cmp);
+        let lo = *lo;
+        let hi = if rank + 1 < n { above.iter().copied().min_by(f64::total_cmp).unwrap_or(lo) } else { lo };
+        out[i] = lo + (h - rank as f64) * (hi - lo);
+        start = rank;
+    }
+    out
+}
+
+/// Mean, standard deviation and the [`PERCENTILES`] of a set of values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Mean.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub std: f64,
+    /// The values at [`PERCENTILES`].
+    pub percentiles: Vec<f64>,
+}
+
+impl Summary {
+    /// Summarises every entry of `x` (NaNs ignored).
+    pub fn of<F: Float>(x: ArrayView2<'_, F>) -> Summary {
+        let (mut n, mut sum) = (0usize, 0.0);
+        for &v in x {
+            let v = v.f64();
+            if !v.is_nan() {
+                n += 1;
+                sum += v;
+            }
+        }
+        let mean = if n > 0 { sum / n as f64 } else { f64::NAN };
+        let var = x.iter().map(|&v| v.f64()).filter(|v| !v.is_nan()).map(|v| (v - mean) * (v - mean)).sum::<f64>()
+            / n.max(1) as f64;
+        Summary { mean, std: var.sqrt(), percentiles: percentiles(x.iter().map(|&v| v.f64()), &PERCENTILES) }
+    }
+}
+
+/// The fixed bins of a histogram: `bins` equal bins on `[lo, hi)`, plus underflow and overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bins {
+    /// Left edge of the first bin.
+    pub lo: f64,
+    /// Right edge of the last bin.
+    pub hi: f64,
+    /// Number of equal-width bins between them.
+    pub bins: usize,
+}
+
+impl Bins {
+    /// The edges for z, the input of φ: [−8, 8) in 64 bins of width 0.25.
+    pub const Z: Bins = Bins { lo: -8.0, hi: 8.0, bins: 64 };
+
+    /// The edges for a = φ(z): φ's range where it is bounded (sigmoid [0, 1], tanh and softsign [−1, 1],
+    /// 50 bins), otherwise [−8, 8) in 64 bins.
+    pub fn for_output(act: Activation) -> Bins {
+        match act {
+            Activation::Sigmoid => Bins { lo: 0.0, hi: 1.0, bins: 50 },
+            Activation::Tanh | Activation::Softsign => Bins { lo: -1.0, hi: 1.0, bins: 50 },
+            _ => Bins::Z,
+        }
+    }
+
+    /// The edges, `bins + 1` of them.
+    pub fn edges(&self) -> Vec<f64> {
+        (0..=self.bins).map(|i| self.lo + (self.hi - self.lo) * i as f64 / self.bins as f64).collect()
+    }
+}
+
+/// Counts of values per bin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// The bins.
+    pub bins: Bins,
+    /// Counts per bin, `bins.bins` entries.
+    pub counts: Vec<u64>,
+    /// Values below `lo`.
+    pub underflow: u64,
+    /// Values at or above `hi` (a bounded φ's upper limit, e.g. sigmoid = 1, falls in the last bin).
+    pub overflow: u64,
+    /// NaN values.
+    pub nan: u64,
+}
+
+impl Histogram {
+    /// Counts `values` into `bins`. Values equal to `hi` go to the last bin, so φ's bounds are inside.
+    pub fn of(values: impl IntoIterator<Item = f64>, bins: Bins) -> Histogram {
+        let mut h = Histogram { bins, counts: vec![0; bins.bins], underflow: 0, overflow: 0, nan: 0 };
+        let width = (bins.hi - bins.lo) / bins.bins as f64;
+        for v in values {
+            if v.is_nan() {
+                h.nan += 1;
+            } else if v < bins.lo {
+                h.underflow += 1;
+            } else if v > bins.hi {
+                h.overflow += 1;
+            } else {
+                let i = (((v - bins.lo) / width) as usize).min(bins.bins - 1);
+                h.counts[i] += 1;
+            }
+        }
+        h
+    }
+
+    /// All values counted, including under/overflow and NaN.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum::<u64>() + self.underflow + self.overflow + self.nan
+    }
+
+    /// Share of counted values lying in `[a, b]`, from the bins fully inside it (exact when a and b are edges).
+    pub fn share_between(&self, a: f64, b: f64) -> f64 {
+        let edges = self.bins.edges();
+        let inside: u64 =
+            self.counts.iter().enumerate().filter(|(i, _)| edges[*i] >= a && edges[i + 1] <= b).map(|(_, c)| c).sum();
+        inside as f64 / self.total().max(1) as f64
+    }
+}
+
+/// The {15, 50, 85} percentiles of one unit's values over the samples (the BN paper's Figure 1).
+pub fn unit_percentiles<F: Float>(column: ArrayView1<'_, F>) -> [f64; 3] {
+    let p = percentiles(column.iter().map(|&v| v.f64()), &TRACKED_PERCENTILES);
+    [p[0], p[1], p[2]]
+}

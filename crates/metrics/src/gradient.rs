@@ -1,0 +1,85 @@
+//! Gradient flow across layers.
+//!
+//! ```text
+//! ‖∂L/∂W‖₂           Frobenius norm of a layer's weight gradient (likewise ∂L/∂b)
+//! ms(∂L/∂z)          (1/(samples·units)) Σ (∂L/∂z)²
+//! update ratio        ‖W_after − W_before‖ / ‖W_before‖, for one optimizer step
+//! vanishing index     log10(‖∂L/∂W_first‖ / ‖∂L/∂W_last‖)   (< 0: gradients shrink towards the input)
+//! growth factor λ̂     least squares  ln ms(∂L/∂z_l) = c − l·ln λ̂  over hidden layers l = 1..L:
+//!                     the factor by which the squared gradient grows per layer going from output to input,
+//!                     the quantity λ of Yang et al. (2019)
+//! ```
+
+use actscope_core::Float;
+use ndarray::{ArrayView, Dimension};
+
+/// Σ x², accumulated in blocks of 8 lanes × 512 values in the element type, then in f64: vectorises, and
+/// the blocks keep the relative rounding error near 1e-6 in f32.
+pub fn sum_squares<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
+    let Some(s) = x.as_slice_memory_order() else {
+        return x.iter().map(|&v| v.f64() * v.f64()).sum();
+    };
+    let mut total = 0.0;
+    for block in s.chunks(4096) {
+        let mut acc = [F::zero(); 8];
+        let chunks = block.chunks_exact(8);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for k in 0..8 {
+                acc[k] += c[k] * c[k];
+            }
+        }
+        total += acc.iter().map(|a| a.f64()).sum::<f64>() + rest.iter().map(|v| v.f64() * v.f64()).sum::<f64>();
+    }
+    total
+}
+
+/// Frobenius (L2) norm of any array.
+pub fn l2_norm<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
+    sum_squares(x).sqrt()
+}
+
+/// Mean of the squared entries; 0 for an empty array.
+pub fn mean_square<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
+    let n = x.len();
+    if n == 0 {
+        return 0.0;
+    }
+    sum_squares(x) / n as f64
+}
+
+/// ‖after − before‖ / ‖before‖ (NaN when `before` is zero).
+///
+/// # Panics
+/// If the shapes differ.
+pub fn update_ratio<F: Float, D: Dimension>(before: ArrayView<'_, F, D>, after: ArrayView<'_, F, D>) -> f64 {
+    assert_eq!(before.shape(), after.shape(), "update_ratio: shapes differ");
+    let diff: f64 = before.iter().zip(after.iter()).map(|(&b, &a)| (a.f64() - b.f64()).powi(2)).sum::<f64>().sqrt();
+    let base = l2_norm(before);
+    if base == 0.0 { f64::NAN } else { diff / base }
+}
+
+/// log10(first / last) of weight-gradient norms.
+pub fn vanishing_index(first_norm: f64, last_norm: f64) -> f64 {
+    (first_norm / last_norm).log10()
+}
+
+/// The per-layer growth factor λ̂ of the squared gradient from output to input (see the module docs),
+/// fitted on `mean_squares[l]` for layers ordered input side first. `None` with fewer than 2 positive,
+/// finite values.
+pub fn growth_factor(mean_squares: &[f64]) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = mean_squares
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m > 0.0 && m.is_finite())
+        .map(|(l, m)| (l as f64, m.ln()))
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    Some((-sxy / sxx).exp())
+}

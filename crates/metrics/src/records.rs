@@ -1,0 +1,189 @@
+//! Record types: what a run writes, one JSON object per line (`records.jsonl`), and what plots and reports
+//! read. Every file starts with a [`Record::Header`] carrying [`SCHEMA_VERSION`].
+//!
+//! Memory and file size grow with checkpoints × layers × bins, never with steps × units.
+
+use actscope_core::EvalPoint;
+use serde::{Deserialize, Serialize};
+
+use crate::distribution::{Bins, Histogram, Summary};
+use crate::units::{Dead, Saturation};
+
+/// Version of the record schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One line of `records.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// First line: how to read the rest.
+    Header(Header),
+    /// Metrics of every hidden layer on the probe set at one step.
+    Checkpoint(Checkpoint),
+    /// An evaluation on a named set.
+    Eval(EvalPoint),
+    /// Cheap scalars of one training step (when per-step scalars are on).
+    Step(StepScalars),
+}
+
+/// The first record of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema: u32,
+    /// The activation, in its text form (e.g. `leaky_relu(0.01)`).
+    pub activation: String,
+    /// BN placement: `none`, `before` or `after`.
+    pub placement: String,
+    /// Hidden widths, input side first.
+    pub hidden: Vec<usize>,
+    /// Probe-set size.
+    pub probe_samples: usize,
+    /// The saturation / dead-unit threshold τ.
+    pub tau: f64,
+    /// Histogram bins of z.
+    pub z_bins: Bins,
+    /// Histogram bins of a.
+    pub a_bins: Bins,
+    /// Index of the tracked unit in the last hidden layer.
+    pub tracked_unit: usize,
+}
+
+/// BN parameter statistics of a layer.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BnParams {
+    /// Mean of γ over units.
+    pub gamma_mean: f64,
+    /// Population standard deviation of γ over units.
+    pub gamma_std: f64,
+    /// Mean of β over units.
+    pub beta_mean: f64,
+    /// Population standard deviation of β over units.
+    pub beta_std: f64,
+}
+
+/// Metrics of one hidden layer at a checkpoint (see the crate docs for every definition).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerRecord {
+    /// Layer index, input side first.
+    pub layer: usize,
+    /// Number of units.
+    pub units: usize,
+    /// Distribution of z (the input of φ).
+    pub z: Summary,
+    /// Distribution of a = φ(z).
+    pub a: Summary,
+    /// Histogram of z.
+    pub z_hist: Histogram,
+    /// Histogram of a.
+    pub a_hist: Histogram,
+    /// Saturation (bounded φ only).
+    pub saturation: Option<Saturation>,
+    /// Dead units (ReLU family only).
+    pub dead: Option<Dead>,
+    /// Share of z in φ's near-linear region (φ′ ≥ 0.9 sup φ′).
+    pub near_linear: f64,
+    /// ‖∂L/∂W‖.
+    pub grad_w_norm: f64,
+    /// ‖∂L/∂b‖ (none without bias).
+    pub grad_b_norm: Option<f64>,
+    /// Mean square of ∂L/∂z.
+    pub grad_z_ms: f64,
+    /// ‖W‖.
+    pub weight_norm: f64,
+    /// ‖ΔW‖/‖W‖ over the update that followed (none at the last step).
+    pub update_ratio: Option<f64>,
+    /// γ/β statistics (with BN).
+    pub bn: Option<BnParams>,
+    /// Effective rank of a on the probe set (when enabled).
+    pub effective_rank: Option<f64>,
+    /// {15, 50, 85} percentiles of the tracked unit's z (last hidden layer only).
+    pub tracked_unit: Option<[f64; 3]>,
+}
+
+/// Metrics of the whole network on the probe set at one step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Updates done.
+    pub step: usize,
+    /// Epochs done (fractional).
+    pub epoch: f64,
+    /// Mean loss on the probe set (train-mode BN).
+    pub loss: f64,
+    /// Per hidden layer.
+    pub layers: Vec<LayerRecord>,
+    /// ‖∂L/∂W‖ of the output layer.
+    pub output_grad_w_norm: f64,
+    /// log10(‖∂L/∂W₁‖/‖∂L/∂W_out‖), first hidden vs output layer.
+    pub vanishing_index: f64,
+    /// Fitted growth factor λ̂ of ms(∂L/∂z) from output to input (≥ 2 hidden layers).
+    pub growth_factor: Option<f64>,
+}
+
+/// Cheap scalars of one training step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepScalars {
+    /// The step.
+    pub step: usize,
+    /// Training-batch loss.
+    pub loss: f64,
+    /// ‖∂L/∂W‖ per hidden layer, then the output layer.
+    pub grad_w_norms: Vec<f64>,
+}
+
+/// Writes records as JSON Lines.
+///
+/// # Errors
+/// IO errors from `out`.
+pub fn write_jsonl(records: &[Record], mut out: impl std::io::Write) -> std::io::Result<()> {
+    for r in records {
+        serde_json::to_writer(&mut out, r)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// An error reading records.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A line is not a valid record.
+    #[error("line {line}: {message}")]
+    Parse {
+        /// 1-based line number.
+        line: usize,
+        /// What serde said.
+        message: String,
+    },
+    /// The header's schema differs from this library's.
+    #[error("schema version {found}; this version of actscope reads {SCHEMA_VERSION}")]
+    Schema {
+        /// The version found.
+        found: u32,
+    },
+    /// IO failure.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads JSON Lines records, checking the header's schema version.
+///
+/// # Errors
+/// A malformed line (with its number), a foreign schema version, or IO errors.
+pub fn read_jsonl(input: impl std::io::BufRead) -> Result<Vec<Record>, ReadError> {
+    let mut out = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: Record =
+            serde_json::from_str(&line).map_err(|e| ReadError::Parse { line: i + 1, message: e.to_string() })?;
+        if let Record::Header(h) = &r
+            && h.schema != SCHEMA_VERSION
+        {
+            return Err(ReadError::Schema { found: h.schema });
+        }
+        out.push(r);
+    }
+    Ok(out)
+}

@@ -1,0 +1,146 @@
+//! Statistics across seeds: intervals, t-tests, multiple-comparison correction and effect sizes.
+//!
+//! ```text
+//! mean x̄,  sd s = √(Σ(x − x̄)²/(n − 1)),  95% CI  x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n
+//! Welch    t = (x̄₁ − x̄₂)/√(s₁²/n₁ + s₂²/n₂),  ν = (s₁²/n₁ + s₂²/n₂)² / Σ_k (s_k²/n_k)²/(n_k − 1)
+//! paired   d_i = x_i − y_i,  t = d̄/(s_d/√n),  ν = n − 1
+//! p-values two-sided 2·(1 − F_ν(|t|)); one-sided "greater" 1 − F_ν(t)
+//! Holm     sort p ascending; adj_(i) = max_{j ≤ i} min(1, (m − j + 1)·p_(j))
+//! Cohen's d  (x̄₁ − x̄₂)/s_pooled, s_pooled² = ((n₁−1)s₁² + (n₂−1)s₂²)/(n₁+n₂−2);  paired: d_z = d̄/s_d
+//! ```
+//!
+//! Student-t quantiles and distribution functions come from `statrs`.
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Mean, spread and 95% interval of a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Describe {
+    /// Sample size.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (n − 1); NaN for n < 2.
+    pub sd: f64,
+    /// Lower end of the 95% Student-t interval (NaN for n < 2).
+    pub ci_low: f64,
+    /// Upper end of the 95% Student-t interval.
+    pub ci_high: f64,
+}
+
+impl Describe {
+    /// Half-width of the 95% interval.
+    pub fn half_width(&self) -> f64 {
+        (self.ci_high - self.ci_low) / 2.0
+    }
+}
+
+fn mean(x: &[f64]) -> f64 {
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+fn var(x: &[f64]) -> f64 {
+    let m = mean(x);
+    x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() as f64 - 1.0)
+}
+
+fn t_quantile(p: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(p))
+}
+
+fn t_cdf(t: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.cdf(t))
+}
+
+/// Describes a sample (NaN fields where undefined; `n = 0` gives NaN mean).
+pub fn describe(x: &[f64]) -> Describe {
+    let n = x.len();
+    if n == 0 {
+        return Describe { n, mean: f64::NAN, sd: f64::NAN, ci_low: f64::NAN, ci_high: f64::NAN };
+    }
+    let m = mean(x);
+    if n < 2 {
+        return Describe { n, mean: m, sd: f64::NAN, ci_low: f64::NAN, ci_high: f64::NAN };
+    }
+    let sd = var(x).sqrt();
+    let h = t_quantile(0.975, (n - 1) as f64) * sd / (n as f64).sqrt();
+    Describe { n, mean: m, sd, ci_low: m - h, ci_high: m + h }
+}
+
+/// The result of a t-test.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TTest {
+    /// The t statistic (positive when the first sample is larger).
+    pub t: f64,
+    /// Degrees of freedom.
+    pub df: f64,
+    /// Two-sided p-value.
+    pub p_two_sided: f64,
+    /// One-sided p-value for "first > second".
+    pub p_greater: f64,
+    /// One-sided p-value for "first < second".
+    pub p_less: f64,
+    /// Effect size: Cohen's d (Welch) or d_z (paired).
+    pub effect: f64,
+    /// Mean difference (first − second).
+    pub diff: f64,
+}
+
+fn from_t(t: f64, df: f64, effect: f64, diff: f64) -> TTest {
+    let (p_two_sided, p_greater, p_less) = if t.is_nan() {
+        (f64::NAN, f64::NAN, f64::NAN)
+    } else if t.is_infinite() {
+        if t > 0.0 { (0.0, 0.0, 1.0) } else { (0.0, 1.0, 0.0) }
+    } else {
+        let c = t_cdf(t, df);
+        (2.0 * t_cdf(-t.abs(), df), 1.0 - c, c)
+    };
+    TTest { t, df, p_two_sided, p_greater, p_less, effect, diff }
+}
+
+/// Welch's unequal-variance t-test of `x` against `y`. `None` if either sample has fewer than 2 values.
+/// Two samples without any spread give t = ±∞ (p = 0) when their means differ and NaN when they agree.
+pub fn welch(x: &[f64], y: &[f64]) -> Option<TTest> {
+    if x.len() < 2 || y.len() < 2 {
+        return None;
+    }
+    let (n1, n2) = (x.len() as f64, y.len() as f64);
+    let (v1, v2) = (var(x), var(y));
+    let diff = mean(x) - mean(y);
+    let se2 = v1 / n1 + v2 / n2;
+    let df = se2 * se2 / ((v1 / n1).powi(2) / (n1 - 1.0) + (v2 / n2).powi(2) / (n2 - 1.0));
+    let t =
+        if se2 == 0.0 { if diff == 0.0 { f64::NAN } else { diff.signum() * f64::INFINITY } } else { diff / se2.sqrt() };
+    let pooled = (((n1 - 1.0) * v1 + (n2 - 1.0) * v2) / (n1 + n2 - 2.0)).sqrt();
+    let df = if df.is_finite() { df } else { n1 + n2 - 2.0 };
+    Some(from_t(t, df, diff / pooled, diff))
+}
+
+/// Paired t-test of `x` against `y` (same length, paired by position, e.g. by seed). `None` if the lengths
+/// differ or there are fewer than 2 pairs.
+pub fn paired(x: &[f64], y: &[f64]) -> Option<TTest> {
+    if x.len() != y.len() || x.len() < 2 {
+        return None;
+    }
+    let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
+    let n = d.len() as f64;
+    let (md, sd) = (mean(&d), var(&d).sqrt());
+    let t =
+        if sd == 0.0 { if md == 0.0 { f64::NAN } else { md.signum() * f64::INFINITY } } else { md / (sd / n.sqrt()) };
+    Some(from_t(t, n - 1.0, md / sd, md))
+}
+
+/// Holm–Bonferroni adjusted p-values, in the input order. NaNs stay NaN and do not count towards m.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = idx.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running: f64 = 0.0;
+    for (j, &i) in idx.iter().enumerate() {
+        running = running.max(((m - j) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}

@@ -1,0 +1,146 @@
+//! Hand-built inputs with known answers, one per metric.
+
+use actscope_core::Activation;
+use actscope_metrics::distribution::{Bins, Histogram, Summary, percentiles, unit_percentiles};
+use actscope_metrics::gradient::{growth_factor, l2_norm, mean_square, update_ratio, vanishing_index};
+use actscope_metrics::rank::{effective_rank, singular_values};
+use actscope_metrics::units::{dead_units, near_linear_share, saturation};
+use ndarray::{Array2, array};
+
+#[test]
+fn exactly_three_of_eight_relu_units_dead() {
+    // Units 1, 4 and 6 are ≤ 0 on all four samples (0 counts as dead: ReLU′(0) = 0).
+    let mut z = Array2::<f64>::from_elem((4, 8), 1.0);
+    for u in [1, 4, 6] {
+        z.column_mut(u).assign(&array![-1.0, 0.0, -2.0, -0.1]);
+    }
+    z[[2, 0]] = -5.0; // alive elsewhere
+    let d = dead_units(z.view(), Activation::Relu, 0.1);
+    assert_eq!(d.dead_units, 3);
+    assert_eq!(d.dead_fraction, 3.0 / 8.0);
+    assert_eq!(d.inactive_rate, 13.0 / 32.0, "12 entries of dead units + 1 more");
+}
+
+#[test]
+fn leaky_and_gelu_units_die_below_the_threshold() {
+    // Leaky ReLU(0.01): φ′ = 0.01 < 0.1·1 on the negative side, so an always-negative unit is dead.
+    let z = array![[-1.0f64, 1.0], [-2.0, -1.0]];
+    assert_eq!(dead_units(z.view(), Activation::LeakyRelu(0.01), 0.1).dead_units, 1);
+    assert_eq!(dead_units(z.view(), Activation::LeakyRelu(0.01), 0.1).inactive_rate, 0.0, "leaky never outputs 0");
+    // GELU′(−3) ≈ −0.0119 < 0.113 while GELU′(−0.5) ≈ 0.13 > 0.113.
+    let g = array![[-3.0f64, -0.5], [-4.0, -3.0]];
+    assert_eq!(dead_units(g.view(), Activation::Gelu, 0.1).dead_units, 1);
+}
+
+#[test]
+fn sigmoid_saturation_threshold_is_3_64() {
+    // σ′(z) < 0.025 ⇔ |z| > 3.6357.
+    let z = array![[3.63f64, 3.64, -3.63, -3.64], [3.63, 3.65, 0.0, -10.0]];
+    let s = saturation(z.view(), Activation::Sigmoid, 0.1);
+    assert_eq!(s.rate, 4.0 / 8.0, "3.64, −3.64, 3.65, −10 are saturated");
+    assert_eq!(s.stuck, 2.0 / 4.0, "unit 1 (3.64, 3.65) is stuck high, unit 3 (−3.64, −10) stuck low");
+}
+
+#[test]
+fn stuck_units_need_one_side() {
+    let z = array![[5.0f64, 5.0, 0.0], [6.0, -5.0, 9.0]];
+    let s = saturation(z.view(), Activation::Tanh, 0.1);
+    assert_eq!(s.stuck, 1.0 / 3.0, "unit 0 stuck high; unit 1 saturates on both sides; unit 2 not always");
+    assert_eq!(s.rate, 5.0 / 6.0, "every entry but the 0 lies beyond |z| = 1.82");
+}
+
+#[test]
+fn near_linear_region() {
+    // sigmoid′ ≥ 0.9·0.25 ⇔ |z| ≤ 0.6585.
+    let z = array![[0.0f64, 0.65, 0.67, -3.0]];
+    assert_eq!(near_linear_share(z.view(), Activation::Sigmoid), 0.5);
+    assert_eq!(near_linear_share(z.view(), Activation::Relu), 0.5, "ReLU is linear where z > 0");
+}
+
+#[test]
+fn percentiles_match_numpy() {
+    // numpy.percentile([3,1,4,1,5,9,2,6], [2.5,15,50,85,97.5]) = [1.0, 1.05, 3.5, 5.95, 8.475]
+    let p = percentiles([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0], &[2.5, 15.0, 50.0, 85.0, 97.5]);
+    for (got, want) in p.iter().zip([1.0, 1.05, 3.5, 5.95, 8.475]) {
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+    assert!(percentiles([f64::NAN], &[50.0])[0].is_nan());
+    let s = Summary::of(array![[1.0f32, 3.0], [5.0, 7.0]].view());
+    assert_eq!((s.mean, s.std), (4.0, 5f64.sqrt()));
+    assert_eq!(unit_percentiles(array![0.0f64, 10.0, 20.0].view()), [3.0, 10.0, 17.0]);
+}
+
+#[test]
+fn histograms_have_fixed_edges_and_overflow_bins() {
+    let h = Histogram::of([-9.0, -8.0, -0.1, 0.0, 0.24, 7.99, 8.0, 8.5, f64::NAN], Bins::Z);
+    assert_eq!((h.underflow, h.overflow, h.nan, h.total()), (1, 1, 1, 9));
+    assert_eq!(h.counts[0], 1, "−8 is the first bin's left edge");
+    assert_eq!(h.counts[31], 1, "−0.1 lies in [−0.25, 0)");
+    assert_eq!(h.counts[32], 2, "0 and 0.24 lie in [0, 0.25)");
+    assert_eq!(h.counts[63], 2, "7.99 and the upper edge 8 are in the last bin");
+    let s = Histogram::of([0.5, 0.6, 0.72, 0.74, 0.9, 1.0], Bins::for_output(Activation::Sigmoid));
+    assert_eq!(s.counts[49], 1, "sigmoid output 1 counts inside [0, 1]");
+    assert!((s.share_between(0.5, 0.74) - 3.0 / 6.0).abs() < 1e-12, "0.5, 0.6, 0.72 in [0.5, 0.74)");
+}
+
+#[test]
+fn gradient_flow_metrics() {
+    assert_eq!(l2_norm(array![3.0f64, 4.0].view()), 5.0);
+    assert_eq!(mean_square(array![[1.0f32, -3.0]].view()), 5.0);
+    assert_eq!(update_ratio(array![3.0f64, 4.0].view(), array![3.0, 4.5].view()), 0.1);
+    assert!((vanishing_index(0.01, 1.0) + 2.0).abs() < 1e-12);
+    // ms(∂L/∂z_l) = 5 · 1.5^(L − l): grows by λ = 1.5 per layer from output to input.
+    let ms: Vec<f64> = (0..6).map(|l| 5.0 * 1.5f64.powi(5 - l)).collect();
+    assert!((growth_factor(&ms).unwrap() - 1.5).abs() < 1e-12);
+    assert_eq!(growth_factor(&[1.0]), None);
+}
+
+#[test]
+fn effective_rank_of_known_matrices() {
+    // Orthogonal, equal-norm centred columns: all singular values equal ⇒ erank = number of columns.
+    let a = array![[1.0f64, 1.0, 1.0], [1.0, -1.0, -1.0], [-1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]];
+    assert!((effective_rank(a.view()) - 3.0).abs() < 1e-9);
+    // Rank one: every column a multiple of the first.
+    let b = array![[1.0f64, 2.0, -3.0], [2.0, 4.0, -6.0], [0.0, 0.0, 0.0]];
+    assert!((effective_rank(b.view()) - 1.0).abs() < 1e-6);
+    // Singular values of diag(3, 2, 1) padded.
+    let s = singular_values(array![[3.0f64, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]].view());
+    for (g, w) in s.iter().zip([3.0, 2.0, 1.0]) {
+        assert!((g - w).abs() < 1e-12);
+    }
+    // p = (3, 2, 1)/6: erank = exp(−Σ p ln p) for a non-centred check through singular values.
+    let p = [0.5f64, 1.0 / 3.0, 1.0 / 6.0];
+    let want = (-p.iter().map(|x| x * x.ln()).sum::<f64>()).exp();
+    let total: f64 = s.iter().sum();
+    let got = (-s.iter().map(|x| x / total).map(|q| q * q.ln()).sum::<f64>()).exp();
+    assert!((got - want).abs() < 1e-12);
+}
+
+#[test]
+fn eigenvalues_of_a_symmetric_matrix() {
+    // [[4, 1, 2], [1, 3, 0], [2, 0, 5]]: numpy.linalg.eigvalsh → [1.65739, 3.77438, 6.56823] (approx.).
+    let m = array![[4.0, 1.0, 2.0], [1.0, 3.0, 0.0], [2.0, 0.0, 5.0]];
+    let mut ev = actscope_metrics::rank::symmetric_eigenvalues(m);
+    ev.sort_by(f64::total_cmp);
+    let (trace, sum_sq): (f64, f64) = (ev.iter().sum(), ev.iter().map(|x| x * x).sum());
+    assert!((trace - 12.0).abs() < 1e-12, "trace is preserved");
+    assert!((sum_sq - (16.0 + 9.0 + 25.0 + 2.0 * (1.0 + 4.0))).abs() < 1e-10, "Frobenius norm is preserved");
+    // Each eigenvalue makes det(M − λI) vanish.
+    for l in ev {
+        let det = (4.0 - l) * ((3.0 - l) * (5.0 - l)) - 1.0 * (5.0 - l) + 2.0 * (0.0 - 2.0 * (3.0 - l));
+        assert!(det.abs() < 1e-9, "det(M − {l}I) = {det}");
+    }
+}
+
+#[test]
+fn percentile_selection_agrees_with_sorting() {
+    let v: Vec<f64> = (0..1001).map(|i| ((i * 7919) % 1001) as f64 / 10.0).collect();
+    let mut s = v.clone();
+    s.sort_by(f64::total_cmp);
+    let ps = [0.0, 2.5, 15.0, 50.0, 85.0, 97.5, 100.0];
+    for (got, &p) in percentiles(v.iter().copied(), &ps).iter().zip(&ps) {
+        let h = 1000.0 * p / 100.0;
+        let (lo, hi) = (h.floor() as usize, (h.floor() as usize + 1).min(1000));
+        assert!((got - (s[lo] + (h - lo as f64) * (s[hi] - s[lo]))).abs() < 1e-12, "p{p}");
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of actscope-metrics.
+
+mod known;
+mod probe;
+mod properties;
+mod stats;

@@ -1,0 +1,61 @@
+//! MetricsProbe in a real training run: cadence, records, update ratios, JSON Lines round trip.
+
+use actscope_core::data::synthetic;
+use actscope_core::{
+    Activation, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train,
+};
+use actscope_metrics::records::{Record, read_jsonl, write_jsonl};
+use actscope_metrics::{MetricsProbe, ProbeConfig};
+
+fn run(step_scalars: bool) -> Vec<Record> {
+    let tr = synthetic::teacher(1200, 12, 3, 5, 1);
+    let va = synthetic::teacher(300, 12, 3, 5, 2);
+    let cfg = MlpConfig::new(12, &[16, 16, 16], 3, Activation::Tanh, Placement::After);
+    let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
+    let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
+    let tc = TrainConfig::new(40, Budget::Epochs(2), 0);
+    let total = tc.total_steps(tr.len());
+    let mut pc = ProbeConfig::every_tenth_epoch(tc.steps_per_epoch(tr.len()), total);
+    pc.step_scalars = step_scalars;
+    let mut probe = MetricsProbe::new(pc, &net, va.len());
+    let evals = [("val", &va)];
+    let data = TrainData { train: &tr, evals: &evals, probe_set: Some(&va) };
+    train(&mut net, &mut opt, &tc, data, &mut probe).unwrap();
+    probe.finish()
+}
+
+#[test]
+fn checkpoints_follow_the_cadence_and_carry_every_metric() {
+    let records = run(false);
+    assert!(matches!(&records[0], Record::Header(h) if h.activation == "tanh" && h.placement == "after"));
+    let cps: Vec<_> =
+        records.iter().filter_map(|r| if let Record::Checkpoint(c) = r { Some(c) } else { None }).collect();
+    // 30 steps per epoch, a checkpoint every 3 steps, 60 steps: steps 0, 3, …, 60.
+    assert_eq!(cps.iter().map(|c| c.step).collect::<Vec<_>>(), (0..=60).step_by(3).collect::<Vec<_>>());
+    for c in &cps {
+        assert_eq!(c.layers.len(), 3);
+        for l in &c.layers {
+            assert!(l.saturation.is_some() && l.dead.is_none(), "tanh is bounded, not ReLU-family");
+            assert!(l.bn.is_some() && l.effective_rank.unwrap() >= 1.0 && l.grad_w_norm > 0.0);
+            assert_eq!(l.z_hist.total(), 300 * 16);
+            assert_eq!(l.update_ratio.is_some(), c.step < 60, "no update follows the last step");
+        }
+        assert!(c.layers[2].tracked_unit.is_some() && c.layers[0].tracked_unit.is_none());
+        assert!(c.growth_factor.is_some() && c.vanishing_index.is_finite());
+    }
+    assert_eq!(records.iter().filter(|r| matches!(r, Record::Eval(_))).count(), 2);
+    assert!(!records.iter().any(|r| matches!(r, Record::Step(_))));
+}
+
+#[test]
+fn per_step_scalars_and_jsonl_round_trip() {
+    let records = run(true);
+    let steps = records.iter().filter(|r| matches!(r, Record::Step(s) if s.grad_w_norms.len() == 4)).count();
+    assert_eq!(steps, 60);
+    let mut buf = Vec::new();
+    write_jsonl(&records, &mut buf).unwrap();
+    let back = read_jsonl(buf.as_slice()).unwrap();
+    assert!(back == records, "records differ after a JSON Lines round trip");
+    let bad = b"{\"kind\":\"header\",\"schema\":999}\n";
+    assert!(read_jsonl(&bad[..]).unwrap_err().to_string().contains("line 1"));
+}

@@ -1,0 +1,86 @@
+//! Properties: fractions in [0, 1], invariance to permuting samples, histograms conserve counts; and
+//! what BatchNorm guarantees at initialisation.
+
+use actscope_core::data::synthetic;
+use actscope_core::{Activation, Mlp, MlpConfig, Placement, Workspace};
+use actscope_metrics::distribution::{Bins, Histogram, percentiles};
+use actscope_metrics::units::{dead_units, saturation};
+use ndarray::{Array2, Axis};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+fn matrix() -> impl Strategy<Value = Array2<f64>> {
+    (1usize..12, 1usize..10).prop_flat_map(|(r, c)| {
+        prop::collection::vec(-12.0f64..12.0, r * c).prop_map(move |v| Array2::from_shape_vec((r, c), v).unwrap())
+    })
+}
+
+const ACTS: [Activation; 5] =
+    [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::LeakyRelu(0.01), Activation::Gelu];
+
+proptest! {
+    #![proptest_config(Config { cases: 256, rng_seed: RngSeed::Fixed(7), failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn fractions_lie_in_unit_interval_and_ignore_sample_order(z in matrix(), tau in 0.01f64..1.0, rot in 0usize..12) {
+        let mut perm: Vec<usize> = (0..z.nrows()).collect();
+        perm.rotate_left(rot % z.nrows());
+        let zp = z.select(Axis(0), &perm);
+        for act in ACTS {
+            let (s, sp) = (saturation(z.view(), act, tau), saturation(zp.view(), act, tau));
+            let (d, dp) = (dead_units(z.view(), act, tau), dead_units(zp.view(), act, tau));
+            for v in [s.rate, s.stuck, d.dead_fraction, d.inactive_rate] {
+                prop_assert!((0.0..=1.0).contains(&v));
+            }
+            prop_assert_eq!(s, sp);
+            prop_assert_eq!(d, dp);
+        }
+    }
+
+    #[test]
+    fn histograms_conserve_counts(values in prop::collection::vec(prop_oneof![-20.0f64..20.0, Just(f64::NAN), Just(8.0)], 0..200)) {
+        for bins in [Bins::Z, Bins::for_output(Activation::Sigmoid), Bins::for_output(Activation::Tanh)] {
+            prop_assert_eq!(Histogram::of(values.iter().copied(), bins).total(), values.len() as u64);
+        }
+    }
+}
+
+/// BN before ReLU at γ = 1, β = 0: every unit's normalised batch has max ≥ 1/√(m−1) > 0, so none is dead.
+#[test]
+fn bn_before_relu_has_no_dead_units_at_init() {
+    let data = synthetic::gaussian(64, 30, 3);
+    let mut cfg = MlpConfig::new(30, &[40, 40, 40, 40], 10, Activation::Relu, Placement::Before);
+    cfg.bias_init = Some(-5.0); // no effect with BN before (the Linear has no bias) …
+    let net = Mlp::<f32>::new(&cfg, 1).unwrap();
+    let mut ws = Workspace::new(&net, 64);
+    net.forward_batch_stats(data.x(), &mut ws);
+    let (views, _) = net.observe(&ws);
+    for v in &views {
+        assert_eq!(dead_units(v.z, Activation::Relu, 0.1).dead_units, 0, "layer {}", v.index);
+    }
+    // … whereas without BN a negative bias of −5 kills every unit of the first layer.
+    cfg.placement = Placement::None;
+    let net = Mlp::<f32>::new(&cfg, 1).unwrap();
+    let mut ws = Workspace::new(&net, 64);
+    net.forward_batch_stats(data.x(), &mut ws);
+    let (views, _) = net.observe(&ws);
+    assert_eq!(dead_units(views[0].z, Activation::Relu, 0.1).dead_fraction, 1.0);
+}
+
+/// With BN before at init, the pooled z of all units is close to N(0, 1) (10⁵ values).
+#[test]
+fn bn_before_gives_standard_normal_z_at_init() {
+    let data = synthetic::gaussian(1000, 50, 9);
+    let cfg = MlpConfig::new(50, &[100], 10, Activation::Sigmoid, Placement::Before);
+    let net = Mlp::<f32>::new(&cfg, 2).unwrap();
+    let mut ws = Workspace::new(&net, 1000);
+    net.forward_batch_stats(data.x(), &mut ws);
+    let (views, _) = net.observe(&ws);
+    assert_eq!(views[0].z.len(), 100_000);
+    let got = percentiles(views[0].z.iter().map(|&v| v as f64), &[2.5, 15.0, 50.0, 85.0, 97.5]);
+    // scipy.stats.norm.ppf([0.025, 0.15, 0.5, 0.85, 0.975])
+    let want = [-1.9599639845400545, -1.0364333894937898, 0.0, 1.0364333894937898, 1.959963984540054];
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 0.02, "quantile {g} vs N(0,1) {w}");
+    }
+}
