@@ -27,7 +27,7 @@ fn run(placement: Placement, seed: u64) -> (f64, Vec<Record>) {
 }
 
 fn main() {
-    let mut acc = vec![Vec::new(), Vec::new()];
+    let mut acc = [Vec::new(), Vec::new()];
     for seed in 0..3 {
         for (i, placement) in [Placement::None, Placement::Before].into_iter().enumerate() {
             let (a, records) = run(placement, seed);
