@@ -121,6 +121,16 @@ impl OptimizerConfig {
         self
     }
 
+    /// The same optimizer with another weight decay λ.
+    pub fn with_weight_decay(mut self, new: f64) -> Self {
+        match &mut self {
+            OptimizerConfig::Sgd { weight_decay, .. }
+            | OptimizerConfig::Adam { weight_decay, .. }
+            | OptimizerConfig::AdamW { weight_decay, .. } => *weight_decay = new,
+        }
+        self
+    }
+
     /// A short name: `sgd`, `adam` or `adamw`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -1,0 +1,181 @@
+//! Choosing and loading the data a run uses, from a data spec string; the only place paths are chosen.
+//!
+//! | spec | meaning |
+//! |---|---|
+//! | `default` | the full Fashion-MNIST at [`SYSTEM_FASHION_MNIST`] when installed, else the embedded subset |
+//! | `embedded` | the Fashion-MNIST subset shipped in the binary (10,000 train, 2,000 test) |
+//! | `synthetic:clusters`, `:teacher`, `:spirals`, `:gaussian` | seeded synthetic sets |
+//! | a directory | any IDX set with the MNIST file names (MNIST, Fashion-MNIST, KMNIST, …) |
+//! | `file.csv` or `file.csv#label` | CSV with a header; label column by name or 0-based index (default `label`) |
+//!
+//! The validation set is carved from the training set with a fixed seed (0), whatever the run's seed,
+//! so every run of a sweep is scored on the same examples.
+
+use std::path::Path;
+
+use actscope_core::data::csv::{LabelColumn, read_csv};
+use actscope_core::data::embedded::embedded;
+use actscope_core::data::{Splits, Standardizer, load_idx_dir, split_train_val, synthetic};
+use actscope_core::{Dataset, Error};
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::error::UsageError;
+
+/// Where Debian's `dataset-fashion-mnist` installs the official files.
+pub const SYSTEM_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The seed of the train/validation split (fixed: the split never depends on a run's seed).
+pub const SPLIT_SEED: u64 = 0;
+
+/// Loaded data: train, validation and test sets and a description of where they came from.
+#[derive(Clone, Debug)]
+pub struct LoadedData {
+    /// The spec as given.
+    pub spec: String,
+    /// Human-readable provenance, e.g. "full Fashion-MNIST from /usr/share/…" or "embedded subset".
+    pub description: String,
+    /// SHA-256 of the source files (or of the generator's parameters for synthetic sets).
+    pub checksum: String,
+    /// The training set (after removing validation).
+    pub train: Dataset,
+    /// The validation set.
+    pub val: Dataset,
+    /// The test set.
+    pub test: Dataset,
+}
+
+/// Facts about loaded data, for `data info` and run manifests.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataInfo {
+    /// Dataset name.
+    pub name: String,
+    /// Where it came from.
+    pub source: String,
+    /// Checksum of the source.
+    pub checksum: String,
+    /// Examples per split.
+    pub counts: std::collections::BTreeMap<String, usize>,
+    /// Shape of one example.
+    pub input_shape: Vec<usize>,
+    /// Number of classes.
+    pub classes: usize,
+    /// Training examples per class.
+    pub class_histogram: Vec<usize>,
+    /// Mean of all training feature values.
+    pub feature_mean: f64,
+    /// Standard deviation of all training feature values.
+    pub feature_std: f64,
+}
+
+impl LoadedData {
+    /// Summary facts.
+    pub fn info(&self) -> DataInfo {
+        let x = &self.train.features;
+        let n = x.len().max(1) as f64;
+        let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n;
+        let std = (x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let base = self.train.name.rsplit_once('/').map_or(self.train.name.as_str(), |(b, _)| b);
+        DataInfo {
+            name: base.to_string(),
+            source: self.description.clone(),
+            checksum: self.checksum.clone(),
+            counts: [("train", self.train.len()), ("val", self.val.len()), ("test", self.test.len())]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            input_shape: self.train.shape.clone(),
+            classes: self.train.classes,
+            class_histogram: self.train.class_counts(),
+            feature_mean: mean,
+            feature_std: std,
+        }
+    }
+}
+
+fn from_splits(spec: &str, description: String, s: Splits, val_fraction: f64) -> Result<LoadedData> {
+    let (train, val) = split_train_val(&s.train, val_fraction, SPLIT_SEED)?;
+    Ok(LoadedData { spec: spec.into(), description, checksum: s.checksum, train, val, test: s.test })
+}
+
+fn synthetic_set(spec: &str, kind: &str, val_fraction: f64) -> Result<LoadedData> {
+    let (all, test) = match kind {
+        "clusters" => (synthetic::clusters(12_000, 64, 10, 0.5, 1, 1), synthetic::clusters(2_000, 64, 10, 0.5, 1, 2)),
+        "teacher" => (synthetic::teacher(12_000, 64, 10, 1, 1), synthetic::teacher(2_000, 64, 10, 1, 2)),
+        "spirals" => (synthetic::two_spirals(4_000, 0.05, 1), synthetic::two_spirals(1_000, 0.05, 2)),
+        "gaussian" => (synthetic::gaussian(4_000, 64, 1), synthetic::gaussian(1_000, 64, 2)),
+        other => {
+            return Err(UsageError::new(format!(
+                "unknown synthetic set {other:?}; expected one of: clusters, teacher, spirals, gaussian"
+            ))
+            .into());
+        }
+    };
+    let checksum = actscope_core::data::mnist::hex(&<sha2::Sha256 as sha2::Digest>::digest(
+        format!("{} | {}", all.provenance, test.provenance).as_bytes(),
+    ));
+    let (train, val) = split_train_val(&all, val_fraction, SPLIT_SEED)?;
+    let description = format!("synthetic {kind}: {}", all.provenance);
+    Ok(LoadedData { spec: spec.into(), description, checksum, train, val, test })
+}
+
+/// Loads the data named by `spec` (see the module docs).
+///
+/// # Errors
+/// Unknown specs are usage errors; unreadable or malformed files are runtime errors naming the file.
+pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedData> {
+    let mut data = match spec {
+        "default" => {
+            let sys = Path::new(SYSTEM_FASHION_MNIST);
+            if actscope_core::data::mnist::find_idx_files(sys).is_ok() {
+                let s = load_idx_dir(sys, 10)?;
+                from_splits(spec, format!("full Fashion-MNIST from {SYSTEM_FASHION_MNIST}"), s, val_fraction)?
+            } else {
+                from_splits(
+                    spec,
+                    "embedded Fashion-MNIST subset (full set not found)".into(),
+                    embedded()?,
+                    val_fraction,
+                )?
+            }
+        }
+        "embedded" => from_splits(spec, "embedded Fashion-MNIST subset".into(), embedded()?, val_fraction)?,
+        s if s.starts_with("synthetic:") => synthetic_set(spec, &s["synthetic:".len()..], val_fraction)?,
+        s => {
+            let (path, label) = match s.rsplit_once('#') {
+                Some((p, l)) if p.ends_with(".csv") => (p, Some(l)),
+                _ => (s, None),
+            };
+            let p = Path::new(path);
+            if path.ends_with(".csv") {
+                let col = match label {
+                    Some(l) => l.parse().map_or_else(|_| LabelColumn::Name(l.into()), LabelColumn::Index),
+                    None => LabelColumn::Name("label".into()),
+                };
+                let all = read_csv(p, &col)?;
+                let (rest, test) = split_train_val(&all, 0.2, SPLIT_SEED + 1).context("holding out a CSV test set")?;
+                let (train, val) = split_train_val(&rest, val_fraction, SPLIT_SEED)?;
+                let bytes = std::fs::read(p).map_err(|source| Error::Io { path: p.into(), source })?;
+                let checksum = actscope_core::data::mnist::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                let description = format!("CSV {} (20% held out as test)", p.display());
+                LoadedData { spec: spec.into(), description, checksum, train, val, test }
+            } else if p.is_dir() {
+                let s = load_idx_dir(p, 10)?;
+                from_splits(spec, format!("IDX set from {}", p.display()), s, val_fraction)?
+            } else {
+                return Err(UsageError::new(format!(
+                    "data {spec:?} is neither a known name (default, embedded, synthetic:NAME), a directory, nor a .csv file"
+                ))
+                .into());
+            }
+        }
+    };
+    if standardize {
+        let s = Standardizer::fit(&data.train);
+        for d in [&mut data.train, &mut data.val, &mut data.test] {
+            s.apply(d)?;
+        }
+        data.description.push_str(", standardised with training statistics");
+    }
+    Ok(data)
+}

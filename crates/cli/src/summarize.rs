@@ -1,0 +1,204 @@
+//! Summaries over seeds: runs that differ only in learning rate and seed form a configuration; its
+//! learning rate is chosen on validation accuracy (mean over seeds, diverged runs scoring 0), and the
+//! runs at that rate are described with mean ± 95% CI. Test accuracy never takes part in the choice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use actscope_metrics::stats::{Describe, describe};
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::config::RunConfig;
+use crate::run::{RunSummary, TARGETS, list_runs, read_config, read_summary};
+
+/// One finished run, as loaded from its directory.
+#[derive(Clone, Debug)]
+pub struct LoadedRun {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// `config.json`.
+    pub config: RunConfig,
+    /// `summary.json`.
+    pub summary: RunSummary,
+}
+
+/// Loads every finished run in `dir`.
+///
+/// # Errors
+/// Unreadable directory or malformed run files, naming them.
+pub fn load_runs(dir: &Path) -> Result<Vec<LoadedRun>> {
+    list_runs(dir)?
+        .into_iter()
+        .map(|d| Ok(LoadedRun { config: read_config(&d)?, summary: read_summary(&d)?, dir: d }))
+        .collect()
+}
+
+/// A configuration summarised over seeds at its selected learning rate.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupSummary {
+    /// The configuration (at the selected learning rate, seed of the first run).
+    pub config: RunConfig,
+    /// Learning rates tried, ascending, with their mean validation accuracy.
+    pub lr_scores: Vec<(f64, f64)>,
+    /// The learning rate chosen on validation.
+    pub selected_lr: f64,
+    /// Runs at the selected rate.
+    pub n: usize,
+    /// Of those, diverged.
+    pub diverged: usize,
+    /// Seeds of the runs at the selected rate, ascending.
+    pub seeds: Vec<u64>,
+    /// Test accuracy per seed (None for diverged), in `seeds` order.
+    pub test_by_seed: Vec<Option<f64>>,
+    /// Test accuracy over finished (non-diverged) runs.
+    pub test: Describe,
+    /// Validation accuracy over finished runs.
+    pub val: Describe,
+    /// Training-subset accuracy over finished runs.
+    pub train: Describe,
+    /// Steps to reach each validation target of [`TARGETS`] (over the runs that reached it), and how many did.
+    pub steps_to_target: Vec<(f64, Describe, usize)>,
+    /// Median wall seconds per run.
+    pub wall_seconds: f64,
+    /// Run directories at the selected rate, in `seeds` order.
+    pub runs: Vec<PathBuf>,
+}
+
+/// Groups `runs` by configuration and summarises each (see the module docs). Groups are ordered by their
+/// configuration's canonical JSON.
+pub fn summarize(runs: &[LoadedRun]) -> Vec<GroupSummary> {
+    let mut groups: BTreeMap<String, Vec<&LoadedRun>> = BTreeMap::new();
+    for r in runs {
+        groups.entry(r.config.group_key()).or_default().push(r);
+    }
+    groups.into_values().map(summarize_group).collect()
+}
+
+fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
+    runs.sort_by(|a, b| a.config.lr.total_cmp(&b.config.lr).then(a.config.seed.cmp(&b.config.seed)));
+    let mut by_lr: BTreeMap<u64, Vec<&LoadedRun>> = BTreeMap::new();
+    for r in &runs {
+        by_lr.entry(r.config.lr.to_bits()).or_default().push(r);
+    }
+    let lr_scores: Vec<(f64, f64)> = by_lr
+        .values()
+        .map(|rs| (rs[0].config.lr, rs.iter().map(|r| r.summary.val_accuracy()).sum::<f64>() / rs.len() as f64))
+        .collect();
+    // Highest mean validation accuracy; ties go to the smaller rate (the more conservative choice).
+    let best = lr_scores.iter().fold(lr_scores[0], |b, &s| if s.1 > b.1 { s } else { b });
+    let chosen: Vec<&LoadedRun> = by_lr[&best.0.to_bits()].clone();
+    let ok: Vec<&&LoadedRun> = chosen.iter().filter(|r| r.summary.status == "ok").collect();
+    let acc = |f: &dyn Fn(&RunSummary) -> Option<f64>| -> Describe {
+        describe(&ok.iter().filter_map(|r| f(&r.summary)).collect::<Vec<_>>())
+    };
+    let steps_to_target = TARGETS
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let s: Vec<f64> = ok
+                .iter()
+                .filter_map(|r| r.summary.steps_to_target.get(i).copied().flatten())
+                .map(|v| v as f64)
+                .collect();
+            let reached = s.len();
+            (t, describe(&s), reached)
+        })
+        .collect();
+    let mut walls: Vec<f64> = chosen.iter().map(|r| r.summary.wall_seconds).collect();
+    walls.sort_by(f64::total_cmp);
+    GroupSummary {
+        config: chosen[0].config.clone(),
+        lr_scores,
+        selected_lr: best.0,
+        n: chosen.len(),
+        diverged: chosen.len() - ok.len(),
+        seeds: chosen.iter().map(|r| r.config.seed).collect(),
+        test_by_seed: chosen.iter().map(|r| r.summary.test_accuracy()).collect(),
+        test: acc(&|s| s.test.as_ref().map(|p| p.accuracy)),
+        val: acc(&|s| s.val.as_ref().map(|p| p.accuracy)),
+        train: acc(&|s| s.train.as_ref().map(|p| p.accuracy)),
+        steps_to_target,
+        wall_seconds: walls.get(walls.len() / 2).copied().unwrap_or(f64::NAN),
+        runs: chosen.iter().map(|r| r.dir.clone()).collect(),
+    }
+}
+
+fn fmt_ci(d: &Describe) -> String {
+    if d.n == 0 {
+        "-".into()
+    } else if d.n == 1 {
+        format!("{:.4}", d.mean)
+    } else {
+        format!("{:.4} ± {:.4}", d.mean, d.half_width())
+    }
+}
+
+/// The columns of the table and CSV forms.
+pub const COLUMNS: [&str; 10] =
+    ["activation", "placement", "depth", "optimizer", "lr", "n", "diverged", "test_acc", "val_acc", "train_acc"];
+
+/// A fixed-width text table.
+pub fn table(groups: &[GroupSummary]) -> String {
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.config.activation.to_string(),
+                g.config.placement.to_string(),
+                g.config.widths().len().to_string(),
+                g.config.optimizer.clone(),
+                format!("{}", g.selected_lr),
+                g.n.to_string(),
+                g.diverged.to_string(),
+                fmt_ci(&g.test),
+                fmt_ci(&g.val),
+                fmt_ci(&g.train),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = COLUMNS.iter().map(|c| c.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    let mut out = line(COLUMNS.iter().map(|s| s.to_string()).collect());
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out.push_str("(accuracy: mean ± 95% t-interval half-width over seeds at the learning rate chosen on validation)\n");
+    out
+}
+
+/// CSV with one row per configuration (means and interval ends as separate columns).
+pub fn csv(groups: &[GroupSummary]) -> String {
+    let mut out = String::from(
+        "activation,placement,depth,optimizer,lr,n,diverged,test_mean,test_ci_low,test_ci_high,val_mean,val_ci_low,val_ci_high,train_mean\n",
+    );
+    for g in groups {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            g.config.activation,
+            g.config.placement,
+            g.config.widths().len(),
+            g.config.optimizer,
+            g.selected_lr,
+            g.n,
+            g.diverged,
+            g.test.mean,
+            g.test.ci_low,
+            g.test.ci_high,
+            g.val.mean,
+            g.val.ci_low,
+            g.val.ci_high,
+            g.train.mean
+        ));
+    }
+    out
+}

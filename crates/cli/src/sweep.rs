@@ -1,0 +1,249 @@
+//! Sweeps: a base configuration and axes whose Cartesian product gives the runs; parallel, resumable and
+//! shardable.
+//!
+//! ```toml
+//! name = "placement"
+//! [base]
+//! data = "embedded"
+//! hidden = [100, 100, 100]
+//! epochs = 2
+//! [axes]
+//! activation = ["sigmoid", "relu"]
+//! placement = ["none", "before", "after"]
+//! lr = [0.03, 0.1, 0.3]          # a learning-rate grid: the summary picks the best on validation
+//! seed = [0, 1, 2]
+//! ```
+//!
+//! Any configuration key can be an axis. A run is assigned to shard `i` of `n` when the first eight bytes
+//! of its id, as a number, are `i` modulo `n`; the id hashes the resolved configuration, so the
+//! assignment never depends on the order of axes or on other runs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::config::RunConfig;
+use crate::data::{LoadedData, load};
+use crate::error::UsageError;
+use crate::progress::Progress;
+use crate::run::{RunSummary, execute, is_finished};
+
+/// A sweep file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// A name for messages and reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the report says the sweep is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Settings shared by every run.
+    #[serde(default)]
+    pub base: toml::Table,
+    /// Axes: configuration key → values.
+    #[serde(default)]
+    pub axes: BTreeMap<String, Vec<toml::Value>>,
+}
+
+impl SweepFile {
+    /// Parses a sweep file's text.
+    ///
+    /// # Errors
+    /// TOML errors and unknown top-level keys, as usage errors naming `source`.
+    pub fn parse(text: &str, source: &str) -> Result<Self, UsageError> {
+        toml::from_str(text).map_err(|e| UsageError::new(format!("{source}: {e}")))
+    }
+
+    /// Reads and parses a sweep file.
+    ///
+    /// # Errors
+    /// Unreadable file (runtime) or invalid content (usage).
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading sweep file {}", path.display()))?;
+        Ok(Self::parse(&text, &path.display().to_string())?)
+    }
+
+    /// Every run of the sweep, resolved and validated, in axis order (later axes vary fastest).
+    ///
+    /// # Errors
+    /// An axis without values, or a combination that is not a valid configuration (naming it).
+    pub fn expand(&self) -> Result<Vec<RunConfig>, UsageError> {
+        let mut combos: Vec<toml::Table> = vec![self.base.clone()];
+        for (key, values) in &self.axes {
+            if values.is_empty() {
+                return Err(UsageError::new(format!("axis {key:?} has no values")));
+            }
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.insert(key.clone(), v.clone());
+                        c
+                    })
+                })
+                .collect();
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for c in combos {
+            let text = toml::to_string(&c).map_err(|e| UsageError::new(e.to_string()))?;
+            let cfg = RunConfig::from_toml(&text, "sweep").map_err(|e| {
+                let axes: Vec<String> =
+                    self.axes.keys().filter_map(|k| c.get(k).map(|v| format!("{k} = {v}"))).collect();
+                UsageError::new(format!("{} (run with {})", e.0, axes.join(", ")))
+            })?;
+            if seen.insert(cfg.id()) {
+                out.push(cfg);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A shard `index` of `count` (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `i/n`.
+    ///
+    /// # Errors
+    /// Malformed text or `i ≥ n`.
+    pub fn parse(s: &str) -> Result<Shard, UsageError> {
+        let err = || UsageError::new(format!("invalid --shard {s:?}; expected i/n with 0 ≤ i < n, e.g. 0/4"));
+        let (i, n) = s.split_once('/').ok_or_else(err)?;
+        let (index, count): (u64, u64) = (i.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+        if count == 0 || index >= count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The shard from Slurm's job-array variables, when set (`SLURM_ARRAY_TASK_ID` minus
+    /// `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`).
+    ///
+    /// # Errors
+    /// Variables present but malformed.
+    pub fn from_slurm(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, UsageError> {
+        let (Some(id), Some(count)) = (get("SLURM_ARRAY_TASK_ID"), get("SLURM_ARRAY_TASK_COUNT")) else {
+            return Ok(None);
+        };
+        let num = |name: &str, v: &str| {
+            v.trim().parse::<u64>().map_err(|_| UsageError::new(format!("{name}={v:?} is not a whole number")))
+        };
+        let min = get("SLURM_ARRAY_TASK_MIN").map(|m| num("SLURM_ARRAY_TASK_MIN", &m)).transpose()?.unwrap_or(0);
+        let (id, count) = (num("SLURM_ARRAY_TASK_ID", &id)?, num("SLURM_ARRAY_TASK_COUNT", &count)?);
+        Shard::parse(&format!("{}/{count}", id.saturating_sub(min))).map(Some)
+    }
+
+    /// Whether the run with `id` (hex) belongs to this shard.
+    pub fn owns(&self, id: &str) -> bool {
+        let v = u64::from_str_radix(&id[..id.len().min(16)], 16).unwrap_or(0);
+        v % self.count == self.index
+    }
+}
+
+/// Options of a sweep execution.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// Worker threads (each run is single-threaded).
+    pub jobs: usize,
+    /// Which runs to do.
+    pub shard: Shard,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+/// What a sweep execution did.
+#[derive(Clone, Debug, Default)]
+pub struct SweepReport {
+    /// Runs in this shard.
+    pub planned: usize,
+    /// Runs found finished and skipped.
+    pub skipped: usize,
+    /// Runs executed now.
+    pub done: usize,
+    /// Of those, diverged.
+    pub diverged: usize,
+}
+
+/// Loads each distinct data spec once.
+#[derive(Default)]
+pub struct DataCache {
+    map: Mutex<HashMap<String, Arc<LoadedData>>>,
+}
+
+impl DataCache {
+    /// The data for `cfg`, loading it the first time.
+    ///
+    /// # Errors
+    /// As [`load`].
+    pub fn get(&self, cfg: &RunConfig) -> Result<Arc<LoadedData>> {
+        let key = format!("{}|{}|{}", cfg.data, cfg.val_fraction, cfg.standardize);
+        if let Some(d) = self.map.lock().expect("cache lock").get(&key) {
+            return Ok(d.clone());
+        }
+        let d = Arc::new(load(&cfg.data, cfg.val_fraction, cfg.standardize)?);
+        self.map.lock().expect("cache lock").insert(key, d.clone());
+        Ok(d)
+    }
+}
+
+/// Runs every unfinished run of `runs` that belongs to the shard, writing into `out`.
+///
+/// # Errors
+/// The first failing run's error (the others still finish), or a thread-pool error.
+pub fn execute_sweep(runs: &[RunConfig], out: &Path, opts: &SweepOptions, cache: &DataCache) -> Result<SweepReport> {
+    let mine: Vec<&RunConfig> = runs.iter().filter(|r| opts.shard.owns(&r.id())).collect();
+    let pending: Vec<&RunConfig> = mine.iter().copied().filter(|r| !is_finished(out, &r.dir_name())).collect();
+    let mut report = SweepReport { planned: mine.len(), skipped: mine.len() - pending.len(), ..Default::default() };
+    // Load all data up front so errors surface before any work, and once.
+    for r in &pending {
+        cache.get(r)?;
+    }
+    let progress = Progress::new(pending.len() as u64, opts.quiet);
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.max(1)).build().context("starting worker threads")?;
+    let results: Vec<Result<RunSummary>> = pool.install(|| {
+        pending
+            .par_iter()
+            .map(|cfg| {
+                let data = cache.get(cfg)?;
+                let s = execute(cfg, &data, out).with_context(|| format!("run {}", cfg.dir_name()))?;
+                progress.finished(&s);
+                Ok(s)
+            })
+            .collect()
+    });
+    progress.close();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(s) => {
+                report.done += 1;
+                report.diverged += usize::from(s.status != "ok");
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}

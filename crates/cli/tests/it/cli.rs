@@ -1,0 +1,128 @@
+//! Commands, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_actscope"))
+}
+
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("actscope-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn run(args: &[&str], cwd: &Path) -> Output {
+    bin().args(args).current_dir(cwd).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn train_writes_a_complete_run_directory() {
+    let d = tmp("train");
+    let o = run(
+        &[
+            "train",
+            "--data",
+            "synthetic:clusters",
+            "--hidden",
+            "16,16",
+            "--epochs",
+            "2",
+            "--momentum",
+            "0.9",
+            "--json",
+            "--out",
+            "r",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["status"], "ok");
+    let dir = d.join("r").join(s["name"].as_str().unwrap());
+    for f in ["config.json", "records.jsonl", "summary.json"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    assert!(s["test"]["accuracy"].as_f64().unwrap() > 0.9, "ten well-separated clusters: {}", s["test"]["accuracy"]);
+    assert!(
+        !std::fs::read_dir(d.join("r")).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".tmp"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let d = tmp("usage");
+    let cases: [(&[&str], &str); 8] = [
+        (&["train", "--activation", "sigmod"], "unknown activation \"sigmod\"; expected one of: sigmoid, tanh"),
+        (&["train", "--placement", "middle"], "expected one of: none, before, after"),
+        (&["train", "--optimizer", "rmsprop"], "unknown optimizer \"rmsprop\"; expected one of: sgd, adam, adamw"),
+        (&["train", "--hidden", "10,0"], "invalid hidden[1]: a hidden layer needs width ≥ 1"),
+        (&["train", "--lr=-1"], "invalid lr: must be finite and > 0"),
+        (&["train", "--set", "colour=3"], "unknown field `colour`"),
+        (&["train", "--data", "synthetic:clusters", "--batch-size", "100000"], "larger than the training set"),
+        (&["sweep", "missing.toml", "--shard", "3/2"], "invalid --shard"),
+    ];
+    for (args, needle) in cases {
+        let o = run(args, &d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+    let o = run(&["frobnicate"], &d);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn runtime_errors_exit_1_naming_the_file() {
+    let d = tmp("runtime");
+    std::fs::create_dir_all(d.join("idx")).unwrap();
+    std::fs::write(d.join("idx/train-images-idx3-ubyte"), b"\x00\x00\x08\x03").unwrap();
+    for f in ["train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+        std::fs::write(d.join("idx").join(f), b"").unwrap();
+    }
+    let o = run(&["data", "info", "--data", "idx"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("train-images-idx3-ubyte: truncated header"), "{}", stderr(&o));
+    std::fs::write(d.join("t.csv"), "a,label\n1,0\nx,1\n").unwrap();
+    let o = run(&["data", "info", "--data", "t.csv"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("line 3, column 1 (a)"), "{}", stderr(&o));
+    let o = run(&["sweep", "missing.toml"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("reading sweep file missing.toml"), "{}", stderr(&o));
+    let o = run(&["summarize", "nowhere"], &d);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn data_info_reports_the_embedded_subset() {
+    let o = run(&["data", "info", "--data", "embedded", "--json"], &tmp("info"));
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["counts"]["train"], 9000);
+    assert_eq!(v["counts"]["test"], 2000);
+    assert_eq!(v["input_shape"], serde_json::json!([28, 28]));
+    assert_eq!(v["class_histogram"].as_array().unwrap().len(), 10);
+    assert_eq!(v["checksum"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["train", "--help"],
+        &["sweep", "--help"],
+        &["summarize", "--help"],
+        &["data", "info", "--help"],
+    ] {
+        let o = bin().args(args).output().unwrap();
+        assert!(o.status.success() && !o.stdout.is_empty(), "{args:?}");
+    }
+    let o = bin().args(["train", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("default 60"), "defaults are stated");
+}

@@ -1,0 +1,161 @@
+//! Sweeps: determinism across --jobs, divergence, resume after SIGKILL, sharding, run-name sanitising.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use actscope::config::sanitize;
+use actscope::sweep::{Shard, SweepFile};
+
+use crate::cli::{bin, run, tmp};
+
+const SWEEP: &str = r#"
+name = "test"
+[base]
+data = "synthetic:clusters"
+hidden = [24, 24]
+epochs = 1
+probe_size = 200
+[axes]
+activation = ["tanh", "relu"]
+placement = ["none", "after"]
+lr = [0.05, 10000.0]
+seed = [0, 1]
+"#;
+
+/// Every run's records.jsonl and summary.json (wall time removed), keyed by run name.
+fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .map(|p| {
+            let mut s: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
+            s.as_object_mut().unwrap().remove("wall_seconds");
+            let rec = std::fs::read_to_string(p.join("records.jsonl")).unwrap();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), (rec, s.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn jobs_do_not_change_results_and_divergence_is_recorded() {
+    let d = tmp("jobs");
+    std::fs::write(d.join("s.toml"), SWEEP).unwrap();
+    for (out, jobs) in [("j1", "1"), ("j2", "2")] {
+        let o = run(&["sweep", "s.toml", "--out", out, "--jobs", jobs, "--quiet"], &d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (a, b) = (snapshot(&d.join("j1")), snapshot(&d.join("j2")));
+    assert_eq!(a.len(), 16);
+    assert!(a == b, "records and summaries must be bit-identical across --jobs");
+    let diverged: Vec<_> = a.iter().filter(|(_, (_, s))| s.contains("\"status\":\"diverged\"")).collect();
+    // At lr = 10⁴ unbounded ReLU activations overflow to ∞/NaN; tanh is bounded, so its loss may stay a
+    // (huge) number. Every ReLU run at that rate diverges, and nothing at lr = 0.05 does.
+    for (name, (_, s)) in &a {
+        let is_diverged = s.contains("\"status\":\"diverged\"");
+        if name.starts_with("relu") && name.contains("lr10000") {
+            assert!(is_diverged, "{name} must diverge");
+        }
+        if is_diverged {
+            assert!(name.contains("lr10000"), "{name} diverged at a sane rate");
+            assert!(!s.contains("\"diverged_step\":null"), "{name} records its step");
+        }
+    }
+    assert!(diverged.len() >= 4, "diverged runs are recorded, not dropped");
+    let o = run(&["summarize", "j1", "--json"], &d);
+    let groups: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(groups.as_array().unwrap().len(), 4);
+    for g in groups.as_array().unwrap() {
+        assert_eq!(g["selected_lr"], 0.05, "the diverging rate is never selected");
+        assert_eq!(g["n"], 2);
+    }
+    let csv = run(&["summarize", "j1", "--csv"], &d);
+    assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().count(), 5);
+}
+
+#[test]
+fn killed_sweep_resumes_to_the_same_results() {
+    let d = tmp("kill");
+    std::fs::write(d.join("s.toml"), SWEEP.replace("epochs = 1", "epochs = 3")).unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "full", "--jobs", "2", "--quiet"], &d);
+    assert!(o.status.success());
+    for delay in [150, 400] {
+        let out = format!("killed{delay}");
+        let mut child =
+            bin().args(["sweep", "s.toml", "--out", &out, "--jobs", "2", "--quiet"]).current_dir(&d).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let o = run(&["sweep", "s.toml", "--out", &out, "--jobs", "2", "--quiet"], &d);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let leftovers: Vec<_> = std::fs::read_dir(d.join(&out))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no partial run is left behind");
+        assert!(snapshot(&d.join("full")) == snapshot(&d.join(&out)), "resumed sweep differs (kill after {delay} ms)");
+    }
+}
+
+#[test]
+fn shards_partition_the_sweep() {
+    let runs = SweepFile::parse(SWEEP, "s").unwrap().expand().unwrap();
+    assert_eq!(runs.len(), 16);
+    let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+    for r in &runs {
+        assert_eq!(shards.iter().filter(|s| s.owns(&r.id())).count(), 1);
+    }
+    let slurm = |id: &'static str| {
+        move |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some(id.to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("4".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("1".to_string()),
+            _ => None,
+        }
+    };
+    assert_eq!(Shard::from_slurm(slurm("4")).unwrap(), Some(Shard { index: 3, count: 4 }));
+    assert_eq!(Shard::from_slurm(|_| None).unwrap(), None);
+    let d = tmp("shard");
+    std::fs::write(d.join("s.toml"), SWEEP).unwrap();
+    for i in 0..3 {
+        let o =
+            run(&["sweep", "s.toml", "--out", "shared", "--jobs", "1", "--quiet", "--shard", &format!("{i}/3")], &d);
+        assert!(o.status.success());
+    }
+    let o = run(&["sweep", "s.toml", "--out", "shared", "--dry-run"], &d);
+    let listing = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        listing.lines().filter(|l| l.ends_with("(finished)")).count(),
+        16,
+        "three shards together ran everything"
+    );
+}
+
+#[test]
+fn bad_sweep_files_are_usage_errors() {
+    let e = SweepFile::parse("[axes]\nactivation = [\"sigmoid\", \"swishy\"]\n[base]\nhidden=[4]", "s.toml")
+        .unwrap()
+        .expand()
+        .unwrap_err();
+    assert!(
+        e.0.contains("unknown activation \"swishy\"") && e.0.contains("run with activation = \"swishy\""),
+        "{}",
+        e.0
+    );
+    let e = SweepFile::parse("[axis]\n", "s.toml").unwrap_err();
+    assert!(e.0.contains("s.toml") && e.0.contains("unknown field `axis`"), "{}", e.0);
+    let e = SweepFile::parse("[base]\nhidden=[4]\nlr = 0\n", "s.toml").unwrap().expand().unwrap_err();
+    assert!(e.0.contains("invalid lr"), "{}", e.0);
+}
+
+#[test]
+fn run_names_are_safe_paths() {
+    assert_eq!(sanitize("leaky_relu(0.01)-before/../x"), "leaky_relu_0.01_-before_.._x");
+    assert_eq!(sanitize("../etc"), "_._etc");
+    assert_eq!(sanitize(""), "_");
+    let cfg: actscope::RunConfig = toml::from_str("hidden = [3]\nactivation = \"leaky_relu(0.2)\"").unwrap();
+    let name = cfg.dir_name();
+    assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)), "{name}");
+}
