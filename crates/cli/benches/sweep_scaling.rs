@@ -19,7 +19,7 @@ seed = [0, 1, 2, 3]
 fn main() {
     let runs = SweepFile::parse(SWEEP, "bench").unwrap().expand().unwrap();
     let cache = DataCache::default();
-    let mut time = |jobs: usize| {
+    let time = |jobs: usize| {
         let mut t: Vec<f64> = (0..3)
             .map(|i| {
                 let out = std::env::temp_dir().join(format!("actscope-bench-{}-{jobs}-{i}", std::process::id()));

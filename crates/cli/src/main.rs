@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train one configuration and write its run directory (config.json, records.jsonl, summary.json).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Run every combination of a sweep file's axes, in parallel, skipping finished runs.
     Sweep(SweepArgs),
     /// Summarise a directory of runs over seeds: mean ± 95% CI per configuration.
@@ -242,7 +242,7 @@ fn sweep(a: SweepArgs) -> Result<()> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train(a) => train(a),
+        Command::Train(a) => train(*a),
         Command::Sweep(a) => sweep(a),
         Command::Summarize(a) => {
             let groups = summarize(&load_runs(&a.dir)?);
