@@ -1,0 +1,287 @@
+//! Figure specifications: plain data that says what to draw. Each figure also writes the CSV of the
+//! numbers behind it.
+
+use serde::Serialize;
+
+/// A figure: a title, panels and a size.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Figure {
+    /// Title across the top.
+    pub title: String,
+    /// What a reader should take from it (alt text of the image in reports).
+    pub caption: String,
+    /// The panels, laid out row by row.
+    pub panels: Vec<Panel>,
+    /// Panels per row.
+    pub columns: usize,
+    /// Pixel width of the PNG (and SVG).
+    pub width: u32,
+    /// Pixel height of one row of panels.
+    pub row_height: u32,
+}
+
+impl Figure {
+    /// A figure with the default size (1200 px wide, 420 px per row) and as many columns as panels (≤ 3).
+    pub fn new(title: impl Into<String>, caption: impl Into<String>, panels: Vec<Panel>) -> Self {
+        let columns = panels.len().clamp(1, 3);
+        Figure { title: title.into(), caption: caption.into(), panels, columns, width: 1200, row_height: 420 }
+    }
+
+    /// Sets panels per row.
+    pub fn with_columns(mut self, columns: usize) -> Self {
+        self.columns = columns.max(1);
+        self
+    }
+
+    /// Total pixel height.
+    pub fn height(&self) -> u32 {
+        let rows = self.panels.len().div_ceil(self.columns).max(1) as u32;
+        crate::layout::TITLE_HEIGHT + rows * self.row_height + self.legend_height()
+    }
+
+    pub(crate) fn legend_entries(&self) -> Vec<(String, usize, bool)> {
+        let mut out: Vec<(String, usize, bool)> = Vec::new();
+        for p in &self.panels {
+            if let Panel::Lines(l) = p {
+                for s in &l.series {
+                    if !s.label.is_empty() && !out.iter().any(|e| e.0 == s.label) {
+                        out.push((s.label.clone(), s.color, s.dashed));
+                    }
+                }
+            }
+            if let Panel::Bars(b) = p {
+                for g in &b.groups {
+                    if !out.iter().any(|e| e.0 == g.label) {
+                        out.push((g.label.clone(), g.color, false));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn legend_height(&self) -> u32 {
+        let n = self.legend_entries().len() as u32;
+        if n == 0 { 0 } else { 16 + 26 * n.div_ceil(5) }
+    }
+
+    /// The numbers behind the figure as CSV (long format: one row per point, bar or cell).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("panel,series,x,y,low,high\n");
+        let q = |s: &str| {
+            if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+        };
+        for p in &self.panels {
+            match p {
+                Panel::Lines(l) => {
+                    for s in &l.series {
+                        for &(x, y) in &s.points {
+                            let band =
+                                s.band.iter().find(|b| b.0 == x).or_else(|| s.error_bars.iter().find(|b| b.0 == x));
+                            let (lo, hi) =
+                                band.map_or((String::new(), String::new()), |b| (b.1.to_string(), b.2.to_string()));
+                            out.push_str(&format!("{},{},{x},{y},{lo},{hi}\n", q(&l.title), q(&s.label)));
+                        }
+                    }
+                }
+                Panel::Heatmap(h) => {
+                    for (j, row) in h.cells.iter().enumerate() {
+                        for (i, v) in row.iter().enumerate() {
+                            let (x, y) = (h.x.label(i), h.y.label(j));
+                            out.push_str(&format!("{},{},{},{v},,\n", q(&h.title), q(&y), q(&x)));
+                        }
+                    }
+                }
+                Panel::Bars(b) => {
+                    for g in &b.groups {
+                        for (c, &(m, lo, hi)) in b.categories.iter().zip(&g.values) {
+                            out.push_str(&format!("{},{},{},{m},{lo},{hi}\n", q(&b.title), q(&g.label), q(c)));
+                        }
+                    }
+                }
+                Panel::Histogram(h) => {
+                    for (i, d) in h.density.iter().enumerate() {
+                        out.push_str(&format!(
+                            "{},density,{},{d},{},{}\n",
+                            q(&h.title),
+                            (h.edges[i] + h.edges[i + 1]) / 2.0,
+                            h.edges[i],
+                            h.edges[i + 1]
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One panel of a figure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Panel {
+    /// Lines with optional bands, error bars and a shaded x-interval.
+    Lines(LinePanel),
+    /// A grid of coloured cells with a colour bar.
+    Heatmap(HeatmapPanel),
+    /// Grouped bars with interval whiskers.
+    Bars(BarPanel),
+    /// A histogram (density) with an optional shaded interval.
+    Histogram(HistogramPanel),
+}
+
+/// A shaded x-interval with a label.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Shade {
+    /// Left end.
+    pub lo: f64,
+    /// Right end.
+    pub hi: f64,
+    /// What it marks (drawn inside it).
+    pub label: String,
+}
+
+/// One line of a [`LinePanel`].
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct Series {
+    /// Legend label (empty: not in the legend).
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// Dashed line (e.g. a theory curve).
+    pub dashed: bool,
+    /// Draw a marker at each point.
+    pub markers: bool,
+    /// (x, y) points.
+    pub points: Vec<(f64, f64)>,
+    /// (x, low, high): a shaded band, e.g. a 95% interval.
+    pub band: Vec<(f64, f64, f64)>,
+    /// (x, low, high): whiskers at points.
+    pub error_bars: Vec<(f64, f64, f64)>,
+}
+
+/// Lines on shared axes.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct LinePanel {
+    /// Panel title.
+    pub title: String,
+    /// x-axis description, with units.
+    pub x_label: String,
+    /// y-axis description, with units.
+    pub y_label: String,
+    /// Logarithmic y-axis (non-positive values are dropped).
+    pub y_log: bool,
+    /// Fixed y-range (otherwise fitted to the data).
+    pub y_range: Option<(f64, f64)>,
+    /// The lines.
+    pub series: Vec<Series>,
+    /// A shaded x-interval.
+    pub shade: Option<Shade>,
+    /// A note drawn in the top-left corner.
+    pub note: Option<String>,
+}
+
+/// How a heatmap axis is indexed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum HeatAxis {
+    /// Named categories, one cell each.
+    Categories(Vec<String>),
+    /// Numeric cell edges (`cells + 1` of them).
+    Edges(Vec<f64>),
+}
+
+impl HeatAxis {
+    /// Number of cells along the axis.
+    pub fn len(&self) -> usize {
+        match self {
+            HeatAxis::Categories(c) => c.len(),
+            HeatAxis::Edges(e) => e.len().saturating_sub(1),
+        }
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A label for cell `i` (the category or the cell's centre).
+    pub fn label(&self, i: usize) -> String {
+        match self {
+            HeatAxis::Categories(c) => c[i].clone(),
+            HeatAxis::Edges(e) => format!("{}", (e[i] + e[i + 1]) / 2.0),
+        }
+    }
+}
+
+/// A grid of values, coloured with viridis, with a colour bar.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeatmapPanel {
+    /// Panel title.
+    pub title: String,
+    /// x-axis description.
+    pub x_label: String,
+    /// y-axis description.
+    pub y_label: String,
+    /// Columns.
+    pub x: HeatAxis,
+    /// Rows (the first row is drawn at the bottom for numeric axes, at the top for categories).
+    pub y: HeatAxis,
+    /// `cells[row][column]`; NaN cells are grey.
+    pub cells: Vec<Vec<f64>>,
+    /// Colour by log10 of the value (zeros become the bottom colour).
+    pub log_color: bool,
+    /// Fixed colour range (otherwise the finite data range).
+    pub value_range: Option<(f64, f64)>,
+    /// Text in each cell (e.g. "0.85 ± 0.01").
+    pub annotations: Option<Vec<Vec<String>>>,
+    /// Colour-bar description.
+    pub colorbar_label: String,
+}
+
+/// A group of bars (one per category) of one colour.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BarGroup {
+    /// Legend label.
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// (value, low, high) per category; NaN: no bar.
+    pub values: Vec<(f64, f64, f64)>,
+}
+
+/// Grouped bars with interval whiskers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BarPanel {
+    /// Panel title.
+    pub title: String,
+    /// x-axis description.
+    pub x_label: String,
+    /// y-axis description, with units.
+    pub y_label: String,
+    /// The categories along x.
+    pub categories: Vec<String>,
+    /// The groups (side by side within a category).
+    pub groups: Vec<BarGroup>,
+    /// Logarithmic y-axis.
+    pub y_log: bool,
+}
+
+/// A histogram drawn as density bars.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistogramPanel {
+    /// Panel title.
+    pub title: String,
+    /// x-axis description.
+    pub x_label: String,
+    /// y-axis description.
+    pub y_label: String,
+    /// Bin edges (`density.len() + 1`).
+    pub edges: Vec<f64>,
+    /// Height of each bin.
+    pub density: Vec<f64>,
+    /// A shaded interval (e.g. a claimed range).
+    pub shade: Option<Shade>,
+    /// A note drawn in the top-left corner (e.g. the share inside the interval).
+    pub note: Option<String>,
+    /// Palette index of the bars.
+    pub color: usize,
+}

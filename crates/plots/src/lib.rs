@@ -1,0 +1,38 @@
+//! # actscope-plots
+//!
+//! The figures of actscope, drawn with plotters as PNG and SVG from one drawing function each, with an
+//! embedded font (no system fonts, no fontconfig), a colour-blind-safe palette (Okabe–Ito; viridis for
+//! heatmaps), titled axes, legends in a band below the panels (never over the data), 95% bands, colour
+//! bars, and a "no data" panel instead of a crash for empty or non-finite input.
+//!
+//! A figure is plain data ([`Figure`] of [`Panel`]s): this crate knows nothing of networks or records,
+//! so it can draw anyone's numbers. [`render`] writes `stem.png`, `stem.svg` and `stem.csv` (the numbers
+//! behind the figure).
+//!
+//! ```
+//! use actscope_plots::{Figure, LinePanel, Panel, Series, svg_string};
+//!
+//! let curve = Series { label: "relu".into(), points: vec![(0.0, 0.1), (100.0, 0.8)], ..Default::default() };
+//! let panel = LinePanel { title: "BN before".into(), x_label: "step".into(), y_label: "test accuracy".into(),
+//!                         series: vec![curve], ..Default::default() };
+//! let fig = Figure::new("Learning curves", "accuracy rises", vec![Panel::Lines(panel)]);
+//! let svg = svg_string(&fig)?;
+//! assert!(svg.contains("Learning curves") && svg.contains("test accuracy"));
+//! # Ok::<(), actscope_plots::Error>(())
+//! ```
+
+mod bars;
+mod error;
+mod figure;
+pub mod figures;
+pub mod gallery;
+mod heatmap;
+mod histogram;
+pub mod layout;
+mod lines;
+pub mod palette;
+mod render;
+
+pub use error::{Error, Result};
+pub use figure::{BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade};
+pub use render::{Format, render, svg_string};

@@ -1,0 +1,99 @@
+//! Line panels: lines with 95% bands, whiskers, markers, dashed theory lines and a shaded interval.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use crate::figure::LinePanel;
+use crate::layout::{DrawResult, fmt_tick, no_data, note, padded_range, text};
+use crate::palette::category;
+
+/// Draws a line panel (or "no data" when nothing is finite).
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
+    // Ranges come from fully finite points only (a point with one NaN coordinate is not drawn).
+    let ok = |y: f64| y.is_finite() && (!p.y_log || y > 0.0);
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for s in &p.series {
+        pts.extend(s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)));
+        for b in s.band.iter().chain(&s.error_bars).filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)) {
+            pts.extend([(b.0, b.1), (b.0, b.2)]);
+        }
+    }
+    let xr = padded_range(pts.iter().map(|q| q.0), false);
+    let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), p.y_log));
+    let (Some(xr), Some(yr)) = (xr, yr) else {
+        return no_data(area, &p.title);
+    };
+    let mut builder = ChartBuilder::on(area);
+    builder.caption(&p.title, text(17.0, BLACK)).margin(12).x_label_area_size(44).y_label_area_size(72);
+    if p.y_log {
+        let mut chart = builder.build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())?;
+        body(&mut chart, p, yr)?;
+    } else {
+        let mut chart = builder.build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
+        body(&mut chart, p, yr)?;
+    }
+    if let Some(n) = &p.note {
+        note(area, n)?;
+    }
+    Ok(())
+}
+
+fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    p: &LinePanel,
+    yr: (f64, f64),
+) -> DrawResult<DB> {
+    chart
+        .configure_mesh()
+        .x_desc(p.x_label.as_str())
+        .y_desc(p.y_label.as_str())
+        .axis_desc_style(text(15.0, BLACK))
+        .label_style(text(12.0, BLACK))
+        .x_labels(8)
+        .x_label_formatter(&fmt_tick)
+        .y_label_formatter(&fmt_tick)
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()?;
+    let ok = |y: f64| y.is_finite() && (!p.y_log || y > 0.0);
+    if let Some(s) = &p.shade {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(s.lo, yr.0), (s.hi, yr.1)],
+            RGBColor(120, 120, 120).mix(0.18).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            s.label.clone(),
+            (s.lo, yr.1),
+            text(13.0, RGBColor(60, 60, 60)),
+        )))?;
+    }
+    for s in &p.series {
+        let c = category(s.color);
+        let band: Vec<(f64, f64, f64)> =
+            s.band.iter().copied().filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)).collect();
+        if band.len() >= 2 {
+            let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+            poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+            chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
+        }
+        let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).collect();
+        let style = c.stroke_width(2);
+        if s.dashed {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 8, 6, style))?;
+        } else {
+            chart.draw_series(LineSeries::new(pts.clone(), style))?;
+        }
+        if s.markers {
+            chart.draw_series(pts.iter().map(|&q| Circle::new(q, 4, c.filled())))?;
+        }
+        chart.draw_series(
+            s.error_bars
+                .iter()
+                .filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2))
+                .map(|&(x, lo, hi)| ErrorBar::new_vertical(x, lo, (lo + hi) / 2.0, hi, c.stroke_width(2), 10)),
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Every figure renders to PNG and SVG: the SVG is XML holding the title and axis labels, the PNG decodes
+//! at the figure's size and is not blank; empty or NaN data gives a "no data" panel instead of a crash.
+
+use std::path::PathBuf;
+
+use actscope_plots::gallery::sample_figures;
+use actscope_plots::{Figure, Format, HeatAxis, HeatmapPanel, LinePanel, Panel, Series, render, svg_string};
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("actscope-plots-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+fn axis_labels(fig: &Figure) -> Vec<String> {
+    fig.panels
+        .iter()
+        .flat_map(|p| match p {
+            Panel::Lines(l) => vec![l.x_label.clone(), l.y_label.clone()],
+            Panel::Heatmap(h) => vec![h.x_label.clone(), h.y_label.clone()],
+            Panel::Bars(b) => vec![b.x_label.clone(), b.y_label.clone()],
+            Panel::Histogram(h) => vec![h.x_label.clone(), h.y_label.clone()],
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[test]
+fn every_figure_renders_to_png_and_svg() {
+    let dir = out_dir("all");
+    let figs = sample_figures(1);
+    assert_eq!(figs.len(), 11, "all eleven report figures");
+    for (stem, fig) in figs {
+        let files = render(&fig, &dir.join(stem), &[Format::Png, Format::Svg]).unwrap();
+        assert_eq!(files.len(), 3, "{stem}: png, svg and csv");
+
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{stem}.svg is not XML: {e}"));
+        let texts: String =
+            doc.descendants().filter(|n| n.is_text()).map(|n| n.text().unwrap()).collect::<Vec<_>>().join("\n");
+        assert!(texts.contains(&fig.title), "{stem}: title missing from the SVG");
+        for label in axis_labels(&fig) {
+            assert!(
+                texts.contains(&label) || svg.contains(&xml_escape(&label)),
+                "{stem}: axis label {label:?} missing"
+            );
+        }
+
+        let (w, h, pixels) = decode_png(&dir.join(format!("{stem}.png")));
+        assert_eq!((w, h), (fig.width, fig.height()), "{stem}: PNG size");
+        let non_white = pixels.chunks(3).filter(|p| p.iter().any(|&c| c < 200)).count();
+        assert!(non_white > (w * h) as usize / 50, "{stem}: the PNG is (nearly) blank: {non_white} dark pixels");
+
+        let csv = std::fs::read_to_string(dir.join(format!("{stem}.csv"))).unwrap();
+        assert!(
+            csv.starts_with("panel,series,x,y,low,high\n") && csv.lines().count() > 2,
+            "{stem}: CSV behind the figure"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn empty_and_nan_data_give_no_data_panels() {
+    let nan = Series { label: "nan".into(), points: vec![(f64::NAN, 1.0), (1.0, f64::NAN)], ..Default::default() };
+    let empty_heat = HeatmapPanel {
+        title: "empty heatmap".into(),
+        x_label: "x".into(),
+        y_label: "y".into(),
+        x: HeatAxis::Categories(vec![]),
+        y: HeatAxis::Categories(vec![]),
+        cells: vec![],
+        log_color: false,
+        value_range: None,
+        annotations: None,
+        colorbar_label: "v".into(),
+    };
+    let log_nonpositive = LinePanel {
+        title: "log of zeros".into(),
+        y_log: true,
+        series: vec![Series { points: vec![(0.0, 0.0), (1.0, -1.0)], ..Default::default() }],
+        ..Default::default()
+    };
+    let fig = Figure::new(
+        "Nothing to show",
+        "",
+        vec![
+            Panel::Lines(LinePanel { title: "nan".into(), series: vec![nan], ..Default::default() }),
+            Panel::Lines(LinePanel { title: "none".into(), ..Default::default() }),
+            Panel::Heatmap(empty_heat),
+            Panel::Lines(log_nonpositive),
+        ],
+    );
+    let svg = svg_string(&fig).unwrap();
+    assert_eq!(svg.matches("no data").count(), 4);
+    let none = Figure::new("No panels", "", vec![]);
+    assert!(svg_string(&none).unwrap().contains("no data"));
+    let dir = out_dir("empty");
+    render(&fig, &dir.join("empty"), &[Format::Png]).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unwritable_paths_are_errors_naming_the_file() {
+    let fig = sample_figures(2).remove(0).1;
+    let err = render(&fig, std::path::Path::new("/nonexistent-dir/x"), &[Format::Svg]).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent-dir/x.svg"), "{err}");
+}
+
+#[test]
+fn format_names() {
+    assert_eq!(Format::parse("PNG"), Some(Format::Png));
+    assert_eq!(Format::parse("svg"), Some(Format::Svg));
+    assert_eq!(Format::parse("pdf"), None);
+}
