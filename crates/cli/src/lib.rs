@@ -8,6 +8,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod progress;
+pub mod report;
 pub mod run;
 pub mod summarize;
 pub mod sweep;

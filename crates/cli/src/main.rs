@@ -33,6 +33,50 @@ enum Command {
     /// Inspect data sets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Draw every figure a directory of runs supports (PNG, SVG and the CSV behind each).
+    Plot(PlotArgs),
+    /// Run the bundled experiments, rule on every claim and write the HTML and Markdown report.
+    Report(ReportArgs),
+    /// Check theory at initialisation (gradient growth with BN, born-dead ReLU nets, moments of φ(z)).
+    Theory {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+        /// Budget: smoke, default or full.
+        #[arg(long, default_value = "default")]
+        profile: String,
+    },
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    /// Directory of run directories (e.g. a sweep's --out).
+    runs_dir: PathBuf,
+    /// Where to write the figures.
+    #[arg(long, default_value = "figures")]
+    out: PathBuf,
+    /// Formats, comma-separated: png, svg.
+    #[arg(long, value_delimiter = ',', default_value = "png,svg")]
+    format: Vec<String>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// smoke (seconds), default (minutes on 2 cores, embedded data) or full (paper scale, full Fashion-MNIST).
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Data for every experiment (default: the profile's; see `data info`).
+    #[arg(long)]
+    data: Option<String>,
+    /// Output directory; runs are kept in OUT/runs so an interrupted report resumes.
+    #[arg(long, default_value = "report")]
+    out: PathBuf,
+    /// Parallel runs (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// No progress output.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -240,8 +284,65 @@ fn sweep(a: SweepArgs) -> Result<()> {
     Ok(())
 }
 
+fn plot(a: PlotArgs) -> Result<()> {
+    let formats = a
+        .format
+        .iter()
+        .map(|f| {
+            actscope_plots::Format::parse(f)
+                .ok_or_else(|| UsageError::new(format!("unknown format {f:?}; expected png or svg")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let exp = actscope::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
+    if exp.runs.is_empty() {
+        return Err(UsageError::new(format!("{} holds no finished runs", a.runs_dir.display())).into());
+    }
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let figs = actscope::report::figures::build(&exp, &exp, &exp, &exp, &[]);
+    let mut n = 0;
+    for (stem, fig) in figs.iter().filter(|(_, f)| f.has_data()) {
+        actscope_plots::render(fig, &a.out.join(stem), &formats)?;
+        println!("{}", a.out.join(stem).display());
+        n += 1;
+    }
+    eprintln!("{n} figures from {} runs → {}", exp.runs.len(), a.out.display());
+    Ok(())
+}
+
+fn report(a: ReportArgs) -> Result<()> {
+    let profile = actscope::report::Profile::parse(&a.profile)?;
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let opts = actscope::report::ReportOptions { profile, data: a.data, out: a.out, jobs, quiet: a.quiet };
+    let index = actscope::report::run(&opts)?;
+    println!("{}", index.display());
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Plot(a) => plot(a),
+        Command::Report(a) => report(a),
+        Command::Theory { json, profile } => {
+            let p = actscope::report::Profile::parse(&profile)?;
+            let checks = actscope::report::theory::run_checks(actscope::report::theory_budget(p), 0);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&checks)?);
+            } else {
+                for c in &checks {
+                    println!(
+                        "{:<4} {:<60} measured {:>9.4}  predicted {:>9.4}  ±{:.4}",
+                        if c.pass { "pass" } else { "FAIL" },
+                        c.name,
+                        c.measured,
+                        c.predicted,
+                        c.tolerance
+                    );
+                }
+                let failed = checks.iter().filter(|c| !c.pass).count();
+                println!("{} passed, {} failed", checks.len() - failed, failed);
+            }
+            Ok(())
+        }
         Command::Train(a) => train(*a),
         Command::Sweep(a) => sweep(a),
         Command::Summarize(a) => {

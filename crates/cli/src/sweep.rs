@@ -48,6 +48,21 @@ pub struct SweepFile {
     /// Axes: configuration key → values.
     #[serde(default)]
     pub axes: BTreeMap<String, Vec<toml::Value>>,
+    /// Named profiles (e.g. `smoke`, `default`, `full`) that patch `base` and `axes`.
+    #[serde(default)]
+    pub profile: BTreeMap<String, ProfilePatch>,
+}
+
+/// Changes a profile makes to a sweep: keys merged into `base`; axes replaced (an empty list removes one).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    /// Keys set in `base`.
+    #[serde(default)]
+    pub base: toml::Table,
+    /// Axes replaced or (with `[]`) removed.
+    #[serde(default)]
+    pub axes: BTreeMap<String, Vec<toml::Value>>,
 }
 
 impl SweepFile {
@@ -66,6 +81,31 @@ impl SweepFile {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading sweep file {}", path.display()))?;
         Ok(Self::parse(&text, &path.display().to_string())?)
+    }
+
+    /// The sweep as profile `name` patches it (unchanged when the file has no such profile).
+    pub fn with_profile(&self, name: &str) -> SweepFile {
+        let mut out = self.clone();
+        if let Some(p) = self.profile.get(name) {
+            for (k, v) in &p.base {
+                out.base.insert(k.clone(), v.clone());
+            }
+            for (k, v) in &p.axes {
+                if v.is_empty() {
+                    out.axes.remove(k);
+                } else {
+                    out.axes.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        out.profile.clear();
+        out
+    }
+
+    /// Sets `key` in `base` and removes any axis over it (e.g. to force the data of every run).
+    pub fn set_base(&mut self, key: &str, value: toml::Value) {
+        self.axes.remove(key);
+        self.base.insert(key.to_string(), value);
     }
 
     /// Every run of the sweep, resolved and validated, in axis order (later axes vary fastest).

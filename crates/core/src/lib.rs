@@ -38,6 +38,7 @@ mod network;
 mod optim;
 mod probe;
 pub mod rng;
+pub mod serde_nan;
 mod spec;
 mod train;
 mod workspace;

@@ -52,10 +52,13 @@ pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Mean.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub mean: f64,
     /// Population standard deviation.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub std: f64,
     /// The values at [`PERCENTILES`].
+    #[serde(deserialize_with = "actscope_core::serde_nan::vec")]
     pub percentiles: Vec<f64>,
 }
 

@@ -40,6 +40,7 @@ pub struct Header {
     /// Probe-set size.
     pub probe_samples: usize,
     /// The saturation / dead-unit threshold τ.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub tau: f64,
     /// Histogram bins of z.
     pub z_bins: Bins,
@@ -53,12 +54,16 @@ pub struct Header {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BnParams {
     /// Mean of γ over units.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub gamma_mean: f64,
     /// Population standard deviation of γ over units.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub gamma_std: f64,
     /// Mean of β over units.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub beta_mean: f64,
     /// Population standard deviation of β over units.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub beta_std: f64,
 }
 
@@ -82,14 +87,18 @@ pub struct LayerRecord {
     /// Dead units (ReLU family only).
     pub dead: Option<Dead>,
     /// Share of z in φ's near-linear region (φ′ ≥ 0.9 sup φ′).
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub near_linear: f64,
     /// ‖∂L/∂W‖.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub grad_w_norm: f64,
     /// ‖∂L/∂b‖ (none without bias).
     pub grad_b_norm: Option<f64>,
     /// Mean square of ∂L/∂z.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub grad_z_ms: f64,
     /// ‖W‖.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub weight_norm: f64,
     /// ‖ΔW‖/‖W‖ over the update that followed (none at the last step).
     pub update_ratio: Option<f64>,
@@ -98,6 +107,7 @@ pub struct LayerRecord {
     /// Effective rank of a on the probe set (when enabled).
     pub effective_rank: Option<f64>,
     /// {15, 50, 85} percentiles of the tracked unit's z (last hidden layer only).
+    #[serde(deserialize_with = "actscope_core::serde_nan::opt_arr3")]
     pub tracked_unit: Option<[f64; 3]>,
 }
 
@@ -107,14 +117,18 @@ pub struct Checkpoint {
     /// Updates done.
     pub step: usize,
     /// Epochs done (fractional).
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub epoch: f64,
     /// Mean loss on the probe set (train-mode BN).
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub loss: f64,
     /// Per hidden layer.
     pub layers: Vec<LayerRecord>,
     /// ‖∂L/∂W‖ of the output layer.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub output_grad_w_norm: f64,
     /// log10(‖∂L/∂W₁‖/‖∂L/∂W_out‖), first hidden vs output layer.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub vanishing_index: f64,
     /// Fitted growth factor λ̂ of ms(∂L/∂z) from output to input (≥ 2 hidden layers).
     pub growth_factor: Option<f64>,
@@ -126,8 +140,10 @@ pub struct StepScalars {
     /// The step.
     pub step: usize,
     /// Training-batch loss.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub loss: f64,
     /// ‖∂L/∂W‖ per hidden layer, then the output layer.
+    #[serde(deserialize_with = "actscope_core::serde_nan::vec")]
     pub grad_w_norms: Vec<f64>,
 }
 

@@ -25,8 +25,10 @@ pub const DEFAULT_TAU: f64 = 0.1;
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Saturation {
     /// Share of (sample, unit) pairs with φ′(z) < τ·sup φ′.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub rate: f64,
     /// Share of units saturated on the same side for every sample.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub stuck: f64,
 }
 
@@ -36,8 +38,10 @@ pub struct Dead {
     /// Number of dead units.
     pub dead_units: usize,
     /// Dead units as a share of all units.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub dead_fraction: f64,
     /// Share of (sample, unit) pairs with φ(z) = 0 exactly.
+    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub inactive_rate: f64,
 }
 

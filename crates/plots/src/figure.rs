@@ -65,6 +65,16 @@ impl Figure {
         if n == 0 { 0 } else { 16 + 26 * n.div_ceil(5) }
     }
 
+    /// Whether any panel has something finite to draw (otherwise every panel would read "no data").
+    pub fn has_data(&self) -> bool {
+        self.panels.iter().any(|p| match p {
+            Panel::Lines(l) => l.series.iter().any(|s| s.points.iter().any(|q| q.0.is_finite() && q.1.is_finite())),
+            Panel::Heatmap(h) => h.cells.iter().flatten().any(|v| v.is_finite()),
+            Panel::Bars(b) => b.groups.iter().any(|g| g.values.iter().any(|v| v.0.is_finite())),
+            Panel::Histogram(h) => h.density.iter().any(|d| d.is_finite() && *d > 0.0),
+        })
+    }
+
     /// The numbers behind the figure as CSV (long format: one row per point, bar or cell).
     pub fn to_csv(&self) -> String {
         let mut out = String::from("panel,series,x,y,low,high\n");

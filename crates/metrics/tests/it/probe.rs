@@ -59,3 +59,16 @@ fn per_step_scalars_and_jsonl_round_trip() {
     let bad = b"{\"kind\":\"header\",\"schema\":999}\n";
     assert!(read_jsonl(&bad[..]).unwrap_err().to_string().contains("line 1"));
 }
+
+#[test]
+fn undefined_values_survive_json_lines() {
+    use actscope_core::EvalPoint;
+    let r = vec![Record::Eval(EvalPoint { step: 3, epoch: 0.5, set: "val".into(), loss: f64::NAN, accuracy: 0.1 })];
+    let mut buf = Vec::new();
+    write_jsonl(&r, &mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf).contains("\"loss\":null"));
+    match &read_jsonl(buf.as_slice()).unwrap()[0] {
+        Record::Eval(e) => assert!(e.loss.is_nan() && e.accuracy == 0.1),
+        other => panic!("{other:?}"),
+    }
+}

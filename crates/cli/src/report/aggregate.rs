@@ -1,0 +1,150 @@
+//! Loading an experiment's runs with their records, and reducing them to numbers per configuration.
+
+use std::path::Path;
+
+use actscope_core::EvalPoint;
+use actscope_metrics::records::{Checkpoint, LayerRecord, Record, read_jsonl};
+use actscope_metrics::stats::describe;
+use actscope_plots::figures::MeanCurve;
+use anyhow::{Context, Result};
+
+use crate::config::RunConfig;
+use crate::run::RunSummary;
+use crate::summarize::{GroupSummary, load_runs, summarize};
+
+/// One run with its records.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Its configuration.
+    pub config: RunConfig,
+    /// Its summary.
+    pub summary: RunSummary,
+    /// Its records.
+    pub records: Vec<Record>,
+}
+
+impl Run {
+    /// Probe-set checkpoints in step order.
+    pub fn checkpoints(&self) -> Vec<&Checkpoint> {
+        self.records.iter().filter_map(|r| if let Record::Checkpoint(c) = r { Some(c) } else { None }).collect()
+    }
+
+    /// The first checkpoint (step 0).
+    pub fn first(&self) -> Option<&Checkpoint> {
+        self.checkpoints().into_iter().next()
+    }
+
+    /// The last checkpoint (the end of training, or the last before divergence).
+    pub fn last(&self) -> Option<&Checkpoint> {
+        self.checkpoints().into_iter().last()
+    }
+
+    /// Evaluations on `set` in step order.
+    pub fn evals(&self, set: &str) -> Vec<&EvalPoint> {
+        self.records
+            .iter()
+            .filter_map(|r| if let Record::Eval(e) = r { Some(e) } else { None })
+            .filter(|e| e.set == set)
+            .collect()
+    }
+
+    /// Final test accuracy (NaN if diverged).
+    pub fn test_accuracy(&self) -> f64 {
+        self.summary.test_accuracy().unwrap_or(f64::NAN)
+    }
+}
+
+/// An experiment's runs and per-configuration summaries.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    /// Name (E1, …).
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// All runs.
+    pub runs: Vec<Run>,
+    /// Configurations summarised over seeds at their selected learning rate.
+    pub groups: Vec<GroupSummary>,
+    /// Wall seconds the sweep took in this invocation (0 when everything was resumed).
+    pub wall_seconds: f64,
+}
+
+impl Experiment {
+    /// Loads every finished run in `dir`.
+    ///
+    /// # Errors
+    /// Unreadable or malformed run files, naming them.
+    pub fn load(name: &str, description: &str, dir: &Path, wall_seconds: f64) -> Result<Self> {
+        let loaded = load_runs(dir)?;
+        let groups = summarize(&loaded);
+        let mut runs = Vec::with_capacity(loaded.len());
+        for r in loaded {
+            let p = r.dir.join("records.jsonl");
+            let f = std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?;
+            let records = read_jsonl(std::io::BufReader::new(f)).with_context(|| format!("reading {}", p.display()))?;
+            runs.push(Run { config: r.config, summary: r.summary, records });
+        }
+        Ok(Experiment { name: name.into(), description: description.into(), runs, groups, wall_seconds })
+    }
+
+    /// The configuration summary matching `pred` (the first, if several do).
+    pub fn group(&self, pred: impl Fn(&RunConfig) -> bool) -> Option<&GroupSummary> {
+        self.groups.iter().find(|g| pred(&g.config))
+    }
+
+    /// The runs of the configuration matching `pred`, at its selected learning rate, ordered by seed.
+    pub fn selected(&self, pred: impl Fn(&RunConfig) -> bool) -> Vec<&Run> {
+        let Some(g) = self.group(&pred) else { return Vec::new() };
+        let mut out: Vec<&Run> = self
+            .runs
+            .iter()
+            .filter(|r| r.config.group_key() == g.config.group_key() && r.config.lr == g.selected_lr)
+            .collect();
+        out.sort_by_key(|r| r.config.seed);
+        out
+    }
+
+    /// All runs matching `pred` (any learning rate), ordered by seed.
+    pub fn matching(&self, pred: impl Fn(&RunConfig) -> bool) -> Vec<&Run> {
+        let mut out: Vec<&Run> = self.runs.iter().filter(|r| pred(&r.config)).collect();
+        out.sort_by_key(|r| r.config.seed);
+        out
+    }
+}
+
+/// A mean curve over runs: `series(run)` gives (x, y) points; points are matched by x across runs.
+pub fn mean_curve(label: &str, color: usize, runs: &[&Run], series: impl Fn(&Run) -> Vec<(f64, f64)>) -> MeanCurve {
+    let all: Vec<Vec<(f64, f64)>> = runs.iter().map(|r| series(r)).collect();
+    let mut xs: Vec<f64> = all.iter().flatten().map(|p| p.0).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let mut c = MeanCurve { label: label.into(), color, ..Default::default() };
+    for x in xs {
+        let ys: Vec<f64> =
+            all.iter().filter_map(|s| s.iter().find(|p| p.0 == x).map(|p| p.1)).filter(|y| y.is_finite()).collect();
+        if ys.is_empty() {
+            continue;
+        }
+        let d = describe(&ys);
+        c.x.push(x);
+        c.mean.push(d.mean);
+        c.lo.push(d.ci_low);
+        c.hi.push(d.ci_high);
+    }
+    c
+}
+
+/// A per-layer checkpoint metric as (step, value) points.
+pub fn layer_series(run: &Run, layer: usize, f: impl Fn(&LayerRecord) -> Option<f64>) -> Vec<(f64, f64)> {
+    run.checkpoints().iter().filter_map(|c| c.layers.get(layer).and_then(&f).map(|v| (c.step as f64, v))).collect()
+}
+
+/// One value per run from its last checkpoint (NaN where missing).
+pub fn at_last(runs: &[&Run], f: impl Fn(&Checkpoint) -> Option<f64>) -> Vec<f64> {
+    runs.iter().map(|r| r.last().and_then(&f).unwrap_or(f64::NAN)).collect()
+}
+
+/// One value per run from its first checkpoint (NaN where missing).
+pub fn at_first(runs: &[&Run], f: impl Fn(&Checkpoint) -> Option<f64>) -> Vec<f64> {
+    runs.iter().map(|r| r.first().and_then(&f).unwrap_or(f64::NAN)).collect()
+}

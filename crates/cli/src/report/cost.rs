@@ -1,0 +1,80 @@
+//! E8: the compute cost of each activation: wall time per training step of the BN paper's net, per
+//! activation and BN placement, and of the activation's own forward + backward on a (60, 100) batch.
+//! Timed single-threaded, one configuration at a time, after the sweeps (never concurrently with them).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use actscope_core::data::synthetic;
+use actscope_core::{
+    Activation, Budget, MAIN_ACTIVATIONS, Mlp, MlpConfig, Optimizer, OptimizerConfig, PLACEMENTS, Placement,
+    TrainConfig, TrainData, train,
+};
+use ndarray::Array2;
+use serde::Serialize;
+
+/// Timings of one configuration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepTiming {
+    /// Activation.
+    pub activation: String,
+    /// BN placement.
+    pub placement: String,
+    /// Milliseconds per training step, one value per repeat.
+    pub ms_per_step: Vec<f64>,
+    /// Microseconds for φ's forward + backward on a (60, 100) batch, one value per repeat.
+    pub act_us: Vec<f64>,
+}
+
+/// How much to time.
+#[derive(Clone, Copy, Debug)]
+pub struct CostBudget {
+    /// Training steps per repeat.
+    pub steps: usize,
+    /// Repeats per configuration.
+    pub repeats: usize,
+}
+
+fn time_activation(act: Activation, reps: usize) -> f64 {
+    let z = synthetic::gaussian(60, 100, 3).features.mapv(f64::from).mapv(|v| v as f32);
+    let mut a = Array2::<f32>::zeros((60, 100));
+    let mut gz = Array2::<f32>::zeros((60, 100));
+    let ga = Array2::<f32>::ones((60, 100));
+    let start = Instant::now();
+    for _ in 0..reps {
+        act.forward_into(z.view(), a.view_mut());
+        act.backward_into(z.view(), a.view(), ga.view(), gz.view_mut());
+        black_box(&gz);
+    }
+    start.elapsed().as_secs_f64() * 1e6 / reps as f64
+}
+
+/// Times every activation × placement.
+pub fn measure(budget: CostBudget) -> Vec<StepTiming> {
+    let data = synthetic::clusters(budget.steps * 60, 784, 10, 0.2, 1, 1);
+    let mut out = Vec::new();
+    for act in MAIN_ACTIVATIONS {
+        for placement in PLACEMENTS {
+            let cfg = MlpConfig::new(784, &[100, 100, 100], 10, act, placement);
+            let run = || {
+                let mut net = Mlp::<f32>::new(&cfg, 0).expect("valid network");
+                let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).expect("valid optimizer");
+                let tc = TrainConfig::new(60, Budget::Steps(budget.steps), 0);
+                let t = Instant::now();
+                let o = train(&mut net, &mut opt, &tc, TrainData { train: &data, evals: &[], probe_set: None }, ())
+                    .expect("training runs");
+                black_box(o);
+                t.elapsed().as_secs_f64() * 1e3 / budget.steps as f64
+            };
+            run();
+            let ms_per_step = (0..budget.repeats).map(|_| run()).collect();
+            let act_us = if placement == Placement::None {
+                (0..budget.repeats).map(|_| time_activation(act, 200)).collect()
+            } else {
+                Vec::new()
+            };
+            out.push(StepTiming { activation: act.to_string(), placement: placement.to_string(), ms_per_step, act_us });
+        }
+    }
+    out
+}

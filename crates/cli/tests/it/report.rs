@@ -1,0 +1,166 @@
+//! The report: verdict rules on synthetic aggregates, escaping, and a whole smoke-profile report.
+
+use actscope::config::RunConfig;
+use actscope::report::aggregate::{Experiment, Run};
+use actscope::report::verdict::{Comparison, Outcome, TestKind, Verdict, judge};
+use actscope::report::{Profile, ReportOptions, claims, missing_links, write};
+use actscope::run::RunSummary;
+use actscope_core::{Activation, EvalPoint, Placement};
+
+fn welch(a: &[f64], b: &[f64]) -> Comparison {
+    Comparison::new("s", "a > b", a.to_vec(), b.to_vec(), 0.0, TestKind::Welch)
+}
+
+#[test]
+fn verdict_rules() {
+    let hi = [0.90, 0.91, 0.92, 0.905, 0.915];
+    let lo = [0.80, 0.81, 0.82, 0.805, 0.815];
+    let same = [0.85, 0.86, 0.84, 0.855, 0.845];
+    assert_eq!(judge(&mut [welch(&hi, &lo), welch(&hi, &lo)]), Verdict::Supported);
+    assert_eq!(judge(&mut [welch(&lo, &hi), welch(&lo, &hi)]), Verdict::Refuted);
+    assert_eq!(
+        judge(&mut [welch(&same, &same), welch(&same, &[0.85, 0.84, 0.86, 0.845, 0.855])]),
+        Verdict::Inconclusive
+    );
+    let mut mixed = [welch(&hi, &lo), welch(&lo, &hi)];
+    assert_eq!(judge(&mut mixed), Verdict::Mixed);
+    assert_eq!((mixed[0].outcome, mixed[1].outcome), (Outcome::Supports, Outcome::Contradicts));
+    let mut partial = [welch(&hi, &lo), welch(&same, &same)];
+    assert_eq!(judge(&mut partial), Verdict::Mixed, "one setting supports, one is unclear");
+    // Holm: three settings each at raw p ≈ 0.02 are not all significant after adjustment.
+    let a = [1.0, 1.3, 0.9, 1.2, 1.1];
+    let b = [0.9, 1.0, 0.7, 1.1, 0.8];
+    let raw = welch(&a, &b).p_claimed;
+    let mut three = [welch(&a, &b), welch(&a, &b), welch(&a, &b)];
+    judge(&mut three);
+    assert!((three[0].p_claimed_adj - (3.0 * raw).min(1.0)).abs() < 1e-12);
+    // Non-inferiority: 0.5 points worse with a 1-point margin is "as well as"; 3 points worse is not.
+    let relu = [0.900, 0.902, 0.898, 0.901, 0.899];
+    let close: Vec<f64> = relu.iter().map(|x| x - 0.005).collect();
+    let far: Vec<f64> = relu.iter().map(|x| x - 0.03).collect();
+    let ni = |a: &[f64]| Comparison::new("s", "a > b − 0.01", a.to_vec(), relu.to_vec(), -0.01, TestKind::Welch);
+    assert_eq!(judge(&mut [ni(&close)]), Verdict::Supported);
+    assert_eq!(judge(&mut [ni(&far)]), Verdict::Refuted);
+    // One-sample against a threshold.
+    let one = |a: &[f64]| Comparison::new("s", "a > 0.95", a.to_vec(), vec![], 0.95, TestKind::OneSample);
+    assert_eq!(judge(&mut [one(&[0.34, 0.33, 0.35])]), Verdict::Refuted);
+    assert_eq!(judge(&mut [one(&[0.99, 0.98, 0.995])]), Verdict::Supported);
+}
+
+fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
+    let config: RunConfig =
+        toml::from_str(&format!("hidden = [10]\nactivation = \"{act}\"\nplacement = \"{p}\"\nseed = {seed}\nlr = 0.1"))
+            .unwrap();
+    let point = |set: &str, acc: f64| EvalPoint { step: 100, epoch: 1.0, set: set.into(), loss: 0.5, accuracy: acc };
+    let summary = RunSummary {
+        schema: 1,
+        id: config.id(),
+        name: config.dir_name(),
+        status: "ok".into(),
+        diverged_step: None,
+        steps: 100,
+        train: Some(point("train", test_acc)),
+        val: Some(point("val", test_acc)),
+        test: Some(point("test", test_acc)),
+        steps_to_target: vec![None; 4],
+        wall_seconds: 1.0,
+        data: "synthetic".into(),
+        data_checksum: "0".into(),
+    };
+    Run { config, summary, records: vec![] }
+}
+
+fn experiment(acc: impl Fn(Activation, Placement) -> f64) -> Experiment {
+    let mut runs = Vec::new();
+    for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+        for p in [Placement::None, Placement::Before, Placement::After] {
+            for seed in 0..5 {
+                runs.push(fake_run(act, p, seed, acc(act, p) + 0.002 * (seed as f64 - 2.0)));
+            }
+        }
+    }
+    // Summaries over seeds, as the report computes them from run directories.
+    let dir = std::env::temp_dir().join(format!("actscope-fake-{}-{}", std::process::id(), runs.len()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for r in &runs {
+        let d = dir.join(&r.summary.name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("config.json"), serde_json::to_string(&r.config).unwrap()).unwrap();
+        std::fs::write(d.join("summary.json"), serde_json::to_string(&r.summary).unwrap()).unwrap();
+        std::fs::write(d.join("records.jsonl"), "").unwrap();
+    }
+    let e = Experiment::load("E1", "fake", &dir, 0.0).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    e
+}
+
+#[test]
+fn c2_is_refuted_when_relu_clearly_wins_and_supported_when_it_does_not() {
+    let relu_wins = experiment(|a, _| if a == Activation::Relu { 0.90 } else { 0.80 });
+    assert_eq!(claims::c2(&relu_wins).verdict, Verdict::Refuted);
+    let equal = experiment(|_, _| 0.88);
+    assert_eq!(claims::c2(&equal).verdict, Verdict::Supported, "equal accuracy is 'as well as' within the margin");
+    let sigmoid_only_after =
+        experiment(|a, p| if a != Activation::Relu && p == Placement::Before { 0.80 } else { 0.90 });
+    assert_eq!(claims::c2(&sigmoid_only_after).verdict, Verdict::Mixed);
+    let after_better = experiment(|_, p| if p == Placement::After { 0.9 } else { 0.85 });
+    assert_eq!(claims::c4(&after_better).verdict, Verdict::Supported);
+    assert_eq!(claims::c4(&after_better).skipped.len(), 4, "activations absent from the data are listed, not judged");
+}
+
+#[test]
+fn html_escapes_everything_from_data() {
+    let claims: Vec<claims::ClaimResult> = vec![];
+    let content = write::Content {
+        profile: "<smoke>",
+        answers: vec![("Q & A?".into(), "<script>alert(1)</script>".into())],
+        claims: &claims,
+        figures: &[],
+        theory: &[],
+        literature: vec![("\"quoted\"".into(), "it's".into())],
+        methods: vec!["a < b".into()],
+        manifest: vec![("data".into(), "/tmp/<evil>&dir".into())],
+    };
+    let html = write::html(&content);
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        html.contains("/tmp/&lt;evil&gt;&amp;dir")
+            && html.contains("Q &amp; A?")
+            && html.contains("&quot;quoted&quot;")
+    );
+    assert!(!html.contains("<script"), "no JavaScript at all");
+}
+
+#[test]
+fn smoke_report_is_complete_and_every_link_resolves() {
+    let out = std::env::temp_dir().join(format!("actscope-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let opts = ReportOptions { profile: Profile::Smoke, data: None, out: out.clone(), jobs: 2, quiet: true };
+    let index = actscope::report::run(&opts).unwrap();
+    let html = std::fs::read_to_string(&index).unwrap();
+    assert_eq!(missing_links(&out).unwrap(), Vec::<String>::new());
+    for id in ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    assert!(html.contains("Short answer") && html.contains("Theory checks") && html.contains("Manifest"));
+    assert!(html.matches("<img ").count() >= 11 && !html.contains("alt=\"\""), "every figure, each with alt text");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Verdicts") && md.contains("](figures/"));
+    let claims: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
+    assert_eq!(claims.as_array().unwrap().len(), 9);
+    for c in claims.as_array().unwrap() {
+        assert!(["Supported", "Refuted", "Mixed", "Inconclusive"].contains(&c["verdict"].as_str().unwrap()));
+    }
+    // A second run resumes: nothing is re-trained and the verdicts do not change (C5 rests on wall-clock
+    // timings, which are re-measured, so it is left out of the comparison).
+    let again = actscope::report::run(&opts).unwrap();
+    let claims2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
+    let verdicts = |c: &serde_json::Value| {
+        c.as_array().unwrap().iter().filter(|x| x["id"] != "C5").map(|x| x["verdict"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&claims), verdicts(&claims2));
+    assert_eq!(again, index);
+    std::fs::remove_dir_all(&out).unwrap();
+}
