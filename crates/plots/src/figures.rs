@@ -173,6 +173,17 @@ pub fn dead_fraction_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
 /// A gradient-by-depth panel: title, one curve per configuration, an optional theory line.
 pub type DepthPanel = (String, Vec<MeanCurve>, Option<Vec<(f64, f64)>>);
 
+/// Effective rank of each layer's activations over training (one curve per layer, one panel per setting).
+pub fn effective_rank_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
+    per_layer(
+        "Representation diversity: effective rank per layer over training",
+        "exp(entropy of the normalised singular values) of each hidden layer's activation matrix on the probe set",
+        "effective rank",
+        panels,
+        false,
+    )
+}
+
 /// Figure 6 — Gradient norm vs layer depth (log y), at init and at the end, with an optional dashed theory line.
 pub fn gradient_norm_vs_depth(panels: &[DepthPanel]) -> Figure {
     let ps = panels

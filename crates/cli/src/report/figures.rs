@@ -88,11 +88,14 @@ pub fn build(
         (0..layers).map(|l| mean_curve(&format!("layer {}", l + 1), l, &runs, |r| layer_series(r, l, f))).collect()
     };
     let sat: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.saturation.map(|s| s.rate);
-    let sat_panels: Vec<(String, Vec<MeanCurve>)> = [Activation::Sigmoid, Activation::Tanh]
+    let mut sat_panels: Vec<(String, Vec<MeanCurve>)> = [Activation::Sigmoid, Activation::Tanh]
         .iter()
         .flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p)))
-        .map(|(a, p)| (format!("{a}, BN {p}"), per_layer(e4.matching(is(a, p)), sat)))
+        .map(|(a, p)| (format!("E4: {a}, BN {p}"), per_layer(e4.matching(is(a, p)), sat)))
         .collect();
+    for p in PLACEMENTS {
+        sat_panels.push((format!("E1: sigmoid, BN {p}"), per_layer(e1.selected(is(Activation::Sigmoid, p)), sat)));
+    }
     out.push(("saturation", figs::saturation_per_layer(&sat_panels)));
 
     // 5. Dead units per layer (E3 stress: lr 1.0; and negative bias).
@@ -109,7 +112,7 @@ pub fn build(
 
     // 6. Gradient norm vs depth (E2, deepest nets) at initialisation and at the end.
     let depth = e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
-    let grad_panel = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>| {
+    let grad_panel = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>, with_theory: bool| {
         let mut curves = Vec::new();
         let mut theory = None;
         for (i, (a, p)) in [
@@ -127,7 +130,7 @@ pub fn build(
                 pick(r)
                     .map_or_else(Vec::new, |c| c.layers.iter().map(|l| ((l.layer + 1) as f64, l.grad_w_norm)).collect())
             });
-            if a == Activation::Relu && p == Placement::Before && !c.mean.is_empty() {
+            if with_theory && a == Activation::Relu && p == Placement::Before && !c.mean.is_empty() {
                 // Yang et al.: the squared gradient grows by λ(B) per layer towards the input, so the norm by √λ;
                 // anchored at the measured last hidden layer.
                 // Checkpoint gradients are computed on the probe set in one batch: B = probe size.
@@ -143,8 +146,8 @@ pub fn build(
     out.push((
         "gradient_norms",
         figs::gradient_norm_vs_depth(&[
-            grad_panel("at initialisation", |r| r.first()),
-            grad_panel("after training", |r| r.last()),
+            grad_panel("at initialisation", |r| r.first(), true),
+            grad_panel("after training", |r| r.last(), false),
         ]),
     ));
 
@@ -273,6 +276,14 @@ pub fn build(
         }
         v
     };
+    // Effective rank per layer (E1, ReLU vs sigmoid with BN before and after).
+    let erank: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.effective_rank;
+    let rank_panels: Vec<(String, Vec<MeanCurve>)> = [Placement::Before, Placement::After]
+        .iter()
+        .flat_map(|&p| [Activation::Relu, Activation::Sigmoid].into_iter().map(move |a| (a, p)))
+        .map(|(a, p)| (format!("{a}, BN {p}"), per_layer(e1.selected(is(a, p)), erank)))
+        .collect();
+    out.push(("effective_rank", figs::effective_rank_per_layer(&rank_panels).with_columns(2)));
     out.push((
         "bn_params",
         figs::bn_params_over_time(&bn_curves(|b| b.gamma_mean), &bn_curves(|b| b.beta_mean), "BN before φ"),

@@ -183,13 +183,23 @@ fn answers(cl: &[ClaimResult], e1: &Experiment) -> Vec<(String, String)> {
         claims::AS_WELL_AS_MARGIN,
         c2.verdict.word()
     );
-    let dead: Vec<String> = c3
-        .comparisons
+    // Group C3's comparisons by stress setting: "lr 1, initial bias 0: 58% of units dead without BN, 31% with BN before, …".
+    let mut settings: Vec<(String, f64, Vec<String>)> = Vec::new();
+    for k in &c3.comparisons {
+        let (setting, which) = k.setting.split_once(": ").unwrap_or((k.setting.as_str(), ""));
+        let place = which.trim_start_matches("BN ").trim_end_matches(" vs none");
+        let item = format!("{:.0}% with BN {place}", 100.0 * k.mean_b);
+        match settings.iter_mut().find(|s| s.0 == setting) {
+            Some(s) => s.2.push(item),
+            None => settings.push((setting.to_string(), k.mean_a, vec![item])),
+        }
+    }
+    let dead: Vec<String> = settings
         .iter()
-        .map(|k| format!("{}: {:.1}% dead without BN vs {:.1}% with", k.setting, 100.0 * k.mean_a, 100.0 * k.mean_b))
+        .map(|(s, none, with)| format!("{s}: {:.0}% of units dead without BN, {}", 100.0 * none, with.join(", ")))
         .collect();
     let q2 = format!(
-        "{} Under stress that kills ReLUs — {}. Verdict on C3: {}.",
+        "{} Dead-unit fraction at the end of training under stress that kills ReLUs — {}. Verdict on C3: {}.",
         yes_no(c3.verdict),
         dead.join("; "),
         c3.verdict.word()
@@ -364,7 +374,7 @@ pub fn run(opts: &ReportOptions) -> Result<PathBuf> {
         claims::c5(&cost),
         claims::c6(&e1),
         claims::c7(&e1),
-        claims::c8(&e4),
+        claims::c8(&e1, &e4),
         claims::c9(&e1),
     ];
     let figures = figures::build(&e1, &e2, &e3, &e4, &cost);
