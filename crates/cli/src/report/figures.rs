@@ -88,26 +88,46 @@ pub fn build(
         (0..layers).map(|l| mean_curve(&format!("layer {}", l + 1), l, &runs, |r| layer_series(r, l, f))).collect()
     };
     let sat: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.saturation.map(|s| s.rate);
-    let mut sat_panels: Vec<(String, Vec<MeanCurve>)> = [Activation::Sigmoid, Activation::Tanh]
+    // With the bundled experiments, E4's panels then E1's sigmoid nets; on a single runs directory (`actscope
+    // plot`, where every role is the same experiment) just the bounded activations present.
+    let separate = !std::ptr::eq(e1, e4);
+    let prefix = if separate { "E4: " } else { "" };
+    let mut sat_panels: Vec<(String, Vec<MeanCurve>)> = [Activation::Sigmoid, Activation::Tanh, Activation::Softsign]
         .iter()
         .flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p)))
-        .map(|(a, p)| (format!("E4: {a}, BN {p}"), per_layer(e4.matching(is(a, p)), sat)))
+        .map(|(a, p)| (format!("{prefix}{a}, BN {p}"), per_layer(e4.matching(is(a, p)), sat)))
+        .filter(|(_, curves)| !curves.is_empty())
         .collect();
-    for p in PLACEMENTS {
-        sat_panels.push((format!("E1: sigmoid, BN {p}"), per_layer(e1.selected(is(Activation::Sigmoid, p)), sat)));
+    if separate {
+        for p in PLACEMENTS {
+            sat_panels.push((format!("E1: sigmoid, BN {p}"), per_layer(e1.selected(is(Activation::Sigmoid, p)), sat)));
+        }
     }
     out.push(("saturation", figs::saturation_per_layer(&sat_panels)));
 
     // 5. Dead units per layer (E3 stress: lr 1.0; and negative bias).
     let dead: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.dead.map(|d| d.dead_fraction);
-    let dead_panels: Vec<(String, Vec<MeanCurve>)> = [(1.0, 0.0), (0.1, -1.0)]
+    let mut dead_panels: Vec<(String, Vec<MeanCurve>)> = [(1.0, 0.0), (0.1, -1.0)]
         .iter()
         .flat_map(|&(lr, b)| PLACEMENTS.iter().map(move |&p| (lr, b, p)))
         .map(|(lr, b, p)| {
             let runs = e3.matching(move |c: &RunConfig| c.placement == p && c.lr == lr && c.bias_init == Some(b));
             (format!("relu, lr {lr}, bias {b}, BN {p}"), per_layer(runs, dead))
         })
+        .filter(|(_, curves)| !curves.is_empty())
         .collect();
+    if dead_panels.is_empty() {
+        // Not the bundled stress experiment (e.g. `actscope plot` on your own runs): one panel per ReLU-family
+        // activation and placement present, at each configuration's selected learning rate.
+        for a in present(e3).into_iter().filter(|a| a.is_relu_family()) {
+            for p in PLACEMENTS {
+                let runs = e3.selected(is(a, p));
+                if !runs.is_empty() {
+                    dead_panels.push((format!("{a}, BN {p}"), per_layer(runs, dead)));
+                }
+            }
+        }
+    }
     out.push(("dead_units", figs::dead_fraction_per_layer(&dead_panels)));
 
     // 6. Gradient norm vs depth (E2, deepest nets) at initialisation and at the end.

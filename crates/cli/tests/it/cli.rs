@@ -126,3 +126,37 @@ fn every_command_has_help() {
     let o = bin().args(["train", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("default 60"), "defaults are stated");
 }
+
+#[test]
+fn plot_draws_the_figures_a_runs_directory_supports() {
+    let d = tmp("plot");
+    std::fs::write(
+        d.join("s.toml"),
+        "[base]\ndata = \"synthetic:clusters\"\nhidden = [16, 16]\nepochs = 1\nprobe_size = 100\n[axes]\nactivation = [\"sigmoid\", \"relu\"]\nplacement = [\"none\", \"before\"]\nseed = [0, 1]\n",
+    )
+    .unwrap();
+    assert!(run(&["sweep", "s.toml", "--out", "runs", "--quiet"], &d).status.success());
+    let o = run(&["plot", "runs", "--out", "figs", "--format", "png,svg"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for stem in ["learning_curves", "accuracy_heatmap", "saturation", "dead_units", "histogram_over_time"] {
+        for ext in ["png", "svg", "csv"] {
+            assert!(d.join("figs").join(format!("{stem}.{ext}")).is_file(), "{stem}.{ext}");
+        }
+    }
+    assert!(!d.join("figs/time_per_step.png").exists(), "no timing data, so no timing figure");
+    let o = run(&["plot", "runs", "--format", "pdf"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["plot", "s.toml"], &d);
+    assert_eq!(o.status.code(), Some(1), "not a directory of runs: {}", stderr(&o));
+}
+
+#[test]
+fn unwritable_output_is_a_runtime_error() {
+    let d = tmp("unwritable");
+    let o = run(
+        &["train", "--data", "synthetic:clusters", "--hidden", "4", "--steps", "2", "--out", "/proc/actscope-runs"],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/proc/actscope-runs"), "{}", stderr(&o));
+}

@@ -1,6 +1,7 @@
 //! Integration tests of actscope-core (one binary, one module per concern).
 
 mod activation;
+mod alloc;
 mod check;
 mod data;
 mod gradcheck;
