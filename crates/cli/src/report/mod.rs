@@ -277,6 +277,10 @@ fn literature(
             format!("tanh: after − before = {:+.3}; ReLU: after − before = {:+.3} (E1).", acc(e1, th_, a, true) - acc(e1, th_, b, true), acc(e1, r, a, true) - acc(e1, r, b, true)),
         ),
         (
+            "Glorot & Bengio 2010, Fig. 2: with sigmoid and no normalisation, the last hidden layer is quickly pushed into saturation (towards 0) and only slowly desaturates.".into(),
+            top_layer_saturation(e1),
+        ),
+        (
             "Glorot & Bengio 2010, Table 1 (MNIST, 5 hidden layers, standard init): test error sigmoid 2.21%, tanh 1.76%.".into(),
             format!("4 hidden layers, standard init, no BN: test accuracy sigmoid {:.3}, tanh {:.3} (E4).", acc(e4, s, n, false), acc(e4, th_, n, false)),
         ),
@@ -294,6 +298,28 @@ fn literature(
             format!("see C2: with BN before, sigmoid {:.3} vs ReLU {:.3}.", acc(e1, s, b, true), acc(e1, r, b, true)),
         ),
     ]
+}
+
+/// The mean (over seeds) saturation of the last hidden layer of E1's sigmoid nets without BN: its peak and
+/// its final value, for the comparison with Glorot & Bengio's Fig. 2.
+fn top_layer_saturation(e1: &Experiment) -> String {
+    let runs = e1.selected(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == Placement::None);
+    let curve = aggregate::mean_curve("", 0, &runs, |r| {
+        let last = r.config.widths().len().saturating_sub(1);
+        aggregate::layer_series(r, last, |l| l.saturation.map(|s| s.rate))
+    });
+    let Some((i, peak)) = curve.mean.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return "no sigmoid runs without BN".into();
+    };
+    let low =
+        runs.first().and_then(|r| r.last()).and_then(|c| c.layers.last()).map_or(f64::NAN, |l| l.z.percentiles[2]);
+    format!(
+        "E1, sigmoid without BN: the last hidden layer's saturation rate peaks at {:.0}% at step {} and ends at {:.0}% (step {}); its median input at the end is {low:.2}, on the low (output 0) side. See the saturation and BN-paper figures.",
+        100.0 * peak,
+        curve.x[i],
+        100.0 * curve.mean.last().copied().unwrap_or(f64::NAN),
+        curve.x.last().copied().unwrap_or(f64::NAN)
+    )
 }
 
 fn git_revision() -> String {

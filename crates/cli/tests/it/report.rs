@@ -164,3 +164,26 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     assert_eq!(again, index);
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn every_profile_of_every_bundled_experiment_is_valid() {
+    use actscope::sweep::SweepFile;
+    for (stem, text) in actscope::report::EXPERIMENTS {
+        let file = SweepFile::parse(text, stem).unwrap();
+        let mut counts = Vec::new();
+        for profile in ["smoke", "default", "full"] {
+            let runs = file.with_profile(profile).expand().unwrap_or_else(|e| panic!("{stem}, {profile}: {}", e.0));
+            assert!(!runs.is_empty(), "{stem}, {profile}");
+            counts.push(runs.len());
+        }
+        assert!(counts[0] < counts[1] && counts[1] <= counts[2], "{stem}: smoke < default ≤ full runs, got {counts:?}");
+    }
+    let full =
+        SweepFile::parse(actscope::report::EXPERIMENTS[0].1, "e1").unwrap().with_profile("full").expand().unwrap();
+    assert!(
+        full.iter().all(|r| r.steps == Some(50_000) && r.data == "default"),
+        "E1 full is paper scale on the full data"
+    );
+    assert!(full.iter().any(|r| r.optimizer == "adam"), "E1 full adds Adam");
+    assert!(full.iter().map(|r| r.seed).collect::<std::collections::BTreeSet<_>>().len() >= 10);
+}
