@@ -75,7 +75,23 @@ impl Experiment {
     /// # Errors
     /// Unreadable or malformed run files, naming them.
     pub fn load(name: &str, description: &str, dir: &Path, wall_seconds: f64) -> Result<Self> {
-        let loaded = load_runs(dir)?;
+        Self::load_only(name, description, dir, wall_seconds, |_| true)
+    }
+
+    /// Loads the finished runs in `dir` whose configuration passes `keep` (e.g. the runs of one profile,
+    /// when the directory also holds another's), and summarises only those.
+    ///
+    /// # Errors
+    /// Unreadable or malformed run files, naming them.
+    pub fn load_only(
+        name: &str,
+        description: &str,
+        dir: &Path,
+        wall_seconds: f64,
+        keep: impl Fn(&RunConfig) -> bool,
+    ) -> Result<Self> {
+        let mut loaded = load_runs(dir)?;
+        loaded.retain(|r| keep(&r.config));
         let groups = summarize(&loaded);
         let mut runs = Vec::with_capacity(loaded.len());
         for r in loaded {

@@ -336,27 +336,23 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
 /// C8: sigmoids are always saturating, so neurons stop learning (E4, and E1's sigmoid nets).
 pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
     let max_sat = |c: &Checkpoint| c.layers.iter().filter_map(|l| l.saturation.map(|s| s.rate)).reduce(f64::max);
-    let mut cs = Vec::new();
-    for p in [Placement::None, Placement::Before, Placement::After] {
-        cs.push(Comparison::new(
-            format!("E4 (Glorot & Bengio's setting): sigmoid, BN {p}"),
-            format!("max layer saturation > {SATURATING_RATE}"),
-            at_last(&e4.matching(is(Activation::Sigmoid, p)), max_sat),
-            Vec::new(),
-            SATURATING_RATE,
-            TestKind::OneSample,
-        ));
-    }
-    for p in [Placement::None, Placement::Before, Placement::After] {
-        cs.push(Comparison::new(
-            format!("E1 (the BN paper's net): sigmoid, BN {p}"),
-            format!("max layer saturation > {SATURATING_RATE}"),
-            at_last(&e1.selected(is(Activation::Sigmoid, p)), max_sat),
-            Vec::new(),
-            SATURATING_RATE,
-            TestKind::OneSample,
-        ));
-    }
+    let placements = [Placement::None, Placement::Before, Placement::After];
+    let e4_runs = placements.map(|p| ("E4 (Glorot & Bengio's setting)", p, e4.matching(is(Activation::Sigmoid, p))));
+    let e1_runs = placements.map(|p| ("E1 (the BN paper's net)", p, e1.selected(is(Activation::Sigmoid, p))));
+    let cs = e4_runs
+        .into_iter()
+        .chain(e1_runs)
+        .map(|(exp, p, runs)| {
+            Comparison::new(
+                format!("{exp}: sigmoid, BN {p}"),
+                format!("max layer saturation > {SATURATING_RATE}"),
+                at_last(&runs, max_sat),
+                Vec::new(),
+                SATURATING_RATE,
+                TestKind::OneSample,
+            )
+        })
+        .collect();
     claim(
         "C8",
         "Sigmoids are always saturating, so neurons stop learning",

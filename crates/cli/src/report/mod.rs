@@ -135,14 +135,7 @@ fn run_experiment(stem: &str, text: &str, opts: &ReportOptions, cache: &DataCach
     let cfg_path = opts.out.join("experiments").join(format!("{stem}.toml"));
     std::fs::write(&cfg_path, resolved).with_context(|| format!("writing {}", cfg_path.display()))?;
     let ids: HashSet<String> = runs.iter().map(|r| r.id()).collect();
-    let mut exp = Experiment::load(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall)?;
-    exp.runs.retain(|r| ids.contains(&r.summary.id));
-    exp.groups.retain(|g| {
-        g.runs.iter().any(|d| {
-            std::fs::read_to_string(d.join("summary.json")).is_ok_and(|s| ids.iter().any(|i| s.contains(i.as_str())))
-        })
-    });
-    Ok(exp)
+    Experiment::load_only(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall, |c| ids.contains(&c.id()))
 }
 
 fn mean(x: &[f64]) -> f64 {
