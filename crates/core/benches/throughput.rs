@@ -46,6 +46,92 @@ fn gemm_gflops(n: usize) -> f64 {
     2.0 * (n as f64).powi(3) / median(times) / 1e9
 }
 
+/// Peak FMA throughput of one core, f32, GFLOP/s: 12 independent chains of vector fused multiply-adds (enough
+/// to cover the FMA latency on every current x86 core), at the widest width the CPU has (AVX-512, else
+/// AVX2 + FMA). `None` when the CPU has neither (or is not x86-64).
+fn fma_peak_gflops() -> Option<f64> {
+    const ITERS: usize = 20_000_000;
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (lanes, run): (usize, fn(usize) -> f32) = if is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            (16, |n| unsafe { fma::chains_avx512(n) })
+        } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above).
+            (8, |n| unsafe { fma::chains_avx2(n) })
+        } else {
+            return None;
+        };
+        black_box(run(ITERS / 10));
+        let secs = median(
+            (0..RUNS)
+                .map(|_| {
+                    let t = Instant::now();
+                    black_box(run(black_box(ITERS)));
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        Some((ITERS * fma::CHAINS * lanes * 2) as f64 / secs / 1e9)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
+#[cfg(target_arch = "x86_64")]
+mod fma {
+    use std::arch::x86_64::*;
+
+    pub const CHAINS: usize = 12;
+
+    #[target_feature(enable = "avx512f")]
+    pub fn chains_avx512(iters: usize) -> f32 {
+        let m = _mm512_set1_ps(0.999_999);
+        let a = _mm512_set1_ps(1e-7);
+        let mut acc = [_mm512_set1_ps(1.0); CHAINS];
+        for _ in 0..iters {
+            for x in &mut acc {
+                *x = _mm512_fmadd_ps(*x, m, a);
+            }
+        }
+        acc.iter().map(|&x| _mm512_reduce_add_ps(x)).sum()
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub fn chains_avx2(iters: usize) -> f32 {
+        let m = _mm256_set1_ps(0.999_999);
+        let a = _mm256_set1_ps(1e-7);
+        let mut acc = [_mm256_set1_ps(1.0); CHAINS];
+        for _ in 0..iters {
+            for x in &mut acc {
+                *x = _mm256_fmadd_ps(*x, m, a);
+            }
+        }
+        let mut out = [0.0f32; 8];
+        let mut total = 0.0;
+        for x in acc {
+            // SAFETY: `out` holds exactly 8 f32, the width of one __m256.
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), x) };
+            total += out.iter().sum::<f32>();
+        }
+        total
+    }
+}
+
+/// The reference rates of this run: the large GEMM's and the FMA limit's, GFLOP/s.
+#[derive(Clone, Copy)]
+struct Rates {
+    gemm: f64,
+    fma: Option<f64>,
+}
+
+impl Rates {
+    fn shares(self, gflops: f64) -> String {
+        let fma = self.fma.map_or_else(|| "-".to_owned(), |p| format!("{:.1}%", 100.0 * gflops / p));
+        format!("{:>9.1}% {fma:>9}", 100.0 * gflops / self.gemm)
+    }
+}
+
 /// A probe that exists but never asks for anything: must cost nothing measurable.
 struct Idle;
 impl Probe<f32> for Idle {}
@@ -71,7 +157,7 @@ fn train_case<P: Probe<f32>>(
     cfg: &MlpConfig,
     batch: usize,
     steps: usize,
-    gemm_rate: f64,
+    rates: Rates,
     probe: impl Fn() -> P,
 ) -> f64 {
     let data = random_data(batch * 50, cfg.input_dim, cfg.output_dim);
@@ -90,11 +176,11 @@ fn train_case<P: Probe<f32>>(
     let per_step = secs / steps as f64;
     let sps = batch as f64 / per_step;
     let gf = step_flops(cfg, batch) / per_step / 1e9;
-    println!("{name:<44} {sps:>12.0} {:>9.3} {gf:>9.1} {:>9.1}%", per_step * 1e3, 100.0 * gf / gemm_rate);
+    println!("{name:<44} {sps:>12.0} {:>9.3} {gf:>9.1} {}", per_step * 1e3, rates.shares(gf));
     sps
 }
 
-fn eval_case(cfg: &MlpConfig, batch: usize, reps: usize) {
+fn eval_case(name: &str, cfg: &MlpConfig, batch: usize, reps: usize) {
     let data = random_data(batch, cfg.input_dim, cfg.output_dim);
     let x = data.features.view();
     let net = Mlp::<f32>::new(cfg, 0).unwrap();
@@ -112,30 +198,46 @@ fn eval_case(cfg: &MlpConfig, batch: usize, reps: usize) {
             })
             .collect(),
     );
-    println!(
-        "{:<44} {:>12.0} {:>9.3}",
-        format!("eval forward, BN paper net, batch {batch}"),
-        (batch * reps) as f64 / secs,
-        secs / reps as f64 * 1e3
-    );
+    println!("{name:<44} {:>12.0} {:>9.3}", (batch * reps) as f64 / secs, secs / reps as f64 * 1e3);
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; any other argument is a filter we do not support, so ignore it.
+    // `cargo bench` passes `--bench`; another argument selects the cases whose name contains it
+    // (`cargo bench -p actscope-core --bench throughput -- eval`).
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     let quick = std::env::var_os("ACTSCOPE_BENCH_QUICK").is_some();
     let scale = if quick { 0.1 } else { 1.0 };
     let steps = |n: f64| ((n * scale) as usize).max(5);
 
     let rate = gemm_gflops(1024);
-    println!("large GEMM 1024³ f32, this binary: {rate:.1} GFLOP/s (single thread)\n");
-    println!("{:<44} {:>12} {:>9} {:>9} {:>10}", "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM");
+    let peak = fma_peak_gflops();
+    println!("large GEMM 1024³ f32, this binary: {rate:.1} GFLOP/s (single thread)");
+    match peak {
+        Some(p) => {
+            println!("FMA limit of one core, measured: {p:.1} GFLOP/s; large GEMM reaches {:.1}%\n", 100.0 * rate / p)
+        }
+        None => println!("FMA limit: not measured (no AVX2/AVX-512 on this CPU)\n"),
+    }
+    println!("{:<44} {:>12} {:>9} {:>9} {:>10} {:>9}", "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM", "of FMA");
+    let rate = Rates { gemm: rate, fma: peak };
 
     let mut paper = MlpConfig::new(784, &[100, 100, 100], 10, Activation::Sigmoid, Placement::Before);
     paper.init = actscope_core::Init::SmallGaussian(0.1);
-    let a = train_case("(a) 784-100x3-10, b60, sigmoid, BN before", &paper, 60, steps(2000.0), rate, || ());
-    let idle = train_case("(a) same, with a probe that wants nothing", &paper, 60, steps(2000.0), rate, || Idle);
-    let wide = MlpConfig::new(784, &[512; 8], 10, Activation::Sigmoid, Placement::Before);
-    train_case("(b) 784-512x8-10, b256, sigmoid, BN before", &wide, 256, steps(60.0), rate, || ());
-    eval_case(&paper, 1000, steps(200.0));
-    println!("\nidle probe vs no probe: {:+.2}% samples/s", 100.0 * (idle / a - 1.0));
+    const A: &str = "(a) 784-100x3-10, b60, sigmoid, BN before";
+    const IDLE: &str = "(a) same, with a probe that wants nothing";
+    const B: &str = "(b) 784-512x8-10, b256, sigmoid, BN before";
+    const EVAL: &str = "eval forward, BN paper net, batch 1000";
+    let a = wanted(A).then(|| train_case(A, &paper, 60, steps(2000.0), rate, || ()));
+    let idle = wanted(IDLE).then(|| train_case(IDLE, &paper, 60, steps(2000.0), rate, || Idle));
+    if wanted(B) {
+        let wide = MlpConfig::new(784, &[512; 8], 10, Activation::Sigmoid, Placement::Before);
+        train_case(B, &wide, 256, steps(60.0), rate, || ());
+    }
+    if wanted(EVAL) {
+        eval_case(EVAL, &paper, 1000, steps(200.0));
+    }
+    if let (Some(a), Some(idle)) = (a, idle) {
+        println!("\nidle probe vs no probe: {:+.2}% samples/s", 100.0 * (idle / a - 1.0));
+    }
 }

@@ -72,6 +72,14 @@ fn sigmoid<F: Float>(x: F) -> F {
     }
 }
 
+/// Runs a slice kernel (see [`Float::sigmoid_slice`]) when both arrays are contiguous and it exists.
+fn slices<F: Float>(kernel: fn(&[F], &mut [F]) -> bool, x: &ArrayView2<'_, F>, y: &mut ArrayViewMut2<'_, F>) -> bool {
+    match (x.as_slice(), y.as_slice_mut()) {
+        (Some(x), Some(y)) => kernel(x, y),
+        _ => false,
+    }
+}
+
 #[inline]
 fn std_normal_pdf<F: Float>(x: F) -> F {
     F::of(1.0 / (2.0 * std::f64::consts::PI).sqrt()) * (-(x * x) * F::of(0.5)).exp()
@@ -188,10 +196,14 @@ impl Activation {
                 Zip::from(&mut a).and(&z).for_each(|a, &z| *a = $f(z))
             };
         }
-        // One loop per variant so each inner loop is branch-free on the variant and can vectorise.
+        // One loop per variant so each inner loop is branch-free on the variant and can vectorise; the
+        // transcendental ones use the type's vectorised kernel when it has one (f32).
         match self {
+            Activation::Sigmoid if slices(F::sigmoid_slice, &z, &mut a) => {}
             Activation::Sigmoid => map!(|x| Activation::Sigmoid.value::<F>(x)),
+            Activation::Tanh if slices(F::tanh_slice, &z, &mut a) => {}
             Activation::Tanh => map!(|x: F| x.tanh()),
+            Activation::Silu if slices(F::sigmoid_slice, &z, &mut a) => a.zip_mut_with(&z, |a, &z| *a = z * *a),
             Activation::Relu => map!(|x: F| x.max(F::zero())),
             Activation::Identity => a.assign(&z),
             other => map!(|x| other.value::<F>(x)),
@@ -209,6 +221,15 @@ impl Activation {
         grad_a: ArrayView2<'_, F>,
         mut grad_z: ArrayViewMut2<'_, F>,
     ) {
+        if self == Activation::Silu && slices(F::sigmoid_slice, &z, &mut grad_z) {
+            // grad_z holds σ(z) now: φ′ = σ(1 + z(1 − σ)).
+            let one = F::one();
+            Zip::from(&mut grad_z)
+                .and(&z)
+                .and(&grad_a)
+                .for_each(|gz, &z, &ga| *gz = ga * (*gz * (one + z * (one - *gz))));
+            return;
+        }
         let zip = Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a);
         match self {
             Activation::Relu => zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),

@@ -34,6 +34,17 @@ pub trait Float:
     fn f64(self) -> f64;
     /// Converts from `f32` exactly.
     fn of_f32(x: f32) -> Self;
+    /// Writes `y = σ(x)` with a vectorised kernel and returns `true`, or returns `false` when this type
+    /// has none (then the caller runs its scalar loop). `f32` has one ([`crate::vmath::sigmoid`]).
+    fn sigmoid_slice(x: &[Self], y: &mut [Self]) -> bool {
+        let _ = (x, y);
+        false
+    }
+    /// As [`Float::sigmoid_slice`], for tanh ([`crate::vmath::tanh`] for `f32`).
+    fn tanh_slice(x: &[Self], y: &mut [Self]) -> bool {
+        let _ = (x, y);
+        false
+    }
 }
 
 impl Float for f32 {
@@ -51,6 +62,14 @@ impl Float for f32 {
     }
     fn of_f32(x: f32) -> Self {
         x
+    }
+    fn sigmoid_slice(x: &[Self], y: &mut [Self]) -> bool {
+        crate::vmath::sigmoid(x, y);
+        true
+    }
+    fn tanh_slice(x: &[Self], y: &mut [Self]) -> bool {
+        crate::vmath::tanh(x, y);
+        true
     }
 }
 

@@ -41,6 +41,7 @@ pub mod rng;
 pub mod serde_nan;
 mod spec;
 mod train;
+pub mod vmath;
 mod workspace;
 
 pub use activation::{Activation, MAIN_ACTIVATIONS};

@@ -47,6 +47,36 @@ fn stable_and_correct_at_extremes() {
     }
 }
 
+/// The array forms in f32 — contiguous (vectorised kernels for sigmoid, tanh, SiLU) and strided (the scalar
+/// loop) — agree with the f64 definitions, extremes included.
+#[test]
+fn array_forms_match_the_scalar_definitions() {
+    use ndarray::{Array2, s};
+    let xs: Vec<f32> = (-4000..4000).map(|i| i as f32 * 0.005).chain([1e4, -1e4, 90.0, -90.0, 0.0]).collect();
+    let n = xs.len();
+    let z = Array2::from_shape_vec((1, n), xs.clone()).unwrap();
+    // Column 0 is the input, read with stride 2: not contiguous, so the scalar loop runs.
+    let strided = Array2::from_shape_fn((n, 2), |(r, c)| if c == 0 { xs[r] } else { f32::NAN });
+    let ones = Array2::<f32>::ones((1, n));
+    for act in ALL {
+        let mut a = Array2::<f32>::zeros((1, n));
+        act.forward_into(z.view(), a.view_mut());
+        let mut a_strided = Array2::<f32>::zeros((n, 1));
+        act.forward_into(strided.slice(s![.., 0..1]), a_strided.view_mut());
+        let mut g = Array2::<f32>::zeros((1, n));
+        act.backward_into(z.view(), a.view(), ones.view(), g.view_mut());
+        for (i, &x) in xs.iter().enumerate() {
+            let (v, d) = (act.value(x as f64), act.derivative(x as f64));
+            // libm's f32 erfc loses a few digits far in GELU's negative tail (|x| > 10).
+            let rel = if act == Activation::Gelu { 1e-5 } else { 4e-7 };
+            let tol = rel * v.abs() + 1e-30;
+            assert!((a[[0, i]] as f64 - v).abs() <= tol, "{act}({x}): {} vs {v}", a[[0, i]]);
+            assert!((a_strided[[i, 0]] as f64 - v).abs() <= tol, "{act}({x}) strided: {} vs {v}", a_strided[[i, 0]]);
+            assert!((g[[0, i]] as f64 - d).abs() <= 1e-6 * (1.0 + d.abs()), "{act}'({x}): {} vs {d}", g[[0, i]]);
+        }
+    }
+}
+
 #[test]
 fn known_values() {
     let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
