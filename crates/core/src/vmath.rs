@@ -31,14 +31,8 @@ const EXP_LO: f32 = -87.336_55;
 
 #[inline(always)]
 fn exp1(x: f32) -> f32 {
-    // Comparisons written so that NaN falls through unchanged and propagates.
-    let xc = if x > EXP_HI {
-        EXP_HI
-    } else if x < EXP_LO {
-        EXP_LO
-    } else {
-        x
-    };
+    // `clamp` keeps NaN, which then propagates to the result.
+    let xc = x.clamp(EXP_LO, EXP_HI);
     let t = xc * LOG2E + ROUND;
     let n = t - ROUND;
     let ni = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
@@ -46,7 +40,7 @@ fn exp1(x: f32) -> f32 {
     let r2 = r * r;
     let p = ((((1.987_569_2e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 1.666_666_5e-1)
         * r
-        + 5.000_000_1e-1;
+        + 5e-1;
     let y = p * r2 + r + 1.0;
     // 2ⁿ as two exact factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), each a normal f32 for every n in [−126, 128]
     // (e^88.7 needs n = 128, past the largest single power). Wrapping arithmetic: for NaN input `ni` is
@@ -74,11 +68,9 @@ fn sigmoid1(x: f32) -> f32 {
 fn tanh1(x: f32) -> f32 {
     let ax = x.abs();
     let z = x * x;
-    let small = ((((-5.704_988_7e-3 * z + 2.063_908_9e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z
-        - 3.333_328_2e-1)
-        * z
-        * x
-        + x;
+    let small =
+        ((((-5.704_988_7e-3 * z + 2.063_909e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z - 3.333_328e-1) * z * x
+            + x;
     let large = 1.0 - 2.0 / (exp1(2.0 * ax) + 1.0);
     let large = if x < 0.0 { -large } else { large };
     if ax < 0.625 { small } else { large }

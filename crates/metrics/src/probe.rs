@@ -126,7 +126,7 @@ impl<F: Float> MetricsProbe<F> {
 
 impl<F: Float> Probe<F> for MetricsProbe<F> {
     fn wants_probe_set(&self, step: usize) -> bool {
-        self.config.every > 0 && (step == 0 || step == self.config.last_step || step % self.config.every == 0)
+        self.config.every > 0 && (step == 0 || step == self.config.last_step || step.is_multiple_of(self.config.every))
     }
 
     fn wants_train_batch(&self, _step: usize) -> bool {

@@ -68,7 +68,7 @@ struct Recorder {
 
 impl Probe<f32> for Recorder {
     fn wants_probe_set(&self, step: usize) -> bool {
-        step % 50 == 0
+        step.is_multiple_of(50)
     }
     fn wants_train_batch(&self, step: usize) -> bool {
         step == 7
