@@ -46,6 +46,31 @@ fn gemm_gflops(n: usize) -> f64 {
     2.0 * (n as f64).powi(3) / median(times) / 1e9
 }
 
+/// GFLOP/s of one product with the layouts the layers use: `a` (m×k) read transposed when `at`
+/// (stored k×m), `b` (k×n) read transposed when `bt` (stored n×k); `c` row-major.
+fn shape_gflops(m: usize, k: usize, n: usize, at: bool, bt: bool) -> f64 {
+    let a_store = if at { Array2::<f32>::from_elem((k, m), 0.5) } else { Array2::from_elem((m, k), 0.5) };
+    let b_store = if bt { Array2::<f32>::from_elem((n, k), 0.25) } else { Array2::from_elem((k, n), 0.25) };
+    let a = if at { a_store.t() } else { a_store.view() };
+    let b = if bt { b_store.t() } else { b_store.view() };
+    let mut c = Array2::<f32>::zeros((m, n));
+    let reps = (2e8 / (2.0 * (m * k * n) as f64)).ceil() as usize;
+    gemm(1.0, a, b, 0.0, &mut c.view_mut());
+    let secs = median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..reps {
+                    gemm(1.0, a, b, 0.0, &mut c.view_mut());
+                    black_box(&c);
+                }
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    2.0 * (m * k * n * reps) as f64 / secs / 1e9
+}
+
 /// Peak FMA throughput of one core, f32, GFLOP/s: 12 independent chains of vector fused multiply-adds (enough
 /// to cover the FMA latency on every current x86 core), at the widest width the CPU has (AVX-512, else
 /// AVX2 + FMA). `None` when the CPU has neither (or is not x86-64).
@@ -221,6 +246,19 @@ fn main() {
     }
     println!("{:<44} {:>12} {:>9} {:>9} {:>10} {:>9}", "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM", "of FMA");
     let rate = Rates { gemm: rate, fma: peak };
+    if wanted("gemm shapes") {
+        println!("\ngemm shapes of the BN paper net's step (M×K×N, as the layers call them):");
+        for (what, m, k, n, at, bt) in [
+            ("forward, layer 1: x·W1ᵀ", 60, 784, 100, false, true),
+            ("forward, layer 2: h·W2ᵀ", 60, 100, 100, false, true),
+            ("weight grad, layer 1: gᵀ·x", 100, 60, 784, true, false),
+            ("weight grad, layer 2: gᵀ·h", 100, 60, 100, true, false),
+            ("input grad, layer 2: g·W2", 60, 100, 100, false, false),
+        ] {
+            println!("  {what:<30} {m:>4}×{k:>3}×{n:>3} {:>8.1} GFLOP/s", shape_gflops(m, k, n, at, bt));
+        }
+        println!();
+    }
 
     let mut paper = MlpConfig::new(784, &[100, 100, 100], 10, Activation::Sigmoid, Placement::Before);
     paper.init = actscope_core::Init::SmallGaussian(0.1);

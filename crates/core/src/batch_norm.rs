@@ -144,33 +144,52 @@ impl<F: Float> BatchNorm1d<F> {
     pub fn forward_batch_into(&self, x: ArrayView2<'_, F>, mut y: ArrayViewMut2<'_, F>, cache: &mut BnCache<F>) {
         let m = x.nrows();
         assert!(m >= 2, "BatchNorm1d in train mode needs at least 2 rows per batch, got {m}");
+        assert_eq!(x.dim(), y.dim(), "x and y shapes differ");
+        let f = self.features();
         let mf = F::of(m as f64);
         let eps = F::of(self.config.eps);
         cache.rows = m;
-        cache.mean.fill(F::zero());
-        for row in x.axis_iter(Axis(0)) {
-            cache.mean += &row;
+        // The loops run over contiguous rows (the workspace's buffers always are; other views are copied).
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        let mean = cache.mean.as_slice_mut().expect("owned");
+        mean.fill(F::zero());
+        for row in xs.chunks_exact(f) {
+            mean.iter_mut().zip(row).for_each(|(mu, &v)| *mu += v);
         }
-        cache.mean /= mf;
-        cache.var.fill(F::zero());
-        for row in x.axis_iter(Axis(0)) {
-            Zip::from(&mut cache.var).and(&row).and(&cache.mean).for_each(|v, &x, &mu| {
+        mean.iter_mut().for_each(|mu| *mu /= mf);
+        let var = cache.var.as_slice_mut().expect("owned");
+        var.fill(F::zero());
+        for row in xs.chunks_exact(f) {
+            var.iter_mut().zip(row).zip(&*mean).for_each(|((v, &x), &mu)| {
                 let d = x - mu;
                 *v += d * d;
             });
         }
-        cache.var /= mf;
-        Zip::from(&mut cache.inv_std).and(&cache.var).for_each(|s, &v| *s = F::one() / (v + eps).sqrt());
-        let mut x_hat = cache.x_hat.slice_mut(s![..m, ..]);
-        for ((xr, mut hr), mut yr) in
-            x.axis_iter(Axis(0)).zip(x_hat.axis_iter_mut(Axis(0))).zip(y.axis_iter_mut(Axis(0)))
-        {
-            Zip::from(&mut hr)
-                .and(&xr)
-                .and(&cache.mean)
-                .and(&cache.inv_std)
-                .for_each(|h, &x, &mu, &is| *h = (x - mu) * is);
-            Zip::from(&mut yr).and(&hr).and(&self.gamma).and(&self.beta).for_each(|y, &h, &g, &b| *y = g * h + b);
+        var.iter_mut().for_each(|v| *v /= mf);
+        let inv_std = cache.inv_std.as_slice_mut().expect("owned");
+        inv_std.iter_mut().zip(&*var).for_each(|(s, &v)| *s = F::one() / (v + eps).sqrt());
+        let x_hat = &mut cache.x_hat.as_slice_mut().expect("owned")[..m * f];
+        for (hr, xr) in x_hat.chunks_exact_mut(f).zip(xs.chunks_exact(f)) {
+            for (((h, &x), &mu), &is) in hr.iter_mut().zip(xr).zip(&*mean).zip(&*inv_std) {
+                *h = (x - mu) * is;
+            }
+        }
+        let (gamma, beta) = (self.gamma.as_slice().expect("owned"), self.beta.as_slice().expect("owned"));
+        let affine = |yr: &mut [F], hr: &[F]| {
+            for (((y, &h), &g), &b) in yr.iter_mut().zip(hr).zip(gamma).zip(beta) {
+                *y = g * h + b;
+            }
+        };
+        match y.as_slice_mut() {
+            Some(ys) => ys.chunks_exact_mut(f).zip(x_hat.chunks_exact(f)).for_each(|(yr, hr)| affine(yr, hr)),
+            None => {
+                let mut row = vec![F::zero(); f];
+                for (mut yr, hr) in y.axis_iter_mut(Axis(0)).zip(x_hat.chunks_exact(f)) {
+                    affine(&mut row, hr);
+                    yr.assign(&ArrayView1::from(&row));
+                }
+            }
         }
     }
 
@@ -223,31 +242,58 @@ impl<F: Float> BatchNorm1d<F> {
         grad_y: ArrayView2<'_, F>,
         mut grad_gamma: ArrayViewMut1<'_, F>,
         mut grad_beta: ArrayViewMut1<'_, F>,
-        mut grad_x: ArrayViewMut2<'_, F>,
+        grad_x: ArrayViewMut2<'_, F>,
     ) {
         let m = cache.rows;
         assert_eq!(grad_y.nrows(), m, "grad_y rows must match the cached batch");
+        assert_eq!(grad_y.dim(), grad_x.dim(), "grad_y and grad_x shapes differ");
+        let f = self.features();
         let mf = F::of(m as f64);
-        Zip::from(&mut cache.scale).and(&self.gamma).and(&cache.inv_std).for_each(|sc, &g, &is| *sc = g * is / mf);
-        let x_hat = cache.x_hat.slice(s![..m, ..]);
-        grad_gamma.fill(F::zero());
-        grad_beta.fill(F::zero());
-        for (gr, hr) in grad_y.axis_iter(Axis(0)).zip(x_hat.axis_iter(Axis(0))) {
-            Zip::from(&mut grad_gamma).and(&mut grad_beta).and(&gr).and(&hr).for_each(|gg, gb, &g, &h| {
-                *gg += g * h;
-                *gb += g;
-            });
-        }
-        for ((gr, hr), mut xr) in
-            grad_y.axis_iter(Axis(0)).zip(x_hat.axis_iter(Axis(0))).zip(grad_x.axis_iter_mut(Axis(0)))
-        {
-            Zip::from(&mut xr)
-                .and(&gr)
-                .and(&hr)
-                .and(&cache.scale)
-                .and(&grad_gamma)
-                .and(&grad_beta)
-                .for_each(|dx, &g, &h, &sc, &dg, &db| *dx = sc * (mf * g - db - h * dg));
+        let scale = cache.scale.as_slice_mut().expect("owned");
+        let gamma = self.gamma.as_slice().expect("owned");
+        let inv_std = cache.inv_std.as_slice().expect("owned");
+        scale.iter_mut().zip(gamma).zip(inv_std).for_each(|((sc, &g), &is)| *sc = g * is / mf);
+        let x_hat = &cache.x_hat.as_slice().expect("owned")[..m * f];
+        let grad_y = grad_y.as_standard_layout();
+        let gys = grad_y.as_slice().expect("standard layout");
+        let scale = &*scale;
+        // ∂L/∂γ and ∂L/∂β summed in place when contiguous (always, in a workspace), else in scratch.
+        let grads = |dgs: &mut [F], dbs: &mut [F], mut grad_x: ArrayViewMut2<'_, F>| {
+            dgs.fill(F::zero());
+            dbs.fill(F::zero());
+            for (gr, hr) in gys.chunks_exact(f).zip(x_hat.chunks_exact(f)) {
+                for (((gg, gb), &g), &h) in dgs.iter_mut().zip(dbs.iter_mut()).zip(gr).zip(hr) {
+                    *gg += g * h;
+                    *gb += g;
+                }
+            }
+            let dx_row = |xr: &mut [F], gr: &[F], hr: &[F]| {
+                for (((((dx, &g), &h), &sc), &dg), &db) in
+                    xr.iter_mut().zip(gr).zip(hr).zip(scale).zip(&*dgs).zip(&*dbs)
+                {
+                    *dx = sc * (mf * g - db - h * dg);
+                }
+            };
+            let rows = gys.chunks_exact(f).zip(x_hat.chunks_exact(f));
+            match grad_x.as_slice_mut() {
+                Some(gx) => gx.chunks_exact_mut(f).zip(rows).for_each(|(xr, (gr, hr))| dx_row(xr, gr, hr)),
+                None => {
+                    let mut row = vec![F::zero(); f];
+                    for (mut xr, (gr, hr)) in grad_x.axis_iter_mut(Axis(0)).zip(rows) {
+                        dx_row(&mut row, gr, hr);
+                        xr.assign(&ArrayView1::from(&row));
+                    }
+                }
+            }
+        };
+        match (grad_gamma.as_slice_mut(), grad_beta.as_slice_mut()) {
+            (Some(dg), Some(db)) => grads(dg, db, grad_x),
+            _ => {
+                let (mut dg, mut db) = (vec![F::zero(); f], vec![F::zero(); f]);
+                grads(&mut dg, &mut db, grad_x);
+                grad_gamma.assign(&ArrayView1::from(&dg));
+                grad_beta.assign(&ArrayView1::from(&db));
+            }
         }
     }
 

@@ -170,6 +170,16 @@ fn to_float<F: Float>(x: ArrayView2<'_, f32>) -> Array2<F> {
     x.mapv(F::of_f32)
 }
 
+/// `dst[r, :] = src[i, :]`, converted to `F`: a plain slice loop (a memory copy for `f32`).
+fn copy_row<F: Float>(dst: &mut Array2<F>, r: usize, src: &Array2<f32>, i: usize) {
+    let mut d = dst.row_mut(r);
+    let s = src.row(i);
+    match (d.as_slice_mut(), s.as_slice()) {
+        (Some(d), Some(s)) => d.iter_mut().zip(s).for_each(|(d, &s)| *d = F::of_f32(s)),
+        _ => d.zip_mut_with(&s, |d, &s| *d = F::of_f32(s)),
+    }
+}
+
 /// Trains `net` with `opt` on `data` under `config`, showing `probe` what it asks for.
 ///
 /// A non-finite training loss stops the run with [`Status::Diverged`]; it is not an error.
@@ -261,7 +271,7 @@ pub fn train<F: Float, P: Probe<F>>(
             shuffle(&mut rng, &mut order);
         }
         for (r, &i) in order[pos * b..(pos + 1) * b].iter().enumerate() {
-            xb.row_mut(r).zip_mut_with(&data.train.features.row(i), |a, &v| *a = F::of_f32(v));
+            copy_row(&mut xb, r, &data.train.features, i);
             yb[r] = data.train.labels[i];
         }
         net.forward_train(xb.view(), &mut ws);

@@ -221,3 +221,29 @@ fn invalid_optimizer_settings_are_rejected() {
         assert!(err.starts_with("invalid "), "{err}");
     }
 }
+
+/// Strided views (a transposed input, a column-major output) give bit-for-bit the results of contiguous
+/// ones: the contiguous fast path and the general path compute the same sums in the same order.
+#[test]
+fn batch_norm_accepts_any_layout() {
+    use ndarray::ShapeBuilder;
+    let (m, f) = (7, 5);
+    let x = Array2::from_shape_fn((m, f), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.37 - 1.5);
+    let g = Array2::from_shape_fn((m, f), |(i, j)| ((i * 5 + j) % 7) as f32 * 0.21 - 0.6);
+    let mut bn = BatchNorm1d::<f32>::new(f, BatchNormConfig::default());
+    bn.gamma = Array1::from_shape_fn(f, |j| 0.5 + j as f32 * 0.25);
+    bn.beta = Array1::from_shape_fn(f, |j| j as f32 * 0.1 - 0.2);
+    let run = |x: ndarray::ArrayView2<'_, f32>, g: ndarray::ArrayView2<'_, f32>, col_major: bool| {
+        let mut cache = BnCache::new(f, m);
+        let mut y = if col_major { Array2::zeros((m, f).f()) } else { Array2::zeros((m, f)) };
+        bn.forward_batch_into(x, y.view_mut(), &mut cache);
+        let mut dx = if col_major { Array2::zeros((m, f).f()) } else { Array2::zeros((m, f)) };
+        let (mut dg, mut db) = (Array1::zeros(f), Array1::zeros(f));
+        bn.backward_into(&mut cache, g, dg.view_mut(), db.view_mut(), dx.view_mut());
+        (y, dx, dg, db)
+    };
+    let contiguous = run(x.view(), g.view(), false);
+    let (xt, gt) = (x.t().to_owned(), g.t().to_owned());
+    let strided = run(xt.t(), gt.t(), true);
+    assert_eq!(contiguous, strided);
+}
