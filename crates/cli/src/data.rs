@@ -15,7 +15,7 @@ use std::path::Path;
 
 use actscope_core::data::csv::{LabelColumn, read_csv};
 use actscope_core::data::embedded::embedded;
-use actscope_core::data::{Splits, Standardizer, load_idx_dir, split_train_val, synthetic};
+use actscope_core::data::{Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
 use actscope_core::{Dataset, Error};
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -94,7 +94,7 @@ impl LoadedData {
 }
 
 fn from_splits(spec: &str, description: String, s: Splits, val_fraction: f64) -> Result<LoadedData> {
-    let (train, val) = split_train_val(&s.train, val_fraction, SPLIT_SEED)?;
+    let (train, val) = split_train_val_owned(s.train, val_fraction, SPLIT_SEED)?;
     Ok(LoadedData { spec: spec.into(), description, checksum: s.checksum, train, val, test: s.test })
 }
 

@@ -13,4 +13,4 @@ pub mod transform;
 
 pub use dataset::Dataset;
 pub use mnist::{Splits, load_idx_dir};
-pub use transform::{Standardizer, split_train_val};
+pub use transform::{Standardizer, split_train_val, split_train_val_owned};

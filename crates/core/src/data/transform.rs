@@ -56,18 +56,55 @@ impl Standardizer {
 /// # Errors
 /// If `fraction` is not in (0, 1), or the split would leave either part empty.
 pub fn split_train_val(data: &Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
+    let (train_idx, val_idx) = split_indices(data, fraction, seed)?;
+    let base = data.name.rsplit_once('/').map_or(data.name.as_str(), |(b, _)| b);
+    Ok((data.select(format!("{base}/train"), &train_idx), data.select(format!("{base}/val"), &val_idx)))
+}
+
+/// [`split_train_val`] for a dataset the caller gives up: the training part reuses its buffer, so peak memory
+/// is the dataset plus the validation part (not twice the dataset). The result is identical.
+///
+/// # Errors
+/// As [`split_train_val`].
+pub fn split_train_val_owned(mut data: Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
+    if !data.features.is_standard_layout() {
+        return split_train_val(&data, fraction, seed);
+    }
+    let (train_idx, val_idx) = split_indices(&data, fraction, seed)?;
+    let base = data.name.rsplit_once('/').map_or(data.name.clone(), |(b, _)| b.to_string());
+    let val = data.select(format!("{base}/val"), &val_idx);
+    let d = data.dim();
+    let (mut buf, offset) = std::mem::take(&mut data.features).into_raw_vec_and_offset();
+    let off = offset.unwrap_or(0);
+    // Row i starts at off + i·d. `train_idx` is ascending, so row train_idx[r] ≥ r moves down to r without
+    // overwriting a row still to be moved.
+    for (r, &i) in train_idx.iter().enumerate() {
+        if off + i * d != r * d {
+            buf.copy_within(off + i * d..off + (i + 1) * d, r * d);
+        }
+        data.labels[r] = data.labels[i];
+    }
+    buf.truncate(train_idx.len() * d);
+    buf.shrink_to_fit();
+    data.labels.truncate(train_idx.len());
+    data.features = ndarray::Array2::from_shape_vec((train_idx.len(), d), buf).expect("rows × dim elements");
+    data.name = format!("{base}/train");
+    Ok((data, val))
+}
+
+/// The stratified split's row indices (train, validation), each ascending.
+fn split_indices(data: &Dataset, fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
     if !(fraction > 0.0 && fraction < 1.0) {
         return Err(Error::config("val_fraction", format!("must lie in (0, 1), got {fraction}")));
     }
     let mut rng = seeded(derive_seed(seed, "val-split"));
     let (mut train_idx, mut val_idx) = (Vec::new(), Vec::new());
     for c in 0..data.classes {
-        let mut idx: Vec<usize> = (0..data.len()).filter(|&i| data.labels[i] == c).collect();
+        let idx: Vec<usize> = (0..data.len()).filter(|&i| data.labels[i] == c).collect();
         let mut order: Vec<usize> = (0..idx.len()).collect();
         shuffle(&mut rng, &mut order);
         let k = (idx.len() as f64 * fraction).round() as usize;
         let shuffled: Vec<usize> = order.iter().map(|&o| idx[o]).collect();
-        idx.clear();
         val_idx.extend_from_slice(&shuffled[..k]);
         train_idx.extend_from_slice(&shuffled[k..]);
     }
@@ -80,6 +117,5 @@ pub fn split_train_val(data: &Dataset, fraction: f64, seed: u64) -> Result<(Data
     // Keep the original order inside each part, so the split does not depend on class iteration order.
     train_idx.sort_unstable();
     val_idx.sort_unstable();
-    let base = data.name.rsplit_once('/').map_or(data.name.as_str(), |(b, _)| b);
-    Ok((data.select(format!("{base}/train"), &train_idx), data.select(format!("{base}/val"), &val_idx)))
+    Ok((train_idx, val_idx))
 }

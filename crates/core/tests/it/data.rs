@@ -7,7 +7,7 @@ use std::path::Path;
 use actscope_core::data::csv::{LabelColumn, parse_csv};
 use actscope_core::data::idx::{IdxArray, IdxData, encode_idx, gzip, parse_idx};
 use actscope_core::data::mnist::{ROLES, load_idx_dir, parse_idx_set};
-use actscope_core::data::{Standardizer, split_train_val, synthetic};
+use actscope_core::data::{Standardizer, split_train_val, split_train_val_owned, synthetic};
 use proptest::prelude::*;
 
 use crate::check::config;
@@ -169,6 +169,19 @@ fn split_is_stratified_deterministic_and_disjoint() {
     assert_ne!(split_train_val(&data, 0.2, 8).unwrap().1, va, "another seed, another split");
     assert!(split_train_val(&data, 1.0, 7).is_err());
     assert_eq!(tr.name, "synthetic:teacher/train");
+    // The consuming form reuses the buffer and gives the same parts, also for an owned array that does
+    // not start at its buffer (a sliced one) and for a non-standard layout.
+    assert_eq!(split_train_val_owned(data.clone(), 0.2, 7).unwrap(), (tr.clone(), va.clone()));
+    let mut sliced = data.clone();
+    let mut padded = ndarray::Array2::<f32>::zeros((1001, 5));
+    padded.slice_mut(ndarray::s![1.., ..]).assign(&data.features);
+    sliced.features = padded.slice_move(ndarray::s![1.., ..]);
+    assert_eq!(split_train_val_owned(sliced, 0.2, 7).unwrap(), (tr.clone(), va.clone()));
+    let mut transposed = data.clone();
+    transposed.features = ndarray::Array2::zeros(ndarray::ShapeBuilder::f((1000, 5)));
+    transposed.features.assign(&data.features);
+    assert!(!transposed.features.is_standard_layout());
+    assert_eq!(split_train_val_owned(transposed, 0.2, 7).unwrap(), (tr, va));
 }
 
 #[test]
