@@ -244,10 +244,9 @@ fn main() {
         }
         None => println!("FMA limit: not measured (no AVX2/AVX-512 on this CPU)\n"),
     }
-    println!("{:<44} {:>12} {:>9} {:>9} {:>10} {:>9}", "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM", "of FMA");
     let rate = Rates { gemm: rate, fma: peak };
     if wanted("gemm shapes") {
-        println!("\ngemm shapes of the BN paper net's step (M×K×N, as the layers call them):");
+        println!("gemm shapes of the BN paper net's step (M×K×N, as the layers call them):");
         for (what, m, k, n, at, bt) in [
             ("forward, layer 1: x·W1ᵀ", 60, 784, 100, false, true),
             ("forward, layer 2: h·W2ᵀ", 60, 100, 100, false, true),
@@ -259,6 +258,7 @@ fn main() {
         }
         println!();
     }
+    println!("{:<44} {:>12} {:>9} {:>9} {:>10} {:>9}", "case", "samples/s", "ms/step", "GFLOP/s", "of GEMM", "of FMA");
 
     let mut paper = MlpConfig::new(784, &[100, 100, 100], 10, Activation::Sigmoid, Placement::Before);
     paper.init = actscope_core::Init::SmallGaussian(0.1);
