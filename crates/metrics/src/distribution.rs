@@ -22,30 +22,54 @@ pub const TRACKED_PERCENTILES: [f64; 3] = [15.0, 50.0, 85.0];
 /// Returns NaNs when no finite-or-infinite value remains.
 pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
+    percentiles_of_finite(&mut v, ps)
+}
+
+/// [`percentiles`] of values already free of NaN, reordering them in place.
+fn percentiles_of_finite(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
     if v.is_empty() {
         return vec![f64::NAN; ps.len()];
     }
     let n = v.len();
-    // Selection instead of a full sort: each order statistic in O(n), in ascending rank order so every
-    // selection works on the part above the previous one.
-    let mut order: Vec<(usize, usize)> = ps
+    let position = |p: f64| (n - 1) as f64 * (p / 100.0).clamp(0.0, 1.0);
+    // Every order statistic needed (⌊h⌋ and ⌊h⌋ + 1 for each p), found by selection instead of a full sort:
+    // the middle rank first, then the lower ranks in the part below it and the upper ones above, so each
+    // selection works on a shrinking part. Order statistics do not depend on how they are found.
+    let mut ranks: Vec<usize> = ps
         .iter()
-        .enumerate()
-        .map(|(i, &p)| (i, ((n - 1) as f64 * (p / 100.0).clamp(0.0, 1.0)).floor() as usize))
+        .flat_map(|&p| {
+            let r = position(p).floor() as usize;
+            [r, (r + 1).min(n - 1)]
+        })
         .collect();
-    order.sort_by_key(|&(_, r)| r);
-    let mut out = vec![0.0; ps.len()];
-    let mut start = 0;
-    for (i, rank) in order {
-        let h = (n - 1) as f64 * (ps[i] / 100.0).clamp(0.0, 1.0);
-        let tail = &mut v[start..];
-        let (_, lo, above) = tail.select_nth_unstable_by(rank - start, f64::total_cmp);
-        let lo = *lo;
-        let hi = if rank + 1 < n { above.iter().copied().min_by(f64::total_cmp).unwrap_or(lo) } else { lo };
-        out[i] = lo + (h - rank as f64) * (hi - lo);
-        start = rank;
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut found = Vec::with_capacity(ranks.len());
+    select_ranks(v, 0, &ranks, &mut found);
+    found.sort_unstable_by_key(|&(r, _)| r);
+    let value = |r: usize| found[found.binary_search_by_key(&r, |&(k, _)| k).expect("rank was selected")].1;
+    ps.iter()
+        .map(|&p| {
+            let h = position(p);
+            let r = h.floor() as usize;
+            let (lo, hi) = (value(r), value((r + 1).min(n - 1)));
+            lo + (h - r as f64) * (hi - lo)
+        })
+        .collect()
+}
+
+/// Puts the order statistics `ranks` (ascending, absolute; `v` holds ranks `offset..`) in place and
+/// records each `(rank, value)` in `found`.
+fn select_ranks(v: &mut [f64], offset: usize, ranks: &[usize], found: &mut Vec<(usize, f64)>) {
+    if ranks.is_empty() {
+        return;
     }
-    out
+    let mid = ranks.len() / 2;
+    let r = ranks[mid];
+    let (below, x, above) = v.select_nth_unstable_by(r - offset, f64::total_cmp);
+    found.push((r, *x));
+    select_ranks(below, offset, &ranks[..mid], found);
+    select_ranks(above, r + 1, &ranks[mid + 1..], found);
 }
 
 /// Mean, standard deviation and the [`PERCENTILES`] of a set of values.
@@ -65,18 +89,13 @@ pub struct Summary {
 impl Summary {
     /// Summarises every entry of `x` (NaNs ignored).
     pub fn of<F: Float>(x: ArrayView2<'_, F>) -> Summary {
-        let (mut n, mut sum) = (0usize, 0.0);
-        for &v in x {
-            let v = v.f64();
-            if !v.is_nan() {
-                n += 1;
-                sum += v;
-            }
-        }
-        let mean = if n > 0 { sum / n as f64 } else { f64::NAN };
-        let var = x.iter().map(|&v| v.f64()).filter(|v| !v.is_nan()).map(|v| (v - mean) * (v - mean)).sum::<f64>()
-            / n.max(1) as f64;
-        Summary { mean, std: var.sqrt(), percentiles: percentiles(x.iter().map(|&v| v.f64()), &PERCENTILES) }
+        // One pass over the (possibly strided) view into a flat buffer; the moments then run over it in the
+        // same order as the view, and the percentiles reorder it.
+        let mut v: Vec<f64> = x.iter().map(|&v| v.f64()).filter(|v| !v.is_nan()).collect();
+        let n = v.len();
+        let mean = if n > 0 { v.iter().sum::<f64>() / n as f64 } else { f64::NAN };
+        let var = v.iter().map(|&v| (v - mean) * (v - mean)).sum::<f64>() / n.max(1) as f64;
+        Summary { mean, std: var.sqrt(), percentiles: percentiles_of_finite(&mut v, &PERCENTILES) }
     }
 }
 

@@ -49,6 +49,115 @@ fn threshold(act: Activation, tau: f64) -> f64 {
     tau * act.max_derivative()
 }
 
+/// Decides `φ′(z) < level` for many z without evaluating φ′ at each (an exp or erfc per value), and with
+/// exactly the answer of evaluating it.
+///
+/// For sigmoid, tanh and softsign φ′ is even and strictly decreasing in |z|, so `φ′(z) < level ⇔ |z| > c`
+/// with c the crossing. For ELU, GELU and SiLU, when `0 < level ≤ 1` (below φ′'s limit at +∞), the set is
+/// `z < c`: φ′ is below `level` left of its rising stretch (ELU: α·eᶻ → 0; GELU, SiLU: negative, → 0⁻),
+/// rises through `level` once, and stays at or above it to the right. c is found by bisection in f64;
+/// values within a relative 1e-9 of c — far wider than φ′'s rounding error there — are decided by
+/// evaluating φ′, as is every other activation and level.
+struct BelowLevel {
+    act: Activation,
+    level: f64,
+    rule: Rule,
+}
+
+enum Rule {
+    AbsAbove { c: f64, guard: f64 },
+    Below { c: f64, guard: f64 },
+    Evaluate,
+}
+
+impl BelowLevel {
+    fn new(act: Activation, level: f64) -> Self {
+        let d = |z: f64| act.derivative(z);
+        let guard = |c: f64| 1e-9 * (1.0 + c.abs());
+        let rule = match act {
+            Activation::Sigmoid | Activation::Tanh | Activation::Softsign if level > 0.0 && d(0.0) >= level => {
+                // φ′(0) ≥ level > 0 = lim φ′: a crossing exists in [0, ∞).
+                let mut hi = 1.0;
+                while d(hi) >= level && hi < 1e300 {
+                    hi *= 2.0;
+                }
+                match bisect(d, 0.0, hi, level) {
+                    Some(c) => Rule::AbsAbove { c, guard: guard(c) },
+                    None => Rule::Evaluate,
+                }
+            }
+            Activation::Elu(_) | Activation::Gelu | Activation::Silu if level > 0.0 && level <= 1.0 && a_ok(act) => {
+                let (lo, hi) = match act {
+                    Activation::Gelu => (-std::f64::consts::SQRT_2, std::f64::consts::SQRT_2),
+                    Activation::Silu => (-2.399_3, 2.399_3),
+                    _ => (-1e4, 1.0),
+                };
+                if d(lo) < level && d(hi) >= level {
+                    match bisect(d, lo, hi, level) {
+                        Some(c) => Rule::Below { c, guard: guard(c) },
+                        None => Rule::Evaluate,
+                    }
+                } else {
+                    Rule::Evaluate
+                }
+            }
+            _ => Rule::Evaluate,
+        };
+        BelowLevel { act, level, rule }
+    }
+
+    /// The answer of the rule, or `None` where φ′ must be evaluated (near the crossing, ±∞ or NaN, no rule).
+    #[inline]
+    fn decide(&self, z: f64) -> Option<bool> {
+        match self.rule {
+            Rule::AbsAbove { c, guard } => {
+                let t = z.abs() - c;
+                (t.abs() > guard && z.is_finite()).then_some(t > 0.0)
+            }
+            Rule::Below { c, guard } => {
+                let t = z - c;
+                (t.abs() > guard && z.is_finite()).then_some(t < 0.0)
+            }
+            Rule::Evaluate => None,
+        }
+    }
+
+    /// `φ′(z) < level`.
+    #[inline]
+    fn below(&self, z: f64) -> bool {
+        self.decide(z).unwrap_or_else(|| self.act.derivative(z) < self.level)
+    }
+
+    /// `φ′(z) ≥ level` (not the negation of [`BelowLevel::below`] when φ′(z) is NaN).
+    #[inline]
+    fn at_or_above(&self, z: f64) -> bool {
+        self.decide(z).map_or_else(|| self.act.derivative(z) >= self.level, |b| !b)
+    }
+}
+
+/// ELU with α > 0 (α = 0 makes φ′ zero on the whole negative half-line, with no crossing to find).
+fn a_ok(act: Activation) -> bool {
+    !matches!(act, Activation::Elu(a) if a <= 0.0)
+}
+
+/// The crossing of a monotone `f` through `level` on `[lo, hi]` (f(lo) and f(hi) on opposite sides),
+/// to the last representable bisection step.
+fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, level: f64) -> Option<f64> {
+    let rising = f(hi) >= f(lo);
+    for _ in 0..2100 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            return Some(mid);
+        }
+        if (f(mid) >= level) == rising {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    None
+}
+
 /// Saturation rate and stuck-unit share of `z` under `act` with threshold `tau` (see the module docs).
 /// An empty matrix gives zeros.
 pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> Saturation {
@@ -56,14 +165,14 @@ pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
     if samples == 0 || units == 0 {
         return Saturation { rate: 0.0, stuck: 0.0 };
     }
-    let thr = threshold(act, tau);
+    let below = BelowLevel::new(act, threshold(act, tau));
     let mut saturated = 0usize;
     let mut stuck = 0usize;
     for col in z.columns() {
         let (mut lo, mut hi) = (0usize, 0usize);
         for &v in col {
             let v = v.f64();
-            if act.derivative(v) < thr {
+            if below.below(v) {
                 if v < 0.0 {
                     lo += 1;
                 } else {
@@ -84,15 +193,15 @@ pub fn dead_units<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
     if samples == 0 || units == 0 {
         return Dead { dead_units: 0, dead_fraction: 0.0, inactive_rate: 0.0 };
     }
-    let thr = threshold(act, tau);
+    let below = BelowLevel::new(act, threshold(act, tau));
     let mut dead = 0usize;
     let mut inactive = 0usize;
     for col in z.columns() {
         let mut alive = false;
         for &v in col {
             let v = v.f64();
-            alive |= act.derivative(v) >= thr;
-            inactive += usize::from(act.value(v) == 0.0);
+            alive |= below.at_or_above(v);
+            inactive += usize::from(is_zero_output(act, v));
         }
         dead += usize::from(!alive);
     }
@@ -109,6 +218,98 @@ pub fn near_linear_share<F: Float>(z: ArrayView2<'_, F>, act: Activation) -> f64
     if z.is_empty() {
         return 0.0;
     }
-    let thr = 0.9 * act.max_derivative();
-    z.iter().filter(|&&v| act.derivative(v.f64()) >= thr).count() as f64 / z.len() as f64
+    let above = BelowLevel::new(act, 0.9 * act.max_derivative());
+    z.iter().filter(|&&v| above.at_or_above(v.f64())).count() as f64 / z.len() as f64
+}
+
+/// `φ(z) == 0` exactly, skipping the evaluation where it cannot be 0: ELU (α ≠ 0), GELU and SiLU vanish
+/// only at z = 0 and where z·Φ(z), z·σ(z) or α(eᶻ − 1) underflow, far below z = −30.
+#[inline]
+fn is_zero_output(act: Activation, z: f64) -> bool {
+    let cannot_vanish = z > -30.0 && z != 0.0;
+    match act {
+        Activation::Gelu | Activation::Silu if cannot_vanish => false,
+        Activation::Elu(a) if a != 0.0 && cannot_vanish => false,
+        _ => act.value(z) == 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACTS: [Activation; 14] = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softsign,
+        Activation::Relu,
+        Activation::LeakyRelu(0.01),
+        Activation::LeakyRelu(0.5),
+        Activation::Elu(1.0),
+        Activation::Elu(0.5),
+        Activation::Elu(2.0),
+        Activation::Elu(0.0),
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::Softplus,
+        Activation::Identity,
+    ];
+
+    /// The shortcut gives exactly the answer of evaluating φ′: on a dense grid, in the tails, and at every
+    /// f64 within 64 steps of each crossing it found.
+    #[test]
+    fn shortcut_equals_evaluating_the_derivative() {
+        let mut grid: Vec<f64> = (-40_000..=40_000).map(|i| i as f64 * 1e-3).collect();
+        grid.extend([-1e300, -1e4, -745.0, -40.0, 0.0, -0.0, 1e-300, -1e-300, 40.0, 1e4, 1e300, f64::NAN]);
+        grid.extend([f64::INFINITY, f64::NEG_INFINITY]);
+        for act in ACTS {
+            let sup = act.max_derivative();
+            for level in [1e-6, 0.01, 0.1, 0.5, 0.9, 1.0].map(|t| t * sup).into_iter().chain([0.0, -0.05, 1.0, 2.0]) {
+                let b = BelowLevel::new(act, level);
+                let mut zs = grid.clone();
+                if let Rule::AbsAbove { c, .. } | Rule::Below { c, .. } = b.rule {
+                    for base in [c, -c] {
+                        let mut up = base;
+                        let mut down = base;
+                        for _ in 0..64 {
+                            up = up.next_up();
+                            down = down.next_down();
+                            zs.extend([up, down]);
+                        }
+                    }
+                }
+                for &z in &zs {
+                    let d = act.derivative(z);
+                    assert_eq!(b.below(z), d < level, "{act}, level {level}, z = {z:e}: φ′ = {d:e}");
+                    assert_eq!(b.at_or_above(z), d >= level, "{act}, level {level}, z = {z:e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shortcut_is_taken_where_it_is_valid() {
+        for (act, tau) in [(Activation::Sigmoid, 0.1), (Activation::Tanh, 0.1), (Activation::Gelu, 0.1)] {
+            let b = BelowLevel::new(act, threshold(act, tau));
+            assert!(!matches!(b.rule, Rule::Evaluate), "{act}");
+        }
+        // Sigmoid at τ = 0.1: σ′ = 0.025 at |z| = ln(s/(1 − s)), s = (1 − √0.9)/2, i.e. 3.6369 (design: 3.64).
+        match BelowLevel::new(Activation::Sigmoid, 0.025).rule {
+            Rule::AbsAbove { c, .. } => assert!((c - 3.6369).abs() < 1e-4, "{c}"),
+            _ => panic!("sigmoid takes the |z| rule"),
+        }
+    }
+
+    #[test]
+    fn zero_output_shortcut_is_exact() {
+        let zs: Vec<f64> = (-100_000..=100_000)
+            .map(|i| i as f64 * 1e-2)
+            .chain([0.0, -0.0, -1e4, 1e-320, f64::INFINITY, f64::NEG_INFINITY, f64::NAN])
+            .collect();
+        for act in ACTS {
+            for &z in &zs {
+                assert_eq!(is_zero_output(act, z), act.value(z) == 0.0, "{act} at {z:e}");
+            }
+        }
+    }
 }

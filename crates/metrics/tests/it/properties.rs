@@ -37,6 +37,32 @@ proptest! {
         }
     }
 
+    /// Selection gives the sorted-array definition exactly, ties, signed zeros and infinities included.
+    #[test]
+    fn percentiles_equal_the_sorted_definition(
+        values in prop::collection::vec(
+            prop_oneof![-5.0f64..5.0, Just(0.0), Just(-0.0), Just(1.5), Just(f64::INFINITY), Just(f64::NAN)],
+            1..300,
+        ),
+        extra in prop::collection::vec(0.0f64..=100.0, 0..6),
+    ) {
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let ps: Vec<f64> = [0.0, 2.5, 15.0, 50.0, 85.0, 97.5, 100.0].into_iter().chain(extra).collect();
+        let got = percentiles(values.iter().copied(), &ps);
+        for (g, &p) in got.iter().zip(&ps) {
+            if sorted.is_empty() {
+                prop_assert!(g.is_nan());
+                continue;
+            }
+            let h = (sorted.len() - 1) as f64 * (p / 100.0);
+            let r = h.floor() as usize;
+            let (lo, hi) = (sorted[r], sorted[(r + 1).min(sorted.len() - 1)]);
+            let want = lo + (h - r as f64) * (hi - lo);
+            prop_assert!(g.to_bits() == want.to_bits() || (g.is_nan() && want.is_nan()), "p {}: {} vs {}", p, g, want);
+        }
+    }
+
     #[test]
     fn histograms_conserve_counts(values in prop::collection::vec(prop_oneof![-20.0f64..20.0, Just(f64::NAN), Just(8.0)], 0..200)) {
         for bins in [Bins::Z, Bins::for_output(Activation::Sigmoid), Bins::for_output(Activation::Tanh)] {
