@@ -175,17 +175,6 @@ impl Activation {
         }
     }
 
-    /// φ′ computed from both x and y = φ(x), using y where that is cheaper and equally exact.
-    #[inline]
-    fn derivative_from<F: Float>(self, x: F, y: F) -> F {
-        let one = F::one();
-        match self {
-            Activation::Sigmoid => y * (one - y),
-            Activation::Tanh => one - y * y,
-            _ => self.derivative(x),
-        }
-    }
-
     /// Writes `a = φ(z)` element-wise.
     ///
     /// # Panics
@@ -231,10 +220,14 @@ impl Activation {
             return;
         }
         let zip = Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a);
+        let one = F::one();
+        // Sigmoid and tanh get their own loops (φ′ from a, no per-element match), so they vectorise.
         match self {
+            Activation::Sigmoid => zip.for_each(|gz, _, &a, &ga| *gz = ga * (a * (one - a))),
+            Activation::Tanh => zip.for_each(|gz, _, &a, &ga| *gz = ga * (one - a * a)),
             Activation::Relu => zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),
             Activation::Identity => zip.for_each(|gz, _, _, &ga| *gz = ga),
-            other => zip.for_each(|gz, &z, &a, &ga| *gz = ga * other.derivative_from(z, a)),
+            other => zip.for_each(|gz, &z, _, &ga| *gz = ga * other.derivative(z)),
         }
     }
 
