@@ -22,7 +22,7 @@ use std::str::FromStr;
 use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 
 use crate::spec::{parse_call, serde_via_str};
-use crate::{Error, Float, Result};
+use crate::{Error, Float, Kernel, Result};
 
 /// An activation function φ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,10 +72,11 @@ fn sigmoid<F: Float>(x: F) -> F {
     }
 }
 
-/// Runs a slice kernel (see [`Float::sigmoid_slice`]) when both arrays are contiguous and it exists.
-fn slices<F: Float>(kernel: fn(&[F], &mut [F]) -> bool, x: &ArrayView2<'_, F>, y: &mut ArrayViewMut2<'_, F>) -> bool {
+/// Runs the type's vectorised `kernel` (see [`Float::slice_kernel`]) when both arrays are contiguous and
+/// it has one; `false` means nothing was written.
+fn slices<F: Float>(kernel: Kernel, x: &ArrayView2<'_, F>, y: &mut ArrayViewMut2<'_, F>) -> bool {
     match (x.as_slice(), y.as_slice_mut()) {
-        (Some(x), Some(y)) => kernel(x, y),
+        (Some(x), Some(y)) => F::slice_kernel(kernel, x, y),
         _ => false,
     }
 }
@@ -188,12 +189,22 @@ impl Activation {
         // One loop per variant so each inner loop is branch-free on the variant and can vectorise; the
         // transcendental ones use the type's vectorised kernel when it has one (f32).
         match self {
-            Activation::Sigmoid if slices(F::sigmoid_slice, &z, &mut a) => {}
+            Activation::Sigmoid if slices(Kernel::Sigmoid, &z, &mut a) => {}
             Activation::Sigmoid => map!(|x| Activation::Sigmoid.value::<F>(x)),
-            Activation::Tanh if slices(F::tanh_slice, &z, &mut a) => {}
+            Activation::Tanh if slices(Kernel::Tanh, &z, &mut a) => {}
             Activation::Tanh => map!(|x: F| x.tanh()),
-            Activation::Silu if slices(F::sigmoid_slice, &z, &mut a) => a.zip_mut_with(&z, |a, &z| *a = z * *a),
+            Activation::Silu if slices(Kernel::Sigmoid, &z, &mut a) => a.zip_mut_with(&z, |a, &z| *a = z * *a),
+            Activation::Elu(al) if slices(Kernel::Expm1, &z, &mut a) => {
+                // a holds eᶻ − 1 now.
+                let al = F::of(al);
+                a.zip_mut_with(&z, |a, &z| *a = if z > F::zero() { z } else { al * *a });
+            }
+            Activation::Gelu if slices(Kernel::Gelu, &z, &mut a) => {}
             Activation::Relu => map!(|x: F| x.max(F::zero())),
+            Activation::LeakyRelu(al) => {
+                let al = F::of(al);
+                map!(|x: F| if x > F::zero() { x } else { al * x })
+            }
             Activation::Identity => a.assign(&z),
             other => map!(|x| other.value::<F>(x)),
         }
@@ -210,7 +221,7 @@ impl Activation {
         grad_a: ArrayView2<'_, F>,
         mut grad_z: ArrayViewMut2<'_, F>,
     ) {
-        if self == Activation::Silu && slices(F::sigmoid_slice, &z, &mut grad_z) {
+        if self == Activation::Silu && slices(Kernel::Sigmoid, &z, &mut grad_z) {
             // grad_z holds σ(z) now: φ′ = σ(1 + z(1 − σ)).
             let one = F::one();
             Zip::from(&mut grad_z)
@@ -219,13 +230,33 @@ impl Activation {
                 .for_each(|gz, &z, &ga| *gz = ga * (*gz * (one + z * (one - *gz))));
             return;
         }
+        if self == Activation::Gelu && slices(Kernel::GeluDerivative, &z, &mut grad_z) {
+            grad_z.zip_mut_with(&grad_a, |gz, &ga| *gz = ga * *gz);
+            return;
+        }
+        if let Activation::Elu(al) = self
+            && slices(Kernel::Exp, &z, &mut grad_z)
+        {
+            // grad_z holds eᶻ now: φ′ = 1 for z > 0, α·eᶻ otherwise.
+            let al = F::of(al);
+            Zip::from(&mut grad_z)
+                .and(&z)
+                .and(&grad_a)
+                .for_each(|gz, &z, &ga| *gz = if z > F::zero() { ga } else { ga * (al * *gz) });
+            return;
+        }
         let zip = Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a);
         let one = F::one();
-        // Sigmoid and tanh get their own loops (φ′ from a, no per-element match), so they vectorise.
+        // Activations with their own loop (no per-element match on the variant) vectorise; sigmoid and tanh
+        // take φ′ from a.
         match self {
             Activation::Sigmoid => zip.for_each(|gz, _, &a, &ga| *gz = ga * (a * (one - a))),
             Activation::Tanh => zip.for_each(|gz, _, &a, &ga| *gz = ga * (one - a * a)),
             Activation::Relu => zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),
+            Activation::LeakyRelu(al) => {
+                let al = F::of(al);
+                zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { ga * al })
+            }
             Activation::Identity => zip.for_each(|gz, _, _, &ga| *gz = ga),
             other => zip.for_each(|gz, &z, _, &ga| *gz = ga * other.derivative(z)),
         }

@@ -6,6 +6,23 @@ use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
+/// An element-wise function with a vectorised kernel (see [`Float::slice_kernel`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// σ(x) = 1/(1 + e^−x).
+    Sigmoid,
+    /// tanh x.
+    Tanh,
+    /// eˣ.
+    Exp,
+    /// eˣ − 1.
+    Expm1,
+    /// GELU x·Φ(x).
+    Gelu,
+    /// GELU′ = Φ(x) + x·ϕ(x).
+    GeluDerivative,
+}
+
 /// A floating-point scalar the layers can be built on (`f32` or `f64`).
 pub trait Float:
     num_traits::Float
@@ -34,15 +51,11 @@ pub trait Float:
     fn f64(self) -> f64;
     /// Converts from `f32` exactly.
     fn of_f32(x: f32) -> Self;
-    /// Writes `y = σ(x)` with a vectorised kernel and returns `true`, or returns `false` when this type
-    /// has none (then the caller runs its scalar loop). `f32` has one ([`crate::vmath::sigmoid`]).
-    fn sigmoid_slice(x: &[Self], y: &mut [Self]) -> bool {
-        let _ = (x, y);
-        false
-    }
-    /// As [`Float::sigmoid_slice`], for tanh ([`crate::vmath::tanh`] for `f32`).
-    fn tanh_slice(x: &[Self], y: &mut [Self]) -> bool {
-        let _ = (x, y);
+    /// Writes `y = f(x)` element-wise with a vectorised kernel for `f` and returns `true`, or returns
+    /// `false` when this type has none (the caller then runs its scalar loop). `f32` has them all
+    /// ([`crate::vmath`]); `f64` none (it is the reference for gradient checks).
+    fn slice_kernel(kernel: Kernel, x: &[Self], y: &mut [Self]) -> bool {
+        let _ = (kernel, x, y);
         false
     }
 }
@@ -63,12 +76,17 @@ impl Float for f32 {
     fn of_f32(x: f32) -> Self {
         x
     }
-    fn sigmoid_slice(x: &[Self], y: &mut [Self]) -> bool {
-        crate::vmath::sigmoid(x, y);
-        true
-    }
-    fn tanh_slice(x: &[Self], y: &mut [Self]) -> bool {
-        crate::vmath::tanh(x, y);
+    fn slice_kernel(kernel: Kernel, x: &[Self], y: &mut [Self]) -> bool {
+        use crate::vmath;
+        let f = match kernel {
+            Kernel::Sigmoid => vmath::sigmoid,
+            Kernel::Tanh => vmath::tanh,
+            Kernel::Exp => vmath::exp,
+            Kernel::Expm1 => vmath::expm1,
+            Kernel::Gelu => vmath::gelu,
+            Kernel::GeluDerivative => vmath::gelu_derivative,
+        };
+        f(x, y);
         true
     }
 }

@@ -48,7 +48,7 @@ pub use activation::{Activation, MAIN_ACTIVATIONS};
 pub use batch_norm::{BatchNorm1d, BatchNormConfig, BnCache};
 pub use data::Dataset;
 pub use error::{Error, Result};
-pub use float::Float;
+pub use float::{Float, Kernel};
 pub use init::Init;
 pub use linear::Linear;
 pub use network::{HiddenLayer, Mlp, MlpConfig, PLACEMENTS, Placement};

@@ -295,7 +295,7 @@ impl<F: Float> Mlp<F> {
         self.output.forward_into(last, ws.logits.slice_rows_mut(n));
     }
 
-    /// Back-propagates the gradient in [`Workspace::grad_logits`] (set it with a loss first) through the
+    /// Back-propagates the logits gradient (written by a loss through [`Workspace::logits_and_grad`]) through the
     /// whole network, writing every parameter gradient and every ∂L/∂z into the workspace.
     /// The input gradient of the first layer is not computed.
     ///
