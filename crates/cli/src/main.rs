@@ -259,8 +259,12 @@ fn sweep(a: SweepArgs) -> Result<()> {
     let runs = file.expand()?;
     if a.dry_run {
         for r in runs.iter().filter(|r| shard.owns(&r.id())) {
-            let done = actscope::run::is_finished(&a.out, &r.dir_name());
-            println!("{}{}", r.dir_name(), if done { "  (finished)" } else { "" });
+            let note = match actscope::run::state(&a.out, &r.dir_name()) {
+                actscope::run::RunState::Missing => "",
+                actscope::run::RunState::Finished => "  (finished)",
+                actscope::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
+            };
+            println!("{}{note}", r.dir_name());
         }
         return Ok(());
     }
@@ -271,7 +275,8 @@ fn sweep(a: SweepArgs) -> Result<()> {
     let opts = SweepOptions { jobs, shard, quiet: a.quiet };
     let r = execute_sweep(&runs, &a.out, &opts, &DataCache::default())?;
     eprintln!(
-        "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged) → {}",
+        "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other code \
+         computed them) → {}",
         file.name.as_deref().unwrap_or("sweep"),
         r.planned,
         shard.index,
@@ -279,6 +284,7 @@ fn sweep(a: SweepArgs) -> Result<()> {
         r.skipped,
         r.done,
         r.diverged,
+        r.stale,
         a.out.display()
     );
     Ok(())

@@ -52,7 +52,15 @@ pub struct RunSummary {
     pub data: String,
     /// Checksum of the data.
     pub data_checksum: String,
+    /// Fingerprint of the code that computed the run ([`CODE`]); empty in runs written before it was kept.
+    #[serde(default)]
+    pub code: String,
 }
+
+/// Fingerprint of this build's run-computing code: SHA-256 (first 16 hex digits) of the layer, training,
+/// metric and run sources and `Cargo.lock` (see `build.rs`). A finished run with another fingerprint
+/// was computed by different code and is redone rather than reused.
+pub const CODE: &str = env!("ACTSCOPE_CODE");
 
 /// Validation accuracies for "steps to reach a target".
 pub const TARGETS: [f64; 4] = [0.5, 0.7, 0.8, 0.85];
@@ -71,7 +79,32 @@ impl RunSummary {
 
 /// Whether `dir/name` holds a finished run.
 pub fn is_finished(out: &Path, name: &str) -> bool {
-    out.join(name).join("summary.json").is_file()
+    matches!(state(out, name), RunState::Finished)
+}
+
+/// Where a run stands in an output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// No finished run directory.
+    Missing,
+    /// Finished by this build's code: reused.
+    Finished,
+    /// Finished by other code (the fingerprint shown; empty for runs from before fingerprints), or with
+    /// an unreadable summary: redone.
+    Stale(String),
+}
+
+/// The state of run `name` in `out` (see [`RunState`]).
+pub fn state(out: &Path, name: &str) -> RunState {
+    let dir = out.join(name);
+    if !dir.join("summary.json").is_file() {
+        return RunState::Missing;
+    }
+    match read_summary(&dir) {
+        Ok(s) if s.code == CODE => RunState::Finished,
+        Ok(s) => RunState::Stale(s.code),
+        Err(_) => RunState::Stale("unreadable summary".into()),
+    }
 }
 
 /// Removes temporary directories left by interrupted attempts at the run `name`.
@@ -161,6 +194,7 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
         wall_seconds,
         data: data.description.clone(),
         data_checksum: data.checksum.clone(),
+        code: CODE.to_string(),
     };
     write(&tmp.join("config.json"), serde_json::to_string_pretty(cfg)?.as_bytes())?;
     let mut buf = Vec::new();
@@ -168,12 +202,27 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
     write(&tmp.join("records.jsonl"), &buf)?;
     write(&tmp.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
     let dest = out.join(&name);
-    if dest.exists() {
-        // Another process finished the same run first; keep its result.
-        fs::remove_dir_all(&tmp).ok();
-    } else {
-        fs::rename(&tmp, &dest).with_context(|| format!("moving {} to {}", tmp.display(), dest.display()))?;
+    match state(out, &name) {
+        // Another process finished the same run first, with the same code; keep its result.
+        RunState::Finished => {
+            fs::remove_dir_all(&tmp).ok();
+            return Ok(summary);
+        }
+        // Computed by other code: set it aside under a temporary name (removed at the next attempt if a
+        // crash leaves it), then put this result in its place.
+        RunState::Stale(_) => {
+            let old = out.join(format!(".tmp-{name}-stale-{}", std::process::id()));
+            fs::rename(&dest, &old).with_context(|| format!("moving {} aside", dest.display()))?;
+            fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+        }
+        RunState::Missing if dest.exists() => {
+            // A directory without a summary (not written by us): refuse to overwrite it.
+            fs::remove_dir_all(&tmp).ok();
+            anyhow::bail!("{} exists but is not a finished run; move it away and try again", dest.display());
+        }
+        RunState::Missing => {}
     }
+    fs::rename(&tmp, &dest).with_context(|| format!("moving {} to {}", tmp.display(), dest.display()))?;
     Ok(summary)
 }
 

@@ -30,7 +30,7 @@ use crate::config::RunConfig;
 use crate::data::{LoadedData, load};
 use crate::error::UsageError;
 use crate::progress::Progress;
-use crate::run::{RunSummary, execute, is_finished};
+use crate::run::{RunState, RunSummary, execute, state};
 
 /// A sweep file.
 #[derive(Clone, Debug, Deserialize)]
@@ -213,8 +213,10 @@ pub struct SweepOptions {
 pub struct SweepReport {
     /// Runs in this shard.
     pub planned: usize,
-    /// Runs found finished and skipped.
+    /// Runs found finished by this build's code and skipped.
     pub skipped: usize,
+    /// Runs found finished by other code (see [`crate::run::CODE`]), redone.
+    pub stale: usize,
     /// Runs executed now.
     pub done: usize,
     /// Of those, diverged.
@@ -249,8 +251,12 @@ impl DataCache {
 /// The first failing run's error (the others still finish), or a thread-pool error.
 pub fn execute_sweep(runs: &[RunConfig], out: &Path, opts: &SweepOptions, cache: &DataCache) -> Result<SweepReport> {
     let mine: Vec<&RunConfig> = runs.iter().filter(|r| opts.shard.owns(&r.id())).collect();
-    let pending: Vec<&RunConfig> = mine.iter().copied().filter(|r| !is_finished(out, &r.dir_name())).collect();
-    let mut report = SweepReport { planned: mine.len(), skipped: mine.len() - pending.len(), ..Default::default() };
+    let states: Vec<RunState> = mine.iter().map(|r| state(out, &r.dir_name())).collect();
+    let pending: Vec<&RunConfig> =
+        mine.iter().zip(&states).filter(|(_, s)| **s != RunState::Finished).map(|(r, _)| *r).collect();
+    let stale = states.iter().filter(|s| matches!(s, RunState::Stale(_))).count();
+    let mut report =
+        SweepReport { planned: mine.len(), skipped: mine.len() - pending.len(), stale, ..Default::default() };
     // Load all data up front so errors surface before any work, and once.
     for r in &pending {
         cache.get(r)?;

@@ -417,6 +417,7 @@ pub fn run(opts: &ReportOptions) -> Result<PathBuf> {
     let manifest = vec![
         ("actscope".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         ("git revision".into(), git_revision()),
+        ("code fingerprint (every run was computed by this code)".into(), crate::run::CODE.to_string()),
         ("generated".into(), utc(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))),
         ("profile".into(), opts.profile.name().into()),
         ("data".into(), format!("{data}; sha256 {checksum}")),

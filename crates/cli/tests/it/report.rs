@@ -66,6 +66,7 @@ fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
         wall_seconds: 1.0,
         data: "synthetic".into(),
         data_checksum: "0".into(),
+        code: actscope::run::CODE.into(),
     };
     Run { config, summary, records: vec![] }
 }

@@ -159,3 +159,44 @@ fn run_names_are_safe_paths() {
     let name = cfg.dir_name();
     assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)), "{name}");
 }
+
+/// A finished run is reused only when this build's code computed it: one computed by other code (another
+/// fingerprint, or none, as before fingerprints existed) is redone in place; a run directory that is not a
+/// finished run is never overwritten.
+#[test]
+fn runs_from_other_code_are_redone_not_reused() {
+    let d = tmp("stale");
+    let one = "name = \"one\"\n[base]\ndata = \"synthetic:clusters\"\nhidden = [8]\nepochs = 1\nprobe_size = 50\n[axes]\nseed = [0, 1]\n";
+    std::fs::write(d.join("s.toml"), one).unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fresh = snapshot(&d.join("r"));
+    let names: Vec<&String> = fresh.keys().collect();
+    let summary_of = |name: &str| d.join("r").join(name).join("summary.json");
+    let text = std::fs::read_to_string(summary_of(names[0])).unwrap();
+    assert!(text.contains(&format!("\"code\": \"{}\"", actscope::run::CODE)), "{text}");
+    // Make the first run look computed by other code, and drop the fingerprint of the second.
+    std::fs::write(summary_of(names[0]), text.replace(actscope::run::CODE, "0123456789abcdef")).unwrap();
+    let second = std::fs::read_to_string(summary_of(names[1])).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&second).unwrap();
+    v.as_object_mut().unwrap().remove("code");
+    std::fs::write(summary_of(names[1]), v.to_string()).unwrap();
+    let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
+    assert_eq!(String::from_utf8_lossy(&dry.stdout).matches("will be redone").count(), 2);
+    let o = run(&["sweep", "s.toml", "--out", "r"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 redone because other code computed them"));
+    assert_eq!(snapshot(&d.join("r")), fresh, "redone runs are identical to the originals, fingerprint restored");
+    // Reused when current: nothing is redone.
+    let o = run(&["sweep", "s.toml", "--out", "r"], &d);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 finished earlier, 0 done now"));
+    // A directory in a run's place that is not a finished run is an error, not overwritten.
+    std::fs::remove_file(summary_of(names[0])).unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is not a finished run"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

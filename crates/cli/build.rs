@@ -1,0 +1,54 @@
+//! Fingerprints the code that decides a run's numbers, so that runs computed by another build are
+//! recognised (and redone) instead of being mixed into new results.
+//!
+//! The fingerprint is SHA-256 over the relative path and bytes of every file that computes a run: the
+//! layers and training loop (`crates/core/src`), the metrics (`crates/metrics/src`), the run and
+//! configuration code of this crate, and `Cargo.lock` (dependency versions, e.g. the GEMM kernels). The
+//! report's wording, the plots and the tests are left out: changing them does not change a run.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn main() {
+    let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = here.join("../..");
+    let mut files = Vec::new();
+    for dir in ["crates/core/src", "crates/metrics/src"] {
+        let d = root.join(dir);
+        println!("cargo::rerun-if-changed={}", d.display());
+        files_under(&d, &mut files);
+    }
+    for file in ["crates/cli/src/run.rs", "crates/cli/src/config.rs", "crates/cli/src/data.rs", "Cargo.lock"] {
+        let f = root.join(file);
+        println!("cargo::rerun-if-changed={}", f.display());
+        files.push(f);
+    }
+    let mut named: Vec<(String, PathBuf)> = files
+        .into_iter()
+        .map(|p| (p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().replace('\\', "/"), p))
+        .collect();
+    named.sort();
+    let mut h = Sha256::new();
+    for (name, path) in &named {
+        // A file that cannot be read still counts, by name, so the fingerprint never silently ignores it.
+        let bytes = std::fs::read(path).unwrap_or_default();
+        h.update(name.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    let hex: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    println!("cargo::rustc-env=ACTSCOPE_CODE={hex}");
+}
