@@ -71,6 +71,32 @@ fn shape_gflops(m: usize, k: usize, n: usize, at: bool, bt: bool) -> f64 {
     2.0 * (m * k * n * reps) as f64 / secs / 1e9
 }
 
+/// Forward + backward of one activation over a 60×100 layer, µs (the element-wise part of a step).
+fn activation_micros(act: Activation) -> f64 {
+    let mut rng = seeded(3);
+    let z = Array2::<f32>::from_shape_simple_fn((60, 100), || standard_normal(&mut rng) as f32);
+    let g = Array2::<f32>::from_elem((60, 100), 0.5);
+    let (mut a, mut gz) = (Array2::<f32>::zeros((60, 100)), Array2::<f32>::zeros((60, 100)));
+    let reps = 5000;
+    let mut pass = || {
+        act.forward_into(z.view(), a.view_mut());
+        act.backward_into(z.view(), a.view(), g.view(), gz.view_mut());
+        black_box((&a, &gz));
+    };
+    pass();
+    median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..reps {
+                    pass();
+                }
+                t.elapsed().as_secs_f64() * 1e6 / reps as f64
+            })
+            .collect(),
+    )
+}
+
 /// Peak FMA throughput of one core, f32, GFLOP/s: 12 independent chains of vector fused multiply-adds (enough
 /// to cover the FMA latency on every current x86 core), at the widest width the CPU has (AVX-512, else
 /// AVX2 + FMA). `None` when the CPU has neither (or is not x86-64).
@@ -274,6 +300,12 @@ fn main() {
     }
     if wanted(EVAL) {
         eval_case(EVAL, &paper, 1000, steps(200.0));
+    }
+    if wanted("activations") {
+        println!("\nactivations, forward + backward of a 60×100 layer (f32):");
+        for act in actscope_core::MAIN_ACTIVATIONS {
+            println!("  {:<18} {:>7.2} µs", act.to_string(), activation_micros(act));
+        }
     }
     if let (Some(a), Some(idle)) = (a, idle) {
         println!("\nidle probe vs no probe: {:+.2}% samples/s", 100.0 * (idle / a - 1.0));
