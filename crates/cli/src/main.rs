@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use actscope::config::RunConfig;
 use actscope::data::load;
 use actscope::error::{UsageError, exit_code};
-use actscope::summarize::{csv, load_runs, summarize, table};
+use actscope::summarize::{csv, load_runs, mixed_code_warning, summarize, table};
 use actscope::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -303,6 +303,9 @@ fn plot(a: PlotArgs) -> Result<()> {
     if exp.runs.is_empty() {
         return Err(UsageError::new(format!("{} holds no finished runs", a.runs_dir.display())).into());
     }
+    if let Some(w) = mixed_code_warning(exp.runs.iter().map(|r| &r.summary)) {
+        eprintln!("{w}");
+    }
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let figs = actscope::report::figures::build(&exp, &exp, &exp, &exp, &[]);
     let mut n = 0;
@@ -352,7 +355,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(a) => train(*a),
         Command::Sweep(a) => sweep(a),
         Command::Summarize(a) => {
-            let groups = summarize(&load_runs(&a.dir)?);
+            let runs = load_runs(&a.dir)?;
+            if let Some(w) = mixed_code_warning(runs.iter().map(|r| &r.summary)) {
+                eprintln!("{w}");
+            }
+            let groups = summarize(&runs);
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&groups)?);
             } else if a.csv {

@@ -34,6 +34,27 @@ pub fn load_runs(dir: &Path) -> Result<Vec<LoadedRun>> {
         .collect()
 }
 
+/// A warning when `summaries` were not all computed by this build's code ([`crate::run::CODE`]): mixing
+/// runs of different code in one summary or figure would be comparing versions, not configurations.
+/// `None` when every run carries this build's fingerprint.
+pub fn mixed_code_warning<'a>(summaries: impl IntoIterator<Item = &'a RunSummary>) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for s in summaries {
+        *counts.entry(s.code.as_str()).or_default() += 1;
+    }
+    if counts.keys().all(|c| *c == crate::run::CODE) {
+        return None;
+    }
+    let list: Vec<String> =
+        counts.iter().map(|(c, n)| format!("{} ({n})", if c.is_empty() { "none recorded" } else { c })).collect();
+    Some(format!(
+        "warning: these runs were computed by code other than this build's ({}): fingerprints {}; `actscope \
+         sweep` on the same file redoes them with this build",
+        crate::run::CODE,
+        list.join(", ")
+    ))
+}
+
 /// A configuration summarised over seeds at its selected learning rate.
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupSummary {

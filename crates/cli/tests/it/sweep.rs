@@ -183,13 +183,20 @@ fn runs_from_other_code_are_redone_not_reused() {
     std::fs::write(summary_of(names[1]), v.to_string()).unwrap();
     let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
     assert_eq!(String::from_utf8_lossy(&dry.stdout).matches("will be redone").count(), 2);
+    // Summaries and figures over such a directory say so.
+    for cmd in [&["summarize", "r"][..], &["plot", "r", "--out", "figs", "--format", "svg"][..]] {
+        let err = String::from_utf8_lossy(&run(cmd, &d).stderr).into_owned();
+        assert!(err.contains("computed by code other than this build's"), "{cmd:?}: {err}");
+        assert!(err.contains("0123456789abcdef (1)") && err.contains("none recorded (1)"), "{err}");
+    }
     let o = run(&["sweep", "s.toml", "--out", "r"], &d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("2 redone because other code computed them"));
     assert_eq!(snapshot(&d.join("r")), fresh, "redone runs are identical to the originals, fingerprint restored");
-    // Reused when current: nothing is redone.
+    // Reused when current: nothing is redone, and nothing to warn about.
     let o = run(&["sweep", "s.toml", "--out", "r"], &d);
     assert!(String::from_utf8_lossy(&o.stderr).contains("2 finished earlier, 0 done now"));
+    assert!(!String::from_utf8_lossy(&run(&["summarize", "r"], &d).stderr).contains("warning"));
     // A directory in a run's place that is not a finished run is an error, not overwritten.
     std::fs::remove_file(summary_of(names[0])).unwrap();
     let o = run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d);
