@@ -86,7 +86,9 @@ impl BelowLevel {
                     None => Rule::Evaluate,
                 }
             }
-            Activation::Elu(_) | Activation::Gelu | Activation::Silu if level > 0.0 && level <= 1.0 && a_ok(act) => {
+            Activation::Elu(_) | Activation::Gelu | Activation::Silu
+                if level > 0.0 && level <= 1.0 && elu_alpha_positive(act) =>
+            {
                 let (lo, hi) = match act {
                     Activation::Gelu => (-std::f64::consts::SQRT_2, std::f64::consts::SQRT_2),
                     Activation::Silu => (-2.399_3, 2.399_3),
@@ -135,8 +137,8 @@ impl BelowLevel {
     }
 }
 
-/// ELU with α > 0 (α = 0 makes φ′ zero on the whole negative half-line, with no crossing to find).
-fn a_ok(act: Activation) -> bool {
+/// False only for ELU with α ≤ 0 (φ′ is then 0 on the whole negative half-line: no crossing to find).
+fn elu_alpha_positive(act: Activation) -> bool {
     !matches!(act, Activation::Elu(a) if a <= 0.0)
 }
 
