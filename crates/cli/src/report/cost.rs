@@ -1,6 +1,7 @@
 //! E8: the compute cost of each activation: wall time per training step of the BN paper's net, per
 //! activation and BN placement, and of the activation's own forward + backward on a (60, 100) batch.
-//! Timed single-threaded, one configuration at a time, after the sweeps (never concurrently with them).
+//! Timed single-threaded, one configuration at a time in interleaved rounds, after the sweeps (never
+//! concurrently with them).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -49,31 +50,41 @@ fn time_activation(act: Activation, reps: usize) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / reps as f64
 }
 
-/// Times every activation × placement.
+/// Times every activation × placement. Repeats run in interleaved rounds (every configuration once per
+/// round, after a warm-up round), so a slow spell of the machine falls on all configurations alike instead
+/// of on whichever was being timed.
 pub fn measure(budget: CostBudget) -> Vec<StepTiming> {
     let data = synthetic::clusters(budget.steps * 60, 784, 10, 0.2, 1, 1);
-    let mut out = Vec::new();
-    for act in MAIN_ACTIVATIONS {
-        for placement in PLACEMENTS {
-            let cfg = MlpConfig::new(784, &[100, 100, 100], 10, act, placement);
-            let run = || {
-                let mut net = Mlp::<f32>::new(&cfg, 0).expect("valid network");
-                let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).expect("valid optimizer");
-                let tc = TrainConfig::new(60, Budget::Steps(budget.steps), 0);
-                let t = Instant::now();
-                let o = train(&mut net, &mut opt, &tc, TrainData { train: &data, evals: &[], probe_set: None }, ())
-                    .expect("training runs");
-                black_box(o);
-                t.elapsed().as_secs_f64() * 1e3 / budget.steps as f64
-            };
-            run();
-            let ms_per_step = (0..budget.repeats).map(|_| run()).collect();
-            let act_us = if placement == Placement::None {
-                (0..budget.repeats).map(|_| time_activation(act, 200)).collect()
-            } else {
-                Vec::new()
-            };
-            out.push(StepTiming { activation: act.to_string(), placement: placement.to_string(), ms_per_step, act_us });
+    let configs: Vec<(Activation, Placement)> =
+        MAIN_ACTIVATIONS.iter().flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p))).collect();
+    let step_ms = |act: Activation, placement: Placement| {
+        let cfg = MlpConfig::new(784, &[100, 100, 100], 10, act, placement);
+        let mut net = Mlp::<f32>::new(&cfg, 0).expect("valid network");
+        let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).expect("valid optimizer");
+        let tc = TrainConfig::new(60, Budget::Steps(budget.steps), 0);
+        let t = Instant::now();
+        let o = train(&mut net, &mut opt, &tc, TrainData { train: &data, evals: &[], probe_set: None }, ())
+            .expect("training runs");
+        black_box(o);
+        t.elapsed().as_secs_f64() * 1e3 / budget.steps as f64
+    };
+    let mut out: Vec<StepTiming> = configs
+        .iter()
+        .map(|(a, p)| StepTiming {
+            activation: a.to_string(),
+            placement: p.to_string(),
+            ms_per_step: Vec::new(),
+            act_us: Vec::new(),
+        })
+        .collect();
+    for round in 0..=budget.repeats {
+        for (timing, &(act, placement)) in out.iter_mut().zip(&configs) {
+            let ms = step_ms(act, placement);
+            let us = (placement == Placement::None).then(|| time_activation(act, 200));
+            if round > 0 {
+                timing.ms_per_step.push(ms);
+                timing.act_us.extend(us);
+            }
         }
     }
     out
