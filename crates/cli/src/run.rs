@@ -107,6 +107,16 @@ pub fn state(out: &Path, name: &str) -> RunState {
     }
 }
 
+/// An error when `out/name` exists without being a finished run (not written by us): it is never
+/// overwritten. Checked before training and again before the result is moved into place.
+fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
+    let dest = out.join(name);
+    if dest.exists() && state(out, name) == RunState::Missing {
+        anyhow::bail!("{} exists but is not a finished run; move it away and try again", dest.display());
+    }
+    Ok(())
+}
+
 /// Removes temporary directories left by interrupted attempts at the run `name`.
 fn clean_partial(out: &Path, name: &str) -> Result<()> {
     let prefix = format!(".tmp-{name}-");
@@ -130,6 +140,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSummary> {
     let name = cfg.dir_name();
     fs::create_dir_all(out).with_context(|| format!("creating output directory {}", out.display()))?;
+    not_a_foreign_directory(out, &name)?;
     clean_partial(out, &name)?;
     let tmp: PathBuf = out.join(format!(".tmp-{name}-{}", std::process::id()));
     fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -215,12 +226,12 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
             fs::rename(&dest, &old).with_context(|| format!("moving {} aside", dest.display()))?;
             fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
         }
-        RunState::Missing if dest.exists() => {
-            // A directory without a summary (not written by us): refuse to overwrite it.
-            fs::remove_dir_all(&tmp).ok();
-            anyhow::bail!("{} exists but is not a finished run; move it away and try again", dest.display());
+        RunState::Missing => {
+            if let Err(e) = not_a_foreign_directory(out, &name) {
+                fs::remove_dir_all(&tmp).ok();
+                return Err(e);
+            }
         }
-        RunState::Missing => {}
     }
     fs::rename(&tmp, &dest).with_context(|| format!("moving {} to {}", tmp.display(), dest.display()))?;
     Ok(summary)
