@@ -221,44 +221,39 @@ impl Activation {
         grad_a: ArrayView2<'_, F>,
         mut grad_z: ArrayViewMut2<'_, F>,
     ) {
-        if self == Activation::Silu && slices(Kernel::Sigmoid, &z, &mut grad_z) {
-            // grad_z holds σ(z) now: φ′ = σ(1 + z(1 − σ)).
-            let one = F::one();
-            Zip::from(&mut grad_z)
-                .and(&z)
-                .and(&grad_a)
-                .for_each(|gz, &z, &ga| *gz = ga * (*gz * (one + z * (one - *gz))));
-            return;
+        macro_rules! each {
+            ($f:expr) => {
+                Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a).for_each($f)
+            };
         }
-        if self == Activation::Gelu && slices(Kernel::GeluDerivative, &z, &mut grad_z) {
-            grad_z.zip_mut_with(&grad_a, |gz, &ga| *gz = ga * *gz);
-            return;
-        }
-        if let Activation::Elu(al) = self
-            && slices(Kernel::Exp, &z, &mut grad_z)
-        {
-            // grad_z holds eᶻ now: φ′ = 1 for z > 0, α·eᶻ otherwise.
-            let al = F::of(al);
-            Zip::from(&mut grad_z)
-                .and(&z)
-                .and(&grad_a)
-                .for_each(|gz, &z, &ga| *gz = if z > F::zero() { ga } else { ga * (al * *gz) });
-            return;
-        }
-        let zip = Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a);
         let one = F::one();
-        // Activations with their own loop (no per-element match on the variant) vectorise; sigmoid and tanh
-        // take φ′ from a.
+        // One loop per variant (no per-element match on the variant), so each vectorises. SiLU, GELU and
+        // ELU first write a vectorised kernel's output into grad_z (σ(z), GELU′(z), eᶻ) and finish from it;
+        // sigmoid and tanh take φ′ from a.
         match self {
-            Activation::Sigmoid => zip.for_each(|gz, _, &a, &ga| *gz = ga * (a * (one - a))),
-            Activation::Tanh => zip.for_each(|gz, _, &a, &ga| *gz = ga * (one - a * a)),
-            Activation::Relu => zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),
+            Activation::Silu if slices(Kernel::Sigmoid, &z, &mut grad_z) => Zip::from(&mut grad_z)
+                .and(&z)
+                .and(&grad_a)
+                .for_each(|gz, &z, &ga| *gz = ga * (*gz * (one + z * (one - *gz)))),
+            Activation::Gelu if slices(Kernel::GeluDerivative, &z, &mut grad_z) => {
+                grad_z.zip_mut_with(&grad_a, |gz, &ga| *gz = ga * *gz)
+            }
+            Activation::Elu(al) if slices(Kernel::Exp, &z, &mut grad_z) => {
+                let al = F::of(al);
+                Zip::from(&mut grad_z)
+                    .and(&z)
+                    .and(&grad_a)
+                    .for_each(|gz, &z, &ga| *gz = if z > F::zero() { ga } else { ga * (al * *gz) })
+            }
+            Activation::Sigmoid => each!(|gz, _, &a, &ga| *gz = ga * (a * (one - a))),
+            Activation::Tanh => each!(|gz, _, &a, &ga| *gz = ga * (one - a * a)),
+            Activation::Relu => each!(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),
             Activation::LeakyRelu(al) => {
                 let al = F::of(al);
-                zip.for_each(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { ga * al })
+                each!(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { ga * al })
             }
-            Activation::Identity => zip.for_each(|gz, _, _, &ga| *gz = ga),
-            other => zip.for_each(|gz, &z, _, &ga| *gz = ga * other.derivative(z)),
+            Activation::Identity => grad_z.assign(&grad_a),
+            other => each!(|gz, &z, _, &ga| *gz = ga * other.derivative(z)),
         }
     }
 

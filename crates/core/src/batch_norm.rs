@@ -145,13 +145,24 @@ impl<F: Float> BatchNorm1d<F> {
         let m = x.nrows();
         assert!(m >= 2, "BatchNorm1d in train mode needs at least 2 rows per batch, got {m}");
         assert_eq!(x.dim(), y.dim(), "x and y shapes differ");
-        let f = self.features();
-        let mf = F::of(m as f64);
-        let eps = F::of(self.config.eps);
         cache.rows = m;
-        // The loops run over contiguous rows (the workspace's buffers always are; other views are copied).
+        // The arithmetic runs over contiguous rows: the workspace's buffers always are; a strided input is
+        // copied, a strided output is written through a contiguous array.
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
+        if let Some(ys) = y.as_slice_mut() {
+            return self.forward_batch_rows(xs, ys, cache);
+        }
+        let mut out = Array2::zeros(y.raw_dim());
+        self.forward_batch_rows(xs, out.as_slice_mut().expect("new array"), cache);
+        y.assign(&out);
+    }
+
+    /// [`BatchNorm1d::forward_batch_into`] over row-major buffers of `cache.rows` rows.
+    fn forward_batch_rows(&self, xs: &[F], ys: &mut [F], cache: &mut BnCache<F>) {
+        let (m, f) = (cache.rows, self.features());
+        let mf = F::of(m as f64);
+        let eps = F::of(self.config.eps);
         let mean = cache.mean.as_slice_mut().expect("owned");
         mean.fill(F::zero());
         for row in xs.chunks_exact(f) {
@@ -170,25 +181,13 @@ impl<F: Float> BatchNorm1d<F> {
         let inv_std = cache.inv_std.as_slice_mut().expect("owned");
         inv_std.iter_mut().zip(&*var).for_each(|(s, &v)| *s = F::one() / (v + eps).sqrt());
         let x_hat = &mut cache.x_hat.as_slice_mut().expect("owned")[..m * f];
-        for (hr, xr) in x_hat.chunks_exact_mut(f).zip(xs.chunks_exact(f)) {
+        let (gamma, beta) = (self.gamma.as_slice().expect("owned"), self.beta.as_slice().expect("owned"));
+        for ((hr, xr), yr) in x_hat.chunks_exact_mut(f).zip(xs.chunks_exact(f)).zip(ys.chunks_exact_mut(f)) {
             for (((h, &x), &mu), &is) in hr.iter_mut().zip(xr).zip(&*mean).zip(&*inv_std) {
                 *h = (x - mu) * is;
             }
-        }
-        let (gamma, beta) = (self.gamma.as_slice().expect("owned"), self.beta.as_slice().expect("owned"));
-        let affine = |yr: &mut [F], hr: &[F]| {
-            for (((y, &h), &g), &b) in yr.iter_mut().zip(hr).zip(gamma).zip(beta) {
+            for (((y, &h), &g), &b) in yr.iter_mut().zip(&*hr).zip(gamma).zip(beta) {
                 *y = g * h + b;
-            }
-        };
-        match y.as_slice_mut() {
-            Some(ys) => ys.chunks_exact_mut(f).zip(x_hat.chunks_exact(f)).for_each(|(yr, hr)| affine(yr, hr)),
-            None => {
-                let mut row = vec![F::zero(); f];
-                for (mut yr, hr) in y.axis_iter_mut(Axis(0)).zip(x_hat.chunks_exact(f)) {
-                    affine(&mut row, hr);
-                    yr.assign(&ArrayView1::from(&row));
-                }
             }
         }
     }
@@ -242,57 +241,53 @@ impl<F: Float> BatchNorm1d<F> {
         grad_y: ArrayView2<'_, F>,
         mut grad_gamma: ArrayViewMut1<'_, F>,
         mut grad_beta: ArrayViewMut1<'_, F>,
-        grad_x: ArrayViewMut2<'_, F>,
+        mut grad_x: ArrayViewMut2<'_, F>,
     ) {
-        let m = cache.rows;
-        assert_eq!(grad_y.nrows(), m, "grad_y rows must match the cached batch");
+        assert_eq!(grad_y.nrows(), cache.rows, "grad_y rows must match the cached batch");
         assert_eq!(grad_y.dim(), grad_x.dim(), "grad_y and grad_x shapes differ");
+        // As in the forward pass: contiguous rows, strided views copied in or written through scratch.
+        let grad_y = grad_y.as_standard_layout();
+        let gys = grad_y.as_slice().expect("standard layout");
+        if let (Some(dg), Some(db), Some(dx)) =
+            (grad_gamma.as_slice_mut(), grad_beta.as_slice_mut(), grad_x.as_slice_mut())
+        {
+            return self.backward_rows(cache, gys, dg, db, dx);
+        }
         let f = self.features();
+        let (mut dg, mut db, mut dx) = (Array1::zeros(f), Array1::zeros(f), Array2::zeros(grad_x.raw_dim()));
+        self.backward_rows(
+            cache,
+            gys,
+            dg.as_slice_mut().expect("new array"),
+            db.as_slice_mut().expect("new array"),
+            dx.as_slice_mut().expect("new array"),
+        );
+        grad_gamma.assign(&dg);
+        grad_beta.assign(&db);
+        grad_x.assign(&dx);
+    }
+
+    /// [`BatchNorm1d::backward_into`] over row-major buffers of `cache.rows` rows.
+    fn backward_rows(&self, cache: &mut BnCache<F>, gys: &[F], dgs: &mut [F], dbs: &mut [F], dxs: &mut [F]) {
+        let (m, f) = (cache.rows, self.features());
         let mf = F::of(m as f64);
         let scale = cache.scale.as_slice_mut().expect("owned");
         let gamma = self.gamma.as_slice().expect("owned");
         let inv_std = cache.inv_std.as_slice().expect("owned");
         scale.iter_mut().zip(gamma).zip(inv_std).for_each(|((sc, &g), &is)| *sc = g * is / mf);
         let x_hat = &cache.x_hat.as_slice().expect("owned")[..m * f];
-        let grad_y = grad_y.as_standard_layout();
-        let gys = grad_y.as_slice().expect("standard layout");
-        let scale = &*scale;
-        // ∂L/∂γ and ∂L/∂β summed in place when contiguous (always, in a workspace), else in scratch.
-        let grads = |dgs: &mut [F], dbs: &mut [F], mut grad_x: ArrayViewMut2<'_, F>| {
-            dgs.fill(F::zero());
-            dbs.fill(F::zero());
-            for (gr, hr) in gys.chunks_exact(f).zip(x_hat.chunks_exact(f)) {
-                for (((gg, gb), &g), &h) in dgs.iter_mut().zip(dbs.iter_mut()).zip(gr).zip(hr) {
-                    *gg += g * h;
-                    *gb += g;
-                }
+        dgs.fill(F::zero());
+        dbs.fill(F::zero());
+        for (gr, hr) in gys.chunks_exact(f).zip(x_hat.chunks_exact(f)) {
+            for (((gg, gb), &g), &h) in dgs.iter_mut().zip(dbs.iter_mut()).zip(gr).zip(hr) {
+                *gg += g * h;
+                *gb += g;
             }
-            let dx_row = |xr: &mut [F], gr: &[F], hr: &[F]| {
-                for (((((dx, &g), &h), &sc), &dg), &db) in
-                    xr.iter_mut().zip(gr).zip(hr).zip(scale).zip(&*dgs).zip(&*dbs)
-                {
-                    *dx = sc * (mf * g - db - h * dg);
-                }
-            };
-            let rows = gys.chunks_exact(f).zip(x_hat.chunks_exact(f));
-            match grad_x.as_slice_mut() {
-                Some(gx) => gx.chunks_exact_mut(f).zip(rows).for_each(|(xr, (gr, hr))| dx_row(xr, gr, hr)),
-                None => {
-                    let mut row = vec![F::zero(); f];
-                    for (mut xr, (gr, hr)) in grad_x.axis_iter_mut(Axis(0)).zip(rows) {
-                        dx_row(&mut row, gr, hr);
-                        xr.assign(&ArrayView1::from(&row));
-                    }
-                }
-            }
-        };
-        match (grad_gamma.as_slice_mut(), grad_beta.as_slice_mut()) {
-            (Some(dg), Some(db)) => grads(dg, db, grad_x),
-            _ => {
-                let (mut dg, mut db) = (vec![F::zero(); f], vec![F::zero(); f]);
-                grads(&mut dg, &mut db, grad_x);
-                grad_gamma.assign(&ArrayView1::from(&dg));
-                grad_beta.assign(&ArrayView1::from(&db));
+        }
+        for ((xr, gr), hr) in dxs.chunks_exact_mut(f).zip(gys.chunks_exact(f)).zip(x_hat.chunks_exact(f)) {
+            for (((((dx, &g), &h), &sc), &dg), &db) in xr.iter_mut().zip(gr).zip(hr).zip(&*scale).zip(&*dgs).zip(&*dbs)
+            {
+                *dx = sc * (mf * g - db - h * dg);
             }
         }
     }
