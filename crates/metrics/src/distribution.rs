@@ -22,19 +22,17 @@ pub const TRACKED_PERCENTILES: [f64; 3] = [15.0, 50.0, 85.0];
 /// Returns NaNs when no finite-or-infinite value remains.
 pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
-    percentiles_of_finite(&mut v, ps)
+    percentiles_in_place(&mut v, ps)
 }
 
 /// [`percentiles`] of values already free of NaN, reordering them in place.
-fn percentiles_of_finite(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
+fn percentiles_in_place(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
     if v.is_empty() {
         return vec![f64::NAN; ps.len()];
     }
     let n = v.len();
     let position = |p: f64| (n - 1) as f64 * (p / 100.0).clamp(0.0, 1.0);
-    // Every order statistic needed (⌊h⌋ and ⌊h⌋ + 1 for each p), found by selection instead of a full sort:
-    // the middle rank first, then the lower ranks in the part below it and the upper ones above, so each
-    // selection works on a shrinking part. Order statistics do not depend on how they are found.
+    // Every order statistic needed (⌊h⌋ and ⌊h⌋ + 1 for each p), found by selection instead of a full sort.
     let mut ranks: Vec<usize> = ps
         .iter()
         .flat_map(|&p| {
@@ -44,32 +42,26 @@ fn percentiles_of_finite(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
         .collect();
     ranks.sort_unstable();
     ranks.dedup();
-    let mut found = Vec::with_capacity(ranks.len());
-    select_ranks(v, 0, &ranks, &mut found);
-    found.sort_unstable_by_key(|&(r, _)| r);
-    let value = |r: usize| found[found.binary_search_by_key(&r, |&(k, _)| k).expect("rank was selected")].1;
+    select_ranks(v, 0, &ranks);
     ps.iter()
         .map(|&p| {
             let h = position(p);
             let r = h.floor() as usize;
-            let (lo, hi) = (value(r), value((r + 1).min(n - 1)));
+            let (lo, hi) = (v[r], v[(r + 1).min(n - 1)]);
             lo + (h - r as f64) * (hi - lo)
         })
         .collect()
 }
 
-/// Puts the order statistics `ranks` (ascending, absolute; `v` holds ranks `offset..`) in place and
-/// records each `(rank, value)` in `found`.
-fn select_ranks(v: &mut [f64], offset: usize, ranks: &[usize], found: &mut Vec<(usize, f64)>) {
-    if ranks.is_empty() {
-        return;
-    }
+/// Puts the order statistic of every rank in `ranks` (ascending; `v` holds ranks `offset..`) at its own
+/// index: the middle rank first, then the lower ranks in the part below it and the upper ones in the part
+/// above, so each selection works on a shrinking part and never moves an element placed before.
+fn select_ranks(v: &mut [f64], offset: usize, ranks: &[usize]) {
     let mid = ranks.len() / 2;
-    let r = ranks[mid];
-    let (below, x, above) = v.select_nth_unstable_by(r - offset, f64::total_cmp);
-    found.push((r, *x));
-    select_ranks(below, offset, &ranks[..mid], found);
-    select_ranks(above, r + 1, &ranks[mid + 1..], found);
+    let Some(&r) = ranks.get(mid) else { return };
+    let (below, _, above) = v.select_nth_unstable_by(r - offset, f64::total_cmp);
+    select_ranks(below, offset, &ranks[..mid]);
+    select_ranks(above, r + 1, &ranks[mid + 1..]);
 }
 
 /// Mean, standard deviation and the [`PERCENTILES`] of a set of values.
@@ -95,7 +87,7 @@ impl Summary {
         let n = v.len();
         let mean = if n > 0 { v.iter().sum::<f64>() / n as f64 } else { f64::NAN };
         let var = v.iter().map(|&v| (v - mean) * (v - mean)).sum::<f64>() / n.max(1) as f64;
-        Summary { mean, std: var.sqrt(), percentiles: percentiles_of_finite(&mut v, &PERCENTILES) }
+        Summary { mean, std: var.sqrt(), percentiles: percentiles_in_place(&mut v, &PERCENTILES) }
     }
 }
 
