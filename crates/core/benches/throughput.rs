@@ -23,6 +23,20 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Seconds `f` takes: the median of `RUNS` timed calls after one untimed warm-up call.
+fn median_secs(mut f: impl FnMut()) -> f64 {
+    f();
+    median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
 fn random_data(n: usize, d: usize, classes: usize) -> Dataset {
     let mut rng = seeded(1);
     let x = Array2::from_shape_simple_fn((n, d), || standard_normal(&mut rng) as f32);
@@ -34,16 +48,11 @@ fn gemm_gflops(n: usize) -> f64 {
     let a = Array2::<f32>::from_elem((n, n), 0.5);
     let b = Array2::<f32>::from_elem((n, n), 0.25);
     let mut c = Array2::<f32>::zeros((n, n));
-    gemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
-    let times: Vec<f64> = (0..RUNS)
-        .map(|_| {
-            let t = Instant::now();
-            gemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
-            black_box(&c);
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    2.0 * (n as f64).powi(3) / median(times) / 1e9
+    let secs = median_secs(|| {
+        gemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
+        black_box(&c);
+    });
+    2.0 * (n as f64).powi(3) / secs / 1e9
 }
 
 /// GFLOP/s of one product with the layouts the layers use: `a` (m×k) read transposed when `at`
@@ -55,19 +64,12 @@ fn shape_gflops(m: usize, k: usize, n: usize, at: bool, bt: bool) -> f64 {
     let b = if bt { b_store.t() } else { b_store.view() };
     let mut c = Array2::<f32>::zeros((m, n));
     let reps = (2e8 / (2.0 * (m * k * n) as f64)).ceil() as usize;
-    gemm(1.0, a, b, 0.0, &mut c.view_mut());
-    let secs = median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..reps {
-                    gemm(1.0, a, b, 0.0, &mut c.view_mut());
-                    black_box(&c);
-                }
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let secs = median_secs(|| {
+        for _ in 0..reps {
+            gemm(1.0, a, b, 0.0, &mut c.view_mut());
+            black_box(&c);
+        }
+    });
     2.0 * (m * k * n * reps) as f64 / secs / 1e9
 }
 
@@ -78,23 +80,14 @@ fn activation_micros(act: Activation) -> f64 {
     let g = Array2::<f32>::from_elem((60, 100), 0.5);
     let (mut a, mut gz) = (Array2::<f32>::zeros((60, 100)), Array2::<f32>::zeros((60, 100)));
     let reps = 5000;
-    let mut pass = || {
-        act.forward_into(z.view(), a.view_mut());
-        act.backward_into(z.view(), a.view(), g.view(), gz.view_mut());
-        black_box((&a, &gz));
-    };
-    pass();
-    median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..reps {
-                    pass();
-                }
-                t.elapsed().as_secs_f64() * 1e6 / reps as f64
-            })
-            .collect(),
-    )
+    let secs = median_secs(|| {
+        for _ in 0..reps {
+            act.forward_into(z.view(), a.view_mut());
+            act.backward_into(z.view(), a.view(), g.view(), gz.view_mut());
+            black_box((&a, &gz));
+        }
+    });
+    secs * 1e6 / reps as f64
 }
 
 /// Peak FMA throughput of one core, f32, GFLOP/s: 12 independent chains of vector fused multiply-adds (enough
@@ -113,16 +106,9 @@ fn fma_peak_gflops() -> Option<f64> {
         } else {
             return None;
         };
-        black_box(run(ITERS / 10));
-        let secs = median(
-            (0..RUNS)
-                .map(|_| {
-                    let t = Instant::now();
-                    black_box(run(black_box(ITERS)));
-                    t.elapsed().as_secs_f64()
-                })
-                .collect(),
-        );
+        let secs = median_secs(|| {
+            black_box(run(black_box(ITERS)));
+        });
         Some((ITERS * fma::CHAINS * lanes * 2) as f64 / secs / 1e9)
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -236,19 +222,12 @@ fn eval_case(name: &str, cfg: &MlpConfig, batch: usize, reps: usize) {
     let x = data.features.view();
     let net = Mlp::<f32>::new(cfg, 0).unwrap();
     let mut ws = Workspace::new(&net, batch);
-    net.forward_eval(x, &mut ws);
-    let secs = median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..reps {
-                    net.forward_eval(x, &mut ws);
-                    black_box(ws.logits());
-                }
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let secs = median_secs(|| {
+        for _ in 0..reps {
+            net.forward_eval(x, &mut ws);
+            black_box(ws.logits());
+        }
+    });
     println!("{name:<44} {:>12.0} {:>9.3}", (batch * reps) as f64 / secs, secs / reps as f64 * 1e3);
 }
 
