@@ -77,11 +77,6 @@ impl RunSummary {
     }
 }
 
-/// Whether `dir/name` holds a finished run.
-pub fn is_finished(out: &Path, name: &str) -> bool {
-    matches!(state(out, name), RunState::Finished)
-}
-
 /// Where a run stands in an output directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunState {

@@ -293,19 +293,23 @@ fn literature(
     ]
 }
 
+/// A per-layer quantity of the last hidden layer over training, averaged over `runs` (seeds).
+fn last_layer_curve(
+    runs: &[&aggregate::Run],
+    f: impl Fn(&actscope_metrics::records::LayerRecord) -> Option<f64>,
+) -> actscope_plots::figures::MeanCurve {
+    aggregate::mean_curve("", 0, runs, |r| aggregate::layer_series(r, r.config.widths().len().saturating_sub(1), &f))
+}
+
 /// The mean (over seeds) saturation of the last hidden layer of E1's sigmoid nets without BN: its peak and
 /// its final value, for the comparison with Glorot & Bengio's Fig. 2.
 fn top_layer_saturation(e1: &Experiment) -> String {
     let runs = e1.selected(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == Placement::None);
-    let curve = aggregate::mean_curve("", 0, &runs, |r| {
-        let last = r.config.widths().len().saturating_sub(1);
-        aggregate::layer_series(r, last, |l| l.saturation.map(|s| s.rate))
-    });
+    let curve = last_layer_curve(&runs, |l| l.saturation.map(|s| s.rate));
     let Some((i, peak)) = curve.mean.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)) else {
         return "no sigmoid runs without BN".into();
     };
-    let low =
-        runs.first().and_then(|r| r.last()).and_then(|c| c.layers.last()).map_or(f64::NAN, |l| l.z.percentiles[2]);
+    let low = last_layer_curve(&runs, |l| Some(l.z.percentiles[2])).mean.last().copied().unwrap_or(f64::NAN);
     let side = if low < 0.0 {
         "on the low (output 0) side"
     } else if low > 0.0 {
@@ -314,7 +318,7 @@ fn top_layer_saturation(e1: &Experiment) -> String {
         "at the centre"
     };
     format!(
-        "E1, sigmoid without BN: the last hidden layer's saturation rate peaks at {:.0}% at step {} and ends at {:.0}% (step {}); its median input at the end is {low:.2}, {side}. See the saturation and BN-paper figures.",
+        "E1, sigmoid without BN: the last hidden layer's saturation rate peaks at {:.0}% at step {} and ends at {:.0}% (step {}); its median input at the end (mean over seeds) is {low:.2}, {side}. See the saturation and BN-paper figures.",
         100.0 * peak,
         curve.x[i],
         100.0 * curve.mean.last().copied().unwrap_or(f64::NAN),
@@ -326,11 +330,8 @@ fn top_layer_saturation(e1: &Experiment) -> String {
 /// Glorot & Bengio plot in Fig. 2 — at the first and last checkpoints, and its saturation rate at the end.
 fn top_layer_activation(e4: &Experiment) -> String {
     let runs = e4.matching(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == Placement::None);
-    let last_layer = |r: &aggregate::Run| r.config.widths().len().saturating_sub(1);
-    let mean = aggregate::mean_curve("", 0, &runs, |r| aggregate::layer_series(r, last_layer(r), |l| Some(l.a.mean)));
-    let rate = aggregate::mean_curve("", 0, &runs, |r| {
-        aggregate::layer_series(r, last_layer(r), |l| l.saturation.map(|s| s.rate))
-    });
+    let mean = last_layer_curve(&runs, |l| Some(l.a.mean));
+    let rate = last_layer_curve(&runs, |l| l.saturation.map(|s| s.rate));
     let (Some(first), Some(end), Some(step)) = (mean.mean.first(), mean.mean.last(), mean.x.last()) else {
         return "E4 has no sigmoid runs without BN.".into();
     };
