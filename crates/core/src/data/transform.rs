@@ -56,19 +56,17 @@ impl Standardizer {
 /// # Errors
 /// If `fraction` is not in (0, 1), or the split would leave either part empty.
 pub fn split_train_val(data: &Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
-    let (train_idx, val_idx) = split_indices(data, fraction, seed)?;
-    let base = data.name.rsplit_once('/').map_or(data.name.as_str(), |(b, _)| b);
-    Ok((data.select(format!("{base}/train"), &train_idx), data.select(format!("{base}/val"), &val_idx)))
+    split_train_val_owned(data.clone(), fraction, seed)
 }
 
 /// [`split_train_val`] for a dataset the caller gives up: the training part reuses its buffer, so peak memory
-/// is the dataset plus the validation part (not twice the dataset). The result is identical.
+/// is the dataset plus the validation part (not twice the dataset).
 ///
 /// # Errors
 /// As [`split_train_val`].
 pub fn split_train_val_owned(mut data: Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Dataset)> {
     if !data.features.is_standard_layout() {
-        return split_train_val(&data, fraction, seed);
+        data.features = data.features.as_standard_layout().into_owned();
     }
     let (train_idx, val_idx) = split_indices(&data, fraction, seed)?;
     let base = data.name.rsplit_once('/').map_or(data.name.clone(), |(b, _)| b.to_string());
