@@ -8,11 +8,17 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use actscope_core::Activation;
 use actscope_core::data::synthetic;
+use actscope_core::rng::{seeded, standard_normal};
 use actscope_core::{
     Budget, Dataset, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, Probe, TrainConfig, TrainData, train,
 };
+use actscope_metrics::distribution::{Bins, Histogram, Summary};
+use actscope_metrics::rank::effective_rank;
+use actscope_metrics::units::saturation;
 use actscope_metrics::{MetricsProbe, ProbeConfig};
+use ndarray::Array2;
 
 const STEPS: usize = 1000;
 const STEPS_PER_EPOCH: usize = 1000; // 60,000 examples / 60
@@ -34,6 +40,38 @@ fn time<P: Probe<f32>>(cfg: &MlpConfig, tr: &Dataset, probe_set: &Dataset, make:
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Milliseconds per call of `f`: the median of `RUNS` timings of 20 calls, after a warm-up call.
+fn per_call_ms<T>(f: impl Fn() -> T) -> f64 {
+    black_box(f());
+    median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..20 {
+                    black_box(f());
+                }
+                t.elapsed().as_secs_f64() * 1e3 / 20.0
+            })
+            .collect(),
+    )
+}
+
+/// What one layer's metrics cost on a checkpoint's 1,000 × 100 matrices (z standard normal, a = sigmoid(z)).
+fn metric_kernels() {
+    let mut rng = seeded(5);
+    let z = Array2::<f32>::from_shape_simple_fn((1000, 100), || standard_normal(&mut rng) as f32);
+    let a = z.mapv(|v| 1.0 / (1.0 + (-v).exp()));
+    println!("one layer's metrics on 1,000 × 100 values (median of {RUNS} × 20 calls):");
+    for (what, ms) in [
+        ("Summary::of (moments, 5 percentiles)", per_call_ms(|| Summary::of(z.view()))),
+        ("Histogram::of", per_call_ms(|| Histogram::of_matrix(z.view(), Bins::Z))),
+        ("saturation (sigmoid)", per_call_ms(|| saturation(z.view(), Activation::Sigmoid, 0.1))),
+        ("effective_rank", per_call_ms(|| effective_rank(a.view()))),
+    ] {
+        println!("  {what:<38} {ms:8.3} ms");
+    }
 }
 
 fn main() {
@@ -91,4 +129,6 @@ fn main() {
         scalars * 1e3,
         100.0 * (scalars / base - 1.0)
     );
+    println!();
+    metric_kernels();
 }

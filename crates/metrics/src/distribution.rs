@@ -21,12 +21,26 @@ pub const TRACKED_PERCENTILES: [f64; 3] = [15.0, 50.0, 85.0];
 /// Percentiles `ps` (in [0, 100]) of `values` by linear interpolation; NaNs are ignored.
 /// Returns NaNs when no finite-or-infinite value remains.
 pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
-    percentiles_in_place(&mut v, ps)
+    let mut keys: Vec<u64> = values.into_iter().filter(|x| !x.is_nan()).map(order_key).collect();
+    percentiles_of_keys(&mut keys, ps)
 }
 
-/// [`percentiles`] of values already free of NaN, reordering them in place.
-fn percentiles_in_place(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
+/// An integer with the order of [`f64::total_cmp`]: −∞ < … < −0 < +0 < … < +∞. Comparing these keys is a
+/// single integer comparison, which makes selection about twice as fast as comparing the floats.
+fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    // Negative: flip every bit (larger magnitude sorts lower); positive: flip the sign bit only.
+    bits ^ ((((bits as i64) >> 63) as u64) | (1 << 63))
+}
+
+/// The inverse of [`order_key`].
+fn from_order_key(key: u64) -> f64 {
+    let mask = if key >> 63 == 1 { 1 << 63 } else { u64::MAX };
+    f64::from_bits(key ^ mask)
+}
+
+/// [`percentiles`] of the [`order_key`]s of values free of NaN, reordering them in place.
+fn percentiles_of_keys(v: &mut [u64], ps: &[f64]) -> Vec<f64> {
     if v.is_empty() {
         return vec![f64::NAN; ps.len()];
     }
@@ -47,7 +61,7 @@ fn percentiles_in_place(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
         .map(|&p| {
             let h = position(p);
             let r = h.floor() as usize;
-            let (lo, hi) = (v[r], v[(r + 1).min(n - 1)]);
+            let (lo, hi) = (from_order_key(v[r]), from_order_key(v[(r + 1).min(n - 1)]));
             lo + (h - r as f64) * (hi - lo)
         })
         .collect()
@@ -56,12 +70,25 @@ fn percentiles_in_place(v: &mut [f64], ps: &[f64]) -> Vec<f64> {
 /// Puts the order statistic of every rank in `ranks` (ascending; `v` holds ranks `offset..`) at its own
 /// index: the middle rank first, then the lower ranks in the part below it and the upper ones in the part
 /// above, so each selection works on a shrinking part and never moves an element placed before.
-fn select_ranks(v: &mut [f64], offset: usize, ranks: &[usize]) {
+fn select_ranks(v: &mut [u64], offset: usize, ranks: &[usize]) {
     let mid = ranks.len() / 2;
     let Some(&r) = ranks.get(mid) else { return };
-    let (below, _, above) = v.select_nth_unstable_by(r - offset, f64::total_cmp);
+    let (below, _, above) = v.select_nth_unstable(r - offset);
     select_ranks(below, offset, &ranks[..mid]);
     select_ranks(above, r + 1, &ranks[mid + 1..]);
+}
+
+/// Σ x over a slice with eight partial sums in a fixed order (vectorisable, and the same on every run).
+fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let tail: f64 = chunks.remainder().iter().map(|&v| f(v)).sum();
+    for c in chunks {
+        for l in 0..8 {
+            lanes[l] += f(c[l]);
+        }
+    }
+    lanes.iter().sum::<f64>() + tail
 }
 
 /// Mean, standard deviation and the [`PERCENTILES`] of a set of values.
@@ -81,13 +108,20 @@ pub struct Summary {
 impl Summary {
     /// Summarises every entry of `x` (NaNs ignored).
     pub fn of<F: Float>(x: ArrayView2<'_, F>) -> Summary {
-        // One pass over the (possibly strided) view into a flat buffer; the moments then run over it in the
-        // same order as the view, and the percentiles reorder it.
-        let mut v: Vec<f64> = x.iter().map(|&v| v.f64()).filter(|v| !v.is_nan()).collect();
+        // One pass over the (possibly strided) view into a flat buffer for the moments, then its order keys
+        // for the percentiles.
+        let mut v: Vec<f64> = Vec::with_capacity(x.len());
+        match x.as_slice() {
+            Some(flat) => v.extend(flat.iter().map(|&v| v.f64())),
+            None => v.extend(x.iter().map(|&v| v.f64())),
+        }
+        v.retain(|v| !v.is_nan());
         let n = v.len();
-        let mean = if n > 0 { v.iter().sum::<f64>() / n as f64 } else { f64::NAN };
-        let var = v.iter().map(|&v| (v - mean) * (v - mean)).sum::<f64>() / n.max(1) as f64;
-        Summary { mean, std: var.sqrt(), percentiles: percentiles_in_place(&mut v, &PERCENTILES) }
+        let mean = if n > 0 { lane_sum(&v, |x| x) / n as f64 } else { f64::NAN };
+        let var = lane_sum(&v, |x| (x - mean) * (x - mean)) / n.max(1) as f64;
+        // Same-size elements: the keys reuse the buffer.
+        let mut keys: Vec<u64> = v.into_iter().map(order_key).collect();
+        Summary { mean, std: var.sqrt(), percentiles: percentiles_of_keys(&mut keys, &PERCENTILES) }
     }
 }
 
@@ -131,17 +165,23 @@ pub struct Histogram {
     pub counts: Vec<u64>,
     /// Values below `lo`.
     pub underflow: u64,
-    /// Values at or above `hi` (a bounded φ's upper limit, e.g. sigmoid = 1, falls in the last bin).
+    /// Values above `hi` (a bounded φ's upper limit, e.g. sigmoid = 1, falls in the last bin).
     pub overflow: u64,
     /// NaN values.
     pub nan: u64,
 }
 
 impl Histogram {
-    /// Counts `values` into `bins`. Values equal to `hi` go to the last bin, so φ's bounds are inside.
+    /// Counts `values` into `bins`: bin i holds `edges[i] ≤ v < edges[i + 1]` with the edges exactly as
+    /// [`Bins::edges`] gives them (so [`Histogram::share_between`] is exact at edges); the last bin also
+    /// holds `hi`, so φ's bounds are inside.
     pub fn of(values: impl IntoIterator<Item = f64>, bins: Bins) -> Histogram {
         let mut h = Histogram { bins, counts: vec![0; bins.bins], underflow: 0, overflow: 0, nan: 0 };
-        let width = (bins.hi - bins.lo) / bins.bins as f64;
+        // The edges, with the last one moved to +∞: `hi` itself belongs to the last bin.
+        let mut edges = bins.edges();
+        edges[bins.bins] = f64::INFINITY;
+        let scale = bins.bins as f64 / (bins.hi - bins.lo);
+        let last = bins.bins - 1;
         for v in values {
             if v.is_nan() {
                 h.nan += 1;
@@ -150,11 +190,28 @@ impl Histogram {
             } else if v > bins.hi {
                 h.overflow += 1;
             } else {
-                let i = (((v - bins.lo) / width) as usize).min(bins.bins - 1);
+                // A guess from the scaled offset (no division), then moved to the bin whose edges hold v: the
+                // loops run only when rounding put the guess across an edge, and end at edges[0] = lo ≤ v
+                // and at edges[bins] = ∞.
+                let mut i = (((v - bins.lo) * scale) as usize).min(last);
+                while v < edges[i] {
+                    i -= 1;
+                }
+                while v >= edges[i + 1] {
+                    i += 1;
+                }
                 h.counts[i] += 1;
             }
         }
         h
+    }
+
+    /// [`Histogram::of`] every entry of a matrix (a contiguous one is read as a flat slice, which is faster).
+    pub fn of_matrix<F: Float>(x: ArrayView2<'_, F>, bins: Bins) -> Histogram {
+        match x.as_slice() {
+            Some(flat) => Histogram::of(flat.iter().map(|v| v.f64()), bins),
+            None => Histogram::of(x.iter().map(|v| v.f64()), bins),
+        }
     }
 
     /// All values counted, including under/overflow and NaN.

@@ -84,6 +84,27 @@ fn histograms_have_fixed_edges_and_overflow_bins() {
 }
 
 #[test]
+fn histogram_bins_follow_the_published_edges_exactly() {
+    // Every edge and the floats on either side of it, for bins whose width is not a binary fraction
+    // (sigmoid: 0.02) as well as for exact ones: a value lands in the bin whose edges, as `Bins::edges`
+    // gives them, hold it.
+    for bins in [Bins::Z, Bins::for_output(Activation::Sigmoid), Bins::for_output(Activation::Tanh)] {
+        let edges = bins.edges();
+        for (i, &e) in edges.iter().enumerate() {
+            for v in [e.next_down(), e, e.next_up()] {
+                let h = Histogram::of([v], bins);
+                let want = edges.windows(2).position(|w| w[0] <= v && v < w[1]);
+                match want {
+                    Some(b) => assert_eq!(h.counts[b], 1, "{v} (edge {i}) belongs to bin {b}"),
+                    None if v == bins.hi => assert_eq!(h.counts[bins.bins - 1], 1, "hi is in the last bin"),
+                    None => assert_eq!(h.underflow + h.overflow, 1, "{v} is outside"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn gradient_flow_metrics() {
     assert_eq!(l2_norm(array![3.0f64, 4.0].view()), 5.0);
     assert_eq!(mean_square(array![[1.0f32, -3.0]].view()), 5.0);
@@ -114,6 +135,31 @@ fn effective_rank_of_known_matrices() {
     let total: f64 = s.iter().sum();
     let got = (-s.iter().map(|x| x / total).map(|q| q * q.ln()).sum::<f64>()).exp();
     assert!((got - want).abs() < 1e-12);
+}
+
+#[test]
+fn effective_rank_of_a_wide_known_spectrum() {
+    // Columns σ_j·cos(2π(j+1)t/N), t = 0..N: zero-mean and mutually orthogonal, with norms σ_j·√(N/2), so
+    // the singular values are proportional to σ_j = j + 1 and erank = exp(−Σ p ln p), p = σ/Σσ. 70 columns
+    // cross several of the Gram matrix's 32-column blocks; the transposed matrix (more columns than rows)
+    // takes the other side's Gram matrix and must agree. A reflection R = I − 2uuᵀ/uᵀu then mixes the columns
+    // (AR has the same singular values, but a dense Gram matrix).
+    let (n, k) = (256usize, 70usize);
+    let fourier = Array2::from_shape_fn((n, k), |(t, j)| {
+        (j + 1) as f64 * (2.0 * std::f64::consts::PI * ((j + 1) * t) as f64 / n as f64).cos()
+    });
+    let u = ndarray::Array1::from_shape_fn(k, |i| 1.0 + (i % 7) as f64);
+    let r = Array2::from_shape_fn((k, k), |(i, j)| f64::from(u8::from(i == j)) - 2.0 * u[i] * u[j] / u.dot(&u));
+    let a = fourier.dot(&r);
+    let total: f64 = (1..=k).map(|j| j as f64).sum();
+    let want = (-(1..=k).map(|j| j as f64 / total).map(|p| p * p.ln()).sum::<f64>()).exp();
+    assert!((effective_rank(a.view()) - want).abs() < 1e-9, "{} vs {want}", effective_rank(a.view()));
+    let s = singular_values(a.view());
+    let st = singular_values(a.t());
+    for (j, (x, y)) in s.iter().zip(&st).enumerate() {
+        let w = (k - j) as f64 * (n as f64 / 2.0).sqrt();
+        assert!((x - w).abs() < 1e-9 * w && (y - w).abs() < 1e-9 * w, "σ_{j}: {x}, {y}, want {w}");
+    }
 }
 
 #[test]

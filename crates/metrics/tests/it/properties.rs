@@ -37,6 +37,38 @@ proptest! {
         }
     }
 
+    /// A symmetric matrix built with a known spectrum, Q·diag(λ)·Qᵀ with Q a product of random Householder
+    /// reflections (orthogonal by construction), gives back λ; repeated and zero eigenvalues included.
+    #[test]
+    fn eigenvalues_of_a_matrix_with_known_spectrum(
+        spectrum in prop::collection::vec(prop_oneof![Just(0.0f64), Just(2.0), -50.0f64..50.0], 1..24),
+        reflections in prop::collection::vec(prop::collection::vec(-1.0f64..1.0, 24), 0..4),
+    ) {
+        let n = spectrum.len();
+        let mut q = Array2::<f64>::eye(n);
+        for r in &reflections {
+            let u = ndarray::Array1::from(r[..n].to_vec());
+            let uu = u.dot(&u);
+            if uu > 1e-3 {
+                // q ← q·(I − 2uuᵀ/uᵀu)
+                let qu = q.dot(&u);
+                for i in 0..n {
+                    for j in 0..n {
+                        q[[i, j]] -= 2.0 * qu[i] * u[j] / uu;
+                    }
+                }
+            }
+        }
+        let m = q.dot(&Array2::from_diag(&ndarray::Array1::from(spectrum.clone()))).dot(&q.t());
+        let mut got = actscope_metrics::rank::symmetric_eigenvalues(m);
+        let mut want = spectrum;
+        got.sort_by(f64::total_cmp);
+        want.sort_by(f64::total_cmp);
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert!((g - w).abs() < 1e-9, "got {got:?}, want {want:?}");
+        }
+    }
+
     /// Selection gives the sorted-array definition exactly, ties, signed zeros and infinities included.
     #[test]
     fn percentiles_equal_the_sorted_definition(
