@@ -15,6 +15,7 @@ use actscope_core::{
     Workspace, train,
 };
 use ndarray::Array2;
+use ndarray::linalg::general_mat_mul;
 
 const RUNS: usize = 7;
 
@@ -55,9 +56,17 @@ fn gemm_gflops(n: usize) -> f64 {
     2.0 * (n as f64).powi(3) / secs / 1e9
 }
 
+/// The two GEMMs compared: ours (`linalg::gemm`, the `gemm` crate) and ndarray's own (`matrixmultiply`,
+/// with its AVX-512 kernels, on by default).
+#[derive(Clone, Copy)]
+enum Gemm {
+    Ours,
+    Matrixmultiply,
+}
+
 /// GFLOP/s of one product with the layouts the layers use: `a` (m×k) read transposed when `at`
 /// (stored k×m), `b` (k×n) read transposed when `bt` (stored n×k); `c` row-major.
-fn shape_gflops(m: usize, k: usize, n: usize, at: bool, bt: bool) -> f64 {
+fn shape_gflops(which: Gemm, m: usize, k: usize, n: usize, at: bool, bt: bool) -> f64 {
     let a_store = if at { Array2::<f32>::from_elem((k, m), 0.5) } else { Array2::from_elem((m, k), 0.5) };
     let b_store = if bt { Array2::<f32>::from_elem((n, k), 0.25) } else { Array2::from_elem((k, n), 0.25) };
     let a = if at { a_store.t() } else { a_store.view() };
@@ -66,7 +75,10 @@ fn shape_gflops(m: usize, k: usize, n: usize, at: bool, bt: bool) -> f64 {
     let reps = (2e8 / (2.0 * (m * k * n) as f64)).ceil() as usize;
     let secs = median_secs(|| {
         for _ in 0..reps {
-            gemm(1.0, a, b, 0.0, &mut c.view_mut());
+            match which {
+                Gemm::Ours => gemm(1.0, a, b, 0.0, &mut c.view_mut()),
+                Gemm::Matrixmultiply => general_mat_mul(1.0, &a, &b, 0.0, &mut c),
+            }
             black_box(&c);
         }
     });
@@ -251,15 +263,19 @@ fn main() {
     }
     let rate = Rates { gemm: rate, fma: peak };
     if wanted("gemm shapes") {
-        println!("gemm shapes of the BN paper net's step (M×K×N, as the layers call them):");
+        println!("gemm shapes of the BN paper net's step (M×K×N, as the layers call them), GFLOP/s:");
+        println!("  {:<30} {:>12} {:>8} {:>15}", "", "", "ours", "matrixmultiply");
         for (what, m, k, n, at, bt) in [
+            ("large square", 1024, 1024, 1024, false, false),
             ("forward, layer 1: x·W1ᵀ", 60, 784, 100, false, true),
             ("forward, layer 2: h·W2ᵀ", 60, 100, 100, false, true),
             ("weight grad, layer 1: gᵀ·x", 100, 60, 784, true, false),
             ("weight grad, layer 2: gᵀ·h", 100, 60, 100, true, false),
             ("input grad, layer 2: g·W2", 60, 100, 100, false, false),
         ] {
-            println!("  {what:<30} {m:>4}×{k:>3}×{n:>3} {:>8.1} GFLOP/s", shape_gflops(m, k, n, at, bt));
+            let (ours, mm) =
+                (shape_gflops(Gemm::Ours, m, k, n, at, bt), shape_gflops(Gemm::Matrixmultiply, m, k, n, at, bt));
+            println!("  {what:<30} {m:>4}×{k:>4}×{n:>4} {ours:>8.1} {mm:>15.1}");
         }
         println!();
     }

@@ -1,6 +1,8 @@
 //! Cost of measuring: training time of the BN paper's net (784-100-100-100-10, batch 60, sigmoid, BN before,
-//! single thread) with no probe, with the default probes, and with per-step scalars on every step.
-//! `cargo bench -p actscope-metrics`. Median of 7 interleaved rounds after a warm-up round.
+//! single thread) with no probe, with the default probes, with per-step scalars on every step, and with
+//! smaller probe sets; then the checkpoint spacing at which each probe setting would cost 3% of training,
+//! and the cost of each layer metric on its own. `cargo bench -p actscope-metrics`. Median of 7
+//! interleaved rounds after a warm-up round.
 //!
 //! The default cadence is a checkpoint every tenth of an epoch of a 60,000-example training set (every
 //! 100 steps) on a 1,000-example probe set, effective rank included.
@@ -76,59 +78,65 @@ fn metric_kernels() {
 
 fn main() {
     let tr = synthetic::clusters(6000, 784, 10, 0.2, 1, 1);
-    let probe_set = synthetic::clusters(1000, 784, 10, 0.2, 1, 2);
+    let probe_sets: Vec<Dataset> =
+        [1000, 300, 100].iter().map(|&n| synthetic::clusters(n, 784, 10, 0.2, 1, 2)).collect();
     let cfg = MlpConfig::bn_paper(Placement::Before);
     let default_cfg = || ProbeConfig::every_tenth_epoch(STEPS_PER_EPOCH, STEPS);
-    let settings: [&dyn Fn() -> f64; 4] = [
-        &|| time(&cfg, &tr, &probe_set, |_| ()),
-        &|| time(&cfg, &tr, &probe_set, |net| MetricsProbe::new(default_cfg(), net, 1000)),
-        &|| {
-            time(&cfg, &tr, &probe_set, |net| {
-                let mut c = default_cfg();
-                c.effective_rank = false;
-                MetricsProbe::new(c, net, 1000)
-            })
-        },
-        &|| {
-            time(&cfg, &tr, &probe_set, |net| {
+    let probed = |set: &Dataset, rank: bool| {
+        time(&cfg, &tr, set, |net| {
+            let mut c = default_cfg();
+            c.effective_rank = rank;
+            MetricsProbe::new(c, net, set.len())
+        })
+    };
+    let settings: [(&str, &dyn Fn() -> f64); 6] = [
+        ("no probe", &|| time(&cfg, &tr, &probe_sets[0], |_| ())),
+        ("default probes", &|| probed(&probe_sets[0], true)),
+        ("default probes without effective rank", &|| probed(&probe_sets[0], false)),
+        ("per-step scalars on every step", &|| {
+            time(&cfg, &tr, &probe_sets[0], |net| {
                 let mut c = default_cfg();
                 c.every = 0;
                 c.step_scalars = true;
                 MetricsProbe::new(c, net, 1000)
             })
-        },
+        }),
+        ("probe set of 300 examples", &|| probed(&probe_sets[1], true)),
+        ("probe set of 100 examples", &|| probed(&probe_sets[2], true)),
     ];
     // Interleaved rounds, so a slow spell of the machine hits every setting alike; the first is warm-up.
     let mut times = vec![Vec::new(); settings.len()];
     for round in 0..=RUNS {
-        for (t, run) in times.iter_mut().zip(&settings) {
+        for (t, (_, run)) in times.iter_mut().zip(&settings) {
             let secs = run();
             if round > 0 {
                 t.push(secs);
             }
         }
     }
-    let [base, default, no_rank, scalars]: [f64; 4] =
-        times.into_iter().map(median).collect::<Vec<_>>().try_into().expect("four settings");
+    let times: Vec<f64> = times.into_iter().map(median).collect();
+    let base = times[0];
     let checkpoints = STEPS / (STEPS_PER_EPOCH / 10) + 1;
-    println!("BN paper net, {STEPS} steps of 60, single thread (median of {RUNS} interleaved rounds):");
-    println!("  no probe                              {:8.1} ms", base * 1e3);
-    println!(
-        "  default probes ({checkpoints} checkpoints)          {:8.1} ms  {:+.1}%  ({:.2} ms per checkpoint)",
-        default * 1e3,
-        100.0 * (default / base - 1.0),
-        (default - base) * 1e3 / checkpoints as f64
-    );
-    println!(
-        "  default probes without effective rank {:8.1} ms  {:+.1}%",
-        no_rank * 1e3,
-        100.0 * (no_rank / base - 1.0)
-    );
-    println!(
-        "  per-step scalars on every step         {:8.1} ms  {:+.1}%",
-        scalars * 1e3,
-        100.0 * (scalars / base - 1.0)
-    );
+    println!("BN paper net, {STEPS} steps of 60, single thread (median of {RUNS} interleaved rounds);");
+    println!("checkpoints every {} steps ({checkpoints} in all):", STEPS_PER_EPOCH / 10);
+    for (i, ((what, _), &t)) in settings.iter().zip(&times).enumerate() {
+        let extra = t - base;
+        let per_checkpoint = if i == 0 || i == 3 {
+            String::new()
+        } else {
+            format!("{:6.2} ms per checkpoint", extra * 1e3 / checkpoints as f64)
+        };
+        let overhead = if i == 0 { String::new() } else { format!("{:+6.1}%", 100.0 * extra / base) };
+        println!("  {what:<40} {:8.1} ms {overhead:>8}  {per_checkpoint}", t * 1e3);
+    }
+    // The checkpoint spacing at which a setting's cost would be 3% of training.
+    let step = base / STEPS as f64;
+    println!("for at most 3% over training, a checkpoint every … steps (… epochs of 60,000 examples):");
+    for ((what, _), &t) in settings.iter().zip(&times).skip(1).filter(|((w, _), _)| !w.starts_with("per-step")) {
+        let per_checkpoint = (t - base) / checkpoints as f64;
+        let every = per_checkpoint / (0.03 * step);
+        println!("  {what:<40} {every:8.0} steps ({:.2} epochs)", every / STEPS_PER_EPOCH as f64);
+    }
     println!();
     metric_kernels();
 }
