@@ -1,8 +1,9 @@
-//! Progress on stderr: a bar with ETA on a terminal, one plain line per finished run otherwise, nothing
-//! with `--quiet`.
+//! Progress on stderr: a bar with ETA on a terminal, one plain line per finished run (with an ETA)
+//! otherwise, nothing with `--quiet`.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -14,6 +15,17 @@ pub struct Progress {
     plain: bool,
     total: u64,
     done: AtomicU64,
+    started: Instant,
+}
+
+/// Time left if the remaining runs take as long on average as the finished ones: "2h05m", "4m10s", "12s".
+fn eta(elapsed: Duration, done: u64, total: u64) -> String {
+    let left = (elapsed.as_secs_f64() / done.max(1) as f64 * total.saturating_sub(done) as f64).round() as u64;
+    match (left / 3600, left % 3600 / 60, left % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
 }
 
 impl Progress {
@@ -30,7 +42,7 @@ impl Progress {
             );
             b
         });
-        Progress { bar, plain: !quiet && !tty, total, done: AtomicU64::new(0) }
+        Progress { bar, plain: !quiet && !tty, total, done: AtomicU64::new(0), started: Instant::now() }
     }
 
     /// Notes a finished run.
@@ -41,7 +53,8 @@ impl Progress {
             b.set_message(format!("{} ({}, val {acc})", s.name, s.status));
             b.inc(1);
         } else if self.plain {
-            eprintln!("[{k}/{}] {} {} val_acc={acc} {:.1}s", self.total, s.name, s.status, s.wall_seconds);
+            let eta = eta(self.started.elapsed(), k, self.total);
+            eprintln!("[{k}/{}] {} {} val_acc={acc} {:.1}s, ETA {eta}", self.total, s.name, s.status, s.wall_seconds);
         }
     }
 
@@ -50,5 +63,18 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_extrapolates_the_average_run() {
+        assert_eq!(eta(Duration::from_secs(50), 2, 2100), "14h34m");
+        assert_eq!(eta(Duration::from_secs(10), 5, 30), "50s");
+        assert_eq!(eta(Duration::from_secs(100), 10, 40), "5m00s");
+        assert_eq!(eta(Duration::from_secs(3), 4, 4), "0s");
     }
 }
