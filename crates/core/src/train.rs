@@ -195,6 +195,21 @@ fn prefetch_row(x: &Array2<f32>, i: usize) {
     let _ = (x, i);
 }
 
+/// Shows `probe` the pass just run through `ws` (forward and backward), at `step` (`epoch` epochs in).
+fn show<F: Float, P: Probe<F>>(
+    probe: &mut P,
+    net: &Mlp<F>,
+    ws: &Workspace<F>,
+    (step, epoch): (usize, f64),
+    source: ProbeSource,
+    loss: f64,
+) {
+    let (layers, output) = net.observe(ws);
+    let cfg = net.config();
+    let (activation, placement) = (cfg.activation, cfg.placement);
+    probe.observe(&Observation { step, epoch, source, loss, activation, placement, layers, output });
+}
+
 /// Trains `net` with `opt` on `data` under `config`, showing `probe` what it asks for.
 ///
 /// A non-finite training loss stops the run with [`Status::Diverged`]; it is not an error.
@@ -264,18 +279,7 @@ pub fn train<F: Float, P: Probe<F>>(
             let (logits, grad) = pws.logits_and_grad();
             let loss = softmax_cross_entropy(logits, &pset.labels, grad).f64();
             net.backward(px.view(), pws);
-            let (layers, output) = net.observe(pws);
-            let obs = Observation {
-                step,
-                epoch,
-                source: ProbeSource::ProbeSet,
-                loss,
-                activation: net.config().activation,
-                placement: net.config().placement,
-                layers,
-                output,
-            };
-            probe.observe(&obs);
+            show(&mut probe, net, pws, (step, epoch), ProbeSource::ProbeSet, loss);
             observed = true;
         }
         if step == total {
@@ -307,18 +311,7 @@ pub fn train<F: Float, P: Probe<F>>(
         }
         net.backward(xb.view(), &mut ws);
         if probe.wants_train_batch(step) {
-            let (layers, output) = net.observe(&ws);
-            let obs = Observation {
-                step,
-                epoch,
-                source: ProbeSource::TrainBatch,
-                loss,
-                activation: net.config().activation,
-                placement: net.config().placement,
-                layers,
-                output,
-            };
-            probe.observe(&obs);
+            show(&mut probe, net, &ws, (step, epoch), ProbeSource::TrainBatch, loss);
             observed = true;
         }
         opt.begin_step();
