@@ -226,17 +226,24 @@ fn lower_gram(a: ArrayView2<'_, f64>) -> Array2<f64> {
     gram
 }
 
-/// The effective rank of `a` after centring its columns (1.0 for a constant matrix, by convention).
+/// The effective rank of `a` after centring its columns (1.0 for a constant matrix, by convention; NaN when
+/// `a` holds a NaN or an infinity — a diverged network has no meaningful rank — or its Gram matrix overflows).
 pub fn effective_rank<F: Float>(a: ArrayView2<'_, F>) -> f64 {
     if a.is_empty() {
         return 0.0;
     }
     let mut c = a.mapv(|v| v.f64());
+    if c.iter().any(|v| !v.is_finite()) {
+        return f64::NAN;
+    }
     let mean = c.mean_axis(Axis(0)).expect("non-empty");
     c -= &mean;
     let s = singular_values_f64(c.view());
     let total: f64 = s.iter().sum();
-    if total <= 0.0 || !total.is_finite() {
+    if !total.is_finite() {
+        return f64::NAN;
+    }
+    if total <= 0.0 {
         return 1.0;
     }
     let h: f64 = s.iter().map(|&x| x / total).filter(|&p| p > 0.0).map(|p| -p * p.ln()).sum();

@@ -104,7 +104,8 @@ pub struct LayerRecord {
     pub update_ratio: Option<f64>,
     /// γ/β statistics (with BN).
     pub bn: Option<BnParams>,
-    /// Effective rank of a on the probe set (when enabled).
+    /// Effective rank of a on the probe set (when enabled). NaN when a is not finite (a diverged network),
+    /// which JSON writes as `null`, so it reads back as `None`.
     pub effective_rank: Option<f64>,
     /// {15, 50, 85} percentiles of the tracked unit's z (last hidden layer only).
     #[serde(deserialize_with = "actscope_core::serde_nan::opt_arr3")]

@@ -124,6 +124,10 @@ fn effective_rank_of_known_matrices() {
     // Rank one: every column a multiple of the first.
     let b = array![[1.0f64, 2.0, -3.0], [2.0, 4.0, -6.0], [0.0, 0.0, 0.0]];
     assert!((effective_rank(b.view()) - 1.0).abs() < 1e-6);
+    // A constant matrix has rank 1 by convention; a diverged one (NaN or ∞) has none.
+    assert_eq!(effective_rank(array![[2.0f32, 2.0], [2.0, 2.0]].view()), 1.0);
+    assert!(effective_rank(array![[1.0f32, f32::NAN], [2.0, 3.0]].view()).is_nan());
+    assert!(effective_rank(array![[1.0f32, f32::INFINITY], [2.0, 3.0]].view()).is_nan());
     // Singular values of diag(3, 2, 1) padded.
     let s = singular_values(array![[3.0f64, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]].view());
     for (g, w) in s.iter().zip([3.0, 2.0, 1.0]) {
