@@ -48,8 +48,7 @@ fn norm(x: &[f64]) -> f64 {
         return big;
     }
     let inv = 1.0 / big;
-    let scaled: Vec<f64> = x.iter().map(|v| v * inv).collect();
-    big * dot(&scaled, &scaled).sqrt()
+    big * x.iter().map(|v| (v * inv) * (v * inv)).sum::<f64>().sqrt()
 }
 
 /// Reduces the symmetric matrix held in the lower triangle of `a` (row-major, n×n; overwritten) to
