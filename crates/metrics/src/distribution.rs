@@ -183,17 +183,11 @@ impl Histogram {
         let scale = bins.bins as f64 / (bins.hi - bins.lo);
         let last = bins.bins - 1;
         for v in values {
-            if v.is_nan() {
-                h.nan += 1;
-            } else if v < bins.lo {
-                h.underflow += 1;
-            } else if v > bins.hi {
-                h.overflow += 1;
-            } else {
+            if v >= bins.lo && v <= bins.hi {
                 // A guess from the scaled offset (no division), then moved to the bin whose edges hold v: the
                 // loops run only when rounding put the guess across an edge, and end at edges[0] = lo ≤ v
-                // and at edges[bins] = ∞.
-                let mut i = (((v - bins.lo) * scale) as usize).min(last);
+                // and at edges[bins] = ∞. The offset lies in [0, bins], so the conversion cannot overflow.
+                let mut i = (((v - bins.lo) * scale) as i64 as usize).min(last);
                 while v < edges[i] {
                     i -= 1;
                 }
@@ -201,6 +195,12 @@ impl Histogram {
                     i += 1;
                 }
                 h.counts[i] += 1;
+            } else if v < bins.lo {
+                h.underflow += 1;
+            } else if v > bins.hi {
+                h.overflow += 1;
+            } else {
+                h.nan += 1;
             }
         }
         h
