@@ -26,7 +26,7 @@ pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64
 }
 
 /// An integer with the order of [`f64::total_cmp`]: −∞ < … < −0 < +0 < … < +∞. Comparing these keys is a
-/// single integer comparison, which makes selection about twice as fast as comparing the floats.
+/// single integer comparison: selection runs ~1.6× as fast as with `total_cmp` on the floats.
 fn order_key(x: f64) -> u64 {
     let bits = x.to_bits();
     // Negative: flip every bit (larger magnitude sorts lower); positive: flip the sign bit only.
