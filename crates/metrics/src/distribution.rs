@@ -175,7 +175,11 @@ impl Histogram {
     /// Counts `values` into `bins`: bin i holds `edges[i] ≤ v < edges[i + 1]` with the edges exactly as
     /// [`Bins::edges`] gives them (so [`Histogram::share_between`] is exact at edges); the last bin also
     /// holds `hi`, so φ's bounds are inside.
+    ///
+    /// # Panics
+    /// If `bins.bins` is 0.
     pub fn of(values: impl IntoIterator<Item = f64>, bins: Bins) -> Histogram {
+        assert!(bins.bins > 0, "Histogram::of: bins.bins must be at least 1");
         let mut h = Histogram { bins, counts: vec![0; bins.bins], underflow: 0, overflow: 0, nan: 0 };
         // The edges, with the last one moved to +∞: `hi` itself belongs to the last bin.
         let mut edges = bins.edges();
@@ -207,6 +211,9 @@ impl Histogram {
     }
 
     /// [`Histogram::of`] every entry of a matrix (a contiguous one is read as a flat slice, which is faster).
+    ///
+    /// # Panics
+    /// If `bins.bins` is 0.
     pub fn of_matrix<F: Float>(x: ArrayView2<'_, F>, bins: Bins) -> Histogram {
         match x.as_slice() {
             Some(flat) => Histogram::of(flat.iter().map(|v| v.f64()), bins),
