@@ -182,14 +182,65 @@ fn gelu_derivative1(x: f32) -> f32 {
     cdf + x * pdf
 }
 
-/// Defines `pub fn $name(x, y)`: `y[i] = $scalar(x[i])`, run with the widest vector instructions the CPU has.
+/// The instruction sets an element-wise loop can be compiled for; [`Path::best`] is the widest this CPU has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    Baseline,
+}
+
+impl Path {
+    fn best() -> Path {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Path::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Path::Avx2;
+            }
+        }
+        Path::Baseline
+    }
+
+    /// Every path this CPU can run.
+    #[cfg(test)]
+    fn available() -> Vec<Path> {
+        let mut paths = vec![Path::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                paths.push(Path::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                paths.push(Path::Avx512);
+            }
+        }
+        paths
+    }
+}
+
+/// Defines `pub fn $name(x, y)`: `y[i] = $scalar(x[i])`, run with the widest vector instructions the CPU has,
+/// and `fn $on(path, x, y)`, the same loop compiled for a given [`Path`] (the tests run every path). Each
+/// compiled copy calls `$scalar` by name, so it is inlined and vectorised there.
 macro_rules! dispatch {
-    ($name:ident, $scalar:ident) => {
+    ($name:ident, $on:ident, $scalar:ident) => {
         /// Element-wise over the slices: `y[i] = f(x[i])` (see the module docs).
         ///
         /// # Panics
         /// If the slices differ in length.
         pub fn $name(x: &[f32], y: &mut [f32]) {
+            $on(Path::best(), x, y)
+        }
+
+        /// [`$name`] compiled for `path`.
+        ///
+        /// # Panics
+        /// If the slices differ in length, or the CPU does not have `path`.
+        fn $on(path: Path, x: &[f32], y: &mut [f32]) {
             assert_eq!(x.len(), y.len(), concat!(stringify!($name), ": slices differ in length"));
             #[inline(always)]
             fn body(x: &[f32], y: &mut [f32]) {
@@ -207,13 +258,18 @@ macro_rules! dispatch {
                 fn avx2(x: &[f32], y: &mut [f32]) {
                     body(x, y)
                 }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU has AVX-512F (detected just above).
-                    return unsafe { avx512(x, y) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU has AVX2 (detected just above).
-                    return unsafe { avx2(x, y) };
+                match path {
+                    Path::Avx512 => {
+                        assert!(std::arch::is_x86_feature_detected!("avx512f"), "no AVX-512F on this CPU");
+                        // SAFETY: the CPU has AVX-512F (checked just above).
+                        return unsafe { avx512(x, y) };
+                    }
+                    Path::Avx2 => {
+                        assert!(std::arch::is_x86_feature_detected!("avx2"), "no AVX2 on this CPU");
+                        // SAFETY: the CPU has AVX2 (checked just above).
+                        return unsafe { avx2(x, y) };
+                    }
+                    Path::Baseline => {}
                 }
             }
             body(x, y)
@@ -221,12 +277,12 @@ macro_rules! dispatch {
     };
 }
 
-dispatch!(exp, exp1);
-dispatch!(expm1, expm1_1);
-dispatch!(sigmoid, sigmoid1);
-dispatch!(tanh, tanh1);
-dispatch!(gelu, gelu1);
-dispatch!(gelu_derivative, gelu_derivative1);
+dispatch!(exp, exp_on, exp1);
+dispatch!(expm1, expm1_on, expm1_1);
+dispatch!(sigmoid, sigmoid_on, sigmoid1);
+dispatch!(tanh, tanh_on, tanh1);
+dispatch!(gelu, gelu_on, gelu1);
+dispatch!(gelu_derivative, gelu_derivative_on, gelu_derivative1);
 
 #[cfg(test)]
 mod tests {
@@ -337,25 +393,30 @@ mod tests {
         assert_eq!(y[7], 0.5);
     }
 
-    /// The dispatched (vectorised) loop and the same scalar function compiled for the baseline CPU give
-    /// identical bits, for every kernel.
+    /// Every instruction set this CPU has (baseline SSE2, AVX2, AVX-512) gives the same bits as the scalar
+    /// function, for every kernel: results do not depend on which path the CPU selects.
     #[test]
     fn every_code_path_rounds_the_same() {
         let xs = sweep();
-        type Pair = (fn(&[f32], &mut [f32]), fn(f32) -> f32);
-        let kernels: [Pair; 6] = [
-            (exp, exp1),
-            (expm1, expm1_1),
-            (sigmoid, sigmoid1),
-            (tanh, tanh1),
-            (gelu, gelu1),
-            (gelu_derivative, gelu_derivative1),
+        type Kernel = (&'static str, fn(Path, &[f32], &mut [f32]), fn(f32) -> f32);
+        let kernels: [Kernel; 6] = [
+            ("exp", exp_on, exp1),
+            ("expm1", expm1_on, expm1_1),
+            ("sigmoid", sigmoid_on, sigmoid1),
+            ("tanh", tanh_on, tanh1),
+            ("gelu", gelu_on, gelu1),
+            ("gelu′", gelu_derivative_on, gelu_derivative1),
         ];
-        for (i, (vector, scalar)) in kernels.into_iter().enumerate() {
-            let mut v = vec![0.0; xs.len()];
-            vector(&xs, &mut v);
-            let same = xs.iter().zip(&v).all(|(&x, y)| scalar(x).to_bits() == y.to_bits());
-            assert!(same, "kernel {i}: vector and scalar paths differ");
+        let paths = Path::available();
+        assert!(paths.contains(&Path::best()));
+        for (name, on, scalar) in kernels {
+            let want: Vec<u32> = xs.iter().map(|&x| scalar(x).to_bits()).collect();
+            for &path in &paths {
+                let mut v = vec![0.0; xs.len()];
+                on(path, &xs, &mut v);
+                let same = v.iter().zip(&want).all(|(y, &w)| y.to_bits() == w);
+                assert!(same, "{name}: the {path:?} path rounds differently from the scalar function");
+            }
         }
     }
 }
