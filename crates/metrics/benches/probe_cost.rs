@@ -89,11 +89,12 @@ fn main() {
             MetricsProbe::new(c, net, set.len())
         })
     };
-    let settings: [(&str, &dyn Fn() -> f64); 6] = [
-        ("no probe", &|| time(&cfg, &tr, &probe_sets[0], |_| ())),
-        ("default probes", &|| probed(&probe_sets[0], true)),
-        ("default probes without effective rank", &|| probed(&probe_sets[0], false)),
-        ("per-step scalars on every step", &|| {
+    // (name, whether it takes checkpoints, one timed run); the first is the baseline.
+    let settings: [(&str, bool, &dyn Fn() -> f64); 6] = [
+        ("no probe", false, &|| time(&cfg, &tr, &probe_sets[0], |_| ())),
+        ("default probes", true, &|| probed(&probe_sets[0], true)),
+        ("default probes without effective rank", true, &|| probed(&probe_sets[0], false)),
+        ("per-step scalars on every step", false, &|| {
             time(&cfg, &tr, &probe_sets[0], |net| {
                 let mut c = default_cfg();
                 c.every = 0;
@@ -101,13 +102,13 @@ fn main() {
                 MetricsProbe::new(c, net, 1000)
             })
         }),
-        ("probe set of 300 examples", &|| probed(&probe_sets[1], true)),
-        ("probe set of 100 examples", &|| probed(&probe_sets[2], true)),
+        ("probe set of 300 examples", true, &|| probed(&probe_sets[1], true)),
+        ("probe set of 100 examples", true, &|| probed(&probe_sets[2], true)),
     ];
     // Interleaved rounds, so a slow spell of the machine hits every setting alike; the first is warm-up.
     let mut times = vec![Vec::new(); settings.len()];
     for round in 0..=RUNS {
-        for (t, (_, run)) in times.iter_mut().zip(&settings) {
+        for (t, (_, _, run)) in times.iter_mut().zip(&settings) {
             let secs = run();
             if round > 0 {
                 t.push(secs);
@@ -117,24 +118,20 @@ fn main() {
     let times: Vec<f64> = times.into_iter().map(median).collect();
     let base = times[0];
     let checkpoints = STEPS / (STEPS_PER_EPOCH / 10) + 1;
+    let per_checkpoint = |t: f64| (t - base) / checkpoints as f64;
     println!("BN paper net, {STEPS} steps of 60, single thread (median of {RUNS} interleaved rounds);");
     println!("checkpoints every {} steps ({checkpoints} in all):", STEPS_PER_EPOCH / 10);
-    for (i, ((what, _), &t)) in settings.iter().zip(&times).enumerate() {
-        let extra = t - base;
-        let per_checkpoint = if i == 0 || i == 3 {
-            String::new()
-        } else {
-            format!("{:6.2} ms per checkpoint", extra * 1e3 / checkpoints as f64)
-        };
-        let overhead = if i == 0 { String::new() } else { format!("{:+6.1}%", 100.0 * extra / base) };
-        println!("  {what:<40} {:8.1} ms {overhead:>8}  {per_checkpoint}", t * 1e3);
+    println!("  {:<40} {:8.1} ms", settings[0].0, base * 1e3);
+    for (&(what, checkpointed, _), &t) in settings.iter().zip(&times).skip(1) {
+        let cost =
+            if checkpointed { format!("{:6.2} ms per checkpoint", per_checkpoint(t) * 1e3) } else { String::new() };
+        println!("  {what:<40} {:8.1} ms {:+7.1}%  {cost}", t * 1e3, 100.0 * (t - base) / base);
     }
     // The checkpoint spacing at which a setting's cost would be 3% of training.
     let step = base / STEPS as f64;
     println!("for at most 3% over training, a checkpoint every … steps (… epochs of 60,000 examples):");
-    for ((what, _), &t) in settings.iter().zip(&times).skip(1).filter(|((w, _), _)| !w.starts_with("per-step")) {
-        let per_checkpoint = (t - base) / checkpoints as f64;
-        let every = per_checkpoint / (0.03 * step);
+    for (&(what, _, _), &t) in settings.iter().zip(&times).filter(|((_, checkpointed, _), _)| *checkpointed) {
+        let every = per_checkpoint(t) / (0.03 * step);
         println!("  {what:<40} {every:8.0} steps ({:.2} epochs)", every / STEPS_PER_EPOCH as f64);
     }
     println!();
