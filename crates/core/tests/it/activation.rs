@@ -47,8 +47,8 @@ fn stable_and_correct_at_extremes() {
     }
 }
 
-/// The array forms in f32 — contiguous (vectorised kernels for sigmoid, tanh, SiLU) and strided (the scalar
-/// loop) — agree with the f64 definitions, extremes included.
+/// The array forms in f32 — contiguous (vectorised kernels for sigmoid, tanh, SiLU, ELU and GELU) and
+/// strided (the scalar loop) — agree with the f64 definitions, extremes included.
 #[test]
 fn array_forms_match_the_scalar_definitions() {
     use ndarray::{Array2, s};
