@@ -1,6 +1,6 @@
 //! The embedded Fashion-MNIST subset: checksum, counts and class balance, and the full set when installed.
 
-use actscope_core::data::embedded::{TEST_PER_CLASS, TRAIN_PER_CLASS, embedded};
+use actscope_data::embedded::{TEST_PER_CLASS, TRAIN_PER_CLASS, embedded};
 
 #[test]
 fn embedded_subset_is_intact_and_balanced() {
@@ -15,21 +15,21 @@ fn embedded_subset_is_intact_and_balanced() {
 }
 
 /// Where Debian's `dataset-fashion-mnist` installs the official files; the tests below use it when present.
-const SYSTEM_DIR: &str = "/usr/share/datasets/fashion-mnist";
+const SYSTEM_DIR: &str = actscope_data::SYSTEM_FASHION_MNIST;
 
 /// `cargo xtask embed-data` is byte-for-byte reproducible: rebuilding from the official files gives the
 /// committed bytes. Needs the official files; says so and passes vacuously without them.
 #[test]
 fn embedded_subset_rebuilds_byte_for_byte() {
-    use actscope_core::data::embedded::{build_subset, file_names, sha256sums};
-    use actscope_core::data::mnist::find_idx_files;
+    use actscope_data::embedded::{build_subset, file_names, sha256sums};
+    use actscope_data::mnist::find_idx_files;
     let Ok(files) = find_idx_files(std::path::Path::new(SYSTEM_DIR)) else {
         eprintln!("skipped: official Fashion-MNIST not installed at {SYSTEM_DIR}");
         return;
     };
     let bytes: Vec<Vec<u8>> = files.paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let built = build_subset([0, 1, 2, 3].map(|i| (files.paths[i].as_path(), bytes[i].as_slice()))).unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/core/data/fashion-mnist-subset");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/data/data/fashion-mnist-subset");
     for (name, data) in file_names().iter().zip(&built) {
         assert_eq!(&std::fs::read(dir.join(name)).unwrap(), data, "{name} differs from a fresh build");
     }
@@ -44,7 +44,7 @@ fn full_fashion_mnist_loads_when_installed() {
         eprintln!("skipped: official Fashion-MNIST not installed at {SYSTEM_DIR}");
         return;
     }
-    let s = actscope_core::data::load_idx_dir(dir, 10).unwrap();
+    let s = actscope_data::load_idx_dir(dir, 10).unwrap();
     assert_eq!((s.train.len(), s.test.len()), (60_000, 10_000));
     assert_eq!(s.train.class_counts(), vec![6000; 10]);
     assert_eq!(s.train.shape, vec![28, 28]);

@@ -1,3 +1,4 @@
 //! Workspace-level integration tests.
 
 mod embedded_data;
+mod layering;

@@ -2,22 +2,15 @@
 
 use std::path::PathBuf;
 
-use actscope_core::data::embedded::{build_subset, file_names, sha256sums};
-use actscope_core::data::mnist::find_idx_files;
-use anyhow::{Context, Result, bail};
+use actscope_data::embedded::{build_subset, file_names, sha256sums};
+use actscope_data::mnist::find_idx_files;
+use anyhow::{Context, Result};
 
 /// Where Debian's `dataset-fashion-mnist` package installs the official files.
-pub const DEFAULT_FROM: &str = "/usr/share/datasets/fashion-mnist";
+pub const DEFAULT_FROM: &str = actscope_data::SYSTEM_FASHION_MNIST;
 
-pub fn run(args: &[String]) -> Result<()> {
-    let mut from = PathBuf::from(DEFAULT_FROM);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--from" => from = it.next().context("--from needs a directory")?.into(),
-            other => bail!("unknown argument {other:?}; usage: cargo xtask embed-data [--from DIR]"),
-        }
-    }
+pub fn run(from: Option<PathBuf>) -> Result<()> {
+    let from = from.unwrap_or_else(|| PathBuf::from(DEFAULT_FROM));
     let files = find_idx_files(&from)?;
     let mut bytes = Vec::new();
     for p in &files.paths {
@@ -25,7 +18,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let inputs = [0, 1, 2, 3].map(|i| (files.paths[i].as_path(), bytes[i].as_slice()));
     let built = build_subset(inputs)?;
-    let out = crate::workspace_root().join("crates/core/data/fashion-mnist-subset");
+    let out = crate::workspace_root().join("crates/data/data/fashion-mnist-subset");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for (name, data) in file_names().iter().zip(&built) {
         let path = out.join(name);

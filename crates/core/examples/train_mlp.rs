@@ -3,8 +3,8 @@
 //!
 //! Run with `cargo run --release -p actscope-core --example train_mlp`.
 
-use actscope_core::data::synthetic;
 use actscope_core::{Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train};
+use actscope_data::synthetic;
 
 fn main() -> Result<(), actscope_core::Error> {
     let train_set = synthetic::clusters(6000, 784, 10, 0.2, 42, 1);

@@ -33,21 +33,13 @@ pub enum Error {
         /// The shape given.
         got: String,
     },
-    /// A data file or stream is malformed.
+    /// A dataset is malformed (rows and labels disagree, a label out of range); names the dataset.
     #[error("{}: {message}", source_name.display())]
     Data {
         /// The file (or stream name) being read.
         source_name: PathBuf,
         /// What is wrong and what was expected.
         message: String,
-    },
-    /// An IO error while reading a named file.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file being read.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
     },
 }
 

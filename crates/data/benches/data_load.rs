@@ -1,12 +1,12 @@
-//! Time to load an IDX set (gzip) from disk and parse it into datasets: `cargo bench -p actscope-core --bench data_load`.
+//! Time to load an IDX set (gzip) from disk and parse it into datasets: `cargo bench -p actscope-data --bench data_load`.
 //!
-//! Uses `ACTSCOPE_DATA` or `/usr/share/datasets/fashion-mnist`; also times the embedded subset.
+//! Uses `ACTSCOPE_DATA` or `actscope_data::SYSTEM_FASHION_MNIST`; also times the embedded subset.
 //! Median of 5 runs after one warm-up (so the files are in the page cache).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use actscope_core::data::{embedded::embedded, load_idx_dir};
+use actscope_data::{embedded::embedded, load_idx_dir};
 
 fn median_secs(mut f: impl FnMut()) -> f64 {
     f();
@@ -23,7 +23,7 @@ fn median_secs(mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let dir = std::env::var_os("ACTSCOPE_DATA")
-        .map_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"), PathBuf::from);
+        .map_or_else(|| PathBuf::from(actscope_data::SYSTEM_FASHION_MNIST), PathBuf::from);
     let e = median_secs(|| drop(embedded().unwrap()));
     println!("embedded subset (10,000 + 2,000, checksum verified): {:.1} ms", e * 1e3);
     if dir.is_dir() {

@@ -1,14 +1,28 @@
 //! A user's own tabular data: CSV with a header row, numeric feature columns and an integer label column.
 //!
-//! Labels must be non-negative integers; the class count is the largest label plus one. Cells may be
-//! quoted with `"`; the separator is `,`. Blank lines are skipped.
+//! Labels must be non-negative integers numbered densely from 0: the class count is the largest label
+//! plus one, at most [`MAX_CLASSES`], and at most half of the classes `0..=max` may have no rows (so labels
+//! such as `0, 5, 100000` are refused rather than turned into thousands of empty classes; renumber them
+//! `0..K`). Cells may be quoted with `"`; the separator is `,`. Blank lines are skipped. A line may hold at
+//! most [`MAX_LINE_BYTES`] bytes, so a stream without newlines (`/dev/zero`) is refused instead of filling
+//! memory.
 
-use std::io::BufRead;
+use std::borrow::Cow;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use ndarray::Array2;
 
-use crate::{Dataset, Error, Result};
+use actscope_core::Dataset;
+
+use crate::{Error, Result};
+
+/// The longest line accepted, in bytes (4 MiB: about 400,000 numeric cells). Memory per line is bounded
+/// by it.
+pub const MAX_LINE_BYTES: usize = 4 << 20;
+
+/// The most classes a CSV may have: a label must be below this.
+pub const MAX_CLASSES: usize = 10_000;
 
 /// Which column holds the label.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,50 +33,133 @@ pub enum LabelColumn {
     Index(usize),
 }
 
-fn split_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
+/// The cells of one line, trimmed, unquoted (`""` inside quotes is a `"`). Borrows unless a cell holds
+/// quotes, so splitting allocates nothing per cell.
+struct Cells<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(line: &'a str) -> Self {
+        Cells { rest: Some(line) }
     }
-    out.push(cur);
-    out.into_iter().map(|s| s.trim().to_string()).collect()
+}
+
+impl<'a> Iterator for Cells<'a> {
+    type Item = Cow<'a, str>;
+
+    fn next(&mut self) -> Option<Cow<'a, str>> {
+        let s = self.rest?;
+        let mut quoted = false;
+        let mut has_quote = false;
+        let mut end = s.len();
+        for (i, c) in s.char_indices() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    has_quote = true;
+                }
+                ',' if !quoted => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let cell = &s[..end];
+        self.rest = s.get(end + 1..).filter(|_| end < s.len());
+        if !has_quote {
+            return Some(Cow::Borrowed(cell.trim()));
+        }
+        let mut out = String::with_capacity(cell.len());
+        let mut chars = cell.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    out.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                _ => out.push(c),
+            }
+        }
+        Some(Cow::Owned(out.trim().to_string()))
+    }
+}
+
+/// Reads lines of at most [`MAX_LINE_BYTES`] bytes into one reused buffer, counting them from 1.
+struct Lines<R> {
+    reader: R,
+    buf: Vec<u8>,
+    number: usize,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next line's number and text without its `\n` or `\r\n`, or `None` at the end.
+    fn next_line(&mut self, source: &Path) -> Result<Option<(usize, &str)>> {
+        self.buf.clear();
+        let n = (&mut self.reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| Error::data(source, format!("line {}: {}", self.number + 1, crate::error::io_message(&e))))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+        } else if self.buf.len() > MAX_LINE_BYTES {
+            return Err(Error::data(
+                source,
+                format!(
+                    "line {}: longer than {MAX_LINE_BYTES} bytes without a newline; expected a text CSV with lines of at most {MAX_LINE_BYTES} bytes",
+                    self.number
+                ),
+            ));
+        }
+        std::str::from_utf8(&self.buf).map(|l| Some((self.number, l))).map_err(|e| {
+            Error::data(
+                source,
+                format!("line {}: invalid UTF-8 at byte {}; expected UTF-8 text", self.number, e.valid_up_to() + 1),
+            )
+        })
+    }
+}
+
+/// The header's names for an error message: all of them, or the first 20 and how many more.
+fn list_columns(header: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if header.len() <= SHOWN {
+        return header.join(", ");
+    }
+    format!("{}, … ({} more)", header[..SHOWN].join(", "), header.len() - SHOWN)
 }
 
 /// Parses CSV from `reader`; `source` names it in errors (which give line and column).
 ///
 /// # Errors
-/// Empty input, unknown label column, a row with the wrong number of cells, a cell that is not a finite
-/// number, a label that is not a non-negative integer, no data rows.
+/// Empty input, unknown label column, a line longer than [`MAX_LINE_BYTES`] or not UTF-8, a row with the
+/// wrong number of cells, a cell that is not a finite number, a label that is not a non-negative integer
+/// below [`MAX_CLASSES`], sparse labels (more than half the classes `0..=max` without rows), no data rows.
 pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Result<Dataset> {
     let err = |m: String| Error::data(source, m);
-    let mut lines = reader.lines().enumerate();
-    let header = loop {
-        match lines.next() {
+    let mut lines = Lines { reader, buf: Vec::new(), number: 0 };
+    let header: Vec<String> = loop {
+        match lines.next_line(source)? {
             None => return Err(err("empty file; expected a header row".into())),
-            Some((i, l)) => {
-                let l = l.map_err(|e| err(format!("line {}: {e}", i + 1)))?;
-                if !l.trim().is_empty() {
-                    break split_line(l.trim_start_matches('\u{feff}'));
-                }
-            }
+            Some((_, l)) if l.trim().is_empty() => {}
+            Some((_, l)) => break Cells::new(l.trim_start_matches('\u{feff}')).map(Cow::into_owned).collect(),
         }
     };
     let label_idx = match label {
         LabelColumn::Name(n) => header
             .iter()
             .position(|h| h == n)
-            .ok_or_else(|| err(format!("no column named {n:?}; the header has: {}", header.join(", "))))?,
+            .ok_or_else(|| err(format!("no column named {n:?}; the header has: {}", list_columns(&header))))?,
         LabelColumn::Index(i) if *i < header.len() => *i,
         LabelColumn::Index(i) => {
             return Err(err(format!("label column index {i} is past the last column ({} columns)", header.len())));
@@ -72,43 +169,69 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
     if width < 2 {
         return Err(err(format!("{width} column(s); expected at least one feature column and the label column")));
     }
+    let label_name = &header[label_idx];
     let (mut values, mut labels) = (Vec::new(), Vec::new());
-    for (i, line) in lines {
-        let line = line.map_err(|e| err(format!("line {}: {e}", i + 1)))?;
+    // The largest label and the line it is on, to name it if the labels turn out sparse.
+    let mut max_label: Option<(usize, usize)> = None;
+    while let Some((i, line)) = lines.next_line(source)? {
         if line.trim().is_empty() {
             continue;
         }
-        let cells = split_line(&line);
-        if cells.len() != width {
-            return Err(err(format!("line {}: {} cells; the header has {width} columns", i + 1, cells.len())));
-        }
-        for (j, cell) in cells.iter().enumerate() {
+        let mut cells = Cells::new(line);
+        let mut count = 0;
+        for (j, cell) in (&mut cells).enumerate() {
+            count = j + 1;
+            if j >= width {
+                let count = j + 1 + cells.count();
+                return Err(err(format!("line {i}: {count} cells; the header has {width} columns")));
+            }
             if j == label_idx {
                 let l: usize = cell.parse().map_err(|_| {
                     err(format!(
-                        "line {}, column {} ({}): label {cell:?} is not a non-negative integer",
-                        i + 1,
-                        j + 1,
-                        header[j]
+                        "line {i}, column {} ({label_name}): label {cell:?} is not a non-negative integer",
+                        j + 1
                     ))
                 })?;
+                if l >= MAX_CLASSES {
+                    return Err(err(format!(
+                        "line {i}, column {} ({label_name}): label {l} is too large; expected labels 0..{MAX_CLASSES} (at most {MAX_CLASSES} classes, numbered from 0)",
+                        j + 1
+                    )));
+                }
+                if max_label.is_none_or(|(m, _)| l > m) {
+                    max_label = Some((l, i));
+                }
                 labels.push(l);
             } else {
                 let v: f32 = cell.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(|| {
-                    err(format!("line {}, column {} ({}): {cell:?} is not a finite number", i + 1, j + 1, header[j]))
+                    err(format!("line {i}, column {} ({}): {cell:?} is not a finite number", j + 1, header[j]))
                 })?;
                 values.push(v);
             }
         }
+        if count != width {
+            return Err(err(format!("line {i}: {count} cells; the header has {width} columns")));
+        }
     }
-    if labels.is_empty() {
+    let Some((max, max_line)) = max_label else {
         return Err(err("no data rows after the header".into()));
+    };
+    let classes = max + 1;
+    let mut seen = vec![false; classes];
+    for &l in &labels {
+        seen[l] = true;
+    }
+    let present = seen.iter().filter(|&&s| s).count();
+    if classes - present > present {
+        return Err(err(format!(
+            "line {max_line}, column {} ({label_name}): label {max} makes {classes} classes (0..{classes}) but only {present} of them occur; expected labels numbered densely from 0, with at most half the classes empty — renumber the labels 0..{present}",
+            label_idx + 1
+        )));
     }
     let n = labels.len();
-    let classes = labels.iter().max().map_or(0, |m| m + 1);
     let features = Array2::from_shape_vec((n, width - 1), values).map_err(|e| err(e.to_string()))?;
     let name = source.file_stem().map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned());
-    Dataset::new(name, source.display().to_string(), features, labels, classes)
+    Ok(Dataset::new(name, source.display().to_string(), features, labels, classes)?)
 }
 
 /// Opens and parses the CSV file at `path`.
@@ -116,6 +239,6 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
 /// # Errors
 /// As [`parse_csv`], plus IO errors naming the path.
 pub fn read_csv(path: &Path, label: &LabelColumn) -> Result<Dataset> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     parse_csv(path, std::io::BufReader::new(file), label)
 }

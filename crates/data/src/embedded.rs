@@ -3,14 +3,14 @@
 //! The subset holds the first 1,000 training and the first 200 test images of each of the ten classes, in
 //! the official files' order (10,000 train, 2,000 test), as gzipped IDX files (level 9, mtime 0) so that
 //! `cargo xtask embed-data --from DIR` rebuilds them byte for byte. Fashion-MNIST is © Zalando SE, MIT
-//! licence; the notice is kept beside the files in `crates/core/data/fashion-mnist-subset/LICENSE`.
+//! licence; the notice is kept beside the files in `crates/data/data/fashion-mnist-subset/LICENSE`.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::idx::{IdxArray, IdxData, encode_idx, gzip, parse_idx};
-use super::mnist::{MNIST_CLASSES, ROLES, Splits, hex, parse_idx_set};
+use crate::idx::{IdxArray, IdxData, encode_idx, gzip, parse_idx};
+use crate::mnist::{MNIST_CLASSES, ROLES, Splits, hex, parse_idx_set};
 use crate::{Error, Result};
 
 /// Training images kept per class.
@@ -19,14 +19,14 @@ pub const TRAIN_PER_CLASS: usize = 1000;
 pub const TEST_PER_CLASS: usize = 200;
 
 const FILES: [&[u8]; 4] = [
-    include_bytes!("../../data/fashion-mnist-subset/train-images-idx3-ubyte.gz"),
-    include_bytes!("../../data/fashion-mnist-subset/train-labels-idx1-ubyte.gz"),
-    include_bytes!("../../data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz"),
-    include_bytes!("../../data/fashion-mnist-subset/t10k-labels-idx1-ubyte.gz"),
+    include_bytes!("../data/fashion-mnist-subset/train-images-idx3-ubyte.gz"),
+    include_bytes!("../data/fashion-mnist-subset/train-labels-idx1-ubyte.gz"),
+    include_bytes!("../data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz"),
+    include_bytes!("../data/fashion-mnist-subset/t10k-labels-idx1-ubyte.gz"),
 ];
 
 /// `SHA256SUMS` beside the files: one `digest  name` line per file, written by `cargo xtask embed-data`.
-pub const SHA256SUMS: &str = include_str!("../../data/fashion-mnist-subset/SHA256SUMS");
+pub const SHA256SUMS: &str = include_str!("../data/fashion-mnist-subset/SHA256SUMS");
 
 /// The recorded digest of the embedded file `name`.
 fn recorded(name: &str) -> Option<&'static str> {

@@ -16,7 +16,16 @@ use std::path::Path;
 use crate::{Error, Result};
 
 /// Decompressed IDX payloads larger than this are refused (the largest real set, EMNIST, is ~700 MB).
+/// The check is made on the size the header declares, before anything is decompressed.
 pub const MAX_DECOMPRESSED: u64 = 4 << 30;
+
+/// How many bytes a gzip stream may decompress to beyond the size its IDX header declares before the
+/// decoder stops (so a few stray trailing bytes are still counted in the error; a gzip bomb is not).
+pub const GZIP_SLACK: u64 = 4096;
+
+/// Deflate's largest possible expansion, output bytes per input byte (a 258-byte match in one bit, plus
+/// block overhead): no gzip stream of `n` bytes decompresses to more than `n ×` this.
+const MAX_DEFLATE_RATIO: u64 = 1032;
 
 /// The element values of an IDX file, in its own type.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,41 +101,102 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-/// Decompresses gzip `bytes` (concatenated members allowed), refusing more than [`MAX_DECOMPRESSED`].
-pub fn gunzip(source: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+/// Decompresses gzip `bytes` (concatenated members allowed), refusing more than `limit` bytes of output
+/// (at most [`MAX_DECOMPRESSED`]). The decoder stops as soon as the output passes the limit, so memory stays
+/// bounded by it whatever the stream holds. [`parse_idx`] uses a tighter limit: the size the IDX header
+/// declares.
+///
+/// # Errors
+/// A corrupt stream, or more output than `limit`.
+pub fn gunzip(source: &Path, bytes: &[u8], limit: u64) -> Result<Vec<u8>> {
+    let limit = limit.min(MAX_DECOMPRESSED);
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .take(MAX_DECOMPRESSED + 1)
+    flate2::bufread::MultiGzDecoder::new(bytes)
+        .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| Error::data(source, format!("corrupt gzip stream: {e}")))?;
-    if out.len() as u64 > MAX_DECOMPRESSED {
-        return Err(Error::data(source, format!("decompresses to more than {MAX_DECOMPRESSED} bytes; refusing")));
+    if out.len() as u64 > limit {
+        return Err(Error::data(source, format!("decompresses to more than {limit} bytes; refusing")));
     }
     Ok(out)
 }
 
 /// Parses IDX bytes, decompressing them first if they are gzip. `source` names them in errors.
+///
+/// Gzip input is decompressed against its own header: the header is decoded first and checked, then the
+/// decoder stops once the output passes the declared size plus [`GZIP_SLACK`]. Memory is therefore bounded
+/// by about twice the smaller of the declared size and the most the compressed bytes could expand to,
+/// never by what a gzip bomb would produce.
+///
+/// # Errors
+/// Any malformed header or payload (see the module docs), a declared size over [`MAX_DECOMPRESSED`], a
+/// corrupt gzip stream, a zero-sized dimension, or a NaN or infinite value in an `f32`/`f64` file; each names
+/// `source` and what was expected.
 pub fn parse_idx(source: &Path, bytes: &[u8]) -> Result<IdxArray> {
     if is_gzip(bytes) {
-        let raw = gunzip(source, bytes)?;
+        let raw = gunzip_idx(source, bytes)?;
         return parse_raw(source, &raw);
     }
     parse_raw(source, bytes)
 }
 
+/// Decompresses a gzipped IDX file, reading the header first and then no more than it declares (plus
+/// [`GZIP_SLACK`]); the bytes returned still need [`parse_raw`]'s checks.
+fn gunzip_idx(source: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    let corrupt = |e: std::io::Error| Error::data(source, format!("corrupt gzip stream: {e}"));
+    let mut decoder = flate2::bufread::MultiGzDecoder::new(bytes);
+    let mut out = Vec::new();
+    (&mut decoder).take(4).read_to_end(&mut out).map_err(corrupt)?;
+    if out.len() == 4 {
+        let ndim = out[3] as u64;
+        (&mut decoder).take(4 * ndim).read_to_end(&mut out).map_err(corrupt)?;
+    }
+    let Some(header) = parse_header(source, &out)? else {
+        return Ok(out); // too short for a header: parse_raw says which way
+    };
+    let declared = header.len as u64 + header.payload;
+    // The output cannot exceed what the input could expand to, so a lying header reserves nothing more.
+    let bound = (declared + GZIP_SLACK).min(MAX_DEFLATE_RATIO.saturating_mul(bytes.len() as u64));
+    out.reserve_exact((bound as usize).saturating_sub(out.len()) + 1);
+    let already = out.len() as u64;
+    (&mut decoder).take(declared + GZIP_SLACK + 1 - already).read_to_end(&mut out).map_err(corrupt)?;
+    if out.len() as u64 > declared + GZIP_SLACK {
+        return Err(Error::data(
+            source,
+            format!(
+                "decompresses to more than {} bytes, but its header declares {declared} (dimensions {:?}, header included); refusing to decompress further",
+                declared + GZIP_SLACK,
+                header.dims
+            ),
+        ));
+    }
+    Ok(out)
+}
+
 /// Reads and parses the IDX file at `path` (raw or gzip).
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_idx(path, &bytes)
 }
 
-fn parse_raw(source: &Path, b: &[u8]) -> Result<IdxArray> {
+/// A checked IDX header.
+struct Header {
+    dtype: u8,
+    /// Bytes per element.
+    size: usize,
+    dims: Vec<usize>,
+    /// Header length in bytes (4 + 4 · ndim).
+    len: usize,
+    /// Payload length the dimensions declare, in bytes.
+    payload: u64,
+}
+
+/// Checks the header at the start of `b`. `Ok(None)` when `b` is shorter than 4 bytes (the caller words
+/// that error); an error for anything else malformed, including a declared size over [`MAX_DECOMPRESSED`].
+fn parse_header(source: &Path, b: &[u8]) -> Result<Option<Header>> {
     let err = |m: String| Error::data(source, m);
-    if b.is_empty() {
-        return Err(err("empty file; expected an IDX header (magic 0x0000, dtype, ndim)".into()));
-    }
     if b.len() < 4 {
-        return Err(err(format!("only {} bytes; an IDX header needs at least 4", b.len())));
+        return Ok(None);
     }
     if b[0] != 0 || b[1] != 0 {
         return Err(err(format!("bad magic {:#04x}{:02x}; an IDX file starts with 0x0000", b[0], b[1])));
@@ -146,19 +216,53 @@ fn parse_raw(source: &Path, b: &[u8]) -> Result<IdxArray> {
     if ndim == 0 {
         return Err(err("header declares 0 dimensions; expected at least 1".into()));
     }
-    let header = 4 + 4 * ndim;
-    if b.len() < header {
-        return Err(err(format!("truncated header: {ndim} dimensions need {header} bytes, file has {}", b.len())));
+    let len = 4 + 4 * ndim;
+    if b.len() < len {
+        return Err(err(format!("truncated header: {ndim} dimensions need {len} bytes, file has {}", b.len())));
     }
     let dims: Vec<usize> =
         (0..ndim).map(|i| u32::from_be_bytes(b[4 + 4 * i..8 + 4 * i].try_into().expect("4 bytes")) as usize).collect();
-    let count = dims
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .filter(|c| c.checked_mul(size).is_some())
-        .ok_or_else(|| err(format!("dimensions {dims:?} overflow the address space")))?;
-    let payload = &b[header..];
-    let want = count * size;
+    if let Some(k) = dims.iter().position(|&d| d == 0) {
+        return Err(err(format!(
+            "dimensions {dims:?}: dimension {k} is 0; expected every dimension ≥ 1 (a zero-sized set or example holds no data)"
+        )));
+    }
+    // Each dimension is < 2^32 and there are at most 255, so the product is computed in u128 only to
+    // compare it with the limit; anything past the limit is refused before it is used as a size.
+    let payload = dims.iter().try_fold(size as u128, |acc, &d| acc.checked_mul(d as u128).filter(|&p| p <= 1 << 64));
+    let payload = match payload {
+        Some(p) if p + len as u128 <= MAX_DECOMPRESSED as u128 => p as u64,
+        _ => {
+            return Err(err(format!(
+                "dimensions {dims:?} declare more than {MAX_DECOMPRESSED} bytes of {} data; refusing",
+                dtype_name(dtype)
+            )));
+        }
+    };
+    Ok(Some(Header { dtype, size, dims, len, payload }))
+}
+
+fn dtype_name(dtype: u8) -> &'static str {
+    match dtype {
+        0x08 => "u8",
+        0x09 => "i8",
+        0x0B => "i16",
+        0x0C => "i32",
+        0x0D => "f32",
+        _ => "f64",
+    }
+}
+
+fn parse_raw(source: &Path, b: &[u8]) -> Result<IdxArray> {
+    let err = |m: String| Error::data(source, m);
+    if b.is_empty() {
+        return Err(err("empty file; expected an IDX header (magic 0x0000, dtype, ndim)".into()));
+    }
+    let Some(Header { dtype, size, dims, len, payload: want }) = parse_header(source, b)? else {
+        return Err(err(format!("only {} bytes; an IDX header needs at least 4", b.len())));
+    };
+    let payload = &b[len..];
+    let want = want as usize; // ≤ MAX_DECOMPRESSED, and b is in memory
     if payload.len() < want {
         return Err(err(format!(
             "truncated payload: dimensions {dims:?} need {want} bytes of data, the file has {}",
@@ -172,19 +276,50 @@ fn parse_raw(source: &Path, b: &[u8]) -> Result<IdxArray> {
         )));
     }
     macro_rules! be {
-        ($t:ty, $n:expr) => {
-            payload.chunks_exact($n).map(|c| <$t>::from_be_bytes(c.try_into().expect("chunk size"))).collect()
+        ($t:ty) => {
+            payload.chunks_exact(size).map(|c| <$t>::from_be_bytes(c.try_into().expect("chunk size"))).collect()
         };
     }
     let data = match dtype {
         0x08 => IdxData::U8(payload.to_vec()),
         0x09 => IdxData::I8(payload.iter().map(|&x| x as i8).collect()),
-        0x0B => IdxData::I16(be!(i16, 2)),
-        0x0C => IdxData::I32(be!(i32, 4)),
-        0x0D => IdxData::F32(be!(f32, 4)),
-        _ => IdxData::F64(be!(f64, 8)),
+        0x0B => IdxData::I16(be!(i16)),
+        0x0C => IdxData::I32(be!(i32)),
+        0x0D => IdxData::F32(be!(f32)),
+        _ => IdxData::F64(be!(f64)),
     };
-    Ok(IdxArray { dims, data })
+    let array = IdxArray { dims, data };
+    if let Some((i, v)) = array.first_non_finite() {
+        return Err(err(format!(
+            "value {v} at element {i} (index {:?}); expected finite numbers (NaN and ±inf are refused)",
+            array.index_of(i)
+        )));
+    }
+    Ok(array)
+}
+
+impl IdxArray {
+    /// The first NaN or infinite value (flat element index and value), for `f32`/`f64` data; `None` for
+    /// integer types, which are always finite.
+    pub fn first_non_finite(&self) -> Option<(usize, f64)> {
+        match &self.data {
+            IdxData::F32(v) => v.iter().position(|x| !x.is_finite()).map(|i| (i, v[i] as f64)),
+            IdxData::F64(v) => v.iter().position(|x| !x.is_finite()).map(|i| (i, v[i])),
+            _ => None,
+        }
+    }
+
+    /// The multi-dimensional index (outermost first) of flat element `i`.
+    pub fn index_of(&self, mut i: usize) -> Vec<usize> {
+        let mut index = vec![0; self.dims.len()];
+        for (k, &d) in self.dims.iter().enumerate().rev() {
+            if d > 0 {
+                index[k] = i % d;
+                i /= d;
+            }
+        }
+        index
+    }
 }
 
 /// Encodes an array as raw IDX bytes (the inverse of [`parse_idx`] for uncompressed input).

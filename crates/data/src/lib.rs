@@ -1,16 +1,40 @@
-//! Datasets: an in-memory labelled set and the parsers and generators that produce one.
+//! # actscope-data
 //!
-//! Everything here is pure: parsers take readers or bytes, so this module does no file IO of its own
-//! except in the thin `read_*`/`load_*` helpers that open a file and attach its name to any error.
+//! The data side of actscope: everything that turns files, bytes or a seed into
+//! [`actscope_core::Dataset`]s for the training loop.
+//!
+//! - [`idx`]: the IDX format (raw or gzip), pure parsing over bytes;
+//! - [`mnist`]: four-file IDX sets in the MNIST family's layout (MNIST, Fashion-MNIST, KMNIST, …);
+//! - [`embedded`]: the Fashion-MNIST subset compiled into this crate, checksum-verified;
+//! - [`csv`]: numeric CSV with an integer label column, for a user's own tabular data;
+//! - [`synthetic`]: seeded synthetic sets (Gaussian inputs, two spirals, a random teacher, clusters);
+//! - [`transform`]: stratified train/validation splits and standardisation;
+//! - [`spec`]: data specs (`default`, `embedded`, `synthetic:NAME`, a directory, `file.csv#label`),
+//!   the one place default paths live ([`spec::SYSTEM_FASHION_MNIST`]).
+//!
+//! Parsers are pure (bytes or readers in, datasets out); only the thin `read_*`/`load_*` helpers and
+//! [`spec::load`] open files, and every error names the file and what was expected.
+//!
+//! ```
+//! use actscope_data::spec::load;
+//!
+//! let data = load("synthetic:spirals", 0.1, false)?;
+//! assert_eq!(data.train.classes, 2);
+//! assert_eq!(data.train.len() + data.val.len(), 4_000);
+//! # Ok::<(), actscope_data::Error>(())
+//! ```
 
 pub mod csv;
-mod dataset;
 pub mod embedded;
+mod error;
 pub mod idx;
 pub mod mnist;
+pub mod spec;
 pub mod synthetic;
 pub mod transform;
 
-pub use dataset::Dataset;
+pub use actscope_core::Dataset;
+pub use error::{Error, Result};
 pub use mnist::{Splits, load_idx_dir};
+pub use spec::{DataInfo, LoadedData, SYSTEM_FASHION_MNIST, load};
 pub use transform::{Standardizer, split_train_val, split_train_val_owned};

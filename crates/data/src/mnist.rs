@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use sha2::{Digest, Sha256};
 
-use super::idx::{IdxArray, IdxData, parse_idx};
-use crate::{Dataset, Error, Result};
+use crate::idx::{IdxArray, IdxData, parse_idx};
+use actscope_core::Dataset;
+
+use crate::{Error, Result};
 
 /// A train/test pair as distributed, with where it came from and a checksum of its files.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,7 +77,7 @@ pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
     let files = find_idx_files(dir)?;
     let mut bytes = Vec::with_capacity(4);
     for p in &files.paths {
-        bytes.push(std::fs::read(p).map_err(|source| Error::Io { path: p.clone(), source })?);
+        bytes.push(std::fs::read(p).map_err(|e| Error::io(p, e))?);
     }
     let name = dir.file_name().map_or_else(|| "idx".to_string(), |n| n.to_string_lossy().into_owned());
     let named: Vec<(&Path, &[u8])> =
@@ -128,8 +130,8 @@ fn labelled(
 /// Combines parsed image and label arrays into a dataset, checking that they agree.
 ///
 /// # Errors
-/// Images with fewer than 2 dimensions, labels that are not 1-D integers, count mismatch, labels out of
-/// `0..classes`.
+/// Images with fewer than 2 dimensions or a zero-sized one (no images, or images of no values), labels that
+/// are not 1-D integers, count mismatch, labels out of `0..classes`, image values that are not finite `f32`s.
 pub fn images_and_labels(
     name: &str,
     source: &str,
@@ -149,6 +151,15 @@ pub fn images_and_labels(
         return Err(Error::data(
             lpath,
             format!("labels have dimensions {:?}; expected one dimension (count)", lab.dims),
+        ));
+    }
+    if let Some(k) = img.dims.iter().position(|&d| d == 0) {
+        return Err(Error::data(
+            ipath,
+            format!(
+                "images have dimensions {:?}: dimension {k} is 0; expected at least one image of at least one value",
+                img.dims
+            ),
         ));
     }
     let n = img.dims[0];
@@ -177,7 +188,18 @@ pub fn images_and_labels(
         IdxData::F32(v) => v.clone(),
         other => other.to_f64().into_iter().map(|x| x as f32).collect(),
     };
+    // An f64 beyond f32's range becomes infinite here, which training would only report as divergence.
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::data(
+            ipath,
+            format!(
+                "value {:e} at element {i} (index {:?}) is not a finite f32; expected finite numbers within ±3.4e38",
+                img.data.to_f64().get(i).copied().unwrap_or(f64::NAN),
+                img.index_of(i)
+            ),
+        ));
+    }
     let features = Array2::from_shape_vec((n, d), values).map_err(|e| Error::data(ipath, e.to_string()))?;
     let ds = Dataset::new(name, source, features, raw_labels.into_iter().map(|l| l as usize).collect(), classes)?;
-    ds.with_shape(shape)
+    Ok(ds.with_shape(shape)?)
 }

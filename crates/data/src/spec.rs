@@ -13,17 +13,19 @@
 
 use std::path::Path;
 
-use actscope_core::data::csv::{LabelColumn, read_csv};
-use actscope_core::data::embedded::embedded;
-use actscope_core::data::{Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
-use actscope_core::{Dataset, Error};
-use anyhow::{Context, Result};
+use actscope_core::Dataset;
 use serde::Serialize;
 
-use crate::error::UsageError;
+use crate::csv::{LabelColumn, read_csv};
+use crate::embedded::embedded;
+use crate::mnist::{find_idx_files, hex};
+use crate::{Error, Result, Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
 
 /// Where Debian's `dataset-fashion-mnist` installs the official files.
 pub const SYSTEM_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The fraction of a CSV's rows (per class) held out as its test set.
+pub const CSV_TEST_FRACTION: f64 = 0.2;
 
 /// The seed of the train/validation split (fixed: the split never depends on a run's seed).
 pub const SPLIT_SEED: u64 = 0;
@@ -105,15 +107,14 @@ fn synthetic_set(spec: &str, kind: &str, val_fraction: f64) -> Result<LoadedData
         "spirals" => (synthetic::two_spirals(4_000, 0.05, 1), synthetic::two_spirals(1_000, 0.05, 2)),
         "gaussian" => (synthetic::gaussian(4_000, 64, 1), synthetic::gaussian(1_000, 64, 2)),
         other => {
-            return Err(UsageError::new(format!(
-                "unknown synthetic set {other:?}; expected one of: clusters, teacher, spirals, gaussian"
-            ))
-            .into());
+            return Err(Error::config(
+                "data",
+                format!("unknown synthetic set {other:?}; expected one of: clusters, teacher, spirals, gaussian"),
+            ));
         }
     };
-    let checksum = actscope_core::data::mnist::hex(&<sha2::Sha256 as sha2::Digest>::digest(
-        format!("{} | {}", all.provenance, test.provenance).as_bytes(),
-    ));
+    let checksum =
+        hex(&<sha2::Sha256 as sha2::Digest>::digest(format!("{} | {}", all.provenance, test.provenance).as_bytes()));
     let (train, val) = split_train_val(&all, val_fraction, SPLIT_SEED)?;
     let description = format!("synthetic {kind}: {}", all.provenance);
     Ok(LoadedData { spec: spec.into(), description, checksum, train, val, test })
@@ -122,12 +123,13 @@ fn synthetic_set(spec: &str, kind: &str, val_fraction: f64) -> Result<LoadedData
 /// Loads the data named by `spec` (see the module docs).
 ///
 /// # Errors
-/// Unknown specs are usage errors; unreadable or malformed files are runtime errors naming the file.
+/// Unknown specs are [`Error::Config`] (see [`Error::is_usage`]); unreadable or malformed files are errors
+/// naming the file.
 pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedData> {
     let mut data = match spec {
         "default" => {
             let sys = Path::new(SYSTEM_FASHION_MNIST);
-            if actscope_core::data::mnist::find_idx_files(sys).is_ok() {
+            if find_idx_files(sys).is_ok() {
                 let s = load_idx_dir(sys, 10)?;
                 from_splits(spec, format!("full Fashion-MNIST from {SYSTEM_FASHION_MNIST}"), s, val_fraction)?
             } else {
@@ -153,20 +155,45 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                     None => LabelColumn::Name("label".into()),
                 };
                 let all = read_csv(p, &col)?;
-                let (rest, test) = split_train_val(&all, 0.2, SPLIT_SEED + 1).context("holding out a CSV test set")?;
+                let (rest, test) = split_train_val(&all, CSV_TEST_FRACTION, SPLIT_SEED + 1).map_err(|_| {
+                    Error::data(
+                        p,
+                        format!(
+                            "{} rows are too few to hold out {CSV_TEST_FRACTION} of them (per class) as a test set; expected more rows",
+                            all.len()
+                        ),
+                    )
+                })?;
                 let (train, val) = split_train_val(&rest, val_fraction, SPLIT_SEED)?;
-                let bytes = std::fs::read(p).map_err(|source| Error::Io { path: p.into(), source })?;
-                let checksum = actscope_core::data::mnist::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+                let checksum = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 let description = format!("CSV {} (20% held out as test)", p.display());
                 LoadedData { spec: spec.into(), description, checksum, train, val, test }
-            } else if p.is_dir() {
-                let s = load_idx_dir(p, 10)?;
-                from_splits(spec, format!("IDX set from {}", p.display()), s, val_fraction)?
             } else {
-                return Err(UsageError::new(format!(
-                    "data {spec:?} is neither a known name (default, embedded, synthetic:NAME), a directory, nor a .csv file"
-                ))
-                .into());
+                match std::fs::metadata(p) {
+                    Ok(m) if m.is_dir() => {
+                        let s = load_idx_dir(p, 10)?;
+                        from_splits(spec, format!("IDX set from {}", p.display()), s, val_fraction)?
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(Error::config(
+                            "data",
+                            format!(
+                                "{spec:?} not found; expected default, embedded, synthetic:NAME, an IDX directory or a .csv file"
+                            ),
+                        ));
+                    }
+                    // Permission denied and the like: say so rather than "not found".
+                    Err(e) => return Err(Error::io(p, e)),
+                    Ok(_) => {
+                        return Err(Error::config(
+                            "data",
+                            format!(
+                                "{spec:?} is neither a known name (default, embedded, synthetic:NAME), a directory, nor a .csv file"
+                            ),
+                        ));
+                    }
+                }
             }
         }
     };

@@ -14,8 +14,8 @@
 
 use ndarray::Array2;
 
-use crate::Dataset;
-use crate::rng::{derive_seed, seeded, standard_normal, uniform};
+use actscope_core::Dataset;
+use actscope_core::rng::{derive_seed, seeded, standard_normal, uniform};
 
 /// `n` examples of N(0, I_d) inputs, all with label 0 of a single class.
 pub fn gaussian(n: usize, d: usize, seed: u64) -> Dataset {

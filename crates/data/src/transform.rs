@@ -8,8 +8,10 @@
 
 use ndarray::{Array1, Axis};
 
-use crate::rng::{derive_seed, seeded, shuffle};
-use crate::{Dataset, Error, Result};
+use actscope_core::Dataset;
+use actscope_core::rng::{derive_seed, seeded, shuffle};
+
+use crate::{Error, Result};
 
 /// Per-feature standardisation fitted on one set and applied to others.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,8 +99,14 @@ fn split_indices(data: &Dataset, fraction: f64, seed: u64) -> Result<(Vec<usize>
     }
     let mut rng = seeded(derive_seed(seed, "val-split"));
     let (mut train_idx, mut val_idx) = (Vec::new(), Vec::new());
-    for c in 0..data.classes {
-        let idx: Vec<usize> = (0..data.len()).filter(|&i| data.labels[i] == c).collect();
+    // Rows of each class, ascending, in one pass (a scan per class would cost classes × rows).
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); data.classes];
+    for (i, &l) in data.labels.iter().enumerate() {
+        if let Some(rows) = by_class.get_mut(l) {
+            rows.push(i);
+        }
+    }
+    for idx in by_class {
         let mut order: Vec<usize> = (0..idx.len()).collect();
         shuffle(&mut rng, &mut order);
         let k = (idx.len() as f64 * fraction).round() as usize;

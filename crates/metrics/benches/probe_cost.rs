@@ -11,11 +11,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use actscope_core::Activation;
-use actscope_core::data::synthetic;
 use actscope_core::rng::{seeded, standard_normal};
 use actscope_core::{
     Budget, Dataset, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, Probe, TrainConfig, TrainData, train,
 };
+use actscope_data::synthetic;
 use actscope_metrics::distribution::{Bins, Histogram, Summary};
 use actscope_metrics::rank::effective_rank;
 use actscope_metrics::units::saturation;

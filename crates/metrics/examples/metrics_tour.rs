@@ -3,10 +3,10 @@
 //!
 //! Run with `cargo run --release -p actscope-metrics --example metrics_tour`.
 
-use actscope_core::data::synthetic;
 use actscope_core::{
     Activation, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train,
 };
+use actscope_data::synthetic;
 use actscope_metrics::records::Record;
 use actscope_metrics::stats::{describe, welch};
 use actscope_metrics::{MetricsProbe, ProbeConfig};

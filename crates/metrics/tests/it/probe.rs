@@ -1,9 +1,9 @@
 //! MetricsProbe in a real training run: cadence, records, update ratios, JSON Lines round trip.
 
-use actscope_core::data::synthetic;
 use actscope_core::{
     Activation, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train,
 };
+use actscope_data::synthetic;
 use actscope_metrics::records::{Record, read_jsonl, write_jsonl};
 use actscope_metrics::{MetricsProbe, ProbeConfig};
 

@@ -1,8 +1,8 @@
 //! Properties: fractions in [0, 1], invariance to permuting samples, histograms conserve counts; and
 //! what BatchNorm guarantees at initialisation.
 
-use actscope_core::data::synthetic;
 use actscope_core::{Activation, Mlp, MlpConfig, Placement, Workspace};
+use actscope_data::synthetic;
 use actscope_metrics::distribution::{Bins, Histogram, percentiles};
 use actscope_metrics::units::{dead_units, saturation};
 use ndarray::{Array2, Axis};
