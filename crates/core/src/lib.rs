@@ -6,12 +6,13 @@
 //! training loop ([`train`]) that shows [`Probe`]s the inside of the network without copying it.
 //!
 //! Layers are generic over [`Float`] (`f32` for speed, `f64` for gradient checks). All matrix products go
-//! through [`linalg::gemm`]. This crate does no file or terminal IO beyond the data parsers' thin
-//! path helpers, and knows nothing of metrics or plots.
+//! through [`linalg::gemm`]. This crate does no file or terminal IO and knows nothing of data formats,
+//! metrics or plots: loaders live in `actscope-data`, which produces the [`Dataset`]s trained on here.
 //!
 //! ```
-//! use actscope_core::{data::synthetic, train, Activation, Budget, Mlp, MlpConfig, Optimizer,
+//! use actscope_core::{train, Activation, Budget, Mlp, MlpConfig, Optimizer,
 //!                     OptimizerConfig, Placement, TrainConfig, TrainData};
+//! use actscope_data::synthetic;
 //!
 //! let train_set = synthetic::teacher(2000, 20, 4, 7, 1);
 //! let test_set = synthetic::teacher(500, 20, 4, 7, 2);
@@ -27,15 +28,19 @@
 
 mod activation;
 mod batch_norm;
-pub mod data;
+mod buffer;
+mod dataset;
 mod error;
+mod eval;
 mod float;
+mod hidden;
 mod init;
 pub mod linalg;
 mod linear;
 pub mod loss;
 mod network;
 mod optim;
+mod placement;
 mod probe;
 pub mod rng;
 pub mod serde_nan;
@@ -46,13 +51,16 @@ mod workspace;
 
 pub use activation::{Activation, MAIN_ACTIVATIONS};
 pub use batch_norm::{BatchNorm1d, BatchNormConfig, BnCache};
-pub use data::Dataset;
+pub use dataset::Dataset;
 pub use error::{Error, Result};
+pub use eval::{EvalPoint, evaluate};
 pub use float::{Float, Kernel};
+pub use hidden::{HiddenLayer, Norm};
 pub use init::Init;
 pub use linear::Linear;
-pub use network::{HiddenLayer, Mlp, MlpConfig, PLACEMENTS, Placement};
+pub use network::{Mlp, MlpConfig};
 pub use optim::{Optimizer, OptimizerConfig};
+pub use placement::{PLACEMENTS, Placement};
 pub use probe::{LayerView, Observation, OutputView, Probe, ProbeSource};
-pub use train::{Budget, EvalPoint, Status, TrainConfig, TrainData, TrainOutcome, evaluate, train};
+pub use train::{Budget, Status, TrainConfig, TrainData, TrainOutcome, train};
 pub use workspace::Workspace;

@@ -1,68 +1,21 @@
 //! The multilayer perceptron: hidden blocks of Linear, optional BatchNorm and φ, then a Linear output.
 //!
 //! ```text
-//! placement none:    x → Linear(W, b) → z → φ → a
-//! placement before:  x → Linear(W)    → BN → z → φ → a          (bias dropped, as in the BN paper §3.2)
-//! placement after:   x → Linear(W, b) → z → φ → a → BN → y
-//! output:            last hidden output → Linear → logits
+//! hidden block l:  Linear → φ, with BN none, before or after φ      (see crate::HiddenLayer)
+//! output:          last hidden output → Linear → logits
 //! ```
 //!
 //! Parameters and running statistics live in [`Mlp`]; everything that depends on the batch (activations,
 //! gradients, BN caches) lives in a [`Workspace`], so one network can be driven with several batch sizes
-//! (training, probing, evaluation) without reallocating in the steady state.
-
-use std::fmt;
-use std::str::FromStr;
+//! (training, probing, evaluation) without reallocating in the steady state. The network loops over its
+//! blocks; what differs by placement is decided inside each block (`hidden.rs`).
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
+use crate::buffer::{Rows, flat, flat_mut};
 use crate::rng::{derive_seed, seeded};
-use crate::spec::serde_via_str;
-use crate::workspace::LayerBuffers;
-use crate::{Activation, BatchNorm1d, BatchNormConfig, Error, Float, Init, Linear, Result, Workspace};
-
-/// Where BatchNorm sits in each hidden block, if anywhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Placement {
-    /// No BatchNorm.
-    None,
-    /// Linear → BN → φ (the BN paper's choice; the Linear has no bias).
-    Before,
-    /// Linear → φ → BN.
-    After,
-}
-
-/// All placements, in report order.
-pub const PLACEMENTS: [Placement; 3] = [Placement::None, Placement::Before, Placement::After];
-
-impl fmt::Display for Placement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Placement::None => "none",
-            Placement::Before => "before",
-            Placement::After => "after",
-        })
-    }
-}
-
-impl FromStr for Placement {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "none" | "no" | "off" => Ok(Placement::None),
-            "before" | "pre" => Ok(Placement::Before),
-            "after" | "post" => Ok(Placement::After),
-            _ => Err(Error::UnknownName {
-                what: "placement",
-                given: s.to_string(),
-                expected: "none, before, after".into(),
-            }),
-        }
-    }
-}
-
-serde_via_str!(Placement);
+use crate::{Activation, BatchNormConfig, Error, Float, HiddenLayer, Init, Linear, Placement, Result, Workspace};
 
 fn default_init() -> Init {
     Init::PytorchDefault
@@ -149,25 +102,11 @@ impl MlpConfig {
         let mut n = 0;
         let mut prev = self.input_dim;
         for &w in &self.hidden {
-            n += prev * w;
-            n += match self.placement {
-                Placement::None => w,
-                Placement::Before => 2 * w,
-                Placement::After => 3 * w,
-            };
+            n += prev * w + self.placement.params_per_unit() * w;
             prev = w;
         }
         n + prev * self.output_dim + self.output_dim
     }
-}
-
-/// One hidden block: a Linear layer and, with BN placed, a BatchNorm layer.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HiddenLayer<F> {
-    /// The affine map.
-    pub linear: Linear<F>,
-    /// The BatchNorm (before or after φ, per the network's placement).
-    pub bn: Option<BatchNorm1d<F>>,
 }
 
 /// A multilayer perceptron with instrumentable hidden blocks (see the module docs).
@@ -191,12 +130,8 @@ impl<F: Float> Mlp<F> {
         let mut layers = Vec::with_capacity(config.hidden.len());
         let mut prev = config.input_dim;
         for &w in &config.hidden {
-            let mut linear = Linear::new(prev, w, config.placement != Placement::Before, config.init, &mut rng);
-            if let (Some(b), Some(bias)) = (config.bias_init, linear.bias.as_mut()) {
-                bias.fill(F::of(b));
-            }
-            let bn = (config.placement != Placement::None).then(|| BatchNorm1d::new(w, config.batch_norm));
-            layers.push(HiddenLayer { linear, bn });
+            let (placement, bn, init, bias_init) = (config.placement, config.batch_norm, config.init, config.bias_init);
+            layers.push(HiddenLayer::new(prev, w, placement, bn, init, bias_init, &mut rng));
             prev = w;
         }
         let output = Linear::new(prev, config.output_dim, true, config.init, &mut rng);
@@ -215,20 +150,19 @@ impl<F: Float> Mlp<F> {
 
     /// Whether any layer has BatchNorm (then train-mode batches need ≥ 2 rows).
     pub fn has_batch_norm(&self) -> bool {
-        self.config.placement != Placement::None && !self.layers.is_empty()
+        self.layers.iter().any(|l| l.norm.batch_norm().is_some())
     }
 
     /// Forward pass with batch statistics, then folds them into the BN running statistics
     /// (PyTorch's `model.train()` forward). The logits are in [`Workspace::logits`].
     ///
     /// # Panics
-    /// If `x` has the wrong width, more rows than the workspace holds, or (with BN) fewer than 2 rows.
+    /// If `x` has the wrong width, more rows than the workspace holds, or (with BN) fewer than 2 rows, or
+    /// `ws` was built for another network.
     pub fn forward_train(&mut self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
         self.forward_impl(x, ws, true);
         for (layer, buf) in self.layers.iter_mut().zip(&ws.layers) {
-            if let (Some(bn), Some(cache)) = (layer.bn.as_mut(), buf.cache.as_ref()) {
-                bn.update_running(cache);
-            }
+            layer.update_running(buf);
         }
     }
 
@@ -244,7 +178,8 @@ impl<F: Float> Mlp<F> {
     /// Inference forward pass with the BN running statistics (PyTorch's `model.eval()`).
     ///
     /// # Panics
-    /// If `x` has the wrong width or more rows than the workspace holds.
+    /// If `x` has the wrong width or more rows than the workspace holds, or `ws` was built for another
+    /// network.
     pub fn forward_eval(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
         self.forward_impl(x, ws, false);
     }
@@ -257,36 +192,7 @@ impl<F: Float> Mlp<F> {
         for (l, layer) in self.layers.iter().enumerate() {
             let (prev, rest) = ws.layers.split_at_mut(l);
             let input = if l == 0 { x } else { prev[l - 1].output(n) };
-            let buf = &mut rest[0];
-            let LayerBuffers { pre, z, a, post, cache, .. } = buf;
-            let (z, a) = (z.slice_rows_mut(n), a.slice_rows_mut(n));
-            match (self.config.placement, layer.bn.as_ref()) {
-                (Placement::Before, Some(bn)) => {
-                    let pre = pre.as_mut().expect("before: pre buffer");
-                    layer.linear.forward_into(input, pre.slice_rows_mut(n));
-                    let cache = cache.as_mut().expect("before: BN cache");
-                    if batch_stats {
-                        bn.forward_batch_into(pre.slice_rows(n), z, cache);
-                    } else {
-                        bn.forward_eval_into(pre.slice_rows(n), z);
-                    }
-                    act.forward_into(buf.z.slice_rows(n), a);
-                }
-                (Placement::After, Some(bn)) => {
-                    layer.linear.forward_into(input, z);
-                    act.forward_into(buf.z.slice_rows(n), a);
-                    let post = post.as_mut().expect("after: post buffer").slice_rows_mut(n);
-                    if batch_stats {
-                        bn.forward_batch_into(buf.a.slice_rows(n), post, cache.as_mut().expect("after: BN cache"));
-                    } else {
-                        bn.forward_eval_into(buf.a.slice_rows(n), post);
-                    }
-                }
-                _ => {
-                    layer.linear.forward_into(input, z);
-                    act.forward_into(buf.z.slice_rows(n), a);
-                }
-            }
+            layer.forward(act, input, &mut rest[0], batch_stats);
         }
         let last = match ws.layers.last() {
             Some(buf) => buf.output(n),
@@ -300,8 +206,8 @@ impl<F: Float> Mlp<F> {
     /// The input gradient of the first layer is not computed.
     ///
     /// # Panics
-    /// If the last forward pass did not use batch statistics while the network has BN, or `x` is not the
-    /// input of that pass.
+    /// If the last forward pass did not use batch statistics while the network has BN, `x` is not the
+    /// input of that pass, or `ws` was built for another network.
     pub fn backward(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
         let n = ws.rows;
         assert_eq!(x.nrows(), n, "backward needs the input of the last forward pass");
@@ -310,7 +216,6 @@ impl<F: Float> Mlp<F> {
             "backward needs a forward pass with batch statistics (forward_train or forward_batch_stats)"
         );
         let act = self.config.activation;
-        let nl = self.layers.len();
         {
             let (input, grad_x) = match ws.layers.last_mut() {
                 Some(buf) => {
@@ -327,68 +232,16 @@ impl<F: Float> Mlp<F> {
                 grad_x,
             );
         }
-        for l in (0..nl).rev() {
-            let layer = &self.layers[l];
+        for (l, layer) in self.layers.iter().enumerate().rev() {
             let (prev, rest) = ws.layers.split_at_mut(l);
-            let buf = &mut rest[0];
-            let (input, grad_x) = if l == 0 {
-                (x, None)
-            } else {
-                let (o, g) = prev[l - 1].output_and_grad(n);
-                (o, Some(g))
+            let (input, grad_x) = match prev.last_mut() {
+                Some(p) => {
+                    let (o, g) = p.output_and_grad(n);
+                    (o, Some(g))
+                }
+                None => (x, None),
             };
-            let LayerBuffers {
-                z,
-                a,
-                cache,
-                grad_out,
-                grad_a,
-                grad_z,
-                grad_pre,
-                grad_w,
-                grad_b,
-                grad_gamma,
-                grad_beta,
-                ..
-            } = buf;
-            let (z, a) = (z.slice_rows(n), a.slice_rows(n));
-            let grad_linear_out = match (self.config.placement, layer.bn.as_ref()) {
-                (Placement::Before, Some(bn)) => {
-                    act.backward_into(z, a, grad_out.slice_rows(n), grad_z.slice_rows_mut(n));
-                    let gp = grad_pre.as_mut().expect("before: grad_pre");
-                    bn.backward_into(
-                        cache.as_mut().expect("before: cache"),
-                        grad_z.slice_rows(n),
-                        grad_gamma.as_mut().expect("γ grad").view_mut(),
-                        grad_beta.as_mut().expect("β grad").view_mut(),
-                        gp.slice_rows_mut(n),
-                    );
-                    gp.slice_rows(n)
-                }
-                (Placement::After, Some(bn)) => {
-                    let ga = grad_a.as_mut().expect("after: grad_a");
-                    bn.backward_into(
-                        cache.as_mut().expect("after: cache"),
-                        grad_out.slice_rows(n),
-                        grad_gamma.as_mut().expect("γ grad").view_mut(),
-                        grad_beta.as_mut().expect("β grad").view_mut(),
-                        ga.slice_rows_mut(n),
-                    );
-                    act.backward_into(z, a, ga.slice_rows(n), grad_z.slice_rows_mut(n));
-                    grad_z.slice_rows(n)
-                }
-                _ => {
-                    act.backward_into(z, a, grad_out.slice_rows(n), grad_z.slice_rows_mut(n));
-                    grad_z.slice_rows(n)
-                }
-            };
-            layer.linear.backward_into(
-                input,
-                grad_linear_out,
-                grad_w.view_mut(),
-                grad_b.as_mut().map(|g| g.view_mut()),
-                grad_x,
-            );
+            layer.backward(act, input, grad_x, &mut rest[0]);
         }
     }
 
@@ -401,43 +254,21 @@ impl<F: Float> Mlp<F> {
             i += 1;
         };
         for (layer, buf) in self.layers.iter_mut().zip(&ws.layers) {
-            visit(slice_mut(&mut layer.linear.weight), slice(&buf.grad_w));
-            if let (Some(b), Some(g)) = (layer.linear.bias.as_mut(), buf.grad_b.as_ref()) {
-                visit(slice_mut(b), slice(g));
-            }
-            if let (Some(bn), Some(gg), Some(gb)) = (layer.bn.as_mut(), buf.grad_gamma.as_ref(), buf.grad_beta.as_ref())
-            {
-                visit(slice_mut(&mut bn.gamma), slice(gg));
-                visit(slice_mut(&mut bn.beta), slice(gb));
-            }
+            layer.visit_params(buf, &mut visit);
         }
-        visit(slice_mut(&mut self.output.weight), slice(&ws.out_grad_w));
+        visit(flat_mut(&mut self.output.weight), flat(&ws.out_grad_w));
         if let Some(b) = self.output.bias.as_mut() {
-            visit(slice_mut(b), slice(&ws.out_grad_b));
+            visit(flat_mut(b), flat(&ws.out_grad_b));
         }
     }
 }
 
-// Every array the network and workspace own is created in standard layout, so these never fail.
-fn slice<F, D: ndarray::Dimension>(a: &ndarray::Array<F, D>) -> &[F] {
-    a.as_slice().expect("network arrays are contiguous")
-}
-
-fn slice_mut<F, D: ndarray::Dimension>(a: &mut ndarray::Array<F, D>) -> &mut [F] {
-    a.as_slice_mut().expect("network arrays are contiguous")
-}
-
-/// Row-slicing helpers for the capacity-sized buffers of a [`Workspace`].
-pub(crate) trait Rows<F> {
-    fn slice_rows(&self, n: usize) -> ArrayView2<'_, F>;
-    fn slice_rows_mut(&mut self, n: usize) -> ndarray::ArrayViewMut2<'_, F>;
-}
-
-impl<F> Rows<F> for ndarray::Array2<F> {
-    fn slice_rows(&self, n: usize) -> ArrayView2<'_, F> {
-        self.slice(ndarray::s![..n, ..])
-    }
-    fn slice_rows_mut(&mut self, n: usize) -> ndarray::ArrayViewMut2<'_, F> {
-        self.slice_mut(ndarray::s![..n, ..])
+// The workspace's constructor lives beside the network it is shaped by, so that workspace.rs need not know
+// the network (the network uses the workspace, not the reverse).
+impl<F: Float> Workspace<F> {
+    /// Buffers for `net` and batches of up to `capacity` rows.
+    pub fn new(net: &Mlp<F>, capacity: usize) -> Self {
+        let layers = net.layers.iter().map(|layer| layer.buffers(capacity)).collect();
+        Workspace::from_parts(capacity, layers, &net.output)
     }
 }

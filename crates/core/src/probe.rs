@@ -6,7 +6,7 @@
 
 use ndarray::{ArrayView1, ArrayView2};
 
-use crate::network::Rows;
+use crate::buffer::Rows;
 use crate::{Activation, EvalPoint, Float, Mlp, Placement, Workspace};
 
 /// Which examples an observation was computed on.
@@ -94,21 +94,25 @@ impl<F: Float> Mlp<F> {
             .iter()
             .zip(&ws.layers)
             .enumerate()
-            .map(|(index, (layer, buf))| LayerView {
-                index,
-                z: buf.z.slice_rows(n),
-                a: buf.a.slice_rows(n),
-                bn_mean: buf.cache.as_ref().filter(|_| ws.batch_stats).map(|c| c.mean.view()),
-                bn_var: buf.cache.as_ref().filter(|_| ws.batch_stats).map(|c| c.var.view()),
-                grad_z: buf.grad_z.slice_rows(n),
-                weight: layer.linear.weight.view(),
-                bias: layer.linear.bias.as_ref().map(|b| b.view()),
-                grad_weight: buf.grad_w.view(),
-                grad_bias: buf.grad_b.as_ref().map(|b| b.view()),
-                gamma: layer.bn.as_ref().map(|b| b.gamma.view()),
-                beta: layer.bn.as_ref().map(|b| b.beta.view()),
-                grad_gamma: buf.grad_gamma.as_ref().map(|b| b.view()),
-                grad_beta: buf.grad_beta.as_ref().map(|b| b.view()),
+            .map(|(index, (layer, buf))| {
+                let (bn, bn_buf) = (layer.norm.batch_norm(), buf.bn());
+                let stats = bn_buf.filter(|_| ws.batch_stats).map(|b| &b.cache);
+                LayerView {
+                    index,
+                    z: buf.z.slice_rows(n),
+                    a: buf.a.slice_rows(n),
+                    bn_mean: stats.map(|c| c.mean.view()),
+                    bn_var: stats.map(|c| c.var.view()),
+                    grad_z: buf.grad_z.slice_rows(n),
+                    weight: layer.linear.weight.view(),
+                    bias: layer.linear.bias.as_ref().map(|b| b.view()),
+                    grad_weight: buf.grad_w.view(),
+                    grad_bias: buf.grad_b.as_ref().map(|b| b.view()),
+                    gamma: bn.map(|b| b.gamma.view()),
+                    beta: bn.map(|b| b.beta.view()),
+                    grad_gamma: bn_buf.map(|b| b.grad_gamma.view()),
+                    grad_beta: bn_buf.map(|b| b.grad_beta.view()),
+                }
             })
             .collect();
         let output = OutputView {

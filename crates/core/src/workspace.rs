@@ -1,58 +1,27 @@
-//! Per-batch buffers of an [`Mlp`]: activations, BN caches and gradients, allocated once.
+//! Per-batch buffers of an [`Mlp`](crate::Mlp): activations, BN caches and gradients, allocated once.
 //!
 //! A workspace holds room for up to `capacity` rows; a forward pass with fewer rows uses the leading rows
-//! only, so the same workspace serves a short final evaluation chunk without reallocating.
+//! only, so the same workspace serves a short final evaluation chunk without reallocating. Each hidden
+//! block's share is shaped by that block's placement (see [`crate::HiddenLayer`]).
+//!
+//! Build one with `Workspace::new(&net, capacity)`. That constructor is written beside the network in
+//! `network.rs`, so this file need not know the network: the network uses the workspace, not the reverse.
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
-use crate::network::Rows;
-use crate::{BnCache, Float, Mlp, Placement};
+use crate::buffer::Rows;
+use crate::hidden::HiddenBuffers;
+use crate::{Float, Linear};
 
-/// Buffers of one hidden block (see the network docs for the names).
-#[derive(Clone, Debug)]
-pub(crate) struct LayerBuffers<F> {
-    /// Before only: the Linear output h, input of BN.
-    pub(crate) pre: Option<Array2<F>>,
-    /// z, the input of φ.
-    pub(crate) z: Array2<F>,
-    /// a = φ(z).
-    pub(crate) a: Array2<F>,
-    /// After only: BN(a), the block output.
-    pub(crate) post: Option<Array2<F>>,
-    pub(crate) cache: Option<BnCache<F>>,
-    /// ∂L/∂(block output).
-    pub(crate) grad_out: Array2<F>,
-    /// After only: ∂L/∂a.
-    pub(crate) grad_a: Option<Array2<F>>,
-    /// ∂L/∂z.
-    pub(crate) grad_z: Array2<F>,
-    /// Before only: ∂L/∂h.
-    pub(crate) grad_pre: Option<Array2<F>>,
-    pub(crate) grad_w: Array2<F>,
-    pub(crate) grad_b: Option<Array1<F>>,
-    pub(crate) grad_gamma: Option<Array1<F>>,
-    pub(crate) grad_beta: Option<Array1<F>>,
-}
-
-impl<F: Float> LayerBuffers<F> {
-    /// The block's output (a, or BN(a) with BN after).
-    pub(crate) fn output(&self, n: usize) -> ArrayView2<'_, F> {
-        self.post.as_ref().unwrap_or(&self.a).slice_rows(n)
-    }
-
-    /// The block's output and, mutably, the gradient with respect to it.
-    pub(crate) fn output_and_grad(&mut self, n: usize) -> (ArrayView2<'_, F>, ArrayViewMut2<'_, F>) {
-        (self.post.as_ref().unwrap_or(&self.a).slice_rows(n), self.grad_out.slice_rows_mut(n))
-    }
-}
-
-/// Everything a forward and backward pass of one [`Mlp`] writes, for batches of up to `capacity` rows.
+/// Everything a forward and backward pass of one [`Mlp`](crate::Mlp) writes, for batches of up to
+/// `capacity` rows.
 #[derive(Clone, Debug)]
 pub struct Workspace<F> {
     capacity: usize,
     pub(crate) rows: usize,
     pub(crate) batch_stats: bool,
-    pub(crate) layers: Vec<LayerBuffers<F>>,
+    /// One entry per hidden block, input side first.
+    pub(crate) layers: Vec<HiddenBuffers<F>>,
     pub(crate) logits: Array2<F>,
     pub(crate) grad_logits: Array2<F>,
     pub(crate) out_grad_w: Array2<F>,
@@ -60,46 +29,18 @@ pub struct Workspace<F> {
 }
 
 impl<F: Float> Workspace<F> {
-    /// Buffers for `net` and batches of up to `capacity` rows.
-    pub fn new(net: &Mlp<F>, capacity: usize) -> Self {
-        let cfg = net.config();
-        let z = |w: usize| Array2::zeros((capacity, w));
-        let mut prev = cfg.input_dim;
-        let layers = net
-            .layers
-            .iter()
-            .map(|layer| {
-                let w = layer.linear.out_features();
-                let (before, after) = (cfg.placement == Placement::Before, cfg.placement == Placement::After);
-                let bn = layer.bn.is_some();
-                let buf = LayerBuffers {
-                    pre: before.then(|| z(w)),
-                    z: z(w),
-                    a: z(w),
-                    post: after.then(|| z(w)),
-                    cache: bn.then(|| BnCache::new(w, capacity)),
-                    grad_out: z(w),
-                    grad_a: after.then(|| z(w)),
-                    grad_z: z(w),
-                    grad_pre: before.then(|| z(w)),
-                    grad_w: Array2::zeros((w, prev)),
-                    grad_b: layer.linear.bias.as_ref().map(|_| Array1::zeros(w)),
-                    grad_gamma: bn.then(|| Array1::zeros(w)),
-                    grad_beta: bn.then(|| Array1::zeros(w)),
-                };
-                prev = w;
-                buf
-            })
-            .collect();
+    /// A workspace of `capacity` rows from the hidden blocks' buffers and the output layer's shape.
+    pub(crate) fn from_parts(capacity: usize, layers: Vec<HiddenBuffers<F>>, output: &Linear<F>) -> Self {
+        let classes = output.out_features();
         Workspace {
             capacity,
             rows: 0,
             batch_stats: false,
             layers,
-            logits: z(cfg.output_dim),
-            grad_logits: z(cfg.output_dim),
-            out_grad_w: Array2::zeros((cfg.output_dim, prev)),
-            out_grad_b: Array1::zeros(cfg.output_dim),
+            logits: Array2::zeros((capacity, classes)),
+            grad_logits: Array2::zeros((capacity, classes)),
+            out_grad_w: Array2::zeros(output.weight.raw_dim()),
+            out_grad_b: Array1::zeros(classes),
         }
     }
 
@@ -124,7 +65,8 @@ impl<F: Float> Workspace<F> {
         self.logits.slice_rows(self.rows)
     }
 
-    /// The logits and, mutably, the buffer for ∂L/∂logits that [`Mlp::backward`] reads: pass both to a loss.
+    /// The logits and, mutably, the buffer for ∂L/∂logits that [`Mlp::backward`](crate::Mlp::backward)
+    /// reads: pass both to a loss.
     pub fn logits_and_grad(&mut self) -> (ArrayView2<'_, F>, ArrayViewMut2<'_, F>) {
         (self.logits.slice_rows(self.rows), self.grad_logits.slice_rows_mut(self.rows))
     }

@@ -9,10 +9,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use actscope_core::data::synthetic;
 use actscope_core::{
     Activation, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, PLACEMENTS, TrainConfig, TrainData, train,
 };
+use actscope_data::synthetic;
 
 struct Counting;
 

@@ -166,7 +166,7 @@ proptest! {
             let mut net = Mlp::<f64>::new(&cfg, seed).unwrap();
             // Move γ and β off their initial values so their gradients are tested in general position.
             for (i, layer) in net.layers.iter_mut().enumerate() {
-                if let Some(bn) = layer.bn.as_mut() {
+                if let Some(bn) = layer.norm.batch_norm_mut() {
                     bn.gamma = randn1(bn.features(), 1.0, 0.3, seed ^ (10 + i as u64));
                     bn.beta = randn1(bn.features(), 0.0, 0.3, seed ^ (20 + i as u64));
                 }

@@ -3,7 +3,7 @@
 mod activation;
 mod alloc;
 mod check;
-mod data;
+mod composition;
 mod gradcheck;
 mod pytorch;
 mod training;

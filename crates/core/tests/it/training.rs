@@ -1,10 +1,10 @@
 //! The training loop end to end: accuracy on a separable task, determinism, divergence, probes, errors.
 
-use actscope_core::data::synthetic;
 use actscope_core::{
     Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS, Placement, Probe,
     ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, train,
 };
+use actscope_data::synthetic;
 
 fn task() -> (Dataset, Dataset) {
     (synthetic::teacher(3000, 16, 3, 11, 1), synthetic::teacher(1000, 16, 3, 11, 2))
@@ -149,7 +149,7 @@ fn eval_mode_uses_running_statistics() {
     net.forward_eval(x, &mut ws);
     let fresh = ws.logits().to_owned();
     net.forward_train(x, &mut ws);
-    let bn = net.layers[0].bn.as_ref().unwrap();
+    let bn = net.layers[0].norm.batch_norm().unwrap();
     assert_eq!(bn.num_batches_tracked, 1);
     assert!(bn.running_mean.iter().any(|&m| m != 0.0));
     net.forward_eval(x, &mut ws);
