@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::figure::BarPanel;
-use crate::layout::{DrawResult, fmt_tick, no_data, padded_range, text};
 use crate::palette::category;
+use crate::primitives::{DrawResult, fmt_tick, no_data, padded_range, text};
 
 /// Draws a bar panel (or "no data" when no bar is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) -> DrawResult<DB> {

@@ -3,6 +3,20 @@
 
 use serde::Serialize;
 
+/// Height in pixels of the title strip across the top of every figure.
+pub(crate) const TITLE_HEIGHT: u32 = 50;
+
+/// One entry of a figure's legend: a series' label, palette index and line style.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LegendEntry {
+    /// The label.
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// Dashed line.
+    pub dashed: bool,
+}
+
 /// A figure: a title, panels and a size.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Figure {
@@ -36,23 +50,24 @@ impl Figure {
     /// Total pixel height.
     pub fn height(&self) -> u32 {
         let rows = self.panels.len().div_ceil(self.columns).max(1) as u32;
-        crate::layout::TITLE_HEIGHT + rows * self.row_height + self.legend_height()
+        TITLE_HEIGHT + rows * self.row_height + self.legend_height()
     }
 
-    pub(crate) fn legend_entries(&self) -> Vec<(String, usize, bool)> {
-        let mut out: Vec<(String, usize, bool)> = Vec::new();
+    /// The legend: every labelled line and bar group, first occurrence first, each label once.
+    pub(crate) fn legend_entries(&self) -> Vec<LegendEntry> {
+        let mut out: Vec<LegendEntry> = Vec::new();
         for p in &self.panels {
             if let Panel::Lines(l) = p {
                 for s in &l.series {
-                    if !s.label.is_empty() && !out.iter().any(|e| e.0 == s.label) {
-                        out.push((s.label.clone(), s.color, s.dashed));
+                    if !s.label.is_empty() && !out.iter().any(|e| e.label == s.label) {
+                        out.push(LegendEntry { label: s.label.clone(), color: s.color, dashed: s.dashed });
                     }
                 }
             }
             if let Panel::Bars(b) = p {
                 for g in &b.groups {
-                    if !out.iter().any(|e| e.0 == g.label) {
-                        out.push((g.label.clone(), g.color, false));
+                    if !out.iter().any(|e| e.label == g.label) {
+                        out.push(LegendEntry { label: g.label.clone(), color: g.color, dashed: false });
                     }
                 }
             }
@@ -60,6 +75,7 @@ impl Figure {
         out
     }
 
+    /// Height in pixels of the legend band (0 without entries; rows of five entries).
     pub(crate) fn legend_height(&self) -> u32 {
         let n = self.legend_entries().len() as u32;
         if n == 0 { 0 } else { 16 + 26 * n.div_ceil(5) }

@@ -41,6 +41,147 @@ impl MeanCurve {
     }
 }
 
+/// One panel of mean curves: a title and the curves drawn on it.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct CurvePanel {
+    /// Panel title (the setting the curves belong to, e.g. "sigmoid, BN before").
+    pub title: String,
+    /// The curves, in legend order.
+    pub curves: Vec<MeanCurve>,
+}
+
+/// The learning curves of one BatchNorm placement (one panel of [`learning_curves`]).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PlacementCurves {
+    /// The placement's name ("none", "before", "after"); the panel is titled "BN {placement}".
+    pub placement: String,
+    /// One curve per activation, in legend order.
+    pub curves: Vec<MeanCurve>,
+}
+
+/// The {15, 50, 85}th percentiles of one tracked unit's input z at one checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct PercentilePoint {
+    /// Training step of the checkpoint.
+    pub step: f64,
+    /// 15th percentile of z over the probe set.
+    pub p15: f64,
+    /// Median of z over the probe set.
+    pub p50: f64,
+    /// 85th percentile of z over the probe set.
+    pub p85: f64,
+}
+
+/// A point of the theory line on the gradient-by-depth figure.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct TheoryPoint {
+    /// Hidden layer, 1 = the input side.
+    pub layer: f64,
+    /// Predicted Frobenius norm of that layer's weight gradient.
+    pub grad_norm: f64,
+}
+
+/// One panel of [`gradient_norm_vs_depth`].
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct GradientPanel {
+    /// Panel title (e.g. "at initialisation, 16 hidden layers").
+    pub title: String,
+    /// One curve per configuration: x = hidden layer (1 = input side), y = ‖∂L/∂W‖ (mean over seeds).
+    pub curves: Vec<MeanCurve>,
+    /// A predicted gradient norm per layer, drawn dashed and labelled "theory".
+    pub theory: Option<Vec<TheoryPoint>>,
+}
+
+/// One histogram-over-time panel of [`histogram_over_time`].
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct HistogramTrack {
+    /// Panel title (e.g. "sigmoid, BN none, layer 1").
+    pub title: String,
+    /// Training step of each checkpoint, ascending.
+    pub steps: Vec<f64>,
+    /// Bin edges of the histogram (bins + 1 values, ascending), in the units of the histogrammed value.
+    pub edges: Vec<f64>,
+    /// `counts[checkpoint][bin]`: how many probe values fell in each bin at each checkpoint.
+    pub counts: Vec<Vec<f64>>,
+}
+
+/// A closed interval \[lo, hi\] of values.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Interval {
+    /// Left end.
+    pub lo: f64,
+    /// Right end.
+    pub hi: f64,
+}
+
+/// One density histogram of [`sigmoid_after_bn`].
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct DensityPanel {
+    /// Panel title (e.g. "at initialisation").
+    pub title: String,
+    /// Bin edges of sigmoid(z) (`density.len() + 1` values in \[0, 1\]).
+    pub edges: Vec<f64>,
+    /// Probability density of each bin (integrates to 1 over the edges).
+    pub density: Vec<f64>,
+    /// Share (0 to 1) of values inside the claimed interval, printed as a percentage.
+    pub share_inside: f64,
+}
+
+/// Final test accuracy at one depth: the mean over seeds and its 95% interval.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct DepthPoint {
+    /// Number of hidden layers.
+    pub depth: f64,
+    /// Mean final test accuracy (0 to 1).
+    pub mean: f64,
+    /// Lower end of the 95% interval (NaN with one seed: no whisker).
+    pub lo: f64,
+    /// Upper end of the 95% interval.
+    pub hi: f64,
+}
+
+/// One accuracy-vs-depth line.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct DepthCurve {
+    /// Legend label.
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// Dashed line (e.g. the configuration without BN).
+    pub dashed: bool,
+    /// One point per depth, ascending.
+    pub points: Vec<DepthPoint>,
+}
+
+/// One panel of [`accuracy_vs_depth`].
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct AccuracyDepthPanel {
+    /// Panel title (e.g. "BN before").
+    pub title: String,
+    /// The lines, in legend order.
+    pub curves: Vec<DepthCurve>,
+}
+
+/// A central value with its 95% interval.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Estimate {
+    /// The central value (mean or median); NaN: nothing measured, no bar.
+    pub mean: f64,
+    /// Lower end of the 95% interval.
+    pub lo: f64,
+    /// Upper end of the 95% interval.
+    pub hi: f64,
+}
+
+/// One group of bars of [`time_per_step`]: a setting (e.g. a BN placement) with one time per activation.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct TimingGroup {
+    /// Legend label (e.g. "BN before").
+    pub label: String,
+    /// Time per step for each activation, in the order of the figure's categories, in the figure's unit.
+    pub values: Vec<Estimate>,
+}
+
 fn lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
     LinePanel {
         title: title.into(),
@@ -52,8 +193,11 @@ fn lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
 }
 
 /// Figure 1 — Learning curves: one panel per BN placement, one colour per activation, mean ± 95% band.
-pub fn learning_curves(metric: &str, panels: &[(String, Vec<MeanCurve>)]) -> Figure {
-    let ps = panels.iter().map(|(t, c)| Panel::Lines(lines(&format!("BN {t}"), "training step", metric, c))).collect();
+pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
+    let ps = panels
+        .iter()
+        .map(|p| Panel::Lines(lines(&format!("BN {}", p.placement), "training step", metric, &p.curves)))
+        .collect();
     Figure::new(
         format!("Learning curves: {metric} (mean over seeds, 95% band)"),
         format!("{metric} against training steps for every activation, one panel per BatchNorm placement"),
@@ -106,22 +250,19 @@ pub fn accuracy_heatmap(
     .with_columns(1)
 }
 
-/// One of the BN paper's tracked-unit panels: (step, p15, p50, p85).
-pub type PercentileTrack = Vec<(f64, f64, f64, f64)>;
-
 /// Figure 3 — The BN paper's Figure 1(b, c): the {15, 50, 85} percentiles of one last-hidden-layer unit's input
 /// over training, without and with BN.
-pub fn bn_paper_percentiles(without: &PercentileTrack, with: &PercentileTrack) -> Figure {
-    let panel = |title: &str, t: &PercentileTrack| {
-        let pick = |k: usize| t.iter().map(|r| (r.0, [r.1, r.2, r.3][k])).collect::<Vec<_>>();
+pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint]) -> Figure {
+    let panel = |title: &str, t: &[PercentilePoint]| {
+        let pick = |f: fn(&PercentilePoint) -> f64| t.iter().map(|r| (r.step, f(r))).collect::<Vec<_>>();
         LinePanel {
             title: title.into(),
             x_label: "training step".into(),
             y_label: "input of the sigmoid, z".into(),
             series: vec![
-                Series { label: "15th percentile".into(), color: 1, points: pick(0), ..Default::default() },
-                Series { label: "50th percentile".into(), color: 6, points: pick(1), ..Default::default() },
-                Series { label: "85th percentile".into(), color: 4, points: pick(2), ..Default::default() },
+                Series { label: "15th percentile".into(), color: 1, points: pick(|r| r.p15), ..Default::default() },
+                Series { label: "50th percentile".into(), color: 6, points: pick(|r| r.p50), ..Default::default() },
+                Series { label: "85th percentile".into(), color: 4, points: pick(|r| r.p85), ..Default::default() },
             ],
             ..Default::default()
         }
@@ -134,11 +275,11 @@ pub fn bn_paper_percentiles(without: &PercentileTrack, with: &PercentileTrack) -
     .with_columns(2)
 }
 
-fn per_layer(title: &str, caption: &str, y: &str, panels: &[(String, Vec<MeanCurve>)], unit_range: bool) -> Figure {
+fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_range: bool) -> Figure {
     let ps = panels
         .iter()
-        .map(|(t, c)| {
-            let mut p = lines(t, "training step", y, c);
+        .map(|cp| {
+            let mut p = lines(&cp.title, "training step", y, &cp.curves);
             if unit_range {
                 p.y_range = Some((0.0, 1.0));
             }
@@ -149,7 +290,7 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[(String, Vec<MeanCur
 }
 
 /// Figure 4 — Saturation rate per layer vs step (one curve per layer, one panel per setting).
-pub fn saturation_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
+pub fn saturation_per_layer(panels: &[CurvePanel]) -> Figure {
     per_layer(
         "Saturation per layer over training",
         "share of (example, unit) pairs with φ′(z) < 0.1·max φ′, per hidden layer",
@@ -160,7 +301,7 @@ pub fn saturation_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
 }
 
 /// Figure 5 — Dead-unit fraction per layer vs step, y fixed to [0, 1].
-pub fn dead_fraction_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
+pub fn dead_fraction_per_layer(panels: &[CurvePanel]) -> Figure {
     per_layer(
         "Dead units per layer over training",
         "share of units whose φ′ is below 0.1·max φ′ on every probe example, per hidden layer",
@@ -170,11 +311,8 @@ pub fn dead_fraction_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
     )
 }
 
-/// A gradient-by-depth panel: title, one curve per configuration, an optional theory line.
-pub type DepthPanel = (String, Vec<MeanCurve>, Option<Vec<(f64, f64)>>);
-
 /// Effective rank of each layer's activations over training (one curve per layer, one panel per setting).
-pub fn effective_rank_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
+pub fn effective_rank_per_layer(panels: &[CurvePanel]) -> Figure {
     per_layer(
         "Representation diversity: effective rank per layer over training",
         "exp(entropy of the normalised singular values) of each hidden layer's activation matrix on the probe set",
@@ -185,21 +323,21 @@ pub fn effective_rank_per_layer(panels: &[(String, Vec<MeanCurve>)]) -> Figure {
 }
 
 /// Figure 6 — Gradient norm vs layer depth (log y), at init and at the end, with an optional dashed theory line.
-pub fn gradient_norm_vs_depth(panels: &[DepthPanel]) -> Figure {
+pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
     let ps = panels
         .iter()
-        .map(|(t, curves, theory)| {
-            let mut p = lines(t, "hidden layer (1 = input side)", "‖∂L/∂W‖ (log scale)", curves);
+        .map(|gp| {
+            let mut p = lines(&gp.title, "hidden layer (1 = input side)", "‖∂L/∂W‖ (log scale)", &gp.curves);
             p.y_log = true;
             for s in &mut p.series {
                 s.markers = true;
             }
-            if let Some(th) = theory {
+            if let Some(th) = &gp.theory {
                 p.series.push(Series {
                     label: "theory".into(),
                     color: 6,
                     dashed: true,
-                    points: th.clone(),
+                    points: th.iter().map(|t| (t.layer, t.grad_norm)).collect(),
                     ..Default::default()
                 });
             }
@@ -213,27 +351,25 @@ pub fn gradient_norm_vs_depth(panels: &[DepthPanel]) -> Figure {
     )
 }
 
-/// One histogram-over-time panel: title, checkpoint steps, bin edges, counts\[checkpoint\]\[bin\].
-pub type HistogramTrack = (String, Vec<f64>, Vec<f64>, Vec<Vec<f64>>);
-
 /// Figure 7 — Activation histogram over time per layer: x = step, y = value bin, colour = log10 count.
 pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
     let ps = panels
         .iter()
-        .map(|(title, steps, edges, counts)| {
+        .map(|t| {
+            let steps = &t.steps;
             // Cells span from one checkpoint to the next; the last extends by the previous gap.
             let mut x = steps.clone();
             let last_gap = if steps.len() > 1 { steps[steps.len() - 1] - steps[steps.len() - 2] } else { 1.0 };
             x.push(steps.last().copied().unwrap_or(0.0) + last_gap);
-            let cells: Vec<Vec<f64>> = (0..edges.len().saturating_sub(1))
-                .map(|b| counts.iter().map(|c| c.get(b).copied().unwrap_or(0.0)).collect())
+            let cells: Vec<Vec<f64>> = (0..t.edges.len().saturating_sub(1))
+                .map(|b| t.counts.iter().map(|c| c.get(b).copied().unwrap_or(0.0)).collect())
                 .collect();
             Panel::Heatmap(HeatmapPanel {
-                title: title.clone(),
+                title: t.title.clone(),
                 x_label: "training step".into(),
                 y_label: what.into(),
                 x: HeatAxis::Edges(x),
-                y: HeatAxis::Edges(edges.clone()),
+                y: HeatAxis::Edges(t.edges.clone()),
                 cells,
                 log_color: true,
                 value_range: None,
@@ -251,22 +387,22 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
 }
 
 /// Figure 8 — Distribution of sigmoid(z) after BN with the claimed interval shaded and the share inside printed.
-pub fn sigmoid_after_bn(panels: &[(String, Vec<f64>, Vec<f64>, f64)], claimed: (f64, f64)) -> Figure {
+pub fn sigmoid_after_bn(panels: &[DensityPanel], claimed: Interval) -> Figure {
     let ps = panels
         .iter()
-        .map(|(title, edges, density, inside)| {
+        .map(|d| {
             Panel::Histogram(HistogramPanel {
-                title: title.clone(),
+                title: d.title.clone(),
                 x_label: "sigmoid(z)".into(),
                 y_label: "density".into(),
-                edges: edges.clone(),
-                density: density.clone(),
+                edges: d.edges.clone(),
+                density: d.density.clone(),
                 shade: Some(Shade {
-                    lo: claimed.0,
-                    hi: claimed.1,
-                    label: format!("claimed [{}, {}]", claimed.0, claimed.1),
+                    lo: claimed.lo,
+                    hi: claimed.hi,
+                    label: format!("claimed [{}, {}]", claimed.lo, claimed.hi),
                 }),
-                note: Some(format!("{:.1}% inside the claimed interval", 100.0 * inside)),
+                note: Some(format!("{:.1}% inside the claimed interval", 100.0 * d.share_inside)),
                 color: 3,
             })
         })
@@ -279,28 +415,26 @@ pub fn sigmoid_after_bn(panels: &[(String, Vec<f64>, Vec<f64>, f64)], claimed: (
     .with_columns(2)
 }
 
-/// One accuracy-vs-depth line: label, colour, (depth, mean, lo, hi).
-pub type DepthCurve = (String, usize, bool, Vec<(f64, f64, f64, f64)>);
-
 /// Figure 9 — Final accuracy vs depth per activation × placement, with 95% whiskers (dashed: no BN).
-pub fn accuracy_vs_depth(panels: &[(String, Vec<DepthCurve>)]) -> Figure {
+pub fn accuracy_vs_depth(panels: &[AccuracyDepthPanel]) -> Figure {
     let ps = panels
         .iter()
-        .map(|(title, curves)| {
-            let series = curves
+        .map(|panel| {
+            let series = panel
+                .curves
                 .iter()
-                .map(|(label, color, dashed, pts)| Series {
-                    label: label.clone(),
-                    color: *color,
-                    dashed: *dashed,
+                .map(|c| Series {
+                    label: c.label.clone(),
+                    color: c.color,
+                    dashed: c.dashed,
                     markers: true,
-                    points: pts.iter().map(|p| (p.0, p.1)).collect(),
-                    error_bars: pts.iter().filter(|p| p.2.is_finite()).map(|p| (p.0, p.2, p.3)).collect(),
+                    points: c.points.iter().map(|p| (p.depth, p.mean)).collect(),
+                    error_bars: c.points.iter().filter(|p| p.lo.is_finite()).map(|p| (p.depth, p.lo, p.hi)).collect(),
                     ..Default::default()
                 })
                 .collect();
             Panel::Lines(LinePanel {
-                title: title.clone(),
+                title: panel.title.clone(),
                 x_label: "hidden layers".into(),
                 y_label: "final test accuracy".into(),
                 y_range: Some((0.0, 1.0)),
@@ -312,11 +446,9 @@ pub fn accuracy_vs_depth(panels: &[(String, Vec<DepthCurve>)]) -> Figure {
     Figure::new("Trainability with depth", "final test accuracy against the number of hidden layers (95% whiskers)", ps)
 }
 
-/// A group of bars: label and (mean, low, high) per category.
-pub type BarValues = (String, Vec<(f64, f64, f64)>);
-
-/// Figure 10 — Time per training step per activation and placement (bars with 95% whiskers).
-pub fn time_per_step(activations: &[String], groups: &[BarValues], unit: &str) -> Figure {
+/// Figure 10 — Time per training step per activation and placement (bars with 95% whiskers); `unit` labels
+/// the y-axis (e.g. "ms per training step").
+pub fn time_per_step(activations: &[String], groups: &[TimingGroup], unit: &str) -> Figure {
     let p = BarPanel {
         title: "time per training step".into(),
         x_label: "activation".into(),
@@ -325,7 +457,11 @@ pub fn time_per_step(activations: &[String], groups: &[BarValues], unit: &str) -
         groups: groups
             .iter()
             .enumerate()
-            .map(|(i, (l, v))| BarGroup { label: l.clone(), color: i, values: v.clone() })
+            .map(|(i, g)| BarGroup {
+                label: g.label.clone(),
+                color: i,
+                values: g.values.iter().map(|e| (e.mean, e.lo, e.hi)).collect(),
+            })
             .collect(),
         y_log: false,
     };

@@ -3,7 +3,19 @@
 //! every title.
 
 use crate::figure::Figure;
-use crate::figures::{self, MeanCurve};
+use crate::figures::{
+    self, AccuracyDepthPanel, CurvePanel, DensityPanel, DepthCurve, DepthPoint, Estimate, GradientPanel,
+    HistogramTrack, Interval, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
+};
+
+/// One sample figure with the file stem it is written under.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleFigure {
+    /// File stem (`learning_curves`, …), the same as the report's.
+    pub stem: &'static str,
+    /// The figure, its title marked "\[synthetic example\]".
+    pub figure: Figure,
+}
 
 /// A tiny deterministic generator (SplitMix64), so the gallery needs no dependency.
 struct Rng(u64);
@@ -40,15 +52,15 @@ fn curve(label: &str, color: usize, rate: f64, top: f64, rng: &mut Rng) -> MeanC
 const ACTS: [&str; 4] = ["sigmoid", "tanh", "relu", "gelu"];
 const PLACES: [&str; 3] = ["none", "before", "after"];
 
-/// Every figure of the report, from synthetic numbers, with a file stem for each.
-pub fn sample_figures(seed: u64) -> Vec<(&'static str, Figure)> {
+/// Every figure of the report, from synthetic numbers seeded by `seed`, with a file stem for each.
+pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
     let mut rng = Rng(seed);
     let r = &mut rng;
     let tag = |mut f: Figure| {
         f.title = format!("{} [synthetic example]", f.title);
         f
     };
-    let panels: Vec<(String, Vec<MeanCurve>)> = PLACES
+    let panels: Vec<PlacementCurves> = PLACES
         .iter()
         .enumerate()
         .map(|(p, place)| {
@@ -57,7 +69,7 @@ pub fn sample_figures(seed: u64) -> Vec<(&'static str, Figure)> {
                 .enumerate()
                 .map(|(a, act)| curve(act, a, 0.002 + 0.002 * (a + p) as f64, 0.8 + 0.02 * a as f64, r))
                 .collect();
-            (place.to_string(), curves)
+            PlacementCurves { placement: place.to_string(), curves }
         })
         .collect();
     let mean: Vec<Vec<f64>> = ACTS
@@ -66,12 +78,12 @@ pub fn sample_figures(seed: u64) -> Vec<(&'static str, Figure)> {
         .map(|(a, _)| (0..3).map(|p| 0.8 + 0.02 * (a + p) as f64 + 0.01 * r.normal()).collect())
         .collect();
     let hw: Vec<Vec<f64>> = mean.iter().map(|row| row.iter().map(|_| 0.005 + 0.005 * r.next()).collect()).collect();
-    let track = |drift: f64, r: &mut Rng| -> figures::PercentileTrack {
+    let track = |drift: f64, r: &mut Rng| -> Vec<PercentilePoint> {
         (0..=30)
             .map(|i| {
                 let s = i as f64 * 100.0;
                 let c = drift * (s / 1000.0).sqrt() + 0.05 * r.normal();
-                (s, c - 1.0, c, c + 1.0)
+                PercentilePoint { step: s, p15: c - 1.0, p50: c, p85: c + 1.0 }
             })
             .collect()
     };
@@ -125,72 +137,105 @@ pub fn sample_figures(seed: u64) -> Vec<(&'static str, Figure)> {
     };
     let (h0, i0) = sig_hist(r);
     let (h1, i1) = sig_hist(r);
-    let depth_curves: Vec<figures::DepthCurve> = ACTS
+    let depth_curves: Vec<DepthCurve> = ACTS
         .iter()
         .enumerate()
         .flat_map(|(a, act)| {
             [(false, 0.03), (true, 0.005)].into_iter().map(move |(bn, drop)| {
                 let pts = [2.0, 4.0, 8.0, 16.0].iter().map(|&d: &f64| {
                     let m = (0.85 - drop * d * (1.0 + a as f64 * 0.5)).max(0.1);
-                    (d, m, m - 0.02, m + 0.02)
+                    DepthPoint { depth: d, mean: m, lo: m - 0.02, hi: m + 0.02 }
                 });
-                (format!("{act}{}", if bn { " + BN" } else { "" }), a, !bn, pts.collect())
+                DepthCurve {
+                    label: format!("{act}{}", if bn { " + BN" } else { "" }),
+                    color: a,
+                    dashed: !bn,
+                    points: pts.collect(),
+                }
             })
         })
         .collect();
-    let times: Vec<figures::BarValues> = PLACES
+    let times: Vec<TimingGroup> = PLACES
         .iter()
         .enumerate()
-        .map(|(p, place)| {
-            (
-                format!("BN {place}"),
-                ACTS.iter()
-                    .enumerate()
-                    .map(|(a, _)| {
-                        let m = 0.5 + 0.05 * a as f64 + 0.1 * p as f64;
-                        (m, m - 0.02, m + 0.02)
-                    })
-                    .collect(),
-            )
+        .map(|(p, place)| TimingGroup {
+            label: format!("BN {place}"),
+            values: ACTS
+                .iter()
+                .enumerate()
+                .map(|(a, _)| {
+                    let m = 0.5 + 0.05 * a as f64 + 0.1 * p as f64;
+                    Estimate { mean: m, lo: m - 0.02, hi: m + 0.02 }
+                })
+                .collect(),
         })
         .collect();
     let acts: Vec<String> = ACTS.iter().map(|s| s.to_string()).collect();
     let places: Vec<String> = PLACES.iter().map(|s| s.to_string()).collect();
     let gamma = layers(0.9, r);
     let beta = layers(-0.1, r);
-    vec![
+    // Effective rank of each of three layers of 100 units: starts near 80 and collapses with depth and
+    // training, faster for `collapse` larger.
+    let ranks = |collapse: f64, r: &mut Rng| -> Vec<MeanCurve> {
+        (0..3)
+            .map(|l| {
+                let x: Vec<f64> = (0..=20).map(|i| i as f64 * 50.0).collect();
+                let mean: Vec<f64> = x
+                    .iter()
+                    .map(|s| 80.0 - collapse * (l + 1) as f64 * (1.0 - (-s / 300.0).exp()) + 0.5 * r.normal())
+                    .collect();
+                MeanCurve {
+                    label: format!("layer {}", l + 1),
+                    color: l,
+                    lo: mean.iter().map(|m| m - 2.0).collect(),
+                    hi: mean.iter().map(|m| m + 2.0).collect(),
+                    x,
+                    mean,
+                }
+            })
+            .collect()
+    };
+    let panel = |title: &str, curves: Vec<MeanCurve>| CurvePanel { title: title.into(), curves };
+    let figs = vec![
         ("learning_curves", tag(figures::learning_curves("test accuracy", &panels))),
         ("accuracy_heatmap", tag(figures::accuracy_heatmap(&acts, &places, &mean, &hw))),
         ("bn_paper_percentiles", tag(figures::bn_paper_percentiles(&track(1.5, r), &track(0.0, r)))),
         (
             "saturation",
             tag(figures::saturation_per_layer(&[
-                ("sigmoid, BN none".into(), layers(0.1, r)),
-                ("sigmoid, BN before".into(), layers(0.0, r)),
+                panel("sigmoid, BN none", layers(0.1, r)),
+                panel("sigmoid, BN before", layers(0.0, r)),
             ])),
         ),
         (
             "dead_units",
             tag(figures::dead_fraction_per_layer(&[
-                ("relu, lr 1.0, BN none".into(), layers(0.2, r)),
-                ("relu, lr 1.0, BN before".into(), layers(0.0, r)),
+                panel("relu, lr 1.0, BN none", layers(0.2, r)),
+                panel("relu, lr 1.0, BN before", layers(0.0, r)),
             ])),
         ),
         (
             "gradient_norms",
-            tag(figures::gradient_norm_vs_depth(&[(
-                "at initialisation".into(),
-                vec![grad(0.25, 0, "sigmoid"), grad(1.2, 2, "relu + BN")],
-                Some((1..=10).map(|l| (l as f64, 0.1 * 1.2f64.powi(10 - l))).collect()),
-            )])),
+            tag(figures::gradient_norm_vs_depth(&[GradientPanel {
+                title: "at initialisation".into(),
+                curves: vec![grad(0.25, 0, "sigmoid"), grad(1.2, 2, "relu + BN")],
+                theory: Some(
+                    (1..=10).map(|l| TheoryPoint { layer: l as f64, grad_norm: 0.1 * 1.2f64.powi(10 - l) }).collect(),
+                ),
+            }])),
         ),
         (
             "histogram_over_time",
             tag(figures::histogram_over_time(
                 "z",
                 &[
-                    ("layer 1".into(), steps.clone(), edges.clone(), hist_track(0.05, r)),
-                    ("layer 3".into(), steps, edges, hist_track(0.2, r)),
+                    HistogramTrack {
+                        title: "layer 1".into(),
+                        steps: steps.clone(),
+                        edges: edges.clone(),
+                        counts: hist_track(0.05, r),
+                    },
+                    HistogramTrack { title: "layer 3".into(), steps, edges, counts: hist_track(0.2, r) },
                 ],
             )),
         ),
@@ -198,14 +243,37 @@ pub fn sample_figures(seed: u64) -> Vec<(&'static str, Figure)> {
             "sigmoid_after_bn",
             tag(figures::sigmoid_after_bn(
                 &[
-                    ("at initialisation".into(), sig_edges.clone(), h0, i0),
-                    ("after training".into(), sig_edges, h1, i1),
+                    DensityPanel {
+                        title: "at initialisation".into(),
+                        edges: sig_edges.clone(),
+                        density: h0,
+                        share_inside: i0,
+                    },
+                    DensityPanel { title: "after training".into(), edges: sig_edges, density: h1, share_inside: i1 },
                 ],
-                (0.5, 0.73),
+                Interval { lo: 0.5, hi: 0.73 },
             )),
         ),
-        ("accuracy_vs_depth", tag(figures::accuracy_vs_depth(&[("by activation".into(), depth_curves)]))),
+        (
+            "accuracy_vs_depth",
+            tag(figures::accuracy_vs_depth(&[AccuracyDepthPanel {
+                title: "by activation".into(),
+                curves: depth_curves,
+            }])),
+        ),
         ("time_per_step", tag(figures::time_per_step(&acts, &times, "ms per step"))),
         ("bn_params", tag(figures::bn_params_over_time(&gamma, &beta, "sigmoid, BN before"))),
-    ]
+        // Drawn last so that the random numbers of the figures above do not depend on it.
+        (
+            "effective_rank",
+            tag(figures::effective_rank_per_layer(&[
+                panel("relu, BN before", ranks(10.0, r)),
+                panel("sigmoid, BN before", ranks(20.0, r)),
+                panel("relu, BN after", ranks(5.0, r)),
+                panel("sigmoid, BN after", ranks(15.0, r)),
+            ])
+            .with_columns(2)),
+        ),
+    ];
+    figs.into_iter().map(|(stem, figure)| SampleFigure { stem, figure }).collect()
 }

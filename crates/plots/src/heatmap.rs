@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::figure::{HeatAxis, HeatmapPanel};
-use crate::layout::{DrawResult, fmt_tick, no_data, text};
 use crate::palette::{text_on, viridis};
+use crate::primitives::{DrawResult, fmt_tick, no_data, text};
 
 fn transform(v: f64, log: bool) -> f64 {
     if log { if v > 0.0 { v.log10() } else { f64::NEG_INFINITY } } else { v }

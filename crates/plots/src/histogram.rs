@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::figure::HistogramPanel;
-use crate::layout::{DrawResult, fmt_tick, no_data, note, text};
 use crate::palette::category;
+use crate::primitives::{DrawResult, fmt_tick, no_data, note, text};
 
 /// Draws a histogram panel (or "no data" when there are no finite bins).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HistogramPanel) -> DrawResult<DB> {

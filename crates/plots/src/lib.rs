@@ -21,6 +21,10 @@
 //! # Ok::<(), actscope_plots::Error>(())
 //! ```
 
+// Module imports form a DAG: `primitives` (font, text, ticks, ranges, "no data") and `palette` import
+// nothing of the crate; `figure` (the specs) neither; the panel drawers (`lines`, `heatmap`, `bars`,
+// `histogram`) import those three; `layout` (the frame) imports the drawers; `render` imports `layout`;
+// `figures` (the report's figures) imports `figure`; `gallery` imports `figures`.
 mod bars;
 mod error;
 mod figure;
@@ -28,9 +32,10 @@ pub mod figures;
 pub mod gallery;
 mod heatmap;
 mod histogram;
-pub mod layout;
+mod layout;
 mod lines;
 pub mod palette;
+mod primitives;
 mod render;
 
 pub use error::{Error, Result};

@@ -6,8 +6,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::figure::LinePanel;
-use crate::layout::{DrawResult, fmt_tick, no_data, note, padded_range, text};
 use crate::palette::category;
+use crate::primitives::{DrawResult, fmt_tick, no_data, note, padded_range, text};
 
 /// Draws a line panel (or "no data" when nothing is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {

@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::figure::Figure;
-use crate::layout::{FONT, draw_figure};
+use crate::layout::draw_figure;
+use crate::primitives::FONT;
 use crate::{Error, Result};
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE`): every text is drawn with it, so no figure

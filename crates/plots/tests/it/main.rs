@@ -41,8 +41,9 @@ fn xml_escape(s: &str) -> String {
 fn every_figure_renders_to_png_and_svg() {
     let dir = out_dir("all");
     let figs = sample_figures(1);
-    assert_eq!(figs.len(), 11, "all eleven report figures");
-    for (stem, fig) in figs {
+    assert_eq!(figs.len(), 12, "all twelve report figures");
+    for s in figs {
+        let (stem, fig) = (s.stem, s.figure);
         let files = render(&fig, &dir.join(stem), &[Format::Png, Format::Svg]).unwrap();
         assert_eq!(files.len(), 3, "{stem}: png, svg and csv");
 
@@ -114,7 +115,7 @@ fn empty_and_nan_data_give_no_data_panels() {
 
 #[test]
 fn unwritable_paths_are_errors_naming_the_file() {
-    let fig = sample_figures(2).remove(0).1;
+    let fig = sample_figures(2).remove(0).figure;
     let err = render(&fig, std::path::Path::new("/nonexistent-dir/x"), &[Format::Svg]).unwrap_err().to_string();
     assert!(err.contains("/nonexistent-dir/x.svg"), "{err}");
 }

@@ -1,0 +1,74 @@
+//! What every panel drawer shares: the font family and text styles, tick labels, the fitted axis range,
+//! the "no data" panel and the corner note. This file imports nothing from the rest of the crate, so the
+//! panel drawers and the figure frame can all use it without import cycles.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The font family every text uses (registered from the embedded TTF by the renderer).
+pub const FONT: &str = "sans-serif";
+
+/// Result of drawing on a backend.
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A text style of the given size (pixels) and colour, in the embedded font.
+pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
+    TextStyle { font: (FONT, size).into_font(), color: color.to_backend_color(), pos: Default::default() }
+}
+
+/// A framed panel saying "no data" under its title.
+pub fn no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    area.draw(&Rectangle::new([(12, 36), (w - 12, h - 12)], RGBColor(180, 180, 180).stroke_width(1)))?;
+    area.draw(&Text::new(title.to_string(), (16, 10), text(17.0, BLACK)))?;
+    area.draw(&Text::new("no data".to_string(), (w / 2 - 30, h / 2), text(18.0, RGBColor(120, 120, 120))))?;
+    Ok(())
+}
+
+/// Draws `note` (one line per `\n`) in the top-left corner of the plotting region of a panel.
+pub fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> DrawResult<DB> {
+    for (i, line) in note.lines().enumerate() {
+        area.draw(&Text::new(line.to_string(), (90, 44 + 18 * i as i32), text(14.0, RGBColor(40, 40, 40))))?;
+    }
+    Ok(())
+}
+
+/// The finite range of `values` padded by 5% (or ±1 around a single value; ×/÷ 1.5 on a log axis, where
+/// non-positive values are ignored), as (low, high); None when nothing is left.
+pub fn padded_range(values: impl IntoIterator<Item = f64>, log: bool) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values {
+        if v.is_finite() && (!log || v > 0.0) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if lo > hi {
+        return None;
+    }
+    if log {
+        return Some((lo / 1.5, hi * 1.5));
+    }
+    if lo == hi {
+        return Some((lo - 1.0, hi + 1.0));
+    }
+    let pad = 0.05 * (hi - lo);
+    Some((lo - pad, hi + pad))
+}
+
+/// A compact tick label: integers without decimals, up to 4 significant decimals otherwise, and
+/// scientific notation for very large or small magnitudes (so float noise like 9.999999e-5 reads 1e-4).
+pub fn fmt_tick(v: &f64) -> String {
+    let v = *v;
+    if v == 0.0 || !v.is_finite() {
+        return if v == 0.0 { "0".into() } else { v.to_string() };
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.0e}");
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
