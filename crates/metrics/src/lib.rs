@@ -8,6 +8,7 @@
 //! - [`distribution`]: percentiles, moments and fixed-edge histograms of z and a;
 //! - [`rank`]: effective rank of a layer's representation;
 //! - [`stats`]: mean, sd, 95% t-interval, Welch and paired t-tests, Holm–Bonferroni, Cohen's d;
+//! - [`sequential`]: group-sequential tests over rounds of seeds (α-spending boundaries, graphical Holm, power);
 //! - [`records`]: the serde record types written as JSON Lines, with a schema version;
 //! - [`probe`]: [`MetricsProbe`], which computes all of the above on a fixed probe set during training.
 //!
@@ -33,6 +34,7 @@ pub mod gradient;
 pub mod probe;
 pub mod rank;
 pub mod records;
+pub mod sequential;
 pub mod stats;
 pub mod units;
 

@@ -3,4 +3,5 @@
 mod known;
 mod probe;
 mod properties;
+mod sequential;
 mod stats;
