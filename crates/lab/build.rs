@@ -2,16 +2,19 @@
 //! recognised (and redone) instead of being mixed into new results.
 //!
 //! The fingerprint is SHA-256 over the relative path and bytes of every file that computes a run: the
-//! layers and training loop (`crates/core/src`), the metrics (`crates/metrics/src`), the run and
-//! configuration code of this crate, and `Cargo.lock` (dependency versions, e.g. the GEMM kernels). The
-//! report's wording, the plots and the tests are left out: changing them does not change a run.
+//! layers and training loop (`crates/core/src`), the metrics (`crates/metrics/src`), the data loaders
+//! (`crates/data/src`), the run and configuration code of this crate, and `Cargo.lock` (dependency
+//! versions, e.g. the GEMM kernels). The report's wording, the plots and the tests are left out: changing
+//! them does not change a run. A listed file or directory that is missing fails the build, so a moved file
+//! cannot silently drop out of the fingerprint.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("code fingerprint: cannot read {} ({e}); update lab/build.rs", dir.display()));
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -26,13 +29,14 @@ fn main() {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = here.join("../..");
     let mut files = Vec::new();
-    for dir in ["crates/core/src", "crates/metrics/src"] {
+    for dir in ["crates/core/src", "crates/metrics/src", "crates/data/src"] {
         let d = root.join(dir);
         println!("cargo::rerun-if-changed={}", d.display());
         files_under(&d, &mut files);
     }
-    for file in ["crates/cli/src/run.rs", "crates/cli/src/config.rs", "crates/cli/src/data.rs", "Cargo.lock"] {
+    for file in ["crates/lab/src/run.rs", "crates/lab/src/config.rs", "Cargo.lock"] {
         let f = root.join(file);
+        assert!(f.is_file(), "code fingerprint: {} is missing; update lab/build.rs", f.display());
         println!("cargo::rerun-if-changed={}", f.display());
         files.push(f);
     }
@@ -43,8 +47,8 @@ fn main() {
     named.sort();
     let mut h = Sha256::new();
     for (name, path) in &named {
-        // A file that cannot be read still counts, by name, so the fingerprint never silently ignores it.
-        let bytes = std::fs::read(path).unwrap_or_default();
+        let bytes =
+            std::fs::read(path).unwrap_or_else(|e| panic!("code fingerprint: cannot read {} ({e})", path.display()));
         h.update(name.as_bytes());
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(&bytes);

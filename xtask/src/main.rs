@@ -1,40 +1,69 @@
 //! xtask: the project's automation, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
 //!
 //! Tasks:
-//! - `report [--profile P] [--data DIR] [--out DIR] [--jobs N]`: run the experiments and write the report.
+//! - `report [--profile P] [--data DIR] [--out DIR] [--jobs N] [--quiet]`: run the experiments and write
+//!   the report.
 //! - `embed-data [--from DIR]`: rebuild the embedded Fashion-MNIST subset from the official IDX files.
 
 mod embed_data;
 mod report;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <task>
+use clap::{Parser, Subcommand, ValueEnum};
 
-tasks:
-  report [--profile smoke|default|full] [--data DIR] [--out DIR] [--jobs N] [--quiet]
-                            run the bundled experiments (default: embedded data, ~minutes on 2 cores),
-                            rule on every claim and write OUT/index.html and OUT/report.md (OUT: ./report)
-  embed-data [--from DIR]   rebuild crates/core/data/fashion-mnist-subset from the official Fashion-MNIST
-                            IDX files in DIR (default /usr/share/datasets/fashion-mnist)";
+/// The project's automation.
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Xtask {
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// How much the report runs.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ProfileArg {
+    /// Seconds: a handful of short runs.
+    Smoke,
+    /// Minutes on 2 cores (the default).
+    Default,
+    /// Paper scale (hours).
+    Full,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run the bundled experiments, rule on every claim and write OUT/index.html and OUT/report.md.
+    Report {
+        /// How much to run.
+        #[arg(long, value_enum, default_value_t = ProfileArg::Default)]
+        profile: ProfileArg,
+        /// Data for every experiment (default: each profile's choice; see `actscope data info`).
+        #[arg(long)]
+        data: Option<String>,
+        /// Output directory [default: ./report at the workspace root].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Parallel runs [default: all cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Rebuild crates/data/data/fashion-mnist-subset from the official Fashion-MNIST IDX files.
+    EmbedData {
+        /// Directory with the official files [default: the Debian package's directory].
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("report") => report::run(&args[1..]),
-        Some("embed-data") => embed_data::run(&args[1..]),
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Some(other) => {
-            eprintln!("unknown task {other:?}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-        None => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let result = match Xtask::parse().task {
+        Task::Report { profile, data, out, jobs, quiet } => report::run(profile, data, out, jobs, quiet),
+        Task::EmbedData { from } => embed_data::run(from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,6 +75,6 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root (xtask lives one level below it).
-pub fn workspace_root() -> std::path::PathBuf {
+pub fn workspace_root() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
 }

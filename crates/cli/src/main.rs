@@ -1,15 +1,115 @@
 //! The `actscope` command line: the entry point that parses arguments and hands off to the library.
 
+mod progress;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use actscope::config::RunConfig;
-use actscope::data::load;
-use actscope::error::{UsageError, exit_code};
-use actscope::summarize::{csv, load_runs, mixed_code_warning, summarize, table};
-use actscope::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
+use actscope_core::{Activation, Init, Placement};
+use actscope_data::load;
+use actscope_lab::report::Profile;
+use actscope_lab::summarize::{csv, load_runs, mixed_code_warning, summarize, table};
+use actscope_lab::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
+use actscope_lab::{Error, OptimizerKind, RunConfig};
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::progress::Progress;
+
+/// BN placement, as the command line spells it.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PlacementArg {
+    /// No BatchNorm.
+    None,
+    /// Linear → BN → φ (the BN paper's choice).
+    Before,
+    /// Linear → φ → BN.
+    After,
+}
+
+impl From<PlacementArg> for Placement {
+    fn from(p: PlacementArg) -> Self {
+        match p {
+            PlacementArg::None => Placement::None,
+            PlacementArg::Before => Placement::Before,
+            PlacementArg::After => Placement::After,
+        }
+    }
+}
+
+/// Optimizer, as the command line spells it.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OptimizerArg {
+    /// SGD (with --momentum).
+    Sgd,
+    /// Adam.
+    Adam,
+    /// AdamW.
+    Adamw,
+}
+
+impl From<OptimizerArg> for OptimizerKind {
+    fn from(o: OptimizerArg) -> Self {
+        match o {
+            OptimizerArg::Sgd => OptimizerKind::Sgd,
+            OptimizerArg::Adam => OptimizerKind::Adam,
+            OptimizerArg::Adamw => OptimizerKind::AdamW,
+        }
+    }
+}
+
+/// Report budget.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ProfileArg {
+    /// Seconds: a handful of short runs.
+    Smoke,
+    /// Minutes on 2 cores.
+    Default,
+    /// Paper scale (hours).
+    Full,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Smoke => Profile::Smoke,
+            ProfileArg::Default => Profile::Default,
+            ProfileArg::Full => Profile::Full,
+        }
+    }
+}
+
+/// Figure file formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    /// Bitmap.
+    Png,
+    /// Vector.
+    Svg,
+}
+
+fn parse_activation(s: &str) -> Result<Activation, String> {
+    s.parse().map_err(|e: actscope_core::Error| e.to_string())
+}
+
+fn parse_init(s: &str) -> Result<Init, String> {
+    s.parse().map_err(|e: actscope_core::Error| e.to_string())
+}
+
+/// The number of worker threads: `jobs`, or every core; never more runs in parallel than there are
+/// cores × 4 (more threads than that only wait on each other).
+fn jobs(jobs: Option<usize>) -> Result<usize> {
+    let cores = actscope_lab::sweep::default_jobs();
+    match jobs {
+        Some(0) => Err(Error::usage("--jobs must be ≥ 1").into()),
+        Some(j) if j > cores * 4 => {
+            eprintln!("note: --jobs {j} capped at {} (4 × the {cores} cores)", cores * 4);
+            Ok(cores * 4)
+        }
+        Some(j) => Ok(j),
+        None => Ok(cores),
+    }
+}
 
 /// Measure what activations and batch normalisation do inside real networks.
 ///
@@ -42,9 +142,9 @@ enum Command {
         /// JSON output.
         #[arg(long)]
         json: bool,
-        /// Budget: smoke, default or full.
-        #[arg(long, default_value = "default")]
-        profile: String,
+        /// Budget.
+        #[arg(long, value_enum, default_value_t = ProfileArg::Default)]
+        profile: ProfileArg,
     },
 }
 
@@ -55,16 +155,16 @@ struct PlotArgs {
     /// Where to write the figures.
     #[arg(long, default_value = "figures")]
     out: PathBuf,
-    /// Formats, comma-separated: png, svg.
-    #[arg(long, value_delimiter = ',', default_value = "png,svg")]
-    format: Vec<String>,
+    /// Formats, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatArg::Png, FormatArg::Svg])]
+    format: Vec<FormatArg>,
 }
 
 #[derive(Args)]
 struct ReportArgs {
-    /// smoke (seconds), default (minutes on 2 cores, embedded data) or full (paper scale, full Fashion-MNIST).
-    #[arg(long, default_value = "default")]
-    profile: String,
+    /// How much to run: smoke (seconds), default (minutes on 2 cores) or full (paper scale, hours).
+    #[arg(long, value_enum, default_value_t = ProfileArg::Default)]
+    profile: ProfileArg,
     /// Data for every experiment (default: the profile's; see `data info`).
     #[arg(long)]
     data: Option<String>,
@@ -75,7 +175,7 @@ struct ReportArgs {
     #[arg(long)]
     jobs: Option<usize>,
     /// No progress output.
-    #[arg(long)]
+    #[arg(long, short)]
     quiet: bool,
 }
 
@@ -87,24 +187,24 @@ struct TrainArgs {
     /// Where to create the run directory.
     #[arg(long, default_value = "runs")]
     out: PathBuf,
-    /// Data: default, embedded, synthetic:clusters|teacher|spirals|gaussian, an IDX directory, or file.csv[#label].
+    /// Data [default: default]: default, embedded, synthetic:clusters|teacher|spirals|gaussian, an IDX directory, or file.csv[#label].
     #[arg(long)]
     data: Option<String>,
-    /// Hidden widths, comma-separated, e.g. 100,100,100.
+    /// Hidden widths, comma-separated [default: 100,100,100].
     #[arg(long, value_delimiter = ',')]
     hidden: Option<Vec<usize>>,
-    /// Activation: sigmoid, tanh, relu, leaky_relu(α), elu(α), gelu, silu, softplus, softsign, identity.
-    #[arg(long)]
-    activation: Option<String>,
-    /// BatchNorm placement: none, before (Linear → BN → φ) or after (Linear → φ → BN).
-    #[arg(long)]
-    placement: Option<String>,
-    /// Weight init: pytorch, glorot_standard, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, lecun_normal, small_gaussian(σ).
-    #[arg(long)]
-    init: Option<String>,
-    /// Optimizer: sgd, adam or adamw.
-    #[arg(long)]
-    optimizer: Option<String>,
+    /// Activation [default: relu]: sigmoid, tanh, relu, leaky_relu(α), elu(α), gelu, silu, softplus, softsign, identity.
+    #[arg(long, value_parser = parse_activation)]
+    activation: Option<Activation>,
+    /// BatchNorm placement [default: none]: before is Linear → BN → φ, after is Linear → φ → BN.
+    #[arg(long, value_enum)]
+    placement: Option<PlacementArg>,
+    /// Weight init [default: pytorch]: pytorch, glorot_standard, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, lecun_normal, small_gaussian(σ).
+    #[arg(long, value_parser = parse_init)]
+    init: Option<Init>,
+    /// Optimizer [default: sgd].
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerArg>,
     /// Learning rate (default 0.1).
     #[arg(long)]
     lr: Option<f64>,
@@ -148,7 +248,7 @@ struct SweepArgs {
     #[arg(long)]
     shard: Option<String>,
     /// No progress output.
-    #[arg(long)]
+    #[arg(long, short)]
     quiet: bool,
 }
 
@@ -178,59 +278,69 @@ enum DataCommand {
 }
 
 fn train(a: TrainArgs) -> Result<()> {
-    let mut table = match &a.config {
+    // Settings come from the config file, then `--set KEY=VALUE` (TOML values), then the typed flags.
+    let (mut table, source) = match &a.config {
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            text.parse::<toml::Table>().map_err(|e| UsageError::new(format!("{}: {e}", p.display())))?
+            let table = text.parse::<toml::Table>().map_err(|e| Error::usage(format!("{}: {e}", p.display())))?;
+            (table, p.display().to_string())
         }
-        None => toml::Table::new(),
+        None => (toml::Table::new(), "--set".to_string()),
     };
-    let mut put = |k: &str, v: toml::Value| {
-        table.insert(k.to_string(), v);
-    };
-    if let Some(v) = a.data {
-        put("data", v.into());
-    }
-    if let Some(v) = a.hidden {
-        put("hidden", toml::Value::Array(v.into_iter().map(|w| toml::Value::Integer(w as i64)).collect()));
-    }
-    for (k, v) in
-        [("activation", a.activation), ("placement", a.placement), ("init", a.init), ("optimizer", a.optimizer)]
-    {
-        if let Some(v) = v {
-            put(k, v.into());
-        }
-    }
-    for (k, v) in [("lr", a.lr), ("momentum", a.momentum)] {
-        if let Some(v) = v {
-            put(k, v.into());
-        }
-    }
-    for (k, v) in [("batch_size", a.batch_size), ("epochs", a.epochs), ("steps", a.steps)] {
-        if let Some(v) = v {
-            put(k, toml::Value::Integer(v as i64));
-        }
-    }
-    if let Some(v) = a.seed {
-        put("seed", toml::Value::Integer(v as i64));
-    }
     for kv in &a.set {
-        let (k, v) = kv.split_once('=').ok_or_else(|| UsageError::new(format!("--set {kv:?}: expected KEY=VALUE")))?;
+        let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--set {kv:?}: expected KEY=VALUE")))?;
         let value: toml::Value = format!("v = {v}")
             .parse::<toml::Table>()
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(v.to_string()));
-        put(k.trim(), value);
+        table.insert(k.trim().to_string(), value);
     }
     if !table.contains_key("hidden") && !table.contains_key("depth") {
         table.insert("hidden".into(), toml::Value::Array(vec![100.into(), 100.into(), 100.into()]));
     }
-    let text = toml::to_string(&table).map_err(|e| UsageError::new(e.to_string()))?;
-    let cfg = RunConfig::from_toml(&text, "settings")?;
+    let mut cfg = RunConfig::from_table(table, &source)?;
+    if let Some(v) = a.data {
+        cfg.data = v;
+    }
+    if let Some(h) = a.hidden {
+        cfg.hidden = h;
+        cfg.depth = None;
+    }
+    if let Some(v) = a.activation {
+        cfg.activation = v;
+    }
+    if let Some(v) = a.placement {
+        cfg.placement = v.into();
+    }
+    if let Some(v) = a.init {
+        cfg.init = v;
+    }
+    if let Some(v) = a.optimizer {
+        cfg.optimizer = v.into();
+    }
+    if let Some(v) = a.lr {
+        cfg.lr = v;
+    }
+    if let Some(v) = a.momentum {
+        cfg.momentum = v;
+    }
+    if let Some(v) = a.batch_size {
+        cfg.batch_size = v;
+    }
+    if let Some(v) = a.epochs {
+        cfg.epochs = v;
+    }
+    if a.steps.is_some() {
+        cfg.steps = a.steps;
+    }
+    if let Some(v) = a.seed {
+        cfg.seed = v;
+    }
+    cfg.validate()?;
     let data = load(&cfg.data, cfg.val_fraction, cfg.standardize)?;
     eprintln!("data: {}", data.description);
-    let s = actscope::run::execute(&cfg, &data, &a.out)?;
+    let s = actscope_lab::run::execute(&cfg, &data, &a.out)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {
@@ -259,21 +369,17 @@ fn sweep(a: SweepArgs) -> Result<()> {
     let runs = file.expand()?;
     if a.dry_run {
         for r in runs.iter().filter(|r| shard.owns(&r.id())) {
-            let note = match actscope::run::state(&a.out, &r.dir_name()) {
-                actscope::run::RunState::Missing => "",
-                actscope::run::RunState::Finished => "  (finished)",
-                actscope::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
+            let note = match actscope_lab::run::state(&a.out, &r.dir_name()) {
+                actscope_lab::run::RunState::Missing => "",
+                actscope_lab::run::RunState::Finished => "  (finished)",
+                actscope_lab::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
             };
             println!("{}{note}", r.dir_name());
         }
         return Ok(());
     }
-    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if jobs == 0 {
-        return Err(UsageError::new("--jobs must be ≥ 1").into());
-    }
-    let opts = SweepOptions { jobs, shard, quiet: a.quiet };
-    let r = execute_sweep(&runs, &a.out, &opts, &DataCache::default())?;
+    let opts = SweepOptions { jobs: jobs(a.jobs)?, shard };
+    let r = execute_sweep(&runs, &a.out, &opts, &DataCache::default(), &Progress::new(a.quiet))?;
     eprintln!(
         "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other code \
          computed them) → {}",
@@ -291,23 +397,23 @@ fn sweep(a: SweepArgs) -> Result<()> {
 }
 
 fn plot(a: PlotArgs) -> Result<()> {
-    let formats = a
+    let formats: Vec<actscope_plots::Format> = a
         .format
         .iter()
-        .map(|f| {
-            actscope_plots::Format::parse(f)
-                .ok_or_else(|| UsageError::new(format!("unknown format {f:?}; expected png or svg")))
+        .map(|f| match f {
+            FormatArg::Png => actscope_plots::Format::Png,
+            FormatArg::Svg => actscope_plots::Format::Svg,
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let exp = actscope::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
+        .collect();
+    let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
     if exp.runs.is_empty() {
-        return Err(UsageError::new(format!("{} holds no finished runs", a.runs_dir.display())).into());
+        return Err(Error::usage(format!("{} holds no finished runs", a.runs_dir.display())).into());
     }
     if let Some(w) = mixed_code_warning(exp.runs.iter().map(|r| &r.summary)) {
         eprintln!("{w}");
     }
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let figs = actscope::report::figures::build(&exp, &exp, &exp, &exp, &[]);
+    let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
     for (stem, fig) in figs.iter().filter(|(_, f)| f.has_data()) {
         actscope_plots::render(fig, &a.out.join(stem), &formats)?;
@@ -319,10 +425,13 @@ fn plot(a: PlotArgs) -> Result<()> {
 }
 
 fn report(a: ReportArgs) -> Result<()> {
-    let profile = actscope::report::Profile::parse(&a.profile)?;
-    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let opts = actscope::report::ReportOptions { profile, data: a.data, out: a.out, jobs, quiet: a.quiet };
-    let index = actscope::report::run(&opts)?;
+    let opts = actscope_lab::report::ReportOptions {
+        profile: a.profile.into(),
+        data: a.data,
+        out: a.out,
+        jobs: jobs(a.jobs)?,
+    };
+    let index = actscope_lab::report::run(&opts, &Progress::new(a.quiet))?;
     println!("{}", index.display());
     Ok(())
 }
@@ -332,8 +441,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plot(a) => plot(a),
         Command::Report(a) => report(a),
         Command::Theory { json, profile } => {
-            let p = actscope::report::Profile::parse(&profile)?;
-            let checks = actscope::report::theory::run_checks(actscope::report::theory_budget(p), 0);
+            let p: Profile = profile.into();
+            let checks = actscope_lab::report::theory::run_checks(p.theory(), 0);
             if json {
                 println!("{}", serde_json::to_string_pretty(&checks)?);
             } else {
@@ -349,6 +458,10 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 let failed = checks.iter().filter(|c| !c.pass).count();
                 println!("{} passed, {} failed", checks.len() - failed, failed);
+            }
+            let failed = checks.iter().filter(|c| !c.pass).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} theory check(s) failed");
             }
             Ok(())
         }
@@ -392,7 +505,30 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The exit code for an error chain: 2 if any cause is a usage error (a bad flag, key, value or spec),
+/// else 1.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let usage = e.chain().any(|c| {
+        c.downcast_ref::<Error>().is_some_and(Error::is_usage)
+            || c.downcast_ref::<actscope_data::Error>().is_some_and(actscope_data::Error::is_usage)
+    });
+    if usage { 2 } else { 1 }
+}
+
+/// Restores the default action of SIGPIPE, which Rust's runtime ignores: with it ignored, printing to a
+/// closed pipe (`actscope summarize runs | head`) fails and `println!` panics. With the default action
+/// the process ends quietly when the reader goes away, as Unix tools do.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; `signal` with SIG_DFL installs
+    // no handler code of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -5,17 +5,17 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use actscope_lab::RunSummary;
+use actscope_lab::sweep::SweepObserver;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::run::RunSummary;
-
-/// Sweep progress.
+/// Sweep progress: a [`SweepObserver`] that draws a bar on a terminal and plain lines elsewhere.
 pub struct Progress {
-    bar: Option<ProgressBar>,
-    plain: bool,
-    total: u64,
+    quiet: bool,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+    total: AtomicU64,
     done: AtomicU64,
-    started: Instant,
+    started: std::sync::Mutex<Instant>,
 }
 
 /// Time left if the remaining runs take as long on average as the finished ones: "2h05m", "4m10s", "12s".
@@ -29,38 +29,61 @@ fn eta(elapsed: Duration, done: u64, total: u64) -> String {
 }
 
 impl Progress {
-    /// Progress over `total` runs.
-    pub fn new(total: u64, quiet: bool) -> Self {
-        let tty = std::io::stderr().is_terminal();
-        let bar = (!quiet && tty && total > 0).then(|| {
-            let b = ProgressBar::new(total);
+    /// Progress output, or none with `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        Progress {
+            quiet,
+            bar: std::sync::Mutex::new(None),
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            started: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    fn bar(&self) -> std::sync::MutexGuard<'_, Option<ProgressBar>> {
+        self.bar.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl SweepObserver for Progress {
+    fn message(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    fn started(&self, pending: usize) {
+        self.total.store(pending as u64, Ordering::SeqCst);
+        self.done.store(0, Ordering::SeqCst);
+        *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        if !self.quiet && std::io::stderr().is_terminal() && pending > 0 {
+            let b = ProgressBar::new(pending as u64);
             b.set_style(
                 ProgressStyle::with_template(
                     "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}  {msg}",
                 )
-                .expect("valid template"),
+                .expect("the template is a constant and valid"),
             );
-            b
-        });
-        Progress { bar, plain: !quiet && !tty, total, done: AtomicU64::new(0), started: Instant::now() }
-    }
-
-    /// Notes a finished run.
-    pub fn finished(&self, s: &RunSummary) {
-        let k = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        let acc = s.val.as_ref().map_or(String::from("-"), |p| format!("{:.4}", p.accuracy));
-        if let Some(b) = &self.bar {
-            b.set_message(format!("{} ({}, val {acc})", s.name, s.status));
-            b.inc(1);
-        } else if self.plain {
-            let eta = eta(self.started.elapsed(), k, self.total);
-            eprintln!("[{k}/{}] {} {} val_acc={acc} {:.1}s, ETA {eta}", self.total, s.name, s.status, s.wall_seconds);
+            *self.bar() = Some(b);
         }
     }
 
-    /// Removes the bar.
-    pub fn close(&self) {
-        if let Some(b) = &self.bar {
+    fn finished(&self, s: &RunSummary) {
+        let k = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        let total = self.total.load(Ordering::SeqCst);
+        let acc = s.val.as_ref().map_or(String::from("-"), |p| format!("{:.4}", p.accuracy));
+        if let Some(b) = self.bar().as_ref() {
+            b.set_message(format!("{} ({}, val {acc})", s.name, s.status));
+            b.inc(1);
+        } else if !self.quiet {
+            let started = *self.started.lock().unwrap_or_else(|p| p.into_inner());
+            let eta = eta(started.elapsed(), k, total);
+            eprintln!("[{k}/{total}] {} {} val_acc={acc} {:.1}s, ETA {eta}", s.name, s.status, s.wall_seconds);
+        }
+    }
+
+    fn closed(&self) {
+        if let Some(b) = self.bar().take() {
             b.finish_and_clear();
         }
     }

@@ -1,9 +1,9 @@
-//! Sweep scaling: the same 8-run sweep with `--jobs 1` and `--jobs 2` (`cargo bench -p actscope`).
+//! Sweep scaling: the same 8-run sweep with `--jobs 1` and `--jobs 2` (`cargo bench -p actscope-lab`).
 //! Each run trains the BN paper's net for one epoch on the embedded Fashion-MNIST subset. Median of 3.
 
 use std::time::Instant;
 
-use actscope::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
+use actscope_lab::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
 
 const SWEEP: &str = r#"
 [base]
@@ -24,9 +24,9 @@ fn main() {
             .map(|i| {
                 let out = std::env::temp_dir().join(format!("actscope-bench-{}-{jobs}-{i}", std::process::id()));
                 let _ = std::fs::remove_dir_all(&out);
-                let opts = SweepOptions { jobs, shard: Shard::ALL, quiet: true };
+                let opts = SweepOptions { jobs, shard: Shard::ALL };
                 let s = Instant::now();
-                execute_sweep(&runs, &out, &opts, &cache).unwrap();
+                execute_sweep(&runs, &out, &opts, &cache, &()).unwrap();
                 let e = s.elapsed().as_secs_f64();
                 std::fs::remove_dir_all(&out).unwrap();
                 e

@@ -7,7 +7,7 @@ use actscope_core::{Activation, BatchNormConfig, Budget, Init, MlpConfig, Optimi
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::UsageError;
+use crate::{Error, Result};
 
 /// Every setting of one training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,8 +51,8 @@ pub struct RunConfig {
     #[serde(default = "d_bn_mom")]
     pub bn_momentum: f64,
     /// Optimizer: sgd, adam or adamw.
-    #[serde(default = "d_opt")]
-    pub optimizer: String,
+    #[serde(default)]
+    pub optimizer: OptimizerKind,
     /// Learning rate.
     #[serde(default = "d_lr")]
     pub lr: f64,
@@ -121,9 +121,6 @@ fn d_eps() -> f64 {
 fn d_bn_mom() -> f64 {
     0.1
 }
-fn d_opt() -> String {
-    "sgd".into()
-}
 fn d_lr() -> f64 {
     0.1
 }
@@ -142,8 +139,11 @@ fn d_cpe() -> usize {
 fn d_epe() -> usize {
     2
 }
+/// The default saturation / dead-unit threshold τ (design §5): φ′ < τ·max φ′ counts as saturated.
+pub const DEFAULT_TAU: f64 = 0.1;
+
 fn d_tau() -> f64 {
-    0.1
+    DEFAULT_TAU
 }
 fn d_true() -> bool {
     true
@@ -155,16 +155,70 @@ impl Default for RunConfig {
     }
 }
 
-/// The valid optimizer names.
-pub const OPTIMIZERS: &str = "sgd, adam, adamw";
+/// The optimizer of a run (its hyperparameters are other fields of [`RunConfig`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OptimizerKind {
+    /// SGD with optional momentum and Nesterov momentum, as `torch.optim.SGD`.
+    #[default]
+    Sgd,
+    /// Adam, as `torch.optim.Adam`.
+    Adam,
+    /// AdamW (decoupled weight decay), as `torch.optim.AdamW`.
+    AdamW,
+}
+
+impl OptimizerKind {
+    /// Every optimizer, in the order help texts list them.
+    pub const ALL: [OptimizerKind; 3] = [OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::AdamW];
+
+    /// The name written in configs: `sgd`, `adam`, `adamw`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamW => "adamw",
+        }
+    }
+}
+
+impl std::fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for OptimizerKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let lower = s.trim().to_ascii_lowercase();
+        OptimizerKind::ALL.into_iter().find(|o| o.name() == lower).ok_or_else(|| {
+            let names: Vec<&str> = OptimizerKind::ALL.iter().map(|o| o.name()).collect();
+            Error::usage(format!("unknown optimizer {s:?}; expected one of: {}", names.join(", ")))
+        })
+    }
+}
+
+impl Serialize for OptimizerKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for OptimizerKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 impl RunConfig {
     /// Parses a TOML table, naming unknown keys and bad values.
     ///
     /// # Errors
     /// A usage error with TOML's message (which names the key and line).
-    pub fn from_toml(text: &str, source: &str) -> Result<Self, UsageError> {
-        let c: RunConfig = toml::from_str(text).map_err(|e| UsageError::new(format!("{source}: {e}")))?;
+    pub fn from_toml(text: &str, source: &str) -> Result<Self> {
+        let c: RunConfig = toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))?;
         c.validate()?;
         Ok(c)
     }
@@ -177,29 +231,38 @@ impl RunConfig {
         }
     }
 
+    /// Builds a configuration from a TOML table (e.g. a sweep's base with one value per axis) without
+    /// printing and re-parsing it, naming unknown keys and bad values.
+    ///
+    /// # Errors
+    /// A usage error naming `source` and the key.
+    pub fn from_table(table: toml::Table, source: &str) -> Result<Self> {
+        let c = RunConfig::deserialize(toml::Value::Table(table))
+            .map_err(|e| Error::usage(format!("{source}: {}", e.message())))?;
+        c.validate()?;
+        Ok(c)
+    }
+
     /// The optimizer configuration.
     ///
     /// # Errors
-    /// An unknown optimizer name (listing the valid ones).
-    pub fn optimizer_config(&self) -> Result<OptimizerConfig, UsageError> {
-        let mut c = match self.optimizer.to_ascii_lowercase().as_str() {
-            "sgd" => OptimizerConfig::Sgd {
+    /// Invalid optimizer hyperparameters (naming the field).
+    pub fn optimizer_config(&self) -> Result<OptimizerConfig> {
+        let mut c = match self.optimizer {
+            OptimizerKind::Sgd => OptimizerConfig::Sgd {
                 lr: self.lr,
                 momentum: self.momentum,
                 dampening: 0.0,
                 nesterov: self.nesterov,
                 weight_decay: 0.0,
             },
-            "adam" => OptimizerConfig::adam(self.lr),
-            "adamw" => OptimizerConfig::adamw(self.lr),
-            other => {
-                return Err(UsageError::new(format!("unknown optimizer {other:?}; expected one of: {OPTIMIZERS}")));
-            }
+            OptimizerKind::Adam => OptimizerConfig::adam(self.lr),
+            OptimizerKind::AdamW => OptimizerConfig::adamw(self.lr),
         };
         if let Some(wd) = self.weight_decay {
             c = c.with_weight_decay(wd);
         }
-        c.validate().map_err(UsageError::from)?;
+        c.validate()?;
         Ok(c)
     }
 
@@ -233,13 +296,10 @@ impl RunConfig {
     ///
     /// # Errors
     /// The first invalid field, named, with what was expected.
-    pub fn validate(&self) -> Result<(), UsageError> {
-        let bad = |field: &str, msg: String| Err(UsageError::new(format!("invalid {field}: {msg}")));
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, msg: String| Err(Error::usage(format!("invalid {field}: {msg}")));
         if self.widths().is_empty() {
             return bad("hidden", "give hidden = [widths…] or depth = N (at least one hidden layer)".into());
-        }
-        if let Some(i) = self.widths().iter().position(|&w| w == 0) {
-            return bad(&format!("hidden[{i}]"), "a hidden layer needs width ≥ 1".into());
         }
         if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
             return bad("val_fraction", format!("must lie in (0, 1), got {}", self.val_fraction));
@@ -257,7 +317,7 @@ impl RunConfig {
             return bad("tau", format!("must lie in (0, 1], got {}", self.tau));
         }
         self.optimizer_config()?;
-        self.mlp_config(1, 2).validate().map_err(UsageError::from)?;
+        self.mlp_config(1, 2).validate()?;
         Ok(())
     }
 

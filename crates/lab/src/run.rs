@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use actscope_core::{EvalPoint, Mlp, Optimizer, Status, TrainData, train};
+use actscope_data::LoadedData;
 use actscope_metrics::records::write_jsonl;
 use actscope_metrics::{MetricsProbe, ProbeConfig};
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
-use crate::data::LoadedData;
+use crate::fsio::{self, create_dir_all, read_json, remove_dir_all, rename, to_json};
+use crate::{Error, Result};
 
 /// Version of `summary.json`'s layout.
 pub const SUMMARY_SCHEMA: u32 = 1;
@@ -32,9 +33,10 @@ pub struct RunSummary {
     pub id: String,
     /// The directory name.
     pub name: String,
-    /// `ok` or `diverged`.
-    pub status: String,
-    /// The step whose loss was not finite, for diverged runs.
+    /// How the run ended.
+    pub status: RunStatus,
+    /// The step whose loss was not finite, or from which it stayed above [`DIVERGENCE_FACTOR`] × its initial
+    /// value, for diverged runs.
     pub diverged_step: Option<usize>,
     /// Steps done.
     pub steps: usize,
@@ -55,6 +57,10 @@ pub struct RunSummary {
     /// Fingerprint of the code that computed the run ([`CODE`]); empty in runs written before it was kept.
     #[serde(default)]
     pub code: String,
+    /// SHA-256 (hex) of the run's `records.jsonl`, checked whenever the run is reused, so a truncated or
+    /// edited records file is redone rather than trusted; empty in runs written before it was kept.
+    #[serde(default)]
+    pub records_sha256: String,
 }
 
 /// Fingerprint of this build's run-computing code: SHA-256 (first 16 hex digits) of the layer, training,
@@ -62,18 +68,70 @@ pub struct RunSummary {
 /// was computed by different code and is redone rather than reused.
 pub const CODE: &str = env!("ACTSCOPE_CODE");
 
+/// Divergence beyond non-finite losses: a run whose loss on the training subset rises above this multiple
+/// of its value at step 0 and stays above it at every later evaluation, to the end, has diverged (at the
+/// first of those evaluations). A loss that recovers is not divergence.
+pub const DIVERGENCE_FACTOR: f64 = 10.0;
+
+/// The step at which the training-subset loss blew up for good (see [`DIVERGENCE_FACTOR`]), if it did.
+pub fn blown_up(history: &[EvalPoint]) -> Option<usize> {
+    let train: Vec<&EvalPoint> = history.iter().filter(|p| p.set == "train").collect();
+    let limit = DIVERGENCE_FACTOR * train.first()?.loss;
+    let mut start = None;
+    for p in &train {
+        match (p.loss > limit, start) {
+            (true, None) => start = Some(p.step),
+            (false, _) => start = None,
+            (true, Some(_)) => {}
+        }
+    }
+    start
+}
+
 /// Validation accuracies for "steps to reach a target".
 pub const TARGETS: [f64; 4] = [0.5, 0.7, 0.8, 0.85];
 
+/// How a run ended, as `summary.json` writes it (`"ok"`, `"diverged"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Trained for its whole budget with finite losses.
+    Ok,
+    /// Stopped at a non-finite loss, or its loss blew up for good ([`DIVERGENCE_FACTOR`]);
+    /// [`RunSummary::diverged_step`] says when.
+    Diverged,
+}
+
+impl RunStatus {
+    /// The word written in summaries and messages.
+    pub fn word(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Diverged => "diverged",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
 impl RunSummary {
+    /// Whether the run trained to the end (did not diverge).
+    pub fn is_ok(&self) -> bool {
+        self.status == RunStatus::Ok
+    }
+
     /// Final validation accuracy, 0 for a diverged run (so it loses every learning-rate selection).
     pub fn val_accuracy(&self) -> f64 {
-        if self.status == "ok" { self.val.as_ref().map_or(0.0, |p| p.accuracy) } else { 0.0 }
+        if self.is_ok() { self.val.as_ref().map_or(0.0, |p| p.accuracy) } else { 0.0 }
     }
 
     /// Final test accuracy (None for a diverged run).
     pub fn test_accuracy(&self) -> Option<f64> {
-        if self.status == "ok" { self.test.as_ref().map(|p| p.accuracy) } else { None }
+        if self.is_ok() { self.test.as_ref().map(|p| p.accuracy) } else { None }
     }
 }
 
@@ -96,10 +154,33 @@ pub fn state(out: &Path, name: &str) -> RunState {
         return RunState::Missing;
     }
     match read_summary(&dir) {
-        Ok(s) if s.code == CODE => RunState::Finished,
-        Ok(s) => RunState::Stale(s.code),
+        Ok(s) if s.code != CODE => RunState::Stale(s.code),
+        Ok(s) => match fs::read(dir.join("records.jsonl")) {
+            Ok(bytes) if sha256_hex(&bytes) == s.records_sha256 => RunState::Finished,
+            _ => RunState::Stale("records.jsonl missing or not matching its checksum".into()),
+        },
         Err(_) => RunState::Stale("unreadable summary".into()),
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This machine's name, as temporary directories carry it (several hosts may share a run directory).
+fn host() -> String {
+    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".into());
+    crate::config::sanitize(raw.trim()).replace('-', "_")
+}
+
+/// Whether process `pid` is alive on this machine (where `/proc` tells; elsewhere assumed alive, so
+/// nothing another process may be writing is ever removed).
+fn alive(pid: u32) -> bool {
+    pid == std::process::id() || !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// An error when `out/name` exists without being a finished run (not written by us): it is never
@@ -107,25 +188,29 @@ pub fn state(out: &Path, name: &str) -> RunState {
 fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
     let dest = out.join(name);
     if dest.exists() && state(out, name) == RunState::Missing {
-        anyhow::bail!("{} exists but is not a finished run; move it away and try again", dest.display());
+        return Err(Error::Malformed {
+            path: dest,
+            message: "exists but is not a finished run; move it away and try again".into(),
+        });
     }
     Ok(())
 }
 
-/// Removes temporary directories left by interrupted attempts at the run `name`.
+/// Removes temporary directories left by interrupted attempts at the run `name` on this host: those named
+/// `.tmp-<name>-<host>-<pid>…` whose process is gone. A directory of a live process, or of another host
+/// (a shard on a cluster sharing the directory), is left alone: that process may still be writing it.
 fn clean_partial(out: &Path, name: &str) -> Result<()> {
-    let prefix = format!(".tmp-{name}-");
+    let prefix = format!(".tmp-{name}-{}-", host());
     let Ok(entries) = fs::read_dir(out) else { return Ok(()) };
     for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
-            fs::remove_dir_all(e.path()).with_context(|| format!("removing partial run {}", e.path().display()))?;
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else { continue };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p == std::process::id() || !alive(p)) {
+            remove_dir_all(&e.path())?;
         }
     }
     Ok(())
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Trains `cfg` on `data` and writes the run directory `out/<cfg.dir_name()>`; returns its summary.
@@ -134,23 +219,28 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Invalid configuration for the data (usage), or IO errors naming the path.
 pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSummary> {
     let name = cfg.dir_name();
-    fs::create_dir_all(out).with_context(|| format!("creating output directory {}", out.display()))?;
+    create_dir_all(out)?;
     not_a_foreign_directory(out, &name)?;
     clean_partial(out, &name)?;
-    let tmp: PathBuf = out.join(format!(".tmp-{name}-{}", std::process::id()));
-    fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let tmp: PathBuf = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
+    create_dir_all(&tmp)?;
+    // Whatever fails from here on, the temporary directory goes with it.
+    train_into(cfg, data, out, &name, &tmp).inspect_err(|_| {
+        let _ = fs::remove_dir_all(&tmp);
+    })
+}
 
+fn train_into(cfg: &RunConfig, data: &LoadedData, out: &Path, name: &str, tmp: &Path) -> Result<RunSummary> {
     let mlp = cfg.mlp_config(data.train.dim(), data.train.classes.max(data.test.classes).max(2));
-    let mut net = Mlp::<f32>::new(&mlp, cfg.seed).map_err(crate::error::UsageError::from)?;
-    let mut opt = Optimizer::new(cfg.optimizer_config()?).map_err(crate::error::UsageError::from)?;
+    let mut net = Mlp::<f32>::new(&mlp, cfg.seed)?;
+    let mut opt = Optimizer::new(cfg.optimizer_config()?)?;
     let tc = cfg.train_config(data.train.len());
     if cfg.batch_size > data.train.len() {
-        return Err(crate::error::UsageError::new(format!(
+        return Err(Error::usage(format!(
             "invalid batch_size: {} is larger than the training set ({} examples)",
             cfg.batch_size,
             data.train.len()
-        ))
-        .into());
+        )));
     }
     let probe_set = data.val.head("probe", cfg.probe_size);
     let train_eval = data.train.head("train-eval", TRAIN_EVAL_SIZE);
@@ -173,14 +263,14 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
         &tc,
         TrainData { train: &data.train, evals: &evals, probe_set: Some(&probe_set) },
         &mut probe,
-    )
-    .map_err(crate::error::UsageError::from)?;
+    )?;
     let wall_seconds = start.elapsed().as_secs_f64();
     let records = probe.finish();
 
-    let (status, diverged_step) = match outcome.status {
-        Status::Ok => ("ok", None),
-        Status::Diverged { step } => ("diverged", Some(step)),
+    let (status, diverged_step) = match (outcome.status, blown_up(&outcome.history)) {
+        (Status::Diverged { step }, _) => (RunStatus::Diverged, Some(step)),
+        (Status::Ok, Some(step)) => (RunStatus::Diverged, Some(step)),
+        (Status::Ok, None) => (RunStatus::Ok, None),
     };
     let steps_to_target = TARGETS
         .iter()
@@ -189,8 +279,8 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
     let summary = RunSummary {
         schema: SUMMARY_SCHEMA,
         id: cfg.id(),
-        name: name.clone(),
-        status: status.into(),
+        name: name.to_string(),
+        status,
         diverged_step,
         steps: outcome.steps,
         train: outcome.last("train").cloned(),
@@ -201,34 +291,31 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
         data: data.description.clone(),
         data_checksum: data.checksum.clone(),
         code: CODE.to_string(),
+        records_sha256: String::new(),
     };
-    write(&tmp.join("config.json"), serde_json::to_string_pretty(cfg)?.as_bytes())?;
+    fsio::write(&tmp.join("config.json"), to_json(cfg))?;
     let mut buf = Vec::new();
-    write_jsonl(&records, &mut buf)?;
-    write(&tmp.join("records.jsonl"), &buf)?;
-    write(&tmp.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
-    let dest = out.join(&name);
-    match state(out, &name) {
+    write_jsonl(&records, &mut buf).map_err(|e| Error::io("serialising records of", tmp, e))?;
+    fsio::write(&tmp.join("records.jsonl"), &buf)?;
+    let summary = RunSummary { records_sha256: sha256_hex(&buf), ..summary };
+    fsio::write(&tmp.join("summary.json"), to_json(&summary))?;
+    let dest = out.join(name);
+    match state(out, name) {
         // Another process finished the same run first, with the same code; keep its result.
         RunState::Finished => {
-            fs::remove_dir_all(&tmp).ok();
+            fs::remove_dir_all(tmp).ok();
             return Ok(summary);
         }
         // Computed by other code: set it aside under a temporary name (removed at the next attempt if a
         // crash leaves it), then put this result in its place.
         RunState::Stale(_) => {
-            let old = out.join(format!(".tmp-{name}-stale-{}", std::process::id()));
-            fs::rename(&dest, &old).with_context(|| format!("moving {} aside", dest.display()))?;
-            fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+            let old = out.join(format!(".tmp-{name}-{}-{}-stale", host(), std::process::id()));
+            rename(&dest, &old)?;
+            remove_dir_all(&old)?;
         }
-        RunState::Missing => {
-            if let Err(e) = not_a_foreign_directory(out, &name) {
-                fs::remove_dir_all(&tmp).ok();
-                return Err(e);
-            }
-        }
+        RunState::Missing => not_a_foreign_directory(out, name)?,
     }
-    fs::rename(&tmp, &dest).with_context(|| format!("moving {} to {}", tmp.display(), dest.display()))?;
+    rename(tmp, &dest)?;
     Ok(summary)
 }
 
@@ -237,9 +324,7 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
 /// # Errors
 /// Missing or malformed file, naming it.
 pub fn read_summary(dir: &Path) -> Result<RunSummary> {
-    let p = dir.join("summary.json");
-    let text = fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))
+    read_json(&dir.join("summary.json"))
 }
 
 /// Reads `config.json` of a run directory.
@@ -247,9 +332,7 @@ pub fn read_summary(dir: &Path) -> Result<RunSummary> {
 /// # Errors
 /// Missing or malformed file, naming it.
 pub fn read_config(dir: &Path) -> Result<RunConfig> {
-    let p = dir.join("config.json");
-    let text = fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))
+    read_json(&dir.join("config.json"))
 }
 
 /// Every finished run directory directly inside `dir`, sorted by name.
@@ -258,11 +341,85 @@ pub fn read_config(dir: &Path) -> Result<RunConfig> {
 /// If `dir` cannot be read.
 pub fn list_runs(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out: Vec<PathBuf> = fs::read_dir(dir)
-        .with_context(|| format!("reading runs directory {}", dir.display()))?
+        .map_err(|e| Error::io("reading runs directory", dir, e))?
         .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.path())
         .filter(|p| p.join("summary.json").is_file())
         .collect();
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> (RunConfig, LoadedData) {
+        let cfg = RunConfig::from_toml("hidden = [4]\nsteps = 3\nprobe_size = 50", "test").unwrap();
+        (cfg, actscope_data::load("synthetic:spirals", 0.1, false).unwrap())
+    }
+
+    fn temp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("actscope-run-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_failed_run_leaves_no_temporary_directory() {
+        let (mut cfg, data) = tiny();
+        cfg.batch_size = 100_000;
+        let out = temp("failed");
+        assert!(execute(&cfg, &data, &out).unwrap_err().is_usage());
+        assert_eq!(entries(&out), Vec::<String>::new());
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn a_live_process_keeps_its_temporary_directory_and_a_dead_one_loses_it() {
+        let (cfg, data) = tiny();
+        let out = temp("live");
+        fs::create_dir_all(&out).unwrap();
+        let name = cfg.dir_name();
+        // pid 1 is always alive; u32::MAX is never a pid.
+        let live = format!(".tmp-{name}-{}-1", host());
+        let dead = format!(".tmp-{name}-{}-{}", host(), u32::MAX);
+        let other_host = format!(".tmp-{name}-elsewhere_node-{}", u32::MAX);
+        for d in [&live, &dead, &other_host] {
+            fs::create_dir_all(out.join(d)).unwrap();
+        }
+        execute(&cfg, &data, &out).unwrap();
+        let left = entries(&out);
+        assert!(left.contains(&live) && left.contains(&other_host) && !left.contains(&dead), "{left:?}");
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn a_truncated_records_file_is_redone_and_temporary_directories_are_not_runs() {
+        let (cfg, data) = tiny();
+        let out = temp("truncated");
+        let first = execute(&cfg, &data, &out).unwrap();
+        let name = cfg.dir_name();
+        assert_eq!(state(&out, &name), RunState::Finished);
+        let records = out.join(&name).join("records.jsonl");
+        let text = fs::read_to_string(&records).unwrap();
+        fs::write(&records, &text[..text.len() / 2]).unwrap();
+        assert!(matches!(state(&out, &name), RunState::Stale(_)));
+        let again = execute(&cfg, &data, &out).unwrap();
+        assert_eq!(fs::read_to_string(&records).unwrap(), text);
+        assert_eq!(again.records_sha256, first.records_sha256);
+        // A temporary directory holding a summary is not a run.
+        fs::create_dir_all(out.join(".tmp-x-y-1")).unwrap();
+        fs::copy(out.join(&name).join("summary.json"), out.join(".tmp-x-y-1/summary.json")).unwrap();
+        assert_eq!(list_runs(&out).unwrap(), vec![out.join(&name)]);
+        fs::remove_dir_all(&out).unwrap();
+    }
 }

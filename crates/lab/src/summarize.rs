@@ -1,14 +1,14 @@
 //! Summaries over seeds: runs that differ only in learning rate and seed form a configuration; its
-//! learning rate is chosen on validation accuracy (mean over seeds, diverged runs scoring 0), and the
+//! learning rate is chosen on validation accuracy (mean over the seeds every rate has, diverged runs scoring 0), and the
 //! runs at that rate are described with mean ± 95% CI. Test accuracy never takes part in the choice.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use actscope_metrics::stats::{Describe, describe};
-use anyhow::Result;
 use serde::Serialize;
 
+use crate::Result;
 use crate::config::RunConfig;
 use crate::run::{RunSummary, TARGETS, list_runs, read_config, read_summary};
 
@@ -60,7 +60,8 @@ pub fn mixed_code_warning<'a>(summaries: impl IntoIterator<Item = &'a RunSummary
 pub struct GroupSummary {
     /// The configuration (at the selected learning rate, seed of the first run).
     pub config: RunConfig,
-    /// Learning rates tried, ascending, with their mean validation accuracy.
+    /// Learning rates tried, ascending, with their mean validation accuracy over the seeds every rate has
+    /// (the selection seeds).
     pub lr_scores: Vec<(f64, f64)>,
     /// The learning rate chosen on validation.
     pub selected_lr: f64,
@@ -102,14 +103,27 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
     for r in &runs {
         by_lr.entry(r.config.lr.to_bits()).or_default().push(r);
     }
+    // Score every rate on the seeds that every rate has, so a rate that later got more seeds (sequential
+    // rounds run more seeds only at the selected rate) is not compared on a different sample.
+    let common: Vec<u64> = {
+        let mut seeds: Vec<u64> =
+            by_lr.values().next().map_or_else(Vec::new, |rs| rs.iter().map(|r| r.config.seed).collect());
+        for rs in by_lr.values() {
+            seeds.retain(|s| rs.iter().any(|r| r.config.seed == *s));
+        }
+        seeds
+    };
     let lr_scores: Vec<(f64, f64)> = by_lr
         .values()
-        .map(|rs| (rs[0].config.lr, rs.iter().map(|r| r.summary.val_accuracy()).sum::<f64>() / rs.len() as f64))
+        .map(|rs| {
+            let on: Vec<&&LoadedRun> = rs.iter().filter(|r| common.contains(&r.config.seed)).collect();
+            (rs[0].config.lr, on.iter().map(|r| r.summary.val_accuracy()).sum::<f64>() / on.len().max(1) as f64)
+        })
         .collect();
     // Highest mean validation accuracy; ties go to the smaller rate (the more conservative choice).
     let best = lr_scores.iter().fold(lr_scores[0], |b, &s| if s.1 > b.1 { s } else { b });
     let chosen: Vec<&LoadedRun> = by_lr[&best.0.to_bits()].clone();
-    let ok: Vec<&&LoadedRun> = chosen.iter().filter(|r| r.summary.status == "ok").collect();
+    let ok: Vec<&&LoadedRun> = chosen.iter().filter(|r| r.summary.is_ok()).collect();
     let acc = |f: &dyn Fn(&RunSummary) -> Option<f64>| -> Describe {
         describe(&ok.iter().filter_map(|r| f(&r.summary)).collect::<Vec<_>>())
     };
@@ -168,7 +182,7 @@ pub fn table(groups: &[GroupSummary]) -> String {
                 g.config.activation.to_string(),
                 g.config.placement.to_string(),
                 g.config.widths().len().to_string(),
-                g.config.optimizer.clone(),
+                g.config.optimizer.to_string(),
                 format!("{}", g.selected_lr),
                 g.n.to_string(),
                 g.diverged.to_string(),

@@ -22,15 +22,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
+use actscope_data::{LoadedData, load};
 use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::config::RunConfig;
-use crate::data::{LoadedData, load};
-use crate::error::UsageError;
-use crate::progress::Progress;
 use crate::run::{RunState, RunSummary, execute, state};
+use crate::{Error, Result, ResultExt};
 
 /// A sweep file.
 #[derive(Clone, Debug, Deserialize)]
@@ -70,8 +68,8 @@ impl SweepFile {
     ///
     /// # Errors
     /// TOML errors and unknown top-level keys, as usage errors naming `source`.
-    pub fn parse(text: &str, source: &str) -> Result<Self, UsageError> {
-        toml::from_str(text).map_err(|e| UsageError::new(format!("{source}: {e}")))
+    pub fn parse(text: &str, source: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))
     }
 
     /// Reads and parses a sweep file.
@@ -79,8 +77,8 @@ impl SweepFile {
     /// # Errors
     /// Unreadable file (runtime) or invalid content (usage).
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading sweep file {}", path.display()))?;
-        Ok(Self::parse(&text, &path.display().to_string())?)
+        let text = crate::fsio::read_to_string(path)?;
+        Self::parse(&text, &path.display().to_string())
     }
 
     /// The sweep as profile `name` patches it (unchanged when the file has no such profile).
@@ -112,11 +110,11 @@ impl SweepFile {
     ///
     /// # Errors
     /// An axis without values, or a combination that is not a valid configuration (naming it).
-    pub fn expand(&self) -> Result<Vec<RunConfig>, UsageError> {
+    pub fn expand(&self) -> Result<Vec<RunConfig>> {
         let mut combos: Vec<toml::Table> = vec![self.base.clone()];
         for (key, values) in &self.axes {
             if values.is_empty() {
-                return Err(UsageError::new(format!("axis {key:?} has no values")));
+                return Err(Error::usage(format!("axis {key:?} has no values")));
             }
             combos = combos
                 .into_iter()
@@ -132,11 +130,10 @@ impl SweepFile {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for c in combos {
-            let text = toml::to_string(&c).map_err(|e| UsageError::new(e.to_string()))?;
-            let cfg = RunConfig::from_toml(&text, "sweep").map_err(|e| {
+            let cfg = RunConfig::from_table(c.clone(), "sweep").map_err(|e| {
                 let axes: Vec<String> =
                     self.axes.keys().filter_map(|k| c.get(k).map(|v| format!("{k} = {v}"))).collect();
-                UsageError::new(format!("{} (run with {})", e.0, axes.join(", ")))
+                Error::usage(format!("{e} (run with {})", axes.join(", ")))
             })?;
             if seen.insert(cfg.id()) {
                 out.push(cfg);
@@ -163,8 +160,8 @@ impl Shard {
     ///
     /// # Errors
     /// Malformed text or `i ≥ n`.
-    pub fn parse(s: &str) -> Result<Shard, UsageError> {
-        let err = || UsageError::new(format!("invalid --shard {s:?}; expected i/n with 0 ≤ i < n, e.g. 0/4"));
+    pub fn parse(s: &str) -> Result<Shard> {
+        let err = || Error::usage(format!("invalid --shard {s:?}; expected i/n with 0 ≤ i < n, e.g. 0/4"));
         let (i, n) = s.split_once('/').ok_or_else(err)?;
         let (index, count): (u64, u64) = (i.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
         if count == 0 || index >= count {
@@ -178,12 +175,12 @@ impl Shard {
     ///
     /// # Errors
     /// Variables present but malformed.
-    pub fn from_slurm(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, UsageError> {
+    pub fn from_slurm(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>> {
         let (Some(id), Some(count)) = (get("SLURM_ARRAY_TASK_ID"), get("SLURM_ARRAY_TASK_COUNT")) else {
             return Ok(None);
         };
         let num = |name: &str, v: &str| {
-            v.trim().parse::<u64>().map_err(|_| UsageError::new(format!("{name}={v:?} is not a whole number")))
+            v.trim().parse::<u64>().map_err(|_| Error::usage(format!("{name}={v:?} is not a whole number")))
         };
         let min = get("SLURM_ARRAY_TASK_MIN").map(|m| num("SLURM_ARRAY_TASK_MIN", &m)).transpose()?.unwrap_or(0);
         let (id, count) = (num("SLURM_ARRAY_TASK_ID", &id)?, num("SLURM_ARRAY_TASK_COUNT", &count)?);
@@ -197,6 +194,11 @@ impl Shard {
     }
 }
 
+/// The default number of worker threads: one per core the process may use.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Options of a sweep execution.
 #[derive(Clone, Debug)]
 pub struct SweepOptions {
@@ -204,9 +206,23 @@ pub struct SweepOptions {
     pub jobs: usize,
     /// Which runs to do.
     pub shard: Shard,
-    /// No progress output.
-    pub quiet: bool,
 }
+
+/// What a sweep tells its caller while it works: how many runs it will do and each finished run. Every
+/// method has an empty default body, so an observer implements only what it shows; `()` shows nothing.
+/// Called from worker threads, hence `Sync`.
+pub trait SweepObserver: Sync {
+    /// A message about what is being done (e.g. which experiment starts).
+    fn message(&self, _msg: &str) {}
+    /// `pending` runs are about to be executed.
+    fn started(&self, _pending: usize) {}
+    /// A run finished (ok or diverged).
+    fn finished(&self, _summary: &RunSummary) {}
+    /// Every pending run is done (or the sweep failed).
+    fn closed(&self) {}
+}
+
+impl SweepObserver for () {}
 
 /// What a sweep execution did.
 #[derive(Clone, Debug, Default)]
@@ -236,11 +252,13 @@ impl DataCache {
     /// As [`load`].
     pub fn get(&self, cfg: &RunConfig) -> Result<Arc<LoadedData>> {
         let key = format!("{}|{}|{}", cfg.data, cfg.val_fraction, cfg.standardize);
-        if let Some(d) = self.map.lock().expect("cache lock").get(&key) {
+        // A worker that panicked while holding the lock cannot have left a half-written map entry
+        // (insert is the only mutation), so a poisoned lock is still safe to use.
+        if let Some(d) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(d.clone());
         }
         let d = Arc::new(load(&cfg.data, cfg.val_fraction, cfg.standardize)?);
-        self.map.lock().expect("cache lock").insert(key, d.clone());
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).insert(key, d.clone());
         Ok(d)
     }
 }
@@ -249,7 +267,13 @@ impl DataCache {
 ///
 /// # Errors
 /// The first failing run's error (the others still finish), or a thread-pool error.
-pub fn execute_sweep(runs: &[RunConfig], out: &Path, opts: &SweepOptions, cache: &DataCache) -> Result<SweepReport> {
+pub fn execute_sweep(
+    runs: &[RunConfig],
+    out: &Path,
+    opts: &SweepOptions,
+    cache: &DataCache,
+    observer: &dyn SweepObserver,
+) -> Result<SweepReport> {
     let mine: Vec<&RunConfig> = runs.iter().filter(|r| opts.shard.owns(&r.id())).collect();
     let states: Vec<RunState> = mine.iter().map(|r| state(out, &r.dir_name())).collect();
     let pending: Vec<&RunConfig> =
@@ -261,27 +285,29 @@ pub fn execute_sweep(runs: &[RunConfig], out: &Path, opts: &SweepOptions, cache:
     for r in &pending {
         cache.get(r)?;
     }
-    let progress = Progress::new(pending.len() as u64, opts.quiet);
-    let pool =
-        rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.max(1)).build().context("starting worker threads")?;
+    observer.started(pending.len());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
     let results: Vec<Result<RunSummary>> = pool.install(|| {
         pending
             .par_iter()
             .map(|cfg| {
                 let data = cache.get(cfg)?;
-                let s = execute(cfg, &data, out).with_context(|| format!("run {}", cfg.dir_name()))?;
-                progress.finished(&s);
+                let s = execute(cfg, &data, out).context_with(|| format!("run {}", cfg.dir_name()))?;
+                observer.finished(&s);
                 Ok(s)
             })
             .collect()
     });
-    progress.close();
+    observer.closed();
     let mut first_err = None;
     for r in results {
         match r {
             Ok(s) => {
                 report.done += 1;
-                report.diverged += usize::from(s.status != "ok");
+                report.diverged += usize::from(!s.is_ok());
             }
             Err(e) => {
                 first_err.get_or_insert(e);

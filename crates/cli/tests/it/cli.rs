@@ -60,8 +60,8 @@ fn usage_errors_exit_2_with_a_clear_message() {
     let d = tmp("usage");
     let cases: [(&[&str], &str); 8] = [
         (&["train", "--activation", "sigmod"], "unknown activation \"sigmod\"; expected one of: sigmoid, tanh"),
-        (&["train", "--placement", "middle"], "expected one of: none, before, after"),
-        (&["train", "--optimizer", "rmsprop"], "unknown optimizer \"rmsprop\"; expected one of: sgd, adam, adamw"),
+        (&["train", "--placement", "middle"], "[possible values: none, before, after]"),
+        (&["train", "--optimizer", "rmsprop"], "invalid value 'rmsprop' for '--optimizer <OPTIMIZER>'"),
         (&["train", "--hidden", "10,0"], "invalid hidden[1]: a hidden layer needs width ≥ 1"),
         (&["train", "--lr=-1"], "invalid lr: must be finite and > 0"),
         (&["train", "--set", "colour=3"], "unknown field `colour`"),
@@ -94,7 +94,7 @@ fn runtime_errors_exit_1_naming_the_file() {
     assert!(stderr(&o).contains("line 3, column 1 (a)"), "{}", stderr(&o));
     let o = run(&["sweep", "missing.toml"], &d);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("reading sweep file missing.toml"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("reading missing.toml: not found"), "{}", stderr(&o));
     let o = run(&["summarize", "nowhere"], &d);
     assert_eq!(o.status.code(), Some(1));
 }
@@ -159,4 +159,42 @@ fn unwritable_output_is_a_runtime_error() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/proc/actscope-runs"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let d = tmp("pipe");
+    let seeds: Vec<String> = (0..5000).map(|s| s.to_string()).collect();
+    let sweep = format!("[base]\nhidden = [4]\ndata = \"synthetic:spirals\"\n[axes]\nseed = [{}]\n", seeds.join(", "));
+    std::fs::write(d.join("big.toml"), sweep).unwrap();
+    let mut child = bin()
+        .args(["sweep", "big.toml", "--dry-run"])
+        .current_dir(&d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    // The reader (and with it the pipe) is dropped here, as `| head -1` does.
+    let o = child.wait_with_output().unwrap();
+    assert!(!first.is_empty());
+    assert_ne!(o.status.code(), Some(101), "panicked: {}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_largest_seed_and_an_absurd_job_count_are_taken_as_given() {
+    let d = tmp("u64");
+    let o = run(
+        &["train", "--data", "synthetic:spirals", "--hidden", "4", "--steps", "2", "--seed", "18446744073709551615"],
+        &d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(d.join("one.toml"), "[base]\nhidden = [4]\nsteps = 2\ndata = \"synthetic:spirals\"\n").unwrap();
+    let o = run(&["sweep", "one.toml", "--jobs", "18446744073709551615", "--quiet"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("capped at"), "{}", stderr(&o));
 }

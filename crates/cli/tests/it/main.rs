@@ -1,5 +1,4 @@
 //! Integration tests of the `actscope` CLI: the binary as a user runs it.
 
 mod cli;
-mod report;
 mod sweep;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use actscope::config::sanitize;
-use actscope::sweep::{Shard, SweepFile};
+use actscope_lab::config::sanitize;
+use actscope_lab::sweep::{Shard, SweepFile};
 
 use crate::cli::{bin, run, tmp};
 
@@ -139,15 +139,14 @@ fn bad_sweep_files_are_usage_errors() {
         .unwrap()
         .expand()
         .unwrap_err();
-    assert!(
-        e.0.contains("unknown activation \"swishy\"") && e.0.contains("run with activation = \"swishy\""),
-        "{}",
-        e.0
-    );
+    let m = e.to_string();
+    assert!(e.is_usage(), "{m}");
+    assert!(m.contains("unknown activation \"swishy\"") && m.contains("run with activation = \"swishy\""), "{m}");
     let e = SweepFile::parse("[axis]\n", "s.toml").unwrap_err();
-    assert!(e.0.contains("s.toml") && e.0.contains("unknown field `axis`"), "{}", e.0);
+    let m = e.to_string();
+    assert!(e.is_usage() && m.contains("s.toml") && m.contains("unknown field `axis`"), "{m}");
     let e = SweepFile::parse("[base]\nhidden=[4]\nlr = 0\n", "s.toml").unwrap().expand().unwrap_err();
-    assert!(e.0.contains("invalid lr"), "{}", e.0);
+    assert!(e.is_usage() && e.to_string().contains("invalid lr"), "{e}");
 }
 
 #[test]
@@ -155,7 +154,7 @@ fn run_names_are_safe_paths() {
     assert_eq!(sanitize("leaky_relu(0.01)-before/../x"), "leaky_relu_0.01_-before_.._x");
     assert_eq!(sanitize("../etc"), "_._etc");
     assert_eq!(sanitize(""), "_");
-    let cfg: actscope::RunConfig = toml::from_str("hidden = [3]\nactivation = \"leaky_relu(0.2)\"").unwrap();
+    let cfg: actscope_lab::RunConfig = toml::from_str("hidden = [3]\nactivation = \"leaky_relu(0.2)\"").unwrap();
     let name = cfg.dir_name();
     assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)), "{name}");
 }
@@ -174,9 +173,9 @@ fn runs_from_other_code_are_redone_not_reused() {
     let names: Vec<&String> = fresh.keys().collect();
     let summary_of = |name: &str| d.join("r").join(name).join("summary.json");
     let text = std::fs::read_to_string(summary_of(names[0])).unwrap();
-    assert!(text.contains(&format!("\"code\": \"{}\"", actscope::run::CODE)), "{text}");
+    assert!(text.contains(&format!("\"code\": \"{}\"", actscope_lab::run::CODE)), "{text}");
     // Make the first run look computed by other code, and drop the fingerprint of the second.
-    std::fs::write(summary_of(names[0]), text.replace(actscope::run::CODE, "0123456789abcdef")).unwrap();
+    std::fs::write(summary_of(names[0]), text.replace(actscope_lab::run::CODE, "0123456789abcdef")).unwrap();
     let second = std::fs::read_to_string(summary_of(names[1])).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&second).unwrap();
     v.as_object_mut().unwrap().remove("code");

@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use actscope_core::EvalPoint;
+use actscope_core::{Activation, EvalPoint};
 use actscope_metrics::records::{Checkpoint, LayerRecord, Record, read_jsonl};
 use actscope_metrics::stats::describe;
 use actscope_plots::figures::MeanCurve;
-use anyhow::{Context, Result};
 
 use crate::config::RunConfig;
 use crate::run::RunSummary;
 use crate::summarize::{GroupSummary, load_runs, summarize};
+use crate::{Error, Result};
 
 /// One run with its records.
 #[derive(Clone, Debug)]
@@ -63,6 +63,9 @@ pub struct Experiment {
     pub description: String,
     /// All runs.
     pub runs: Vec<Run>,
+    /// The activations the experiment covers, each once, in the order its sweep file lists them (for a
+    /// directory loaded without its sweep file: in the order of the run directories' names).
+    pub activations: Vec<Activation>,
     /// Configurations summarised over seeds at their selected learning rate.
     pub groups: Vec<GroupSummary>,
     /// Wall seconds the sweep took in this invocation (0 when everything was resumed).
@@ -96,11 +99,31 @@ impl Experiment {
         let mut runs = Vec::with_capacity(loaded.len());
         for r in loaded {
             let p = r.dir.join("records.jsonl");
-            let f = std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?;
-            let records = read_jsonl(std::io::BufReader::new(f)).with_context(|| format!("reading {}", p.display()))?;
+            let f = std::fs::File::open(&p).map_err(|e| Error::io("opening", &p, e))?;
+            let records = read_jsonl(std::io::BufReader::new(f))
+                .map_err(|e| Error::Malformed { path: p.clone(), message: e.to_string() })?;
             runs.push(Run { config: r.config, summary: r.summary, records });
         }
-        Ok(Experiment { name: name.into(), description: description.into(), runs, groups, wall_seconds })
+        let mut activations = Vec::new();
+        for r in &runs {
+            if !activations.contains(&r.config.activation) {
+                activations.push(r.config.activation);
+            }
+        }
+        Ok(Experiment { name: name.into(), description: description.into(), runs, activations, groups, wall_seconds })
+    }
+
+    /// The same experiment with its activations listed in `order` (e.g. its sweep file's), keeping only
+    /// those that have runs.
+    pub fn with_activation_order(mut self, order: &[Activation]) -> Self {
+        let mut ordered: Vec<Activation> = Vec::new();
+        for a in order {
+            if self.activations.contains(a) && !ordered.contains(a) {
+                ordered.push(*a);
+            }
+        }
+        self.activations = ordered;
+        self
     }
 
     /// The configuration summary matching `pred` (the first, if several do).

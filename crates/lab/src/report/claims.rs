@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use super::aggregate::{Experiment, Run, at_first, at_last};
 use super::cost::StepTiming;
-use super::verdict::{Comparison, TestKind, Verdict, judge};
-use crate::config::RunConfig;
+use super::verdict::{Comparison, PowerStatement, Subject, TestKind, Verdict, When, judge, judge_sequential};
+use crate::config::{DEFAULT_TAU, RunConfig};
+use actscope_metrics::sequential::{Design, Effect, Look};
+use actscope_metrics::stats::describe;
 
 /// Non-inferiority margin for "works as well as" (C2): one percentage point of test accuracy.
 pub const AS_WELL_AS_MARGIN: f64 = 0.01;
@@ -18,6 +20,36 @@ pub const SPEED_TARGET: f64 = 0.8;
 pub const LIES_IN_SHARE: f64 = 0.95;
 /// Saturation rate of the most saturated layer that counts as "saturating" (C8).
 pub const SATURATING_RATE: f64 = 0.1;
+
+/// The nine claims' results, each under its own name (so nothing is looked up by an id string).
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimSet {
+    /// C1: BN and ReLU both remedy vanishing gradients.
+    pub c1: ClaimResult,
+    /// C2: with BN, sigmoid/tanh work as well as ReLU.
+    pub c2: ClaimResult,
+    /// C3: BN solves dead ReLUs.
+    pub c3: ClaimResult,
+    /// C4: BN after the activation works better.
+    pub c4: ClaimResult,
+    /// C5: ReLU keeps a compute advantage.
+    pub c5: ClaimResult,
+    /// C6: BN speeds training up 10× or more.
+    pub c6: ClaimResult,
+    /// C7: with BN, sigmoid(z) lies in [0.5, 0.73].
+    pub c7: ClaimResult,
+    /// C8: sigmoids are always saturating.
+    pub c8: ClaimResult,
+    /// C9: ReLU + BN gives more diverse outputs.
+    pub c9: ClaimResult,
+}
+
+impl ClaimSet {
+    /// Every claim, in order C1 … C9.
+    pub fn all(&self) -> [&ClaimResult; 9] {
+        [&self.c1, &self.c2, &self.c3, &self.c4, &self.c5, &self.c6, &self.c7, &self.c8, &self.c9]
+    }
+}
 
 /// A claim with its comparisons and verdict.
 #[derive(Clone, Debug, Serialize)]
@@ -36,6 +68,8 @@ pub struct ClaimResult {
     pub verdict: Verdict,
     /// Figures (file stems) that show the evidence.
     pub figures: Vec<&'static str>,
+    /// The experiments whose runs the claim reads (E1 … E8; E5 and E6 are views of E1).
+    pub experiments: Vec<&'static str>,
     /// Settings left out for lack of data (fewer than two values on a side), e.g. absent from this profile.
     pub skipped: Vec<String>,
 }
@@ -44,23 +78,120 @@ fn is(act: Activation, placement: Placement) -> impl Fn(&RunConfig) -> bool {
     move |c: &RunConfig| c.activation == act && c.placement == placement
 }
 
-fn test_acc(runs: &[&Run]) -> Vec<f64> {
-    runs.iter().map(|r| r.test_accuracy()).collect()
-}
-
-fn claim(
+struct Claim {
     id: &'static str,
     text: &'static str,
     source: &'static str,
-    method: String,
-    comparisons: Vec<Comparison>,
-    figures: Vec<&'static str>,
-) -> ClaimResult {
+    experiments: &'static [&'static str],
+    figures: &'static [&'static str],
+}
+
+fn claim(c: Claim, method: String, comparisons: Vec<Comparison>) -> ClaimResult {
+    let Claim { id, text, source, experiments, figures } = c;
     let (mut kept, left): (Vec<Comparison>, Vec<Comparison>) =
         comparisons.into_iter().partition(|c| c.a.len() >= 2 && (c.test == TestKind::OneSample || c.b.len() >= 2));
     let skipped = left.into_iter().map(|c| c.setting).collect();
     let verdict = judge(&mut kept);
-    ClaimResult { id, text, source, method, comparisons: kept, verdict, figures, skipped }
+    ClaimResult {
+        id,
+        text,
+        source,
+        method,
+        comparisons: kept,
+        verdict,
+        figures: figures.to_vec(),
+        experiments: experiments.to_vec(),
+        skipped,
+    }
+}
+
+/// Rounds of seeds for the claims tested sequentially (C2 and C4): the design and the seeds per
+/// configuration after each round so far.
+#[derive(Clone, Debug)]
+pub struct Rounds {
+    /// The group-sequential design (α, spending function, cap, power).
+    pub design: Design,
+    /// Seeds per configuration after each round, ascending (seeds are 0, 1, 2, …).
+    pub looks: Vec<usize>,
+}
+
+/// Per-seed values of two configurations' runs, paired by seed: (seed, a, b), ascending by seed; pairs
+/// with a non-finite value (a diverged run) are left out.
+fn paired_by_seed(a: &[&Run], b: &[&Run], value: impl Fn(&Run) -> f64) -> Vec<(u64, f64, f64)> {
+    let mut out: Vec<(u64, f64, f64)> = a
+        .iter()
+        .filter_map(|ra| {
+            let rb = b.iter().find(|rb| rb.config.seed == ra.config.seed)?;
+            Some((ra.config.seed, value(ra), value(rb)))
+        })
+        .filter(|p| p.1.is_finite() && p.2.is_finite())
+        .collect();
+    out.sort_by_key(|p| p.0);
+    out
+}
+
+/// The looks of a paired comparison: at each round, the pairs with seed below that round's count.
+fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, looks: &[usize]) -> Vec<Look> {
+    let mut out: Vec<Look> = Vec::new();
+    for &n in looks {
+        let (a, b): (Vec<f64>, Vec<f64>) = pairs
+            .iter()
+            .filter(|p| (p.0 as usize) < n && p.1.is_finite() && p.2.is_finite())
+            .map(|p| (p.1, p.2))
+            .unzip();
+        if let Some(l) = Look::paired(&a, &b, threshold)
+            && out.last().is_none_or(|prev| l.n > prev.n)
+        {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// Median wall seconds per run.
+fn median_wall(runs: &[&Run]) -> f64 {
+    let mut w: Vec<f64> = runs.iter().map(|r| r.summary.wall_seconds).collect();
+    w.sort_by(f64::total_cmp);
+    w.get(w.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// A claim of paired comparisons, judged by fixed-sample Holm, or sequentially when `rounds` is given;
+/// undecided comparisons get a power statement either way.
+fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> ClaimResult {
+    let design = rounds.map_or_else(Design::default, |r| r.design);
+    if let Some(r) = rounds {
+        let histories: Vec<Vec<Look>> = result
+            .comparisons
+            .iter()
+            .map(|k| {
+                let pairs: Vec<(u64, f64, f64)> =
+                    k.seeds.iter().zip(k.a.iter().zip(&k.b)).map(|(s, (a, b))| (*s, *a, *b)).collect();
+                paired_history(&pairs, k.threshold, &r.looks)
+            })
+            .collect();
+        if let Ok(v) = judge_sequential(&mut result.comparisons, &histories, &r.design) {
+            result.verdict = v;
+        }
+    }
+    let m = result.comparisons.len();
+    for k in &mut result.comparisons {
+        if k.outcome != super::verdict::Outcome::Unclear {
+            continue;
+        }
+        let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).collect();
+        let ci = describe(&d);
+        let needed = Effect::paired(&k.a, &k.b, k.threshold).and_then(|e| design.seeds_to_decide(&e, m));
+        let more = needed.map(|n| n.saturating_sub(k.a.len()));
+        k.power = Some(PowerStatement {
+            observed: ci.mean,
+            ci_low: ci.ci_low,
+            ci_high: ci.ci_high,
+            seeds_needed: needed,
+            more_seeds: more,
+            cpu_minutes: more.map(|m| m as f64 * 2.0 * wall / 60.0),
+        });
+    }
+    result
 }
 
 /// C1: BN and ReLU both remedy vanishing gradients (E2, deepest nets, at initialisation).
@@ -75,10 +206,20 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
         vi(Activation::Sigmoid, Placement::Before),
         vi(Activation::Relu, Placement::None),
     );
+    let at_init = |activation, placement| Subject {
+        activation: Some(activation),
+        placement: Some(placement),
+        when: Some(When::Init),
+        ..Subject::default()
+    };
     claim(
-        "C1",
-        "BN and ReLU are both remedies for vanishing gradients",
-        "the question",
+        Claim {
+            id: "C1",
+            text: "BN and ReLU are both remedies for vanishing gradients",
+            source: "the question",
+            experiments: &["E2"],
+            figures: &["gradient_norms", "accuracy_vs_depth"],
+        },
         format!(
             "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; Welch's t-test over seeds"
         ),
@@ -90,7 +231,8 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
                 sig_none.clone(),
                 0.0,
                 TestKind::Welch,
-            ),
+            )
+            .about(at_init(Activation::Sigmoid, Placement::Before)),
             Comparison::new(
                 "ReLU: ReLU vs sigmoid, no BN",
                 "index(ReLU) > index(sigmoid)",
@@ -98,38 +240,58 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
                 sig_none,
                 0.0,
                 TestKind::Welch,
-            ),
+            )
+            .about(at_init(Activation::Relu, Placement::None)),
         ],
-        vec!["gradient_norms", "accuracy_vs_depth"],
     )
 }
 
 /// C2: with BN, sigmoid/tanh work as well as or better than ReLU (E1, each at its best learning rate).
-pub fn c2(e1: &Experiment) -> ClaimResult {
+/// Runs of the same seed share their data order and initial weights (common random numbers), so the
+/// comparison is paired by seed; with `rounds`, it is tested group-sequentially.
+pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
     let mut cs = Vec::new();
+    let mut walls = Vec::new();
     for p in [Placement::Before, Placement::After] {
-        let relu = test_acc(&e1.selected(is(Activation::Relu, p)));
+        let relu = e1.selected(is(Activation::Relu, p));
         for act in [Activation::Sigmoid, Activation::Tanh] {
-            cs.push(Comparison::new(
-                format!("BN {p}: {act} vs relu"),
-                format!("acc({act}) > acc(relu) − {AS_WELL_AS_MARGIN}"),
-                test_acc(&e1.selected(is(act, p))),
-                relu.clone(),
-                -AS_WELL_AS_MARGIN,
-                TestKind::Welch,
-            ));
+            let runs = e1.selected(is(act, p));
+            walls.extend(runs.iter().copied());
+            let pairs = paired_by_seed(&runs, &relu, Run::test_accuracy);
+            cs.push(
+                Comparison::new(
+                    format!("BN {p}: {act} vs relu"),
+                    format!("acc({act}) > acc(relu) − {AS_WELL_AS_MARGIN}"),
+                    pairs.iter().map(|p| p.1).collect(),
+                    pairs.iter().map(|p| p.2).collect(),
+                    -AS_WELL_AS_MARGIN,
+                    TestKind::Paired,
+                )
+                .about(Subject { activation: Some(act), placement: Some(p), ..Subject::default() })
+                .of_configs(vec![(act, p), (Activation::Relu, p)])
+                .with_seeds(pairs.iter().map(|p| p.0).collect()),
+            );
         }
     }
-    claim(
-        "C2",
-        "With BN, sigmoid or tanh work as well as or better than ReLU",
-        "the question",
+    let sequential = if rounds.is_some() {
+        "; seeds in rounds, each comparison tested group-sequentially (α-spending boundaries, α/2 per direction, Holm within the claim; docs/statistics.md)"
+    } else {
+        ""
+    };
+    let result = claim(
+        Claim {
+            id: "C2",
+            text: "With BN, sigmoid or tanh work as well as or better than ReLU",
+            source: "the question",
+            experiments: &["E1"],
+            figures: &["accuracy_heatmap", "learning_curves"],
+        },
         format!(
-            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation; \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority, Welch's t-test)"
+            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation; \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}"
         ),
         cs,
-        vec!["accuracy_heatmap", "learning_curves"],
-    )
+    );
+    judge_paired(result, rounds, median_wall(&walls))
 }
 
 fn mean_dead(c: &Checkpoint) -> Option<f64> {
@@ -137,69 +299,129 @@ fn mean_dead(c: &Checkpoint) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
+/// The stress settings (learning rate, initial bias) that E3's runs hold, ascending by bias and then by
+/// learning rate, so the grid is written once: in E3's sweep file.
+pub fn stress_settings(e3: &Experiment) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for r in &e3.runs {
+        let s = (r.config.lr, r.config.bias_init.unwrap_or(0.0));
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.total_cmp(&b.0)));
+    out
+}
+
+/// The E3 runs of one stress setting and BN placement.
+pub fn stress_runs(e3: &Experiment, (lr, bias): (f64, f64), p: Placement) -> Vec<&Run> {
+    e3.matching(move |c: &RunConfig| c.placement == p && c.lr == lr && c.bias_init.unwrap_or(0.0) == bias)
+}
+
+/// Per-run dead-unit fraction (mean over layers) at the end of training.
+pub fn final_dead(runs: &[&Run]) -> Vec<f64> {
+    at_last(runs, mean_dead)
+}
+
 /// C3: BN solves dead ReLUs (E3 stress settings).
 pub fn c3(e3: &Experiment) -> ClaimResult {
     let mut cs = Vec::new();
-    for (lr, bias) in [(1.0, 0.0), (0.1, -1.0), (1.0, -1.0)] {
-        let runs = |p: Placement| {
-            e3.matching(move |c: &RunConfig| c.placement == p && c.lr == lr && c.bias_init == Some(bias))
-        };
-        let none = at_last(&runs(Placement::None), mean_dead);
+    for (lr, bias) in stress_settings(e3) {
+        let none = final_dead(&stress_runs(e3, (lr, bias), Placement::None));
         for p in [Placement::Before, Placement::After] {
-            cs.push(Comparison::new(
-                format!("lr {lr}, initial bias {bias}: BN {p} vs none"),
-                "dead(no BN) > dead(BN)",
-                none.clone(),
-                at_last(&runs(p), mean_dead),
-                0.0,
-                TestKind::Welch,
-            ));
+            cs.push(
+                Comparison::new(
+                    format!("lr {lr}, initial bias {bias}: no BN vs BN {p}"),
+                    "dead(no BN) > dead(BN)",
+                    none.clone(),
+                    final_dead(&stress_runs(e3, (lr, bias), p)),
+                    0.0,
+                    TestKind::Welch,
+                )
+                .about(Subject {
+                    activation: Some(Activation::Relu),
+                    placement: Some(p),
+                    lr: Some(lr),
+                    bias_init: Some(bias),
+                    when: Some(When::End),
+                }),
+            );
         }
     }
     claim(
-        "C3",
-        "BN pushes pre-activations to both signs, so BN solves dead ReLUs",
-        "the question",
-        "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds".into(),
+        Claim {
+            id: "C3",
+            text: "BN pushes pre-activations to both signs, so BN solves dead ReLUs",
+            source: "the question",
+            experiments: &["E3"],
+            figures: &["dead_units"],
+        },
+        "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds; each row gives the value without BN first".into(),
         cs,
-        vec!["dead_units"],
     )
 }
 
-/// C4: BN after the activation works better than before (E1, paired by seed).
-pub fn c4(e1: &Experiment) -> ClaimResult {
+/// C4: BN after the activation works better than before (E1, paired by seed; with `rounds`,
+/// group-sequentially).
+pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
     let mut cs = Vec::new();
-    for act in actscope_core::MAIN_ACTIVATIONS {
-        cs.push(Comparison::new(
-            format!("{act}: after vs before"),
-            "acc(after) > acc(before)",
-            test_acc(&e1.selected(is(act, Placement::After))),
-            test_acc(&e1.selected(is(act, Placement::Before))),
-            0.0,
-            TestKind::Paired,
-        ));
+    let mut walls = Vec::new();
+    for &act in &e1.activations {
+        let (after, before) = (e1.selected(is(act, Placement::After)), e1.selected(is(act, Placement::Before)));
+        walls.extend(after.iter().copied());
+        let pairs = paired_by_seed(&after, &before, Run::test_accuracy);
+        cs.push(
+            Comparison::new(
+                format!("{act}: after vs before"),
+                "acc(after) > acc(before)",
+                pairs.iter().map(|p| p.1).collect(),
+                pairs.iter().map(|p| p.2).collect(),
+                0.0,
+                TestKind::Paired,
+            )
+            .about(Subject { activation: Some(act), placement: Some(Placement::After), ..Subject::default() })
+            .of_configs(vec![(act, Placement::After), (act, Placement::Before)])
+            .with_seeds(pairs.iter().map(|p| p.0).collect()),
+        );
     }
-    claim(
-        "C4",
-        "In practice, BN after the activation works better",
-        "a comment",
-        "final test accuracy (E1/E6), each placement at its best learning rate, paired by seed (paired t-test)".into(),
+    let sequential = if rounds.is_some() {
+        "; seeds in rounds, each comparison tested group-sequentially (α-spending boundaries, α/2 per direction, Holm within the claim; docs/statistics.md)"
+    } else {
+        ""
+    };
+    let result = claim(
+        Claim {
+            id: "C4",
+            text: "In practice, BN after the activation works better",
+            source: "a comment",
+            experiments: &["E1", "E6"],
+            figures: &["accuracy_heatmap"],
+        },
+        format!(
+            "final test accuracy (E1/E6), each placement at its best learning rate, paired by seed (paired t-test){sequential}"
+        ),
         cs,
-        vec!["accuracy_heatmap"],
-    )
+    );
+    judge_paired(result, rounds, median_wall(&walls))
 }
 
 /// C5: ReLU keeps an advantage through its simple derivative (E8 timings, no BN).
 pub fn c5(timings: &[StepTiming]) -> ClaimResult {
-    let ms = |act: &str| {
+    let ms = |act: Activation| {
         timings
             .iter()
-            .find(|t| t.activation == act && t.placement == "none")
+            .find(|t| t.activation == act && t.placement == Placement::None)
             .map_or_else(Vec::new, |t| t.ms_per_step.clone())
     };
-    let relu = ms("relu");
-    let cs = ["sigmoid", "tanh", "elu(1)", "gelu", "silu"]
-        .iter()
+    let relu = ms(Activation::Relu);
+    let mut others: Vec<Activation> = Vec::new();
+    for t in timings {
+        if t.activation != Activation::Relu && !others.contains(&t.activation) {
+            others.push(t.activation);
+        }
+    }
+    let cs = others
+        .into_iter()
         .map(|a| {
             Comparison::new(
                 format!("{a} vs relu, no BN"),
@@ -209,36 +431,34 @@ pub fn c5(timings: &[StepTiming]) -> ClaimResult {
                 0.0,
                 TestKind::Welch,
             )
+            .about(Subject { activation: Some(a), placement: Some(Placement::None), ..Subject::default() })
         })
         .collect();
     claim(
-        "C5",
-        "ReLU keeps an advantage through its simple derivative",
-        "a comment",
+        Claim {
+            id: "C5",
+            text: "ReLU keeps an advantage through its simple derivative",
+            source: "a comment",
+            experiments: &["E8"],
+            figures: &["time_per_step"],
+        },
         "wall time per training step of the BN paper's net, single thread, repeated (E8); Welch's t-test over repeats"
             .into(),
         cs,
-        vec!["time_per_step"],
     )
 }
 
 /// C6: BN speeds training up 10 times or more (E1: steps to the target validation accuracy).
 pub fn c6(e1: &Experiment) -> ClaimResult {
-    let idx = crate::run::TARGETS.iter().position(|&t| t == SPEED_TARGET).expect("target listed");
+    let idx = crate::run::TARGETS.iter().position(|&t| t == SPEED_TARGET).expect("SPEED_TARGET is one of TARGETS");
     // Steps to the target, or None if never reached.
-    let steps = |runs: &[&Run]| -> Vec<(u64, Option<f64>, usize)> {
+    let steps = |runs: &[&Run]| -> Vec<(u64, Option<f64>)> {
         runs.iter()
-            .map(|r| {
-                (
-                    r.config.seed,
-                    r.summary.steps_to_target.get(idx).copied().flatten().map(|s| s.max(1) as f64),
-                    r.summary.steps,
-                )
-            })
+            .map(|r| (r.config.seed, r.summary.steps_to_target.get(idx).copied().flatten().map(|s| s.max(1) as f64)))
             .collect()
     };
     let mut cs = Vec::new();
-    for act in actscope_core::MAIN_ACTIVATIONS {
+    for &act in &e1.activations {
         let (none, bn) =
             (steps(&e1.selected(is(act, Placement::None))), steps(&e1.selected(is(act, Placement::Before))));
         // Pair by seed. A run that never reached the target only bounds the ratio, and a bound cannot decide a
@@ -246,8 +466,8 @@ pub fn c6(e1: &Experiment) -> ClaimResult {
         let mut censored = 0;
         let ratios: Vec<f64> = none
             .iter()
-            .filter_map(|&(seed, sn, _)| {
-                let &(_, sb, _) = bn.iter().find(|b| b.0 == seed)?;
+            .filter_map(|&(seed, sn)| {
+                let &(_, sb) = bn.iter().find(|b| b.0 == seed)?;
                 match (sn, sb) {
                     (Some(a), Some(b)) => Some((a / b).log10()),
                     _ => {
@@ -262,24 +482,34 @@ pub fn c6(e1: &Experiment) -> ClaimResult {
         } else {
             String::new()
         };
-        cs.push(Comparison::new(
-            format!("{act}: no BN vs BN before{note}"),
-            "log10(steps without BN / steps with BN) > 1",
-            ratios,
-            Vec::new(),
-            1.0,
-            TestKind::OneSample,
-        ));
+        cs.push(
+            Comparison::new(
+                format!("{act}: no BN vs BN before{note}"),
+                "log10(steps without BN / steps with BN) > 1",
+                ratios,
+                Vec::new(),
+                1.0,
+                TestKind::OneSample,
+            )
+            .about(Subject {
+                activation: Some(act),
+                placement: Some(Placement::Before),
+                ..Subject::default()
+            }),
+        );
     }
     claim(
-        "C6",
-        "BN speeds training up 10 times or more",
-        "answer 1",
+        Claim {
+            id: "C6",
+            text: "BN speeds training up 10 times or more",
+            source: "answer 1",
+            experiments: &["E1"],
+            figures: &["learning_curves"],
+        },
         format!(
-            "steps until validation accuracy first reaches {SPEED_TARGET} (E1), paired by seed; a run that never reaches it counts as its whole budget + 1 (a bound), a pair in which neither reaches it is left out; one-sample t-test of log10(ratio) against 1"
+            "steps until validation accuracy first reaches {SPEED_TARGET} (E1), paired by seed; only seed pairs in which both runs reach it are tested (a run that never reaches it only bounds the ratio), and the pairs left out are counted in each row; one-sample t-test of log10(ratio) against 1"
         ),
         cs,
-        vec!["learning_curves"],
     )
 }
 
@@ -304,10 +534,20 @@ pub fn share_z_unit(c: &Checkpoint) -> Option<f64> {
 /// C7: with BN, a sigmoid's input lies in [0, 1], so its output in [0.5, 0.73] (E1, sigmoid with BN before).
 pub fn c7(e1: &Experiment) -> ClaimResult {
     let runs = e1.selected(is(Activation::Sigmoid, Placement::Before));
+    let subject = |when| Subject {
+        activation: Some(Activation::Sigmoid),
+        placement: Some(Placement::Before),
+        when: Some(when),
+        ..Subject::default()
+    };
     claim(
-        "C7",
-        "With BN the sigmoid's input lies in [0, 1], so its output lies in [sigmoid(0), sigmoid(1)] = [0.5, 0.73]",
-        "answer 1",
+        Claim {
+            id: "C7",
+            text: "With BN the sigmoid's input lies in [0, 1], so its output lies in [sigmoid(0), sigmoid(1)] = [0.5, 0.73]",
+            source: "answer 1",
+            experiments: &["E1", "E5"],
+            figures: &["sigmoid_after_bn", "bn_params"],
+        },
         format!(
             "share of z (BN output, pooled over layers) in [0, 1] on the probe set (E5, sigmoid with BN before); \"lies in\" = at least {LIES_IN_SHARE}; one-sample t-test over seeds"
         ),
@@ -319,7 +559,8 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
                 Vec::new(),
                 LIES_IN_SHARE,
                 TestKind::OneSample,
-            ),
+            )
+            .about(subject(When::Init)),
             Comparison::new(
                 "after training",
                 format!("share > {LIES_IN_SHARE}"),
@@ -327,9 +568,9 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
                 Vec::new(),
                 LIES_IN_SHARE,
                 TestKind::OneSample,
-            ),
+            )
+            .about(subject(When::End)),
         ],
-        vec!["sigmoid_after_bn", "bn_params"],
     )
 }
 
@@ -351,17 +592,26 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
                 SATURATING_RATE,
                 TestKind::OneSample,
             )
+            .about(Subject {
+                activation: Some(Activation::Sigmoid),
+                placement: Some(p),
+                when: Some(When::End),
+                ..Subject::default()
+            })
         })
         .collect();
     claim(
-        "C8",
-        "Sigmoids are always saturating, so neurons stop learning",
-        "answer 2 (quoting Hinton)",
+        Claim {
+            id: "C8",
+            text: "Sigmoids are always saturating, so neurons stop learning",
+            source: "answer 2 (quoting Hinton)",
+            experiments: &["E1", "E4"],
+            figures: &["saturation", "bn_paper_percentiles", "histogram_over_time"],
+        },
         format!(
-            "saturation rate (φ′ < 0.1·max φ′) of the most saturated layer at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1); \"saturating\" = above {SATURATING_RATE}; one-sample t-test over seeds"
+            "saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1); \"saturating\" = above {SATURATING_RATE}; one-sample t-test over seeds"
         ),
         cs,
-        vec!["saturation", "bn_paper_percentiles", "histogram_over_time"],
     )
 }
 
@@ -379,14 +629,45 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
                 0.0,
                 TestKind::Welch,
             )
+            .about(Subject {
+                activation: Some(Activation::Relu),
+                placement: Some(p),
+                when: Some(When::End),
+                ..Subject::default()
+            })
         })
         .collect();
     claim(
-        "C9",
-        "ReLU + BN gives more diverse outputs than sigmoid + BN",
-        "answer 1",
+        Claim {
+            id: "C9",
+            text: "ReLU + BN gives more diverse outputs than sigmoid + BN",
+            source: "answer 1",
+            experiments: &["E1"],
+            figures: &["effective_rank"],
+        },
         "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); Welch's t-test over seeds".into(),
         cs,
-        vec!["effective_rank"],
     )
+}
+
+/// Every claim, from the experiments and timings; C2 and C4 sequentially when E1 ran in `rounds`.
+pub fn all(
+    e1: &Experiment,
+    e2: &Experiment,
+    e3: &Experiment,
+    e4: &Experiment,
+    cost: &[StepTiming],
+    rounds: Option<&Rounds>,
+) -> ClaimSet {
+    ClaimSet {
+        c1: c1(e2),
+        c2: c2(e1, rounds),
+        c3: c3(e3),
+        c4: c4(e1, rounds),
+        c5: c5(cost),
+        c6: c6(e1),
+        c7: c7(e1),
+        c8: c8(e1, e4),
+        c9: c9(e1),
+    }
 }

@@ -6,11 +6,11 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use actscope_core::data::synthetic;
 use actscope_core::{
     Activation, Budget, MAIN_ACTIVATIONS, Mlp, MlpConfig, Optimizer, OptimizerConfig, PLACEMENTS, Placement,
     TrainConfig, TrainData, train,
 };
+use actscope_data::synthetic;
 use ndarray::Array2;
 use serde::Serialize;
 
@@ -18,9 +18,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepTiming {
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// BN placement.
-    pub placement: String,
+    pub placement: Placement,
     /// Milliseconds per training step, one value per repeat.
     pub ms_per_step: Vec<f64>,
     /// Microseconds for φ's forward + backward on a (60, 100) batch, one value per repeat.
@@ -70,9 +70,9 @@ pub fn measure(budget: CostBudget) -> Vec<StepTiming> {
     };
     let mut out: Vec<StepTiming> = configs
         .iter()
-        .map(|(a, p)| StepTiming {
-            activation: a.to_string(),
-            placement: p.to_string(),
+        .map(|&(activation, placement)| StepTiming {
+            activation,
+            placement,
             ms_per_step: Vec::new(),
             act_us: Vec::new(),
         })

@@ -1,60 +1,232 @@
 //! The report's figures, built from the experiments' runs and drawn by actscope-plots.
+//!
+//! Two entries: [`report`] builds every figure of the report from E1–E4 and E8's timings, and [`for_runs`]
+//! builds every figure that one directory of runs supports (`actscope plot`). Each figure has its own
+//! function below, taking the experiment it is drawn from.
+//!
+//! What a figure lists comes from the runs present, in a fixed order:
+//! - activations in the order core declares them (sigmoid, tanh, relu, leaky_relu, elu, gelu, silu,
+//!   softplus, softsign, identity), a parametrised one by ascending parameter; so E1's are in core's
+//!   `MAIN_ACTIVATIONS` order;
+//! - BN placements none, before, after;
+//! - stress settings (learning rate, initial bias) by initial bias descending, then learning rate ascending.
+//!
+//! Some figures compare a few chosen configurations (gradient norms, effective rank, γ/β): these are named
+//! constants, drawn when the runs hold them.
 
-use actscope_core::{Activation, MAIN_ACTIVATIONS, PLACEMENTS, Placement};
-use actscope_metrics::records::Checkpoint;
+use actscope_core::{Activation, Placement};
+use actscope_metrics::records::{BnParams, Checkpoint, LayerRecord};
 use actscope_metrics::stats::describe;
 use actscope_plots::Figure;
-use actscope_plots::figures::{self as figs, DepthCurve, MeanCurve};
+use actscope_plots::figures::{
+    self as figs, AccuracyDepthPanel, CurvePanel, DensityPanel, DepthCurve, DepthPoint, Estimate, GradientPanel,
+    HistogramTrack, Interval, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
+};
 
 use super::aggregate::{Experiment, Run, layer_series, mean_curve};
 use super::cost::StepTiming;
 use super::theory::lambda_relu;
 use crate::config::RunConfig;
 
-fn is(act: Activation, p: Placement) -> impl Fn(&RunConfig) -> bool {
-    move |c: &RunConfig| c.activation == act && c.placement == p
-}
+/// The configurations the report's gradient-by-depth figure compares; each keeps its index as its colour.
+const GRADIENT_COMPARISON: [(Activation, Placement); 5] = [
+    (Activation::Sigmoid, Placement::None),
+    (Activation::Sigmoid, Placement::Before),
+    (Activation::Tanh, Placement::None),
+    (Activation::Relu, Placement::None),
+    (Activation::Relu, Placement::Before),
+];
 
-fn present(e: &Experiment) -> Vec<Activation> {
-    MAIN_ACTIVATIONS.iter().copied().filter(|a| e.runs.iter().any(|r| r.config.activation == *a)).collect()
-}
+/// The configurations whose effective rank is shown (ReLU vs sigmoid, BN before and after), panel by panel.
+const RANK_COMPARISON: [(Activation, Placement); 4] = [
+    (Activation::Relu, Placement::Before),
+    (Activation::Sigmoid, Placement::Before),
+    (Activation::Relu, Placement::After),
+    (Activation::Sigmoid, Placement::After),
+];
 
-fn eval_series(set: &'static str) -> impl Fn(&Run) -> Vec<(f64, f64)> {
-    move |r: &Run| r.evals(set).iter().map(|e| (e.step as f64, e.accuracy)).collect()
-}
+/// The activations whose γ and β (with BN before φ) are shown.
+const BN_PARAM_ACTIVATIONS: [Activation; 2] = [Activation::Sigmoid, Activation::Relu];
 
-/// Every figure the experiments support, with its file stem.
-pub fn build(
+/// The interval the thread claims a sigmoid's output lies in after BN: \[sigmoid(0), sigmoid(1)\].
+const CLAIMED_SIGMOID_OUTPUT: Interval = Interval { lo: 0.5, hi: 0.731 };
+
+/// Every figure of the report with its file stem, in the report's order: E1's learning curves, accuracy
+/// heatmap, BN-paper percentiles, histograms, sigmoid-after-BN, effective rank and γ/β; saturation from E4
+/// (and E1's sigmoid nets); dead units from E3's stress settings; gradient norms and accuracy vs depth from
+/// E2; time per step from E8's `cost`.
+pub fn report(
     e1: &Experiment,
     e2: &Experiment,
     e3: &Experiment,
     e4: &Experiment,
     cost: &[StepTiming],
 ) -> Vec<(&'static str, Figure)> {
-    let acts = present(e1);
-    let mut out = Vec::new();
-
-    // 1. Learning curves (E1).
-    let panels: Vec<(String, Vec<MeanCurve>)> = PLACEMENTS
+    let gradient_configs: Vec<(usize, Activation, Placement)> = GRADIENT_COMPARISON
         .iter()
-        .map(|&p| {
-            let curves = acts
+        .enumerate()
+        .map(|(i, &(a, p))| (i, a, p))
+        .filter(|&(_, a, p)| has(e2, a, p))
+        .collect();
+    vec![
+        ("learning_curves", learning_curves(e1)),
+        ("accuracy_heatmap", accuracy_heatmap(e1)),
+        ("bn_paper_percentiles", bn_paper_percentiles(e1)),
+        ("saturation", saturation_report(e4, e1)),
+        ("dead_units", dead_units(e3)),
+        ("gradient_norms", gradient_norms(e2, &gradient_configs)),
+        ("histogram_over_time", histogram_over_time(e1)),
+        ("sigmoid_after_bn", sigmoid_after_bn(e1)),
+        ("accuracy_vs_depth", accuracy_vs_depth(e2)),
+        ("time_per_step", time_per_step(cost)),
+        ("effective_rank", effective_rank(e1)),
+        ("bn_params", bn_params(e1)),
+    ]
+}
+
+/// Every figure the runs of one directory support, with its file stem (for `actscope plot`): the report's
+/// figures drawn from `runs` alone, except the timings (which need E8), keeping only those with data.
+/// Saturation is shown for every bounded activation present, dead units for E3-style stress settings when
+/// the runs set an initial bias (else for every ReLU-family activation at its selected learning rate), and
+/// the gradient norms for every configuration present.
+pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
+    let all: Vec<(usize, Activation, Placement)> =
+        configurations(runs).into_iter().enumerate().map(|(i, (a, p))| (i, a, p)).collect();
+    let out = vec![
+        ("learning_curves", learning_curves(runs)),
+        ("accuracy_heatmap", accuracy_heatmap(runs)),
+        ("bn_paper_percentiles", bn_paper_percentiles(runs)),
+        ("saturation", saturation(runs)),
+        ("dead_units", dead_units(runs)),
+        ("gradient_norms", gradient_norms(runs, &all)),
+        ("histogram_over_time", histogram_over_time(runs)),
+        ("sigmoid_after_bn", sigmoid_after_bn(runs)),
+        ("accuracy_vs_depth", accuracy_vs_depth(runs)),
+        ("effective_rank", effective_rank(runs)),
+        ("bn_params", bn_params(runs)),
+    ];
+    out.into_iter().filter(|(_, f)| f.has_data()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What the runs hold, in the fixed order of the module docs.
+
+/// Sort key of an activation: core's declaration order, then the parameter.
+fn activation_order(a: Activation) -> (u8, f64) {
+    match a {
+        Activation::Sigmoid => (0, 0.0),
+        Activation::Tanh => (1, 0.0),
+        Activation::Relu => (2, 0.0),
+        Activation::LeakyRelu(alpha) => (3, alpha),
+        Activation::Elu(alpha) => (4, alpha),
+        Activation::Gelu => (5, 0.0),
+        Activation::Silu => (6, 0.0),
+        Activation::Softplus => (7, 0.0),
+        Activation::Softsign => (8, 0.0),
+        Activation::Identity => (9, 0.0),
+    }
+}
+
+fn by_activation_order(a: &Activation, b: &Activation) -> std::cmp::Ordering {
+    let (x, y) = (activation_order(*a), activation_order(*b));
+    x.0.cmp(&y.0).then(x.1.total_cmp(&y.1))
+}
+
+/// The activations of the runs passing `keep`, each once, in order.
+fn activations_where(e: &Experiment, keep: impl Fn(&RunConfig) -> bool) -> Vec<Activation> {
+    let mut out: Vec<Activation> = Vec::new();
+    for r in e.runs.iter().filter(|r| keep(&r.config)) {
+        if !out.contains(&r.config.activation) {
+            out.push(r.config.activation);
+        }
+    }
+    out.sort_by(by_activation_order);
+    out
+}
+
+/// The activations present, in order.
+fn activations(e: &Experiment) -> Vec<Activation> {
+    activations_where(e, |_| true)
+}
+
+/// The placements of the runs passing `keep`, each once, in order.
+fn placements_where(e: &Experiment, keep: impl Fn(&RunConfig) -> bool) -> Vec<Placement> {
+    let mut out: Vec<Placement> = e.runs.iter().filter(|r| keep(&r.config)).map(|r| r.config.placement).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The placements present, in order.
+fn placements(e: &Experiment) -> Vec<Placement> {
+    placements_where(e, |_| true)
+}
+
+/// Every (activation, placement) present, activation-major.
+fn configurations(e: &Experiment) -> Vec<(Activation, Placement)> {
+    activations(e)
+        .into_iter()
+        .flat_map(|a| placements_where(e, move |c| c.activation == a).into_iter().map(move |p| (a, p)))
+        .collect()
+}
+
+/// Whether any run has activation `a` and placement `p`.
+fn has(e: &Experiment, a: Activation, p: Placement) -> bool {
+    e.runs.iter().any(|r| is(a, p)(&r.config))
+}
+
+fn is(act: Activation, p: Placement) -> impl Fn(&RunConfig) -> bool {
+    move |c: &RunConfig| c.activation == act && c.placement == p
+}
+
+fn eval_series(set: &'static str) -> impl Fn(&Run) -> Vec<(f64, f64)> {
+    move |r: &Run| r.evals(set).iter().map(|e| (e.step as f64, e.accuracy)).collect()
+}
+
+/// One mean curve per hidden layer of `runs` (colour = layer) of a per-layer checkpoint metric; none
+/// without runs.
+fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>) -> Vec<MeanCurve> {
+    let layers = runs.first().map_or(0, |r| r.config.widths().len());
+    (0..layers).map(|l| mean_curve(&format!("layer {}", l + 1), l, runs, |r| layer_series(r, l, f))).collect()
+}
+
+fn saturation_rate(l: &LayerRecord) -> Option<f64> {
+    l.saturation.map(|s| s.rate)
+}
+
+fn dead_fraction(l: &LayerRecord) -> Option<f64> {
+    l.dead.map(|d| d.dead_fraction)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One function per figure.
+
+/// Test accuracy over training: one panel per placement, one curve per activation (selected learning rate).
+fn learning_curves(e: &Experiment) -> Figure {
+    let acts = activations(e);
+    let panels: Vec<PlacementCurves> = placements(e)
+        .into_iter()
+        .map(|p| PlacementCurves {
+            placement: p.to_string(),
+            curves: acts
                 .iter()
                 .enumerate()
-                .map(|(i, &a)| mean_curve(&a.to_string(), i, &e1.selected(is(a, p)), eval_series("test")))
-                .collect();
-            (p.to_string(), curves)
+                .map(|(i, &a)| mean_curve(&a.to_string(), i, &e.selected(is(a, p)), eval_series("test")))
+                .collect(),
         })
         .collect();
-    out.push(("learning_curves", figs::learning_curves("test accuracy", &panels)));
+    figs::learning_curves("test accuracy", &panels)
+}
 
-    // 2. Accuracy heatmap (E1).
+/// Final test accuracy, activation × placement, mean ± 95% half-width over seeds at the selected learning rate.
+fn accuracy_heatmap(e: &Experiment) -> Figure {
+    let (acts, places) = (activations(e), placements(e));
     let (mut mean, mut hw) = (Vec::new(), Vec::new());
     for &a in &acts {
         let (mut m, mut h) = (Vec::new(), Vec::new());
-        for p in PLACEMENTS {
+        for &p in &places {
             let v: Vec<f64> =
-                e1.selected(is(a, p)).iter().map(|r| r.test_accuracy()).filter(|x| x.is_finite()).collect();
+                e.selected(is(a, p)).iter().map(|r| r.test_accuracy()).filter(|x| x.is_finite()).collect();
             let d = describe(&v);
             m.push(d.mean);
             h.push(d.half_width());
@@ -63,90 +235,131 @@ pub fn build(
         hw.push(h);
     }
     let names: Vec<String> = acts.iter().map(|a| a.to_string()).collect();
-    let places: Vec<String> = PLACEMENTS.iter().map(|p| p.to_string()).collect();
-    out.push(("accuracy_heatmap", figs::accuracy_heatmap(&names, &places, &mean, &hw)));
+    let places: Vec<String> = places.iter().map(|p| p.to_string()).collect();
+    figs::accuracy_heatmap(&names, &places, &mean, &hw)
+}
 
-    // 3. BN paper's Figure 1 (E1, sigmoid, seed of the first selected run).
-    let track = |p: Placement| -> figs::PercentileTrack {
-        e1.selected(is(Activation::Sigmoid, p))
+/// The BN paper's Figure 1(b, c): the tracked last-layer unit of the first selected sigmoid run (by seed),
+/// without BN and with BN before φ.
+fn bn_paper_percentiles(e: &Experiment) -> Figure {
+    let track = |p: Placement| -> Vec<PercentilePoint> {
+        e.selected(is(Activation::Sigmoid, p))
             .first()
             .map(|r| {
                 r.checkpoints()
                     .iter()
                     .filter_map(|c| {
-                        c.layers.last().and_then(|l| l.tracked_unit).map(|t| (c.step as f64, t[0], t[1], t[2]))
+                        c.layers.last().and_then(|l| l.tracked_unit).map(|t| PercentilePoint {
+                            step: c.step as f64,
+                            p15: t[0],
+                            p50: t[1],
+                            p85: t[2],
+                        })
                     })
                     .collect()
             })
             .unwrap_or_default()
     };
-    out.push(("bn_paper_percentiles", figs::bn_paper_percentiles(&track(Placement::None), &track(Placement::Before))));
+    figs::bn_paper_percentiles(&track(Placement::None), &track(Placement::Before))
+}
 
-    // 4. Saturation per layer (E4).
-    let per_layer = |runs: Vec<&Run>, f: fn(&actscope_metrics::LayerRecord) -> Option<f64>| -> Vec<MeanCurve> {
-        let layers = runs.first().map_or(0, |r| r.config.widths().len());
-        (0..layers).map(|l| mean_curve(&format!("layer {}", l + 1), l, &runs, |r| layer_series(r, l, f))).collect()
-    };
-    let sat: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.saturation.map(|s| s.rate);
-    // With the bundled experiments, E4's panels then E1's sigmoid nets; on a single runs directory (`actscope
-    // plot`, where every role is the same experiment) just the bounded activations present.
-    let separate = !std::ptr::eq(e1, e4);
-    let prefix = if separate { "E4: " } else { "" };
-    let mut sat_panels: Vec<(String, Vec<MeanCurve>)> = [Activation::Sigmoid, Activation::Tanh, Activation::Softsign]
-        .iter()
-        .flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p)))
-        .map(|(a, p)| (format!("{prefix}{a}, BN {p}"), per_layer(e4.matching(is(a, p)), sat)))
-        .filter(|(_, curves)| !curves.is_empty())
-        .collect();
-    if separate {
-        for p in PLACEMENTS {
-            sat_panels.push((format!("E1: sigmoid, BN {p}"), per_layer(e1.selected(is(Activation::Sigmoid, p)), sat)));
+/// Saturation panels for the bounded activations of `e` (each with its placements), titled
+/// "{prefix}{activation}, BN {placement}", from the runs `pick` returns; panels without runs are left out.
+fn saturation_panels<'a>(
+    e: &'a Experiment,
+    prefix: &str,
+    pick: impl Fn(Activation, Placement) -> Vec<&'a Run>,
+) -> Vec<CurvePanel> {
+    configurations(e)
+        .into_iter()
+        .filter(|(a, _)| a.is_bounded())
+        .map(|(a, p)| CurvePanel {
+            title: format!("{prefix}{a}, BN {p}"),
+            curves: per_layer(&pick(a, p), saturation_rate),
+        })
+        .filter(|panel| !panel.curves.is_empty())
+        .collect()
+}
+
+/// The report's saturation figure: E4's bounded activations per placement (all of E4's runs: it has one
+/// learning rate), then E1's sigmoid nets per placement (selected learning rate).
+fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
+    let mut panels = saturation_panels(e4, "E4: ", |a, p| e4.matching(is(a, p)));
+    for p in placements_where(e1, |c| c.activation == Activation::Sigmoid) {
+        panels.push(CurvePanel {
+            title: format!("E1: sigmoid, BN {p}"),
+            curves: per_layer(&e1.selected(is(Activation::Sigmoid, p)), saturation_rate),
+        });
+    }
+    figs::saturation_per_layer(&panels)
+}
+
+/// Saturation of every bounded activation present, per placement, at its selected learning rate.
+fn saturation(e: &Experiment) -> Figure {
+    figs::saturation_per_layer(&saturation_panels(e, "", |a, p| e.selected(is(a, p))))
+}
+
+/// The (learning rate, initial bias) settings of the ReLU-family runs that set an initial bias, in order
+/// (bias descending, then learning rate ascending), without the mildest one (the lowest learning rate with
+/// no negative bias), which stresses nothing.
+fn stress_settings(e: &Experiment) -> Vec<(f64, f64)> {
+    let mut all: Vec<(f64, f64)> = Vec::new();
+    for r in e.runs.iter().filter(|r| r.config.activation.is_relu_family()) {
+        if let Some(b) = r.config.bias_init
+            && !all.contains(&(r.config.lr, b))
+        {
+            all.push((r.config.lr, b));
         }
     }
-    out.push(("saturation", figs::saturation_per_layer(&sat_panels)));
+    let min_lr = all.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+    all.retain(|&(lr, b)| lr > min_lr || b < 0.0);
+    all.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.total_cmp(&y.0)));
+    all
+}
 
-    // 5. Dead units per layer (E3 stress: lr 1.0; and negative bias).
-    let dead: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.dead.map(|d| d.dead_fraction);
-    let mut dead_panels: Vec<(String, Vec<MeanCurve>)> = [(1.0, 0.0), (0.1, -1.0)]
-        .iter()
-        .flat_map(|&(lr, b)| PLACEMENTS.iter().map(move |&p| (lr, b, p)))
-        .map(|(lr, b, p)| {
-            let runs = e3.matching(move |c: &RunConfig| c.placement == p && c.lr == lr && c.bias_init == Some(b));
-            (format!("relu, lr {lr}, bias {b}, BN {p}"), per_layer(runs, dead))
-        })
-        .filter(|(_, curves)| !curves.is_empty())
-        .collect();
-    if dead_panels.is_empty() {
-        // Not the bundled stress experiment (e.g. `actscope plot` on your own runs): one panel per ReLU-family
-        // activation and placement present, at each configuration's selected learning rate.
-        for a in present(e3).into_iter().filter(|a| a.is_relu_family()) {
-            for p in PLACEMENTS {
-                let runs = e3.selected(is(a, p));
-                if !runs.is_empty() {
-                    dead_panels.push((format!("{a}, BN {p}"), per_layer(runs, dead)));
-                }
+/// Dead-unit fraction per layer. Under stress settings (E3): one panel per ReLU-family activation, setting
+/// and placement, pooling the seeds of that setting. Otherwise one panel per ReLU-family activation and
+/// placement at its selected learning rate.
+fn dead_units(e: &Experiment) -> Figure {
+    let acts = activations_where(e, |c| c.activation.is_relu_family());
+    let settings = stress_settings(e);
+    let mut panels = Vec::new();
+    for &a in &acts {
+        let places = placements_where(e, |c| c.activation == a);
+        if settings.is_empty() {
+            for &p in &places {
+                panels.push(CurvePanel {
+                    title: format!("{a}, BN {p}"),
+                    curves: per_layer(&e.selected(is(a, p)), dead_fraction),
+                });
+            }
+            continue;
+        }
+        for &(lr, b) in &settings {
+            for &p in &places {
+                let runs = e.matching(move |c: &RunConfig| is(a, p)(c) && c.lr == lr && c.bias_init == Some(b));
+                panels.push(CurvePanel {
+                    title: format!("{a}, lr {lr}, bias {b}, BN {p}"),
+                    curves: per_layer(&runs, dead_fraction),
+                });
             }
         }
     }
-    out.push(("dead_units", figs::dead_fraction_per_layer(&dead_panels)));
+    panels.retain(|panel| !panel.curves.is_empty());
+    figs::dead_fraction_per_layer(&panels)
+}
 
-    // 6. Gradient norm vs depth (E2, deepest nets) at initialisation and at the end.
-    let depth = e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
-    let grad_panel = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>, with_theory: bool| {
+/// Gradient norm by layer of the deepest nets, at initialisation and after training, one curve per
+/// `(colour, activation, placement)`; with ReLU and BN before, the theory line of Yang et al. at
+/// initialisation.
+fn gradient_norms(e: &Experiment, configs: &[(usize, Activation, Placement)]) -> Figure {
+    let depth = e.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
+    let panel = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>, with_theory: bool| {
         let mut curves = Vec::new();
         let mut theory = None;
-        for (i, (a, p)) in [
-            (Activation::Sigmoid, Placement::None),
-            (Activation::Sigmoid, Placement::Before),
-            (Activation::Tanh, Placement::None),
-            (Activation::Relu, Placement::None),
-            (Activation::Relu, Placement::Before),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let runs = e2.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c));
-            let c = mean_curve(&format!("{a}, BN {p}"), i, &runs, |r| {
+        for &(colour, a, p) in configs {
+            let runs = e.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c));
+            let c = mean_curve(&format!("{a}, BN {p}"), colour, &runs, |r| {
                 pick(r)
                     .map_or_else(Vec::new, |c| c.layers.iter().map(|l| ((l.layer + 1) as f64, l.grad_w_norm)).collect())
             });
@@ -157,44 +370,56 @@ pub fn build(
                 let b = runs.first().map_or(60.0, |r| r.config.probe_size as f64);
                 let lam = lambda_relu(b);
                 let last = *c.mean.last().expect("non-empty");
-                theory = Some(c.x.iter().map(|&l| (l, last * lam.sqrt().powf(depth as f64 - l))).collect());
+                theory = Some(
+                    c.x.iter()
+                        .map(|&l| TheoryPoint { layer: l, grad_norm: last * lam.sqrt().powf(depth as f64 - l) })
+                        .collect(),
+                );
             }
             curves.push(c);
         }
-        (format!("{title}, {depth} hidden layers"), curves, theory)
+        GradientPanel { title: format!("{title}, {depth} hidden layers"), curves, theory }
     };
-    out.push((
-        "gradient_norms",
-        figs::gradient_norm_vs_depth(&[
-            grad_panel("at initialisation", |r| r.first(), true),
-            grad_panel("after training", |r| r.last(), false),
-        ]),
-    ));
+    figs::gradient_norm_vs_depth(&[
+        panel("at initialisation", |r| r.first(), true),
+        panel("after training", |r| r.last(), false),
+    ])
+}
 
-    // 7. Histogram of z over training (E1, sigmoid, first selected seed, first and last layer).
-    let mut hist_panels = Vec::new();
+/// Histogram of z over training: the first selected sigmoid run (by seed) without BN and with BN before,
+/// its first and last hidden layer.
+fn histogram_over_time(e: &Experiment) -> Figure {
+    let mut tracks = Vec::new();
     for p in [Placement::None, Placement::Before] {
-        if let Some(r) = e1.selected(is(Activation::Sigmoid, p)).first() {
+        if let Some(r) = e.selected(is(Activation::Sigmoid, p)).first() {
             let cps = r.checkpoints();
             let layers = r.config.widths().len();
             for l in [0, layers.saturating_sub(1)] {
-                let steps: Vec<f64> = cps.iter().map(|c| c.step as f64).collect();
-                let edges = cps.first().map_or_else(Vec::new, |c| c.layers[l].z_hist.bins.edges());
-                let counts: Vec<Vec<f64>> =
-                    cps.iter().map(|c| c.layers[l].z_hist.counts.iter().map(|&n| n as f64).collect()).collect();
-                hist_panels.push((format!("sigmoid, BN {p}, layer {}", l + 1), steps, edges, counts));
+                let hist = |c: &Checkpoint| c.layers.get(l).map(|x| x.z_hist.clone());
+                tracks.push(HistogramTrack {
+                    title: format!("sigmoid, BN {p}, layer {}", l + 1),
+                    steps: cps.iter().map(|c| c.step as f64).collect(),
+                    edges: cps.first().and_then(|c| hist(c)).map_or_else(Vec::new, |h| h.bins.edges()),
+                    counts: cps
+                        .iter()
+                        .map(|c| hist(c).map_or_else(Vec::new, |h| h.counts.iter().map(|&n| n as f64).collect()))
+                        .collect(),
+                });
             }
         }
     }
-    out.push(("histogram_over_time", figs::histogram_over_time("z (input of φ)", &hist_panels)));
+    figs::histogram_over_time("z (input of φ)", &tracks)
+}
 
-    // 8. sigmoid(z) after BN (E1 sigmoid/before, pooled over seeds and layers).
-    let sig_runs = e1.selected(is(Activation::Sigmoid, Placement::Before));
-    let pooled = |pick: fn(&Run) -> Option<&Checkpoint>| -> (Vec<f64>, Vec<f64>, f64) {
+/// sigmoid(z) after BN: the selected sigmoid runs with BN before, pooled over seeds and layers, at
+/// initialisation and after training, with the claimed interval and the share of z in [0, 1].
+fn sigmoid_after_bn(e: &Experiment) -> Figure {
+    let runs = e.selected(is(Activation::Sigmoid, Placement::Before));
+    let pooled = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>| -> DensityPanel {
         let mut counts: Vec<f64> = Vec::new();
         let mut edges = Vec::new();
         let mut shares = Vec::new();
-        for r in &sig_runs {
+        for r in &runs {
             if let Some(c) = pick(r) {
                 for l in &c.layers {
                     edges = l.a_hist.bins.edges();
@@ -209,84 +434,117 @@ pub fn build(
         let total: f64 = counts.iter().sum();
         let width = edges.get(1).zip(edges.first()).map_or(1.0, |(b, a)| b - a);
         let density = counts.iter().map(|c| c / total.max(1.0) / width).collect();
-        (edges, density, describe(&shares).mean)
+        DensityPanel { title: title.into(), edges, density, share_inside: describe(&shares).mean }
     };
-    let (e0, d0, s0) = pooled(|r| r.first());
-    let (e_end, d_end, s_end) = pooled(|r| r.last());
-    out.push((
-        "sigmoid_after_bn",
-        figs::sigmoid_after_bn(
-            &[("at initialisation".into(), e0, d0, s0), ("after training".into(), e_end, d_end, s_end)],
-            (0.5, 0.731),
-        ),
-    ));
+    figs::sigmoid_after_bn(
+        &[pooled("at initialisation", |r| r.first()), pooled("after training", |r| r.last())],
+        CLAIMED_SIGMOID_OUTPUT,
+    )
+}
 
-    // 9. Accuracy vs depth (E2).
-    let e2_acts: Vec<Activation> = [Activation::Sigmoid, Activation::Tanh, Activation::Relu]
-        .into_iter()
-        .filter(|a| e2.runs.iter().any(|r| r.config.activation == *a))
-        .collect();
-    let mut depths: Vec<usize> = e2.runs.iter().map(|r| r.config.widths().len()).collect();
+/// Final test accuracy against depth: one panel per placement, one line per activation (selected learning
+/// rate at each depth), 95% whiskers.
+fn accuracy_vs_depth(e: &Experiment) -> Figure {
+    let acts = activations(e);
+    let mut depths: Vec<usize> = e.runs.iter().map(|r| r.config.widths().len()).collect();
     depths.sort_unstable();
     depths.dedup();
-    let depth_panels: Vec<(String, Vec<DepthCurve>)> = PLACEMENTS
-        .iter()
-        .filter(|&&p| e2.runs.iter().any(|r| r.config.placement == p))
-        .map(|&p| {
-            let curves = e2_acts
+    let panels: Vec<AccuracyDepthPanel> = placements(e)
+        .into_iter()
+        .map(|p| {
+            let curves = acts
                 .iter()
                 .enumerate()
                 .map(|(i, &a)| {
-                    let pts = depths
+                    let points = depths
                         .iter()
                         .map(|&d| {
-                            let v: Vec<f64> = e2
+                            let v: Vec<f64> = e
                                 .selected(move |c: &RunConfig| c.widths().len() == d && is(a, p)(c))
                                 .iter()
                                 .map(|r| r.test_accuracy())
                                 .filter(|x| x.is_finite())
                                 .collect();
                             let s = describe(&v);
-                            (d as f64, s.mean, s.ci_low, s.ci_high)
+                            DepthPoint { depth: d as f64, mean: s.mean, lo: s.ci_low, hi: s.ci_high }
                         })
-                        .filter(|p| p.1.is_finite())
+                        .filter(|p| p.mean.is_finite())
                         .collect();
-                    (a.to_string(), i, false, pts)
+                    DepthCurve { label: a.to_string(), color: i, dashed: false, points }
                 })
                 .collect();
-            (format!("BN {p}"), curves)
+            AccuracyDepthPanel { title: format!("BN {p}"), curves }
         })
         .collect();
-    out.push(("accuracy_vs_depth", figs::accuracy_vs_depth(&depth_panels)));
+    figs::accuracy_vs_depth(&panels)
+}
 
-    // 10. Time per step (E8).
-    let cost_acts: Vec<String> =
-        MAIN_ACTIVATIONS.iter().map(|a| a.to_string()).filter(|a| cost.iter().any(|t| &t.activation == a)).collect();
-    let groups: Vec<figs::BarValues> = PLACEMENTS
+/// Time per training step (E8): one bar per activation timed, one group per placement timed.
+fn time_per_step(cost: &[StepTiming]) -> Figure {
+    let mut acts: Vec<Activation> = Vec::new();
+    let mut places: Vec<Placement> = Vec::new();
+    for t in cost {
+        if !acts.contains(&t.activation) {
+            acts.push(t.activation);
+        }
+        if !places.contains(&t.placement) {
+            places.push(t.placement);
+        }
+    }
+    acts.sort_by(by_activation_order);
+    places.sort_unstable();
+    let groups: Vec<TimingGroup> = places
         .iter()
-        .map(|p| {
-            let vals = cost_acts
+        .map(|&p| TimingGroup {
+            label: format!("BN {p}"),
+            values: acts
                 .iter()
-                .map(|a| {
-                    cost.iter().find(|t| &t.activation == a && t.placement == p.to_string()).map_or(
-                        (f64::NAN, f64::NAN, f64::NAN),
+                .map(|&a| {
+                    cost.iter().find(|t| t.activation == a && t.placement == p).map_or(
+                        Estimate { mean: f64::NAN, lo: f64::NAN, hi: f64::NAN },
                         |t| {
                             let d = describe(&t.ms_per_step);
-                            (d.mean, d.ci_low, d.ci_high)
+                            Estimate { mean: d.mean, lo: d.ci_low, hi: d.ci_high }
                         },
                     )
                 })
-                .collect();
-            (format!("BN {p}"), vals)
+                .collect(),
         })
         .collect();
-    out.push(("time_per_step", figs::time_per_step(&cost_acts, &groups, "ms per training step")));
+    let names: Vec<String> = acts.iter().map(|a| a.to_string()).collect();
+    figs::time_per_step(&names, &groups, "ms per training step")
+}
 
-    // 11. γ and β over training (E1, sigmoid and relu with BN before).
-    let bn_curves = |f: fn(&actscope_metrics::records::BnParams) -> f64| -> Vec<MeanCurve> {
+/// Effective rank per layer over training, one panel per configuration of [`RANK_COMPARISON`] present
+/// (selected learning rate); when none is, one per configuration present.
+fn effective_rank(e: &Experiment) -> Figure {
+    let mut configs: Vec<(Activation, Placement)> =
+        RANK_COMPARISON.iter().copied().filter(|&(a, p)| has(e, a, p)).collect();
+    if configs.is_empty() {
+        configs = configurations(e);
+    }
+    let panels: Vec<CurvePanel> = configs
+        .into_iter()
+        .map(|(a, p)| CurvePanel {
+            title: format!("{a}, BN {p}"),
+            curves: per_layer(&e.selected(is(a, p)), |l| l.effective_rank),
+        })
+        .collect();
+    figs::effective_rank_per_layer(&panels).with_columns(2)
+}
+
+/// γ and β per layer over training for the activations of [`BN_PARAM_ACTIVATIONS`] with BN before φ
+/// (selected learning rate); when none is present, for every activation with BN before.
+fn bn_params(e: &Experiment) -> Figure {
+    let mut acts: Vec<(usize, Activation)> =
+        BN_PARAM_ACTIVATIONS.iter().copied().enumerate().filter(|&(_, a)| has(e, a, Placement::Before)).collect();
+    if acts.is_empty() {
+        acts = activations_where(e, |c| c.placement == Placement::Before).into_iter().enumerate().collect();
+    }
+    let curves = |f: fn(&BnParams) -> f64| -> Vec<MeanCurve> {
         let mut v = Vec::new();
-        for (k, a) in [Activation::Sigmoid, Activation::Relu].into_iter().enumerate() {
-            let runs = e1.selected(is(a, Placement::Before));
+        for &(k, a) in &acts {
+            let runs = e.selected(is(a, Placement::Before));
             let layers = runs.first().map_or(0, |r| r.config.widths().len());
             for l in 0..layers {
                 v.push(mean_curve(&format!("{a}, layer {}", l + 1), k * 3 + l, &runs, |r| {
@@ -296,17 +554,5 @@ pub fn build(
         }
         v
     };
-    // Effective rank per layer (E1, ReLU vs sigmoid with BN before and after).
-    let erank: fn(&actscope_metrics::LayerRecord) -> Option<f64> = |l| l.effective_rank;
-    let rank_panels: Vec<(String, Vec<MeanCurve>)> = [Placement::Before, Placement::After]
-        .iter()
-        .flat_map(|&p| [Activation::Relu, Activation::Sigmoid].into_iter().map(move |a| (a, p)))
-        .map(|(a, p)| (format!("{a}, BN {p}"), per_layer(e1.selected(is(a, p)), erank)))
-        .collect();
-    out.push(("effective_rank", figs::effective_rank_per_layer(&rank_panels).with_columns(2)));
-    out.push((
-        "bn_params",
-        figs::bn_params_over_time(&bn_curves(|b| b.gamma_mean), &bn_curves(|b| b.beta_mean), "BN before φ"),
-    ));
-    out
+    figs::bn_params_over_time(&curves(|b| b.gamma_mean), &curves(|b| b.beta_mean), "BN before φ")
 }

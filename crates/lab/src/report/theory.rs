@@ -10,17 +10,42 @@
 //! 3. Moments of φ(z) for z ~ N(0, 1), the distribution of a BN output at initialisation, against closed
 //!    forms or quadrature.
 
-use actscope_core::data::synthetic;
 use actscope_core::loss::softmax_cross_entropy;
 use actscope_core::rng::derive_seed;
 use actscope_core::{Activation, Init, Mlp, MlpConfig, Placement, Workspace};
+use actscope_data::synthetic;
 use actscope_metrics::gradient::mean_square;
 use serde::Serialize;
+
+/// Which quantity a check measures, so the report can find a check without matching its name.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Per-layer growth λ of the squared gradient in a deep net with BN before φ.
+    GradientGrowth {
+        /// φ.
+        activation: Activation,
+        /// Batch size B.
+        batch: usize,
+    },
+    /// Probability that a narrow deep ReLU net is dead at a fixed input.
+    BornDead {
+        /// Width N.
+        width: usize,
+        /// Depth L.
+        depth: usize,
+    },
+    /// A moment of φ(z) or a share of z for z ~ N(0, 1).
+    Moment,
+}
 
 /// One measured-versus-predicted check.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TheoryCheck {
-    /// What is checked.
+    /// Which quantity is checked.
+    #[serde(flatten)]
+    pub kind: CheckKind,
+    /// What is checked, in words.
     pub name: String,
     /// Source of the prediction.
     pub source: String,
@@ -37,9 +62,17 @@ pub struct TheoryCheck {
 }
 
 impl TheoryCheck {
-    fn new(name: String, source: &str, measured: f64, predicted: f64, tolerance: f64, method: String) -> Self {
+    fn new(
+        kind: CheckKind,
+        name: String,
+        source: &str,
+        measured: f64,
+        predicted: f64,
+        tolerance: f64,
+        method: String,
+    ) -> Self {
         let pass = (measured - predicted).abs() <= tolerance;
-        TheoryCheck { name, source: source.into(), measured, predicted, tolerance, pass, method }
+        TheoryCheck { kind, name, source: source.into(), measured, predicted, tolerance, pass, method }
     }
 }
 
@@ -140,6 +173,7 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
         {
             let m = measure_growth(act, b, budget, seed);
             out.push(TheoryCheck::new(
+                CheckKind::GradientGrowth { activation: act, batch: b },
                 format!("gradient growth λ per layer, BN before {act}, batch {b}"),
                 yang,
                 m,
@@ -157,6 +191,7 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
         let m = born_dead_share(n, l, budget.trials, seed);
         let se = (p * (1.0 - p) / budget.trials as f64).sqrt().max(1.0 / budget.trials as f64);
         out.push(TheoryCheck::new(
+            CheckKind::BornDead { width: n, depth: l },
             format!("born-dead probability, ReLU width {n}, depth {l}"),
             "Lu et al. 2020; 1 − (1 − 2^−N)^L (derived, exact)",
             m,
@@ -197,6 +232,7 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
     ];
     for (name, f, pred) in checks {
         out.push(TheoryCheck::new(
+            CheckKind::Moment,
             name.into(),
             "z ~ N(0, 1): closed form or quadrature",
             avg(f),
@@ -212,6 +248,7 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
         let pred = gaussian_expectation(|v| act.derivative(v).powi(2)) / var;
         let m = measure_growth(act, 256, budget, seed);
         out.push(TheoryCheck::new(
+            CheckKind::GradientGrowth { activation: act, batch: 256 },
             format!("gradient growth λ per layer, BN before {act}, batch 256"),
             "λ∞ = E[φ′(z)²]/Var φ(z) (derived large-batch rate)",
             m,

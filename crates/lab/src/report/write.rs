@@ -17,7 +17,7 @@ pub struct Content<'a> {
     /// The short answer, as (question, answer) pairs.
     pub answers: Vec<(String, String)>,
     /// The claims.
-    pub claims: &'a [ClaimResult],
+    pub claims: &'a [&'a ClaimResult],
     /// Figures with their stems (files live in `figures/`).
     pub figures: &'a [(&'static str, Figure)],
     /// Theory checks.
@@ -47,8 +47,31 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Escapes text for a Markdown table cell.
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// One sentence per undecided comparison of a claim: what was observed and what deciding it would take.
+pub fn undecided(cl: &ClaimResult) -> Vec<String> {
+    cl.comparisons
+        .iter()
+        .filter_map(|k| {
+            let p = k.power.as_ref()?;
+            let seeds = k.sequential.as_ref().map_or(k.a.len(), |s| s.result.n);
+            Some(match (p.seeds_needed, p.more_seeds, p.cpu_minutes) {
+                (Some(n), Some(more), Some(cpu)) => format!(
+                    "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; about {n} seeds per configuration would decide a difference of this size with 80% power ({more} more, about {cpu:.0} CPU-minutes at the measured time per run).",
+                    k.setting, p.observed, p.ci_low, p.ci_high
+                ),
+                _ => format!(
+                    "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; the observed difference is too small to plan a number of seeds for.",
+                    k.setting, p.observed, p.ci_low, p.ci_high
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Escapes text for Markdown: HTML that Markdown would pass through raw (`<`, `>`, `&`) becomes entities,
+/// table cells keep their `|`, and line breaks become spaces.
+pub fn md(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
 }
 
 fn fmt_p(p: f64) -> String {
@@ -104,14 +127,20 @@ pub fn evidence(c: &ClaimResult) -> String {
 }
 
 fn verdict_class(v: Verdict) -> &'static str {
-    v.word()
+    match v {
+        Verdict::Supported => "supported",
+        Verdict::Refuted => "refuted",
+        Verdict::DependsOnSetting => "depends-on-setting",
+        Verdict::PartlyUndecided => "partly-undecided",
+        Verdict::Inconclusive => "inconclusive",
+    }
 }
 
 const CSS: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
 h1{font-size:1.7em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px solid #bbb;padding:.35em .55em;vertical-align:top;text-align:left}
 th{background:#f1f1f1}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.supported{background:#d8f0e0}.refuted{background:#f6d5d5}.mixed{background:#fff0c8}.inconclusive{background:#e6e6e6}
+.supported{background:#d8f0e0}.refuted{background:#f6d5d5}.depends-on-setting{background:#fff0c8}.partly-undecided{background:#f3ecd8}.inconclusive{background:#e6e6e6}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.9em;color:#333}
 .meta{color:#555}.pass{color:#0a6b2f;font-weight:bold}.fail{color:#a11;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}";
 
@@ -158,7 +187,7 @@ pub fn html(c: &Content<'_>) -> String {
             figs = figs.join(" ")
         );
     }
-    o.push_str("</table>\n<p>Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. <b>supported</b>: every setting significant (adjusted p &lt; 0.05) in the claimed direction; <b>refuted</b>: every setting significant in the opposite direction; <b>inconclusive</b>: none significant; <b>mixed</b>: anything else (the claim's section says which settings went which way).</p>\n");
+    o.push_str("</table>\n<p>Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. <b>supported</b>: every setting significant (adjusted p &lt; 0.05) in the claimed direction; <b>refuted</b>: every setting significant in the opposite direction; <b>inconclusive</b>: none significant; <b>depends on setting</b>: every setting significant, not all the same way (the claim's section says which went which way); <b>partly undecided</b>: some settings significant, others not.</p>\n");
     let mut shown = std::collections::BTreeSet::new();
     for cl in c.claims {
         let _ = writeln!(
@@ -190,6 +219,9 @@ pub fn html(c: &Content<'_>) -> String {
             );
         }
         o.push_str("</table>\n");
+        for line in undecided(cl) {
+            let _ = writeln!(o, "<p>{}</p>", esc(&line));
+        }
         if !cl.skipped.is_empty() {
             let _ = writeln!(o, "<p>Not enough data (fewer than two values) for: {}.</p>", esc(&cl.skipped.join("; ")));
         }
@@ -247,7 +279,7 @@ pub fn markdown(c: &Content<'_>) -> String {
     );
     o.push_str("## Short answer\n\n");
     for (q, a) in &c.answers {
-        let _ = writeln!(o, "- **{q}** {a}");
+        let _ = writeln!(o, "- **{}** {}", md(q), md(a));
     }
     o.push_str("\n## Verdicts\n\n| claim | who | evidence | verdict |\n|---|---|---|---|\n");
     for cl in c.claims {
@@ -261,16 +293,16 @@ pub fn markdown(c: &Content<'_>) -> String {
             cl.verdict.word()
         );
     }
-    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, mixed = anything else.\n");
+    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not.\n");
     for cl in c.claims {
         let _ = writeln!(
             o,
             "\n## {} — {}\n\nClaimed by {}. Verdict: **{}**. Method: {}.\n",
             cl.id,
             md(cl.text),
-            cl.source,
+            md(cl.source),
             cl.verdict.word(),
-            cl.method
+            md(&cl.method)
         );
         o.push_str("| setting | claimed | a: mean [95% CI] | b: mean [95% CI] | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|\n");
         for k in &cl.comparisons {
@@ -286,6 +318,9 @@ pub fn markdown(c: &Content<'_>) -> String {
                 fmt_p(k.p_opposite_adj),
                 outcome_word(k.outcome)
             );
+        }
+        for line in undecided(cl) {
+            let _ = writeln!(o, "\n{}", md(&line));
         }
         if !cl.skipped.is_empty() {
             let _ = writeln!(o, "\nNot enough data (fewer than two values) for: {}.", md(&cl.skipped.join("; ")));
@@ -321,7 +356,7 @@ pub fn markdown(c: &Content<'_>) -> String {
     }
     o.push_str("\n## Methods\n\n");
     for m in &c.methods {
-        let _ = writeln!(o, "{m}\n");
+        let _ = writeln!(o, "{}\n", md(m));
     }
     o.push_str("## Manifest\n\n| | |\n|---|---|\n");
     for (k, v) in &c.manifest {

@@ -1,11 +1,11 @@
 //! The report: verdict rules on synthetic aggregates, escaping, and a whole smoke-profile report.
 
-use actscope::config::RunConfig;
-use actscope::report::aggregate::{Experiment, Run};
-use actscope::report::verdict::{Comparison, Outcome, TestKind, Verdict, judge};
-use actscope::report::{Profile, ReportOptions, claims, missing_links, write};
-use actscope::run::RunSummary;
 use actscope_core::{Activation, EvalPoint, Placement};
+use actscope_lab::config::RunConfig;
+use actscope_lab::report::aggregate::{Experiment, Run};
+use actscope_lab::report::verdict::{Comparison, Outcome, TestKind, Verdict, judge};
+use actscope_lab::report::{Profile, ReportOptions, claims, missing_links, write};
+use actscope_lab::run::RunSummary;
 
 fn welch(a: &[f64], b: &[f64]) -> Comparison {
     Comparison::new("s", "a > b", a.to_vec(), b.to_vec(), 0.0, TestKind::Welch)
@@ -23,10 +23,10 @@ fn verdict_rules() {
         Verdict::Inconclusive
     );
     let mut mixed = [welch(&hi, &lo), welch(&lo, &hi)];
-    assert_eq!(judge(&mut mixed), Verdict::Mixed);
+    assert_eq!(judge(&mut mixed), Verdict::DependsOnSetting);
     assert_eq!((mixed[0].outcome, mixed[1].outcome), (Outcome::Supports, Outcome::Contradicts));
     let mut partial = [welch(&hi, &lo), welch(&same, &same)];
-    assert_eq!(judge(&mut partial), Verdict::Mixed, "one setting supports, one is unclear");
+    assert_eq!(judge(&mut partial), Verdict::PartlyUndecided, "one setting supports, one is unclear");
     // Holm: three settings each at raw p ≈ 0.02 are not all significant after adjustment.
     let a = [1.0, 1.3, 0.9, 1.2, 1.1];
     let b = [0.9, 1.0, 0.7, 1.1, 0.8];
@@ -56,7 +56,7 @@ fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
         schema: 1,
         id: config.id(),
         name: config.dir_name(),
-        status: "ok".into(),
+        status: actscope_lab::RunStatus::Ok,
         diverged_step: None,
         steps: 100,
         train: Some(point("train", test_acc)),
@@ -66,7 +66,8 @@ fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
         wall_seconds: 1.0,
         data: "synthetic".into(),
         data_checksum: "0".into(),
-        code: actscope::run::CODE.into(),
+        code: actscope_lab::run::CODE.into(),
+        records_sha256: String::new(),
     };
     Run { config, summary, records: vec![] }
 }
@@ -98,20 +99,26 @@ fn experiment(acc: impl Fn(Activation, Placement) -> f64) -> Experiment {
 #[test]
 fn c2_is_refuted_when_relu_clearly_wins_and_supported_when_it_does_not() {
     let relu_wins = experiment(|a, _| if a == Activation::Relu { 0.90 } else { 0.80 });
-    assert_eq!(claims::c2(&relu_wins).verdict, Verdict::Refuted);
+    assert_eq!(claims::c2(&relu_wins, None).verdict, Verdict::Refuted);
     let equal = experiment(|_, _| 0.88);
-    assert_eq!(claims::c2(&equal).verdict, Verdict::Supported, "equal accuracy is 'as well as' within the margin");
+    assert_eq!(
+        claims::c2(&equal, None).verdict,
+        Verdict::Supported,
+        "equal accuracy is 'as well as' within the margin"
+    );
     let sigmoid_only_after =
         experiment(|a, p| if a != Activation::Relu && p == Placement::Before { 0.80 } else { 0.90 });
-    assert_eq!(claims::c2(&sigmoid_only_after).verdict, Verdict::Mixed);
+    assert_eq!(claims::c2(&sigmoid_only_after, None).verdict, Verdict::DependsOnSetting);
     let after_better = experiment(|_, p| if p == Placement::After { 0.9 } else { 0.85 });
-    assert_eq!(claims::c4(&after_better).verdict, Verdict::Supported);
-    assert_eq!(claims::c4(&after_better).skipped.len(), 4, "activations absent from the data are listed, not judged");
+    assert_eq!(claims::c4(&after_better, None).verdict, Verdict::Supported);
+    let c4 = claims::c4(&after_better, None);
+    let judged: Vec<Activation> = c4.comparisons.iter().filter_map(|k| k.subject.activation).collect();
+    assert_eq!(judged.len(), 3, "one comparison per activation the experiment holds: {judged:?}");
 }
 
 #[test]
 fn html_escapes_everything_from_data() {
-    let claims: Vec<claims::ClaimResult> = vec![];
+    let claims: Vec<&claims::ClaimResult> = vec![];
     let content = write::Content {
         profile: "<smoke>",
         answers: vec![("Q & A?".into(), "<script>alert(1)</script>".into())],
@@ -130,14 +137,17 @@ fn html_escapes_everything_from_data() {
             && html.contains("&quot;quoted&quot;")
     );
     assert!(!html.contains("<script"), "no JavaScript at all");
+    let md = write::markdown(&content);
+    assert!(!md.contains("<script>") && !md.contains("<evil>"), "Markdown passes raw HTML through: {md}");
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && md.contains("/tmp/&lt;evil&gt;&amp;dir"), "{md}");
 }
 
 #[test]
 fn smoke_report_is_complete_and_every_link_resolves() {
     let out = std::env::temp_dir().join(format!("actscope-report-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let opts = ReportOptions { profile: Profile::Smoke, data: None, out: out.clone(), jobs: 2, quiet: true };
-    let index = actscope::report::run(&opts).unwrap();
+    let opts = ReportOptions { profile: Profile::Smoke, data: None, out: out.clone(), jobs: 2 };
+    let index = actscope_lab::report::run(&opts, &()).unwrap();
     let html = std::fs::read_to_string(&index).unwrap();
     assert_eq!(missing_links(&out).unwrap(), Vec::<String>::new());
     for id in ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"] {
@@ -151,11 +161,14 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
     assert_eq!(claims.as_array().unwrap().len(), 9);
     for c in claims.as_array().unwrap() {
-        assert!(["Supported", "Refuted", "Mixed", "Inconclusive"].contains(&c["verdict"].as_str().unwrap()));
+        assert!(
+            ["Supported", "Refuted", "DependsOnSetting", "PartlyUndecided", "Inconclusive"]
+                .contains(&c["verdict"].as_str().unwrap())
+        );
     }
     // A second run resumes: nothing is re-trained and the verdicts do not change (C5 rests on wall-clock
     // timings, which are re-measured, so it is left out of the comparison).
-    let again = actscope::report::run(&opts).unwrap();
+    let again = actscope_lab::report::run(&opts, &()).unwrap();
     let claims2: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
     let verdicts = |c: &serde_json::Value| {
@@ -168,23 +181,63 @@ fn smoke_report_is_complete_and_every_link_resolves() {
 
 #[test]
 fn every_profile_of_every_bundled_experiment_is_valid() {
-    use actscope::sweep::SweepFile;
-    for (stem, text) in actscope::report::EXPERIMENTS {
+    use actscope_lab::sweep::SweepFile;
+    for (stem, text) in actscope_lab::report::experiments::SWEEPS.iter().filter_map(|e| e.sweep()) {
         let file = SweepFile::parse(text, stem).unwrap();
         let mut counts = Vec::new();
         for profile in ["smoke", "default", "full"] {
-            let runs = file.with_profile(profile).expand().unwrap_or_else(|e| panic!("{stem}, {profile}: {}", e.0));
+            let runs = file.with_profile(profile).expand().unwrap_or_else(|e| panic!("{stem}, {profile}: {e}"));
             assert!(!runs.is_empty(), "{stem}, {profile}");
             counts.push(runs.len());
         }
         assert!(counts[0] < counts[1] && counts[1] <= counts[2], "{stem}: smoke < default ≤ full runs, got {counts:?}");
     }
-    let full =
-        SweepFile::parse(actscope::report::EXPERIMENTS[0].1, "e1").unwrap().with_profile("full").expand().unwrap();
+    let full = SweepFile::parse(actscope_lab::report::experiments::E1.sweep().unwrap().1, "e1")
+        .unwrap()
+        .with_profile("full")
+        .expand()
+        .unwrap();
     assert!(
         full.iter().all(|r| r.steps == Some(50_000) && r.data == "default"),
         "E1 full is paper scale on the full data"
     );
-    assert!(full.iter().any(|r| r.optimizer == "adam"), "E1 full adds Adam");
+    assert!(full.iter().any(|r| r.optimizer == actscope_lab::OptimizerKind::Adam), "E1 full adds Adam");
     assert!(full.iter().map(|r| r.seed).collect::<std::collections::BTreeSet<_>>().len() >= 10);
+}
+
+#[test]
+fn a_loss_that_blows_up_for_good_is_divergence_and_one_that_recovers_is_not() {
+    use actscope_lab::run::blown_up;
+    let p = |step, loss| EvalPoint { step, epoch: 0.0, set: "train".into(), loss, accuracy: 0.1 };
+    assert_eq!(blown_up(&[p(0, 2.3), p(10, 30.0), p(20, 5e5)]), Some(10));
+    assert_eq!(blown_up(&[p(0, 2.3), p(10, 30.0), p(20, 1.0)]), None, "recovered");
+    assert_eq!(blown_up(&[p(0, 2.3), p(10, 1.0), p(20, 0.5)]), None);
+    assert_eq!(blown_up(&[]), None);
+}
+
+#[test]
+fn a_run_at_an_absurd_learning_rate_is_recorded_as_diverged() {
+    let out = std::env::temp_dir().join(format!("actscope-blowup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let data = actscope_data::load("synthetic:clusters", 0.1, false).unwrap();
+    for act in ["tanh", "sigmoid"] {
+        let cfg =
+            RunConfig::from_toml(&format!("hidden = [16]\nactivation = \"{act}\"\nlr = 1e6\nsteps = 60"), "t").unwrap();
+        let s = actscope_lab::run::execute(&cfg, &data, &out).unwrap();
+        assert!(!s.is_ok() && s.diverged_step.is_some(), "{act}: {:?} at {:?}", s.status, s.train);
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_report_never_overwrites_a_directory_that_is_not_a_report() {
+    let out = std::env::temp_dir().join(format!("actscope-foreign-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("index.html"), "my own page").unwrap();
+    let opts = ReportOptions { profile: Profile::Smoke, data: None, out: out.clone(), jobs: 1 };
+    let e = actscope_lab::report::run(&opts, &()).unwrap_err();
+    assert!(e.is_usage() && e.to_string().contains("not a report directory"), "{e}");
+    assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "my own page");
+    std::fs::remove_dir_all(&out).unwrap();
 }

@@ -1,0 +1,38 @@
+//! # actscope-lab
+//!
+//! Experiments as a library: everything between the layers (`actscope-core`) and a command line.
+//!
+//! - [`config`]: [`RunConfig`], every setting of one run, validated before anything runs; its canonical
+//!   JSON identifies the run;
+//! - [`run`]: training one configuration into an atomic run directory (`config.json`, `records.jsonl`,
+//!   `summary.json`) and reading it back;
+//! - [`sweep`]: sweep files (a base and axes), parallel, resumable and shardable execution, with progress
+//!   reported through [`sweep::SweepObserver`];
+//! - [`summarize`]: configurations summarised over seeds at the learning rate chosen on validation;
+//! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
+//!
+//! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, `xtask`, a
+//! notebook) chooses paths and shows progress. Errors are typed ([`Error`]) and tell usage mistakes from
+//! runtime failures ([`Error::is_usage`]).
+//!
+//! ```
+//! use actscope_lab::config::RunConfig;
+//!
+//! let cfg = RunConfig::from_toml("hidden = [32]\nactivation = \"tanh\"\nplacement = \"after\"", "example")?;
+//! assert_eq!(cfg.widths(), vec![32]);
+//! assert!(cfg.dir_name().starts_with("tanh-after-d1-sgd-lr0.1-s0-"));
+//! assert!(RunConfig::from_toml("hidden = [0]", "example").unwrap_err().is_usage());
+//! # Ok::<(), actscope_lab::Error>(())
+//! ```
+
+pub mod config;
+mod error;
+mod fsio;
+pub mod report;
+pub mod run;
+pub mod summarize;
+pub mod sweep;
+
+pub use config::{OptimizerKind, RunConfig};
+pub use error::{Error, Result, ResultExt};
+pub use run::{RunStatus, RunSummary};

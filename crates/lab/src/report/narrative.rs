@@ -1,0 +1,342 @@
+//! The report's prose, generated from typed results: the short answers to the thread's questions, the
+//! "what others found" lines, and the helpers that describe E1's and E4's top layers for Glorot & Bengio's
+//! comparison. No sentence here is typed by hand with a number or a verdict in it.
+
+use actscope_core::{Activation, Placement};
+
+use actscope_metrics::stats::{describe, paired, welch};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::RoundLog;
+use super::aggregate::{self, Experiment};
+use super::claims::{self, ClaimSet, Rounds};
+use super::theory::{CheckKind, TheoryCheck};
+use super::verdict::{Outcome, Verdict, When};
+use crate::config::{DEFAULT_TAU, RunConfig};
+
+fn mean(x: &[f64]) -> f64 {
+    let v: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+}
+
+fn yes_no(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Supported => "Yes.",
+        Verdict::Refuted => "No.",
+        Verdict::DependsOnSetting => "It depends on the setting.",
+        Verdict::PartlyUndecided => "In some settings; others are not settled by this data.",
+        Verdict::Inconclusive => "Not settled by this data.",
+    }
+}
+
+/// Mean test accuracy over seeds of E1's configuration at its selected learning rate.
+fn e1_accuracy(e1: &Experiment, a: Activation, p: Placement) -> f64 {
+    mean(
+        &e1.selected(move |c: &RunConfig| c.activation == a && c.placement == p)
+            .iter()
+            .map(|r| r.test_accuracy())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The short answers to the thread's three questions, each generated from the claims' typed results.
+pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
+    let (c2, c3, c4) = (&cl.c2, &cl.c3, &cl.c4);
+    let acc = |a, p| e1_accuracy(e1, a, p);
+    let n_seeds = e1.groups.first().map_or(0, |g| g.n);
+    let q1 = format!(
+        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, {n_seeds} seeds; \"as well as\" means within {} of ReLU). Verdict on C2: {}.",
+        yes_no(c2.verdict),
+        still_open(c2),
+        acc(Activation::Sigmoid, Placement::Before),
+        acc(Activation::Tanh, Placement::Before),
+        acc(Activation::Relu, Placement::Before),
+        acc(Activation::Sigmoid, Placement::After),
+        acc(Activation::Tanh, Placement::After),
+        acc(Activation::Relu, Placement::After),
+        claims::AS_WELL_AS_MARGIN,
+        c2.verdict.word()
+    );
+    // Group C3's comparisons by stress setting: "lr 1, initial bias 0: 58% of units dead without BN, 31% with BN before, …".
+    let mut settings: Vec<((f64, f64), f64, Vec<String>)> = Vec::new();
+    for k in &c3.comparisons {
+        let (Some(lr), Some(bias), Some(place)) = (k.subject.lr, k.subject.bias_init, k.subject.placement) else {
+            continue;
+        };
+        let item = format!("{:.0}% with BN {place}", 100.0 * k.mean_b);
+        match settings.iter_mut().find(|s| s.0 == (lr, bias)) {
+            Some(s) => s.2.push(item),
+            None => settings.push(((lr, bias), k.mean_a, vec![item])),
+        }
+    }
+    let dead: Vec<String> = settings
+        .iter()
+        .map(|((lr, bias), none, with)| {
+            format!("lr {lr}, initial bias {bias}: {:.0}% of units dead without BN, {}", 100.0 * none, with.join(", "))
+        })
+        .collect();
+    let q2 = format!(
+        "{} Dead-unit fraction at the end of training under stress that kills ReLUs — {}. Verdict on C3: {}.",
+        yes_no(c3.verdict),
+        dead.join("; "),
+        c3.verdict.word()
+    );
+    let by = |o: Outcome| -> Vec<String> {
+        c4.comparisons
+            .iter()
+            .filter(|k| k.outcome == o)
+            .filter_map(|k| k.subject.activation.map(|a| a.to_string()))
+            .collect()
+    };
+    let (after, before, unclear) = (by(Outcome::Supports), by(Outcome::Contradicts), by(Outcome::Unclear));
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let q3 = format!(
+        "{} After was significantly better for: {}; before was significantly better for: {}; no significant difference for: {} (paired by seed, Holm-adjusted). {}Verdict on C4 (\"after works better\"): {}.",
+        match c4.verdict {
+            Verdict::Supported => "After.",
+            Verdict::Refuted => "Before.",
+            Verdict::DependsOnSetting => "It depends on the activation.",
+            Verdict::PartlyUndecided => "For some activations; for the others this data does not decide.",
+            Verdict::Inconclusive => "No detectable difference at this sample size.",
+        },
+        list(&after),
+        list(&before),
+        list(&unclear),
+        still_open(c4),
+        c4.verdict.word()
+    );
+    vec![
+        ("With batch normalization, do sigmoid and tanh work as well as ReLU?".into(), q1),
+        ("Does batch normalization fix dead ReLUs?".into(), q2),
+        ("Should BN go before or after the activation?".into(), q3),
+    ]
+}
+
+/// "Still open: …, would need ~N more seeds (~M CPU-minutes). " for a claim's undecided comparisons, or
+/// nothing when every comparison was decided.
+fn still_open(c: &super::claims::ClaimResult) -> String {
+    let items: Vec<String> = c
+        .comparisons
+        .iter()
+        .filter_map(|k| {
+            let p = k.power.as_ref()?;
+            Some(match (p.more_seeds, p.cpu_minutes) {
+                (Some(m), Some(cpu)) => format!("{} would need ~{m} more seeds (~{cpu:.0} CPU-minutes)", k.setting),
+                _ => format!("{} shows no difference from the threshold to plan for", k.setting),
+            })
+        })
+        .collect();
+    if items.is_empty() { String::new() } else { format!("Still open: {}. ", items.join("; ")) }
+}
+
+/// The theory check of `kind`, as "measured … vs predicted … (pass)".
+fn theory_line(th: &[TheoryCheck], kind: CheckKind) -> String {
+    th.iter().find(|c| c.kind == kind).map_or("n/a".to_string(), |c| {
+        format!("measured {:.4} vs predicted {:.4} ({})", c.measured, c.predicted, if c.pass { "pass" } else { "fail" })
+    })
+}
+
+/// "What others found" beside what this report measured, one pair per published result.
+pub fn literature(e1: &Experiment, e4: &Experiment, th: &[TheoryCheck], cl: &ClaimSet) -> Vec<(String, String)> {
+    let acc = |e: &Experiment, a: Activation, p: Placement, selected: bool| {
+        let pred = move |c: &RunConfig| c.activation == a && c.placement == p;
+        let runs = if selected { e.selected(pred) } else { e.matching(pred) };
+        mean(&runs.iter().map(|r| r.test_accuracy()).collect::<Vec<_>>())
+    };
+    let c7 = cl.c7.comparisons.iter().find(|k| k.subject.when == Some(When::Init)).map_or(f64::NAN, |k| k.mean_a);
+    let s = Activation::Sigmoid;
+    let (r, th_) = (Activation::Relu, Activation::Tanh);
+    let (n, b, a) = (Placement::None, Placement::Before, Placement::After);
+    vec![
+        (
+            "Ioffe & Szegedy 2015, §4.1 and Fig. 1a (MNIST, 3×100 sigmoid, BN before φ; a public re-run with SGD at lr 0.5): test accuracy 0.980 with BN vs 0.977 without.".into(),
+            format!("Fashion-MNIST ({}), same net: sigmoid with BN before {:.3} vs without {:.3} (E1).", e1.runs.first().map_or("?", |r| r.summary.data.as_str()), acc(e1, s, b, true), acc(e1, s, n, true)),
+        ),
+        (
+            "Ioffe & Szegedy 2015, Fig. 1b–c: the 15th/50th/85th percentiles of a last-layer sigmoid's input drift during training without BN and stay put with BN.".into(),
+            "See the figure bn_paper_percentiles (same net, same unit choice: the first unit of the last hidden layer).".into(),
+        ),
+        (
+            "Mishkin et al. 2017 (CaffeNet on ImageNet, single runs): BN before ReLU 0.474 vs after 0.499 top-1; with BN, sigmoid 0.475 vs ReLU 0.499.".into(),
+            format!("ReLU: before {:.3} vs after {:.3}; with BN before, sigmoid {:.3} vs ReLU {:.3} (E1).", acc(e1, r, b, true), acc(e1, r, a, true), acc(e1, s, b, true), acc(e1, r, b, true)),
+        ),
+        (
+            "Kim et al. 2023 (Tanh Works Better with Asymmetry): for tanh-like activations BN after φ is considerably better; for ReLU the order matters little.".into(),
+            format!("tanh: after − before = {:+.3}; ReLU: after − before = {:+.3} (E1).", acc(e1, th_, a, true) - acc(e1, th_, b, true), acc(e1, r, a, true) - acc(e1, r, b, true)),
+        ),
+        (
+            "Glorot & Bengio 2010, Fig. 2: with sigmoid and no normalisation, the last hidden layer is quickly pushed into saturation (towards 0) and only slowly desaturates.".into(),
+            format!("{} {}", top_layer_saturation(e1), top_layer_activation(e4)),
+        ),
+        (
+            "Glorot & Bengio 2010, Table 1 (MNIST, 5 hidden layers, standard init): test error sigmoid 2.21%, tanh 1.76%.".into(),
+            format!("4 hidden layers, standard init, no BN: test accuracy sigmoid {:.3}, tanh {:.3} (E4).", acc(e4, s, n, false), acc(e4, th_, n, false)),
+        ),
+        (
+            "Yang et al. 2019, Thm 8: with BN before φ, gradients explode at initialisation; for ReLU the squared gradient grows per layer by λ(B), falling to π/(π−1) ≈ 1.467 as B → ∞.".into(),
+            format!("batch 256: {}.", theory_line(th, CheckKind::GradientGrowth { activation: Activation::Relu, batch: 256 })),
+        ),
+        ("Lu et al. 2020: deep narrow ReLU nets are born dead; derived exact probability 0.944 at width 2, depth 10.".into(), theory_line(th, CheckKind::BornDead { width: 2, depth: 10 })),
+        (
+            "Standard normal facts: only 34.1% of N(0, 1) lies in [0, 1], so after BN at initialisation sigmoid(z) is not confined to [0.5, 0.73].".into(),
+            format!("share of BN outputs in [0, 1] for sigmoid nets at initialisation: {:.3} (C7, E1).", c7),
+        ),
+        (
+            "Ioffe & Szegedy 2015, Fig. 3 (Inception with BN-x5): sigmoid 69.8% vs ReLU 73.0% top-1.".into(),
+            format!("see C2: with BN before, sigmoid {:.3} vs ReLU {:.3}.", acc(e1, s, b, true), acc(e1, r, b, true)),
+        ),
+    ]
+}
+
+/// A per-layer quantity of the last hidden layer over training, averaged over `runs` (seeds).
+fn last_layer_curve(
+    runs: &[&aggregate::Run],
+    f: impl Fn(&actscope_metrics::records::LayerRecord) -> Option<f64>,
+) -> actscope_plots::figures::MeanCurve {
+    aggregate::mean_curve("", 0, runs, |r| aggregate::layer_series(r, r.config.widths().len().saturating_sub(1), &f))
+}
+
+/// The mean (over seeds) saturation of the last hidden layer of E1's sigmoid nets without BN: its peak and
+/// its final value, for the comparison with Glorot & Bengio's Fig. 2.
+fn top_layer_saturation(e1: &Experiment) -> String {
+    let runs = e1.selected(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == Placement::None);
+    let curve = last_layer_curve(&runs, |l| l.saturation.map(|s| s.rate));
+    let Some((i, peak)) = curve.mean.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return "no sigmoid runs without BN".into();
+    };
+    let low = last_layer_curve(&runs, |l| Some(l.z.percentiles[2])).mean.last().copied().unwrap_or(f64::NAN);
+    let side = if low < 0.0 {
+        "on the low (output 0) side"
+    } else if low > 0.0 {
+        "on the high (output 1) side"
+    } else {
+        "at the centre"
+    };
+    format!(
+        "E1, sigmoid without BN: the last hidden layer's saturation rate peaks at {:.0}% at step {} and ends at {:.0}% (step {}); its median input at the end (mean over seeds) is {low:.2}, {side}. See the saturation and BN-paper figures.",
+        100.0 * peak,
+        curve.x[i],
+        100.0 * curve.mean.last().copied().unwrap_or(f64::NAN),
+        curve.x.last().copied().unwrap_or(f64::NAN)
+    )
+}
+
+/// The mean (over seeds) activation of the last hidden layer of E4's sigmoid nets without BN — the quantity
+/// Glorot & Bengio plot in Fig. 2 — at the first and last checkpoints, and its saturation rate at the end.
+fn top_layer_activation(e4: &Experiment) -> String {
+    let runs = e4.matching(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == Placement::None);
+    let mean = last_layer_curve(&runs, |l| Some(l.a.mean));
+    let rate = last_layer_curve(&runs, |l| l.saturation.map(|s| s.rate));
+    let (Some(first), Some(end), Some(step)) = (mean.mean.first(), mean.mean.last(), mean.x.last()) else {
+        return "E4 has no sigmoid runs without BN.".into();
+    };
+    let batch = runs.first().map_or(0, |r| r.config.batch_size);
+    // A move of 0.05 or more counts as a trend; the words follow the numbers.
+    let trend = if end - first <= -0.05 {
+        "pushed towards 0, as in their figure"
+    } else if end - first >= 0.05 {
+        "rising, unlike their figure"
+    } else {
+        "not (yet) pushed towards 0, unlike their figure"
+    };
+    // σ′ = s(1 − s) < τ·¼ exactly when the output s lies below s₀ = (1 − √(1 − τ))/2 or above 1 − s₀.
+    let tau = runs.first().map_or(DEFAULT_TAU, |r| r.config.tau);
+    let s0 = (1.0 - (1.0 - tau).sqrt()) / 2.0;
+    format!(
+        "E4 (their init, batch {batch}), sigmoid without BN: the last hidden layer's mean activation goes from {first:.2} to {end:.2} by step {step}, {trend}; its saturation rate by this report's definition (φ′ < {tau}·max φ′: activation below {s0:.3} or above {:.3}) is {:.0}% at the end.",
+        1.0 - s0,
+        100.0 * rate.mean.last().copied().unwrap_or(f64::NAN)
+    )
+}
+
+/// The methods paragraph on E1's rounds of seeds: the design, and how many comparisons each round decided.
+pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimSet) -> String {
+    let Some(r) = rounds else {
+        return format!(
+            "Seeds: this profile runs E1's {} seeds in one round; C2 and C4 are judged by the fixed-sample rules below.",
+            log.first().map_or(0, |l| l.seeds)
+        );
+    };
+    let rows: Vec<String> = log
+        .iter()
+        .map(|l| {
+            format!(
+                "{} seeds: {} runs in {:.0} s, {} of C2's and C4's comparisons decided, {} open",
+                l.seeds, l.runs, l.wall_seconds, l.decided, l.open
+            )
+        })
+        .collect();
+    let undecided: Vec<String> = [&cl.c2, &cl.c4]
+        .iter()
+        .flat_map(|c| c.comparisons.iter().map(move |k| (c.id, k)))
+        .filter_map(|(id, k)| {
+            let p = k.power.as_ref()?;
+            Some(format!(
+                "{id} {}: observed {:+.4} [{:+.4}, {:+.4}] from the threshold; {}",
+                k.setting,
+                p.observed,
+                p.ci_low,
+                p.ci_high,
+                match (p.seeds_needed, p.more_seeds, p.cpu_minutes) {
+                    (Some(n), Some(m), Some(c)) => format!(
+                        "~{n} seeds per configuration would decide it at {:.0}% power (~{m} more, ~{c:.0} CPU-minutes)",
+                        100.0 * r.design.power
+                    ),
+                    _ => "no difference from the threshold was observed: no number of seeds is expected to decide it"
+                        .into(),
+                }
+            ))
+        })
+        .collect();
+    format!(
+        "Seeds in rounds (C2, C4): E1 runs its whole learning-rate grid on seeds 0–{} first; after each round every comparison of C2 and C4 is re-tested, a decided comparison stops, and the configurations of open ones get {} more seeds at their selected learning rate (selection stays on the first round's seeds), up to {} seeds. Each comparison is a group-sequential test: O'Brien–Fleming-type α-spending (Lan & DeMets 1983) over the information fraction n/{}, α/2 = {} per direction, each look at the level it spends (a Bonferroni split over looks, exact for any correlation), Holm within the claim (Maurer & Bretz 2013); see docs/statistics.md. Rounds: {}.{}",
+        r.looks.first().map_or(0, |n| n.saturating_sub(1)),
+        log.first().map_or(0, |l| l.seeds),
+        r.design.n_max,
+        r.design.n_max,
+        r.design.alpha / 2.0,
+        rows.join("; "),
+        if undecided.is_empty() {
+            " Every comparison of C2 and C4 was decided.".to_string()
+        } else {
+            format!(" Undecided: {}.", undecided.join("; "))
+        }
+    )
+}
+
+/// The methods paragraph on pairing by seed: runs of one seed share data order and initial weights
+/// (common random numbers), so C2's and C4's comparisons are paired; this measures what pairing gained —
+/// the correlation of paired outcomes and the width of the paired interval against the unpaired one.
+pub fn pairing(cl: &ClaimSet) -> String {
+    let rows: Vec<String> = [&cl.c2, &cl.c4]
+        .iter()
+        .flat_map(|c| c.comparisons.iter().map(move |k| (c.id, k)))
+        .filter(|(_, k)| k.a.len() >= 3)
+        .map(|(id, k)| {
+            let (da, db) = (describe(&k.a), describe(&k.b));
+            let cov = k.a.iter().zip(&k.b).map(|(x, y)| (x - da.mean) * (y - db.mean)).sum::<f64>()
+                / (k.a.len() as f64 - 1.0);
+            let r = cov / (da.sd * db.sd);
+            // Half-width of a 95% interval: |diff / t| is the test's standard error.
+            let width = |t: Option<actscope_metrics::stats::TTest>| {
+                t.map_or(f64::NAN, |t| {
+                    let q = StudentsT::new(0.0, 1.0, t.df).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+                    (t.diff / t.t).abs() * q
+                })
+            };
+            format!(
+                "{id} {}: r = {r:.2}, paired ±{:.4} vs unpaired ±{:.4}",
+                k.setting,
+                width(paired(&k.a, &k.b)),
+                width(welch(&k.a, &k.b))
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return "Pairing by seed: too few seeds to measure its effect.".into();
+    }
+    format!(
+        "Pairing by seed (common random numbers: runs of one seed see the same batches in the same order and start from the same first-layer weights, and, within a BN placement, from identical weights): correlation of paired test accuracies and 95% half-widths of the difference, paired vs unpaired (Welch) — {}.",
+        rows.join("; ")
+    )
+}

@@ -1,0 +1,3 @@
+//! Integration tests of actscope-lab (one binary, one module per concern).
+
+mod report;
