@@ -54,6 +54,9 @@ pub struct RunSummary {
     pub data: String,
     /// Checksum of the data.
     pub data_checksum: String,
+    /// Number of classes the network was trained for (0 in runs written before it was kept).
+    #[serde(default)]
+    pub classes: usize,
     /// Fingerprint of the code that computed the run ([`CODE`]); empty in runs written before it was kept.
     #[serde(default)]
     pub code: String,
@@ -87,6 +90,9 @@ pub fn blown_up(history: &[EvalPoint]) -> Option<usize> {
     }
     start
 }
+
+/// A run whose final test accuracy stays below chance (1/classes) plus this margin failed to learn.
+pub const CHANCE_MARGIN: f64 = 0.05;
 
 /// Validation accuracies for "steps to reach a target".
 pub const TARGETS: [f64; 4] = [0.5, 0.7, 0.8, 0.85];
@@ -132,6 +138,15 @@ impl RunSummary {
     /// Final test accuracy (None for a diverged run).
     pub fn test_accuracy(&self) -> Option<f64> {
         if self.is_ok() { self.test.as_ref().map(|p| p.accuracy) } else { None }
+    }
+
+    /// Whether the run trained without diverging but ended at chance level: final test accuracy below
+    /// 1/classes + [`CHANCE_MARGIN`]. Such a run did not learn, and a metric read from it says nothing about
+    /// a trained network. False when the number of classes is unknown (runs from before it was recorded).
+    pub fn failed_to_learn(&self) -> bool {
+        self.classes > 0
+            && self.is_ok()
+            && self.test.as_ref().is_some_and(|p| p.accuracy < 1.0 / self.classes as f64 + CHANCE_MARGIN)
     }
 }
 
@@ -290,6 +305,7 @@ fn train_into(cfg: &RunConfig, data: &LoadedData, out: &Path, name: &str, tmp: &
         wall_seconds,
         data: data.description.clone(),
         data_checksum: data.checksum.clone(),
+        classes: mlp.output_dim,
         code: CODE.to_string(),
         records_sha256: String::new(),
     };

@@ -9,6 +9,7 @@ use super::aggregate::{Experiment, Run, at_first, at_last};
 use super::cost::StepTiming;
 use super::verdict::{Comparison, PowerStatement, Subject, TestKind, Verdict, When, judge, judge_sequential};
 use crate::config::{DEFAULT_TAU, RunConfig};
+use crate::run::CHANCE_MARGIN;
 use actscope_metrics::sequential::{Design, Effect, Look};
 use actscope_metrics::stats::describe;
 
@@ -148,6 +149,11 @@ fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, looks: &[usize]) ->
     out
 }
 
+/// How many of `runs` trained but ended at chance level.
+fn failed(runs: &[&Run]) -> usize {
+    runs.iter().filter(|r| r.summary.failed_to_learn()).count()
+}
+
 /// Median wall seconds per run.
 fn median_wall(runs: &[&Run]) -> f64 {
     let mut w: Vec<f64> = runs.iter().map(|r| r.summary.wall_seconds).collect();
@@ -258,6 +264,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             let runs = e1.selected(is(act, p));
             walls.extend(runs.iter().copied());
             let pairs = paired_by_seed(&runs, &relu, Run::test_accuracy);
+            let failed_runs = failed(&runs) + failed(&relu);
             cs.push(
                 Comparison::new(
                     format!("BN {p}: {act} vs relu"),
@@ -269,7 +276,8 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
                 )
                 .about(Subject { activation: Some(act), placement: Some(p), ..Subject::default() })
                 .of_configs(vec![(act, p), (Activation::Relu, p)])
-                .with_seeds(pairs.iter().map(|p| p.0).collect()),
+                .with_seeds(pairs.iter().map(|p| p.0).collect())
+                .with_failed(failed_runs),
             );
         }
     }
@@ -370,6 +378,7 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
         let (after, before) = (e1.selected(is(act, Placement::After)), e1.selected(is(act, Placement::Before)));
         walls.extend(after.iter().copied());
         let pairs = paired_by_seed(&after, &before, Run::test_accuracy);
+        let failed_runs = failed(&after) + failed(&before);
         cs.push(
             Comparison::new(
                 format!("{act}: after vs before"),
@@ -381,7 +390,8 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             )
             .about(Subject { activation: Some(act), placement: Some(Placement::After), ..Subject::default() })
             .of_configs(vec![(act, Placement::After), (act, Placement::Before)])
-            .with_seeds(pairs.iter().map(|p| p.0).collect()),
+            .with_seeds(pairs.iter().map(|p| p.0).collect())
+            .with_failed(failed_runs),
         );
     }
     let sequential = if rounds.is_some() {
@@ -580,12 +590,23 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
     let placements = [Placement::None, Placement::Before, Placement::After];
     let e4_runs = placements.map(|p| ("E4 (Glorot & Bengio's setting)", p, e4.matching(is(Activation::Sigmoid, p))));
     let e1_runs = placements.map(|p| ("E1 (the BN paper's net)", p, e1.selected(is(Activation::Sigmoid, p))));
-    let cs = e4_runs
-        .into_iter()
-        .chain(e1_runs)
-        .map(|(exp, p, runs)| {
+    // A setting whose runs mostly ended at chance level did not learn at all: its saturation rate describes an
+    // untrained network and cannot tell whether trained neurons stop learning, so it is set aside, and said so.
+    let mut untrained = Vec::new();
+    let mut cs = Vec::new();
+    for (exp, p, runs) in e4_runs.into_iter().chain(e1_runs) {
+        let setting = format!("{exp}: sigmoid, BN {p}");
+        let failed_runs = failed(&runs);
+        if 2 * failed_runs > runs.len() {
+            untrained.push(format!(
+                "{setting}: {failed_runs} of {} runs ended at chance level (failed to learn), so their saturation says nothing about trained neurons",
+                runs.len()
+            ));
+            continue;
+        }
+        cs.push(
             Comparison::new(
-                format!("{exp}: sigmoid, BN {p}"),
+                setting,
                 format!("max layer saturation > {SATURATING_RATE}"),
                 at_last(&runs, max_sat),
                 Vec::new(),
@@ -598,9 +619,10 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
                 when: Some(When::End),
                 ..Subject::default()
             })
-        })
-        .collect();
-    claim(
+            .with_failed(failed_runs),
+        );
+    }
+    let mut result = claim(
         Claim {
             id: "C8",
             text: "Sigmoids are always saturating, so neurons stop learning",
@@ -609,10 +631,12 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             figures: &["saturation", "bn_paper_percentiles", "histogram_over_time"],
         },
         format!(
-            "saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1); \"saturating\" = above {SATURATING_RATE}; one-sample t-test over seeds"
+            "saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1); \"saturating\" = above {SATURATING_RATE}; one-sample t-test over seeds; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim"
         ),
         cs,
-    )
+    );
+    result.skipped.extend(untrained);
+    result
 }
 
 /// C9: ReLU + BN gives more diverse outputs than sigmoid + BN (E1, last hidden layer).

@@ -15,194 +15,26 @@ pub mod figures;
 pub mod links;
 pub mod manifest;
 pub mod narrative;
+mod options;
 pub mod profile;
+pub mod rounds;
+mod sweeps;
 pub mod theory;
 pub mod verdict;
 pub mod write;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use actscope_plots::Format;
 
 use self::aggregate::Experiment;
-use self::experiments::ExperimentDef;
 pub use self::links::{linked_files, missing_links};
+pub use self::options::ReportOptions;
 pub use self::profile::Profile;
-use crate::config::RunConfig;
 use crate::fsio::{self, create_dir_all, to_json};
-use crate::sweep::{DataCache, Shard, SweepFile, SweepObserver, SweepOptions, execute_sweep};
+use crate::sweep::{DataCache, SweepObserver};
 use crate::{Error, Result};
-
-/// Options of a report run.
-#[derive(Clone, Debug)]
-pub struct ReportOptions {
-    /// How much to run.
-    pub profile: Profile,
-    /// Data for every experiment (overrides the profile's choice).
-    pub data: Option<String>,
-    /// Output directory (runs go to `OUT/runs`, resumable).
-    pub out: PathBuf,
-    /// Parallel runs.
-    pub jobs: usize,
-}
-
-/// A sweep experiment as its profile, and the report's `--data`, make it.
-fn resolved_sweep(def: &ExperimentDef, opts: &ReportOptions) -> Result<(&'static str, SweepFile)> {
-    let (stem, text) = def.sweep().ok_or_else(|| Error::usage(format!("{} is not a sweep", def.id)))?;
-    let file = SweepFile::parse(text, stem)?;
-    let mut sweep = file.with_profile(opts.profile.name());
-    if let Some(d) = &opts.data {
-        sweep.set_base("data", toml::Value::String(d.clone()));
-    }
-    Ok((stem, sweep))
-}
-
-/// Writes the resolved sweep beside the report, so the report names exactly what ran.
-fn write_resolved(opts: &ReportOptions, stem: &str, name: &str, sweep: &SweepFile) -> Result<()> {
-    let resolved = toml::to_string(&toml::Table::from_iter([
-        ("name".to_string(), toml::Value::String(name.to_string())),
-        ("base".to_string(), toml::Value::Table(sweep.base.clone())),
-        (
-            "axes".to_string(),
-            toml::Value::Table(sweep.axes.iter().map(|(k, v)| (k.clone(), toml::Value::Array(v.clone()))).collect()),
-        ),
-    ]))
-    .map_err(|e| Error::usage(format!("{stem}: the resolved sweep cannot be written as TOML: {e}")))?;
-    fsio::write(&opts.out.join("experiments").join(format!("{stem}.toml")), resolved)
-}
-
-/// The activations of `runs`, each once, in order.
-fn activation_order(runs: &[RunConfig]) -> Vec<actscope_core::Activation> {
-    let mut order = Vec::new();
-    for r in runs {
-        if !order.contains(&r.activation) {
-            order.push(r.activation);
-        }
-    }
-    order
-}
-
-fn run_experiment(
-    def: &ExperimentDef,
-    opts: &ReportOptions,
-    cache: &DataCache,
-    observer: &dyn SweepObserver,
-) -> Result<Experiment> {
-    let (stem, sweep) = resolved_sweep(def, opts)?;
-    let runs: Vec<RunConfig> = sweep.expand()?;
-    let dir = opts.out.join("runs").join(stem);
-    let name = sweep.name.clone().unwrap_or_else(|| stem.to_string());
-    observer.message(&format!("{name}: {} runs → {}", runs.len(), dir.display()));
-    let start = Instant::now();
-    execute_sweep(&runs, &dir, &SweepOptions { jobs: opts.jobs, shard: Shard::ALL }, cache, observer)?;
-    let wall = start.elapsed().as_secs_f64();
-    write_resolved(opts, stem, &name, &sweep)?;
-    let ids: HashSet<String> = runs.iter().map(|r| r.id()).collect();
-    Ok(Experiment::load_only(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall, |c| ids.contains(&c.id()))?
-        .with_activation_order(&activation_order(&runs)))
-}
-
-/// One round of E1's seeds, for the report's methods: how many seeds, runs and seconds, and how many of
-/// the sequential claims' comparisons were still open after it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct RoundLog {
-    /// Seeds per configuration after the round.
-    pub seeds: usize,
-    /// Runs the round executed (or found finished).
-    pub runs: usize,
-    /// Wall seconds of the round in this invocation.
-    pub wall_seconds: f64,
-    /// Comparisons of C2 and C4 still open after the round.
-    pub open: usize,
-    /// Comparisons of C2 and C4 decided by the end of the round.
-    pub decided: usize,
-}
-
-/// E1 in rounds of seeds (see [`profile::SeedPlan`]): the first round runs the profile's grid with seeds
-/// 0 … round − 1; after each round C2 and C4 are judged group-sequentially, and the configurations of
-/// comparisons still open get the next round's seeds at their selected learning rate, until every
-/// comparison is decided or the cap is reached.
-fn run_e1_in_rounds(
-    opts: &ReportOptions,
-    cache: &DataCache,
-    observer: &dyn SweepObserver,
-) -> Result<(Experiment, claims::Rounds, Vec<RoundLog>)> {
-    let plan = opts.profile.seeds();
-    let design = actscope_metrics::sequential::Design {
-        looks: actscope_metrics::sequential::LookLevels::Bonferroni,
-        ..actscope_metrics::sequential::Design::new(
-            0.05,
-            actscope_metrics::sequential::Spending::OBrienFleming,
-            plan.cap,
-        )
-    };
-    let (stem, mut sweep) = resolved_sweep(&experiments::E1, opts)?;
-    let seeds = |range: std::ops::Range<usize>| range.map(|s| toml::Value::Integer(s as i64)).collect::<Vec<_>>();
-    sweep.axes.insert("seed".into(), seeds(0..plan.round));
-    let name = sweep.name.clone().unwrap_or_else(|| stem.to_string());
-    let dir = opts.out.join("runs").join(stem);
-    let description = sweep.description.clone().unwrap_or_default();
-    let mut runs: Vec<RunConfig> = sweep.expand()?;
-    let order = activation_order(&runs);
-    let sweep_opts = SweepOptions { jobs: opts.jobs, shard: Shard::ALL };
-    let mut ids: HashSet<String> = HashSet::new();
-    let mut log = Vec::new();
-    let mut n = plan.round;
-    let start = Instant::now();
-    loop {
-        observer.message(&format!("{name}: {} runs, seeds up to {n} → {}", runs.len(), dir.display()));
-        let t = Instant::now();
-        execute_sweep(&runs, &dir, &sweep_opts, cache, observer)?;
-        ids.extend(runs.iter().map(RunConfig::id));
-        let e1 =
-            Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| ids.contains(&c.id()))?
-                .with_activation_order(&order);
-        let rounds = claims::Rounds { design, looks: log.iter().map(|l: &RoundLog| l.seeds).chain([n]).collect() };
-        let judged = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
-        let open: Vec<&verdict::Comparison> = judged
-            .iter()
-            .flat_map(|c| &c.comparisons)
-            .filter(|k| {
-                k.sequential
-                    .as_ref()
-                    .is_some_and(|s| s.result.decision == actscope_metrics::sequential::Decision::Continue)
-            })
-            .collect();
-        let total: usize = judged.iter().map(|c| c.comparisons.len()).sum();
-        log.push(RoundLog {
-            seeds: n,
-            runs: runs.len(),
-            wall_seconds: t.elapsed().as_secs_f64(),
-            open: open.len(),
-            decided: total
-                - judged.iter().flat_map(|c| &c.comparisons).filter(|k| k.outcome == verdict::Outcome::Unclear).count(),
-        });
-        let next = (n + plan.round).min(plan.cap);
-        if open.is_empty() || next <= n {
-            write_resolved(opts, stem, &name, &sweep)?;
-            return Ok((e1, rounds, log));
-        }
-        let needed: Vec<(actscope_core::Activation, actscope_core::Placement)> =
-            open.iter().flat_map(|k| k.configs.iter().copied()).collect();
-        runs = e1
-            .groups
-            .iter()
-            .filter(|g| needed.contains(&(g.config.activation, g.config.placement)))
-            .flat_map(|g| {
-                (n..next).map(move |seed| {
-                    let mut c = g.config.clone();
-                    c.lr = g.selected_lr;
-                    c.seed = seed as u64;
-                    c
-                })
-            })
-            .collect();
-        sweep.axes.insert("seed".into(), seeds(0..next));
-        n = next;
-    }
-}
 
 /// The file that marks a directory as a report directory, which a later report may overwrite.
 pub const MARKER: &str = ".actscope-report";
@@ -237,10 +69,10 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         create_dir_all(&opts.out.join(d))?;
     }
     let cache = DataCache::default();
-    let (e1, rounds, round_log) = run_e1_in_rounds(opts, &cache, observer)?;
+    let (e1, rounds, round_log) = rounds::run_e1_in_rounds(opts, &cache, observer)?;
     let mut exps = Vec::new();
     for def in &experiments::SWEEPS[1..] {
-        exps.push(run_experiment(def, opts, &cache, observer)?);
+        exps.push(sweeps::run_experiment(def, opts, &cache, observer)?);
     }
     let [e2, e3, e4]: [Experiment; 3] =
         exps.try_into().map_err(|_| Error::usage("the registry lists four sweeps (E1–E4)"))?;
@@ -273,6 +105,7 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         "Timing (E8): each activation × placement trains the BN paper's net on synthetic data for a fixed number of steps on one thread, after the sweeps and never concurrently with them; repeats run in interleaved rounds (every configuration once per round, after a warm-up round), so that a slow spell of the machine falls on all alike, and give the interval. The times are this implementation's, and so is C5's verdict: the matrix products dominate a step and every activation runs as a vectorised loop, GELU's (an erf through two exponentials and a polynomial per value) being the costliest; another library's kernels can rank the activations differently.".into(),
         narrative::sequential_methods(&round_log, rounds.as_ref(), &claims),
         narrative::pairing(&claims),
+        narrative::convergence(&e1),
         format!("{n_runs} runs in all, {diverged} of them diverged (recorded with their step and counted, never dropped). A run has diverged when its loss becomes non-finite, or when its loss on the training subset rises above {} times its value at step 0 and stays above that at every later evaluation; a diverged run scores 0 in learning-rate selection and is never ranked as trained.", crate::run::DIVERGENCE_FACTOR),
     ];
     let manifest = vec![

@@ -7,9 +7,9 @@ use actscope_core::{Activation, Placement};
 use actscope_metrics::stats::{describe, paired, welch};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::RoundLog;
 use super::aggregate::{self, Experiment};
 use super::claims::{self, ClaimSet, Rounds};
+use super::rounds::RoundLog;
 use super::theory::{CheckKind, TheoryCheck};
 use super::verdict::{Outcome, Verdict, When};
 use crate::config::{DEFAULT_TAU, RunConfig};
@@ -338,5 +338,39 @@ pub fn pairing(cl: &ClaimSet) -> String {
     format!(
         "Pairing by seed (common random numbers: runs of one seed see the same batches in the same order and start from the same first-layer weights, and, within a BN placement, from identical weights): correlation of paired test accuracies and 95% half-widths of the difference, paired vs unpaired (Welch) — {}.",
         rows.join("; ")
+    )
+}
+
+/// The methods paragraph on convergence: for each E1 configuration at its selected learning rate, the
+/// validation accuracy gained over the last quarter of training (mean over seeds), so a reader sees how
+/// near the end of learning the compared runs were.
+pub fn convergence(e1: &Experiment) -> String {
+    let mut rows = Vec::new();
+    for g in &e1.groups {
+        let runs = e1.selected(|c: &RunConfig| c.group_key() == g.config.group_key());
+        let gains: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.summary.is_ok())
+            .filter_map(|r| {
+                let val = r.evals("val");
+                let end = val.last()?;
+                let from = end.step * 3 / 4;
+                // The evaluation closest to three quarters of the way, not after it.
+                let quarter = val.iter().rev().find(|p| p.step <= from)?;
+                (quarter.step < end.step).then(|| end.accuracy - quarter.accuracy)
+            })
+            .collect();
+        if gains.is_empty() {
+            continue;
+        }
+        let d = describe(&gains);
+        rows.push(format!("{}/{} {:+.1} pp", g.config.activation, g.config.placement, 100.0 * d.mean));
+    }
+    if rows.is_empty() {
+        return "Convergence: no E1 run has evaluations to measure it from.".into();
+    }
+    format!(
+        "Convergence (E1, each configuration at its selected learning rate): validation accuracy gained over the last quarter of training, mean over seeds — {}. Gains near 0 mean the runs are near their plateau at this budget; larger ones mean the comparison is made on still-learning networks.",
+        rows.join(", ")
     )
 }

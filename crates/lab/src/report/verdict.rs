@@ -137,6 +137,9 @@ pub struct Comparison {
     pub configs: Vec<(Activation, Placement)>,
     /// The seed of each value of `a` (and of `b`, for paired comparisons), when known.
     pub seeds: Vec<u64>,
+    /// Runs behind `a` and `b` that trained but ended at chance level (failed to learn); their values
+    /// describe an untrained network.
+    pub failed_to_learn: usize,
     /// For comparisons tested in rounds of seeds: the group-sequential decision that set the outcome.
     pub sequential: Option<SequentialOutcome>,
     /// For a comparison left undecided: what it would take to decide it.
@@ -222,6 +225,7 @@ impl Comparison {
             outcome: Outcome::Unclear,
             configs: Vec::new(),
             seeds: Vec::new(),
+            failed_to_learn: 0,
             sequential: None,
             power: None,
         }
@@ -239,6 +243,12 @@ impl Comparison {
     /// so that nothing was dropped and `seeds[i]` is the seed of `a[i]` and `b[i]`).
     pub fn with_seeds(mut self, seeds: Vec<u64>) -> Self {
         self.seeds = seeds;
+        self
+    }
+
+    /// The same comparison, counting the runs behind it that failed to learn.
+    pub fn with_failed(mut self, failed_to_learn: usize) -> Self {
+        self.failed_to_learn = failed_to_learn;
         self
     }
 

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use actscope_metrics::sequential::Decision;
 use actscope_metrics::stats::describe;
 use actscope_plots::Figure;
 
@@ -114,13 +115,36 @@ pub fn evidence(c: &ClaimResult) -> String {
             } else {
                 format!("vs {:.4}", k.mean_b)
             };
-            format!(
-                "{}: {:.4} {vs} (adj. p {}; {})",
-                k.setting,
-                k.mean_a,
-                fmt_p(k.p_claimed_adj.min(k.p_opposite_adj)),
-                outcome_word(k.outcome)
-            )
+            let flag = if k.failed_to_learn > 0 {
+                format!(" [{} of its runs failed to learn: chance-level accuracy]", k.failed_to_learn)
+            } else {
+                String::new()
+            };
+            let text = match &k.sequential {
+                // The outcome is the group-sequential decision; say when it was reached.
+                Some(seq) => {
+                    let when = match seq.result.decision {
+                        Decision::Supports { at_n } | Decision::Contradicts { at_n } => {
+                            format!("decided at {at_n} seeds")
+                        }
+                        Decision::Continue | Decision::Undecided => format!("open after {} seeds", seq.result.n),
+                    };
+                    format!(
+                        "{}: {:.4} {vs} (paired, sequential: {when}; {})",
+                        k.setting,
+                        k.mean_a,
+                        outcome_word(k.outcome)
+                    )
+                }
+                None => format!(
+                    "{}: {:.4} {vs} (adj. p {}; {})",
+                    k.setting,
+                    k.mean_a,
+                    fmt_p(k.p_claimed_adj.min(k.p_opposite_adj)),
+                    outcome_word(k.outcome)
+                ),
+            };
+            format!("{text}{flag}")
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -187,7 +211,7 @@ pub fn html(c: &Content<'_>) -> String {
             figs = figs.join(" ")
         );
     }
-    o.push_str("</table>\n<p>Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. <b>supported</b>: every setting significant (adjusted p &lt; 0.05) in the claimed direction; <b>refuted</b>: every setting significant in the opposite direction; <b>inconclusive</b>: none significant; <b>depends on setting</b>: every setting significant, not all the same way (the claim's section says which went which way); <b>partly undecided</b>: some settings significant, others not.</p>\n");
+    o.push_str("</table>\n<p>Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. <b>supported</b>: every setting significant (adjusted p &lt; 0.05) in the claimed direction; <b>refuted</b>: every setting significant in the opposite direction; <b>inconclusive</b>: none significant; <b>depends on setting</b>: every setting significant, not all the same way (the claim's section says which went which way); <b>partly undecided</b>: some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only.</p>\n");
     let mut shown = std::collections::BTreeSet::new();
     for cl in c.claims {
         let _ = writeln!(
@@ -293,7 +317,7 @@ pub fn markdown(c: &Content<'_>) -> String {
             cl.verdict.word()
         );
     }
-    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not.\n");
+    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only.\n");
     for cl in c.claims {
         let _ = writeln!(
             o,

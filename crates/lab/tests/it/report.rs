@@ -68,6 +68,7 @@ fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
         data_checksum: "0".into(),
         code: actscope_lab::run::CODE.into(),
         records_sha256: String::new(),
+        classes: 10,
     };
     Run { config, summary, records: vec![] }
 }
@@ -240,4 +241,19 @@ fn a_report_never_overwrites_a_directory_that_is_not_a_report() {
     assert!(e.is_usage() && e.to_string().contains("not a report directory"), "{e}");
     assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "my own page");
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
+    let chance = experiment(|a, _| if a == Activation::Sigmoid { 0.10 } else { 0.88 });
+    let c8 = claims::c8(&chance, &chance);
+    assert!(c8.comparisons.is_empty(), "{:?}", c8.comparisons);
+    assert!(
+        c8.skipped.iter().filter(|s| s.contains("ended at chance level (failed to learn)")).count() == 6,
+        "every sigmoid setting of E1 and E4 is set aside: {:?}",
+        c8.skipped
+    );
+    let c2 = claims::c2(&chance, None);
+    assert!(c2.comparisons.iter().all(|k| k.subject.activation != Some(Activation::Sigmoid) || k.failed_to_learn == 5));
+    assert!(write::evidence(&c2).contains("5 of its runs failed to learn"));
 }

@@ -1,0 +1,103 @@
+//! E1 in rounds of seeds, for the claims tested group-sequentially (C2, C4).
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use actscope_core::{Activation, Placement};
+use actscope_metrics::sequential::{Decision, Design, LookLevels, Spending};
+
+use super::aggregate::Experiment;
+use super::options::ReportOptions;
+use super::sweeps::{activation_order, resolved_sweep, write_resolved};
+use super::{claims, experiments, verdict};
+use crate::Result;
+use crate::config::RunConfig;
+use crate::sweep::{DataCache, Shard, SweepObserver, SweepOptions, execute_sweep};
+
+/// One round of E1's seeds, for the report's methods: how many seeds, runs and seconds, and how many of
+/// the sequential claims' comparisons were still open after it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RoundLog {
+    /// Seeds per configuration after the round.
+    pub seeds: usize,
+    /// Runs the round executed (or found finished).
+    pub runs: usize,
+    /// Wall seconds of the round in this invocation.
+    pub wall_seconds: f64,
+    /// Comparisons of C2 and C4 still open after the round.
+    pub open: usize,
+    /// Comparisons of C2 and C4 decided by the end of the round.
+    pub decided: usize,
+}
+
+/// E1 in rounds of seeds (see [`super::profile::SeedPlan`]): the first round runs the profile's grid with seeds
+/// 0 … round − 1; after each round C2 and C4 are judged group-sequentially, and the configurations of
+/// comparisons still open get the next round's seeds at their selected learning rate, until every
+/// comparison is decided or the cap is reached.
+pub(super) fn run_e1_in_rounds(
+    opts: &ReportOptions,
+    cache: &DataCache,
+    observer: &dyn SweepObserver,
+) -> Result<(Experiment, claims::Rounds, Vec<RoundLog>)> {
+    let plan = opts.profile.seeds();
+    let design = Design { looks: LookLevels::Bonferroni, ..Design::new(0.05, Spending::OBrienFleming, plan.cap) };
+    let (stem, mut sweep) = resolved_sweep(&experiments::E1, opts)?;
+    let seeds = |range: std::ops::Range<usize>| range.map(|s| toml::Value::Integer(s as i64)).collect::<Vec<_>>();
+    sweep.axes.insert("seed".into(), seeds(0..plan.round));
+    let name = sweep.name.clone().unwrap_or_else(|| stem.to_string());
+    let dir = opts.out.join("runs").join(stem);
+    let description = sweep.description.clone().unwrap_or_default();
+    let mut runs: Vec<RunConfig> = sweep.expand()?;
+    let order = activation_order(&runs);
+    let sweep_opts = SweepOptions { jobs: opts.jobs, shard: Shard::ALL };
+    let mut ids: HashSet<String> = HashSet::new();
+    let mut log = Vec::new();
+    let mut n = plan.round;
+    let start = Instant::now();
+    loop {
+        observer.message(&format!("{name}: {} runs, seeds up to {n} → {}", runs.len(), dir.display()));
+        let t = Instant::now();
+        execute_sweep(&runs, &dir, &sweep_opts, cache, observer)?;
+        ids.extend(runs.iter().map(RunConfig::id));
+        let e1 =
+            Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| ids.contains(&c.id()))?
+                .with_activation_order(&order);
+        let rounds = claims::Rounds { design, looks: log.iter().map(|l: &RoundLog| l.seeds).chain([n]).collect() };
+        let judged = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
+        let open: Vec<&verdict::Comparison> = judged
+            .iter()
+            .flat_map(|c| &c.comparisons)
+            .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Continue))
+            .collect();
+        let total: usize = judged.iter().map(|c| c.comparisons.len()).sum();
+        log.push(RoundLog {
+            seeds: n,
+            runs: runs.len(),
+            wall_seconds: t.elapsed().as_secs_f64(),
+            open: open.len(),
+            decided: total
+                - judged.iter().flat_map(|c| &c.comparisons).filter(|k| k.outcome == verdict::Outcome::Unclear).count(),
+        });
+        let next = (n + plan.round).min(plan.cap);
+        if open.is_empty() || next <= n {
+            write_resolved(opts, stem, &name, &sweep)?;
+            return Ok((e1, rounds, log));
+        }
+        let needed: Vec<(Activation, Placement)> = open.iter().flat_map(|k| k.configs.iter().copied()).collect();
+        runs = e1
+            .groups
+            .iter()
+            .filter(|g| needed.contains(&(g.config.activation, g.config.placement)))
+            .flat_map(|g| {
+                (n..next).map(move |seed| {
+                    let mut c = g.config.clone();
+                    c.lr = g.selected_lr;
+                    c.seed = seed as u64;
+                    c
+                })
+            })
+            .collect();
+        sweep.axes.insert("seed".into(), seeds(0..next));
+        n = next;
+    }
+}

@@ -1,0 +1,69 @@
+//! Running the report's sweep experiments (E1–E4) as their profile and `--data` resolve them, and writing
+//! each resolved sweep beside the report.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use super::aggregate::Experiment;
+use super::experiments::ExperimentDef;
+use super::options::ReportOptions;
+use crate::config::RunConfig;
+use crate::fsio;
+use crate::sweep::{DataCache, Shard, SweepFile, SweepObserver, SweepOptions, execute_sweep};
+use crate::{Error, Result};
+
+/// A sweep experiment as its profile, and the report's `--data`, make it.
+pub(super) fn resolved_sweep(def: &ExperimentDef, opts: &ReportOptions) -> Result<(&'static str, SweepFile)> {
+    let (stem, text) = def.sweep().ok_or_else(|| Error::usage(format!("{} is not a sweep", def.id)))?;
+    let file = SweepFile::parse(text, stem)?;
+    let mut sweep = file.with_profile(opts.profile.name());
+    if let Some(d) = &opts.data {
+        sweep.set_base("data", toml::Value::String(d.clone()));
+    }
+    Ok((stem, sweep))
+}
+
+/// Writes the resolved sweep beside the report, so the report names exactly what ran.
+pub(super) fn write_resolved(opts: &ReportOptions, stem: &str, name: &str, sweep: &SweepFile) -> Result<()> {
+    let resolved = toml::to_string(&toml::Table::from_iter([
+        ("name".to_string(), toml::Value::String(name.to_string())),
+        ("base".to_string(), toml::Value::Table(sweep.base.clone())),
+        (
+            "axes".to_string(),
+            toml::Value::Table(sweep.axes.iter().map(|(k, v)| (k.clone(), toml::Value::Array(v.clone()))).collect()),
+        ),
+    ]))
+    .map_err(|e| Error::usage(format!("{stem}: the resolved sweep cannot be written as TOML: {e}")))?;
+    fsio::write(&opts.out.join("experiments").join(format!("{stem}.toml")), resolved)
+}
+
+/// The activations of `runs`, each once, in order.
+pub(super) fn activation_order(runs: &[RunConfig]) -> Vec<actscope_core::Activation> {
+    let mut order = Vec::new();
+    for r in runs {
+        if !order.contains(&r.activation) {
+            order.push(r.activation);
+        }
+    }
+    order
+}
+
+pub(super) fn run_experiment(
+    def: &ExperimentDef,
+    opts: &ReportOptions,
+    cache: &DataCache,
+    observer: &dyn SweepObserver,
+) -> Result<Experiment> {
+    let (stem, sweep) = resolved_sweep(def, opts)?;
+    let runs: Vec<RunConfig> = sweep.expand()?;
+    let dir = opts.out.join("runs").join(stem);
+    let name = sweep.name.clone().unwrap_or_else(|| stem.to_string());
+    observer.message(&format!("{name}: {} runs → {}", runs.len(), dir.display()));
+    let start = Instant::now();
+    execute_sweep(&runs, &dir, &SweepOptions { jobs: opts.jobs, shard: Shard::ALL }, cache, observer)?;
+    let wall = start.elapsed().as_secs_f64();
+    write_resolved(opts, stem, &name, &sweep)?;
+    let ids: HashSet<String> = runs.iter().map(|r| r.id()).collect();
+    Ok(Experiment::load_only(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall, |c| ids.contains(&c.id()))?
+        .with_activation_order(&activation_order(&runs)))
+}
