@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::distribution::{Bins, Histogram, Summary};
 use crate::units::{Dead, Saturation};
 
-/// Version of the record schema; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the record schema; bumped on any incompatible change. Version 2 added
+/// [`Checkpoint::probe_samples`].
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema version [`read_jsonl`] still reads (older files lack only fields it can fill in).
+pub const OLDEST_READABLE_SCHEMA: u32 = 1;
 
 /// One line of `records.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,7 +41,8 @@ pub struct Header {
     pub placement: String,
     /// Hidden widths, input side first.
     pub hidden: Vec<usize>,
-    /// Probe-set size.
+    /// Probe-set size: the examples measured at the first and the last checkpoint (each checkpoint says
+    /// how many it measured).
     pub probe_samples: usize,
     /// The saturation / dead-unit threshold τ.
     #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
@@ -120,9 +125,14 @@ pub struct Checkpoint {
     /// Epochs done (fractional).
     #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub epoch: f64,
-    /// Mean loss on the probe set (train-mode BN).
+    /// Mean loss on the examples measured (train-mode BN).
     #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
     pub loss: f64,
+    /// How many examples this checkpoint measured: the whole probe set ([`Header::probe_samples`]) or the
+    /// sub-sample of the checkpoints in between (see `actscope_metrics::probe`). Written since schema 2;
+    /// [`read_jsonl`] fills it in from the header for older files, which measured the whole probe set.
+    #[serde(default)]
+    pub probe_samples: Option<usize>,
     /// Per hidden layer.
     pub layers: Vec<LayerRecord>,
     /// ‖∂L/∂W‖ of the output layer.
@@ -171,8 +181,8 @@ pub enum ReadError {
         /// What serde said.
         message: String,
     },
-    /// The header's schema differs from this library's.
-    #[error("schema version {found}; this version of actscope reads {SCHEMA_VERSION}")]
+    /// The header's schema is not one this library reads.
+    #[error("schema version {found}; this version of actscope reads {OLDEST_READABLE_SCHEMA} to {SCHEMA_VERSION}")]
     Schema {
         /// The version found.
         found: u32,
@@ -182,23 +192,29 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
 }
 
-/// Reads JSON Lines records, checking the header's schema version.
+/// Reads JSON Lines records, checking the header's schema version. A checkpoint without
+/// [`Checkpoint::probe_samples`] (schema 1) gets the header's probe-set size.
 ///
 /// # Errors
-/// A malformed line (with its number), a foreign schema version, or IO errors.
+/// A malformed line (with its number), a schema version outside
+/// [`OLDEST_READABLE_SCHEMA`]`..=`[`SCHEMA_VERSION`], or IO errors.
 pub fn read_jsonl(input: impl std::io::BufRead) -> Result<Vec<Record>, ReadError> {
     let mut out = Vec::new();
+    let mut probe_samples = None;
     for (i, line) in input.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let r: Record =
+        let mut r: Record =
             serde_json::from_str(&line).map_err(|e| ReadError::Parse { line: i + 1, message: e.to_string() })?;
-        if let Record::Header(h) = &r
-            && h.schema != SCHEMA_VERSION
-        {
-            return Err(ReadError::Schema { found: h.schema });
+        match &mut r {
+            Record::Header(h) if !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&h.schema) => {
+                return Err(ReadError::Schema { found: h.schema });
+            }
+            Record::Header(h) => probe_samples = Some(h.probe_samples),
+            Record::Checkpoint(c) if c.probe_samples.is_none() => c.probe_samples = probe_samples,
+            _ => {}
         }
         out.push(r);
     }

@@ -3,5 +3,6 @@
 mod known;
 mod probe;
 mod properties;
+mod sampling;
 mod sequential;
 mod stats;

@@ -1,0 +1,117 @@
+//! Sub-sampled checkpoints: the first and the last measure the whole probe set, those in between its first
+//! rows; each record says how many; training is unchanged; old (schema 1) records still read.
+
+use actscope_core::{
+    Activation, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train,
+};
+use actscope_data::synthetic;
+use actscope_metrics::probe::{DEFAULT_SAMPLE, probe_sample, sampling_methods};
+use actscope_metrics::records::{Checkpoint, Record, read_jsonl, write_jsonl};
+use actscope_metrics::{MetricsProbe, ProbeConfig, SCHEMA_VERSION};
+
+/// Trains a small BN net for 2 epochs (60 steps, a checkpoint every 3) with a 300-example probe set and
+/// the probe configured by `sample` (rows in between) and `full_every`; returns the records and the weights.
+fn run(sample: Option<usize>, full_every: usize) -> (Vec<Record>, Vec<f32>) {
+    let tr = synthetic::teacher(1200, 12, 3, 5, 1);
+    let va = synthetic::teacher(300, 12, 3, 5, 2);
+    let cfg = MlpConfig::new(12, &[16, 16, 16], 3, Activation::Sigmoid, Placement::Before);
+    let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
+    let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
+    let tc = TrainConfig::new(40, Budget::Epochs(2), 0);
+    let total = tc.total_steps(tr.len());
+    let mut pc = ProbeConfig::every_tenth_epoch(tc.steps_per_epoch(tr.len()), total);
+    if let Some(n) = sample {
+        pc = pc.with_sample(&va, n);
+    }
+    pc.full_every = full_every;
+    let mut probe = MetricsProbe::new(pc, &net, va.len());
+    let evals = [("val", &va)];
+    train(&mut net, &mut opt, &tc, TrainData { train: &tr, evals: &evals, probe_set: Some(&va) }, &mut probe).unwrap();
+    let weights = net.layers.iter().flat_map(|l| l.linear.weight.iter().copied()).collect();
+    (probe.finish(), weights)
+}
+
+fn checkpoints(records: &[Record]) -> Vec<&Checkpoint> {
+    records.iter().filter_map(|r| if let Record::Checkpoint(c) = r { Some(c) } else { None }).collect()
+}
+
+#[test]
+fn first_and_last_checkpoints_use_the_whole_probe_set_and_the_others_the_sample() {
+    let (records, _) = run(Some(50), 0);
+    let cps = checkpoints(&records);
+    assert_eq!(cps.iter().map(|c| c.step).collect::<Vec<_>>(), (0..=60).step_by(3).collect::<Vec<_>>());
+    for c in &cps {
+        let full = c.step == 0 || c.step == 60;
+        let n = if full { 300 } else { 50 };
+        assert_eq!(c.probe_samples, Some(n), "step {}", c.step);
+        assert!((c.epoch - c.step as f64 / 30.0).abs() == 0.0, "epoch of step {}: {}", c.step, c.epoch);
+        assert!(c.loss.is_finite() && c.vanishing_index.is_finite());
+        for l in &c.layers {
+            assert_eq!(l.z_hist.total(), n as u64 * 16);
+            assert_eq!(l.effective_rank.is_some(), full, "effective rank on the whole probe set only");
+            assert_eq!(l.update_ratio.is_some(), c.step < 60);
+            assert!(l.saturation.is_some() && l.bn.is_some());
+        }
+        assert!(c.layers[2].tracked_unit.is_some());
+    }
+}
+
+#[test]
+fn full_every_adds_whole_probe_set_checkpoints() {
+    let (records, _) = run(Some(50), 30);
+    let full: Vec<usize> =
+        checkpoints(&records).iter().filter(|c| c.probe_samples == Some(300)).map(|c| c.step).collect();
+    assert_eq!(full, [0, 30, 60]);
+}
+
+#[test]
+fn measuring_a_sample_leaves_training_unchanged() {
+    let (with_sample, w1) = run(Some(50), 0);
+    let (without, w2) = run(None, 0);
+    assert!(w1 == w2, "the trained weights differ");
+    let evals = |r: &[Record]| r.iter().filter(|r| matches!(r, Record::Eval(_))).cloned().collect::<Vec<_>>();
+    assert!(evals(&with_sample) == evals(&without));
+    // Without a sample every checkpoint measures the whole probe set, and the full ones agree exactly.
+    assert!(checkpoints(&without).iter().all(|c| c.probe_samples == Some(300)));
+    let (a, b) = (checkpoints(&with_sample), checkpoints(&without));
+    assert!(a[0] == b[0] && a.last() == b.last());
+}
+
+#[test]
+fn a_sample_no_smaller_than_the_probe_set_is_no_sample() {
+    let va = synthetic::teacher(300, 12, 3, 5, 2);
+    assert!(probe_sample(&va, 300).is_none() && probe_sample(&va, 1).is_none());
+    assert_eq!(probe_sample(&va, 100).map(|d| d.len()), Some(100));
+    let cfg = ProbeConfig::every_tenth_epoch(30, 60);
+    assert_eq!(cfg.samples_at(3, 300), Some(300));
+    let cfg = cfg.with_sample(&va, 100);
+    assert_eq!((cfg.samples_at(0, 300), cfg.samples_at(3, 300), cfg.samples_at(4, 300)), (Some(300), Some(100), None));
+    assert!(sampling_methods(DEFAULT_SAMPLE).contains(&DEFAULT_SAMPLE.to_string()));
+}
+
+#[test]
+fn records_round_trip_and_schema_1_records_still_read() {
+    let (records, _) = run(Some(50), 0);
+    let mut buf = Vec::new();
+    write_jsonl(&records, &mut buf).unwrap();
+    assert!(read_jsonl(buf.as_slice()).unwrap() == records, "records differ after a JSON Lines round trip");
+    // A schema-1 file: no probe_samples on its checkpoints; they read back with the header's probe size.
+    let text = String::from_utf8(buf).unwrap();
+    let old: String = text
+        .lines()
+        .map(|l| {
+            let l = l.replace(&format!("\"schema\":{SCHEMA_VERSION}"), "\"schema\":1");
+            if l.contains("\"kind\":\"checkpoint\"") {
+                l.replace("\"probe_samples\":50,", "").replace("\"probe_samples\":300,", "") + "\n"
+            } else {
+                l + "\n"
+            }
+        })
+        .collect();
+    assert!(!old.contains("\"probe_samples\":5") && old.contains("\"schema\":1"));
+    assert_eq!(old.matches("probe_samples").count(), 1, "only the header keeps its probe size");
+    let back = read_jsonl(old.as_bytes()).unwrap();
+    assert!(checkpoints(&back).iter().all(|c| c.probe_samples == Some(300)));
+    let future = format!("{{\"kind\":\"header\",\"schema\":{}}}\n", SCHEMA_VERSION + 1);
+    assert!(read_jsonl(future.as_bytes()).is_err());
+}
