@@ -2,6 +2,7 @@
 
 mod progress;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use actscope_core::{Activation, Init, Placement};
 use actscope_data::load;
 use actscope_lab::report::Profile;
 use actscope_lab::summarize::{csv, load_runs, mixed_code_warning, summarize, table};
-use actscope_lab::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
+use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
 use actscope_lab::{Error, OptimizerKind, RunConfig};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -247,6 +248,9 @@ struct SweepArgs {
     /// Run only shard i of n (0-based), e.g. 2/8; defaults to Slurm's SLURM_ARRAY_TASK_ID/COUNT when set.
     #[arg(long)]
     shard: Option<String>,
+    /// Refuse a grid of more combinations than this [default: $ACTSCOPE_MAX_RUNS, else 1000000].
+    #[arg(long, value_name = "N")]
+    max_runs: Option<u64>,
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
@@ -365,19 +369,31 @@ fn sweep(a: SweepArgs) -> Result<()> {
         Some(s) => Shard::parse(s)?,
         None => Shard::from_slurm(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
     };
+    let cap = match a.max_runs {
+        Some(0) => return Err(Error::usage("--max-runs must be ≥ 1").into()),
+        Some(n) => n,
+        None => max_runs(std::env::var(MAX_RUNS_ENV).ok().as_deref())?,
+    };
     let file = SweepFile::read(&a.file)?;
-    let runs = file.expand()?;
     if a.dry_run {
-        for r in runs.iter().filter(|r| shard.owns(&r.id())) {
+        // Streamed: one run is built, listed and dropped at a time, however large the grid.
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        for r in file.runs(cap)? {
+            let r = r?;
+            if !shard.owns(&r.id()) {
+                continue;
+            }
             let note = match actscope_lab::run::state(&a.out, &r.dir_name()) {
                 actscope_lab::run::RunState::Missing => "",
                 actscope_lab::run::RunState::Finished => "  (finished)",
                 actscope_lab::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
             };
-            println!("{}{note}", r.dir_name());
+            writeln!(stdout, "{}{note}", r.dir_name())?;
         }
+        stdout.flush()?;
         return Ok(());
     }
+    let runs = file.expand_at_most(cap)?;
     let opts = SweepOptions { jobs: jobs(a.jobs)?, shard };
     let r = execute_sweep(&runs, &a.out, &opts, &DataCache::default(), &Progress::new(a.quiet))?;
     eprintln!(

@@ -298,6 +298,8 @@ impl RunConfig {
     /// The first invalid field, named, with what was expected.
     pub fn validate(&self) -> Result<()> {
         let bad = |field: &str, msg: String| Err(Error::usage(format!("invalid {field}: {msg}")));
+        // Absolute caps on depth and width first, before `widths()` expands `depth × width`.
+        crate::budget::check_shape(self)?;
         if self.widths().is_empty() {
             return bad("hidden", "give hidden = [widths…] or depth = N (at least one hidden layer)".into());
         }

@@ -14,7 +14,12 @@
 //! seed = [0, 1, 2]
 //! ```
 //!
-//! Any configuration key can be an axis. A run is assigned to shard `i` of `n` when the first eight bytes
+//! Any configuration key can be an axis. A sweep expands to at most [`DEFAULT_MAX_RUNS`] runs (one million;
+//! [`MAX_RUNS_ENV`] or the command line's `--max-runs` changes it): the size of the grid is counted before
+//! anything is expanded, and [`SweepFile::runs`] yields the runs one at a time, so a listing never holds
+//! them all. Errors in `[base]` and `[axes]` name the file, the section and the key.
+//!
+//! A run is assigned to shard `i` of `n` when the first eight bytes
 //! of its id, as a number, are `i` modulo `n`; the id hashes the resolved configuration, so the
 //! assignment never depends on the order of axes or on other runs.
 
@@ -26,9 +31,29 @@ use actscope_data::{LoadedData, load};
 use rayon::prelude::*;
 use serde::Deserialize;
 
+use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory};
 use crate::config::RunConfig;
 use crate::run::{RunState, RunSummary, execute, state};
 use crate::{Error, Result, ResultExt};
+
+/// The most runs a sweep may expand to unless [`MAX_RUNS_ENV`] or the caller says otherwise.
+pub const DEFAULT_MAX_RUNS: u64 = 1_000_000;
+
+/// The environment variable that overrides [`DEFAULT_MAX_RUNS`].
+pub const MAX_RUNS_ENV: &str = "ACTSCOPE_MAX_RUNS";
+
+/// The cap on a sweep's runs: `value` of [`MAX_RUNS_ENV`] when set, else [`DEFAULT_MAX_RUNS`].
+///
+/// # Errors
+/// A value that is not a whole number ≥ 1 (usage).
+pub fn max_runs(value: Option<&str>) -> Result<u64> {
+    match value {
+        None => Ok(DEFAULT_MAX_RUNS),
+        Some(v) => v.trim().parse::<u64>().ok().filter(|&n| n > 0).ok_or_else(|| {
+            Error::usage(format!("{MAX_RUNS_ENV}={v:?} is not a number of runs; expected a whole number ≥ 1"))
+        }),
+    }
+}
 
 /// A sweep file.
 #[derive(Clone, Debug, Deserialize)]
@@ -49,6 +74,9 @@ pub struct SweepFile {
     /// Named profiles (e.g. `smoke`, `default`, `full`) that patch `base` and `axes`.
     #[serde(default)]
     pub profile: BTreeMap<String, ProfilePatch>,
+    /// Where the sweep came from (the file as the user named it), for messages.
+    #[serde(skip)]
+    source: String,
 }
 
 /// Changes a profile makes to a sweep: keys merged into `base`; axes replaced (an empty list removes one).
@@ -69,7 +97,8 @@ impl SweepFile {
     /// # Errors
     /// TOML errors and unknown top-level keys, as usage errors naming `source`.
     pub fn parse(text: &str, source: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))
+        let file: SweepFile = toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))?;
+        Ok(SweepFile { source: source.to_string(), ..file })
     }
 
     /// Reads and parses a sweep file.
@@ -106,40 +135,205 @@ impl SweepFile {
         self.base.insert(key.to_string(), value);
     }
 
-    /// Every run of the sweep, resolved and validated, in axis order (later axes vary fastest).
+    /// Every run of the sweep, resolved and validated, in axis order (later axes vary fastest), without
+    /// repeats; at most [`max_runs`] of the environment.
     ///
     /// # Errors
-    /// An axis without values, or a combination that is not a valid configuration (naming it).
+    /// As [`SweepFile::runs`], and a combination that is not a valid configuration.
     pub fn expand(&self) -> Result<Vec<RunConfig>> {
-        let mut combos: Vec<toml::Table> = vec![self.base.clone()];
+        self.expand_at_most(max_runs(std::env::var(MAX_RUNS_ENV).ok().as_deref())?)
+    }
+
+    /// [`SweepFile::expand`] with a cap of `max_runs` combinations.
+    ///
+    /// # Errors
+    /// As [`SweepFile::expand`].
+    pub fn expand_at_most(&self, max_runs: u64) -> Result<Vec<RunConfig>> {
+        self.runs(max_runs)?.collect()
+    }
+
+    /// The number of combinations of the axes (before repeats are dropped).
+    ///
+    /// # Errors
+    /// An axis without values, or a product beyond 2⁶⁴ (usage).
+    pub fn count(&self) -> Result<u64> {
+        let mut n: u64 = 1;
         for (key, values) in &self.axes {
             if values.is_empty() {
-                return Err(Error::usage(format!("axis {key:?} has no values")));
+                return Err(Error::usage(format!("{}: [axes] {key} has no values", self.source_name())));
             }
-            combos = combos
-                .into_iter()
-                .flat_map(|c| {
-                    values.iter().map(move |v| {
-                        let mut c = c.clone();
-                        c.insert(key.clone(), v.clone());
-                        c
-                    })
-                })
-                .collect();
-        }
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for c in combos {
-            let cfg = RunConfig::from_table(c.clone(), "sweep").map_err(|e| {
-                let axes: Vec<String> =
-                    self.axes.keys().filter_map(|k| c.get(k).map(|v| format!("{k} = {v}"))).collect();
-                Error::usage(format!("{e} (run with {})", axes.join(", ")))
+            n = n.checked_mul(values.len() as u64).ok_or_else(|| {
+                Error::usage(format!("{}: the axes have more than 2⁶⁴ combinations", self.source_name()))
             })?;
-            if seen.insert(cfg.id()) {
-                out.push(cfg);
+        }
+        Ok(n)
+    }
+
+    /// The runs one at a time, in the order of [`SweepFile::expand`], after checking `[base]` alone and
+    /// each axis value against it (so an error names the key), and that the grid has at most `max_runs`
+    /// combinations. Nothing is expanded before the iterator is advanced.
+    ///
+    /// # Errors
+    /// A grid larger than `max_runs` (naming both), an axis without values, or an invalid key or value
+    /// in `[base]` or `[axes]` (naming the file, section, key and value); the iterator yields the error of
+    /// a combination of axis values that is invalid only together (naming them).
+    pub fn runs(&self, max_runs: u64) -> Result<Runs<'_>> {
+        let count = self.count()?;
+        if count > max_runs {
+            return Err(Error::usage(format!(
+                "{}: the axes have {count} combinations, more than the limit of {max_runs} runs; shrink the \
+                 grid, split it into several sweep files, or raise the limit with --max-runs or {MAX_RUNS_ENV}",
+                self.source_name()
+            )));
+        }
+        self.check_parts()?;
+        Ok(Runs {
+            file: self,
+            axes: self.axes.iter().collect(),
+            next: 0,
+            count,
+            seen: std::collections::HashSet::new(),
+        })
+    }
+
+    fn source_name(&self) -> &str {
+        if self.source.is_empty() { "sweep" } else { &self.source }
+    }
+
+    /// Whether an axis gives the network's shape (then `[base]` may lack one).
+    fn axes_give_network(&self) -> bool {
+        self.axes.contains_key("hidden") || self.axes.contains_key("depth")
+    }
+
+    /// Checks `[base]` alone and each axis value against it, naming the key of the first error.
+    fn check_parts(&self) -> Result<()> {
+        let src = self.source_name();
+        // Keys and types, one key at a time: these do not depend on other keys.
+        let alone = |k: &String, v: &toml::Value| parse_table(toml::Table::from_iter([(k.clone(), v.clone())]));
+        for (k, v) in &self.base {
+            alone(k, v).map_err(|e| Error::usage(format!("{src}: [base] {k} = {v}: {e}")))?;
+        }
+        for (k, values) in &self.axes {
+            for v in values {
+                alone(k, v).map_err(|e| Error::usage(format!("{src}: [axes] {k} = {v}: {e}")))?;
             }
         }
-        Ok(out)
+        // The base as a whole, with a stand-in network where it has none. A setting that fails alone may
+        // be mended by an axis (e.g. `nesterov = true` with a momentum axis), so a failure counts only when
+        // the first run of the grid (base and each axis's first value) fails too; it is blamed on the base
+        // key whose removal mends that run.
+        let first: toml::Table = self.axes.iter().map(|(k, v)| (k.clone(), v[0].clone())).collect();
+        let run_with = |extra: &toml::Table| {
+            let mut t = self.base.clone();
+            t.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+            t
+        };
+        if build(with_network(self.base.clone())).is_err()
+            && let Err(e) = build(with_network(run_with(&first)))
+        {
+            let culprit = self.base.iter().filter(|(k, _)| !first.contains_key(*k)).find(|(k, _)| {
+                let mut t = run_with(&first);
+                t.remove(*k);
+                build(with_network(t)).is_ok()
+            });
+            if let Some((k, v)) = culprit {
+                return Err(Error::usage(format!("{src}: [base] {k} = {v}: {e}")));
+            }
+        }
+        if !self.axes_give_network() && !self.base.contains_key("hidden") && !self.base.contains_key("depth") {
+            build(self.base.clone()).map_err(|e| Error::usage(format!("{src}: [base]: {e}")))?;
+        }
+        // Each axis value against the base, confirmed on a run of the grid (the other axes at their first
+        // value) as above.
+        for (k, values) in &self.axes {
+            for v in values {
+                let one = toml::Table::from_iter([(k.clone(), v.clone())]);
+                if build(with_network(run_with(&one))).is_ok() {
+                    continue;
+                }
+                let mut grid_run = first.clone();
+                grid_run.insert(k.clone(), v.clone());
+                if let Err(e) = build(with_network(run_with(&grid_run))) {
+                    return Err(Error::usage(format!("{src}: [axes] {k} = {v}: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configuration's fields from a table, without validation.
+fn parse_table(table: toml::Table) -> Result<RunConfig> {
+    RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| Error::usage(e.message().to_string()))
+}
+
+/// A configuration from a table, validated.
+fn build(table: toml::Table) -> Result<RunConfig> {
+    let cfg = parse_table(table)?;
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// `table` with a one-unit stand-in network when it names none, to check its other keys alone.
+fn with_network(mut table: toml::Table) -> toml::Table {
+    if !table.contains_key("hidden") && !table.contains_key("depth") {
+        table.insert("hidden".into(), toml::Value::Array(vec![toml::Value::Integer(1)]));
+    }
+    table
+}
+
+/// The runs of a sweep, built one at a time (see [`SweepFile::runs`]); a run that repeats an earlier one
+/// (the same resolved configuration) is skipped.
+pub struct Runs<'a> {
+    file: &'a SweepFile,
+    axes: Vec<(&'a String, &'a Vec<toml::Value>)>,
+    next: u64,
+    count: u64,
+    /// Ids of the runs yielded so far (48 bits each: the run id's 12 hex digits).
+    seen: std::collections::HashSet<u64>,
+}
+
+impl Runs<'_> {
+    /// Combinations of axis values (before repeats are dropped).
+    pub fn combinations(&self) -> u64 {
+        self.count
+    }
+}
+
+impl Iterator for Runs<'_> {
+    type Item = Result<RunConfig>;
+
+    fn next(&mut self) -> Option<Result<RunConfig>> {
+        while self.next < self.count {
+            // Combination `next` in mixed radix, the last axis varying fastest.
+            let mut rest = self.next;
+            self.next += 1;
+            let mut table = self.file.base.clone();
+            let mut chosen = Vec::with_capacity(self.axes.len());
+            for (key, values) in self.axes.iter().rev() {
+                let n = values.len() as u64;
+                let v = &values[(rest % n) as usize];
+                rest /= n;
+                table.insert((*key).clone(), v.clone());
+                chosen.push(format!("{key} = {v}"));
+            }
+            let cfg = match build(table) {
+                Ok(c) => c,
+                Err(e) => {
+                    // Stop after the first invalid combination, as a collected expansion does.
+                    self.next = self.count;
+                    chosen.reverse();
+                    let at =
+                        if chosen.is_empty() { "[base]".to_string() } else { format!("[axes] {}", chosen.join(", ")) };
+                    return Some(Err(Error::usage(format!("{}: {at}: {e}", self.file.source_name()))));
+                }
+            };
+            let id = u64::from_str_radix(&cfg.id(), 16).unwrap_or(0);
+            if self.seen.insert(id) {
+                return Some(Ok(cfg));
+            }
+        }
+        None
     }
 }
 
@@ -263,10 +457,26 @@ impl DataCache {
     }
 }
 
+/// An error when the `jobs` largest of the runs' memory needs (bytes), which may run at once, together
+/// exceed `limit`.
+fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit) -> Result<()> {
+    needs.sort_unstable_by(|a, b| b.cmp(a));
+    let at_once = jobs.min(needs.len());
+    let together = needs[..at_once].iter().fold(0u64, |a, &b| a.saturating_add(b));
+    if at_once > 1 && together > limit.bytes {
+        return Err(Error::usage(format!(
+            "{at_once} runs at once (--jobs {jobs}) need about {together} bytes of memory together, more than the \
+             limit of {limit}; lower --jobs, or set {MEMORY_ENV} if the machine can hold them"
+        )));
+    }
+    Ok(())
+}
+
 /// Runs every unfinished run of `runs` that belongs to the shard, writing into `out`.
 ///
 /// # Errors
-/// The first failing run's error (the others still finish), or a thread-pool error.
+/// A run that does not fit in memory, or runs that together (`jobs` at once) do not (before any work; see
+/// [`crate::budget`]); the first failing run's error (the others still finish), or a thread-pool error.
 pub fn execute_sweep(
     runs: &[RunConfig],
     out: &Path,
@@ -281,10 +491,15 @@ pub fn execute_sweep(
     let stale = states.iter().filter(|s| matches!(s, RunState::Stale(_))).count();
     let mut report =
         SweepReport { planned: mine.len(), skipped: mine.len() - pending.len(), stale, ..Default::default() };
-    // Load all data up front so errors surface before any work, and once.
+    // Load all data up front, and check that the runs fit in memory, so errors surface before any work.
+    let limit = MemoryLimit::current()?;
+    let mut needs = Vec::with_capacity(pending.len());
     for r in &pending {
-        cache.get(r)?;
+        let data = cache.get(r)?;
+        let e = check_memory(r, &DataShape::of(&data), &limit).context_with(|| format!("run {}", r.dir_name()))?;
+        needs.push(e.total);
     }
+    check_parallel(&mut needs, opts.jobs.max(1), &limit)?;
     observer.started(pending.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))

@@ -1,4 +1,5 @@
 //! Integration tests of the `actscope` CLI: the binary as a user runs it.
 
 mod cli;
+mod limits;
 mod sweep;
