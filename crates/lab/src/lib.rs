@@ -2,6 +2,7 @@
 //!
 //! Experiments as a library: everything between the layers (`actscope-core`) and a command line.
 //!
+//! - [`budget`]: what a run would need in memory, refused before allocating when it cannot fit;
 //! - [`config`]: [`RunConfig`], every setting of one run, validated before anything runs; its canonical
 //!   JSON identifies the run;
 //! - [`run`]: training one configuration into an atomic run directory (`config.json`, `records.jsonl`,
@@ -9,6 +10,7 @@
 //! - [`sweep`]: sweep files (a base and axes), parallel, resumable and shardable execution, with progress
 //!   reported through [`sweep::SweepObserver`];
 //! - [`summarize`]: configurations summarised over seeds at the learning rate chosen on validation;
+//! - [`tuning`]: bracketing each configuration's selected learning rate and its tuning robustness;
 //! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
 //!
 //! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, `xtask`, a
@@ -25,6 +27,7 @@
 //! # Ok::<(), actscope_lab::Error>(())
 //! ```
 
+pub mod budget;
 pub mod config;
 mod error;
 mod fsio;
@@ -32,6 +35,7 @@ pub mod report;
 pub mod run;
 pub mod summarize;
 pub mod sweep;
+pub mod tuning;
 
 pub use config::{OptimizerKind, RunConfig};
 pub use error::{Error, Result, ResultExt};

@@ -233,6 +233,8 @@ fn clean_partial(out: &Path, name: &str) -> Result<()> {
 /// # Errors
 /// Invalid configuration for the data (usage), or IO errors naming the path.
 pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSummary> {
+    // Refuse a run the machine cannot hold before allocating anything or creating a directory.
+    crate::budget::check_run(cfg, data)?;
     let name = cfg.dir_name();
     create_dir_all(out)?;
     not_a_foreign_directory(out, &name)?;
@@ -268,6 +270,9 @@ fn train_into(cfg: &RunConfig, data: &LoadedData, out: &Path, name: &str, tmp: &
         step_scalars: cfg.step_scalars,
         effective_rank: cfg.effective_rank,
         tracked_unit: 0,
+        // The checkpoints between the first and the last measure the probe set's first examples only.
+        sample: actscope_metrics::probe::probe_sample(&probe_set, actscope_metrics::probe::DEFAULT_SAMPLE),
+        full_every: 0,
     };
     let mut probe = MetricsProbe::new(pc, &net, probe_set.len());
     let evals = [("train", &train_eval), ("val", &data.val), ("test", &data.test)];

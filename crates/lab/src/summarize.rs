@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::Result;
 use crate::config::RunConfig;
 use crate::run::{RunSummary, TARGETS, list_runs, read_config, read_summary};
+use crate::tuning::{Bracket, bracket, width_decades};
 
 /// One finished run, as loaded from its directory.
 #[derive(Clone, Debug)]
@@ -65,6 +66,15 @@ pub struct GroupSummary {
     pub lr_scores: Vec<(f64, f64)>,
     /// The learning rate chosen on validation.
     pub selected_lr: f64,
+    /// Where the selected rate lies among the rates tried (is the optimum bracketed?).
+    pub bracket: Bracket,
+    /// Tuning robustness: the width, in decades, of the contiguous range of tried rates whose mean
+    /// validation accuracy is within 1 pp of the best ([`crate::tuning::width_decades`]).
+    pub lr_width_decades: f64,
+    /// The same width computed seed by seed (on the selection seeds), described over seeds.
+    pub lr_width_by_seed: Describe,
+    /// Mean validation accuracy with its 95% interval at every rate tried, on the selection seeds.
+    pub lr_sensitivity: Vec<(f64, Describe)>,
     /// Runs at the selected rate.
     pub n: usize,
     /// Of those, diverged.
@@ -120,6 +130,26 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
             (rs[0].config.lr, on.iter().map(|r| r.summary.val_accuracy()).sum::<f64>() / on.len().max(1) as f64)
         })
         .collect();
+    let lr_sensitivity: Vec<(f64, Describe)> = by_lr
+        .values()
+        .map(|rs| {
+            let on: Vec<f64> =
+                rs.iter().filter(|r| common.contains(&r.config.seed)).map(|r| r.summary.val_accuracy()).collect();
+            (rs[0].config.lr, describe(&on))
+        })
+        .collect();
+    let widths: Vec<f64> = common
+        .iter()
+        .map(|&seed| {
+            let scores: Vec<(f64, f64)> = by_lr
+                .values()
+                .filter_map(|rs| rs.iter().find(|r| r.config.seed == seed))
+                .map(|r| (r.config.lr, r.summary.val_accuracy()))
+                .collect();
+            width_decades(&scores)
+        })
+        .filter(|w| w.is_finite())
+        .collect();
     // Highest mean validation accuracy; ties go to the smaller rate (the more conservative choice).
     let best = lr_scores.iter().fold(lr_scores[0], |b, &s| if s.1 > b.1 { s } else { b });
     let chosen: Vec<&LoadedRun> = by_lr[&best.0.to_bits()].clone();
@@ -144,6 +174,10 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
     walls.sort_by(f64::total_cmp);
     GroupSummary {
         config: chosen[0].config.clone(),
+        bracket: bracket(&lr_scores.iter().map(|p| p.0).collect::<Vec<_>>(), best.0),
+        lr_width_decades: width_decades(&lr_scores),
+        lr_width_by_seed: describe(&widths),
+        lr_sensitivity,
         lr_scores,
         selected_lr: best.0,
         n: chosen.len(),
@@ -170,8 +204,30 @@ fn fmt_ci(d: &Describe) -> String {
 }
 
 /// The columns of the table and CSV forms.
-pub const COLUMNS: [&str; 10] =
-    ["activation", "placement", "depth", "optimizer", "lr", "n", "diverged", "test_acc", "val_acc", "train_acc"];
+pub const COLUMNS: [&str; 12] = [
+    "activation",
+    "placement",
+    "depth",
+    "optimizer",
+    "lr",
+    "lr_bracket",
+    "lr_width_dec",
+    "n",
+    "diverged",
+    "test_acc",
+    "val_acc",
+    "train_acc",
+];
+
+/// How the table writes a bracket.
+fn bracket_word(b: crate::tuning::Bracket) -> &'static str {
+    match b {
+        crate::tuning::Bracket::Interior => "interior",
+        crate::tuning::Bracket::LowEdge => "low_edge",
+        crate::tuning::Bracket::HighEdge => "high_edge",
+        crate::tuning::Bracket::Single => "single",
+    }
+}
 
 /// A fixed-width text table.
 pub fn table(groups: &[GroupSummary]) -> String {
@@ -184,6 +240,8 @@ pub fn table(groups: &[GroupSummary]) -> String {
                 g.config.widths().len().to_string(),
                 g.config.optimizer.to_string(),
                 format!("{}", g.selected_lr),
+                bracket_word(g.bracket).to_string(),
+                format!("{:.2}", g.lr_width_decades),
                 g.n.to_string(),
                 g.diverged.to_string(),
                 fmt_ci(&g.test),
@@ -207,23 +265,25 @@ pub fn table(groups: &[GroupSummary]) -> String {
         out.push_str(&line(r));
         out.push('\n');
     }
-    out.push_str("(accuracy: mean ± 95% t-interval half-width over seeds at the learning rate chosen on validation)\n");
+    out.push_str("(accuracy: mean ± 95% t-interval half-width over seeds at the learning rate chosen on validation; lr_bracket: where that rate lies among those tried; lr_width_dec: decades of learning rate within 1 pp of the best validation accuracy)\n");
     out
 }
 
 /// CSV with one row per configuration (means and interval ends as separate columns).
 pub fn csv(groups: &[GroupSummary]) -> String {
     let mut out = String::from(
-        "activation,placement,depth,optimizer,lr,n,diverged,test_mean,test_ci_low,test_ci_high,val_mean,val_ci_low,val_ci_high,train_mean\n",
+        "activation,placement,depth,optimizer,lr,lr_bracket,lr_width_dec,n,diverged,test_mean,test_ci_low,test_ci_high,val_mean,val_ci_low,val_ci_high,train_mean\n",
     );
     for g in groups {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             g.config.activation,
             g.config.placement,
             g.config.widths().len(),
             g.config.optimizer,
             g.selected_lr,
+            bracket_word(g.bracket),
+            g.lr_width_decades,
             g.n,
             g.diverged,
             g.test.mean,

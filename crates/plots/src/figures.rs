@@ -101,7 +101,8 @@ pub struct HistogramTrack {
     pub steps: Vec<f64>,
     /// Bin edges of the histogram (bins + 1 values, ascending), in the units of the histogrammed value.
     pub edges: Vec<f64>,
-    /// `counts[checkpoint][bin]`: how many probe values fell in each bin at each checkpoint.
+    /// `counts[checkpoint][bin]`: the share of the checkpoint's probe values that fell in each bin (a
+    /// share, not a count, so checkpoints measured on samples of different sizes compare).
     pub counts: Vec<Vec<f64>>,
 }
 
@@ -201,6 +202,45 @@ pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
     Figure::new(
         format!("Learning curves: {metric} (mean over seeds, 95% band)"),
         format!("{metric} against training steps for every activation, one panel per BatchNorm placement"),
+        ps,
+    )
+}
+
+/// A point to mark on a curve (e.g. the learning rate a configuration selected).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct MarkedPoint {
+    /// Palette index: the colour of the curve it belongs to.
+    pub color: usize,
+    /// x (same units as the curve's).
+    pub x: f64,
+    /// y (same units as the curve's).
+    pub y: f64,
+}
+
+/// Learning-rate sensitivity: validation accuracy against log10 of the learning rate, one panel per BN
+/// placement, one curve per activation (mean ± 95% band over seeds), each configuration's selected rate
+/// marked with a dot (`marked[i]` belongs to panel `i`).
+pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -> Figure {
+    let ps = panels
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut panel =
+                lines(&format!("BN {}", p.placement), "log10 learning rate", "validation accuracy", &p.curves);
+            for m in marked.get(i).map_or(&[][..], Vec::as_slice) {
+                panel.series.push(Series {
+                    color: m.color,
+                    markers: true,
+                    points: vec![(m.x, m.y)],
+                    ..Default::default()
+                });
+            }
+            Panel::Lines(panel)
+        })
+        .collect();
+    Figure::new(
+        "Learning-rate sensitivity (validation accuracy, mean over seeds, 95% band; dot: selected rate)".to_string(),
+        "validation accuracy against log10 learning rate for every activation, one panel per BatchNorm placement; a flat top means easy to tune".to_string(),
         ps,
     )
 }
@@ -351,7 +391,8 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
     )
 }
 
-/// Figure 7 — Activation histogram over time per layer: x = step, y = value bin, colour = log10 count.
+/// Figure 7 — Activation histogram over time per layer: x = step, y = value bin, colour = log10 share of the
+/// checkpoint's values.
 pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
     let ps = panels
         .iter()
@@ -374,13 +415,13 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
                 log_color: true,
                 value_range: None,
                 annotations: None,
-                colorbar_label: "count".into(),
+                colorbar_label: "share of values".into(),
             })
         })
         .collect();
     Figure::new(
         format!("Histogram of {what} over training"),
-        format!("distribution of {what} on the probe set at each checkpoint (colour: log10 count)"),
+        format!("distribution of {what} on the probe set at each checkpoint (colour: log10 share of that checkpoint's values)"),
         ps,
     )
     .with_columns(2)

@@ -292,7 +292,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             text: "With BN, sigmoid or tanh work as well as or better than ReLU",
             source: "the question",
             experiments: &["E1"],
-            figures: &["accuracy_heatmap", "learning_curves"],
+            figures: &["accuracy_heatmap", "learning_curves", "lr_sensitivity"],
         },
         format!(
             "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation; \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}"

@@ -7,8 +7,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use actscope_core::{
-    Activation, Budget, MAIN_ACTIVATIONS, Mlp, MlpConfig, Optimizer, OptimizerConfig, PLACEMENTS, Placement,
-    TrainConfig, TrainData, train,
+    Activation, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, PLACEMENTS, Placement, TrainConfig, TrainData,
+    train,
 };
 use actscope_data::synthetic;
 use ndarray::Array2;
@@ -53,10 +53,13 @@ fn time_activation(act: Activation, reps: usize) -> f64 {
 /// Times every activation × placement. Repeats run in interleaved rounds (every configuration once per
 /// round, after a warm-up round), so a slow spell of the machine falls on all configurations alike instead
 /// of on whichever was being timed.
-pub fn measure(budget: CostBudget) -> Vec<StepTiming> {
+///
+/// `activations` are E1's (the report passes the activations its main grid holds, so the list is written
+/// once, in E1's sweep file).
+pub fn measure(budget: CostBudget, activations: &[Activation]) -> Vec<StepTiming> {
     let data = synthetic::clusters(budget.steps * 60, 784, 10, 0.2, 1, 1);
     let configs: Vec<(Activation, Placement)> =
-        MAIN_ACTIVATIONS.iter().flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p))).collect();
+        activations.iter().flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p))).collect();
     let step_ms = |act: Activation, placement: Placement| {
         let cfg = MlpConfig::new(784, &[100, 100, 100], 10, act, placement);
         let mut net = Mlp::<f32>::new(&cfg, 0).expect("valid network");

@@ -20,7 +20,7 @@ use actscope_metrics::stats::describe;
 use actscope_plots::Figure;
 use actscope_plots::figures::{
     self as figs, AccuracyDepthPanel, CurvePanel, DensityPanel, DepthCurve, DepthPoint, Estimate, GradientPanel,
-    HistogramTrack, Interval, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
+    HistogramTrack, Interval, MarkedPoint, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
 };
 
 use super::aggregate::{Experiment, Run, layer_series, mean_curve};
@@ -81,6 +81,7 @@ pub fn report(
         ("time_per_step", time_per_step(cost)),
         ("effective_rank", effective_rank(e1)),
         ("bn_params", bn_params(e1)),
+        ("lr_sensitivity", lr_sensitivity(e1)),
     ]
 }
 
@@ -104,6 +105,7 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
         ("accuracy_vs_depth", accuracy_vs_depth(runs)),
         ("effective_rank", effective_rank(runs)),
         ("bn_params", bn_params(runs)),
+        ("lr_sensitivity", lr_sensitivity(runs)),
     ];
     out.into_iter().filter(|(_, f)| f.has_data()).collect()
 }
@@ -216,6 +218,40 @@ fn learning_curves(e: &Experiment) -> Figure {
         })
         .collect();
     figs::learning_curves("test accuracy", &panels)
+}
+
+/// Validation accuracy against log10 learning rate (mean ± 95% over the selection seeds), one panel per
+/// placement, one curve per activation, the selected rate marked.
+fn lr_sensitivity(e: &Experiment) -> Figure {
+    let acts = activations(e);
+    let mut marked = Vec::new();
+    let panels: Vec<PlacementCurves> = placements(e)
+        .into_iter()
+        .map(|p| {
+            let mut dots = Vec::new();
+            let curves = acts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &a)| {
+                    let g = e.group(is(a, p))?;
+                    let mut c = MeanCurve { label: a.to_string(), color: i, ..Default::default() };
+                    for (lr, d) in &g.lr_sensitivity {
+                        c.x.push(lr.log10());
+                        c.mean.push(d.mean);
+                        c.lo.push(d.ci_low);
+                        c.hi.push(d.ci_high);
+                        if *lr == g.selected_lr {
+                            dots.push(MarkedPoint { color: i, x: lr.log10(), y: d.mean });
+                        }
+                    }
+                    Some(c)
+                })
+                .collect();
+            marked.push(dots);
+            PlacementCurves { placement: p.to_string(), curves }
+        })
+        .collect();
+    figs::lr_sensitivity(&panels, &marked)
 }
 
 /// Final test accuracy, activation × placement, mean ± 95% half-width over seeds at the selected learning rate.
@@ -400,9 +436,15 @@ fn histogram_over_time(e: &Experiment) -> Figure {
                     title: format!("sigmoid, BN {p}, layer {}", l + 1),
                     steps: cps.iter().map(|c| c.step as f64).collect(),
                     edges: cps.first().and_then(|c| hist(c)).map_or_else(Vec::new, |h| h.bins.edges()),
+                    // Shares, not counts: in-between checkpoints measure a sample of the probe set.
                     counts: cps
                         .iter()
-                        .map(|c| hist(c).map_or_else(Vec::new, |h| h.counts.iter().map(|&n| n as f64).collect()))
+                        .map(|c| {
+                            hist(c).map_or_else(Vec::new, |h| {
+                                let total = h.total().max(1) as f64;
+                                h.counts.iter().map(|&n| n as f64 / total).collect()
+                            })
+                        })
                         .collect(),
                 });
             }

@@ -83,7 +83,7 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     let theory_secs = t_theory.elapsed().as_secs_f64();
     observer.message("E8: timing every activation and placement (single thread)");
     let t_cost = Instant::now();
-    let cost = cost::measure(opts.profile.cost());
+    let cost = cost::measure(opts.profile.cost(), &e1.activations);
     let cost_secs = t_cost.elapsed().as_secs_f64();
 
     let claims = claims::all(&e1, &e2, &e3, &e4, &cost, rounds.as_ref());
@@ -101,11 +101,13 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         format!("Data: {data} (SHA-256 {checksum}). A stratified validation set (10% of the training set, fixed seed) is carved out; learning rates are chosen on validation accuracy (mean over seeds, diverged runs scoring 0), never on test; all accuracies reported are on the test set."),
         format!("Networks: our own layers (Linear, BatchNorm1d with PyTorch's semantics, activations), checked against finite differences in f64 and against PyTorch reference values. E1: 784-100-100-100-10 (the BN paper's net), PyTorch's default init, SGD with momentum 0.9, batch 60, {} seeds. E2: depth 2 to {} of width 100. E3: ReLU under a high learning rate and a negative initial bias. E4: Glorot & Bengio's standard init, 4 hidden layers of 256 (theirs: 5 of 1,000, in the full profile), plain SGD with batch 10 as theirs.", seeds(&e1), e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0)),
         "BN placement: before = Linear (no bias) → BN → φ, as in the BN paper; after = Linear → φ → BN. Metrics are computed on a fixed probe set of validation examples, in train mode (batch statistics), at step 0, at a fixed number of checkpoints per epoch and at the end; see docs/metrics.md for every formula.".into(),
+        actscope_metrics::probe::sampling_methods(actscope_metrics::probe::DEFAULT_SAMPLE),
         "Statistics: per-seed values; 95% Student-t intervals; Welch's t-test for independent configurations, the paired t-test where runs are paired by seed (C2, C4, C6), the one-sample t-test against a fixed threshold (C6, C7, C8); one-sided p-values in the claimed and the opposite direction, Holm–Bonferroni-adjusted within each claim; effect sizes are Cohen's d (or d_z). Thresholds were fixed in code before the runs: non-inferiority margin 0.01 (C2), speed target 0.8 validation accuracy (C6), 'lies in' = 95% (C7), 'saturating' = 10% (C8).".into(),
         "Timing (E8): each activation × placement trains the BN paper's net on synthetic data for a fixed number of steps on one thread, after the sweeps and never concurrently with them; repeats run in interleaved rounds (every configuration once per round, after a warm-up round), so that a slow spell of the machine falls on all alike, and give the interval. The times are this implementation's, and so is C5's verdict: the matrix products dominate a step and every activation runs as a vectorised loop, GELU's (an erf through two exponentials and a polynomial per value) being the costliest; another library's kernels can rank the activations differently.".into(),
         narrative::sequential_methods(&round_log, rounds.as_ref(), &claims),
         narrative::pairing(&claims),
         narrative::convergence(&e1),
+        narrative::tuning(&e1),
         format!("{n_runs} runs in all, {diverged} of them diverged (recorded with their step and counted, never dropped). A run has diverged when its loss becomes non-finite, or when its loss on the training subset rises above {} times its value at step 0 and stays above that at every later evaluation; a diverged run scores 0 in learning-rate selection and is never ranked as trained.", crate::run::DIVERGENCE_FACTOR),
     ];
     let manifest = vec![

@@ -13,6 +13,7 @@ use super::rounds::RoundLog;
 use super::theory::{CheckKind, TheoryCheck};
 use super::verdict::{Outcome, Verdict, When};
 use crate::config::{DEFAULT_TAU, RunConfig};
+use crate::tuning::Bracket;
 
 fn mean(x: &[f64]) -> f64 {
     let v: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
@@ -105,6 +106,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         still_open(c4),
         c4.verdict.word()
     );
+    let q1 = format!("{q1}{}", tuning_sentence(e1));
     vec![
         ("With batch normalization, do sigmoid and tanh work as well as ReLU?".into(), q1),
         ("Does batch normalization fix dead ReLUs?".into(), q2),
@@ -260,8 +262,13 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
     let rows: Vec<String> = log
         .iter()
         .map(|l| {
+            let ext = if l.extension_runs > 0 {
+                format!(" ({} of them extending learning-rate grids)", l.extension_runs)
+            } else {
+                String::new()
+            };
             format!(
-                "{} seeds: {} runs in {:.0} s, {} of C2's and C4's comparisons decided, {} open",
+                "{} seeds: {} runs{ext} in {:.0} s, {} of C2's and C4's comparisons decided, {} open",
                 l.seeds, l.runs, l.wall_seconds, l.decided, l.open
             )
         })
@@ -357,7 +364,7 @@ pub fn convergence(e1: &Experiment) -> String {
                 let from = end.step * 3 / 4;
                 // The evaluation closest to three quarters of the way, not after it.
                 let quarter = val.iter().rev().find(|p| p.step <= from)?;
-                (quarter.step < end.step).then(|| end.accuracy - quarter.accuracy)
+                (quarter.step < end.step).then_some(end.accuracy - quarter.accuracy)
             })
             .collect();
         if gains.is_empty() {
@@ -373,4 +380,108 @@ pub fn convergence(e1: &Experiment) -> String {
         "Convergence (E1, each configuration at its selected learning rate): validation accuracy gained over the last quarter of training, mean over seeds — {}. Gains near 0 mean the runs are near their plateau at this budget; larger ones mean the comparison is made on still-learning networks.",
         rows.join(", ")
     )
+}
+
+/// The methods paragraph on tuning: each E1 configuration's selected learning rate, whether it is bracketed
+/// (a tried rate on each side), and its tuning robustness (decades within 1 pp of its best, over seeds).
+pub fn tuning(e1: &Experiment) -> String {
+    let rows: Vec<String> = e1
+        .groups
+        .iter()
+        .map(|g| {
+            let place = match g.bracket {
+                Bracket::Interior => "bracketed".to_string(),
+                Bracket::LowEdge => "AT THE LOW EDGE of the rates tried (the optimum may lie lower)".to_string(),
+                Bracket::HighEdge => "AT THE HIGH EDGE of the rates tried (the optimum may lie higher)".to_string(),
+                Bracket::Single => "one rate only".to_string(),
+            };
+            format!(
+                "{}/{}: lr {} ({place}), within 1 pp of its best over {:.2} decades ({})",
+                g.config.activation,
+                g.config.placement,
+                g.selected_lr,
+                g.lr_width_decades,
+                fmt_describe(&g.lr_width_by_seed)
+            )
+        })
+        .collect();
+    format!(
+        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds below. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. The selection uses the same seeds' validation scores, so the best of k rates is biased upward on validation (the winner's curse); test accuracy, on which every claim is judged, takes no part in it. {} {}.",
+        crate::tuning::MAX_EXTENSIONS,
+        crate::tuning::WITHIN,
+        winners_curse(e1),
+        rows.join("; ")
+    )
+}
+
+/// The winner's curse measured: for configurations that ran more seeds than the selection seeds (later
+/// rounds), the selected rate's mean validation accuracy on the selection seeds minus its mean on the other
+/// seeds, averaged over those configurations.
+fn winners_curse(e1: &Experiment) -> String {
+    let mut gaps = Vec::new();
+    for g in &e1.groups {
+        let runs: Vec<&aggregate::Run> =
+            e1.runs.iter().filter(|r| r.config.group_key() == g.config.group_key()).collect();
+        let lrs: Vec<f64> = g.lr_scores.iter().map(|p| p.0).collect();
+        let selection: Vec<u64> = runs
+            .iter()
+            .map(|r| r.config.seed)
+            .filter(|&s| lrs.iter().all(|&lr| runs.iter().any(|r| r.config.lr == lr && r.config.seed == s)))
+            .collect();
+        let val = |inside: bool| -> Vec<f64> {
+            runs.iter()
+                .filter(|r| r.config.lr == g.selected_lr && selection.contains(&r.config.seed) == inside)
+                .map(|r| r.summary.val_accuracy())
+                .collect()
+        };
+        let (chosen_on, held_out) = (val(true), val(false));
+        if lrs.len() > 1 && chosen_on.len() >= 2 && held_out.len() >= 2 {
+            gaps.push(describe(&chosen_on).mean - describe(&held_out).mean);
+        }
+    }
+    if gaps.len() < 2 {
+        return "The winner's curse could not be measured here: no configuration ran seeds beyond the selection seeds."
+            .into();
+    }
+    let d = describe(&gaps);
+    format!(
+        "Measured on the {} configurations that ran more seeds than the selection seeds: the selected rate's validation accuracy is {:+.2} pp [{:+.2}, {:+.2}] higher on the seeds that chose it than on the others — the size of the winner's curse here.",
+        d.n,
+        100.0 * d.mean,
+        100.0 * d.ci_low,
+        100.0 * d.ci_high
+    )
+}
+
+/// "mean [lo, hi]" of a description, or "n/a".
+fn fmt_describe(d: &actscope_metrics::stats::Describe) -> String {
+    if d.n >= 2 {
+        format!("{:.2} [{:.2}, {:.2}] over {} seeds", d.mean, d.ci_low, d.ci_high, d.n)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// The C2 sentence on tuning: how wide each compared configuration's good learning-rate range is.
+pub fn tuning_sentence(e1: &Experiment) -> String {
+    let width = |a: Activation, p: Placement| {
+        e1.group(move |c: &RunConfig| c.activation == a && c.placement == p)
+            .map(|g| format!("{} over {:.2} decades", a, g.lr_width_by_seed.mean))
+    };
+    let parts: Vec<String> = [Placement::Before, Placement::After]
+        .iter()
+        .filter_map(|&p| {
+            let items: Vec<String> =
+                [Activation::Sigmoid, Activation::Tanh, Activation::Relu].iter().filter_map(|&a| width(a, p)).collect();
+            (!items.is_empty()).then(|| format!("with BN {p}, {}", items.join(", ")))
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Ease of tuning (learning-rate range within 1 pp of each seed's best, mean over seeds): {}.",
+            parts.join("; ")
+        )
+    }
 }

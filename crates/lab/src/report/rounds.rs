@@ -20,8 +20,10 @@ use crate::sweep::{DataCache, Shard, SweepObserver, SweepOptions, execute_sweep}
 pub struct RoundLog {
     /// Seeds per configuration after the round.
     pub seeds: usize,
-    /// Runs the round executed (or found finished).
+    /// Runs the round executed (or found finished), its learning-rate extensions included.
     pub runs: usize,
+    /// Of those, runs that extended a configuration's learning-rate grid (bracketing, first round only).
+    pub extension_runs: usize,
     /// Wall seconds of the round in this invocation.
     pub wall_seconds: f64,
     /// Comparisons of C2 and C4 still open after the round.
@@ -49,9 +51,16 @@ pub(super) fn run_e1_in_rounds(
     let description = sweep.description.clone().unwrap_or_default();
     let mut runs: Vec<RunConfig> = sweep.expand()?;
     let order = activation_order(&runs);
+    // The sweep's own learning-rate grid, which bracketing extends (tuning.rs).
+    let mut grid: Vec<f64> = runs.iter().map(|r| r.lr).collect();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    let first_seeds: Vec<u64> = (0..plan.round as u64).collect();
+    let mut bracketed = false;
     let sweep_opts = SweepOptions { jobs: opts.jobs, shard: Shard::ALL };
     let mut ids: HashSet<String> = HashSet::new();
     let mut log = Vec::new();
+    let mut extension_runs = 0usize;
     let mut n = plan.round;
     let start = Instant::now();
     loop {
@@ -59,9 +68,29 @@ pub(super) fn run_e1_in_rounds(
         let t = Instant::now();
         execute_sweep(&runs, &dir, &sweep_opts, cache, observer)?;
         ids.extend(runs.iter().map(RunConfig::id));
-        let e1 =
+        let mut e1 =
             Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| ids.contains(&c.id()))?
                 .with_activation_order(&order);
+        // After the first round, bracket every configuration's selected rate before any comparison is made:
+        // extend the grid on the side of an edge optimum (first-round seeds), until interior or the limit.
+        while !bracketed {
+            let more = crate::tuning::extensions(&e1.groups, &grid, &first_seeds);
+            if more.is_empty() {
+                bracketed = true;
+                break;
+            }
+            observer.message(&format!(
+                "{name}: {} runs extend the learning-rate grid of configurations whose best rate is at an edge",
+                more.len()
+            ));
+            execute_sweep(&more, &dir, &sweep_opts, cache, observer)?;
+            ids.extend(more.iter().map(RunConfig::id));
+            extension_runs += more.len();
+            e1 = Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| {
+                ids.contains(&c.id())
+            })?
+            .with_activation_order(&order);
+        }
         let rounds = claims::Rounds { design, looks: log.iter().map(|l: &RoundLog| l.seeds).chain([n]).collect() };
         let judged = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
         let open: Vec<&verdict::Comparison> = judged
@@ -72,7 +101,8 @@ pub(super) fn run_e1_in_rounds(
         let total: usize = judged.iter().map(|c| c.comparisons.len()).sum();
         log.push(RoundLog {
             seeds: n,
-            runs: runs.len(),
+            runs: runs.len() + extension_runs,
+            extension_runs: std::mem::take(&mut extension_runs),
             wall_seconds: t.elapsed().as_secs_f64(),
             open: open.len(),
             decided: total

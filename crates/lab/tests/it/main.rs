@@ -1,3 +1,5 @@
 //! Integration tests of actscope-lab (one binary, one module per concern).
 
+mod limits;
 mod report;
+mod tuning;

@@ -83,7 +83,10 @@ fn experiment(acc: impl Fn(Activation, Placement) -> f64) -> Experiment {
         }
     }
     // Summaries over seeds, as the report computes them from run directories.
-    let dir = std::env::temp_dir().join(format!("actscope-fake-{}-{}", std::process::id(), runs.len()));
+    // Tests run in parallel: every call gets its own directory.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("actscope-fake-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for r in &runs {
         let d = dir.join(&r.summary.name);

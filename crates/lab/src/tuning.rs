@@ -1,0 +1,123 @@
+//! Fair tuning: each configuration compared at a bracketed optimum of its learning rate, and how hard it is
+//! to tune.
+//!
+//! ```text
+//! grid ratio     r = (lr_max / lr_min)^(1/(k−1)) over the k distinct rates of the sweep's grid
+//! bracketing     a selected rate at the grid's lower (upper) edge adds lr_min / r (lr_max · r), rounded to
+//!                two significant digits, at most MAX_EXTENSIONS times per side; the optimum is bracketed
+//!                when the selected rate has a tried rate on each side
+//! robustness     width = log10(lr_hi) − log10(lr_lo), the contiguous run of tried rates around the selected
+//!                one whose validation accuracy is within WITHIN of the best (decades; a lower bound when the
+//!                run reaches an edge of the tried rates)
+//! ```
+//!
+//! Selection stays on validation accuracy (see [`crate::summarize`]); extension runs are ordinary runs
+//! (resumable, fingerprinted) and count in the compute a report states.
+
+use serde::Serialize;
+
+use crate::config::RunConfig;
+use crate::summarize::GroupSummary;
+
+/// How many times a grid may be extended on each side.
+pub const MAX_EXTENSIONS: usize = 2;
+
+/// "Within 1 pp of the best": the validation-accuracy tolerance of the robustness width.
+pub const WITHIN: f64 = 0.01;
+
+/// Where a configuration's selected learning rate lies among the rates it was tried at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bracket {
+    /// A tried rate on each side: the optimum is bracketed.
+    Interior,
+    /// The smallest rate tried: the optimum may lie lower.
+    LowEdge,
+    /// The largest rate tried: the optimum may lie higher.
+    HighEdge,
+    /// Only one rate was tried.
+    Single,
+}
+
+/// The bracket of `selected` among the tried `lrs`.
+pub fn bracket(lrs: &[f64], selected: f64) -> Bracket {
+    let lo = lrs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = lrs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if lrs.len() < 2 {
+        Bracket::Single
+    } else if selected <= lo {
+        Bracket::LowEdge
+    } else if selected >= hi {
+        Bracket::HighEdge
+    } else {
+        Bracket::Interior
+    }
+}
+
+/// The grid's own ratio between neighbouring rates (geometric mean), or None with fewer than two rates.
+pub fn grid_ratio(lrs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = lrs.iter().copied().filter(|l| *l > 0.0 && l.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    (v.len() >= 2).then(|| (v[v.len() - 1] / v[0]).powf(1.0 / (v.len() - 1) as f64))
+}
+
+/// `x` rounded to two significant digits (so extended rates read like 0.0032, not 0.0032187…).
+pub fn two_digits(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(1 - x.log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// The width in decades of the contiguous run of rates around the best whose score is within [`WITHIN`]
+/// of it; `scores` are (rate, score) pairs. NaN with no finite score.
+pub fn width_decades(scores: &[(f64, f64)]) -> f64 {
+    let mut s: Vec<(f64, f64)> = scores.iter().copied().filter(|p| p.1.is_finite() && p.0 > 0.0).collect();
+    s.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let Some(b) = (0..s.len()).max_by(|&i, &j| s[i].1.total_cmp(&s[j].1).then(j.cmp(&i))) else {
+        return f64::NAN;
+    };
+    let ok = |i: usize| s[i].1 >= s[b].1 - WITHIN;
+    let (mut lo, mut hi) = (b, b);
+    while lo > 0 && ok(lo - 1) {
+        lo -= 1;
+    }
+    while hi + 1 < s.len() && ok(hi + 1) {
+        hi += 1;
+    }
+    s[hi].0.log10() - s[lo].0.log10()
+}
+
+/// One bracketing step: for every configuration whose selected rate is at an edge of the rates it was
+/// tried at (and whose grid was extended fewer than [`MAX_EXTENSIONS`] times on that side beyond
+/// `original`, the sweep's own grid), the runs at the next rate beyond that edge, for `seeds`.
+pub fn extensions(groups: &[GroupSummary], original: &[f64], seeds: &[u64]) -> Vec<RunConfig> {
+    let Some(ratio) = grid_ratio(original) else { return Vec::new() };
+    let (omin, omax) = (
+        original.iter().copied().fold(f64::INFINITY, f64::min),
+        original.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let mut out = Vec::new();
+    for g in groups {
+        let lrs: Vec<f64> = g.lr_scores.iter().map(|p| p.0).collect();
+        let (below, above) = (lrs.iter().filter(|&&l| l < omin).count(), lrs.iter().filter(|&&l| l > omax).count());
+        let lo = lrs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = lrs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let next = match bracket(&lrs, g.selected_lr) {
+            Bracket::LowEdge if below < MAX_EXTENSIONS => Some(two_digits(lo / ratio)),
+            Bracket::HighEdge if above < MAX_EXTENSIONS => Some(two_digits(hi * ratio)),
+            _ => None,
+        };
+        if let Some(lr) = next {
+            for &seed in seeds {
+                let mut c = g.config.clone();
+                c.lr = lr;
+                c.seed = seed;
+                out.push(c);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! Fair tuning: a grid whose optimum lies outside it is extended until the optimum is bracketed.
+
+use actscope_core::EvalPoint;
+use actscope_lab::summarize::{LoadedRun, summarize};
+use actscope_lab::tuning::{Bracket, MAX_EXTENSIONS, extensions, two_digits, width_decades};
+use actscope_lab::{RunConfig, RunStatus, RunSummary};
+
+/// A finished run whose validation accuracy is `val(lr)` (a seed adds a little noise).
+fn run(lr: f64, seed: u64, val: &dyn Fn(f64) -> f64) -> LoadedRun {
+    let mut config = RunConfig::from_toml("hidden = [10]", "t").unwrap();
+    config.lr = lr;
+    config.seed = seed;
+    let acc = val(lr) + 0.001 * seed as f64;
+    let point = |set: &str| EvalPoint { step: 100, epoch: 1.0, set: set.into(), loss: 0.5, accuracy: acc };
+    let summary = RunSummary {
+        schema: 1,
+        id: config.id(),
+        name: config.dir_name(),
+        status: RunStatus::Ok,
+        diverged_step: None,
+        steps: 100,
+        train: Some(point("train")),
+        val: Some(point("val")),
+        test: Some(point("test")),
+        steps_to_target: vec![None; 4],
+        wall_seconds: 1.0,
+        data: "synthetic".into(),
+        data_checksum: "0".into(),
+        classes: 10,
+        code: actscope_lab::run::CODE.into(),
+        records_sha256: String::new(),
+    };
+    LoadedRun { dir: config.dir_name().into(), config, summary }
+}
+
+#[test]
+fn an_optimum_below_the_grid_is_found_by_extending_it() {
+    // Accuracy peaks at lr = 0.03, below the grid 0.1, 0.3, 1.
+    let val = |lr: f64| 0.9 - 0.05 * (lr.log10() - 0.03f64.log10()).powi(2);
+    let grid = [0.1, 0.3, 1.0];
+    let seeds = [0u64, 1, 2];
+    let mut runs: Vec<LoadedRun> = grid.iter().flat_map(|&lr| seeds.iter().map(move |&s| run(lr, s, &val))).collect();
+    assert_eq!(summarize(&runs)[0].bracket, Bracket::LowEdge);
+    let mut steps = 0;
+    loop {
+        let more = extensions(&summarize(&runs), &grid, &seeds);
+        if more.is_empty() {
+            break;
+        }
+        steps += 1;
+        assert!(steps <= MAX_EXTENSIONS, "extensions stop at the limit");
+        runs.extend(more.iter().map(|c| run(c.lr, c.seed, &val)));
+    }
+    let g = &summarize(&runs)[0];
+    let tried: Vec<f64> = g.lr_scores.iter().map(|p| p.0).collect();
+    assert_eq!(tried, vec![0.01, 0.032, 0.1, 0.3, 1.0], "the grid's ratio (≈3.16), rounded to two digits");
+    assert_eq!((g.selected_lr, g.bracket), (0.032, Bracket::Interior));
+    // Both neighbours are more than 1 pp below the peak (0.886 and 0.889 vs 0.9): a narrow optimum.
+    assert_eq!((g.lr_width_decades, g.lr_width_by_seed.n), (0.0, 3));
+}
+
+#[test]
+fn an_optimum_beyond_the_limit_is_left_marked_at_the_edge() {
+    let val = |lr: f64| 0.5 + 0.1 * lr.log10(); // ever better with larger rates
+    let grid = [0.01, 0.1];
+    let mut runs: Vec<LoadedRun> = grid.iter().map(|&lr| run(lr, 0, &val)).collect();
+    loop {
+        let more = extensions(&summarize(&runs), &grid, &[0]);
+        if more.is_empty() {
+            break;
+        }
+        runs.extend(more.iter().map(|c| run(c.lr, c.seed, &val)));
+    }
+    let g = &summarize(&runs)[0];
+    assert_eq!(g.lr_scores.len(), grid.len() + MAX_EXTENSIONS);
+    assert_eq!(g.bracket, Bracket::HighEdge);
+}
+
+#[test]
+fn robustness_is_the_contiguous_range_within_one_point_of_the_best() {
+    let scores = [(0.001, 0.80), (0.01, 0.895), (0.1, 0.90), (1.0, 0.889), (10.0, 0.895)];
+    assert!((width_decades(&scores) - 1.0).abs() < 1e-12, "0.01 … 0.1; 1.0 is 1.1 pp below, so 10 does not count");
+    assert_eq!(two_digits(0.0031622), 0.0032);
+    assert_eq!(two_digits(3.1622), 3.2);
+}
