@@ -251,6 +251,10 @@ struct SweepArgs {
     /// Refuse a grid of more combinations than this [default: $ACTSCOPE_MAX_RUNS, else 1000000].
     #[arg(long, value_name = "N")]
     max_runs: Option<u64>,
+    /// After the sweep, extend the learning-rate grid of every configuration whose best rate (on validation)
+    /// is at an edge, by the grid's own ratio, at most twice per side, until the optimum is bracketed.
+    #[arg(long)]
+    bracket: bool,
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
@@ -395,7 +399,15 @@ fn sweep(a: SweepArgs) -> Result<()> {
     }
     let runs = file.expand_at_most(cap)?;
     let opts = SweepOptions { jobs: jobs(a.jobs)?, shard };
-    let r = execute_sweep(&runs, &a.out, &opts, &DataCache::default(), &Progress::new(a.quiet))?;
+    let (cache, progress) = (DataCache::default(), Progress::new(a.quiet));
+    if a.bracket && opts.shard.count != 1 {
+        return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
+    }
+    let r = execute_sweep(&runs, &a.out, &opts, &cache, &progress)?;
+    if a.bracket {
+        let n = actscope_lab::tuning::bracket_sweep(&runs, &a.out, &opts, &cache, &progress)?;
+        eprintln!("bracketing: {n} runs extended learning-rate grids whose best rate was at an edge");
+    }
     eprintln!(
         "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other code \
          computed them) → {}",

@@ -121,3 +121,44 @@ pub fn extensions(groups: &[GroupSummary], original: &[f64], seeds: &[u64]) -> V
     }
     out
 }
+
+/// Brackets a finished sweep: while some configuration's selected rate is at an edge of the rates it was
+/// tried at, runs the next rate beyond that edge (for the sweep's seeds; see [`extensions`]), up to
+/// [`MAX_EXTENSIONS`] per side. Returns how many extension runs it executed (or found finished).
+///
+/// # Errors
+/// A sharded sweep (bracketing needs every run of a configuration), or the errors of
+/// [`execute_sweep`](crate::sweep::execute_sweep).
+pub fn bracket_sweep(
+    runs: &[RunConfig],
+    out: &std::path::Path,
+    opts: &crate::sweep::SweepOptions,
+    cache: &crate::sweep::DataCache,
+    observer: &dyn crate::sweep::SweepObserver,
+) -> crate::Result<usize> {
+    if opts.shard.count != 1 {
+        return Err(crate::Error::usage(
+            "bracketing needs every run of a configuration: run it without --shard, on the whole sweep's directory",
+        ));
+    }
+    let mut grid: Vec<f64> = runs.iter().map(|r| r.lr).collect();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let mut ids: std::collections::HashSet<String> = runs.iter().map(RunConfig::id).collect();
+    let mut added = 0;
+    loop {
+        let mine: Vec<crate::summarize::LoadedRun> =
+            crate::summarize::load_runs(out)?.into_iter().filter(|r| ids.contains(&r.config.id())).collect();
+        let more = extensions(&crate::summarize::summarize(&mine), &grid, &seeds);
+        if more.is_empty() {
+            return Ok(added);
+        }
+        observer.message(&format!("bracketing: {} runs beyond an edge of the learning-rate grid", more.len()));
+        crate::sweep::execute_sweep(&more, out, opts, cache, observer)?;
+        ids.extend(more.iter().map(RunConfig::id));
+        added += more.len();
+    }
+}

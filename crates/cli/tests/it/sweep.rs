@@ -206,3 +206,18 @@ fn runs_from_other_code_are_redone_not_reused() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn bracketing_extends_a_grid_whose_best_rate_is_at_an_edge() {
+    let d = tmp("bracket");
+    let file = "[base]\ndata = \"synthetic:clusters\"\nhidden = [8]\nsteps = 30\nprobe_size = 50\n[axes]\nlr = [0.0001, 0.0003]\nseed = [0, 1]\n";
+    std::fs::write(d.join("s.toml"), file).unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "r", "--quiet", "--bracket"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = run(&["summarize", "r", "--json"], &d);
+    let groups: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let lrs: Vec<f64> = groups[0]["lr_scores"].as_array().unwrap().iter().map(|p| p[0].as_f64().unwrap()).collect();
+    // Tiny rates learn little in 30 steps: the best is the largest, so the grid grows upwards (ratio 3).
+    assert_eq!(lrs, vec![0.0001, 0.0003, 0.0009, 0.0027], "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(groups[0]["lr_width_decades"].is_number() && groups[0]["bracket"].is_string());
+}
