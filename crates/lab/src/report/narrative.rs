@@ -123,7 +123,7 @@ fn still_open(c: &super::claims::ClaimResult) -> String {
         .filter_map(|k| {
             let p = k.power.as_ref()?;
             Some(match (p.more_seeds, p.cpu_minutes) {
-                (Some(m), Some(cpu)) => format!("{} would need ~{m} more seeds (~{cpu:.0} CPU-minutes)", k.setting),
+                (Some(m), Some(cpu)) => format!("{} would need ~{m} more seeds (~{cpu:.1} CPU-minutes)", k.setting),
                 _ => format!("{} shows no difference from the threshold to plan for", k.setting),
             })
         })
@@ -286,7 +286,7 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
                 p.ci_high,
                 match (p.seeds_needed, p.more_seeds, p.cpu_minutes) {
                     (Some(n), Some(m), Some(c)) => format!(
-                        "~{n} seeds per configuration would decide it at {:.0}% power (~{m} more, ~{c:.0} CPU-minutes)",
+                        "~{n} seeds per configuration would decide it at {:.0}% power (~{m} more, ~{c:.1} CPU-minutes)",
                         100.0 * r.design.power
                     ),
                     _ => "no difference from the threshold was observed: no number of seeds is expected to decide it"

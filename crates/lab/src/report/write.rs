@@ -57,7 +57,7 @@ pub fn undecided(cl: &ClaimResult) -> Vec<String> {
             let seeds = k.sequential.as_ref().map_or(k.a.len(), |s| s.result.n);
             Some(match (p.seeds_needed, p.more_seeds, p.cpu_minutes) {
                 (Some(n), Some(more), Some(cpu)) => format!(
-                    "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; about {n} seeds per configuration would decide a difference of this size with 80% power ({more} more, about {cpu:.0} CPU-minutes at the measured time per run).",
+                    "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; about {n} seeds per configuration would decide a difference of this size with 80% power ({more} more, about {cpu:.1} CPU-minutes at the measured time per run).",
                     k.setting, p.observed, p.ci_low, p.ci_high
                 ),
                 _ => format!(
