@@ -149,6 +149,15 @@ fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, looks: &[usize]) ->
     out
 }
 
+/// The method text's ending for a claim judged in rounds of seeds (empty when judged once).
+fn sequential_note(rounds: Option<&Rounds>) -> &'static str {
+    if rounds.is_some() {
+        "; seeds in rounds, each comparison tested group-sequentially (α-spending boundaries, α/2 per direction, Holm within the claim; docs/statistics.md)"
+    } else {
+        ""
+    }
+}
+
 /// How many of `runs` trained but ended at chance level.
 fn failed(runs: &[&Run]) -> usize {
     runs.iter().filter(|r| r.summary.failed_to_learn()).count()
@@ -281,11 +290,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             );
         }
     }
-    let sequential = if rounds.is_some() {
-        "; seeds in rounds, each comparison tested group-sequentially (α-spending boundaries, α/2 per direction, Holm within the claim; docs/statistics.md)"
-    } else {
-        ""
-    };
+    let sequential = sequential_note(rounds);
     let result = claim(
         Claim {
             id: "C2",
@@ -394,11 +399,7 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             .with_failed(failed_runs),
         );
     }
-    let sequential = if rounds.is_some() {
-        "; seeds in rounds, each comparison tested group-sequentially (α-spending boundaries, α/2 per direction, Holm within the claim; docs/statistics.md)"
-    } else {
-        ""
-    };
+    let sequential = sequential_note(rounds);
     let result = claim(
         Claim {
             id: "C4",
