@@ -260,3 +260,16 @@ fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
     assert!(c2.comparisons.iter().all(|k| k.subject.activation != Some(Activation::Sigmoid) || k.failed_to_learn == 5));
     assert!(write::evidence(&c2).contains("5 of its runs failed to learn"));
 }
+
+#[test]
+fn c3_rows_name_the_value_without_bn_first_and_c6_says_what_it_does_with_unreached_targets() {
+    let e = experiment(|_, _| 0.85);
+    let c3 = claims::c3(&e);
+    let rows: Vec<&String> = c3.comparisons.iter().map(|k| &k.setting).chain(&c3.skipped).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|s| s.contains("no BN vs BN")), "{rows:?}");
+    for k in &c3.comparisons {
+        assert_eq!(k.claim, "dead(no BN) > dead(BN)", "a is the run without BN");
+    }
+    let c6 = claims::c6(&e);
+    assert!(!c6.method.contains("budget + 1") && c6.method.contains("only seed pairs in which both runs reach it"));
+}
