@@ -117,7 +117,7 @@ fn jobs(jobs: Option<usize>) -> Result<usize> {
 /// actscope trains MLPs under every combination of activation and BatchNorm placement, instruments them
 /// (saturation, dead units, gradient flow, activation distributions), repeats over seeds and reports.
 #[derive(Parser)]
-#[command(name = "actscope", version, about, long_about = None, propagate_version = true)]
+#[command(name = "actscope", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -125,6 +125,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print a shell completion script: `actscope completions bash > ~/.local/share/bash-completion/completions/actscope`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Train one configuration and write its run directory (config.json, records.jsonl, summary.json).
     Train(Box<TrainArgs>),
     /// Run every combination of a sweep file's axes, in parallel, skipping finished runs.
@@ -188,6 +194,9 @@ struct TrainArgs {
     /// Where to create the run directory.
     #[arg(long, default_value = "runs")]
     out: PathBuf,
+    /// Train again even if this exact run is already finished in --out (it is reused otherwise).
+    #[arg(long)]
+    force: bool,
     /// Data [default: default]: default, embedded, synthetic:clusters|teacher|spirals|gaussian, an IDX directory, or file.csv[#label].
     #[arg(long)]
     data: Option<String>,
@@ -236,6 +245,9 @@ struct TrainArgs {
 struct SweepArgs {
     /// The sweep file (TOML with [base] settings and [axes]).
     file: PathBuf,
+    /// Apply the file's [profile.NAME] section (e.g. smoke, default, full in the bundled experiment files).
+    #[arg(long)]
+    profile: Option<String>,
     /// Directory that holds one sub-directory per run (shared by all shards).
     #[arg(long, default_value = "runs")]
     out: PathBuf,
@@ -348,7 +360,21 @@ fn train(a: TrainArgs) -> Result<()> {
     cfg.validate()?;
     let data = load(&cfg.data, cfg.val_fraction, cfg.standardize)?;
     eprintln!("data: {}", data.description);
-    let s = actscope_lab::run::execute(&cfg, &data, &a.out)?;
+    let name = cfg.dir_name();
+    let finished = actscope_lab::run::state(&a.out, &name) == actscope_lab::run::RunState::Finished;
+    let s = if finished && !a.force {
+        eprintln!(
+            "reused: {} was finished earlier by this code (--force trains it again)",
+            a.out.join(&name).display()
+        );
+        actscope_lab::run::read_summary(&a.out.join(&name))?
+    } else {
+        if finished {
+            let dir = a.out.join(&name);
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {} to train it again", dir.display()))?;
+        }
+        actscope_lab::run::execute(&cfg, &data, &a.out)?
+    };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {
@@ -378,7 +404,19 @@ fn sweep(a: SweepArgs) -> Result<()> {
         Some(n) => n,
         None => max_runs(std::env::var(MAX_RUNS_ENV).ok().as_deref())?,
     };
-    let file = SweepFile::read(&a.file)?;
+    let mut file = SweepFile::read(&a.file)?;
+    if let Some(p) = &a.profile {
+        if !file.profile.contains_key(p) {
+            let names: Vec<&str> = file.profile.keys().map(String::as_str).collect();
+            return Err(Error::usage(format!(
+                "{}: no profile {p:?}; the file has: {}",
+                a.file.display(),
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ))
+            .into());
+        }
+        file = file.with_profile(p);
+    }
     if a.dry_run {
         // Streamed: one run is built, listed and dropped at a time, however large the grid.
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -466,6 +504,11 @@ fn report(a: ReportArgs) -> Result<()> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "actscope", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Plot(a) => plot(a),
         Command::Report(a) => report(a),
         Command::Theory { json, profile } => {

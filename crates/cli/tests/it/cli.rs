@@ -198,3 +198,31 @@ fn the_largest_seed_and_an_absurd_job_count_are_taken_as_given() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("capped at"), "{}", stderr(&o));
 }
+
+#[test]
+fn everyday_use_help_completions_reuse_and_profiles() {
+    let d = tmp("everyday");
+    let help = String::from_utf8_lossy(&bin().arg("--help").output().unwrap().stdout).into_owned();
+    assert!(help.contains("Measure what activations and batch normalisation do"), "{help}");
+    let o = bin().args(["completions", "bash"]).output().unwrap();
+    assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("actscope"));
+    // A finished run is reused, and says so; --force trains it again.
+    let args = ["train", "--data", "synthetic:spirals", "--hidden", "4", "--steps", "3", "--json"];
+    assert!(run(&args, &d).status.success());
+    let again = run(&args, &d);
+    assert!(again.status.success() && stderr(&again).contains("reused"), "{}", stderr(&again));
+    let forced = run(&[&args[..], &["--force"]].concat(), &d);
+    assert!(forced.status.success() && !stderr(&forced).contains("reused"), "{}", stderr(&forced));
+    // --profile applies the file's [profile.NAME]; an unknown name lists the known ones.
+    let file = "[base]\nhidden = [4]\nsteps = 2\ndata = \"synthetic:spirals\"\n[axes]\nseed = [0, 1, 2]\n[profile.smoke.axes]\nseed = [0]\n";
+    std::fs::write(d.join("p.toml"), file).unwrap();
+    let listed = |extra: &[&str]| {
+        let o = run(&[&["sweep", "p.toml", "--dry-run"][..], extra].concat(), &d);
+        (o.status.code(), String::from_utf8_lossy(&o.stdout).lines().count(), stderr(&o))
+    };
+    assert_eq!(listed(&[]).1, 3);
+    assert_eq!(listed(&["--profile", "smoke"]).1, 1);
+    let (code, _, err) = listed(&["--profile", "huge"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no profile \"huge\"; the file has: smoke"), "{err}");
+}
