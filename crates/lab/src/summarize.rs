@@ -219,6 +219,40 @@ pub const COLUMNS: [&str; 12] = [
     "train_acc",
 ];
 
+/// Settings (keys of the run configuration) that differ between `groups`, other than those the table always
+/// shows (activation, placement, depth, optimizer) and those that define a group's runs (lr, seed): the
+/// axes a reader needs to tell two rows apart, e.g. `bias_init`.
+pub fn varying_settings(groups: &[GroupSummary]) -> Vec<String> {
+    const SHOWN: [&str; 8] = ["activation", "placement", "optimizer", "lr", "seed", "hidden", "depth", "width"];
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = groups
+        .iter()
+        .filter_map(|g| match serde_json::to_value(&g.config) {
+            Ok(serde_json::Value::Object(m)) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let Some(first) = objects.first() else { return Vec::new() };
+    first
+        .keys()
+        .filter(|k| !SHOWN.contains(&k.as_str()) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
+        .cloned()
+        .collect()
+}
+
+/// The value of setting `key` in a group's configuration, as a config file writes it.
+fn setting(g: &GroupSummary, key: &str) -> String {
+    match serde_json::to_value(&g.config).ok().and_then(|v| v.get(key).cloned()) {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Null) | None => "-".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
 /// How the table writes a bracket.
 fn bracket_word(b: crate::tuning::Bracket) -> &'static str {
     match b {
@@ -231,10 +265,11 @@ fn bracket_word(b: crate::tuning::Bracket) -> &'static str {
 
 /// A fixed-width text table.
 pub fn table(groups: &[GroupSummary]) -> String {
+    let extra = varying_settings(groups);
     let rows: Vec<Vec<String>> = groups
         .iter()
         .map(|g| {
-            vec![
+            let fixed = vec![
                 g.config.activation.to_string(),
                 g.config.placement.to_string(),
                 g.config.widths().len().to_string(),
@@ -247,10 +282,12 @@ pub fn table(groups: &[GroupSummary]) -> String {
                 fmt_ci(&g.test),
                 fmt_ci(&g.val),
                 fmt_ci(&g.train),
-            ]
+            ];
+            extra.iter().map(|k| setting(g, k)).chain(fixed).collect()
         })
         .collect();
-    let mut widths: Vec<usize> = COLUMNS.iter().map(|c| c.chars().count()).collect();
+    let header: Vec<String> = extra.iter().cloned().chain(COLUMNS.iter().map(|c| c.to_string())).collect();
+    let mut widths: Vec<usize> = header.iter().map(|c| c.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
@@ -259,7 +296,7 @@ pub fn table(groups: &[GroupSummary]) -> String {
     let line = |cells: Vec<String>| {
         cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
     };
-    let mut out = line(COLUMNS.iter().map(|s| s.to_string()).collect());
+    let mut out = line(header);
     out.push('\n');
     for r in rows {
         out.push_str(&line(r));
@@ -269,31 +306,56 @@ pub fn table(groups: &[GroupSummary]) -> String {
     out
 }
 
-/// CSV with one row per configuration (means and interval ends as separate columns).
+/// CSV with one row per configuration (means and interval ends as separate columns), settings that differ
+/// between configurations first; fields quoted as RFC 4180 asks.
 pub fn csv(groups: &[GroupSummary]) -> String {
-    let mut out = String::from(
-        "activation,placement,depth,optimizer,lr,lr_bracket,lr_width_dec,n,diverged,test_mean,test_ci_low,test_ci_high,val_mean,val_ci_low,val_ci_high,train_mean\n",
+    let extra = varying_settings(groups);
+    let mut header: Vec<String> = extra.clone();
+    header.extend(
+        [
+            "activation",
+            "placement",
+            "depth",
+            "optimizer",
+            "lr",
+            "lr_bracket",
+            "lr_width_dec",
+            "n",
+            "diverged",
+            "test_mean",
+            "test_ci_low",
+            "test_ci_high",
+            "val_mean",
+            "val_ci_low",
+            "val_ci_high",
+            "train_mean",
+        ]
+        .map(String::from),
     );
+    let mut out = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+    out.push('\n');
     for g in groups {
-        out.push_str(&format!(
-            "\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            g.config.activation,
-            g.config.placement,
-            g.config.widths().len(),
-            g.config.optimizer,
-            g.selected_lr,
-            bracket_word(g.bracket),
-            g.lr_width_decades,
-            g.n,
-            g.diverged,
-            g.test.mean,
-            g.test.ci_low,
-            g.test.ci_high,
-            g.val.mean,
-            g.val.ci_low,
-            g.val.ci_high,
-            g.train.mean
-        ));
+        let mut row: Vec<String> = extra.iter().map(|k| setting(g, k)).collect();
+        row.extend([
+            g.config.activation.to_string(),
+            g.config.placement.to_string(),
+            g.config.widths().len().to_string(),
+            g.config.optimizer.to_string(),
+            g.selected_lr.to_string(),
+            bracket_word(g.bracket).to_string(),
+            g.lr_width_decades.to_string(),
+            g.n.to_string(),
+            g.diverged.to_string(),
+            g.test.mean.to_string(),
+            g.test.ci_low.to_string(),
+            g.test.ci_high.to_string(),
+            g.val.mean.to_string(),
+            g.val.ci_low.to_string(),
+            g.val.ci_high.to_string(),
+            g.train.mean.to_string(),
+        ]);
+        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
     }
     out
 }

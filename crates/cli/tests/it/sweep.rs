@@ -221,3 +221,21 @@ fn bracketing_extends_a_grid_whose_best_rate_is_at_an_edge() {
     assert_eq!(lrs, vec![0.0001, 0.0003, 0.0009, 0.0027], "{}", String::from_utf8_lossy(&o.stderr));
     assert!(groups[0]["lr_width_decades"].is_number() && groups[0]["bracket"].is_string());
 }
+
+#[test]
+fn summaries_show_every_setting_that_varies() {
+    let d = tmp("varies");
+    let file = "[base]\ndata = \"synthetic:spirals\"\nhidden = [4]\nsteps = 3\nprobe_size = 20\n[axes]\nbias_init = [0.0, -1.0]\nseed = [0, 1]\n";
+    std::fs::write(d.join("s.toml"), file).unwrap();
+    assert!(run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d).status.success());
+    let table = String::from_utf8_lossy(&run(&["summarize", "r"], &d).stdout).into_owned();
+    let header = table.lines().next().unwrap();
+    assert!(header.starts_with("bias_init"), "{table}");
+    assert!(
+        table.lines().nth(1).unwrap().starts_with("-1") || table.lines().nth(2).unwrap().starts_with("-1"),
+        "{table}"
+    );
+    let csv = String::from_utf8_lossy(&run(&["summarize", "r", "--csv"], &d).stdout).into_owned();
+    assert!(csv.starts_with("bias_init,activation,"), "{csv}");
+    assert_eq!(csv.lines().count(), 3);
+}
