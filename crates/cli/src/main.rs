@@ -197,6 +197,9 @@ struct TrainArgs {
     /// Train again even if this exact run is already finished in --out (it is reused otherwise).
     #[arg(long)]
     force: bool,
+    /// No progress lines.
+    #[arg(long, short)]
+    quiet: bool,
     /// Data [default: default]: default, embedded, synthetic:clusters|teacher|spirals|gaussian, an IDX directory, or file.csv[#label].
     #[arg(long)]
     data: Option<String>,
@@ -373,7 +376,8 @@ fn train(a: TrainArgs) -> Result<()> {
             let dir = a.out.join(&name);
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing {} to train it again", dir.display()))?;
         }
-        actscope_lab::run::execute(&cfg, &data, &a.out)?
+        let mut lines = progress::EvalLines::new(a.quiet);
+        actscope_lab::run::execute_watched(&cfg, &data, &a.out, &mut lines)?
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);

@@ -89,6 +89,36 @@ impl SweepObserver for Progress {
     }
 }
 
+/// Training progress as Keras and fastai users expect it: one line on stderr per evaluation of the
+/// validation set (step, epoch, loss, accuracy, elapsed), nothing with `--quiet`. It only reads evaluations,
+/// so the run is unchanged.
+pub struct EvalLines {
+    quiet: bool,
+    started: Instant,
+}
+
+impl EvalLines {
+    /// Lines, or none with `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        EvalLines { quiet, started: Instant::now() }
+    }
+}
+
+impl actscope_core::Probe<f32> for EvalLines {
+    fn on_eval(&mut self, p: &actscope_core::EvalPoint) {
+        if !self.quiet && p.set == "val" {
+            eprintln!(
+                "step {:>6}  epoch {:>5.2}  val loss {:.4}  val acc {:.4}  {:.1}s",
+                p.step,
+                p.epoch,
+                p.loss,
+                p.accuracy,
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

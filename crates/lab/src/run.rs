@@ -233,6 +233,20 @@ fn clean_partial(out: &Path, name: &str) -> Result<()> {
 /// # Errors
 /// Invalid configuration for the data (usage), or IO errors naming the path.
 pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSummary> {
+    execute_watched(cfg, data, out, &mut ())
+}
+
+/// [`execute`], showing `watcher` every evaluation (and anything else it asks the training loop for) —
+/// e.g. progress lines. A watcher that only reads evaluations changes nothing in the run.
+///
+/// # Errors
+/// As [`execute`].
+pub fn execute_watched(
+    cfg: &RunConfig,
+    data: &LoadedData,
+    out: &Path,
+    watcher: &mut dyn actscope_core::Probe<f32>,
+) -> Result<RunSummary> {
     // Refuse a run the machine cannot hold before allocating anything or creating a directory.
     crate::budget::check_run(cfg, data)?;
     let name = cfg.dir_name();
@@ -242,12 +256,19 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
     let tmp: PathBuf = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
     create_dir_all(&tmp)?;
     // Whatever fails from here on, the temporary directory goes with it.
-    train_into(cfg, data, out, &name, &tmp).inspect_err(|_| {
+    train_into(cfg, data, out, &name, &tmp, watcher).inspect_err(|_| {
         let _ = fs::remove_dir_all(&tmp);
     })
 }
 
-fn train_into(cfg: &RunConfig, data: &LoadedData, out: &Path, name: &str, tmp: &Path) -> Result<RunSummary> {
+fn train_into(
+    cfg: &RunConfig,
+    data: &LoadedData,
+    out: &Path,
+    name: &str,
+    tmp: &Path,
+    watcher: &mut dyn actscope_core::Probe<f32>,
+) -> Result<RunSummary> {
     let mlp = cfg.mlp_config(data.train.dim(), data.train.classes.max(data.test.classes).max(2));
     let mut net = Mlp::<f32>::new(&mlp, cfg.seed)?;
     let mut opt = Optimizer::new(cfg.optimizer_config()?)?;
@@ -282,7 +303,7 @@ fn train_into(cfg: &RunConfig, data: &LoadedData, out: &Path, name: &str, tmp: &
         &mut opt,
         &tc,
         TrainData { train: &data.train, evals: &evals, probe_set: Some(&probe_set) },
-        &mut probe,
+        (&mut probe, watcher),
     )?;
     let wall_seconds = start.elapsed().as_secs_f64();
     let records = probe.finish();
