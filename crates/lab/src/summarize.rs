@@ -203,21 +203,43 @@ fn fmt_ci(d: &Describe) -> String {
     }
 }
 
-/// The columns of the table and CSV forms.
+/// The columns that describe a configuration, first in both the table and the CSV (after any setting that
+/// varies between configurations).
+pub const CONFIG_COLUMNS: [&str; 9] =
+    ["activation", "placement", "depth", "optimizer", "lr", "lr_bracket", "lr_width_dec", "n", "diverged"];
+
+/// The table's columns: [`CONFIG_COLUMNS`], then accuracies as "mean ± half-width".
 pub const COLUMNS: [&str; 12] = [
-    "activation",
-    "placement",
-    "depth",
-    "optimizer",
-    "lr",
-    "lr_bracket",
-    "lr_width_dec",
-    "n",
-    "diverged",
+    CONFIG_COLUMNS[0],
+    CONFIG_COLUMNS[1],
+    CONFIG_COLUMNS[2],
+    CONFIG_COLUMNS[3],
+    CONFIG_COLUMNS[4],
+    CONFIG_COLUMNS[5],
+    CONFIG_COLUMNS[6],
+    CONFIG_COLUMNS[7],
+    CONFIG_COLUMNS[8],
     "test_acc",
     "val_acc",
     "train_acc",
 ];
+
+/// The cells of [`CONFIG_COLUMNS`] for one configuration, preceded by the `varying` settings' values.
+fn config_cells(g: &GroupSummary, varying: &[String]) -> Vec<String> {
+    let mut cells: Vec<String> = varying.iter().map(|k| setting(g, k)).collect();
+    cells.extend([
+        g.config.activation.to_string(),
+        g.config.placement.to_string(),
+        g.config.widths().len().to_string(),
+        g.config.optimizer.to_string(),
+        g.selected_lr.to_string(),
+        bracket_word(g.bracket).to_string(),
+        format!("{:.2}", g.lr_width_decades),
+        g.n.to_string(),
+        g.diverged.to_string(),
+    ]);
+    cells
+}
 
 /// Settings (keys of the run configuration) that differ between `groups`, other than those the table always
 /// shows (activation, placement, depth, optimizer) and those that define a group's runs (lr, seed): the
@@ -269,21 +291,9 @@ pub fn table(groups: &[GroupSummary]) -> String {
     let rows: Vec<Vec<String>> = groups
         .iter()
         .map(|g| {
-            let fixed = vec![
-                g.config.activation.to_string(),
-                g.config.placement.to_string(),
-                g.config.widths().len().to_string(),
-                g.config.optimizer.to_string(),
-                format!("{}", g.selected_lr),
-                bracket_word(g.bracket).to_string(),
-                format!("{:.2}", g.lr_width_decades),
-                g.n.to_string(),
-                g.diverged.to_string(),
-                fmt_ci(&g.test),
-                fmt_ci(&g.val),
-                fmt_ci(&g.train),
-            ];
-            extra.iter().map(|k| setting(g, k)).chain(fixed).collect()
+            let mut cells = config_cells(g, &extra);
+            cells.extend([fmt_ci(&g.test), fmt_ci(&g.val), fmt_ci(&g.train)]);
+            cells
         })
         .collect();
     let header: Vec<String> = extra.iter().cloned().chain(COLUMNS.iter().map(|c| c.to_string())).collect();
@@ -310,50 +320,19 @@ pub fn table(groups: &[GroupSummary]) -> String {
 /// between configurations first; fields quoted as RFC 4180 asks.
 pub fn csv(groups: &[GroupSummary]) -> String {
     let extra = varying_settings(groups);
-    let mut header: Vec<String> = extra.clone();
+    let mut header: Vec<String> = extra.iter().cloned().chain(CONFIG_COLUMNS.map(String::from)).collect();
     header.extend(
-        [
-            "activation",
-            "placement",
-            "depth",
-            "optimizer",
-            "lr",
-            "lr_bracket",
-            "lr_width_dec",
-            "n",
-            "diverged",
-            "test_mean",
-            "test_ci_low",
-            "test_ci_high",
-            "val_mean",
-            "val_ci_low",
-            "val_ci_high",
-            "train_mean",
-        ]
-        .map(String::from),
+        ["test_mean", "test_ci_low", "test_ci_high", "val_mean", "val_ci_low", "val_ci_high", "train_mean"]
+            .map(String::from),
     );
     let mut out = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
     out.push('\n');
     for g in groups {
-        let mut row: Vec<String> = extra.iter().map(|k| setting(g, k)).collect();
-        row.extend([
-            g.config.activation.to_string(),
-            g.config.placement.to_string(),
-            g.config.widths().len().to_string(),
-            g.config.optimizer.to_string(),
-            g.selected_lr.to_string(),
-            bracket_word(g.bracket).to_string(),
-            g.lr_width_decades.to_string(),
-            g.n.to_string(),
-            g.diverged.to_string(),
-            g.test.mean.to_string(),
-            g.test.ci_low.to_string(),
-            g.test.ci_high.to_string(),
-            g.val.mean.to_string(),
-            g.val.ci_low.to_string(),
-            g.val.ci_high.to_string(),
-            g.train.mean.to_string(),
-        ]);
+        let mut row = config_cells(g, &extra);
+        row.extend(
+            [g.test.mean, g.test.ci_low, g.test.ci_high, g.val.mean, g.val.ci_low, g.val.ci_high, g.train.mean]
+                .map(|v| v.to_string()),
+        );
         out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
