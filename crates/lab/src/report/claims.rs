@@ -184,8 +184,12 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
                 paired_history(&pairs, k.threshold, &r.looks)
             })
             .collect();
-        if let Ok(v) = judge_sequential(&mut result.comparisons, &histories, &r.design) {
-            result.verdict = v;
+        match judge_sequential(&mut result.comparisons, &histories, &r.design) {
+            Ok(v) => result.verdict = v,
+            // Never silently: the verdict stays the fixed-sample one, and the method says why.
+            Err(e) => result.method.push_str(&format!(
+                "; the group-sequential test could not be applied ({e}), so the fixed-sample rules decided"
+            )),
         }
     }
     let m = result.comparisons.len();
