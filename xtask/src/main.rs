@@ -4,9 +4,12 @@
 //! - `report [--profile P] [--data DIR] [--out DIR] [--jobs N] [--quiet]`: run the experiments and write
 //!   the report.
 //! - `embed-data [--from DIR]`: rebuild the embedded Fashion-MNIST subset from the official IDX files.
+//! - `test [--suite NAME]… [--no-cargo]`: every test: `cargo test --workspace`, then the external suites
+//!   `tests/<suite>/run.sh` (see [`test`]).
 
 mod embed_data;
 mod report;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,12 +61,24 @@ enum Task {
         #[arg(long)]
         from: Option<PathBuf>,
     },
+    /// Run every test: `cargo test --workspace`, then each external suite tests/<suite>/run.sh (Slurm,
+    /// Python and PyTorch, browser). A suite whose prerequisites are missing is reported loudly, and fails
+    /// the task under CI (the CI environment variable set).
+    Test {
+        /// Run only this suite (repeatable); default: all of them.
+        #[arg(long = "suite", value_name = "NAME")]
+        suites: Vec<String>,
+        /// Skip `cargo test --workspace`.
+        #[arg(long)]
+        no_cargo: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let result = match Xtask::parse().task {
         Task::Report { profile, data, out, jobs, quiet } => report::run(profile, data, out, jobs, quiet),
         Task::EmbedData { from } => embed_data::run(from),
+        Task::Test { suites, no_cargo } => test::run_all(&suites, no_cargo),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
