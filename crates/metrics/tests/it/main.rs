@@ -1,5 +1,6 @@
 //! Integration tests of actscope-metrics.
 
+mod fused;
 mod known;
 mod probe;
 mod properties;
