@@ -22,6 +22,22 @@ pub const LIES_IN_SHARE: f64 = 0.95;
 /// Saturation rate of the most saturated layer that counts as "saturating" (C8).
 pub const SATURATING_RATE: f64 = 0.1;
 
+/// Orders of magnitude by which the weight gradient must shrink from the output layer to the most saturated
+/// hidden layer for that layer's neurons to count as having stopped learning (C8): 2, i.e. the layer
+/// receives less than 1% of the output layer's gradient.
+pub const STOPPED_ATTENUATION: f64 = 2.0;
+
+/// log10(‖∂L/∂W_out‖ / ‖∂L/∂W_l‖) for the most saturated hidden layer l of a checkpoint: how many orders of
+/// magnitude the gradient loses between the output layer and the layer that saturates most (C8).
+pub fn attenuation_at_most_saturated(c: &Checkpoint) -> Option<f64> {
+    let layer = c
+        .layers
+        .iter()
+        .filter_map(|l| l.saturation.map(|s| (s.rate, l.grad_w_norm)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    (layer.1 > 0.0 && c.output_grad_w_norm > 0.0).then(|| (c.output_grad_w_norm / layer.1).log10())
+}
+
 /// The nine claims' results, each under its own name (so nothing is looked up by an id string).
 #[derive(Clone, Debug, Serialize)]
 pub struct ClaimSet {
@@ -609,21 +625,36 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             ));
             continue;
         }
+        let subject = Subject {
+            activation: Some(Activation::Sigmoid),
+            placement: Some(p),
+            when: Some(When::End),
+            ..Subject::default()
+        };
+        // The claim has two parts, each a row: the neurons saturate, and (so) they stop learning — judged by
+        // whether the gradient still reaches the most saturated layer, not by the saturation threshold.
         cs.push(
             Comparison::new(
-                setting,
+                format!("{setting}: saturating"),
                 format!("max layer saturation > {SATURATING_RATE}"),
                 at_last(&runs, max_sat),
                 Vec::new(),
                 SATURATING_RATE,
                 TestKind::OneSample,
             )
-            .about(Subject {
-                activation: Some(Activation::Sigmoid),
-                placement: Some(p),
-                when: Some(When::End),
-                ..Subject::default()
-            })
+            .about(subject)
+            .with_failed(failed_runs),
+        );
+        cs.push(
+            Comparison::new(
+                format!("{setting}: stopped learning"),
+                format!("gradient attenuation to the most saturated layer > {STOPPED_ATTENUATION} orders of magnitude"),
+                at_last(&runs, attenuation_at_most_saturated),
+                Vec::new(),
+                STOPPED_ATTENUATION,
+                TestKind::OneSample,
+            )
+            .about(subject)
             .with_failed(failed_runs),
         );
     }
@@ -636,7 +667,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             figures: &["saturation", "bn_paper_percentiles", "histogram_over_time"],
         },
         format!(
-            "saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1); \"saturating\" = above {SATURATING_RATE}; one-sample t-test over seeds; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim"
+            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim"
         ),
         cs,
     );

@@ -245,9 +245,29 @@ fn top_layer_activation(e4: &Experiment) -> String {
     let tau = runs.first().map_or(DEFAULT_TAU, |r| r.config.tau);
     let s0 = (1.0 - (1.0 - tau).sqrt()) / 2.0;
     format!(
-        "E4 (their init, batch {batch}), sigmoid without BN: the last hidden layer's mean activation goes from {first:.2} to {end:.2} by step {step}, {trend}; its saturation rate by this report's definition (φ′ < {tau}·max φ′: activation below {s0:.3} or above {:.3}) is {:.0}% at the end.",
+        "E4 (their init, batch {batch}), sigmoid without BN: the last hidden layer's mean activation goes from {first:.2} to {end:.2} by step {step}, {trend}; its saturation rate by this report's definition (φ′ < {tau}·max φ′: activation below {s0:.3} or above {:.3}) is {:.0}% at the end. {}",
         1.0 - s0,
-        100.0 * rate.mean.last().copied().unwrap_or(f64::NAN)
+        100.0 * rate.mean.last().copied().unwrap_or(f64::NAN),
+        run_length_against_glorot_bengio(*step)
+    )
+}
+
+/// Updates in Glorot & Bengio's Fig. 2 before the top layer desaturates: their x-axis counts "epochs" of
+/// 20,000 mini-batch updates (batch 10), and the caption places the slow desaturation around epoch 100.
+pub const GLOROT_BENGIO_DESATURATION_UPDATES: f64 = 100.0 * 20_000.0;
+
+/// How E4's run length (`steps` updates) compares with the stretch of Glorot & Bengio's Fig. 2.
+pub fn run_length_against_glorot_bengio(steps: f64) -> String {
+    let share = steps / GLOROT_BENGIO_DESATURATION_UPDATES;
+    let verdict = if share < 0.5 {
+        "so this report sees their early phase (the push towards saturation), not the late desaturation"
+    } else {
+        "long enough to see the late desaturation they describe"
+    };
+    format!(
+        "Run length: their Fig. 2 counts epochs of 20,000 updates and the top layer desaturates only around epoch 100 (~{:.1} million updates); E4 runs {steps:.0} updates, {:.2}% of that, {verdict}.",
+        GLOROT_BENGIO_DESATURATION_UPDATES / 1e6,
+        100.0 * share
     )
 }
 

@@ -74,6 +74,14 @@ fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
 }
 
 fn experiment(acc: impl Fn(Activation, Placement) -> f64) -> Experiment {
+    experiment_with(acc, |_, _| String::new())
+}
+
+/// [`experiment`] with the `records.jsonl` text each activation × placement's runs hold.
+fn experiment_with(
+    acc: impl Fn(Activation, Placement) -> f64,
+    records: impl Fn(Activation, Placement) -> String,
+) -> Experiment {
     let mut runs = Vec::new();
     for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
         for p in [Placement::None, Placement::Before, Placement::After] {
@@ -93,7 +101,7 @@ fn experiment(acc: impl Fn(Activation, Placement) -> f64) -> Experiment {
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("config.json"), serde_json::to_string(&r.config).unwrap()).unwrap();
         std::fs::write(d.join("summary.json"), serde_json::to_string(&r.summary).unwrap()).unwrap();
-        std::fs::write(d.join("records.jsonl"), "").unwrap();
+        std::fs::write(d.join("records.jsonl"), records(r.config.activation, r.config.placement)).unwrap();
     }
     let e = Experiment::load("E1", "fake", &dir, 0.0).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -259,6 +267,63 @@ fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
     let c2 = claims::c2(&chance, None);
     assert!(c2.comparisons.iter().all(|k| k.subject.activation != Some(Activation::Sigmoid) || k.failed_to_learn == 5));
     assert!(write::evidence(&c2).contains("5 of its runs failed to learn"));
+}
+
+/// One checkpoint record: two hidden layers, the second saturated at 60% and receiving `grad` of the output
+/// layer's weight gradient (norm 1).
+fn saturated_checkpoint(grad: f64) -> String {
+    use actscope_metrics::distribution::{Bins, Histogram, Summary};
+    use actscope_metrics::records::{Checkpoint, LayerRecord, Record};
+    use actscope_metrics::units::Saturation;
+    let layer = |i: usize, rate: f64, g: f64| LayerRecord {
+        layer: i,
+        units: 10,
+        z: Summary { mean: 0.0, std: 1.0, percentiles: vec![0.0; 5] },
+        a: Summary { mean: 0.5, std: 0.1, percentiles: vec![0.5; 5] },
+        z_hist: Histogram::of([0.0], Bins::Z),
+        a_hist: Histogram::of([0.5], Bins { lo: 0.0, hi: 1.0, bins: 50 }),
+        saturation: Some(Saturation { rate, stuck: 0.0 }),
+        dead: None,
+        near_linear: 0.5,
+        grad_w_norm: g,
+        grad_b_norm: None,
+        grad_z_ms: 0.0,
+        weight_norm: 1.0,
+        update_ratio: None,
+        bn: None,
+        effective_rank: None,
+        tracked_unit: None,
+    };
+    let cp = Checkpoint {
+        step: 100,
+        epoch: 1.0,
+        loss: 0.5,
+        probe_samples: Some(100),
+        output_grad_w_norm: 1.0,
+        vanishing_index: 0.0,
+        growth_factor: None,
+        layers: vec![layer(0, 0.05, 0.9), layer(1, 0.6, grad)],
+    };
+    serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n"
+}
+
+#[test]
+fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer() {
+    // Saturated at 60% but the layer still gets half the output layer's gradient (0.3 orders of magnitude
+    // lost, per seed a little different): saturating, yet not stopped learning.
+    let learning = experiment_with(|_, _| 0.85, |_, p| saturated_checkpoint(0.5 + 0.01 * p as u8 as f64));
+    let c8 = claims::c8(&learning, &learning);
+    assert_eq!(c8.comparisons.len(), 12, "two rows for each of E1's and E4's three sigmoid settings");
+    for k in &c8.comparisons {
+        let stopped = k.setting.ends_with("stopped learning");
+        assert!(stopped || k.setting.ends_with("saturating"), "{}", k.setting);
+        assert_eq!(k.outcome, if stopped { Outcome::Contradicts } else { Outcome::Supports }, "{}", k.setting);
+    }
+    assert_eq!(c8.verdict, Verdict::DependsOnSetting);
+    assert!(c8.method.contains("orders of magnitude below the output layer's"), "{}", c8.method);
+    // The gradient 4 orders of magnitude down: saturated and stopped.
+    let stopped = experiment_with(|_, _| 0.85, |_, _| saturated_checkpoint(1e-4));
+    assert_eq!(claims::c8(&stopped, &stopped).verdict, Verdict::Supported);
 }
 
 #[test]
