@@ -10,9 +10,10 @@ use super::aggregate::Experiment;
 use super::options::ReportOptions;
 use super::sweeps::{activation_order, resolved_sweep, write_resolved};
 use super::{claims, experiments, verdict};
-use crate::Result;
 use crate::config::RunConfig;
+use crate::fsio;
 use crate::sweep::{DataCache, Shard, SweepObserver, SweepOptions, execute_sweep};
+use crate::{Error, Result};
 
 /// One round of E1's seeds, for the report's methods: how many seeds, runs and seconds, and how many of
 /// the sequential claims' comparisons were still open after it.
@@ -50,6 +51,10 @@ pub(super) fn run_e1_in_rounds(
     let dir = opts.out.join("runs").join(stem);
     let description = sweep.description.clone().unwrap_or_default();
     let mut runs: Vec<RunConfig> = sweep.expand()?;
+    // The first round is the sweep's whole grid; what ran beyond it (rate extensions, later rounds) is listed
+    // beside the resolved sweep, so the files name exactly what ran.
+    let first_round = sweep.clone();
+    let mut beyond: Vec<(String, RunConfig)> = Vec::new();
     let order = activation_order(&runs);
     // The sweep's own learning-rate grid, which bracketing extends (tuning.rs).
     let mut grid: Vec<f64> = runs.iter().map(|r| r.lr).collect();
@@ -85,6 +90,7 @@ pub(super) fn run_e1_in_rounds(
             ));
             execute_sweep(&more, &dir, &sweep_opts, cache, observer)?;
             ids.extend(more.iter().map(RunConfig::id));
+            beyond.extend(more.iter().map(|c| ("learning-rate extension".to_string(), c.clone())));
             extension_runs += more.len();
             e1 = Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| {
                 ids.contains(&c.id())
@@ -110,7 +116,15 @@ pub(super) fn run_e1_in_rounds(
         });
         let next = (n + plan.round).min(plan.cap);
         if open.is_empty() || next <= n {
-            write_resolved(opts, stem, &name, &sweep)?;
+            let listed = format!("{stem}_beyond_grid.toml");
+            let header = format!(
+                "{name}, first round: this grid on seeds 0..{} ({} runs).\nRuns beyond it ({}: learning-rate extensions and later rounds of seeds) are listed in {listed}.",
+                plan.round,
+                first_round.expand()?.len(),
+                beyond.len()
+            );
+            write_resolved(opts, stem, &name, &first_round, Some(&header))?;
+            write_beyond_grid(opts, &listed, &beyond)?;
             return Ok((e1, rounds, log));
         }
         let needed: Vec<(Activation, Placement)> = open.iter().flat_map(|k| k.configs.iter().copied()).collect();
@@ -127,7 +141,29 @@ pub(super) fn run_e1_in_rounds(
                 })
             })
             .collect();
-        sweep.axes.insert("seed".into(), seeds(0..next));
+        let round = log.len() + 1;
+        beyond.extend(runs.iter().map(|c| (format!("round {round} (seeds {n}..{next})"), c.clone())));
         n = next;
     }
+}
+
+/// Writes `experiments/<listed>`: one `[[run]]` per run beyond the first round's grid, with why it ran and the
+/// settings that tell it apart (activation, placement, learning rate, seed) and its id.
+fn write_beyond_grid(opts: &ReportOptions, listed: &str, beyond: &[(String, RunConfig)]) -> Result<()> {
+    let rows: Vec<toml::Value> = beyond
+        .iter()
+        .map(|(why, c)| {
+            toml::Value::Table(toml::Table::from_iter([
+                ("why".to_string(), toml::Value::String(why.clone())),
+                ("activation".to_string(), toml::Value::String(c.activation.to_string())),
+                ("placement".to_string(), toml::Value::String(c.placement.to_string())),
+                ("lr".to_string(), toml::Value::Float(c.lr)),
+                ("seed".to_string(), toml::Value::Integer(c.seed as i64)),
+                ("id".to_string(), toml::Value::String(c.id())),
+            ]))
+        })
+        .collect();
+    let text = toml::to_string(&toml::Table::from_iter([("run".to_string(), toml::Value::Array(rows))]))
+        .map_err(|e| Error::usage(format!("{listed}: the list of runs cannot be written as TOML: {e}")))?;
+    fsio::write(&opts.out.join("experiments").join(listed), text)
 }

@@ -23,8 +23,15 @@ pub(super) fn resolved_sweep(def: &ExperimentDef, opts: &ReportOptions) -> Resul
     Ok((stem, sweep))
 }
 
-/// Writes the resolved sweep beside the report, so the report names exactly what ran.
-pub(super) fn write_resolved(opts: &ReportOptions, stem: &str, name: &str, sweep: &SweepFile) -> Result<()> {
+/// Writes the resolved sweep beside the report, so the report names exactly what ran (`header`: comment
+/// lines put first, e.g. where runs beyond the sweep's grid are listed).
+pub(super) fn write_resolved(
+    opts: &ReportOptions,
+    stem: &str,
+    name: &str,
+    sweep: &SweepFile,
+    header: Option<&str>,
+) -> Result<()> {
     let resolved = toml::to_string(&toml::Table::from_iter([
         ("name".to_string(), toml::Value::String(name.to_string())),
         ("base".to_string(), toml::Value::Table(sweep.base.clone())),
@@ -34,7 +41,8 @@ pub(super) fn write_resolved(opts: &ReportOptions, stem: &str, name: &str, sweep
         ),
     ]))
     .map_err(|e| Error::usage(format!("{stem}: the resolved sweep cannot be written as TOML: {e}")))?;
-    fsio::write(&opts.out.join("experiments").join(format!("{stem}.toml")), resolved)
+    let comment: String = header.map(|h| h.lines().map(|l| format!("# {l}\n")).collect()).unwrap_or_default();
+    fsio::write(&opts.out.join("experiments").join(format!("{stem}.toml")), comment + &resolved)
 }
 
 /// The activations of `runs`, each once, in order.
@@ -62,7 +70,7 @@ pub(super) fn run_experiment(
     let start = Instant::now();
     execute_sweep(&runs, &dir, &SweepOptions { jobs: opts.jobs, shard: Shard::ALL }, cache, observer)?;
     let wall = start.elapsed().as_secs_f64();
-    write_resolved(opts, stem, &name, &sweep)?;
+    write_resolved(opts, stem, &name, &sweep, None)?;
     let ids: HashSet<String> = runs.iter().map(|r| r.id()).collect();
     Ok(Experiment::load_only(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall, |c| ids.contains(&c.id()))?
         .with_activation_order(&activation_order(&runs)))

@@ -172,6 +172,17 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     let claims: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
     assert_eq!(claims.as_array().unwrap().len(), 9);
+    // The resolved E1 sweep is its first round; what ran beyond its grid is listed beside it; together they
+    // are every E1 run directory.
+    let resolved = std::fs::read_to_string(out.join("experiments/e1_main.toml")).unwrap();
+    assert!(resolved.starts_with("# ") && resolved.contains("e1_main_beyond_grid.toml"), "{resolved}");
+    let grid = actscope_lab::sweep::SweepFile::parse(&resolved, "e1_main").unwrap().expand().unwrap();
+    let beyond: toml::Table =
+        toml::from_str(&std::fs::read_to_string(out.join("experiments/e1_main_beyond_grid.toml")).unwrap()).unwrap();
+    let beyond = beyond.get("run").and_then(|r| r.as_array()).map_or(0, Vec::len);
+    let dirs =
+        std::fs::read_dir(out.join("runs/e1_main")).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    assert_eq!(grid.len() + beyond, dirs, "grid {} + beyond {beyond} runs vs {dirs} run directories", grid.len());
     for c in claims.as_array().unwrap() {
         assert!(
             ["Supported", "Refuted", "DependsOnSetting", "PartlyUndecided", "Inconclusive"]
