@@ -754,3 +754,37 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actscope_lab::report::theory::{CheckKind, TheoryCheck};
+
+    use super::*;
+
+    fn check(name: &str, pass: bool) -> TheoryCheck {
+        TheoryCheck {
+            kind: CheckKind::GradientGrowth { activation: Activation::Relu, batch: 16 },
+            name: name.into(),
+            source: "test".into(),
+            measured: 1.0,
+            predicted: if pass { 1.0 } else { 2.0 },
+            tolerance: 0.1,
+            pass,
+            method: "test".into(),
+        }
+    }
+
+    /// A failed theory check is an error (exit 1), naming the check; all passing is success.
+    #[test]
+    fn a_failed_theory_check_fails_the_command() {
+        assert!(theory_verdict(&[check("a", true), check("b", true)]).is_ok());
+        let e = theory_verdict(&[check("a", true), check("growth at batch 16", false)]).unwrap_err();
+        assert_eq!(e.to_string(), "1 of 2 theory checks failed: growth at batch 16");
+        assert_eq!(exit_code(&e), 1);
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        command().debug_assert();
+    }
+}

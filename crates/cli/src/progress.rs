@@ -239,6 +239,45 @@ impl Drop for TrainProgress {
 mod tests {
     use super::*;
 
+    fn eval(step: usize, set: &str, loss: f64) -> actscope_core::EvalPoint {
+        actscope_core::EvalPoint { step, epoch: step as f64 / 10.0, set: set.into(), loss, accuracy: 0.5 }
+    }
+
+    /// On a terminal the bar follows the steps and shows the last validation accuracy; it asks the training
+    /// loop for a batch's loss only a few times a second.
+    #[test]
+    fn the_training_bar_follows_the_steps() {
+        use actscope_core::Probe;
+        let bar = ProgressBar::hidden();
+        let mut p = TrainProgress::with_bar(Verbosity::Normal, 100, Some(bar.clone()));
+        assert!(p.wants_train_batch(0), "the first step reports a loss");
+        assert!(!p.wants_train_batch(1), "not again within {LOSS_EVERY:?}");
+        assert!(!p.wants_train_batch(37));
+        assert_eq!(bar.position(), 37);
+        p.on_eval(&eval(50, "train", 0.25));
+        p.on_eval(&eval(50, "val", 0.5));
+        assert_eq!(bar.position(), 50);
+        assert_eq!(bar.message(), "val acc 0.5000");
+        drop(p);
+        assert!(bar.is_finished());
+    }
+
+    /// Without a terminal: the line of a validation evaluation carries the training-subset loss of the same
+    /// step, and no ETA before the first step.
+    #[test]
+    fn evaluation_lines() {
+        let mut p = TrainProgress::with_bar(Verbosity::Normal, 40, None);
+        assert!(!actscope_core::Probe::<f32>::wants_train_batch(&p, 3), "no bar: no batches asked for");
+        assert!(p.line(&eval(0, "val", 0.7)).ends_with("ETA -"));
+        p.train_eval = Some(eval(20, "train", 0.125));
+        let line = p.line(&eval(20, "val", 0.25));
+        assert!(
+            line.starts_with("step     20/40  epoch  2.00  train loss 0.1250  val loss 0.2500  val acc 0.5000  "),
+            "{line}"
+        );
+        assert!(!p.line(&eval(30, "val", 0.25)).contains("train loss"), "a stale training loss is not shown");
+    }
+
     #[test]
     fn eta_extrapolates_the_average_run() {
         assert_eq!(eta(Duration::from_secs(50), 2, 2100), "14h34m");

@@ -74,7 +74,7 @@ pub struct Derived {
 }
 
 fn metric(r: &Row<'_>, f: fn(&GroupMetrics) -> &Describe) -> Cell {
-    Cell::Stat(r.metrics.map(f).cloned().unwrap_or_else(|| actscope_metrics::stats::describe(&[])))
+    Cell::Stat(r.metrics.map(f).copied().unwrap_or_else(|| actscope_metrics::stats::describe(&[])))
 }
 
 /// Every derived column.
@@ -126,21 +126,21 @@ pub const DERIVED: [Derived; 14] = [
         meaning: "test accuracy",
         stat: true,
         records: false,
-        cell: |r| Cell::Stat(r.group.test.clone()),
+        cell: |r| Cell::Stat(r.group.test),
     },
     Derived {
         name: "val_acc",
         meaning: "validation accuracy",
         stat: true,
         records: false,
-        cell: |r| Cell::Stat(r.group.val.clone()),
+        cell: |r| Cell::Stat(r.group.val),
     },
     Derived {
         name: "train_acc",
         meaning: "accuracy on the training subset",
         stat: true,
         records: false,
-        cell: |r| Cell::Stat(r.group.train.clone()),
+        cell: |r| Cell::Stat(r.group.train),
     },
     Derived {
         name: "dead_frac",
@@ -264,7 +264,7 @@ pub fn default_columns(groups: &[GroupSummary]) -> Vec<Column> {
 /// shows as depth) and lr and seed: the axes a reader needs to tell two rows apart, e.g. `bias_init`.
 pub fn varying_settings(groups: &[GroupSummary]) -> Vec<&'static str> {
     const SHOWN: [&str; 8] = ["activation", "placement", "optimizer", "lr", "seed", "hidden", "depth", "width"];
-    let objects: Vec<Map<String, Value>> = groups.iter().map(|g| config_object(g)).collect();
+    let objects: Vec<Map<String, Value>> = groups.iter().map(config_object).collect();
     let Some(first) = objects.first() else { return Vec::new() };
     KEYS.iter()
         .map(|k| k.name)

@@ -559,3 +559,62 @@ pub fn sanitize(s: &str) -> String {
     }
     if out.is_empty() { "_".into() } else { out }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list of settings cannot drift from the parser: its keys are exactly the fields of `RunConfig`
+    /// (which the parser takes, and no other), and every default it shows is `RunConfig::default()`'s.
+    #[test]
+    fn the_settings_list_is_the_parsers() {
+        let fields: Vec<String> = match serde_json::to_value(RunConfig::default()).unwrap() {
+            serde_json::Value::Object(m) => m.keys().cloned().collect(),
+            _ => unreachable!(),
+        };
+        let mut listed: Vec<String> = KEYS.iter().map(|k| k.name.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, fields, "KEYS and RunConfig's fields");
+        let all = settings();
+        // The defaults as listed, read back through the parser, are the defaults.
+        let mut table = toml::Table::new();
+        for s in &all {
+            if !s.default.is_null() {
+                let v: toml::Value = serde_json::from_value(s.default.clone()).unwrap();
+                check_setting(s.key.name, &v).unwrap();
+                table.insert(s.key.name.to_string(), v);
+            }
+        }
+        assert_eq!(RunConfig::from_table_unvalidated(table).unwrap(), RunConfig::default());
+        let from_json: RunConfig = serde_json::from_value(serde_json::Value::Object(
+            all.iter().map(|s| (s.key.name.to_string(), s.default.clone())).collect(),
+        ))
+        .unwrap();
+        assert_eq!(from_json, RunConfig::default());
+        assert_eq!(all.iter().find(|s| s.key.name == "lr").unwrap().default_text(), "0.1");
+        assert_eq!(all.iter().find(|s| s.key.name == "bias_init").unwrap().default_text(), "unset");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_closest_known_one() {
+        let e = check_setting("lrr", &toml::Value::Float(0.1)).unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("unknown setting `lrr`; did you mean `lr`?"), "{e}");
+        let e = check_setting("zzzzzz", &toml::Value::Float(0.1)).unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
+        let e = check_setting("lr", &toml::Value::String("fast".into())).unwrap_err();
+        assert!(e.to_string().starts_with("lr = \"fast\": invalid type"), "{e}");
+        let e = RunConfig::from_toml("hidden = [4]\n\nbatchsize = 3\n", "c.toml").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:3: unknown setting `batchsize`; did you mean `batch_size`?"), "{e}");
+    }
+
+    #[test]
+    fn lines_of_keys() {
+        let text = "name = \"x\"\n[base]\nlr = 1\n\n[axes]\nseed = [0,\n 1]\n[profile.smoke.axes]\nseed = [0]\n";
+        assert_eq!(line_of(text, &["name"]), Some(1));
+        assert_eq!(line_of(text, &["base", "lr"]), Some(3));
+        assert_eq!(line_of(text, &["axes", "seed"]), Some(6));
+        assert_eq!(line_of(text, &["profile", "smoke", "axes", "seed"]), Some(9));
+        assert_eq!(line_of(text, &["axes", "lr"]), None);
+        assert_eq!(line_of("[broken", &["x"]), None);
+    }
+}

@@ -229,15 +229,3 @@ fn everyday_use_help_completions_reuse_and_profiles() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no profile \"huge\"; the file has: smoke"), "{err}");
 }
-
-#[test]
-fn train_prints_a_line_per_evaluation_unless_quiet() {
-    let d = tmp("lines");
-    let args = ["train", "--data", "synthetic:spirals", "--hidden", "4", "--epochs", "1", "--out"];
-    let o = run(&[&args[..], &["a"]].concat(), &d);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let lines = stderr(&o).lines().filter(|l| l.contains("val acc")).count();
-    assert!(lines >= 3, "start, evaluations during the epoch, end: {}", stderr(&o));
-    let q = run(&[&args[..], &["b", "--quiet"]].concat(), &d);
-    assert!(q.status.success() && !stderr(&q).contains("val acc"), "{}", stderr(&q));
-}
