@@ -1,6 +1,7 @@
 //! The `actscope` command line: the entry point that parses arguments and hands off to the library.
 
 mod progress;
+mod settings;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,14 +9,16 @@ use std::process::ExitCode;
 
 use actscope_core::{Activation, Init, Placement};
 use actscope_data::load;
+use actscope_lab::columns::{Row, default_columns, known_columns, parse_columns};
+use actscope_lab::config::{check_setting, line_of};
 use actscope_lab::report::Profile;
-use actscope_lab::summarize::{csv, load_runs, mixed_code_warning, summarize, table};
+use actscope_lab::summarize::{group_metrics, load_runs, mixed_code_warning, summarize};
 use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
 use actscope_lab::{Error, OptimizerKind, RunConfig};
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::progress::Progress;
+use crate::progress::{Progress, TrainProgress, Verbosity};
 
 /// BN placement, as the command line spells it.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -121,6 +124,28 @@ fn jobs(jobs: Option<usize>) -> Result<usize> {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress and no notes on stderr; results, warnings and errors still show.
+    #[arg(long, short, global = true, conflicts_with = "verbose", display_order = 1000)]
+    quiet: bool,
+    /// More on stderr: the resolved settings of a run, and a line per evaluation (train) or finished run
+    /// (sweep, report) even under a progress bar.
+    #[arg(long, short, global = true, display_order = 1000)]
+    verbose: bool,
+}
+
+impl Cli {
+    fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
+        }
+    }
+}
+
+/// The command line's definition, with `train`'s help completed from the list of settings.
+fn command() -> clap::Command {
+    Cli::command().mut_subcommand("train", settings::with_settings_help)
 }
 
 #[derive(Subcommand)]
@@ -132,6 +157,8 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Train one configuration and write its run directory (config.json, records.jsonl, summary.json).
+    ///
+    /// Shows a progress bar on a terminal, and a line per validation evaluation otherwise.
     Train(Box<TrainArgs>),
     /// Run every combination of a sweep file's axes, in parallel, skipping finished runs.
     Sweep(SweepArgs),
@@ -144,7 +171,16 @@ enum Command {
     Plot(PlotArgs),
     /// Run the bundled experiments, rule on every claim and write the HTML and Markdown report.
     Report(ReportArgs),
-    /// Check theory at initialisation (gradient growth with BN, born-dead ReLU nets, moments of φ(z)).
+    /// List every run setting with its type, default and meaning.
+    Config(ConfigArgs),
+    /// Write the manual pages (roff): actscope.1 on stdout, or one page per command into --out.
+    Man {
+        /// Directory for actscope.1 and one actscope-COMMAND.1 per command (e.g. ~/.local/share/man/man1).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Check theory at initialisation (gradient growth with BN, born-dead ReLU nets, moments of φ(z)); exits
+    /// 1 when a check fails, so it can gate CI.
     Theory {
         /// JSON output.
         #[arg(long)]
@@ -181,11 +217,23 @@ struct ReportArgs {
     /// Parallel runs (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
 }
 
+#[derive(Args)]
+struct ConfigArgs {
+    /// Every setting (the default when no KEY is named).
+    #[arg(long)]
+    list: bool,
+    /// Only these settings.
+    #[arg(value_name = "KEY", conflicts_with = "list")]
+    keys: Vec<String>,
+    /// JSON output: an array of {name, type, meaning, default}.
+    #[arg(long)]
+    json: bool,
+}
+
+// The help of the flags that set a run setting (data … seed) comes from the list of settings
+// (`settings::with_settings_help`), with its default.
 #[derive(Args)]
 struct TrainArgs {
     /// A TOML file with run settings (any key of the run configuration); flags override it.
@@ -197,46 +245,32 @@ struct TrainArgs {
     /// Train again even if this exact run is already finished in --out (it is reused otherwise).
     #[arg(long)]
     force: bool,
-    /// No progress lines.
-    #[arg(long, short)]
-    quiet: bool,
-    /// Data [default: default]: default, embedded, synthetic:clusters|teacher|spirals|gaussian, an IDX directory, or file.csv[#label].
     #[arg(long)]
     data: Option<String>,
-    /// Hidden widths, comma-separated [default: 100,100,100].
     #[arg(long, value_delimiter = ',')]
     hidden: Option<Vec<usize>>,
-    /// Activation [default: relu]: sigmoid, tanh, relu, leaky_relu(α), elu(α), gelu, silu, softplus, softsign, identity.
     #[arg(long, value_parser = parse_activation)]
     activation: Option<Activation>,
-    /// BatchNorm placement [default: none]: before is Linear → BN → φ, after is Linear → φ → BN.
     #[arg(long, value_enum)]
     placement: Option<PlacementArg>,
-    /// Weight init [default: pytorch]: pytorch, glorot_standard, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, lecun_normal, small_gaussian(σ).
     #[arg(long, value_parser = parse_init)]
     init: Option<Init>,
-    /// Optimizer [default: sgd].
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerArg>,
-    /// Learning rate (default 0.1).
     #[arg(long)]
     lr: Option<f64>,
-    /// SGD momentum (default 0).
     #[arg(long)]
     momentum: Option<f64>,
-    /// Examples per step (default 60).
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Training length in epochs (default 1).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Training length in steps (overrides --epochs).
     #[arg(long)]
     steps: Option<usize>,
-    /// Seed of initialisation and shuffling (default 0).
     #[arg(long)]
     seed: Option<u64>,
-    /// Any other setting as key=value (TOML value syntax), e.g. --set probe_size=500 --set bias_init=-1.0.
+    /// Any other setting as KEY=VALUE (TOML value syntax), e.g. --set probe_size=500 --set bias_init=-1.0;
+    /// `actscope config --list` lists them.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Print the summary as JSON on stdout.
@@ -270,21 +304,27 @@ struct SweepArgs {
     /// is at an edge, by the grid's own ratio, at most twice per side, until the optimum is bracketed.
     #[arg(long)]
     bracket: bool,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
 }
 
 #[derive(Args)]
 struct SummarizeArgs {
     /// Directory of run directories.
-    dir: PathBuf,
-    /// CSV output.
+    #[arg(required_unless_present = "list_columns")]
+    dir: Option<PathBuf>,
+    /// CSV output (a statistic takes three columns: NAME_mean, NAME_ci_low, NAME_ci_high).
     #[arg(long, conflicts_with = "json")]
     csv: bool,
-    /// JSON output.
+    /// JSON output: every group's full summary, or with --columns one object per configuration with those.
     #[arg(long)]
     json: bool,
+    /// The columns to show, comma-separated: any setting or derived column (see --list-columns) [default:
+    /// the settings that vary, activation, placement, depth, optimizer, lr, lr_bracket, lr_width_dec, n,
+    /// diverged, test_acc, val_acc, train_acc, dead_frac, saturation, erank_last].
+    #[arg(long, value_name = "A,B,…")]
+    columns: Option<String>,
+    /// List every column with what it shows, and exit.
+    #[arg(long)]
+    list_columns: bool,
 }
 
 #[derive(Subcommand)]
@@ -300,14 +340,24 @@ enum DataCommand {
     },
 }
 
-fn train(a: TrainArgs) -> Result<()> {
+/// The settings of a `--config` file, each key checked on its own so that an error names the file, the
+/// line and the key.
+fn config_file(path: &std::path::Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let table = text.parse::<toml::Table>().map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+    for (k, v) in &table {
+        check_setting(k, v).map_err(|e| {
+            let line = line_of(&text, &[k]).map_or(String::new(), |l| format!(":{l}"));
+            Error::usage(format!("{}{line}: {e}", path.display()))
+        })?;
+    }
+    Ok(table)
+}
+
+fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     // Settings come from the config file, then `--set KEY=VALUE` (TOML values), then the typed flags.
     let (mut table, source) = match &a.config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            let table = text.parse::<toml::Table>().map_err(|e| Error::usage(format!("{}: {e}", p.display())))?;
-            (table, p.display().to_string())
-        }
+        Some(p) => (config_file(p)?, p.display().to_string()),
         None => (toml::Table::new(), "--set".to_string()),
     };
     for kv in &a.set {
@@ -317,10 +367,13 @@ fn train(a: TrainArgs) -> Result<()> {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(v.to_string()));
-        table.insert(k.trim().to_string(), value);
+        let k = k.trim();
+        check_setting(k, &value).map_err(|e| Error::usage(format!("--set {kv}: {e}")))?;
+        table.insert(k.to_string(), value);
     }
     if !table.contains_key("hidden") && !table.contains_key("depth") {
-        table.insert("hidden".into(), toml::Value::Array(vec![100.into(), 100.into(), 100.into()]));
+        let widths = settings::TRAIN_HIDDEN.iter().map(|&w| toml::Value::from(w as i64)).collect();
+        table.insert("hidden".into(), toml::Value::Array(widths));
     }
     let mut cfg = RunConfig::from_table(table, &source)?;
     if let Some(v) = a.data {
@@ -362,22 +415,30 @@ fn train(a: TrainArgs) -> Result<()> {
     }
     cfg.validate()?;
     let data = load(&cfg.data, cfg.val_fraction, cfg.standardize)?;
-    eprintln!("data: {}", data.description);
+    if verbosity != Verbosity::Quiet {
+        eprintln!("data: {}", data.description);
+    }
+    if verbosity == Verbosity::Verbose {
+        eprintln!("settings: {}", cfg.canonical_json());
+    }
     let name = cfg.dir_name();
     let finished = actscope_lab::run::state(&a.out, &name) == actscope_lab::run::RunState::Finished;
     let s = if finished && !a.force {
-        eprintln!(
-            "reused: {} was finished earlier by this code (--force trains it again)",
-            a.out.join(&name).display()
-        );
+        if verbosity != Verbosity::Quiet {
+            eprintln!(
+                "reused: {} was finished earlier by this code (--force trains it again)",
+                a.out.join(&name).display()
+            );
+        }
         actscope_lab::run::read_summary(&a.out.join(&name))?
     } else {
         if finished {
             let dir = a.out.join(&name);
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing {} to train it again", dir.display()))?;
         }
-        let mut lines = progress::EvalLines::new(a.quiet);
-        actscope_lab::run::execute_watched(&cfg, &data, &a.out, &mut lines)?
+        let total = cfg.train_config(data.train.len()).total_steps(data.train.len());
+        let mut progress = TrainProgress::new(verbosity, total);
+        actscope_lab::run::execute_watched(&cfg, &data, &a.out, &mut progress)?
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
@@ -398,7 +459,7 @@ fn train(a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn sweep(a: SweepArgs) -> Result<()> {
+fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     let shard = match &a.shard {
         Some(s) => Shard::parse(s)?,
         None => Shard::from_slurm(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
@@ -441,14 +502,19 @@ fn sweep(a: SweepArgs) -> Result<()> {
     }
     let runs = file.expand_at_most(cap)?;
     let opts = SweepOptions { jobs: jobs(a.jobs)?, shard };
-    let (cache, progress) = (DataCache::default(), Progress::new(a.quiet));
+    let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
     if a.bracket && opts.shard.count != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
     }
     let r = execute_sweep(&runs, &a.out, &opts, &cache, &progress)?;
     if a.bracket {
         let n = actscope_lab::tuning::bracket_sweep(&runs, &a.out, &opts, &cache, &progress)?;
-        eprintln!("bracketing: {n} runs extended learning-rate grids whose best rate was at an edge");
+        if verbosity != Verbosity::Quiet {
+            eprintln!("bracketing: {n} runs extended learning-rate grids whose best rate was at an edge");
+        }
+    }
+    if verbosity == Verbosity::Quiet {
+        return Ok(());
     }
     eprintln!(
         "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other code \
@@ -466,7 +532,7 @@ fn sweep(a: SweepArgs) -> Result<()> {
     Ok(())
 }
 
-fn plot(a: PlotArgs) -> Result<()> {
+fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a
         .format
         .iter()
@@ -490,31 +556,124 @@ fn plot(a: PlotArgs) -> Result<()> {
         println!("{}", a.out.join(stem).display());
         n += 1;
     }
-    eprintln!("{n} figures from {} runs → {}", exp.runs.len(), a.out.display());
+    if verbosity != Verbosity::Quiet {
+        eprintln!("{n} figures from {} runs → {}", exp.runs.len(), a.out.display());
+    }
     Ok(())
 }
 
-fn report(a: ReportArgs) -> Result<()> {
+fn report(a: ReportArgs, verbosity: Verbosity) -> Result<()> {
     let opts = actscope_lab::report::ReportOptions {
         profile: a.profile.into(),
         data: a.data,
         out: a.out,
         jobs: jobs(a.jobs)?,
     };
-    let index = actscope_lab::report::run(&opts, &Progress::new(a.quiet))?;
+    let index = actscope_lab::report::run(&opts, &Progress::new(verbosity))?;
     println!("{}", index.display());
     Ok(())
 }
 
+fn summarize_runs(a: SummarizeArgs) -> Result<()> {
+    if a.list_columns {
+        for (name, meaning) in known_columns() {
+            println!("{name:<22}  {meaning}");
+        }
+        return Ok(());
+    }
+    let dir = a.dir.expect("clap requires DIR without --list-columns");
+    let runs = load_runs(&dir)?;
+    if let Some(w) = mixed_code_warning(runs.iter().map(|r| &r.summary)) {
+        eprintln!("{w}");
+    }
+    let groups = summarize(&runs);
+    let columns = match &a.columns {
+        Some(list) => parse_columns(list)?,
+        None => default_columns(&groups),
+    };
+    // The activation metrics read every selected run's records: only when a column (or the full JSON) shows them.
+    let full_json = a.json && a.columns.is_none();
+    let metrics = if full_json || columns.iter().any(|c| c.needs_records()) {
+        groups.iter().map(|g| group_metrics(g).map(Some)).collect::<actscope_lab::Result<Vec<_>>>()?
+    } else {
+        vec![None; groups.len()]
+    };
+    let rows: Vec<Row<'_>> = groups.iter().zip(&metrics).map(|(group, m)| Row { group, metrics: m.as_ref() }).collect();
+    if full_json {
+        let mut out = Vec::with_capacity(groups.len());
+        for (g, m) in groups.iter().zip(&metrics) {
+            let mut v = serde_json::to_value(g)?;
+            v["metrics"] = serde_json::to_value(m)?;
+            out.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else if a.json {
+        println!("{}", serde_json::to_string_pretty(&actscope_lab::columns::json(&rows, &columns))?);
+    } else if a.csv {
+        print!("{}", actscope_lab::columns::csv(&rows, &columns));
+    } else {
+        print!("{}", actscope_lab::columns::table(&rows, &columns));
+    }
+    Ok(())
+}
+
+fn list_settings(a: ConfigArgs) -> Result<()> {
+    let mut all = actscope_lab::config::settings();
+    if !a.keys.is_empty() {
+        for k in &a.keys {
+            if actscope_lab::config::find_key(k).is_none() {
+                return Err(actscope_lab::config::unknown_key(k).into());
+            }
+        }
+        all.retain(|s| a.keys.iter().any(|k| k == s.key.name));
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    } else {
+        print!("{}", settings::list_text(&all));
+    }
+    Ok(())
+}
+
+/// Exits non-zero (an error) when any theory check failed, so `actscope theory` can gate CI.
+fn theory_verdict(checks: &[actscope_lab::report::theory::TheoryCheck]) -> Result<()> {
+    let failed: Vec<&str> = checks.iter().filter(|c| !c.pass).map(|c| c.name.as_str()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{} of {} theory checks failed: {}", failed.len(), checks.len(), failed.join("; "))
+    }
+}
+
+fn man(out: Option<PathBuf>, verbosity: Verbosity) -> Result<()> {
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            clap_mangen::Man::new(command()).render(&mut stdout)?;
+            stdout.flush()?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            clap_mangen::generate_to(command(), &dir).with_context(|| format!("writing to {}", dir.display()))?;
+            if verbosity != Verbosity::Quiet {
+                eprintln!("manual pages → {} (read with: man -l {}/actscope.1)", dir.display(), dir.display());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
+    let verbosity = cli.verbosity();
     match cli.command {
         Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "actscope", &mut std::io::stdout());
+            clap_complete::generate(shell, &mut command(), "actscope", &mut std::io::stdout());
             Ok(())
         }
-        Command::Plot(a) => plot(a),
-        Command::Report(a) => report(a),
+        Command::Config(a) => list_settings(a),
+        Command::Man { out } => man(out, verbosity),
+        Command::Plot(a) => plot(a, verbosity),
+        Command::Report(a) => report(a, verbosity),
         Command::Theory { json, profile } => {
             let p: Profile = profile.into();
             let checks = actscope_lab::report::theory::run_checks(p.theory(), 0);
@@ -534,29 +693,11 @@ fn run(cli: Cli) -> Result<()> {
                 let failed = checks.iter().filter(|c| !c.pass).count();
                 println!("{} passed, {} failed", checks.len() - failed, failed);
             }
-            let failed = checks.iter().filter(|c| !c.pass).count();
-            if failed > 0 {
-                anyhow::bail!("{failed} theory check(s) failed");
-            }
-            Ok(())
+            theory_verdict(&checks)
         }
-        Command::Train(a) => train(*a),
-        Command::Sweep(a) => sweep(a),
-        Command::Summarize(a) => {
-            let runs = load_runs(&a.dir)?;
-            if let Some(w) = mixed_code_warning(runs.iter().map(|r| &r.summary)) {
-                eprintln!("{w}");
-            }
-            let groups = summarize(&runs);
-            if a.json {
-                println!("{}", serde_json::to_string_pretty(&groups)?);
-            } else if a.csv {
-                print!("{}", csv(&groups));
-            } else {
-                print!("{}", table(&groups));
-            }
-            Ok(())
-        }
+        Command::Train(a) => train(*a, verbosity),
+        Command::Sweep(a) => sweep(a, verbosity),
+        Command::Summarize(a) => summarize_runs(a),
         Command::Data(DataCommand::Info { data, json }) => {
             let d = load(&data, 0.1, false)?;
             let info = d.info();
@@ -604,11 +745,46 @@ fn quiet_on_closed_pipe() {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    match run(Cli::parse()) {
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actscope_lab::report::theory::{CheckKind, TheoryCheck};
+
+    use super::*;
+
+    fn check(name: &str, pass: bool) -> TheoryCheck {
+        TheoryCheck {
+            kind: CheckKind::GradientGrowth { activation: Activation::Relu, batch: 16 },
+            name: name.into(),
+            source: "test".into(),
+            measured: 1.0,
+            predicted: if pass { 1.0 } else { 2.0 },
+            tolerance: 0.1,
+            pass,
+            method: "test".into(),
+        }
+    }
+
+    /// A failed theory check is an error (exit 1), naming the check; all passing is success.
+    #[test]
+    fn a_failed_theory_check_fails_the_command() {
+        assert!(theory_verdict(&[check("a", true), check("b", true)]).is_ok());
+        let e = theory_verdict(&[check("a", true), check("growth at batch 16", false)]).unwrap_err();
+        assert_eq!(e.to_string(), "1 of 2 theory checks failed: growth at batch 16");
+        assert_eq!(exit_code(&e), 1);
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        command().debug_assert();
     }
 }

@@ -212,12 +212,195 @@ impl<'de> Deserialize<'de> for OptimizerKind {
     }
 }
 
+/// One setting of [`RunConfig`] as users see it: its key, the kind of value it takes and what it means.
+/// [`KEYS`] lists every setting; the parser refuses keys not in it, and `actscope config --list`, `train
+/// --help` and the user guide are generated from it, with defaults taken from [`RunConfig::default`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Key {
+    /// The key, as config files, sweep axes and `--set` write it.
+    pub name: &'static str,
+    /// The kind of value, e.g. `float > 0` or `list of integers`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// What the setting does.
+    pub meaning: &'static str,
+}
+
+const fn key(name: &'static str, kind: &'static str, meaning: &'static str) -> Key {
+    Key { name, kind, meaning }
+}
+
+/// Every setting of a run, in the order listings show them (data, network, optimisation, measurement).
+/// A test checks that these are exactly the fields of [`RunConfig`].
+pub const KEYS: [Key; 27] = [
+    key(
+        "data",
+        "string",
+        "data set: default (Fashion-MNIST if installed, else the embedded subset), embedded, \
+         synthetic:clusters|teacher|spirals|gaussian, an IDX directory, or file.csv[#label]",
+    ),
+    key("val_fraction", "float in (0, 1)", "share of the training set held out for validation (stratified, seeded)"),
+    key("standardize", "bool", "standardise features with training-set statistics (else inputs are used as loaded)"),
+    key("hidden", "list of integers ≥ 1", "hidden widths, input side first (ignored when depth is set)"),
+    key("depth", "integer ≥ 1, or unset", "number of hidden layers of `width` units (overrides hidden)"),
+    key("width", "integer ≥ 1", "units per hidden layer with depth"),
+    key(
+        "activation",
+        "activation",
+        "φ: sigmoid, tanh, relu, leaky_relu(α), elu(α), gelu, silu, softplus, softsign, identity",
+    ),
+    key("placement", "none|before|after", "BatchNorm placement: before is Linear → BN → φ, after is Linear → φ → BN"),
+    key(
+        "init",
+        "init",
+        "weight initialisation: pytorch, glorot_standard, xavier_uniform, xavier_normal, kaiming_uniform, \
+         kaiming_normal, lecun_normal, small_gaussian(σ)",
+    ),
+    key("bias_init", "float, or unset", "constant initial hidden bias (dead-ReLU stress); unset keeps the init's"),
+    key("bn_eps", "float > 0", "BatchNorm ε"),
+    key("bn_momentum", "float in (0, 1]", "BatchNorm momentum of the running statistics"),
+    key("optimizer", "sgd|adam|adamw", "optimizer, as torch.optim's"),
+    key("lr", "float > 0", "learning rate"),
+    key("momentum", "float in [0, 1)", "SGD momentum"),
+    key("nesterov", "bool", "SGD Nesterov momentum (needs momentum > 0)"),
+    key(
+        "weight_decay",
+        "float ≥ 0, or unset",
+        "weight decay (L2 for SGD and Adam, decoupled for AdamW); unset: 0, AdamW 0.01",
+    ),
+    key("batch_size", "integer ≥ 1", "examples per step"),
+    key("epochs", "integer ≥ 1", "training length in epochs (ignored when steps is set)"),
+    key("steps", "integer ≥ 1, or unset", "training length in steps (overrides epochs)"),
+    key("seed", "integer ≥ 0", "seed of initialisation and shuffling"),
+    key("probe_size", "integer ≥ 2", "examples in the fixed probe set the metrics are measured on (from validation)"),
+    key("checkpoints_per_epoch", "integer ≥ 0", "probe checkpoints per epoch (0: only at the start and the end)"),
+    key("evals_per_epoch", "integer ≥ 0", "evaluations on validation and test per epoch (besides start and end)"),
+    key("tau", "float in (0, 1]", "saturation / dead threshold τ: φ′ < τ·max φ′ counts as saturated"),
+    key("step_scalars", "bool", "record loss and gradient norms on every step"),
+    key("effective_rank", "bool", "compute each layer's effective rank at checkpoints"),
+];
+
+/// The setting named `name`, if there is one.
+pub fn find_key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+/// The known setting closest to a misspelt `name`, for "did you mean".
+pub fn closest_key(name: &str) -> Option<&'static str> {
+    closest(name, KEYS.iter().map(|k| k.name))
+}
+
+/// The candidate closest to a misspelt `name` (at most a third of its letters off), for "did you mean".
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, c)| d <= c.chars().count().max(name.chars().count()).div_ceil(3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance between two short strings, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The error for a key that is not a setting: it names the key, the closest known one, and where the list is.
+pub fn unknown_key(name: &str) -> Error {
+    let hint = closest_key(name).map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+    Error::usage(format!("unknown setting `{name}`{hint} (`actscope config --list` lists every setting)"))
+}
+
+/// One setting with its default, as listings show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Setting {
+    /// The setting.
+    #[serde(flatten)]
+    pub key: Key,
+    /// Its default, as [`RunConfig::default`] has it (`null`: unset).
+    pub default: serde_json::Value,
+}
+
+impl Setting {
+    /// The default as a config file or `--set` writes it (`unset` for none; strings without quotes).
+    pub fn default_text(&self) -> String {
+        value_text(&self.default)
+    }
+}
+
+/// A setting's value as the command line writes it: strings bare, lists as `[a, b]`, none as `unset`.
+pub fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "unset".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => format!("[{}]", a.iter().map(value_text).collect::<Vec<_>>().join(", ")),
+        v => v.to_string(),
+    }
+}
+
+/// Every setting with its default, in [`KEYS`] order.
+pub fn settings() -> Vec<Setting> {
+    let defaults = match serde_json::to_value(RunConfig::default()) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => unreachable!("a RunConfig serialises to an object"),
+    };
+    KEYS.iter().map(|k| Setting { key: *k, default: defaults.get(k.name).cloned().unwrap_or_default() }).collect()
+}
+
+/// Checks one setting on its own: a known key, and a value of the right kind for it (other settings at
+/// their defaults). The error names the key and what was expected.
+///
+/// # Errors
+/// An unknown key (with the closest known one) or a value the key does not take (usage).
+pub fn check_setting(key: &str, value: &toml::Value) -> Result<()> {
+    if find_key(key).is_none() {
+        return Err(unknown_key(key));
+    }
+    RunConfig::deserialize(toml::Value::Table(toml::Table::from_iter([(key.to_string(), value.clone())])))
+        .map(drop)
+        .map_err(|e| Error::usage(format!("{key} = {value}: {}", e.message())))
+}
+
+/// The line (1-based) where `path` (e.g. `["axes", "lr"]`) is written in the TOML `text`, for messages that
+/// point at the user's file; `None` when the text does not parse or does not hold that key.
+pub fn line_of(text: &str, path: &[&str]) -> Option<usize> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let (mut table, mut at) = (doc.get_ref(), None);
+    for (i, name) in path.iter().enumerate() {
+        let (k, v) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *name)?;
+        at = Some(k.span().start);
+        if i + 1 < path.len() {
+            match v.get_ref() {
+                toml::de::DeValue::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+    }
+    at.map(|offset| text[..offset.min(text.len())].matches('\n').count() + 1)
+}
+
 impl RunConfig {
     /// Parses a TOML table, naming unknown keys and bad values.
     ///
     /// # Errors
     /// A usage error with TOML's message (which names the key and line).
     pub fn from_toml(text: &str, source: &str) -> Result<Self> {
+        let table: toml::Table = text.parse().map_err(|e| Error::usage(format!("{source}: {e}")))?;
+        if let Some(k) = table.keys().find(|k| find_key(k).is_none()) {
+            let at = line_of(text, &[k]).map_or(String::new(), |l| format!(":{l}"));
+            return Err(Error::usage(format!("{source}{at}: {}", unknown_key(k))));
+        }
         let c: RunConfig = toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))?;
         c.validate()?;
         Ok(c)
@@ -237,10 +420,20 @@ impl RunConfig {
     /// # Errors
     /// A usage error naming `source` and the key.
     pub fn from_table(table: toml::Table, source: &str) -> Result<Self> {
-        let c = RunConfig::deserialize(toml::Value::Table(table))
-            .map_err(|e| Error::usage(format!("{source}: {}", e.message())))?;
+        let c = RunConfig::from_table_unvalidated(table).map_err(|e| Error::usage(format!("{source}: {e}")))?;
         c.validate()?;
         Ok(c)
+    }
+
+    /// [`RunConfig::from_table`] without validation: keys must be in [`KEYS`] and values of their kind.
+    ///
+    /// # Errors
+    /// An unknown key (naming the closest known one) or a value of the wrong kind (usage).
+    pub fn from_table_unvalidated(table: toml::Table) -> Result<Self> {
+        if let Some(k) = table.keys().find(|k| find_key(k).is_none()) {
+            return Err(unknown_key(k));
+        }
+        RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| Error::usage(e.message().to_string()))
     }
 
     /// The optimizer configuration.
@@ -365,4 +558,63 @@ pub fn sanitize(s: &str) -> String {
         out.replace_range(0..1, "_");
     }
     if out.is_empty() { "_".into() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list of settings cannot drift from the parser: its keys are exactly the fields of `RunConfig`
+    /// (which the parser takes, and no other), and every default it shows is `RunConfig::default()`'s.
+    #[test]
+    fn the_settings_list_is_the_parsers() {
+        let fields: Vec<String> = match serde_json::to_value(RunConfig::default()).unwrap() {
+            serde_json::Value::Object(m) => m.keys().cloned().collect(),
+            _ => unreachable!(),
+        };
+        let mut listed: Vec<String> = KEYS.iter().map(|k| k.name.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, fields, "KEYS and RunConfig's fields");
+        let all = settings();
+        // The defaults as listed, read back through the parser, are the defaults.
+        let mut table = toml::Table::new();
+        for s in &all {
+            if !s.default.is_null() {
+                let v: toml::Value = serde_json::from_value(s.default.clone()).unwrap();
+                check_setting(s.key.name, &v).unwrap();
+                table.insert(s.key.name.to_string(), v);
+            }
+        }
+        assert_eq!(RunConfig::from_table_unvalidated(table).unwrap(), RunConfig::default());
+        let from_json: RunConfig = serde_json::from_value(serde_json::Value::Object(
+            all.iter().map(|s| (s.key.name.to_string(), s.default.clone())).collect(),
+        ))
+        .unwrap();
+        assert_eq!(from_json, RunConfig::default());
+        assert_eq!(all.iter().find(|s| s.key.name == "lr").unwrap().default_text(), "0.1");
+        assert_eq!(all.iter().find(|s| s.key.name == "bias_init").unwrap().default_text(), "unset");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_closest_known_one() {
+        let e = check_setting("lrr", &toml::Value::Float(0.1)).unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("unknown setting `lrr`; did you mean `lr`?"), "{e}");
+        let e = check_setting("zzzzzz", &toml::Value::Float(0.1)).unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
+        let e = check_setting("lr", &toml::Value::String("fast".into())).unwrap_err();
+        assert!(e.to_string().starts_with("lr = \"fast\": invalid type"), "{e}");
+        let e = RunConfig::from_toml("hidden = [4]\n\nbatchsize = 3\n", "c.toml").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:3: unknown setting `batchsize`; did you mean `batch_size`?"), "{e}");
+    }
+
+    #[test]
+    fn lines_of_keys() {
+        let text = "name = \"x\"\n[base]\nlr = 1\n\n[axes]\nseed = [0,\n 1]\n[profile.smoke.axes]\nseed = [0]\n";
+        assert_eq!(line_of(text, &["name"]), Some(1));
+        assert_eq!(line_of(text, &["base", "lr"]), Some(3));
+        assert_eq!(line_of(text, &["axes", "seed"]), Some(6));
+        assert_eq!(line_of(text, &["profile", "smoke", "axes", "seed"]), Some(9));
+        assert_eq!(line_of(text, &["axes", "lr"]), None);
+        assert_eq!(line_of("[broken", &["x"]), None);
+    }
 }

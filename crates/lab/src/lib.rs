@@ -9,7 +9,9 @@
 //!   `summary.json`) and reading it back;
 //! - [`sweep`]: sweep files (a base and axes), parallel, resumable and shardable execution, with progress
 //!   reported through [`sweep::SweepObserver`];
-//! - [`summarize`]: configurations summarised over seeds at the learning rate chosen on validation;
+//! - [`summarize`]: configurations summarised over seeds at the learning rate chosen on validation, and
+//!   their activation metrics at the final checkpoint;
+//! - [`columns`]: a summary's columns (settings and derived ones) as a text table, CSV or JSON;
 //! - [`tuning`]: bracketing each configuration's selected learning rate and its tuning robustness;
 //! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
 //!
@@ -28,6 +30,7 @@
 //! ```
 
 pub mod budget;
+pub mod columns;
 pub mod config;
 mod error;
 mod fsio;

@@ -193,148 +193,75 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
     }
 }
 
-fn fmt_ci(d: &Describe) -> String {
-    if d.n == 0 {
-        "-".into()
-    } else if d.n == 1 {
-        format!("{:.4}", d.mean)
-    } else {
-        format!("{:.4} ± {:.4}", d.mean, d.half_width())
-    }
+/// Activation metrics of a configuration at the final checkpoint of each finished run (diverged runs left
+/// out, as for accuracies), described over those runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupMetrics {
+    /// Share of hidden units that are dead (ReLU family; no runs for activations that cannot die).
+    pub dead_fraction: Describe,
+    /// Share of (probe example, hidden unit) pairs with φ′(z) < τ·max φ′ (no runs for activations
+    /// without saturation).
+    pub saturation: Describe,
+    /// Effective rank of the last hidden layer's activations (runs that computed it).
+    pub effective_rank_last: Describe,
 }
 
-/// The columns that describe a configuration, first in both the table and the CSV (after any setting that
-/// varies between configurations).
-pub const CONFIG_COLUMNS: [&str; 9] =
-    ["activation", "placement", "depth", "optimizer", "lr", "lr_bracket", "lr_width_dec", "n", "diverged"];
-
-/// The table's columns: [`CONFIG_COLUMNS`], then accuracies as "mean ± half-width".
-pub const COLUMNS: [&str; 12] = [
-    CONFIG_COLUMNS[0],
-    CONFIG_COLUMNS[1],
-    CONFIG_COLUMNS[2],
-    CONFIG_COLUMNS[3],
-    CONFIG_COLUMNS[4],
-    CONFIG_COLUMNS[5],
-    CONFIG_COLUMNS[6],
-    CONFIG_COLUMNS[7],
-    CONFIG_COLUMNS[8],
-    "test_acc",
-    "val_acc",
-    "train_acc",
-];
-
-/// The cells of [`CONFIG_COLUMNS`] for one configuration, preceded by the `varying` settings' values.
-fn config_cells(g: &GroupSummary, varying: &[String]) -> Vec<String> {
-    let mut cells: Vec<String> = varying.iter().map(|k| setting(g, k)).collect();
-    cells.extend([
-        g.config.activation.to_string(),
-        g.config.placement.to_string(),
-        g.config.widths().len().to_string(),
-        g.config.optimizer.to_string(),
-        g.selected_lr.to_string(),
-        bracket_word(g.bracket).to_string(),
-        format!("{:.2}", g.lr_width_decades),
-        g.n.to_string(),
-        g.diverged.to_string(),
-    ]);
-    cells
+/// The activation metrics of one run at its final checkpoint (see [`GroupMetrics`]); a metric the run
+/// does not have is `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct FinalMetrics {
+    /// Dead hidden units over all hidden units, of the layers that measure them.
+    pub dead_fraction: Option<f64>,
+    /// Saturation rate, unit-weighted over the layers that measure it.
+    pub saturation: Option<f64>,
+    /// Effective rank of the last hidden layer.
+    pub effective_rank_last: Option<f64>,
 }
 
-/// Settings (keys of the run configuration) that differ between `groups`, other than those the table always
-/// shows (activation, placement, depth, optimizer) and those that define a group's runs (lr, seed): the
-/// axes a reader needs to tell two rows apart, e.g. `bias_init`.
-pub fn varying_settings(groups: &[GroupSummary]) -> Vec<String> {
-    const SHOWN: [&str; 8] = ["activation", "placement", "optimizer", "lr", "seed", "hidden", "depth", "width"];
-    let objects: Vec<serde_json::Map<String, serde_json::Value>> = groups
-        .iter()
-        .filter_map(|g| match serde_json::to_value(&g.config) {
-            Ok(serde_json::Value::Object(m)) => Some(m),
-            _ => None,
-        })
-        .collect();
-    let Some(first) = objects.first() else { return Vec::new() };
-    first
-        .keys()
-        .filter(|k| !SHOWN.contains(&k.as_str()) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
-        .cloned()
-        .collect()
+/// Reads the final checkpoint of the run in `dir` (its `records.jsonl`).
+///
+/// # Errors
+/// An unreadable or malformed records file, naming it.
+pub fn final_metrics(dir: &Path) -> Result<FinalMetrics> {
+    use actscope_metrics::records::{Record, read_jsonl};
+    let p = dir.join("records.jsonl");
+    let f = std::fs::File::open(&p).map_err(|e| crate::Error::io("opening", &p, e))?;
+    let records = read_jsonl(std::io::BufReader::new(f))
+        .map_err(|e| crate::Error::Malformed { path: p.clone(), message: e.to_string() })?;
+    let Some(last) = records.iter().rev().find_map(|r| if let Record::Checkpoint(c) = r { Some(c) } else { None })
+    else {
+        return Ok(FinalMetrics::default());
+    };
+    let weighted = |f: &dyn Fn(&actscope_metrics::records::LayerRecord) -> Option<f64>| {
+        let (sum, units) = last
+            .layers
+            .iter()
+            .filter_map(|l| f(l).map(|v| (v * l.units as f64, l.units)))
+            .fold((0.0, 0), |(s, n), (v, u)| (s + v, n + u));
+        (units > 0).then(|| sum / units as f64)
+    };
+    Ok(FinalMetrics {
+        dead_fraction: weighted(&|l| l.dead.map(|d| d.dead_fraction)),
+        saturation: weighted(&|l| l.saturation.map(|s| s.rate)),
+        effective_rank_last: last.layers.last().and_then(|l| l.effective_rank),
+    })
 }
 
-/// The value of setting `key` in a group's configuration, as a config file writes it.
-fn setting(g: &GroupSummary, key: &str) -> String {
-    match serde_json::to_value(&g.config).ok().and_then(|v| v.get(key).cloned()) {
-        Some(serde_json::Value::String(s)) => s,
-        Some(serde_json::Value::Null) | None => "-".into(),
-        Some(v) => v.to_string(),
-    }
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
-
-/// How the table writes a bracket.
-fn bracket_word(b: crate::tuning::Bracket) -> &'static str {
-    match b {
-        crate::tuning::Bracket::Interior => "interior",
-        crate::tuning::Bracket::LowEdge => "low_edge",
-        crate::tuning::Bracket::HighEdge => "high_edge",
-        crate::tuning::Bracket::Single => "single",
-    }
-}
-
-/// A fixed-width text table.
-pub fn table(groups: &[GroupSummary]) -> String {
-    let extra = varying_settings(groups);
-    let rows: Vec<Vec<String>> = groups
-        .iter()
-        .map(|g| {
-            let mut cells = config_cells(g, &extra);
-            cells.extend([fmt_ci(&g.test), fmt_ci(&g.val), fmt_ci(&g.train)]);
-            cells
-        })
-        .collect();
-    let header: Vec<String> = extra.iter().cloned().chain(COLUMNS.iter().map(|c| c.to_string())).collect();
-    let mut widths: Vec<usize> = header.iter().map(|c| c.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+/// The activation metrics of `g`'s finished runs at its selected learning rate.
+///
+/// # Errors
+/// As [`final_metrics`].
+pub fn group_metrics(g: &GroupSummary) -> Result<GroupMetrics> {
+    let mut finals = Vec::new();
+    for (dir, test) in g.runs.iter().zip(&g.test_by_seed) {
+        if test.is_some() {
+            finals.push(final_metrics(dir)?);
         }
     }
-    let line = |cells: Vec<String>| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
-    };
-    let mut out = line(header);
-    out.push('\n');
-    for r in rows {
-        out.push_str(&line(r));
-        out.push('\n');
-    }
-    out.push_str("(accuracy: mean ± 95% t-interval half-width over seeds at the learning rate chosen on validation; lr_bracket: where that rate lies among those tried; lr_width_dec: decades of learning rate within 1 pp of the best validation accuracy)\n");
-    out
-}
-
-/// CSV with one row per configuration (means and interval ends as separate columns), settings that differ
-/// between configurations first; fields quoted as RFC 4180 asks.
-pub fn csv(groups: &[GroupSummary]) -> String {
-    let extra = varying_settings(groups);
-    let mut header: Vec<String> = extra.iter().cloned().chain(CONFIG_COLUMNS.map(String::from)).collect();
-    header.extend(
-        ["test_mean", "test_ci_low", "test_ci_high", "val_mean", "val_ci_low", "val_ci_high", "train_mean"]
-            .map(String::from),
-    );
-    let mut out = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
-    out.push('\n');
-    for g in groups {
-        let mut row = config_cells(g, &extra);
-        row.extend(
-            [g.test.mean, g.test.ci_low, g.test.ci_high, g.val.mean, g.val.ci_low, g.val.ci_high, g.train.mean]
-                .map(|v| v.to_string()),
-        );
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
+    let over = |f: fn(&FinalMetrics) -> Option<f64>| describe(&finals.iter().filter_map(f).collect::<Vec<_>>());
+    Ok(GroupMetrics {
+        dead_fraction: over(|m| m.dead_fraction),
+        saturation: over(|m| m.saturation),
+        effective_rank_last: over(|m| m.effective_rank_last),
+    })
 }

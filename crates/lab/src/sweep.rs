@@ -32,7 +32,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory};
-use crate::config::RunConfig;
+use crate::config::{RunConfig, line_of};
 use crate::run::{RunState, RunSummary, execute, state};
 use crate::{Error, Result, ResultExt};
 
@@ -77,6 +77,12 @@ pub struct SweepFile {
     /// Where the sweep came from (the file as the user named it), for messages.
     #[serde(skip)]
     source: String,
+    /// The file's text, to give the line of a key in messages.
+    #[serde(skip)]
+    text: String,
+    /// The profile applied by [`SweepFile::with_profile`], whose keys are looked up there first.
+    #[serde(skip)]
+    applied: Option<String>,
 }
 
 /// Changes a profile makes to a sweep: keys merged into `base`; axes replaced (an empty list removes one).
@@ -98,7 +104,7 @@ impl SweepFile {
     /// TOML errors and unknown top-level keys, as usage errors naming `source`.
     pub fn parse(text: &str, source: &str) -> Result<Self> {
         let file: SweepFile = toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))?;
-        Ok(SweepFile { source: source.to_string(), ..file })
+        Ok(SweepFile { source: source.to_string(), text: text.to_string(), ..file })
     }
 
     /// Reads and parses a sweep file.
@@ -126,6 +132,7 @@ impl SweepFile {
             }
         }
         out.profile.clear();
+        out.applied = Some(name.to_string());
         out
     }
 
@@ -200,6 +207,16 @@ impl SweepFile {
         if self.source.is_empty() { "sweep" } else { &self.source }
     }
 
+    /// `file:line` of `key` in `section` (`base` or `axes`), looked up in the applied profile first;
+    /// the file alone when the key is not written in it.
+    fn at(&self, section: &str, key: &str) -> String {
+        let in_profile = self.applied.as_deref().and_then(|p| line_of(&self.text, &["profile", p, section, key]));
+        match in_profile.or_else(|| line_of(&self.text, &[section, key])) {
+            Some(line) => format!("{}:{line}", self.source_name()),
+            None => self.source_name().to_string(),
+        }
+    }
+
     /// Whether an axis gives the network's shape (then `[base]` may lack one).
     fn axes_give_network(&self) -> bool {
         self.axes.contains_key("hidden") || self.axes.contains_key("depth")
@@ -207,15 +224,14 @@ impl SweepFile {
 
     /// Checks `[base]` alone and each axis value against it, naming the key of the first error.
     fn check_parts(&self) -> Result<()> {
-        let src = self.source_name();
         // Keys and types, one key at a time: these do not depend on other keys.
         let alone = |k: &String, v: &toml::Value| parse_table(toml::Table::from_iter([(k.clone(), v.clone())]));
         for (k, v) in &self.base {
-            alone(k, v).map_err(|e| Error::usage(format!("{src}: [base] {k} = {v}: {e}")))?;
+            alone(k, v).map_err(|e| Error::usage(format!("{}: [base] {k} = {v}: {e}", self.at("base", k))))?;
         }
         for (k, values) in &self.axes {
             for v in values {
-                alone(k, v).map_err(|e| Error::usage(format!("{src}: [axes] {k} = {v}: {e}")))?;
+                alone(k, v).map_err(|e| Error::usage(format!("{}: [axes] {k} = {v}: {e}", self.at("axes", k))))?;
             }
         }
         // The base as a whole, with a stand-in network where it has none. A setting that fails alone may
@@ -237,11 +253,11 @@ impl SweepFile {
                 build(with_network(t)).is_ok()
             });
             if let Some((k, v)) = culprit {
-                return Err(Error::usage(format!("{src}: [base] {k} = {v}: {e}")));
+                return Err(Error::usage(format!("{}: [base] {k} = {v}: {e}", self.at("base", k))));
             }
         }
         if !self.axes_give_network() && !self.base.contains_key("hidden") && !self.base.contains_key("depth") {
-            build(self.base.clone()).map_err(|e| Error::usage(format!("{src}: [base]: {e}")))?;
+            build(self.base.clone()).map_err(|e| Error::usage(format!("{}: [base]: {e}", self.source_name())))?;
         }
         // Each axis value against the base, confirmed on a run of the grid (the other axes at their first
         // value) as above.
@@ -254,7 +270,7 @@ impl SweepFile {
                 let mut grid_run = first.clone();
                 grid_run.insert(k.clone(), v.clone());
                 if let Err(e) = build(with_network(run_with(&grid_run))) {
-                    return Err(Error::usage(format!("{src}: [axes] {k} = {v}: {e}")));
+                    return Err(Error::usage(format!("{}: [axes] {k} = {v}: {e}", self.at("axes", k))));
                 }
             }
         }
@@ -264,7 +280,7 @@ impl SweepFile {
 
 /// A configuration's fields from a table, without validation.
 fn parse_table(table: toml::Table) -> Result<RunConfig> {
-    RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| Error::usage(e.message().to_string()))
+    RunConfig::from_table_unvalidated(table)
 }
 
 /// A configuration from a table, validated.

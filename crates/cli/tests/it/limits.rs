@@ -58,7 +58,7 @@ fn huge_networks_exit_2_before_allocating() {
     )
     .unwrap();
     let o = run(&["sweep", "s.toml", "--out", "runs", "--quiet"], &d);
-    assert_usage(&o, &["s.toml: [axes] hidden = [100000000000]: invalid hidden: width 100000000000 (layer 1)"]);
+    assert_usage(&o, &["s.toml:5: [axes] hidden = [100000000000]: invalid hidden: width 100000000000 (layer 1)"]);
     assert!(!d.join("runs").exists());
     // A bad limit is a usage error naming the variable.
     let o = bin()
@@ -134,21 +134,37 @@ fn huge_grids_are_refused_and_dry_runs_stream() {
     assert!(lines.iter().all(|l| l.starts_with("relu-none-d1-sgd-lr0.01-s2-")), "{lines:?}");
 }
 
-/// Errors in [base] and [axes] name the user's file, the section and the key; never an empty "(run with )".
+/// Errors in [base] and [axes] name the user's file, the line, the section and the key (in a profile's
+/// section when the profile set it); never an empty "(run with )".
 #[test]
 fn sweep_errors_name_the_users_file_and_key() {
     let d = tmp("sweep-msgs");
     for (text, expected) in [
-        ("[base]\nhidden = [4]\nlr = 0\n", "error: my-sweep.toml: [base] lr = 0: invalid lr: "),
-        ("[base]\nhidden = [4]\nlr = 0\n[axes]\nseed = [0, 1]\n", "error: my-sweep.toml: [base] lr = 0: invalid lr: "),
+        ("[base]\nhidden = [4]\nlr = 0\n", "error: my-sweep.toml:3: [base] lr = 0: invalid lr: "),
+        (
+            "[base]\nhidden = [4]\nlr = 0\n[axes]\nseed = [0, 1]\n",
+            "error: my-sweep.toml:3: [base] lr = 0: invalid lr: ",
+        ),
         (
             "[base]\nhidden = [4]\n[axes]\nactivation = [\"relu\", \"swishy\"]\n",
-            "error: my-sweep.toml: [axes] activation = \"swishy\": unknown activation \"swishy\"",
+            "error: my-sweep.toml:4: [axes] activation = \"swishy\": unknown activation \"swishy\"",
         ),
-        ("[base]\nhidden = [4]\nlrr = 0.1\n", "error: my-sweep.toml: [base] lrr = 0.1: unknown field `lrr`"),
+        (
+            "# my grid\n[base]\nhidden = [4]\nlrr = 0.1\n",
+            "error: my-sweep.toml:4: [base] lrr = 0.1: unknown setting `lrr`; did you mean `lr`?",
+        ),
+        (
+            "[base]\nhidden = [4]\n[axes]\nseed = [0, 1]\nplacment = [\"none\"]\n",
+            "error: my-sweep.toml:5: [axes] placment = \"none\": unknown setting `placment`; did you mean `placement`?",
+        ),
+        (
+            "[base]\nhidden = [4]\n[axes]\nseed = [0]\n[profile.smoke.axes]\nseed = [-1]\n",
+            "error: my-sweep.toml:6: [axes] seed = -1: ",
+        ),
     ] {
         std::fs::write(d.join("my-sweep.toml"), text).unwrap();
-        let o = run(&["sweep", "my-sweep.toml", "--dry-run"], &d);
+        let profile: &[&str] = if text.contains("[profile.smoke") { &["--profile", "smoke"] } else { &[] };
+        let o = run(&[&["sweep", "my-sweep.toml", "--dry-run"][..], profile].concat(), &d);
         assert_usage(&o, &[expected]);
         assert!(!stderr(&o).contains("(run with"), "{}", stderr(&o));
     }

@@ -141,7 +141,7 @@ fn bad_sweep_files_are_usage_errors() {
         .unwrap_err();
     let m = e.to_string();
     assert!(e.is_usage(), "{m}");
-    assert!(m.contains("s.toml: [axes] activation = \"swishy\": unknown activation \"swishy\""), "{m}");
+    assert!(m.contains("s.toml:2: [axes] activation = \"swishy\": unknown activation \"swishy\""), "{m}");
     let e = SweepFile::parse("[axis]\n", "s.toml").unwrap_err();
     let m = e.to_string();
     assert!(e.is_usage() && m.contains("s.toml") && m.contains("unknown field `axis`"), "{m}");

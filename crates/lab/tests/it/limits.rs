@@ -46,7 +46,7 @@ fn absurd_widths_and_depths_are_refused_by_validation() {
         assert!(e.is_usage() && e.to_string().contains(expected), "{text}: {e}");
     }
     let m = sweep_error("[base]\nepochs = 1\n[axes]\nhidden = [[4], [100000000000]]\n");
-    assert!(m.starts_with("sweep.toml: [axes] hidden = [100000000000]: invalid hidden: width 100000000000"), "{m}");
+    assert!(m.starts_with("sweep.toml:4: [axes] hidden = [100000000000]: invalid hidden: width 100000000000"), "{m}");
 }
 
 /// Eight axes of eight values: 16,777,216 runs. The size is counted (not built) and refused above the
@@ -80,19 +80,19 @@ fn a_huge_grid_is_counted_refused_and_streamed() {
     assert!(e.to_string().contains("more than 2⁶⁴ combinations"), "{e}");
 }
 
-/// Errors name the user's file, the section and the key, never an empty "(run with )".
+/// Errors name the user's file, the line, the section and the key, never an empty "(run with )".
 #[test]
 fn sweep_errors_name_the_file_section_and_key() {
     let m = sweep_error("[base]\nhidden = [4]\nlr = 0\n");
-    assert!(m.starts_with("sweep.toml: [base] lr = 0: invalid lr: "), "{m}");
+    assert!(m.starts_with("sweep.toml:3: [base] lr = 0: invalid lr: "), "{m}");
     let m = sweep_error("[base]\nhidden = [4]\nlr = 0\n[axes]\nseed = [0, 1]\n");
-    assert!(m.starts_with("sweep.toml: [base] lr = 0: invalid lr: "), "{m}");
+    assert!(m.starts_with("sweep.toml:3: [base] lr = 0: invalid lr: "), "{m}");
     let m = sweep_error("[base]\nhidden = [4]\n[axes]\nactivation = [\"relu\", \"swishy\"]\nseed = [0, 1]\n");
-    assert!(m.starts_with("sweep.toml: [axes] activation = \"swishy\": unknown activation \"swishy\""), "{m}");
+    assert!(m.starts_with("sweep.toml:4: [axes] activation = \"swishy\": unknown activation \"swishy\""), "{m}");
     let m = sweep_error("[base]\nhidden = [4]\nlrr = 0.1\n");
-    assert!(m.starts_with("sweep.toml: [base] lrr = 0.1: unknown field `lrr`"), "{m}");
+    assert!(m.starts_with("sweep.toml:3: [base] lrr = 0.1: unknown setting `lrr`; did you mean `lr`?"), "{m}");
     let m = sweep_error("[base]\nhidden = [4]\n[axes]\nbatch_size = [10, \"many\"]\n");
-    assert!(m.starts_with("sweep.toml: [axes] batch_size = \"many\": invalid type"), "{m}");
+    assert!(m.starts_with("sweep.toml:4: [axes] batch_size = \"many\": invalid type"), "{m}");
     let m = sweep_error("[base]\nepochs = 1\n");
     assert!(m.starts_with("sweep.toml: [base]: invalid hidden: give hidden"), "{m}");
     let m = sweep_error("[base]\nhidden = [4]\n[axes]\nseed = []\n");
@@ -108,6 +108,6 @@ fn sweep_errors_name_the_file_section_and_key() {
     assert!(m.starts_with("sweep.toml: [axes] momentum = 0, nesterov = true: invalid nesterov"), "{m}");
     // A base key that only an axis overrides is still checked as the runs use it.
     let m = sweep_error("[base]\nhidden = [4]\nnesterov = true\n[axes]\nmomentum = [0, 0.9]\n");
-    assert!(m.starts_with("sweep.toml: [base] nesterov = true: invalid nesterov"), "{m}");
+    assert!(m.starts_with("sweep.toml:3: [base] nesterov = true: invalid nesterov"), "{m}");
     assert!(!m.contains("(run with"), "{m}");
 }

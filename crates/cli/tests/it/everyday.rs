@@ -1,0 +1,250 @@
+//! Everyday use: the list of settings, progress lines, -q/-v, summary columns, manual pages and the
+//! example sweep file.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::cli::{bin, run, tmp};
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The repository root (the example sweep file and the user guide live there).
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// `config --list` shows exactly the settings `--set` takes, with `RunConfig::default()`'s defaults, and
+/// `train --help` shows each flag's default and ends with every setting.
+#[test]
+fn every_setting_is_listed_with_its_default_and_the_parser_takes_exactly_those() {
+    let d = tmp("settings");
+    let o = run(&["config", "--list", "--json"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let defaults = match serde_json::to_value(actscope_lab::RunConfig::default()).unwrap() {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let names: Vec<&str> = listed.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, defaults.keys().map(String::as_str).collect::<Vec<_>>(), "the list is the fields");
+    for s in &listed {
+        let name = s["name"].as_str().unwrap();
+        assert_eq!(&s["default"], &defaults[name], "{name}");
+        assert!(!s["type"].as_str().unwrap().is_empty() && !s["meaning"].as_str().unwrap().is_empty(), "{name}");
+    }
+    // `--set` takes every listed key with its listed default (`--lr=-1` then stops the run before any data is
+    // read, with an error about lr or the network, not about the setting); and refuses anything else.
+    let text = stdout(&run(&["config", "--list"], &d));
+    for s in &listed {
+        let name = s["name"].as_str().unwrap();
+        let row = text.lines().find(|l| l.split_whitespace().next() == Some(name)).unwrap();
+        if s["default"].is_null() {
+            assert!(row.contains(" unset "), "{row}");
+            continue;
+        }
+        let shown = match &s["default"] {
+            serde_json::Value::String(v) => format!("\"{v}\""),
+            v => v.to_string(),
+        };
+        let o = run(&["train", "--set", &format!("{name}={shown}"), "--lr=-1"], &d);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(!stderr(&o).contains("--set"), "{name}: {}", stderr(&o));
+    }
+    let o = run(&["train", "--set", "colour=3"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--set colour=3: unknown setting `colour`"), "{}", stderr(&o));
+    let o = run(&["config", "lr", "tau"], &d);
+    assert_eq!(stdout(&o).lines().count(), 4, "header, two settings, note: {}", stdout(&o));
+    let o = run(&["config", "lrr"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown setting `lrr`; did you mean `lr`?"), "{}", stderr(&o));
+    let help = stdout(&bin().args(["train", "--help"]).output().unwrap());
+    for needle in [
+        "Examples per step [default: 60]",
+        "[default: relu]",
+        "[default: none]",
+        "[default: 100,100,100]",
+        "[default: default]",
+    ] {
+        assert!(help.contains(needle), "{needle}");
+    }
+    let short = stdout(&bin().args(["train", "-h"]).output().unwrap());
+    assert!(short.contains("[default: none] [possible values: none, before, after]"), "{short}");
+    for name in &names {
+        assert!(help.contains(&format!("  {name} = ")), "train --help lists {name}");
+    }
+}
+
+/// A config file's mistakes name the file, the line and the key.
+#[test]
+fn config_file_errors_name_the_file_line_and_key() {
+    let d = tmp("config-file");
+    std::fs::write(d.join("run.toml"), "# my run\nhidden = [8]\n\nweight_decay = \"lots\"\n").unwrap();
+    let o = run(&["train", "--config", "run.toml"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("run.toml:4: weight_decay = \"lots\": invalid type"), "{}", stderr(&o));
+    std::fs::write(d.join("run.toml"), "hidden = [8]\nbatchsize = 10\n").unwrap();
+    let o = run(&["train", "--config", "run.toml"], &d);
+    assert!(
+        stderr(&o).contains("run.toml:2: unknown setting `batchsize`; did you mean `batch_size`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Without a terminal, `train` prints a line per validation evaluation (step of total, epoch, losses,
+/// accuracy, elapsed, time left); `-q` (before or after the command) none; `-v` the resolved settings too.
+#[test]
+fn train_progress_lines_quiet_and_verbose() {
+    let d = tmp("progress");
+    let args = ["train", "--data", "synthetic:spirals", "--hidden", "4", "--epochs", "2", "--out"];
+    let o = run(&[&args[..], &["a"]].concat(), &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = stderr(&o).lines().filter(|l| l.starts_with("step ")).map(String::from).collect();
+    // Two evaluations per epoch besides the start: steps 0, 30, 60, 90, 120 of 120.
+    let steps: Vec<&str> = lines.iter().map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    assert_eq!(steps, ["0/120", "30/120", "60/120", "90/120", "120/120"], "{}", stderr(&o));
+    for l in &lines {
+        for part in ["epoch ", "train loss ", "val loss ", "val acc ", "s, ETA "] {
+            assert!(l.contains(part), "{part:?} in {l}");
+        }
+    }
+    assert!(lines[4].contains("epoch  2.00") && lines[4].ends_with("ETA 0s"), "{}", lines[4]);
+    for quiet in [&["-q"][..], &["--quiet"]] {
+        let o = run(&[quiet, &args[..], &["b", "--force"]].concat(), &d);
+        assert!(o.status.success() && stderr(&o).is_empty(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("accuracy train"), "results still show: {}", stdout(&o));
+    }
+    let o = run(&[&args[..], &["c", "-v"]].concat(), &d);
+    assert!(stderr(&o).contains("settings: {\"activation\":\"relu\""), "{}", stderr(&o));
+    let o = run(&[&args[..], &["c", "-v", "-q"]].concat(), &d);
+    assert_eq!(o.status.code(), Some(2), "-q and -v together: {}", stderr(&o));
+    // Every command takes them.
+    for cmd in [&["sweep", "--help"][..], &["summarize", "--help"], &["data", "info", "--help"], &["theory", "--help"]]
+    {
+        let help = stdout(&bin().args(cmd).output().unwrap());
+        assert!(help.contains("-q, --quiet") && help.contains("-v, --verbose"), "{cmd:?}");
+    }
+}
+
+/// `summarize` shows the settings that vary and the activation metrics (checked against the records),
+/// and `--columns` chooses columns for the table, CSV and JSON alike.
+#[test]
+fn summarize_columns() {
+    let d = tmp("columns");
+    let file = "[base]\ndata = \"synthetic:spirals\"\nhidden = [8, 8]\nsteps = 20\nprobe_size = 50\n[axes]\nactivation = [\"relu\", \"tanh\"]\nbias_init = [0.0, -1.0]\n";
+    std::fs::write(d.join("s.toml"), file).unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "r", "-q"], &d);
+    assert!(o.status.success() && stderr(&o).is_empty(), "{}", stderr(&o));
+    let table = stdout(&run(&["summarize", "r"], &d));
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header[0], "bias_init");
+    assert!(header.ends_with(&["dead_frac", "saturation", "erank_last"]), "{table}");
+
+    let cols = "activation,bias_init,test_acc,dead_frac,saturation,erank_last";
+    let json: Vec<serde_json::Value> =
+        serde_json::from_slice(&run(&["summarize", "r", "--columns", cols, "--json"], &d).stdout).unwrap();
+    assert_eq!(json.len(), 4);
+    for g in &json {
+        let keys: Vec<&String> = g.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 6, "{g}");
+        let relu = g["activation"] == "relu";
+        // Dead units are a ReLU-family measure, saturation a bounded-activation one.
+        assert_eq!(g["dead_frac"]["n"], if relu { 1 } else { 0 }, "{g}");
+        assert_eq!(g["saturation"]["n"], if relu { 0 } else { 1 }, "{g}");
+        assert_eq!(g["erank_last"]["n"], 1, "{g}");
+    }
+    // The numbers are the final checkpoint's, read here straight from one run's records.
+    let relu = json.iter().find(|g| g["activation"] == "relu" && g["bias_init"] == -1.0).unwrap();
+    let full: Vec<serde_json::Value> = serde_json::from_slice(&run(&["summarize", "r", "--json"], &d).stdout).unwrap();
+    let group = full.iter().find(|g| g["config"]["activation"] == "relu" && g["config"]["bias_init"] == -1.0).unwrap();
+    let records = std::fs::read_to_string(d.join(group["runs"][0].as_str().unwrap()).join("records.jsonl")).unwrap();
+    let last: serde_json::Value = records
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .rfind(|r| r["kind"] == "checkpoint")
+        .unwrap();
+    let layers = last["layers"].as_array().unwrap();
+    let dead: f64 = layers.iter().map(|l| l["dead"]["dead_units"].as_f64().unwrap()).sum();
+    let units: f64 = layers.iter().map(|l| l["units"].as_f64().unwrap()).sum();
+    assert!((relu["dead_frac"]["mean"].as_f64().unwrap() - dead / units).abs() < 1e-12, "{relu}");
+    assert_eq!(relu["erank_last"]["mean"], layers.last().unwrap()["effective_rank"]);
+    assert_eq!(group["metrics"]["dead_fraction"]["mean"], relu["dead_frac"]["mean"]);
+
+    let csv = stdout(&run(&["summarize", "r", "--columns", "activation,test_acc,dead_frac", "--csv"], &d));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "activation,test_acc_mean,test_acc_ci_low,test_acc_ci_high,dead_frac_mean,dead_frac_ci_low,dead_frac_ci_high"
+    );
+    assert_eq!(lines.clone().count(), 4);
+    assert!(lines.all(|l| l.split(',').count() == 7), "{csv}");
+    let t = stdout(&run(&["summarize", "r", "--columns", "activation, diverged"], &d));
+    assert_eq!(t.lines().next().unwrap().split_whitespace().collect::<Vec<_>>(), ["activation", "diverged"]);
+
+    let o = run(&["summarize", "r", "--columns", "activation,tst_acc"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown column `tst_acc`; did you mean `test_acc`?"), "{err}");
+    assert!(err.contains("known columns: depth, lr, lr_bracket") && err.contains("bias_init"), "{err}");
+    let list = stdout(&run(&["summarize", "--list-columns"], &d));
+    assert!(list.lines().any(|l| l.starts_with("dead_frac ")), "{list}");
+}
+
+/// `man` writes roff pages for the command and every subcommand, and they render.
+#[test]
+fn manual_pages() {
+    let d = tmp("man");
+    let o = run(&["man"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.contains(".TH actscope 1"), "{page}");
+    let commands = ["train", "sweep", "summarize", "data", "plot", "report", "theory", "config", "man", "completions"];
+    for c in commands {
+        assert!(page.contains(&format!("actscope\\-{c}(1)")), "actscope.1 names {c}");
+    }
+    let o = run(&["man", "--out", "pages", "-q"], &d);
+    assert!(o.status.success() && stderr(&o).is_empty(), "{}", stderr(&o));
+    for c in
+        commands.iter().map(|c| format!("actscope-{c}.1")).chain(["actscope.1".into(), "actscope-data-info.1".into()])
+    {
+        let text = std::fs::read_to_string(d.join("pages").join(&c)).unwrap_or_else(|e| panic!("{c}: {e}"));
+        assert!(text.starts_with(".ie") && text.contains(".SH NAME"), "{c}");
+    }
+    let train = std::fs::read_to_string(d.join("pages/actscope-train.1")).unwrap();
+    assert!(train.contains("probe_size = 1000"), "the train page lists every setting");
+    // Rendered by the system's roff where there is one (groff's nroff on Debian and Ubuntu).
+    if let Ok(out) =
+        std::process::Command::new("nroff").args(["-man", "-Tutf8"]).arg(d.join("pages/actscope-train.1")).output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout).replace('\u{8}', "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("SYNOPSIS") || text.contains("SSYYNNOOPPSSIISS"), "{text}");
+    }
+}
+
+/// The example sweep file parses, lists its runs, and its smoke profile is small; the user guide shows it
+/// verbatim.
+#[test]
+fn the_example_sweep_file() {
+    let d = tmp("example");
+    let example = root().join("examples/sweep.toml");
+    let file = actscope_lab::sweep::SweepFile::read(&example).unwrap();
+    assert_eq!(file.expand_at_most(1000).unwrap().len(), 81);
+    let o = run(&["sweep", example.to_str().unwrap(), "--dry-run", "--out", "r"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 81);
+    let o = run(&["sweep", example.to_str().unwrap(), "--dry-run", "--profile", "smoke", "--out", "r"], &d);
+    assert_eq!(stdout(&o).lines().count(), 12, "{}", stdout(&o));
+    let text = std::fs::read_to_string(&example).unwrap();
+    let guide = std::fs::read_to_string(root().join("docs/user-guide.md")).unwrap();
+    assert!(guide.contains(&format!("```toml\n{text}```")), "docs/user-guide.md shows examples/sweep.toml as it is");
+}

@@ -1,0 +1,397 @@
+//! The columns of a summary ([`crate::summarize`]): which exist, which show by default, and the text table,
+//! CSV and JSON that show a chosen list of them.
+//!
+//! A column is either a setting (any key of [`crate::config::KEYS`], e.g. `bias_init`) or a derived
+//! column of [`DERIVED`] (accuracies, the learning-rate choice, activation metrics). By default a summary
+//! shows every setting that differs between its configurations, then [`DEFAULT_COLUMNS`].
+//!
+//! ```
+//! use actscope_lab::columns::{Column, parse_columns};
+//!
+//! let cols = parse_columns("activation, test_acc,dead_frac")?;
+//! assert_eq!(cols[1], Column::Derived("test_acc"));
+//! assert!(parse_columns("tst_acc").unwrap_err().to_string().contains("did you mean `test_acc`?"));
+//! # Ok::<(), actscope_lab::Error>(())
+//! ```
+
+use actscope_metrics::stats::Describe;
+use serde_json::{Map, Value};
+
+use crate::config::{KEYS, find_key, value_text};
+use crate::summarize::{GroupMetrics, GroupSummary};
+use crate::tuning::Bracket;
+use crate::{Error, Result};
+
+/// A column of a summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// A derived column, by its [`DERIVED`] name.
+    Derived(&'static str),
+    /// A setting of the configuration, by its key.
+    Setting(&'static str),
+}
+
+impl Column {
+    /// The column's header.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Column::Derived(n) | Column::Setting(n) => n,
+        }
+    }
+
+    /// Whether the column needs each run's records (the activation metrics), not only its summary.
+    pub fn needs_records(&self) -> bool {
+        matches!(self, Column::Derived(n) if derived(n).is_some_and(|d| d.records))
+    }
+}
+
+/// One row of a summary: a configuration and, when a column needs them, its activation metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
+    /// The configuration over seeds.
+    pub group: &'a GroupSummary,
+    /// Its activation metrics ([`crate::summarize::group_metrics`]); `None` when no column needs them.
+    pub metrics: Option<&'a GroupMetrics>,
+}
+
+/// A cell: a plain value, or a statistic over seeds.
+enum Cell {
+    Value(Value),
+    Stat(Describe),
+}
+
+/// A column computed from a configuration's summary.
+pub struct Derived {
+    /// The header.
+    pub name: &'static str,
+    /// What it shows.
+    pub meaning: &'static str,
+    /// Whether it reads the runs' records.
+    records: bool,
+    /// Whether it is a statistic over seeds (three CSV columns: mean and interval ends).
+    stat: bool,
+    cell: fn(&Row<'_>) -> Cell,
+}
+
+fn metric(r: &Row<'_>, f: fn(&GroupMetrics) -> &Describe) -> Cell {
+    Cell::Stat(r.metrics.map(f).copied().unwrap_or_else(|| actscope_metrics::stats::describe(&[])))
+}
+
+/// Every derived column.
+pub const DERIVED: [Derived; 14] = [
+    Derived {
+        name: "depth",
+        meaning: "number of hidden layers",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(r.group.config.widths().len().into()),
+    },
+    Derived {
+        name: "lr",
+        meaning: "learning rate chosen on validation accuracy",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(r.group.selected_lr.into()),
+    },
+    Derived {
+        name: "lr_bracket",
+        meaning: "where the chosen rate lies among those tried: interior, low_edge, high_edge or single",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(bracket_word(r.group.bracket).into()),
+    },
+    Derived {
+        name: "lr_width_dec",
+        meaning: "decades of learning rate within 1 pp of the best validation accuracy",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(rounded(r.group.lr_width_decades, 2)),
+    },
+    Derived {
+        name: "n",
+        meaning: "runs (seeds) at the chosen rate",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(r.group.n.into()),
+    },
+    Derived {
+        name: "diverged",
+        meaning: "of those, runs that diverged",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(r.group.diverged.into()),
+    },
+    Derived {
+        name: "test_acc",
+        meaning: "test accuracy",
+        stat: true,
+        records: false,
+        cell: |r| Cell::Stat(r.group.test),
+    },
+    Derived {
+        name: "val_acc",
+        meaning: "validation accuracy",
+        stat: true,
+        records: false,
+        cell: |r| Cell::Stat(r.group.val),
+    },
+    Derived {
+        name: "train_acc",
+        meaning: "accuracy on the training subset",
+        stat: true,
+        records: false,
+        cell: |r| Cell::Stat(r.group.train),
+    },
+    Derived {
+        name: "dead_frac",
+        meaning: "share of hidden units dead at the final checkpoint (ReLU family)",
+        stat: true,
+        records: true,
+        cell: |r| metric(r, |m| &m.dead_fraction),
+    },
+    Derived {
+        name: "saturation",
+        meaning: "share of (probe example, hidden unit) pairs with φ′ < τ·max φ′ at the final checkpoint",
+        stat: true,
+        records: true,
+        cell: |r| metric(r, |m| &m.saturation),
+    },
+    Derived {
+        name: "erank_last",
+        meaning: "effective rank of the last hidden layer's activations at the final checkpoint",
+        stat: true,
+        records: true,
+        cell: |r| metric(r, |m| &m.effective_rank_last),
+    },
+    Derived {
+        name: "wall_s",
+        meaning: "median wall-clock seconds per run",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(rounded(r.group.wall_seconds, 1)),
+    },
+    Derived {
+        name: "seeds",
+        meaning: "seeds of the runs at the chosen rate",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(r.group.seeds.clone().into()),
+    },
+];
+
+/// The columns shown after the varying settings when none are chosen.
+pub const DEFAULT_COLUMNS: [&str; 15] = [
+    "activation",
+    "placement",
+    "depth",
+    "optimizer",
+    "lr",
+    "lr_bracket",
+    "lr_width_dec",
+    "n",
+    "diverged",
+    "test_acc",
+    "val_acc",
+    "train_acc",
+    "dead_frac",
+    "saturation",
+    "erank_last",
+];
+
+fn derived(name: &str) -> Option<&'static Derived> {
+    DERIVED.iter().find(|d| d.name == name)
+}
+
+fn rounded(x: f64, digits: i32) -> Value {
+    let p = 10f64.powi(digits);
+    serde_json::Number::from_f64((x * p).round() / p).map_or(Value::Null, Value::Number)
+}
+
+/// How a summary writes a bracket.
+fn bracket_word(b: Bracket) -> &'static str {
+    match b {
+        Bracket::Interior => "interior",
+        Bracket::LowEdge => "low_edge",
+        Bracket::HighEdge => "high_edge",
+        Bracket::Single => "single",
+    }
+}
+
+/// The column called `name`: a derived column first, else a setting.
+///
+/// # Errors
+/// An unknown name: the error lists every known column (usage).
+pub fn column(name: &str) -> Result<Column> {
+    if let Some(d) = derived(name) {
+        return Ok(Column::Derived(d.name));
+    }
+    if let Some(k) = find_key(name) {
+        return Ok(Column::Setting(k.name));
+    }
+    let known = known_columns();
+    let hint = crate::config::closest(name, known.iter().map(|(n, _)| *n))
+        .map_or(String::new(), |n| format!("; did you mean `{n}`?"));
+    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+    Err(Error::usage(format!("unknown column `{name}`{hint}; known columns: {}", names.join(", "))))
+}
+
+/// A comma-separated list of columns, e.g. `--columns activation,test_acc,dead_frac`.
+///
+/// # Errors
+/// An empty list or an unknown name (listing the known ones), as a usage error.
+pub fn parse_columns(list: &str) -> Result<Vec<Column>> {
+    let cols: Vec<Column> =
+        list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(column).collect::<Result<_>>()?;
+    if cols.is_empty() {
+        return Err(Error::usage("--columns needs at least one column name"));
+    }
+    Ok(cols)
+}
+
+/// Every column with what it shows: the derived ones, then every setting.
+pub fn known_columns() -> Vec<(&'static str, &'static str)> {
+    DERIVED.iter().map(|d| (d.name, d.meaning)).chain(KEYS.iter().map(|k| (k.name, k.meaning))).collect()
+}
+
+/// The default columns for `groups`: every setting that differs between them (other than those the
+/// default columns show and lr and seed, which define a configuration's runs), then [`DEFAULT_COLUMNS`].
+pub fn default_columns(groups: &[GroupSummary]) -> Vec<Column> {
+    let varying = varying_settings(groups);
+    varying.into_iter().map(Column::Setting).chain(DEFAULT_COLUMNS.iter().map(|n| column(n).expect("known"))).collect()
+}
+
+/// Settings that differ between `groups`, other than those [`DEFAULT_COLUMNS`] show (the network's shape
+/// shows as depth) and lr and seed: the axes a reader needs to tell two rows apart, e.g. `bias_init`.
+pub fn varying_settings(groups: &[GroupSummary]) -> Vec<&'static str> {
+    const SHOWN: [&str; 8] = ["activation", "placement", "optimizer", "lr", "seed", "hidden", "depth", "width"];
+    let objects: Vec<Map<String, Value>> = groups.iter().map(config_object).collect();
+    let Some(first) = objects.first() else { return Vec::new() };
+    KEYS.iter()
+        .map(|k| k.name)
+        .filter(|k| !SHOWN.contains(k) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
+        .collect()
+}
+
+fn config_object(g: &GroupSummary) -> Map<String, Value> {
+    match serde_json::to_value(&g.config) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+fn cell(r: &Row<'_>, c: &Column) -> Cell {
+    match c {
+        Column::Derived(n) => (derived(n).expect("a Column::Derived names a derived column").cell)(r),
+        Column::Setting(k) => Cell::Value(config_object(r.group).remove(*k).unwrap_or(Value::Null)),
+    }
+}
+
+fn fmt_ci(d: &Describe) -> String {
+    match d.n {
+        0 => "-".into(),
+        1 => format!("{:.4}", d.mean),
+        _ => format!("{:.4} ± {:.4}", d.mean, d.half_width()),
+    }
+}
+
+fn text(v: &Value) -> String {
+    if v.is_null() { "-".into() } else { value_text(v) }
+}
+
+/// A fixed-width text table of `columns`, with a note on how to read it.
+pub fn table(rows: &[Row<'_>], columns: &[Column]) -> String {
+    let header: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| match cell(r, c) {
+                    Cell::Value(v) => text(&v),
+                    Cell::Stat(d) => fmt_ci(&d),
+                })
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|c| c.chars().count()).collect();
+    for r in &cells {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    let mut out = line(&header);
+    out.push('\n');
+    for r in &cells {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out.push_str(
+        "(mean ± 95% t-interval half-width over the finished seeds at the learning rate chosen on validation; \
+         `actscope summarize --list-columns` says what each column shows)\n",
+    );
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// A number for CSV: empty when not finite.
+fn csv_number(x: f64) -> String {
+    if x.is_finite() { x.to_string() } else { String::new() }
+}
+
+/// CSV with one row per configuration; a statistic takes three columns (`NAME_mean`, `NAME_ci_low`,
+/// `NAME_ci_high`; empty where undefined); fields quoted as RFC 4180 asks.
+pub fn csv(rows: &[Row<'_>], columns: &[Column]) -> String {
+    let mut header = Vec::new();
+    for c in columns {
+        if matches!(c, Column::Derived(n) if derived(n).is_some_and(|d| d.stat)) {
+            header.extend(["mean", "ci_low", "ci_high"].map(|s| format!("{}_{s}", c.name())));
+        } else {
+            header.push(c.name().to_string());
+        }
+    }
+    let mut out = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    for r in rows {
+        let mut fields = Vec::new();
+        for c in columns {
+            match cell(r, c) {
+                Cell::Value(Value::Null) => fields.push(String::new()),
+                Cell::Value(v) => fields.push(value_text(&v)),
+                Cell::Stat(d) => fields.extend([d.mean, d.ci_low, d.ci_high].map(csv_number)),
+            }
+        }
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// One JSON object per configuration with exactly `columns`; a statistic is `{mean, ci_low, ci_high, n}`
+/// (non-finite numbers as `null`).
+pub fn json(rows: &[Row<'_>], columns: &[Column]) -> Value {
+    let num = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+    Value::Array(
+        rows.iter()
+            .map(|r| {
+                let mut o = Map::new();
+                for c in columns {
+                    let v = match cell(r, c) {
+                        Cell::Value(v) => v,
+                        Cell::Stat(d) => serde_json::json!({
+                            "mean": num(d.mean), "ci_low": num(d.ci_low), "ci_high": num(d.ci_high), "n": d.n
+                        }),
+                    };
+                    o.insert(c.name().to_string(), v);
+                }
+                Value::Object(o)
+            })
+            .collect(),
+    )
+}
