@@ -33,6 +33,9 @@ done
 # slurmd must be root to start job steps (it switches to the submitting user).
 [ "$(id -u)" -eq 0 ] || missing "the one-node cluster needs root (slurmd launches jobs as root); run as root"
 
+# Variables of an enclosing Slurm job (if this runs inside one) would pick another cluster or shard.
+for v in $(compgen -v SLURM_); do unset "$v"; done
+
 shards=${ACTSCOPE_SLURM_SHARDS:-4}
 timeout=${ACTSCOPE_SLURM_TIMEOUT:-300}
 sweeps=("$root"/crates/lab/experiments/*.toml)
@@ -47,8 +50,8 @@ bin=${CARGO_TARGET_DIR:-$root/target}/release/actscope
 built_time=$SECONDS
 
 # --- the cluster ---------------------------------------------------------------------------------------------------
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/actscope-slurm.XXXXXX")
-# munged requires every directory above its socket to be searchable by all.
+# In /tmp, not $TMPDIR: munged requires every directory above its socket to be searchable by all.
+tmp=$(mktemp -d /tmp/actscope-slurm.XXXXXX)
 chmod 755 "$tmp"
 pids=()
 job=
@@ -185,7 +188,7 @@ $states"
 # every run once: a task that ignored them would run the whole sweep and still leave identical results.
 for sweep in "${sweeps[@]}"; do
     name=$(sed -nE 's/^name = "(.*)"/\1/p' "$sweep")
-    total=$("$bin" sweep "$sweep" --profile smoke --out "$tmp/none" --dry-run | wc -l)
+    total=$("$bin" sweep "$sweep" --profile smoke --out "$tmp/none" --shard 0/1 --dry-run | wc -l)
     sum=0
     for ((i = 0; i < shards; i++)); do
         line=$(grep -h "^$name: .* runs in shard $i/$shards: " "$tmp"/logs/"${job}_$i".out) ||

@@ -481,8 +481,9 @@ mod tests {
         fs::remove_file(out.join(&name).join("summary.json")).unwrap();
         fs::create_dir_all(&mine).unwrap();
         fs::write(mine.join("summary.json"), "mine").unwrap();
-        let e = move_into_place(&mine, &out, &name).unwrap_err().to_string();
-        assert!(e.contains("moving into place") && e.contains(&name), "{e}");
+        let e = move_into_place(&mine, &out, &name).unwrap_err();
+        let Error::Context { source, .. } = &e else { panic!("{e:?}") };
+        assert!(matches!(**source, Error::Io { action: "moving into place", .. }), "{e:?}");
         fs::remove_dir_all(&out).unwrap();
     }
 
