@@ -74,6 +74,7 @@ fn two_processes_running_the_same_sweep_into_one_directory() {
     }
     let o = run(&["sweep", "s.toml", "--out", "shared", "--dry-run"], &d);
     assert_eq!(String::from_utf8_lossy(&o.stdout).matches("(finished)").count(), 20);
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -87,4 +88,5 @@ fn shards_started_together_into_one_directory() {
     run_together(&d, "overlap", &[&["--shard", "1/3"], &[]]);
     assert!(hidden_entries(&d.join("overlap")).is_empty(), "temporary directories left behind");
     assert!(snapshot(&d.join("overlap")) == alone, "overlapping writers differ from one process's result");
+    std::fs::remove_dir_all(&d).unwrap();
 }
