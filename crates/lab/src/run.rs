@@ -1,6 +1,6 @@
 //! Executing one run into its own directory, atomically: `config.json`, `records.jsonl`, `summary.json`.
 //!
-//! The run is written into `.tmp-<name>-<pid>` beside its final place and renamed when complete, so a
+//! The run is written into `.tmp-<name>-<host>-<pid>` beside its final place and renamed when complete, so a
 //! directory named after a run always holds a finished run; an interrupted run leaves only a temporary
 //! directory, which the next attempt at the same run removes.
 
@@ -352,13 +352,31 @@ fn train_into(
         // crash leaves it), then put this result in its place.
         RunState::Stale(_) => {
             let old = out.join(format!(".tmp-{name}-{}-{}-stale", host(), std::process::id()));
-            rename(&dest, &old)?;
-            remove_dir_all(&old)?;
+            match fs::rename(&dest, &old) {
+                Ok(()) => remove_dir_all(&old)?,
+                // Another writer set it aside first; it is putting its own result in place.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("moving aside", &dest, e)),
+            }
         }
         RunState::Missing => not_a_foreign_directory(out, name)?,
     }
-    rename(tmp, &dest)?;
+    move_into_place(tmp, out, name)?;
     Ok(summary)
+}
+
+/// Renames the finished temporary directory `tmp` to `out/name`. Several writers may finish the same run
+/// at once (sweeps or shards sharing a directory): when the rename fails because another one put a
+/// finished run there first (after this one looked), that run is kept and `tmp` removed.
+fn move_into_place(tmp: &Path, out: &Path, name: &str) -> Result<()> {
+    let dest = out.join(name);
+    match rename(tmp, &dest) {
+        Err(_) if state(out, name) == RunState::Finished => {
+            fs::remove_dir_all(tmp).ok();
+            Ok(())
+        }
+        r => r,
+    }
 }
 
 /// Reads `summary.json` of a run directory.
@@ -441,6 +459,31 @@ mod tests {
         execute(&cfg, &data, &out).unwrap();
         let left = entries(&out);
         assert!(left.contains(&live) && left.contains(&other_host) && !left.contains(&dead), "{left:?}");
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// Two writers finish the same run: the one whose rename comes second (after it found no run there)
+    /// keeps the first one's result and removes its own temporary directory instead of failing.
+    #[test]
+    fn a_run_put_in_place_by_another_writer_meanwhile_is_kept() {
+        let (cfg, data) = tiny();
+        let out = temp("raced");
+        let name = cfg.dir_name();
+        execute(&cfg, &data, &out).unwrap();
+        let theirs = fs::read(out.join(&name).join("summary.json")).unwrap();
+        let mine = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
+        fs::create_dir_all(&mine).unwrap();
+        fs::write(mine.join("summary.json"), "mine").unwrap();
+        move_into_place(&mine, &out, &name).unwrap();
+        assert_eq!(entries(&out), vec![name.clone()], "the temporary directory is removed");
+        assert_eq!(fs::read(out.join(&name).join("summary.json")).unwrap(), theirs);
+        // Anything else in the way is still an error, and leaves the temporary directory to the caller.
+        fs::remove_file(out.join(&name).join("summary.json")).unwrap();
+        fs::create_dir_all(&mine).unwrap();
+        fs::write(mine.join("summary.json"), "mine").unwrap();
+        let e = move_into_place(&mine, &out, &name).unwrap_err();
+        let Error::Context { source, .. } = &e else { panic!("{e:?}") };
+        assert!(matches!(**source, Error::Io { action: "moving into place", .. }), "{e:?}");
         fs::remove_dir_all(&out).unwrap();
     }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the `actscope` CLI: the binary as a user runs it.
 
 mod cli;
+mod concurrent;
 mod everyday;
 mod limits;
 mod sweep;

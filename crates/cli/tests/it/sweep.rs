@@ -24,7 +24,7 @@ seed = [0, 1]
 "#;
 
 /// Every run's records.jsonl and summary.json (wall time removed), keyed by run name.
-fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
+pub fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
