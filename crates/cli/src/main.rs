@@ -1,5 +1,6 @@
 //! The `actscope` command line: the entry point that parses arguments and hands off to the library.
 
+mod export;
 mod progress;
 
 use std::io::Write;
@@ -142,6 +143,9 @@ enum Command {
     Data(DataCommand),
     /// Draw every figure a directory of runs supports (PNG, SVG and the CSV behind each).
     Plot(PlotArgs),
+    /// Export runs: a flat CSV table for pandas/polars, or TensorBoard event files.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Run the bundled experiments, rule on every claim and write the HTML and Markdown report.
     Report(ReportArgs),
     /// Check theory at initialisation (gradient growth with BN, born-dead ReLU nets, moments of φ(z)).
@@ -514,6 +518,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plot(a) => plot(a),
+        Command::Export(c) => export::run(c),
         Command::Report(a) => report(a),
         Command::Theory { json, profile } => {
             let p: Profile = profile.into();

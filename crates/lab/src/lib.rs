@@ -11,6 +11,7 @@
 //!   reported through [`sweep::SweepObserver`];
 //! - [`summarize`]: configurations summarised over seeds at the learning rate chosen on validation;
 //! - [`tuning`]: bracketing each configuration's selected learning rate and its tuning robustness;
+//! - [`export`]: runs as a flat CSV table (pandas, polars) and as TensorBoard event files;
 //! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
 //!
 //! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, `xtask`, a
@@ -30,6 +31,7 @@
 pub mod budget;
 pub mod config;
 mod error;
+pub mod export;
 mod fsio;
 pub mod report;
 pub mod run;

@@ -246,9 +246,15 @@ fn config_cells(g: &GroupSummary, varying: &[String]) -> Vec<String> {
 /// axes a reader needs to tell two rows apart, e.g. `bias_init`.
 pub fn varying_settings(groups: &[GroupSummary]) -> Vec<String> {
     const SHOWN: [&str; 8] = ["activation", "placement", "optimizer", "lr", "seed", "hidden", "depth", "width"];
-    let objects: Vec<serde_json::Map<String, serde_json::Value>> = groups
-        .iter()
-        .filter_map(|g| match serde_json::to_value(&g.config) {
+    differing_settings(groups.iter().map(|g| &g.config), &SHOWN)
+}
+
+/// Settings (keys of the run configuration, in its order) whose value differs between `configs`, other
+/// than those in `shown`.
+pub fn differing_settings<'a>(configs: impl IntoIterator<Item = &'a RunConfig>, shown: &[&str]) -> Vec<String> {
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = configs
+        .into_iter()
+        .filter_map(|c| match serde_json::to_value(c) {
             Ok(serde_json::Value::Object(m)) => Some(m),
             _ => None,
         })
@@ -256,22 +262,28 @@ pub fn varying_settings(groups: &[GroupSummary]) -> Vec<String> {
     let Some(first) = objects.first() else { return Vec::new() };
     first
         .keys()
-        .filter(|k| !SHOWN.contains(&k.as_str()) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
+        .filter(|k| !shown.contains(&k.as_str()) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
         .cloned()
         .collect()
 }
 
-/// The value of setting `key` in a group's configuration, as a config file writes it.
-fn setting(g: &GroupSummary, key: &str) -> String {
-    match serde_json::to_value(&g.config).ok().and_then(|v| v.get(key).cloned()) {
-        Some(serde_json::Value::String(s)) => s,
-        Some(serde_json::Value::Null) | None => "-".into(),
-        Some(v) => v.to_string(),
+/// The value of setting `key` in a configuration, as a config file writes it; `None` when unset (or not a
+/// setting).
+pub fn setting_value(config: &RunConfig, key: &str) -> Option<String> {
+    match serde_json::to_value(config).ok().and_then(|v| v.get(key).cloned()) {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Null) | None => None,
+        Some(v) => Some(v.to_string()),
     }
 }
 
+/// The value of setting `key` in a group's configuration, "-" when unset.
+fn setting(g: &GroupSummary, key: &str) -> String {
+    setting_value(&g.config, key).unwrap_or_else(|| "-".into())
+}
+
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
