@@ -1,5 +1,6 @@
 //! Integration tests of the `actscope` CLI: the binary as a user runs it.
 
 mod cli;
+mod export;
 mod limits;
 mod sweep;

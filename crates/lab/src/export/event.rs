@@ -3,9 +3,9 @@
 //! `histogram.proto`, which TensorBoard vendors under `tensorboard/compat/proto`).
 //!
 //! ```text
-//! Event          { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5; }
+//! Event          { double wall_time = 1; int64 step = 2; oneof what { string file_version = 3; Summary summary = 5; } }
 //! Summary        { repeated Value value = 1; }
-//! Summary.Value  { string tag = 1; float simple_value = 2; HistogramProto histo = 5; }
+//! Summary.Value  { string tag = 1; oneof value { float simple_value = 2; HistogramProto histo = 5; } }
 //! HistogramProto { double min = 1; double max = 2; double num = 3; double sum = 4; double sum_squares = 5;
 //!                  repeated double bucket_limit = 6 [packed]; repeated double bucket = 7 [packed]; }
 //! ```
@@ -59,7 +59,7 @@ pub fn summary(wall_time: f64, step: i64, values: &[(String, Value)]) -> Vec<u8>
         v.bytes_field(1, tag.as_bytes());
         match value {
             Value::Scalar(x) => {
-                v.float(2, *x);
+                v.oneof_float(2, *x);
             }
             Value::Histogram(h) => {
                 v.message(5, histogram(h));
@@ -104,6 +104,13 @@ mod tests {
     fn a_scalar_event_is_byte_identical_to_protobufs() {
         let e = summary(1.5, 300, &[("loss/val".into(), Value::Scalar(0.25))]);
         assert_eq!(e, hex("09000000000000f83f10ac022a110a0f0a086c6f73732f76616c150000803e"));
+    }
+
+    #[test]
+    fn a_zero_scalar_is_still_a_scalar() {
+        // simple_value is a oneof member: written even when 0, as protobuf does.
+        let e = summary(0.0, 5, &[("x".into(), Value::Scalar(0.0))]);
+        assert_eq!(e, hex("10052a0a0a080a01781500000000"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The protocol-buffer wire format, encoding only, as far as TensorBoard's event messages need it:
 //! varints, 64- and 32-bit fixed fields, length-delimited fields (strings, nested messages, packed
-//! doubles). Fields holding their type's default are left out, as proto3 serialisers do, so the bytes are
+//! doubles). Fields holding their type's default are left out, as proto3 serialisers do (but a `oneof` member
+//! is always written: its presence is information), so the bytes are
 //! those Google's own library writes for the same message.
 
 /// Wire type of varint fields (int64, bool, enums).
@@ -48,12 +49,11 @@ impl Message {
         self
     }
 
-    /// A `float` field (left out when 0).
-    pub fn float(&mut self, field: u32, v: f32) -> &mut Self {
-        if v.to_bits() != 0 {
-            self.key(field, FIXED32);
-            self.0.extend_from_slice(&v.to_le_bytes());
-        }
+    /// A `float` member of a `oneof`, written whatever its value: in a `oneof` presence matters (a
+    /// `Summary.Value` without `simple_value` is not a scalar, even when the scalar is 0).
+    pub fn oneof_float(&mut self, field: u32, v: f32) -> &mut Self {
+        self.key(field, FIXED32);
+        self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
 
@@ -119,7 +119,11 @@ mod tests {
     fn strings_and_defaults() {
         // The guide's example: field 2 = "testing" → 12 07 74 65 73 74 69 6e 67.
         let mut m = Message::new();
-        m.bytes_field(2, b"testing").double(3, 0.0).float(4, 0.0).packed_doubles(5, &[]);
+        m.bytes_field(2, b"testing").double(3, 0.0).int64(4, 0).packed_doubles(5, &[]).bytes_field(6, b"");
         assert_eq!(m.bytes(), b"\x12\x07testing".to_vec());
+        // A oneof member is written even at its default: 0.0f32 as field 2.
+        let mut m = Message::new();
+        m.oneof_float(2, 0.0);
+        assert_eq!(m.bytes(), vec![0x15, 0, 0, 0, 0]);
     }
 }

@@ -232,3 +232,73 @@ fn refuse_foreign(dest: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use actscope_metrics::distribution::Bins;
+
+    use super::*;
+    use crate::export::{fixture, tfrecord};
+
+    fn recorded(counts: Vec<u64>, underflow: u64, overflow: u64, nan: u64) -> Recorded {
+        let bins = Bins { lo: -2.0, hi: 2.0, bins: counts.len() };
+        Recorded { bins, counts, underflow, overflow, nan }
+    }
+
+    fn moments(mean: f64, std: f64) -> Summary {
+        Summary { mean, std, percentiles: vec![] }
+    }
+
+    #[test]
+    fn empty_bins_at_the_ends_are_trimmed_and_inner_ones_kept() {
+        let h = histogram(&recorded(vec![0, 3, 0, 1, 0, 0, 0, 0], 0, 0, 2), &moments(0.5, 2.0)).unwrap();
+        assert_eq!(h.bucket_limit, vec![-1.0, -0.5, 0.0]);
+        assert_eq!(h.bucket, vec![3.0, 0.0, 1.0]);
+        assert_eq!((h.min, h.max, h.num), (-1.5, 0.0, 4.0), "NaNs are not counted");
+        assert_eq!((h.sum, h.sum_squares), (2.0, 4.0 * (4.0 + 0.25)));
+    }
+
+    #[test]
+    fn underflow_and_overflow_get_a_bucket_one_bin_wide_beyond_the_range() {
+        let h = histogram(&recorded(vec![0, 0, 5, 0], 2, 1, 0), &moments(0.0, 1.0)).unwrap();
+        assert_eq!(h.bucket_limit, vec![-2.0, -1.0, 0.0, 1.0, 2.0, f64::MAX]);
+        assert_eq!(h.bucket, vec![2.0, 0.0, 0.0, 5.0, 0.0, 1.0]);
+        assert_eq!((h.min, h.max, h.num), (-3.0, 3.0, 8.0));
+        let only_under = histogram(&recorded(vec![0; 4], 4, 0, 0), &moments(-9.0, 1.0)).unwrap();
+        assert_eq!((only_under.bucket_limit, only_under.bucket), (vec![-2.0], vec![4.0]));
+        assert_eq!((only_under.min, only_under.max), (-3.0, -2.0));
+        assert_eq!(histogram(&recorded(vec![0; 4], 0, 0, 7), &moments(f64::NAN, f64::NAN)), None);
+    }
+
+    #[test]
+    fn every_record_becomes_an_event_and_exports_are_byte_identical() {
+        let (dir, runs) = fixture::runs("tensorboard");
+        let out = dir.join("tb");
+        let w = export(&runs, &out).unwrap();
+        assert_eq!(w.runs, 2);
+        let mut total = 0;
+        for (run, file) in runs.iter().zip(&w.files) {
+            assert_eq!(file.parent().unwrap(), out.join(run_name(run)));
+            assert!(file.file_name().unwrap().to_string_lossy().starts_with(FILE_PREFIX));
+            let bytes = std::fs::read(file).unwrap();
+            let events = tfrecord::read_records(&bytes).unwrap();
+            let records = read_records(run).unwrap();
+            let eval_steps: std::collections::BTreeSet<usize> =
+                records.iter().filter_map(|r| if let Record::Eval(p) = r { Some(p.step) } else { None }).collect();
+            let others = records.iter().filter(|r| matches!(r, Record::Checkpoint(_) | Record::Step(_))).count();
+            assert_eq!(events.len(), 1 + eval_steps.len() + others);
+            assert_eq!(events[0], event::file_version(start_time(run).unwrap()));
+            total += events.len();
+        }
+        assert_eq!(w.events, total);
+        let first: Vec<Vec<u8>> = w.files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+        let again = export(&runs, &out).unwrap();
+        assert_eq!(again.files, w.files);
+        assert_eq!(first, again.files.iter().map(|f| std::fs::read(f).unwrap()).collect::<Vec<_>>());
+        // A run directory holding anything but event files is never overwritten.
+        std::fs::write(out.join(run_name(&runs[0])).join("notes.txt"), "mine").unwrap();
+        let e = export(&runs, &out).unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("holds notes.txt"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
