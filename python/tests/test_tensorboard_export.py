@@ -279,7 +279,8 @@ def read_table(path):
         with open(path, newline="") as f:
             return list(csv.DictReader(f))
     frame = pandas.read_csv(path)
-    assert frame["run"].dtype == object and frame["step"].dtype.kind == "i"
+    assert pandas.api.types.is_string_dtype(frame["run"]) and pandas.api.types.is_integer_dtype(frame["step"])
+    assert "epoch" not in frame or pandas.api.types.is_float_dtype(frame["epoch"])
     return [{k: ("" if isinstance(v, float) and math.isnan(v) else str(v)) for k, v in row.items()}
             for row in frame.to_dict("records")]
 

@@ -10,6 +10,8 @@ pub struct LayerMetric {
     pub name: &'static str,
     /// The value in a layer's record.
     pub get: fn(&LayerRecord) -> Option<f64>,
+    /// Whether the value is a count (a table writes it as an integer).
+    pub count: bool,
 }
 
 /// A metric of the whole network at a checkpoint.
@@ -22,7 +24,7 @@ pub struct CheckpointMetric {
 
 macro_rules! layer {
     ($name:literal, $r:ident => $e:expr) => {
-        LayerMetric { name: $name, get: |$r: &LayerRecord| $e }
+        LayerMetric { name: $name, get: |$r: &LayerRecord| $e, count: false }
     };
 }
 
@@ -46,7 +48,7 @@ pub const LAYER_METRICS: &[LayerMetric] = &[
     layer!("a_p97_5", r => r.a.percentiles.get(4).copied()),
     layer!("saturation_rate", r => r.saturation.map(|s| s.rate)),
     layer!("stuck_fraction", r => r.saturation.map(|s| s.stuck)),
-    layer!("dead_units", r => r.dead.map(|d| d.dead_units as f64)),
+    LayerMetric { name: "dead_units", get: |r| r.dead.map(|d| d.dead_units as f64), count: true },
     layer!("dead_fraction", r => r.dead.map(|d| d.dead_fraction)),
     layer!("inactive_rate", r => r.dead.map(|d| d.inactive_rate)),
     layer!("near_linear", r => Some(r.near_linear)),

@@ -74,16 +74,11 @@ const EVAL_SETS: [&str; 3] = ["train", "val", "test"];
 /// Runs parsed at once (in parallel) before their rows are written, bounding memory on large sweeps.
 const CHUNK: usize = 64;
 
-/// A number as a CSV field: integers without a fraction, others in their shortest round-trip form
-/// (exponent for very large or small magnitudes), NaN as an empty field, infinities as `inf`/`-inf`.
+/// A real number as a CSV field: the shortest form that reads back exactly, always with a decimal point or
+/// an exponent (`1.0`, `0.25`, `1e-7`), so a column of reals is never taken for integers by a reader that
+/// infers types from its first rows (polars does); NaN is an empty field, infinities are `inf`/`-inf`.
 pub fn number(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v}")
-    } else {
-        format!("{v:?}")
-    }
+    if v.is_nan() { String::new() } else { format!("{v:?}") }
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -237,7 +232,10 @@ impl Table {
                     for l in &c.layers {
                         let mut cells = checkpoint_cells(c);
                         cells.extend([number(c.loss), l.layer.to_string(), l.units.to_string()]);
-                        cells.extend(LAYER_METRICS.iter().map(|m| opt((m.get)(l))));
+                        cells.extend(LAYER_METRICS.iter().map(|m| match (m.get)(l) {
+                            Some(v) if m.count => format!("{}", v as u64),
+                            v => opt(v),
+                        }));
                         row(cells);
                     }
                 }
@@ -441,8 +439,8 @@ mod tests {
         for v in [0.1, 1.0 / 3.0, 1e-7, 123456.75, -2.5e300, 5e-324] {
             assert_eq!(number(v).parse::<f64>().unwrap(), v, "{v}");
         }
-        assert_eq!(number(3.0), "3");
-        assert_eq!(number(-0.0), "-0");
+        assert_eq!(number(3.0), "3.0");
+        assert_eq!(number(-0.0), "-0.0");
         assert_eq!(number(f64::NAN), "");
         assert_eq!(number(f64::INFINITY), "inf");
         assert_eq!(number(f64::NEG_INFINITY), "-inf");
