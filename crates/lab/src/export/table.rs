@@ -71,6 +71,9 @@ const MAIN_SETTINGS: [&str; 7] = ["activation", "placement", "depth", "hidden", 
 /// The evaluation sets, in column order.
 const EVAL_SETS: [&str; 3] = ["train", "val", "test"];
 
+/// (loss, accuracy) of one evaluation.
+type LossAccuracy = (f64, f64);
+
 /// Runs parsed at once (in parallel) before their rows are written, bounding memory on large sweeps.
 const CHUNK: usize = 64;
 
@@ -198,7 +201,7 @@ impl Table {
             Level::Run => unreachable!("handled above"),
             Level::Eval => {
                 // Evaluations of one step (train, val, test) form one row, in step order.
-                let mut by_step: BTreeMap<usize, (f64, [Option<(f64, f64)>; 3])> = BTreeMap::new();
+                let mut by_step: BTreeMap<usize, (f64, [Option<LossAccuracy>; 3])> = BTreeMap::new();
                 for r in &records {
                     let Record::Eval(p) = r else { continue };
                     let i = EVAL_SETS.iter().position(|s| *s == p.set).ok_or_else(|| Error::Malformed {
