@@ -7,10 +7,10 @@ use actscope_metrics::records::{Checkpoint, LayerRecord, Record};
 use actscope_metrics::stats::describe;
 use actscope_plots::figures::MeanCurve;
 
+use crate::Result;
 use crate::config::RunConfig;
 use crate::run::RunSummary;
 use crate::summarize::{GroupSummary, load_runs, summarize};
-use crate::Result;
 
 /// One run with its records.
 #[derive(Clone, Debug)]
