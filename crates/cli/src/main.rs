@@ -1,5 +1,6 @@
 //! The `actscope` command line: the entry point that parses arguments and hands off to the library.
 
+mod export;
 mod progress;
 mod settings;
 
@@ -169,6 +170,9 @@ enum Command {
     Data(DataCommand),
     /// Draw every figure a directory of runs supports (PNG, SVG and the CSV behind each).
     Plot(PlotArgs),
+    /// Export runs: a flat CSV table for pandas/polars, or TensorBoard event files.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Run the bundled experiments, rule on every claim and write the HTML and Markdown report.
     Report(ReportArgs),
     /// List every run setting with its type, default and meaning.
@@ -673,6 +677,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Config(a) => list_settings(a),
         Command::Man { out } => man(out, verbosity),
         Command::Plot(a) => plot(a, verbosity),
+        Command::Export(c) => export::run(c),
         Command::Report(a) => report(a, verbosity),
         Command::Theory { json, profile } => {
             let p: Profile = profile.into();

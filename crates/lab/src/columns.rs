@@ -17,7 +17,7 @@
 use actscope_metrics::stats::Describe;
 use serde_json::{Map, Value};
 
-use crate::config::{KEYS, find_key, value_text};
+use crate::config::{KEYS, RunConfig, find_key, value_text};
 use crate::summarize::{GroupMetrics, GroupSummary};
 use crate::tuning::Bracket;
 use crate::{Error, Result};
@@ -272,6 +272,34 @@ pub fn varying_settings(groups: &[GroupSummary]) -> Vec<&'static str> {
         .collect()
 }
 
+/// Settings (keys of the run configuration, in its order) whose value differs between `configs`, other than
+/// those in `shown` (used by the flat export tables, which have no [`GroupSummary`]).
+pub fn differing_settings<'a>(configs: impl IntoIterator<Item = &'a RunConfig>, shown: &[&str]) -> Vec<String> {
+    let objects: Vec<Map<String, Value>> = configs
+        .into_iter()
+        .filter_map(|c| match serde_json::to_value(c) {
+            Ok(Value::Object(m)) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let Some(first) = objects.first() else { return Vec::new() };
+    first
+        .keys()
+        .filter(|k| !shown.contains(&k.as_str()) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
+        .cloned()
+        .collect()
+}
+
+/// The value of setting `key` in a configuration, as a config file writes it; `None` when unset (or not a
+/// setting).
+pub fn setting_value(config: &RunConfig, key: &str) -> Option<String> {
+    match serde_json::to_value(config).ok().and_then(|v| v.get(key).cloned()) {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) | None => None,
+        Some(v) => Some(v.to_string()),
+    }
+}
+
 fn config_object(g: &GroupSummary) -> Map<String, Value> {
     match serde_json::to_value(&g.config) {
         Ok(Value::Object(m)) => m,
@@ -336,7 +364,7 @@ pub fn table(rows: &[Row<'_>], columns: &[Column]) -> String {
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 

@@ -13,6 +13,7 @@
 //!   their activation metrics at the final checkpoint;
 //! - [`columns`]: a summary's columns (settings and derived ones) as a text table, CSV or JSON;
 //! - [`tuning`]: bracketing each configuration's selected learning rate and its tuning robustness;
+//! - [`export`]: runs as a flat CSV table (pandas, polars) and as TensorBoard event files;
 //! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
 //!
 //! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, `xtask`, a
@@ -33,6 +34,7 @@ pub mod budget;
 pub mod columns;
 pub mod config;
 mod error;
+pub mod export;
 mod fsio;
 pub mod report;
 pub mod run;

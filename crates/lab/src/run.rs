@@ -184,7 +184,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// This machine's name, as temporary directories carry it (several hosts may share a run directory).
-fn host() -> String {
+pub(crate) fn host() -> String {
     let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())

@@ -3,5 +3,6 @@
 mod cli;
 mod concurrent;
 mod everyday;
+mod export;
 mod limits;
 mod sweep;

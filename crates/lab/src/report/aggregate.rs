@@ -3,14 +3,14 @@
 use std::path::Path;
 
 use actscope_core::{Activation, EvalPoint};
-use actscope_metrics::records::{Checkpoint, LayerRecord, Record, read_jsonl};
+use actscope_metrics::records::{Checkpoint, LayerRecord, Record};
 use actscope_metrics::stats::describe;
 use actscope_plots::figures::MeanCurve;
 
+use crate::Result;
 use crate::config::RunConfig;
 use crate::run::RunSummary;
 use crate::summarize::{GroupSummary, load_runs, summarize};
-use crate::{Error, Result};
 
 /// One run with its records.
 #[derive(Clone, Debug)]
@@ -98,10 +98,7 @@ impl Experiment {
         let groups = summarize(&loaded);
         let mut runs = Vec::with_capacity(loaded.len());
         for r in loaded {
-            let p = r.dir.join("records.jsonl");
-            let f = std::fs::File::open(&p).map_err(|e| Error::io("opening", &p, e))?;
-            let records = read_jsonl(std::io::BufReader::new(f))
-                .map_err(|e| Error::Malformed { path: p.clone(), message: e.to_string() })?;
+            let records = crate::export::source::read_records(&r)?;
             runs.push(Run { config: r.config, summary: r.summary, records });
         }
         let mut activations = Vec::new();

@@ -1,0 +1,124 @@
+//! `actscope export`: runs as a flat CSV table (pandas, polars, R) or as TensorBoard event files.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use actscope_lab::export::table::Level;
+use actscope_lab::export::{source, table, tensorboard};
+use actscope_lab::summarize::mixed_code_warning;
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+
+/// What one row of the table is.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LevelArg {
+    /// One row per run: final losses and accuracies, steps to each validation target.
+    Run,
+    /// One row per run × evaluation: loss and accuracy on train, val and test.
+    Eval,
+    /// One row per run × checkpoint: network-level probe metrics.
+    Checkpoint,
+    /// One row per run × checkpoint × hidden layer: every per-layer metric.
+    Layer,
+    /// One row per run × training step (runs with step_scalars = true).
+    Step,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Self {
+        match l {
+            LevelArg::Run => Level::Run,
+            LevelArg::Eval => Level::Eval,
+            LevelArg::Checkpoint => Level::Checkpoint,
+            LevelArg::Layer => Level::Layer,
+            LevelArg::Step => Level::Step,
+        }
+    }
+}
+
+/// The export formats.
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// A flat CSV table of every run's metrics over time (one row per run × checkpoint × layer by
+    /// default), read by pandas.read_csv / polars.read_csv in one call.
+    Table(TableArgs),
+    /// TensorBoard event files: one sub-directory per run with scalars and the z / a histograms
+    /// (`tensorboard --logdir OUT`).
+    Tensorboard(TensorboardArgs),
+}
+
+/// `actscope export table`.
+#[derive(Args)]
+pub struct TableArgs {
+    /// Run directories, or directories of runs (e.g. a sweep's --out).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// The CSV file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// What one row is.
+    #[arg(long, value_enum, default_value_t = LevelArg::Layer)]
+    level: LevelArg,
+    /// No summary line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `actscope export tensorboard`.
+#[derive(Args)]
+pub struct TensorboardArgs {
+    /// Run directories, or directories of runs (e.g. a sweep's --out).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// The log directory to write (one sub-directory per run).
+    #[arg(long)]
+    out: PathBuf,
+    /// No summary line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `actscope export …`.
+pub fn run(cmd: ExportCommand) -> Result<()> {
+    let start = Instant::now();
+    match cmd {
+        ExportCommand::Table(a) => {
+            let runs = loaded(&a.runs, a.quiet)?;
+            let level: Level = a.level.into();
+            let rows = table::export_csv(&runs, level, &a.out)?;
+            if !a.quiet {
+                eprintln!(
+                    "{rows} rows ({} level) from {} runs → {} ({:.2}s)",
+                    level.name(),
+                    runs.len(),
+                    a.out.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        ExportCommand::Tensorboard(a) => {
+            let runs = loaded(&a.runs, a.quiet)?;
+            let w = tensorboard::export(&runs, &a.out)?;
+            if !a.quiet {
+                eprintln!(
+                    "{} events ({:.1} MB) for {} runs → {} ({:.2}s); view with: tensorboard --logdir {}",
+                    w.events,
+                    w.bytes as f64 / 1e6,
+                    w.runs,
+                    a.out.display(),
+                    start.elapsed().as_secs_f64(),
+                    a.out.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn loaded(paths: &[PathBuf], quiet: bool) -> Result<Vec<actscope_lab::summarize::LoadedRun>> {
+    let runs = source::resolve(paths)?;
+    if !quiet && let Some(w) = mixed_code_warning(runs.iter().map(|r| &r.summary)) {
+        eprintln!("{w}");
+    }
+    Ok(runs)
+}
