@@ -10,8 +10,8 @@
 # 2. A few gallery figures are screenshot at 1x and 2x into $OUT/figures for a person to look at.
 #
 # Needs chromium and the DejaVu Sans font (.ci/provision-browser.sh installs both). Exit 0 passed, 77 a
-# prerequisite is missing, 1 the check failed. Output: ${ACTSCOPE_BROWSER_OUT:-target/browser}. About 20 s
-# after the examples are built.
+# prerequisite is missing, 1 the check failed. Output: ${ACTSCOPE_BROWSER_OUT:-target/browser}. About 25 s
+# on 2 cores once the examples are built.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -25,7 +25,7 @@ if ! fc-list 2>/dev/null | grep -q "DejaVu Sans:style=Book"; then
     missing+=("the DejaVu Sans font (apt-get install -y fonts-dejavu-core)")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "tests/browser: SKIPPED, missing: ${missing[*]}" >&2
+    for m in "${missing[@]}"; do echo "tests/browser: SKIPPED, missing: $m" >&2; done
     echo "tests/browser: provision with: bash .ci/provision-browser.sh" >&2
     exit 77
 fi
