@@ -32,6 +32,13 @@ pub struct Progress {
 }
 
 /// Time left if the remaining runs take as long on average as the finished ones: "2h05m", "4m10s", "12s".
+///
+/// Kept rather than indicatif's ETA (issue 16): indicatif draws nothing when stderr is not a terminal (its
+/// stderr target is hidden there, which is what logs and CI need: no carriage returns, one line per run),
+/// so these lines need their own estimate. Its `eta()` weighs the step rate of the last ~15 seconds; a
+/// sweep's steps are whole runs of seconds to minutes each, with configurations of different sizes
+/// interleaved, so the average over all finished runs is the steadier estimate. The terminal bar above is
+/// indicatif's.
 fn eta(elapsed: Duration, done: u64, total: u64) -> String {
     let left = (elapsed.as_secs_f64() / done.max(1) as f64 * total.saturating_sub(done) as f64).round() as u64;
     match (left / 3600, left % 3600 / 60, left % 60) {

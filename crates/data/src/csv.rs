@@ -6,6 +6,16 @@
 //! `0..K`). Cells may be quoted with `"`; the separator is `,`. Blank lines are skipped. A line may hold at
 //! most [`MAX_LINE_BYTES`] bytes, so a stream without newlines (`/dev/zero`) is refused instead of filling
 //! memory.
+//!
+//! Read by hand rather than with the `csv` crate (issue 16), measured on Fashion-MNIST's 60,000 × 785
+//! training set as CSV (133 MB): both give identical arrays, in the same wall time within the shared VM's
+//! noise (4.78 s against 4.70 s, medians of 5 interleaved rounds; 3.77 s against 4.90 s in another run with
+//! the crate trimming cells), and `valgrind --tool=callgrind` on 6,000 rows counts 1.47 G instructions
+//! here against 1.33 G for `csv::StringRecord` (−10%) and 1.58 G for `csv::ByteRecord` (+7%): parsing the
+//! f32 cells dominates either way. The crate has no bound on a line or a field (a stream without newlines
+//! grows one field until memory runs out, which [`MAX_LINE_BYTES`] exists to prevent), so it would need a
+//! guarding reader here anyway, and its positions would not give the byte of a line that the UTF-8 error
+//! names; for a gain inside the noise, this reader stays.
 
 use std::borrow::Cow;
 use std::io::{BufRead, Read};

@@ -94,8 +94,10 @@ impl Figure {
     /// The numbers behind the figure as CSV (long format: one row per point, bar or cell).
     pub fn to_csv(&self) -> String {
         let mut out = String::from("panel,series,x,y,low,high\n");
+        // RFC 4180 quoting: a field with a separator, a quote or a line break is quoted, quotes doubled. Kept
+        // rather than the `csv` crate's writer (issue 16): this is the whole of what it would do here.
         let q = |s: &str| {
-            if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+            if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
         };
         for p in &self.panels {
             match p {

@@ -1,7 +1,8 @@
 //! # actscope-plots
 //!
 //! The figures of actscope, drawn with plotters as PNG and SVG from one drawing function each, with an
-//! embedded font (no system fonts, no fontconfig), a colour-blind-safe palette (Okabe–Ito; viridis for
+//! embedded font (no system fonts, no fontconfig; the SVG names it, DejaVu Sans, and shares the PNG's text
+//! layout, see [`typeset`]), a colour-blind-safe palette (Okabe–Ito; viridis for
 //! heatmaps), titled axes, legends in a band below the panels (never over the data), 95% bands, colour
 //! bars, and a "no data" panel instead of a crash for empty or non-finite input.
 //!
@@ -24,6 +25,7 @@
 // Module imports form a DAG: `primitives` (font, text, ticks, ranges, "no data") and `palette` import
 // nothing of the crate; `figure` (the specs) neither; the panel drawers (`lines`, `heatmap`, `bars`,
 // `histogram`) import those three; `layout` (the frame) imports the drawers; `render` imports `layout`;
+// `render` also imports `typeset` (text layout and rasterisation, which imports nothing of the crate);
 // `figures` (the report's figures) imports `figure`; `gallery` imports `figures`.
 mod bars;
 mod error;
@@ -37,6 +39,8 @@ mod lines;
 pub mod palette;
 mod primitives;
 mod render;
+pub mod specimen;
+pub mod typeset;
 
 pub use error::{Error, Result};
 pub use figure::{BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade};

@@ -19,34 +19,49 @@ pub fn category(i: usize) -> RGBColor {
     OKABE_ITO[i % OKABE_ITO.len()]
 }
 
-/// Viridis control points at t = 0, 1/8, …, 1.
-const VIRIDIS: [(u8, u8, u8); 9] = [
-    (68, 1, 84),
-    (71, 44, 122),
-    (59, 81, 139),
-    (44, 113, 142),
-    (33, 144, 141),
-    (39, 173, 129),
-    (92, 200, 99),
-    (170, 220, 50),
-    (253, 231, 37),
-];
-
-/// The viridis colour at `t` ∈ [0, 1] (clamped; NaN gives light grey).
+/// The viridis colour at `t` ∈ [0, 1] (clamped; NaN gives light grey): matplotlib's 256-entry table
+/// interpolated, from the `colorous` crate.
+///
+/// `colorous` replaced a 9-point linear interpolation written here: against matplotlib 3.11's table at
+/// t = i/255 it is off by at most 1/255 per channel (105 of 256 entries exact) where the 9-point version
+/// was off by up to 18/255 (10 exact). Per call it takes 0.10 µs against 0.08 µs (1,000,000 calls, medians
+/// of 9 interleaved rounds); a heatmap colours tens of cells and a colour bar a few hundred, so the
+/// difference is nil.
 pub fn viridis(t: f64) -> RGBColor {
     if t.is_nan() {
         return RGBColor(220, 220, 220);
     }
-    let x = t.clamp(0.0, 1.0) * 8.0;
-    let i = (x.floor() as usize).min(7);
-    let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
-    let mix = |p: u8, q: u8| (p as f64 + f * (q as f64 - p as f64)).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    let c = colorous::VIRIDIS.eval_continuous(t.clamp(0.0, 1.0));
+    RGBColor(c.r, c.g, c.b)
 }
 
 /// Black or white, whichever reads better on `c`.
 pub fn text_on(c: RGBColor) -> RGBColor {
     let l = 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
     if l > 140.0 { RGBColor(0, 0, 0) } else { RGBColor(255, 255, 255) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viridis_follows_matplotlibs_table() {
+        // matplotlib 3.11's _viridis_data entries 0, 64, 128, 192 and 255, times 255.
+        let table = [
+            (0, [68.09, 1.24, 84.0]),
+            (64, [58.58, 82.2, 139.16]),
+            (128, [32.53, 144.57, 140.39]),
+            (192, [94.15, 201.17, 97.64]),
+            (255, [253.28, 231.07, 36.7]),
+        ];
+        for (i, want) in table {
+            let c = viridis(i as f64 / 255.0);
+            for (got, want) in [c.0, c.1, c.2].into_iter().zip(want) {
+                assert!((got as f64 - want).abs() <= 1.0, "entry {i}: {c:?}, matplotlib {want}");
+            }
+        }
+        assert_eq!(viridis(-3.0), viridis(0.0));
+        assert_eq!(viridis(f64::NAN), RGBColor(220, 220, 220));
+    }
 }

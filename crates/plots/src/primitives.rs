@@ -5,8 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// The font family every text uses (registered from the embedded TTF by the renderer).
-pub const FONT: &str = "sans-serif";
+/// The font family every text uses: registered from the embedded TTF (DejaVu Sans) by the renderer, and
+/// written as the SVG's `font-family`, so a browser draws the same font (Bitstream Vera Sans has the same
+/// metrics; Verdana, then any sans-serif, only where neither is installed).
+pub const FONT: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";
 
 /// Result of drawing on a backend.
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;

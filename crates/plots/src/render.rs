@@ -9,14 +9,14 @@ use plotters::style::FontStyle;
 use crate::figure::Figure;
 use crate::layout::draw_figure;
 use crate::primitives::FONT;
+use crate::typeset::{FONT_BYTES, Typeset};
 use crate::{Error, Result};
 
-/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE`): every text is drawn with it, so no figure
-/// depends on system fonts or fontconfig.
-static FONT_BYTES: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
-fn register_font() {
+/// Registers the embedded font with plotters under [`FONT`], for the text styles that name it (the layout
+/// and pixels come from [`Typeset`]).
+pub(crate) fn register_font() {
     REGISTER.call_once(|| {
         for style in [FontStyle::Normal, FontStyle::Bold, FontStyle::Italic, FontStyle::Oblique] {
             let ok = plotters::style::register_font(FONT, style, FONT_BYTES).is_ok();
@@ -69,12 +69,12 @@ pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathB
         let path = stem.with_extension(f.extension());
         match f {
             Format::Png => {
-                let root = BitMapBackend::new(&path, size).into_drawing_area();
+                let root = Typeset::bitmap(BitMapBackend::new(&path, size)).into_drawing_area();
                 draw_figure(&root, fig).map_err(|e| draw_err(&path, e))?;
                 root.present().map_err(|e| draw_err(&path, e))?;
             }
             Format::Svg => {
-                let root = SVGBackend::new(&path, size).into_drawing_area();
+                let root = Typeset::vector(SVGBackend::new(&path, size)).into_drawing_area();
                 draw_figure(&root, fig).map_err(|e| draw_err(&path, e))?;
                 root.present().map_err(|e| draw_err(&path, e))?;
             }
@@ -95,7 +95,7 @@ pub fn svg_string(fig: &Figure) -> Result<String> {
     register_font();
     let mut s = String::new();
     {
-        let root = SVGBackend::with_string(&mut s, (fig.width, fig.height())).into_drawing_area();
+        let root = Typeset::vector(SVGBackend::with_string(&mut s, (fig.width, fig.height()))).into_drawing_area();
         draw_figure(&root, fig).map_err(|e| draw_err(Path::new("<memory>"), e))?;
         root.present().map_err(|e| draw_err(Path::new("<memory>"), e))?;
     }

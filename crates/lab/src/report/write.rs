@@ -1,11 +1,13 @@
 //! Writing the report: `index.html` (self-contained: inline CSS, no JavaScript, relative links only) and
-//! `report.md`, from the same content. Every string that comes from data or configuration is escaped.
+//! `report.md`, from the same content. Every string that comes from data or configuration is escaped: the
+//! HTML by `maud`, which escapes everything it inserts unless told otherwise, the Markdown by [`md`].
 
 use std::fmt::Write as _;
 
 use actscope_metrics::sequential::Decision;
 use actscope_metrics::stats::describe;
 use actscope_plots::Figure;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::claims::ClaimResult;
 use super::theory::TheoryCheck;
@@ -31,23 +33,6 @@ pub struct Content<'a> {
     pub manifest: Vec<(String, String)>,
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
-}
-
-/// Escapes text for a Markdown table cell.
 /// One sentence per undecided comparison of a claim: what was observed and what deciding it would take.
 pub fn undecided(cl: &ClaimResult) -> Vec<String> {
     cl.comparisons
@@ -168,128 +153,154 @@ th{background:#f1f1f1}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.9em;color:#333}
 .meta{color:#555}.pass{color:#0a6b2f;font-weight:bold}.fail{color:#a11;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}";
 
-fn figure_html(out: &mut String, stem: &str, fig: &Figure) {
-    let _ = writeln!(
-        out,
-        "<figure id=\"fig-{s}\"><img src=\"figures/{s}.png\" alt=\"{alt}\" width=\"{w}\"><figcaption><b>{t}</b> — {alt}. <a href=\"figures/{s}.svg\">SVG</a> · <a href=\"figures/{s}.csv\">CSV</a></figcaption></figure>",
-        s = esc(stem),
-        alt = esc(&fig.caption),
-        t = esc(&fig.title),
-        w = fig.width.min(1200)
-    );
-}
-
-/// The HTML report.
-pub fn html(c: &Content<'_>) -> String {
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>actscope report</title><style>{CSS}</style></head><body>\n"
-    );
-    o.push_str("<h1>Batch normalization and activations: do sigmoids now work as well as ReLUs?</h1>\n");
-    let _ = writeln!(
-        o,
-        "<p class=\"meta\">Profile <code>{}</code>. Every number below was measured by this run; every verdict follows rules fixed in code before the runs (see Methods).</p>",
-        esc(c.profile)
-    );
-    o.push_str("<h2 id=\"answer\">Short answer</h2>\n<ul>\n");
-    for (q, a) in &c.answers {
-        let _ = writeln!(o, "<li><b>{}</b> {}</li>", esc(q), esc(a));
-    }
-    o.push_str("</ul>\n<h2 id=\"verdicts\">Verdicts</h2>\n<table><tr><th>claim</th><th>who</th><th>evidence</th><th>verdict</th><th>figure</th></tr>\n");
-    for cl in c.claims {
-        let figs: Vec<String> = cl.figures.iter().map(|f| format!("<a href=\"#fig-{0}\">{0}</a>", esc(f))).collect();
-        let _ = writeln!(
-            o,
-            "<tr><td><a href=\"#{id}\">{id}</a> {text}</td><td>{src}</td><td>{ev}</td><td class=\"{cls}\">{v}</td><td>{figs}</td></tr>",
-            id = cl.id,
-            text = esc(cl.text),
-            src = esc(cl.source),
-            ev = esc(&evidence(cl)),
-            cls = verdict_class(cl.verdict),
-            v = cl.verdict.word(),
-            figs = figs.join(" ")
-        );
-    }
-    o.push_str("</table>\n<p>Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. <b>supported</b>: every setting significant (adjusted p &lt; 0.05) in the claimed direction; <b>refuted</b>: every setting significant in the opposite direction; <b>inconclusive</b>: none significant; <b>depends on setting</b>: every setting significant, not all the same way (the claim's section says which went which way); <b>partly undecided</b>: some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only.</p>\n");
-    let mut shown = std::collections::BTreeSet::new();
-    for cl in c.claims {
-        let _ = writeln!(
-            o,
-            "<h2 id=\"{}\">{} — {}</h2>\n<p>Claimed by {}. Verdict: <b class=\"{}\">{}</b>.</p>\n<p>Method: {}.</p>",
-            cl.id,
-            cl.id,
-            esc(cl.text),
-            esc(cl.source),
-            verdict_class(cl.verdict),
-            cl.verdict.word(),
-            esc(&cl.method)
-        );
-        o.push_str("<table><tr><th>setting</th><th>claimed</th><th>a: mean [95% CI]</th><th>b: mean [95% CI]</th><th>test</th><th>effect size</th><th>adj. p (claimed)</th><th>adj. p (opposite)</th><th>outcome</th></tr>\n");
-        for k in &cl.comparisons {
-            let b = if k.test == TestKind::OneSample { format!("threshold {}", k.threshold) } else { ci(&k.b) };
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{:?}</td><td class=\"num\">{:.2}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                esc(&k.setting),
-                esc(&k.claim),
-                esc(&ci(&k.a)),
-                esc(&b),
-                k.test,
-                k.effect,
-                fmt_p(k.p_claimed_adj),
-                fmt_p(k.p_opposite_adj),
-                outcome_word(k.outcome)
-            );
-        }
-        o.push_str("</table>\n");
-        for line in undecided(cl) {
-            let _ = writeln!(o, "<p>{}</p>", esc(&line));
-        }
-        if !cl.skipped.is_empty() {
-            let _ = writeln!(o, "<p>Not enough data (fewer than two values) for: {}.</p>", esc(&cl.skipped.join("; ")));
-        }
-        for f in &cl.figures {
-            if shown.insert(*f)
-                && let Some((s, fig)) = c.figures.iter().find(|(s, _)| s == f)
-            {
-                figure_html(&mut o, s, fig);
+/// One figure: the PNG with its caption and links to the SVG and the CSV.
+fn figure_html(stem: &str, fig: &Figure) -> Markup {
+    html! {
+        figure id={ "fig-" (stem) } {
+            img src={ "figures/" (stem) ".png" } alt=(fig.caption) width=(fig.width.min(1200));
+            figcaption {
+                b { (fig.title) } " — " (fig.caption) ". "
+                a href={ "figures/" (stem) ".svg" } { "SVG" } " · " a href={ "figures/" (stem) ".csv" } { "CSV" }
             }
         }
+        "\n"
     }
-    o.push_str("<h2 id=\"figures\">More figures</h2>\n");
-    for (s, fig) in c.figures.iter().filter(|(s, _)| !shown.contains(s)) {
-        figure_html(&mut o, s, fig);
+}
+
+/// The HTML report, from a `maud` template: every value inserted is escaped unless it is wrapped in
+/// `PreEscaped` (only the constant style sheet is).
+pub fn html(c: &Content<'_>) -> String {
+    let mut shown = std::collections::BTreeSet::new();
+    let claim_sections: Vec<Markup> = c
+        .claims
+        .iter()
+        .map(|cl| {
+            let figures: Vec<Markup> = cl
+                .figures
+                .iter()
+                .filter(|f| shown.insert(**f))
+                .filter_map(|f| c.figures.iter().find(|(s, _)| s == f))
+                .map(|(s, fig)| figure_html(s, fig))
+                .collect();
+            claim_html(cl, &figures)
+        })
+        .collect();
+    let page = html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "actscope report" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                "\n"
+                h1 { "Batch normalization and activations: do sigmoids now work as well as ReLUs?" } "\n"
+                p class="meta" {
+                    "Profile " code { (c.profile) } ". Every number below was measured by this run; every verdict follows rules fixed in code before the runs (see Methods)."
+                } "\n"
+                h2 id="answer" { "Short answer" } "\n"
+                ul {
+                    "\n"
+                    @for (q, a) in &c.answers { li { b { (q) } " " (a) } "\n" }
+                } "\n"
+                h2 id="verdicts" { "Verdicts" } "\n"
+                table {
+                    tr { th { "claim" } th { "who" } th { "evidence" } th { "verdict" } th { "figure" } } "\n"
+                    @for cl in c.claims {
+                        tr {
+                            td { a href={ "#" (cl.id) } { (cl.id) } " " (cl.text) }
+                            td { (cl.source) }
+                            td { (evidence(cl)) }
+                            td class=(verdict_class(cl.verdict)) { (cl.verdict.word()) }
+                            td {
+                                @for (i, f) in cl.figures.iter().enumerate() {
+                                    @if i > 0 { " " }
+                                    a href={ "#fig-" (f) } { (f) }
+                                }
+                            }
+                        } "\n"
+                    }
+                } "\n"
+                p {
+                    "Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. "
+                    b { "supported" } ": every setting significant (adjusted p < 0.05) in the claimed direction; "
+                    b { "refuted" } ": every setting significant in the opposite direction; "
+                    b { "inconclusive" } ": none significant; "
+                    b { "depends on setting" } ": every setting significant, not all the same way (the claim's section says which went which way); "
+                    b { "partly undecided" } ": some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only."
+                } "\n"
+                @for section in &claim_sections { (section) }
+                h2 id="figures" { "More figures" } "\n"
+                @for (s, fig) in c.figures.iter().filter(|(s, _)| !shown.contains(s)) { (figure_html(s, fig)) }
+                h2 id="theory" { "Theory checks (E7)" } "\n"
+                table {
+                    tr {
+                        th { "check" } th { "prediction from" } th { "measured" } th { "predicted" } th { "tolerance" }
+                        th { "result" } th { "how" }
+                    } "\n"
+                    @for t in c.theory {
+                        @let result = if t.pass { "pass" } else { "fail" };
+                        tr {
+                            td { (t.name) } td { (t.source) }
+                            td class="num" { (format!("{:.4}", t.measured)) }
+                            td class="num" { (format!("{:.4}", t.predicted)) }
+                            td class="num" { (format!("±{:.4}", t.tolerance)) }
+                            td class=(result) { (result) }
+                            td { (t.method) }
+                        } "\n"
+                    }
+                } "\n"
+                h2 id="literature" { "What published work found, beside our numbers" } "\n"
+                table {
+                    tr { th { "published" } th { "here" } } "\n"
+                    @for (a, b) in &c.literature { tr { td { (a) } td { (b) } } "\n" }
+                } "\n"
+                h2 id="methods" { "Methods" } "\n"
+                @for m in &c.methods { p { (m) } "\n" }
+                h2 id="manifest" { "Manifest" } "\n"
+                table {
+                    "\n"
+                    @for (k, v) in &c.manifest { tr { th { (k) } td { (v) } } "\n" }
+                } "\n"
+            }
+        }
+        "\n"
+    };
+    page.into_string()
+}
+
+/// One claim's section: heading, verdict, method, the table of comparisons, what would decide the
+/// undecided ones, and the claim's figures not shown before.
+fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
+    html! {
+        h2 id=(cl.id) { (cl.id) " — " (cl.text) } "\n"
+        p { "Claimed by " (cl.source) ". Verdict: " b class=(verdict_class(cl.verdict)) { (cl.verdict.word()) } "." } "\n"
+        p { "Method: " (cl.method) "." } "\n"
+        table {
+            tr {
+                th { "setting" } th { "claimed" } th { "a: mean [95% CI]" } th { "b: mean [95% CI]" } th { "test" }
+                th { "effect size" } th { "adj. p (claimed)" } th { "adj. p (opposite)" } th { "outcome" }
+            } "\n"
+            @for k in &cl.comparisons {
+                @let b = if k.test == TestKind::OneSample { format!("threshold {}", k.threshold) } else { ci(&k.b) };
+                tr {
+                    td { (k.setting) } td { (k.claim) }
+                    td class="num" { (ci(&k.a)) } td class="num" { (b) }
+                    td { (format!("{:?}", k.test)) }
+                    td class="num" { (format!("{:.2}", k.effect)) }
+                    td class="num" { (fmt_p(k.p_claimed_adj)) } td class="num" { (fmt_p(k.p_opposite_adj)) }
+                    td { (outcome_word(k.outcome)) }
+                } "\n"
+            }
+        } "\n"
+        @for line in undecided(cl) { p { (line) } "\n" }
+        @if !cl.skipped.is_empty() {
+            p { "Not enough data (fewer than two values) for: " (cl.skipped.join("; ")) "." } "\n"
+        }
+        @for f in figures { (f) }
     }
-    o.push_str("<h2 id=\"theory\">Theory checks (E7)</h2>\n<table><tr><th>check</th><th>prediction from</th><th>measured</th><th>predicted</th><th>tolerance</th><th>result</th><th>how</th></tr>\n");
-    for t in c.theory {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.4}</td><td class=\"num\">{:.4}</td><td class=\"num\">±{:.4}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-            esc(&t.name),
-            esc(&t.source),
-            t.measured,
-            t.predicted,
-            t.tolerance,
-            if t.pass { "pass" } else { "fail" },
-            if t.pass { "pass" } else { "fail" },
-            esc(&t.method)
-        );
-    }
-    o.push_str("</table>\n<h2 id=\"literature\">What published work found, beside our numbers</h2>\n<table><tr><th>published</th><th>here</th></tr>\n");
-    for (a, b) in &c.literature {
-        let _ = writeln!(o, "<tr><td>{}</td><td>{}</td></tr>", esc(a), esc(b));
-    }
-    o.push_str("</table>\n<h2 id=\"methods\">Methods</h2>\n");
-    for m in &c.methods {
-        let _ = writeln!(o, "<p>{}</p>", esc(m));
-    }
-    o.push_str("<h2 id=\"manifest\">Manifest</h2>\n<table>\n");
-    for (k, v) in &c.manifest {
-        let _ = writeln!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
-    }
-    o.push_str("</table>\n</body></html>\n");
-    o
 }
 
 /// The Markdown report (for GitHub).

@@ -349,3 +349,31 @@ fn c3_rows_name_the_value_without_bn_first_and_c6_says_what_it_does_with_unreach
     let c6 = claims::c6(&e);
     assert!(!c6.method.contains("budget + 1") && c6.method.contains("only seed pairs in which both runs reach it"));
 }
+
+/// Values the report computes are escaped too: a p-value below 10⁻⁴ prints as "< 0.0001", which the
+/// string-built page wrote raw into the HTML before the template engine took over.
+#[test]
+fn html_escapes_computed_values() {
+    let after_better = experiment(|_, p| if p == Placement::After { 0.9 } else { 0.85 });
+    let mut c4 = claims::c4(&after_better, None);
+    c4.figures = vec!["learning_curves"];
+    c4.skipped = vec!["a<b".into()];
+    let cl = vec![&c4];
+    let figs: Vec<(&'static str, actscope_plots::Figure)> =
+        actscope_plots::gallery::sample_figures(7).into_iter().map(|s| (s.stem, s.figure)).collect();
+    let content = write::Content {
+        profile: "smoke",
+        answers: vec![],
+        claims: &cl,
+        figures: &figs,
+        theory: &[],
+        literature: vec![],
+        methods: vec![],
+        manifest: vec![],
+    };
+    let html = write::html(&content);
+    assert!(html.contains("<td class=\"num\">&lt; 0.0001</td>") && !html.contains("< 0.0001"), "{html}");
+    assert!(html.contains("for: a&lt;b."));
+    assert_eq!(html.matches("<figure ").count(), figs.len(), "each figure once: with its claim or under More figures");
+    assert_eq!(html.matches("id=\"fig-learning_curves\"").count(), 1);
+}

@@ -126,3 +126,31 @@ fn format_names() {
     assert_eq!(Format::parse("svg"), Some(Format::Svg));
     assert_eq!(Format::parse("pdf"), None);
 }
+
+/// Our PNG draws each specimen line exactly as wide as the layout (glyph advances plus kerning, the width
+/// a browser gives the SVG text): ink from the first glyph's left bearing to the last glyph's right
+/// bearing, so at most a few pixels narrower and never wider. plotters 0.3.7's own rasteriser drew text
+/// 6% too wide with every glyph shifted by its own bearing ("BN n one"); `tests/browser/run.sh` compares
+/// with a real browser.
+#[test]
+fn specimen_png_ink_matches_the_text_layout() {
+    use actscope_plots::specimen::{LINES, measure, write};
+    use actscope_plots::typeset::{advance, em_px};
+    let dir = out_dir("specimen");
+    let (png, svg) = write(&dir).unwrap();
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("BN none"));
+    let (w, h, pixels) = decode_png(&png);
+    let channels = pixels.len() / (w as usize * h as usize);
+    let inks = measure(w, h, channels, &pixels, 1).unwrap();
+    for (line, ink) in LINES.iter().zip(&inks) {
+        let ink = ink.as_ref().unwrap_or_else(|| panic!("{:?}: no ink", line.text));
+        let width = advance(line.text, em_px(line.size));
+        let drawn = ink.right - ink.left;
+        assert!(
+            drawn <= width + 0.5 && drawn >= width - 3.0,
+            "{:?}: ink {drawn} px wide, layout advance {width:.2} px",
+            line.text
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,355 @@
+//! Text layout and rasterisation with the embedded font, the same in PNG and SVG.
+//!
+//! plotters 0.3.7 lays text out with `ab_glyph` itself, and its bitmap rasteriser drops each glyph's left
+//! side bearing (the ink of every glyph moves left by its own bearing, so "none" reads "n one" where a
+//! wide-bearing `n` meets a narrow-bearing `o`), scales glyphs by the font's line height instead of its em
+//! (PNG text 6% larger than the same SVG text in a browser) and puts the baseline half a line below the
+//! anchor where the SVG backend puts it 0.76 em below. [`Typeset`] wraps any plotters backend and takes
+//! text over:
+//!
+//! ```text
+//! em (px)      = style size / 1.24                    (what plotters' SVG backend writes as font-size)
+//! advance      = Σ h_advance(glyph) + Σ kern(pair)    (text width, for anchoring and for layout)
+//! baseline     = anchor y + 0.76 em (top) | + 0.5 ex (centre) | − 0.5 ex (bottom), as the SVG backend's dy
+//! ```
+//!
+//! On a bitmap it rasterises each glyph at its sub-pixel pen position (bearing included) and blends the
+//! coverage. On SVG it leaves the `<text>` element to the inner backend, with two changes so that a browser
+//! with DejaVu Sans draws what the PNG shows (`tests/browser/run.sh` measures that): every text is anchored
+//! by its top (`dy="0.76em"`; Chromium ignores the `ex` in the `0.5ex` plotters writes for centred and
+//! bottom anchors, which put those labels 3–4 px off), and spaces that SVG would collapse (doubled, leading,
+//! trailing) are written as no-break spaces, which have the same advance.
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use plotters_backend::text_anchor::Pos;
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontFamily,
+    FontStyle, FontTransform,
+};
+
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE`): every text is drawn with it, so no figure
+/// depends on system fonts or fontconfig.
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+
+/// Pixels per em for a plotters text size (plotters' SVG backend writes `font-size = size / 1.24`).
+pub fn em_px(size: f64) -> f64 {
+    size / 1.24
+}
+
+fn font() -> FontRef<'static> {
+    FontRef::try_from_slice(FONT_BYTES).expect("the embedded font parses (checked by a test)")
+}
+
+/// The font scaled so that one em is `em` pixels.
+fn scaled(font: FontRef<'static>, em: f64) -> ab_glyph::PxScaleFont<FontRef<'static>> {
+    let units_per_em = font.units_per_em().unwrap_or(2048.0);
+    let scale = PxScale::from(em as f32 * font.height_unscaled() / units_per_em);
+    ab_glyph::PxScaleFont { font, scale }
+}
+
+/// The advance width of `text` in pixels at `em` pixels per em: glyph advances plus pair kerning, as a
+/// browser lays out one line of the embedded font (no ligatures: DejaVu Sans has none in its default
+/// Latin features that change widths).
+pub fn advance(text: &str, em: f64) -> f64 {
+    let font = font();
+    let sf = scaled(font.clone(), em);
+    let mut x = 0.0f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = sf.glyph_id(c);
+        if let Some(p) = prev {
+            x += sf.kern(p, id);
+        }
+        x += sf.h_advance(id);
+        prev = Some(id);
+    }
+    x as f64
+}
+
+/// The x-height in pixels at `em` pixels per em (the height of `x`, which CSS calls 1ex).
+fn ex_px(font: &FontRef<'static>, em: f64) -> f64 {
+    let units_per_em = font.units_per_em().unwrap_or(2048.0) as f64;
+    let x_height = font.outline(font.glyph_id('x')).map_or(units_per_em * 0.5, |o| o.bounds.max.y as f64);
+    em * x_height / units_per_em
+}
+
+/// The baseline's distance below the anchor point for a vertical anchor, in pixels, as plotters' SVG
+/// backend means it (`dy` of 0.76em, 0.5ex, −0.5ex).
+fn baseline_offset(font: &FontRef<'static>, em: f64, v: VPos) -> f64 {
+    match v {
+        VPos::Top => TOP_DY_EM * em,
+        VPos::Center => 0.5 * ex_px(font, em),
+        VPos::Bottom => -0.5 * ex_px(font, em),
+    }
+}
+
+/// The `dy` of a top-anchored text in plotters' SVG backend, in em.
+const TOP_DY_EM: f64 = 0.76;
+
+/// `(dx, dy)` in the text's own frame turned as the text is (SVG's `rotate(θ)` about the anchor, y down).
+fn rotate((dx, dy): (i32, i32), t: &FontTransform) -> (i32, i32) {
+    match t {
+        FontTransform::Rotate90 => (-dy, dx),
+        FontTransform::Rotate180 => (-dx, -dy),
+        FontTransform::Rotate270 => (dy, -dx),
+        FontTransform::None => (dx, dy),
+    }
+}
+
+/// `text` with the spaces SVG collapses or strips (all but the first of a run, leading, trailing) turned
+/// into no-break spaces, which DejaVu Sans advances by the same 651 units.
+fn keep_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+    if !(text.starts_with(' ') || text.ends_with(' ') || text.contains("  ")) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut prev_space = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let collapsible = c == ' ' && (prev_space || chars.peek().is_none());
+        out.push(if collapsible { '\u{a0}' } else { c });
+        prev_space = c == ' ';
+    }
+    out.into()
+}
+
+/// A text style that is another with its vertical anchor replaced by `Top`.
+struct TopAnchored<'a, S>(&'a S);
+
+impl<S: BackendTextStyle> BackendTextStyle for TopAnchored<'_, S> {
+    type FontError = S::FontError;
+    fn color(&self) -> BackendColor {
+        self.0.color()
+    }
+    fn size(&self) -> f64 {
+        self.0.size()
+    }
+    fn transform(&self) -> FontTransform {
+        self.0.transform()
+    }
+    fn style(&self) -> FontStyle {
+        self.0.style()
+    }
+    fn anchor(&self) -> Pos {
+        Pos::new(self.0.anchor().h_pos, VPos::Top)
+    }
+    fn family(&self) -> FontFamily<'_> {
+        self.0.family()
+    }
+    fn layout_box(&self, text: &str) -> Result<((i32, i32), (i32, i32)), S::FontError> {
+        self.0.layout_box(text)
+    }
+    fn draw<E, F: FnMut(i32, i32, BackendColor) -> Result<(), E>>(
+        &self,
+        text: &str,
+        pos: BackendCoord,
+        draw: F,
+    ) -> Result<Result<(), E>, S::FontError> {
+        self.0.draw(text, pos, draw)
+    }
+}
+
+/// A plotters backend whose text is laid out (and, on a bitmap, rasterised) by this module; every other
+/// drawing call goes to the inner backend unchanged.
+pub struct Typeset<B> {
+    inner: B,
+    rasterise: bool,
+}
+
+impl<B: DrawingBackend> Typeset<B> {
+    /// For a bitmap backend: text is rasterised here, pixel by pixel through the inner backend.
+    pub fn bitmap(inner: B) -> Self {
+        Typeset { inner, rasterise: true }
+    }
+
+    /// For a vector backend: text stays a text element written by the inner backend; only its layout
+    /// (the size estimates plotters places labels with) comes from here.
+    pub fn vector(inner: B) -> Self {
+        Typeset { inner, rasterise: false }
+    }
+
+    /// Draws `text` with its anchor at `pos`, glyph by glyph.
+    fn rasterise_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let color = style.color();
+        let font = font();
+        let em = em_px(style.size());
+        let sf = scaled(font.clone(), em);
+        let width = advance(text, em);
+        let x0 = match style.anchor().h_pos {
+            HPos::Left => 0.0,
+            HPos::Center => -width / 2.0,
+            HPos::Right => -width,
+        };
+        let baseline = baseline_offset(&font, em, style.anchor().v_pos);
+        let transform = style.transform();
+        let mut pen = x0 as f32;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = sf.glyph_id(c);
+            if let Some(p) = prev {
+                pen += sf.kern(p, id);
+            }
+            prev = Some(id);
+            let glyph = id.with_scale_and_position(sf.scale(), point(pen, baseline as f32));
+            pen += sf.h_advance(id);
+            let Some(outline) = sf.outline_glyph(glyph) else { continue };
+            let bounds = outline.px_bounds();
+            let mut pixels = Vec::new();
+            outline.draw(|x, y, coverage| pixels.push((x, y, coverage)));
+            for (x, y, coverage) in pixels {
+                if coverage <= 0.0 {
+                    continue;
+                }
+                let (dx, dy) = rotate((bounds.min.x as i32 + x as i32, bounds.min.y as i32 + y as i32), &transform);
+                let c = BackendColor { alpha: color.alpha * coverage.min(1.0) as f64, rgb: color.rgb };
+                self.inner.draw_pixel((pos.0 + dx, pos.1 + dy), c)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands `text` to the inner (vector) backend anchored by its top, at the point that puts its baseline
+    /// where [`baseline_offset`] says, with collapsible spaces kept.
+    fn vector_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let text = keep_spaces(text);
+        let v = style.anchor().v_pos;
+        if matches!(v, VPos::Top) {
+            return self.inner.draw_text(&text, style, pos);
+        }
+        let em = em_px(style.size());
+        let shift = (baseline_offset(&font(), em, v) - TOP_DY_EM * em).round() as i32;
+        let (dx, dy) = rotate((0, shift), &style.transform());
+        self.inner.draw_text(&text, &TopAnchored(style), (pos.0 + dx, pos.1 + dy))
+    }
+}
+
+impl<B: DrawingBackend> DrawingBackend for Typeset<B> {
+    type ErrorType = B::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.present()
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_path(path, style)
+    }
+
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.fill_polygon(vert, style)
+    }
+
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        if self.rasterise { self.rasterise_text(text, style, pos) } else { self.vector_text(text, style, pos) }
+    }
+
+    fn estimate_text_size<S: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(u32, u32), DrawingErrorKind<B::ErrorType>> {
+        let em = em_px(style.size());
+        Ok((advance(text, em).ceil() as u32, em.round() as u32))
+    }
+
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        (iw, ih): (u32, u32),
+        src: &[u8],
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.blit_bitmap(pos, (iw, ih), src)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advance_adds_glyph_advances_and_kerning() {
+        // DejaVu Sans (2048 units per em): "n" advances 1298 units, "o" 1253, space 651.
+        let em = 2048.0;
+        assert!((advance("n", em) - 1298.0).abs() < 0.5, "{}", advance("n", em));
+        assert!((advance("none", em) - (2.0 * 1298.0 + 1253.0 + advance("e", em))).abs() < 0.5);
+        assert!((advance("BN none", em) - (advance("BN", em) + 651.0 + advance("none", em))).abs() < 0.5);
+        // Kerning exists in this font: "AV" is narrower than "A" + "V".
+        assert!(advance("AV", em) < advance("A", em) + advance("V", em));
+        // A no-break space advances as a space does, so `keep_spaces` leaves the layout unchanged.
+        assert_eq!(advance("a\u{a0}b", em), advance("a b", em));
+    }
+
+    #[test]
+    fn spaces_svg_would_collapse_become_no_break_spaces() {
+        assert_eq!(keep_spaces("BN none"), "BN none");
+        assert_eq!(keep_spaces("a  b"), "a \u{a0}b");
+        assert_eq!(keep_spaces(" a "), "\u{a0}a\u{a0}");
+    }
+}

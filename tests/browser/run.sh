@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The figures' text in a real browser (issue 16): headless Chromium draws our SVGs at 100% and 200% zoom.
+#
+# 1. A text specimen (crates/plots/src/specimen.rs: "BN none", a title, kerning pairs, numbers, every
+#    anchor) is written as PNG (our rasteriser) and SVG; Chromium screenshots the SVG at 1x and 2x, and
+#    `text_check` fails when the ink of any line lies elsewhere in our PNG than in the browser (ink edges
+#    and the earth mover's distance of the ink along x and y; tolerances and measured values are in
+#    crates/plots/examples/text_check.rs). This catches glyphs placed off their advances (the "BN n one"
+#    glitch of plotters' own rasteriser), a substituted font, a wrong size or baseline.
+# 2. A few gallery figures are screenshot at 1x and 2x into $OUT/figures for a person to look at.
+#
+# Needs chromium and the DejaVu Sans font (.ci/provision-browser.sh installs both). Exit 0 passed, 77 a
+# prerequisite is missing, 1 the check failed. Output: ${ACTSCOPE_BROWSER_OUT:-target/browser}. About 25 s
+# on 2 cores once the examples are built.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+browser=""
+for b in chromium chromium-browser google-chrome; do
+    if command -v "$b" >/dev/null 2>&1; then browser="$b"; break; fi
+done
+missing=()
+[ -n "$browser" ] || missing+=("chromium (apt-get install -y chromium)")
+if ! fc-list 2>/dev/null | grep -q "DejaVu Sans:style=Book"; then
+    missing+=("the DejaVu Sans font (apt-get install -y fonts-dejavu-core)")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    for m in "${missing[@]}"; do echo "tests/browser: SKIPPED, missing: $m" >&2; done
+    echo "tests/browser: provision with: bash .ci/provision-browser.sh" >&2
+    exit 77
+fi
+
+out="${ACTSCOPE_BROWSER_OUT:-target/browser}"
+rm -rf "$out"
+mkdir -p "$out/figures"
+out="$(cd "$out" && pwd)"
+
+cargo build -q -p actscope-plots --example text_check --example gallery
+examples="${CARGO_TARGET_DIR:-target}/debug/examples"
+
+profile="$(mktemp -d)"
+trap 'rm -rf "$profile"' EXIT
+
+# shot SVG PNG WIDTH HEIGHT SCALE: a headless screenshot of SVG at SCALE (device pixels per CSS pixel).
+shot() {
+    "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+        --disable-sync --no-first-run --hide-scrollbars --user-data-dir="$profile" \
+        --screenshot="$2" --window-size="$3,$4" --force-device-scale-factor="$5" "file://$1" >/dev/null 2>&1
+    [ -s "$2" ] || { echo "tests/browser: $browser wrote no screenshot $2" >&2; exit 1; }
+}
+
+# svg_size SVG: its width and height attributes.
+svg_size() {
+    sed -n 's/^<svg width="\([0-9]*\)" height="\([0-9]*\)".*/\1 \2/p' "$1" | head -1
+}
+
+"$examples/text_check" write "$out"
+read -r w h < <(svg_size "$out/specimen.svg")
+shot "$out/specimen.svg" "$out/browser-1x.png" "$w" "$h" 1
+shot "$out/specimen.svg" "$out/browser-2x.png" "$w" "$h" 2
+
+ACTSCOPE_GALLERY_OUT="$out/gallery" "$examples/gallery" --out "$out/gallery" >/dev/null
+for f in learning_curves accuracy_heatmap bn_params histogram_over_time; do
+    read -r w h < <(svg_size "$out/gallery/$f.svg")
+    shot "$out/gallery/$f.svg" "$out/figures/$f-1x.png" "$w" "$h" 1
+    shot "$out/gallery/$f.svg" "$out/figures/$f-2x.png" "$w" "$h" 2
+done
+
+"$examples/text_check" check "$out"
+echo "tests/browser: passed; screenshots in $out/figures (beside the PNGs in $out/gallery)"
