@@ -36,6 +36,6 @@ mod write;
 pub use element::Element;
 pub use error::{Error, Problem};
 pub use meta::{ActivationSpec, Dtype, FORMAT, LayerMeta, Meta, Role, VERSION};
-pub use read::{AnyCapture, from_bytes, read, read_any};
+pub use read::{AnyCapture, from_bytes, read, read_any, read_meta};
 pub use tensors::{BnTensors, Capture, Hidden, Output};
 pub use write::{to_bytes, write};

@@ -226,3 +226,35 @@ fn parse<F: Element>(bytes: &[u8]) -> Result<Capture<F>, Problem> {
     }
     Ok(Capture { meta, hidden, output })
 }
+
+/// Reads only the metadata of the capture at `path` (the safetensors header, not the tensors): enough to
+/// group and order many captures before reading each in full with [`read_any`].
+///
+/// # Errors
+/// The file cannot be read, its header is not a safetensors header, or its metadata breaks a rule of the
+/// format (the tensors are not checked).
+pub fn read_meta(path: &Path) -> Result<(Meta, Dtype), Error> {
+    use std::io::Read;
+    let at = |problem| Error { path: path.to_path_buf(), problem };
+    let io = |error| at(Problem::Io { action: "reading", error });
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(|_| at(Problem::Container("shorter than the 8-byte header length".into())))?;
+    let len = u64::from_le_bytes(len);
+    let file_len = f.metadata().map_err(io)?.len();
+    if len > 100_000_000 || len + 8 > file_len {
+        return Err(at(Problem::Container(format!("header length {len} does not fit a file of {file_len} bytes"))));
+    }
+    let mut header = vec![0u8; len as usize];
+    f.read_exact(&mut header).map_err(io)?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&header).map_err(|e| at(Problem::Container(format!("header is not JSON: {e}"))))?;
+    let meta = match value.get("__metadata__") {
+        None => None,
+        Some(m) => Some(
+            serde_json::from_value::<HashMap<String, String>>(m.clone())
+                .map_err(|e| at(Problem::Container(format!("__metadata__ is not a string map: {e}"))))?,
+        ),
+    };
+    Meta::from_map(meta.as_ref()).map_err(at)
+}
