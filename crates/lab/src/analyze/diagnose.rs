@@ -188,12 +188,14 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
             let grad_ratio = describe(&ratios);
             let mut findings = Vec::new();
             if let Some(d) = &saturation
-                && let Some(s) = since(&steps, &mean_series(runs, &steps, i, |l| l.saturation.map(|s| s.rate)), SATURATED_RATE)
+                && let Some(s) =
+                    since(&steps, &mean_series(runs, &steps, i, |l| l.saturation.map(|s| s.rate)), SATURATED_RATE)
             {
                 findings.push(Finding::Saturated { rate: d.mean, since: s });
             }
             if let Some(d) = &dead
-                && let Some(s) = since(&steps, &mean_series(runs, &steps, i, |l| l.dead.map(|d| d.dead_fraction)), DEAD_SHARE)
+                && let Some(s) =
+                    since(&steps, &mean_series(runs, &steps, i, |l| l.dead.map(|d| d.dead_fraction)), DEAD_SHARE)
             {
                 findings.push(Finding::Dead { fraction: d.mean, since: s });
             }

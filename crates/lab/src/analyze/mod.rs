@@ -14,6 +14,7 @@
 
 pub mod diagnose;
 pub mod measure;
+pub mod native;
 pub mod page;
 pub mod rundir;
 pub mod slopes;
@@ -69,7 +70,8 @@ struct Pending {
 
 /// Groups captures by model and seed, in step order, checking that the captures of a model agree.
 fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
-    let metas: Vec<(Meta, Dtype)> = paths.par_iter().map(|p| read_meta(p).map_err(capture_error)).collect::<Result<_>>()?;
+    let metas: Vec<(Meta, Dtype)> =
+        paths.par_iter().map(|p| read_meta(p).map_err(capture_error)).collect::<Result<_>>()?;
     let mut models: BTreeMap<&str, (&Path, &[LayerMeta], Dtype)> = BTreeMap::new();
     let mut runs: BTreeMap<(String, u64), Pending> = BTreeMap::new();
     for (path, (meta, dtype)) in paths.iter().zip(&metas) {
@@ -85,9 +87,11 @@ fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
                 ),
             });
         }
-        let run = runs
-            .entry((meta.model.clone(), meta.seed))
-            .or_insert_with(|| Pending { meta: meta.clone(), dtype: *dtype, files: Vec::new() });
+        let run = runs.entry((meta.model.clone(), meta.seed)).or_insert_with(|| Pending {
+            meta: meta.clone(),
+            dtype: *dtype,
+            files: Vec::new(),
+        });
         if let Some((_, other)) = run.files.iter().find(|(s, _)| *s == meta.step) {
             return Err(Error::usage(format!(
                 "{} and {} are both step {} of model {:?}, seed {}; give each capture of a run its own step",
