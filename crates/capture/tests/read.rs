@@ -30,7 +30,7 @@ fn sample() -> Capture<f32> {
     ];
     let mut meta = Meta::new("tiny", 7, 100, layers);
     meta.epoch = Some(0.5);
-    meta.loss = Some(0.6931);
+    meta.loss = Some(0.75);
     meta.extra.insert("x-writer".into(), "test".into());
     let bn = BnTensors { gamma: Some(v(4, 1.0)), beta: Some(v(4, 0.1)), ..BnTensors::new(v(4, 0.2), v(4, 0.3)) };
     Capture {
@@ -51,6 +51,11 @@ fn sample() -> Capture<f32> {
         output: Output::new(m(2, 4, 0.3), m(2, 4, 0.03)),
     }
 }
+
+/// An edit of a capture's metadata and tensors.
+type Edit = Box<dyn FnOnce(&mut HashMap<String, String>, &mut BTreeMap<String, Raw>)>;
+/// An edit of a capture's metadata only.
+type MetaEdit = Box<dyn FnOnce(&mut HashMap<String, String>)>;
 
 struct Raw {
     dtype: Dtype,
@@ -166,7 +171,7 @@ fn truncated_files_are_refused() {
 
 #[test]
 fn tensors_that_break_the_format_are_named() {
-    let cases: Vec<(Box<dyn FnOnce(&mut HashMap<String, String>, &mut BTreeMap<String, Raw>)>, &str)> = vec![
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(|_, t| {
                 let z = t.get_mut("layers.1.z").unwrap();
@@ -225,14 +230,14 @@ fn metadata_that_breaks_the_format_is_named() {
         let s = s.to_string();
         Box::new(move |m: &mut HashMap<String, String>| {
             m.insert("layers".into(), s);
-        }) as Box<dyn FnOnce(&mut HashMap<String, String>)>
+        }) as MetaEdit
     };
     let set = |k: &'static str, v: &'static str| {
         Box::new(move |m: &mut HashMap<String, String>| {
             m.insert(k.into(), v.into());
-        }) as Box<dyn FnOnce(&mut HashMap<String, String>)>
+        }) as MetaEdit
     };
-    let cases: Vec<(Box<dyn FnOnce(&mut HashMap<String, String>)>, &str)> = vec![
+    let cases: Vec<(MetaEdit, &str)> = vec![
         (set("seed", "-1"), "metadata field `seed`: \"-1\" is not an unsigned integer"),
         (set("epoch", "later"), "metadata field `epoch`: \"later\" is not a finite number ≥ 0"),
         (set("dtype", "bf16"), "metadata field `dtype`: \"bf16\"; expected \"f32\" or \"f64\""),

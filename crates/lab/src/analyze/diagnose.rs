@@ -230,8 +230,11 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
     }
 }
 
+/// A quantity of a checkpoint, as the report's claims read them.
+type Measure = fn(&Checkpoint) -> Option<f64>;
+
 /// The quantities two models are compared on, each the measure of one of the report's claims.
-const QUANTITIES: [(&str, fn(&Checkpoint) -> Option<f64>); 3] = [
+const QUANTITIES: [(&str, Measure); 3] = [
     ("saturation rate of the most saturated layer (C8's measure)", max_saturation),
     ("dead-unit fraction, mean over layers (C3's measure)", mean_dead),
     ("vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) (C1's measure)", vanishing),

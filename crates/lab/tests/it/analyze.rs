@@ -153,3 +153,46 @@ fn the_diagnosis_names_dead_layers_and_escapes_model_names() {
     assert!(md.contains("&lt;b&gt;m\\|1&lt;/b&gt;"), "{md}");
     fs::remove_dir_all(&d).unwrap();
 }
+
+/// The cost of `analyze` on 11 captures of a 3×512 sigmoid MLP with BN before, 1,000 probe examples
+/// (the size the issue names). A measurement, not a check: run with
+/// `cargo test -p actscope-lab --test it analyze_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement; prints times"]
+fn analyze_cost() {
+    let d = temp("cost");
+    let cfg = RunConfig::from_toml(
+        "data = \"embedded\"\nhidden = [512, 512, 512]\nactivation = \"sigmoid\"\nplacement = \"before\"\nsteps = 10\nbatch_size = 128\nprobe_size = 1000\ncheckpoints_per_epoch = 100000\nseed = 1",
+        "cost",
+    )
+    .unwrap();
+    let t = std::time::Instant::now();
+    let (_, files) = train_with_captures(&cfg, &d, "mlp-3x512", true);
+    println!("training 10 steps with 11 captures: {:.2} s", t.elapsed().as_secs_f64());
+    let bytes: u64 = files.iter().map(|f| fs::metadata(f).unwrap().len()).sum();
+    println!("{} captures, {:.1} MB each", files.len(), bytes as f64 / files.len() as f64 / 1e6);
+    // CPU seconds of this process (all threads), less sensitive than wall time to a loaded machine.
+    let cpu = || {
+        let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let f: Vec<f64> =
+            stat.rsplit(')').next().unwrap_or("").split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+        f.get(11).zip(f.get(12)).map_or(f64::NAN, |(u, s)| (u + s) / 100.0)
+    };
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        for (out, formats) in [("a", vec![]), ("b", vec![actscope_plots::Format::Svg])] {
+            let (t, c) = (std::time::Instant::now(), cpu());
+            analyze(&files, &d.join(out), &formats).unwrap();
+            rounds.push((out, t.elapsed().as_secs_f64(), cpu() - c));
+        }
+    }
+    for out in ["a", "b"] {
+        let mut w: Vec<f64> = rounds.iter().filter(|r| r.0 == out).map(|r| r.1).collect();
+        let mut c: Vec<f64> = rounds.iter().filter(|r| r.0 == out).map(|r| r.2).collect();
+        w.sort_by(f64::total_cmp);
+        c.sort_by(f64::total_cmp);
+        let what = if out == "a" { "no figures" } else { "SVG figures" };
+        println!("analyze, {what}: median wall {:.2} s {w:?}, median CPU {:.2} s {c:?}", w[1], c[1]);
+    }
+    fs::remove_dir_all(&d).unwrap();
+}
