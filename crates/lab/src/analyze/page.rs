@@ -7,7 +7,7 @@ use actscope_metrics::stats::Describe;
 
 use super::diagnose::{DEAD_SHARE, Diagnosis, EXPLODING_RATIO, SATURATED_RATE, VANISHING_RATIO};
 use crate::report::verdict::ALPHA;
-use crate::report::write::{CSS, esc, md};
+use crate::report::write::{CSS, esc, fmt_p, md};
 
 /// A block of the page.
 #[derive(Clone, Debug)]
@@ -24,34 +24,25 @@ pub enum Block {
     Figure(String, String),
 }
 
+/// "mean [low, high]" over seeds with each number written by `f` (the mean alone for one seed).
+fn interval(d: &Describe, f: impl Fn(f64) -> String) -> String {
+    if d.n == 0 || d.mean.is_nan() {
+        "n/a".into()
+    } else if d.n == 1 || d.ci_low.is_nan() {
+        f(d.mean)
+    } else {
+        format!("{} [{}, {}]", f(d.mean), f(d.ci_low), f(d.ci_high))
+    }
+}
+
+/// [`interval`] of `d` × `scale` with `digits` decimals.
 fn fmt_d(d: &Describe, scale: f64, digits: usize) -> String {
-    if d.n == 0 || d.mean.is_nan() {
-        "n/a".into()
-    } else if d.n == 1 || d.ci_low.is_nan() {
-        format!("{:.digits$}", d.mean * scale)
-    } else {
-        format!("{:.digits$} [{:.digits$}, {:.digits$}]", d.mean * scale, d.ci_low * scale, d.ci_high * scale)
-    }
+    interval(d, |x| format!("{:.digits$}", x * scale))
 }
 
+/// [`interval`] in scientific notation (gradient ratios span decades).
 fn fmt_ratio(d: &Describe) -> String {
-    if d.n == 0 || d.mean.is_nan() {
-        "n/a".into()
-    } else if d.n == 1 || d.ci_low.is_nan() {
-        format!("{:.1e}", d.mean)
-    } else {
-        format!("{:.1e} [{:.1e}, {:.1e}]", d.mean, d.ci_low, d.ci_high)
-    }
-}
-
-fn fmt_p(p: f64) -> String {
-    if p.is_nan() {
-        "n/a".into()
-    } else if p < 1e-4 {
-        "< 0.0001".into()
-    } else {
-        format!("{p:.4}")
-    }
+    interval(d, |x| format!("{x:.1e}"))
 }
 
 /// The page's blocks: rules, then per model its layers and findings, then the comparisons and figures

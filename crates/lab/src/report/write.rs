@@ -75,7 +75,8 @@ pub fn md(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
 }
 
-fn fmt_p(p: f64) -> String {
+/// A p-value for a table: 4 decimals, "< 0.0001" below that, "n/a" for NaN.
+pub(crate) fn fmt_p(p: f64) -> String {
     if p.is_nan() {
         "n/a".into()
     } else if p < 1e-4 {
