@@ -196,3 +196,46 @@ fn analyze_cost() {
     }
     fs::remove_dir_all(&d).unwrap();
 }
+
+/// An activation actscope does not know, with φ′ supplied, is measured by the same rules: given a
+/// sigmoid's φ′ and sup φ′ = 1/4, the saturation is the sigmoid's. Such a model has no `config.json`, so
+/// figures, `plot` and `summarize` leave it out, and `analyze` says so.
+#[test]
+fn an_unknown_activation_is_measured_from_its_supplied_slope() {
+    use actscope_capture::{ActivationSpec, Capture, Hidden, LayerMeta, Meta, Output, write};
+    use actscope_core::{Activation, Placement};
+    use ndarray::Array2;
+    let d = temp("unknown");
+    let z = Array2::from_shape_fn((30, 6), |(i, j)| (i as f64 - 15.0) * 0.4 + j as f64 - 2.5);
+    let sig = Activation::Sigmoid;
+    let g = |r, c| Array2::from_shape_fn((r, c), |(i, j)| 1.0 + (i * c + j) as f64);
+    let c = Capture {
+        meta: Meta::new(
+            "custom",
+            0,
+            0,
+            vec![
+                LayerMeta::hidden("act", 6, ActivationSpec::Unknown { dphi_max: 0.25 }, Placement::None),
+                LayerMeta::output("out", 3),
+            ],
+        ),
+        hidden: vec![Hidden {
+            a: Some(z.mapv(|v| sig.value(v))),
+            dphi: Some(z.mapv(|v| sig.derivative(v))),
+            ..Hidden::new(z.clone(), g(6, 4), g(6, 4))
+        }],
+        output: Output::new(g(3, 6), g(3, 6)),
+    };
+    let f = d.join("c.safetensors");
+    write(&f, &c).unwrap();
+    let a = analyze(&[f], &d.join("out"), &[actscope_plots::Format::Svg]).unwrap();
+    assert_eq!(a.not_plotted, ["custom-s0"]);
+    assert!(a.figures.is_empty());
+    let run = &a.runs[0];
+    assert!(run.join("records.jsonl").is_file() && !run.join("summary.json").exists());
+    let Record::Checkpoint(cp) = &records(&run.join("records.jsonl"))[1] else { panic!("a checkpoint") };
+    assert_eq!(cp.layers[0].saturation, Some(actscope_metrics::units::saturation(z.view(), sig, 0.1)));
+    assert!(cp.layers[0].dead.is_some(), "unknown family: dead units are reported too");
+    assert!(a.diagnosis.models[0].layers[0].saturation.is_some());
+    fs::remove_dir_all(&d).unwrap();
+}
