@@ -1,5 +1,6 @@
 //! The `actscope` command line: the entry point that parses arguments and hands off to the library.
 
+mod analyze;
 mod export;
 mod progress;
 mod settings;
@@ -93,6 +94,16 @@ enum FormatArg {
     Svg,
 }
 
+impl FormatArg {
+    /// The plots crate's format.
+    fn format(self) -> actscope_plots::Format {
+        match self {
+            FormatArg::Png => actscope_plots::Format::Png,
+            FormatArg::Svg => actscope_plots::Format::Svg,
+        }
+    }
+}
+
 fn parse_activation(s: &str) -> Result<Activation, String> {
     s.parse().map_err(|e: actscope_core::Error| e.to_string())
 }
@@ -170,6 +181,8 @@ enum Command {
     Data(DataCommand),
     /// Draw every figure a directory of runs supports (PNG, SVG and the CSV behind each).
     Plot(PlotArgs),
+    /// Diagnose any network from its captures (docs/capture.md): metrics, run directories, figures, diagnosis.
+    Analyze(analyze::AnalyzeArgs),
     /// Export runs: a flat CSV table for pandas/polars, or TensorBoard event files.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -537,14 +550,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
 }
 
 fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
-    let formats: Vec<actscope_plots::Format> = a
-        .format
-        .iter()
-        .map(|f| match f {
-            FormatArg::Png => actscope_plots::Format::Png,
-            FormatArg::Svg => actscope_plots::Format::Svg,
-        })
-        .collect();
+    let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
     let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
     if exp.runs.is_empty() {
         return Err(Error::usage(format!("{} holds no finished runs", a.runs_dir.display())).into());
@@ -677,6 +683,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Config(a) => list_settings(a),
         Command::Man { out } => man(out, verbosity),
         Command::Plot(a) => plot(a, verbosity),
+        Command::Analyze(a) => analyze::analyze(a),
         Command::Export(c) => export::run(c),
         Command::Report(a) => report(a, verbosity),
         Command::Theory { json, profile } => {

@@ -30,6 +30,7 @@
 //! # Ok::<(), actscope_lab::Error>(())
 //! ```
 
+pub mod analyze;
 pub mod budget;
 pub mod columns;
 pub mod config;

@@ -60,7 +60,14 @@ pub fn md(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
 }
 
-fn fmt_p(p: f64) -> String {
+/// `s` escaped for HTML text or a quoted attribute value, by the template engine's own escaper (for pages
+/// built outside a `maud` template, such as `analyze`'s diagnosis page).
+pub(crate) fn esc(s: &str) -> String {
+    maud::html! { (s) }.into_string()
+}
+
+/// A p-value for a table: 4 decimals, "< 0.0001" below that, "n/a" for NaN.
+pub(crate) fn fmt_p(p: f64) -> String {
     if p.is_nan() {
         "n/a".into()
     } else if p < 1e-4 {
@@ -145,7 +152,8 @@ fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
-const CSS: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
+/// The report's style sheet (also used by `analyze`'s page).
+pub(crate) const CSS: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
 h1{font-size:1.7em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px solid #bbb;padding:.35em .55em;vertical-align:top;text-align:left}
 th{background:#f1f1f1}td.num{text-align:right;font-variant-numeric:tabular-nums}
