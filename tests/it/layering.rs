@@ -5,7 +5,7 @@
 //!        │
 //!   actscope-lab
 //!   │     │      │
-//!   │  actscope-metrics  actscope-data
+//!   │  actscope-metrics  actscope-data  actscope-capture
 //!   │     │      │
 //!   │   actscope-core
 //! actscope-plots            (depends on no other actscope crate)
@@ -15,13 +15,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Each crate (by manifest path) and the actscope crates it may depend on.
-const ALLOWED: [(&str, &[&str]); 7] = [
+const ALLOWED: [(&str, &[&str]); 8] = [
     ("crates/core", &[]),
+    ("crates/capture", &["actscope-core"]),
     ("crates/plots", &[]),
     ("crates/data", &["actscope-core"]),
     ("crates/metrics", &["actscope-core"]),
-    ("crates/lab", &["actscope-core", "actscope-data", "actscope-metrics", "actscope-plots"]),
-    ("crates/cli", &["actscope-core", "actscope-data", "actscope-lab", "actscope-plots", "actscope-metrics"]),
+    ("crates/lab", &["actscope-capture", "actscope-core", "actscope-data", "actscope-metrics", "actscope-plots"]),
+    ("crates/cli", &["actscope-capture", "actscope-core", "actscope-data", "actscope-lab", "actscope-plots", "actscope-metrics"]),
     ("xtask", &["actscope-data", "actscope-lab"]),
 ];
 

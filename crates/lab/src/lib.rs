@@ -27,6 +27,7 @@
 //! # Ok::<(), actscope_lab::Error>(())
 //! ```
 
+pub mod analyze;
 pub mod budget;
 pub mod config;
 mod error;

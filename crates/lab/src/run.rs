@@ -178,7 +178,8 @@ pub fn state(out: &Path, name: &str) -> RunState {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lower-case hex SHA-256 of `bytes` (the checksum `summary.json` keeps of `records.jsonl`).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -311,9 +311,15 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
     judge_paired(result, rounds, median_wall(&walls))
 }
 
-fn mean_dead(c: &Checkpoint) -> Option<f64> {
+/// C3's measure of a checkpoint: the dead-unit fraction averaged over the layers that have one.
+pub fn mean_dead(c: &Checkpoint) -> Option<f64> {
     let v: Vec<f64> = c.layers.iter().filter_map(|l| l.dead.map(|d| d.dead_fraction)).collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// C8's measure of a checkpoint: the saturation rate of its most saturated layer.
+pub fn max_saturation(c: &Checkpoint) -> Option<f64> {
+    c.layers.iter().filter_map(|l| l.saturation.map(|s| s.rate)).reduce(f64::max)
 }
 
 /// The stress settings (learning rate, initial bias) that E3's runs hold, ascending by bias and then by
@@ -591,7 +597,6 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
 
 /// C8: sigmoids are always saturating, so neurons stop learning (E4, and E1's sigmoid nets).
 pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
-    let max_sat = |c: &Checkpoint| c.layers.iter().filter_map(|l| l.saturation.map(|s| s.rate)).reduce(f64::max);
     let placements = [Placement::None, Placement::Before, Placement::After];
     let e4_runs = placements.map(|p| ("E4 (Glorot & Bengio's setting)", p, e4.matching(is(Activation::Sigmoid, p))));
     let e1_runs = placements.map(|p| ("E1 (the BN paper's net)", p, e1.selected(is(Activation::Sigmoid, p))));
@@ -613,7 +618,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             Comparison::new(
                 setting,
                 format!("max layer saturation > {SATURATING_RATE}"),
-                at_last(&runs, max_sat),
+                at_last(&runs, max_saturation),
                 Vec::new(),
                 SATURATING_RATE,
                 TestKind::OneSample,

@@ -160,7 +160,8 @@ fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
-const CSS: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
+/// The report's style sheet (also used by `analyze`'s page).
+pub(crate) const CSS: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
 h1{font-size:1.7em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px solid #bbb;padding:.35em .55em;vertical-align:top;text-align:left}
 th{background:#f1f1f1}td.num{text-align:right;font-variant-numeric:tabular-nums}

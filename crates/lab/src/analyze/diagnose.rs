@@ -1,0 +1,292 @@
+//! The per-layer diagnosis of analysed captures, by rules stated here and applied to the numbers: for each
+//! model, its seeds' checkpoints averaged step by step, and each hidden layer judged at the last checkpoint.
+//!
+//! | finding | rule (at the last checkpoint, mean over seeds) |
+//! |---|---|
+//! | saturated | saturation rate ≥ [`SATURATED_RATE`] (the report's C8 threshold for a saturating layer) |
+//! | dead units | dead-unit fraction ≥ [`DEAD_SHARE`] |
+//! | vanishing gradient | ‖∂L/∂W_layer‖ / ‖∂L/∂W_output‖ < [`VANISHING_RATIO`] |
+//! | exploding gradient | that ratio > [`EXPLODING_RATIO`] |
+//!
+//! "Since step s" is the first checkpoint from which the rule held at every later checkpoint. Means over
+//! seeds come with 95% Student-t intervals (`actscope_metrics::stats::describe`). Two models are compared
+//! on the seeds both have, paired by seed, with the report's tests and verdict rules
+//! (`crate::report::verdict`), on the quantities the report's claims use: C8's saturation of the most
+//! saturated layer, C3's mean dead fraction and C1's vanishing index.
+
+use actscope_metrics::records::{Checkpoint, LayerRecord};
+use actscope_metrics::stats::{Describe, describe};
+
+use super::rundir::AnalyzedRun;
+use crate::report::claims::{SATURATING_RATE, max_saturation, mean_dead};
+use crate::report::verdict::{Comparison, TestKind, Verdict, judge};
+
+/// A layer whose saturation rate is at least this is saturated: the report's threshold (C8).
+pub const SATURATED_RATE: f64 = SATURATING_RATE;
+/// A layer with at least this share of dead units has dead units worth fixing (the same tenth).
+pub const DEAD_SHARE: f64 = SATURATING_RATE;
+/// A layer whose weight gradient is below this fraction of the output layer's has a vanishing gradient
+/// (a vanishing index below −2).
+pub const VANISHING_RATIO: f64 = 1e-2;
+/// A layer whose weight gradient is above this multiple of the output layer's has an exploding gradient.
+pub const EXPLODING_RATIO: f64 = 1e2;
+
+/// What a rule found in a layer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    /// Saturation rate at or above [`SATURATED_RATE`].
+    Saturated {
+        /// The rate at the last checkpoint.
+        rate: f64,
+        /// The first step from which it stayed at or above the threshold.
+        since: usize,
+    },
+    /// Dead-unit fraction at or above [`DEAD_SHARE`].
+    Dead {
+        /// The fraction at the last checkpoint.
+        fraction: f64,
+        /// The first step from which it stayed at or above the threshold.
+        since: usize,
+    },
+    /// Weight-gradient norm below [`VANISHING_RATIO`] of the output layer's.
+    Vanishing {
+        /// The ratio at the last checkpoint.
+        ratio: f64,
+    },
+    /// Weight-gradient norm above [`EXPLODING_RATIO`] of the output layer's.
+    Exploding {
+        /// The ratio at the last checkpoint.
+        ratio: f64,
+    },
+}
+
+impl Finding {
+    /// The finding in words, e.g. "41% of units dead since step 200".
+    pub fn words(&self) -> String {
+        match self {
+            Finding::Saturated { rate, since } => {
+                format!("{:.0}% of (example, unit) pairs saturated since step {since}", 100.0 * rate)
+            }
+            Finding::Dead { fraction, since } => format!("{:.0}% of units dead since step {since}", 100.0 * fraction),
+            Finding::Vanishing { ratio } => format!("gradient {ratio:.0e} of the output layer's: vanishing"),
+            Finding::Exploding { ratio } => format!("gradient {ratio:.0e} of the output layer's: exploding"),
+        }
+    }
+}
+
+/// One hidden layer of a model, over its seeds, at the last checkpoint.
+#[derive(Clone, Debug)]
+pub struct LayerDiagnosis {
+    /// Index among the hidden layers (0 = input side); written 1-based ("layer 1").
+    pub index: usize,
+    /// Its name in the model.
+    pub name: String,
+    /// Width.
+    pub units: usize,
+    /// Saturation rate over seeds (bounded or unknown activations).
+    pub saturation: Option<Describe>,
+    /// Dead-unit fraction over seeds (ReLU family or unknown activations).
+    pub dead: Option<Describe>,
+    /// ‖∂L/∂W_layer‖ / ‖∂L/∂W_output‖ over seeds.
+    pub grad_ratio: Describe,
+    /// Effective rank of a over seeds.
+    pub effective_rank: Option<Describe>,
+    /// What the rules found (empty: nothing).
+    pub findings: Vec<Finding>,
+}
+
+/// One model over its seeds.
+#[derive(Clone, Debug)]
+pub struct ModelDiagnosis {
+    /// The model's name.
+    pub model: String,
+    /// Its activations and placements in words.
+    pub activation: String,
+    /// BN placement(s) in words.
+    pub placement: String,
+    /// Seeds, ascending.
+    pub seeds: Vec<u64>,
+    /// The last step present in every seed.
+    pub last_step: usize,
+    /// Checkpoints per seed (the fewest).
+    pub checkpoints: usize,
+    /// Loss on the probe batch at the last checkpoint, over seeds.
+    pub loss: Describe,
+    /// Hidden layers.
+    pub layers: Vec<LayerDiagnosis>,
+}
+
+/// One quantity compared between two models, as one claim of the report.
+#[derive(Clone, Debug)]
+pub struct ModelComparison {
+    /// The quantity in words.
+    pub quantity: &'static str,
+    /// The comparison ("a − b > 0", paired by seed), judged.
+    pub comparison: Comparison,
+    /// The verdict on "higher in the first model".
+    pub verdict: Verdict,
+}
+
+/// The rules applied to every model, and comparisons between every pair of models.
+#[derive(Clone, Debug)]
+pub struct Diagnosis {
+    /// One per model, in name order.
+    pub models: Vec<ModelDiagnosis>,
+    /// Per pair of models with at least two seeds in common.
+    pub comparisons: Vec<ModelComparison>,
+}
+
+/// Steps present in every run, ascending.
+fn common_steps(runs: &[&AnalyzedRun]) -> Vec<usize> {
+    let mut steps: Vec<usize> = runs.first().map_or_else(Vec::new, |r| r.checkpoints.iter().map(|c| c.step).collect());
+    steps.retain(|s| runs.iter().all(|r| r.checkpoints.iter().any(|c| c.step == *s)));
+    steps
+}
+
+fn at(run: &AnalyzedRun, step: usize) -> &Checkpoint {
+    run.checkpoints.iter().find(|c| c.step == step).expect("a common step")
+}
+
+/// Mean over runs of a layer quantity at each step (NaN where any run lacks it).
+fn mean_series(runs: &[&AnalyzedRun], steps: &[usize], layer: usize, f: fn(&LayerRecord) -> Option<f64>) -> Vec<f64> {
+    steps
+        .iter()
+        .map(|&s| {
+            let v: Vec<f64> = runs.iter().filter_map(|r| at(r, s).layers.get(layer).and_then(f)).collect();
+            if v.len() == runs.len() { v.iter().sum::<f64>() / v.len() as f64 } else { f64::NAN }
+        })
+        .collect()
+}
+
+/// The first step from which `series` stayed ≥ `threshold` to the end (None if the last value is below).
+fn since(steps: &[usize], series: &[f64], threshold: f64) -> Option<usize> {
+    let held = series.iter().rev().take_while(|v| **v >= threshold).count();
+    (held > 0).then(|| steps[steps.len() - held])
+}
+
+fn grad_ratio(c: &Checkpoint, layer: usize) -> f64 {
+    c.layers[layer].grad_w_norm / c.output_grad_w_norm
+}
+
+fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
+    let first = runs[0];
+    let steps = common_steps(runs);
+    let last_step = steps.last().copied().unwrap_or(0);
+    let lasts: Vec<&Checkpoint> = runs.iter().map(|r| at(r, last_step)).collect();
+    let hidden: Vec<_> = first.layers.iter().filter(|l| l.role != actscope_capture::Role::Output).collect();
+    let layers = hidden
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| {
+            let over = |f: fn(&LayerRecord) -> Option<f64>| {
+                let v: Vec<f64> = lasts.iter().filter_map(|c| f(&c.layers[i])).collect();
+                (!v.is_empty()).then(|| describe(&v))
+            };
+            let saturation = over(|l| l.saturation.map(|s| s.rate));
+            let dead = over(|l| l.dead.map(|d| d.dead_fraction));
+            let ratios: Vec<f64> = lasts.iter().map(|c| grad_ratio(c, i)).collect();
+            let grad_ratio = describe(&ratios);
+            let mut findings = Vec::new();
+            if let Some(d) = &saturation
+                && let Some(s) = since(&steps, &mean_series(runs, &steps, i, |l| l.saturation.map(|s| s.rate)), SATURATED_RATE)
+            {
+                findings.push(Finding::Saturated { rate: d.mean, since: s });
+            }
+            if let Some(d) = &dead
+                && let Some(s) = since(&steps, &mean_series(runs, &steps, i, |l| l.dead.map(|d| d.dead_fraction)), DEAD_SHARE)
+            {
+                findings.push(Finding::Dead { fraction: d.mean, since: s });
+            }
+            if grad_ratio.mean < VANISHING_RATIO {
+                findings.push(Finding::Vanishing { ratio: grad_ratio.mean });
+            } else if grad_ratio.mean > EXPLODING_RATIO {
+                findings.push(Finding::Exploding { ratio: grad_ratio.mean });
+            }
+            LayerDiagnosis {
+                index: i,
+                name: meta.name.clone(),
+                units: meta.units,
+                saturation,
+                dead,
+                grad_ratio,
+                effective_rank: over(|l| l.effective_rank),
+                findings,
+            }
+        })
+        .collect();
+    let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+    seeds.sort_unstable();
+    ModelDiagnosis {
+        model: first.model.clone(),
+        activation: first.activation_words(),
+        placement: first.placement_words(),
+        seeds,
+        last_step,
+        checkpoints: steps.len(),
+        loss: describe(&lasts.iter().map(|c| c.loss).filter(|l| l.is_finite()).collect::<Vec<_>>()),
+        layers,
+    }
+}
+
+/// The quantities two models are compared on, each the measure of one of the report's claims.
+const QUANTITIES: [(&str, fn(&Checkpoint) -> Option<f64>); 3] = [
+    ("saturation rate of the most saturated layer (C8's measure)", max_saturation),
+    ("dead-unit fraction, mean over layers (C3's measure)", mean_dead),
+    ("vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) (C1's measure)", vanishing),
+];
+
+fn vanishing(c: &Checkpoint) -> Option<f64> {
+    Some(c.vanishing_index)
+}
+
+fn last_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a Checkpoint {
+    runs.iter().find(|r| r.seed == seed).and_then(|r| r.checkpoints.last()).expect("a run of this seed")
+}
+
+fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
+    let (ma, mb) = (&a[0].model, &b[0].model);
+    let mut seeds: Vec<u64> = a.iter().map(|r| r.seed).filter(|s| b.iter().any(|r| r.seed == *s)).collect();
+    seeds.sort_unstable();
+    if seeds.len() < 2 {
+        return Vec::new();
+    }
+    QUANTITIES
+        .iter()
+        .filter_map(|(quantity, f)| {
+            let xa: Vec<f64> = seeds.iter().map(|s| f(last_of(a, *s)).unwrap_or(f64::NAN)).collect();
+            let xb: Vec<f64> = seeds.iter().map(|s| f(last_of(b, *s)).unwrap_or(f64::NAN)).collect();
+            if xa.iter().chain(&xb).all(|v| v.is_nan()) {
+                return None;
+            }
+            let mut c = [Comparison::new(
+                format!("{ma} vs {mb}: {quantity}"),
+                format!("{quantity}: {ma} > {mb}"),
+                xa,
+                xb,
+                0.0,
+                TestKind::Paired,
+            )
+            .with_seeds(seeds.clone())];
+            let verdict = judge(&mut c);
+            let [comparison] = c;
+            Some(ModelComparison { quantity, comparison, verdict })
+        })
+        .collect()
+}
+
+/// Applies the rules to every model of `runs` and compares every pair of models.
+pub fn diagnose(runs: &[AnalyzedRun]) -> Diagnosis {
+    let mut names: Vec<&str> = runs.iter().map(|r| r.model.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let by_model: Vec<Vec<&AnalyzedRun>> =
+        names.iter().map(|m| runs.iter().filter(|r| r.model == *m).collect()).collect();
+    let models = by_model.iter().map(|rs| diagnose_model(rs)).collect();
+    let mut comparisons = Vec::new();
+    for i in 0..by_model.len() {
+        for j in i + 1..by_model.len() {
+            comparisons.extend(compare(&by_model[i], &by_model[j]));
+        }
+    }
+    Diagnosis { models, comparisons }
+}

@@ -1,0 +1,211 @@
+//! `actscope analyze`: captures of any network (`docs/capture.md`) → the per-layer metrics actscope
+//! records for its own runs, a run directory per model and seed in the layout training runs use, the
+//! report's figures, and a per-layer diagnosis in HTML and Markdown with means over seeds and paired
+//! comparisons between models.
+//!
+//! The pipeline: read every capture's metadata (cheap) and group the captures into runs by model and seed;
+//! measure each run's captures in step order (`measure`, through `MetricsProbe::layer_record`); write the
+//! run directories (`rundir`); draw the figures `actscope plot` draws for those directories
+//! (`crate::report::figures::for_runs`); apply the rules (`diagnose`) and write the page (`page`).
+//!
+//! Output layout (`out`): `runs/<model>-s<seed>/` (`records.jsonl`, `capture.json`, and `config.json` +
+//! `summary.json` where the model fits actscope's configuration), `figures/`, `diagnosis.html`,
+//! `diagnosis.md`.
+
+pub mod diagnose;
+pub mod measure;
+pub mod page;
+pub mod rundir;
+pub mod slopes;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use actscope_capture::{Dtype, Element, LayerMeta, Meta, read, read_meta};
+use actscope_metrics::records::Checkpoint;
+use rayon::prelude::*;
+
+use self::diagnose::{Diagnosis, diagnose};
+use self::rundir::AnalyzedRun;
+use crate::fsio::{self, create_dir_all};
+use crate::report::aggregate::Experiment;
+use crate::{Error, Result};
+
+/// The saturation and dead-unit threshold τ: actscope's default, as in training runs.
+pub const TAU: f64 = actscope_metrics::units::DEFAULT_TAU;
+
+/// What `analyze` wrote.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The run directories, one per model and seed.
+    pub runs: Vec<PathBuf>,
+    /// Runs without `config.json` (their layers do not share one known activation and placement), which
+    /// `plot` and `summarize` and the figures leave out.
+    pub not_plotted: Vec<String>,
+    /// The figure files.
+    pub figures: Vec<PathBuf>,
+    /// The diagnosis page.
+    pub html: PathBuf,
+    /// The same in Markdown.
+    pub markdown: PathBuf,
+    /// The typed diagnosis behind the page.
+    pub diagnosis: Diagnosis,
+}
+
+/// A capture error as the library's error (the message names the file and the tensor or field).
+fn capture_error(e: actscope_capture::Error) -> Error {
+    match e.problem {
+        actscope_capture::Problem::Io { action, error } => Error::io(action, &e.path, error),
+        problem => Error::Malformed { path: e.path, message: problem.to_string() },
+    }
+}
+
+/// The captures of one run before measuring: metadata and files in step order.
+struct Pending {
+    meta: Meta,
+    dtype: Dtype,
+    files: Vec<(usize, PathBuf)>,
+}
+
+/// Groups captures by model and seed, in step order, checking that the captures of a model agree.
+fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
+    let metas: Vec<(Meta, Dtype)> = paths.par_iter().map(|p| read_meta(p).map_err(capture_error)).collect::<Result<_>>()?;
+    let mut models: BTreeMap<&str, (&Path, &[LayerMeta], Dtype)> = BTreeMap::new();
+    let mut runs: BTreeMap<(String, u64), Pending> = BTreeMap::new();
+    for (path, (meta, dtype)) in paths.iter().zip(&metas) {
+        let (first, layers, dt) = *models.entry(&meta.model).or_insert((path, &meta.layers, *dtype));
+        if layers != meta.layers.as_slice() || dt != *dtype {
+            let what = if dt != *dtype { format!("dtype {dtype} vs {dt}") } else { "layers differ".into() };
+            return Err(Error::Malformed {
+                path: path.clone(),
+                message: format!(
+                    "model {:?}: {what} from {} (captures of one model must describe the same layers; give models different names)",
+                    meta.model,
+                    first.display()
+                ),
+            });
+        }
+        let run = runs
+            .entry((meta.model.clone(), meta.seed))
+            .or_insert_with(|| Pending { meta: meta.clone(), dtype: *dtype, files: Vec::new() });
+        if let Some((_, other)) = run.files.iter().find(|(s, _)| *s == meta.step) {
+            return Err(Error::usage(format!(
+                "{} and {} are both step {} of model {:?}, seed {}; give each capture of a run its own step",
+                other.display(),
+                path.display(),
+                meta.step,
+                meta.model,
+                meta.seed
+            )));
+        }
+        run.files.push((meta.step, path.clone()));
+    }
+    let mut out: Vec<Pending> = runs.into_values().collect();
+    for r in &mut out {
+        r.files.sort_by_key(|(s, _)| *s);
+    }
+    Ok(out)
+}
+
+/// Reads and measures a run's captures in step order (holding two at a time, for the update ratio).
+/// Checkpoints, probe examples, and the first step whose capture gave a non-finite loss.
+fn measure_run<F: Element>(files: &[(usize, PathBuf)]) -> Result<(Vec<Checkpoint>, usize, Option<usize>)> {
+    let mut checkpoints: Vec<Checkpoint> = Vec::with_capacity(files.len());
+    let mut previous = None;
+    let mut rows = None;
+    let mut diverged = None;
+    for (_, path) in files {
+        let c = read::<F>(path).map_err(capture_error)?;
+        let n = c.hidden[0].z.nrows();
+        match rows {
+            Some(r) if r != n => {
+                return Err(Error::Malformed {
+                    path: path.clone(),
+                    message: format!(
+                        "tensor `layers.0.z`: {n} probe examples, but {} has {r}; every capture of a run must measure the same probe batch",
+                        files[0].1.display()
+                    ),
+                });
+            }
+            _ => rows = Some(n),
+        }
+        if let (Some(prev), Some(cp)) = (&previous, checkpoints.last_mut()) {
+            measure::set_update_ratios(cp, prev, &c);
+        }
+        if diverged.is_none() && c.meta.loss.is_some_and(|l| !l.is_finite()) {
+            diverged = Some(c.meta.step);
+        }
+        checkpoints.push(measure::checkpoint(&c, TAU));
+        previous = Some(c);
+    }
+    Ok((checkpoints, rows.unwrap_or(0), diverged))
+}
+
+fn measure_pending(p: Pending) -> Result<AnalyzedRun> {
+    let (checkpoints, probe_samples, diverged_step) = match p.dtype {
+        Dtype::F32 => measure_run::<f32>(&p.files)?,
+        Dtype::F64 => measure_run::<f64>(&p.files)?,
+    };
+    Ok(AnalyzedRun {
+        model: p.meta.model,
+        seed: p.meta.seed,
+        layers: p.meta.layers,
+        dtype: p.dtype,
+        probe_samples,
+        files: p.files.into_iter().map(|(_, f)| f).collect(),
+        checkpoints,
+        diverged_step,
+    })
+}
+
+/// Analyses `captures` into `out` (see the module docs), drawing figures in `formats`.
+///
+/// # Errors
+/// No captures; a capture that breaks the format (naming the file and the tensor or field); captures
+/// that disagree (two of one run at the same step, one model with different layers); a file that cannot
+/// be written.
+pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Format]) -> Result<Analysis> {
+    if captures.is_empty() {
+        return Err(Error::usage("no capture files given; pass one or more .safetensors captures (docs/capture.md)"));
+    }
+    let pending = group(captures)?;
+    let runs: Vec<AnalyzedRun> = pending.into_par_iter().map(measure_pending).collect::<Result<_>>()?;
+    let mut names: BTreeMap<String, &AnalyzedRun> = BTreeMap::new();
+    for r in &runs {
+        if let Some(other) = names.insert(r.dir_name(), r) {
+            return Err(Error::usage(format!(
+                "models {:?} and {:?} (seed {}) both map to the directory name {}; rename one",
+                other.model,
+                r.model,
+                r.seed,
+                r.dir_name()
+            )));
+        }
+    }
+    let runs_dir = out.join("runs");
+    create_dir_all(&runs_dir)?;
+    let dirs = runs.iter().map(|r| r.write(&runs_dir)).collect::<Result<Vec<_>>>()?;
+    let not_plotted: Vec<String> = runs.iter().filter(|r| r.uniform().is_none()).map(|r| r.dir_name()).collect();
+
+    let fig_dir = out.join("figures");
+    let mut figures = Vec::new();
+    let mut captions = Vec::new();
+    if runs.iter().any(|r| r.uniform().is_some()) {
+        let exp = Experiment::load("captures", "captured networks", &runs_dir, 0.0)?;
+        create_dir_all(&fig_dir)?;
+        for (stem, fig) in crate::report::figures::for_runs(&exp) {
+            let written = actscope_plots::render(&fig, &fig_dir.join(stem), formats)?;
+            if let Some(img) = written.iter().find(|p| p.extension().is_some_and(|e| e == "png" || e == "svg")) {
+                let rel = img.strip_prefix(out).unwrap_or(img).display().to_string();
+                captions.push((rel, fig.title.clone()));
+            }
+            figures.extend(written);
+        }
+    }
+    let diagnosis = diagnose(&runs);
+    let blocks = page::blocks(&diagnosis, captures.len(), &captions);
+    let (html, markdown) = (out.join("diagnosis.html"), out.join("diagnosis.md"));
+    fsio::write(&html, page::html(&blocks))?;
+    fsio::write(&markdown, page::markdown(&blocks))?;
+    Ok(Analysis { runs: dirs, not_plotted, figures, html, markdown, diagnosis })
+}

@@ -1,0 +1,225 @@
+//! The diagnosis page, written once as blocks of plain text and rendered to HTML and Markdown, with every
+//! string escaped for its format (`crate::report::write::{esc, md}`), model and layer names included.
+
+use std::fmt::Write;
+
+use actscope_metrics::stats::Describe;
+
+use super::diagnose::{DEAD_SHARE, Diagnosis, EXPLODING_RATIO, SATURATED_RATE, VANISHING_RATIO};
+use crate::report::verdict::ALPHA;
+use crate::report::write::{CSS, esc, md};
+
+/// A block of the page.
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// A heading of level 1–3.
+    Heading(u8, String),
+    /// A paragraph.
+    Para(String),
+    /// A bulleted list.
+    List(Vec<String>),
+    /// A table: header and rows.
+    Table(Vec<String>, Vec<Vec<String>>),
+    /// A figure: the image's path relative to the page, and its caption.
+    Figure(String, String),
+}
+
+fn fmt_d(d: &Describe, scale: f64, digits: usize) -> String {
+    if d.n == 0 || d.mean.is_nan() {
+        "n/a".into()
+    } else if d.n == 1 || d.ci_low.is_nan() {
+        format!("{:.digits$}", d.mean * scale)
+    } else {
+        format!("{:.digits$} [{:.digits$}, {:.digits$}]", d.mean * scale, d.ci_low * scale, d.ci_high * scale)
+    }
+}
+
+fn fmt_ratio(d: &Describe) -> String {
+    if d.n == 0 || d.mean.is_nan() {
+        "n/a".into()
+    } else if d.n == 1 || d.ci_low.is_nan() {
+        format!("{:.1e}", d.mean)
+    } else {
+        format!("{:.1e} [{:.1e}, {:.1e}]", d.mean, d.ci_low, d.ci_high)
+    }
+}
+
+fn fmt_p(p: f64) -> String {
+    if p.is_nan() { "n/a".into() } else if p < 1e-4 { "< 0.0001".into() } else { format!("{p:.4}") }
+}
+
+/// The page's blocks: rules, then per model its layers and findings, then the comparisons and figures
+/// (`figures`: image paths relative to the page, with captions).
+pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> Vec<Block> {
+    let mut b = vec![
+        Block::Heading(1, "actscope analyze: diagnosis of captured networks".into()),
+        Block::Para(format!(
+            "{captures} captures of {} model(s). Every number below was computed from the captures by the code actscope uses for its own runs; every finding follows the rules stated here.",
+            d.models.len()
+        )),
+        Block::Heading(2, "Rules".into()),
+        Block::List(vec![
+            format!("saturated: saturation rate (share of (example, unit) pairs with φ′(z) < τ·sup φ′, τ = {}) ≥ {SATURATED_RATE}", super::TAU),
+            format!("dead units: share of units with φ′(z) < τ·sup φ′ on every example ≥ {DEAD_SHARE}"),
+            format!("vanishing gradient: ‖∂L/∂W‖ of the layer < {VANISHING_RATIO:e} × that of the output layer; exploding: > {EXPLODING_RATIO:e} ×"),
+            "judged at the last checkpoint, on the mean over seeds; \"since step s\": the rule held at every checkpoint from s on; intervals are 95% Student-t over seeds".into(),
+        ]),
+    ];
+    for m in &d.models {
+        b.push(Block::Heading(2, format!("Model {}", m.model)));
+        b.push(Block::Para(format!(
+            "Activation {}, BN {}; seeds {}; {} checkpoints up to step {}; probe-batch loss at the last checkpoint {}.",
+            m.activation,
+            m.placement,
+            m.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+            m.checkpoints,
+            m.last_step,
+            fmt_d(&m.loss, 1.0, 4)
+        )));
+        let mut findings = Vec::new();
+        for l in &m.layers {
+            for f in &l.findings {
+                findings.push(format!("layer {} ({}): {}", l.index + 1, l.name, f.words()));
+            }
+        }
+        if findings.is_empty() {
+            findings.push("no layer breaks a rule at the last checkpoint".into());
+        }
+        b.push(Block::List(findings));
+        let header = ["layer", "units", "saturation %", "dead units %", "grad ‖∂L/∂W‖ / output's", "effective rank"];
+        let rows = m
+            .layers
+            .iter()
+            .map(|l| {
+                vec![
+                    format!("{} ({})", l.index + 1, l.name),
+                    l.units.to_string(),
+                    l.saturation.as_ref().map_or("—".into(), |s| fmt_d(s, 100.0, 1)),
+                    l.dead.as_ref().map_or("—".into(), |s| fmt_d(s, 100.0, 1)),
+                    fmt_ratio(&l.grad_ratio),
+                    l.effective_rank.as_ref().map_or("—".into(), |s| fmt_d(s, 1.0, 1)),
+                ]
+            })
+            .collect();
+        b.push(Block::Table(header.map(String::from).to_vec(), rows));
+    }
+    if !d.comparisons.is_empty() {
+        b.push(Block::Heading(2, "Comparisons between models".into()));
+        b.push(Block::Para(format!(
+            "At the last checkpoint, on the seeds both models have, paired by seed (paired t-test, one-sided in each direction, the report's verdict rules at α = {ALPHA}): \"higher in the first\" when significant in that direction, \"higher in the second\" when significant in the other, \"no significant difference\" otherwise."
+        )));
+        let rows = d
+            .comparisons
+            .iter()
+            .map(|c| {
+                let k = &c.comparison;
+                let outcome = match c.verdict {
+                    crate::report::verdict::Verdict::Supported => "higher in the first",
+                    crate::report::verdict::Verdict::Refuted => "higher in the second",
+                    _ => "no significant difference",
+                };
+                vec![
+                    k.setting.clone(),
+                    k.seeds.len().to_string(),
+                    format!("{:.4}", k.mean_a),
+                    format!("{:.4}", k.mean_b),
+                    format!("{:.2}", k.effect),
+                    fmt_p(k.p_claimed_adj),
+                    fmt_p(k.p_opposite_adj),
+                    outcome.into(),
+                ]
+            })
+            .collect();
+        let header = ["first vs second: quantity", "seeds", "first", "second", "d_z", "p (first higher)", "p (second higher)", "result"];
+        b.push(Block::Table(header.map(String::from).to_vec(), rows));
+    }
+    if !figures.is_empty() {
+        b.push(Block::Heading(2, "Figures".into()));
+        for (path, caption) in figures {
+            b.push(Block::Figure(path.clone(), caption.clone()));
+        }
+    }
+    b
+}
+
+/// The blocks as a standalone HTML page.
+pub fn html(blocks: &[Block]) -> String {
+    let mut o = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>actscope analyze</title><style>{CSS}</style></head><body>\n"
+    );
+    for b in blocks {
+        match b {
+            Block::Heading(l, t) => {
+                let _ = writeln!(o, "<h{l}>{}</h{l}>", esc(t));
+            }
+            Block::Para(t) => {
+                let _ = writeln!(o, "<p>{}</p>", esc(t));
+            }
+            Block::List(items) => {
+                o.push_str("<ul>\n");
+                for i in items {
+                    let _ = writeln!(o, "<li>{}</li>", esc(i));
+                }
+                o.push_str("</ul>\n");
+            }
+            Block::Table(h, rows) => {
+                o.push_str("<table><tr>");
+                for c in h {
+                    let _ = write!(o, "<th>{}</th>", esc(c));
+                }
+                o.push_str("</tr>\n");
+                for r in rows {
+                    o.push_str("<tr>");
+                    for c in r {
+                        let _ = write!(o, "<td>{}</td>", esc(c));
+                    }
+                    o.push_str("</tr>\n");
+                }
+                o.push_str("</table>\n");
+            }
+            Block::Figure(path, caption) => {
+                let _ = writeln!(
+                    o,
+                    "<figure><img src=\"{p}\" alt=\"{c}\" style=\"max-width:100%\"><figcaption>{c}</figcaption></figure>",
+                    p = esc(path),
+                    c = esc(caption)
+                );
+            }
+        }
+    }
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The blocks as Markdown.
+pub fn markdown(blocks: &[Block]) -> String {
+    let mut o = String::new();
+    for b in blocks {
+        match b {
+            Block::Heading(l, t) => {
+                let _ = writeln!(o, "{} {}\n", "#".repeat(usize::from(*l)), md(t));
+            }
+            Block::Para(t) => {
+                let _ = writeln!(o, "{}\n", md(t));
+            }
+            Block::List(items) => {
+                for i in items {
+                    let _ = writeln!(o, "- {}", md(i));
+                }
+                o.push('\n');
+            }
+            Block::Table(h, rows) => {
+                let _ = writeln!(o, "| {} |", h.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "));
+                let _ = writeln!(o, "|{}", "---|".repeat(h.len()));
+                for r in rows {
+                    let _ = writeln!(o, "| {} |", r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "));
+                }
+                o.push('\n');
+            }
+            Block::Figure(path, caption) => {
+                let _ = writeln!(o, "![{}]({})\n", md(caption), path.replace(' ', "%20").replace('(', "%28").replace(')', "%29"));
+            }
+        }
+    }
+    o
+}
