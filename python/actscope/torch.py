@@ -119,7 +119,8 @@ def _estimate_dphi_max(act: nn.Module, units: int, device, dtype) -> float:
     grid = torch.linspace(-20.0, 20.0, 40001, device=device, dtype=dtype)
     z = grid[:, None].expand(-1, units).clone().requires_grad_(True)
     with torch.enable_grad():
-        (d,) = torch.autograd.grad(act(z).sum(), z)
+        # forward(), not __call__: no hook may see this call (the probe pass's hooks are registered).
+        (d,) = torch.autograd.grad(act.forward(z).sum(), z)
     m = float(d.max())
     if not (math.isfinite(m) and m > 0):
         raise ValueError(f"{type(act).__name__}: phi' has no finite positive maximum on [-20, 20] (got {m}); "
@@ -170,7 +171,7 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float]) -> List[LayerPlan
             continue  # input normalisation or an activation before the first Linear: not part of a layer
         if isinstance(module, nn.BatchNorm1d):
             if cur.batch_norm is not None:
-                raise ValueError(f"layer {cur.name!r} has two BatchNorm1d ({cur.batch_norm and names[cur.batch_norm]!r}, "
+                raise ValueError(f"layer {cur.name!r} has two BatchNorm1d ({names[cur.batch_norm]!r}, "
                                  f"{names[module]!r}); expected at most one per layer")
             cur.batch_norm, cur.bn = module, ("after" if cur.activation is not None else "before")
         else:

@@ -2,7 +2,7 @@
 //!
 //! The native half of the Python package `actscope` (built with maturin as `actscope._native`): every
 //! metric of `actscope-metrics` on NumPy arrays and the statistics across seeds, so that Python and the
-//! Rust tools share one implementation. The Python half (`python/actscope/`) turns the tuples returned
+//! Rust tools share one implementation, and `analyze`, the library function behind `actscope analyze`. The Python half (`python/actscope/`) turns the tuples returned
 //! here into documented dataclasses and holds the PyTorch hooks (`actscope.torch.Monitor`).
 //!
 //! Errors are Python exceptions: `TypeError` for a value of the wrong type or dtype, `ValueError` for a
@@ -10,6 +10,7 @@
 
 use pyo3::prelude::*;
 
+mod analyze;
 mod arrays;
 mod metrics;
 mod stats;
@@ -39,5 +40,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats::welch, m)?)?;
     m.add_function(wrap_pyfunction!(stats::paired, m)?)?;
     m.add_function(wrap_pyfunction!(stats::holm, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze::analyze, m)?)?;
     Ok(())
 }

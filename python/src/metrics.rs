@@ -194,7 +194,10 @@ pub fn growth_factor(mean_squares: Vec<f64>) -> Option<f64> {
     gradient::growth_factor(&mean_squares)
 }
 
-/// φ(z) (`derivative` false) or φ′(z) element-wise, as actscope computes them, in the array's dtype.
+/// φ(z) (`derivative` false) or φ′(z) element-wise, in the array's dtype and shape. φ is computed as the
+/// network computes it (`Activation::forward_into`, vectorised where the type has a kernel), which is also how
+/// `analyze` computes a capture's `a` when it is not given; φ′ as the metrics evaluate it
+/// (`Activation::derivative`).
 #[pyfunction]
 #[pyo3(signature = (z, activation, derivative=false))]
 pub fn activation<'py>(
@@ -207,7 +210,18 @@ pub fn activation<'py>(
     let act = parse_activation(activation)?;
     let z = any_floats("z", z)?;
     Ok(with_view!(z, |v| {
-        let out = py.detach(|| v.mapv(|e| if derivative { act.derivative(e) } else { act.value(e) }));
+        let shape = v.raw_dim();
+        let out = py.detach(|| {
+            if derivative {
+                v.mapv(|e| act.derivative(e))
+            } else {
+                let n = v.len();
+                let flat = v.to_shape((1, n)).expect("a C-ordered view reshapes to one row");
+                let mut a = ndarray::Array2::zeros((1, n));
+                act.forward_into(flat.view(), a.view_mut());
+                a.into_shape_with_order(shape).expect("same number of elements")
+            }
+        });
         out.into_pyarray(py).into_any()
     }))
 }

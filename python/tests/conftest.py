@@ -38,18 +38,17 @@ def assert_same_bits(got, want, what: str):
 
 @pytest.fixture(scope="session")
 def reference_bin() -> Path:
-    """The `reference` example of the actscope-python crate (python/examples/reference.rs), built with cargo:
-    the crates' results computed without the extension module."""
-    cmd = ["cargo", "build", "--release", "--quiet", "-p", "actscope-python", "--example", "reference",
-           "--message-format=json"]
+    """The `actscope-reference` binary (python/reference/), built with cargo: the crates' results computed
+    without the extension module."""
+    cmd = ["cargo", "build", "--release", "--quiet", "-p", "actscope-python-reference", "--message-format=json"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         pytest.fail(f"{' '.join(cmd)} failed:\n{out.stderr[-4000:]}")
     for line in out.stdout.splitlines():
         msg = json.loads(line)
-        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "reference" and msg.get("executable"):
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "actscope-reference" and msg.get("executable"):
             return Path(msg["executable"])
-    pytest.fail("cargo built no `reference` executable")
+    pytest.fail("cargo built no `actscope-reference` executable")
 
 
 def run_reference(binary: Path, *args: str, stdin: str | None = None):

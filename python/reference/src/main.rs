@@ -1,10 +1,11 @@
-//! The Rust side of the bit-for-bit comparison in `python/tests/test_metrics.py`: computes actscope's
-//! metrics with the crates themselves (never through the Python extension) and prints them as JSON, whose
-//! floats are written in their shortest round-trip form, so Python reads back exactly the f64 computed here.
+//! `actscope-reference`: the Rust side of the bit-for-bit comparison in `python/tests/test_metrics.py`.
+//! It computes actscope's metrics with the crates themselves (never through the Python extension) and prints
+//! them as JSON, whose floats are written in their shortest round-trip form, so Python reads back exactly the
+//! f64 computed here.
 //!
 //! ```text
-//! reference matrix FILE f32|f64 ROWS COLS ACTIVATION TAU   metrics of a C-ordered little-endian matrix
-//! reference stats                                          seed statistics of {"x": [..], "y": [..], "p": [..]} on stdin
+//! actscope-reference matrix FILE f32|f64 ROWS COLS ACTIVATION TAU   metrics of a C-ordered little-endian matrix
+//! actscope-reference stats                      seed statistics of {"x": [..], "y": [..], "p": [..]} on stdin
 //! ```
 //!
 //! NaN is printed as `null`.
@@ -29,7 +30,8 @@ fn matrix_metrics<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
         let h = Histogram::of_matrix(z, b);
         json!({"counts": h.counts, "underflow": h.underflow, "overflow": h.overflow, "nan": h.nan})
     };
-    let a = z.mapv(|v| act.value(v));
+    let mut a = Array2::zeros(z.dim());
+    act.forward_into(z, a.view_mut());
     let dphi = z.mapv(|v| act.derivative(v));
     json!({
         "saturation": {"rate": s.rate, "stuck": s.stuck},
@@ -58,7 +60,7 @@ fn from_le<F: Float>(bytes: &[u8], width: usize, rows: usize, cols: usize, read:
 
 fn matrix(args: &[String]) -> Result<Value, String> {
     let [file, dtype, rows, cols, act, tau] = args else {
-        return Err("usage: reference matrix FILE f32|f64 ROWS COLS ACTIVATION TAU".into());
+        return Err("usage: actscope-reference matrix FILE f32|f64 ROWS COLS ACTIVATION TAU".into());
     };
     let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
     let (rows, cols): (usize, usize) = (rows.parse().map_err(|_| "ROWS")?, cols.parse().map_err(|_| "COLS")?);
@@ -81,8 +83,10 @@ fn seed_stats() -> Result<Value, String> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text).map_err(|e| e.to_string())?;
     let input: Value = serde_json::from_str(&text).map_err(|e| format!("stdin: {e}"))?;
+    // JSON has no NaN: null stands for it.
     let list = |k: &str| -> Result<Vec<f64>, String> {
-        serde_json::from_value(input[k].clone()).map_err(|e| format!("stdin: {k}: {e}"))
+        let v: Vec<Option<f64>> = serde_json::from_value(input[k].clone()).map_err(|e| format!("stdin: {k}: {e}"))?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     };
     let (x, y, p) = (list("x")?, list("y")?, list("p")?);
     let d = stats::describe(&x);
@@ -103,7 +107,7 @@ fn main() -> ExitCode {
     let out = match args.first().map(String::as_str) {
         Some("matrix") => matrix(&args[1..]),
         Some("stats") => seed_stats(),
-        _ => Err("usage: reference matrix … | reference stats".into()),
+        _ => Err("usage: actscope-reference matrix … | actscope-reference stats".into()),
     };
     match out {
         Ok(v) => {
@@ -111,7 +115,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("reference: {e}");
+            eprintln!("actscope-reference: {e}");
             ExitCode::FAILURE
         }
     }
