@@ -5,7 +5,9 @@
 
 Prints the median and quartiles of the time per capture (probe pass, copy to the host, file write), of the
 probe pass alone, and of one training step of batch 60 for scale, each after warm-up rounds; interleaves
-the measurements so a busy machine slows them alike. Random data: the cost does not depend on the values.
+the measurements so a busy machine slows them alike. Wall time and the process's CPU time (all threads) are
+both shown: on a shared machine the CPU time is the stable one. Random data: the cost does not depend on
+the values.
 """
 
 from __future__ import annotations
@@ -30,9 +32,19 @@ def model(width: int = 512, depth: int = 3) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(fan_in, 10))
 
 
-def quartiles(xs):
-    q = statistics.quantiles(xs, n=4)
-    return f"median {statistics.median(xs) * 1e3:8.2f} ms  (quartiles {q[0] * 1e3:.2f} – {q[2] * 1e3:.2f})"
+def quartiles(pairs):
+    def one(xs):
+        q = statistics.quantiles(xs, n=4)
+        return f"{statistics.median(xs) * 1e3:8.1f} ms ({q[0] * 1e3:.1f} – {q[2] * 1e3:.1f})"
+
+    return f"wall {one([w for w, _ in pairs])}   CPU {one([c for _, c in pairs])}"
+
+
+def timed(f):
+    """(wall, CPU) seconds of f()."""
+    w, c = time.perf_counter(), time.process_time()
+    f()
+    return time.perf_counter() - w, time.process_time() - c
 
 
 def sync(device):
@@ -61,31 +73,25 @@ def main():
 
     def capture(step):
         sync(device)
-        t = time.perf_counter()
         mon.capture(step)
         sync(device)
-        return time.perf_counter() - t
 
     def probe_pass():
         sync(device)
-        t = time.perf_counter()
         mon._probe_pass()
         sync(device)
-        return time.perf_counter() - t
 
     def train_step():
         sync(device)
-        t = time.perf_counter()
         loss = nn.functional.cross_entropy(net(xb), yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sync(device)
-        return time.perf_counter() - t
 
     caps, passes, steps = [], [], []
     for r in range(args.warmup + args.rounds):
-        c, p, s = capture(r), probe_pass(), train_step()
+        c, p, s = timed(lambda: capture(r)), timed(probe_pass), timed(train_step)
         if r >= args.warmup:
             caps.append(c)
             passes.append(p)
@@ -93,6 +99,7 @@ def main():
     size = mon.paths[-1].stat().st_size
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{args.rounds} rounds after {args.warmup} warm-ups; capture file {size / 1e6:.1f} MB")
+    print("median (quartiles)")
     print(f"capture (probe pass + host copy + write): {quartiles(caps)}")
     print(f"probe pass alone (forward + backward):    {quartiles(passes)}")
     print(f"one training step, batch 60:              {quartiles(steps)}")

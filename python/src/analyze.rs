@@ -29,9 +29,12 @@ fn format(name: &str) -> PyResult<Format> {
     }
 }
 
+/// Python dicts, one per item.
+type Dicts<'py> = Vec<Bound<'py, PyDict>>;
+
 /// The diagnosis as plain Python values: one dict per model, each with its hidden layers' numbers (means over
 /// seeds at the last checkpoint) and findings in words; and the comparisons between models.
-fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Vec<Bound<'py, PyDict>>, Vec<Bound<'py, PyDict>>)> {
+fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Dicts<'py>, Dicts<'py>)> {
     let mut models = Vec::new();
     for m in &d.models {
         let layers = m
@@ -80,12 +83,16 @@ fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Vec<Bound<'py, Py
 }
 
 /// What `analyze` wrote, as a tuple `(runs, not_plotted, figures, html, markdown, models, comparisons)`.
-type Written<'py> =
-    (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Vec<Bound<'py, PyDict>>, Vec<Bound<'py, PyDict>>);
+type Written<'py> = (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Dicts<'py>, Dicts<'py>);
 
 /// Analyses the capture files into `out` (figures in `formats`).
 #[pyfunction]
-pub fn analyze<'py>(py: Python<'py>, captures: Vec<PathBuf>, out: PathBuf, formats: Vec<String>) -> PyResult<Written<'py>> {
+pub fn analyze<'py>(
+    py: Python<'py>,
+    captures: Vec<PathBuf>,
+    out: PathBuf,
+    formats: Vec<String>,
+) -> PyResult<Written<'py>> {
     let formats = formats.iter().map(|f| format(f)).collect::<PyResult<Vec<_>>>()?;
     let a = py.detach(|| actscope_lab::analyze::analyze(&captures, &out, &formats)).map_err(to_py)?;
     let (models, comparisons) = diagnosis(py, &a.diagnosis)?;

@@ -5,7 +5,7 @@
 //! element type, `f32` or `f64`, as the training loop does) and returns plain Python values; the Python
 //! package (`actscope/__init__.py`) wraps them in documented dataclasses. No metric is computed here.
 
-use actscope_core::Activation;
+use actscope_core::{Activation, Float};
 use actscope_metrics::distribution::{Bins, Histogram, Summary, percentiles as crate_percentiles};
 use actscope_metrics::gradient;
 use actscope_metrics::rank;
@@ -98,7 +98,7 @@ pub fn percentiles(py: Python<'_>, x: &Bound<'_, PyAny>, ps: Vec<f64>) -> PyResu
         return Err(PyValueError::new_err(format!("ps: expected percentiles in [0, 100], got {p}")));
     }
     let x = any_floats("x", x)?;
-    Ok(with_view!(x, |v| py.detach(|| crate_percentiles(v.iter().map(|&e| f64::from(e)), &ps))))
+    Ok(with_view!(x, |v| py.detach(|| crate_percentiles(v.iter().map(|e| e.f64()), &ps))))
 }
 
 /// Checks histogram bins: finite `lo < hi`, at least one bin.
@@ -123,7 +123,7 @@ pub fn histogram(
 ) -> PyResult<(Vec<u64>, u64, u64, u64)> {
     let bins = check_bins(lo, hi, bins)?;
     let x = any_floats("x", x)?;
-    let h = with_view!(x, |v| py.detach(|| Histogram::of(v.iter().map(|&e| f64::from(e)), bins)));
+    let h = with_view!(x, |v| py.detach(|| Histogram::of(v.iter().map(|e| e.f64()), bins)));
     Ok((h.counts, h.underflow, h.overflow, h.nan))
 }
 

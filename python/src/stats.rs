@@ -24,11 +24,7 @@ fn tuple(t: TTest) -> TTestTuple {
 #[pyfunction]
 pub fn welch(x: Vec<f64>, y: Vec<f64>) -> PyResult<TTestTuple> {
     stats::welch(&x, &y).map(tuple).ok_or_else(|| {
-        PyValueError::new_err(format!(
-            "welch: each sample needs at least 2 values, got {} and {}",
-            x.len(),
-            y.len()
-        ))
+        PyValueError::new_err(format!("welch: each sample needs at least 2 values, got {} and {}", x.len(), y.len()))
     })
 }
 

@@ -50,7 +50,13 @@ fn matrix_metrics<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
     })
 }
 
-fn from_le<F: Float>(bytes: &[u8], width: usize, rows: usize, cols: usize, read: fn(&[u8]) -> F) -> Result<Array2<F>, String> {
+fn from_le<F: Float>(
+    bytes: &[u8],
+    width: usize,
+    rows: usize,
+    cols: usize,
+    read: fn(&[u8]) -> F,
+) -> Result<Array2<F>, String> {
     if bytes.len() != rows * cols * width {
         return Err(format!("{} bytes; expected {rows} × {cols} × {width}", bytes.len()));
     }
@@ -90,9 +96,8 @@ fn seed_stats() -> Result<Value, String> {
     };
     let (x, y, p) = (list("x")?, list("y")?, list("p")?);
     let d = stats::describe(&x);
-    let t = |t: Option<stats::TTest>| {
-        t.map(|t| json!([t.t, t.df, t.p_two_sided, t.p_greater, t.p_less, t.effect, t.diff]))
-    };
+    let t =
+        |t: Option<stats::TTest>| t.map(|t| json!([t.t, t.df, t.p_two_sided, t.p_greater, t.p_less, t.effect, t.diff]));
     Ok(json!({
         "describe": [d.n, d.mean, d.sd, d.ci_low, d.ci_high],
         "welch": t(stats::welch(&x, &y)),
