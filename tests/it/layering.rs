@@ -22,7 +22,10 @@ const ALLOWED: [(&str, &[&str]); 8] = [
     ("crates/data", &["actscope-core"]),
     ("crates/metrics", &["actscope-core"]),
     ("crates/lab", &["actscope-capture", "actscope-core", "actscope-data", "actscope-metrics", "actscope-plots"]),
-    ("crates/cli", &["actscope-capture", "actscope-core", "actscope-data", "actscope-lab", "actscope-plots", "actscope-metrics"]),
+    (
+        "crates/cli",
+        &["actscope-capture", "actscope-core", "actscope-data", "actscope-lab", "actscope-plots", "actscope-metrics"],
+    ),
     ("xtask", &["actscope-data", "actscope-lab"]),
 ];
 

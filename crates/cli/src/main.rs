@@ -1,5 +1,6 @@
 //! The `actscope` command line: the entry point that parses arguments and hands off to the library.
 
+mod analyze;
 mod progress;
 
 use std::io::Write;
@@ -89,6 +90,16 @@ enum FormatArg {
     Svg,
 }
 
+impl FormatArg {
+    /// The plots crate's format.
+    fn format(self) -> actscope_plots::Format {
+        match self {
+            FormatArg::Png => actscope_plots::Format::Png,
+            FormatArg::Svg => actscope_plots::Format::Svg,
+        }
+    }
+}
+
 fn parse_activation(s: &str) -> Result<Activation, String> {
     s.parse().map_err(|e: actscope_core::Error| e.to_string())
 }
@@ -142,6 +153,8 @@ enum Command {
     Data(DataCommand),
     /// Draw every figure a directory of runs supports (PNG, SVG and the CSV behind each).
     Plot(PlotArgs),
+    /// Diagnose any network from its captures (docs/capture.md): metrics, run directories, figures, diagnosis.
+    Analyze(analyze::AnalyzeArgs),
     /// Run the bundled experiments, rule on every claim and write the HTML and Markdown report.
     Report(ReportArgs),
     /// Check theory at initialisation (gradient growth with BN, born-dead ReLU nets, moments of φ(z)).
@@ -467,14 +480,7 @@ fn sweep(a: SweepArgs) -> Result<()> {
 }
 
 fn plot(a: PlotArgs) -> Result<()> {
-    let formats: Vec<actscope_plots::Format> = a
-        .format
-        .iter()
-        .map(|f| match f {
-            FormatArg::Png => actscope_plots::Format::Png,
-            FormatArg::Svg => actscope_plots::Format::Svg,
-        })
-        .collect();
+    let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
     let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
     if exp.runs.is_empty() {
         return Err(Error::usage(format!("{} holds no finished runs", a.runs_dir.display())).into());
@@ -514,6 +520,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plot(a) => plot(a),
+        Command::Analyze(a) => analyze::analyze(a),
         Command::Report(a) => report(a),
         Command::Theory { json, profile } => {
             let p: Profile = profile.into();

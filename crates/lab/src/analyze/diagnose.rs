@@ -188,12 +188,14 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
             let grad_ratio = describe(&ratios);
             let mut findings = Vec::new();
             if let Some(d) = &saturation
-                && let Some(s) = since(&steps, &mean_series(runs, &steps, i, |l| l.saturation.map(|s| s.rate)), SATURATED_RATE)
+                && let Some(s) =
+                    since(&steps, &mean_series(runs, &steps, i, |l| l.saturation.map(|s| s.rate)), SATURATED_RATE)
             {
                 findings.push(Finding::Saturated { rate: d.mean, since: s });
             }
             if let Some(d) = &dead
-                && let Some(s) = since(&steps, &mean_series(runs, &steps, i, |l| l.dead.map(|d| d.dead_fraction)), DEAD_SHARE)
+                && let Some(s) =
+                    since(&steps, &mean_series(runs, &steps, i, |l| l.dead.map(|d| d.dead_fraction)), DEAD_SHARE)
             {
                 findings.push(Finding::Dead { fraction: d.mean, since: s });
             }
@@ -228,8 +230,11 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
     }
 }
 
+/// A quantity of a checkpoint, as the report's claims read them.
+type Measure = fn(&Checkpoint) -> Option<f64>;
+
 /// The quantities two models are compared on, each the measure of one of the report's claims.
-const QUANTITIES: [(&str, fn(&Checkpoint) -> Option<f64>); 3] = [
+const QUANTITIES: [(&str, Measure); 3] = [
     ("saturation rate of the most saturated layer (C8's measure)", max_saturation),
     ("dead-unit fraction, mean over layers (C3's measure)", mean_dead),
     ("vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) (C1's measure)", vanishing),

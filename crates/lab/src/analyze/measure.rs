@@ -91,16 +91,22 @@ fn layer<F: Element>(
     rec
 }
 
-/// Fills the update ratio of `cp` (the record of `before`) when `after` is the capture one update later:
+/// Fills the update ratio of `cp` from the hidden layers' weights of its capture (`before`) and of the
+/// next capture of the run (`after`, at step `after_step`), when that one is one update later:
 /// ‖W(step + 1) − W(step)‖ / ‖W(step)‖ per hidden layer, as training runs record it. Captures further
 /// apart leave it empty: their difference is many updates, not one.
-pub fn set_update_ratios<F: Element>(cp: &mut Checkpoint, before: &Capture<F>, after: &Capture<F>) {
-    if after.meta.step != before.meta.step + 1 {
+pub fn set_update_ratios<F: Element>(
+    cp: &mut Checkpoint,
+    before: &[Array2<F>],
+    after_step: usize,
+    after: &[Array2<F>],
+) {
+    if after_step != cp.step + 1 {
         return;
     }
-    for ((rec, b), a) in cp.layers.iter_mut().zip(&before.hidden).zip(&after.hidden) {
-        if b.weight.dim() == a.weight.dim() {
-            rec.update_ratio = Some(update_ratio(b.weight.view(), a.weight.view()));
+    for ((rec, b), a) in cp.layers.iter_mut().zip(before).zip(after) {
+        if b.dim() == a.dim() {
+            rec.update_ratio = Some(update_ratio(b.view(), a.view()));
         }
     }
 }

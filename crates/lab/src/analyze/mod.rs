@@ -14,6 +14,7 @@
 
 pub mod diagnose;
 pub mod measure;
+pub mod native;
 pub mod page;
 pub mod rundir;
 pub mod slopes;
@@ -33,6 +34,9 @@ use crate::{Error, Result};
 
 /// The saturation and dead-unit threshold τ: actscope's default, as in training runs.
 pub const TAU: f64 = actscope_metrics::units::DEFAULT_TAU;
+
+/// Figures of `plot` that need evaluations (accuracies, learning rates), which captures do not have.
+const EVALUATION_FIGURES: [&str; 4] = ["learning_curves", "accuracy_heatmap", "accuracy_vs_depth", "lr_sensitivity"];
 
 /// What `analyze` wrote.
 #[derive(Clone, Debug)]
@@ -69,7 +73,8 @@ struct Pending {
 
 /// Groups captures by model and seed, in step order, checking that the captures of a model agree.
 fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
-    let metas: Vec<(Meta, Dtype)> = paths.par_iter().map(|p| read_meta(p).map_err(capture_error)).collect::<Result<_>>()?;
+    let metas: Vec<(Meta, Dtype)> =
+        paths.par_iter().map(|p| read_meta(p).map_err(capture_error)).collect::<Result<_>>()?;
     let mut models: BTreeMap<&str, (&Path, &[LayerMeta], Dtype)> = BTreeMap::new();
     let mut runs: BTreeMap<(String, u64), Pending> = BTreeMap::new();
     for (path, (meta, dtype)) in paths.iter().zip(&metas) {
@@ -85,9 +90,11 @@ fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
                 ),
             });
         }
-        let run = runs
-            .entry((meta.model.clone(), meta.seed))
-            .or_insert_with(|| Pending { meta: meta.clone(), dtype: *dtype, files: Vec::new() });
+        let run = runs.entry((meta.model.clone(), meta.seed)).or_insert_with(|| Pending {
+            meta: meta.clone(),
+            dtype: *dtype,
+            files: Vec::new(),
+        });
         if let Some((_, other)) = run.files.iter().find(|(s, _)| *s == meta.step) {
             return Err(Error::usage(format!(
                 "{} and {} are both step {} of model {:?}, seed {}; give each capture of a run its own step",
@@ -107,38 +114,47 @@ fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
     Ok(out)
 }
 
-/// Reads and measures a run's captures in step order (holding two at a time, for the update ratio).
-/// Checkpoints, probe examples, and the first step whose capture gave a non-finite loss.
+/// One capture measured: its checkpoint, its hidden layers' weights (for the update ratio), its number of
+/// probe examples and whether it gave a non-finite loss.
+struct Measured<F> {
+    checkpoint: Checkpoint,
+    weights: Vec<ndarray::Array2<F>>,
+    rows: usize,
+    diverged: bool,
+}
+
+fn measure_file<F: Element>(path: &Path) -> Result<Measured<F>> {
+    let c = read::<F>(path).map_err(capture_error)?;
+    Ok(Measured {
+        checkpoint: measure::checkpoint(&c, TAU),
+        rows: c.hidden[0].z.nrows(),
+        diverged: c.meta.loss.is_some_and(|l| !l.is_finite()),
+        weights: c.hidden.into_iter().map(|h| h.weight).collect(),
+    })
+}
+
+/// Reads and measures a run's captures (in parallel, one capture in memory per thread), in step order;
+/// returns the checkpoints, the number of probe examples and the first step with a non-finite loss.
 fn measure_run<F: Element>(files: &[(usize, PathBuf)]) -> Result<(Vec<Checkpoint>, usize, Option<usize>)> {
-    let mut checkpoints: Vec<Checkpoint> = Vec::with_capacity(files.len());
-    let mut previous = None;
-    let mut rows = None;
-    let mut diverged = None;
-    for (_, path) in files {
-        let c = read::<F>(path).map_err(capture_error)?;
-        let n = c.hidden[0].z.nrows();
-        match rows {
-            Some(r) if r != n => {
-                return Err(Error::Malformed {
-                    path: path.clone(),
-                    message: format!(
-                        "tensor `layers.0.z`: {n} probe examples, but {} has {r}; every capture of a run must measure the same probe batch",
-                        files[0].1.display()
-                    ),
-                });
-            }
-            _ => rows = Some(n),
-        }
-        if let (Some(prev), Some(cp)) = (&previous, checkpoints.last_mut()) {
-            measure::set_update_ratios(cp, prev, &c);
-        }
-        if diverged.is_none() && c.meta.loss.is_some_and(|l| !l.is_finite()) {
-            diverged = Some(c.meta.step);
-        }
-        checkpoints.push(measure::checkpoint(&c, TAU));
-        previous = Some(c);
+    let mut measured: Vec<Measured<F>> = files.par_iter().map(|(_, p)| measure_file(p)).collect::<Result<_>>()?;
+    let rows = measured[0].rows;
+    if let Some((i, m)) = measured.iter().enumerate().find(|(_, m)| m.rows != rows) {
+        return Err(Error::Malformed {
+            path: files[i].1.clone(),
+            message: format!(
+                "tensor `layers.0.z`: {} probe examples, but {} has {rows}; every capture of a run must measure the same probe batch",
+                m.rows,
+                files[0].1.display()
+            ),
+        });
     }
-    Ok((checkpoints, rows.unwrap_or(0), diverged))
+    for i in 1..measured.len() {
+        let (head, tail) = measured.split_at_mut(i);
+        let (before, after) = (&mut head[i - 1], &tail[0]);
+        measure::set_update_ratios(&mut before.checkpoint, &before.weights, after.checkpoint.step, &after.weights);
+    }
+    let diverged = measured.iter().find(|m| m.diverged).map(|m| m.checkpoint.step);
+    Ok((measured.into_iter().map(|m| m.checkpoint).collect(), rows, diverged))
 }
 
 fn measure_pending(p: Pending) -> Result<AnalyzedRun> {
@@ -193,7 +209,8 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
     if runs.iter().any(|r| r.uniform().is_some()) {
         let exp = Experiment::load("captures", "captured networks", &runs_dir, 0.0)?;
         create_dir_all(&fig_dir)?;
-        for (stem, fig) in crate::report::figures::for_runs(&exp) {
+        let figs = crate::report::figures::for_runs(&exp);
+        for (stem, fig) in figs.into_iter().filter(|(s, _)| !EVALUATION_FIGURES.contains(s)) {
             let written = actscope_plots::render(&fig, &fig_dir.join(stem), formats)?;
             if let Some(img) = written.iter().find(|p| p.extension().is_some_and(|e| e == "png" || e == "svg")) {
                 let rel = img.strip_prefix(out).unwrap_or(img).display().to_string();

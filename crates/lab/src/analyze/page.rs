@@ -45,7 +45,13 @@ fn fmt_ratio(d: &Describe) -> String {
 }
 
 fn fmt_p(p: f64) -> String {
-    if p.is_nan() { "n/a".into() } else if p < 1e-4 { "< 0.0001".into() } else { format!("{p:.4}") }
+    if p.is_nan() {
+        "n/a".into()
+    } else if p < 1e-4 {
+        "< 0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
 }
 
 /// The page's blocks: rules, then per model its layers and findings, then the comparisons and figures
@@ -130,7 +136,16 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
                 ]
             })
             .collect();
-        let header = ["first vs second: quantity", "seeds", "first", "second", "d_z", "p (first higher)", "p (second higher)", "result"];
+        let header = [
+            "first vs second: quantity",
+            "seeds",
+            "first",
+            "second",
+            "d_z",
+            "p (first higher)",
+            "p (second higher)",
+            "result",
+        ];
         b.push(Block::Table(header.map(String::from).to_vec(), rows));
     }
     if !figures.is_empty() {
@@ -217,7 +232,12 @@ pub fn markdown(blocks: &[Block]) -> String {
                 o.push('\n');
             }
             Block::Figure(path, caption) => {
-                let _ = writeln!(o, "![{}]({})\n", md(caption), path.replace(' ', "%20").replace('(', "%28").replace(')', "%29"));
+                let _ = writeln!(
+                    o,
+                    "![{}]({})\n",
+                    md(caption),
+                    path.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+                );
             }
         }
     }

@@ -98,7 +98,9 @@ impl AnalyzedRun {
             a_bins,
             tracked_unit: TRACKED_UNIT,
         };
-        std::iter::once(Record::Header(header)).chain(self.checkpoints.iter().cloned().map(Record::Checkpoint)).collect()
+        std::iter::once(Record::Header(header))
+            .chain(self.checkpoints.iter().cloned().map(Record::Checkpoint))
+            .collect()
     }
 
     /// `config.json`: the settings a capture tells (the rest stay unset, so readers see actscope's defaults
@@ -178,7 +180,9 @@ impl AnalyzedRun {
         if dest.exists() && !dest.join(CAPTURE_JSON).is_file() {
             return Err(Error::Malformed {
                 path: dest,
-                message: format!("exists but was not written by `actscope analyze` (no {CAPTURE_JSON}); move it away or choose another --out"),
+                message: format!(
+                    "exists but was not written by `actscope analyze` (no {CAPTURE_JSON}); move it away or choose another --out"
+                ),
             });
         }
         let tmp = runs.join(format!(".tmp-{name}-{}", std::process::id()));

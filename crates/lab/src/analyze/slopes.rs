@@ -73,8 +73,16 @@ mod tests {
             let dphi = z.mapv(|v| act.derivative(v));
             let a = z.mapv(|v| act.value(v));
             let level = 0.1 * act.max_derivative();
-            assert_eq!(saturation(z.view(), dphi.view(), level), actscope_metrics::units::saturation(z.view(), act, 0.1), "{act}");
-            assert_eq!(dead_units(dphi.view(), a.view(), level), actscope_metrics::units::dead_units(z.view(), act, 0.1), "{act}");
+            assert_eq!(
+                saturation(z.view(), dphi.view(), level),
+                actscope_metrics::units::saturation(z.view(), act, 0.1),
+                "{act}"
+            );
+            assert_eq!(
+                dead_units(dphi.view(), a.view(), level),
+                actscope_metrics::units::dead_units(z.view(), act, 0.1),
+                "{act}"
+            );
             assert_eq!(
                 near_linear_share(dphi.view(), act.max_derivative()),
                 actscope_metrics::units::near_linear_share(z.view(), act),

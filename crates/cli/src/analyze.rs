@@ -1,0 +1,43 @@
+//! `actscope analyze`: arguments and printing; the work is `actscope_lab::analyze::analyze`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::FormatArg;
+
+/// Arguments of `actscope analyze`.
+#[derive(Args)]
+pub struct AnalyzeArgs {
+    /// Capture files (safetensors, docs/capture.md): any number of checkpoints, seeds and models.
+    #[arg(required = true)]
+    captures: Vec<PathBuf>,
+    /// Where to write run directories (runs/), figures (figures/) and the diagnosis (diagnosis.html, .md).
+    #[arg(long, default_value = "analysis")]
+    out: PathBuf,
+    /// Figure formats, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatArg::Png, FormatArg::Svg])]
+    format: Vec<FormatArg>,
+}
+
+/// Runs `actscope analyze`: prints the diagnosis page's path, and on stderr what was written.
+pub fn analyze(a: AnalyzeArgs) -> Result<()> {
+    let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
+    let r = actscope_lab::analyze::analyze(&a.captures, &a.out, &formats)?;
+    for name in &r.not_plotted {
+        eprintln!(
+            "note: {name}: its layers do not share one activation actscope knows and one BN placement, so figures, `plot` and `summarize` leave it out (its records.jsonl and the diagnosis have it)"
+        );
+    }
+    eprintln!(
+        "{} captures → {} runs, {} figure files, diagnosis in {} and {}",
+        a.captures.len(),
+        r.runs.len(),
+        r.figures.len(),
+        r.html.display(),
+        r.markdown.display()
+    );
+    println!("{}", r.html.display());
+    Ok(())
+}
