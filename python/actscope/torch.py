@@ -225,6 +225,8 @@ class Monitor:
         steps_per_epoch: when given, each capture records ``epoch = step / steps_per_epoch``.
         activation_types: further module classes to treat as element-wise activations (your own ``Swish``
             module, say); their layers are written as ``unknown`` with phi' from autograd.
+        pairs: with ``every``, also capture step ``s + 1`` after each cadence step ``s``, so that the report
+            has the update ratio ||dW|| / ||W|| of that update (it needs captures one update apart).
     """
 
     def __init__(
@@ -242,6 +244,7 @@ class Monitor:
         dphi_max: Optional[Dict[str, float]] = None,
         steps_per_epoch: Optional[int] = None,
         activation_types: Sequence[type] = (),
+        pairs: bool = False,
     ):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
@@ -272,6 +275,7 @@ class Monitor:
         self.dphi_max = dict(dphi_max or {})
         self.steps_per_epoch = steps_per_epoch
         self.activation_types = tuple(activation_types)
+        self.pairs = bool(pairs)
         #: The layers found in the first probe pass (None before it).
         self.layers: Optional[List[LayerPlan]] = None
         #: Every capture written, in order.
@@ -281,10 +285,12 @@ class Monitor:
 
     def step(self, step: int, epoch: Optional[float] = None) -> Optional[Path]:
         """At a training step (``step`` updates done, before the next update): captures when the cadence
-        says so (``step % every == 0``) and returns the file, otherwise returns None."""
-        if self.every is None or step % self.every == 0:
-            return self.capture(step, epoch)
-        return None
+        says so (``step % every == 0``, and the step after with ``pairs``) and returns the file, otherwise
+        returns None."""
+        due = self.every is None or step % self.every == 0
+        if self.pairs and self.every is not None and step > 0 and (step - 1) % self.every == 0:
+            due = True
+        return self.capture(step, epoch) if due else None
 
     def capture(self, step: int, epoch: Optional[float] = None) -> Path:
         """Captures the network as it is now, as the checkpoint of ``step``, and returns the file written."""

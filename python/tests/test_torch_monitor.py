@@ -157,8 +157,9 @@ def test_measuring_never_changes_training(data, tmp_path):
     train_set, probe = data
     plain = train(mlp(3, bn="after", act=lambda: nn.ReLU(inplace=True)), train_set, steps=12)
     watched_model = mlp(3, bn="after", act=lambda: nn.ReLU(inplace=True))
-    mon = Monitor(watched_model, probe, every=4, out_dir=tmp_path, seed=3)
+    mon = Monitor(watched_model, probe, every=4, out_dir=tmp_path, seed=3, pairs=True)
     watched = train(watched_model, train_set, mon, steps=12)
+    assert [int(p.stem[-8:]) for p in mon.paths] == [0, 1, 4, 5, 8, 9, 12]
     for (k, v), (k2, w) in zip(plain.state_dict().items(), watched.state_dict().items()):
         assert k == k2 and torch.equal(v, w), f"{k} differs after training with the Monitor"
     watched.eval()
