@@ -12,7 +12,9 @@ req=python/requirements-ci.txt
 stamp="$venv/.actscope-requirements.sha256"
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c 'import torch, numpy, safetensors, pytest' 2>/dev/null; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c '
+import importlib.util, sys
+sys.exit(any(importlib.util.find_spec(m) is None for m in ("torch", "numpy", "safetensors", "pytest", "maturin", "tensorboard")))' 2>/dev/null; then
     echo "provision-python: $venv is up to date with $req"
     exit 0
 fi
