@@ -1,0 +1,85 @@
+"""``actscope.analyze``: the ``actscope analyze`` command in-process (the same Rust library function)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Tuple, Union
+
+from . import _native
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What :func:`analyze` wrote, and the diagnosis behind its pages."""
+
+    #: One run directory per model and seed (``records.jsonl``, ``capture.json``, ...), readable by
+    #: ``actscope plot`` and ``actscope summarize``.
+    runs: Tuple[Path, ...]
+    #: Runs left out of the figures (their layers do not share one activation and BN placement).
+    not_plotted: Tuple[str, ...]
+    #: The figure files (PNG and/or SVG, with the CSV behind each).
+    figures: Tuple[Path, ...]
+    #: The diagnosis page (self-contained HTML).
+    html: Path
+    #: The same in Markdown.
+    markdown: Path
+    #: Per model: ``model``, ``activation``, ``placement``, ``seeds``, ``last_step``, ``loss`` and
+    #: ``layers``, each hidden layer a dict with ``layer`` (1-based), ``name``, ``units``, ``saturation``,
+    #: ``dead_fraction``, ``grad_ratio`` (its weight-gradient norm over the output layer's),
+    #: ``effective_rank`` (means over seeds at the last checkpoint; None where not measured) and
+    #: ``findings`` (sentences such as "41% of units dead since step 200").
+    models: Tuple[Dict[str, Any], ...]
+    #: Paired comparisons between every two models on the seeds both have: ``quantity``, ``comparison``
+    #: ("a vs b: quantity"), ``claim`` ("quantity: a > b"), ``mean_a``, ``mean_b``, ``p`` (one-sided,
+    #: paired t-test) and ``verdict`` (the report's rule: supported, refuted, inconclusive, ...).
+    comparisons: Tuple[Dict[str, Any], ...]
+
+    def findings(self) -> List[str]:
+        """Every finding as one line: ``model, layer N (name): finding``."""
+        return [
+            f"{m['model']}, layer {layer['layer']} ({layer['name']}): {f}"
+            for m in self.models
+            for layer in m["layers"]
+            for f in layer["findings"]
+        ]
+
+
+def _capture_files(captures) -> List[Path]:
+    """A path, a directory (its ``*.safetensors``, sorted) or a sequence of them, as capture files."""
+    items = [captures] if isinstance(captures, (str, os.PathLike)) else list(captures)
+    files: List[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(p.glob("*.safetensors"))
+            if not found:
+                raise ValueError(f"{p}: a directory without .safetensors captures")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
+
+
+def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) -> Analysis:
+    """Analyses captures (``docs/capture.md``) into ``out``, as ``actscope analyze CAPTURE... --out OUT`` does:
+    per-layer records, a run directory per model and seed, figures, and ``diagnosis.html`` / ``diagnosis.md``.
+
+    ``captures`` is a file, a directory of captures, or a sequence of either. A capture that breaks the
+    format raises ``ValueError`` naming the file and the tensor or field; file-system errors ``OSError``.
+    """
+    files = _capture_files(captures)
+    runs, not_plotted, figures, html, md, models, comparisons = _native.analyze(
+        [str(f) for f in files], str(out), [str(f) for f in formats])
+    return Analysis(
+        runs=tuple(Path(r) for r in runs),
+        not_plotted=tuple(not_plotted),
+        figures=tuple(Path(f) for f in figures),
+        html=Path(html),
+        markdown=Path(md),
+        models=tuple(models),
+        comparisons=tuple(comparisons),
+    )

@@ -1,0 +1,123 @@
+"""Writing captures: one safetensors file per checkpoint, as ``docs/capture.md`` (version 1) specifies.
+
+:class:`actscope.torch.Monitor` writes captures of a PyTorch model through :func:`write_capture`; any other
+framework can call it directly with NumPy arrays. ``actscope.analyze`` (the Rust reader) checks every rule of
+the format and refuses a file that breaks one, naming the file and the tensor or field.
+
+>>> layers = [hidden_layer("fc1", 4, "relu", "none"), output_layer("fc2", 2)]   # doctest: +SKIP
+>>> write_capture("run/tiny-seed0-step00000000.safetensors", model="tiny", seed=0, step=0,
+...               layers=layers, tensors={...})                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import numpy as np
+
+#: The capture format version this package writes.
+CAPTURE_VERSION = 1
+
+#: The ``format`` metadata value.
+FORMAT = "actscope.capture"
+
+_DTYPES = {"f32": np.float32, "f64": np.float64}
+
+
+def hidden_layer(name: str, units: int, activation: str, bn: str, dphi_max: Optional[float] = None) -> Dict[str, Any]:
+    """The ``layers`` entry of a hidden layer: Linear -> activation with BatchNorm placed as ``bn`` says
+    (``none``, ``before`` or ``after``). ``activation`` is an actscope name, or ``unknown`` with ``dphi_max``
+    (sup phi') and the tensors ``layers.<i>.dphi`` and ``layers.<i>.a``."""
+    entry: Dict[str, Any] = {"name": name, "kind": "hidden", "units": int(units), "activation": activation}
+    if activation == "unknown":
+        if dphi_max is None or not math.isfinite(dphi_max) or dphi_max <= 0:
+            raise ValueError(f"layer {name!r}: an unknown activation needs dphi_max, a finite sup phi' > 0; got {dphi_max}")
+        entry["dphi_max"] = float(dphi_max)
+    entry["bn"] = bn
+    return entry
+
+
+def output_layer(name: str, units: int) -> Dict[str, Any]:
+    """The ``layers`` entry of the output layer (the last Linear, no activation)."""
+    return {"name": name, "kind": "output", "units": int(units)}
+
+
+def capture_file_name(model: str, seed: int, step: int) -> str:
+    """The suggested file name ``<model>-seed<seed>-step<8 digits>.safetensors`` (characters other than
+    letters, digits, ``.``, ``_`` and ``-`` in the model name become ``_``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", model) or "model"
+    return f"{safe}-seed{seed}-step{step:08d}.safetensors"
+
+
+def _number(x: float) -> str:
+    """A float as the metadata writes it: shortest round-trip decimal, ``NaN``, ``inf`` or ``-inf``."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+def write_capture(
+    path,
+    *,
+    model: str,
+    seed: int,
+    step: int,
+    layers: List[Mapping[str, Any]],
+    tensors: Mapping[str, Any],
+    dtype: str = "f32",
+    epoch: Optional[float] = None,
+    loss: Optional[float] = None,
+    extra: Optional[Mapping[str, str]] = None,
+) -> Path:
+    """Writes one capture to ``path`` (atomically: a temporary file beside it, then a rename) and returns
+    the path.
+
+    ``tensors`` maps the names of ``docs/capture.md`` (``layers.0.z``, ``layers.0.weight``, ...) to arrays,
+    converted to ``dtype`` (``f32`` or ``f64``) and C order. ``extra`` adds free metadata; its keys must
+    start with ``x-``.
+    """
+    from safetensors.numpy import save_file
+
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype: expected 'f32' or 'f64', got {dtype!r}")
+    if not model:
+        raise ValueError("model: expected a non-empty model name")
+    if int(seed) < 0 or int(step) < 0:
+        raise ValueError(f"seed and step must be unsigned integers, got seed {seed}, step {step}")
+    meta = {
+        "format": FORMAT,
+        "version": str(CAPTURE_VERSION),
+        "model": model,
+        "seed": str(int(seed)),
+        "step": str(int(step)),
+        "dtype": dtype,
+        "layers": json.dumps(list(layers), separators=(",", ":")),
+    }
+    if epoch is not None:
+        meta["epoch"] = _number(epoch)
+    if loss is not None:
+        meta["loss"] = _number(loss)
+    for k, v in (extra or {}).items():
+        if not k.startswith("x-"):
+            raise ValueError(f"extra metadata key {k!r}: free keys must start with 'x-'")
+        meta[k] = str(v)
+    np_dtype = _DTYPES[dtype]
+    arrays = {k: np.ascontiguousarray(v, dtype=np_dtype) for k, v in tensors.items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        save_file(arrays, str(tmp), metadata=meta)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path

@@ -1,0 +1,443 @@
+"""PyTorch hooks that capture a model at checkpoints, and the report that diagnoses it.
+
+>>> monitor = actscope.torch.Monitor(model, (x_probe, y_probe), every=100, out_dir="captures")
+>>> for step, (x, y) in enumerate(loader):        # doctest: +SKIP
+...     monitor.step(step)                          # before the update: captures when step % every == 0
+...     loss = F.cross_entropy(model(x), y); opt.zero_grad(); loss.backward(); opt.step()
+>>> monitor.capture(step + 1)                       # the trained network
+>>> monitor.report("report")                        # figures, records and diagnosis.{html,md}
+
+What a capture holds and how it is measured is ``docs/capture.md``; this module follows it exactly, as
+actscope measures its own networks (``crates/core/src/probe.rs``):
+
+* the **same probe batch** at every checkpoint (kept on the model's device);
+* one forward pass with BatchNorm in **train mode** (the probe batch's own statistics) and dropout off,
+  leaving BatchNorm's running statistics, every module's train/eval mode, the RNG state, in-place flags,
+  ``requires_grad`` flags and the parameters' ``.grad`` exactly as they were: measuring never changes
+  training;
+* the mean loss over the batch and one backward pass (``torch.autograd.grad``, so ``.grad`` is untouched);
+* the capture is of the network that has had ``step`` updates: call :meth:`Monitor.step` before the
+  optimizer's update.
+
+Hooks are registered only for the probe pass and removed right after it, so training itself runs without
+any. Tensors stay on the device during the pass and are copied to the host once per checkpoint.
+
+Layers are found from the order in which modules run in the probe pass: a hidden layer is a ``nn.Linear``
+followed by an activation module, with a ``nn.BatchNorm1d`` between them (``bn = before``) or after the
+activation (``bn = after``); the last ``nn.Linear`` is the output layer (an activation after it, such as a
+final sigmoid, is not part of any hidden layer). Activations written as functions (``F.relu`` inside
+``forward``) cannot be seen by hooks: the model is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from . import __version__
+from ._analyze import Analysis, analyze
+from .capture import capture_file_name, hidden_layer, output_layer, write_capture
+
+__all__ = ["Monitor", "LayerPlan", "activation_name"]
+
+# Modules of torch.nn.modules.activation that are not element-wise, so have no phi'(z) per entry.
+_NOT_ELEMENTWISE = ("Softmax", "Softmin", "LogSoftmax", "Softmax2d", "MultiheadAttention", "GLU")
+
+
+def _is_activation(m: nn.Module) -> bool:
+    """An element-wise activation module: defined in torch.nn.modules.activation (ReLU, Sigmoid, Mish,
+    PReLU, ...), less the ones that mix entries (softmax, GLU, attention)."""
+    cls = type(m)
+    return any(
+        c.__module__ == "torch.nn.modules.activation" and c.__name__ not in _NOT_ELEMENTWISE
+        for c in cls.__mro__
+        if c is not nn.Module
+    ) and cls.__name__ not in _NOT_ELEMENTWISE
+
+
+def activation_name(m: nn.Module) -> str:
+    """actscope's name of an activation module, or ``unknown`` when actscope does not compute exactly that
+    function (e.g. ``nn.GELU(approximate="tanh")``, ``nn.Softplus(beta=2)``, ``nn.Hardtanh``)."""
+    if isinstance(m, nn.Sigmoid):
+        return "sigmoid"
+    if isinstance(m, nn.Tanh):
+        return "tanh"
+    if isinstance(m, nn.ReLU):
+        return "relu"
+    if isinstance(m, nn.LeakyReLU):
+        return f"leaky_relu({float(m.negative_slope)!r})"
+    if isinstance(m, nn.ELU):
+        return f"elu({float(m.alpha)!r})"
+    if isinstance(m, nn.GELU) and m.approximate == "none":
+        return "gelu"
+    if isinstance(m, nn.SiLU):
+        return "silu"
+    if isinstance(m, nn.Softplus) and m.beta == 1 and m.threshold >= 20:
+        # PyTorch's softplus returns x itself above the threshold, where ln(1 + e^x) = x in f32 anyway.
+        return "softplus"
+    if isinstance(m, nn.Softsign):
+        return "softsign"
+    return "unknown"
+
+
+@dataclass
+class LayerPlan:
+    """One layer of the model as the Monitor found it."""
+
+    #: The Linear's qualified name in the model (e.g. ``net.0``).
+    name: str
+    #: ``hidden`` or ``output``.
+    kind: str
+    linear: nn.Linear
+    #: The activation module (hidden layers).
+    activation: Optional[nn.Module] = None
+    #: actscope's name of the activation, or ``unknown``.
+    activation_name: Optional[str] = None
+    #: ``none``, ``before`` or ``after``.
+    bn: str = "none"
+    batch_norm: Optional[nn.BatchNorm1d] = None
+    #: sup phi' for an ``unknown`` activation.
+    dphi_max: Optional[float] = None
+
+    def meta(self) -> Dict[str, Any]:
+        """The layer's entry of the capture's ``layers`` metadata."""
+        units = self.linear.out_features
+        if self.kind == "output":
+            return output_layer(self.name, units)
+        return hidden_layer(self.name, units, self.activation_name, self.bn, self.dphi_max)
+
+
+def _estimate_dphi_max(act: nn.Module, units: int, device, dtype) -> float:
+    """sup phi' of an unknown element-wise activation, as the largest phi' on a grid of 40,001 points on
+    [-20, 20] (step 0.001), each point in every unit's column (a per-unit parameter, as in PReLU, counts)."""
+    grid = torch.linspace(-20.0, 20.0, 40001, device=device, dtype=dtype)
+    z = grid[:, None].expand(-1, units).clone().requires_grad_(True)
+    with torch.enable_grad():
+        # forward(), not __call__: no hook may see this call (the probe pass's hooks are registered).
+        (d,) = torch.autograd.grad(act.forward(z).sum(), z)
+    m = float(d.max())
+    if not (math.isfinite(m) and m > 0):
+        raise ValueError(f"{type(act).__name__}: phi' has no finite positive maximum on [-20, 20] (got {m}); "
+                         "pass dphi_max={layer name: value} to Monitor")
+    return m
+
+
+class _Trace:
+    """The forward hooks of one probe pass: which watched modules ran, in order, with their inputs and
+    outputs (graph tensors, kept on the device)."""
+
+    def __init__(self, model: nn.Module, activation_types: Tuple[type, ...]):
+        self.calls: List[Tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+        self.handles = []
+        for m in model.modules():
+            if isinstance(m, (nn.Linear, nn.BatchNorm1d) + activation_types) or _is_activation(m):
+                self.handles.append(m.register_forward_hook(self._hook))
+
+    def _hook(self, module, inputs, output):
+        if not inputs or not torch.is_tensor(inputs[0]) or not torch.is_tensor(output):
+            raise TypeError(f"{type(module).__name__}: expected a tensor in and a tensor out")
+        self.calls.append((module, inputs[0], output))
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+        self.handles = []
+
+
+def _plan(model: nn.Module, calls, dphi_max: Dict[str, float]) -> List[LayerPlan]:
+    """The layers of the model from the order its watched modules ran in (see the module docs)."""
+    names = {m: n for n, m in model.named_modules()}
+    layers: List[LayerPlan] = []
+    seen = set()
+    for module, x, _ in calls:
+        if module in seen:
+            raise ValueError(f"module {names.get(module)!r} ({type(module).__name__}) runs twice in one forward "
+                             "pass; the Monitor needs each layer's modules to run once")
+        seen.add(module)
+        if isinstance(module, nn.Linear):
+            if x.dim() != 2:
+                raise ValueError(f"Linear {names[module]!r} got an input of shape {tuple(x.shape)}; the Monitor "
+                                 "measures MLPs, whose layers see (batch, features)")
+            layers.append(LayerPlan(names[module], "hidden", module))
+            continue
+        cur = layers[-1] if layers else None
+        if cur is None:
+            continue  # input normalisation or an activation before the first Linear: not part of a layer
+        if isinstance(module, nn.BatchNorm1d):
+            if cur.batch_norm is not None:
+                raise ValueError(f"layer {cur.name!r} has two BatchNorm1d ({names[cur.batch_norm]!r}, "
+                                 f"{names[module]!r}); expected at most one per layer")
+            cur.batch_norm, cur.bn = module, ("after" if cur.activation is not None else "before")
+        else:
+            if cur.activation is not None:
+                raise ValueError(f"layer {cur.name!r} has two activations ({names[cur.activation]!r}, "
+                                 f"{names[module]!r}); expected one per layer")
+            cur.activation = module
+    if len(layers) < 2:
+        raise ValueError(f"found {len(layers)} nn.Linear layer(s) in the forward pass; the Monitor needs at least "
+                         "one hidden layer (Linear -> activation) and an output Linear")
+    out = layers[-1]
+    out.kind, out.activation, out.bn = "output", None, "none"
+    if out.batch_norm is not None:
+        raise ValueError(f"the output Linear {out.name!r} is followed by BatchNorm1d {names[out.batch_norm]!r}; "
+                         "expected the last Linear to be the output layer")
+    for prev, layer in zip(layers, layers[1:]):
+        if prev.activation is None:
+            raise ValueError(f"Linear {prev.name!r} is followed by Linear {layer.name!r} with no activation module "
+                             "between them; activations must be nn.Module instances (nn.ReLU(), not F.relu) so "
+                             "that hooks can see them")
+        if layer.linear.in_features != prev.linear.out_features:
+            raise ValueError(f"Linear {layer.name!r} takes {layer.linear.in_features} features but {prev.name!r} "
+                             f"gives {prev.linear.out_features}; the Monitor measures a chain of layers")
+    for layer in layers[:-1]:
+        layer.activation_name = activation_name(layer.activation)
+        if layer.activation_name == "unknown":
+            given = dphi_max.get(layer.name)
+            p = layer.linear.weight
+            layer.dphi_max = float(given) if given is not None else _estimate_dphi_max(
+                layer.activation, layer.linear.out_features, p.device, p.dtype)
+    return layers
+
+
+class Monitor:
+    """Captures a PyTorch MLP at checkpoints, on a fixed probe batch, as ``docs/capture.md`` specifies.
+
+    Args:
+        model: the model (any ``nn.Module`` whose forward runs Linear / BatchNorm1d / activation modules).
+        probe_batch: ``(x, y)``, the fixed examples and targets measured at every checkpoint (e.g. 1,000
+            validation examples); moved to the model's device once.
+        every: with :meth:`step`, capture when ``step % every == 0`` (None: at every call of :meth:`step`).
+        out_dir: where the capture files go (created).
+        model_name: the capture's ``model`` (default: the model's class name); models compared in one
+            report need different names, seeds of one model the same.
+        seed: the run's seed, written into every capture.
+        loss_fn: ``loss_fn(output, y)``, the mean loss (default: ``torch.nn.functional.cross_entropy``).
+        dtype: ``f32`` or ``f64``, the dtype of the written tensors (default: f64 for a float64 model,
+            otherwise f32).
+        save_a: also write a = phi(z) for known activations (always written for unknown ones).
+        dphi_max: sup phi' for ``unknown`` activations by layer name; otherwise estimated on a grid.
+        steps_per_epoch: when given, each capture records ``epoch = step / steps_per_epoch``.
+        activation_types: further module classes to treat as element-wise activations (your own ``Swish``
+            module, say); their layers are written as ``unknown`` with phi' from autograd.
+        pairs: with ``every``, also capture step ``s + 1`` after each cadence step ``s``, so that the report
+            has the update ratio ||dW|| / ||W|| of that update (it needs captures one update apart).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        probe_batch: Tuple[torch.Tensor, torch.Tensor],
+        *,
+        every: Optional[int] = None,
+        out_dir="actscope-captures",
+        model_name: Optional[str] = None,
+        seed: int = 0,
+        loss_fn: Optional[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = None,
+        dtype: Optional[str] = None,
+        save_a: bool = True,
+        dphi_max: Optional[Dict[str, float]] = None,
+        steps_per_epoch: Optional[int] = None,
+        activation_types: Sequence[type] = (),
+        pairs: bool = False,
+    ):
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+        if not (isinstance(probe_batch, (tuple, list)) and len(probe_batch) == 2):
+            raise TypeError("probe_batch: expected a pair (x, y) of tensors: the examples and their targets")
+        x, y = probe_batch
+        if not (torch.is_tensor(x) and torch.is_tensor(y)):
+            raise TypeError(f"probe_batch: expected tensors, got {type(x).__name__} and {type(y).__name__}")
+        if every is not None and int(every) < 1:
+            raise ValueError(f"every: expected a number of steps >= 1, got {every}")
+        if dtype not in (None, "f32", "f64"):
+            raise ValueError(f"dtype: expected 'f32' or 'f64', got {dtype!r}")
+        param = next(model.parameters(), None)
+        if param is None:
+            raise ValueError("model: it has no parameters")
+        self.model = model
+        self.device = param.device
+        self.x, self.y = x.to(self.device), y.to(self.device)
+        if self.x.shape[0] != self.y.shape[0]:
+            raise ValueError(f"probe_batch: {self.x.shape[0]} examples but {self.y.shape[0]} targets")
+        self.every = None if every is None else int(every)
+        self.out_dir = Path(out_dir)
+        self.model_name = model_name or type(model).__name__
+        self.seed = int(seed)
+        self.loss_fn = loss_fn or torch.nn.functional.cross_entropy
+        self.dtype = dtype or ("f64" if param.dtype == torch.float64 else "f32")
+        self.save_a = save_a
+        self.dphi_max = dict(dphi_max or {})
+        self.steps_per_epoch = steps_per_epoch
+        self.activation_types = tuple(activation_types)
+        self.pairs = bool(pairs)
+        #: The layers found in the first probe pass (None before it).
+        self.layers: Optional[List[LayerPlan]] = None
+        #: Every capture written, in order.
+        self.paths: List[Path] = []
+        #: Seconds each capture took (probe pass, copy to host, writing), in order.
+        self.timings: List[float] = []
+
+    def step(self, step: int, epoch: Optional[float] = None) -> Optional[Path]:
+        """At a training step (``step`` updates done, before the next update): captures when the cadence
+        says so (``step % every == 0``, and the step after with ``pairs``) and returns the file, otherwise
+        returns None."""
+        due = self.every is None or step % self.every == 0
+        if self.pairs and self.every is not None and step > 0 and (step - 1) % self.every == 0:
+            due = True
+        return self.capture(step, epoch) if due else None
+
+    def capture(self, step: int, epoch: Optional[float] = None) -> Path:
+        """Captures the network as it is now, as the checkpoint of ``step``, and returns the file written."""
+        if int(step) < 0:
+            raise ValueError(f"step: expected the number of updates done (>= 0), got {step}")
+        start = time.perf_counter()
+        loss, tensors = self._probe_pass()
+        if epoch is None and self.steps_per_epoch:
+            epoch = step / self.steps_per_epoch
+        path = write_capture(
+            self.out_dir / capture_file_name(self.model_name, self.seed, int(step)),
+            model=self.model_name,
+            seed=self.seed,
+            step=int(step),
+            layers=[layer.meta() for layer in self.layers],
+            tensors=tensors,
+            dtype=self.dtype,
+            epoch=epoch,
+            loss=loss,
+            extra={"x-writer": f"actscope.torch {__version__}", "x-torch-version": torch.__version__},
+        )
+        self.paths.append(path)
+        self.timings.append(time.perf_counter() - start)
+        return path
+
+    def report(self, out_dir=None, formats: Sequence[str] = ("png", "svg")) -> Analysis:
+        """Runs ``actscope analyze`` on every capture written so far (in-process: the same Rust code as the
+        command) and returns what it wrote: records, figures and ``diagnosis.{html,md}`` under ``out_dir``
+        (default: ``<out_dir of the captures>/report``)."""
+        if not self.paths:
+            raise RuntimeError("no captures yet: call monitor.step(step) or monitor.capture(step) first")
+        return analyze(self.paths, out_dir if out_dir is not None else self.out_dir / "report", formats)
+
+    def _probe_pass(self) -> Tuple[float, Dict[str, torch.Tensor]]:
+        """One train-mode forward and backward pass over the probe batch, leaving the model as it was."""
+        model = self.model
+        modes = [(m, m.training) for m in model.modules()]
+        bn_state = [
+            (m, m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone())
+            for m in model.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats and m.running_mean is not None
+        ]
+        inplace = [(m, m.inplace) for m in model.modules() if getattr(m, "inplace", False) is True]
+        grad_flags = [(p, p.requires_grad) for p in model.parameters()]
+        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        trace = _Trace(model, self.activation_types)
+        try:
+            with torch.random.fork_rng(devices=devices, enabled=True), torch.enable_grad():
+                model.train()
+                for m in model.modules():
+                    if isinstance(m, nn.modules.dropout._DropoutNd):
+                        m.eval()
+                for m, _ in inplace:
+                    m.inplace = False  # an in-place activation would overwrite z with a
+                for p, _ in grad_flags:
+                    p.requires_grad_(True)  # dL/dW exists for frozen layers too
+                out = model(self.x)
+                loss = self.loss_fn(out, self.y)
+                if self.layers is None:
+                    self.layers = _plan(model, trace.calls, self.dphi_max)
+                running = {m: (rm, rv) for m, rm, rv, _ in bn_state}
+                return float(loss.detach()), self._gather(trace.calls, loss, running)
+        finally:
+            trace.remove()
+            for m, mode in modes:
+                m.training = mode
+            for m, rm, rv, nbt in bn_state:
+                with torch.no_grad():
+                    m.running_mean.copy_(rm)
+                    m.running_var.copy_(rv)
+                    m.num_batches_tracked.copy_(nbt)
+            for m, flag in inplace:
+                m.inplace = flag
+            for p, flag in grad_flags:
+                p.requires_grad_(flag)
+
+    def _gather(self, calls, loss: torch.Tensor, running) -> Dict[str, Any]:
+        """The capture's tensors from one probe pass, copied to the host; ``running`` holds each BatchNorm's
+        running statistics from before the pass."""
+        io = {m: (x, y) for m, x, y in calls}
+        for layer in self.layers:
+            for m in (layer.linear, layer.activation, layer.batch_norm):
+                if m is not None and m not in io:
+                    raise ValueError(f"layer {layer.name!r}: module {type(m).__name__} did not run in this forward "
+                                     "pass, though it did in the first; the model's structure must stay the same")
+        hidden = self.layers[:-1]
+        zs = [io[layer.activation][0] for layer in hidden]
+        wrt: List[torch.Tensor] = list(zs)
+        for layer in self.layers:
+            wrt.append(layer.linear.weight)
+            if layer.linear.bias is not None:
+                wrt.append(layer.linear.bias)
+        # phi'(z) of unknown activations, from the graph: d(sum a)/dz is phi' entry by entry for an
+        # element-wise phi.
+        dphi = {}
+        for i, layer in enumerate(hidden):
+            if layer.activation_name == "unknown":
+                z, a = io[layer.activation]
+                (dphi[i],) = torch.autograd.grad(a.sum(), z, retain_graph=True)
+        grads = iter(torch.autograd.grad(loss, wrt, allow_unused=True))
+        t: Dict[str, torch.Tensor] = {}
+
+        def put(name, tensor):
+            t[name] = tensor.detach()
+
+        for i, (layer, z) in enumerate(zip(hidden, zs)):
+            put(f"layers.{i}.z", z)
+            if self.save_a or layer.activation_name == "unknown":
+                put(f"layers.{i}.a", io[layer.activation][1])
+            if i in dphi:
+                put(f"layers.{i}.dphi", dphi[i])
+            g = next(grads)
+            put(f"layers.{i}.grad_z", g if g is not None else torch.zeros_like(z))
+        for i, layer in enumerate(self.layers):
+            gw = next(grads)
+            put(f"layers.{i}.weight", layer.linear.weight)
+            put(f"layers.{i}.grad_weight", gw if gw is not None else torch.zeros_like(layer.linear.weight))
+            if layer.linear.bias is not None:
+                gb = next(grads)
+                put(f"layers.{i}.grad_bias", gb if gb is not None else torch.zeros_like(layer.linear.bias))
+            bn = layer.batch_norm
+            if bn is not None:
+                var, mean = torch.var_mean(io[bn][0].detach(), dim=0, correction=0)
+                put(f"layers.{i}.bn.mean", mean)
+                put(f"layers.{i}.bn.var", var)
+                if bn in running:
+                    put(f"layers.{i}.bn.running_mean", running[bn][0])
+                    put(f"layers.{i}.bn.running_var", running[bn][1])
+                if bn.affine:
+                    put(f"layers.{i}.bn.gamma", bn.weight)
+                    put(f"layers.{i}.bn.beta", bn.bias)
+        return _to_host(t, torch.float64 if self.dtype == "f64" else torch.float32)
+
+
+def _to_host(tensors: Dict[str, torch.Tensor], dtype: torch.dtype) -> Dict[str, Any]:
+    """Copies the tensors to the host as C-ordered NumPy arrays of ``dtype``: all copies are queued
+    without waiting (pinned memory on CUDA), then one synchronisation."""
+    out = {}
+    cuda = any(v.is_cuda for v in tensors.values())
+    for k, v in tensors.items():
+        v = v.to(dtype)
+        if v.is_cuda:
+            host = torch.empty(v.shape, dtype=dtype, pin_memory=True)
+            host.copy_(v, non_blocking=True)
+            out[k] = host
+        else:
+            out[k] = v.contiguous()
+    if cuda:
+        torch.cuda.synchronize()
+    return {k: v.numpy() for k, v in out.items()}

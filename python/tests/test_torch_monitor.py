@@ -1,0 +1,222 @@
+"""A real PyTorch model through `actscope.torch.Monitor` and `analyze`.
+
+A 3-hidden-layer MLP with BatchNorm before sigmoid trains on 600 images of the embedded Fashion-MNIST subset;
+the Monitor captures it every 10 steps on a 200-image probe batch; `analyze` writes figures and a
+diagnosis whose saturation numbers must be the crates' numbers for exactly the captured tensors, and the
+captured tensors must be the model's own (recomputed here by hand).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.numpy import load_file
+from torch import nn
+
+import actscope
+from actscope.torch import Monitor, activation_name
+from conftest import assert_same_bits
+
+STEPS, BATCH, EVERY = 40, 60, 10
+
+
+def mlp(seed: int, act=nn.Sigmoid, bn="before", width=64) -> nn.Sequential:
+    torch.manual_seed(seed)
+    layers, fan_in = [], 784
+    for _ in range(3):
+        if bn == "before":
+            layers += [nn.Linear(fan_in, width, bias=False), nn.BatchNorm1d(width), act()]
+        elif bn == "after":
+            layers += [nn.Linear(fan_in, width), act(), nn.BatchNorm1d(width)]
+        else:
+            layers += [nn.Linear(fan_in, width), act()]
+        fan_in = width
+    return nn.Sequential(*layers, nn.Linear(fan_in, 10))
+
+
+def train(model, data, monitor=None, steps=STEPS):
+    x, y = data
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    for step in range(steps):
+        if monitor is not None:
+            monitor.step(step)
+        i = (step * BATCH) % len(x)
+        loss = nn.functional.cross_entropy(model(x[i:i + BATCH]), y[i:i + BATCH])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    if monitor is not None:
+        monitor.capture(steps)
+    return model
+
+
+@pytest.fixture(scope="module")
+def data(fashion, threads):
+    xtr, ytr, xte, yte = fashion
+    train_set = (torch.from_numpy(xtr[:600].copy()), torch.from_numpy(ytr[:600].copy()))
+    probe = (torch.from_numpy(xte[:200].copy()), torch.from_numpy(yte[:200].copy()))
+    return train_set, probe
+
+
+@pytest.fixture(scope="module")
+def monitored(data, tmp_path_factory):
+    """Two seeds of the BN-before-sigmoid model, monitored, and their analysis."""
+    train_set, probe = data
+    out = tmp_path_factory.mktemp("monitor")
+    monitors = []
+    for seed in (1, 2):
+        model = mlp(seed)
+        mon = Monitor(model, probe, every=EVERY, out_dir=out / "captures", model_name="mlp-bn-before-sigmoid",
+                      seed=seed, steps_per_epoch=len(train_set[0]) // BATCH)
+        train(model, train_set, mon)
+        monitors.append((model, mon))
+    analysis = monitors[0][1].report(out / "report")  # the first seed's captures only
+    both = actscope.analyze(out / "captures", out / "both", formats=("png",))
+    return monitors, analysis, both
+
+
+def test_captures_follow_the_cadence_and_the_format(monitored):
+    (model, mon), _ = monitored[0]
+    assert [p.name for p in mon.paths] == [
+        f"mlp-bn-before-sigmoid-seed1-step{s:08d}.safetensors" for s in (0, 10, 20, 30, 40)]
+    layers = [(layer.name, layer.kind, layer.activation_name, layer.bn) for layer in mon.layers]
+    assert layers == [("0", "hidden", "sigmoid", "before"), ("3", "hidden", "sigmoid", "before"),
+                      ("6", "hidden", "sigmoid", "before"), ("9", "output", None, "none")]
+    t = load_file(str(mon.paths[-1]))
+    assert t["layers.0.z"].shape == (200, 64) and t["layers.0.z"].dtype == np.float32
+    assert t["layers.3.weight"].shape == (10, 64)
+    assert "layers.0.grad_bias" not in t and "layers.3.grad_bias" in t  # Linear(bias=False) before BN
+
+
+def test_analyze_writes_figures_and_a_diagnosis(monitored):
+    _, analysis, both = monitored
+    for a in (analysis, both):
+        assert a.html.is_file() and a.markdown.is_file()
+        assert a.figures and all(f.is_file() and f.stat().st_size > 0 for f in a.figures)
+    assert any(f.suffix == ".png" for f in both.figures)
+    md = both.markdown.read_text()
+    assert "mlp-bn-before-sigmoid" in md
+    (model,) = both.models
+    assert model["seeds"] == [1, 2] and model["last_step"] == STEPS
+    assert [layer["layer"] for layer in model["layers"]] == [1, 2, 3]
+    assert all(0.0 <= layer["saturation"] <= 1.0 for layer in model["layers"])
+
+
+def test_saturation_in_the_records_is_the_crates_on_the_captured_tensors(monitored):
+    (_, mon), analysis = monitored[0][0], monitored[1]
+    (run,) = analysis.runs
+    cps = [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
+    cps = [c for c in cps if c["kind"] == "checkpoint"]
+    assert [c["step"] for c in cps] == [0, 10, 20, 30, 40]
+    for cp, path in zip(cps, mon.paths):
+        t = load_file(str(path))
+        for i, rec in enumerate(cp["layers"]):
+            z = t[f"layers.{i}.z"]
+            s = actscope.saturation(z, "sigmoid")
+            assert_same_bits([rec["saturation"]["rate"], rec["saturation"]["stuck"]], [s.rate, s.stuck],
+                             f"step {cp['step']} layer {i}")
+            assert_same_bits(rec["effective_rank"], actscope.effective_rank(t[f"layers.{i}.a"]), "effective rank")
+            assert_same_bits(rec["grad_w_norm"], actscope.l2_norm(t[f"layers.{i}.grad_weight"]), "grad norm")
+
+
+def test_captured_tensors_are_the_models_own(data, tmp_path):
+    """z, a, BN statistics and gradients recomputed by hand, in train mode, on the same probe batch."""
+    train_set, (px, py) = data
+    model = train(mlp(5), train_set, steps=7)
+    mon = Monitor(model, (px, py), out_dir=tmp_path, seed=5)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    t = load_file(str(mon.capture(7)))
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before), "measuring changed the model's state"
+    assert model.training and all(m.training for m in model.modules())  # left in train mode, as it was
+
+    model.train()
+    lin, bn, act = model[0], model[1], model[2]
+    h = lin(px)
+    z = bn(h)
+    a = act(z)
+    out = model[3:](a)
+    loss = nn.functional.cross_entropy(out, py)
+    gw, gz = torch.autograd.grad(loss, [lin.weight, z])
+    np.testing.assert_array_equal(t["layers.0.z"], z.detach().numpy())
+    np.testing.assert_array_equal(t["layers.0.a"], a.detach().numpy())
+    np.testing.assert_array_equal(t["layers.0.grad_weight"], gw.numpy())
+    np.testing.assert_array_equal(t["layers.0.grad_z"], gz.numpy())
+    var, mean = torch.var_mean(h.detach(), dim=0, correction=0)
+    np.testing.assert_array_equal(t["layers.0.bn.mean"], mean.numpy())
+    np.testing.assert_array_equal(t["layers.0.bn.var"], var.numpy())
+    np.testing.assert_array_equal(t["layers.0.bn.running_mean"], before["1.running_mean"].numpy())
+
+
+def test_measuring_never_changes_training(data, tmp_path):
+    """The same seed trained with and without the Monitor ends with identical parameters and BN state, and
+    the model is left in the mode it was in."""
+    train_set, probe = data
+    plain = train(mlp(3, bn="after", act=lambda: nn.ReLU(inplace=True)), train_set, steps=12)
+    watched_model = mlp(3, bn="after", act=lambda: nn.ReLU(inplace=True))
+    mon = Monitor(watched_model, probe, every=4, out_dir=tmp_path, seed=3, pairs=True)
+    watched = train(watched_model, train_set, mon, steps=12)
+    assert [int(p.stem[-8:]) for p in mon.paths] == [0, 1, 4, 5, 8, 9, 12]
+    for (k, v), (k2, w) in zip(plain.state_dict().items(), watched.state_dict().items()):
+        assert k == k2 and torch.equal(v, w), f"{k} differs after training with the Monitor"
+    watched.eval()
+    mon.capture(99)
+    assert not any(m.training for m in watched.modules())
+    assert all(m.inplace for m in watched.modules() if isinstance(m, nn.ReLU))
+    assert [layer.bn for layer in mon.layers[:-1]] == ["after"] * 3
+
+
+def test_unknown_activations_get_phi_prime_from_autograd(data, tmp_path):
+    train_set, probe = data
+    model = mlp(4, act=nn.Hardtanh, bn="none")
+    mon = Monitor(model, probe, out_dir=tmp_path / "caps", model_name="hardtanh", seed=4)
+    path = mon.capture(0)
+    assert [layer.activation_name for layer in mon.layers[:-1]] == ["unknown"] * 3
+    assert mon.layers[0].dphi_max == 1.0
+    t = load_file(str(path))
+    np.testing.assert_array_equal(t["layers.0.dphi"], (np.abs(t["layers.0.z"]) < 1).astype(np.float32))
+    a = actscope.analyze(path, tmp_path / "out", formats=("svg",))
+    (model_diag,) = a.models
+    assert model_diag["layers"][0]["saturation"] == pytest.approx(float(np.mean(t["layers.0.dphi"] < 0.1)))
+
+
+def test_activation_names_map_pytorch_exactly():
+    assert activation_name(nn.LeakyReLU(0.2)) == "leaky_relu(0.2)"
+    assert activation_name(nn.ELU(alpha=0.5)) == "elu(0.5)"
+    assert activation_name(nn.GELU()) == "gelu"
+    assert activation_name(nn.GELU(approximate="tanh")) == "unknown"  # not the erf GELU actscope computes
+    assert activation_name(nn.Softplus(beta=2.0)) == "unknown"
+    assert [activation_name(m()) for m in (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.SiLU, nn.Softsign, nn.Softplus)] == [
+        "sigmoid", "tanh", "relu", "silu", "softsign", "softplus"]
+
+
+def test_models_the_hooks_cannot_read_are_refused_clearly(data, tmp_path):
+    _, probe = data
+
+    class Functional(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(784, 16), nn.Linear(16, 10)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.fc1(x)))
+
+    with pytest.raises(ValueError, match=r"Linear 'fc1' is followed by Linear 'fc2' with no activation module"):
+        Monitor(Functional(), probe, out_dir=tmp_path).capture(0)
+    with pytest.raises(TypeError, match=r"probe_batch: expected a pair \(x, y\)"):
+        Monitor(mlp(0), probe[0], out_dir=tmp_path)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_a_cuda_model_is_captured_as_on_the_cpu(data, tmp_path):
+    train_set, probe = data
+    model = mlp(6).cuda()
+    mon = Monitor(model, probe, out_dir=tmp_path, seed=6)
+    t = load_file(str(mon.capture(0)))
+    cpu = Monitor(mlp(6), probe, out_dir=tmp_path / "cpu", seed=6)
+    t_cpu = load_file(str(cpu.capture(0)))
+    assert t.keys() == t_cpu.keys()
+    np.testing.assert_allclose(t["layers.0.z"], t_cpu["layers.0.z"], rtol=1e-3, atol=1e-3)

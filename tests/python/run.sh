@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The Python suite: builds the `actscope` package (python/, PyO3 + maturin) into the test venv and runs its
+# pytest tests (python/tests/). Exit codes follow the suite contract of `cargo xtask test`: 0 passed,
+# 77 a prerequisite is missing (said loudly, with how to provision it), anything else failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+venv="${ACTSCOPE_VENV:-$HOME/.cache/actscope/venv}"
+missing() {
+    echo "=================================================================================" >&2
+    echo "tests/python: SKIPPED, prerequisite missing: $1" >&2
+    echo "  provision the venv with: .ci/provision-python.sh   (ACTSCOPE_VENV=$venv)" >&2
+    echo "=================================================================================" >&2
+    exit 77
+}
+[[ -x "$venv/bin/python" ]] || missing "no Python venv at $venv"
+for module in torch numpy safetensors pytest maturin; do
+    "$venv/bin/python" -c "import $module" 2>/dev/null || missing "the venv at $venv lacks the Python package '$module'"
+done
+
+export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
+# One environment for maturin and the reference example (built by the tests with cargo), so that PyO3's
+# build script does not rerun between them.
+export PYO3_PYTHON="$venv/bin/python" PYO3_BUILD_EXTENSION_MODULE=1 CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+start=$(date +%s)
+echo "== tests/python: maturin develop --release (python/)"
+(cd python && maturin develop --release --quiet) || { echo "tests/python: building the package failed" >&2; exit 1; }
+echo "== tests/python: pytest (built in $(( $(date +%s) - start )) s)"
+"$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider "$@"
+rc=$?
+echo "== tests/python: $(( $(date +%s) - start )) s in all"
+exit $rc
