@@ -14,7 +14,7 @@ missing() {
     exit 77
 }
 [[ -x "$venv/bin/python" ]] || missing "no Python venv at $venv"
-for module in torch numpy safetensors pytest maturin; do
+for module in torch numpy safetensors pytest maturin tensorboard; do
     "$venv/bin/python" -c "import $module" 2>/dev/null || missing "the venv at $venv lacks the Python package '$module'"
 done
 
@@ -24,6 +24,10 @@ export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 export PYO3_PYTHON="$venv/bin/python" PYO3_BUILD_EXTENSION_MODULE=1 CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 start=$(date +%s)
+# The CLI binary, for the tests that run it (the TensorBoard export read back by TensorBoard's reader).
+echo "== tests/python: cargo build -p actscope"
+cargo build -q -p actscope || { echo "tests/python: building the actscope CLI failed" >&2; exit 1; }
+export ACTSCOPE_BIN="${ACTSCOPE_BIN:-$(pwd)/${CARGO_TARGET_DIR:-target}/debug/actscope}"
 echo "== tests/python: maturin develop --release (python/)"
 (cd python && maturin develop --release --quiet) || { echo "tests/python: building the package failed" >&2; exit 1; }
 echo "== tests/python: pytest (built in $(( $(date +%s) - start )) s)"
