@@ -28,6 +28,7 @@
 
 mod activation;
 mod batch_norm;
+mod batches;
 mod buffer;
 mod dataset;
 mod error;
@@ -37,7 +38,9 @@ mod hidden;
 mod init;
 pub mod linalg;
 mod linear;
+pub mod lockstep;
 pub mod loss;
+mod member;
 mod network;
 mod optim;
 mod placement;
@@ -62,5 +65,6 @@ pub use network::{Mlp, MlpConfig};
 pub use optim::{Optimizer, OptimizerConfig};
 pub use placement::{PLACEMENTS, Placement};
 pub use probe::{LayerView, Observation, OutputView, Probe, ProbeSource};
+pub use lockstep::{LockstepRun, train_lockstep};
 pub use train::{Budget, Status, TrainConfig, TrainData, TrainOutcome, train};
 pub use workspace::Workspace;
