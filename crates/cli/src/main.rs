@@ -270,6 +270,10 @@ struct SweepArgs {
     /// is at an edge, by the grid's own ratio, at most twice per side, until the optimum is bracketed.
     #[arg(long)]
     bracket: bool,
+    /// Train every run on its own instead of in lockstep groups of runs that share their batches (same
+    /// results, slower; default from $ACTSCOPE_LOCKSTEP, else on).
+    #[arg(long)]
+    no_lockstep: bool,
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
@@ -436,11 +440,17 @@ fn sweep(a: SweepArgs) -> Result<()> {
             };
             writeln!(stdout, "{}{note}", r.dir_name())?;
         }
+        let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
+        opts.lockstep &= !a.no_lockstep;
+        for line in actscope_lab::sweep::describe_groups(&file.expand_at_most(cap)?, &a.out, &opts) {
+            writeln!(stdout, "{line}")?;
+        }
         stdout.flush()?;
         return Ok(());
     }
     let runs = file.expand_at_most(cap)?;
-    let opts = SweepOptions { jobs: jobs(a.jobs)?, shard };
+    let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
+    opts.lockstep &= !a.no_lockstep;
     let (cache, progress) = (DataCache::default(), Progress::new(a.quiet));
     if a.bracket && opts.shard.count != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());

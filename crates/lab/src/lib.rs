@@ -29,6 +29,7 @@
 
 pub mod budget;
 pub mod config;
+pub mod group;
 mod error;
 mod fsio;
 pub mod report;

@@ -1,5 +1,6 @@
 //! Integration tests of actscope-lab (one binary, one module per concern).
 
 mod limits;
+mod lockstep;
 mod report;
 mod tuning;
