@@ -190,7 +190,13 @@ impl<F: Float> HiddenLayer<F> {
     /// The rest of the forward pass once the Linear's output for `n` rows is in
     /// [`HiddenBuffers::linear_out_mut`] (written there by [`HiddenLayer::forward`], or by a product shared
     /// between several networks).
-    pub(crate) fn forward_after_linear(&self, act: Activation, n: usize, buf: &mut HiddenBuffers<F>, batch_stats: bool) {
+    pub(crate) fn forward_after_linear(
+        &self,
+        act: Activation,
+        n: usize,
+        buf: &mut HiddenBuffers<F>,
+        batch_stats: bool,
+    ) {
         let HiddenBuffers { z, a, norm, .. } = buf;
         match (&self.norm, norm) {
             (Norm::None, NormBuffers::None) => {

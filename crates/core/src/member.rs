@@ -132,7 +132,7 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     pub(crate) fn before_step(&mut self, step: usize) {
         let epoch = self.epoch(step);
         let config = self.config;
-        let eval_now = step == 0 || step == self.total || config.eval_every.is_some_and(|e| e > 0 && step % e == 0);
+        let eval_now = step == 0 || step == self.total || config.eval_every.is_some_and(|e| e > 0 && step.is_multiple_of(e));
         if eval_now {
             for (name, d) in self.data.evals {
                 let (loss, accuracy) = evaluate(self.net, d, &mut self.eval_ws);

@@ -29,9 +29,9 @@
 
 pub mod budget;
 pub mod config;
-pub mod group;
 mod error;
 mod fsio;
+pub mod group;
 pub mod report;
 pub mod run;
 pub mod summarize;

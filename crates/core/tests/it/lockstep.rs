@@ -6,8 +6,7 @@ use actscope_core::lockstep::{concatenation_is_exact, shares_first_layer};
 use actscope_core::rng::{seeded, standard_normal};
 use actscope_core::{
     Activation, Budget, Dataset, EvalPoint, LockstepRun, MAIN_ACTIVATIONS, Mlp, MlpConfig, Observation, Optimizer,
-    OptimizerConfig, PLACEMENTS, Placement, Probe, Status, TrainConfig, TrainData, TrainOutcome, train,
-    train_lockstep,
+    OptimizerConfig, PLACEMENTS, Placement, Probe, Status, TrainConfig, TrainData, TrainOutcome, train, train_lockstep,
 };
 use actscope_data::synthetic;
 use ndarray::{Array2, ArrayView2, s};
@@ -33,7 +32,7 @@ impl Fingerprint {
 
 impl Probe<f32> for Fingerprint {
     fn wants_probe_set(&self, step: usize) -> bool {
-        step % 5 == 0
+        step.is_multiple_of(5)
     }
     fn wants_train_batch(&self, step: usize) -> bool {
         step % 3 == 1
@@ -77,8 +76,11 @@ fn bits(net: &Mlp<f32>) -> Vec<u32> {
     out
 }
 
-/// An outcome with its floats as bits (so NaNs and signed zeros compare exactly).
-fn outcome_bits(o: &TrainOutcome) -> (usize, Status, u64, Vec<(usize, String, u64, u64)>) {
+/// An outcome with its floats as bits (so NaNs and signed zeros compare exactly): steps, status, last
+/// training loss, and each evaluation's step, set, loss and accuracy.
+type OutcomeBits = (usize, Status, u64, Vec<(usize, String, u64, u64)>);
+
+fn outcome_bits(o: &TrainOutcome) -> OutcomeBits {
     let h = o.history.iter().map(|p| (p.step, p.set.clone(), p.loss.to_bits(), p.accuracy.to_bits())).collect();
     (o.steps, o.status, o.last_train_loss.to_bits(), h)
 }
@@ -89,7 +91,7 @@ struct Case {
     seed: u64,
 }
 
-type Result3 = (Vec<u32>, (usize, Status, u64, Vec<(usize, String, u64, u64)>), Fingerprint);
+type Result3 = (Vec<u32>, OutcomeBits, Fingerprint);
 
 fn data() -> (Dataset, Dataset, Dataset) {
     let train = synthetic::teacher(400, 40, 4, 3, 1);
@@ -220,7 +222,8 @@ fn runs_that_cannot_share_batches_are_refused() {
 #[test]
 fn the_matrix_product_of_a_block_does_not_depend_on_the_blocks_beside_it() {
     let mut rng = seeded(3);
-    let mut random = |r: usize, c: usize| Array2::<f32>::from_shape_simple_fn((r, c), || standard_normal(&mut rng) as f32);
+    let mut random =
+        |r: usize, c: usize| Array2::<f32>::from_shape_simple_fn((r, c), || standard_normal(&mut rng) as f32);
     let mut checked = 0;
     for &(batch, input) in &[(60, 784), (32, 40), (100, 600), (16, 300), (256, 100)] {
         let x = random(batch, input);
@@ -243,7 +246,10 @@ fn the_matrix_product_of_a_block_does_not_depend_on_the_blocks_beside_it() {
                 let mut z = init.slice(s![.., at..at + n]).to_owned();
                 gemm(1.0, x.view(), w.t(), beta, &mut z.view_mut());
                 if concatenation_is_exact(batch, n, input) {
-                    assert!(same(z.view(), z_cat.slice(s![.., at..at + n])), "forward {batch}×{input}·{n}, beta {beta}");
+                    assert!(
+                        same(z.view(), z_cat.slice(s![.., at..at + n])),
+                        "forward {batch}×{input}·{n}, beta {beta}"
+                    );
                     checked += 1;
                 }
                 at += n;
