@@ -28,7 +28,7 @@
 use ndarray::{Array2, ArrayView2, s};
 
 use crate::batches::Batches;
-use crate::buffer::{Rows, flat};
+use crate::buffer::{Rows, flat, flat_mut};
 use crate::linalg::gemm;
 use crate::member::Member;
 use crate::{Error, Float, Mlp, MlpConfig, Optimizer, Probe, Result, TrainConfig, TrainData, TrainOutcome};
@@ -109,14 +109,33 @@ impl<F: Float> Segment<F> {
         }
     }
 
-    /// Copies the members' current weights in, computes the first-layer outputs of batch `x` and hands each
-    /// member its columns.
+    /// The rows of member number `k` of this segment in the concatenated matrices.
+    fn rows(&self, k: usize) -> std::ops::Range<usize> {
+        self.members[k].1..self.members.get(k + 1).map_or(self.w.nrows(), |&(_, at)| at)
+    }
+
+    /// Copies the members' first-layer weights in: from here on the segment holds them, and the networks'
+    /// copies are brought up to date by [`Segment::store`] when something reads them.
+    fn load<P>(&mut self, members: &[Member<'_, F, P>]) {
+        for k in 0..self.members.len() {
+            let (i, rows) = (self.members[k].0, self.rows(k));
+            self.w.slice_mut(s![rows, ..]).assign(&members[i].net.layers[0].linear.weight);
+        }
+    }
+
+    /// Copies member `i`'s first-layer weight (if it is in this segment) into its network.
+    fn store<P>(&self, i: usize, member: &mut Member<'_, F, P>) {
+        if let Some(k) = self.members.iter().position(|&(j, _)| j == i) {
+            member.net.layers[0].linear.weight.assign(&self.w.slice(s![self.rows(k), ..]));
+        }
+    }
+
+    /// Computes the first-layer outputs of batch `x` and hands each member its columns.
     fn forward<P>(&mut self, x: ArrayView2<'_, F>, members: &mut [Member<'_, F, P>]) {
         let n = x.nrows();
         for &(i, at) in &self.members {
             let linear = &members[i].net.layers[0].linear;
             let w = linear.out_features();
-            self.w.slice_mut(s![at..at + w, ..]).assign(&linear.weight);
             if let Some(b) = &linear.bias {
                 let mut block = self.z.slice_mut(s![..n, at..at + w]);
                 let dim = block.dim();
@@ -141,12 +160,13 @@ impl<F: Float> Segment<F> {
         gemm(F::one(), self.g.slice_rows(n).t(), x, F::zero(), &mut self.gw.view_mut());
     }
 
-    /// Member `i`'s weight gradient (row-major, as its weight), if it is in this segment.
-    fn grad_of(&self, i: usize) -> Option<&[F]> {
+    /// Member `i`'s first-layer weight and its gradient (row-major), if it is in this segment.
+    fn weight_and_grad(&mut self, i: usize) -> Option<(&mut [F], &[F])> {
         let k = self.members.iter().position(|&(j, _)| j == i)?;
-        let end = self.members.get(k + 1).map_or(self.gw.nrows(), |&(_, at)| at);
-        let input = self.gw.ncols();
-        Some(&flat(&self.gw)[self.members[k].1 * input..end * input])
+        let input = self.w.ncols();
+        let rows = self.rows(k);
+        let span = rows.start * input..rows.end * input;
+        Some((&mut flat_mut(&mut self.w)[span.clone()], &flat(&self.gw)[span]))
     }
 }
 
@@ -160,7 +180,11 @@ fn segments<F: Float, P>(members: &[Member<'_, F, P>], batch: usize) -> Vec<Segm
             let which: Vec<usize> =
                 sharing.iter().copied().filter(|&i| members[i].net.layers[0].linear.bias.is_some() == bias).collect();
             let input = members.first()?.net.config().input_dim;
-            (!which.is_empty()).then(|| Segment::new(members, &which, bias, batch, input))
+            (!which.is_empty()).then(|| {
+                let mut seg = Segment::new(members, &which, bias, batch, input);
+                seg.load(members);
+                seg
+            })
         })
         .collect()
 }
@@ -215,7 +239,10 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
         if members.is_empty() {
             break;
         }
-        for m in &mut members {
+        for (i, m) in members.iter_mut().enumerate() {
+            if m.reads_net_before(step) {
+                segs.iter().for_each(|s| s.store(i, m));
+            }
             m.before_step(step);
         }
         if step == total {
@@ -252,10 +279,13 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
             if m.outcome.status != crate::Status::Ok {
                 continue;
             }
-            let grad = segs.iter().find_map(|s| s.grad_of(i));
-            m.update(step, grad);
+            let shared = segs.iter_mut().find_map(|s| s.weight_and_grad(i));
+            m.update(step, shared);
         }
         if stopped {
+            for (i, m) in members.iter_mut().enumerate() {
+                segs.iter().for_each(|s| s.store(i, m));
+            }
             // Diverged runs leave the group; the products are rebuilt for the others.
             let mut kept_ids = Vec::new();
             let mut kept = Vec::new();
@@ -271,7 +301,8 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
             segs = segments(&members, batch);
         }
     }
-    for (i, m) in ids.into_iter().zip(members) {
+    for (k, (i, mut m)) in ids.into_iter().zip(members).enumerate() {
+        segs.iter().for_each(|s| s.store(k, &mut m));
         results[i] = Some(Ok(m.outcome));
     }
     Ok(results.into_iter().map(|r| r.expect("every run has an outcome")).collect())

@@ -127,13 +127,21 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
         step as f64 / self.steps_per_epoch as f64
     }
 
+    fn eval_now(&self, step: usize) -> bool {
+        step == 0 || step == self.total || self.config.eval_every.is_some_and(|e| e > 0 && step.is_multiple_of(e))
+    }
+
+    /// Whether [`Member::before_step`] reads the network's parameters at `step` (an evaluation or the probe
+    /// set falls on it).
+    pub(crate) fn reads_net_before(&self, step: usize) -> bool {
+        self.eval_now(step) || (self.probe_x.is_some() && self.probe.wants_probe_set(step))
+    }
+
     /// What happens before update number `step` (and after the last one, at `step == total`): the
     /// evaluations that fall on it and the probe set, when the probe wants it.
     pub(crate) fn before_step(&mut self, step: usize) {
         let epoch = self.epoch(step);
-        let config = self.config;
-        let eval_now = step == 0 || step == self.total || config.eval_every.is_some_and(|e| e > 0 && step.is_multiple_of(e));
-        if eval_now {
+        if self.eval_now(step) {
             for (name, d) in self.data.evals {
                 let (loss, accuracy) = evaluate(self.net, d, &mut self.eval_ws);
                 let point = EvalPoint { step, epoch, set: name.to_string(), loss, accuracy };
@@ -169,13 +177,14 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     }
 
     /// After the backward pass of update `step`: shows the probe the batch if it asks, then updates the
-    /// parameters. `first_weight_grad`, when given, is the first block's weight gradient (computed outside
-    /// the workspace, by a product shared between runs); it is copied into the workspace only when the probe
-    /// looks at it.
-    pub(crate) fn update(&mut self, step: usize, first_weight_grad: Option<&[F]>) {
+    /// parameters. `shared_first`, when given, is the first block's weight and its gradient as a lockstep
+    /// group holds them (`lockstep.rs`): the weight is updated there, and copied into the network (and the
+    /// gradient into the workspace) only when the probe looks at them.
+    pub(crate) fn update(&mut self, step: usize, shared_first: Option<(&mut [F], &[F])>) {
         if self.probe.wants_train_batch(step) {
-            if let Some(g) = first_weight_grad {
+            if let Some((w, g)) = &shared_first {
                 flat_mut(&mut self.ws.layers[0].grad_w).copy_from_slice(g);
+                flat_mut(&mut self.net.layers[0].linear.weight).copy_from_slice(w);
             }
             let (loss, epoch) = (self.outcome.last_train_loss, self.epoch(step));
             show(&mut self.probe, self.net, &self.ws, (step, epoch), ProbeSource::TrainBatch, loss);
@@ -183,10 +192,18 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
         }
         let opt = &mut *self.opt;
         opt.begin_step();
-        self.net.visit_params(&self.ws, |i, p, g| match first_weight_grad {
-            Some(first) if i == 0 => opt.update(i, p, first),
-            _ => opt.update(i, p, g),
-        });
+        match shared_first {
+            Some((w, g)) => {
+                self.net.visit_params(
+                    &self.ws,
+                    |i, p, grad| if i == 0 { opt.update(i, w, g) } else { opt.update(i, p, grad) },
+                );
+                if self.observed {
+                    flat_mut(&mut self.net.layers[0].linear.weight).copy_from_slice(w);
+                }
+            }
+            None => self.net.visit_params(&self.ws, |i, p, g| opt.update(i, p, g)),
+        }
         if self.observed {
             self.probe.after_update(step, self.net);
         }
