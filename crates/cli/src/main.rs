@@ -270,10 +270,10 @@ struct SweepArgs {
     /// is at an edge, by the grid's own ratio, at most twice per side, until the optimum is bracketed.
     #[arg(long)]
     bracket: bool,
-    /// Train every run on its own instead of in lockstep groups of runs that share their batches (same
-    /// results, slower; default from $ACTSCOPE_LOCKSTEP, else on).
+    /// Train runs that share their batches in lockstep groups (same results; see docs/performance.md for
+    /// when it pays); default from $ACTSCOPE_LOCKSTEP, else off.
     #[arg(long)]
-    no_lockstep: bool,
+    lockstep: bool,
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
@@ -425,6 +425,8 @@ fn sweep(a: SweepArgs) -> Result<()> {
         }
         file = file.with_profile(p);
     }
+    let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
+    opts.lockstep |= a.lockstep;
     if a.dry_run {
         // Streamed: one run is built, listed and dropped at a time, however large the grid.
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -440,8 +442,6 @@ fn sweep(a: SweepArgs) -> Result<()> {
             };
             writeln!(stdout, "{}{note}", r.dir_name())?;
         }
-        let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
-        opts.lockstep &= !a.no_lockstep;
         for line in actscope_lab::sweep::describe_groups(&file.expand_at_most(cap)?, &a.out, &opts) {
             writeln!(stdout, "{line}")?;
         }
@@ -449,8 +449,6 @@ fn sweep(a: SweepArgs) -> Result<()> {
         return Ok(());
     }
     let runs = file.expand_at_most(cap)?;
-    let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
-    opts.lockstep &= !a.no_lockstep;
     let (cache, progress) = (DataCache::default(), Progress::new(a.quiet));
     if a.bracket && opts.shard.count != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());

@@ -406,17 +406,20 @@ pub struct SweepOptions {
     pub lockstep: bool,
 }
 
-/// The environment variable that turns lockstep groups off (`0`, `off`, `false`, `no`) or on (`1`, `on`,
-/// `true`, `yes`) by default, for the report and every sweep that does not say.
+/// The environment variable that turns lockstep groups on (`1`, `on`, `true`, `yes`) or off (`0`, `off`,
+/// `false`, `no`) for the report and every sweep that does not say.
 pub const LOCKSTEP_ENV: &str = "ACTSCOPE_LOCKSTEP";
 
-/// Whether sweeps train in lockstep groups by default: `value` of [`LOCKSTEP_ENV`] when set, else yes.
+/// Whether sweeps train in lockstep groups by default: `value` of [`LOCKSTEP_ENV`] when set, else no.
+/// Off by default because on E1's grid lockstep measured no faster than one run at a time (0.92× and 0.96×
+/// runs per CPU-second with one and two workers; docs/performance.md, "Lockstep sweeps"): a run spends
+/// most of its time outside the shared products, and cycling through a group's runs costs cache locality.
 ///
 /// # Errors
 /// A value that is none of the words above (usage).
 pub fn lockstep_default(value: Option<&str>) -> Result<bool> {
     match value.map(|v| v.trim().to_ascii_lowercase()) {
-        None => Ok(true),
+        None => Ok(false),
         Some(v) if ["1", "on", "true", "yes"].contains(&v.as_str()) => Ok(true),
         Some(v) if ["0", "off", "false", "no"].contains(&v.as_str()) => Ok(false),
         Some(v) => Err(Error::usage(format!("{LOCKSTEP_ENV}={v:?}: expected on or off (1/0, true/false, yes/no)"))),
@@ -424,7 +427,7 @@ pub fn lockstep_default(value: Option<&str>) -> Result<bool> {
 }
 
 impl SweepOptions {
-    /// `jobs` workers on `shard`, lockstep as [`LOCKSTEP_ENV`] says (default on).
+    /// `jobs` workers on `shard`, lockstep as [`LOCKSTEP_ENV`] says (default off).
     ///
     /// # Errors
     /// A malformed [`LOCKSTEP_ENV`] (usage).
@@ -522,7 +525,7 @@ pub fn describe_groups(runs: &[RunConfig], out: &Path, opts: &SweepOptions) -> V
     }
     let plan = crate::group::groups(&pending, &vec![0; pending.len()], GROUP_SIZE, opts.jobs.max(1), u64::MAX);
     let mut lines = vec![format!(
-        "lockstep: {} runs to train in {} groups over {} worker(s) (at most {GROUP_SIZE} runs per group)",
+        "lockstep: {} runs to train in {} group(s) over {} worker(s) (at most {GROUP_SIZE} runs per group)",
         pending.len(),
         plan.len(),
         opts.jobs.max(1)
