@@ -49,6 +49,7 @@ pub mod rng;
 pub mod serde_nan;
 mod spec;
 mod train;
+mod train_spec;
 pub mod vmath;
 mod workspace;
 
@@ -66,5 +67,6 @@ pub use network::{Mlp, MlpConfig};
 pub use optim::{Optimizer, OptimizerConfig};
 pub use placement::{PLACEMENTS, Placement};
 pub use probe::{LayerView, Observation, OutputView, Probe, ProbeSource};
-pub use train::{Budget, Status, TrainConfig, TrainData, TrainOutcome, train};
+pub use train::train;
+pub use train_spec::{Budget, Status, TrainConfig, TrainData, TrainOutcome};
 pub use workspace::Workspace;

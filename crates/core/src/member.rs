@@ -12,7 +12,7 @@ use crate::buffer::flat_mut;
 use crate::eval::{EvalPoint, evaluate};
 use crate::loss::softmax_cross_entropy;
 use crate::probe::{Observation, Probe, ProbeSource};
-use crate::train::{Status, TrainConfig, TrainData, TrainOutcome};
+use crate::train_spec::{Status, TrainConfig, TrainData, TrainOutcome};
 use crate::{Dataset, Error, Float, Mlp, Optimizer, Result, Workspace};
 
 /// One run's state in the training loop (see the module docs).
