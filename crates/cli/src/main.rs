@@ -321,6 +321,10 @@ struct SweepArgs {
     /// is at an edge, by the grid's own ratio, at most twice per side, until the optimum is bracketed.
     #[arg(long)]
     bracket: bool,
+    /// Train runs that share their batches in lockstep groups (same results; see docs/performance.md for
+    /// when it pays); default from $ACTSCOPE_LOCKSTEP, else off.
+    #[arg(long)]
+    lockstep: bool,
 }
 
 #[derive(Args)]
@@ -499,6 +503,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         }
         file = file.with_profile(p);
     }
+    let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
+    opts.lockstep |= a.lockstep;
     if a.dry_run {
         // Streamed: one run is built, listed and dropped at a time, however large the grid.
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -514,11 +520,13 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             };
             writeln!(stdout, "{}{note}", r.dir_name())?;
         }
+        for line in actscope_lab::sweep::describe_groups(&file.expand_at_most(cap)?, &a.out, &opts) {
+            writeln!(stdout, "{line}")?;
+        }
         stdout.flush()?;
         return Ok(());
     }
     let runs = file.expand_at_most(cap)?;
-    let opts = SweepOptions { jobs: jobs(a.jobs)?, shard };
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
     if a.bracket && opts.shard.count != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());

@@ -15,6 +15,7 @@
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
 use crate::buffer::{Rows, flat, flat_mut};
+use crate::linear::bias_grad_into;
 use crate::rng::SeededRng;
 use crate::{Activation, BatchNorm1d, BatchNormConfig, BnCache, Float, Init, Linear, Placement};
 
@@ -182,14 +183,26 @@ impl<F: Float> HiddenLayer<F> {
         batch_stats: bool,
     ) {
         let n = input.nrows();
+        self.linear.forward_into(input, buf.linear_out_mut(n));
+        self.forward_after_linear(act, n, buf, batch_stats);
+    }
+
+    /// The rest of the forward pass once the Linear's output for `n` rows is in
+    /// [`HiddenBuffers::linear_out_mut`] (written there by [`HiddenLayer::forward`], or by a product shared
+    /// between several networks).
+    pub(crate) fn forward_after_linear(
+        &self,
+        act: Activation,
+        n: usize,
+        buf: &mut HiddenBuffers<F>,
+        batch_stats: bool,
+    ) {
         let HiddenBuffers { z, a, norm, .. } = buf;
         match (&self.norm, norm) {
             (Norm::None, NormBuffers::None) => {
-                self.linear.forward_into(input, z.slice_rows_mut(n));
                 act.forward_into(z.slice_rows(n), a.slice_rows_mut(n));
             }
             (Norm::Before(bn), NormBuffers::Before { pre, bn: bb, .. }) => {
-                self.linear.forward_into(input, pre.slice_rows_mut(n));
                 if batch_stats {
                     bn.forward_batch_into(pre.slice_rows(n), z.slice_rows_mut(n), &mut bb.cache);
                 } else {
@@ -198,7 +211,6 @@ impl<F: Float> HiddenLayer<F> {
                 act.forward_into(z.slice_rows(n), a.slice_rows_mut(n));
             }
             (Norm::After(bn), NormBuffers::After { post, bn: bb, .. }) => {
-                self.linear.forward_into(input, z.slice_rows_mut(n));
                 act.forward_into(z.slice_rows(n), a.slice_rows_mut(n));
                 if batch_stats {
                     bn.forward_batch_into(a.slice_rows(n), post.slice_rows_mut(n), &mut bb.cache);
@@ -231,12 +243,25 @@ impl<F: Float> HiddenLayer<F> {
         buf: &mut HiddenBuffers<F>,
     ) {
         let n = input.nrows();
-        let HiddenBuffers { z, a, grad_out, grad_z, grad_w, grad_b, norm } = buf;
+        self.backward_to_linear(act, n, buf);
+        let HiddenBuffers { grad_z, grad_w, grad_b, norm, .. } = buf;
+        self.linear.backward_into(
+            input,
+            linear_grad(norm, grad_z).slice_rows(n),
+            grad_w.view_mut(),
+            grad_b.as_mut().map(|g| g.view_mut()),
+            grad_input,
+        );
+    }
+
+    /// The part of [`HiddenLayer::backward`] before the Linear: writes ∂L/∂z, BN's parameter gradients and
+    /// ∂L/∂(Linear output), which [`HiddenBuffers::linear_grad`] then shows, for `n` rows.
+    pub(crate) fn backward_to_linear(&self, act: Activation, n: usize, buf: &mut HiddenBuffers<F>) {
+        let HiddenBuffers { z, a, grad_out, grad_z, norm, .. } = buf;
         let (z, a, grad_out) = (z.slice_rows(n), a.slice_rows(n), grad_out.slice_rows(n));
-        let grad_linear_out = match (&self.norm, norm) {
+        match (&self.norm, norm) {
             (Norm::None, NormBuffers::None) => {
                 act.backward_into(z, a, grad_out, grad_z.slice_rows_mut(n));
-                grad_z.slice_rows(n)
             }
             (Norm::Before(bn), NormBuffers::Before { grad_pre, bn: bb, .. }) => {
                 act.backward_into(z, a, grad_out, grad_z.slice_rows_mut(n));
@@ -247,7 +272,6 @@ impl<F: Float> HiddenLayer<F> {
                     bb.grad_beta.view_mut(),
                     grad_pre.slice_rows_mut(n),
                 );
-                grad_pre.slice_rows(n)
             }
             (Norm::After(bn), NormBuffers::After { grad_a, bn: bb, .. }) => {
                 bn.backward_into(
@@ -258,17 +282,20 @@ impl<F: Float> HiddenLayer<F> {
                     grad_a.slice_rows_mut(n),
                 );
                 act.backward_into(z, a, grad_a.slice_rows(n), grad_z.slice_rows_mut(n));
-                grad_z.slice_rows(n)
             }
             _ => foreign_workspace(),
-        };
-        self.linear.backward_into(
-            input,
-            grad_linear_out,
-            grad_w.view_mut(),
-            grad_b.as_mut().map(|g| g.view_mut()),
-            grad_input,
-        );
+        }
+    }
+
+    /// [`HiddenLayer::backward`] without the weight gradient and the input gradient: ∂L/∂z, BN's and the
+    /// bias's gradients and ∂L/∂(Linear output), for `n` rows. The weight gradient is left to a product
+    /// shared between several networks (see `lockstep.rs`).
+    pub(crate) fn backward_except_weight(&self, act: Activation, n: usize, buf: &mut HiddenBuffers<F>) {
+        self.backward_to_linear(act, n, buf);
+        let HiddenBuffers { grad_z, grad_b, norm, .. } = buf;
+        if let Some(gb) = grad_b.as_mut() {
+            bias_grad_into(linear_grad(norm, grad_z).slice_rows(n), gb.view_mut());
+        }
     }
 
     /// Calls `visit(parameter, gradient)` for W, b (if any), then γ and β (if BN), gradients from `buf`.
@@ -300,12 +327,38 @@ impl<F: Float> HiddenBuffers<F> {
         (block_output(&self.norm, &self.a).slice_rows(n), self.grad_out.slice_rows_mut(n))
     }
 
+    /// Where the Linear's output for `n` rows goes (h with BN before φ, else z).
+    pub(crate) fn linear_out_mut(&mut self, n: usize) -> ArrayViewMut2<'_, F> {
+        linear_out(&mut self.norm, &mut self.z).slice_rows_mut(n)
+    }
+
+    /// ∂L/∂(Linear output) for `n` rows, as [`HiddenLayer::backward_to_linear`] left it.
+    pub(crate) fn linear_grad(&self, n: usize) -> ArrayView2<'_, F> {
+        linear_grad(&self.norm, &self.grad_z).slice_rows(n)
+    }
+
     /// The BatchNorm's buffers, wherever it sits.
     pub(crate) fn bn(&self) -> Option<&BnBuffers<F>> {
         match &self.norm {
             NormBuffers::None => None,
             NormBuffers::Before { bn, .. } | NormBuffers::After { bn, .. } => Some(bn),
         }
+    }
+}
+
+/// The buffer the Linear writes: h with BN before φ, else z.
+fn linear_out<'a, F>(norm: &'a mut NormBuffers<F>, z: &'a mut Array2<F>) -> &'a mut Array2<F> {
+    match norm {
+        NormBuffers::Before { pre, .. } => pre,
+        NormBuffers::None | NormBuffers::After { .. } => z,
+    }
+}
+
+/// The buffer holding ∂L/∂(Linear output): ∂L/∂h with BN before φ, else ∂L/∂z.
+fn linear_grad<'a, F>(norm: &'a NormBuffers<F>, grad_z: &'a Array2<F>) -> &'a Array2<F> {
+    match norm {
+        NormBuffers::Before { grad_pre, .. } => grad_pre,
+        NormBuffers::None | NormBuffers::After { .. } => grad_z,
     }
 }
 

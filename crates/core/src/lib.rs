@@ -28,6 +28,7 @@
 
 mod activation;
 mod batch_norm;
+mod batches;
 mod buffer;
 mod dataset;
 mod error;
@@ -37,7 +38,9 @@ mod hidden;
 mod init;
 pub mod linalg;
 mod linear;
+pub mod lockstep;
 pub mod loss;
+mod member;
 mod network;
 mod optim;
 mod placement;
@@ -46,6 +49,7 @@ pub mod rng;
 pub mod serde_nan;
 mod spec;
 mod train;
+mod train_spec;
 pub mod vmath;
 mod workspace;
 
@@ -58,9 +62,11 @@ pub use float::{Float, Kernel};
 pub use hidden::{HiddenLayer, Norm};
 pub use init::Init;
 pub use linear::Linear;
+pub use lockstep::{LockstepRun, train_lockstep};
 pub use network::{Mlp, MlpConfig};
 pub use optim::{Optimizer, OptimizerConfig};
 pub use placement::{PLACEMENTS, Placement};
 pub use probe::{LayerView, Observation, OutputView, Probe, ProbeSource};
-pub use train::{Budget, Status, TrainConfig, TrainData, TrainOutcome, train};
+pub use train::train;
+pub use train_spec::{Budget, Status, TrainConfig, TrainData, TrainOutcome};
 pub use workspace::Workspace;

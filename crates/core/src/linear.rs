@@ -93,14 +93,19 @@ impl<F: Float> Linear<F> {
         grad_x: Option<ArrayViewMut2<'_, F>>,
     ) {
         gemm(F::one(), grad_y.t(), x, F::zero(), &mut grad_w);
-        if let Some(mut gb) = grad_b {
-            gb.fill(F::zero());
-            for row in grad_y.axis_iter(Axis(0)) {
-                gb += &row;
-            }
+        if let Some(gb) = grad_b {
+            bias_grad_into(grad_y, gb);
         }
         if let Some(mut gx) = grad_x {
             gemm(F::one(), grad_y, self.weight.view(), F::zero(), &mut gx);
         }
+    }
+}
+
+/// ∂L/∂b = Σ_rows ∂L/∂y, summed row by row in order (overwrites `grad_b`).
+pub(crate) fn bias_grad_into<F: Float>(grad_y: ArrayView2<'_, F>, mut grad_b: ArrayViewMut1<'_, F>) {
+    grad_b.fill(F::zero());
+    for row in grad_y.axis_iter(Axis(0)) {
+        grad_b += &row;
     }
 }

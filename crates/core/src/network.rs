@@ -184,13 +184,31 @@ impl<F: Float> Mlp<F> {
         self.forward_impl(x, ws, false);
     }
 
+    /// [`Mlp::forward_train`] when the first block's Linear output for the `x.nrows()` rows of `x` is already
+    /// in `ws` (written by a product shared between several networks, see `lockstep.rs`).
+    pub(crate) fn forward_train_after_first_linear(&mut self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
+        self.forward_from(x, ws, true, true);
+        for (layer, buf) in self.layers.iter_mut().zip(&ws.layers) {
+            layer.update_running(buf);
+        }
+    }
+
     fn forward_impl(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>, batch_stats: bool) {
+        self.forward_from(x, ws, batch_stats, false);
+    }
+
+    /// The forward pass; with `first_linear_done`, the first block's Linear output is taken from `ws`.
+    fn forward_from(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>, batch_stats: bool, first_linear_done: bool) {
         assert_eq!(x.ncols(), self.config.input_dim, "input width must equal input_dim");
         ws.set_rows(x.nrows(), batch_stats);
         let n = x.nrows();
         let act = self.config.activation;
         for (l, layer) in self.layers.iter().enumerate() {
             let (prev, rest) = ws.layers.split_at_mut(l);
+            if l == 0 && first_linear_done {
+                layer.forward_after_linear(act, n, &mut rest[0], batch_stats);
+                continue;
+            }
             let input = if l == 0 { x } else { prev[l - 1].output(n) };
             layer.forward(act, input, &mut rest[0], batch_stats);
         }
@@ -209,6 +227,16 @@ impl<F: Float> Mlp<F> {
     /// If the last forward pass did not use batch statistics while the network has BN, `x` is not the
     /// input of that pass, or `ws` was built for another network.
     pub fn backward(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
+        self.backward_from(x, ws, false);
+    }
+
+    /// [`Mlp::backward`] without the first block's weight gradient, left to a product shared between several
+    /// networks (see `lockstep.rs`); ∂L/∂(first Linear output) is in the workspace for it.
+    pub(crate) fn backward_except_first_weight(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>) {
+        self.backward_from(x, ws, true);
+    }
+
+    fn backward_from(&self, x: ArrayView2<'_, F>, ws: &mut Workspace<F>, skip_first_weight: bool) {
         let n = ws.rows;
         assert_eq!(x.nrows(), n, "backward needs the input of the last forward pass");
         assert!(
@@ -234,6 +262,10 @@ impl<F: Float> Mlp<F> {
         }
         for (l, layer) in self.layers.iter().enumerate().rev() {
             let (prev, rest) = ws.layers.split_at_mut(l);
+            if l == 0 && skip_first_weight {
+                layer.backward_except_weight(act, n, &mut rest[0]);
+                continue;
+            }
             let (input, grad_x) = match prev.last_mut() {
                 Some(p) => {
                     let (o, g) = p.output_and_grad(n);

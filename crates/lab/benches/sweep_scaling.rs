@@ -24,7 +24,7 @@ fn main() {
             .map(|i| {
                 let out = std::env::temp_dir().join(format!("actscope-bench-{}-{jobs}-{i}", std::process::id()));
                 let _ = std::fs::remove_dir_all(&out);
-                let opts = SweepOptions { jobs, shard: Shard::ALL };
+                let opts = SweepOptions { jobs, shard: Shard::ALL, lockstep: false };
                 let s = Instant::now();
                 execute_sweep(&runs, &out, &opts, &cache, &()).unwrap();
                 let e = s.elapsed().as_secs_f64();

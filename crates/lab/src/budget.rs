@@ -418,6 +418,20 @@ pub fn check_memory(cfg: &RunConfig, shape: &DataShape, limit: &MemoryLimit) -> 
     Ok(e)
 }
 
+/// Bytes a run of `cfg` adds to a lockstep group's shared buffers (see `actscope_core::lockstep`): its
+/// columns of the concatenated first-layer weights and weight gradients (`2·w₁·input`) and of the
+/// concatenated first-layer outputs and their gradients (`2·batch·w₁`), in `f32`. Saturates instead of
+/// overflowing; [`estimate`] has already refused runs that large.
+pub fn lockstep_share(cfg: &RunConfig, shape: &DataShape) -> u64 {
+    let first = match cfg.depth {
+        Some(0) => 0,
+        Some(_) => cfg.width,
+        None => cfg.hidden.first().copied().unwrap_or(0),
+    } as u64;
+    let batch = cfg.batch_size.min(shape.train.max(1)) as u64;
+    first.saturating_mul(shape.input_dim as u64).saturating_add(first.saturating_mul(batch)).saturating_mul(2 * 4)
+}
+
 /// [`check_memory`] for loaded data and this process's [`MemoryLimit::current`]: what
 /// [`crate::run::execute`] calls before it allocates anything.
 ///

@@ -37,6 +37,7 @@ pub mod config;
 mod error;
 pub mod export;
 mod fsio;
+pub mod group;
 pub mod report;
 pub mod run;
 pub mod summarize;

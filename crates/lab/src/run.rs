@@ -8,7 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use actscope_core::{EvalPoint, Mlp, Optimizer, Status, TrainData, train};
+use actscope_core::{
+    Dataset, EvalPoint, LockstepRun, Mlp, MlpConfig, Optimizer, Status, TrainConfig, TrainData, TrainOutcome, train,
+    train_lockstep,
+};
 use actscope_data::LoadedData;
 use actscope_metrics::records::write_jsonl;
 use actscope_metrics::{MetricsProbe, ProbeConfig};
@@ -248,6 +251,16 @@ pub fn execute_watched(
     out: &Path,
     watcher: &mut dyn actscope_core::Probe<f32>,
 ) -> Result<RunSummary> {
+    let (name, tmp) = open_run(cfg, data, out)?;
+    // Whatever fails from here on, the temporary directory goes with it.
+    train_into(cfg, data, out, &name, &tmp, watcher).inspect_err(|_| {
+        let _ = fs::remove_dir_all(&tmp);
+    })
+}
+
+/// Checks that `cfg` fits the machine and that `out/<its name>` is free for it, clears this host's leftovers
+/// of earlier attempts and creates the run's temporary directory; returns the name and that directory.
+fn open_run(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<(String, PathBuf)> {
     // Refuse a run the machine cannot hold before allocating anything or creating a directory.
     crate::budget::check_run(cfg, data)?;
     let name = cfg.dir_name();
@@ -256,23 +269,94 @@ pub fn execute_watched(
     clean_partial(out, &name)?;
     let tmp: PathBuf = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
     create_dir_all(&tmp)?;
-    // Whatever fails from here on, the temporary directory goes with it.
-    train_into(cfg, data, out, &name, &tmp, watcher).inspect_err(|_| {
-        let _ = fs::remove_dir_all(&tmp);
-    })
+    Ok((name, tmp))
 }
 
-fn train_into(
-    cfg: &RunConfig,
-    data: &LoadedData,
-    out: &Path,
-    name: &str,
-    tmp: &Path,
-    watcher: &mut dyn actscope_core::Probe<f32>,
-) -> Result<RunSummary> {
+/// Trains the runs `cfgs` on `data` together, in lockstep ([`actscope_core::train_lockstep`]: one shared
+/// batch gather and first-layer product per step), and writes each run's directory as [`execute`] does;
+/// returns each run's summary or error, in order. Each run's directory is bit for bit what [`execute`]
+/// writes for it, except `wall_seconds`, which is the run's share of the group's time (the group's wall time
+/// divided by its runs). A run that fails does not stop the others.
+///
+/// The runs must share batches: the same data (the same [`LoadedData`] value), seed, batch size and
+/// training length ([`crate::group::GroupKey`]); a group that does not gives every run that error.
+pub fn execute_group(cfgs: &[&RunConfig], data: &LoadedData, out: &Path) -> Vec<Result<RunSummary>> {
+    let mut results: Vec<Option<Result<RunSummary>>> = cfgs.iter().map(|_| None).collect();
+    // Per run that could be set up: (index, name, temporary directory, subsets), and its model.
+    let mut ready: Vec<(usize, String, PathBuf, Sets)> = Vec::new();
+    let mut models: Vec<Model> = Vec::new();
+    for (i, cfg) in cfgs.iter().enumerate() {
+        let opened = open_run(cfg, data, out).and_then(|(name, tmp)| {
+            prepare(cfg, data).map(|p| (name.clone(), tmp.clone(), p)).inspect_err(|_| {
+                let _ = fs::remove_dir_all(&tmp);
+            })
+        });
+        match opened {
+            Ok((name, tmp, (model, sets))) => {
+                ready.push((i, name, tmp, sets));
+                models.push(model);
+            }
+            Err(e) => results[i] = Some(Err(e)),
+        }
+    }
+    let evals: Vec<[(&str, &Dataset); 3]> = ready.iter().map(|r| r.3.evals(data)).collect();
+    let runs = models
+        .iter_mut()
+        .zip(&ready)
+        .zip(&evals)
+        .map(|((m, r), evals)| LockstepRun {
+            net: &mut m.net,
+            opt: &mut m.opt,
+            config: &m.tc,
+            data: TrainData { train: &data.train, evals, probe_set: Some(&r.3.probe_set) },
+            probe: &mut m.probe,
+        })
+        .collect();
+    let start = Instant::now();
+    let outcomes = train_lockstep(runs);
+    let wall_seconds = start.elapsed().as_secs_f64() / models.len().max(1) as f64;
+    let outcomes: Vec<Result<TrainOutcome>> = match outcomes {
+        Ok(o) => o.into_iter().map(|o| o.map_err(Error::from)).collect(),
+        Err(e) => models.iter().map(|_| Err(Error::usage(format!("lockstep group: {e}")))).collect(),
+    };
+    for (((i, name, tmp, _), model), outcome) in ready.iter().zip(models).zip(outcomes) {
+        let i = *i;
+        let written = outcome.and_then(|o| write_run(cfgs[i], data, out, name, tmp, model, &o, wall_seconds));
+        if written.is_err() {
+            let _ = fs::remove_dir_all(tmp);
+        }
+        results[i] = Some(written);
+    }
+    results.into_iter().map(|r| r.expect("every run has a result")).collect()
+}
+
+/// A run set up to train: its network, optimizer, settings and probe (what the training loop mutates).
+struct Model {
+    mlp: MlpConfig,
+    net: Mlp<f32>,
+    opt: Optimizer<f32>,
+    tc: TrainConfig,
+    probe: MetricsProbe<f32>,
+}
+
+/// The run's own subsets of the data: the probe set and the training subset evaluated as "train".
+struct Sets {
+    probe_set: Dataset,
+    train_eval: Dataset,
+}
+
+impl Sets {
+    /// The evaluations of a run: the training subset, validation and test.
+    fn evals<'a>(&'a self, data: &'a LoadedData) -> [(&'a str, &'a Dataset); 3] {
+        [("train", &self.train_eval), ("val", &data.val), ("test", &data.test)]
+    }
+}
+
+/// Builds the network, optimizer, settings, subsets and probe of `cfg` on `data`.
+fn prepare(cfg: &RunConfig, data: &LoadedData) -> Result<(Model, Sets)> {
     let mlp = cfg.mlp_config(data.train.dim(), data.train.classes.max(data.test.classes).max(2));
-    let mut net = Mlp::<f32>::new(&mlp, cfg.seed)?;
-    let mut opt = Optimizer::new(cfg.optimizer_config()?)?;
+    let net = Mlp::<f32>::new(&mlp, cfg.seed)?;
+    let opt = Optimizer::new(cfg.optimizer_config()?)?;
     let tc = cfg.train_config(data.train.len());
     if cfg.batch_size > data.train.len() {
         return Err(Error::usage(format!(
@@ -296,19 +380,47 @@ fn train_into(
         sample: actscope_metrics::probe::probe_sample(&probe_set, actscope_metrics::probe::DEFAULT_SAMPLE),
         full_every: 0,
     };
-    let mut probe = MetricsProbe::new(pc, &net, probe_set.len());
-    let evals = [("train", &train_eval), ("val", &data.val), ("test", &data.test)];
+    let probe = MetricsProbe::new(pc, &net, probe_set.len());
+    Ok((Model { mlp, net, opt, tc, probe }, Sets { probe_set, train_eval }))
+}
+
+fn train_into(
+    cfg: &RunConfig,
+    data: &LoadedData,
+    out: &Path,
+    name: &str,
+    tmp: &Path,
+    watcher: &mut dyn actscope_core::Probe<f32>,
+) -> Result<RunSummary> {
+    let (mut model, sets) = prepare(cfg, data)?;
+    let evals = sets.evals(data);
     let start = Instant::now();
+    let Model { net, opt, tc, probe, .. } = &mut model;
     let outcome = train(
-        &mut net,
-        &mut opt,
-        &tc,
-        TrainData { train: &data.train, evals: &evals, probe_set: Some(&probe_set) },
-        (&mut probe, watcher),
+        net,
+        opt,
+        tc,
+        TrainData { train: &data.train, evals: &evals, probe_set: Some(&sets.probe_set) },
+        (probe, watcher),
     )?;
     let wall_seconds = start.elapsed().as_secs_f64();
-    let records = probe.finish();
+    write_run(cfg, data, out, name, tmp, model, &outcome, wall_seconds)
+}
 
+/// Writes a trained run into `tmp`, then moves it to `out/name`; returns its summary.
+#[allow(clippy::too_many_arguments)]
+fn write_run(
+    cfg: &RunConfig,
+    data: &LoadedData,
+    out: &Path,
+    name: &str,
+    tmp: &Path,
+    model: Model,
+    outcome: &TrainOutcome,
+    wall_seconds: f64,
+) -> Result<RunSummary> {
+    let records = model.probe.finish();
+    let mlp = model.mlp;
     let (status, diverged_step) = match (outcome.status, blown_up(&outcome.history)) {
         (Status::Diverged { step }, _) => (RunStatus::Diverged, Some(step)),
         (Status::Ok, Some(step)) => (RunStatus::Diverged, Some(step)),

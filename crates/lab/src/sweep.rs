@@ -31,9 +31,10 @@ use actscope_data::{LoadedData, load};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory};
+use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory, lockstep_share};
 use crate::config::{RunConfig, line_of};
-use crate::run::{RunState, RunSummary, execute, state};
+use crate::group::GROUP_SIZE;
+use crate::run::{RunState, RunSummary, execute, execute_group, state};
 use crate::{Error, Result, ResultExt};
 
 /// The most runs a sweep may expand to unless [`MAX_RUNS_ENV`] or the caller says otherwise.
@@ -412,10 +413,43 @@ pub fn default_jobs() -> usize {
 /// Options of a sweep execution.
 #[derive(Clone, Debug)]
 pub struct SweepOptions {
-    /// Worker threads (each run is single-threaded).
+    /// Worker threads (each run, or lockstep group of runs, is single-threaded).
     pub jobs: usize,
     /// Which runs to do.
     pub shard: Shard,
+    /// Train runs that share their batches in lockstep groups ([`crate::group`]); the results are the
+    /// same either way, only the speed differs. [`lockstep_default`] gives the default.
+    pub lockstep: bool,
+}
+
+/// The environment variable that turns lockstep groups on (`1`, `on`, `true`, `yes`) or off (`0`, `off`,
+/// `false`, `no`) for the report and every sweep that does not say.
+pub const LOCKSTEP_ENV: &str = "ACTSCOPE_LOCKSTEP";
+
+/// Whether sweeps train in lockstep groups by default: `value` of [`LOCKSTEP_ENV`] when set, else no.
+/// Off by default because on E1's grid lockstep measured no faster than one run at a time (0.92× and 0.96×
+/// runs per CPU-second with one and two workers; docs/performance.md, "Lockstep sweeps"): a run spends
+/// most of its time outside the shared products, and cycling through a group's runs costs cache locality.
+///
+/// # Errors
+/// A value that is none of the words above (usage).
+pub fn lockstep_default(value: Option<&str>) -> Result<bool> {
+    match value.map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if ["1", "on", "true", "yes"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["0", "off", "false", "no"].contains(&v.as_str()) => Ok(false),
+        Some(v) => Err(Error::usage(format!("{LOCKSTEP_ENV}={v:?}: expected on or off (1/0, true/false, yes/no)"))),
+    }
+}
+
+impl SweepOptions {
+    /// `jobs` workers on `shard`, lockstep as [`LOCKSTEP_ENV`] says (default off).
+    ///
+    /// # Errors
+    /// A malformed [`LOCKSTEP_ENV`] (usage).
+    pub fn new(jobs: usize, shard: Shard) -> Result<Self> {
+        Ok(SweepOptions { jobs, shard, lockstep: lockstep_default(std::env::var(LOCKSTEP_ENV).ok().as_deref())? })
+    }
 }
 
 /// What a sweep tells its caller while it works: how many runs it will do and each finished run. Every
@@ -488,11 +522,55 @@ fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit) -> Result
     Ok(())
 }
 
-/// Runs every unfinished run of `runs` that belongs to the shard, writing into `out`.
+/// The runs of `runs` this shard still has to train (not finished by this build's code), with the states
+/// of all its runs.
+fn pending<'a>(runs: &'a [RunConfig], out: &Path, shard: Shard) -> (Vec<&'a RunConfig>, Vec<RunState>) {
+    let mine: Vec<&RunConfig> = runs.iter().filter(|r| shard.owns(&r.id())).collect();
+    let states: Vec<RunState> = mine.iter().map(|r| state(out, &r.dir_name())).collect();
+    let pending = mine.iter().zip(&states).filter(|(_, s)| **s != RunState::Finished).map(|(r, _)| *r).collect();
+    (pending, states)
+}
+
+/// How [`execute_sweep`] would group the unfinished runs of this shard, as lines for a dry run: one per
+/// lockstep group (its size, what its runs share and their names), or none when `opts.lockstep` is off.
+/// Groups are shown before the memory check, which may split a group whose runs would not fit together.
+pub fn describe_groups(runs: &[RunConfig], out: &Path, opts: &SweepOptions) -> Vec<String> {
+    let (pending, _) = pending(runs, out, opts.shard);
+    if !opts.lockstep || pending.is_empty() {
+        return Vec::new();
+    }
+    let plan = crate::group::groups(&pending, &vec![0; pending.len()], GROUP_SIZE, opts.jobs.max(1), u64::MAX);
+    let mut lines = vec![format!(
+        "lockstep: {} runs to train in {} group(s) over {} worker(s) (at most {GROUP_SIZE} runs per group)",
+        pending.len(),
+        plan.len(),
+        opts.jobs.max(1)
+    )];
+    for (g, members) in plan.iter().enumerate() {
+        let r = pending[members[0]];
+        let length = r.steps.map_or(format!("{} epochs", r.epochs), |s| format!("{s} steps"));
+        let names: Vec<String> = members.iter().map(|&i| pending[i].dir_name()).collect();
+        lines.push(format!(
+            "group {} ({} runs; data {}, seed {}, batch {}, {length}): {}",
+            g + 1,
+            members.len(),
+            r.data,
+            r.seed,
+            r.batch_size,
+            names.join(" ")
+        ));
+    }
+    lines
+}
+
+/// Runs every unfinished run of `runs` that belongs to the shard, writing into `out`. With
+/// `opts.lockstep`, runs that share their batches train in lockstep groups ([`crate::group`],
+/// [`execute_group`]); each run's directory is the same either way (but for `wall_seconds`).
 ///
 /// # Errors
-/// A run that does not fit in memory, or runs that together (`jobs` at once) do not (before any work; see
-/// [`crate::budget`]); the first failing run's error (the others still finish), or a thread-pool error.
+/// A run that does not fit in memory, or runs that together (`jobs` runs or groups at once) do not (before
+/// any work; see [`crate::budget`]); the first failing run's error (the others still finish), or a
+/// thread-pool error.
 pub fn execute_sweep(
     runs: &[RunConfig],
     out: &Path,
@@ -500,35 +578,49 @@ pub fn execute_sweep(
     cache: &DataCache,
     observer: &dyn SweepObserver,
 ) -> Result<SweepReport> {
-    let mine: Vec<&RunConfig> = runs.iter().filter(|r| opts.shard.owns(&r.id())).collect();
-    let states: Vec<RunState> = mine.iter().map(|r| state(out, &r.dir_name())).collect();
-    let pending: Vec<&RunConfig> =
-        mine.iter().zip(&states).filter(|(_, s)| **s != RunState::Finished).map(|(r, _)| *r).collect();
+    let (pending, states) = pending(runs, out, opts.shard);
     let stale = states.iter().filter(|s| matches!(s, RunState::Stale(_))).count();
     let mut report =
-        SweepReport { planned: mine.len(), skipped: mine.len() - pending.len(), stale, ..Default::default() };
+        SweepReport { planned: states.len(), skipped: states.len() - pending.len(), stale, ..Default::default() };
     // Load all data up front, and check that the runs fit in memory, so errors surface before any work.
     let limit = MemoryLimit::current()?;
+    let jobs = opts.jobs.max(1);
     let mut needs = Vec::with_capacity(pending.len());
     for r in &pending {
         let data = cache.get(r)?;
-        let e = check_memory(r, &DataShape::of(&data), &limit).context_with(|| format!("run {}", r.dir_name()))?;
-        needs.push(e.total);
+        let shape = DataShape::of(&data);
+        let e = check_memory(r, &shape, &limit).context_with(|| format!("run {}", r.dir_name()))?;
+        needs.push(if opts.lockstep { e.total.saturating_add(lockstep_share(r, &shape)) } else { e.total });
     }
-    check_parallel(&mut needs, opts.jobs.max(1), &limit)?;
+    let plan: Vec<Vec<usize>> = if opts.lockstep {
+        crate::group::groups(&pending, &needs, GROUP_SIZE, jobs, limit.bytes / jobs as u64)
+    } else {
+        (0..pending.len()).map(|i| vec![i]).collect()
+    };
+    let mut group_needs: Vec<u64> =
+        plan.iter().map(|g| g.iter().fold(0u64, |a, &i| a.saturating_add(needs[i]))).collect();
+    check_parallel(&mut group_needs, jobs, &limit)?;
+    let data: Vec<Arc<LoadedData>> = plan.iter().map(|g| cache.get(pending[g[0]])).collect::<Result<_>>()?;
     observer.started(pending.len());
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(jobs)
         .build()
         .map_err(|e| Error::usage(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
     let results: Vec<Result<RunSummary>> = pool.install(|| {
-        pending
-            .par_iter()
-            .map(|cfg| {
-                let data = cache.get(cfg)?;
-                let s = execute(cfg, &data, out).context_with(|| format!("run {}", cfg.dir_name()))?;
-                observer.finished(&s);
-                Ok(s)
+        plan.par_iter()
+            .zip(&data)
+            .flat_map_iter(|(group, data)| {
+                let cfgs: Vec<&RunConfig> = group.iter().map(|&i| pending[i]).collect();
+                let results =
+                    if cfgs.len() == 1 { vec![execute(cfgs[0], data, out)] } else { execute_group(&cfgs, data, out) };
+                cfgs.into_iter()
+                    .zip(results)
+                    .map(|(cfg, r)| {
+                        let s = r.context_with(|| format!("run {}", cfg.dir_name()))?;
+                        observer.finished(&s);
+                        Ok(s)
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect()
     });

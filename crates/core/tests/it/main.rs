@@ -5,5 +5,6 @@ mod alloc;
 mod check;
 mod composition;
 mod gradcheck;
+mod lockstep;
 mod pytorch;
 mod training;

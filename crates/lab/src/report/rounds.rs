@@ -62,7 +62,7 @@ pub(super) fn run_e1_in_rounds(
     grid.dedup();
     let first_seeds: Vec<u64> = (0..plan.round as u64).collect();
     let mut bracketed = false;
-    let sweep_opts = SweepOptions { jobs: opts.jobs, shard: Shard::ALL };
+    let sweep_opts = SweepOptions::new(opts.jobs, Shard::ALL)?;
     let mut ids: HashSet<String> = HashSet::new();
     let mut log = Vec::new();
     let mut extension_runs = 0usize;

@@ -68,7 +68,7 @@ pub(super) fn run_experiment(
     let name = sweep.name.clone().unwrap_or_else(|| stem.to_string());
     observer.message(&format!("{name}: {} runs → {}", runs.len(), dir.display()));
     let start = Instant::now();
-    execute_sweep(&runs, &dir, &SweepOptions { jobs: opts.jobs, shard: Shard::ALL }, cache, observer)?;
+    execute_sweep(&runs, &dir, &SweepOptions::new(opts.jobs, Shard::ALL)?, cache, observer)?;
     let wall = start.elapsed().as_secs_f64();
     write_resolved(opts, stem, &name, &sweep, None)?;
     let ids: HashSet<String> = runs.iter().map(|r| r.id()).collect();

@@ -2,5 +2,6 @@
 
 mod analyze;
 mod limits;
+mod lockstep;
 mod report;
 mod tuning;

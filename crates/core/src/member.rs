@@ -1,0 +1,212 @@
+//! One run inside the training loop: its network, optimizer, probe, buffers and outcome, and what it does at
+//! each step around the batch's forward and backward passes.
+//!
+//! [`crate::train`] drives one member over its batches; [`crate::train_lockstep`] drives several over
+//! batches they share. Both call the same steps in the same order, so a run's arithmetic does not depend on
+//! which of the two trained it.
+
+use ndarray::Array2;
+
+use crate::buffer::flat_mut;
+
+use crate::eval::{EvalPoint, evaluate};
+use crate::loss::softmax_cross_entropy;
+use crate::probe::{Observation, Probe, ProbeSource};
+use crate::train_spec::{Status, TrainConfig, TrainData, TrainOutcome};
+use crate::{Dataset, Error, Float, Mlp, Optimizer, Result, Workspace};
+
+/// One run's state in the training loop (see the module docs).
+pub(crate) struct Member<'a, F, P> {
+    pub(crate) net: &'a mut Mlp<F>,
+    opt: &'a mut Optimizer<F>,
+    config: &'a TrainConfig,
+    pub(crate) data: TrainData<'a>,
+    probe: P,
+    /// Buffers of the training batch.
+    pub(crate) ws: Workspace<F>,
+    eval_ws: Workspace<F>,
+    probe_ws: Option<Workspace<F>>,
+    probe_x: Option<Array2<F>>,
+    steps_per_epoch: usize,
+    /// Updates of the whole budget.
+    pub(crate) total: usize,
+    pub(crate) outcome: TrainOutcome,
+    /// Whether the probe observed something at the current step.
+    observed: bool,
+}
+
+fn check_set<F: Float>(net: &Mlp<F>, what: &str, d: &Dataset) -> Result<()> {
+    let cfg = net.config();
+    if d.dim() != cfg.input_dim {
+        return Err(Error::Shape {
+            context: format!("{what} set {:?}", d.name),
+            expected: format!("{} features (the network's input_dim)", cfg.input_dim),
+            got: format!("{} features", d.dim()),
+        });
+    }
+    if d.classes > cfg.output_dim {
+        return Err(Error::config(
+            "output_dim",
+            format!("{what} set {:?} has {} classes but the network has {} outputs", d.name, d.classes, cfg.output_dim),
+        ));
+    }
+    Ok(())
+}
+
+/// Shows `probe` the pass just run through `ws` (forward and backward), at `step` (`epoch` epochs in).
+fn show<F: Float, P: Probe<F>>(
+    probe: &mut P,
+    net: &Mlp<F>,
+    ws: &Workspace<F>,
+    (step, epoch): (usize, f64),
+    source: ProbeSource,
+    loss: f64,
+) {
+    let (layers, output) = net.observe(ws);
+    let cfg = net.config();
+    let (activation, placement) = (cfg.activation, cfg.placement);
+    probe.observe(&Observation { step, epoch, source, loss, activation, placement, layers, output });
+}
+
+impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
+    /// A member for `net` and `opt` on `data` under `config`, showing `probe` what it asks for.
+    ///
+    /// # Errors
+    /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with
+    /// BN, or the evaluation chunk is 0.
+    pub(crate) fn new(
+        net: &'a mut Mlp<F>,
+        opt: &'a mut Optimizer<F>,
+        config: &'a TrainConfig,
+        data: TrainData<'a>,
+        probe: P,
+    ) -> Result<Self> {
+        let n = data.train.len();
+        let b = config.batch_size;
+        check_set(net, "training", data.train)?;
+        for (name, d) in data.evals {
+            check_set(net, name, d)?;
+        }
+        if b == 0 || b > n {
+            return Err(Error::config("batch_size", format!("must lie in 1..={n} (the training set size), got {b}")));
+        }
+        if b < 2 && net.has_batch_norm() {
+            return Err(Error::config("batch_size", "BatchNorm needs at least 2 examples per batch"));
+        }
+        if config.eval_batch == 0 {
+            return Err(Error::config("eval_batch", "must be ≥ 1"));
+        }
+        let probe_x = match data.probe_set {
+            Some(p) => {
+                check_set(net, "probe", p)?;
+                if p.len() < 2 && net.has_batch_norm() {
+                    return Err(Error::config("probe_set", "BatchNorm needs at least 2 probe examples"));
+                }
+                Some(p.x().mapv(F::of_f32))
+            }
+            None => None,
+        };
+        Ok(Member {
+            ws: Workspace::new(net, b),
+            eval_ws: Workspace::new(net, config.eval_batch),
+            probe_ws: data.probe_set.map(|p| Workspace::new(net, p.len())),
+            probe_x,
+            steps_per_epoch: config.steps_per_epoch(n),
+            total: config.total_steps(n),
+            outcome: TrainOutcome { steps: 0, status: Status::Ok, history: Vec::new(), last_train_loss: f64::NAN },
+            observed: false,
+            net,
+            opt,
+            config,
+            data,
+            probe,
+        })
+    }
+
+    fn epoch(&self, step: usize) -> f64 {
+        step as f64 / self.steps_per_epoch as f64
+    }
+
+    fn eval_now(&self, step: usize) -> bool {
+        step == 0 || step == self.total || self.config.eval_every.is_some_and(|e| e > 0 && step.is_multiple_of(e))
+    }
+
+    /// Whether [`Member::before_step`] reads the network's parameters at `step` (an evaluation or the probe
+    /// set falls on it).
+    pub(crate) fn reads_net_before(&self, step: usize) -> bool {
+        self.eval_now(step) || (self.probe_x.is_some() && self.probe.wants_probe_set(step))
+    }
+
+    /// What happens before update number `step` (and after the last one, at `step == total`): the
+    /// evaluations that fall on it and the probe set, when the probe wants it.
+    pub(crate) fn before_step(&mut self, step: usize) {
+        let epoch = self.epoch(step);
+        if self.eval_now(step) {
+            for (name, d) in self.data.evals {
+                let (loss, accuracy) = evaluate(self.net, d, &mut self.eval_ws);
+                let point = EvalPoint { step, epoch, set: name.to_string(), loss, accuracy };
+                self.probe.on_eval(&point);
+                self.outcome.history.push(point);
+            }
+        }
+        self.observed = false;
+        if let (Some(px), Some(pws), Some(pset)) = (self.probe_x.as_ref(), self.probe_ws.as_mut(), self.data.probe_set)
+            && self.probe.wants_probe_set(step)
+        {
+            self.net.forward_batch_stats(px.view(), pws);
+            let (logits, grad) = pws.logits_and_grad();
+            let loss = softmax_cross_entropy(logits, &pset.labels, grad).f64();
+            self.net.backward(px.view(), pws);
+            show(&mut self.probe, self.net, pws, (step, epoch), ProbeSource::ProbeSet, loss);
+            self.observed = true;
+        }
+    }
+
+    /// The loss of update `step`'s forward pass (already in the workspace) on labels `y`, and its gradient
+    /// for the backward pass. False when the loss is not finite: the run has diverged and stops here.
+    pub(crate) fn loss(&mut self, step: usize, y: &[usize]) -> bool {
+        let (logits, grad) = self.ws.logits_and_grad();
+        let loss = softmax_cross_entropy(logits, y, grad).f64();
+        self.outcome.last_train_loss = loss;
+        if !loss.is_finite() {
+            self.outcome.status = Status::Diverged { step };
+            self.outcome.steps = step;
+            return false;
+        }
+        true
+    }
+
+    /// After the backward pass of update `step`: shows the probe the batch if it asks, then updates the
+    /// parameters. `shared_first`, when given, is the first block's weight and its gradient as a lockstep
+    /// group holds them (`lockstep.rs`): the weight is updated there, and copied into the network (and the
+    /// gradient into the workspace) only when the probe looks at them.
+    pub(crate) fn update(&mut self, step: usize, shared_first: Option<(&mut [F], &[F])>) {
+        if self.probe.wants_train_batch(step) {
+            if let Some((w, g)) = &shared_first {
+                flat_mut(&mut self.ws.layers[0].grad_w).copy_from_slice(g);
+                flat_mut(&mut self.net.layers[0].linear.weight).copy_from_slice(w);
+            }
+            let (loss, epoch) = (self.outcome.last_train_loss, self.epoch(step));
+            show(&mut self.probe, self.net, &self.ws, (step, epoch), ProbeSource::TrainBatch, loss);
+            self.observed = true;
+        }
+        let opt = &mut *self.opt;
+        opt.begin_step();
+        match shared_first {
+            Some((w, g)) => {
+                self.net.visit_params(
+                    &self.ws,
+                    |i, p, grad| if i == 0 { opt.update(i, w, g) } else { opt.update(i, p, grad) },
+                );
+                if self.observed {
+                    flat_mut(&mut self.net.layers[0].linear.weight).copy_from_slice(w);
+                }
+            }
+            None => self.net.visit_params(&self.ws, |i, p, g| opt.update(i, p, g)),
+        }
+        if self.observed {
+            self.probe.after_update(step, self.net);
+        }
+        self.outcome.steps = step + 1;
+    }
+}

@@ -1,0 +1,104 @@
+//! What a training run is given and what it returns: its settings ([`TrainConfig`], [`Budget`]), its data
+//! ([`TrainData`]) and its outcome ([`TrainOutcome`], [`Status`]). Shared by [`crate::train`] and
+//! [`crate::train_lockstep`] (kept apart from both so that neither imports the other's file).
+
+use serde::{Deserialize, Serialize};
+
+use crate::Dataset;
+use crate::eval::EvalPoint;
+
+/// How long to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Budget {
+    /// A number of passes over the training set.
+    Epochs(usize),
+    /// A number of updates.
+    Steps(usize),
+}
+
+/// Settings of one training run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Examples per update.
+    pub batch_size: usize,
+    /// How long to train.
+    pub budget: Budget,
+    /// Seed of the shuffling (the network's init has its own seed).
+    pub seed: u64,
+    /// Evaluate every this many steps (besides step 0 and the end); `None`: only at those two.
+    #[serde(default)]
+    pub eval_every: Option<usize>,
+    /// Rows per chunk when evaluating (default 1000).
+    #[serde(default = "default_eval_batch")]
+    pub eval_batch: usize,
+}
+
+fn default_eval_batch() -> usize {
+    1000
+}
+
+impl TrainConfig {
+    /// `batch_size` examples per step for `budget`, shuffled with `seed`.
+    pub fn new(batch_size: usize, budget: Budget, seed: u64) -> Self {
+        TrainConfig { batch_size, budget, seed, eval_every: None, eval_batch: default_eval_batch() }
+    }
+
+    /// Updates per epoch for a training set of `n` examples.
+    pub fn steps_per_epoch(&self, n: usize) -> usize {
+        n / self.batch_size.max(1)
+    }
+
+    /// Total updates for a training set of `n` examples.
+    pub fn total_steps(&self, n: usize) -> usize {
+        match self.budget {
+            Budget::Epochs(e) => e * self.steps_per_epoch(n),
+            Budget::Steps(s) => s,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// The budget was spent with finite losses throughout.
+    Ok,
+    /// The loss became NaN or infinite at `step`; training stopped there.
+    Diverged {
+        /// The step whose loss was not finite.
+        step: usize,
+    },
+}
+
+/// The result of [`train`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainOutcome {
+    /// Updates done.
+    pub steps: usize,
+    /// How the run ended.
+    pub status: Status,
+    /// Every evaluation, in order.
+    pub history: Vec<EvalPoint>,
+    /// Mean training loss of the last batch.
+    pub last_train_loss: f64,
+}
+
+impl TrainOutcome {
+    /// The last evaluation on the set called `set`.
+    pub fn last(&self, set: &str) -> Option<&EvalPoint> {
+        self.history.iter().rev().find(|p| p.set == set)
+    }
+}
+
+/// The data a run sees: the training set, named evaluation sets and an optional fixed probe set.
+#[derive(Clone, Copy, Debug)]
+pub struct TrainData<'a> {
+    /// The training set.
+    pub train: &'a Dataset,
+    /// Sets evaluated periodically, by name (e.g. `("val", &val)`).
+    pub evals: &'a [(&'a str, &'a Dataset)],
+    /// The fixed probe set probes are shown (in train mode, without updating running statistics).
+    pub probe_set: Option<&'a Dataset>,
+}

@@ -1,0 +1,128 @@
+//! Lockstep sweeps against one run at a time, on E1's default grid (`cargo bench -p actscope-lab --bench
+//! lockstep`): runs per CPU-second and training samples per CPU-second (per core), with one worker and with
+//! two, and the rate of the first layer's products alone and concatenated.
+//!
+//! The grid is E1's default one (`crates/lab/experiments/e1_main.toml`: 7 activations × 3 placements × 4
+//! learning rates, 784-100-100-100-10, batch 60, 2 epochs of the embedded Fashion-MNIST subset) for the
+//! first `ACTSCOPE_BENCH_SEEDS` seeds (default 1: 84 runs; every seed is an identical grid). The four
+//! modes run in interleaved rounds (`ACTSCOPE_BENCH_ROUNDS`, default 3) so that a machine shared with other
+//! work slows them alike; medians are reported. CPU time is the process's (all threads, `getrusage`).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use actscope_core::linalg::gemm;
+use actscope_lab::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
+use ndarray::Array2;
+
+const E1: &str = include_str!("../experiments/e1_main.toml");
+
+/// CPU seconds this process has used so far, all threads, user and system.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes a plain struct we own.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF with a valid pointer.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    assert_eq!(rc, 0, "getrusage failed");
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// GFLOP/s of `c = a·bᵀ`-shaped first-layer products: the forward `x·Wᵀ` (batch × input × width) and the
+/// weight gradient `gᵀ·x` (width × batch × input), as the layers call `gemm`.
+fn product_gflops(batch: usize, input: usize, width: usize) -> (f64, f64) {
+    let x = Array2::<f32>::from_elem((batch, input), 0.5);
+    let w = Array2::<f32>::from_elem((width, input), 0.25);
+    let g = Array2::<f32>::from_elem((batch, width), 0.125);
+    let mut z = Array2::<f32>::zeros((batch, width));
+    let mut gw = Array2::<f32>::zeros((width, input));
+    let flops = 2.0 * (batch * input * width) as f64;
+    let reps = (3e9 / flops).ceil() as usize;
+    let time = |f: &mut dyn FnMut()| {
+        median(
+            (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    for _ in 0..reps {
+                        f();
+                    }
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        )
+    };
+    let fwd = time(&mut || {
+        gemm(1.0, x.view(), w.t(), 0.0, &mut z.view_mut());
+        black_box(&z);
+    });
+    let wgrad = time(&mut || {
+        gemm(1.0, g.t(), x.view(), 0.0, &mut gw.view_mut());
+        black_box(&gw);
+    });
+    (flops * reps as f64 / fwd / 1e9, flops * reps as f64 / wgrad / 1e9)
+}
+
+fn main() {
+    let seeds = env_usize("ACTSCOPE_BENCH_SEEDS", 1);
+    let rounds = env_usize("ACTSCOPE_BENCH_ROUNDS", 3);
+    let mut file = SweepFile::parse(E1, "e1_main.toml").unwrap();
+    file.axes.insert("seed".into(), (0..seeds as i64).map(toml::Value::Integer).collect());
+    let runs = file.expand().unwrap();
+    let cache = DataCache::default();
+    let data = cache.get(&runs[0]).unwrap();
+    let steps = runs[0].train_config(data.train.len()).total_steps(data.train.len());
+    let samples = (runs.len() * steps * runs[0].batch_size) as f64;
+    println!(
+        "E1 default grid, {seeds} seed(s): {} runs of {steps} steps (batch {}), {rounds} interleaved rounds",
+        runs.len(),
+        runs[0].batch_size
+    );
+
+    let modes = [(1, false), (1, true), (2, false), (2, true)];
+    let mut cpu = vec![Vec::new(); modes.len()];
+    let mut wall = vec![Vec::new(); modes.len()];
+    for round in 0..rounds {
+        for (m, &(jobs, lockstep)) in modes.iter().enumerate() {
+            let out = std::env::temp_dir().join(format!("actscope-bench-lockstep-{}-{m}-{round}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&out);
+            let opts = SweepOptions { jobs, shard: Shard::ALL, lockstep };
+            let (c, t) = (cpu_seconds(), Instant::now());
+            let r = execute_sweep(&runs, &out, &opts, &cache, &()).unwrap();
+            assert_eq!(r.done, runs.len());
+            cpu[m].push(cpu_seconds() - c);
+            wall[m].push(t.elapsed().as_secs_f64());
+            std::fs::remove_dir_all(&out).unwrap();
+            let what = if lockstep { "lockstep" } else { "one by one" };
+            println!("round {round}: --jobs {jobs} {what}: {:.2} CPU s, {:.2} s wall", cpu[m][round], wall[m][round]);
+        }
+    }
+    println!("\n{:<26} {:>10} {:>10} {:>14} {:>18}", "mode", "CPU s", "wall s", "runs/CPU-s", "samples/s per core");
+    let mut rate = Vec::new();
+    for (m, &(jobs, lockstep)) in modes.iter().enumerate() {
+        let (c, w) = (median(cpu[m].clone()), median(wall[m].clone()));
+        let name = format!("--jobs {jobs}, {}", if lockstep { "lockstep" } else { "one by one" });
+        println!("{name:<26} {c:>10.2} {w:>10.2} {:>14.3} {:>18.0}", runs.len() as f64 / c, samples / c);
+        rate.push(runs.len() as f64 / c);
+    }
+    println!(
+        "\nlockstep gain in runs per CPU-second: {:.2}× (--jobs 1), {:.2}× (--jobs 2)",
+        rate[1] / rate[0],
+        rate[3] / rate[2]
+    );
+
+    let (batch, input, width) = (runs[0].batch_size, data.train.dim(), 100);
+    println!("\nfirst-layer products, single thread, GFLOP/s (forward x·Wᵀ, weight gradient gᵀ·x):");
+    for k in [1, 4, 8, 12, 16] {
+        let (f, g) = product_gflops(batch, input, width * k);
+        println!("  {k:>2} run(s) side by side: {batch}×{input}×{:<5} {f:>8.1} {g:>8.1}", width * k);
+    }
+}
