@@ -1,6 +1,6 @@
 //! [`summary_and_histogram`]: the [`Summary`] and the [`Histogram`] of one matrix together, in two passes
-//! over an f32 matrix instead of six — the same numbers to the bit as [`Summary::of`] and
-//! [`Histogram::of_matrix`], at about half the cost (`docs/metrics.md`, "Probe cost").
+//! over an f32 matrix instead of five — the same numbers to the bit as [`Summary::of`] and
+//! [`Histogram::of_matrix`], at about two thirds of the cost (`docs/performance.md`, "Cost of measuring").
 //!
 //! The percentiles are exact order statistics, found by bucketing rather than by selection over all values:
 //!
