@@ -9,11 +9,32 @@
 #    glitch of plotters' own rasteriser), a substituted font, a wrong size or baseline.
 # 2. A few gallery figures are screenshot at 1x and 2x into $OUT/figures for a person to look at.
 #
-# Needs chromium and the DejaVu Sans font (.ci/provision-browser.sh installs both). Exit 0 passed, 77 a
+# Needs chromium and fontconfig (.ci/provision-browser.sh installs them); the font is the repository's own. Exit 0 passed, 77 a
 # prerequisite is missing, 1 the check failed. Output: ${ACTSCOPE_BROWSER_OUT:-target/browser}. About 25 s
 # on 2 cores once the examples are built.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+# The browser sees only the repository's own font (crates/plots/fonts: the one the PNGs embed), through a
+# fontconfig of its own: no system font is needed or used.
+fontconf="$(mktemp -d)"
+trap 'rm -rf "$fontconf"' EXIT
+cat > "$fontconf/fonts.conf" <<EOF
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <dir>$(pwd)/crates/plots/fonts</dir>
+  <cachedir>$fontconf/cache</cachedir>
+  <!-- Debian's default rendering (conf.d/10-hinting-slight.conf, antialiased, greyscale). -->
+  <match target="font">
+    <edit name="antialias" mode="assign"><bool>true</bool></edit>
+    <edit name="hinting" mode="assign"><bool>true</bool></edit>
+    <edit name="hintstyle" mode="assign"><const>hintslight</const></edit>
+    <edit name="rgba" mode="assign"><const>none</const></edit>
+  </match>
+</fontconfig>
+EOF
+export FONTCONFIG_FILE="$fontconf/fonts.conf"
 
 browser=""
 for b in chromium chromium-browser google-chrome; do
@@ -21,8 +42,10 @@ for b in chromium chromium-browser google-chrome; do
 done
 missing=()
 [ -n "$browser" ] || missing+=("chromium (apt-get install -y chromium)")
-if ! fc-list 2>/dev/null | grep -q "DejaVu Sans:style=Book"; then
-    missing+=("the DejaVu Sans font (apt-get install -y fonts-dejavu-core)")
+if ! command -v fc-list >/dev/null 2>&1; then
+    missing+=("fontconfig (apt-get install -y fontconfig)")
+elif ! fc-list 2>/dev/null | grep -q "DejaVu Sans:style=Book"; then
+    missing+=("the repository's font crates/plots/fonts/DejaVuSans.ttf, as fontconfig sees it")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     for m in "${missing[@]}"; do echo "tests/browser: SKIPPED, missing: $m" >&2; done
@@ -39,7 +62,7 @@ cargo build -q -p actscope-plots --example text_check --example gallery
 examples="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 profile="$(mktemp -d)"
-trap 'rm -rf "$profile"' EXIT
+trap 'rm -rf "$profile" "$fontconf"' EXIT
 
 # shot SVG PNG WIDTH HEIGHT SCALE: a headless screenshot of SVG at SCALE (device pixels per CSS pixel).
 shot() {
