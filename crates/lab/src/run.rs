@@ -524,6 +524,29 @@ pub fn list_runs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The outputs of every finished run in `dir` that must be bit-identical however its runs were scheduled
+/// (`--jobs`, shards, resume, lockstep groups, a cluster), keyed by run directory name: `records.jsonl`, and
+/// `summary.json` without `wall_seconds`, its one measured field.
+///
+/// # Errors
+/// If `dir` or a run's files cannot be read, or a summary is not JSON, naming the file.
+pub fn reproducible_outputs(dir: &Path) -> Result<std::collections::BTreeMap<String, (String, String)>> {
+    let read = |p: PathBuf| fs::read_to_string(&p).map_err(|e| Error::io("reading", &p, e));
+    list_runs(dir)?
+        .into_iter()
+        .map(|run| {
+            let summary = run.join("summary.json");
+            let mut s: serde_json::Value = serde_json::from_str(&read(summary.clone())?)
+                .map_err(|e| Error::Malformed { path: summary, message: e.to_string() })?;
+            if let Some(o) = s.as_object_mut() {
+                o.remove("wall_seconds");
+            }
+            let name = run.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok((name, (read(run.join("records.jsonl"))?, s.to_string())))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,21 @@ pub struct Dead {
     pub inactive_rate: f64,
 }
 
+impl Dead {
+    /// From the counts over a `samples × units` matrix: `dead` units, `inactive` (sample, unit) pairs; all zero
+    /// for an empty matrix.
+    pub fn from_counts(dead: usize, inactive: usize, samples: usize, units: usize) -> Dead {
+        if samples == 0 || units == 0 {
+            return Dead { dead_units: 0, dead_fraction: 0.0, inactive_rate: 0.0 };
+        }
+        Dead {
+            dead_units: dead,
+            dead_fraction: dead as f64 / units as f64,
+            inactive_rate: inactive as f64 / (samples * units) as f64,
+        }
+    }
+}
+
 fn threshold(act: Activation, tau: f64) -> f64 {
     tau * act.max_derivative()
 }
@@ -192,9 +207,6 @@ pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
 /// An empty matrix gives zeros.
 pub fn dead_units<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> Dead {
     let (samples, units) = z.dim();
-    if samples == 0 || units == 0 {
-        return Dead { dead_units: 0, dead_fraction: 0.0, inactive_rate: 0.0 };
-    }
     let below = BelowLevel::new(act, threshold(act, tau));
     let mut dead = 0usize;
     let mut inactive = 0usize;
@@ -207,11 +219,7 @@ pub fn dead_units<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
         }
         dead += usize::from(!alive);
     }
-    Dead {
-        dead_units: dead,
-        dead_fraction: dead as f64 / units as f64,
-        inactive_rate: inactive as f64 / (samples * units) as f64,
-    }
+    Dead::from_counts(dead, inactive, samples, units)
 }
 
 /// Share of entries of `z` in φ's near-linear region, where φ′(z) ≥ 0.9 · sup φ′

@@ -23,20 +23,9 @@ lr = [0.05, 10000.0]
 seed = [0, 1]
 "#;
 
-/// Every run's records.jsonl and summary.json (wall time removed), keyed by run name.
+/// Every finished run's reproducible outputs (`actscope_lab::run::reproducible_outputs`), keyed by run name.
 pub fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .map(|p| {
-            let mut s: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
-            s.as_object_mut().unwrap().remove("wall_seconds");
-            let rec = std::fs::read_to_string(p.join("records.jsonl")).unwrap();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), (rec, s.to_string()))
-        })
-        .collect()
+    actscope_lab::run::reproducible_outputs(dir).unwrap()
 }
 
 #[test]

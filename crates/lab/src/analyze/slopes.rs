@@ -39,16 +39,9 @@ pub fn saturation<F: Float>(z: ArrayView2<'_, F>, dphi: ArrayView2<'_, F>, level
 /// Dead units from supplied slopes, and the inactive rate from the outputs (zeros for an empty matrix).
 pub fn dead_units<F: Float>(dphi: ArrayView2<'_, F>, a: ArrayView2<'_, F>, level: f64) -> Dead {
     let (samples, units) = dphi.dim();
-    if samples == 0 || units == 0 {
-        return Dead { dead_units: 0, dead_fraction: 0.0, inactive_rate: 0.0 };
-    }
     let dead = dphi.columns().into_iter().filter(|c| c.iter().all(|d| d.f64() < level)).count();
     let inactive = a.iter().filter(|v| v.f64() == 0.0).count();
-    Dead {
-        dead_units: dead,
-        dead_fraction: dead as f64 / units as f64,
-        inactive_rate: inactive as f64 / (samples * units) as f64,
-    }
+    Dead::from_counts(dead, inactive, samples, units)
 }
 
 /// Share of entries with φ′ ≥ 0.9 · sup φ′ (0 for an empty matrix).

@@ -53,7 +53,7 @@ pub(super) fn run_e1_in_rounds(
     let mut runs: Vec<RunConfig> = sweep.expand()?;
     // The first round is the sweep's whole grid; what ran beyond it (rate extensions, later rounds) is listed
     // beside the resolved sweep, so the files name exactly what ran.
-    let first_round = sweep.clone();
+    let (first_round, first_round_runs) = (sweep.clone(), runs.len());
     let mut beyond: Vec<(String, RunConfig)> = Vec::new();
     let order = activation_order(&runs);
     // The sweep's own learning-rate grid, which bracketing extends (tuning.rs).
@@ -120,7 +120,7 @@ pub(super) fn run_e1_in_rounds(
             let header = format!(
                 "{name}, first round: this grid on seeds 0..{} ({} runs).\nRuns beyond it ({}: learning-rate extensions and later rounds of seeds) are listed in {listed}.",
                 plan.round,
-                first_round.expand()?.len(),
+                first_round_runs,
                 beyond.len()
             );
             write_resolved(opts, stem, &name, &first_round, Some(&header))?;

@@ -29,19 +29,9 @@ fn temp(tag: &str) -> PathBuf {
     d
 }
 
-/// Every run's records.jsonl and summary.json without its wall time, by run name.
+/// Every finished run's reproducible outputs, by run name.
 fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
-    actscope_lab::run::list_runs(dir)
-        .unwrap()
-        .into_iter()
-        .map(|p| {
-            let mut s: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
-            s.as_object_mut().unwrap().remove("wall_seconds");
-            let rec = std::fs::read_to_string(p.join("records.jsonl")).unwrap();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), (rec, s.to_string()))
-        })
-        .collect()
+    actscope_lab::run::reproducible_outputs(dir).unwrap()
 }
 
 fn opts(jobs: usize, shard: Shard, lockstep: bool) -> SweepOptions {
