@@ -95,6 +95,23 @@ pub struct RunConfig {
     /// Compute each layer's effective rank at checkpoints.
     #[serde(default = "d_true")]
     pub effective_rank: bool,
+    /// What the checkpoints between the first and the last measure (the first and the last always measure
+    /// the whole probe set).
+    #[serde(default)]
+    pub checkpoint_sample: CheckpointSample,
+}
+
+/// What a run's checkpoints between the first and the last measure (`docs/metrics.md`, *Which sample each
+/// checkpoint measures*).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointSample {
+    /// The training step's own batch, in its forward and backward pass: no pass of their own.
+    #[default]
+    TrainBatch,
+    /// The whole probe set, like the first and the last checkpoint (a forward and backward pass over it
+    /// at every checkpoint).
+    ProbeSet,
 }
 
 fn d_data() -> String {
@@ -232,7 +249,7 @@ const fn key(name: &'static str, kind: &'static str, meaning: &'static str) -> K
 
 /// Every setting of a run, in the order listings show them (data, network, optimisation, measurement).
 /// A test checks that these are exactly the fields of [`RunConfig`].
-pub const KEYS: [Key; 27] = [
+pub const KEYS: [Key; 28] = [
     key(
         "data",
         "string",
@@ -278,6 +295,12 @@ pub const KEYS: [Key; 27] = [
     key("tau", "float in (0, 1]", "saturation / dead threshold τ: φ′ < τ·max φ′ counts as saturated"),
     key("step_scalars", "bool", "record loss and gradient norms on every step"),
     key("effective_rank", "bool", "compute each layer's effective rank at checkpoints"),
+    key(
+        "checkpoint_sample",
+        "train_batch|probe_set",
+        "what the checkpoints between the first and the last measure: the training step's own batch, or the whole \
+         probe set (the first and the last always measure the probe set)",
+    ),
 ];
 
 /// The setting named `name`, if there is one.

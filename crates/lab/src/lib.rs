@@ -44,6 +44,6 @@ pub mod summarize;
 pub mod sweep;
 pub mod tuning;
 
-pub use config::{OptimizerKind, RunConfig};
+pub use config::{CheckpointSample, OptimizerKind, RunConfig};
 pub use error::{Error, Result, ResultExt};
 pub use run::{RunStatus, RunSummary};

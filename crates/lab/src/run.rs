@@ -13,11 +13,12 @@ use actscope_core::{
     train_lockstep,
 };
 use actscope_data::LoadedData;
+use actscope_metrics::probe::Between;
 use actscope_metrics::records::write_jsonl;
 use actscope_metrics::{MetricsProbe, ProbeConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::config::RunConfig;
+use crate::config::{CheckpointSample, RunConfig};
 use crate::fsio::{self, create_dir_all, read_json, remove_dir_all, rename, to_json};
 use crate::{Error, Result};
 
@@ -376,8 +377,10 @@ fn prepare(cfg: &RunConfig, data: &LoadedData) -> Result<(Model, Sets)> {
         step_scalars: cfg.step_scalars,
         effective_rank: cfg.effective_rank,
         tracked_unit: 0,
-        // The checkpoints between the first and the last measure the probe set's first examples only.
-        sample: actscope_metrics::probe::probe_sample(&probe_set, actscope_metrics::probe::DEFAULT_SAMPLE),
+        between: match cfg.checkpoint_sample {
+            CheckpointSample::TrainBatch => Between::TrainBatch,
+            CheckpointSample::ProbeSet => Between::ProbeSet,
+        },
         full_every: 0,
     };
     let probe = MetricsProbe::new(pc, &net, probe_set.len());

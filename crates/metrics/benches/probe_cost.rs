@@ -1,7 +1,8 @@
 //! Cost of measuring: training time of the BN paper's net (784-100-100-100-10, batch 60, sigmoid, BN before,
 //! single thread) with no probe, with the default probes (the full probe set at step 0 and the last step,
-//! its first [`DEFAULT_SAMPLE`] examples at the checkpoints in between), with the full probe set at every
-//! checkpoint (the old default), with other sub-sample sizes and with per-step scalars on every step; then
+//! the training step's own batch at the checkpoints in between), with the probe set's first
+//! [`DEFAULT_SAMPLE`] or 300 examples in between (the previous default and a larger one), with the full
+//! probe set at every checkpoint, and with per-step scalars on every step; then
 //! the cost of each layer metric on its own. `cargo bench -p actscope-metrics --bench probe_cost`. Median
 //! of 9 interleaved rounds after a warm-up round, each setting's cost taken against the same round's baseline.
 //!
@@ -97,15 +98,17 @@ fn main() {
             MetricsProbe::new(c, net, probe_set.len())
         })
     };
-    let default_name = format!("default probes ({DEFAULT_SAMPLE} in between)");
+    let sample_name = format!("{DEFAULT_SAMPLE} probe examples in between");
     // (name, one timed run); the first is the baseline.
     let settings: [(&str, &dyn Fn() -> f64); 7] = [
         ("no probe", &|| time(&cfg, &tr, &probe_set, |_| ())),
-        (&default_name, &|| probed(DEFAULT_SAMPLE, true)),
+        ("default probes (training batch between)", &|| {
+            time(&cfg, &tr, &probe_set, |net| MetricsProbe::new(default_cfg().with_train_batch(), net, probe_set.len()))
+        }),
+        (&sample_name, &|| probed(DEFAULT_SAMPLE, true)),
+        ("300 probe examples in between", &|| probed(300, true)),
         ("full probe set at every checkpoint", &|| probed(probe_set.len(), true)),
         ("… without effective rank", &|| probed(probe_set.len(), false)),
-        ("200 examples in between", &|| probed(200, true)),
-        ("300 examples in between", &|| probed(300, true)),
         ("per-step scalars on every step", &|| {
             time(&cfg, &tr, &probe_set, |net| {
                 let mut c = default_cfg();
@@ -172,7 +175,10 @@ mod errors {
     use actscope_metrics::units::DEFAULT_TAU;
     use ndarray::{Array2, Axis, concatenate};
 
-    const SIZES: [usize; 4] = [100, 200, 300, 1000];
+    /// The samples compared: (column name, examples, drawn from the training examples the network was
+    /// trained on, as a training batch is, rather than from the held-out pool).
+    const SIZES: [(&str, usize, bool); 5] =
+        [("batch 60", 60, true), ("100", 100, false), ("200", 200, false), ("300", 300, false), ("1000", 1000, false)];
     const DRAWS: usize = 40;
 
     /// What one measurement gives: the layer records and the network-level scalars.
@@ -301,13 +307,14 @@ mod errors {
                     train(&mut net, &mut opt, &tc, td, ()).unwrap();
                 }
                 let reference = measure(&net, &pool.features, &pool.labels);
-                for (k, &n) in SIZES.iter().enumerate() {
-                    let fpc = ((n_pool - 1) as f64 / (n_pool - n) as f64).sqrt();
+                for (k, &(_, n, trained_on)) in SIZES.iter().enumerate() {
+                    let from = if trained_on { &train_set } else { &pool };
+                    let fpc = ((from.len() - 1) as f64 / (from.len() - n) as f64).sqrt();
                     let draws: Vec<Measured> = (0..DRAWS)
                         .map(|_| {
-                            let mut order: Vec<usize> = (0..n_pool).collect();
+                            let mut order: Vec<usize> = (0..from.len()).collect();
                             shuffle(&mut rng, &mut order);
-                            let (x, y) = rows(&pool, &order[..n]);
+                            let (x, y) = rows(from, &order[..n]);
                             measure(&net, &x, &y)
                         })
                         .collect();
@@ -345,9 +352,10 @@ mod errors {
                 }
             }
         }
+        println!("'batch 60' draws 60 of the training examples, as a training batch is, against the held-out pool;");
         print!("  {:<26} {:>4} {:>8}", "metric", "", "moves");
-        for n in SIZES {
-            print!(" | {:>7} {:>7}", format!("sd {n}"), "bias");
+        for (name, _, _) in SIZES {
+            print!(" | {:>8} {:>7}", format!("sd {name}"), "bias");
         }
         println!();
         for (i, (name, unit, _)) in ms.iter().enumerate() {
@@ -356,7 +364,7 @@ mod errors {
             print!("  {name:<26} {unit:>4} {mv:>8}");
             for e in &errs[i] {
                 let c = e.2.max(1) as f64;
-                print!(" | {:>7.4} {:>7.4}", (e.0 / c).sqrt(), (e.1 / c).sqrt());
+                print!(" | {:>8.4} {:>7.4}", (e.0 / c).sqrt(), (e.1 / c).sqrt());
             }
             println!();
         }

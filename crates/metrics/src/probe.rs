@@ -3,15 +3,21 @@
 //! # Which sample each checkpoint measures
 //!
 //! The first checkpoint (step 0) and the last one, which the report's claims read, always measure the full
-//! probe set (the training loop's own pass over it). With [`ProbeConfig::sample`] set, the checkpoints in
-//! between measure only that sub-sample (the first rows of the probe set): the probe runs the same
-//! train-mode forward and backward pass over it itself, on the network as it stands before the
-//! checkpoint's update (it is shown the network in [`Probe::after_update`] of the step before, which is
-//! why it asks to observe the training batches around such a checkpoint). Measuring never changes the
-//! network, so training is bit-identical with or without it. Each checkpoint records the number of
-//! examples it measured ([`Checkpoint::probe_samples`]); the effective rank, which depends on the number
-//! of rows, is computed on full-probe-set checkpoints only. `docs/metrics.md` has the measured error of
-//! each metric against the sample size behind these defaults.
+//! probe set (the training loop's own pass over it). [`ProbeConfig::between`] says what the checkpoints in
+//! between measure:
+//! - [`Between::TrainBatch`] (actscope's runs): the training step's own batch, observed in the step's
+//!   forward and backward pass before its update, so these checkpoints cost no pass of their own;
+//! - [`Between::Sample`]: the probe set's first rows, in a train-mode forward and backward pass the probe
+//!   runs itself on the network as it stands before the checkpoint's update (it is shown the network in
+//!   [`Probe::after_update`] of the step before, which is why it asks to observe the training batches
+//!   around such a checkpoint);
+//! - [`Between::ProbeSet`]: the whole probe set, like the first and the last.
+//!
+//! Measuring never changes the network, so training is bit-identical with or without it. Each checkpoint
+//! records how many examples it measured ([`Checkpoint::probe_samples`]) and which
+//! ([`Checkpoint::measured_on`]); the effective rank, which depends on the number of rows, is computed on
+//! full-probe-set checkpoints only. `docs/metrics.md` has the measured error of each metric against the
+//! sample and its cost behind these defaults.
 
 use actscope_core::loss::softmax_cross_entropy;
 use actscope_core::{
@@ -23,12 +29,23 @@ use crate::distribution::{Bins, unit_percentiles};
 use crate::fused::summary_and_histogram;
 use crate::gradient::{growth_factor, l2_norm, mean_square, update_ratio, vanishing_index};
 use crate::rank::effective_rank;
-use crate::records::{BnParams, Checkpoint, Header, LayerRecord, Record, SCHEMA_VERSION, StepScalars};
+use crate::records::{BnParams, Checkpoint, Header, LayerRecord, MeasuredOn, Record, SCHEMA_VERSION, StepScalars};
 use crate::units::{DEFAULT_TAU, dead_units, near_linear_share, saturation};
 
-/// Examples measured at the checkpoints between the first and the last by default (the first rows of the
-/// probe set); chosen from the measured error against cost in `docs/metrics.md`.
+/// Examples of the probe set a [`Between::Sample`] usually measures (its first rows): the sample size
+/// `docs/metrics.md` compares with the training batch.
 pub const DEFAULT_SAMPLE: usize = 100;
+
+/// What the checkpoints between the first and the last measure (see the module's documentation).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Between {
+    /// The whole probe set, like the first and the last checkpoint.
+    ProbeSet,
+    /// The probe set's first rows (at least 2, fewer than the probe set), in a pass of the probe's own.
+    Sample(Dataset),
+    /// The training step's own batch, in its forward and backward pass: no extra pass.
+    TrainBatch,
+}
 
 /// When and what [`MetricsProbe`] measures.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,17 +63,16 @@ pub struct ProbeConfig {
     pub effective_rank: bool,
     /// Index of the tracked unit of the last hidden layer (clamped to its width).
     pub tracked_unit: usize,
-    /// The examples measured at the checkpoints between the first and the last (see [`ProbeConfig::with_sample`]);
-    /// `None`: the full probe set at every checkpoint. Needs ≥ 2 rows with BatchNorm.
-    pub sample: Option<Dataset>,
+    /// What the checkpoints between the first and the last measure.
+    pub between: Between,
     /// Besides step 0 and the last step, measure the full probe set every this many steps (0: never).
-    /// Only matters with [`ProbeConfig::sample`].
+    /// Does not matter with [`Between::ProbeSet`].
     pub full_every: usize,
 }
 
 impl ProbeConfig {
     /// A checkpoint every tenth of an epoch, τ = 0.1, effective rank on, no per-step scalars, the full probe
-    /// set at every checkpoint (add a sub-sample with [`ProbeConfig::with_sample`]).
+    /// set at every checkpoint (see [`ProbeConfig::with_train_batch`] and [`ProbeConfig::with_sample`]).
     pub fn every_tenth_epoch(steps_per_epoch: usize, last_step: usize) -> Self {
         ProbeConfig {
             every: (steps_per_epoch / 10).max(1),
@@ -65,15 +81,21 @@ impl ProbeConfig {
             step_scalars: false,
             effective_rank: true,
             tracked_unit: 0,
-            sample: None,
+            between: Between::ProbeSet,
             full_every: 0,
         }
     }
 
     /// Measures the first `n` examples of `probe_set` at the checkpoints between the first and the last
-    /// (none when `n` is not below the probe set's size).
+    /// (the whole probe set when `n` is not below its size).
     pub fn with_sample(mut self, probe_set: &Dataset, n: usize) -> Self {
-        self.sample = probe_sample(probe_set, n);
+        self.between = probe_sample(probe_set, n).map_or(Between::ProbeSet, Between::Sample);
+        self
+    }
+
+    /// Measures the training step's own batch at the checkpoints between the first and the last.
+    pub fn with_train_batch(mut self) -> Self {
+        self.between = Between::TrainBatch;
         self
     }
 
@@ -81,13 +103,15 @@ impl ProbeConfig {
         self.every > 0 && (step == 0 || step == self.last_step || step.is_multiple_of(self.every))
     }
 
-    /// Whether the checkpoint at `step` measures the full probe set. Step 1 does too, since the network
-    /// before it is shown to the probe only by the step-0 observation.
+    /// Whether the checkpoint at `step` measures the full probe set. With [`Between::Sample`], step 1 does
+    /// too, since the network before it is shown to the probe only by the step-0 observation.
     fn is_full(&self, step: usize) -> bool {
-        self.sample.is_none()
-            || step < 2
-            || step == self.last_step
-            || (self.full_every > 0 && step.is_multiple_of(self.full_every))
+        let first = match self.between {
+            Between::ProbeSet => return true,
+            Between::Sample(_) => step < 2,
+            Between::TrainBatch => step == 0,
+        };
+        first || step == self.last_step || (self.full_every > 0 && step.is_multiple_of(self.full_every))
     }
 
     /// Whether `step` is a checkpoint that measures the sub-sample.
@@ -95,24 +119,32 @@ impl ProbeConfig {
         self.is_checkpoint(step) && !self.is_full(step)
     }
 
-    /// The number of examples the checkpoint at `step` measures, given the probe set's size (`None` for a step
-    /// that is no checkpoint).
-    pub fn samples_at(&self, step: usize, probe_samples: usize) -> Option<usize> {
-        let sampled = self.sample.as_ref().map_or(probe_samples, Dataset::len);
-        self.is_checkpoint(step).then(|| if self.is_full(step) { probe_samples } else { sampled })
+    /// The number of examples the checkpoint at `step` measures, given the probe set's size and the
+    /// training batch size (`None` for a step that is no checkpoint).
+    pub fn samples_at(&self, step: usize, probe_samples: usize, batch_size: usize) -> Option<usize> {
+        let between = match &self.between {
+            Between::ProbeSet => probe_samples,
+            Between::Sample(s) => s.len(),
+            Between::TrainBatch => batch_size,
+        };
+        self.is_checkpoint(step).then(|| if self.is_full(step) { probe_samples } else { between })
     }
 }
 
-/// The first `n` examples of `probe_set`, the sub-sample for [`ProbeConfig::sample`]; `None` when `n` is not
+/// The first `n` examples of `probe_set`, the sub-sample for [`Between::Sample`]; `None` when `n` is not
 /// below the probe set's size or below 2 (BatchNorm needs two rows).
 pub fn probe_sample(probe_set: &Dataset, n: usize) -> Option<Dataset> {
     (n >= 2 && n < probe_set.len()).then(|| probe_set.head(format!("{} (first {n})", probe_set.name), n))
 }
 
-/// One sentence for a report's methods on which examples each checkpoint measures.
-pub fn sampling_methods(sample: usize) -> String {
+/// One sentence for a report's methods on which examples each checkpoint measures, for runs whose
+/// checkpoints in between measure the training batch ([`Between::TrainBatch`]); `batch_sizes` names each
+/// experiment's batch size (e.g. `[("E1", 60), ("E4", 10)]`).
+pub fn sampling_methods(batch_sizes: &[(&str, usize)]) -> String {
+    let sizes: Vec<String> = batch_sizes.iter().map(|(e, b)| format!("{b} in {e}")).collect();
     format!(
-        "Checkpoint sample sizes: the first (step 0) and the last checkpoint, which the claims read, measure the whole probe set; the checkpoints in between measure its first {sample} examples (each record says how many), which keeps every curve within its measured sampling error (docs/metrics.md) at a tenth of the cost; effective ranks are computed on the whole probe set only."
+        "Checkpoint samples: the first (step 0) and the last checkpoint, which the claims read, measure the whole probe set (held-out examples); the checkpoints in between measure the training step's own batch ({}), in the step's forward and backward pass before its update, so they cost no pass of their own; their curves carry the sampling error measured in docs/metrics.md, and their gradient magnitudes and loss are compared only with checkpoints of the same sample. Effective ranks are computed on the whole probe set only.",
+        sizes.join(", ")
     )
 }
 
@@ -132,7 +164,6 @@ pub struct MetricsProbe<F> {
     config: ProbeConfig,
     records: Vec<Record>,
     pending: Option<(Checkpoint, Vec<Array2<F>>)>,
-    probe_samples: usize,
     sample: Option<SamplePass<F>>,
 }
 
@@ -166,7 +197,11 @@ impl<F: Float> MetricsProbe<F> {
             a_bins: Bins::for_output(act),
             tracked_unit: config.tracked_unit,
         };
-        let sample = config.sample.as_ref().map(|s| {
+        let sample = match &config.between {
+            Between::Sample(s) => Some(s),
+            _ => None,
+        };
+        let sample = sample.map(|s| {
             assert_eq!(s.dim(), net.config().input_dim, "the probe sub-sample must have the network's input width");
             SamplePass {
                 x: s.x().mapv(F::of_f32),
@@ -175,7 +210,7 @@ impl<F: Float> MetricsProbe<F> {
                 steps_per_epoch: None,
             }
         });
-        MetricsProbe { config, records: vec![Record::Header(header)], pending: None, probe_samples, sample }
+        MetricsProbe { config, records: vec![Record::Header(header)], pending: None, sample }
     }
 
     /// The layer metrics of one view (pure: usable without the training loop).
@@ -210,7 +245,7 @@ impl<F: Float> MetricsProbe<F> {
     }
 
     /// The checkpoint of an observation of `samples` examples, and the weights its update ratio starts from.
-    fn checkpoint(&self, obs: &Observation<'_, F>, samples: usize, rank: bool) -> (Checkpoint, Vec<Array2<F>>) {
+    fn checkpoint(&self, obs: &Observation<'_, F>, rank: bool) -> (Checkpoint, Vec<Array2<F>>) {
         let last = obs.layers.len().saturating_sub(1);
         let layers: Vec<LayerRecord> = obs
             .layers
@@ -223,11 +258,16 @@ impl<F: Float> MetricsProbe<F> {
         let out_norm = l2_norm(obs.output.grad_weight);
         let first = layers.first().map_or(out_norm, |l| l.grad_w_norm);
         let ms: Vec<f64> = layers.iter().map(|l| l.grad_z_ms).collect();
+        let measured_on = match obs.source {
+            ProbeSource::ProbeSet => MeasuredOn::ProbeSet,
+            ProbeSource::TrainBatch => MeasuredOn::TrainBatch,
+        };
         let cp = Checkpoint {
             step: obs.step,
             epoch: obs.epoch,
             loss: obs.loss,
-            probe_samples: Some(samples),
+            probe_samples: Some(obs.output.logits.nrows()),
+            measured_on,
             output_grad_w_norm: out_norm,
             vanishing_index: vanishing_index(first, out_norm),
             growth_factor: growth_factor(&ms),
@@ -256,7 +296,7 @@ impl<F: Float> MetricsProbe<F> {
             layers,
             output,
         };
-        let pending = self.checkpoint(&obs, x.nrows(), false);
+        let pending = self.checkpoint(&obs, false);
         drop(obs);
         self.pending = Some(pending);
         self.sample = Some(pass);
@@ -285,10 +325,17 @@ impl<F: Float> Probe<F> for MetricsProbe<F> {
         self.config.is_checkpoint(step) && self.config.is_full(step)
     }
 
-    /// Per-step scalars; and around a sampled checkpoint at step s, the batches of s − 1 (to be shown the
-    /// network before update s) and s (for the update ratio).
+    /// Per-step scalars; the batch of a checkpoint that measures it; and around a checkpoint at step s that
+    /// measures a probe sub-sample, the batches of s − 1 (to be shown the network before update s) and s
+    /// (for the update ratio).
     fn wants_train_batch(&self, step: usize) -> bool {
-        self.config.step_scalars || self.config.is_sampled(step) || self.config.is_sampled(step + 1)
+        let c = &self.config;
+        c.step_scalars
+            || match c.between {
+                Between::ProbeSet => false,
+                Between::Sample(_) => c.is_sampled(step) || c.is_sampled(step + 1),
+                Between::TrainBatch => c.is_sampled(step),
+            }
     }
 
     fn observe(&mut self, obs: &Observation<'_, F>) {
@@ -300,6 +347,11 @@ impl<F: Float> Probe<F> for MetricsProbe<F> {
                 {
                     // epoch = step / steps_per_epoch exactly as the loop computes it, so this is exact.
                     pass.steps_per_epoch = Some((obs.step as f64 / obs.epoch).round() as usize);
+                }
+                if matches!(self.config.between, Between::TrainBatch) && self.config.is_sampled(obs.step) {
+                    self.flush();
+                    let pending = self.checkpoint(obs, false);
+                    self.pending = Some(pending);
                 }
                 if self.config.step_scalars {
                     let mut norms: Vec<f64> = obs.layers.iter().map(|l| l2_norm(l.grad_weight)).collect();
@@ -313,7 +365,7 @@ impl<F: Float> Probe<F> for MetricsProbe<F> {
             }
             ProbeSource::ProbeSet => {
                 self.flush();
-                let pending = self.checkpoint(obs, self.probe_samples, self.config.effective_rank);
+                let pending = self.checkpoint(obs, self.config.effective_rank);
                 self.pending = Some(pending);
             }
         }

@@ -10,8 +10,8 @@ use crate::distribution::{Bins, Histogram, Summary};
 use crate::units::{Dead, Saturation};
 
 /// Version of the record schema; bumped on any incompatible change. Version 2 added
-/// [`Checkpoint::probe_samples`].
-pub const SCHEMA_VERSION: u32 = 2;
+/// [`Checkpoint::probe_samples`]; version 3 [`Checkpoint::measured_on`].
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The oldest schema version [`read_jsonl`] still reads (older files lack only fields it can fill in).
 pub const OLDEST_READABLE_SCHEMA: u32 = 1;
@@ -133,6 +133,10 @@ pub struct Checkpoint {
     /// [`read_jsonl`] fills it in from the header for older files, which measured the whole probe set.
     #[serde(default)]
     pub probe_samples: Option<usize>,
+    /// Which examples this checkpoint measured: the probe set (or its first rows), or the training step's
+    /// own batch. Written since schema 3; older files measured the probe set.
+    #[serde(default)]
+    pub measured_on: MeasuredOn,
     /// Per hidden layer.
     pub layers: Vec<LayerRecord>,
     /// ‖∂L/∂W‖ of the output layer.
@@ -143,6 +147,20 @@ pub struct Checkpoint {
     pub vanishing_index: f64,
     /// Fitted growth factor λ̂ of ms(∂L/∂z) from output to input (≥ 2 hidden layers).
     pub growth_factor: Option<f64>,
+}
+
+/// The examples a [`Checkpoint`] measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasuredOn {
+    /// The probe set, or its first [`Checkpoint::probe_samples`] rows: held-out examples, the same ones at
+    /// every checkpoint of the run.
+    #[default]
+    ProbeSet,
+    /// The training batch of the checkpoint's step, in the training step's own forward and backward pass
+    /// (the network before that step's update): different examples at every checkpoint, drawn from the
+    /// training set.
+    TrainBatch,
 }
 
 /// Cheap scalars of one training step.

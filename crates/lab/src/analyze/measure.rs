@@ -34,6 +34,7 @@ pub fn checkpoint<F: Element>(capture: &Capture<F>, tau: f64) -> Checkpoint {
         epoch: capture.meta.epoch.unwrap_or(f64::NAN),
         loss: capture.meta.loss.unwrap_or(f64::NAN),
         probe_samples: Some(capture.hidden[0].z.nrows()),
+        measured_on: actscope_metrics::records::MeasuredOn::ProbeSet,
         output_grad_w_norm: out_norm,
         vanishing_index: vanishing_index(first, out_norm),
         growth_factor: if all_grad_z { growth_factor(&ms) } else { None },

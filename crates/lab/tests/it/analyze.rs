@@ -43,7 +43,7 @@ fn train_with_captures(cfg: &RunConfig, dir: &Path, model: &str, with_a: bool) -
 fn config(act: &str, placement: &str, seed: u64) -> RunConfig {
     RunConfig::from_toml(
         &format!(
-            "data = \"synthetic:clusters\"\nhidden = [24, 16]\nactivation = \"{act}\"\nplacement = \"{placement}\"\nsteps = 5\nbatch_size = 32\nprobe_size = 60\ncheckpoints_per_epoch = 100000\nseed = {seed}\nlr = 0.05"
+            "data = \"synthetic:clusters\"\nhidden = [24, 16]\nactivation = \"{act}\"\nplacement = \"{placement}\"\nsteps = 5\nbatch_size = 32\nprobe_size = 60\ncheckpoints_per_epoch = 100000\ncheckpoint_sample = \"probe_set\"\nseed = {seed}\nlr = 0.05"
         ),
         "test",
     )

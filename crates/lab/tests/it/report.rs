@@ -310,6 +310,7 @@ fn saturated_checkpoint(grad: f64) -> String {
         epoch: 1.0,
         loss: 0.5,
         probe_samples: Some(100),
+        measured_on: actscope_metrics::records::MeasuredOn::ProbeSet,
         output_grad_w_norm: 1.0,
         vanishing_index: 0.0,
         growth_factor: None,
