@@ -7,11 +7,35 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_actscope"))
 }
 
-pub fn tmp(name: &str) -> PathBuf {
+/// A test's scratch directory, removed when the test ends (kept when it fails, to look at).
+pub struct TmpDir(PathBuf);
+
+impl std::ops::Deref for TmpDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TmpDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TmpDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub fn tmp(name: &str) -> TmpDir {
     let d = std::env::temp_dir().join(format!("actscope-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TmpDir(d)
 }
 
 pub fn run(args: &[&str], cwd: &Path) -> Output {
