@@ -139,6 +139,12 @@ impl RunSummary {
         if self.is_ok() { self.val.as_ref().map_or(0.0, |p| p.accuracy) } else { 0.0 }
     }
 
+    /// Final validation accuracy as the learning-rate sensitivity shows it: 0 for a diverged run, `None` for a
+    /// run that was never evaluated on validation (a run of `analyze`, from captures).
+    pub fn val_score(&self) -> Option<f64> {
+        if self.is_ok() { self.val.as_ref().map(|p| p.accuracy) } else { Some(0.0) }
+    }
+
     /// Final test accuracy (None for a diverged run).
     pub fn test_accuracy(&self) -> Option<f64> {
         if self.is_ok() { self.test.as_ref().map(|p| p.accuracy) } else { None }

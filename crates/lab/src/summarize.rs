@@ -130,12 +130,13 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
             (rs[0].config.lr, on.iter().map(|r| r.summary.val_accuracy()).sum::<f64>() / on.len().max(1) as f64)
         })
         .collect();
+    // Runs without a validation evaluation (e.g. `analyze`'s, from captures) have no score to show.
     let lr_sensitivity: Vec<(f64, Describe)> = by_lr
         .values()
-        .map(|rs| {
+        .filter_map(|rs| {
             let on: Vec<f64> =
-                rs.iter().filter(|r| common.contains(&r.config.seed)).map(|r| r.summary.val_accuracy()).collect();
-            (rs[0].config.lr, describe(&on))
+                rs.iter().filter(|r| common.contains(&r.config.seed)).filter_map(|r| r.summary.val_score()).collect();
+            (!on.is_empty()).then(|| (rs[0].config.lr, describe(&on)))
         })
         .collect();
     let widths: Vec<f64> = common
