@@ -1,7 +1,7 @@
 //! The crates' dependency layering (docs/architecture.md): a crate may depend only on crates below it.
 //!
 //! ```text
-//! actscope (cli), xtask
+//! actscope (cli), xtask, actscope-python (python/; its reference binary python/reference)
 //!        │
 //!   actscope-lab
 //!   │     │      │
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Each crate (by manifest path) and the actscope crates it may depend on.
-const ALLOWED: [(&str, &[&str]); 8] = [
+const ALLOWED: [(&str, &[&str]); 10] = [
     ("crates/core", &[]),
     ("crates/capture", &["actscope-core"]),
     ("crates/plots", &[]),
@@ -27,6 +27,10 @@ const ALLOWED: [(&str, &[&str]); 8] = [
         &["actscope-capture", "actscope-core", "actscope-data", "actscope-lab", "actscope-plots", "actscope-metrics"],
     ),
     ("xtask", &["actscope-data", "actscope-lab"]),
+    // The Python bindings sit at the top with the CLI; the reference binary their tests compare with reads
+    // only what it checks.
+    ("python", &["actscope-capture", "actscope-core", "actscope-lab", "actscope-metrics", "actscope-plots"]),
+    ("python/reference", &["actscope-core", "actscope-metrics"]),
 ];
 
 /// The actscope crates a manifest's normal and build dependencies name.
@@ -59,6 +63,15 @@ fn no_crate_depends_on_a_crate_above_it() {
 #[test]
 fn every_crate_of_the_workspace_is_placed_in_a_layer() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Every workspace member outside crates/ too (xtask, tests, python, python/reference).
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml")).unwrap().parse().unwrap();
+    let members = manifest["workspace"]["members"].as_array().unwrap();
+    for m in members.iter().filter_map(|m| m.as_str()).filter(|m| !m.contains('*') && *m != "tests") {
+        assert!(
+            ALLOWED.iter().any(|(d, _)| d == &m),
+            "{m} has no layer in tests/it/layering.rs and docs/architecture.md"
+        );
+    }
     let mut crates: Vec<String> = std::fs::read_dir(root.join("crates"))
         .unwrap()
         .flatten()

@@ -229,6 +229,40 @@ fn train_case<P: Probe<f32>>(
     sps
 }
 
+/// Where the products of (b)'s step (784-512×8-10, batch 256) spend their time: each distinct product shape
+/// as the layers call it, how many a step has, its rate alone, and its share of the products' time; then the
+/// step time those rates predict for the products alone, to set beside (b)'s measured step.
+fn wide_by_shape(rates: Rates) {
+    // (what, count per step, M, K, N, a transposed, b transposed)
+    let shapes: [(&str, usize, usize, usize, usize, bool, bool); 8] = [
+        ("forward, layer 1: x·W1ᵀ", 1, 256, 784, 512, false, true),
+        ("forward, layers 2–8: h·Wᵀ", 7, 256, 512, 512, false, true),
+        ("forward, output: h·Woᵀ", 1, 256, 512, 10, false, true),
+        ("weight grad, layer 1: gᵀ·x", 1, 512, 256, 784, true, false),
+        ("weight grad, layers 2–8: gᵀ·h", 7, 512, 256, 512, true, false),
+        ("weight grad, output: gᵀ·h", 1, 10, 256, 512, true, false),
+        ("input grad, layers 2–8: g·W", 7, 256, 512, 512, false, false),
+        ("input grad, output: g·Wo", 1, 256, 10, 512, false, false),
+    ];
+    println!("(b) by shape: the products of one step of 784-512x8-10 at batch 256 (M×K×N), GFLOP/s alone:");
+    let rows: Vec<(f64, f64)> = shapes
+        .iter()
+        .map(|&(_, count, m, k, n, at, bt)| {
+            let g = shape_gflops(Gemm::Ours, m, k, n, at, bt);
+            (g, count as f64 * 2.0 * (m * k * n) as f64 / g / 1e9)
+        })
+        .collect();
+    let total: f64 = rows.iter().map(|r| r.1).sum();
+    for (&(what, count, m, k, n, _, _), &(g, secs)) in shapes.iter().zip(&rows) {
+        println!(
+            "  {what:<40} ×{count} {m:>4}×{k:>4}×{n:>4} {g:>8.1} {}  {:>5.1}% of the products' time",
+            rates.shares(g),
+            100.0 * secs / total
+        );
+    }
+    println!("  the products alone, at these rates: {:.2} ms per step\n", total * 1e3);
+}
+
 fn eval_case(name: &str, cfg: &MlpConfig, batch: usize, reps: usize) {
     let data = random_data(batch, cfg.input_dim, cfg.output_dim);
     let x = data.features.view();
@@ -295,6 +329,9 @@ fn main() {
     }
     if wanted(EVAL) {
         eval_case(EVAL, &paper, 1000, steps(200.0));
+    }
+    if wanted("(b) by shape") {
+        wide_by_shape(rate);
     }
     if wanted("activations") {
         println!("\nactivations, forward + backward of a 60×100 layer (f32):");
