@@ -244,7 +244,8 @@ impl<F: Float> MetricsProbe<F> {
         }
     }
 
-    /// The checkpoint of an observation of `samples` examples, and the weights its update ratio starts from.
+    /// The checkpoint of an observation (of as many examples as its rows), and the weights its update ratio
+    /// starts from.
     fn checkpoint(&self, obs: &Observation<'_, F>, rank: bool) -> (Checkpoint, Vec<Array2<F>>) {
         let last = obs.layers.len().saturating_sub(1);
         let layers: Vec<LayerRecord> = obs
