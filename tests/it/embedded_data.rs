@@ -1,6 +1,6 @@
 //! The embedded Fashion-MNIST subset: checksum, counts and class balance, and the full set when installed.
 
-use actscope_data::embedded::{TEST_PER_CLASS, TRAIN_PER_CLASS, embedded};
+use actscope_data::embedded::{MAX_BYTES, TEST_PER_CLASS, TRAIN_PER_CLASS, embedded};
 
 #[test]
 fn embedded_subset_is_intact_and_balanced() {
@@ -12,6 +12,18 @@ fn embedded_subset_is_intact_and_balanced() {
     assert_eq!(s.train.shape, vec![28, 28]);
     assert!(s.train.features.iter().all(|&v| (0.0..=1.0).contains(&v)));
     assert_eq!(s.checksum.len(), 64);
+}
+
+#[test]
+fn embedded_subset_stays_within_its_size_budget() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/data/data/fashion-mnist-subset");
+    let total: u64 = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".gz"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert!(total > 0 && total <= MAX_BYTES as u64, "the embedded files take {total} bytes; at most {MAX_BYTES}");
 }
 
 /// Where Debian's `dataset-fashion-mnist` installs the official files; the tests below use it when present.

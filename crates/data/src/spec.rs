@@ -3,7 +3,7 @@
 //! | spec | meaning |
 //! |---|---|
 //! | `default` | the full Fashion-MNIST at [`SYSTEM_FASHION_MNIST`] when installed, else the embedded subset |
-//! | `embedded` | the Fashion-MNIST subset shipped in the binary (10,000 train, 2,000 test) |
+//! | `embedded` | the Fashion-MNIST subset shipped in the binary (10,000 train, 8,000 test) |
 //! | `synthetic:clusters`, `:teacher`, `:spirals`, `:gaussian` | seeded synthetic sets |
 //! | a directory | any IDX set with the MNIST file names (MNIST, Fashion-MNIST, KMNIST, …) |
 //! | `file.csv` or `file.csv#label` | CSV with a header; label column by name or 0-based index (default `label`) |

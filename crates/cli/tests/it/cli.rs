@@ -132,7 +132,7 @@ fn data_info_reports_the_embedded_subset() {
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["counts"]["train"], 9000);
-    assert_eq!(v["counts"]["test"], 2000);
+    assert_eq!(v["counts"]["test"], 8000);
     assert_eq!(v["input_shape"], serde_json::json!([28, 28]));
     assert_eq!(v["class_histogram"].as_array().unwrap().len(), 10);
     assert_eq!(v["checksum"].as_str().unwrap().len(), 64);
