@@ -189,6 +189,15 @@ fn segments<F: Float, P>(members: &[Member<'_, F, P>], batch: usize) -> Vec<Segm
         .collect()
 }
 
+/// For each of `n` members, whether it is in one of the shared products `segs`.
+fn sharing<F>(segs: &[Segment<F>], n: usize) -> Vec<bool> {
+    let mut out = vec![false; n];
+    for &(i, _) in segs.iter().flat_map(|s| &s.members) {
+        out[i] = true;
+    }
+    out
+}
+
 fn group_error(i: usize, what: &str) -> Error {
     Error::config("lockstep", format!("run {i} of the group has another {what} than run 0"))
 }
@@ -235,6 +244,7 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
     let total = shared.total_steps(train.len());
     let mut batches = Batches::new(&shared, train);
     let mut segs = segments(&members, batch);
+    let mut shares = sharing(&segs, members.len());
     for step in 0..=total {
         if members.is_empty() {
             break;
@@ -253,10 +263,9 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
         for seg in &mut segs {
             seg.forward(x, &mut members);
         }
-        let sharing = |segs: &[Segment<F>], i: usize| segs.iter().any(|s| s.members.iter().any(|&(j, _)| j == i));
         let mut stopped = false;
         for (i, m) in members.iter_mut().enumerate() {
-            let shares = sharing(&segs, i);
+            let shares = shares[i];
             if shares {
                 m.net.forward_train_after_first_linear(x, &mut m.ws);
             } else {
@@ -299,6 +308,7 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
             }
             (ids, members) = (kept_ids, kept);
             segs = segments(&members, batch);
+            shares = sharing(&segs, members.len());
         }
     }
     for (k, (i, mut m)) in ids.into_iter().zip(members).enumerate() {
