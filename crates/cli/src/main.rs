@@ -520,8 +520,11 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             };
             writeln!(stdout, "{}{note}", r.dir_name())?;
         }
-        for line in actscope_lab::sweep::describe_groups(&file.expand_at_most(cap)?, &a.out, &opts) {
-            writeln!(stdout, "{line}")?;
+        // Grouping needs the whole grid in memory, so it is expanded again only when lockstep is on.
+        if opts.lockstep {
+            for line in actscope_lab::sweep::describe_groups(&file.expand_at_most(cap)?, &a.out, &opts) {
+                writeln!(stdout, "{line}")?;
+            }
         }
         stdout.flush()?;
         return Ok(());

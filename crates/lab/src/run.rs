@@ -134,9 +134,10 @@ impl RunSummary {
         self.status == RunStatus::Ok
     }
 
-    /// Final validation accuracy, 0 for a diverged run (so it loses every learning-rate selection).
+    /// Final validation accuracy, 0 for a diverged run (so it loses every learning-rate selection) and for
+    /// one never evaluated on validation ([`RunSummary::val_score`] tells the two apart).
     pub fn val_accuracy(&self) -> f64 {
-        if self.is_ok() { self.val.as_ref().map_or(0.0, |p| p.accuracy) } else { 0.0 }
+        self.val_score().unwrap_or(0.0)
     }
 
     /// Final validation accuracy as the learning-rate sensitivity shows it: 0 for a diverged run, `None` for a

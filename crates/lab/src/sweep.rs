@@ -535,8 +535,11 @@ fn pending<'a>(runs: &'a [RunConfig], out: &Path, shard: Shard) -> (Vec<&'a RunC
 /// lockstep group (its size, what its runs share and their names), or none when `opts.lockstep` is off.
 /// Groups are shown before the memory check, which may split a group whose runs would not fit together.
 pub fn describe_groups(runs: &[RunConfig], out: &Path, opts: &SweepOptions) -> Vec<String> {
+    if !opts.lockstep {
+        return Vec::new();
+    }
     let (pending, _) = pending(runs, out, opts.shard);
-    if !opts.lockstep || pending.is_empty() {
+    if pending.is_empty() {
         return Vec::new();
     }
     let plan = crate::group::groups(&pending, &vec![0; pending.len()], GROUP_SIZE, opts.jobs.max(1), u64::MAX);

@@ -253,3 +253,26 @@ fn everyday_use_help_completions_reuse_and_profiles() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no profile \"huge\"; the file has: smoke"), "{err}");
 }
+
+#[test]
+fn a_lockstep_dry_run_shows_its_groups_and_a_plain_one_does_not() {
+    let d = tmp("lockstep-dry-run");
+    let file = "[base]\nhidden = [4]\nsteps = 2\ndata = \"synthetic:spirals\"\n[axes]\nlr = [0.1, 0.2]\nactivation = [\"relu\", \"tanh\"]\nseed = [0, 1]\n";
+    std::fs::write(d.join("l.toml"), file).unwrap();
+    let dry = |extra: &[&str]| {
+        let o = run(&[&["sweep", "l.toml", "--dry-run", "--jobs", "1"][..], extra].concat(), &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let plain = dry(&[]);
+    assert_eq!(plain.lines().count(), 8, "{plain}");
+    assert!(!plain.contains("lockstep"), "{plain}");
+    let grouped = dry(&["--lockstep"]);
+    let lines: Vec<&str> = grouped.lines().collect();
+    assert_eq!(lines.len(), 8 + 3, "{grouped}");
+    assert!(lines[8].starts_with("lockstep: 8 runs to train in 2 group(s) over 1 worker(s)"), "{grouped}");
+    for (g, seed) in [(1, 0), (2, 1)] {
+        let line = lines[8 + g];
+        assert!(line.starts_with(&format!("group {g} (4 runs; ")) && line.contains(&format!("seed {seed},")), "{line}");
+    }
+}
