@@ -1,7 +1,7 @@
 //! Evaluation: the network in eval mode (BN running statistics) over a whole set, and the record of one
 //! evaluation that the training loop keeps and shows its probes.
 
-use ndarray::Array2;
+use ndarray::{Array2, s};
 use serde::{Deserialize, Serialize};
 
 use crate::loss::cross_entropy_sum_and_correct;
@@ -26,17 +26,27 @@ pub struct EvalPoint {
 }
 
 /// Evaluates `net` in eval mode on `data`, in chunks of the workspace's capacity: (mean loss, accuracy).
+///
+/// For `f32` the chunks are views of the set's own features; other types get each chunk converted into a
+/// buffer first. The values the network sees are the same either way.
 pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -> (f64, f64) {
     let chunk = ws.capacity();
-    let mut x = Array2::<F>::zeros((chunk, data.dim()));
+    let features = data.features.view();
+    let mut converted: Option<Array2<F>> = None;
     let (mut loss, mut correct) = (0.0, 0);
     let mut start = 0;
     while start < data.len() {
         let end = (start + chunk).min(data.len());
-        let rows = end - start;
-        let mut xv = x.slice_mut(ndarray::s![..rows, ..]);
-        xv.zip_mut_with(&data.features.slice(ndarray::s![start..end, ..]), |a, &b| *a = F::of_f32(b));
-        net.forward_eval(x.slice(ndarray::s![..rows, ..]), ws);
+        let rows = features.slice(s![start..end, ..]);
+        match F::borrow_f32(rows) {
+            Some(x) => net.forward_eval(x, ws),
+            None => {
+                let buf = converted.get_or_insert_with(|| Array2::zeros((chunk.min(data.len()), data.dim())));
+                let mut x = buf.slice_mut(s![..end - start, ..]);
+                x.zip_mut_with(&rows, |a, &b| *a = F::of_f32(b));
+                net.forward_eval(x.view(), ws);
+            }
+        }
         let (l, c) = cross_entropy_sum_and_correct(ws.logits(), &data.labels[start..end]);
         loss += l;
         correct += c;
@@ -44,4 +54,59 @@ pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -
     }
     let n = data.len().max(1) as f64;
     (loss / n, correct as f64 / n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Activation, MlpConfig, Placement};
+
+    fn set(rows: usize) -> Dataset {
+        let x = Array2::from_shape_fn((rows, 5), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.4);
+        let labels = (0..rows).map(|i| (i * 5 + 1) % 3).collect();
+        Dataset::new("eval-test", "synthetic", x, labels, 3).unwrap()
+    }
+
+    /// The whole set in one forward pass of its own, the loss summed in row order.
+    fn reference<F: Float>(net: &Mlp<F>, data: &Dataset) -> (f64, f64) {
+        let mut ws = Workspace::new(net, data.len());
+        net.forward_eval(data.features.mapv(F::of_f32).view(), &mut ws);
+        let (loss, correct) = cross_entropy_sum_and_correct(ws.logits(), &data.labels);
+        (loss / data.len() as f64, correct as f64 / data.len() as f64)
+    }
+
+    fn chunking_is_invisible<F: Float>(tol: f64) {
+        let data = set(23);
+        let mut cfg = MlpConfig::new(5, &[8, 6], 3, Activation::Tanh, Placement::Before);
+        cfg.bias_init = Some(0.1);
+        let net = Mlp::<F>::new(&cfg, 7).unwrap();
+        let (loss, acc) = reference(&net, &data);
+        assert!(loss.is_finite() && loss > 0.0);
+        for chunk in [1, 2, 5, 22, 23, 24, 100] {
+            let (l, a) = evaluate(&net, &data, &mut Workspace::new(&net, chunk));
+            assert!((l - loss).abs() <= tol * loss, "chunk {chunk}: loss {l} vs {loss}");
+            assert_eq!(a, acc, "chunk {chunk}: accuracy");
+        }
+    }
+
+    #[test]
+    fn f32_sets_are_evaluated_in_place_in_any_chunking() {
+        let data = set(4);
+        assert!(f32::borrow_f32(data.features.view()).is_some());
+        chunking_is_invisible::<f32>(1e-6);
+    }
+
+    #[test]
+    fn f64_sets_are_converted_chunk_by_chunk() {
+        let data = set(4);
+        assert!(f64::borrow_f32(data.features.view()).is_none());
+        chunking_is_invisible::<f64>(1e-13);
+    }
+
+    #[test]
+    fn an_empty_set_gives_zero_loss_and_accuracy_not_nan() {
+        let data = Dataset::new("empty", "none", Array2::zeros((0, 5)), vec![], 3).unwrap();
+        let net = Mlp::<f32>::new(&MlpConfig::new(5, &[4], 3, Activation::Relu, Placement::None), 1).unwrap();
+        assert_eq!(evaluate(&net, &data, &mut Workspace::new(&net, 8)), (0.0, 0.0));
+    }
 }

@@ -58,6 +58,11 @@ pub trait Float:
         let _ = (kernel, x, y);
         false
     }
+    /// `x` itself when `Self` is `f32` (so callers can skip a copy that would change nothing), else `None`.
+    fn borrow_f32(x: ndarray::ArrayView2<'_, f32>) -> Option<ndarray::ArrayView2<'_, Self>> {
+        let _ = x;
+        None
+    }
 }
 
 impl Float for f32 {
@@ -88,6 +93,9 @@ impl Float for f32 {
         };
         f(x, y);
         true
+    }
+    fn borrow_f32(x: ndarray::ArrayView2<'_, f32>) -> Option<ndarray::ArrayView2<'_, Self>> {
+        Some(x)
     }
 }
 
