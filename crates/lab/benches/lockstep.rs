@@ -1,6 +1,6 @@
 //! Lockstep sweeps against one run at a time, on E1's default grid (`cargo bench -p actscope-lab --bench
 //! lockstep`): runs per CPU-second and training samples per CPU-second (per core), with one worker and with
-//! two, and the rate of the first layer's products alone and concatenated.
+//! two, and the rate of the first layer's products (training batch and evaluation chunk) alone and concatenated.
 //!
 //! The grid is E1's default one (`crates/lab/experiments/e1_main.toml`: 7 activations × 3 placements × 4
 //! learning rates, 784-100-100-100-10, batch 60, 2 epochs of the embedded Fashion-MNIST subset) for the
@@ -38,8 +38,8 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 /// GFLOP/s of `c = a·bᵀ`-shaped first-layer products: the forward `x·Wᵀ` (batch × input × width) and the
-/// weight gradient `gᵀ·x` (width × batch × input), as the layers call `gemm`.
-fn product_gflops(batch: usize, input: usize, width: usize) -> (f64, f64) {
+/// weight gradient `gᵀ·x` (width × batch × input, timed only with `wgrad`), as the layers call `gemm`.
+fn product_gflops(batch: usize, input: usize, width: usize, wgrad: bool) -> (f64, Option<f64>) {
     let x = Array2::<f32>::from_elem((batch, input), 0.5);
     let w = Array2::<f32>::from_elem((width, input), 0.25);
     let g = Array2::<f32>::from_elem((batch, width), 0.125);
@@ -64,11 +64,15 @@ fn product_gflops(batch: usize, input: usize, width: usize) -> (f64, f64) {
         gemm(1.0, x.view(), w.t(), 0.0, &mut z.view_mut());
         black_box(&z);
     });
+    let fwd = flops * reps as f64 / fwd / 1e9;
+    if !wgrad {
+        return (fwd, None);
+    }
     let wgrad = time(&mut || {
         gemm(1.0, g.t(), x.view(), 0.0, &mut gw.view_mut());
         black_box(&gw);
     });
-    (flops * reps as f64 / fwd / 1e9, flops * reps as f64 / wgrad / 1e9)
+    (fwd, Some(flops * reps as f64 / wgrad / 1e9))
 }
 
 fn main() {
@@ -122,7 +126,14 @@ fn main() {
     let (batch, input, width) = (runs[0].batch_size, data.train.dim(), 100);
     println!("\nfirst-layer products, single thread, GFLOP/s (forward x·Wᵀ, weight gradient gᵀ·x):");
     for k in [1, 4, 8, 12, 16] {
-        let (f, g) = product_gflops(batch, input, width * k);
+        let (f, g) = product_gflops(batch, input, width * k, true);
+        let g = g.unwrap_or(f64::NAN);
         println!("  {k:>2} run(s) side by side: {batch}×{input}×{:<5} {f:>8.1} {g:>8.1}", width * k);
+    }
+    // An evaluation chunk (the eval workspace holds 1,000 rows): what sharing the evaluations would run.
+    println!("\nfirst-layer evaluation product x·Wᵀ, chunk of 1000 rows, single thread, GFLOP/s:");
+    for k in [1, 2, 4, 8, 12] {
+        let (f, _) = product_gflops(1000, input, width * k, false);
+        println!("  {k:>2} run(s) side by side: 1000×{input}×{:<5} {f:>8.1}", width * k);
     }
 }
