@@ -170,15 +170,16 @@ impl<F: Float> Segment<F> {
     }
 }
 
-/// The shared products of a group: at most two segments (first layers with and without bias).
-fn segments<F: Float, P>(members: &[Member<'_, F, P>], batch: usize) -> Vec<Segment<F>> {
-    let sharing: Vec<usize> =
-        (0..members.len()).filter(|&i| shares_first_layer(members[i].net.config(), batch)).collect();
-    [true, false]
+/// The shared products of a group (at most two segments: first layers with and without bias), and for each
+/// member whether its first layer is in one of them.
+fn segments<F: Float, P>(members: &[Member<'_, F, P>], batch: usize) -> (Vec<Segment<F>>, Vec<bool>) {
+    let shares: Vec<bool> = members.iter().map(|m| shares_first_layer(m.net.config(), batch)).collect();
+    let segs = [true, false]
         .into_iter()
         .filter_map(|bias| {
-            let which: Vec<usize> =
-                sharing.iter().copied().filter(|&i| members[i].net.layers[0].linear.bias.is_some() == bias).collect();
+            let which: Vec<usize> = (0..members.len())
+                .filter(|&i| shares[i] && members[i].net.layers[0].linear.bias.is_some() == bias)
+                .collect();
             let input = members.first()?.net.config().input_dim;
             (!which.is_empty()).then(|| {
                 let mut seg = Segment::new(members, &which, bias, batch, input);
@@ -186,16 +187,8 @@ fn segments<F: Float, P>(members: &[Member<'_, F, P>], batch: usize) -> Vec<Segm
                 seg
             })
         })
-        .collect()
-}
-
-/// For each of `n` members, whether it is in one of the shared products `segs`.
-fn sharing<F>(segs: &[Segment<F>], n: usize) -> Vec<bool> {
-    let mut out = vec![false; n];
-    for &(i, _) in segs.iter().flat_map(|s| &s.members) {
-        out[i] = true;
-    }
-    out
+        .collect();
+    (segs, shares)
 }
 
 fn group_error(i: usize, what: &str) -> Error {
@@ -243,8 +236,7 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
     let batch = shared.batch_size;
     let total = shared.total_steps(train.len());
     let mut batches = Batches::new(&shared, train);
-    let mut segs = segments(&members, batch);
-    let mut shares = sharing(&segs, members.len());
+    let (mut segs, mut shares) = segments(&members, batch);
     for step in 0..=total {
         if members.is_empty() {
             break;
@@ -265,8 +257,7 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
         }
         let mut stopped = false;
         for (i, m) in members.iter_mut().enumerate() {
-            let shares = shares[i];
-            if shares {
+            if shares[i] {
                 m.net.forward_train_after_first_linear(x, &mut m.ws);
             } else {
                 m.net.forward_train(x, &mut m.ws);
@@ -275,7 +266,7 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
                 stopped = true;
                 continue;
             }
-            if shares {
+            if shares[i] {
                 m.net.backward_except_first_weight(x, &mut m.ws);
             } else {
                 m.net.backward(x, &mut m.ws);
@@ -307,8 +298,7 @@ pub fn train_lockstep<F: Float, P: Probe<F>>(runs: Vec<LockstepRun<'_, F, P>>) -
                 }
             }
             (ids, members) = (kept_ids, kept);
-            segs = segments(&members, batch);
-            shares = sharing(&segs, members.len());
+            (segs, shares) = segments(&members, batch);
         }
     }
     for (k, (i, mut m)) in ids.into_iter().zip(members).enumerate() {
