@@ -506,24 +506,33 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
     opts.lockstep |= a.lockstep;
     if a.dry_run {
-        // Streamed: one run is built, listed and dropped at a time, however large the grid.
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        for r in file.runs(cap)? {
-            let r = r?;
-            if !shard.owns(&r.id()) {
-                continue;
-            }
-            let note = match actscope_lab::run::state(&a.out, &r.dir_name()) {
-                actscope_lab::run::RunState::Missing => "",
-                actscope_lab::run::RunState::Finished => "  (finished)",
-                actscope_lab::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
-            };
-            writeln!(stdout, "{}{note}", r.dir_name())?;
-        }
-        // Grouping needs the whole grid in memory, so it is expanded again only when lockstep is on.
+        // The line of a run this shard owns: its directory and whether it is finished.
+        let line = |r: &RunConfig| {
+            shard.owns(&r.id()).then(|| {
+                let note = match actscope_lab::run::state(&a.out, &r.dir_name()) {
+                    actscope_lab::run::RunState::Missing => "",
+                    actscope_lab::run::RunState::Finished => "  (finished)",
+                    actscope_lab::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
+                };
+                format!("{}{note}", r.dir_name())
+            })
+        };
         if opts.lockstep {
-            for line in actscope_lab::sweep::describe_groups(&file.expand_at_most(cap)?, &a.out, &opts) {
-                writeln!(stdout, "{line}")?;
+            // Grouping needs the whole grid in memory: expanded once, listed, then grouped.
+            let runs = file.expand_at_most(cap)?;
+            for l in runs.iter().filter_map(&line) {
+                writeln!(stdout, "{l}")?;
+            }
+            for g in actscope_lab::sweep::describe_groups(&runs, &a.out, &opts) {
+                writeln!(stdout, "{g}")?;
+            }
+        } else {
+            // Streamed: one run is built, listed and dropped at a time, however large the grid.
+            for r in file.runs(cap)? {
+                if let Some(l) = line(&r?) {
+                    writeln!(stdout, "{l}")?;
+                }
             }
         }
         stdout.flush()?;
