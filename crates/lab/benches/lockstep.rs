@@ -37,42 +37,44 @@ fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// GFLOP/s of `c = a·bᵀ`-shaped first-layer products: the forward `x·Wᵀ` (batch × input × width) and the
-/// weight gradient `gᵀ·x` (width × batch × input, timed only with `wgrad`), as the layers call `gemm`.
-fn product_gflops(batch: usize, input: usize, width: usize, wgrad: bool) -> (f64, Option<f64>) {
-    let x = Array2::<f32>::from_elem((batch, input), 0.5);
-    let w = Array2::<f32>::from_elem((width, input), 0.25);
-    let g = Array2::<f32>::from_elem((batch, width), 0.125);
-    let mut z = Array2::<f32>::zeros((batch, width));
-    let mut gw = Array2::<f32>::zeros((width, input));
-    let flops = 2.0 * (batch * input * width) as f64;
+/// GFLOP/s of a product of `flops` floating-point operations run by `f`: the median of 5 timings of enough
+/// repetitions to take ~3 GFLOP each.
+fn gflops(flops: f64, f: &mut dyn FnMut()) -> f64 {
     let reps = (3e9 / flops).ceil() as usize;
-    let time = |f: &mut dyn FnMut()| {
-        median(
-            (0..5)
-                .map(|_| {
-                    let t = Instant::now();
-                    for _ in 0..reps {
-                        f();
-                    }
-                    t.elapsed().as_secs_f64()
-                })
-                .collect(),
-        )
-    };
-    let fwd = time(&mut || {
+    let secs = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..reps {
+                    f();
+                }
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    flops * reps as f64 / secs / 1e9
+}
+
+/// GFLOP/s of the first layer's forward product `x·Wᵀ` (rows × input × width), as the layers call `gemm`.
+fn forward_gflops(rows: usize, input: usize, width: usize) -> f64 {
+    let x = Array2::<f32>::from_elem((rows, input), 0.5);
+    let w = Array2::<f32>::from_elem((width, input), 0.25);
+    let mut z = Array2::<f32>::zeros((rows, width));
+    gflops(2.0 * (rows * input * width) as f64, &mut || {
         gemm(1.0, x.view(), w.t(), 0.0, &mut z.view_mut());
         black_box(&z);
-    });
-    let fwd = flops * reps as f64 / fwd / 1e9;
-    if !wgrad {
-        return (fwd, None);
-    }
-    let wgrad = time(&mut || {
+    })
+}
+
+/// GFLOP/s of the first layer's weight gradient `gᵀ·x` (width × batch × input), as the layers call `gemm`.
+fn weight_grad_gflops(batch: usize, input: usize, width: usize) -> f64 {
+    let x = Array2::<f32>::from_elem((batch, input), 0.5);
+    let g = Array2::<f32>::from_elem((batch, width), 0.125);
+    let mut gw = Array2::<f32>::zeros((width, input));
+    gflops(2.0 * (batch * input * width) as f64, &mut || {
         gemm(1.0, g.t(), x.view(), 0.0, &mut gw.view_mut());
         black_box(&gw);
-    });
-    (fwd, Some(flops * reps as f64 / wgrad / 1e9))
+    })
 }
 
 fn main() {
@@ -126,14 +128,13 @@ fn main() {
     let (batch, input, width) = (runs[0].batch_size, data.train.dim(), 100);
     println!("\nfirst-layer products, single thread, GFLOP/s (forward x·Wᵀ, weight gradient gᵀ·x):");
     for k in [1, 4, 8, 12, 16] {
-        let (f, g) = product_gflops(batch, input, width * k, true);
-        let g = g.unwrap_or(f64::NAN);
+        let (f, g) = (forward_gflops(batch, input, width * k), weight_grad_gflops(batch, input, width * k));
         println!("  {k:>2} run(s) side by side: {batch}×{input}×{:<5} {f:>8.1} {g:>8.1}", width * k);
     }
     // An evaluation chunk (the eval workspace holds 1,000 rows): what sharing the evaluations would run.
     println!("\nfirst-layer evaluation product x·Wᵀ, chunk of 1000 rows, single thread, GFLOP/s:");
     for k in [1, 2, 4, 8, 12] {
-        let (f, _) = product_gflops(1000, input, width * k, false);
+        let f = forward_gflops(1000, input, width * k);
         println!("  {k:>2} run(s) side by side: 1000×{input}×{:<5} {f:>8.1}", width * k);
     }
 }
