@@ -5,9 +5,11 @@
 //! losses, optimizers with PyTorch's update rules, an [`Mlp`] with BN placed none/before/after, and a
 //! training loop ([`train`]) that shows [`Probe`]s the inside of the network without copying it.
 //!
-//! Layers are generic over [`Float`] (`f32` for speed, `f64` for gradient checks). All matrix products go
-//! through [`linalg::gemm`]. This crate does no file or terminal IO and knows nothing of data formats,
-//! metrics or plots: loaders live in `actscope-data`, which produces the [`Dataset`]s trained on here.
+//! Layers are generic over [`Float`] (`f32` for speed, `f64` for gradient checks). All dense matrix products
+//! go through [`linalg::gemm`]; evaluations of sets that are mostly exact zeros (images) run the first layer
+//! through [`sparse::product`] instead, on machines with AVX-512. This crate does no file or terminal IO and
+//! knows nothing of data formats, metrics or plots: loaders live in `actscope-data`, which produces the
+//! [`Dataset`]s trained on here.
 //!
 //! ```
 //! use actscope_core::{train, Activation, Budget, Mlp, MlpConfig, Optimizer,
@@ -47,6 +49,7 @@ mod placement;
 mod probe;
 pub mod rng;
 pub mod serde_nan;
+pub mod sparse;
 mod spec;
 mod train;
 mod train_spec;

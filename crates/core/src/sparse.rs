@@ -1,0 +1,640 @@
+//! First-layer products over a fixed set whose inputs are mostly exact zeros, such as image pixels.
+//!
+//! Evaluating a run multiplies the same evaluation sets by the first layer's weights at every evaluation
+//! point, and about half of an image's pixels are exactly 0. [`SparseSet`] is built once per set: each
+//! chunk's rows are put in an order where neighbours have similar nonzero patterns and taken three at a
+//! time, and each triple lists the union of its rows' nonzero columns once. The product ([`product`]) then
+//! loads each listed column of Wᵀ once for all three rows and skips the columns where all three are 0. A
+//! kernel over one row at a time would skip more, but it loads a vector of Wᵀ per FMA and is bound by the
+//! loads (docs/performance.md, "Evaluating sparse inputs").
+//!
+//! **What it computes.** Every output element is `s + b_j`, with `s` the chain `s ← fma(x_k, W_jk, s)` from
+//! `s = +0` over the row's nonzero columns `k` in ascending order ([`reference`]). The zeros a triple's
+//! union adds to a row leave `s` unchanged (`fma(0, w, s) = s + (±0)`, which is `s` for finite `w` unless
+//! `s` is a zero), so an element is the same number however rows are grouped, ordered or chunked and
+//! whatever the vector width; it can differ from the reference only in the sign of a zero. A weight that
+//! is not finite would turn those zeros into NaN, so [`PackedWeights::pack`] refuses it and the caller runs
+//! the dense product.
+
+use std::borrow::Cow;
+
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, s};
+
+/// Sets with more than this share of nonzero entries are left to the dense product.
+pub const MAX_DENSITY: f64 = 0.7;
+
+/// Rows compared with the last row placed when ordering a chunk (see [`SparseRows::new`]).
+const WINDOW: usize = 16;
+
+/// Marks the empty slots of a chunk's last triple.
+const NONE: u32 = u32::MAX;
+
+/// An evaluation set's rows grouped chunk by chunk for [`product`] (see the module docs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparseSet {
+    chunk: usize,
+    parts: Vec<SparseRows>,
+}
+
+impl SparseSet {
+    /// Groups the rows of `x` in chunks of `chunk` rows (the last one shorter), or returns `None` where the
+    /// sparse product would not pay: no AVX-512 on this machine, or more than [`MAX_DENSITY`] of the
+    /// entries nonzero (judged on the first chunk, then on the whole set).
+    ///
+    /// # Panics
+    /// If `chunk` is 0.
+    pub fn new(x: ArrayView2<'_, f32>, chunk: usize) -> Option<Self> {
+        assert!(chunk > 0, "chunk must be at least 1 row");
+        if !kernel_available() || x.is_empty() {
+            return None;
+        }
+        let first = SparseRows::new(x.slice(s![..chunk.min(x.nrows()), ..]));
+        if first.nonzero_share() > MAX_DENSITY {
+            return None;
+        }
+        let set = Self::group_after(first, x, chunk);
+        let nonzeros: usize = set.parts.iter().map(|p| p.nonzeros).sum();
+        (nonzeros as f64 <= MAX_DENSITY * x.len() as f64).then_some(set)
+    }
+
+    /// Groups every chunk of `x`, whatever the machine and density (the product then runs one element at
+    /// a time where there is no kernel).
+    ///
+    /// # Panics
+    /// If `chunk` is 0.
+    pub fn group(x: ArrayView2<'_, f32>, chunk: usize) -> Self {
+        assert!(chunk > 0, "chunk must be at least 1 row");
+        let first = SparseRows::new(x.slice(s![..chunk.min(x.nrows()), ..]));
+        Self::group_after(first, x, chunk)
+    }
+
+    fn group_after(first: SparseRows, x: ArrayView2<'_, f32>, chunk: usize) -> Self {
+        let rest = (chunk..x.nrows())
+            .step_by(chunk)
+            .map(|at| SparseRows::new(x.slice(s![at..(at + chunk).min(x.nrows()), ..])));
+        let parts = std::iter::once(first).filter(|p| p.rows > 0).chain(rest).collect();
+        SparseSet { chunk, parts }
+    }
+
+    /// Rows per chunk.
+    pub fn chunk(&self) -> usize {
+        self.chunk
+    }
+
+    /// The grouped rows of chunk `i` (rows `i·chunk ..`).
+    ///
+    /// # Panics
+    /// If there is no chunk `i`.
+    pub fn part(&self, i: usize) -> &SparseRows {
+        &self.parts[i]
+    }
+
+    /// Rows in all chunks.
+    pub fn rows(&self) -> usize {
+        self.parts.iter().map(|p| p.rows).sum()
+    }
+}
+
+/// The rows of one chunk in triples, each with the union of its rows' nonzero columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparseRows {
+    rows: usize,
+    cols: usize,
+    nonzeros: usize,
+    /// Three row indices per triple ([`NONE`] for an empty slot).
+    slots: Vec<[u32; 3]>,
+    /// Where each triple's entries start in `entries` (one more than triples).
+    starts: Vec<u32>,
+    /// The union of each triple's nonzero columns, ascending within a triple, with the rows' values.
+    entries: Vec<Entry>,
+}
+
+/// A column of a triple's union and the three rows' values there (0 for a row without one, or an empty
+/// slot). The values sit with the column so the product reads one stream rather than three rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+struct Entry {
+    col: u32,
+    x: [f32; 3],
+}
+
+impl SparseRows {
+    /// Orders the rows of `x` so that neighbours have similar nonzero patterns and lists the union of
+    /// each triple's nonzero columns.
+    ///
+    /// The order: rows sorted by a coarse key (which 16-column pieces are at least half nonzero), then
+    /// chained greedily, each next row the one with the fewest differing nonzero columns from the last
+    /// among the next [`WINDOW`] rows of the sorted order not yet placed. It is deterministic, and only
+    /// the speed of the product depends on it.
+    pub fn new(x: ArrayView2<'_, f32>) -> Self {
+        let (rows, cols) = x.dim();
+        let masks = Masks::new(x);
+        let order = masks.similar_order();
+        let triples: Vec<&[usize]> = order.chunks(3).collect();
+        let unions: Vec<Vec<u64>> = triples
+            .iter()
+            .map(|t| (0..masks.words).map(|w| t.iter().fold(0u64, |u, &row| u | masks.row(row)[w])).collect())
+            .collect();
+        let entries: usize = unions.iter().flatten().map(|u| u.count_ones() as usize).sum();
+        let mut r = SparseRows {
+            rows,
+            cols,
+            nonzeros: masks.bits.iter().map(|b| b.count_ones() as usize).sum(),
+            slots: Vec::with_capacity(triples.len()),
+            starts: Vec::with_capacity(triples.len() + 1),
+            entries: Vec::with_capacity(entries),
+        };
+        let padded = vec![0f32; cols];
+        r.starts.push(0);
+        for (triple, union) in triples.iter().zip(&unions) {
+            r.slots.push(std::array::from_fn(|i| triple.get(i).map_or(NONE, |&row| row as u32)));
+            let rows: Vec<Cow<'_, [f32]>> = triple.iter().map(|&row| row_slice(x.row(row))).collect();
+            let value = |i: usize| rows.get(i).map_or(&padded[..], |r| &r[..]);
+            let (a, b, c) = (value(0), value(1), value(2));
+            for (w, &bits) in union.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    let k = w * 64 + bits.trailing_zeros() as usize;
+                    r.entries.push(Entry { col: k as u32, x: [a[k], b[k], c[k]] });
+                    bits &= bits - 1;
+                }
+            }
+            r.starts.push(r.entries.len() as u32);
+        }
+        r
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Share of the rows' entries that are nonzero.
+    pub fn nonzero_share(&self) -> f64 {
+        self.nonzeros as f64 / (self.rows * self.cols).max(1) as f64
+    }
+
+    /// Columns listed per triple, as a share of all columns: the part of Wᵀ the product reads (1 = dense).
+    pub fn density(&self) -> f64 {
+        self.entries.len() as f64 / (self.slots.len() * self.cols).max(1) as f64
+    }
+}
+
+/// A row as a slice, copied only when its elements are not contiguous.
+fn row_slice(row: ArrayView1<'_, f32>) -> Cow<'_, [f32]> {
+    match row.to_slice() {
+        Some(r) => Cow::Borrowed(r),
+        None => Cow::Owned(row.to_vec()),
+    }
+}
+
+/// Each row's nonzero columns as a bit set.
+struct Masks {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Masks {
+    fn new(x: ArrayView2<'_, f32>) -> Self {
+        let words = x.ncols().div_ceil(64).max(1);
+        let mut bits = vec![0u64; x.nrows() * words];
+        for (row, m) in x.rows().into_iter().zip(bits.chunks_mut(words)) {
+            let row = row_slice(row);
+            #[cfg(target_arch = "x86_64")]
+            if kernel_available() {
+                // SAFETY: the CPU has AVX-512F; `m` has a word for every 64 columns of `row`.
+                unsafe { kernel::nonzero_bits(&row, m) };
+                continue;
+            }
+            for (word, part) in m.iter_mut().zip(row.chunks(64)) {
+                // Nonzero: any bit set but the sign (±0 are zero, NaN is not).
+                *word = part.iter().enumerate().fold(0u64, |w, (i, &v)| w | u64::from(v.to_bits() << 1 != 0) << i);
+            }
+        }
+        Masks { words, bits }
+    }
+
+    fn row(&self, i: usize) -> &[u64] {
+        &self.bits[i * self.words..(i + 1) * self.words]
+    }
+
+    #[inline(always)]
+    fn distance(&self, a: usize, b: usize) -> u32 {
+        self.row(a).iter().zip(self.row(b)).map(|(p, q)| (p ^ q).count_ones()).sum()
+    }
+
+    /// The order of [`SparseRows::new`].
+    fn similar_order(&self) -> Vec<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has POPCNT.
+            return unsafe { self.similar_order_popcnt() };
+        }
+        self.similar_order_any()
+    }
+
+    /// [`Masks::similar_order`] with the CPU's population count (x86-64's baseline has none, and the
+    /// distances are most of the work).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    unsafe fn similar_order_popcnt(&self) -> Vec<usize> {
+        self.similar_order_any()
+    }
+
+    #[inline(always)]
+    fn similar_order_any(&self) -> Vec<usize> {
+        let n = self.bits.len() / self.words;
+        let key = |i: usize| -> u64 {
+            let pieces = self.row(i).iter().flat_map(|&w| (0..4).map(move |q| (w >> (16 * q)) as u16));
+            pieces.take(64).fold(0u64, |key, p| key << 1 | u64::from(p.count_ones() >= 8))
+        };
+        let keys: Vec<u64> = (0..n).map(key).collect();
+        let mut sorted: Vec<usize> = (0..n).collect();
+        sorted.sort_by_key(|&i| (keys[i], i));
+        let mut sorted = sorted.into_iter();
+        let mut order = Vec::with_capacity(n);
+        let mut window: Vec<usize> = Vec::with_capacity(WINDOW);
+        order.extend(sorted.next());
+        while let Some(&last) = order.last() {
+            window.extend(sorted.by_ref().take(WINDOW - window.len()));
+            let Some((at, _)) = window.iter().enumerate().min_by_key(|&(_, &j)| (self.distance(last, j), j)) else {
+                break;
+            };
+            order.push(window.swap_remove(at));
+        }
+        order
+    }
+}
+
+/// Whether this machine runs the sparse product's kernel (x86-64 with AVX-512F and FMA).
+pub fn kernel_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The first layer's weights as the sparse product reads them: Wᵀ with each input's weights contiguous
+/// and the bias, both padded to whole 16-lane vectors. Packed once per evaluation and reused for every
+/// chunk; [`PackedWeights::pack`] reuses the buffers, so evaluations after the first allocate nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PackedWeights {
+    /// Wᵀ, `stride` values per input, in whole cache lines: a vector load never spans two lines.
+    wt: Vec<Lanes>,
+    bias: Vec<f32>,
+    stride: usize,
+    inputs: usize,
+    outputs: usize,
+    has_bias: bool,
+}
+
+/// Sixteen `f32` on one 64-byte cache line.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, align(64))]
+struct Lanes([f32; 16]);
+
+impl PackedWeights {
+    /// Empty; holds nothing until [`PackedWeights::pack`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Packs `w` (`(outputs, inputs)`, as [`crate::Linear`] holds it) and `b` and returns `true`, or
+    /// returns `false` and holds nothing when a weight or bias is not finite (see the module docs): the
+    /// product must then be dense.
+    ///
+    /// # Panics
+    /// If `b`'s length is not `w`'s number of rows.
+    pub fn pack(&mut self, w: ArrayView2<'_, f32>, b: Option<ArrayView1<'_, f32>>) -> bool {
+        let (outputs, inputs) = w.dim();
+        if let Some(b) = &b {
+            assert_eq!(b.len(), outputs, "sparse product: bias length");
+        }
+        let finite = w.iter().chain(b.iter().flatten()).all(|v| v.is_finite());
+        let (inputs, outputs) = if finite { (inputs, outputs) } else { (0, 0) };
+        let stride = outputs.div_ceil(16) * 16;
+        (self.stride, self.inputs, self.outputs, self.has_bias) = (stride, inputs, outputs, b.is_some());
+        self.wt.clear();
+        self.wt.resize(inputs * stride / 16, Lanes::default());
+        self.bias.clear();
+        self.bias.resize(stride, 0.0);
+        if !finite {
+            return false;
+        }
+        // Row by row of W (contiguous in the usual layout), a line at a time of each input's run.
+        let lines = stride / 16;
+        for (j, wj) in w.rows().into_iter().enumerate() {
+            let (line, lane) = (j / 16, j % 16);
+            for (k, &v) in wj.iter().enumerate() {
+                self.wt[k * lines + line].0[lane] = v;
+            }
+        }
+        if let Some(b) = &b {
+            self.bias[..outputs].iter_mut().zip(b).for_each(|(d, &v)| *d = v);
+        }
+        true
+    }
+
+    /// `W[j, k]`.
+    fn weight(&self, k: usize, j: usize) -> f32 {
+        self.wt[(k * self.stride + j) / 16].0[j % 16]
+    }
+
+    fn finish(&self, s: f32, j: usize) -> f32 {
+        if self.has_bias { s + self.bias[j] } else { s }
+    }
+}
+
+/// Writes `y = x·Wᵀ + b` for the rows `x` of the chunk that `rows` grouped, with `W` and `b` as `p` packed
+/// them. Runs the AVX-512 kernel where the machine has it and `y` is contiguous, else the same computation
+/// one element at a time.
+///
+/// # Panics
+/// If the shapes do not agree (empty packed weights have 0 inputs and outputs).
+pub fn product(rows: &SparseRows, p: &PackedWeights, mut y: ArrayViewMut2<'_, f32>) {
+    assert_eq!(p.inputs, rows.cols, "sparse product: weights packed for {} inputs, rows of {}", p.inputs, rows.cols);
+    assert_eq!(y.dim(), (rows.rows, p.outputs), "sparse product: output shape");
+    #[cfg(target_arch = "x86_64")]
+    if kernel_available()
+        && let Some(y) = y.as_slice_mut()
+    {
+        // SAFETY: the CPU has AVX-512F and FMA (checked above); the kernel reads `wt` (`inputs × stride`
+        // values) and `bias` within their padded lengths and writes only the first `outputs` columns of
+        // each row of `y`.
+        unsafe { kernel::triples(rows, p, y) };
+        return;
+    }
+    scalar(rows, p, &mut y);
+}
+
+/// The product one element at a time, in the kernel's order.
+fn scalar(rows: &SparseRows, p: &PackedWeights, y: &mut ArrayViewMut2<'_, f32>) {
+    for (t, slots) in rows.slots.iter().enumerate() {
+        let entries = &rows.entries[rows.starts[t] as usize..rows.starts[t + 1] as usize];
+        for (r, &row) in slots.iter().enumerate().filter(|&(_, &row)| row != NONE) {
+            for j in 0..p.outputs {
+                let s = entries.iter().fold(0f32, |s, e| e.x[r].mul_add(p.weight(e.col as usize, j), s));
+                y[[row as usize, j]] = p.finish(s, j);
+            }
+        }
+    }
+}
+
+/// The definition the product meets: each element's FMA chain over the row's own nonzero columns in
+/// ascending order, from +0, plus the bias.
+pub fn reference(
+    x: ArrayView2<'_, f32>,
+    w: ArrayView2<'_, f32>,
+    b: Option<ArrayView1<'_, f32>>,
+) -> ndarray::Array2<f32> {
+    ndarray::Array2::from_shape_fn((x.nrows(), w.nrows()), |(i, j)| {
+        let s = x.row(i).iter().zip(w.row(j)).filter(|&(&v, _)| v != 0.0).fold(0f32, |s, (&v, &wv)| v.mul_add(wv, s));
+        b.as_ref().map_or(s, |b| s + b[j])
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+mod kernel {
+    use std::arch::x86_64::*;
+
+    use super::{NONE, PackedWeights, SparseRows};
+
+    /// Sets bit `k % 64` of `bits[k / 64]` for every nonzero `row[k]` (±0 are zero, NaN is not).
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn nonzero_bits(row: &[f32], bits: &mut [u64]) {
+        for (word, part) in bits.iter_mut().zip(row.chunks(64)) {
+            let mut w = 0u64;
+            for (i, piece) in part.chunks(16).enumerate() {
+                let live = ((1u32 << piece.len()) - 1) as __mmask16;
+                // SAFETY: the masked load reads only the `piece.len()` elements of `piece`.
+                let v = unsafe { _mm512_maskz_loadu_epi32(live, piece.as_ptr().cast()) };
+                let magnitude = _mm512_slli_epi32::<1>(v);
+                w |= u64::from(_mm512_test_epi32_mask(magnitude, magnitude)) << (16 * i);
+            }
+            *word = w;
+        }
+    }
+
+    /// Every triple of `rows` against panels of up to 7 vectors (112 outputs) of Wᵀ: 21 accumulators, 7
+    /// vectors of Wᵀ and a broadcast value fit AVX-512's 32 registers.
+    #[target_feature(enable = "avx512f,fma")]
+    pub(super) unsafe fn triples(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) {
+        let mut at = 0;
+        while at < p.stride {
+            let vectors = ((p.stride - at) / 16).min(7);
+            // SAFETY: forwarded from the caller; `at + 16·vectors ≤ stride`.
+            unsafe {
+                match vectors {
+                    7 => panel::<7>(rows, p, at, y),
+                    6 => panel::<6>(rows, p, at, y),
+                    5 => panel::<5>(rows, p, at, y),
+                    4 => panel::<4>(rows, p, at, y),
+                    3 => panel::<3>(rows, p, at, y),
+                    2 => panel::<2>(rows, p, at, y),
+                    _ => panel::<1>(rows, p, at, y),
+                }
+            }
+            at += vectors * 16;
+        }
+    }
+
+    /// Outputs `at .. at + 16·V` (those below `outputs`) of every row.
+    #[inline]
+    #[target_feature(enable = "avx512f,fma")]
+    unsafe fn panel<const V: usize>(rows: &SparseRows, p: &PackedWeights, at: usize, y: &mut [f32]) {
+        // Lanes of each vector that are real outputs (the last vectors may be padding, wholly or partly).
+        let masks: [__mmask16; V] = std::array::from_fn(|v| {
+            let live = p.outputs.saturating_sub(at + 16 * v).min(16);
+            ((1u32 << live) - 1) as __mmask16
+        });
+        let wt = p.wt.as_ptr().cast::<f32>();
+        for (t, slots) in rows.slots.iter().enumerate() {
+            let mut acc = [[_mm512_setzero_ps(); V]; 3];
+            for e in &rows.entries[rows.starts[t] as usize..rows.starts[t + 1] as usize] {
+                let k = e.col as usize;
+                // SAFETY: `k < cols = inputs` and `at + 16·V ≤ stride`, so the loads stay within `wt`.
+                let w: [__m512; V] =
+                    std::array::from_fn(|v| unsafe { _mm512_loadu_ps(wt.add(k * p.stride + at + 16 * v)) });
+                for (acc, &x) in acc.iter_mut().zip(&e.x) {
+                    let x = _mm512_set1_ps(x);
+                    for (a, &w) in acc.iter_mut().zip(&w) {
+                        *a = _mm512_fmadd_ps(x, w, *a);
+                    }
+                }
+            }
+            for (r, &row) in slots.iter().enumerate() {
+                if row == NONE {
+                    continue;
+                }
+                let out = row as usize * p.outputs + at;
+                for v in 0..V {
+                    if masks[v] == 0 {
+                        continue;
+                    }
+                    // SAFETY: the bias is padded to `stride`; the masked store writes only lanes below
+                    // `outputs` of this row.
+                    unsafe {
+                        let s = if p.has_bias {
+                            _mm512_add_ps(acc[r][v], _mm512_loadu_ps(p.bias.as_ptr().add(at + 16 * v)))
+                        } else {
+                            acc[r][v]
+                        };
+                        _mm512_mask_storeu_ps(y.as_mut_ptr().add(out + 16 * v), masks[v], s);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, Array2};
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    /// Rows with about `density` of their entries nonzero, denser in three of every seven columns (like
+    /// strokes in an image).
+    fn sparse_input(rows: usize, cols: usize, density: f64, seed: u64) -> Array2<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Array2::from_shape_fn((rows, cols), |(_, k)| {
+            let stripe = if k % 7 < 3 { 0.3 } else { 0.0 };
+            if rng.random::<f64>() < density + stripe - 0.15 { rng.random_range(-1.0f32..1.0) } else { 0.0 }
+        })
+    }
+
+    fn weights(outputs: usize, inputs: usize, seed: u64) -> Array2<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Array2::from_shape_fn((outputs, inputs), |_| rng.random_range(-0.5f32..0.5))
+    }
+
+    fn assert_same(got: &Array2<f32>, want: ArrayView2<'_, f32>, what: &str) {
+        for ((i, j), &g) in got.indexed_iter() {
+            let w = want[[i, j]];
+            assert!(g == w, "{what}: element ({i}, {j}) is {g:e}, the reference {w:e}");
+        }
+    }
+
+    #[test]
+    fn the_product_equals_its_reference_in_every_element() {
+        let cases = [
+            (1, 1, 1, false),
+            (2, 17, 15, true),
+            (3, 64, 16, false),
+            (7, 65, 17, true),
+            (100, 784, 100, true),
+            (31, 200, 113, false),
+            (50, 130, 250, true),
+        ];
+        for (case, &(rows, cols, outputs, bias)) in cases.iter().enumerate() {
+            let x = sparse_input(rows, cols, 0.5, case as u64);
+            let w = weights(outputs, cols, 100 + case as u64);
+            let b = bias.then(|| Array1::from_shape_fn(outputs, |j| j as f32 * 0.01 - 0.3));
+            let want = reference(x.view(), w.view(), b.as_ref().map(|b| b.view()));
+            let grouped = SparseRows::new(x.view());
+            let mut packed = PackedWeights::new();
+            assert!(packed.pack(w.view(), b.as_ref().map(|b| b.view())));
+            let mut got = Array2::from_elem((rows, outputs), f32::NAN);
+            product(&grouped, &packed, got.view_mut());
+            assert_same(&got, want.view(), &format!("{rows}×{cols}·{outputs} (kernel: {})", kernel_available()));
+            let mut one_by_one = Array2::from_elem((rows, outputs), f32::NAN);
+            scalar(&grouped, &packed, &mut one_by_one.view_mut());
+            assert_same(&one_by_one, want.view(), &format!("{rows}×{cols}·{outputs}, one element at a time"));
+            // Grouped from non-contiguous rows, and written into a non-contiguous output.
+            let wide = ndarray::concatenate![ndarray::Axis(1), x, x];
+            let view = wide.slice(s![.., ..cols]);
+            assert!(view.as_slice().is_none() || rows == 1);
+            let mut out = Array2::from_elem((rows, 2 * outputs), f32::NAN);
+            product(&SparseRows::new(view), &packed, out.slice_mut(s![.., ..;2]));
+            assert_same(&out.slice(s![.., ..;2]).to_owned(), want.view(), &format!("{rows}×{cols}·{outputs}, strided"));
+        }
+    }
+
+    #[test]
+    fn chunking_does_not_change_a_row() {
+        let x = sparse_input(47, 90, 0.4, 9);
+        let w = weights(20, 90, 10);
+        let whole = reference(x.view(), w.view(), None);
+        let mut packed = PackedWeights::new();
+        assert!(packed.pack(w.view(), None));
+        for chunk in [1, 2, 3, 10, 46, 47, 100] {
+            for (c, at) in (0..47).step_by(chunk).enumerate() {
+                let part = x.slice(s![at..(at + chunk).min(47), ..]);
+                let mut got = Array2::zeros((part.nrows(), 20));
+                product(&SparseRows::new(part), &packed, got.view_mut());
+                assert_same(&got, whole.slice(s![at..at + part.nrows(), ..]), &format!("chunk {chunk}, part {c}"));
+            }
+        }
+    }
+
+    #[test]
+    fn weights_that_are_not_finite_are_refused() {
+        let mut packed = PackedWeights::new();
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut w = weights(4, 10, 2);
+            w[[3, 9]] = bad;
+            assert!(!packed.pack(w.view(), None), "weight {bad}");
+            assert_eq!((packed.inputs, packed.outputs, packed.wt.len()), (0, 0, 0), "holds nothing");
+            let b = Array1::from_elem(4, bad);
+            assert!(!packed.pack(weights(4, 10, 2).view(), Some(b.view())), "bias {bad}");
+        }
+        // Packing again after a refusal works.
+        assert!(packed.pack(weights(4, 10, 2).view(), None));
+        assert_eq!((packed.inputs, packed.outputs, packed.stride), (10, 4, 16));
+    }
+
+    #[test]
+    fn triples_cover_every_row_once_and_list_each_union_in_order() {
+        let x = sparse_input(100, 784, 0.5, 3);
+        let grouped = SparseRows::new(x.view());
+        let mut seen: Vec<u32> = grouped.slots.iter().flatten().copied().filter(|&r| r != NONE).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..100).collect::<Vec<u32>>());
+        assert_eq!(grouped.slots.len(), 34);
+        assert_eq!(grouped.slots[33][1..], [NONE, NONE]);
+        for (t, slots) in grouped.slots.iter().enumerate() {
+            let listed = &grouped.entries[grouped.starts[t] as usize..grouped.starts[t + 1] as usize];
+            let value = |r: u32, k: u32| if r == NONE { 0.0 } else { x[[r as usize, k as usize]] };
+            let union: Vec<Entry> = (0..784u32)
+                .filter(|&k| slots.iter().any(|&r| value(r, k) != 0.0))
+                .map(|k| Entry { col: k, x: slots.map(|r| value(r, k)) })
+                .collect();
+            assert_eq!(listed, &union[..], "triple {t}");
+        }
+        let share = x.iter().filter(|&&v| v != 0.0).count() as f64 / x.len() as f64;
+        assert_eq!(grouped.nonzero_share(), share);
+        assert!(grouped.density() > share && grouped.density() < 1.0, "density {}", grouped.density());
+    }
+
+    #[test]
+    fn ordering_puts_similar_rows_together() {
+        // Two kinds of rows (nonzero on the left half or on the right half), interleaved: the order must
+        // make triples of one kind, so each triple lists half the columns.
+        let x = Array2::from_shape_fn((60, 128), |(i, k)| if (k < 64) == (i % 2 == 0) { 1.0 + k as f32 } else { 0.0 });
+        let grouped = SparseRows::new(x.view());
+        assert_eq!(grouped.density(), 0.5);
+        let seq = Array2::from_shape_fn((60, 128), |(i, k)| if (k < 64) == (i < 30) { 1.0 } else { 0.0 });
+        assert_eq!(SparseRows::new(seq.view()).density(), 0.5);
+    }
+
+    #[test]
+    fn dense_sets_and_empty_sets_are_left_to_the_dense_product() {
+        let dense = Array2::from_shape_fn((20, 30), |(i, j)| (i + j) as f32 + 1.0);
+        assert!(SparseSet::new(dense.view(), 8).is_none());
+        assert!(SparseSet::new(Array2::<f32>::zeros((0, 30)).view(), 8).is_none());
+        let sparse = sparse_input(20, 30, 0.3, 4);
+        match SparseSet::new(sparse.view(), 8) {
+            Some(set) => {
+                assert!(kernel_available());
+                assert_eq!((set.chunk(), set.rows(), set.part(2).rows()), (8, 20, 4));
+            }
+            None => assert!(!kernel_available(), "a sparse set on a machine with the kernel is grouped"),
+        }
+    }
+}
