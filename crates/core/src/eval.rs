@@ -5,6 +5,7 @@ use ndarray::{Array2, s};
 use serde::{Deserialize, Serialize};
 
 use crate::loss::cross_entropy_sum_and_correct;
+use crate::sparse::SparseSet;
 use crate::{Dataset, Float, Mlp, Workspace};
 
 /// One evaluation of the network on a named set.
@@ -30,7 +31,32 @@ pub struct EvalPoint {
 /// For `f32` the chunks are views of the set's own features; other types get each chunk converted into a
 /// buffer first. The values the network sees are the same either way.
 pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -> (f64, f64) {
+    evaluate_with(net, data, None, ws)
+}
+
+/// [`evaluate`] with the set's rows grouped for the sparse first-layer product ([`SparseSet`], built once
+/// per set from `data`'s features, with the workspace's capacity as its chunk, and reused at every
+/// evaluation). With `None`, for types other than `f32`, or when a first-layer parameter is not finite,
+/// every product is dense.
+///
+/// # Panics
+/// If `sparse` was built for another number of rows or chunk size.
+pub(crate) fn evaluate_with<F: Float>(
+    net: &Mlp<F>,
+    data: &Dataset,
+    sparse: Option<&SparseSet>,
+    ws: &mut Workspace<F>,
+) -> (f64, f64) {
     let chunk = ws.capacity();
+    if let Some(sp) = sparse {
+        assert_eq!(
+            (sp.chunk(), sp.rows()),
+            (chunk, data.len()),
+            "the sparse grouping must be of this set, in chunks of the workspace's capacity"
+        );
+    }
+    let mut packed = std::mem::take(&mut ws.packed);
+    let sparse = sparse.filter(|_| net.pack_first_linear(&mut packed));
     let features = data.features.view();
     let mut converted: Option<Array2<F>> = None;
     let (mut loss, mut correct) = (0.0, 0);
@@ -39,7 +65,10 @@ pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -
         let end = (start + chunk).min(data.len());
         let rows = features.slice(s![start..end, ..]);
         match F::borrow_f32(rows) {
-            Some(x) => net.forward_eval(x, ws),
+            Some(x) => match sparse {
+                Some(sp) => net.forward_eval_sparse(x, sp.part(start / chunk), &packed, ws),
+                None => net.forward_eval(x, ws),
+            },
             None => {
                 let buf = converted.get_or_insert_with(|| Array2::zeros((chunk.min(data.len()), data.dim())));
                 let mut x = buf.slice_mut(s![..end - start, ..]);
@@ -52,6 +81,7 @@ pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -
         correct += c;
         start = end;
     }
+    ws.packed = packed;
     let n = data.len().max(1) as f64;
     (loss / n, correct as f64 / n)
 }
@@ -101,6 +131,49 @@ mod tests {
         let data = set(4);
         assert!(f64::borrow_f32(data.features.view()).is_none());
         chunking_is_invisible::<f64>(1e-13);
+    }
+
+    /// An image-like set: about half of the entries exactly 0.
+    fn sparse_set(rows: usize, cols: usize) -> Dataset {
+        let x = Array2::from_shape_fn((rows, cols), |(i, j)| {
+            if (i * 7 + j * 5) % 11 < 5 { 0.0 } else { ((i * 3 + j) % 13) as f32 / 13.0 }
+        });
+        let labels = (0..rows).map(|i| (i * 5 + 1) % 3).collect();
+        Dataset::new("eval-sparse", "synthetic", x, labels, 3).unwrap()
+    }
+
+    #[test]
+    fn sparse_evaluation_agrees_with_dense_in_any_chunking() {
+        let data = sparse_set(41, 30);
+        for placement in crate::PLACEMENTS {
+            let mut cfg = MlpConfig::new(30, &[9, 6], 3, Activation::Tanh, placement);
+            cfg.bias_init = Some(0.1);
+            let net = Mlp::<f32>::new(&cfg, 3).unwrap();
+            let (loss, acc) = evaluate(&net, &data, &mut Workspace::new(&net, 41));
+            for chunk in [1, 4, 40, 41, 64] {
+                let sparse = SparseSet::group(data.x(), chunk);
+                let mut ws = Workspace::new(&net, chunk);
+                for pass in 0..2 {
+                    let (l, a) = evaluate_with(&net, &data, Some(&sparse), &mut ws);
+                    assert!(
+                        (l - loss).abs() <= 1e-6 * loss,
+                        "{placement:?}, chunk {chunk}, pass {pass}: loss {l} vs {loss}"
+                    );
+                    assert_eq!(a, acc, "{placement:?}, chunk {chunk}: accuracy");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sparse_evaluation_falls_back_to_dense_for_weights_that_are_not_finite() {
+        let data = sparse_set(12, 30);
+        let mut net = Mlp::<f32>::new(&MlpConfig::new(30, &[5], 3, Activation::Relu, Placement::None), 1).unwrap();
+        net.layers[0].linear.weight[[2, 4]] = f32::INFINITY;
+        let dense = evaluate(&net, &data, &mut Workspace::new(&net, 5));
+        let sparse = evaluate_with(&net, &data, Some(&SparseSet::group(data.x(), 5)), &mut Workspace::new(&net, 5));
+        assert!(dense.0.is_nan(), "an infinite weight meets zero inputs in the dense product");
+        assert!(sparse.0.is_nan() && sparse.1 == dense.1, "the sparse evaluation must not hide it: {sparse:?}");
     }
 
     #[test]

@@ -63,6 +63,20 @@ pub trait Float:
         let _ = x;
         None
     }
+    /// `x` itself when `Self` is `f32` (for the `f32`-only sparse product, [`crate::sparse`]), else `None`.
+    fn view_as_f32<D: ndarray::Dimension>(
+        x: ndarray::ArrayView<'_, Self, D>,
+    ) -> Option<ndarray::ArrayView<'_, f32, D>> {
+        let _ = x;
+        None
+    }
+    /// `x` itself when `Self` is `f32`, else `None` (see [`Float::view_as_f32`]).
+    fn view_mut_as_f32<D: ndarray::Dimension>(
+        x: ndarray::ArrayViewMut<'_, Self, D>,
+    ) -> Option<ndarray::ArrayViewMut<'_, f32, D>> {
+        let _ = x;
+        None
+    }
 }
 
 impl Float for f32 {
@@ -95,6 +109,16 @@ impl Float for f32 {
         true
     }
     fn borrow_f32(x: ndarray::ArrayView2<'_, f32>) -> Option<ndarray::ArrayView2<'_, Self>> {
+        Some(x)
+    }
+    fn view_as_f32<D: ndarray::Dimension>(
+        x: ndarray::ArrayView<'_, Self, D>,
+    ) -> Option<ndarray::ArrayView<'_, f32, D>> {
+        Some(x)
+    }
+    fn view_mut_as_f32<D: ndarray::Dimension>(
+        x: ndarray::ArrayViewMut<'_, Self, D>,
+    ) -> Option<ndarray::ArrayViewMut<'_, f32, D>> {
         Some(x)
     }
 }

@@ -11,6 +11,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
 use crate::buffer::Rows;
 use crate::hidden::HiddenBuffers;
+use crate::sparse::PackedWeights;
 use crate::{Float, Linear};
 
 /// Everything a forward and backward pass of one [`Mlp`](crate::Mlp) writes, for batches of up to
@@ -26,6 +27,8 @@ pub struct Workspace<F> {
     pub(crate) grad_logits: Array2<F>,
     pub(crate) out_grad_w: Array2<F>,
     pub(crate) out_grad_b: Array1<F>,
+    /// The first layer's weights packed for sparse evaluations (empty until the first).
+    pub(crate) packed: PackedWeights,
 }
 
 impl<F: Float> Workspace<F> {
@@ -41,6 +44,7 @@ impl<F: Float> Workspace<F> {
             grad_logits: Array2::zeros((capacity, classes)),
             out_grad_w: Array2::zeros(output.weight.raw_dim()),
             out_grad_b: Array1::zeros(classes),
+            packed: PackedWeights::new(),
         }
     }
 
