@@ -1,6 +1,7 @@
 //! Lockstep sweeps against one run at a time, on E1's default grid (`cargo bench -p actscope-lab --bench
 //! lockstep`): runs per CPU-second and training samples per CPU-second (per core), with one worker and with
-//! two, and the rate of the first layer's products (training batch and evaluation chunk) alone and concatenated.
+//! two, the rate of the first layer's products (training batch and evaluation chunk) alone and concatenated,
+//! and the evaluation chunk's product dense (`gemm`) against sparse (`actscope_core::sparse`) on the test set.
 //!
 //! The grid is E1's default one (`crates/lab/experiments/e1_main.toml`: 7 activations × 3 placements × 4
 //! learning rates, 784-100-100-100-10, batch 60, 2 epochs of the embedded Fashion-MNIST subset) for the
@@ -12,8 +13,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use actscope_core::linalg::gemm;
+use actscope_core::sparse::{PackedWeights, SparseSet, product};
 use actscope_lab::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_sweep};
-use ndarray::Array2;
+use ndarray::{Array1, Array2, s};
 
 const E1: &str = include_str!("../experiments/e1_main.toml");
 
@@ -137,4 +139,60 @@ fn main() {
         let f = forward_gflops(1000, input, width * k);
         println!("  {k:>2} run(s) side by side: 1000×{input}×{:<5} {f:>8.1}", width * k);
     }
+    sparse_evaluation(data.test.x(), width);
+}
+
+/// The evaluation chunks' first-layer product over the test set, dense and sparse, with real weights'
+/// scale (uniform ±1/√input, PyTorch's default) and a bias: ms per 1000-row chunk, and what grouping the set
+/// costs once per run.
+fn sparse_evaluation(x: ndarray::ArrayView2<'_, f32>, width: usize) {
+    let (rows, input) = x.dim();
+    let chunks = rows / 1000;
+    let bound = 1.0 / (input as f32).sqrt();
+    let w = Array2::from_shape_fn((width, input), |(j, k)| {
+        bound * (((j * 7919 + k * 104_729) % 2001) as f32 / 1000.0 - 1.0)
+    });
+    let b = Array1::from_elem(width, 0.01f32);
+    let mut y = Array2::<f32>::zeros((1000, width));
+    let time = |f: &mut dyn FnMut()| {
+        median(
+            (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect(),
+        )
+    };
+    let mut set = None;
+    let group_ms = time(&mut || set = SparseSet::new(x, 1000));
+    let Some(set) = set else {
+        println!("\nsparse evaluation product: not used on this machine (no AVX-512, or the test set is dense)");
+        return;
+    };
+    let dense_ms = time(&mut || {
+        for c in 0..chunks {
+            y.assign(&b);
+            gemm(1.0, x.slice(s![c * 1000..(c + 1) * 1000, ..]), w.t(), 1.0, &mut y.view_mut());
+            black_box(&y);
+        }
+    }) / chunks as f64;
+    let mut packed = PackedWeights::new();
+    let sparse_ms = time(&mut || {
+        assert!(packed.pack(w.view(), Some(b.view())));
+        for c in 0..chunks {
+            product(set.part(c), &packed, y.view_mut());
+            black_box(&y);
+        }
+    }) / chunks as f64;
+    let nonzero = x.iter().filter(|&&v| v != 0.0).count() as f64 / x.len() as f64;
+    println!(
+        "\nevaluation chunk's first-layer product on the test set ({rows} rows, {:.1}% nonzero; triples list {:.1}% of the columns):",
+        100.0 * nonzero,
+        100.0 * set.part(0).density()
+    );
+    println!("  dense (gemm)      {dense_ms:>7.3} ms per 1000 rows");
+    println!("  sparse (triples)  {sparse_ms:>7.3} ms per 1000 rows, packing included ({:.2}×)", dense_ms / sparse_ms);
+    println!("  grouping the set  {:>7.3} ms per 1000 rows, once per run", group_ms / (rows as f64 / 1000.0));
 }
