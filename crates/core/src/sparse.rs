@@ -9,7 +9,7 @@
 //! loads (docs/performance.md, "Evaluating sparse inputs").
 //!
 //! **What it computes.** Every output element is `s + b_j`, with `s` the chain `s ← fma(x_k, W_jk, s)` from
-//! `s = +0` over the row's nonzero columns `k` in ascending order ([`reference`]). The zeros a triple's
+//! `s = +0` over the row's nonzero columns `k` in ascending order ([`reference()`]). The zeros a triple's
 //! union adds to a row leave `s` unchanged (`fma(0, w, s) = s + (±0)`, which is `s` for finite `w` unless
 //! `s` is a zero), so an element is the same number however rows are grouped, ordered or chunked and
 //! whatever the vector width; it can differ from the reference only in the sign of a zero. A weight that
@@ -23,7 +23,7 @@ use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, s};
 /// Sets with more than this share of nonzero entries are left to the dense product.
 pub const MAX_DENSITY: f64 = 0.7;
 
-/// Rows compared with the last row placed when ordering a chunk (see [`SparseRows::new`]).
+/// Rows compared with the last row placed when ordering a chunk (see [`SparseRows::new`]; its docs say 16).
 const WINDOW: usize = 16;
 
 /// Marks the empty slots of a chunk's last triple.
@@ -124,7 +124,7 @@ impl SparseRows {
     ///
     /// The order: rows sorted by a coarse key (which 16-column pieces are at least half nonzero), then
     /// chained greedily, each next row the one with the fewest differing nonzero columns from the last
-    /// among the next [`WINDOW`] rows of the sorted order not yet placed. It is deterministic, and only
+    /// among the next 16 rows of the sorted order not yet placed. It is deterministic, and only
     /// the speed of the product depends on it.
     pub fn new(x: ArrayView2<'_, f32>) -> Self {
         let (rows, cols) = x.dim();
