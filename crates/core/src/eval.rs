@@ -55,8 +55,11 @@ pub(crate) fn evaluate_with<F: Float>(
             "the sparse grouping must be of this set, in chunks of the workspace's capacity"
         );
     }
-    let mut packed = std::mem::take(&mut ws.packed);
-    let sparse = sparse.filter(|_| net.pack_first_linear(&mut packed));
+    // Packed once for all chunks; without packed weights every chunk runs the dense product.
+    let sparse = match sparse {
+        Some(sp) if net.pack_first_linear(ws) => Some(sp),
+        _ => None,
+    };
     let features = data.features.view();
     let mut converted: Option<Array2<F>> = None;
     let (mut loss, mut correct) = (0.0, 0);
@@ -66,7 +69,7 @@ pub(crate) fn evaluate_with<F: Float>(
         let rows = features.slice(s![start..end, ..]);
         match F::borrow_f32(rows) {
             Some(x) => match sparse {
-                Some(sp) => net.forward_eval_sparse(x, sp.part(start / chunk), &packed, ws),
+                Some(sp) => net.forward_eval_sparse(x, sp.part(start / chunk), ws),
                 None => net.forward_eval(x, ws),
             },
             None => {
@@ -81,7 +84,6 @@ pub(crate) fn evaluate_with<F: Float>(
         correct += c;
         start = end;
     }
-    ws.packed = packed;
     let n = data.len().max(1) as f64;
     (loss / n, correct as f64 / n)
 }

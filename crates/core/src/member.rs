@@ -115,6 +115,7 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
             eval_sparse: data
                 .evals
                 .iter()
+                // Only f32 networks read a set in place, and only they run the sparse product.
                 .map(|(_, d)| F::borrow_f32(d.x()).and_then(|_| SparseSet::new(d.x(), config.eval_batch)))
                 .collect(),
             probe_ws: data.probe_set.map(|p| Workspace::new(net, p.len())),

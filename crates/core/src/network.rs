@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::buffer::{Rows, flat, flat_mut};
 use crate::rng::{derive_seed, seeded};
-use crate::sparse::{self, PackedWeights, SparseRows};
+use crate::sparse::{self, SparseRows};
 use crate::{Activation, BatchNormConfig, Error, Float, HiddenLayer, Init, Linear, Placement, Result, Workspace};
 
 fn default_init() -> Init {
@@ -185,31 +185,25 @@ impl<F: Float> Mlp<F> {
         self.forward_impl(x, ws, false);
     }
 
-    /// Packs the first block's Linear for the sparse product ([`crate::sparse`]) and returns `true`, or
-    /// `false` when there is no hidden block, the element type is not `f32` or a parameter is not finite:
-    /// then evaluations run the dense product.
-    pub(crate) fn pack_first_linear(&self, packed: &mut PackedWeights) -> bool {
+    /// Packs the first block's Linear into `ws` for the sparse product ([`crate::sparse`]) and returns
+    /// `true`, or `false` when there is no hidden block, the element type is not `f32` or a parameter is
+    /// not finite: then evaluations run the dense product.
+    pub(crate) fn pack_first_linear(&self, ws: &mut Workspace<F>) -> bool {
         let Some(first) = self.layers.first() else { return false };
         let Some(w) = F::view_as_f32(first.linear.weight.view()) else { return false };
         let b = first.linear.bias.as_ref().map(|b| F::view_as_f32(b.view()).expect("the bias has the weights' type"));
-        packed.pack(w, b)
+        ws.packed.pack(w, b)
     }
 
     /// [`Mlp::forward_eval`] for a chunk of an evaluation set grouped by [`SparseRows`], the first block's
-    /// Linear by the sparse product with the weights [`Mlp::pack_first_linear`] packed.
+    /// Linear by the sparse product with the weights [`Mlp::pack_first_linear`] packed into `ws`.
     ///
     /// # Panics
     /// As [`Mlp::forward_eval`], and if the packed weights or the grouped rows do not fit.
-    pub(crate) fn forward_eval_sparse(
-        &self,
-        x: ArrayView2<'_, F>,
-        rows: &SparseRows,
-        packed: &PackedWeights,
-        ws: &mut Workspace<F>,
-    ) {
+    pub(crate) fn forward_eval_sparse(&self, x: ArrayView2<'_, F>, rows: &SparseRows, ws: &mut Workspace<F>) {
         assert_eq!(rows.rows(), x.nrows(), "the grouped rows must be the chunk's");
         let y = F::view_mut_as_f32(ws.layers[0].linear_out_mut(x.nrows())).expect("packed weights are f32");
-        sparse::product(rows, packed, y);
+        sparse::product(rows, &ws.packed, y);
         self.forward_from(x, ws, false, true);
     }
 
