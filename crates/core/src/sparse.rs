@@ -45,16 +45,13 @@ impl SparseSet {
     /// If `chunk` is 0.
     pub fn new(x: ArrayView2<'_, f32>, chunk: usize) -> Option<Self> {
         assert!(chunk > 0, "chunk must be at least 1 row");
-        if !kernel_available() || x.is_empty() {
+        let dense = |nonzeros: usize, len: usize| nonzeros as f64 > MAX_DENSITY * len as f64;
+        let first = x.slice(s![..chunk.min(x.nrows()), ..]);
+        if !kernel_available() || x.is_empty() || dense(first.iter().filter(|&&v| v != 0.0).count(), first.len()) {
             return None;
         }
-        let first = SparseRows::new(x.slice(s![..chunk.min(x.nrows()), ..]));
-        if first.nonzero_share() > MAX_DENSITY {
-            return None;
-        }
-        let set = Self::group_after(first, x, chunk);
-        let nonzeros: usize = set.parts.iter().map(|p| p.nonzeros).sum();
-        (nonzeros as f64 <= MAX_DENSITY * x.len() as f64).then_some(set)
+        let set = Self::group(x, chunk);
+        (!dense(set.parts.iter().map(|p| p.nonzeros).sum(), x.len())).then_some(set)
     }
 
     /// Groups every chunk of `x`, whatever the machine and density (the product then runs one element at
@@ -64,16 +61,9 @@ impl SparseSet {
     /// If `chunk` is 0.
     pub fn group(x: ArrayView2<'_, f32>, chunk: usize) -> Self {
         assert!(chunk > 0, "chunk must be at least 1 row");
-        let first = SparseRows::new(x.slice(s![..chunk.min(x.nrows()), ..]));
-        Self::group_after(first, x, chunk)
-    }
-
-    fn group_after(first: SparseRows, x: ArrayView2<'_, f32>, chunk: usize) -> Self {
-        let rest = (chunk..x.nrows())
-            .step_by(chunk)
-            .map(|at| SparseRows::new(x.slice(s![at..(at + chunk).min(x.nrows()), ..])));
-        let parts = std::iter::once(first).filter(|p| p.rows > 0).chain(rest).collect();
-        SparseSet { chunk, parts }
+        let parts =
+            (0..x.nrows()).step_by(chunk).map(|at| SparseRows::new(x.slice(s![at..(at + chunk).min(x.nrows()), ..])));
+        SparseSet { chunk, parts: parts.collect() }
     }
 
     /// Rows per chunk.
@@ -167,11 +157,6 @@ impl SparseRows {
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows
-    }
-
-    /// Share of the rows' entries that are nonzero.
-    pub fn nonzero_share(&self) -> f64 {
-        self.nonzeros as f64 / (self.rows * self.cols).max(1) as f64
     }
 
     /// Columns listed per triple, as a share of all columns: the part of Wᵀ the product reads (1 = dense).
@@ -446,7 +431,8 @@ mod kernel {
     #[inline]
     #[target_feature(enable = "avx512f,fma")]
     unsafe fn panel<const V: usize>(rows: &SparseRows, p: &PackedWeights, at: usize, y: &mut [f32]) {
-        // Lanes of each vector that are real outputs (the last vectors may be padding, wholly or partly).
+        // Lanes of each vector that are real outputs: all but in the last vector of the last panel (`stride`
+        // is `outputs` rounded up to whole vectors, so no vector is all padding).
         let masks: [__mmask16; V] = std::array::from_fn(|v| {
             let live = p.outputs.saturating_sub(at + 16 * v).min(16);
             ((1u32 << live) - 1) as __mmask16
@@ -472,9 +458,6 @@ mod kernel {
                 }
                 let out = row as usize * p.outputs + at;
                 for v in 0..V {
-                    if masks[v] == 0 {
-                        continue;
-                    }
                     // SAFETY: the bias is padded to `stride`; the masked store writes only lanes below
                     // `outputs` of this row.
                     unsafe {
@@ -607,8 +590,9 @@ mod tests {
                 .collect();
             assert_eq!(listed, &union[..], "triple {t}");
         }
-        let share = x.iter().filter(|&&v| v != 0.0).count() as f64 / x.len() as f64;
-        assert_eq!(grouped.nonzero_share(), share);
+        let nonzeros = x.iter().filter(|&&v| v != 0.0).count();
+        assert_eq!(grouped.nonzeros, nonzeros);
+        let share = nonzeros as f64 / x.len() as f64;
         assert!(grouped.density() > share && grouped.density() < 1.0, "density {}", grouped.density());
     }
 
