@@ -169,8 +169,11 @@ mod tests {
 
     #[test]
     fn sparse_evaluation_falls_back_to_dense_for_weights_that_are_not_finite() {
-        let data = sparse_set(12, 30);
-        let mut net = Mlp::<f32>::new(&MlpConfig::new(30, &[5], 3, Activation::Relu, Placement::None), 1).unwrap();
+        // Input 4 is 0 in every row, so only the dense product meets the infinite weight (0·∞ = NaN); a sparse
+        // product that skipped the zeros would give a finite loss.
+        let mut data = sparse_set(12, 30);
+        data.features.column_mut(4).fill(0.0);
+        let mut net = Mlp::<f32>::new(&MlpConfig::new(30, &[5], 3, Activation::Tanh, Placement::None), 1).unwrap();
         net.layers[0].linear.weight[[2, 4]] = f32::INFINITY;
         let dense = evaluate(&net, &data, &mut Workspace::new(&net, 5));
         let sparse = evaluate_with(&net, &data, Some(&SparseSet::group(data.x(), 5)), &mut Workspace::new(&net, 5));
