@@ -39,21 +39,28 @@ fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// Seconds `f` takes, the median of 5 timings.
+fn median_seconds(f: &mut dyn FnMut()) -> f64 {
+    median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
 /// GFLOP/s of a product of `flops` floating-point operations run by `f`: the median of 5 timings of enough
 /// repetitions to take ~3 GFLOP each.
 fn gflops(flops: f64, f: &mut dyn FnMut()) -> f64 {
     let reps = (3e9 / flops).ceil() as usize;
-    let secs = median(
-        (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..reps {
-                    f();
-                }
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let secs = median_seconds(&mut || {
+        for _ in 0..reps {
+            f();
+        }
+    });
     flops * reps as f64 / secs / 1e9
 }
 
@@ -154,38 +161,29 @@ fn sparse_evaluation(x: ndarray::ArrayView2<'_, f32>, width: usize) {
     });
     let b = Array1::from_elem(width, 0.01f32);
     let mut y = Array2::<f32>::zeros((1000, width));
-    let time = |f: &mut dyn FnMut()| {
-        median(
-            (0..5)
-                .map(|_| {
-                    let t = Instant::now();
-                    f();
-                    t.elapsed().as_secs_f64() * 1e3
-                })
-                .collect(),
-        )
-    };
     let mut set = None;
-    let group_ms = time(&mut || set = SparseSet::new(x, 1000));
+    let group_ms = median_seconds(&mut || set = SparseSet::new(x, 1000)) * 1e3;
     let Some(set) = set else {
         println!("\nsparse evaluation product: not used on this machine (no AVX-512, or the test set is dense)");
         return;
     };
-    let dense_ms = time(&mut || {
-        for c in 0..chunks {
-            y.assign(&b);
-            gemm(1.0, x.slice(s![c * 1000..(c + 1) * 1000, ..]), w.t(), 1.0, &mut y.view_mut());
-            black_box(&y);
-        }
-    }) / chunks as f64;
+    let dense_ms =
+        1e3 * median_seconds(&mut || {
+            for c in 0..chunks {
+                y.assign(&b);
+                gemm(1.0, x.slice(s![c * 1000..(c + 1) * 1000, ..]), w.t(), 1.0, &mut y.view_mut());
+                black_box(&y);
+            }
+        }) / chunks as f64;
     let mut packed = PackedWeights::new();
-    let sparse_ms = time(&mut || {
-        assert!(packed.pack(w.view(), Some(b.view())));
-        for c in 0..chunks {
-            product(set.part(c), &packed, y.view_mut());
-            black_box(&y);
-        }
-    }) / chunks as f64;
+    let sparse_ms =
+        1e3 * median_seconds(&mut || {
+            assert!(packed.pack(w.view(), Some(b.view())));
+            for c in 0..chunks {
+                product(set.part(c), &packed, y.view_mut());
+                black_box(&y);
+            }
+        }) / chunks as f64;
     let nonzero = x.iter().filter(|&&v| v != 0.0).count() as f64 / x.len() as f64;
     println!(
         "\nevaluation chunk's first-layer product on the test set ({rows} rows, {:.1}% nonzero; triples list {:.1}% of the columns):",
