@@ -22,7 +22,7 @@
 //! let mut net = Mlp::<f32>::new(&cfg, 0)?;
 //! let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.1, 0.9))?;
 //! let evals = [("test", &test_set)];
-//! let data = TrainData { train: &train_set, evals: &evals, probe_set: None };
+//! let data = TrainData { train: &train_set, evals: &evals, probe_set: None, prepared: &[] };
 //! let outcome = train(&mut net, &mut opt, &TrainConfig::new(50, Budget::Epochs(5), 0), data, ())?;
 //! assert!(outcome.last("test").unwrap().accuracy > 0.85);
 //! # Ok::<(), actscope_core::Error>(())
@@ -60,7 +60,7 @@ pub use activation::{Activation, MAIN_ACTIVATIONS};
 pub use batch_norm::{BatchNorm1d, BatchNormConfig, BnCache};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
-pub use eval::{EvalPoint, evaluate};
+pub use eval::{EvalPoint, PreparedSet, evaluate};
 pub use float::{Float, Kernel};
 pub use hidden::{HiddenLayer, Norm};
 pub use init::Init;

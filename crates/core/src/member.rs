@@ -5,6 +5,8 @@
 //! batches they share. Both call the same steps in the same order, so a run's arithmetic does not depend on
 //! which of the two trained it.
 
+use std::borrow::Cow;
+
 use ndarray::Array2;
 
 use crate::buffer::flat_mut;
@@ -26,8 +28,9 @@ pub(crate) struct Member<'a, F, P> {
     /// Buffers of the training batch.
     pub(crate) ws: Workspace<F>,
     eval_ws: Workspace<F>,
-    /// Each evaluation set's rows grouped for the sparse first-layer product, where it pays.
-    eval_sparse: Vec<Option<SparseSet>>,
+    /// Each evaluation set's rows grouped for the sparse first-layer product, where it pays: the grouping
+    /// prepared for the set ([`TrainData::prepared`]), or the run's own.
+    eval_sparse: Vec<Option<Cow<'a, SparseSet>>>,
     probe_ws: Option<Workspace<F>>,
     probe_x: Option<Array2<F>>,
     steps_per_epoch: usize,
@@ -116,7 +119,13 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
                 .evals
                 .iter()
                 // Only f32 networks read a set in place, and only they run the sparse product.
-                .map(|(_, d)| F::borrow_f32(d.x()).and_then(|_| SparseSet::new(d.x(), config.eval_batch)))
+                .map(|&(_, d)| {
+                    F::borrow_f32(d.x())?;
+                    match data.prepared.iter().find_map(|p| p.grouping_of(d, config.eval_batch)) {
+                        Some(shared) => shared.map(Cow::Borrowed),
+                        None => SparseSet::new(d.x(), config.eval_batch).map(Cow::Owned),
+                    }
+                })
                 .collect(),
             probe_ws: data.probe_set.map(|p| Workspace::new(net, p.len())),
             probe_x,
@@ -152,7 +161,7 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
         let epoch = self.epoch(step);
         if self.eval_now(step) {
             for ((name, d), sparse) in self.data.evals.iter().zip(&self.eval_sparse) {
-                let (loss, accuracy) = evaluate_with(self.net, d, sparse.as_ref(), &mut self.eval_ws);
+                let (loss, accuracy) = evaluate_with(self.net, d, sparse.as_deref(), &mut self.eval_ws);
                 let point = EvalPoint { step, epoch, set: name.to_string(), loss, accuracy };
                 self.probe.on_eval(&point);
                 self.outcome.history.push(point);
@@ -217,5 +226,45 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
             self.probe.after_update(step, self.net);
         }
         self.outcome.steps = step + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+    use crate::sparse::kernel_available;
+    use crate::{Activation, Budget, MlpConfig, OptimizerConfig, Placement, PreparedSet};
+
+    #[test]
+    fn an_evaluation_set_uses_the_grouping_prepared_from_it_and_no_other() {
+        // Half the pixels 0, like an image.
+        let x = Array2::from_shape_fn((40, 30), |(i, j)| if (i + 2 * j) % 4 < 2 { 0.0 } else { (i + j) as f32 / 70.0 });
+        let set = Dataset::new("val", "test", x, (0..40).map(|i| i % 3).collect(), 3).unwrap();
+        let copy = set.clone();
+        let prepared = [PreparedSet::new(Cow::Borrowed(&set), 16).unwrap()];
+        assert_eq!(prepared[0].is_sparse(), kernel_available());
+        let mut net = Mlp::<f32>::new(&MlpConfig::new(30, &[8], 3, Activation::Relu, Placement::None), 1).unwrap();
+        let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
+        for (eval_batch, shared) in [(16, true), (15, false)] {
+            let mut config = TrainConfig::new(8, Budget::Steps(1), 0);
+            config.eval_batch = eval_batch;
+            let evals = [("val", &set), ("copy", &copy)];
+            let data = TrainData { train: &set, evals: &evals, probe_set: None, prepared: &prepared };
+            let m = Member::new(&mut net, &mut opt, &config, data, ()).unwrap();
+            if !kernel_available() {
+                assert!(m.eval_sparse.iter().all(Option::is_none), "no kernel, no grouping");
+                continue;
+            }
+            let own = prepared[0].grouping_of(&set, 16).flatten().unwrap();
+            match &m.eval_sparse[0] {
+                Some(Cow::Borrowed(g)) => assert!(shared && std::ptr::eq(*g, own), "chunk {eval_batch}"),
+                Some(Cow::Owned(g)) => assert!(!shared && g.chunk() == eval_batch, "chunk {eval_batch}"),
+                None => panic!("a sparse set is grouped"),
+            }
+            // An equal copy is another set: grouped by the run itself.
+            assert!(matches!(&m.eval_sparse[1], Some(Cow::Owned(g)) if g.chunk() == eval_batch));
+        }
     }
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Dataset;
-use crate::eval::EvalPoint;
+use crate::eval::{EvalPoint, PreparedSet};
 
 /// How long to train.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,10 +36,13 @@ pub struct TrainConfig {
 }
 
 fn default_eval_batch() -> usize {
-    1000
+    TrainConfig::DEFAULT_EVAL_BATCH
 }
 
 impl TrainConfig {
+    /// Rows per evaluation chunk unless set otherwise ([`TrainConfig::eval_batch`]).
+    pub const DEFAULT_EVAL_BATCH: usize = 1000;
+
     /// `batch_size` examples per step for `budget`, shuffled with `seed`.
     pub fn new(batch_size: usize, budget: Budget, seed: u64) -> Self {
         TrainConfig { batch_size, budget, seed, eval_every: None, eval_batch: default_eval_batch() }
@@ -101,4 +104,9 @@ pub struct TrainData<'a> {
     pub evals: &'a [(&'a str, &'a Dataset)],
     /// The fixed probe set probes are shown (in train mode, without updating running statistics).
     pub probe_set: Option<&'a Dataset>,
+    /// Evaluation sets grouped beforehand for the sparse first-layer product, to share one grouping among
+    /// runs ([`PreparedSet`]). A set of `evals` uses the one prepared from it (the same `Dataset` value, as
+    /// [`PreparedSet::set`] returns it) in chunks of [`TrainConfig::eval_batch`]; the run groups any other
+    /// set itself. `&[]` for none. Results are the same either way.
+    pub prepared: &'a [PreparedSet<'a>],
 }

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory, lockstep_share};
 use crate::config::{RunConfig, line_of};
 use crate::group::GROUP_SIZE;
-use crate::run::{RunState, RunSummary, execute, execute_group, state};
+use crate::run::{EvalSets, RunState, RunSummary, execute_group, execute_shared, state};
 use crate::{Error, Result, ResultExt};
 
 /// The most runs a sweep may expand to unless [`MAX_RUNS_ENV`] or the caller says otherwise.
@@ -604,6 +604,18 @@ pub fn execute_sweep(
         plan.iter().map(|g| g.iter().fold(0u64, |a, &i| a.saturating_add(needs[i]))).collect();
     check_parallel(&mut group_needs, jobs, &limit)?;
     let data: Vec<Arc<LoadedData>> = plan.iter().map(|g| cache.get(pending[g[0]])).collect::<Result<_>>()?;
+    // Each data's evaluation sets, grouped once and shared by all its runs; `evals[which[g]]` are group g's.
+    let mut distinct: Vec<&Arc<LoadedData>> = Vec::new();
+    let which: Vec<usize> = data
+        .iter()
+        .map(|d| {
+            distinct.iter().position(|e| Arc::ptr_eq(e, d)).unwrap_or_else(|| {
+                distinct.push(d);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    let evals: Vec<EvalSets<'_>> = distinct.iter().map(|d| EvalSets::new(d)).collect();
     observer.started(pending.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -611,11 +623,15 @@ pub fn execute_sweep(
         .map_err(|e| Error::usage(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
     let results: Vec<Result<RunSummary>> = pool.install(|| {
         plan.par_iter()
-            .zip(&data)
-            .flat_map_iter(|(group, data)| {
+            .zip(&which)
+            .flat_map_iter(|(group, &which)| {
                 let cfgs: Vec<&RunConfig> = group.iter().map(|&i| pending[i]).collect();
-                let results =
-                    if cfgs.len() == 1 { vec![execute(cfgs[0], data, out)] } else { execute_group(&cfgs, data, out) };
+                let evals = &evals[which];
+                let results = if cfgs.len() == 1 {
+                    vec![execute_shared(cfgs[0], evals, out)]
+                } else {
+                    execute_group(&cfgs, evals, out)
+                };
                 cfgs.into_iter()
                     .zip(results)
                     .map(|(cfg, r)| {

@@ -1,8 +1,10 @@
 //! The training loop end to end: accuracy on a separable task, determinism, divergence, probes, errors.
 
+use std::borrow::Cow;
+
 use actscope_core::{
-    Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS, Placement, Probe,
-    ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, train,
+    Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS, Placement,
+    PreparedSet, Probe, ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, train,
 };
 use actscope_data::synthetic;
 
@@ -22,7 +24,7 @@ fn run(
     let mut net = Mlp::<f32>::new(&cfg, seed).unwrap();
     let mut opt = Optimizer::new(opt).unwrap();
     let evals = [("test", &te)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: None };
+    let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared: &[] };
     let out = train(&mut net, &mut opt, &TrainConfig::new(32, Budget::Epochs(epochs), seed), data, ()).unwrap();
     (net, out)
 }
@@ -47,6 +49,37 @@ fn same_config_and_seed_give_bit_identical_results() {
     assert_eq!(oa, ob);
     let (c, _) = run(Activation::Tanh, Placement::After, OptimizerConfig::sgd_momentum(0.05, 0.9), 2, 10);
     assert_ne!(a, c, "another seed gives another network");
+}
+
+/// Evaluation sets grouped beforehand and shared ([`PreparedSet`]) give the run it gives when it groups them
+/// itself, however many of them are prepared and in whatever order: each set must meet its own grouping.
+#[test]
+fn prepared_evaluation_sets_change_nothing() {
+    let (tr, te) = task();
+    // Half of the inputs exactly 0 (like pixels), so the sets are grouped for the sparse product.
+    let sparse = |d: &Dataset, name: &str| {
+        Dataset::new(name, "test", d.features.mapv(|v| v.max(0.0)), d.labels.clone(), d.classes).unwrap()
+    };
+    let tr = sparse(&tr, "train");
+    let (a, b) = (sparse(&te.head("a", 500), "a"), sparse(&te.select("b", &(500..1000).collect::<Vec<_>>()), "b"));
+    let mut tc = TrainConfig::new(32, Budget::Steps(40), 5);
+    (tc.eval_every, tc.eval_batch) = (Some(10), 64);
+    let run = |prepared: &[PreparedSet<'_>]| {
+        let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
+        let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
+        let evals = [("a", &a), ("b", &b)];
+        let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared };
+        (train(&mut net, &mut opt, &tc, data, ()).unwrap(), net)
+    };
+    let alone = run(&[]);
+    assert_eq!(alone.0.history.len(), 10);
+    let prepare = |d| PreparedSet::new(Cow::Borrowed(d), 64).unwrap();
+    let both = [prepare(&b), prepare(&a)];
+    assert_eq!(both[0].is_sparse(), actscope_core::sparse::kernel_available());
+    assert_eq!(run(&both), alone, "both sets prepared, in reverse order");
+    assert_eq!(run(&both[1..]), alone, "one set prepared");
+    let other_chunk = [PreparedSet::new(Cow::Borrowed(&a), 100).unwrap()];
+    assert_eq!(run(&other_chunk), alone, "prepared in another chunk size (not used)");
 }
 
 #[test]
@@ -103,7 +136,7 @@ fn probes_see_what_they_ask_for() {
     let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
     let evals = [("test", &te)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: Some(&probe_set) };
+    let data = TrainData { train: &tr, evals: &evals, probe_set: Some(&probe_set), prepared: &[] };
     let mut rec = Recorder::default();
     let mut config = TrainConfig::new(30, Budget::Steps(100), 0);
     config.eval_every = Some(40);
@@ -124,7 +157,7 @@ fn probes_see_what_they_ask_for() {
 fn bad_settings_are_errors_not_panics() {
     let (tr, te) = task();
     let evals = [("test", &te)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: None };
+    let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared: &[] };
     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
     let bn = Mlp::<f32>::new(&MlpConfig::new(16, &[8], 3, Activation::Relu, Placement::Before), 0).unwrap();
     for (batch, needle) in [(0, "batch_size"), (5000, "1..=3000"), (1, "at least 2")] {
