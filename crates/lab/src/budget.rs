@@ -17,7 +17,10 @@
 //! workspaces  buffers of the training (batch_size rows), evaluation (eval_batch rows) and probe
 //!             (probe rows) passes: per layer 4–7 rows×w activations, a gradient per weight; logits
 //! batch       batch_size × input_dim features and labels
-//! evaluation  an eval_batch × input_dim chunk and the training subset evaluated as "train"
+//! evaluation  an eval_batch × input_dim chunk, the training subset evaluated as "train", and the
+//!             evaluation sets' rows grouped for the sparse first-layer product: at most ⌈n/3⌉ × input_dim
+//!             entries of 16 bytes for a set of n rows (train subset, validation, test; shared by the runs
+//!             of a sweep, counted for each)
 //! probe       the probe set twice (as loaded and converted), a copy of every hidden weight (update
 //!             ratio), and the largest layer's metric temporaries (probe × w f64 copies, a Gram matrix)
 //! records     checkpoints × layers × 6 KiB, step scalars, evaluations (in memory and as JSON Lines)
@@ -97,6 +100,8 @@ pub struct DataShape {
     pub train: usize,
     /// Examples in the validation set (the probe set is taken from it).
     pub val: usize,
+    /// Examples in the test set.
+    pub test: usize,
 }
 
 impl DataShape {
@@ -107,6 +112,7 @@ impl DataShape {
             classes: data.train.classes.max(data.test.classes).max(2),
             train: data.train.len(),
             val: data.val.len(),
+            test: data.test.len(),
         }
     }
 }
@@ -237,6 +243,9 @@ fn estimate_checked(cfg: &RunConfig, shape: &DataShape) -> Option<MemoryEstimate
 
     let rows_of = |rows: u64| Counter::sum(&[Counter::mul(&[rows, input, SCALAR])?, Counter::mul(&[rows, WORD])?]);
     let train_eval = u(TRAIN_EVAL_SIZE.min(shape.train));
+    // Each triple of rows lists at most every column, in a 16-byte entry (`actscope_core::sparse`).
+    let grouping = |rows: u64| Counter::mul(&[rows.div_ceil(3), input, 16]);
+    let groupings = Counter::sum(&[grouping(train_eval)?, grouping(u(shape.val))?, grouping(u(shape.test))?])?;
     let metric_temporaries = Counter::sum(&[
         Counter::mul(&[probe, widest, 3 * WORD])?,
         Counter::mul(&[2, probe.min(widest), probe.min(widest), WORD])?,
@@ -268,7 +277,7 @@ fn estimate_checked(cfg: &RunConfig, shape: &DataShape) -> Option<MemoryEstimate
         optimizer: Counter::mul(&[trainable, optimizer_copies, SCALAR])?,
         workspaces: workspaces.checked_mul(SCALAR)?,
         batch: rows_of(batch)?,
-        evaluation: Counter::sum(&[Counter::mul(&[eval_batch, input, SCALAR])?, rows_of(train_eval)?])?,
+        evaluation: Counter::sum(&[Counter::mul(&[eval_batch, input, SCALAR])?, rows_of(train_eval)?, groupings])?,
         probe: Counter::sum(&[
             rows_of(probe)?,
             Counter::mul(&[probe, input, SCALAR])?,
@@ -449,7 +458,7 @@ mod tests {
         toml::from_str(text).unwrap()
     }
 
-    const SHAPE: DataShape = DataShape { input_dim: 784, classes: 10, train: 54_000, val: 6_000 };
+    const SHAPE: DataShape = DataShape { input_dim: 784, classes: 10, train: 54_000, val: 6_000, test: 10_000 };
 
     #[test]
     fn sizes_parse_with_binary_suffixes() {
@@ -488,7 +497,10 @@ mod tests {
         assert_eq!(adam.optimizer, 2 * 79_510 * 4);
         // Three workspaces each hold a gradient per weight.
         assert!(sgd.workspaces >= 3 * 79_510 * 4);
-        assert!(sgd.total < 64 << 20, "a small MLP needs well under 64 MiB: {sgd:?}");
+        // The sparse grouping of 2,000 + 6,000 + 10,000 evaluation rows: 6,001 triples × 784 columns × 16 bytes.
+        let (chunk, train_eval) = (1000 * 784 * 4, 2000 * (784 * 4 + 8));
+        assert_eq!(sgd.evaluation, chunk + train_eval + 6_001 * 784 * 16);
+        assert!(sgd.total - sgd.evaluation < 64 << 20, "a small MLP needs well under 64 MiB besides: {sgd:?}");
     }
 
     #[test]
