@@ -151,7 +151,7 @@ fn main() {
 
 /// The evaluation chunks' first-layer product over the test set, dense and sparse, with real weights'
 /// scale (uniform ±1/√input, PyTorch's default) and a bias: ms per 1000-row chunk, and what grouping the set
-/// costs once per run.
+/// costs once per set (per run alone; once for all runs of a sweep).
 fn sparse_evaluation(x: ndarray::ArrayView2<'_, f32>, width: usize) {
     let (rows, input) = x.dim();
     let chunks = rows / 1000;
@@ -192,5 +192,8 @@ fn sparse_evaluation(x: ndarray::ArrayView2<'_, f32>, width: usize) {
     );
     println!("  dense (gemm)      {dense_ms:>7.3} ms per 1000 rows");
     println!("  sparse (triples)  {sparse_ms:>7.3} ms per 1000 rows, packing included ({:.2}×)", dense_ms / sparse_ms);
-    println!("  grouping the set  {:>7.3} ms per 1000 rows, once per run", group_ms / (rows as f64 / 1000.0));
+    println!(
+        "  grouping the set  {:>7.3} ms per 1000 rows, once per set (a sweep shares it among its runs)",
+        group_ms / (rows as f64 / 1000.0)
+    );
 }
