@@ -3,7 +3,7 @@
 //! ```text
 //! sigmoid       σ(x) = 1/(1+e^−x)                    σ′ = σ(1−σ)
 //! tanh          tanh x                               1 − tanh²x
-//! relu          max(0, x)                            1[x > 0]            (0 at x = 0, as PyTorch)
+//! relu          max(0, x)                            1[x > 0]            (0 at x = 0; NaN stays NaN, as PyTorch)
 //! leaky_relu(α) x if x > 0 else αx                   1 or α
 //! elu(α)        x if x > 0 else α(e^x − 1)           1 or αe^x
 //! gelu          x·Φ(x),  Φ(x) = ½erfc(−x/√2)         Φ(x) + x·ϕ(x)       (exact erf form)
@@ -99,11 +99,12 @@ impl Activation {
         match self {
             Activation::Sigmoid => sigmoid(x),
             Activation::Tanh => x.tanh(),
+            // `x ≤ 0` is false for NaN, which passes through, as in PyTorch.
             Activation::Relu => {
-                if x > zero {
-                    x
-                } else {
+                if x <= zero {
                     zero
+                } else {
+                    x
                 }
             }
             Activation::LeakyRelu(a) => {
@@ -141,11 +142,12 @@ impl Activation {
                 let t = x.tanh();
                 one - t * t
             }
+            // At NaN the gradient passes, as PyTorch's `threshold_backward` (`z ≤ 0 ? 0 : g`) lets it.
             Activation::Relu => {
-                if x > zero {
-                    one
-                } else {
+                if x <= zero {
                     zero
+                } else {
+                    one
                 }
             }
             Activation::LeakyRelu(a) => {
@@ -200,7 +202,7 @@ impl Activation {
                 a.zip_mut_with(&z, |a, &z| *a = if z > F::zero() { z } else { al * *a });
             }
             Activation::Gelu if slices(Kernel::Gelu, &z, &mut a) => {}
-            Activation::Relu => map!(|x: F| x.max(F::zero())),
+            Activation::Relu => map!(|x: F| if x <= F::zero() { F::zero() } else { x }),
             Activation::LeakyRelu(al) => {
                 let al = F::of(al);
                 map!(|x: F| if x > F::zero() { x } else { al * x })
@@ -247,7 +249,7 @@ impl Activation {
             }
             Activation::Sigmoid => each!(|gz, _, &a, &ga| *gz = ga * (a * (one - a))),
             Activation::Tanh => each!(|gz, _, &a, &ga| *gz = ga * (one - a * a)),
-            Activation::Relu => each!(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { F::zero() }),
+            Activation::Relu => each!(|gz, &z, _, &ga| *gz = if z <= F::zero() { F::zero() } else { ga }),
             Activation::LeakyRelu(al) => {
                 let al = F::of(al);
                 each!(|gz, &z, _, &ga| *gz = if z > F::zero() { ga } else { ga * al })

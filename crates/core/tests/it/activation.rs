@@ -113,3 +113,23 @@ fn names_round_trip_and_errors_list_valid_names() {
     assert_eq!("BEFORE".parse::<Placement>().unwrap(), Placement::Before);
     assert!("middle".parse::<Placement>().unwrap_err().to_string().contains("none, before, after"));
 }
+
+/// A NaN pre-activation gives a NaN activation, as in PyTorch (`torch.relu(nan)` is NaN), in the scalar
+/// form and in the batched (vectorised) pass: an activation that turned it into a number would hide a
+/// diverged network behind a finite loss.
+#[test]
+fn nan_passes_through_every_activation() {
+    for act in ALL {
+        assert!(act.value(f64::NAN).is_nan() && act.value(f32::NAN).is_nan(), "{act}: φ(NaN)");
+        // 37 columns: whole vectors and a tail; the NaN in each place of one vector and in the tail.
+        let mut z = ndarray::Array2::from_shape_fn((2, 37), |(i, j)| (i * 37 + j) as f32 / 10.0 - 3.0);
+        for at in [0, 5, 15, 16, 36] {
+            z[[1, at]] = f32::NAN;
+        }
+        let mut a = ndarray::Array2::zeros((2, 37));
+        act.forward_into(z.view(), a.view_mut());
+        for ((i, j), &v) in a.indexed_iter() {
+            assert_eq!(v.is_nan(), z[[i, j]].is_nan(), "{act}: φ at ({i}, {j}) is {v}");
+        }
+    }
+}

@@ -82,6 +82,25 @@ fn prepared_evaluation_sets_change_nothing() {
     assert_eq!(run(&other_chunk), alone, "prepared in another chunk size (not used)");
 }
 
+/// A NaN weight is divergence at the first step, with every placement: ReLU must not turn the NaN
+/// pre-activations into zeros (a dead-looking unit) behind a finite loss.
+#[test]
+fn a_nan_weight_is_divergence_not_a_silent_zero() {
+    let (tr, te) = task();
+    for act in [Activation::Relu, Activation::Tanh] {
+        for placement in PLACEMENTS {
+            let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[32, 32], 3, act, placement), 1).unwrap();
+            net.layers[0].linear.weight[[3, 2]] = f32::NAN;
+            let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).unwrap();
+            let evals = [("test", &te)];
+            let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared: &[] };
+            let out = train(&mut net, &mut opt, &TrainConfig::new(32, Budget::Steps(5), 0), data, ()).unwrap();
+            assert_eq!(out.status, Status::Diverged { step: 0 }, "{act}, BN {placement}");
+            assert!(out.history[0].loss.is_nan(), "{act}, BN {placement}: the evaluation shows the NaN too");
+        }
+    }
+}
+
 #[test]
 fn divergence_is_reported_with_its_step() {
     let (_, out) = run(Activation::Relu, Placement::None, OptimizerConfig::sgd(1e6), 2, 1);
