@@ -26,6 +26,11 @@ pub const MAX_DENSITY: f64 = 0.7;
 /// Rows compared with the last row placed when ordering a chunk (see [`SparseRows::new`]; its docs say 16).
 const WINDOW: usize = 16;
 
+/// Whether `nonzeros` of `len` entries is more than [`MAX_DENSITY`].
+fn dense(nonzeros: usize, len: usize) -> bool {
+    nonzeros as f64 > MAX_DENSITY * len as f64
+}
+
 /// Marks the empty slots of a chunk's last triple.
 const NONE: u32 = u32::MAX;
 
@@ -44,14 +49,40 @@ impl SparseSet {
     /// # Panics
     /// If `chunk` is 0.
     pub fn new(x: ArrayView2<'_, f32>, chunk: usize) -> Option<Self> {
-        assert!(chunk > 0, "chunk must be at least 1 row");
-        let dense = |nonzeros: usize, len: usize| nonzeros as f64 > MAX_DENSITY * len as f64;
-        let first = x.slice(s![..chunk.min(x.nrows()), ..]);
-        if !kernel_available() || x.is_empty() || dense(first.iter().filter(|&&v| v != 0.0).count(), first.len()) {
+        if !Self::may_group(x, chunk) {
             return None;
         }
         let set = Self::group(x, chunk);
         (!dense(set.parts.iter().map(|p| p.nonzeros).sum(), x.len())).then_some(set)
+    }
+
+    /// Whether [`SparseSet::new`] gets past its first test for `x`: this machine has the kernel, `x` is not
+    /// empty and its first chunk is at most [`MAX_DENSITY`] nonzero. (It may still find the whole set denser.)
+    ///
+    /// # Panics
+    /// If `chunk` is 0.
+    pub fn may_group(x: ArrayView2<'_, f32>, chunk: usize) -> bool {
+        assert!(chunk > 0, "chunk must be at least 1 row");
+        let first = x.slice(s![..chunk.min(x.nrows()), ..]);
+        kernel_available() && !x.is_empty() && !dense(first.iter().filter(|&&v| v != 0.0).count(), first.len())
+    }
+
+    /// An upper bound on the bytes a grouping of `rows` rows of `cols` columns in chunks of `chunk` rows
+    /// holds, whatever the values: each triple of a chunk lists at most every column (saturating at
+    /// `u64::MAX`). Building it takes a further ~`rows_of_a_chunk × cols / 8` bytes for a moment.
+    ///
+    /// # Panics
+    /// If `chunk` is 0.
+    pub fn max_bytes(rows: usize, cols: usize, chunk: usize) -> u64 {
+        assert!(chunk > 0, "chunk must be at least 1 row");
+        let triples = (rows / chunk) * chunk.div_ceil(3) + (rows % chunk).div_ceil(3);
+        let per_triple = (cols as u64)
+            .saturating_mul(size_of::<Entry>() as u64)
+            .saturating_add((size_of::<[u32; 3]>() + size_of::<u32>()) as u64);
+        let per_chunk = (size_of::<SparseRows>() + size_of::<u32>()) as u64;
+        (triples as u64)
+            .saturating_mul(per_triple)
+            .saturating_add((rows.div_ceil(chunk) as u64).saturating_mul(per_chunk))
     }
 
     /// Groups every chunk of `x`, whatever the machine and density (the product then runs one element at
@@ -592,6 +623,17 @@ mod tests {
         }
         let nonzeros = x.iter().filter(|&&v| v != 0.0).count();
         assert_eq!(grouped.nonzeros, nonzeros);
+        // The bound on its size holds even for a set with no zero at all.
+        let full = SparseRows::new(Array2::from_elem((100, 784), 1.0f32).view());
+        let held = |g: &SparseRows| {
+            g.entries.len() * size_of::<Entry>()
+                + g.slots.len() * size_of::<[u32; 3]>()
+                + g.starts.len() * size_of::<u32>()
+                + size_of::<SparseRows>()
+        };
+        assert_eq!(full.entries.len(), 34 * 784);
+        assert!(held(&full) as u64 <= SparseSet::max_bytes(100, 784, 100), "{}", held(&full));
+        assert!(held(&full) as u64 + 20 * 784 >= SparseSet::max_bytes(100, 784, 100), "and close to it");
         let share = nonzeros as f64 / x.len() as f64;
         assert!(grouped.density() > share && grouped.density() < 1.0, "density {}", grouped.density());
     }
@@ -610,7 +652,9 @@ mod tests {
         let dense = Array2::from_shape_fn((20, 30), |(i, j)| (i + j) as f32 + 1.0);
         assert!(SparseSet::new(dense.view(), 8).is_none());
         assert!(SparseSet::new(Array2::<f32>::zeros((0, 30)).view(), 8).is_none());
+        assert!(!SparseSet::may_group(dense.view(), 8) && !SparseSet::may_group(dense.slice(s![..0, ..]), 8));
         let sparse = sparse_input(20, 30, 0.3, 4);
+        assert_eq!(SparseSet::may_group(sparse.view(), 8), kernel_available());
         match SparseSet::new(sparse.view(), 8) {
             Some(set) => {
                 assert!(kernel_available());

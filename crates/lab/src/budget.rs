@@ -18,9 +18,10 @@
 //!             (probe rows) passes: per layer 4–7 rows×w activations, a gradient per weight; logits
 //! batch       batch_size × input_dim features and labels
 //! evaluation  an eval_batch × input_dim chunk, the training subset evaluated as "train", and the
-//!             evaluation sets' rows grouped for the sparse first-layer product: at most ⌈n/3⌉ × input_dim
-//!             entries of 16 bytes for a set of n rows (train subset, validation, test; shared by the runs
-//!             of a sweep, counted for each)
+//!             evaluation sets' rows grouped for the sparse first-layer product where they will be
+//!             (`SparseSet::max_bytes`: 16 bytes per column for every three rows of the training subset,
+//!             validation and test; a sweep builds it once per data and keeps it, like the data, to its
+//!             end, but each run is charged for it)
 //! probe       the probe set twice (as loaded and converted), a copy of every hidden weight (update
 //!             ratio), and the largest layer's metric temporaries (probe × w f64 copies, a Gram matrix)
 //! records     checkpoints × layers × 6 KiB, step scalars, evaluations (in memory and as JSON Lines)
@@ -34,8 +35,10 @@
 //! to the cgroup's `memory.max` where one is set (a container or a Slurm job); else
 //! [`DEFAULT_MEMORY_LIMIT`] (8 GiB) where neither can be read.
 
+use actscope_core::sparse::SparseSet;
 use actscope_core::{Budget, Placement, TrainConfig};
 use actscope_data::LoadedData;
+use ndarray::s;
 
 use crate::config::RunConfig;
 use crate::run::TRAIN_EVAL_SIZE;
@@ -100,8 +103,9 @@ pub struct DataShape {
     pub train: usize,
     /// Examples in the validation set (the probe set is taken from it).
     pub val: usize,
-    /// Examples in the test set.
-    pub test: usize,
+    /// Bytes of the evaluation sets' sparse grouping (an upper bound; 0 where no set will be grouped: a
+    /// dense set, or a machine without the sparse kernel).
+    pub eval_grouping: u64,
 }
 
 impl DataShape {
@@ -112,7 +116,15 @@ impl DataShape {
             classes: data.train.classes.max(data.test.classes).max(2),
             train: data.train.len(),
             val: data.val.len(),
-            test: data.test.len(),
+            eval_grouping: [
+                data.train.x().slice(s![..TRAIN_EVAL_SIZE.min(data.train.len()), ..]),
+                data.val.x(),
+                data.test.x(),
+            ]
+            .into_iter()
+            .filter(|x| SparseSet::may_group(*x, TrainConfig::DEFAULT_EVAL_BATCH))
+            .map(|x| SparseSet::max_bytes(x.nrows(), x.ncols(), TrainConfig::DEFAULT_EVAL_BATCH))
+            .fold(0, u64::saturating_add),
         }
     }
 }
@@ -243,9 +255,6 @@ fn estimate_checked(cfg: &RunConfig, shape: &DataShape) -> Option<MemoryEstimate
 
     let rows_of = |rows: u64| Counter::sum(&[Counter::mul(&[rows, input, SCALAR])?, Counter::mul(&[rows, WORD])?]);
     let train_eval = u(TRAIN_EVAL_SIZE.min(shape.train));
-    // Each triple of rows lists at most every column, in a 16-byte entry (`actscope_core::sparse`).
-    let grouping = |rows: u64| Counter::mul(&[rows.div_ceil(3), input, 16]);
-    let groupings = Counter::sum(&[grouping(train_eval)?, grouping(u(shape.val))?, grouping(u(shape.test))?])?;
     let metric_temporaries = Counter::sum(&[
         Counter::mul(&[probe, widest, 3 * WORD])?,
         Counter::mul(&[2, probe.min(widest), probe.min(widest), WORD])?,
@@ -277,7 +286,11 @@ fn estimate_checked(cfg: &RunConfig, shape: &DataShape) -> Option<MemoryEstimate
         optimizer: Counter::mul(&[trainable, optimizer_copies, SCALAR])?,
         workspaces: workspaces.checked_mul(SCALAR)?,
         batch: rows_of(batch)?,
-        evaluation: Counter::sum(&[Counter::mul(&[eval_batch, input, SCALAR])?, rows_of(train_eval)?, groupings])?,
+        evaluation: Counter::sum(&[
+            Counter::mul(&[eval_batch, input, SCALAR])?,
+            rows_of(train_eval)?,
+            shape.eval_grouping,
+        ])?,
         probe: Counter::sum(&[
             rows_of(probe)?,
             Counter::mul(&[probe, input, SCALAR])?,
@@ -458,7 +471,19 @@ mod tests {
         toml::from_str(text).unwrap()
     }
 
-    const SHAPE: DataShape = DataShape { input_dim: 784, classes: 10, train: 54_000, val: 6_000, test: 10_000 };
+    const SHAPE: DataShape = DataShape { input_dim: 784, classes: 10, train: 54_000, val: 6_000, eval_grouping: 0 };
+
+    #[test]
+    fn the_evaluation_sets_grouping_is_counted_where_they_will_be_grouped() {
+        let images = actscope_data::load("embedded", 0.1, false).unwrap();
+        let (val, test) = (images.val.len(), images.test.len());
+        let bound = |rows| SparseSet::max_bytes(rows, 784, 1000);
+        let want = if actscope_core::sparse::kernel_available() { bound(2000) + bound(val) + bound(test) } else { 0 };
+        assert_eq!(DataShape::of(&images).eval_grouping, want);
+        // Dense inputs are never grouped, so nothing is charged for them.
+        let dense = actscope_data::load("synthetic:spirals", 0.1, false).unwrap();
+        assert_eq!(DataShape::of(&dense).eval_grouping, 0);
+    }
 
     #[test]
     fn sizes_parse_with_binary_suffixes() {
@@ -497,10 +522,12 @@ mod tests {
         assert_eq!(adam.optimizer, 2 * 79_510 * 4);
         // Three workspaces each hold a gradient per weight.
         assert!(sgd.workspaces >= 3 * 79_510 * 4);
-        // The sparse grouping of 2,000 + 6,000 + 10,000 evaluation rows: 6,001 triples × 784 columns × 16 bytes.
+        assert!(sgd.total < 64 << 20, "a small MLP needs well under 64 MiB: {sgd:?}");
+        // The evaluation chunk, the training subset and, where the sets will be grouped, their grouping.
         let (chunk, train_eval) = (1000 * 784 * 4, 2000 * (784 * 4 + 8));
-        assert_eq!(sgd.evaluation, chunk + train_eval + 6_001 * 784 * 16);
-        assert!(sgd.total - sgd.evaluation < 64 << 20, "a small MLP needs well under 64 MiB besides: {sgd:?}");
+        assert_eq!(sgd.evaluation, chunk + train_eval);
+        let grouped = estimate(&cfg("hidden = [100]"), &DataShape { eval_grouping: 50 << 20, ..SHAPE }).unwrap();
+        assert_eq!(grouped.evaluation, chunk + train_eval + (50 << 20));
     }
 
     #[test]

@@ -589,9 +589,18 @@ pub fn execute_sweep(
     let limit = MemoryLimit::current()?;
     let jobs = opts.jobs.max(1);
     let mut needs = Vec::with_capacity(pending.len());
+    // Each data's shape once (it reads the evaluation sets to see whether they will be grouped).
+    let mut shapes: Vec<(Arc<LoadedData>, DataShape)> = Vec::new();
     for r in &pending {
         let data = cache.get(r)?;
-        let shape = DataShape::of(&data);
+        let shape = match shapes.iter().find(|(d, _)| Arc::ptr_eq(d, &data)) {
+            Some((_, shape)) => *shape,
+            None => {
+                let shape = DataShape::of(&data);
+                shapes.push((data, shape));
+                shape
+            }
+        };
         let e = check_memory(r, &shape, &limit).context_with(|| format!("run {}", r.dir_name()))?;
         needs.push(if opts.lockstep { e.total.saturating_add(lockstep_share(r, &shape)) } else { e.total });
     }
