@@ -3,7 +3,7 @@
 //! ```text
 //! sigmoid       σ(x) = 1/(1+e^−x)                    σ′ = σ(1−σ)
 //! tanh          tanh x                               1 − tanh²x
-//! relu          max(0, x)                            1[x > 0]            (0 at x = 0; NaN stays NaN, as PyTorch)
+//! relu          max(0, x)                            1[x > 0]            (0 at x = 0; φ(NaN) NaN, φ′ 1: PyTorch)
 //! leaky_relu(α) x if x > 0 else αx                   1 or α
 //! elu(α)        x if x > 0 else α(e^x − 1)           1 or αe^x
 //! gelu          x·Φ(x),  Φ(x) = ½erfc(−x/√2)         Φ(x) + x·ϕ(x)       (exact erf form)

@@ -628,7 +628,8 @@ mod tests {
     }
 
     /// Runs that share one data's evaluation sets, grouped once ([`execute_shared`], as a sweep runs them),
-    /// write what each writes alone, where it groups them itself ([`execute`]).
+    /// write what each writes when the sets are grouped for it alone ([`execute`]). (That grouping the sets
+    /// changes no result is tested in core, against training with no sets prepared.)
     #[test]
     fn runs_sharing_their_evaluation_sets_write_what_they_write_alone() {
         let mut cfg = RunConfig::from_toml("hidden = [8]\nsteps = 4\nprobe_size = 50", "test").unwrap();
