@@ -589,20 +589,21 @@ pub fn execute_sweep(
     let limit = MemoryLimit::current()?;
     let jobs = opts.jobs.max(1);
     let mut needs = Vec::with_capacity(pending.len());
-    // Each data's shape once (it reads the evaluation sets to see whether they will be grouped).
-    let mut shapes: Vec<(Arc<LoadedData>, DataShape)> = Vec::new();
+    // Each distinct data once, with its shape (which reads the evaluation sets to see whether they will be
+    // grouped); `data_of[i]` is pending run i's.
+    let mut distinct: Vec<(Arc<LoadedData>, DataShape)> = Vec::new();
+    let mut data_of = Vec::with_capacity(pending.len());
     for r in &pending {
         let data = cache.get(r)?;
-        let shape = match shapes.iter().find(|(d, _)| Arc::ptr_eq(d, &data)) {
-            Some((_, shape)) => *shape,
-            None => {
-                let shape = DataShape::of(&data);
-                shapes.push((data, shape));
-                shape
-            }
-        };
-        let e = check_memory(r, &shape, &limit).context_with(|| format!("run {}", r.dir_name()))?;
-        needs.push(if opts.lockstep { e.total.saturating_add(lockstep_share(r, &shape)) } else { e.total });
+        let at = distinct.iter().position(|(d, _)| Arc::ptr_eq(d, &data)).unwrap_or_else(|| {
+            let shape = DataShape::of(&data);
+            distinct.push((data, shape));
+            distinct.len() - 1
+        });
+        data_of.push(at);
+        let shape = &distinct[at].1;
+        let e = check_memory(r, shape, &limit).context_with(|| format!("run {}", r.dir_name()))?;
+        needs.push(if opts.lockstep { e.total.saturating_add(lockstep_share(r, shape)) } else { e.total });
     }
     let plan: Vec<Vec<usize>> = if opts.lockstep {
         crate::group::groups(&pending, &needs, GROUP_SIZE, jobs, limit.bytes / jobs as u64)
@@ -612,19 +613,9 @@ pub fn execute_sweep(
     let mut group_needs: Vec<u64> =
         plan.iter().map(|g| g.iter().fold(0u64, |a, &i| a.saturating_add(needs[i]))).collect();
     check_parallel(&mut group_needs, jobs, &limit)?;
-    let data: Vec<Arc<LoadedData>> = plan.iter().map(|g| cache.get(pending[g[0]])).collect::<Result<_>>()?;
-    // Each data's evaluation sets, grouped once and shared by all its runs; `evals[which[g]]` are group g's.
-    let mut distinct: Vec<&Arc<LoadedData>> = Vec::new();
-    let which: Vec<usize> = data
-        .iter()
-        .map(|d| {
-            distinct.iter().position(|e| Arc::ptr_eq(e, d)).unwrap_or_else(|| {
-                distinct.push(d);
-                distinct.len() - 1
-            })
-        })
-        .collect();
-    let evals: Vec<EvalSets<'_>> = distinct.iter().map(|d| EvalSets::new(d)).collect();
+    // Each data's evaluation sets, grouped once and shared by all its runs (a group's runs share their data).
+    let evals: Vec<EvalSets<'_>> = distinct.iter().map(|(d, _)| EvalSets::new(d)).collect();
+    let which: Vec<usize> = plan.iter().map(|g| data_of[g[0]]).collect();
     observer.started(pending.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
