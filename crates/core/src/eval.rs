@@ -63,11 +63,6 @@ impl<'a> PreparedSet<'a> {
         &self.set
     }
 
-    /// Rows per chunk of the grouping.
-    pub fn chunk(&self) -> usize {
-        self.chunk
-    }
-
     /// Whether the set's rows are grouped (the sparse product pays for it on this machine).
     pub fn is_sparse(&self) -> bool {
         self.sparse.is_some()

@@ -268,11 +268,6 @@ impl<'a> EvalSets<'a> {
         }
     }
 
-    /// The data they come from.
-    pub fn data(&self) -> &'a LoadedData {
-        self.data
-    }
-
     /// The sets by name, as the training loop evaluates them.
     fn named(&self) -> [(&str, &Dataset); 3] {
         [("train", self.sets[0].set()), ("val", self.sets[1].set()), ("test", self.sets[2].set())]
