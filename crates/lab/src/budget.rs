@@ -454,13 +454,13 @@ pub fn lockstep_share(cfg: &RunConfig, shape: &DataShape) -> u64 {
     first.saturating_mul(shape.input_dim as u64).saturating_add(first.saturating_mul(batch)).saturating_mul(2 * 4)
 }
 
-/// [`check_memory`] for loaded data and this process's [`MemoryLimit::current`]: what
-/// [`crate::run::execute`] calls before it allocates anything.
+/// [`check_memory`] against this process's [`MemoryLimit::current`]: what [`crate::run::execute`] calls,
+/// with the shape of its data, before it allocates anything.
 ///
 /// # Errors
 /// As [`check_memory`] and [`MemoryLimit::current`].
-pub fn check_run(cfg: &RunConfig, data: &LoadedData) -> Result<MemoryEstimate> {
-    check_memory(cfg, &DataShape::of(data), &MemoryLimit::current()?)
+pub fn check_run(cfg: &RunConfig, shape: &DataShape) -> Result<MemoryEstimate> {
+    check_memory(cfg, shape, &MemoryLimit::current()?)
 }
 
 #[cfg(test)]

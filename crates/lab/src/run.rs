@@ -19,6 +19,7 @@ use actscope_metrics::records::write_jsonl;
 use actscope_metrics::{MetricsProbe, ProbeConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::budget::DataShape;
 use crate::config::{CheckpointSample, RunConfig};
 use crate::fsio::{self, create_dir_all, read_json, remove_dir_all, rename, to_json};
 use crate::{Error, Result};
@@ -248,6 +249,8 @@ fn clean_partial(out: &Path, name: &str) -> Result<()> {
 #[derive(Debug)]
 pub struct EvalSets<'a> {
     data: &'a LoadedData,
+    /// The data's shape, which each run's memory check reads ([`DataShape::of`] reads the sets).
+    shape: DataShape,
     sets: [PreparedSet<'a>; 3],
 }
 
@@ -260,6 +263,7 @@ impl<'a> EvalSets<'a> {
         let train_eval = data.train.head("train-eval", TRAIN_EVAL_SIZE);
         EvalSets {
             data,
+            shape: DataShape::of(data),
             sets: [
                 prepare(Cow::Owned(train_eval)),
                 prepare(Cow::Borrowed(&data.val)),
@@ -288,7 +292,7 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
 /// # Errors
 /// As [`execute`].
 pub fn execute_shared(cfg: &RunConfig, evals: &EvalSets<'_>, out: &Path) -> Result<RunSummary> {
-    let (name, tmp) = open_run(cfg, evals.data, out)?;
+    let (name, tmp) = open_run(cfg, &evals.shape, out)?;
     train_into(cfg, evals, out, &name, &tmp, &mut ()).inspect_err(|_| {
         let _ = fs::remove_dir_all(&tmp);
     })
@@ -305,7 +309,7 @@ pub fn execute_watched(
     out: &Path,
     watcher: &mut dyn actscope_core::Probe<f32>,
 ) -> Result<RunSummary> {
-    let (name, tmp) = open_run(cfg, data, out)?;
+    let (name, tmp) = open_run(cfg, &DataShape::of(data), out)?;
     // Whatever fails from here on, the temporary directory goes with it.
     train_into(cfg, &EvalSets::new(data), out, &name, &tmp, watcher).inspect_err(|_| {
         let _ = fs::remove_dir_all(&tmp);
@@ -314,9 +318,9 @@ pub fn execute_watched(
 
 /// Checks that `cfg` fits the machine and that `out/<its name>` is free for it, clears this host's leftovers
 /// of earlier attempts and creates the run's temporary directory; returns the name and that directory.
-fn open_run(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<(String, PathBuf)> {
+fn open_run(cfg: &RunConfig, shape: &DataShape, out: &Path) -> Result<(String, PathBuf)> {
     // Refuse a run the machine cannot hold before allocating anything or creating a directory.
-    crate::budget::check_run(cfg, data)?;
+    crate::budget::check_run(cfg, shape)?;
     let name = cfg.dir_name();
     create_dir_all(out)?;
     not_a_foreign_directory(out, &name)?;
@@ -342,7 +346,7 @@ pub fn execute_group(cfgs: &[&RunConfig], evals: &EvalSets<'_>, out: &Path) -> V
     let mut ready: Vec<(usize, String, PathBuf, Sets)> = Vec::new();
     let mut models: Vec<Model> = Vec::new();
     for (i, cfg) in cfgs.iter().enumerate() {
-        let opened = open_run(cfg, data, out).and_then(|(name, tmp)| {
+        let opened = open_run(cfg, &evals.shape, out).and_then(|(name, tmp)| {
             prepare(cfg, data).map(|p| (name.clone(), tmp.clone(), p)).inspect_err(|_| {
                 let _ = fs::remove_dir_all(&tmp);
             })
