@@ -223,8 +223,8 @@ impl Masks {
                 continue;
             }
             for (word, part) in m.iter_mut().zip(row.chunks(64)) {
-                // Nonzero: any bit set but the sign (±0 are zero, NaN is not).
-                *word = part.iter().enumerate().fold(0u64, |w, (i, &v)| w | u64::from(v.to_bits() << 1 != 0) << i);
+                // ±0 are zero, NaN is not (as in `SparseSet::may_group`).
+                *word = part.iter().enumerate().fold(0u64, |w, (i, &v)| w | u64::from(v != 0.0) << i);
             }
         }
         Masks { words, bits }
