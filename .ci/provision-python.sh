@@ -36,7 +36,8 @@ fi
 echo "provision-python: making $venv with $("$python" --version) from $req (torch from PyPI: several GB, once)"
 rm -f "$stamp"
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet --requirement "$req"
+# --no-cache-dir: a second copy of torch's wheels in pip's cache would add ~3 GB of disk for nothing.
+"$venv/bin/python" -m pip install --quiet --no-cache-dir --upgrade pip
+"$venv/bin/python" -m pip install --quiet --no-cache-dir --requirement "$req"
 echo "$want" > "$stamp"
 echo "provision-python: done in $(( $(date +%s) - start )) s ($(du -sh "$venv" | cut -f1) on disk)"
