@@ -204,6 +204,14 @@ fn row_slice(row: ArrayView1<'_, f32>) -> Cow<'_, [f32]> {
     }
 }
 
+/// Sets bit `k % 64` of `bits[k / 64]` for every nonzero `row[k]`: ±0 are zero, NaN is not (as in
+/// [`SparseSet::may_group`]). The portable form of `kernel::nonzero_bits`.
+fn nonzero_bits(row: &[f32], bits: &mut [u64]) {
+    for (word, part) in bits.iter_mut().zip(row.chunks(64)) {
+        *word = part.iter().enumerate().fold(0u64, |w, (i, &v)| w | u64::from(v != 0.0) << i);
+    }
+}
+
 /// Each row's nonzero columns as a bit set.
 struct Masks {
     words: usize,
@@ -222,10 +230,7 @@ impl Masks {
                 unsafe { kernel::nonzero_bits(&row, m) };
                 continue;
             }
-            for (word, part) in m.iter_mut().zip(row.chunks(64)) {
-                // ±0 are zero, NaN is not (as in `SparseSet::may_group`).
-                *word = part.iter().enumerate().fold(0u64, |w, (i, &v)| w | u64::from(v != 0.0) << i);
-            }
+            nonzero_bits(&row, m);
         }
         Masks { words, bits }
     }
@@ -636,6 +641,32 @@ mod tests {
         assert!(held(&full) as u64 + 20 * 784 >= SparseSet::max_bytes(100, 784, 100), "and close to it");
         let share = nonzeros as f64 / x.len() as f64;
         assert!(grouped.density() > share && grouped.density() < 1.0, "density {}", grouped.density());
+    }
+
+    /// The AVX-512 masks equal the portable ones, which machines without AVX-512 use: on ±0, NaN, ±inf,
+    /// subnormals and ordinary values, in rows whose length is not a multiple of 16 or 64.
+    #[test]
+    fn nonzero_masks_agree_on_every_path() {
+        let special =
+            [0.0, -0.0, f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-45, -1e-45, 1e-38, 1.0, -0.5];
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        for len in [1usize, 15, 16, 17, 63, 64, 65, 100, 784] {
+            for _ in 0..20 {
+                let row: Vec<f32> = (0..len).map(|_| special[rng.random_range(0..special.len())]).collect();
+                let mut portable = vec![u64::MAX; len.div_ceil(64)];
+                nonzero_bits(&row, &mut portable);
+                for (k, &v) in row.iter().enumerate() {
+                    assert_eq!(portable[k / 64] >> (k % 64) & 1 == 1, v != 0.0, "column {k} of {len}: {v}");
+                }
+                #[cfg(target_arch = "x86_64")]
+                if kernel_available() {
+                    let mut vectorised = vec![u64::MAX; portable.len()];
+                    // SAFETY: the CPU has AVX-512F; there is a word for every 64 columns of `row`.
+                    unsafe { kernel::nonzero_bits(&row, &mut vectorised) };
+                    assert_eq!(vectorised, portable, "{row:?}");
+                }
+            }
+        }
     }
 
     #[test]
