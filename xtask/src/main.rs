@@ -5,7 +5,7 @@
 //!   the report.
 //! - `embed-data [--from DIR]`: rebuild the embedded Fashion-MNIST subset from the official IDX files.
 //! - `test [--suite NAME]… [--no-cargo]`: every test: `cargo test --workspace`, then the external suites
-//!   `tests/<suite>/run.sh` (see [`test`]).
+//!   `tests/<suite>/run.sh` (see [`mod@test`]).
 
 mod embed_data;
 mod report;
@@ -61,7 +61,7 @@ enum Task {
         #[arg(long)]
         from: Option<PathBuf>,
     },
-    /// Run every test: `cargo test --workspace`, then each external suite tests/<suite>/run.sh (Slurm,
+    /// Run every test: `cargo test --workspace`, then each external suite `tests/<suite>/run.sh` (Slurm,
     /// Python and PyTorch, browser). A suite whose prerequisites are missing is reported loudly, and fails
     /// the task under CI (the CI environment variable set).
     Test {

@@ -4,7 +4,7 @@
 //! their gradients — in one safetensors file per checkpoint, with JSON metadata.
 //!
 //! [`read`] checks every rule of the format and refuses a file that breaks one, naming the file and the
-//! tensor or metadata field ([`Error`]); [`write`] writes a [`Capture`] (actscope's own tests, and any Rust
+//! tensor or metadata field ([`Error`]); [`write()`] writes a [`Capture`] (actscope's own tests, and any Rust
 //! writer). The Python package writes the same files with the `safetensors` package.
 //!
 //! ```

@@ -297,7 +297,7 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct SweepArgs {
-    /// The sweep file (TOML with [base] settings and [axes]).
+    /// The sweep file (TOML with a base table of settings and an axes table).
     file: PathBuf,
     /// Apply the file's [profile.NAME] section (e.g. smoke, default, full in the bundled experiment files).
     #[arg(long)]

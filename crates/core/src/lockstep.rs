@@ -10,7 +10,7 @@
 //! ```
 //!
 //! instead of K narrow products, and gathers the batch once. Everything else — the other layers, the loss,
-//! the optimizer, evaluations, probes, divergence — stays each run's own ([`crate::member`]); a run that
+//! the optimizer, evaluations, probes, divergence — stays each run's own (the private `member` module); a run that
 //! diverges leaves the group at that step and the others go on.
 //!
 //! **Invariant: every run's results are bit-identical to training it alone with [`crate::train`].** Each

@@ -13,7 +13,7 @@ use crate::{Float, Mlp, Optimizer, Result};
 
 /// Trains `net` with `opt` on `data` under `config`, showing `probe` what it asks for.
 ///
-/// A non-finite training loss stops the run with [`Status::Diverged`]; it is not an error.
+/// A non-finite training loss stops the run with [`Status::Diverged`](crate::Status::Diverged); it is not an error.
 ///
 /// # Errors
 /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with BN.

@@ -75,7 +75,7 @@ pub enum Status {
     },
 }
 
-/// The result of [`train`].
+/// The result of [`train`](crate::train()).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainOutcome {
     /// Updates done.

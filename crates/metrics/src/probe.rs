@@ -183,7 +183,7 @@ impl<F: Float> MetricsProbe<F> {
     /// `probe_samples` examples; the header record is written now.
     ///
     /// # Panics
-    /// If [`ProbeConfig::sample`] does not fit the network (its width differs from the input's).
+    /// If the sample of [`Between::Sample`] does not fit the network (its width differs from the input's).
     pub fn new(config: ProbeConfig, net: &Mlp<F>, probe_samples: usize) -> Self {
         let act = net.config().activation;
         let header = Header {

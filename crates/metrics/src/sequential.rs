@@ -613,8 +613,8 @@ pub fn crossing_probabilities(t: &[f64], z: &[f64]) -> Option<Vec<f64>> {
     Some(out)
 }
 
-/// Upper boundaries c_1..c_K with P_0(first crossing at look k) = cumulative[k] − cumulative[k−1]
-/// (cumulative[−1] = 0), for looks at information fractions `t` (strictly increasing, positive).
+/// Upper boundaries c_1..c_K with P_0(first crossing at look k) = `cumulative[k] − cumulative[k−1]`
+/// (`cumulative[−1]` = 0), for looks at information fractions `t` (strictly increasing, positive).
 /// A look with nothing to spend gets +∞. Empty if the inputs are invalid (lengths differ, `t` not
 /// increasing, cumulative not in [0, 1)).
 pub fn spending_boundaries(t: &[f64], cumulative: &[f64]) -> Vec<f64> {

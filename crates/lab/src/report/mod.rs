@@ -5,7 +5,7 @@
 //! Where things are: [`profile`] (how much to run), [`experiments`] (E1–E8), [`aggregate`] (runs → numbers
 //! per configuration), [`claims`] (C1–C9: which numbers, test and threshold), [`verdict`] (the rules),
 //! [`theory`] (E7), [`cost`] (E8), [`figures`], [`narrative`] (the prose, from typed results),
-//! [`manifest`] (git, machine, time), [`write`] (HTML and Markdown) and [`links`] (checking a written report).
+//! [`manifest`] (git, machine, time), [`mod@write`] (HTML and Markdown) and [`links`] (checking a written report).
 
 pub mod aggregate;
 pub mod claims;
