@@ -13,7 +13,7 @@ fn main() -> Result<(), actscope_core::Error> {
     let mut net = Mlp::<f32>::new(&config, 0)?;
     let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9))?;
     let evals = [("train", &train_set), ("test", &test_set)];
-    let data = TrainData { train: &train_set, evals: &evals, probe_set: None, prepared: &[] };
+    let data = TrainData::new(&train_set, &evals, None);
     let mut tc = TrainConfig::new(60, Budget::Epochs(3), 0);
     tc.eval_every = Some(100);
     let start = std::time::Instant::now();

@@ -22,7 +22,7 @@
 //! let mut net = Mlp::<f32>::new(&cfg, 0)?;
 //! let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.1, 0.9))?;
 //! let evals = [("test", &test_set)];
-//! let data = TrainData { train: &train_set, evals: &evals, probe_set: None, prepared: &[] };
+//! let data = TrainData::new(&train_set, &evals, None);
 //! let outcome = train(&mut net, &mut opt, &TrainConfig::new(50, Budget::Epochs(5), 0), data, ())?;
 //! assert!(outcome.last("test").unwrap().accuracy > 0.85);
 //! # Ok::<(), actscope_core::Error>(())

@@ -110,3 +110,17 @@ pub struct TrainData<'a> {
     /// set itself. `&[]` for none. Results are the same either way.
     pub prepared: &'a [PreparedSet<'a>],
 }
+
+impl<'a> TrainData<'a> {
+    /// The data of a run with no evaluation set prepared beforehand (each run groups its own, as
+    /// [`TrainData::prepared`] says). Code outside this crate that builds `TrainData` this way keeps
+    /// compiling when a field with such a default is added.
+    pub fn new(train: &'a Dataset, evals: &'a [(&'a str, &'a Dataset)], probe_set: Option<&'a Dataset>) -> Self {
+        TrainData { train, evals, probe_set, prepared: &[] }
+    }
+
+    /// The same data, with evaluation sets grouped beforehand to share among runs ([`PreparedSet`]).
+    pub fn with_prepared(self, prepared: &'a [PreparedSet<'a>]) -> Self {
+        TrainData { prepared, ..self }
+    }
+}

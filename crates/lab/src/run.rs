@@ -367,12 +367,7 @@ pub fn execute_group(cfgs: &[&RunConfig], evals: &EvalSets<'_>, out: &Path) -> V
             net: &mut m.net,
             opt: &mut m.opt,
             config: &m.tc,
-            data: TrainData {
-                train: &data.train,
-                evals: &named,
-                probe_set: Some(&r.3.probe_set),
-                prepared: &evals.sets,
-            },
+            data: TrainData::new(&data.train, &named, Some(&r.3.probe_set)).with_prepared(&evals.sets),
             probe: &mut m.probe,
         })
         .collect();
@@ -453,12 +448,8 @@ fn train_into(
     let (mut model, sets) = prepare(cfg, data)?;
     let start = Instant::now();
     let Model { net, opt, tc, probe, .. } = &mut model;
-    let data_seen = TrainData {
-        train: &data.train,
-        evals: &evals.named(),
-        probe_set: Some(&sets.probe_set),
-        prepared: &evals.sets,
-    };
+    let named = evals.named();
+    let data_seen = TrainData::new(&data.train, &named, Some(&sets.probe_set)).with_prepared(&evals.sets);
     let outcome = train(net, opt, tc, data_seen, (probe, watcher))?;
     let wall_seconds = start.elapsed().as_secs_f64();
     write_run(cfg, data, out, name, tmp, model, &outcome, wall_seconds)

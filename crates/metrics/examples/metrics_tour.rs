@@ -21,14 +21,8 @@ fn run(placement: Placement, seed: u64) -> (f64, Vec<Record>) {
     let pc = ProbeConfig::every_tenth_epoch(tc.steps_per_epoch(tr.len()), tc.total_steps(tr.len()));
     let mut probe = MetricsProbe::new(pc, &net, va.len());
     let evals = [("val", &va)];
-    let out = train(
-        &mut net,
-        &mut opt,
-        &tc,
-        TrainData { train: &tr, evals: &evals, probe_set: Some(&va), prepared: &[] },
-        &mut probe,
-    )
-    .expect("training runs");
+    let out =
+        train(&mut net, &mut opt, &tc, TrainData::new(&tr, &evals, Some(&va)), &mut probe).expect("training runs");
     (out.last("val").map_or(f64::NAN, |p| p.accuracy), probe.finish())
 }
 
