@@ -114,6 +114,44 @@ fn names_round_trip_and_errors_list_valid_names() {
     assert!("middle".parse::<Placement>().unwrap_err().to_string().contains("none, before, after"));
 }
 
+/// The gradient at a NaN pre-activation is PyTorch's: the piecewise activations test `z ≤ 0` or `z > 0` as
+/// PyTorch's backward kernels do, so ReLU, ELU and the identity pass the incoming gradient and leaky ReLU
+/// scales it by its slope (`threshold_backward`, `elu_backward`, `leaky_relu_backward`); the smooth ones
+/// give NaN. In the scalar derivative and the batched pass alike.
+#[test]
+fn the_gradient_at_nan_is_pytorchs() {
+    for act in ALL {
+        let want = match act {
+            Activation::Relu | Activation::Elu(_) | Activation::Identity => Some(1.0),
+            Activation::LeakyRelu(a) => Some(a),
+            _ => None,
+        };
+        let d = act.derivative(f64::NAN);
+        match want {
+            Some(w) => assert_eq!(d, w, "{act}: φ′(NaN)"),
+            None => assert!(d.is_nan(), "{act}: φ′(NaN) is {d}"),
+        }
+        let mut z = ndarray::Array2::from_shape_fn((2, 37), |(i, j)| (i * 37 + j) as f32 / 10.0 - 3.0);
+        for at in [0, 5, 15, 16, 36] {
+            z[[1, at]] = f32::NAN;
+        }
+        let mut a = ndarray::Array2::zeros((2, 37));
+        act.forward_into(z.view(), a.view_mut());
+        let grad_a = ndarray::Array2::from_elem((2, 37), 2.0f32);
+        let mut grad_z = ndarray::Array2::zeros((2, 37));
+        act.backward_into(z.view(), a.view(), grad_a.view(), grad_z.view_mut());
+        for ((i, j), &g) in grad_z.indexed_iter() {
+            if !z[[i, j]].is_nan() {
+                continue;
+            }
+            match want {
+                Some(w) => assert_eq!(g, 2.0 * w as f32, "{act}: gradient at ({i}, {j})"),
+                None => assert!(g.is_nan(), "{act}: gradient at ({i}, {j}) is {g}"),
+            }
+        }
+    }
+}
+
 /// A NaN pre-activation gives a NaN activation, as in PyTorch (`torch.relu(nan)` is NaN), in the scalar
 /// form and in the batched (vectorised) pass: an activation that turned it into a number would hide a
 /// diverged network behind a finite loss.
