@@ -5,7 +5,7 @@
 //! tanh          tanh x                               1 − tanh²x
 //! relu          max(0, x)                            1[x > 0]            (0 at x = 0; φ(NaN) NaN, φ′ 1: PyTorch)
 //! leaky_relu(α) x if x > 0 else αx                   1 or α              (φ′(NaN) α: PyTorch)
-//! elu(α)        x if x > 0 else α(e^x − 1)           1 or αe^x           (φ′(NaN) 1: PyTorch)
+//! elu(α)        x if x > 0 else α(e^x − 1)           1 or αe^x           (φ′(NaN) NaN: PyTorch's CPU)
 //! gelu          x·Φ(x),  Φ(x) = ½erfc(−x/√2)         Φ(x) + x·ϕ(x)       (exact erf form)
 //! silu          x·σ(x)                               σ(x)(1 + x(1−σ(x)))
 //! softplus      max(x,0) + ln(1+e^−|x|)              σ(x)
@@ -157,12 +157,13 @@ impl Activation {
                     F::of(a)
                 }
             }
-            // At NaN the gradient passes, as PyTorch's `elu_backward` (`z ≤ 0 ? g·α·eᶻ : g`) lets it.
+            // NaN at NaN, as PyTorch's vectorised CPU `elu_backward` (`z > 0 ? g : g·α·eᶻ`); its scalar
+            // tail and its CUDA kernel test `z ≤ 0` instead and pass the gradient.
             Activation::Elu(a) => {
-                if x <= zero {
-                    F::of(a) * x.exp()
-                } else {
+                if x > zero {
                     one
+                } else {
+                    F::of(a) * x.exp()
                 }
             }
             Activation::Gelu => std_normal_cdf(x) + x * std_normal_pdf(x),
@@ -246,7 +247,7 @@ impl Activation {
                 Zip::from(&mut grad_z)
                     .and(&z)
                     .and(&grad_a)
-                    .for_each(|gz, &z, &ga| *gz = if z <= F::zero() { ga * (al * *gz) } else { ga })
+                    .for_each(|gz, &z, &ga| *gz = if z > F::zero() { ga } else { ga * (al * *gz) })
             }
             Activation::Sigmoid => each!(|gz, _, &a, &ga| *gz = ga * (a * (one - a))),
             Activation::Tanh => each!(|gz, _, &a, &ga| *gz = ga * (one - a * a)),
