@@ -214,7 +214,7 @@ fn train_case<P: Probe<f32>>(
         let mut net = Mlp::<f32>::new(cfg, 0).unwrap();
         let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
         let tc = TrainConfig::new(batch, Budget::Steps(steps), 0);
-        let td = TrainData { train: &data, evals: &[], probe_set: None, prepared: &[] };
+        let td = TrainData::new(&data, &[], None);
         let t = Instant::now();
         let out = train(&mut net, &mut opt, &tc, td, probe()).unwrap();
         black_box(out);

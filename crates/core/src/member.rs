@@ -251,7 +251,7 @@ mod tests {
             let mut config = TrainConfig::new(8, Budget::Steps(1), 0);
             config.eval_batch = eval_batch;
             let evals = [("val", &set), ("copy", &copy)];
-            let data = TrainData { train: &set, evals: &evals, probe_set: None, prepared: &prepared };
+            let data = TrainData::new(&set, &evals, None).with_prepared(&prepared);
             let m = Member::new(&mut net, &mut opt, &config, data, ()).unwrap();
             if !kernel_available() {
                 assert!(m.eval_sparse.iter().all(Option::is_none), "no kernel, no grouping");

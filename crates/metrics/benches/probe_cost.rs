@@ -39,14 +39,7 @@ fn time<P: Probe<f32>>(cfg: &MlpConfig, tr: &Dataset, probe_set: &Dataset, make:
     let probe = make(&net);
     let tc = TrainConfig::new(60, Budget::Steps(STEPS), 0);
     let t = Instant::now();
-    let out = train(
-        &mut net,
-        &mut opt,
-        &tc,
-        TrainData { train: tr, evals: &[], probe_set: Some(probe_set), prepared: &[] },
-        probe,
-    )
-    .unwrap();
+    let out = train(&mut net, &mut opt, &tc, TrainData::new(tr, &[], Some(probe_set)), probe).unwrap();
     black_box(out);
     t.elapsed().as_secs_f64()
 }
@@ -309,7 +302,7 @@ mod errors {
                 if steps > 0 {
                     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
                     let tc = TrainConfig::new(60, Budget::Steps(steps), 0);
-                    let td = TrainData { train: &train_set, evals: &[], probe_set: None, prepared: &[] };
+                    let td = TrainData::new(&train_set, &[], None);
                     train(&mut net, &mut opt, &tc, td, ()).unwrap();
                 }
                 let reference = measure(&net, &pool.features, &pool.labels);

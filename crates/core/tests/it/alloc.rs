@@ -47,7 +47,7 @@ fn cost_of(steps: usize, cfg: &MlpConfig, data: &actscope_core::Dataset) -> (u64
     COUNT.with(|c| c.set(0));
     let faults0 = minor_faults();
     ON.with(|o| o.set(true));
-    train(&mut net, &mut opt, &tc, TrainData { train: data, evals: &[], probe_set: None, prepared: &[] }, ()).unwrap();
+    train(&mut net, &mut opt, &tc, TrainData::new(data, &[], None), ()).unwrap();
     ON.with(|o| o.set(false));
     let faults = minor_faults().zip(faults0).map(|(a, b)| a - b);
     (COUNT.with(Cell::get), faults)

@@ -111,14 +111,7 @@ fn solo(case: &Case, tc: &TrainConfig, d: &(Dataset, Dataset, Dataset)) -> Resul
     let mut opt = Optimizer::new(case.opt).unwrap();
     let evals = [("val", &d.1)];
     let mut fp = Fingerprint::default();
-    let o = train(
-        &mut net,
-        &mut opt,
-        tc,
-        TrainData { train: &d.0, evals: &evals, probe_set: Some(&d.2), prepared: &[] },
-        &mut fp,
-    )
-    .unwrap();
+    let o = train(&mut net, &mut opt, tc, TrainData::new(&d.0, &evals, Some(&d.2)), &mut fp).unwrap();
     (bits(&net), outcome_bits(&o), fp)
 }
 
@@ -135,7 +128,7 @@ fn together(cases: &[Case], tc: &TrainConfig, d: &(Dataset, Dataset, Dataset)) -
             net,
             opt,
             config: tc,
-            data: TrainData { train: &d.0, evals: &evals, probe_set: Some(&d.2), prepared: &[] },
+            data: TrainData::new(&d.0, &evals, Some(&d.2)),
             probe,
         })
         .collect();
@@ -213,7 +206,7 @@ fn runs_that_cannot_share_batches_are_refused() {
     let mut opts = [Optimizer::new(c.opt).unwrap(), Optimizer::new(c.opt).unwrap()];
     let [n0, n1] = &mut nets;
     let [o0, o1] = &mut opts;
-    let data = TrainData { train: &d.0, evals: &[], probe_set: None, prepared: &[] };
+    let data = TrainData::new(&d.0, &[], None);
     let runs = vec![
         LockstepRun { net: n0, opt: o0, config: &a, data, probe: () },
         LockstepRun { net: n1, opt: o1, config: &b, data, probe: () },

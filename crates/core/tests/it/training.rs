@@ -24,7 +24,7 @@ fn run(
     let mut net = Mlp::<f32>::new(&cfg, seed).unwrap();
     let mut opt = Optimizer::new(opt).unwrap();
     let evals = [("test", &te)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared: &[] };
+    let data = TrainData::new(&tr, &evals, None);
     let out = train(&mut net, &mut opt, &TrainConfig::new(32, Budget::Epochs(epochs), seed), data, ()).unwrap();
     (net, out)
 }
@@ -68,7 +68,7 @@ fn prepared_evaluation_sets_change_nothing() {
         let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
         let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
         let evals = [("a", &a), ("b", &b)];
-        let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared };
+        let data = TrainData::new(&tr, &evals, None).with_prepared(prepared);
         (train(&mut net, &mut opt, &tc, data, ()).unwrap(), net)
     };
     let alone = run(&[]);
@@ -93,7 +93,7 @@ fn a_nan_weight_is_divergence_not_a_silent_zero() {
             net.layers[0].linear.weight[[3, 2]] = f32::NAN;
             let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).unwrap();
             let evals = [("test", &te)];
-            let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared: &[] };
+            let data = TrainData::new(&tr, &evals, None);
             let out = train(&mut net, &mut opt, &TrainConfig::new(32, Budget::Steps(5), 0), data, ()).unwrap();
             assert_eq!(out.status, Status::Diverged { step: 0 }, "{act}, BN {placement}");
             assert!(out.history[0].loss.is_nan(), "{act}, BN {placement}: the evaluation shows the NaN too");
@@ -155,7 +155,7 @@ fn probes_see_what_they_ask_for() {
     let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
     let evals = [("test", &te)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: Some(&probe_set), prepared: &[] };
+    let data = TrainData::new(&tr, &evals, Some(&probe_set));
     let mut rec = Recorder::default();
     let mut config = TrainConfig::new(30, Budget::Steps(100), 0);
     config.eval_every = Some(40);
@@ -176,7 +176,7 @@ fn probes_see_what_they_ask_for() {
 fn bad_settings_are_errors_not_panics() {
     let (tr, te) = task();
     let evals = [("test", &te)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: None, prepared: &[] };
+    let data = TrainData::new(&tr, &evals, None);
     let mut opt = Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap();
     let bn = Mlp::<f32>::new(&MlpConfig::new(16, &[8], 3, Activation::Relu, Placement::Before), 0).unwrap();
     for (batch, needle) in [(0, "batch_size"), (5000, "1..=3000"), (1, "at least 2")] {

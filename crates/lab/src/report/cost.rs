@@ -66,9 +66,7 @@ pub fn measure(budget: CostBudget, activations: &[Activation]) -> Vec<StepTiming
         let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).expect("valid optimizer");
         let tc = TrainConfig::new(60, Budget::Steps(budget.steps), 0);
         let t = Instant::now();
-        let o =
-            train(&mut net, &mut opt, &tc, TrainData { train: &data, evals: &[], probe_set: None, prepared: &[] }, ())
-                .expect("training runs");
+        let o = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).expect("training runs");
         black_box(o);
         t.elapsed().as_secs_f64() * 1e3 / budget.steps as f64
     };

@@ -19,7 +19,7 @@ fn run(step_scalars: bool) -> Vec<Record> {
     pc.step_scalars = step_scalars;
     let mut probe = MetricsProbe::new(pc, &net, va.len());
     let evals = [("val", &va)];
-    let data = TrainData { train: &tr, evals: &evals, probe_set: Some(&va), prepared: &[] };
+    let data = TrainData::new(&tr, &evals, Some(&va));
     train(&mut net, &mut opt, &tc, data, &mut probe).unwrap();
     probe.finish()
 }

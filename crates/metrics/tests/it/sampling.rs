@@ -40,14 +40,7 @@ fn run_with(mode: Mode, full_every: usize, step_scalars: bool) -> (Vec<Record>, 
     pc.step_scalars = step_scalars;
     let mut probe = MetricsProbe::new(pc, &net, va.len());
     let evals = [("val", &va)];
-    train(
-        &mut net,
-        &mut opt,
-        &tc,
-        TrainData { train: &tr, evals: &evals, probe_set: Some(&va), prepared: &[] },
-        &mut probe,
-    )
-    .unwrap();
+    train(&mut net, &mut opt, &tc, TrainData::new(&tr, &evals, Some(&va)), &mut probe).unwrap();
     let weights = net.layers.iter().flat_map(|l| l.linear.weight.iter().copied()).collect();
     (probe.finish(), weights)
 }
