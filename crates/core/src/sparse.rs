@@ -644,7 +644,7 @@ mod tests {
     }
 
     /// The AVX-512 masks equal the portable ones, which machines without AVX-512 use: on ±0, NaN, ±inf,
-    /// subnormals and ordinary values, in rows whose length is not a multiple of 16 or 64.
+    /// subnormals and ordinary values, in rows shorter than, equal to and just past multiples of 16 and 64.
     #[test]
     fn nonzero_masks_agree_on_every_path() {
         let special =

@@ -3,10 +3,11 @@
 //! The specimen is a few lines of text in the figures' font sizes and anchors ("BN none", a figure title,
 //! kerning pairs, tick numbers), one per horizontal band, drawn through the same [`Typeset`] backends as
 //! every figure. [`measure`] reduces a rasterisation (our PNG, or a browser's screenshot of our SVG at any
-//! zoom) to where each line's ink lies: its extent and the quantiles of its ink along x and y. [`differences`]
-//! says, line by line, how far two measurements disagree (a caller holds them to a tolerance), so a glyph drawn off its advance (the
-//! "BN n one" glitch: every glyph shifted by its own side bearing, 6% too wide) or a font the browser
-//! substitutes shows up as a number, not only to the eye. `tests/browser/run.sh` runs it against Chromium.
+//! zoom) to where each line's ink lies: its extent and the quantiles of its ink along x and y.
+//! [`differences`] says, line by line, how far two measurements disagree (a caller holds them to a
+//! tolerance), so a glyph drawn off its advance (the "BN n one" glitch: every glyph shifted by its own side
+//! bearing, 6% too wide) or a font the browser substitutes shows up as a number, not only to the eye.
+//! `tests/browser/run.sh` runs it against Chromium.
 
 use std::path::{Path, PathBuf};
 
