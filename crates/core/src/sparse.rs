@@ -676,6 +676,9 @@ mod tests {
         let x = Array2::from_shape_fn((60, 128), |(i, k)| if (k < 64) == (i % 2 == 0) { 1.0 + k as f32 } else { 0.0 });
         let grouped = SparseRows::new(x.view());
         assert_eq!(grouped.density(), 0.5);
+        // Rows already in blocks of one kind must stay grouped by kind.
+        let seq = Array2::from_shape_fn((60, 128), |(i, k)| if (k < 64) == (i < 30) { 1.0 } else { 0.0 });
+        assert_eq!(SparseRows::new(seq.view()).density(), 0.5);
     }
 
     #[test]
