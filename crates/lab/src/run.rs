@@ -258,12 +258,17 @@ impl<'a> EvalSets<'a> {
     /// The evaluation sets of runs on `data`, grouped in chunks of [`TrainConfig::DEFAULT_EVAL_BATCH`]
     /// rows (the chunk every run of this crate evaluates in).
     pub fn new(data: &'a LoadedData) -> Self {
+        Self::with_shape(data, DataShape::of(data))
+    }
+
+    /// [`EvalSets::new`] for a caller that has computed `data`'s shape already (it scans the sets).
+    pub(crate) fn with_shape(data: &'a LoadedData, shape: DataShape) -> Self {
         let chunk = TrainConfig::DEFAULT_EVAL_BATCH;
         let prepare = |set| PreparedSet::new(set, chunk).expect("the default evaluation chunk is not 0");
         let train_eval = data.train.head("train-eval", TRAIN_EVAL_SIZE);
         EvalSets {
             data,
-            shape: DataShape::of(data),
+            shape,
             sets: [
                 prepare(Cow::Owned(train_eval)),
                 prepare(Cow::Borrowed(&data.val)),
@@ -309,9 +314,10 @@ pub fn execute_watched(
     out: &Path,
     watcher: &mut dyn actscope_core::Probe<f32>,
 ) -> Result<RunSummary> {
-    let (name, tmp) = open_run(cfg, &DataShape::of(data), out)?;
+    let shape = DataShape::of(data);
+    let (name, tmp) = open_run(cfg, &shape, out)?;
     // Whatever fails from here on, the temporary directory goes with it.
-    train_into(cfg, &EvalSets::new(data), out, &name, &tmp, watcher).inspect_err(|_| {
+    train_into(cfg, &EvalSets::with_shape(data, shape), out, &name, &tmp, watcher).inspect_err(|_| {
         let _ = fs::remove_dir_all(&tmp);
     })
 }

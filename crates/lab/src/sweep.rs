@@ -614,7 +614,7 @@ pub fn execute_sweep(
         plan.iter().map(|g| g.iter().fold(0u64, |a, &i| a.saturating_add(needs[i]))).collect();
     check_parallel(&mut group_needs, jobs, &limit)?;
     // Each data's evaluation sets, grouped once and shared by all its runs (a group's runs share their data).
-    let evals: Vec<EvalSets<'_>> = distinct.iter().map(|(d, _)| EvalSets::new(d)).collect();
+    let evals: Vec<EvalSets<'_>> = distinct.iter().map(|(d, shape)| EvalSets::with_shape(d, *shape)).collect();
     let which: Vec<usize> = plan.iter().map(|g| data_of[g[0]]).collect();
     observer.started(pending.len());
     let pool = rayon::ThreadPoolBuilder::new()
