@@ -140,6 +140,13 @@ impl Experiment {
         out
     }
 
+    /// The fewest and the most runs a configuration has at its selected learning rate (with seeds in rounds,
+    /// a configuration whose comparisons were decided early stops at fewer); `None` without configurations.
+    pub fn seeds_per_configuration(&self) -> Option<(usize, usize)> {
+        let n = self.groups.iter().map(|g| g.n);
+        Some((n.clone().min()?, n.max()?))
+    }
+
     /// All runs matching `pred` (any learning rate), ordered by seed.
     pub fn matching(&self, pred: impl Fn(&RunConfig) -> bool) -> Vec<&Run> {
         let mut out: Vec<&Run> = self.runs.iter().filter(|r| pred(&r.config)).collect();

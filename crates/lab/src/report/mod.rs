@@ -96,10 +96,9 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     let n_runs: usize = [&e1, &e2, &e3, &e4].iter().map(|e| e.runs.len()).sum();
     let diverged: usize =
         [&e1, &e2, &e3, &e4].iter().map(|e| e.runs.iter().filter(|r| !r.summary.is_ok()).count()).sum();
-    let seeds = |e: &Experiment| e.runs.iter().map(|r| r.config.seed).collect::<std::collections::BTreeSet<_>>().len();
     let methods = vec![
         format!("Data: {data} (SHA-256 {checksum}). A stratified validation set (10% of the training set, fixed seed) is carved out; learning rates are chosen on validation accuracy (mean over seeds, diverged runs scoring 0), never on test; all accuracies reported are on the test set."),
-        format!("Networks: our own layers (Linear, BatchNorm1d with PyTorch's semantics, activations), checked against finite differences in f64 and against PyTorch reference values. E1: 784-100-100-100-10 (the BN paper's net), PyTorch's default init, SGD with momentum 0.9, batch 60, {} seeds. E2: depth 2 to {} of width 100. E3: ReLU under a high learning rate and a negative initial bias. E4: Glorot & Bengio's standard init, 4 hidden layers of 256 (theirs: 5 of 1,000, in the full profile), plain SGD with batch 10 as theirs.", seeds(&e1), e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0)),
+        format!("Networks: our own layers (Linear, BatchNorm1d with PyTorch's semantics, activations), checked against finite differences in f64 and against PyTorch reference values. E1: 784-100-100-100-10 (the BN paper's net), PyTorch's default init, SGD with momentum 0.9, batch 60, {} at each configuration's selected learning rate. E2: depth 2 to {} of width 100. E3: ReLU under a high learning rate and a negative initial bias. E4: Glorot & Bengio's standard init, 4 hidden layers of 256 (theirs: 5 of 1,000, in the full profile), plain SGD with batch 10 as theirs.", seed_range(&e1), e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0)),
         "BN placement: before = Linear (no bias) → BN → φ, as in the BN paper; after = Linear → φ → BN. Metrics are computed on a fixed probe set of validation examples, in train mode (batch statistics), at step 0, at a fixed number of checkpoints per epoch and at the end; see docs/metrics.md for every formula.".into(),
         actscope_metrics::probe::sampling_methods(&batch_sizes(&[&e1, &e2, &e3, &e4])),
         format!("Statistics: per-seed values; 95% Student-t intervals; Welch's t-test for independent configurations, the paired t-test where runs are paired by seed (C2, C4, C6), the one-sample t-test against a fixed threshold (C6, C7, C8); one-sided p-values in the claimed and the opposite direction, Holm–Bonferroni-adjusted within each claim; effect sizes are Cohen's d (or d_z). Thresholds were fixed in code before the runs: non-inferiority margin {} (C2), speed target {} validation accuracy (C6), 'lies in' = {}% (C7), 'saturating' = {}% and 'stopped learning' = gradient attenuation above {} orders of magnitude (C8).", claims::AS_WELL_AS_MARGIN, claims::SPEED_TARGET, 100.0 * claims::LIES_IN_SHARE, 100.0 * claims::SATURATING_RATE, claims::STOPPED_ATTENUATION),
@@ -146,6 +145,15 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     put("theory.json", to_json(&theory))?;
     put("timings.json", to_json(&cost))?;
     Ok(opts.out.join("index.html"))
+}
+
+/// "20 seeds", or "5 to 20 seeds" where configurations ran different numbers of seeds.
+fn seed_range(e: &Experiment) -> String {
+    match e.seeds_per_configuration() {
+        Some((lo, hi)) if lo < hi => format!("{lo} to {hi} seeds"),
+        Some((n, _)) => format!("{n} seeds"),
+        None => "no seeds".into(),
+    }
 }
 
 /// Each experiment's training batch size(s), for the methods' sampling sentence (an experiment whose runs

@@ -30,31 +30,50 @@ fn yes_no(v: Verdict) -> &'static str {
     }
 }
 
-/// Mean test accuracy over seeds of E1's configuration at its selected learning rate.
-fn e1_accuracy(e1: &Experiment, a: Activation, p: Placement) -> f64 {
-    mean(
-        &e1.selected(move |c: &RunConfig| c.activation == a && c.placement == p)
-            .iter()
-            .map(|r| r.test_accuracy())
-            .collect::<Vec<_>>(),
-    )
+/// Mean test accuracy over seeds of E1's configuration at its selected learning rate, and the number of
+/// seeds it is over (runs with a test accuracy). With seeds in rounds, configurations differ in that number.
+fn e1_accuracy(e1: &Experiment, a: Activation, p: Placement) -> (f64, usize) {
+    let acc: Vec<f64> = e1
+        .selected(move |c: &RunConfig| c.activation == a && c.placement == p)
+        .iter()
+        .map(|r| r.test_accuracy())
+        .filter(|v| v.is_finite())
+        .collect();
+    (mean(&acc), acc.len())
+}
+
+/// "20 seeds each" where every count is the same, else the counts in order ("20, 20, 20 and 20, 20, 15
+/// seeds"), the two halves split as `halves` says.
+fn seed_counts(n: &[usize], halves: usize) -> String {
+    match n.first() {
+        Some(&first) if n.iter().all(|&k| k == first) => format!("{first} seeds each"),
+        _ => {
+            let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
+            let (a, b) = n.split_at(halves.min(n.len()));
+            format!("{} and {} seeds", list(a), list(b))
+        }
+    }
 }
 
 /// The short answers to the thread's three questions, each generated from the claims' typed results.
 pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
     let (c2, c3, c4) = (&cl.c2, &cl.c3, &cl.c4);
-    let acc = |a, p| e1_accuracy(e1, a, p);
-    let n_seeds = e1.groups.first().map_or(0, |g| g.n);
+    let shown: Vec<(f64, usize)> = [Placement::Before, Placement::After]
+        .into_iter()
+        .flat_map(|p| [Activation::Sigmoid, Activation::Tanh, Activation::Relu].map(|a| e1_accuracy(e1, a, p)))
+        .collect();
+    let n: Vec<usize> = shown.iter().map(|s| s.1).collect();
     let q1 = format!(
-        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, {n_seeds} seeds; \"as well as\" means within {} of ReLU). Verdict on C2: {}.",
+        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU). Verdict on C2: {}.",
         yes_no(c2.verdict),
         still_open(c2),
-        acc(Activation::Sigmoid, Placement::Before),
-        acc(Activation::Tanh, Placement::Before),
-        acc(Activation::Relu, Placement::Before),
-        acc(Activation::Sigmoid, Placement::After),
-        acc(Activation::Tanh, Placement::After),
-        acc(Activation::Relu, Placement::After),
+        shown[0].0,
+        shown[1].0,
+        shown[2].0,
+        shown[3].0,
+        shown[4].0,
+        shown[5].0,
+        seed_counts(&n, 3),
         claims::AS_WELL_AS_MARGIN,
         c2.verdict.word()
     );

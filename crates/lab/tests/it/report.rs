@@ -4,7 +4,7 @@ use actscope_core::{Activation, EvalPoint, Placement};
 use actscope_lab::config::RunConfig;
 use actscope_lab::report::aggregate::{Experiment, Run};
 use actscope_lab::report::verdict::{Comparison, Outcome, TestKind, Verdict, judge};
-use actscope_lab::report::{Profile, ReportOptions, claims, missing_links, write};
+use actscope_lab::report::{Profile, ReportOptions, claims, missing_links, narrative, write};
 use actscope_lab::run::RunSummary;
 
 fn welch(a: &[f64], b: &[f64]) -> Comparison {
@@ -82,6 +82,15 @@ fn experiment_with(
     acc: impl Fn(Activation, Placement) -> f64,
     records: impl Fn(Activation, Placement) -> String,
 ) -> Experiment {
+    experiment_of(acc, records, |_| true)
+}
+
+/// [`experiment_with`] holding only the runs `keep` accepts.
+fn experiment_of(
+    acc: impl Fn(Activation, Placement) -> f64,
+    records: impl Fn(Activation, Placement) -> String,
+    keep: impl Fn(&RunConfig) -> bool,
+) -> Experiment {
     let mut runs = Vec::new();
     for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
         for p in [Placement::None, Placement::Before, Placement::After] {
@@ -90,6 +99,7 @@ fn experiment_with(
             }
         }
     }
+    runs.retain(|r| keep(&r.config));
     // Summaries over seeds, as the report computes them from run directories.
     // Tests run in parallel: every call gets its own directory.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -377,4 +387,42 @@ fn html_escapes_computed_values() {
     assert!(html.contains("for: a&lt;b."));
     assert_eq!(html.matches("<figure ").count(), figs.len(), "each figure once: with its claim or under More figures");
     assert_eq!(html.matches("id=\"fig-learning_curves\"").count(), 1);
+}
+
+/// The short answer states how many seeds each accuracy it gives is over. With seeds in rounds a
+/// configuration whose comparisons were decided early stops at fewer seeds than the others; the answer
+/// used to say the first configuration's count ("20 seeds") for all six.
+#[test]
+fn the_short_answer_gives_each_accuracys_seed_count() {
+    let acc = |a, p| if a == Activation::Relu && p == Placement::After { 0.86 } else { 0.85 };
+    let claims_of = |e: &Experiment| {
+        let (c2, c4) = (claims::c2(e, None), claims::c4(e, None));
+        claims::ClaimSet {
+            c1: c2.clone(),
+            c3: c2.clone(),
+            c5: c2.clone(),
+            c6: c2.clone(),
+            c7: c2.clone(),
+            c8: c2.clone(),
+            c9: c2.clone(),
+            c2,
+            c4,
+        }
+    };
+    let q1 = |e: &Experiment| narrative::answers(&claims_of(e), e).remove(0).1;
+
+    let e = experiment(acc);
+    assert!(q1(&e).contains("(each at its own best learning rate, over 5 seeds each;"), "{}", q1(&e));
+    assert_eq!(e.seeds_per_configuration(), Some((5, 5)));
+
+    // ReLU with BN after keeps seeds 0–2 only (0.856, 0.858, 0.860; mean 0.858).
+    let e = experiment_of(
+        acc,
+        |_, _| String::new(),
+        |c| !(c.activation == Activation::Relu && c.placement == Placement::After && c.seed > 2),
+    );
+    assert_eq!(e.seeds_per_configuration(), Some((3, 5)), "the methods say \"3 to 5 seeds\"");
+    let text = q1(&e);
+    assert!(text.contains("over 5, 5, 5 and 5, 5, 3 seeds;"), "{text}");
+    assert!(text.contains("with BN after φ, 0.850, 0.850, 0.858 ("), "{text}");
 }
