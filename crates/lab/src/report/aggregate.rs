@@ -39,6 +39,24 @@ impl Run {
         self.checkpoints().into_iter().last()
     }
 
+    /// The checkpoint at the end of training: the last one, unless the run stopped early at a non-finite
+    /// loss. Its last checkpoint is then from before it stopped (step 0, or an earlier training batch), not
+    /// from the end of training, and this is `None` ([`Run::stopped_early`]).
+    pub fn end(&self) -> Option<&Checkpoint> {
+        if self.stopped_early() { None } else { self.last() }
+    }
+
+    /// Whether the run stopped before the end of its budget, at a non-finite loss. A run whose loss blew
+    /// up for good but stayed finite ([`crate::run::DIVERGENCE_FACTOR`]) trained to the end and did not.
+    ///
+    /// Told from the records: such a run's `steps` is the step whose loss was not finite, and it has no
+    /// checkpoint there (the probe set is measured at step 0 and at the end, a training batch only after
+    /// its loss was found finite); a run that trained to the end has one at its last step, which is not 0.
+    pub fn stopped_early(&self) -> bool {
+        let s = &self.summary;
+        s.diverged_step == Some(s.steps) && self.last().is_none_or(|c| c.step != s.steps || c.step == 0)
+    }
+
     /// Evaluations on `set` in step order.
     pub fn evals(&self, set: &str) -> Vec<&EvalPoint> {
         self.records
@@ -182,9 +200,16 @@ pub fn layer_series(run: &Run, layer: usize, f: impl Fn(&LayerRecord) -> Option<
     run.checkpoints().iter().filter_map(|c| c.layers.get(layer).and_then(&f).map(|v| (c.step as f64, v))).collect()
 }
 
-/// One value per run from its last checkpoint (NaN where missing).
+/// One value per run from its checkpoint at the end of training ([`Run::end`]; NaN where missing, or where
+/// the run stopped early at a non-finite loss).
 pub fn at_last(runs: &[&Run], f: impl Fn(&Checkpoint) -> Option<f64>) -> Vec<f64> {
-    runs.iter().map(|r| r.last().and_then(&f).unwrap_or(f64::NAN)).collect()
+    runs.iter().map(|r| r.end().and_then(&f).unwrap_or(f64::NAN)).collect()
+}
+
+/// How many of `runs` stopped early at a non-finite loss ([`Run::stopped_early`]), so have no value at the
+/// end of training.
+pub fn stopped_early(runs: &[&Run]) -> usize {
+    runs.iter().filter(|r| r.stopped_early()).count()
 }
 
 /// One value per run from its first checkpoint (NaN where missing).

@@ -5,7 +5,7 @@ use actscope_core::{Activation, Placement};
 use actscope_metrics::records::Checkpoint;
 use serde::Serialize;
 
-use super::aggregate::{Experiment, Run, at_first, at_last};
+use super::aggregate::{Experiment, Run, at_first, at_last, stopped_early};
 use super::cost::StepTiming;
 use super::verdict::{Comparison, PowerStatement, Subject, TestKind, Verdict, When, judge, judge_sequential};
 use crate::config::{DEFAULT_TAU, RunConfig};
@@ -171,6 +171,22 @@ fn sequential_note(rounds: Option<&Rounds>) -> &'static str {
         "; seeds in rounds, each comparison tested group-sequentially (α-spending boundaries, α/2 per direction, Holm within the claim; docs/statistics.md)"
     } else {
         ""
+    }
+}
+
+/// What the method text of a claim valued at the end of training says about runs that have no end ([`at_end`]).
+const AT_END_RULE: &str =
+    "a run that stopped at a non-finite loss has no end of training: it is left out, and counted in its row";
+
+/// The setting of a row valued at the end of training, saying how many of the runs behind it (all of
+/// `sides`) are left out because they stopped early at a non-finite loss and have no end of training.
+fn at_end(setting: impl Into<String>, sides: &[&[&Run]]) -> String {
+    let setting = setting.into();
+    let (stopped, all) = sides.iter().fold((0, 0), |(s, n), runs| (s + stopped_early(runs), n + runs.len()));
+    if stopped == 0 {
+        setting
+    } else {
+        format!("{setting} ({stopped} of {all} runs left out: stopped at a non-finite loss before the end of training)")
     }
 }
 
@@ -366,14 +382,16 @@ pub fn final_dead(runs: &[&Run]) -> Vec<f64> {
 pub fn c3(e3: &Experiment) -> ClaimResult {
     let mut cs = Vec::new();
     for (lr, bias) in stress_settings(e3) {
-        let none = final_dead(&stress_runs(e3, (lr, bias), Placement::None));
+        let none_runs = stress_runs(e3, (lr, bias), Placement::None);
+        let none = final_dead(&none_runs);
         for p in [Placement::Before, Placement::After] {
+            let bn_runs = stress_runs(e3, (lr, bias), p);
             cs.push(
                 Comparison::new(
-                    format!("lr {lr}, initial bias {bias}: no BN vs BN {p}"),
+                    at_end(format!("lr {lr}, initial bias {bias}: no BN vs BN {p}"), &[&none_runs, &bn_runs]),
                     "dead(no BN) > dead(BN)",
                     none.clone(),
-                    final_dead(&stress_runs(e3, (lr, bias), p)),
+                    final_dead(&bn_runs),
                     0.0,
                     TestKind::Welch,
                 )
@@ -395,7 +413,9 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             experiments: &["E3"],
             figures: &["dead_units"],
         },
-        "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds; each row gives the value without BN first".into(),
+        format!(
+            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds; each row gives the value without BN first; {AT_END_RULE}"
+        ),
         cs,
     )
 }
@@ -586,7 +606,7 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
             figures: &["sigmoid_after_bn", "bn_params"],
         },
         format!(
-            "share of z (BN output, pooled over layers) in [0, 1] on the probe set (E5, sigmoid with BN before); \"lies in\" = at least {LIES_IN_SHARE}; one-sample t-test over seeds"
+            "share of z (BN output, pooled over layers) in [0, 1] on the probe set (E5, sigmoid with BN before); \"lies in\" = at least {LIES_IN_SHARE}; one-sample t-test over seeds; after training, {AT_END_RULE}"
         ),
         vec![
             Comparison::new(
@@ -599,7 +619,7 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
             )
             .about(subject(When::Init)),
             Comparison::new(
-                "after training",
+                at_end("after training", &[&runs]),
                 format!("share > {LIES_IN_SHARE}"),
                 at_last(&runs, share_z_unit),
                 Vec::new(),
@@ -640,7 +660,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
         // whether the gradient still reaches the most saturated layer, not by the saturation threshold.
         cs.push(
             Comparison::new(
-                format!("{setting}: saturating"),
+                at_end(format!("{setting}: saturating"), &[&runs]),
                 format!("max layer saturation > {SATURATING_RATE}"),
                 at_last(&runs, max_saturation),
                 Vec::new(),
@@ -652,7 +672,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
         );
         cs.push(
             Comparison::new(
-                format!("{setting}: stopped learning"),
+                at_end(format!("{setting}: stopped learning"), &[&runs]),
                 format!("gradient attenuation to the most saturated layer > {STOPPED_ATTENUATION} orders of magnitude"),
                 at_last(&runs, attenuation_at_most_saturated),
                 Vec::new(),
@@ -672,7 +692,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             figures: &["saturation", "bn_paper_percentiles", "histogram_over_time"],
         },
         format!(
-            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim"
+            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim; {AT_END_RULE}"
         ),
         cs,
     );
@@ -686,11 +706,12 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
     let cs = [Placement::Before, Placement::After]
         .into_iter()
         .map(|p| {
+            let (relu, sigmoid) = (e1.selected(is(Activation::Relu, p)), e1.selected(is(Activation::Sigmoid, p)));
             Comparison::new(
-                format!("BN {p}: relu vs sigmoid"),
+                at_end(format!("BN {p}: relu vs sigmoid"), &[&relu, &sigmoid]),
                 "erank(relu) > erank(sigmoid)",
-                at_last(&e1.selected(is(Activation::Relu, p)), erank),
-                at_last(&e1.selected(is(Activation::Sigmoid, p)), erank),
+                at_last(&relu, erank),
+                at_last(&sigmoid, erank),
                 0.0,
                 TestKind::Welch,
             )
@@ -710,7 +731,9 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
             experiments: &["E1"],
             figures: &["effective_rank"],
         },
-        "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); Welch's t-test over seeds".into(),
+        format!(
+            "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); Welch's t-test over seeds; {AT_END_RULE}"
+        ),
         cs,
     )
 }

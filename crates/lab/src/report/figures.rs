@@ -418,7 +418,7 @@ fn gradient_norms(e: &Experiment, configs: &[(usize, Activation, Placement)]) ->
     };
     figs::gradient_norm_vs_depth(&[
         panel("at initialisation", |r| r.first(), true),
-        panel("after training", |r| r.last(), false),
+        panel("after training", |r| r.end(), false),
     ])
 }
 
@@ -479,7 +479,7 @@ fn sigmoid_after_bn(e: &Experiment) -> Figure {
         DensityPanel { title: title.into(), edges, density, share_inside: describe(&shares).mean }
     };
     figs::sigmoid_after_bn(
-        &[pooled("at initialisation", |r| r.first()), pooled("after training", |r| r.last())],
+        &[pooled("at initialisation", |r| r.first()), pooled("after training", |r| r.end())],
         CLAIMED_SIGMOID_OUTPUT,
     )
 }

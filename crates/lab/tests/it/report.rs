@@ -293,40 +293,53 @@ fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
 /// One checkpoint record: two hidden layers, the second saturated at 60% and receiving `grad` of the output
 /// layer's weight gradient (norm 1).
 fn saturated_checkpoint(grad: f64) -> String {
+    let cp = checkpoint(100, |i| if i == 0 { (0.05, 0.9) } else { (0.6, grad) }, None);
+    serde_json::to_string(&actscope_metrics::records::Record::Checkpoint(cp)).unwrap() + "\n"
+}
+
+/// A probe-set checkpoint at `step` of two hidden layers of 10 units: `layer(i)` gives layer i's saturation
+/// rate and weight-gradient norm; each layer's dead fraction is `dead` (no dead-unit record where `None`).
+fn checkpoint(
+    step: usize,
+    layer: impl Fn(usize) -> (f64, f64),
+    dead: Option<f64>,
+) -> actscope_metrics::records::Checkpoint {
     use actscope_metrics::distribution::{Bins, Histogram, Summary};
-    use actscope_metrics::records::{Checkpoint, LayerRecord, Record};
-    use actscope_metrics::units::Saturation;
-    let layer = |i: usize, rate: f64, g: f64| LayerRecord {
-        layer: i,
-        units: 10,
-        z: Summary { mean: 0.0, std: 1.0, percentiles: vec![0.0; 5] },
-        a: Summary { mean: 0.5, std: 0.1, percentiles: vec![0.5; 5] },
-        z_hist: Histogram::of([0.0], Bins::Z),
-        a_hist: Histogram::of([0.5], Bins { lo: 0.0, hi: 1.0, bins: 50 }),
-        saturation: Some(Saturation { rate, stuck: 0.0 }),
-        dead: None,
-        near_linear: 0.5,
-        grad_w_norm: g,
-        grad_b_norm: None,
-        grad_z_ms: 0.0,
-        weight_norm: 1.0,
-        update_ratio: None,
-        bn: None,
-        effective_rank: None,
-        tracked_unit: None,
+    use actscope_metrics::records::{Checkpoint, LayerRecord};
+    use actscope_metrics::units::{Dead, Saturation};
+    let record = |i: usize| {
+        let (rate, g) = layer(i);
+        LayerRecord {
+            layer: i,
+            units: 10,
+            z: Summary { mean: 0.0, std: 1.0, percentiles: vec![0.0; 5] },
+            a: Summary { mean: 0.5, std: 0.1, percentiles: vec![0.5; 5] },
+            z_hist: Histogram::of([0.0], Bins::Z),
+            a_hist: Histogram::of([0.5], Bins { lo: 0.0, hi: 1.0, bins: 50 }),
+            saturation: Some(Saturation { rate, stuck: 0.0 }),
+            dead: dead.map(|f| Dead { dead_units: (10.0 * f) as usize, dead_fraction: f, inactive_rate: f }),
+            near_linear: 0.5,
+            grad_w_norm: g,
+            grad_b_norm: None,
+            grad_z_ms: 0.0,
+            weight_norm: 1.0,
+            update_ratio: None,
+            bn: None,
+            effective_rank: None,
+            tracked_unit: None,
+        }
     };
-    let cp = Checkpoint {
-        step: 100,
-        epoch: 1.0,
+    Checkpoint {
+        step,
+        epoch: step as f64 / 100.0,
         loss: 0.5,
         probe_samples: Some(100),
         measured_on: actscope_metrics::records::MeasuredOn::ProbeSet,
         output_grad_w_norm: 1.0,
         vanishing_index: 0.0,
         growth_factor: None,
-        layers: vec![layer(0, 0.05, 0.9), layer(1, 0.6, grad)],
-    };
-    serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n"
+        layers: vec![record(0), record(1)],
+    }
 }
 
 #[test]
@@ -425,4 +438,62 @@ fn the_short_answer_gives_each_accuracys_seed_count() {
     let text = q1(&e);
     assert!(text.contains("over 5, 5, 5 and 5, 5, 3 seeds;"), "{text}");
     assert!(text.contains("with BN after φ, 0.850, 0.850, 0.858 ("), "{text}");
+}
+
+/// A run that stopped at a non-finite loss has no end of training: its last checkpoint is from step 0 (or an
+/// earlier training batch). The claims valued "at the end of training" used to take it as the end; they
+/// now leave it out and say so in the row, and the figures' "after training" panels leave it out too. A run
+/// whose finite loss blew up for good trained to the end and keeps its value.
+#[test]
+fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
+    use actscope_metrics::records::Record;
+    // (placement, seed) → (status, diverged step, steps done, checkpoints as (step, dead fraction)).
+    let run = |p: Placement, seed: u64| {
+        let mut r = fake_run(Activation::Relu, p, seed, 0.8);
+        let (status, diverged, steps, cps): (_, _, usize, Vec<(usize, f64)>) = match (p, seed) {
+            // Stopped at step 22: the only checkpoint is step 0, where 2% of units were dead.
+            (Placement::None, 0) => (actscope_lab::RunStatus::Diverged, Some(22), 22, vec![(0, 0.02)]),
+            // Stopped at step 0 (a NaN in the first forward pass): its step-0 checkpoint is not the end.
+            (Placement::None, 1) => (actscope_lab::RunStatus::Diverged, Some(0), 0, vec![(0, 0.0)]),
+            // Blew up at its last evaluation but trained to the end: it keeps its end-of-training value.
+            (Placement::None, 2) => (actscope_lab::RunStatus::Diverged, Some(100), 100, vec![(0, 0.0), (100, 0.9)]),
+            (Placement::None, _) => (actscope_lab::RunStatus::Ok, None, 100, vec![(0, 0.0), (50, 0.5), (100, 0.9)]),
+            _ => (actscope_lab::RunStatus::Ok, None, 100, vec![(0, 0.0), (100, 0.1 + 0.01 * seed as f64)]),
+        };
+        r.summary.status = status;
+        r.summary.diverged_step = diverged;
+        r.summary.steps = steps;
+        r.records = cps
+            .into_iter()
+            .map(|(step, dead)| Record::Checkpoint(checkpoint(step, |_| (0.0, 1.0), Some(dead))))
+            .collect();
+        r
+    };
+    let runs: Vec<Run> =
+        [Placement::None, Placement::Before].into_iter().flat_map(|p| (0..5).map(move |s| run(p, s))).collect();
+    let early: Vec<(Placement, u64)> =
+        runs.iter().filter(|r| r.stopped_early()).map(|r| (r.config.placement, r.config.seed)).collect();
+    assert_eq!(early, [(Placement::None, 0), (Placement::None, 1)]);
+    assert_eq!(runs[0].end(), None);
+    assert_eq!(runs[0].last().map(|c| c.step), Some(0), "its last checkpoint is still there, from step 0");
+    assert_eq!(runs[2].end().map(|c| c.step), Some(100));
+
+    let e3 = Experiment {
+        name: "E3".into(),
+        description: "fake".into(),
+        runs,
+        activations: vec![Activation::Relu],
+        groups: vec![],
+        wall_seconds: 0.0,
+    };
+    let c3 = claims::c3(&e3);
+    let row = &c3.comparisons[0];
+    assert_eq!(row.a, [0.9, 0.9, 0.9], "without BN: the 3 runs that reached the end (seed 0's step-0 value was 0.02)");
+    assert_eq!(row.b.len(), 5);
+    assert!(
+        row.setting.ends_with("(2 of 10 runs left out: stopped at a non-finite loss before the end of training)"),
+        "{}",
+        row.setting
+    );
+    assert!(c3.method.contains("a run that stopped at a non-finite loss has no end of training"), "{}", c3.method);
 }
