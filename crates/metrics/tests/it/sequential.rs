@@ -361,6 +361,19 @@ fn fixed_n_has_the_power_it_promises() {
     assert!(design.seeds_to_decide(&e, 2).unwrap() >= design.seeds_to_decide(&e, 1).unwrap());
 }
 
+/// An observed difference near zero needs hundreds of millions of seeds; the search for that number used
+/// to call statrs's t quantile at 10⁸ degrees of freedom, which never returns, and so hung the report. Past
+/// 10⁵ degrees of freedom the normal distribution stands in: the answer is the normal formula's.
+#[test]
+fn fixed_n_for_a_difference_near_zero_is_the_normal_formula() {
+    let e = Effect { delta: 2e-4, spread: Spread::Paired { sd_diff: 1.0 } };
+    // (z_0.975 + z_0.8)² / δ² = (1.959964 + 0.841621)² / 4e-8 ≈ 1.962e8.
+    let want = (1.959_964f64 + 0.841_621).powi(2) / 4e-8;
+    let n = fixed_n(&e, 0.025, 0.8).expect("below the 10⁹ cap") as f64;
+    assert!((n / want - 1.0).abs() < 1e-4, "{n} vs {want}");
+    assert_eq!(fixed_n(&Effect { delta: 1e-9, ..e }, 0.025, 0.8), None, "beyond the cap");
+}
+
 #[test]
 fn deciding_after_every_round_agrees_with_one_replay() {
     let design = Design::new(ALPHA, Spending::Pocock, 20);
