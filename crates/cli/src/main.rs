@@ -14,7 +14,7 @@ use actscope_data::load;
 use actscope_lab::columns::{Row, default_columns, known_columns, parse_columns};
 use actscope_lab::config::{check_setting, line_of};
 use actscope_lab::report::Profile;
-use actscope_lab::summarize::{group_metrics, load_runs, mixed_code_warning, summarize};
+use actscope_lab::summarize::{group_metrics, load_runs, mixed_code_warning, no_runs_error, summarize};
 use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
 use actscope_lab::{Error, OptimizerKind, RunConfig};
 use anyhow::{Context, Result};
@@ -338,7 +338,8 @@ struct SummarizeArgs {
     /// JSON output: every group's full summary, or with --columns one object per configuration with those.
     #[arg(long)]
     json: bool,
-    /// The columns to show, comma-separated: any setting or derived column (see --list-columns) [default:
+    /// The columns to show, comma-separated: any setting but seed (a row's runs differ in it: seeds lists
+    /// them) or derived column (see --list-columns) [default:
     /// the settings that vary, activation, placement, depth, optimizer, lr, lr_bracket, lr_width_dec, n,
     /// diverged, test_acc, val_acc, train_acc, dead_frac, saturation, erank_last].
     #[arg(long, value_name = "A,B,…")]
@@ -364,7 +365,7 @@ enum DataCommand {
 /// The settings of a `--config` file, each key checked on its own so that an error names the file, the
 /// line and the key.
 fn config_file(path: &std::path::Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
     let table = text.parse::<toml::Table>().map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
     for (k, v) in &table {
         check_setting(k, v).map_err(|e| {
@@ -381,6 +382,8 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         Some(p) => (config_file(p)?, p.display().to_string()),
         None => (toml::Table::new(), "--set".to_string()),
     };
+    // Where `depth` was set, for the error when `--hidden` is given too.
+    let mut depth_from = a.config.as_ref().map(|p| p.display().to_string());
     for kv in &a.set {
         let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--set {kv:?}: expected KEY=VALUE")))?;
         let value: toml::Value = format!("v = {v}")
@@ -390,6 +393,9 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
             .unwrap_or_else(|| toml::Value::String(v.to_string()));
         let k = k.trim();
         check_setting(k, &value).map_err(|e| Error::usage(format!("--set {kv}: {e}")))?;
+        if k == "depth" {
+            depth_from = Some(format!("--set {kv}"));
+        }
         table.insert(k.to_string(), value);
     }
     if !table.contains_key("hidden") && !table.contains_key("depth") {
@@ -397,12 +403,23 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         table.insert("hidden".into(), toml::Value::Array(widths));
     }
     let mut cfg = RunConfig::from_table(table, &source)?;
+    // `--hidden` and a depth both give the hidden layers; which one wins would be a guess (the settings say
+    // hidden is ignored when depth is set, the flags that they override the file): refuse both.
+    if let (Some(h), Some(depth)) = (&a.hidden, cfg.depth) {
+        let widths: Vec<String> = h.iter().map(|w| w.to_string()).collect();
+        return Err(Error::usage(format!(
+            "--hidden {} and depth = {depth} (from {}) both give the hidden layers; give one: --hidden, or \
+             depth (with width) in --set or --config",
+            widths.join(","),
+            depth_from.as_deref().unwrap_or("--set")
+        ))
+        .into());
+    }
     if let Some(v) = a.data {
         cfg.data = v;
     }
     if let Some(h) = a.hidden {
         cfg.hidden = h;
-        cfg.depth = None;
     }
     if let Some(v) = a.activation {
         cfg.activation = v;
@@ -573,7 +590,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
     let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
     if exp.runs.is_empty() {
-        return Err(Error::usage(format!("{} holds no finished runs", a.runs_dir.display())).into());
+        return Err(no_runs_error(&a.runs_dir).into());
     }
     if let Some(w) = mixed_code_warning(exp.runs.iter().map(|r| &r.summary)) {
         eprintln!("{w}");
@@ -613,6 +630,9 @@ fn summarize_runs(a: SummarizeArgs) -> Result<()> {
     }
     let dir = a.dir.expect("clap requires DIR without --list-columns");
     let runs = load_runs(&dir)?;
+    if runs.is_empty() {
+        return Err(no_runs_error(&dir).into());
+    }
     if let Some(w) = mixed_code_warning(runs.iter().map(|r| &r.summary)) {
         eprintln!("{w}");
     }

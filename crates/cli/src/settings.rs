@@ -64,6 +64,16 @@ fn help_text(settings: &[Setting]) -> String {
     out
 }
 
+/// A setting's meaning as the `train` flag that sets it has it: the setting `hidden` is ignored when depth
+/// is set, but the flag `--hidden` together with a depth is an error.
+fn flag_meaning(s: &Setting) -> String {
+    if s.key.name == "hidden" {
+        "hidden widths, input side first (not together with depth from --config or --set)".to_string()
+    } else {
+        s.key.meaning.to_string()
+    }
+}
+
 /// Sharpens `train`'s help from the settings list: each flag that sets a setting says what it means and
 /// its default, and `--help` ends with every setting.
 pub fn with_settings_help(train: clap::Command) -> clap::Command {
@@ -71,7 +81,7 @@ pub fn with_settings_help(train: clap::Command) -> clap::Command {
     let mut cmd = train;
     for s in &all {
         if cmd.get_arguments().any(|a| a.get_id() == s.key.name) {
-            let mut meaning = s.key.meaning.to_string();
+            let mut meaning = flag_meaning(s);
             if let Some(first) = meaning.get(..1) {
                 meaning.replace_range(..1, &first.to_uppercase());
             }

@@ -3,7 +3,9 @@
 //!
 //! A column is either a setting (any key of [`crate::config::KEYS`], e.g. `bias_init`) or a derived
 //! column of [`DERIVED`] (accuracies, the learning-rate choice, activation metrics). By default a summary
-//! shows every setting that differs between its configurations, then [`DEFAULT_COLUMNS`].
+//! shows every setting that differs between its configurations, then [`DEFAULT_COLUMNS`]. A row is a
+//! configuration over its seeds, so `seed`, which differs between a row's runs, is no column: `seeds`
+//! lists them ([`PER_RUN`]).
 //!
 //! ```
 //! use actscope_lab::columns::{Column, parse_columns};
@@ -198,6 +200,11 @@ pub const DEFAULT_COLUMNS: [&str; 15] = [
     "erank_last",
 ];
 
+/// Settings that differ between the runs of one row, which are therefore no column, each with the derived
+/// column that shows what the row holds. (A row's runs differ only in seed and learning rate, and `lr` is
+/// the derived column of the rate chosen.)
+pub const PER_RUN: [(&str, &str); 1] = [("seed", "seeds")];
+
 fn derived(name: &str) -> Option<&'static Derived> {
     DERIVED.iter().find(|d| d.name == name)
 }
@@ -220,10 +227,17 @@ fn bracket_word(b: Bracket) -> &'static str {
 /// The column called `name`: a derived column first, else a setting.
 ///
 /// # Errors
-/// An unknown name: the error lists every known column (usage).
+/// A setting of [`PER_RUN`], naming the column to use instead, or an unknown name: the error lists every
+/// known column (usage).
 pub fn column(name: &str) -> Result<Column> {
     if let Some(d) = derived(name) {
         return Ok(Column::Derived(d.name));
+    }
+    if let Some((key, instead)) = PER_RUN.iter().find(|(k, _)| *k == name) {
+        return Err(Error::usage(format!(
+            "column `{key}`: each row summarises the runs of several seeds; use `{instead}`, which lists \
+             them (`{key}` would show one run's)"
+        )));
     }
     if let Some(k) = find_key(name) {
         return Ok(Column::Setting(k.name));
@@ -248,9 +262,10 @@ pub fn parse_columns(list: &str) -> Result<Vec<Column>> {
     Ok(cols)
 }
 
-/// Every column with what it shows: the derived ones, then every setting.
+/// Every column with what it shows: the derived ones, then every setting but those of [`PER_RUN`].
 pub fn known_columns() -> Vec<(&'static str, &'static str)> {
-    DERIVED.iter().map(|d| (d.name, d.meaning)).chain(KEYS.iter().map(|k| (k.name, k.meaning))).collect()
+    let settings = KEYS.iter().filter(|k| PER_RUN.iter().all(|(p, _)| *p != k.name));
+    DERIVED.iter().map(|d| (d.name, d.meaning)).chain(settings.map(|k| (k.name, k.meaning))).collect()
 }
 
 /// The default columns for `groups`: every setting that differs between them (other than those the
@@ -422,4 +437,23 @@ pub fn json(rows: &[Row<'_>], columns: &[Column]) -> Value {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row summarises the runs of several seeds, so `seed`, one run's setting, is no column: asking for
+    /// it is a usage error that points at `seeds`, and no listing offers it.
+    #[test]
+    fn a_setting_that_varies_within_a_row_is_refused_naming_the_column_that_shows_it() {
+        let e = parse_columns("activation,seed,test_acc").unwrap_err();
+        assert!(e.is_usage(), "{e}");
+        assert!(
+            e.to_string().starts_with("column `seed`: each row summarises the runs of several seeds; use `seeds`"),
+            "{e}"
+        );
+        assert!(known_columns().iter().all(|(n, _)| *n != "seed"));
+        assert_eq!(parse_columns("seeds").unwrap(), [Column::Derived("seeds")]);
+    }
 }

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use actscope_metrics::stats::{Describe, describe};
 use serde::Serialize;
 
-use crate::Result;
 use crate::config::RunConfig;
 use crate::run::{RunSummary, TARGETS, list_runs, read_config, read_summary};
 use crate::tuning::{Bracket, bracket, width_decades};
+use crate::{Error, Result};
 
 /// One finished run, as loaded from its directory.
 #[derive(Clone, Debug)]
@@ -33,6 +33,28 @@ pub fn load_runs(dir: &Path) -> Result<Vec<LoadedRun>> {
         .into_iter()
         .map(|d| Ok(LoadedRun { config: read_config(&d)?, summary: read_summary(&d)?, dir: d }))
         .collect()
+}
+
+/// The error for a directory in which [`load_runs`] found no finished run (usage), as `summarize`, `plot`
+/// and `export` give it: when `dir` is itself a finished run directory it says so and names the directory
+/// that holds it, otherwise it says what a run directory holds.
+pub fn no_runs_error(dir: &Path) -> Error {
+    if dir.join("summary.json").is_file() {
+        let parent = match (dir.file_name(), dir.parent()) {
+            (Some(_), Some(p)) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            (Some(_), _) => PathBuf::from("."),
+            (None, _) => dir.join(".."),
+        };
+        return Error::usage(format!(
+            "{}: is itself a finished run directory; pass the directory that holds it: {}",
+            dir.display(),
+            parent.display()
+        ));
+    }
+    Error::usage(format!(
+        "{}: holds no finished run (a run directory holds summary.json, written when the run ends)",
+        dir.display()
+    ))
 }
 
 /// A warning when `summaries` were not all computed by this build's code ([`crate::run::CODE`]): mixing

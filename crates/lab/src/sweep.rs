@@ -14,6 +14,11 @@
 //! seed = [0, 1, 2]
 //! ```
 //!
+//! The runs are every combination of the axes' values, in the order `[axes]` writes the axes: the first
+//! varies slowest and later ones faster (above: every sigmoid run comes before every relu run, and
+//! consecutive runs differ in their seed). A profile's axis that replaces one keeps its place; an axis a
+//! profile adds comes after the file's, in the profile's order; `[]` removes one.
+//!
 //! Any configuration key can be an axis. A sweep expands to at most [`DEFAULT_MAX_RUNS`] runs (one million;
 //! [`MAX_RUNS_ENV`] or the command line's `--max-runs` changes it): the size of the grid is counted before
 //! anything is expanded, and [`SweepFile::runs`] yields the runs one at a time, so a listing never holds
@@ -24,12 +29,14 @@
 //! assignment never depends on the order of axes or on other runs.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use actscope_data::{LoadedData, load};
 use rayon::prelude::*;
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 
 use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory, lockstep_share};
 use crate::config::{RunConfig, line_of};
@@ -69,9 +76,9 @@ pub struct SweepFile {
     /// Settings shared by every run.
     #[serde(default)]
     pub base: toml::Table,
-    /// Axes: configuration key → values.
-    #[serde(default)]
-    pub axes: BTreeMap<String, Vec<toml::Value>>,
+    /// Axes: configuration key → values, in the file's order (later axes vary fastest).
+    #[serde(default, deserialize_with = "axes_in_order")]
+    pub axes: Axes,
     /// Named profiles (e.g. `smoke`, `default`, `full`) that patch `base` and `axes`.
     #[serde(default)]
     pub profile: BTreeMap<String, ProfilePatch>,
@@ -86,16 +93,41 @@ pub struct SweepFile {
     applied: Option<String>,
 }
 
-/// Changes a profile makes to a sweep: keys merged into `base`; axes replaced (an empty list removes one).
+/// Changes a profile makes to a sweep: keys merged into `base`; axes replaced in place, added after the
+/// file's, or (with an empty list) removed.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     /// Keys set in `base`.
     #[serde(default)]
     pub base: toml::Table,
-    /// Axes replaced or (with `[]`) removed.
-    #[serde(default)]
-    pub axes: BTreeMap<String, Vec<toml::Value>>,
+    /// Axes replaced (keeping their place), added (after the file's, in this order) or (with `[]`) removed.
+    #[serde(default, deserialize_with = "axes_in_order")]
+    pub axes: Axes,
+}
+
+/// A sweep's axes: configuration key → values, in the order the file writes them. (The workspace turns on
+/// toml's `preserve_order`, so this map, like `toml::Table`, keeps insertion order; inserting a key it
+/// holds keeps the key's place, and removing one keeps the others' order.)
+pub type Axes = toml::map::Map<String, Vec<toml::Value>>;
+
+/// Reads `[axes]` entry by entry, so that they keep the file's order (a `BTreeMap` would sort the keys).
+fn axes_in_order<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Axes, D::Error> {
+    struct InOrder;
+    impl<'de> Visitor<'de> for InOrder {
+        type Value = Axes;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of settings, each with a list of values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Axes, A::Error> {
+            let mut axes = Axes::new();
+            while let Some((key, values)) = map.next_entry::<String, Vec<toml::Value>>()? {
+                axes.insert(key, values);
+            }
+            Ok(axes)
+        }
+    }
+    d.deserialize_map(InOrder)
 }
 
 impl SweepFile {
@@ -117,7 +149,8 @@ impl SweepFile {
         Self::parse(&text, &path.display().to_string())
     }
 
-    /// The sweep as profile `name` patches it (unchanged when the file has no such profile).
+    /// The sweep as profile `name` patches it (unchanged when the file has no such profile): its axes
+    /// replace the file's in place, and new ones come after them.
     pub fn with_profile(&self, name: &str) -> SweepFile {
         let mut out = self.clone();
         if let Some(p) = self.profile.get(name) {
@@ -143,8 +176,8 @@ impl SweepFile {
         self.base.insert(key.to_string(), value);
     }
 
-    /// Every run of the sweep, resolved and validated, in axis order (later axes vary fastest), without
-    /// repeats; at most [`max_runs`] of the environment.
+    /// Every run of the sweep, resolved and validated, in axis order (the file's; later axes vary fastest),
+    /// without repeats; at most [`max_runs`] of the environment.
     ///
     /// # Errors
     /// As [`SweepFile::runs`], and a combination that is not a valid configuration.

@@ -276,3 +276,66 @@ fn a_lockstep_dry_run_shows_its_groups_and_a_plain_one_does_not() {
         assert!(line.starts_with(&format!("group {g} (4 runs; ")) && line.contains(&format!("seed {seed},")), "{line}");
     }
 }
+
+/// `summarize`, `plot` and `export` refuse a directory without finished runs alike (exit 2); `summarize`
+/// and `plot` given a run directory itself say so and name the directory that holds it (`export` takes a
+/// run directory as that one run).
+#[test]
+fn a_directory_without_runs_or_a_run_directory_is_refused_alike() {
+    let d = tmp("no-runs");
+    std::fs::create_dir_all(d.join("empty")).unwrap();
+    let o = run(&["train", "--data", "synthetic:spirals", "--hidden", "4", "--steps", "3", "--json", "--out", "r"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let one = format!("r/{}", s["name"].as_str().unwrap());
+    let commands: [&[&str]; 3] = [&["summarize"], &["plot", "--out", "figs"], &["export", "table", "--out", "t.csv"]];
+    for cmd in commands {
+        let o = run(&[cmd, &["empty"]].concat(), &d);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("empty: holds no finished run (a run directory holds summary.json"),
+            "{cmd:?}: {}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty(), "{cmd:?}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    for cmd in &commands[..2] {
+        let o = run(&[cmd, &[one.as_str()][..]].concat(), &d);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+        let want = format!("{one}: is itself a finished run directory; pass the directory that holds it: r");
+        assert!(stderr(&o).contains(&want), "{cmd:?}: {}", stderr(&o));
+    }
+    assert!(run(&["export", "table", &one, "--out", "t.csv", "-q"], &d).status.success());
+    // A row summarises several seeds: `seed` (one run's setting) is refused in favour of `seeds`.
+    let o = run(&["summarize", "r", "--columns", "activation,seed,test_acc"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("column `seed`") && stderr(&o).contains("use `seeds`"), "{}", stderr(&o));
+}
+
+/// `--hidden` and a depth from `--set` or `--config` both give the network's shape: a usage error naming
+/// both, never one silently dropped; `--help` says so.
+#[test]
+fn hidden_together_with_a_depth_is_a_usage_error_naming_both() {
+    let d = tmp("hidden-depth");
+    std::fs::write(d.join("c.toml"), "depth = 2\nwidth = 4\n").unwrap();
+    let base = ["train", "--data", "synthetic:spirals", "--steps", "2", "--hidden", "5,5,5"];
+    for (extra, from) in [(&["--set", "depth=2"][..], "--set depth=2"), (&["--config", "c.toml"], "c.toml")] {
+        let o = run(&[&base[..], extra].concat(), &d);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        let want = format!("--hidden 5,5,5 and depth = 2 (from {from}) both give the hidden layers");
+        assert!(stderr(&o).contains(&want), "{extra:?}: {}", stderr(&o));
+    }
+    assert!(!d.join("runs").exists(), "nothing was trained");
+    let help = String::from_utf8_lossy(&bin().args(["train", "--help"]).output().unwrap().stdout).into_owned();
+    assert!(help.contains("not together with depth from --config or --set"), "{help}");
+}
+
+/// A missing `--config` file is reported as a missing sweep file is: the OS's words once, no "(os error N)".
+#[test]
+fn a_missing_config_file_is_named_without_the_os_error_number() {
+    let d = tmp("no-config");
+    let o = run(&["train", "--config", "none.toml"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("reading none.toml: not found"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
+}

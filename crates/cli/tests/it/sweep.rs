@@ -228,3 +228,52 @@ fn summaries_show_every_setting_that_varies() {
     assert!(csv.starts_with("bias_init,activation,"), "{csv}");
     assert_eq!(csv.lines().count(), 3);
 }
+
+/// Axes vary in the order the file writes them, later ones fastest, whatever their names. A profile's
+/// axis that replaces one keeps its place, a new one comes last, and `[]` removes one. Run ids (and so
+/// directory names) do not depend on the order.
+#[test]
+fn axes_vary_in_the_files_order_later_ones_fastest() {
+    let text = "[base]\nhidden = [4]\nsteps = 2\ndata = \"synthetic:spirals\"\n[axes]\nseed = [0, 1]\nactivation = [\"tanh\", \"relu\"]\n\
+                [profile.p.axes]\nplacement = [\"none\", \"before\"]\nseed = [2, 3]\n[profile.q.axes]\nseed = []\nlr = [0.1, 0.2]\n";
+    let file = SweepFile::parse(text, "o.toml").unwrap();
+    let order = |f: &SweepFile| {
+        f.expand()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}-{}-lr{}-s{}", r.activation, r.placement, r.lr, r.seed))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&file), ["tanh-none-lr0.1-s0", "relu-none-lr0.1-s0", "tanh-none-lr0.1-s1", "relu-none-lr0.1-s1"]);
+    assert_eq!(
+        order(&file.with_profile("p")),
+        [
+            "tanh-none-lr0.1-s2",
+            "tanh-before-lr0.1-s2",
+            "relu-none-lr0.1-s2",
+            "relu-before-lr0.1-s2",
+            "tanh-none-lr0.1-s3",
+            "tanh-before-lr0.1-s3",
+            "relu-none-lr0.1-s3",
+            "relu-before-lr0.1-s3",
+        ]
+    );
+    assert_eq!(
+        order(&file.with_profile("q")),
+        ["tanh-none-lr0.1-s0", "tanh-none-lr0.2-s0", "relu-none-lr0.1-s0", "relu-none-lr0.2-s0"]
+    );
+    let d = tmp("axis-order");
+    std::fs::write(d.join("o.toml"), text).unwrap();
+    let o = run(&["sweep", "o.toml", "--dry-run"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().collect::<Vec<_>>(),
+        [
+            "tanh-none-d1-sgd-lr0.1-s0-34a66649d739",
+            "relu-none-d1-sgd-lr0.1-s0-de8d4f0c44a2",
+            "tanh-none-d1-sgd-lr0.1-s1-08b1ba8d4679",
+            "relu-none-d1-sgd-lr0.1-s1-cb6fc0d54d2d",
+        ],
+        "the ids are those of the configurations, whatever the order"
+    );
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use actscope_metrics::records::{Record, read_jsonl};
 
 use crate::run::{list_runs, read_config, read_summary};
-use crate::summarize::LoadedRun;
+use crate::summarize::{LoadedRun, no_runs_error};
 use crate::{Error, Result};
 
 /// Every finished run named by `paths`, in the order given (runs of a directory sorted by name): a path
@@ -29,10 +29,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
         } else if p.is_dir() {
             let found = list_runs(p)?;
             if found.is_empty() {
-                return Err(Error::usage(format!(
-                    "{}: holds no finished run (a run directory holds summary.json, written when the run ends)",
-                    p.display()
-                )));
+                return Err(no_runs_error(p));
             }
             dirs.extend(found);
         } else if p.exists() {

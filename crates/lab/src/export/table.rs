@@ -4,10 +4,11 @@
 //! The [`Level`] says what one row is: a run, an evaluation, a checkpoint, a hidden layer at a checkpoint
 //! (the default), or a training step. Every table starts with the run (its directory name), the main
 //! settings (activation, placement, depth, hidden widths, optimizer, learning rate, seed), every other
-//! setting that differs between the exported runs, and the run's status. Numbers are written so they read
-//! back exactly (shortest round-trip form); a value that does not apply (saturation of a ReLU layer, BN γ
-//! without BN) or is NaN is an empty field; infinities are `inf` and `-inf`. Fields are quoted as RFC 4180
-//! asks.
+//! setting that differs between the exported runs (one named like a measured column of some level, `data`,
+//! `steps` or `effective_rank`, as `setting_<key>`, so column names are unique), and the run's status.
+//! Numbers are written so they read back exactly (shortest round-trip form); a value that does not apply
+//! (saturation of a ReLU layer, BN γ without BN) or is NaN is an empty field; infinities are `inf` and
+//! `-inf`. Fields are quoted as RFC 4180 asks.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -109,43 +110,13 @@ impl Table {
     }
 
     fn header(&self) -> Vec<String> {
-        let mut h: Vec<String> = std::iter::once("run")
+        std::iter::once("run")
             .chain(MAIN_SETTINGS)
             .map(String::from)
-            .chain(self.varying.iter().cloned())
+            .chain(self.varying.iter().map(|k| setting_column(k)))
             .chain(std::iter::once("status".to_string()))
-            .collect();
-        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        match self.level {
-            Level::Run => {
-                h.extend(names(&["diverged_step", "steps"]));
-                for set in EVAL_SETS {
-                    h.extend([format!("{set}_loss"), format!("{set}_accuracy")]);
-                }
-                h.extend(TARGETS.iter().map(|t| format!("steps_to_val_acc_{}", (t * 100.0).round())));
-                h.extend(names(&["failed_to_learn", "wall_seconds", "classes", "data"]));
-            }
-            Level::Eval => {
-                h.extend(names(&["step", "epoch"]));
-                for set in EVAL_SETS {
-                    h.extend([format!("{set}_loss"), format!("{set}_accuracy")]);
-                }
-            }
-            Level::Checkpoint => {
-                h.extend(names(&["step", "epoch", "probe_samples"]));
-                h.extend(CHECKPOINT_METRICS.iter().map(|m| m.name.to_string()));
-            }
-            Level::Layer => {
-                h.extend(names(&["step", "epoch", "probe_samples", "probe_loss", "layer", "units"]));
-                h.extend(LAYER_METRICS.iter().map(|m| m.name.to_string()));
-            }
-            Level::Step => {
-                h.extend(names(&["step", "loss"]));
-                h.extend((0..self.max_depth).map(|i| format!("grad_w_norm_layer{i}")));
-                h.push("grad_w_norm_output".into());
-            }
-        }
-        h
+            .chain(measured_columns(self.level, self.max_depth))
+            .collect()
     }
 
     /// The cells every row of `run` starts with.
@@ -256,6 +227,53 @@ impl Table {
             }
         }
         Ok(out)
+    }
+}
+
+/// The columns of a `level` table after `status` (`max_depth`: the step table's per-layer columns).
+fn measured_columns(level: Level, max_depth: usize) -> Vec<String> {
+    let mut h = Vec::new();
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match level {
+        Level::Run => {
+            h.extend(names(&["diverged_step", "steps"]));
+            for set in EVAL_SETS {
+                h.extend([format!("{set}_loss"), format!("{set}_accuracy")]);
+            }
+            h.extend(TARGETS.iter().map(|t| format!("steps_to_val_acc_{}", (t * 100.0).round())));
+            h.extend(names(&["failed_to_learn", "wall_seconds", "classes", "data"]));
+        }
+        Level::Eval => {
+            h.extend(names(&["step", "epoch"]));
+            for set in EVAL_SETS {
+                h.extend([format!("{set}_loss"), format!("{set}_accuracy")]);
+            }
+        }
+        Level::Checkpoint => {
+            h.extend(names(&["step", "epoch", "probe_samples"]));
+            h.extend(CHECKPOINT_METRICS.iter().map(|m| m.name.to_string()));
+        }
+        Level::Layer => {
+            h.extend(names(&["step", "epoch", "probe_samples", "probe_loss", "layer", "units"]));
+            h.extend(LAYER_METRICS.iter().map(|m| m.name.to_string()));
+        }
+        Level::Step => {
+            h.extend(names(&["step", "loss"]));
+            h.extend((0..max_depth).map(|i| format!("grad_w_norm_layer{i}")));
+            h.push("grad_w_norm_output".into());
+        }
+    }
+    h
+}
+
+/// The column of the varying setting `key`: the key itself, or `setting_<key>` where a level's table has a
+/// measured column of that name (`data` and `steps` at run level, `effective_rank` at layer level), so no
+/// table has two columns of one name and a setting's column has one name at every level.
+fn setting_column(key: &str) -> String {
+    if Level::ALL.iter().any(|&l| measured_columns(l, 0).iter().any(|c| c == key)) {
+        format!("setting_{key}")
+    } else {
+        key.to_string()
     }
 }
 
@@ -434,6 +452,45 @@ mod tests {
             assert!(same(cell(&h, row, "grad_w_norm_layer0"), Some(s.grad_w_norms[0])));
             assert!(cell(&h, row, "grad_w_norm_layer1").is_empty(), "a one-layer run");
             assert!(same(cell(&h, row, "grad_w_norm_output"), Some(s.grad_w_norms[1])));
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Settings named like a measured column (`data`, `steps`, `effective_rank`) are written as
+    /// `setting_<key>` when they vary, at every level, so no table has two columns of one name.
+    #[test]
+    fn column_names_are_unique_when_settings_named_like_measured_columns_vary() {
+        let dir = std::env::temp_dir().join(format!("actscope-export-clash-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (data, extra) in
+            [("spirals", "steps = 4\neffective_rank = true"), ("clusters", "steps = 6\neffective_rank = false")]
+        {
+            let cfg = crate::RunConfig::from_toml(
+                &format!("data = \"synthetic:{data}\"\nhidden = [4]\nprobe_size = 20\n{extra}"),
+                "clash",
+            )
+            .unwrap();
+            crate::run::execute(&cfg, &actscope_data::load(&cfg.data, 0.1, false).unwrap(), &dir).unwrap();
+        }
+        let runs = crate::summarize::load_runs(&dir).unwrap();
+        for level in Level::ALL {
+            let (h, rows) = table(&runs, level);
+            let mut names = h.clone();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), h.len(), "{}: {h:?}", level.name());
+            assert!(
+                ["setting_data", "setting_steps", "setting_effective_rank"].iter().all(|c| h.iter().any(|n| n == c)),
+                "{h:?}"
+            );
+            if level == Level::Run {
+                for (run, row) in runs.iter().zip(&rows) {
+                    assert_eq!(cell(&h, row, "setting_steps"), run.config.steps.unwrap().to_string());
+                    assert_eq!(cell(&h, row, "steps"), run.summary.steps.to_string());
+                    assert_eq!(cell(&h, row, "setting_data"), run.config.data);
+                    assert_eq!(cell(&h, row, "data"), run.summary.data);
+                }
+            }
         }
         std::fs::remove_dir_all(dir).unwrap();
     }

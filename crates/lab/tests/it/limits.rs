@@ -69,7 +69,7 @@ fn a_huge_grid_is_counted_refused_and_streamed() {
     let runs = file.runs(u64::MAX).unwrap();
     assert_eq!(runs.combinations(), 1 << 24);
     let first: Vec<RunConfig> = runs.take(3).collect::<Result<_, _>>().unwrap();
-    // Later axes vary fastest (tau is last in key order).
+    // Later axes vary fastest (tau is the last axis the file writes).
     assert_eq!(first.iter().map(|r| r.tau).collect::<Vec<_>>(), vec![0.1, 0.2, 0.3]);
     // A product beyond 2⁶⁴ is refused, not wrapped (counted before any key is checked).
     let mut text = String::from("[base]\nhidden = [4]\n[axes]\n");
