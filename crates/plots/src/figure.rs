@@ -91,7 +91,9 @@ impl Figure {
         })
     }
 
-    /// The numbers behind the figure as CSV (long format: one row per point, bar or cell).
+    /// The numbers behind the figure as CSV (long format: one row per point, bar or cell). A heatmap cell's
+    /// `x` and `series` are its column's and its row's category, or, on a numeric axis, the cell's lower
+    /// edge (a checkpoint's step; a bin's lower bound); `low` and `high` are its interval, where it has one.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("panel,series,x,y,low,high\n");
         // RFC 4180 quoting: a field with a separator, a quote or a line break is quoted, quotes doubled. Kept
@@ -116,7 +118,11 @@ impl Figure {
                     for (j, row) in h.cells.iter().enumerate() {
                         for (i, v) in row.iter().enumerate() {
                             let (x, y) = (h.x.label(i), h.y.label(j));
-                            out.push_str(&format!("{},{},{},{v},,\n", q(&h.title), q(&y), q(&x)));
+                            let half = h.half_widths.as_ref().and_then(|w| w.get(j)?.get(i).copied());
+                            let (lo, hi) = half
+                                .filter(|w| w.is_finite())
+                                .map_or((String::new(), String::new()), |w| ((v - w).to_string(), (v + w).to_string()));
+                            out.push_str(&format!("{},{},{},{v},{lo},{hi}\n", q(&h.title), q(&y), q(&x)));
                         }
                     }
                 }
@@ -231,11 +237,12 @@ impl HeatAxis {
         self.len() == 0
     }
 
-    /// A label for cell `i` (the category or the cell's centre).
+    /// A label for cell `i`: the category, or the cell's lower edge (a histogram bin holds lower ≤ v <
+    /// upper; a checkpoint's column starts at its step).
     pub fn label(&self, i: usize) -> String {
         match self {
             HeatAxis::Categories(c) => c[i].clone(),
-            HeatAxis::Edges(e) => format!("{}", (e[i] + e[i + 1]) / 2.0),
+            HeatAxis::Edges(e) => format!("{}", e[i]),
         }
     }
 }
@@ -261,6 +268,9 @@ pub struct HeatmapPanel {
     pub value_range: Option<(f64, f64)>,
     /// Text in each cell (e.g. "0.85 ± 0.01").
     pub annotations: Option<Vec<Vec<String>>>,
+    /// Half-width of each cell's interval, `[row][column]` like `cells` (the CSV's low and high are the value
+    /// ∓ it); `None` for cells without one.
+    pub half_widths: Option<Vec<Vec<f64>>>,
     /// Colour-bar description.
     pub colorbar_label: String,
 }

@@ -280,6 +280,7 @@ pub fn accuracy_heatmap(
         log_color: false,
         value_range: None,
         annotations: Some(ann),
+        half_widths: Some(half_width.to_vec()),
         colorbar_label: "test accuracy".into(),
     };
     Figure::new(
@@ -309,7 +310,7 @@ pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint
     };
     Figure::new(
         "Input of a last-hidden-layer sigmoid over training (Ioffe & Szegedy 2015, Fig. 1b–c)",
-        "15th, 50th and 85th percentiles of one unit's input on the probe set; stable with BN, drifting without",
+        "15th, 50th and 85th percentiles of one unit's input on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between); stable with BN, drifting without",
         vec![Panel::Lines(panel("without BN", without)), Panel::Lines(panel("with BN (before φ)", with))],
     )
     .with_columns(2)
@@ -344,7 +345,7 @@ pub fn saturation_per_layer(panels: &[CurvePanel]) -> Figure {
 pub fn dead_fraction_per_layer(panels: &[CurvePanel]) -> Figure {
     per_layer(
         "Dead units per layer over training",
-        "share of units whose φ′ is below 0.1·max φ′ on every probe example, per hidden layer",
+        "share of units whose φ′ is below 0.1·max φ′ on every example of the checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between), per hidden layer",
         "dead-unit fraction",
         panels,
         true,
@@ -415,13 +416,14 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
                 log_color: true,
                 value_range: None,
                 annotations: None,
+                half_widths: None,
                 colorbar_label: "share of values".into(),
             })
         })
         .collect();
     Figure::new(
         format!("Histogram of {what} over training"),
-        format!("distribution of {what} on the probe set at each checkpoint (colour: log10 share of that checkpoint's values)"),
+        format!("distribution of {what} on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between; colour: log10 share of that checkpoint's values)"),
         ps,
     )
     .with_columns(2)
@@ -508,7 +510,7 @@ pub fn time_per_step(activations: &[String], groups: &[TimingGroup], unit: &str)
     };
     Figure::new(
         "Compute cost per activation",
-        "wall time of one training step (forward, backward, update), median of repeats with 95% interval",
+        "wall time of one training step (forward, backward, update), mean of repeats with 95% interval",
         vec![Panel::Bars(p)],
     )
     .with_columns(1)

@@ -86,6 +86,7 @@ fn empty_and_nan_data_give_no_data_panels() {
         log_color: false,
         value_range: None,
         annotations: None,
+        half_widths: None,
         colorbar_label: "v".into(),
     };
     let log_nonpositive = LinePanel {
@@ -153,4 +154,35 @@ fn specimen_png_ink_matches_the_text_layout() {
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A heatmap's CSV says what its cells are: the accuracy heatmap's rows carry the interval its cells print
+/// (they had empty low and high), and the histogram over time's rows name the checkpoint's step and the
+/// bin's lower edge (they gave the cells' centres: the step-300 column at x = 325, past the end of training).
+#[test]
+fn heatmap_csv_rows_give_the_interval_and_the_cells_lower_edges() {
+    use actscope_plots::figures::{HistogramTrack, accuracy_heatmap, histogram_over_time};
+    let acc = accuracy_heatmap(
+        &["relu".into()],
+        &["none".into(), "before".into()],
+        &[vec![0.80, 0.82]],
+        &[vec![0.01, f64::NAN]],
+    );
+    let csv = acc.to_csv();
+    let rows: Vec<&str> = csv.lines().skip(1).map(|l| l.split_once(',').unwrap().1).collect();
+    assert_eq!(rows, ["relu,none,0.8,0.79,0.81", "relu,before,0.82,,"]);
+
+    let track = HistogramTrack {
+        title: "t".into(),
+        steps: vec![0.0, 150.0, 300.0],
+        edges: vec![-1.0, 0.0, 1.0],
+        counts: vec![vec![0.5, 0.5], vec![0.25, 0.75], vec![0.0, 1.0]],
+    };
+    let csv = histogram_over_time("z", &[track]).to_csv();
+    let xs: std::collections::BTreeSet<String> =
+        csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect();
+    let series: std::collections::BTreeSet<String> =
+        csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().to_string()).collect();
+    assert_eq!(xs, ["0", "150", "300"].map(String::from).into());
+    assert_eq!(series, ["-1", "0"].map(String::from).into());
 }
