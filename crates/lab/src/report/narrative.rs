@@ -8,7 +8,7 @@ use actscope_metrics::stats::{describe, paired, welch};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::aggregate::{self, Experiment};
-use super::claims::{self, ClaimSet, Rounds};
+use super::claims::{self, ClaimResult, ClaimSet, Rounds};
 use super::rounds::RoundLog;
 use super::theory::{CheckKind, TheoryCheck};
 use super::verdict::{Outcome, Verdict, When};
@@ -20,13 +20,34 @@ fn mean(x: &[f64]) -> f64 {
     if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
 
-fn yes_no(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Supported => "Yes.",
-        Verdict::Refuted => "No.",
-        Verdict::DependsOnSetting => "It depends on the setting.",
-        Verdict::PartlyUndecided => "In some settings; others are not settled by this data.",
-        Verdict::Inconclusive => "Not settled by this data.",
+/// The opening of a short answer: the verdict in a word or two; where it is partly undecided, how many
+/// settings came out which way, naming those that came out against the claim.
+fn yes_no(c: &ClaimResult) -> String {
+    match c.verdict {
+        Verdict::Supported => "Yes.".into(),
+        Verdict::Refuted => "No.".into(),
+        Verdict::DependsOnSetting => "It depends on the setting.".into(),
+        Verdict::PartlyUndecided => {
+            let count = |o: Outcome| c.comparisons.iter().filter(|k| k.outcome == o).count();
+            let against: Vec<&str> = c
+                .comparisons
+                .iter()
+                .filter(|k| k.outcome == Outcome::Contradicts)
+                .map(|k| k.setting.as_str())
+                .collect();
+            let no = if against.is_empty() {
+                "no in none".to_string()
+            } else {
+                format!("no in {} ({})", against.len(), against.join("; "))
+            };
+            format!(
+                "Yes in {} of {} settings, {no}, not settled by this data in {}.",
+                count(Outcome::Supports),
+                c.comparisons.len(),
+                count(Outcome::Unclear)
+            )
+        }
+        Verdict::Inconclusive => "Not settled by this data.".into(),
     }
 }
 
@@ -65,7 +86,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
     let n: Vec<usize> = shown.iter().map(|s| s.1).collect();
     let q1 = format!(
         "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU). Verdict on C2: {}.",
-        yes_no(c2.verdict),
+        yes_no(c2),
         still_open(c2),
         shown[0].0,
         shown[1].0,
@@ -97,7 +118,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         .collect();
     let q2 = format!(
         "{} Dead-unit fraction at the end of training under stress that kills ReLUs — {}. Verdict on C3: {}.",
-        yes_no(c3.verdict),
+        yes_no(c3),
         dead.join("; "),
         c3.verdict.word()
     );
@@ -306,9 +327,14 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
             } else {
                 String::new()
             };
+            let cap = if l.undecided > 0 {
+                format!(", {} undecided at the cap of {} seeds", l.undecided, r.design.n_max)
+            } else {
+                String::new()
+            };
             format!(
-                "{} seeds: {} runs{ext} in {:.0} s, {} of C2's and C4's comparisons decided, {} open",
-                l.seeds, l.runs, l.wall_seconds, l.decided, l.open
+                "{} seeds: {} runs{ext}, {:.0} CPU-seconds of training, {} of C2's and C4's comparisons decided, {} open{cap}",
+                l.seeds, l.runs, l.cpu_seconds, l.decided, l.open
             )
         })
         .collect();
@@ -445,7 +471,7 @@ pub fn tuning(e1: &Experiment) -> String {
         })
         .collect();
     format!(
-        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds below. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. The selection uses the same seeds' validation scores, so the best of k rates is biased upward on validation (the winner's curse); test accuracy, on which every claim is judged, takes no part in it. {} {}.",
+        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. The selection uses the same seeds' validation scores, so the best of k rates is biased upward on validation (the winner's curse); test accuracy, on which C2 and C4 are judged, takes no part in it, while C6's steps to a validation target share the bias. {} {}.",
         crate::tuning::MAX_EXTENSIONS,
         crate::tuning::WITHIN,
         winners_curse(e1),

@@ -25,12 +25,17 @@ pub struct RoundLog {
     pub runs: usize,
     /// Of those, runs that extended a configuration's learning-rate grid (bracketing, first round only).
     pub extension_runs: usize,
-    /// Wall seconds of the round in this invocation.
+    /// Wall seconds of the round in this invocation (about 0 where its runs were found finished).
     pub wall_seconds: f64,
-    /// Comparisons of C2 and C4 still open after the round.
+    /// Seconds of training the round's runs recorded in their summaries (each run on one thread), however
+    /// long ago they ran.
+    pub cpu_seconds: f64,
+    /// Comparisons of C2 and C4 still open after the round (to get more seeds).
     pub open: usize,
     /// Comparisons of C2 and C4 decided by the end of the round.
     pub decided: usize,
+    /// Comparisons of C2 and C4 left undecided at the cap of seeds (0 before the last round).
+    pub undecided: usize,
 }
 
 /// E1 in rounds of seeds (see [`super::profile::SeedPlan`]): the first round runs the profile's grid with seeds
@@ -72,7 +77,8 @@ pub(super) fn run_e1_in_rounds(
         observer.message(&format!("{name}: {} runs, seeds up to {n} → {}", runs.len(), dir.display()));
         let t = Instant::now();
         execute_sweep(&runs, &dir, &sweep_opts, cache, observer)?;
-        ids.extend(runs.iter().map(RunConfig::id));
+        let mut round_ids: HashSet<String> = runs.iter().map(RunConfig::id).collect();
+        ids.extend(round_ids.iter().cloned());
         let mut e1 =
             Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| ids.contains(&c.id()))?
                 .with_activation_order(&order);
@@ -90,6 +96,7 @@ pub(super) fn run_e1_in_rounds(
             ));
             execute_sweep(&more, &dir, &sweep_opts, cache, observer)?;
             ids.extend(more.iter().map(RunConfig::id));
+            round_ids.extend(more.iter().map(RunConfig::id));
             beyond.extend(more.iter().map(|c| ("learning-rate extension".to_string(), c.clone())));
             extension_runs += more.len();
             e1 = Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| {
@@ -105,14 +112,22 @@ pub(super) fn run_e1_in_rounds(
             .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Continue))
             .collect();
         let total: usize = judged.iter().map(|c| c.comparisons.len()).sum();
+        let decided = total
+            - judged.iter().flat_map(|c| &c.comparisons).filter(|k| k.outcome == verdict::Outcome::Unclear).count();
         log.push(RoundLog {
             seeds: n,
             runs: runs.len() + extension_runs,
             extension_runs: std::mem::take(&mut extension_runs),
             wall_seconds: t.elapsed().as_secs_f64(),
+            cpu_seconds: e1
+                .runs
+                .iter()
+                .filter(|r| round_ids.contains(&r.summary.id))
+                .map(|r| r.summary.wall_seconds)
+                .sum(),
             open: open.len(),
-            decided: total
-                - judged.iter().flat_map(|c| &c.comparisons).filter(|k| k.outcome == verdict::Outcome::Unclear).count(),
+            decided,
+            undecided: total - decided - open.len(),
         });
         let next = (n + plan.round).min(plan.cap);
         if open.is_empty() || next <= n {

@@ -11,7 +11,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::claims::ClaimResult;
 use super::theory::TheoryCheck;
-use super::verdict::{Outcome, TestKind, Verdict};
+use super::verdict::{Comparison, Outcome, TestKind, Verdict};
 
 /// Everything the report shows.
 pub struct Content<'a> {
@@ -89,6 +89,33 @@ pub fn ci(x: &[f64]) -> String {
     }
 }
 
+/// [`ci`] of bounds that may be infinite (an interval open on that side): how many are, and the rest's.
+fn bounds_ci(x: &[f64]) -> String {
+    let finite: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    match x.iter().find(|v| v.is_infinite()) {
+        None => ci(x),
+        Some(inf) => {
+            let sign = if *inf > 0.0 { "∞" } else { "−∞" };
+            let open = x.len() - finite.len();
+            if finite.is_empty() {
+                format!("{sign} in all {open} pairs")
+            } else {
+                format!("{sign} in {open} of {} pairs; the others {}", x.len(), ci(&finite))
+            }
+        }
+    }
+}
+
+/// A comparison's `a` and `b` columns: mean and interval of each, the threshold for a one-sample test,
+/// and for bounds how many are infinite.
+fn columns(k: &Comparison) -> (String, String) {
+    match k.test {
+        TestKind::OneSample => (ci(&k.a), format!("threshold {}", k.threshold)),
+        TestKind::Bounds => (bounds_ci(&k.a), bounds_ci(&k.b)),
+        TestKind::Welch | TestKind::Paired => (ci(&k.a), ci(&k.b)),
+    }
+}
+
 fn outcome_word(o: Outcome) -> &'static str {
     match o {
         Outcome::Supports => "supports",
@@ -97,15 +124,24 @@ fn outcome_word(o: Outcome) -> &'static str {
     }
 }
 
+/// A mean to 4 decimals, or ±∞ (a mean of bounds some of which are infinite).
+fn fmt_bound(v: f64) -> String {
+    match v {
+        f64::INFINITY => "∞".into(),
+        f64::NEG_INFINITY => "−∞".into(),
+        _ => format!("{v:.4}"),
+    }
+}
+
 /// One line of evidence for the verdict table.
 pub fn evidence(c: &ClaimResult) -> String {
     c.comparisons
         .iter()
         .map(|k| {
-            let vs = if k.test == TestKind::OneSample {
-                format!("vs {}", k.threshold)
-            } else {
-                format!("vs {:.4}", k.mean_b)
+            let vs = match k.test {
+                TestKind::OneSample => format!("vs {}", k.threshold),
+                TestKind::Bounds => format!("to {} vs {}", fmt_bound(k.mean_b), k.threshold),
+                TestKind::Welch | TestKind::Paired => format!("vs {:.4}", k.mean_b),
             };
             let flag = if k.failed_to_learn > 0 {
                 format!(" [{} of its runs failed to learn: chance-level accuracy]", k.failed_to_learn)
@@ -129,9 +165,9 @@ pub fn evidence(c: &ClaimResult) -> String {
                     )
                 }
                 None => format!(
-                    "{}: {:.4} {vs} (adj. p {}; {})",
+                    "{}: {} {vs} (adj. p {}; {})",
                     k.setting,
-                    k.mean_a,
+                    fmt_bound(k.mean_a),
                     fmt_p(k.p_claimed_adj.min(k.p_opposite_adj)),
                     outcome_word(k.outcome)
                 ),
@@ -292,10 +328,10 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
                 th { "effect size" } th { "adj. p (claimed)" } th { "adj. p (opposite)" } th { "outcome" }
             } "\n"
             @for k in &cl.comparisons {
-                @let b = if k.test == TestKind::OneSample { format!("threshold {}", k.threshold) } else { ci(&k.b) };
+                @let (a, b) = columns(k);
                 tr {
                     td { (k.setting) } td { (k.claim) }
-                    td class="num" { (ci(&k.a)) } td class="num" { (b) }
+                    td class="num" { (a) } td class="num" { (b) }
                     td { (format!("{:?}", k.test)) }
                     td class="num" { (format!("{:.2}", k.effect)) }
                     td class="num" { (fmt_p(k.p_claimed_adj)) } td class="num" { (fmt_p(k.p_opposite_adj)) }
@@ -304,6 +340,9 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
             }
         } "\n"
         @for line in undecided(cl) { p { (line) } "\n" }
+        @if !cl.set_aside.is_empty() {
+            p { "Set aside: " (cl.set_aside.join("; ")) "." } "\n"
+        }
         @if !cl.skipped.is_empty() {
             p { "Not enough data (fewer than two values) for: " (cl.skipped.join("; ")) "." } "\n"
         }
@@ -349,13 +388,13 @@ pub fn markdown(c: &Content<'_>) -> String {
         );
         o.push_str("| setting | claimed | a: mean [95% CI] | b: mean [95% CI] | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|\n");
         for k in &cl.comparisons {
-            let b = if k.test == TestKind::OneSample { format!("threshold {}", k.threshold) } else { ci(&k.b) };
+            let (a, b) = columns(k);
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 md(&k.setting),
                 md(&k.claim),
-                ci(&k.a),
+                a,
                 b,
                 fmt_p(k.p_claimed_adj),
                 fmt_p(k.p_opposite_adj),
@@ -364,6 +403,9 @@ pub fn markdown(c: &Content<'_>) -> String {
         }
         for line in undecided(cl) {
             let _ = writeln!(o, "\n{}", md(&line));
+        }
+        if !cl.set_aside.is_empty() {
+            let _ = writeln!(o, "\nSet aside: {}.", md(&cl.set_aside.join("; ")));
         }
         if !cl.skipped.is_empty() {
             let _ = writeln!(o, "\nNot enough data (fewer than two values) for: {}.", md(&cl.skipped.join("; ")));
