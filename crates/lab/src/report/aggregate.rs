@@ -40,8 +40,9 @@ impl Run {
     }
 
     /// The checkpoint at the end of training: the last one, unless the run stopped early at a non-finite
-    /// loss. Its last checkpoint is then from before it stopped (step 0, or an earlier training batch), not
-    /// from the end of training, and this is `None` ([`Run::stopped_early`]).
+    /// loss. Its last checkpoint is then from before it stopped (step 0, an earlier training batch, or the
+    /// probe set measured just before the loss that stopped it), not from the end of training, and this is
+    /// `None` ([`Run::stopped_early`]).
     pub fn end(&self) -> Option<&Checkpoint> {
         if self.stopped_early() { None } else { self.last() }
     }
@@ -49,12 +50,17 @@ impl Run {
     /// Whether the run stopped before the end of its budget, at a non-finite loss. A run whose loss blew
     /// up for good but stayed finite ([`crate::run::DIVERGENCE_FACTOR`]) trained to the end and did not.
     ///
-    /// Told from the records: such a run's `steps` is the step whose loss was not finite, and it has no
-    /// checkpoint there (the probe set is measured at step 0 and at the end, a training batch only after
-    /// its loss was found finite); a run that trained to the end has one at its last step, which is not 0.
+    /// Told from the summary and the budget: such a run's `steps` is the step whose loss was not finite
+    /// (its `diverged_step`), short of its budget of `steps`, or, for a budget in epochs, its last
+    /// evaluation falls before the last epoch ends. (A loss that blows up for good from the last
+    /// evaluation on has the same `diverged_step` and `steps`, but at the end of the budget.)
     pub fn stopped_early(&self) -> bool {
         let s = &self.summary;
-        s.diverged_step == Some(s.steps) && self.last().is_none_or(|c| c.step != s.steps || c.step == 0)
+        s.diverged_step == Some(s.steps)
+            && match self.config.steps {
+                Some(budget) => s.steps < budget,
+                None => s.val.as_ref().is_none_or(|p| p.epoch < self.config.epochs as f64),
+            }
     }
 
     /// Evaluations on `set` in step order.

@@ -511,13 +511,14 @@ pub fn c5(timings: &[StepTiming]) -> ClaimResult {
 /// When a run's validation accuracy first reached `target`, as the evaluation grid sees it: `(before,
 /// at)` with `at` the first evaluation step at or above the target and `before` the evaluation before it
 /// (the crossing lies in `(before, at]`), or `(last, ∞)` if no evaluation reached it (`last` the last
-/// evaluation step). `None` without validation evaluations.
+/// evaluation step). Reached at step 0 (before any update) counts as `(0, 1]`, as "steps to the target"
+/// counts at least one. `None` without validation evaluations.
 fn reach_interval(r: &Run, target: f64) -> Option<(f64, f64)> {
     let val = r.evals("val");
     let mut before = 0.0;
     for p in &val {
         if p.accuracy >= target {
-            return Some((before, p.step as f64));
+            return Some((before, (p.step as f64).max(1.0)));
         }
         before = p.step as f64;
     }

@@ -127,7 +127,11 @@ pub(super) fn run_e1_in_rounds(
                 .sum(),
             open: open.len(),
             decided,
-            undecided: total - decided - open.len(),
+            undecided: judged
+                .iter()
+                .flat_map(|c| &c.comparisons)
+                .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Undecided))
+                .count(),
         });
         let next = (n + plan.round).min(plan.cap);
         if open.is_empty() || next <= n {

@@ -35,9 +35,11 @@ pub enum TestKind {
     /// One-sample t-tests on bounds of a quantity observed only within an interval (C6's ratio of steps,
     /// read on an evaluation grid, or past the budget when the target was never reached): `a[i]` and `b[i]`
     /// are the lower and upper bound of pair i's value. The claimed direction ("value > threshold") is
-    /// tested on the lower bounds, the opposite on the upper bounds, each a one-sample t-test. As every
-    /// value lies within its bounds, each test rejects no more often than the same test on the true
-    /// values would (Manski 2003, bounds under interval data). A direction whose bounds include an
+    /// tested on the lower bounds, the opposite on the upper bounds, each a one-sample t-test. Every value
+    /// lies within its bounds (Manski 2003, bounds under interval data), so where the claim is false the
+    /// lower bounds' mean is below the threshold too, and the test of the claim on them tests a true null
+    /// (likewise the opposite on the upper bounds); the level then holds as far as the t approximation does
+    /// on such bounds, which a simulation checks (tests below). A direction whose bounds include an
     /// infinite one (−∞ below, +∞ above: the interval is open on that side) cannot be shown: p = 1.
     Bounds,
 }
@@ -149,6 +151,9 @@ pub struct Comparison {
     /// Runs behind `a` and `b` that trained but ended at chance level (failed to learn); their values
     /// describe an untrained network.
     pub failed_to_learn: usize,
+    /// For [`TestKind::Bounds`]: how many lower bounds are −∞ and how many upper bounds +∞ (open sides).
+    /// JSON writes infinities as `null`, so `claims.json` readers tell an open bound from these counts.
+    pub open_bounds: (usize, usize),
     /// For comparisons tested in rounds of seeds: the group-sequential decision that set the outcome.
     pub sequential: Option<SequentialOutcome>,
     /// For a comparison left undecided: what it would take to decide it.
@@ -225,6 +230,13 @@ impl Comparison {
                 t.map_or((f64::NAN, f64::NAN, f64::NAN), |t| (t.p_greater, t.p_less, t.effect))
             }
         };
+        let open_bounds = match test {
+            TestKind::Bounds => (
+                a.iter().filter(|v| **v == f64::NEG_INFINITY).count(),
+                b.iter().filter(|v| **v == f64::INFINITY).count(),
+            ),
+            _ => (0, 0),
+        };
         Comparison {
             setting: setting.into(),
             subject: Subject::default(),
@@ -243,6 +255,7 @@ impl Comparison {
             outcome: Outcome::Unclear,
             configs: Vec::new(),
             seeds: Vec::new(),
+            open_bounds,
             failed_to_learn: 0,
             sequential: None,
             power: None,

@@ -92,17 +92,16 @@ pub fn ci(x: &[f64]) -> String {
 /// [`ci`] of bounds that may be infinite (an interval open on that side): how many are, and the rest's.
 fn bounds_ci(x: &[f64]) -> String {
     let finite: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
-    match x.iter().find(|v| v.is_infinite()) {
-        None => ci(x),
-        Some(inf) => {
-            let sign = if *inf > 0.0 { "∞" } else { "−∞" };
-            let open = x.len() - finite.len();
-            if finite.is_empty() {
-                format!("{sign} in all {open} pairs")
-            } else {
-                format!("{sign} in {open} of {} pairs; the others {}", x.len(), ci(&finite))
-            }
-        }
+    let count = |inf: f64| x.iter().filter(|v| **v == inf).count();
+    let open: Vec<String> = [(f64::NEG_INFINITY, "−∞"), (f64::INFINITY, "∞")]
+        .into_iter()
+        .filter(|(inf, _)| count(*inf) > 0)
+        .map(|(inf, sign)| format!("{sign} in {} of {} pairs", count(inf), x.len()))
+        .collect();
+    match (open.is_empty(), finite.is_empty()) {
+        (true, _) => ci(x),
+        (false, true) => open.join(", "),
+        (false, false) => format!("{}; the others {}", open.join(", "), ci(&finite)),
     }
 }
 

@@ -434,6 +434,7 @@ fn c6_tests_the_speed_up_on_its_bounds_and_says_what_the_budget_can_resolve() {
     assert_eq!(highs, [185.0, 222.0, 259.0, 185.0, 222.0], "upper bounds: the reaching evaluation over 37");
     assert_eq!(tanh.outcome, Outcome::Contradicts, "every upper bound is at most 7: {:?}", tanh.b);
     assert_eq!(relu.b.iter().filter(|v| v.is_infinite()).count(), 1);
+    assert_eq!(relu.open_bounds, (0, 1), "claims.json writes ∞ as null: the count says which bounds are open");
     assert_eq!(relu.p_opposite, 1.0, "an infinite upper bound cannot be refuted");
     assert_eq!(relu.outcome, Outcome::Unclear);
     assert!(relu.setting.contains("(1 of 5 seed pairs with no upper bound"), "{}", relu.setting);
@@ -507,8 +508,8 @@ fn the_short_answer_gives_each_accuracys_seed_count() {
     assert!(text.contains("with BN after φ, 0.850, 0.850, 0.858 ("), "{text}");
 }
 
-/// A run that stopped at a non-finite loss has no end of training: its last checkpoint is from step 0 (or an
-/// earlier training batch). The claims valued "at the end of training" used to take it as the end; they
+/// A run that stopped at a non-finite loss has no end of training: its last checkpoint is from step 0, an
+/// earlier training batch or the probe set just before the loss that stopped it. The claims valued "at the end of training" used to take it as the end; they
 /// now leave it out and say so in the row, and the figures' "after training" panels leave it out too. A run
 /// whose finite loss blew up for good trained to the end and keeps its value.
 #[test]
@@ -518,9 +519,11 @@ fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
     let run = |p: Placement, seed: u64| {
         let mut r = fake_run(Activation::Relu, p, seed, 0.8);
         let (status, diverged, steps, cps): (_, _, usize, Vec<(usize, f64)>) = match (p, seed) {
-            // Stopped at step 22: the only checkpoint is step 0, where 2% of units were dead.
-            (Placement::None, 0) => (actscope_lab::RunStatus::Diverged, Some(22), 22, vec![(0, 0.02)]),
-            // Stopped at step 0 (a NaN in the first forward pass): its step-0 checkpoint is not the end.
+            // Stopped at step 22, with the probe set measured just before that step's loss (as with
+            // checkpoint_sample = "probe_set"): that checkpoint is not the end of training either.
+            (Placement::None, 0) => (actscope_lab::RunStatus::Diverged, Some(22), 22, vec![(0, 0.02), (22, 0.5)]),
+            // Stopped at step 0 (a NaN in the first forward pass): its step-0 checkpoint is not the end. (A
+            // budget in epochs.)
             (Placement::None, 1) => (actscope_lab::RunStatus::Diverged, Some(0), 0, vec![(0, 0.0)]),
             // Blew up at its last evaluation but trained to the end: it keeps its end-of-training value.
             (Placement::None, 2) => (actscope_lab::RunStatus::Diverged, Some(100), 100, vec![(0, 0.0), (100, 0.9)]),
@@ -530,6 +533,14 @@ fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
         r.summary.status = status;
         r.summary.diverged_step = diverged;
         r.summary.steps = steps;
+        // A budget of 100 steps, but seed 1's of one epoch of 100 steps (its last evaluation, at step 0, is at
+        // epoch 0).
+        if seed == 1 {
+            r.config.epochs = 1;
+            r.summary.val.as_mut().unwrap().epoch = steps as f64 / 100.0;
+        } else {
+            r.config.steps = Some(100);
+        }
         r.records = cps
             .into_iter()
             .map(|(step, dead)| Record::Checkpoint(checkpoint(step, |_| (0.0, 1.0), Some(dead))))
@@ -542,7 +553,7 @@ fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
         runs.iter().filter(|r| r.stopped_early()).map(|r| (r.config.placement, r.config.seed)).collect();
     assert_eq!(early, [(Placement::None, 0), (Placement::None, 1)]);
     assert_eq!(runs[0].end(), None);
-    assert_eq!(runs[0].last().map(|c| c.step), Some(0), "its last checkpoint is still there, from step 0");
+    assert_eq!(runs[0].last().map(|c| c.step), Some(22), "its last checkpoint is still there");
     assert_eq!(runs[2].end().map(|c| c.step), Some(100));
 
     let e3 = Experiment {
