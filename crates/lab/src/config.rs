@@ -289,7 +289,11 @@ pub const KEYS: [Key; 28] = [
     key("epochs", "integer ≥ 1", "training length in epochs (ignored when steps is set)"),
     key("steps", "integer ≥ 1, or unset", "training length in steps (overrides epochs)"),
     key("seed", "integer ≥ 0", "seed of initialisation and shuffling"),
-    key("probe_size", "integer ≥ 2", "examples in the fixed probe set the metrics are measured on (from validation)"),
+    key(
+        "probe_size",
+        "integer ≥ 2",
+        "examples in the fixed probe set the metrics are measured on: the first probe_size of validation, or all of it where it is smaller (records.jsonl says how many)",
+    ),
     key("checkpoints_per_epoch", "integer ≥ 0", "probe checkpoints per epoch (0: only at the start and the end)"),
     key("evals_per_epoch", "integer ≥ 0", "evaluations on validation and test per epoch (besides start and end)"),
     key("tau", "float in (0, 1]", "saturation / dead threshold τ: φ′ < τ·max φ′ counts as saturated"),
