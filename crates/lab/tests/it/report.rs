@@ -100,18 +100,23 @@ fn experiment_of(
         }
     }
     runs.retain(|r| keep(&r.config));
-    // Summaries over seeds, as the report computes them from run directories.
+    load_fake(&runs, |r| records(r.config.activation, r.config.placement))
+}
+
+/// `runs` written as run directories (`records(run)` the text of its `records.jsonl`) and loaded back as
+/// experiment E1: summaries over seeds, as the report computes them from run directories.
+fn load_fake(runs: &[Run], records: impl Fn(&Run) -> String) -> Experiment {
     // Tests run in parallel: every call gets its own directory.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("actscope-fake-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    for r in &runs {
+    for r in runs {
         let d = dir.join(&r.summary.name);
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("config.json"), serde_json::to_string(&r.config).unwrap()).unwrap();
         std::fs::write(d.join("summary.json"), serde_json::to_string(&r.summary).unwrap()).unwrap();
-        std::fs::write(d.join("records.jsonl"), records(r.config.activation, r.config.placement)).unwrap();
+        std::fs::write(d.join("records.jsonl"), records(r)).unwrap();
     }
     let e = Experiment::load("E1", "fake", &dir, 0.0).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -411,18 +416,7 @@ fn c6_tests_the_speed_up_on_its_bounds_and_says_what_the_budget_can_resolve() {
         runs.push(run(Activation::Relu, Placement::Before, seed, Some(74)));
         runs.push(run(Activation::Relu, Placement::None, seed, (seed < 4).then_some(185 + 37 * (seed as usize % 3))));
     }
-    let dir = std::env::temp_dir().join(format!("actscope-c6-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for r in &runs {
-        let d = dir.join(&r.summary.name);
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("config.json"), serde_json::to_string(&r.config).unwrap()).unwrap();
-        std::fs::write(d.join("summary.json"), serde_json::to_string(&r.summary).unwrap()).unwrap();
-        let lines: Vec<String> = r.records.iter().map(|x| serde_json::to_string(x).unwrap()).collect();
-        std::fs::write(d.join("records.jsonl"), lines.join("\n") + "\n").unwrap();
-    }
-    let e = Experiment::load("E1", "fake", &dir, 0.0).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    let e = load_fake(&runs, |r| r.records.iter().map(|x| serde_json::to_string(x).unwrap() + "\n").collect());
 
     let c6 = claims::c6(&e);
     let row = |act: &str| c6.comparisons.iter().find(|k| k.setting.starts_with(act)).unwrap();
