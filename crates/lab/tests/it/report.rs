@@ -464,27 +464,29 @@ fn html_escapes_computed_values() {
     assert_eq!(html.matches("id=\"fig-learning_curves\"").count(), 1);
 }
 
+/// A claim set for the short answers' C2 sentence: `c2`, C4 of `e`, and copies of `c2` for the claims the
+/// sentence does not read.
+fn c2_and_c4(c2: claims::ClaimResult, e: &Experiment) -> claims::ClaimSet {
+    claims::ClaimSet {
+        c1: c2.clone(),
+        c3: c2.clone(),
+        c4: claims::c4(e, None),
+        c5: c2.clone(),
+        c6: c2.clone(),
+        c7: c2.clone(),
+        c8: c2.clone(),
+        c9: c2.clone(),
+        c2,
+    }
+}
+
 /// The short answer states how many seeds each accuracy it gives is over. With seeds in rounds a
 /// configuration whose comparisons were decided early stops at fewer seeds than the others; the answer
 /// used to say the first configuration's count ("20 seeds") for all six.
 #[test]
 fn the_short_answer_gives_each_accuracys_seed_count() {
     let acc = |a, p| if a == Activation::Relu && p == Placement::After { 0.86 } else { 0.85 };
-    let claims_of = |e: &Experiment| {
-        let (c2, c4) = (claims::c2(e, None), claims::c4(e, None));
-        claims::ClaimSet {
-            c1: c2.clone(),
-            c3: c2.clone(),
-            c5: c2.clone(),
-            c6: c2.clone(),
-            c7: c2.clone(),
-            c8: c2.clone(),
-            c9: c2.clone(),
-            c2,
-            c4,
-        }
-    };
-    let q1 = |e: &Experiment| narrative::answers(&claims_of(e), e).remove(0).1;
+    let q1 = |e: &Experiment| narrative::answers(&c2_and_c4(claims::c2(e, None), e), e).remove(0).1;
 
     let e = experiment(acc);
     assert!(q1(&e).contains("(each at its own best learning rate, over 5 seeds each;"), "{}", q1(&e));
@@ -587,18 +589,7 @@ fn a_partly_undecided_short_answer_names_the_settings_decided_against_the_claim(
     let c2 = claims::c2(&e, None);
     let outcomes: Vec<(String, Outcome)> = c2.comparisons.iter().map(|k| (k.setting.clone(), k.outcome)).collect();
     assert_eq!(c2.verdict, Verdict::PartlyUndecided, "{outcomes:?}");
-    let set = claims::ClaimSet {
-        c1: c2.clone(),
-        c3: c2.clone(),
-        c4: claims::c4(&e, None),
-        c5: c2.clone(),
-        c6: c2.clone(),
-        c7: c2.clone(),
-        c8: c2.clone(),
-        c9: c2.clone(),
-        c2,
-    };
-    let q1 = narrative::answers(&set, &e).remove(0).1;
+    let q1 = narrative::answers(&c2_and_c4(c2, &e), &e).remove(0).1;
     assert!(
         q1.starts_with("Yes in 2 of 4 settings, no in 1 (BN before: sigmoid vs relu), not settled by this data in 1."),
         "{q1}"
