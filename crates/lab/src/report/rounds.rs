@@ -15,7 +15,7 @@ use crate::fsio;
 use crate::sweep::{DataCache, Shard, SweepObserver, SweepOptions, execute_sweep};
 use crate::{Error, Result};
 
-/// One round of E1's seeds, for the report's methods: how many seeds, runs and seconds, and how many of
+/// One round of E1's seeds, for the report's methods: how many seeds, runs and CPU-seconds of training, and how many of
 /// the sequential claims' comparisons were still open after it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct RoundLog {
@@ -25,8 +25,6 @@ pub struct RoundLog {
     pub runs: usize,
     /// Of those, runs that extended a configuration's learning-rate grid (bracketing, first round only).
     pub extension_runs: usize,
-    /// Wall seconds of the round in this invocation (about 0 where its runs were found finished).
-    pub wall_seconds: f64,
     /// Seconds of training the round's runs recorded in their summaries (each run on one thread), however
     /// long ago they ran.
     pub cpu_seconds: f64,
@@ -75,7 +73,6 @@ pub(super) fn run_e1_in_rounds(
     let start = Instant::now();
     loop {
         observer.message(&format!("{name}: {} runs, seeds up to {n} → {}", runs.len(), dir.display()));
-        let t = Instant::now();
         execute_sweep(&runs, &dir, &sweep_opts, cache, observer)?;
         let mut round_ids: HashSet<String> = runs.iter().map(RunConfig::id).collect();
         ids.extend(round_ids.iter().cloned());
@@ -118,7 +115,6 @@ pub(super) fn run_e1_in_rounds(
             seeds: n,
             runs: runs.len() + extension_runs,
             extension_runs: std::mem::take(&mut extension_runs),
-            wall_seconds: t.elapsed().as_secs_f64(),
             cpu_seconds: e1
                 .runs
                 .iter()
