@@ -357,8 +357,8 @@ pub fn max_saturation(c: &Checkpoint) -> Option<f64> {
     c.layers.iter().filter_map(|l| l.saturation.map(|s| s.rate)).reduce(f64::max)
 }
 
-/// The stress settings (learning rate, initial bias) that E3's runs hold, ascending by bias and then by
-/// learning rate, so the grid is written once: in E3's sweep file.
+/// The stress settings (learning rate, initial bias) that E3's runs hold, descending by bias and then
+/// ascending by learning rate, so the grid is written once: in E3's sweep file.
 pub fn stress_settings(e3: &Experiment) -> Vec<(f64, f64)> {
     let mut out: Vec<(f64, f64)> = Vec::new();
     for r in &e3.runs {
@@ -544,9 +544,9 @@ pub fn c6(e1: &Experiment) -> ClaimResult {
             let (Some(n), Some(b)) = (reach_interval(rn, SPEED_TARGET), reach_interval(rb, SPEED_TARGET)) else {
                 continue;
             };
-            let steps: Vec<f64> = rb.evals("val").iter().map(|p| p.step as f64).filter(|&s| s > 0.0).collect();
-            if let (Some(first), Some(last)) = (steps.first(), steps.last()) {
-                resolvable = resolvable.max(last / first);
+            let val = rb.evals("val");
+            if let (Some(first), Some(last)) = (val.iter().map(|p| p.step).find(|&s| s > 0), val.last()) {
+                resolvable = resolvable.max(last.step as f64 / first as f64);
             }
             let (l, h) = ratio_bounds(n, b);
             lo.push(l);

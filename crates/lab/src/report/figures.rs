@@ -24,6 +24,7 @@ use actscope_plots::figures::{
 };
 
 use super::aggregate::{Experiment, Run, layer_series, mean_curve};
+use super::claims;
 use super::cost::StepTiming;
 use super::theory::lambda_relu;
 use crate::config::RunConfig;
@@ -335,20 +336,11 @@ fn saturation(e: &Experiment) -> Figure {
     figs::saturation_per_layer(&saturation_panels(e, "", |a, p| e.selected(is(a, p))))
 }
 
-/// The (learning rate, initial bias) settings of the ReLU-family runs that set an initial bias, in order
-/// (bias descending, then learning rate ascending): every setting C3 has a row for, the mildest included
-/// (C3's verdict rests on it too).
+/// The (learning rate, initial bias) settings C3 has a row for ([`claims::stress_settings`]), where the
+/// experiment's ReLU-family runs set an initial bias (E3); none otherwise.
 fn stress_settings(e: &Experiment) -> Vec<(f64, f64)> {
-    let mut all: Vec<(f64, f64)> = Vec::new();
-    for r in e.runs.iter().filter(|r| r.config.activation.is_relu_family()) {
-        if let Some(b) = r.config.bias_init
-            && !all.contains(&(r.config.lr, b))
-        {
-            all.push((r.config.lr, b));
-        }
-    }
-    all.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.total_cmp(&y.0)));
-    all
+    let stressed = e.runs.iter().any(|r| r.config.activation.is_relu_family() && r.config.bias_init.is_some());
+    if stressed { claims::stress_settings(e) } else { Vec::new() }
 }
 
 /// Dead-unit fraction per layer. Under stress settings (E3): one panel per ReLU-family activation, setting
@@ -468,7 +460,7 @@ fn sigmoid_after_bn(e: &Experiment) -> Figure {
                         *t += n as f64;
                     }
                 }
-                shares.extend(super::claims::share_z_unit(c));
+                shares.extend(claims::share_z_unit(c));
             }
         }
         let total: f64 = counts.iter().sum();
