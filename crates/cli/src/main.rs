@@ -17,7 +17,7 @@ use actscope_lab::report::Profile;
 use actscope_lab::summarize::{group_metrics, load_runs, mixed_code_warning, no_runs_error, summarize};
 use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
 use actscope_lab::{Error, OptimizerKind, RunConfig};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::progress::{Progress, TrainProgress, Verbosity};
@@ -472,7 +472,7 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     } else {
         if finished {
             let dir = a.out.join(&name);
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {} to train it again", dir.display()))?;
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing", &dir, e))?;
         }
         let total = cfg.train_config(data.train.len()).total_steps(data.train.len());
         let mut progress = TrainProgress::new(verbosity, total);
@@ -595,7 +595,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     if let Some(w) = mixed_code_warning(exp.runs.iter().map(|r| &r.summary)) {
         eprintln!("{w}");
     }
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
     for (stem, fig) in figs.iter().filter(|(_, f)| f.has_data()) {
@@ -703,8 +703,8 @@ fn man(out: Option<PathBuf>, verbosity: Verbosity) -> Result<()> {
             stdout.flush()?;
         }
         Some(dir) => {
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            clap_mangen::generate_to(command(), &dir).with_context(|| format!("writing to {}", dir.display()))?;
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+            clap_mangen::generate_to(command(), &dir).map_err(|e| Error::io("writing manual pages to", &dir, e))?;
             if verbosity != Verbosity::Quiet {
                 eprintln!("manual pages → {} (read with: man -l {}/actscope.1)", dir.display(), dir.display());
             }

@@ -175,6 +175,10 @@ fn plot_draws_the_figures_a_runs_directory_supports() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["plot", "s.toml"], &d);
     assert_eq!(o.status.code(), Some(1), "not a directory of runs: {}", stderr(&o));
+    let o = run(&["plot", "runs", "--out", "s.toml/figs"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("creating s.toml/figs: Not a directory"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
 }
 
 #[test]
@@ -337,5 +341,16 @@ fn a_missing_config_file_is_named_without_the_os_error_number() {
     let o = run(&["train", "--config", "none.toml"], &d);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("reading none.toml: not found"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
+}
+
+/// An output directory that cannot be created is named with the OS's words once, no "(os error N)".
+#[test]
+fn an_output_directory_that_cannot_be_created_is_named_without_the_os_error_number() {
+    let d = tmp("no-out");
+    std::fs::write(d.join("file"), "").unwrap();
+    let o = run(&["man", "--out", "file/pages"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("creating file/pages: Not a directory"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
 }
