@@ -233,6 +233,15 @@ impl Design {
         fixed_n(effect, level, self.power)
     }
 
+    /// The smallest true difference from the threshold that a fixed-sample test with `n` seeds per arm,
+    /// at the level of [`Design::seeds_to_decide`], detects with probability [`Design::power`], given the
+    /// runs' `spread`: [`detectable`]. A property of the design and the spread, not of the observed
+    /// difference, so it is the planning figure for a comparison left undecided.
+    pub fn detectable(&self, spread: Spread, comparisons: usize, n: usize) -> Option<f64> {
+        let level = self.alpha_per_direction() / comparisons.max(1) as f64;
+        detectable(spread, level, self.power, n)
+    }
+
     fn z_boundaries(&self, level: f64, ns: &[usize]) -> Rc<Vec<f64>> {
         let key = (level.to_bits(), self.spending, self.looks, self.n_max, ns.to_vec());
         if let Some(z) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
@@ -768,6 +777,23 @@ pub fn power_at(effect: &Effect, alpha_one_sided: f64, n: usize) -> f64 {
     let nf = n as f64;
     let df = effect.spread.df(nf);
     t_cdf(effect.delta.abs() * nf.sqrt() / v.sqrt() - t_quantile(1.0 - alpha_one_sided, df), df)
+}
+
+/// The minimum detectable effect: the smallest |δ| that a fixed-sample one-sided t-test at `alpha_one_sided`
+/// with `n` seeds per arm detects with probability `power`, for runs of this `spread`. [`power_at`] solved
+/// for δ: |δ| = (t_{1−α,ν} + t_{power,ν})·√(V/n), ν = ν(n) (exact under the same shifted central t
+/// approximation, since ν does not depend on δ). 0 for a spread of zero; `None` for n < 2, a non-finite
+/// spread or invalid levels.
+pub fn detectable(spread: Spread, alpha_one_sided: f64, power: f64, n: usize) -> Option<f64> {
+    let v = spread.v();
+    let valid = n >= 2 && v.is_finite() && alpha_one_sided > 0.0 && alpha_one_sided < 1.0 && power > 0.0 && power < 1.0;
+    if !valid {
+        return None;
+    }
+    let nf = n as f64;
+    let df = spread.df(nf);
+    let d = (t_quantile(1.0 - alpha_one_sided, df) + t_quantile(power, df)) * (v / nf).sqrt();
+    d.is_finite().then_some(d)
 }
 
 /// Seeds per arm a fixed-sample one-sided t-test at `alpha_one_sided` needs to detect `effect` with
