@@ -232,15 +232,22 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
         if k.outcome != super::verdict::Outcome::Unclear {
             continue;
         }
-        let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).collect();
+        let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).filter(|d| d.is_finite()).collect();
         let ci = describe(&d);
-        let needed = Effect::paired(&k.a, &k.b, k.threshold).and_then(|e| design.seeds_to_decide(&e, m));
-        let more = needed.map(|n| n.saturating_sub(k.a.len()));
+        let spread = Effect::paired(&k.a, &k.b, k.threshold).map(|e| e.spread);
+        let detectable = spread.and_then(|s| design.detectable(s, m, ci.n));
+        let half = spread
+            .zip(detectable)
+            .and_then(|(spread, d)| design.seeds_to_decide(&Effect { delta: d / 2.0, spread }, m));
+        let more = half.map(|n| n.saturating_sub(ci.n));
         k.power = Some(PowerStatement {
             observed: ci.mean,
             ci_low: ci.ci_low,
             ci_high: ci.ci_high,
-            seeds_needed: needed,
+            seeds: ci.n,
+            power: design.power,
+            detectable,
+            seeds_for_half: half,
             more_seeds: more,
             cpu_minutes: more.map(|m| m as f64 * 2.0 * wall / 60.0),
         });

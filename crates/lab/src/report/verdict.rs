@@ -169,8 +169,10 @@ pub struct SequentialOutcome {
     pub result: Sequential,
 }
 
-/// What an undecided comparison would need: its observed difference from the threshold and the seeds
-/// that would decide it at the design's power.
+/// What an undecided comparison can and cannot tell: its observed difference from the threshold, and the
+/// smallest true difference its test detects at the design's power with the seeds it ran (the minimum
+/// detectable effect, a property of the design and the spread; seeds planned from the observed difference
+/// itself would be planned from noise: Hoenig & Heisey 2001).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PowerStatement {
     /// Observed mean of a − b (or of a, one-sample) minus the threshold.
@@ -179,13 +181,43 @@ pub struct PowerStatement {
     pub ci_low: f64,
     /// High end.
     pub ci_high: f64,
-    /// Seeds per configuration that would decide a difference of this size at the design's power
-    /// (None: the observed difference is zero, or the spread unknown).
-    pub seeds_needed: Option<usize>,
-    /// Seeds beyond those already run.
+    /// Seeds (pairs) the comparison ran.
+    pub seeds: usize,
+    /// The power the detectable differences are given at (the design's, e.g. 0.8).
+    pub power: f64,
+    /// The smallest true difference from the threshold, either way, that a fixed-sample test at Holm's
+    /// smallest level detects with probability `power` at `seeds` seeds and the observed spread (None:
+    /// fewer than two pairs).
+    pub detectable: Option<f64>,
+    /// Seeds per configuration at which half of `detectable` is detected with the same power.
+    pub seeds_for_half: Option<usize>,
+    /// Seeds beyond those already run, for `seeds_for_half`.
     pub more_seeds: Option<usize>,
     /// CPU minutes those extra runs would take at the measured time per run (two configurations).
     pub cpu_minutes: Option<f64>,
+}
+
+impl PowerStatement {
+    /// What the test can resolve, in words: "20 seeds detect a true difference of ±0.0044 or more from the
+    /// threshold with 80% power; ±0.0022 would take ~76 seeds per configuration (~56 more, ~3.1
+    /// CPU-minutes)".
+    pub fn resolution(&self) -> String {
+        let Some(d) = self.detectable else {
+            return format!("{} seeds are too few to say what difference the test could detect", self.seeds);
+        };
+        let head = format!(
+            "{} seeds detect a true difference of ±{d:.4} or more from the threshold with {:.0}% power",
+            self.seeds,
+            100.0 * self.power
+        );
+        match (self.seeds_for_half, self.more_seeds, self.cpu_minutes) {
+            (Some(n), Some(m), Some(c)) if d > 0.0 => format!(
+                "{head}; ±{:.4} would take ~{n} seeds per configuration (~{m} more, ~{c:.1} CPU-minutes)",
+                d / 2.0
+            ),
+            _ => head,
+        }
+    }
 }
 
 fn mean(x: &[f64]) -> f64 {

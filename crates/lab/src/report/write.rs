@@ -33,23 +33,23 @@ pub struct Content<'a> {
     pub manifest: Vec<(String, String)>,
 }
 
-/// One sentence per undecided comparison of a claim: what was observed and what deciding it would take.
+/// One sentence per undecided comparison of a claim: what was observed and what the test could resolve.
 pub fn undecided(cl: &ClaimResult) -> Vec<String> {
     cl.comparisons
         .iter()
         .filter_map(|k| {
             let p = k.power.as_ref()?;
             let seeds = k.sequential.as_ref().map_or(k.a.len(), |s| s.result.n);
-            Some(match (p.seeds_needed, p.more_seeds, p.cpu_minutes) {
-                (Some(n), Some(more), Some(cpu)) => format!(
-                    "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; about {n} seeds per configuration would decide a difference of this size with 80% power ({more} more, about {cpu:.1} CPU-minutes at the measured time per run).",
-                    k.setting, p.observed, p.ci_low, p.ci_high
-                ),
-                _ => format!(
-                    "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; the observed difference is too small to plan a number of seeds for.",
-                    k.setting, p.observed, p.ci_low, p.ci_high
-                ),
-            })
+            Some(format!(
+                "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; {} (the \
+                 smallest difference a fixed-sample test at Holm's smallest level would detect, from the spread \
+                 of these seeds; the sequential test's last boundary is a little stricter).",
+                k.setting,
+                p.observed,
+                p.ci_low,
+                p.ci_high,
+                p.resolution()
+            ))
         })
         .collect()
 }
@@ -385,16 +385,18 @@ pub fn markdown(c: &Content<'_>) -> String {
             cl.verdict.word(),
             md(&cl.method)
         );
-        o.push_str("| setting | claimed | a: mean [95% CI] | b: mean [95% CI] | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|\n");
+        o.push_str("| setting | claimed | a: mean [95% CI] | b: mean [95% CI] | test | effect size | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|---|---|\n");
         for k in &cl.comparisons {
             let (a, b) = columns(k);
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:?} | {:.2} | {} | {} | {} |",
                 md(&k.setting),
                 md(&k.claim),
                 a,
                 b,
+                k.test,
+                k.effect,
                 fmt_p(k.p_claimed_adj),
                 fmt_p(k.p_opposite_adj),
                 outcome_word(k.outcome)

@@ -48,9 +48,15 @@ fn verdict_rules() {
 }
 
 fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
-    let config: RunConfig =
-        toml::from_str(&format!("hidden = [10]\nactivation = \"{act}\"\nplacement = \"{p}\"\nseed = {seed}\nlr = 0.1"))
-            .unwrap();
+    fake_run_at(act, p, seed, 0.1, test_acc)
+}
+
+/// A finished run at learning rate `lr` whose training-subset, validation and test accuracies are `acc`.
+fn fake_run_at(act: Activation, p: Placement, seed: u64, lr: f64, test_acc: f64) -> Run {
+    let config: RunConfig = toml::from_str(&format!(
+        "hidden = [10]\nactivation = \"{act}\"\nplacement = \"{p}\"\nseed = {seed}\nlr = {lr:?}"
+    ))
+    .unwrap();
     let point = |set: &str, acc: f64| EvalPoint { step: 100, epoch: 1.0, set: set.into(), loss: 0.5, accuracy: acc };
     let summary = RunSummary {
         schema: 1,
@@ -577,15 +583,7 @@ fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
 /// setting was decided against it.
 #[test]
 fn a_partly_undecided_short_answer_names_the_settings_decided_against_the_claim() {
-    // Sigmoid with BN before is clearly worse than ReLU; tanh with BN before scatters around the margin.
-    let mut e = experiment(|a, p| if p == Placement::Before && a == Activation::Sigmoid { 0.80 } else { 0.85 });
-    let jitter = [0.012, -0.011, 0.004, -0.006, 0.001];
-    for r in &mut e.runs {
-        if r.config.activation == Activation::Tanh && r.config.placement == Placement::Before {
-            let t = r.summary.test.as_mut().unwrap();
-            t.accuracy = 0.84 + jitter[r.config.seed as usize];
-        }
-    }
+    let e = sigmoid_worse_and_tanh_at_the_margin();
     let c2 = claims::c2(&e, None);
     let outcomes: Vec<(String, Outcome)> = c2.comparisons.iter().map(|k| (k.setting.clone(), k.outcome)).collect();
     assert_eq!(c2.verdict, Verdict::PartlyUndecided, "{outcomes:?}");
@@ -594,4 +592,107 @@ fn a_partly_undecided_short_answer_names_the_settings_decided_against_the_claim(
         q1.starts_with("Yes in 2 of 4 settings, no in 1 (BN before: sigmoid vs relu), not settled by this data in 1."),
         "{q1}"
     );
+}
+
+/// Sigmoid with BN before is clearly worse than ReLU; tanh with BN before scatters around C2's margin, its
+/// differences from it averaging exactly zero.
+fn sigmoid_worse_and_tanh_at_the_margin() -> Experiment {
+    let mut e = experiment(|a, p| if p == Placement::Before && a == Activation::Sigmoid { 0.80 } else { 0.85 });
+    let jitter = [0.012, -0.011, 0.004, -0.006, 0.001];
+    for r in &mut e.runs {
+        if r.config.activation == Activation::Tanh && r.config.placement == Placement::Before {
+            let t = r.summary.test.as_mut().unwrap();
+            t.accuracy = 0.84 + jitter[r.config.seed as usize];
+        }
+    }
+    e
+}
+
+/// An undecided comparison says what its test could resolve: the smallest true difference from the
+/// threshold that its seeds detect with 80% power given their spread, and what half of that would take. It
+/// used to plan seeds from the observed difference, which is noise for a comparison left undecided: a
+/// difference near zero gave "~535,514 more seeds", and one of exactly zero (as here) no figure at all.
+#[test]
+fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
+    use actscope_metrics::sequential::{Effect, Spread, detectable, power_at};
+    let c2 = claims::c2(&sigmoid_worse_and_tanh_at_the_margin(), None);
+    let open: Vec<_> = c2.comparisons.iter().filter(|k| k.outcome == Outcome::Unclear).collect();
+    assert_eq!(open.len(), 1, "tanh with BN before");
+    let k = open[0];
+    let p = k.power.as_ref().expect("an undecided comparison has a power statement");
+    let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).collect();
+    let spread = Spread::Paired { sd_diff: actscope_metrics::stats::describe(&d).sd };
+    assert!(p.observed.abs() < 1e-12, "{}", p.observed);
+    let level = 0.025 / c2.comparisons.len() as f64;
+    let want = detectable(spread, level, 0.8, 5).unwrap();
+    assert_eq!(p.seeds, 5);
+    assert!((p.detectable.unwrap() - want).abs() < 1e-12, "{:?} vs {want}", p.detectable);
+    let half = p.seeds_for_half.unwrap();
+    let power = |n| power_at(&Effect { delta: want / 2.0, spread }, level, n);
+    assert!(power(half) >= 0.8 && power(half - 1) < 0.8, "{half}");
+    assert_eq!(p.more_seeds, Some(half - 5));
+    let lines = write::undecided(&c2);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let says = format!(
+        "after 5 seeds; 5 seeds detect a true difference of ±{want:.4} or more from the threshold with 80% power; \
+         ±{:.4} would take ~{half} seeds per configuration (~{} more, ~",
+        want / 2.0,
+        half - 5
+    );
+    assert!(lines[0].contains(&says), "{}\nwants {says}", lines[0]);
+}
+
+/// The Markdown report's comparison tables have the HTML's columns, the test and the effect size included
+/// (they used to stop at the means and p-values).
+#[test]
+fn markdown_tables_give_the_test_and_the_effect_size() {
+    let c2 = claims::c2(&sigmoid_worse_and_tanh_at_the_margin(), None);
+    let claims = vec![&c2];
+    let content = write::Content {
+        profile: "fake",
+        answers: vec![],
+        claims: &claims,
+        figures: &[],
+        theory: &[],
+        literature: vec![],
+        methods: vec![],
+        manifest: vec![],
+    };
+    let md = write::markdown(&content);
+    assert!(md.contains("| b: mean [95% CI] | test | effect size | adj. p (claimed) |"), "{md}");
+    for k in &c2.comparisons {
+        let cells = format!(" | {:?} | {:.2} | ", k.test, k.effect);
+        let row = md.lines().find(|l| l.starts_with(&format!("| {} |", k.setting))).expect("a row per comparison");
+        assert!(row.contains(&cells), "{row} lacks {cells}");
+    }
+}
+
+/// The methods say why the two tuning widths (on the mean curve, and per seed) can rank configurations
+/// differently, and how often they do. Here sigmoid's seeds scatter by 2 pp at each rate: its mean curve is
+/// flat over two decades, but each seed's band around its own best holds that rate alone. ReLU's seeds
+/// agree, and both of its widths are one decade.
+#[test]
+fn the_methods_say_why_the_two_tuning_widths_disagree() {
+    let lrs = [0.01, 0.1, 1.0];
+    let sigmoid = [[0.870, 0.920, 0.900], [0.910, 0.880, 0.870], [0.905, 0.900, 0.915]];
+    let mut runs = Vec::new();
+    for seed in 0..3 {
+        for (i, &lr) in lrs.iter().enumerate() {
+            let relu = [0.85, 0.90, 0.895][i] + 0.001 * seed as f64;
+            runs.push(fake_run_at(Activation::Sigmoid, Placement::Before, seed, lr, sigmoid[seed as usize][i]));
+            runs.push(fake_run_at(Activation::Relu, Placement::Before, seed, lr, relu));
+        }
+    }
+    let e = load_fake(&runs, |_| String::new());
+    let text = narrative::tuning(&e);
+    for says in [
+        "The two widths order 1 of the 1 pairs of configurations oppositely (e.g. sigmoid/before is wider than relu/before on the mean curve, 2.00 against 1.00 decades, but narrower per seed, 0.00 against 1.00).",
+        "the seed-to-seed sd of validation accuracy at the selected rate runs from 0.10 pp (relu/before) to 2.00 pp (sigmoid/before), against a band of 1 pp.",
+    ] {
+        assert!(text.contains(says), "{text}\nwants: {says}");
+    }
+    // Seeds that agree: the two widths are the same, and no pair is ordered oppositely.
+    let agree: Vec<Run> = runs.into_iter().filter(|r| r.config.activation == Activation::Relu).collect();
+    let text = narrative::tuning(&load_fake(&agree, |_| String::new()));
+    assert!(!text.contains("The two widths order"), "one configuration has no pairs: {text}");
 }
