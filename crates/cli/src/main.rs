@@ -455,6 +455,9 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     let data = load(&cfg.data, cfg.val_fraction, cfg.standardize)?;
     if verbosity != Verbosity::Quiet {
         eprintln!("data: {}", data.description);
+        if let Some(note) = cfg.probe_note(data.val.len()) {
+            eprintln!("{note}");
+        }
     }
     if verbosity == Verbosity::Verbose {
         eprintln!("settings: {}", cfg.canonical_json());

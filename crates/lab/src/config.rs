@@ -512,6 +512,20 @@ impl RunConfig {
         tc
     }
 
+    /// A note when `probe_size` asks for more examples than the data's `validation` set holds: the probe
+    /// set is then all of validation, the same as `probe_size = validation` under another run id. `None`
+    /// when the probe set is as large as asked.
+    pub fn probe_note(&self, validation: usize) -> Option<String> {
+        (self.probe_size > validation).then(|| {
+            format!(
+                "note: probe_size = {} is more than the {validation} validation examples of {}; the probe set is \
+                 all {validation} (records.jsonl's probe_samples), as probe_size = {validation} would give under \
+                 another run id",
+                self.probe_size, self.data
+            )
+        })
+    }
+
     /// Checks every field that can be checked without data.
     ///
     /// # Errors

@@ -626,6 +626,7 @@ pub fn execute_sweep(
     // grouped); `data_of[i]` is pending run i's.
     let mut distinct: Vec<(Arc<LoadedData>, DataShape)> = Vec::new();
     let mut data_of = Vec::with_capacity(pending.len());
+    let mut noted: Vec<(usize, usize)> = Vec::new();
     for r in &pending {
         let data = cache.get(r)?;
         let at = distinct.iter().position(|(d, _)| Arc::ptr_eq(d, &data)).unwrap_or_else(|| {
@@ -635,6 +636,12 @@ pub fn execute_sweep(
         });
         data_of.push(at);
         let shape = &distinct[at].1;
+        if !noted.contains(&(at, r.probe_size)) {
+            noted.push((at, r.probe_size));
+            if let Some(note) = r.probe_note(shape.val) {
+                observer.message(&note);
+            }
+        }
         let e = check_memory(r, shape, &limit).context_with(|| format!("run {}", r.dir_name()))?;
         needs.push(if opts.lockstep { e.total.saturating_add(lockstep_share(r, shape)) } else { e.total });
     }

@@ -354,3 +354,29 @@ fn an_output_directory_that_cannot_be_created_is_named_without_the_os_error_numb
     assert!(stderr(&o).contains("creating file/pages: Not a directory"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
 }
+
+/// A probe set asked larger than the validation set is all of validation; `train` and `sweep` say so (once
+/// per data and probe size in a sweep), where they used to say nothing.
+#[test]
+fn a_probe_size_beyond_the_validation_set_is_noted() {
+    let d = tmp("probe-note");
+    let args = ["train", "--data", "synthetic:clusters", "--hidden", "4", "--steps", "2", "--set", "probe_size=100000"];
+    let o = run(&args, &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let note = "note: probe_size = 100000 is more than the ";
+    assert_eq!(stderr(&o).matches(note).count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("validation examples of synthetic:clusters; the probe set is all "), "{}", stderr(&o));
+    let o =
+        run(&["train", "--data", "synthetic:clusters", "--hidden", "4", "--steps", "2", "--set", "probe_size=50"], &d);
+    assert!(o.status.success() && !stderr(&o).contains("note: probe_size"), "{}", stderr(&o));
+    std::fs::write(
+        d.join("s.toml"),
+        "[base]\ndata = \"synthetic:clusters\"\nhidden = [4]\nsteps = 2\nprobe_size = 100000\n[axes]\nseed = [0, 1, 2]\n",
+    )
+    .unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "swept"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o).matches(note).count(), 1, "once for the three runs: {}", stderr(&o));
+    let o = run(&["sweep", "s.toml", "--out", "quiet", "-q"], &d);
+    assert!(o.status.success() && !stderr(&o).contains("note:"), "{}", stderr(&o));
+}
