@@ -782,11 +782,11 @@ pub fn power_at(effect: &Effect, alpha_one_sided: f64, n: usize) -> f64 {
 /// The minimum detectable effect: the smallest |δ| that a fixed-sample one-sided t-test at `alpha_one_sided`
 /// with `n` seeds per arm detects with probability `power`, for runs of this `spread`. [`power_at`] solved
 /// for δ: |δ| = (t_{1−α,ν} + t_{power,ν})·√(V/n), ν = ν(n) (exact under the same shifted central t
-/// approximation, since ν does not depend on δ). 0 for a spread of zero; `None` for n < 2, a non-finite
-/// spread or invalid levels.
+/// approximation, since ν does not depend on δ). `None` for n < 2, a spread of zero (the t-test is then
+/// undefined) or not finite, or levels outside 0 < α < power < 1.
 pub fn detectable(spread: Spread, alpha_one_sided: f64, power: f64, n: usize) -> Option<f64> {
     let v = spread.v();
-    let valid = n >= 2 && v.is_finite() && alpha_one_sided > 0.0 && alpha_one_sided < 1.0 && power > 0.0 && power < 1.0;
+    let valid = n >= 2 && v.is_finite() && v > 0.0 && alpha_one_sided > 0.0 && alpha_one_sided < power && power < 1.0;
     if !valid {
         return None;
     }

@@ -208,7 +208,10 @@ fn median_wall(runs: &[&Run]) -> f64 {
 /// A claim of paired comparisons, judged by fixed-sample Holm, or sequentially when `rounds` is given;
 /// undecided comparisons get a power statement either way.
 fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> ClaimResult {
-    let design = rounds.map_or_else(Design::default, |r| r.design);
+    // Without rounds, `judge` tests each direction at ALPHA (Holm's smallest level ALPHA/m); a design whose
+    // α per direction is ALPHA gives the power statements that level.
+    let design =
+        rounds.map_or_else(|| Design { alpha: 2.0 * super::verdict::ALPHA, ..Design::default() }, |r| r.design);
     if let Some(r) = rounds {
         let histories: Vec<Vec<Look>> = result
             .comparisons

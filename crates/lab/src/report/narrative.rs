@@ -458,7 +458,7 @@ pub fn tuning(e1: &Experiment) -> String {
         })
         .collect();
     format!(
-        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. {} The selection uses the same seeds' validation scores, so the best of k rates is biased upward on validation (the winner's curse); test accuracy, on which C2 and C4 are judged, takes no part in it, while C6's steps to a validation target share the bias. {} {}.",
+        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. {}The selection uses the same seeds' validation scores, so the best of k rates is biased upward on validation (the winner's curse); test accuracy, on which C2 and C4 are judged, takes no part in it, while C6's steps to a validation target share the bias. {} {}.",
         crate::tuning::MAX_EXTENSIONS,
         crate::tuning::WITHIN,
         widths_compared(e1),
@@ -499,6 +499,9 @@ fn widths_compared(e1: &Experiment) -> String {
     if pairs == 0 {
         return String::new();
     }
+    if opposite == 0 {
+        return format!("The two widths order none of the {pairs} pairs of configurations oppositely. ");
+    }
     let sd: Vec<(f64, String)> = g
         .iter()
         .filter_map(|g| {
@@ -518,7 +521,7 @@ fn widths_compared(e1: &Experiment) -> String {
         _ => String::new(),
     };
     format!(
-        "The two widths order {opposite} of the {pairs} pairs of configurations oppositely{}. They measure different things: the mean curve averages the seeds' noise away before the band is drawn, while each seed's band is drawn around that seed's own best rate, which its noise lifts, so per-seed widths are narrower where seeds scatter by a good part of the band{spread}. The per-seed width is what a single training run meets, so the short answer gives it.",
+        "The two widths order {opposite} of the {pairs} pairs of configurations oppositely{}. They measure different things and can part either way: the mean curve averages the seeds' noise away before the band is drawn, while each seed's band is drawn around that seed's own best rate. Noise lifts that best above its neighbours, which narrows a seed's band where the mean curve is flat, and can lift a neighbouring rate into it, which widens the band where the mean curve falls off steeply; so the two part most where seeds scatter by a good part of the band{spread}. The per-seed width is what a single training run meets, so the short answer gives it. ",
         example.unwrap_or_default()
     )
 }

@@ -187,7 +187,7 @@ pub struct PowerStatement {
     pub power: f64,
     /// The smallest true difference from the threshold, either way, that a fixed-sample test at Holm's
     /// smallest level detects with probability `power` at `seeds` seeds and the observed spread (None:
-    /// fewer than two pairs).
+    /// fewer than two pairs, or differences that do not vary, for which the t-test is undefined).
     pub detectable: Option<f64>,
     /// Seeds per configuration at which half of `detectable` is detected with the same power.
     pub seeds_for_half: Option<usize>,
@@ -198,12 +198,20 @@ pub struct PowerStatement {
 }
 
 impl PowerStatement {
-    /// What the test can resolve, in words: "20 seeds detect a true difference of ±0.0044 or more from the
-    /// threshold with 80% power; ±0.0022 would take ~76 seeds per configuration (~56 more, ~3.1
+    /// What the test can resolve, in words: "20 seeds detect a true difference of ±0.0112 or more from the
+    /// threshold with 80% power; ±0.0056 would take ~72 seeds per configuration (~52 more, ~0.5
     /// CPU-minutes)".
     pub fn resolution(&self) -> String {
         let Some(d) = self.detectable else {
-            return format!("{} seeds are too few to say what difference the test could detect", self.seeds);
+            return if self.seeds < 2 {
+                "fewer than two seeds are too few to say what difference the test could detect".to_string()
+            } else {
+                format!(
+                    "the differences are the same on all {} seeds, so the t-test is undefined and cannot say what \
+                     it could detect",
+                    self.seeds
+                )
+            };
         };
         let head = format!(
             "{} seeds detect a true difference of ±{d:.4} or more from the threshold with {:.0}% power",
@@ -420,6 +428,32 @@ pub fn verdict_of(comparisons: &[Comparison]) -> Verdict {
 mod tests {
     use super::*;
     use actscope_core::rng::{seeded, standard_normal, uniform};
+
+    /// The resolution sentence for each case: a detectable difference with its half, and no detectable
+    /// difference because of too few seeds or differences that do not vary (it once said "±0.0000").
+    #[test]
+    fn a_power_statement_says_what_its_test_could_resolve_or_why_it_cannot() {
+        let p = PowerStatement {
+            observed: 0.0,
+            ci_low: -0.01,
+            ci_high: 0.01,
+            seeds: 20,
+            power: 0.8,
+            detectable: Some(0.0112),
+            seeds_for_half: Some(72),
+            more_seeds: Some(52),
+            cpu_minutes: Some(0.5),
+        };
+        assert_eq!(
+            p.resolution(),
+            "20 seeds detect a true difference of ±0.0112 or more from the threshold with 80% power; ±0.0056 would \
+             take ~72 seeds per configuration (~52 more, ~0.5 CPU-minutes)"
+        );
+        let none = PowerStatement { detectable: None, seeds_for_half: None, more_seeds: None, cpu_minutes: None, ..p };
+        assert!(none.resolution().starts_with("the differences are the same on all 20 seeds"), "{}", none.resolution());
+        let one = PowerStatement { seeds: 1, ..none };
+        assert!(one.resolution().starts_with("fewer than two seeds are too few"), "{}", one.resolution());
+    }
 
     /// A run's steps to a target as an evaluation grid every `every` steps up to `budget` sees them: the
     /// interval `(before, at]`, or `(budget, ∞)` when past the budget.

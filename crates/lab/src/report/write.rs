@@ -39,15 +39,16 @@ pub fn undecided(cl: &ClaimResult) -> Vec<String> {
         .iter()
         .filter_map(|k| {
             let p = k.power.as_ref()?;
-            let seeds = k.sequential.as_ref().map_or(k.a.len(), |s| s.result.n);
+            let stricter =
+                if k.sequential.is_some() { " (the sequential test's last boundary is a little stricter)" } else { "" };
             Some(format!(
-                "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {seeds} seeds; {} (the \
-                 smallest difference a fixed-sample test at Holm's smallest level would detect, from the spread \
-                 of these seeds; the sequential test's last boundary is a little stricter).",
+                "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {} seeds. For a \
+                 fixed-sample test at Holm's smallest level, with the spread of these seeds: {}{stricter}.",
                 k.setting,
                 p.observed,
                 p.ci_low,
                 p.ci_high,
+                p.seeds,
                 p.resolution()
             ))
         })

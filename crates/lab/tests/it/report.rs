@@ -623,7 +623,8 @@ fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
     let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).collect();
     let spread = Spread::Paired { sd_diff: actscope_metrics::stats::describe(&d).sd };
     assert!(p.observed.abs() < 1e-12, "{}", p.observed);
-    let level = 0.025 / c2.comparisons.len() as f64;
+    // Without rounds each direction is tested at 0.05, Holm's smallest level 0.05/m.
+    let level = 0.05 / c2.comparisons.len() as f64;
     let want = detectable(spread, level, 0.8, 5).unwrap();
     assert_eq!(p.seeds, 5);
     assert!((p.detectable.unwrap() - want).abs() < 1e-12, "{:?} vs {want}", p.detectable);
@@ -634,12 +635,13 @@ fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
     let lines = write::undecided(&c2);
     assert_eq!(lines.len(), 1, "{lines:?}");
     let says = format!(
-        "after 5 seeds; 5 seeds detect a true difference of ±{want:.4} or more from the threshold with 80% power; \
+        "after 5 seeds. For a fixed-sample test at Holm's smallest level, with the spread of these seeds: 5 seeds detect a true difference of ±{want:.4} or more from the threshold with 80% power; \
          ±{:.4} would take ~{half} seeds per configuration (~{} more, ~",
         want / 2.0,
         half - 5
     );
     assert!(lines[0].contains(&says), "{}\nwants {says}", lines[0]);
+    assert!(!lines[0].contains("sequential"), "no sequential test ran: {}", lines[0]);
 }
 
 /// The Markdown report's comparison tables have the HTML's columns, the test and the effect size included

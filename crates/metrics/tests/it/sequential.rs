@@ -380,7 +380,8 @@ fn the_detectable_difference_has_the_power_it_promises() {
     let dw = detectable(welch, level, 0.8, n).unwrap();
     assert!((power_at(&Effect { delta: dw, spread: welch }, level, n) - 0.8).abs() < 1e-9);
     assert!(detectable(spread, level, 0.8, 80).unwrap() < d / 1.9, "four times the seeds, about half");
-    assert_eq!(detectable(Spread::Paired { sd_diff: 0.0 }, level, 0.8, n), Some(0.0));
+    assert_eq!(detectable(Spread::Paired { sd_diff: 0.0 }, level, 0.8, n), None, "no spread: no t-test");
+    assert_eq!(detectable(spread, 0.5, 0.4, n), None, "power below the level");
     assert_eq!(detectable(spread, level, 0.8, 1), None);
     assert_eq!(detectable(Spread::Paired { sd_diff: f64::NAN }, level, 0.8, n), None);
     let mut r = rng(7);
