@@ -13,6 +13,12 @@
 //!
 //! For ReLU the threshold is moot (φ′ ∈ {0, 1}); for leaky ReLU, ELU, GELU and SiLU it makes "dead" mean
 //! "no longer passes a useful gradient anywhere on the probe set".
+//!
+//! A NaN z (a network whose weights blew up) is neither saturated nor at or above the level, for every
+//! activation alike: it is not counted as saturated, and a unit that is NaN on every sample is dead (its
+//! gradient is NaN: it passes nothing useful). φ′(NaN) itself differs by activation (ReLU's is 1, leaky
+//! ReLU's its slope, the others' NaN), which used to make such a unit alive under ReLU and saturated under
+//! leaky ReLU.
 
 use actscope_core::{Activation, Float};
 use ndarray::ArrayView2;
@@ -139,16 +145,16 @@ impl BelowLevel {
         }
     }
 
-    /// `φ′(z) < level`.
+    /// `φ′(z) < level`; false for a NaN z.
     #[inline]
     fn below(&self, z: f64) -> bool {
-        self.decide(z).unwrap_or_else(|| self.act.derivative(z) < self.level)
+        self.decide(z).unwrap_or_else(|| !z.is_nan() && self.act.derivative(z) < self.level)
     }
 
-    /// `φ′(z) ≥ level` (not the negation of [`BelowLevel::below`] when φ′(z) is NaN).
+    /// `φ′(z) ≥ level`; false for a NaN z (so not the negation of [`BelowLevel::below`] there).
     #[inline]
     fn at_or_above(&self, z: f64) -> bool {
-        self.decide(z).map_or_else(|| self.act.derivative(z) >= self.level, |b| !b)
+        self.decide(z).map_or_else(|| !z.is_nan() && self.act.derivative(z) >= self.level, |b| !b)
     }
 }
 
@@ -290,8 +296,9 @@ mod tests {
                 }
                 for &z in &zs {
                     let d = act.derivative(z);
-                    assert_eq!(b.below(z), d < level, "{act}, level {level}, z = {z:e}: φ′ = {d:e}");
-                    assert_eq!(b.at_or_above(z), d >= level, "{act}, level {level}, z = {z:e}");
+                    let number = !z.is_nan();
+                    assert_eq!(b.below(z), number && d < level, "{act}, level {level}, z = {z:e}: φ′ = {d:e}");
+                    assert_eq!(b.at_or_above(z), number && d >= level, "{act}, level {level}, z = {z:e}");
                 }
             }
         }
@@ -307,6 +314,25 @@ mod tests {
         match BelowLevel::new(Activation::Sigmoid, 0.025).rule {
             Rule::AbsAbove { c, .. } => assert!((c - 3.6369).abs() < 1e-4, "{c}"),
             _ => panic!("sigmoid takes the |z| rule"),
+        }
+    }
+
+    /// A NaN z counts the same under every activation: never saturated, never alive; a unit NaN on every
+    /// sample is dead. Under ReLU such a unit used to count as alive (φ′(NaN) = 1 there) and under leaky
+    /// ReLU (0.01) as saturated.
+    #[test]
+    fn a_nan_pre_activation_is_neither_saturated_nor_alive() {
+        // Unit 0 is NaN on both samples, unit 1 on one of them; unit 2 is finite.
+        let z = ndarray::array![[f64::NAN, f64::NAN, 1.0], [f64::NAN, 0.5, 1.0]];
+        for act in ACTS {
+            let level = threshold(act, DEFAULT_TAU);
+            let below = |v: f64| act.derivative(v) < level;
+            let s = saturation(z.view(), act, DEFAULT_TAU);
+            let saturated = [0.5, 1.0, 1.0].into_iter().filter(|&v| below(v)).count();
+            assert_eq!(s.rate, saturated as f64 / 6.0, "{act}: only the finite entries can be saturated");
+            assert_eq!(s.stuck, f64::from(u8::from(below(1.0))) / 3.0, "{act}: only unit 2 can be stuck");
+            let d = dead_units(z.view(), act, DEFAULT_TAU);
+            assert_eq!(d.dead_units, 1 + usize::from(below(0.5)) + usize::from(below(1.0)), "{act}");
         }
     }
 
