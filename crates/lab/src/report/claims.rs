@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::aggregate::{Experiment, Run, at_first, at_last, stopped_early};
 use super::cost::StepTiming;
-use super::verdict::{Comparison, PowerStatement, Subject, TestKind, Verdict, When, judge, judge_sequential};
+use super::verdict::{
+    Comparison, Outcome, PowerStatement, Subject, TestKind, Verdict, When, judge, judge_sequential, verdict_of_outcomes,
+};
 use crate::config::{DEFAULT_TAU, RunConfig};
 use crate::run::CHANCE_MARGIN;
 use actscope_metrics::sequential::{Design, Effect, Look};
@@ -91,6 +93,9 @@ pub struct ClaimResult {
     pub skipped: Vec<String>,
     /// Settings set aside although they have data, each with the reason (C8: runs that failed to learn).
     pub set_aside: Vec<String>,
+    /// For a claim whose setting is judged on several rows together (C8's two parts): each setting's
+    /// outcome, from which the verdict is taken. Empty where each row is a setting.
+    pub by_setting: Vec<(String, Outcome)>,
 }
 
 fn is(act: Activation, placement: Placement) -> impl Fn(&RunConfig) -> bool {
@@ -122,6 +127,7 @@ fn claim(c: Claim, method: String, comparisons: Vec<Comparison>) -> ClaimResult 
         experiments: experiments.to_vec(),
         skipped,
         set_aside: Vec::new(),
+        by_setting: Vec::new(),
     }
 }
 
@@ -427,7 +433,7 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             figures: &["dead_units"],
         },
         format!(
-            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds; each row gives the value without BN first; {AT_END_RULE}"
+            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds; each row gives the value without BN first; with BN before φ the Linear layer has no bias (BN's shift takes its place), so the bias stress reaches only the nets without BN and with BN after, and BN before's runs are the same at both initial biases; {AT_END_RULE}"
         ),
         cs,
     )
@@ -681,6 +687,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
     // untrained network and cannot tell whether trained neurons stop learning, so it is set aside, and said so.
     let mut untrained = Vec::new();
     let mut cs = Vec::new();
+    let mut settings = Vec::new();
     for (exp, p, runs) in e4_runs.into_iter().chain(e1_runs) {
         let setting = format!("{exp}: sigmoid, BN {p}");
         let failed_runs = failed(&runs);
@@ -723,6 +730,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             .about(subject)
             .with_failed(failed_runs),
         );
+        settings.push(setting);
     }
     let mut result = claim(
         Claim {
@@ -733,11 +741,27 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             figures: &["saturation", "bn_paper_percentiles", "histogram_over_time"],
         },
         format!(
-            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim; {AT_END_RULE}"
+            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; the claim is the conjunction, so a setting supports it only where both rows do (an intersection–union test, level α without further adjustment: Berger 1982) and contradicts it where either row does, and the verdict is taken over settings; a setting whose runs mostly ended at chance level (test accuracy below 1/classes + {CHANCE_MARGIN}) failed to learn and is set aside rather than counted against the claim; {AT_END_RULE}"
         ),
         cs,
     );
     result.set_aside = untrained;
+    // Each setting's outcome from its two rows (a setting with a row skipped for lack of data is not judged).
+    result.by_setting = settings
+        .into_iter()
+        .filter_map(|s| {
+            let rows: Vec<Outcome> = result
+                .comparisons
+                .iter()
+                .filter(|k| k.setting.starts_with(&format!("{s}: ")))
+                .map(|k| k.outcome)
+                .collect();
+            (rows.len() == 2).then(|| (s, rows[0].and(rows[1])))
+        })
+        .collect();
+    if !result.by_setting.is_empty() {
+        result.verdict = verdict_of_outcomes(&result.by_setting.iter().map(|s| s.1).collect::<Vec<_>>());
+    }
     result
 }
 

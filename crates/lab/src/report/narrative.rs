@@ -84,8 +84,21 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         .flat_map(|p| [Activation::Sigmoid, Activation::Tanh, Activation::Relu].map(|a| e1_accuracy(e1, a, p)))
         .collect();
     let n: Vec<usize> = shown.iter().map(|s| s.1).collect();
+    // A comparison decided at an earlier look, or of a configuration with fewer seeds, was tested on fewer
+    // seeds than the most any configuration ran; the section's means are then not these.
+    let most = n.iter().copied().max().unwrap_or(0);
+    let early: Vec<String> =
+        c2.comparisons.iter().filter(|k| k.a.len() < most).map(|k| format!("{} ({})", k.setting, k.a.len())).collect();
+    let tested = if early.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The C2 section's means are over the seeds each comparison was tested on, fewer for {}.",
+            early.join(", ")
+        )
+    };
     let q1 = format!(
-        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU). Verdict on C2: {}.",
+        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU).{tested} Verdict on C2: {}.",
         yes_no(c2),
         still_open(c2),
         shown[0].0,
@@ -132,7 +145,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
     let (after, before, unclear) = (by(Outcome::Supports), by(Outcome::Contradicts), by(Outcome::Unclear));
     let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     let q3 = format!(
-        "{} After was significantly better for: {}; before was significantly better for: {}; no significant difference for: {} (paired by seed, Holm-adjusted). {}Verdict on C4 (\"after works better\"): {}.",
+        "{} After was significantly better for: {}; before was significantly better for: {}; not decided either way for: {} (paired by seed, Holm-adjusted). {}Verdict on C4 (\"after works better\"): {}.",
         match c4.verdict {
             Verdict::Supported => "After.",
             Verdict::Refuted => "Before.",
@@ -327,7 +340,7 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
                 String::new()
             };
             format!(
-                "{} seeds: {} runs{ext}, {:.0} CPU-seconds of training, {} of C2's and C4's comparisons decided, {} open{cap}",
+                "{} seeds: {} runs{ext}, {:.0} CPU-seconds of training, {} of C2's and C4's comparisons decided so far, {} open{cap}",
                 l.seeds, l.runs, l.cpu_seconds, l.decided, l.open
             )
         })
@@ -348,7 +361,7 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
         })
         .collect();
     format!(
-        "Seeds in rounds (C2, C4): E1 runs its whole learning-rate grid on seeds 0–{} first; after each round every comparison of C2 and C4 is re-tested, a decided comparison stops, and the configurations of open ones get {} more seeds at their selected learning rate (selection stays on the first round's seeds), up to {} seeds. Each comparison is a group-sequential test: O'Brien–Fleming-type α-spending (Lan & DeMets 1983) over the information fraction n/{}, α/2 = {} per direction, each look at the level it spends (a Bonferroni split over looks, exact for any correlation), Holm within the claim (Maurer & Bretz 2013); see docs/statistics.md. Rounds: {}.{}",
+        "Seeds in rounds (C2, C4): E1 runs its whole learning-rate grid on seeds 0–{} first; after each round every comparison of C2 and C4 is re-tested, a decided comparison stops, and the configurations of open ones get {} more seeds at their selected learning rate (selection stays on the first round's seeds), up to {} seeds. Each comparison is a group-sequential test: O'Brien–Fleming-type α-spending (Lan & DeMets 1983) over the information fraction n/{}, α/2 = {} per direction, each look at the level it spends (a Bonferroni split over looks: valid whatever the looks' correlation, and conservative), Holm within the claim (Maurer & Bretz 2013); see docs/statistics.md. Rounds: {}.{}",
         r.looks.first().map_or(0, |n| n.saturating_sub(1)),
         log.first().map_or(0, |l| l.seeds),
         r.design.n_max,

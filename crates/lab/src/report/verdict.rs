@@ -55,6 +55,20 @@ pub enum Outcome {
     Unclear,
 }
 
+impl Outcome {
+    /// The outcome of a conjunction "A and B" from its parts' outcomes: it supports only where both parts
+    /// do (an intersection–union test: each part at level α gives the conjunction level α, Berger 1982), it
+    /// contradicts where either part does (the parts' Holm adjustment covers that union), and it is unclear
+    /// otherwise.
+    pub fn and(self, other: Outcome) -> Outcome {
+        match (self, other) {
+            (Outcome::Supports, Outcome::Supports) => Outcome::Supports,
+            (Outcome::Contradicts, _) | (_, Outcome::Contradicts) => Outcome::Contradicts,
+            _ => Outcome::Unclear,
+        }
+    }
+}
+
 /// A claim's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -408,9 +422,15 @@ pub fn judge_sequential(
 
 /// The verdict from the comparisons' outcomes (see the module docs).
 pub fn verdict_of(comparisons: &[Comparison]) -> Verdict {
-    let n = comparisons.len();
-    let sup = comparisons.iter().filter(|c| c.outcome == Outcome::Supports).count();
-    let con = comparisons.iter().filter(|c| c.outcome == Outcome::Contradicts).count();
+    verdict_of_outcomes(&comparisons.iter().map(|c| c.outcome).collect::<Vec<_>>())
+}
+
+/// The verdict from the settings' outcomes: all supporting, all contradicting, none significant, all
+/// significant but mixed, or some significant.
+pub fn verdict_of_outcomes(outcomes: &[Outcome]) -> Verdict {
+    let n = outcomes.len();
+    let sup = outcomes.iter().filter(|&&o| o == Outcome::Supports).count();
+    let con = outcomes.iter().filter(|&&o| o == Outcome::Contradicts).count();
     if n > 0 && sup == n {
         Verdict::Supported
     } else if n > 0 && con == n {

@@ -39,8 +39,11 @@ pub fn undecided(cl: &ClaimResult) -> Vec<String> {
         .iter()
         .filter_map(|k| {
             let p = k.power.as_ref()?;
-            let stricter =
-                if k.sequential.is_some() { " (the sequential test's last boundary is a little stricter)" } else { "" };
+            let stricter = if k.sequential.is_some() {
+                " (a planning figure: the sequential test's levels at its last look differ a little from Holm's smallest)"
+            } else {
+                ""
+            };
             Some(format!(
                 "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {} seeds. For a \
                  fixed-sample test at Holm's smallest level, with the spread of these seeds: {}{stricter}.",
@@ -115,6 +118,26 @@ fn columns(k: &Comparison) -> (String, String) {
         TestKind::Welch | TestKind::Paired => (ci(&k.a), ci(&k.b)),
     }
 }
+
+/// How many values a comparison's test used: pairs (paired, bounds), values (one-sample), or each side's
+/// count (Welch); non-finite values are dropped by the tests, so they are not counted.
+fn sample_size(k: &Comparison) -> String {
+    let finite = |v: &[f64]| v.iter().filter(|x| x.is_finite()).count();
+    match k.test {
+        TestKind::Welch => format!("{} / {}", finite(&k.a), finite(&k.b)),
+        TestKind::Paired => k.a.iter().zip(&k.b).filter(|(a, b)| a.is_finite() && b.is_finite()).count().to_string(),
+        TestKind::OneSample => finite(&k.a).to_string(),
+        TestKind::Bounds => k.a.len().to_string(),
+    }
+}
+
+/// A claim's settings judged on several rows together, with their outcomes: "X: supports; Y: contradicts".
+fn by_setting(cl: &ClaimResult) -> String {
+    cl.by_setting.iter().map(|(s, o)| format!("{s}: {}", outcome_word(*o))).collect::<Vec<_>>().join("; ")
+}
+
+/// What the rules line says about the level and the effect size, the same in HTML and Markdown.
+const LEVEL_AND_EFFECT: &str = "Each direction is tested at α = 0.05 (Holm-adjusted p < 0.05); claims run in rounds (C2, C4) spend α/2 = 0.025 per direction over their looks. The effect size is Cohen's d (d_z for paired and one-sample tests) of the difference from the claim's threshold, so 0 means at the threshold; for C6 it is that of the lower bounds; a spread near zero makes it very large.";
 
 fn outcome_word(o: Outcome) -> &'static str {
     match o {
@@ -273,7 +296,8 @@ pub fn html(c: &Content<'_>) -> String {
                     b { "refuted" } ": every setting significant in the opposite direction; "
                     b { "inconclusive" } ": none significant; "
                     b { "depends on setting" } ": every setting significant, not all the same way (the claim's section says which went which way); "
-                    b { "partly undecided" } ": some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only."
+                    b { "partly undecided" } ": some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only. A setting judged on two parts (C8) supports the claim only where both do, and contradicts it where either does. "
+                    (LEVEL_AND_EFFECT)
                 } "\n"
                 @for section in &claim_sections { (section) }
                 h2 id="figures" { "More figures" } "\n"
@@ -324,13 +348,13 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
         p { "Method: " (cl.method) "." } "\n"
         table {
             tr {
-                th { "setting" } th { "claimed" } th { "a: mean [95% CI]" } th { "b: mean [95% CI]" } th { "test" }
+                th { "setting" } th { "claimed" } th { "n" } th { "a: mean [95% CI]" } th { "b: mean [95% CI]" } th { "test" }
                 th { "effect size" } th { "adj. p (claimed)" } th { "adj. p (opposite)" } th { "outcome" }
             } "\n"
             @for k in &cl.comparisons {
                 @let (a, b) = columns(k);
                 tr {
-                    td { (k.setting) } td { (k.claim) }
+                    td { (k.setting) } td { (k.claim) } td class="num" { (sample_size(k)) }
                     td class="num" { (a) } td class="num" { (b) }
                     td { (format!("{:?}", k.test)) }
                     td class="num" { (format!("{:.2}", k.effect)) }
@@ -339,6 +363,9 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
                 } "\n"
             }
         } "\n"
+        @if !cl.by_setting.is_empty() {
+            p { "By setting (both parts together): " (by_setting(cl)) "." } "\n"
+        }
         @for line in undecided(cl) { p { (line) } "\n" }
         @if !cl.set_aside.is_empty() {
             p { "Set aside: " (cl.set_aside.join("; ")) "." } "\n"
@@ -375,7 +402,9 @@ pub fn markdown(c: &Content<'_>) -> String {
             cl.verdict.word()
         );
     }
-    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only.\n");
+    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. A setting judged on two parts (C8) supports the claim only where both do, and contradicts it where either does. ");
+    o.push_str(LEVEL_AND_EFFECT);
+    o.push('\n');
     for cl in c.claims {
         let _ = writeln!(
             o,
@@ -386,14 +415,15 @@ pub fn markdown(c: &Content<'_>) -> String {
             cl.verdict.word(),
             md(&cl.method)
         );
-        o.push_str("| setting | claimed | a: mean [95% CI] | b: mean [95% CI] | test | effect size | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|---|---|\n");
+        o.push_str("| setting | claimed | n | a: mean [95% CI] | b: mean [95% CI] | test | effect size | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for k in &cl.comparisons {
             let (a, b) = columns(k);
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {:?} | {:.2} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {:?} | {:.2} | {} | {} | {} |",
                 md(&k.setting),
                 md(&k.claim),
+                sample_size(k),
                 a,
                 b,
                 k.test,
@@ -402,6 +432,9 @@ pub fn markdown(c: &Content<'_>) -> String {
                 fmt_p(k.p_opposite_adj),
                 outcome_word(k.outcome)
             );
+        }
+        if !cl.by_setting.is_empty() {
+            let _ = writeln!(o, "\nBy setting (both parts together): {}.", md(&by_setting(cl)));
         }
         for line in undecided(cl) {
             let _ = writeln!(o, "\n{}", md(&line));

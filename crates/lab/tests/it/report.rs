@@ -367,8 +367,26 @@ fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer()
         assert!(stopped || k.setting.ends_with("saturating"), "{}", k.setting);
         assert_eq!(k.outcome, if stopped { Outcome::Contradicts } else { Outcome::Supports }, "{}", k.setting);
     }
-    assert_eq!(c8.verdict, Verdict::DependsOnSetting);
+    // The claim is the conjunction "saturating, so stopped learning": a setting whose neurons saturate but
+    // still learn contradicts it. Judged row by row, this used to read "depends on setting".
+    assert_eq!(c8.by_setting.len(), 6, "{:?}", c8.by_setting);
+    assert!(c8.by_setting.iter().all(|(_, o)| *o == Outcome::Contradicts), "{:?}", c8.by_setting);
+    assert_eq!(c8.verdict, Verdict::Refuted);
     assert!(c8.method.contains("orders of magnitude below the output layer's"), "{}", c8.method);
+    assert!(c8.method.contains("supports it only where both rows do"), "{}", c8.method);
+    let claims = vec![&c8];
+    let content = write::Content {
+        profile: "fake",
+        answers: vec![],
+        claims: &claims,
+        figures: &[],
+        theory: &[],
+        literature: vec![],
+        methods: vec![],
+        manifest: vec![],
+    };
+    let by = "By setting (both parts together): E4 (Glorot &amp; Bengio's setting): sigmoid, BN none: contradicts; ";
+    assert!(write::markdown(&content).contains(by), "{}", write::markdown(&content));
     // The gradient 4 orders of magnitude down: saturated and stopped.
     let stopped = experiment_with(|_, _| 0.85, |_, _| saturated_checkpoint(1e-4));
     assert_eq!(claims::c8(&stopped, &stopped).verdict, Verdict::Supported);
@@ -507,6 +525,9 @@ fn the_short_answer_gives_each_accuracys_seed_count() {
     assert_eq!(e.seeds_per_configuration(), Some((3, 5)), "the methods say \"3 to 5 seeds\"");
     let text = q1(&e);
     assert!(text.contains("over 5, 5, 5 and 5, 5, 3 seeds;"), "{text}");
+    // C2's BN-after comparisons have 3 pairs: its table's means are over those, not over 5 seeds.
+    let fewer = "The C2 section's means are over the seeds each comparison was tested on, fewer for BN after: sigmoid vs relu (3), BN after: tanh vs relu (3).";
+    assert!(text.contains(fewer), "{text}");
     assert!(text.contains("with BN after φ, 0.850, 0.850, 0.858 ("), "{text}");
 }
 
@@ -645,9 +666,10 @@ fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
 }
 
 /// The Markdown report's comparison tables have the HTML's columns, the test and the effect size included
-/// (they used to stop at the means and p-values).
+/// (they used to stop at the means and p-values), and both give the number of values each test used and
+/// state the level.
 #[test]
-fn markdown_tables_give_the_test_and_the_effect_size() {
+fn markdown_tables_give_the_sample_size_the_test_and_the_effect_size() {
     let c2 = claims::c2(&sigmoid_worse_and_tanh_at_the_margin(), None);
     let claims = vec![&c2];
     let content = write::Content {
@@ -661,9 +683,12 @@ fn markdown_tables_give_the_test_and_the_effect_size() {
         manifest: vec![],
     };
     let md = write::markdown(&content);
-    assert!(md.contains("| b: mean [95% CI] | test | effect size | adj. p (claimed) |"), "{md}");
+    assert!(
+        md.contains("| claimed | n | a: mean [95% CI] | b: mean [95% CI] | test | effect size | adj. p (claimed) |")
+    );
+    assert!(md.contains("Each direction is tested at α = 0.05"), "the level is stated: {md}");
     for k in &c2.comparisons {
-        let cells = format!(" | {:?} | {:.2} | ", k.test, k.effect);
+        let cells = format!(" | 5 | {} | {} | {:?} | {:.2} | ", write::ci(&k.a), write::ci(&k.b), k.test, k.effect);
         let row = md.lines().find(|l| l.starts_with(&format!("| {} |", k.setting))).expect("a row per comparison");
         assert!(row.contains(&cells), "{row} lacks {cells}");
     }
