@@ -23,11 +23,12 @@ class Analysis:
     not_plotted: Tuple[str, ...]
     #: The figure files (PNG and/or SVG, with the CSV behind each).
     figures: Tuple[Path, ...]
-    #: The diagnosis page (self-contained HTML).
+    #: The diagnosis page (HTML; its figures are the files under ``figures/`` beside it).
     html: Path
     #: The same in Markdown.
     markdown: Path
-    #: Per model: ``model``, ``activation``, ``placement``, ``seeds``, ``last_step``, ``loss`` and
+    #: Per model: ``model``, ``activation``, ``placement``, ``seeds``, ``last_step``, ``notes`` (e.g.
+    #: that its seeds end at different steps, so the rules are judged at the last step they share), ``loss`` and
     #: ``layers``, each hidden layer a dict with ``layer`` (1-based), ``name``, ``units``, ``saturation``,
     #: ``dead_fraction``, ``grad_ratio`` (its weight-gradient norm over the output layer's),
     #: ``effective_rank`` (means over seeds at the last checkpoint; None where not measured) and
@@ -39,8 +40,10 @@ class Analysis:
     comparisons: Tuple[Dict[str, Any], ...]
 
     def findings(self) -> List[str]:
-        """Every finding as one line: ``model, layer N (name): finding``."""
-        return [
+        """Every finding as one line: ``model: note`` for what qualifies a model's findings (e.g. seeds that
+        end at different steps), then ``model, layer N (name): finding``."""
+        notes = [f"{m['model']}: {n}" for m in self.models for n in m["notes"]]
+        return notes + [
             f"{m['model']}, layer {layer['layer']} ({layer['name']}): {f}"
             for m in self.models
             for layer in m["layers"]

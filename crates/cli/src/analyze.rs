@@ -10,7 +10,8 @@ use crate::FormatArg;
 /// Arguments of `actscope analyze`.
 #[derive(Args)]
 pub struct AnalyzeArgs {
-    /// Capture files (safetensors, docs/capture.md): any number of checkpoints, seeds and models.
+    /// Capture files (safetensors, docs/capture.md) or directories of them (their *.safetensors): any
+    /// number of checkpoints, seeds and models.
     #[arg(required = true)]
     captures: Vec<PathBuf>,
     /// Where to write run directories (runs/), figures (figures/) and the diagnosis (diagnosis.html, .md).
@@ -24,7 +25,15 @@ pub struct AnalyzeArgs {
 /// Runs `actscope analyze`: prints the diagnosis page's path, and on stderr what was written.
 pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
-    let r = actscope_lab::analyze::analyze(&a.captures, &a.out, &formats)?;
+    let captures = capture_files(&a.captures)?;
+    let r = actscope_lab::analyze::analyze(&captures, &a.out, &formats)?;
+    if !r.removed.is_empty() {
+        eprintln!(
+            "note: replaced the earlier analysis in {}: removed its runs {} (not among these captures)",
+            a.out.display(),
+            r.removed.join(", ")
+        );
+    }
     for name in &r.not_plotted {
         eprintln!(
             "note: {name}: its layers do not share one activation actscope knows and one BN placement, so figures, `plot` and `summarize` leave it out (its records.jsonl and the diagnosis have it)"
@@ -32,7 +41,7 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     }
     eprintln!(
         "{} captures → {} runs, {} figure files, diagnosis in {} and {}",
-        a.captures.len(),
+        captures.len(),
         r.runs.len(),
         r.figures.len(),
         r.html.display(),
@@ -40,4 +49,31 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     );
     println!("{}", r.html.display());
     Ok(())
+}
+
+/// The capture files of the arguments: a file as given, a directory as its `*.safetensors` (sorted), as
+/// `actscope.analyze` takes them in Python.
+fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for item in items {
+        if item.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(item)
+                .map_err(|e| actscope_lab::Error::io("reading", item, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "safetensors"))
+                .collect();
+            if found.is_empty() {
+                return Err(actscope_lab::Error::usage(format!(
+                    "{}: a directory without .safetensors captures",
+                    item.display()
+                ))
+                .into());
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(item.clone());
+        }
+    }
+    Ok(files)
 }

@@ -322,7 +322,27 @@ fn config_object(g: &GroupSummary) -> Map<String, Value> {
     }
 }
 
+/// Settings a capture tells (`actscope analyze` writes these to a run's `config.json`); the others of a
+/// run from captures are unknown, not actscope's defaults.
+const TOLD_BY_CAPTURES: [&str; 12] = [
+    "data",
+    "hidden",
+    "depth",
+    "width",
+    "activation",
+    "placement",
+    "seed",
+    "probe_size",
+    "steps",
+    "tau",
+    "n",
+    "diverged",
+];
+
 fn cell(r: &Row<'_>, c: &Column) -> Cell {
+    if r.group.config.is_from_captures() && !TOLD_BY_CAPTURES.contains(&c.name()) && !c.needs_records() {
+        return Cell::Value(Value::Null);
+    }
     match c {
         Column::Derived(n) => (derived(n).expect("a Column::Derived names a derived column").cell)(r),
         Column::Setting(k) => Cell::Value(config_object(r.group).remove(*k).unwrap_or(Value::Null)),

@@ -417,6 +417,9 @@ pub fn line_of(text: &str, path: &[&str]) -> Option<usize> {
     at.map(|offset| text[..offset.min(text.len())].matches('\n').count() + 1)
 }
 
+/// The `data` prefix of runs `actscope analyze` made from captures (`capture:<model>`).
+pub const CAPTURE_DATA: &str = "capture:";
+
 impl RunConfig {
     /// Parses a TOML table, naming unknown keys and bad values.
     ///
@@ -510,6 +513,13 @@ impl RunConfig {
         let spe = tc.steps_per_epoch(n);
         tc.eval_every = (self.evals_per_epoch > 0).then(|| (spe / self.evals_per_epoch).max(1));
         tc
+    }
+
+    /// Whether this configuration describes a run `actscope analyze` made from captures (its `data` is
+    /// [`CAPTURE_DATA`] and the model's name): only the settings a capture tells are known, the others
+    /// (optimizer, learning rate, batch size, …) are actscope's defaults standing in, not the run's.
+    pub fn is_from_captures(&self) -> bool {
+        self.data.starts_with(CAPTURE_DATA)
     }
 
     /// A note when `probe_size` asks for more examples than the data's `validation` set holds: the probe

@@ -105,6 +105,9 @@ pub struct GroupSummary {
     pub seeds: Vec<u64>,
     /// Test accuracy per seed (None for diverged), in `seeds` order.
     pub test_by_seed: Vec<Option<f64>>,
+    /// Whether each run finished without diverging, in `seeds` order (runs from captures have no test
+    /// accuracy but are finished).
+    pub ok_by_seed: Vec<bool>,
     /// Test accuracy over finished (non-diverged) runs.
     pub test: Describe,
     /// Validation accuracy over finished runs.
@@ -207,6 +210,7 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
         diverged: chosen.len() - ok.len(),
         seeds: chosen.iter().map(|r| r.config.seed).collect(),
         test_by_seed: chosen.iter().map(|r| r.summary.test_accuracy()).collect(),
+        ok_by_seed: chosen.iter().map(|r| r.summary.is_ok()).collect(),
         test: acc(&|s| s.test.as_ref().map(|p| p.accuracy)),
         val: acc(&|s| s.val.as_ref().map(|p| p.accuracy)),
         train: acc(&|s| s.train.as_ref().map(|p| p.accuracy)),
@@ -276,8 +280,8 @@ pub fn final_metrics(dir: &Path) -> Result<FinalMetrics> {
 /// As [`final_metrics`].
 pub fn group_metrics(g: &GroupSummary) -> Result<GroupMetrics> {
     let mut finals = Vec::new();
-    for (dir, test) in g.runs.iter().zip(&g.test_by_seed) {
-        if test.is_some() {
+    for (dir, ok) in g.runs.iter().zip(&g.ok_by_seed) {
+        if *ok {
             finals.push(final_metrics(dir)?);
         }
     }

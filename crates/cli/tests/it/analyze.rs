@@ -82,3 +82,58 @@ fn bad_captures_fail_with_the_file_and_the_problem() {
     assert_eq!(o.status.code(), Some(2));
     fs::remove_dir_all(&d).unwrap();
 }
+
+/// Seeds that end at different steps are judged at the last step they share, and the page says so (it used
+/// to say only "N checkpoints up to step s"); a directory of captures is read as its `*.safetensors`; an
+/// analysis into the same `--out` replaces the earlier one's runs (they used to stay and join the figures
+/// and `summarize`), and a directory it did not write is refused; `summarize` shows a capture run's unknown
+/// training settings as "-" (it showed actscope's defaults, `sgd` and lr 0.1) and its measured metrics
+/// (it showed "-").
+#[test]
+fn analyze_says_where_seeds_end_apart_and_replaces_an_earlier_analysis() {
+    let d = tmp("analyze-apart");
+    let one = captures(&d, "before", 1);
+    let two = captures(&d, "before", 2);
+    fs::remove_file(two.last().unwrap()).unwrap();
+    let o = run(&["analyze", "captures", "--out", "a", "--format", "svg"], &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("5 captures → 2 runs"), "{}", text(&o.stderr));
+    let md = fs::read_to_string(d.join("a/diagnosis.md")).unwrap();
+    let note = "its seeds end at different steps (seed 1 at 4, seed 2 at 2): the rules are judged at step 2, the last step every seed has";
+    assert!(md.contains(note), "{md}");
+
+    let o = run(&["summarize", "a/runs", "--columns", "activation,optimizer,lr,n,saturation"], &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    // One row per seed: their runs have different lengths, a setting of their configurations.
+    let rows: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("sigmoid")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for row in rows {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(&cells[..4], ["sigmoid", "-", "-", "1"], "optimizer and lr unknown: {out}");
+        assert!(cells[4].parse::<f64>().is_ok(), "the saturation the records hold: {out}");
+    }
+
+    let mut args = vec!["analyze".to_string()];
+    args.extend(one.iter().map(|f| f.display().to_string()));
+    args.extend(["--out", "a", "--format", "svg"].map(String::from));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(&argv, &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("removed its runs bn-before-s2"), "{}", text(&o.stderr));
+    assert!(!d.join("a/runs/bn-before-s2").exists() && d.join("a/runs/bn-before-s1").is_dir());
+    assert!(!fs::read_to_string(d.join("a/diagnosis.md")).unwrap().contains("different steps"));
+
+    fs::create_dir_all(d.join("a/runs/mine")).unwrap();
+    let o = run(&argv, &d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("a/runs/mine: a directory `actscope analyze` did not write"),
+        "{}",
+        text(&o.stderr)
+    );
+    fs::create_dir_all(d.join("empty")).unwrap();
+    let o = run(&["analyze", "empty"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("empty: a directory without .safetensors captures"), "{}", text(&o.stderr));
+}

@@ -108,6 +108,8 @@ pub struct ModelDiagnosis {
     pub seeds: Vec<u64>,
     /// The last step present in every seed.
     pub last_step: usize,
+    /// Each seed's own last step, by seed (they differ when seeds stopped at different steps).
+    pub seed_last_steps: Vec<(u64, usize)>,
     /// Checkpoints per seed (the fewest).
     pub checkpoints: usize,
     /// Loss on the probe batch at the last checkpoint, over seeds.
@@ -168,6 +170,24 @@ fn grad_ratio(c: &Checkpoint, layer: usize) -> f64 {
     c.layers[layer].grad_w_norm / c.output_grad_w_norm
 }
 
+impl ModelDiagnosis {
+    /// Where seeds end at different steps: that the rules are judged at the last step every seed has, and
+    /// which later checkpoints that leaves out. `None` when every seed ends at `last_step`.
+    pub fn steps_note(&self) -> Option<String> {
+        if self.seed_last_steps.iter().all(|&(_, s)| s == self.last_step) {
+            return None;
+        }
+        let each: Vec<String> = self.seed_last_steps.iter().map(|(seed, s)| format!("seed {seed} at {s}")).collect();
+        Some(format!(
+            "its seeds end at different steps ({}): the rules are judged at step {}, the last step every seed has, \
+             so the later checkpoints are left out of them; comparisons with other models read each seed's own \
+             last checkpoint",
+            each.join(", "),
+            self.last_step
+        ))
+    }
+}
+
 fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
     let first = runs[0];
     let steps = common_steps(runs);
@@ -218,12 +238,16 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
         .collect();
     let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
+    let mut seed_last_steps: Vec<(u64, usize)> =
+        runs.iter().map(|r| (r.seed, r.checkpoints.last().map_or(0, |c| c.step))).collect();
+    seed_last_steps.sort_unstable();
     ModelDiagnosis {
         model: first.model.clone(),
         activation: first.activation_words(),
         placement: first.placement_words(),
         seeds,
         last_step,
+        seed_last_steps,
         checkpoints: steps.len(),
         loss: describe(&lasts.iter().map(|c| c.loss).filter(|l| l.is_finite()).collect::<Vec<_>>()),
         layers,
@@ -255,6 +279,19 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
     if seeds.len() < 2 {
         return Vec::new();
     }
+    // Each seed's last checkpoint is compared; say so where they are not all at one step.
+    let mut steps: Vec<usize> =
+        seeds.iter().flat_map(|s| [last_of(a, *s).step, last_of(b, *s).step]).collect::<Vec<_>>();
+    steps.sort_unstable();
+    steps.dedup();
+    let at_steps = if steps.len() > 1 {
+        format!(
+            " (last checkpoints at different steps: {})",
+            steps.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        String::new()
+    };
     QUANTITIES
         .iter()
         .filter_map(|(quantity, f)| {
@@ -264,7 +301,7 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
                 return None;
             }
             let mut c = [Comparison::new(
-                format!("{ma} vs {mb}: {quantity}"),
+                format!("{ma} vs {mb}: {quantity}{at_steps}"),
                 format!("{quantity}: {ma} > {mb}"),
                 xa,
                 xb,

@@ -10,7 +10,8 @@
 //!
 //! Output layout (`out`): `runs/<model>-s<seed>/` (`records.jsonl`, `capture.json`, and `config.json` +
 //! `summary.json` where the model fits actscope's configuration), `figures/`, `diagnosis.html`,
-//! `diagnosis.md`.
+//! `diagnosis.md`. An analysis into an `out` that holds an earlier one replaces it: run directories of
+//! models or seeds this one does not have are removed (`Analysis::removed`).
 
 pub mod diagnose;
 pub mod measure;
@@ -54,6 +55,35 @@ pub struct Analysis {
     pub markdown: PathBuf,
     /// The typed diagnosis behind the page.
     pub diagnosis: Diagnosis,
+    /// Run directories of an earlier analysis into the same `out` that this one does not write (other
+    /// models or seeds), removed so that the figures and `summarize` see this analysis's runs only.
+    pub removed: Vec<String>,
+}
+
+/// Removes from `runs_dir` the run directories an earlier `analyze` wrote (they hold `capture.json`) that
+/// are not in `keep`, and returns their names. A directory `analyze` did not write is an error: the figures
+/// would read it as one of this analysis's runs.
+fn remove_earlier_runs(runs_dir: &Path, keep: &BTreeMap<String, &AnalyzedRun>) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let entries = std::fs::read_dir(runs_dir).map_err(|e| Error::io("reading", runs_dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io("reading", runs_dir, e))?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !path.is_dir() || name.starts_with('.') || keep.contains_key(&name) {
+            continue;
+        }
+        if !path.join(rundir::CAPTURE_JSON).is_file() {
+            return Err(Error::usage(format!(
+                "{}: a directory `actscope analyze` did not write (no {}) among its runs; move it away or choose another --out",
+                path.display(),
+                rundir::CAPTURE_JSON
+            )));
+        }
+        fsio::remove_dir_all(&path)?;
+        removed.push(name);
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// A capture error as the library's error (the message names the file and the tensor or field).
@@ -200,6 +230,7 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
     }
     let runs_dir = out.join("runs");
     create_dir_all(&runs_dir)?;
+    let removed = remove_earlier_runs(&runs_dir, &names)?;
     let dirs = runs.iter().map(|r| r.write(&runs_dir)).collect::<Result<Vec<_>>>()?;
     let not_plotted: Vec<String> = runs.iter().filter(|r| r.uniform().is_none()).map(|r| r.dir_name()).collect();
 
@@ -224,5 +255,5 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
     let (html, markdown) = (out.join("diagnosis.html"), out.join("diagnosis.md"));
     fsio::write(&html, page::html(&blocks))?;
     fsio::write(&markdown, page::markdown(&blocks))?;
-    Ok(Analysis { runs: dirs, not_plotted, figures, html, markdown, diagnosis })
+    Ok(Analysis { runs: dirs, not_plotted, figures, html, markdown, diagnosis, removed })
 }

@@ -108,7 +108,7 @@ impl AnalyzedRun {
     fn config(&self) -> Option<serde_json::Value> {
         let (act, bn) = self.uniform()?;
         Some(json!({
-            "data": format!("capture:{}", self.model),
+            "data": format!("{}{}", crate::config::CAPTURE_DATA, self.model),
             "hidden": self.hidden(),
             "activation": act.to_string(),
             "placement": bn.to_string(),
