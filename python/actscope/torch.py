@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from glob import escape as glob_escape
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -134,10 +135,19 @@ class _Trace:
 
     def __init__(self, model: nn.Module, activation_types: Tuple[type, ...]):
         self.calls: List[Tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+        #: Modules with parameters of their own that are not Linear, BatchNorm1d or an activation (a Conv2d,
+        #: an Embedding, a LayerNorm...) and ran: the Monitor cannot measure them, so the model is refused.
+        self.unsupported: List[nn.Module] = []
         self.handles = []
         for m in model.modules():
             if isinstance(m, (nn.Linear, nn.BatchNorm1d) + activation_types) or _is_activation(m):
                 self.handles.append(m.register_forward_hook(self._hook))
+            elif next(m.parameters(recurse=False), None) is not None:
+                self.handles.append(m.register_forward_hook(self._unsupported))
+
+    def _unsupported(self, module, inputs, output):
+        if module not in self.unsupported:
+            self.unsupported.append(module)
 
     def _hook(self, module, inputs, output):
         if not inputs or not torch.is_tensor(inputs[0]) or not torch.is_tensor(output):
@@ -150,9 +160,15 @@ class _Trace:
         self.handles = []
 
 
-def _plan(model: nn.Module, calls, dphi_max: Dict[str, float]) -> List[LayerPlan]:
+def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=()) -> List[LayerPlan]:
     """The layers of the model from the order its watched modules ran in (see the module docs)."""
     names = {m: n for n, m in model.named_modules()}
+    if unsupported:
+        listed = ", ".join(f"{names.get(m)!r} ({type(m).__name__})" for m in unsupported)
+        raise ValueError(f"the forward pass runs layers the Monitor cannot measure: {listed}; it measures MLPs "
+                         "(Linear, BatchNorm1d, element-wise activation modules), and would leave these out of the "
+                         "diagnosis without a word. Monitor the MLP part on its own inputs instead (e.g. "
+                         "Monitor(model.head, (features, y)))")
     layers: List[LayerPlan] = []
     seen = set()
     for module, x, _ in calls:
@@ -227,6 +243,9 @@ class Monitor:
             module, say); their layers are written as ``unknown`` with phi' from autograd.
         pairs: with ``every``, also capture step ``s + 1`` after each cadence step ``s``, so that the report
             has the update ratio ||dW|| / ||W|| of that update (it needs captures one update apart).
+        existing: what to do with captures of this model and seed already in ``out_dir`` (an earlier run's,
+            which ``actscope analyze`` on the directory would read with this run's): ``refuse`` (the default:
+            an error), ``replace`` (delete them) or ``keep`` (continue that run, e.g. when resuming training).
     """
 
     def __init__(
@@ -245,6 +264,7 @@ class Monitor:
         steps_per_epoch: Optional[int] = None,
         activation_types: Sequence[type] = (),
         pairs: bool = False,
+        existing: str = "refuse",
     ):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
@@ -260,6 +280,32 @@ class Monitor:
         param = next(model.parameters(), None)
         if param is None:
             raise ValueError("model: it has no parameters")
+        if x.dim() < 2:
+            raise ValueError(f"probe_batch: x of shape {tuple(x.shape)} has no batch dimension; expected (examples, "
+                             "features...), e.g. x[None] for a single example")
+        if x.is_floating_point() and x.dtype != param.dtype:
+            raise ValueError(f"probe_batch: x is {x.dtype} but the model's parameters are {param.dtype}; convert it, "
+                             f"e.g. x.to({param.dtype})")
+        if loss_fn is None and (y.is_floating_point() or y.is_complex()):
+            raise ValueError(f"probe_batch: y holds {y.dtype} values, but the default loss (cross_entropy) expects "
+                             "integer class indices (torch.long); convert them (y.long()) or pass loss_fn= for other "
+                             "targets")
+        if existing not in ("refuse", "replace", "keep"):
+            raise ValueError(f"existing: expected 'refuse', 'replace' or 'keep', got {existing!r}")
+        out_path = Path(out_dir)
+        if out_path.exists() and not out_path.is_dir():
+            raise ValueError(f"out_dir: {out_path} is a file; expected a directory for the captures")
+        name = model_name or type(model).__name__
+        earlier = _earlier_captures(out_path, name, int(seed))
+        if earlier and existing == "refuse":
+            raise FileExistsError(
+                f"out_dir: {out_path} already holds {len(earlier)} capture(s) of model {name!r}, seed {int(seed)} "
+                f"(e.g. {earlier[0].name}), from an earlier run; `actscope analyze` on the directory would read them "
+                "with this run's. Pass existing='replace' to delete them, existing='keep' to continue that run "
+                "(resuming training), or use another out_dir, model_name or seed")
+        if existing == "replace":
+            for f in earlier:
+                f.unlink()
         self.model = model
         self.device = param.device
         self.x, self.y = x.to(self.device), y.to(self.device)
@@ -347,10 +393,23 @@ class Monitor:
                     m.inplace = False  # an in-place activation would overwrite z with a
                 for p, _ in grad_flags:
                     p.requires_grad_(True)  # dL/dW exists for frozen layers too
-                out = model(self.x)
-                loss = self.loss_fn(out, self.y)
                 if self.layers is None:
-                    self.layers = _plan(model, trace.calls, self.dphi_max)
+                    try:
+                        out = model(self.x)
+                    except RuntimeError as e:
+                        raise ValueError(f"probe_batch: the model's forward pass on x of shape {tuple(self.x.shape)} "
+                                         f"({self.x.dtype}) failed: {e}; expected examples the model takes") from e
+                    try:
+                        loss = self.loss_fn(out, self.y)
+                    except (RuntimeError, IndexError, ValueError) as e:
+                        raise ValueError(f"probe_batch: the loss of the model's output {tuple(out.shape)} against y of "
+                                         f"shape {tuple(self.y.shape)} ({self.y.dtype}) failed: {e}; expected the "
+                                         "targets loss_fn takes (class indices for the default cross_entropy)") from e
+                else:
+                    out = model(self.x)
+                    loss = self.loss_fn(out, self.y)
+                if self.layers is None:
+                    self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported)
                 running = {m: (rm, rv) for m, rm, rv, _ in bn_state}
                 return float(loss.detach()), self._gather(trace.calls, loss, running)
         finally:
@@ -423,6 +482,14 @@ class Monitor:
                     put(f"layers.{i}.bn.gamma", bn.weight)
                     put(f"layers.{i}.bn.beta", bn.bias)
         return _to_host(t, torch.float64 if self.dtype == "f64" else torch.float32)
+
+
+def _earlier_captures(out_dir: Path, model_name: str, seed: int) -> List[Path]:
+    """Capture files of this model and seed already in ``out_dir``, by their file names."""
+    if not out_dir.is_dir():
+        return []
+    prefix = capture_file_name(model_name, seed, 0)[: -len("00000000.safetensors")]
+    return sorted(p for p in out_dir.glob(f"{glob_escape(prefix)}*.safetensors") if p.is_file())
 
 
 def _to_host(tensors: Dict[str, torch.Tensor], dtype: torch.dtype) -> Dict[str, Any]:

@@ -69,7 +69,7 @@ def main():
     xb, yb = torch.randn(60, 784, device=device), torch.randint(0, 10, (60,), device=device)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     out = Path(args.out or tempfile.mkdtemp(prefix="actscope-capture-cost-"))
-    mon = Monitor(net, (x, y), out_dir=out, model_name="mlp-3x512", seed=0)
+    mon = Monitor(net, (x, y), out_dir=out, model_name="mlp-3x512", seed=0, existing="replace")
 
     def capture(step):
         sync(device)

@@ -220,3 +220,55 @@ def test_a_cuda_model_is_captured_as_on_the_cpu(data, tmp_path):
     t_cpu = load_file(str(cpu.capture(0)))
     assert t.keys() == t_cpu.keys()
     np.testing.assert_allclose(t["layers.0.z"], t_cpu["layers.0.z"], rtol=1e-3, atol=1e-3)
+
+
+def test_earlier_captures_and_bad_probe_batches_are_refused_clearly(data, tmp_path):
+    """What used to go through silently or fail deep inside PyTorch: an earlier run's captures of the same
+    model and seed (analyze read them with the new ones), an out_dir that is a file, probe batches of the
+    wrong shape or dtype, and layers the Monitor cannot measure (a Conv2d was left out without a word)."""
+    _, probe = data
+    x, y = probe
+    first = Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0)
+    first.capture(0)
+    first.capture(5)
+    with pytest.raises(FileExistsError, match=r"already holds 2 capture\(s\) of model 'm', seed 0"):
+        Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0)
+    Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=1)  # another seed: no conflict
+    Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep")
+    assert len(list(tmp_path.glob("m-seed0-*.safetensors"))) == 2
+    Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0, existing="replace")
+    assert not list(tmp_path.glob("m-seed0-*.safetensors"))
+    with pytest.raises(ValueError, match=r"existing: expected 'refuse', 'replace' or 'keep'"):
+        Monitor(mlp(0), probe, out_dir=tmp_path, existing="overwrite")
+
+    f = tmp_path / "afile"
+    f.write_text("")
+    with pytest.raises(ValueError, match=r"out_dir: .*afile is a file; expected a directory"):
+        Monitor(mlp(0), probe, out_dir=f)
+    with pytest.raises(ValueError, match=r"x of shape \(784,\) has no batch dimension"):
+        Monitor(mlp(0), (x[0], y[:1]), out_dir=tmp_path / "a")
+    with pytest.raises(ValueError, match=r"x is torch.float64 but the model's parameters are torch.float32"):
+        Monitor(mlp(0), (x.double(), y), out_dir=tmp_path / "a")
+    with pytest.raises(ValueError, match=r"y holds torch.float32 values, but the default loss"):
+        Monitor(mlp(0), (x, y.float()), out_dir=tmp_path / "a")
+    with pytest.raises(ValueError, match=r"the model's forward pass on x of shape \(200, 20\) \(torch.float32\) failed"):
+        Monitor(mlp(0), (x[:, :20], y), out_dir=tmp_path / "a").capture(0)
+    conv = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(2 * 26 * 26, 16), nn.ReLU(), nn.Linear(16, 10))
+    with pytest.raises(ValueError, match=r"runs layers the Monitor cannot measure: '1' \(Conv2d\)"):
+        Monitor(conv, probe, out_dir=tmp_path / "c").capture(0)
+
+
+def test_seeds_that_end_at_different_steps_are_said_so(data, tmp_path):
+    """The rules are judged at the last step every seed has; the findings say so (they used to report
+    "1 checkpoints up to step 0" and nothing else)."""
+    _, probe = data
+    for seed, steps in ((0, (0, 5)), (1, (0, 5, 10))):
+        mon = Monitor(mlp(seed), probe, out_dir=tmp_path / "caps", model_name="m", seed=seed)
+        for s in steps:
+            mon.capture(s)
+    analysis = actscope.analyze(tmp_path / "caps", tmp_path / "report", formats=("svg",))
+    assert analysis.findings()[0].startswith(
+        "m: its seeds end at different steps (seed 0 at 5, seed 1 at 10): the rules are judged at step 5"), \
+        analysis.findings()
+    assert analysis.models[0]["notes"] and analysis.models[0]["last_step"] == 5
