@@ -31,6 +31,7 @@ final sigmoid, is not part of any hidden layer). Activations written as function
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from glob import escape as glob_escape
@@ -311,6 +312,10 @@ class Monitor:
         self.x, self.y = x.to(self.device), y.to(self.device)
         if self.x.shape[0] != self.y.shape[0]:
             raise ValueError(f"probe_batch: {self.x.shape[0]} examples but {self.y.shape[0]} targets")
+        #: SHA-256 of the probe batch (shapes, dtypes and bytes of x and y), written into every capture as
+        #: ``x-probe-sha256``: analyze refuses a run whose captures differ in it and says where seeds or
+        #: compared models measured different probe batches.
+        self.probe_sha256 = _fingerprint(x, y)
         self.every = None if every is None else int(every)
         self.out_dir = Path(out_dir)
         self.model_name = model_name or type(model).__name__
@@ -356,7 +361,8 @@ class Monitor:
             dtype=self.dtype,
             epoch=epoch,
             loss=loss,
-            extra={"x-writer": f"actscope.torch {__version__}", "x-torch-version": torch.__version__},
+            extra={"x-writer": f"actscope.torch {__version__}", "x-torch-version": torch.__version__,
+                   "x-probe-sha256": self.probe_sha256},
         )
         self.paths.append(path)
         self.timings.append(time.perf_counter() - start)
@@ -482,6 +488,16 @@ class Monitor:
                     put(f"layers.{i}.bn.gamma", bn.weight)
                     put(f"layers.{i}.bn.beta", bn.bias)
         return _to_host(t, torch.float64 if self.dtype == "f64" else torch.float32)
+
+
+def _fingerprint(*tensors: torch.Tensor) -> str:
+    """SHA-256 over each tensor's shape, dtype and bytes (on the host, C order)."""
+    h = hashlib.sha256()
+    for t in tensors:
+        t = t.detach().to("cpu").contiguous()
+        h.update(f"{tuple(t.shape)} {t.dtype};".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
 
 
 def _earlier_captures(out_dir: Path, model_name: str, seed: int) -> List[Path]:

@@ -59,7 +59,7 @@ fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Dicts<'py>, Dicts
         dict.set_item("placement", &m.placement)?;
         dict.set_item("seeds", &m.seeds)?;
         dict.set_item("last_step", m.last_step)?;
-        dict.set_item("notes", m.steps_note().into_iter().collect::<Vec<_>>())?;
+        dict.set_item("notes", m.notes())?;
         dict.set_item("loss", m.loss.mean)?;
         dict.set_item("layers", layers)?;
         models.push(dict);

@@ -272,3 +272,20 @@ def test_seeds_that_end_at_different_steps_are_said_so(data, tmp_path):
         "m: its seeds end at different steps (seed 0 at 5, seed 1 at 10): the rules are judged at step 5"), \
         analysis.findings()
     assert analysis.models[0]["notes"] and analysis.models[0]["last_step"] == 5
+
+
+def test_different_probe_batches_are_refused_in_a_run_and_said_across_seeds(data, tmp_path):
+    """Every capture carries the probe batch's fingerprint: a run whose captures measured different batches
+    is refused, and seeds that did are named in the findings (both went through silently)."""
+    _, probe = data
+    x, y = probe
+    a = Monitor(mlp(0), (x[:100], y[:100]), out_dir=tmp_path / "caps", model_name="m", seed=0)
+    a.capture(0)
+    b = Monitor(mlp(1), (x[100:], y[100:]), out_dir=tmp_path / "caps", model_name="m", seed=1)
+    b.capture(0)
+    analysis = actscope.analyze(tmp_path / "caps", tmp_path / "report", formats=("svg",))
+    assert any("its seeds measured different probe batches" in f for f in analysis.findings()), analysis.findings()
+    c = Monitor(mlp(0), (x[100:], y[100:]), out_dir=tmp_path / "caps", model_name="m", seed=0, existing="keep")
+    c.capture(5)
+    with pytest.raises(ValueError, match=r"\(model \"m\", seed 0\) measured different probe batches"):
+        actscope.analyze(tmp_path / "caps", tmp_path / "report2", formats=("svg",))

@@ -110,6 +110,8 @@ pub struct ModelDiagnosis {
     pub last_step: usize,
     /// Each seed's own last step, by seed (they differ when seeds stopped at different steps).
     pub seed_last_steps: Vec<(u64, usize)>,
+    /// Whether its seeds measured different probe batches (sizes, or fingerprints where given).
+    pub probes_differ: bool,
     /// Checkpoints per seed (the fewest).
     pub checkpoints: usize,
     /// Loss on the probe batch at the last checkpoint, over seeds.
@@ -171,6 +173,17 @@ fn grad_ratio(c: &Checkpoint, layer: usize) -> f64 {
 }
 
 impl ModelDiagnosis {
+    /// What qualifies the model's findings: seeds that end at different steps ([`Self::steps_note`]) and
+    /// seeds that measured different probe batches.
+    pub fn notes(&self) -> Vec<String> {
+        let probes = self.probes_differ.then(|| {
+            "its seeds measured different probe batches (sizes, or fingerprints where the captures give one), so \
+             its means over seeds mix examples as well as seeds; give every seed the same probe batch"
+                .to_string()
+        });
+        self.steps_note().into_iter().chain(probes).collect()
+    }
+
     /// Where seeds end at different steps: that the rules are judged at the last step every seed has, and
     /// which later checkpoints that leaves out. `None` when every seed ends at `last_step`.
     pub fn steps_note(&self) -> Option<String> {
@@ -248,6 +261,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
         seeds,
         last_step,
         seed_last_steps,
+        probes_differ: runs.iter().any(|r| (r.probe_samples, &r.probe) != (first.probe_samples, &first.probe)),
         checkpoints: steps.len(),
         loss: describe(&lasts.iter().map(|c| c.loss).filter(|l| l.is_finite()).collect::<Vec<_>>()),
         layers,
@@ -284,7 +298,7 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
         seeds.iter().flat_map(|s| [last_of(a, *s).step, last_of(b, *s).step]).collect::<Vec<_>>();
     steps.sort_unstable();
     steps.dedup();
-    let at_steps = if steps.len() > 1 {
+    let mut at_steps = if steps.len() > 1 {
         format!(
             " (last checkpoints at different steps: {})",
             steps.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
@@ -292,6 +306,12 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
     } else {
         String::new()
     };
+    // Paired by seed assumes the same examples on both sides.
+    let run_of =
+        |rs: &[&AnalyzedRun], s: u64| rs.iter().find(|r| r.seed == s).map(|r| (r.probe_samples, r.probe.clone()));
+    if seeds.iter().any(|s| run_of(a, *s) != run_of(b, *s)) {
+        at_steps.push_str(" (different probe batches)");
+    }
     QUANTITIES
         .iter()
         .filter_map(|(quantity, f)| {

@@ -125,6 +125,17 @@ fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
             dtype: *dtype,
             files: Vec::new(),
         });
+        let fingerprint = |m: &Meta| m.extra.get(rundir::PROBE_FINGERPRINT).cloned();
+        if fingerprint(&run.meta) != fingerprint(meta) {
+            return Err(Error::usage(format!(
+                "{} and {} (model {:?}, seed {}) measured different probe batches ({} differs); every capture of a run must measure the same probe batch",
+                run.files.first().map_or_else(|| path.display().to_string(), |(_, f)| f.display().to_string()),
+                path.display(),
+                meta.model,
+                meta.seed,
+                rundir::PROBE_FINGERPRINT
+            )));
+        }
         if let Some((_, other)) = run.files.iter().find(|(s, _)| *s == meta.step) {
             return Err(Error::usage(format!(
                 "{} and {} are both step {} of model {:?}, seed {}; give each capture of a run its own step",
@@ -193,6 +204,7 @@ fn measure_pending(p: Pending) -> Result<AnalyzedRun> {
         Dtype::F64 => measure_run::<f64>(&p.files)?,
     };
     Ok(AnalyzedRun {
+        probe: p.meta.extra.get(rundir::PROBE_FINGERPRINT).cloned(),
         model: p.meta.model,
         seed: p.meta.seed,
         layers: p.meta.layers,

@@ -73,7 +73,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             m.last_step,
             fmt_d(&m.loss, 1.0, 4)
         )));
-        if let Some(note) = m.steps_note() {
+        for note in m.notes() {
             b.push(Block::Para(format!("Note: {note}.")));
         }
         let mut findings = Vec::new();

@@ -19,6 +19,11 @@ use crate::{Error, Result};
 /// The name of the file that marks a directory as written by `analyze`.
 pub const CAPTURE_JSON: &str = "capture.json";
 
+/// The metadata field in which a writer may give a fingerprint of its probe batch (e.g. a SHA-256 of its
+/// examples and targets; `actscope.torch.Monitor` writes one): captures of one run must agree on it, and the
+/// diagnosis says where seeds or compared models measured different probe batches.
+pub const PROBE_FINGERPRINT: &str = "x-probe-sha256";
+
 /// Version of `capture.json`'s layout.
 pub const CAPTURE_JSON_SCHEMA: u32 = 1;
 
@@ -35,6 +40,8 @@ pub struct AnalyzedRun {
     pub dtype: Dtype,
     /// Probe examples.
     pub probe_samples: usize,
+    /// The probe batch's fingerprint, where the writer gave one ([`PROBE_FINGERPRINT`]).
+    pub probe: Option<String>,
     /// The capture files, in step order.
     pub files: Vec<PathBuf>,
     /// One checkpoint per capture, in step order.
