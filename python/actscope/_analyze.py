@@ -35,9 +35,13 @@ class Analysis:
     #: ``findings`` (sentences such as "41% of units dead since step 200").
     models: Tuple[Dict[str, Any], ...]
     #: Paired comparisons between every two models on the seeds both have: ``quantity``, ``comparison``
-    #: ("a vs b: quantity"), ``claim`` ("quantity: a > b"), ``mean_a``, ``mean_b``, ``p`` (one-sided,
+    #: ("a vs b: quantity", followed by "(last checkpoints at different steps: …)" or "(different probe
+    #: batches)" where that holds), ``claim`` ("quantity: a > b"), ``mean_a``, ``mean_b``, ``p`` (one-sided,
     #: paired t-test) and ``verdict`` (the report's rule: supported, refuted, inconclusive, ...).
     comparisons: Tuple[Dict[str, Any], ...]
+    #: Run directories of an earlier analysis into the same ``out`` that this one does not have (other
+    #: models or seeds), removed so that the figures and ``summarize`` see this analysis's runs only.
+    removed: Tuple[str, ...] = ()
 
     def findings(self) -> List[str]:
         """Every finding as one line: ``model: note`` for what qualifies a model's findings (e.g. seeds that
@@ -58,7 +62,7 @@ def _capture_files(captures) -> List[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(p.glob("*.safetensors"))
+            found = sorted(f for f in p.glob("*.safetensors") if not f.name.startswith("."))
             if not found:
                 raise ValueError(f"{p}: a directory without .safetensors captures")
             files.extend(found)
@@ -75,7 +79,7 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) ->
     format raises ``ValueError`` naming the file and the tensor or field; file-system errors ``OSError``.
     """
     files = _capture_files(captures)
-    runs, not_plotted, figures, html, md, models, comparisons = _native.analyze(
+    runs, not_plotted, figures, html, md, models, comparisons, removed = _native.analyze(
         [str(f) for f in files], str(out), [str(f) for f in formats])
     return Analysis(
         runs=tuple(Path(r) for r in runs),
@@ -85,4 +89,5 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) ->
         markdown=Path(md),
         models=tuple(models),
         comparisons=tuple(comparisons),
+        removed=tuple(removed),
     )

@@ -41,12 +41,16 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrize import ParametrizationList as _ParametrizationList
 
 from . import __version__
 from ._analyze import Analysis, analyze
 from .capture import capture_file_name, hidden_layer, output_layer, write_capture
 
 __all__ = ["Monitor", "LayerPlan", "activation_name"]
+
+# Normalisations allowed before the first Linear (input processing, not a layer).
+_INPUT_NORMS = (nn.LayerNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase)
 
 # Modules of torch.nn.modules.activation that are not element-wise, so have no phi'(z) per entry.
 _NOT_ELEMENTWISE = ("Softmax", "Softmin", "LogSoftmax", "Softmax2d", "MultiheadAttention", "GLU")
@@ -137,18 +141,23 @@ class _Trace:
     def __init__(self, model: nn.Module, activation_types: Tuple[type, ...]):
         self.calls: List[Tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
         #: Modules with parameters of their own that are not Linear, BatchNorm1d or an activation (a Conv2d,
-        #: an Embedding, a LayerNorm...) and ran: the Monitor cannot measure them, so the model is refused.
-        self.unsupported: List[nn.Module] = []
+        #: an Embedding, a LayerNorm...) and ran, each with the number of watched calls before it: the
+        #: Monitor cannot measure them, so it refuses the model, except for a normalisation before the
+        #: first Linear (input processing, as input BatchNorm is).
+        self.unsupported: List[Tuple[nn.Module, int]] = []
         self.handles = []
         for m in model.modules():
             if isinstance(m, (nn.Linear, nn.BatchNorm1d) + activation_types) or _is_activation(m):
                 self.handles.append(m.register_forward_hook(self._hook))
-            elif next(m.parameters(recurse=False), None) is not None:
+            elif (m is not model and not isinstance(m, _ParametrizationList)
+                  and next(m.parameters(recurse=False), None) is not None):
+                # The model itself may hold a parameter (a temperature, say); a parametrization's own
+                # module (weight_norm, spectral_norm) is part of its Linear, not a layer.
                 self.handles.append(m.register_forward_hook(self._unsupported))
 
     def _unsupported(self, module, inputs, output):
-        if module not in self.unsupported:
-            self.unsupported.append(module)
+        if all(module is not m for m, _ in self.unsupported):
+            self.unsupported.append((module, len(self.calls)))
 
     def _hook(self, module, inputs, output):
         if not inputs or not torch.is_tensor(inputs[0]) or not torch.is_tensor(output):
@@ -164,12 +173,17 @@ class _Trace:
 def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=()) -> List[LayerPlan]:
     """The layers of the model from the order its watched modules ran in (see the module docs)."""
     names = {m: n for n, m in model.named_modules()}
-    if unsupported:
-        listed = ", ".join(f"{names.get(m)!r} ({type(m).__name__})" for m in unsupported)
+    first_linear = next((i for i, (m, _, _) in enumerate(calls) if isinstance(m, nn.Linear)), len(calls))
+    # Before the first Linear a normalisation is input processing (as input BatchNorm is); any other
+    # parameterised module (a Conv2d, an Embedding) is a layer the diagnosis would leave out.
+    inside = [m for m, before in unsupported if before > first_linear or not isinstance(m, _INPUT_NORMS)]
+    if inside:
+        listed = ", ".join(f"{names.get(m)!r} ({type(m).__name__})" for m in inside)
         raise ValueError(f"the forward pass runs layers the Monitor cannot measure: {listed}; it measures MLPs "
                          "(Linear, BatchNorm1d, element-wise activation modules), and would leave these out of the "
                          "diagnosis without a word. Monitor the MLP part on its own inputs instead (e.g. "
-                         "Monitor(model.head, (features, y)))")
+                         "Monitor(model.head, (features, y))); an element-wise activation of your own goes in "
+                         "activation_types=")
     layers: List[LayerPlan] = []
     seen = set()
     for module, x, _ in calls:
@@ -287,7 +301,7 @@ class Monitor:
         if x.is_floating_point() and x.dtype != param.dtype:
             raise ValueError(f"probe_batch: x is {x.dtype} but the model's parameters are {param.dtype}; convert it, "
                              f"e.g. x.to({param.dtype})")
-        if loss_fn is None and (y.is_floating_point() or y.is_complex()):
+        if loss_fn is None and y.dim() == 1 and (y.is_floating_point() or y.is_complex()):
             raise ValueError(f"probe_batch: y holds {y.dtype} values, but the default loss (cross_entropy) expects "
                              "integer class indices (torch.long); convert them (y.long()) or pass loss_fn= for other "
                              "targets")
@@ -307,6 +321,9 @@ class Monitor:
         if existing == "replace":
             for f in earlier:
                 f.unlink()
+        #: An earlier run's captures this Monitor continues (``existing="keep"``), which :meth:`report`
+        #: analyses with its own.
+        self.continued: List[Path] = list(earlier) if existing == "keep" else []
         self.model = model
         self.device = param.device
         self.x, self.y = x.to(self.device), y.to(self.device)
@@ -374,7 +391,8 @@ class Monitor:
         (default: ``<out_dir of the captures>/report``)."""
         if not self.paths:
             raise RuntimeError("no captures yet: call monitor.step(step) or monitor.capture(step) first")
-        return analyze(self.paths, out_dir if out_dir is not None else self.out_dir / "report", formats)
+        return analyze(self.continued + self.paths, out_dir if out_dir is not None else self.out_dir / "report",
+                       formats)
 
     def _probe_pass(self) -> Tuple[float, Dict[str, torch.Tensor]]:
         """One train-mode forward and backward pass over the probe batch, leaving the model as it was."""
@@ -402,6 +420,8 @@ class Monitor:
                 if self.layers is None:
                     try:
                         out = model(self.x)
+                    except torch.cuda.OutOfMemoryError:
+                        raise
                     except RuntimeError as e:
                         raise ValueError(f"probe_batch: the model's forward pass on x of shape {tuple(self.x.shape)} "
                                          f"({self.x.dtype}) failed: {e}; expected examples the model takes") from e
@@ -505,7 +525,8 @@ def _earlier_captures(out_dir: Path, model_name: str, seed: int) -> List[Path]:
     if not out_dir.is_dir():
         return []
     prefix = capture_file_name(model_name, seed, 0)[: -len("00000000.safetensors")]
-    return sorted(p for p in out_dir.glob(f"{glob_escape(prefix)}*.safetensors") if p.is_file())
+    return sorted(p for p in out_dir.glob(f"{glob_escape(prefix)}*.safetensors")
+                  if p.is_file() and not p.name.startswith("."))
 
 
 def _to_host(tensors: Dict[str, torch.Tensor], dtype: torch.dtype) -> Dict[str, Any]:

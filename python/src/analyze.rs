@@ -83,8 +83,9 @@ fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Dicts<'py>, Dicts
     Ok((models, comparisons))
 }
 
-/// What `analyze` wrote, as a tuple `(runs, not_plotted, figures, html, markdown, models, comparisons)`.
-type Written<'py> = (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Dicts<'py>, Dicts<'py>);
+/// What `analyze` wrote, as a tuple `(runs, not_plotted, figures, html, markdown, models, comparisons,
+/// removed)`.
+type Written<'py> = (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Dicts<'py>, Dicts<'py>, Vec<String>);
 
 /// Analyses the capture files into `out` (figures in `formats`).
 #[pyfunction]
@@ -97,5 +98,5 @@ pub fn analyze<'py>(
     let formats = formats.iter().map(|f| format(f)).collect::<PyResult<Vec<_>>>()?;
     let a = py.detach(|| actscope_lab::analyze::analyze(&captures, &out, &formats)).map_err(to_py)?;
     let (models, comparisons) = diagnosis(py, &a.diagnosis)?;
-    Ok((a.runs, a.not_plotted, a.figures, a.html, a.markdown, models, comparisons))
+    Ok((a.runs, a.not_plotted, a.figures, a.html, a.markdown, models, comparisons, a.removed))
 }

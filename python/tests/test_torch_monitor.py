@@ -289,3 +289,26 @@ def test_different_probe_batches_are_refused_in_a_run_and_said_across_seeds(data
     c.capture(5)
     with pytest.raises(ValueError, match=r"\(model \"m\", seed 0\) measured different probe batches"):
         actscope.analyze(tmp_path / "caps", tmp_path / "report2", formats=("svg",))
+
+
+def test_input_normalisation_parametrizations_and_soft_labels_are_accepted(data, tmp_path):
+    """What the refusals above must not catch: a LayerNorm on the input, a model holding a parameter of its
+    own, and soft labels with the default loss."""
+    _, probe = data
+    x, y = probe
+
+    class Tempered(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm, self.body = nn.LayerNorm(784), mlp(0, bn="none")
+            self.temperature = nn.Parameter(torch.ones(()))
+
+        def forward(self, v):
+            return self.body(self.norm(v)) / self.temperature
+
+    Monitor(Tempered(), probe, out_dir=tmp_path / "t").capture(0)
+    soft = torch.nn.functional.one_hot(y.long(), 10).float()
+    Monitor(mlp(0), (x, soft), out_dir=tmp_path / "s").capture(0)
+    late = nn.Sequential(nn.Linear(784, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 10))
+    with pytest.raises(ValueError, match=r"runs layers the Monitor cannot measure: '2' \(LayerNorm\)"):
+        Monitor(late, probe, out_dir=tmp_path / "l").capture(0)

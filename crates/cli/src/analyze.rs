@@ -51,8 +51,8 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
-/// The capture files of the arguments: a file as given, a directory as its `*.safetensors` (sorted), as
-/// `actscope.analyze` takes them in Python.
+/// The capture files of the arguments: a file as given, a directory as its `*.safetensors` but hidden ones
+/// (sorted), as `actscope.analyze` takes them in Python.
 fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for item in items {
@@ -60,7 +60,9 @@ fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(item)
                 .map_err(|e| actscope_lab::Error::io("reading", item, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
+                // A leftover `.tmp-…` file of a killed writer is not a capture.
                 .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "safetensors"))
+                .filter(|p| p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
                 .collect();
             if found.is_empty() {
                 return Err(actscope_lab::Error::usage(format!(

@@ -328,10 +328,10 @@ const TOLD_BY_CAPTURES: [&str; 12] = [
     "data",
     "hidden",
     "depth",
-    "width",
     "activation",
     "placement",
     "seed",
+    "seeds",
     "probe_size",
     "steps",
     "tau",
@@ -341,7 +341,9 @@ const TOLD_BY_CAPTURES: [&str; 12] = [
 
 fn cell(r: &Row<'_>, c: &Column) -> Cell {
     if r.group.config.is_from_captures() && !TOLD_BY_CAPTURES.contains(&c.name()) && !c.needs_records() {
-        return Cell::Value(Value::Null);
+        // Unknown, in the column's own shape (a statistic keeps its three CSV fields).
+        let stat = matches!(c, Column::Derived(n) if derived(n).is_some_and(|d| d.stat));
+        return if stat { Cell::Stat(actscope_metrics::stats::describe(&[])) } else { Cell::Value(Value::Null) };
     }
     match c {
         Column::Derived(n) => (derived(n).expect("a Column::Derived names a derived column").cell)(r),

@@ -113,6 +113,12 @@ fn analyze_says_where_seeds_end_apart_and_replaces_an_earlier_analysis() {
         assert_eq!(&cells[..4], ["sigmoid", "-", "-", "1"], "optimizer and lr unknown: {out}");
         assert!(cells[4].parse::<f64>().is_ok(), "the saturation the records hold: {out}");
     }
+    // In CSV every row has the header's fields, an unknown statistic included (mean and interval ends).
+    let o = run(&["summarize", "a/runs", "--csv"], &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let csv = text(&o.stdout);
+    let widths: Vec<usize> = csv.lines().map(|l| l.split(',').count()).collect();
+    assert!(widths.len() == 3 && widths.iter().all(|w| *w == widths[0]), "{csv}");
 
     let mut args = vec!["analyze".to_string()];
     args.extend(one.iter().map(|f| f.display().to_string()));
@@ -124,6 +130,8 @@ fn analyze_says_where_seeds_end_apart_and_replaces_an_earlier_analysis() {
     assert!(!d.join("a/runs/bn-before-s2").exists() && d.join("a/runs/bn-before-s1").is_dir());
     assert!(!fs::read_to_string(d.join("a/diagnosis.md")).unwrap().contains("different steps"));
 
+    // A directory analyze did not write is refused before anything is removed.
+    assert!(run(&["analyze", "captures", "--out", "a", "--format", "svg"], &d).status.success());
     fs::create_dir_all(d.join("a/runs/mine")).unwrap();
     let o = run(&argv, &d);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
@@ -132,6 +140,13 @@ fn analyze_says_where_seeds_end_apart_and_replaces_an_earlier_analysis() {
         "{}",
         text(&o.stderr)
     );
+    assert!(d.join("a/runs/bn-before-s2").is_dir(), "nothing removed by a refused analysis");
+    // Seeds that share no step cannot be judged together.
+    let (last_of_one, last_of_two) = (one[2].display().to_string(), two[1].display().to_string());
+    let o = run(&["analyze", &last_of_one, &last_of_two, "--out", "b"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let says = "model \"bn-before\": its seeds share no checkpoint step (seed 1: steps 4; seed 2: steps 2)";
+    assert!(text(&o.stderr).contains(says), "{}", text(&o.stderr));
     fs::create_dir_all(d.join("empty")).unwrap();
     let o = run(&["analyze", "empty"], &d);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));

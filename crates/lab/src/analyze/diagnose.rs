@@ -141,7 +141,7 @@ pub struct Diagnosis {
 }
 
 /// Steps present in every run, ascending.
-fn common_steps(runs: &[&AnalyzedRun]) -> Vec<usize> {
+pub(crate) fn common_steps(runs: &[&AnalyzedRun]) -> Vec<usize> {
     let mut steps: Vec<usize> = runs.first().map_or_else(Vec::new, |r| r.checkpoints.iter().map(|c| c.step).collect());
     steps.retain(|s| runs.iter().all(|r| r.checkpoints.iter().any(|c| c.step == *s)));
     steps
@@ -199,6 +199,12 @@ impl ModelDiagnosis {
             self.last_step
         ))
     }
+}
+
+/// Whether two runs measured the same probe batch, as far as their captures tell: the same number of
+/// examples, and the same fingerprint where both give one.
+fn same_probe(a: &AnalyzedRun, b: &AnalyzedRun) -> bool {
+    a.probe_samples == b.probe_samples && (a.probe.is_none() || b.probe.is_none() || a.probe == b.probe)
 }
 
 fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
@@ -261,7 +267,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
         seeds,
         last_step,
         seed_last_steps,
-        probes_differ: runs.iter().any(|r| (r.probe_samples, &r.probe) != (first.probe_samples, &first.probe)),
+        probes_differ: runs.iter().any(|r| !same_probe(r, first)),
         checkpoints: steps.len(),
         loss: describe(&lasts.iter().map(|c| c.loss).filter(|l| l.is_finite()).collect::<Vec<_>>()),
         layers,
@@ -286,7 +292,7 @@ fn last_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a Checkpoint {
     runs.iter().find(|r| r.seed == seed).and_then(|r| r.checkpoints.last()).expect("a run of this seed")
 }
 
-fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
+fn compare<'a>(a: &[&'a AnalyzedRun], b: &[&'a AnalyzedRun]) -> Vec<ModelComparison> {
     let (ma, mb) = (&a[0].model, &b[0].model);
     let mut seeds: Vec<u64> = a.iter().map(|r| r.seed).filter(|s| b.iter().any(|r| r.seed == *s)).collect();
     seeds.sort_unstable();
@@ -307,9 +313,8 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
         String::new()
     };
     // Paired by seed assumes the same examples on both sides.
-    let run_of =
-        |rs: &[&AnalyzedRun], s: u64| rs.iter().find(|r| r.seed == s).map(|r| (r.probe_samples, r.probe.clone()));
-    if seeds.iter().any(|s| run_of(a, *s) != run_of(b, *s)) {
+    let run_of = |rs: &[&'a AnalyzedRun], s: u64| rs.iter().copied().find(|r| r.seed == s);
+    if seeds.iter().any(|s| run_of(a, *s).zip(run_of(b, *s)).is_some_and(|(x, y)| !same_probe(x, y))) {
         at_steps.push_str(" (different probe batches)");
     }
     QUANTITIES

@@ -64,14 +64,15 @@ pub struct Analysis {
 /// are not in `keep`, and returns their names. A directory `analyze` did not write is an error: the figures
 /// would read it as one of this analysis's runs.
 fn remove_earlier_runs(runs_dir: &Path, keep: &BTreeMap<String, &AnalyzedRun>) -> Result<Vec<String>> {
-    let mut removed = Vec::new();
+    let mut earlier = Vec::new();
     let entries = std::fs::read_dir(runs_dir).map_err(|e| Error::io("reading", runs_dir, e))?;
     for entry in entries {
         let path = entry.map_err(|e| Error::io("reading", runs_dir, e))?.path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if !path.is_dir() || name.starts_with('.') || keep.contains_key(&name) {
+        if !path.is_dir() || name.starts_with('.') {
             continue;
         }
+        // Every directory is checked before any is removed, so a refusal removes nothing.
         if !path.join(rundir::CAPTURE_JSON).is_file() {
             return Err(Error::usage(format!(
                 "{}: a directory `actscope analyze` did not write (no {}) among its runs; move it away or choose another --out",
@@ -79,11 +80,15 @@ fn remove_earlier_runs(runs_dir: &Path, keep: &BTreeMap<String, &AnalyzedRun>) -
                 rundir::CAPTURE_JSON
             )));
         }
-        fsio::remove_dir_all(&path)?;
-        removed.push(name);
+        if !keep.contains_key(&name) {
+            earlier.push((name, path));
+        }
     }
-    removed.sort();
-    Ok(removed)
+    earlier.sort();
+    for (_, path) in &earlier {
+        fsio::remove_dir_all(path)?;
+    }
+    Ok(earlier.into_iter().map(|(name, _)| name).collect())
 }
 
 /// A capture error as the library's error (the message names the file and the tensor or field).
@@ -126,7 +131,9 @@ fn group(paths: &[PathBuf]) -> Result<Vec<Pending>> {
             files: Vec::new(),
         });
         let fingerprint = |m: &Meta| m.extra.get(rundir::PROBE_FINGERPRINT).cloned();
-        if fingerprint(&run.meta) != fingerprint(meta) {
+        if let (Some(a), Some(b)) = (fingerprint(&run.meta), fingerprint(meta))
+            && a != b
+        {
             return Err(Error::usage(format!(
                 "{} and {} (model {:?}, seed {}) measured different probe batches ({} differs); every capture of a run must measure the same probe batch",
                 run.files.first().map_or_else(|| path.display().to_string(), |(_, f)| f.display().to_string()),
@@ -237,6 +244,24 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
                 r.model,
                 r.seed,
                 r.dir_name()
+            )));
+        }
+    }
+    // A model's rules are judged at a step every seed has; seeds that share none cannot be judged together.
+    for r in &runs {
+        let same: Vec<&AnalyzedRun> = runs.iter().filter(|o| o.model == r.model).collect();
+        if diagnose::common_steps(&same).is_empty() {
+            let each: Vec<String> = same
+                .iter()
+                .map(|o| {
+                    let steps: Vec<String> = o.checkpoints.iter().map(|c| c.step.to_string()).collect();
+                    format!("seed {}: steps {}", o.seed, steps.join(", "))
+                })
+                .collect();
+            return Err(Error::usage(format!(
+                "model {:?}: its seeds share no checkpoint step ({}); capture every seed at the same steps (e.g. the same cadence from step 0)",
+                r.model,
+                each.join("; ")
             )));
         }
     }

@@ -110,8 +110,9 @@ impl AnalyzedRun {
             .collect()
     }
 
-    /// `config.json`: the settings a capture tells (the rest stay unset, so readers see actscope's defaults
-    /// for them); `None` when the layers do not share one known activation and placement.
+    /// `config.json`: the settings a capture tells (the rest stay unset: readers that load it see actscope's
+    /// defaults there, which `summarize` shows as unknown, see `RunConfig::is_from_captures`); `None` when
+    /// the layers do not share one known activation and placement.
     fn config(&self) -> Option<serde_json::Value> {
         let (act, bn) = self.uniform()?;
         Some(json!({

@@ -746,7 +746,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
         cs,
     );
     result.set_aside = untrained;
-    // Each setting's outcome from its two rows (a setting with a row skipped for lack of data is not judged).
+    // Each setting's outcome from its two rows.
     result.by_setting = settings
         .into_iter()
         .filter_map(|s| {
@@ -756,7 +756,12 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
                 .filter(|k| k.setting.starts_with(&format!("{s}: ")))
                 .map(|k| k.outcome)
                 .collect();
-            (rows.len() == 2).then(|| (s, rows[0].and(rows[1])))
+            // A setting with one row left (the other skipped for lack of values) can still contradict.
+            match rows[..] {
+                [a, b] => Some((s, a.and(b))),
+                [Outcome::Contradicts] => Some((s, Outcome::Contradicts)),
+                _ => None,
+            }
         })
         .collect();
     if !result.by_setting.is_empty() {

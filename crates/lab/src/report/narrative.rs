@@ -93,7 +93,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         String::new()
     } else {
         format!(
-            " The C2 section's means are over the seeds each comparison was tested on, fewer for {}.",
+            " The C2 section's means are over the seeds both configurations of a comparison have, fewer for {}.",
             early.join(", ")
         )
     };

@@ -137,7 +137,7 @@ fn by_setting(cl: &ClaimResult) -> String {
 }
 
 /// What the rules line says about the level and the effect size, the same in HTML and Markdown.
-const LEVEL_AND_EFFECT: &str = "Each direction is tested at α = 0.05 (Holm-adjusted p < 0.05); claims run in rounds (C2, C4) spend α/2 = 0.025 per direction over their looks. The effect size is Cohen's d (d_z for paired and one-sample tests) of the difference from the claim's threshold, so 0 means at the threshold; for C6 it is that of the lower bounds; a spread near zero makes it very large.";
+const LEVEL_AND_EFFECT: &str = "Each direction is tested at α = 0.05 (Holm-adjusted p < 0.05); claims run in rounds (C2, C4) spend α/2 = 0.025 per direction over their looks. The effect size is Cohen's d (d_z for paired and one-sample tests) of the difference from the claim's threshold, so 0 means at the threshold; for C6 it is that of the bounds its test used (the lower ones for the claim, the upper ones against it); a spread near zero makes it very large.";
 
 fn outcome_word(o: Outcome) -> &'static str {
     match o {

@@ -374,19 +374,8 @@ fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer()
     assert_eq!(c8.verdict, Verdict::Refuted);
     assert!(c8.method.contains("orders of magnitude below the output layer's"), "{}", c8.method);
     assert!(c8.method.contains("supports it only where both rows do"), "{}", c8.method);
-    let claims = vec![&c8];
-    let content = write::Content {
-        profile: "fake",
-        answers: vec![],
-        claims: &claims,
-        figures: &[],
-        theory: &[],
-        literature: vec![],
-        methods: vec![],
-        manifest: vec![],
-    };
     let by = "By setting (both parts together): E4 (Glorot &amp; Bengio's setting): sigmoid, BN none: contradicts; ";
-    assert!(write::markdown(&content).contains(by), "{}", write::markdown(&content));
+    assert!(markdown_of(&c8).contains(by), "{}", markdown_of(&c8));
     // The gradient 4 orders of magnitude down: saturated and stopped.
     let stopped = experiment_with(|_, _| 0.85, |_, _| saturated_checkpoint(1e-4));
     assert_eq!(claims::c8(&stopped, &stopped).verdict, Verdict::Supported);
@@ -526,7 +515,7 @@ fn the_short_answer_gives_each_accuracys_seed_count() {
     let text = q1(&e);
     assert!(text.contains("over 5, 5, 5 and 5, 5, 3 seeds;"), "{text}");
     // C2's BN-after comparisons have 3 pairs: its table's means are over those, not over 5 seeds.
-    let fewer = "The C2 section's means are over the seeds each comparison was tested on, fewer for BN after: sigmoid vs relu (3), BN after: tanh vs relu (3).";
+    let fewer = "The C2 section's means are over the seeds both configurations of a comparison have, fewer for BN after: sigmoid vs relu (3), BN after: tanh vs relu (3).";
     assert!(text.contains(fewer), "{text}");
     assert!(text.contains("with BN after φ, 0.850, 0.850, 0.858 ("), "{text}");
 }
@@ -671,18 +660,7 @@ fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
 #[test]
 fn markdown_tables_give_the_sample_size_the_test_and_the_effect_size() {
     let c2 = claims::c2(&sigmoid_worse_and_tanh_at_the_margin(), None);
-    let claims = vec![&c2];
-    let content = write::Content {
-        profile: "fake",
-        answers: vec![],
-        claims: &claims,
-        figures: &[],
-        theory: &[],
-        literature: vec![],
-        methods: vec![],
-        manifest: vec![],
-    };
-    let md = write::markdown(&content);
+    let md = markdown_of(&c2);
     assert!(
         md.contains("| claimed | n | a: mean [95% CI] | b: mean [95% CI] | test | effect size | adj. p (claimed) |")
     );
@@ -722,4 +700,19 @@ fn the_methods_say_why_the_two_tuning_widths_disagree() {
     let agree: Vec<Run> = runs.into_iter().filter(|r| r.config.activation == Activation::Relu).collect();
     let text = narrative::tuning(&load_fake(&agree, |_| String::new()));
     assert!(!text.contains("The two widths order"), "one configuration has no pairs: {text}");
+}
+
+/// The Markdown report of one claim's section alone.
+fn markdown_of(claim: &claims::ClaimResult) -> String {
+    let claims = vec![claim];
+    write::markdown(&write::Content {
+        profile: "fake",
+        answers: vec![],
+        claims: &claims,
+        figures: &[],
+        theory: &[],
+        literature: vec![],
+        methods: vec![],
+        manifest: vec![],
+    })
 }
