@@ -130,6 +130,16 @@ fn analyze_says_where_seeds_end_apart_and_replaces_an_earlier_analysis() {
     assert!(!d.join("a/runs/bn-before-s2").exists() && d.join("a/runs/bn-before-s1").is_dir());
     assert!(!fs::read_to_string(d.join("a/diagnosis.md")).unwrap().contains("different steps"));
 
+    // The earlier analysis's figures in another format go too.
+    let o = run(&["analyze", "captures", "--out", "a", "--format", "png"], &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let ext = |x: &str| {
+        fs::read_dir(d.join("a/figures"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|e| e == x))
+            .count()
+    };
+    assert!(ext("svg") == 0 && ext("png") > 0, "svg {} png {}", ext("svg"), ext("png"));
     // A directory analyze did not write is refused before anything is removed.
     assert!(run(&["analyze", "captures", "--out", "a", "--format", "svg"], &d).status.success());
     fs::create_dir_all(d.join("a/runs/mine")).unwrap();

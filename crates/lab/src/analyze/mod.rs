@@ -11,7 +11,8 @@
 //! Output layout (`out`): `runs/<model>-s<seed>/` (`records.jsonl`, `capture.json`, and `config.json` +
 //! `summary.json` where the model fits actscope's configuration), `figures/`, `diagnosis.html`,
 //! `diagnosis.md`. An analysis into an `out` that holds an earlier one replaces it: run directories of
-//! models or seeds this one does not have are removed (`Analysis::removed`).
+//! models or seeds this one does not have are removed (`Analysis::removed`), and so are figure files it did
+//! not write.
 
 pub mod diagnose;
 pub mod measure;
@@ -58,6 +59,20 @@ pub struct Analysis {
     /// Run directories of an earlier analysis into the same `out` that this one does not write (other
     /// models or seeds), removed so that the figures and `summarize` see this analysis's runs only.
     pub removed: Vec<String>,
+}
+
+/// Removes from `fig_dir` the figure files (PNG, SVG, CSV) an earlier analysis wrote that this one did not
+/// (another format, or a figure it cannot draw now), so that the folder holds this analysis's figures only.
+fn remove_earlier_figures(fig_dir: &Path, written: &[PathBuf]) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(fig_dir) else { return Ok(()) };
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io("reading", fig_dir, e))?.path();
+        let figure = path.extension().is_some_and(|x| x == "png" || x == "svg" || x == "csv");
+        if figure && path.is_file() && !written.contains(&path) {
+            std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes from `runs_dir` the run directories an earlier `analyze` wrote (they hold `capture.json`) that
@@ -287,6 +302,7 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
             figures.extend(written);
         }
     }
+    remove_earlier_figures(&fig_dir, &figures)?;
     let diagnosis = diagnose(&runs);
     let blocks = page::blocks(&diagnosis, captures.len(), &captions);
     let (html, markdown) = (out.join("diagnosis.html"), out.join("diagnosis.md"));

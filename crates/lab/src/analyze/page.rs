@@ -37,7 +37,15 @@ fn interval(d: &Describe, f: impl Fn(f64) -> String) -> String {
 
 /// [`interval`] of `d` × `scale` with `digits` decimals.
 fn fmt_d(d: &Describe, scale: f64, digits: usize) -> String {
-    interval(d, |x| format!("{:.digits$}", x * scale))
+    interval(d, |x| no_negative_zero(format!("{:.digits$}", x * scale)))
+}
+
+/// "0.0" for a value that rounds to zero from below ("-0.0" reads as a negative value).
+fn no_negative_zero(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
 }
 
 /// [`interval`] in scientific notation (gradient ratios span decades).
@@ -65,11 +73,11 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
     for m in &d.models {
         b.push(Block::Heading(2, format!("Model {}", m.model)));
         b.push(Block::Para(format!(
-            "Activation {}, BN {}; seeds {}; {} checkpoints up to step {}; probe-batch loss at the last checkpoint {}.",
+            "Activation {}, BN {}; seeds {}; {} up to step {}; probe-batch loss at the last checkpoint {}.",
             m.activation,
             m.placement,
             m.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
-            m.checkpoints,
+            if m.checkpoints == 1 { "1 checkpoint".to_string() } else { format!("{} checkpoints", m.checkpoints) },
             m.last_step,
             fmt_d(&m.loss, 1.0, 4)
         )));
@@ -236,4 +244,18 @@ pub fn markdown(blocks: &[Block]) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value that rounds to zero from below prints as "0.0" (the diagnosis showed "0.0 [-0.0, 0.0]").
+    #[test]
+    fn a_value_rounding_to_zero_from_below_prints_without_a_sign() {
+        let d = actscope_metrics::stats::describe(&[0.0, 0.0, 1e-9, -1e-9]);
+        assert_eq!(fmt_d(&d, 100.0, 1), "0.0 [0.0, 0.0]");
+        assert_eq!(no_negative_zero("-0.05".into()), "-0.05");
+        assert_eq!(no_negative_zero("-0.000".into()), "0.000");
+    }
 }
