@@ -145,10 +145,15 @@ class _Trace:
         #: Monitor cannot measure them, so it refuses the model, except for a normalisation before the
         #: first Linear (input processing, as input BatchNorm is).
         self.unsupported: List[Tuple[nn.Module, int]] = []
+        #: Activation modules that mix units (softmax, GLU...) and ran: no layer's activation, named in the
+        #: message when a Linear is followed by another without an element-wise activation between them.
+        self.mixing: List[nn.Module] = []
         self.handles = []
         for m in model.modules():
             if isinstance(m, (nn.Linear, nn.BatchNorm1d) + activation_types) or _is_activation(m):
                 self.handles.append(m.register_forward_hook(self._hook))
+            elif type(m).__name__ in _NOT_ELEMENTWISE:
+                self.handles.append(m.register_forward_hook(lambda mod, i, o: self.mixing.append(mod)))
             elif (m is not model and not isinstance(m, _ParametrizationList)
                   and next(m.parameters(recurse=False), None) is not None):
                 # The model itself may hold a parameter (a temperature, say); a parametrization's own
@@ -170,7 +175,7 @@ class _Trace:
         self.handles = []
 
 
-def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=()) -> List[LayerPlan]:
+def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), mixing=()) -> List[LayerPlan]:
     """The layers of the model from the order its watched modules ran in (see the module docs)."""
     names = {m: n for n, m in model.named_modules()}
     first_linear = next((i for i, (m, _, _) in enumerate(calls) if isinstance(m, nn.Linear)), len(calls))
@@ -220,9 +225,11 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=()) -
                          "expected the last Linear to be the output layer")
     for prev, layer in zip(layers, layers[1:]):
         if prev.activation is None:
-            raise ValueError(f"Linear {prev.name!r} is followed by Linear {layer.name!r} with no activation module "
-                             "between them; activations must be nn.Module instances (nn.ReLU(), not F.relu) so "
-                             "that hooks can see them")
+            mixed = "".join(f"; {names.get(m)!r} ({type(m).__name__}) ran, but it mixes units (not element-wise), "
+                            "so it is no layer's activation" for m in mixing)
+            raise ValueError(f"Linear {prev.name!r} is followed by Linear {layer.name!r} with no element-wise activation "
+                             "module between them; activations must be nn.Module instances (nn.ReLU(), not F.relu) so "
+                             f"that hooks can see them{mixed}")
         if layer.linear.in_features != prev.linear.out_features:
             raise ValueError(f"Linear {layer.name!r} takes {layer.linear.in_features} features but {prev.name!r} "
                              f"gives {prev.linear.out_features}; the Monitor measures a chain of layers")
@@ -435,7 +442,7 @@ class Monitor:
                     out = model(self.x)
                     loss = self.loss_fn(out, self.y)
                 if self.layers is None:
-                    self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported)
+                    self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing)
                 running = {m: (rm, rv) for m, rm, rv, _ in bn_state}
                 return float(loss.detach()), self._gather(trace.calls, loss, running)
         finally:

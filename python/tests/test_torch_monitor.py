@@ -204,7 +204,7 @@ def test_models_the_hooks_cannot_read_are_refused_clearly(data, tmp_path):
         def forward(self, x):
             return self.fc2(torch.relu(self.fc1(x)))
 
-    with pytest.raises(ValueError, match=r"Linear 'fc1' is followed by Linear 'fc2' with no activation module"):
+    with pytest.raises(ValueError, match=r"Linear 'fc1' is followed by Linear 'fc2' with no element-wise activation"):
         Monitor(Functional(), probe, out_dir=tmp_path).capture(0)
     with pytest.raises(TypeError, match=r"probe_batch: expected a pair \(x, y\)"):
         Monitor(mlp(0), probe[0], out_dir=tmp_path)
@@ -312,3 +312,12 @@ def test_input_normalisation_parametrizations_and_soft_labels_are_accepted(data,
     late = nn.Sequential(nn.Linear(784, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 10))
     with pytest.raises(ValueError, match=r"runs layers the Monitor cannot measure: '2' \(LayerNorm\)"):
         Monitor(late, probe, out_dir=tmp_path / "l").capture(0)
+
+
+def test_a_hidden_softmax_is_named_as_not_element_wise(data, tmp_path):
+    """A softmax between two Linears is an activation module, but not element-wise: the message says so
+    (it said only that there was no activation module)."""
+    _, probe = data
+    model = nn.Sequential(nn.Linear(784, 16), nn.Softmax(dim=1), nn.Linear(16, 10))
+    with pytest.raises(ValueError, match=r"'1' \(Softmax\) ran, but it mixes units \(not element-wise\)"):
+        Monitor(model, probe, out_dir=tmp_path).capture(0)

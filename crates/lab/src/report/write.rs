@@ -119,15 +119,24 @@ fn columns(k: &Comparison) -> (String, String) {
     }
 }
 
-/// How many values a comparison's test used: pairs (paired, bounds), values (one-sample), or each side's
-/// count (Welch); non-finite values are dropped by the tests, so they are not counted.
+/// How many values a comparison's row holds: pairs (paired, bounds), values (one-sample), or each side's
+/// count (Welch); non-finite values are dropped by the tests, so they are not counted. A comparison decided
+/// in rounds at an earlier look than its values reach says so: "20 (decided at 10)".
 fn sample_size(k: &Comparison) -> String {
     let finite = |v: &[f64]| v.iter().filter(|x| x.is_finite()).count();
-    match k.test {
+    let decided_at = k.sequential.as_ref().and_then(|s| match s.result.decision {
+        Decision::Supports { at_n } | Decision::Contradicts { at_n } => Some(at_n),
+        Decision::Continue | Decision::Undecided => None,
+    });
+    let n = match k.test {
         TestKind::Welch => format!("{} / {}", finite(&k.a), finite(&k.b)),
         TestKind::Paired => k.a.iter().zip(&k.b).filter(|(a, b)| a.is_finite() && b.is_finite()).count().to_string(),
         TestKind::OneSample => finite(&k.a).to_string(),
         TestKind::Bounds => k.a.len().to_string(),
+    };
+    match decided_at {
+        Some(at) if n != at.to_string() => format!("{n} (decided at {at})"),
+        _ => n,
     }
 }
 

@@ -716,3 +716,28 @@ fn markdown_of(claim: &claims::ClaimResult) -> String {
         manifest: vec![],
     })
 }
+
+/// A comparison decided in rounds at a look before its last values says so in the n column: the table's
+/// means are over all its pairs, the decision over the first ones.
+#[test]
+fn the_n_column_says_where_a_comparison_was_decided_earlier() {
+    use actscope_lab::report::verdict::SequentialOutcome;
+    use actscope_metrics::sequential::{Decision, Sequential};
+    let mut c2 = claims::c2(&sigmoid_worse_and_tanh_at_the_margin(), None);
+    let k = &mut c2.comparisons[0];
+    let result = Sequential {
+        decision: Decision::Supports { at_n: 3 },
+        n: 3,
+        level_claimed: 0.0125,
+        level_opposite: 0.0125,
+        p_bound_claimed: 0.001,
+        p_bound_opposite: 0.001,
+    };
+    k.sequential = Some(SequentialOutcome { looks: vec![3, 5], result });
+    let setting = k.setting.clone();
+    let md = markdown_of(&c2);
+    let row = md.lines().find(|l| l.starts_with(&format!("| {setting} |"))).unwrap();
+    assert!(row.contains(" | 5 (decided at 3) | "), "{row}");
+    let other = md.lines().find(|l| l.starts_with(&format!("| {} |", c2.comparisons[1].setting))).unwrap();
+    assert!(other.contains(" | 5 | "), "{other}");
+}
