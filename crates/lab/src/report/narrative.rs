@@ -167,7 +167,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
     ]
 }
 
-/// "Still open: S (20 seeds detect ±0.0044 …; ±0.0022 would take ~76 …). " for a claim's undecided
+/// "Still open: S (20 seeds detect ±0.0112 …; ±0.0056 would take ~72 …). " for a claim's undecided
 /// comparisons, or nothing when every comparison was decided.
 fn still_open(c: &super::claims::ClaimResult) -> String {
     let items: Vec<String> = c
