@@ -56,19 +56,9 @@ class Analysis:
 
 
 def _capture_files(captures) -> List[Path]:
-    """A path, a directory (its ``*.safetensors``, sorted) or a sequence of them, as capture files."""
+    """A path or a sequence of them; directories are read as their ``*.safetensors`` by the Rust side."""
     items = [captures] if isinstance(captures, (str, os.PathLike)) else list(captures)
-    files: List[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(f for f in p.glob("*.safetensors") if not f.name.startswith("."))
-            if not found:
-                raise ValueError(f"{p}: a directory without .safetensors captures")
-            files.extend(found)
-        else:
-            files.append(p)
-    return files
+    return [Path(item) for item in items]
 
 
 def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) -> Analysis:

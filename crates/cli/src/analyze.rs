@@ -25,8 +25,7 @@ pub struct AnalyzeArgs {
 /// Runs `actscope analyze`: prints the diagnosis page's path, and on stderr what was written.
 pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
-    let captures = capture_files(&a.captures)?;
-    let r = actscope_lab::analyze::analyze(&captures, &a.out, &formats)?;
+    let r = actscope_lab::analyze::analyze(&a.captures, &a.out, &formats)?;
     if !r.removed.is_empty() {
         eprintln!(
             "note: replaced the earlier analysis in {}: removed its runs {} (not among these captures)",
@@ -41,7 +40,7 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     }
     eprintln!(
         "{} captures → {} runs, {} figure files, diagnosis in {} and {}",
-        captures.len(),
+        r.captures,
         r.runs.len(),
         r.figures.len(),
         r.html.display(),
@@ -49,33 +48,4 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     );
     println!("{}", r.html.display());
     Ok(())
-}
-
-/// The capture files of the arguments: a file as given, a directory as its `*.safetensors` but hidden ones
-/// (sorted), as `actscope.analyze` takes them in Python.
-fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for item in items {
-        if item.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(item)
-                .map_err(|e| actscope_lab::Error::io("reading", item, e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                // A leftover `.tmp-…` file of a killed writer is not a capture.
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "safetensors"))
-                .filter(|p| p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
-                .collect();
-            if found.is_empty() {
-                return Err(actscope_lab::Error::usage(format!(
-                    "{}: a directory without .safetensors captures",
-                    item.display()
-                ))
-                .into());
-            }
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(item.clone());
-        }
-    }
-    Ok(files)
 }

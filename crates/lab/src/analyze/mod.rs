@@ -43,6 +43,8 @@ const EVALUATION_FIGURES: [&str; 4] = ["learning_curves", "accuracy_heatmap", "a
 /// What `analyze` wrote.
 #[derive(Clone, Debug)]
 pub struct Analysis {
+    /// The capture files read (directories expanded).
+    pub captures: usize,
     /// The run directories, one per model and seed.
     pub runs: Vec<PathBuf>,
     /// Runs without `config.json` (their layers do not share one known activation and placement), which
@@ -59,6 +61,32 @@ pub struct Analysis {
     /// Run directories of an earlier analysis into the same `out` that this one does not write (other
     /// models or seeds), removed so that the figures and `summarize` see this analysis's runs only.
     pub removed: Vec<String>,
+}
+
+/// The capture files of `items`: a file as given, a directory as its `*.safetensors` but hidden ones (a
+/// leftover `.tmp-…` of a killed writer is not a capture), sorted.
+fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for item in items {
+        if !item.is_dir() {
+            files.push(item.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(item).map_err(|e| Error::io("reading", item, e))? {
+            let path = entry.map_err(|e| Error::io("reading", item, e))?.path();
+            let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if path.is_file() && !hidden && path.extension().is_some_and(|x| x == "safetensors") {
+                found.push(path);
+            }
+        }
+        if found.is_empty() {
+            return Err(Error::usage(format!("{}: a directory without .safetensors captures", item.display())));
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// Removes from `fig_dir` the figure files (PNG, SVG, CSV) an earlier analysis wrote that this one did not
@@ -238,7 +266,8 @@ fn measure_pending(p: Pending) -> Result<AnalyzedRun> {
     })
 }
 
-/// Analyses `captures` into `out` (see the module docs), drawing figures in `formats`.
+/// Analyses `captures` (files, or directories of `*.safetensors`) into `out` (see the module docs), drawing
+/// figures in `formats`.
 ///
 /// # Errors
 /// No captures; a capture that breaks the format (naming the file and the tensor or field); captures
@@ -248,7 +277,8 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
     if captures.is_empty() {
         return Err(Error::usage("no capture files given; pass one or more .safetensors captures (docs/capture.md)"));
     }
-    let pending = group(captures)?;
+    let captures = capture_files(captures)?;
+    let pending = group(&captures)?;
     let runs: Vec<AnalyzedRun> = pending.into_par_iter().map(measure_pending).collect::<Result<_>>()?;
     let mut names: BTreeMap<String, &AnalyzedRun> = BTreeMap::new();
     for r in &runs {
@@ -308,5 +338,5 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
     let (html, markdown) = (out.join("diagnosis.html"), out.join("diagnosis.md"));
     fsio::write(&html, page::html(&blocks))?;
     fsio::write(&markdown, page::markdown(&blocks))?;
-    Ok(Analysis { runs: dirs, not_plotted, figures, html, markdown, diagnosis, removed })
+    Ok(Analysis { captures: captures.len(), runs: dirs, not_plotted, figures, html, markdown, diagnosis, removed })
 }
