@@ -12,7 +12,7 @@ use super::verdict::{
 };
 use crate::config::{DEFAULT_TAU, RunConfig};
 use crate::run::CHANCE_MARGIN;
-use actscope_metrics::sequential::{Design, Effect, Look};
+use actscope_metrics::sequential::{Design, Effect, Look, Spread};
 use actscope_metrics::stats::describe;
 
 /// Non-inferiority margin for "works as well as" (C2): one percentage point of test accuracy.
@@ -243,7 +243,8 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
         }
         let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).filter(|d| d.is_finite()).collect();
         let ci = describe(&d);
-        let spread = Effect::paired(&k.a, &k.b, k.threshold).map(|e| e.spread);
+        // The spread of the same finite differences `ci` describes (what `Effect::paired` would compute again).
+        let spread = (ci.n >= 2).then_some(Spread::Paired { sd_diff: ci.sd });
         let detectable = spread.and_then(|s| design.detectable(s, m, ci.n));
         let half = spread
             .zip(detectable)

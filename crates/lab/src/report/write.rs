@@ -129,14 +129,14 @@ fn sample_size(k: &Comparison) -> String {
         Decision::Continue | Decision::Undecided => None,
     });
     let n = match k.test {
-        TestKind::Welch => format!("{} / {}", finite(&k.a), finite(&k.b)),
-        TestKind::Paired => k.a.iter().zip(&k.b).filter(|(a, b)| a.is_finite() && b.is_finite()).count().to_string(),
-        TestKind::OneSample => finite(&k.a).to_string(),
-        TestKind::Bounds => k.a.len().to_string(),
+        TestKind::Welch => return format!("{} / {}", finite(&k.a), finite(&k.b)),
+        TestKind::Paired => k.a.iter().zip(&k.b).filter(|(a, b)| a.is_finite() && b.is_finite()).count(),
+        TestKind::OneSample => finite(&k.a),
+        TestKind::Bounds => k.a.len(),
     };
     match decided_at {
-        Some(at) if n != at.to_string() => format!("{n} (decided at {at})"),
-        _ => n,
+        Some(at) if at < n => format!("{n} (decided at {at})"),
+        _ => n.to_string(),
     }
 }
 
@@ -145,8 +145,8 @@ fn by_setting(cl: &ClaimResult) -> String {
     cl.by_setting.iter().map(|(s, o)| format!("{s}: {}", outcome_word(*o))).collect::<Vec<_>>().join("; ")
 }
 
-/// What the rules line says about the level and the effect size, the same in HTML and Markdown.
-const LEVEL_AND_EFFECT: &str = "Each direction is tested at α = 0.05 (Holm-adjusted p < 0.05); claims run in rounds (C2, C4) spend α/2 = 0.025 per direction over their looks. The effect size is Cohen's d (d_z for paired and one-sample tests) of the difference from the claim's threshold, so 0 means at the threshold; for C6 it is that of the bounds its test used (the lower ones for the claim, the upper ones against it); a spread near zero makes it very large.";
+/// The end of the rules line, the same in HTML and Markdown: two-part settings, the level, the effect size.
+const RULES_TAIL: &str = "A setting judged on two parts (C8) supports the claim only where both do, and contradicts it where either does. Each direction is tested at α = 0.05 (Holm-adjusted p < 0.05); claims run in rounds (C2, C4) spend α/2 = 0.025 per direction over their looks. The effect size is Cohen's d (d_z for paired and one-sample tests) of the difference from the claim's threshold, so 0 means at the threshold; for C6 it is that of the bounds its test used (the lower ones for the claim, the upper ones against it); a spread near zero makes it very large.";
 
 fn outcome_word(o: Outcome) -> &'static str {
     match o {
@@ -305,8 +305,8 @@ pub fn html(c: &Content<'_>) -> String {
                     b { "refuted" } ": every setting significant in the opposite direction; "
                     b { "inconclusive" } ": none significant; "
                     b { "depends on setting" } ": every setting significant, not all the same way (the claim's section says which went which way); "
-                    b { "partly undecided" } ": some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only. A setting judged on two parts (C8) supports the claim only where both do, and contradicts it where either does. "
-                    (LEVEL_AND_EFFECT)
+                    b { "partly undecided" } ": some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only. "
+                    (RULES_TAIL)
                 } "\n"
                 @for section in &claim_sections { (section) }
                 h2 id="figures" { "More figures" } "\n"
@@ -411,8 +411,8 @@ pub fn markdown(c: &Content<'_>) -> String {
             cl.verdict.word()
         );
     }
-    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. A setting judged on two parts (C8) supports the claim only where both do, and contradicts it where either does. ");
-    o.push_str(LEVEL_AND_EFFECT);
+    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
+    o.push_str(RULES_TAIL);
     o.push('\n');
     for cl in c.claims {
         let _ = writeln!(
