@@ -288,11 +288,15 @@ fn vanishing(c: &Checkpoint) -> Option<f64> {
     Some(c.vanishing_index)
 }
 
-fn last_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a Checkpoint {
-    runs.iter().find(|r| r.seed == seed).and_then(|r| r.checkpoints.last()).expect("a run of this seed")
+fn run_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a AnalyzedRun {
+    runs.iter().copied().find(|r| r.seed == seed).expect("a run of this seed")
 }
 
-fn compare<'a>(a: &[&'a AnalyzedRun], b: &[&'a AnalyzedRun]) -> Vec<ModelComparison> {
+fn last_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a Checkpoint {
+    run_of(runs, seed).checkpoints.last().expect("a run has a checkpoint")
+}
+
+fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
     let (ma, mb) = (&a[0].model, &b[0].model);
     let mut seeds: Vec<u64> = a.iter().map(|r| r.seed).filter(|s| b.iter().any(|r| r.seed == *s)).collect();
     seeds.sort_unstable();
@@ -313,8 +317,7 @@ fn compare<'a>(a: &[&'a AnalyzedRun], b: &[&'a AnalyzedRun]) -> Vec<ModelCompari
         String::new()
     };
     // Paired by seed assumes the same examples on both sides.
-    let run_of = |rs: &[&'a AnalyzedRun], s: u64| rs.iter().copied().find(|r| r.seed == s);
-    if seeds.iter().any(|s| run_of(a, *s).zip(run_of(b, *s)).is_some_and(|(x, y)| !same_probe(x, y))) {
+    if seeds.iter().any(|s| !same_probe(run_of(a, *s), run_of(b, *s))) {
         at_steps.push_str(" (different probe batches)");
     }
     QUANTITIES
