@@ -1,4 +1,4 @@
-//! The report's eleven figures, each built from plain numbers. These say *what* each figure shows; the
+//! The report's fourteen figures, each built from plain numbers. These say *what* each figure shows; the
 //! panel drawers in this crate say *how*.
 
 use crate::figure::{
@@ -202,6 +202,37 @@ pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
     Figure::new(
         format!("Learning curves: {metric} (mean over seeds, 95% band)"),
         format!("{metric} against training steps for every activation, one panel per BatchNorm placement"),
+        ps,
+    )
+}
+
+/// Steps to a target: validation-accuracy learning curves, one panel per BN placement, with a dashed line
+/// at `target` across each panel's steps. A run "reaches" the target at the first evaluation at or above
+/// the line, so the figure shows what a steps-to-target comparison (the report's C6) reads.
+pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
+    let ps = panels
+        .iter()
+        .map(|p| {
+            let mut panel = lines(&format!("BN {}", p.placement), "training step", "validation accuracy", &p.curves);
+            let steps = p.curves.iter().flat_map(|c| c.x.iter().copied()).filter(|x| x.is_finite());
+            let (lo, hi) = steps.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            if lo <= hi {
+                panel.series.push(Series {
+                    label: format!("target {target}"),
+                    color: 6,
+                    dashed: true,
+                    points: vec![(lo, target), (hi, target)],
+                    ..Default::default()
+                });
+            }
+            Panel::Lines(panel)
+        })
+        .collect();
+    Figure::new(
+        format!("Steps to {target} validation accuracy (mean over seeds, 95% band)"),
+        format!(
+            "validation accuracy against training steps for every activation, one panel per BatchNorm placement; dashed: the target {target}, reached at the first evaluation on or above it"
+        ),
         ps,
     )
 }

@@ -5,7 +5,7 @@
 use crate::figure::Figure;
 use crate::figures::{
     self, AccuracyDepthPanel, CurvePanel, DensityPanel, DepthCurve, DepthPoint, Estimate, GradientPanel,
-    HistogramTrack, Interval, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
+    HistogramTrack, Interval, MarkedPoint, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
 };
 
 /// One sample figure with the file stem it is written under.
@@ -171,6 +171,42 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
                 .collect(),
         })
         .collect();
+    // Validation accuracy over log10 learning rates −3…0: an arch peaking at a rate that varies with the
+    // activation, the peak marked as the selected rate. Its own generator, so that the other figures'
+    // numbers do not depend on it.
+    let mut sensitivity_rng = Rng(seed ^ 0x5e45);
+    let rates: Vec<f64> = (0..=6).map(|i| -3.0 + 0.5 * i as f64).collect();
+    let mut marked = Vec::new();
+    let sensitivity: Vec<PlacementCurves> = PLACES
+        .iter()
+        .enumerate()
+        .map(|(p, place)| {
+            let mut dots = Vec::new();
+            let curves = ACTS
+                .iter()
+                .enumerate()
+                .map(|(a, act)| {
+                    let peak = -2.0 + 0.5 * ((a + p) % 4) as f64;
+                    let mean: Vec<f64> = rates
+                        .iter()
+                        .map(|x| 0.85 - 0.08 * (x - peak).powi(2) + 0.005 * sensitivity_rng.normal())
+                        .collect();
+                    let best = (0..mean.len()).max_by(|&i, &j| mean[i].total_cmp(&mean[j])).unwrap_or(0);
+                    dots.push(MarkedPoint { color: a, x: rates[best], y: mean[best] });
+                    MeanCurve {
+                        label: act.to_string(),
+                        color: a,
+                        lo: mean.iter().map(|m| m - 0.01).collect(),
+                        hi: mean.iter().map(|m| m + 0.01).collect(),
+                        x: rates.clone(),
+                        mean,
+                    }
+                })
+                .collect();
+            marked.push(dots);
+            PlacementCurves { placement: place.to_string(), curves }
+        })
+        .collect();
     let acts: Vec<String> = ACTS.iter().map(|s| s.to_string()).collect();
     let places: Vec<String> = PLACES.iter().map(|s| s.to_string()).collect();
     let gamma = layers(0.9, r);
@@ -199,6 +235,7 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
     let panel = |title: &str, curves: Vec<MeanCurve>| CurvePanel { title: title.into(), curves };
     let figs = vec![
         ("learning_curves", tag(figures::learning_curves("test accuracy", &panels))),
+        ("steps_to_target", tag(figures::steps_to_target(&panels, 0.75))),
         ("accuracy_heatmap", tag(figures::accuracy_heatmap(&acts, &places, &mean, &hw))),
         ("bn_paper_percentiles", tag(figures::bn_paper_percentiles(&track(1.5, r), &track(0.0, r)))),
         (
@@ -264,6 +301,7 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
         ),
         ("time_per_step", tag(figures::time_per_step(&acts, &times, "ms per step"))),
         ("bn_params", tag(figures::bn_params_over_time(&gamma, &beta, "sigmoid, BN before"))),
+        ("lr_sensitivity", tag(figures::lr_sensitivity(&sensitivity, &marked))),
         // Drawn last so that the random numbers of the figures above do not depend on it.
         (
             "effective_rank",

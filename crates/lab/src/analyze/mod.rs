@@ -38,7 +38,8 @@ use crate::{Error, Result};
 pub const TAU: f64 = actscope_metrics::units::DEFAULT_TAU;
 
 /// Figures of `plot` that need evaluations (accuracies, learning rates), which captures do not have.
-const EVALUATION_FIGURES: [&str; 4] = ["learning_curves", "accuracy_heatmap", "accuracy_vs_depth", "lr_sensitivity"];
+const EVALUATION_FIGURES: [&str; 5] =
+    ["learning_curves", "steps_to_target", "accuracy_heatmap", "accuracy_vs_depth", "lr_sensitivity"];
 
 /// What `analyze` wrote.
 #[derive(Clone, Debug)]

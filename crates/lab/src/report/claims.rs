@@ -609,7 +609,7 @@ pub fn c6(e1: &Experiment) -> ClaimResult {
             text: "BN speeds training up 10 times or more",
             source: "answer 1",
             experiments: &["E1"],
-            figures: &["learning_curves"],
+            figures: &["steps_to_target"],
         },
         format!(
             "steps until validation accuracy first reaches {SPEED_TARGET} (E1), paired by seed. Accuracy is evaluated on a grid of steps, so each run's step is known within an interval (between the evaluation before and the one that reached the target; past the last evaluation if none did), and each pair's ratio within bounds: a = log10 of its lower bound, b = log10 of its upper bound (∞ where the interval is open). The claim is tested on the lower bounds and its opposite on the upper bounds, one-sample t-tests against 1 (a side with an infinite bound cannot be shown){reach}"

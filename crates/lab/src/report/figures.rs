@@ -52,8 +52,8 @@ const BN_PARAM_ACTIVATIONS: [Activation; 2] = [Activation::Sigmoid, Activation::
 /// The interval the thread claims a sigmoid's output lies in after BN: \[sigmoid(0), sigmoid(1)\].
 const CLAIMED_SIGMOID_OUTPUT: Interval = Interval { lo: 0.5, hi: 0.731 };
 
-/// Every figure of the report with its file stem, in the report's order: E1's learning curves, accuracy
-/// heatmap, BN-paper percentiles, histograms, sigmoid-after-BN, effective rank and γ/β; saturation from E4
+/// Every figure of the report with its file stem, in the report's order: E1's learning curves, steps to
+/// C6's validation target, accuracy heatmap, BN-paper percentiles, histograms, sigmoid-after-BN, effective rank and γ/β; saturation from E4
 /// (and E1's sigmoid nets); dead units from E3's stress settings; gradient norms and accuracy vs depth from
 /// E2; time per step from E8's `cost`.
 pub fn report(
@@ -71,6 +71,7 @@ pub fn report(
         .collect();
     vec![
         ("learning_curves", learning_curves(e1)),
+        ("steps_to_target", steps_to_target(e1)),
         ("accuracy_heatmap", accuracy_heatmap(e1)),
         ("bn_paper_percentiles", bn_paper_percentiles(e1)),
         ("saturation", saturation_report(e4, e1)),
@@ -96,6 +97,7 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
         configurations(runs).into_iter().enumerate().map(|(i, (a, p))| (i, a, p)).collect();
     let out = vec![
         ("learning_curves", learning_curves(runs)),
+        ("steps_to_target", steps_to_target(runs)),
         ("accuracy_heatmap", accuracy_heatmap(runs)),
         ("bn_paper_percentiles", bn_paper_percentiles(runs)),
         ("saturation", saturation(runs)),
@@ -204,21 +206,32 @@ fn dead_fraction(l: &LayerRecord) -> Option<f64> {
 // ---------------------------------------------------------------------------------------------------------
 // One function per figure.
 
-/// Test accuracy over training: one panel per placement, one curve per activation (selected learning rate).
-fn learning_curves(e: &Experiment) -> Figure {
+/// Accuracy on `set` ("test", "val") over training: one panel per placement, one curve per activation
+/// (selected learning rate).
+fn accuracy_curves(e: &Experiment, set: &'static str) -> Vec<PlacementCurves> {
     let acts = activations(e);
-    let panels: Vec<PlacementCurves> = placements(e)
+    placements(e)
         .into_iter()
         .map(|p| PlacementCurves {
             placement: p.to_string(),
             curves: acts
                 .iter()
                 .enumerate()
-                .map(|(i, &a)| mean_curve(&a.to_string(), i, &e.selected(is(a, p)), eval_series("test")))
+                .map(|(i, &a)| mean_curve(&a.to_string(), i, &e.selected(is(a, p)), eval_series(set)))
                 .collect(),
         })
-        .collect();
-    figs::learning_curves("test accuracy", &panels)
+        .collect()
+}
+
+/// Test accuracy over training (C2's accuracies are on the test set).
+fn learning_curves(e: &Experiment) -> Figure {
+    figs::learning_curves("test accuracy", &accuracy_curves(e, "test"))
+}
+
+/// Validation accuracy over training with C6's target marked: C6 reads each run's first evaluation at or
+/// above it.
+fn steps_to_target(e: &Experiment) -> Figure {
+    figs::steps_to_target(&accuracy_curves(e, "val"), claims::SPEED_TARGET)
 }
 
 /// Validation accuracy against log10 learning rate (mean ± 95% over the selection seeds), one panel per

@@ -107,7 +107,7 @@ fn seeds_and_models_give_intervals_comparisons_and_runs_that_plot_and_summarize_
     assert!(groups.iter().all(|g| g.lr_sensitivity.is_empty()), "learning-rate sensitivity from no accuracies");
     let exp = actscope_lab::report::aggregate::Experiment::load("analysis", "", &out.join("runs"), 0.0).unwrap();
     let drawn: Vec<&str> = actscope_lab::report::figures::for_runs(&exp).into_iter().map(|(s, _)| s).collect();
-    for stem in ["lr_sensitivity", "learning_curves", "accuracy_heatmap", "accuracy_vs_depth"] {
+    for stem in ["lr_sensitivity", "learning_curves", "steps_to_target", "accuracy_heatmap", "accuracy_vs_depth"] {
         assert!(!drawn.contains(&stem), "plot draws {stem} from runs without evaluations");
     }
     let html = fs::read_to_string(&a.html).unwrap();

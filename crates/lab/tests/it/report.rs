@@ -447,6 +447,20 @@ fn c6_tests_the_speed_up_on_its_bounds_and_says_what_the_budget_can_resolve() {
     assert!(relu.setting.contains("(1 of 5 seed pairs with no upper bound"), "{}", relu.setting);
     assert!(c6.method.contains("the largest ratio the evaluation grid can resolve is 8.1"), "{}", c6.method);
     assert!(write::evidence(&c6).contains("to ∞ vs 1"), "{}", write::evidence(&c6));
+
+    // C6's figure draws what it reads: validation accuracy (these runs have no test curve), with the target.
+    assert_eq!(c6.figures, ["steps_to_target"]);
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "steps_to_target").expect("drawn from validation evaluations").1;
+    assert!(!figs.iter().any(|(s, _)| *s == "learning_curves"), "no test evaluations, no test learning curves");
+    let actscope_plots::Panel::Lines(before) = &fig.panels[1] else { panic!("a line panel") };
+    assert_eq!(before.title, "BN before");
+    let tanh_curve: Vec<(f64, f64)> = before.series[0].points.clone();
+    assert_eq!(tanh_curve[1], (37.0, 0.5), "{tanh_curve:?}");
+    assert_eq!(tanh_curve[2], (74.0, 0.85), "every seed reaches 0.85 at 74 with BN before");
+    let target = before.series.last().unwrap();
+    assert!(target.dashed && target.label == "target 0.8", "{target:?}");
+    assert_eq!(target.points, [(0.0, 0.8), (300.0, 0.8)], "across the panel's steps");
 }
 
 /// Values the report computes are escaped too: a p-value below 10⁻⁴ prints as "< 0.0001", which the

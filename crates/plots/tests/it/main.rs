@@ -41,7 +41,7 @@ fn xml_escape(s: &str) -> String {
 fn every_figure_renders_to_png_and_svg() {
     let dir = out_dir("all");
     let figs = sample_figures(1);
-    assert_eq!(figs.len(), 12, "all twelve report figures");
+    assert_eq!(figs.len(), 14, "all fourteen report figures");
     for s in figs {
         let (stem, fig) = (s.stem, s.figure);
         let files = render(&fig, &dir.join(stem), &[Format::Png, Format::Svg]).unwrap();
