@@ -236,7 +236,12 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
             )),
         }
     }
-    let m = result.comparisons.len();
+    // Holm's family: the sequential test counts every comparison; fixed-sample Holm (`stats::holm`) leaves
+    // out those without a p-value (fewer than two pairs), so its smallest level is α over the rest.
+    let m = match rounds {
+        Some(_) => result.comparisons.len(),
+        None => result.comparisons.iter().filter(|k| !k.p_claimed.is_nan()).count(),
+    };
     for k in &mut result.comparisons {
         if k.outcome != super::verdict::Outcome::Unclear {
             continue;

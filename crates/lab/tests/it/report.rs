@@ -668,6 +668,32 @@ fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
     assert!(!lines[0].contains("sequential"), "no sequential test ran: {}", lines[0]);
 }
 
+/// Fixed-sample Holm leaves a comparison without a p-value out of its family (here tanh, whose placements
+/// score the same on every seed: a paired t of 0/0), so the power statement's level is 0.05 over the
+/// comparisons that have one; it divided by every comparison, the untestable one included.
+#[test]
+fn the_power_statement_counts_the_comparisons_holm_adjusted() {
+    let mut e = experiment(|a, p| if a == Activation::Relu && p == Placement::After { 0.9 } else { 0.85 });
+    let jitter = [0.012, -0.011, 0.004, -0.006, 0.001];
+    for r in &mut e.runs {
+        if r.config.activation == Activation::Sigmoid && r.config.placement == Placement::After {
+            r.summary.test.as_mut().unwrap().accuracy += jitter[r.config.seed as usize];
+        }
+    }
+    let runs: Vec<Run> = e.runs.clone();
+    let c4 = claims::c4(&load_fake(&runs, |_| String::new()), None);
+    let p_of = |act: &str| c4.comparisons.iter().find(|k| k.setting.starts_with(act)).unwrap();
+    assert!(p_of("tanh").p_claimed.is_nan(), "equal on every seed: no p-value");
+    assert_eq!(p_of("relu").outcome, Outcome::Supports);
+    let k = p_of("sigmoid");
+    assert_eq!(k.outcome, Outcome::Unclear);
+    let d: Vec<f64> = k.a.iter().zip(&k.b).map(|(a, b)| a - b - k.threshold).collect();
+    let spread = actscope_metrics::sequential::Spread::Paired { sd_diff: actscope_metrics::stats::describe(&d).sd };
+    let want = actscope_metrics::sequential::detectable(spread, 0.05 / 2.0, 0.8, 5).unwrap();
+    let got = k.power.as_ref().unwrap().detectable.unwrap();
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}: Holm's family is sigmoid and relu");
+}
+
 /// The Markdown report's comparison tables have the HTML's columns, the test and the effect size included
 /// (they used to stop at the means and p-values), and both give the number of values each test used and
 /// state the level.
