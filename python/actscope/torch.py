@@ -12,9 +12,11 @@ actscope measures its own networks (``crates/core/src/probe.rs``):
 
 * the **same probe batch** at every checkpoint (kept on the model's device);
 * one forward pass with BatchNorm in **train mode** (the probe batch's own statistics) and dropout off,
-  leaving BatchNorm's running statistics, every module's train/eval mode, the RNG state, in-place flags,
-  ``requires_grad`` flags and the parameters' ``.grad`` exactly as they were: measuring never changes
-  training;
+  leaving every buffer (BatchNorm's running statistics, a spectral norm's vectors), every module's
+  train/eval mode, the RNG state, in-place flags, ``requires_grad`` flags and the parameters' ``.grad``
+  exactly as they were: measuring never changes training;
+* a parametrized weight (``weight_norm``, ``spectral_norm``) is measured as the layer uses it: the
+  effective ``W`` and ``dL/dW`` with respect to it;
 * the mean loss over the batch and one backward pass (``torch.autograd.grad``, so ``.grad`` is untouched);
 * the capture is of the network that has had ``step`` updates: call :meth:`Monitor.step` before the
   optimizer's update.
@@ -41,6 +43,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 from torch.nn.utils.parametrize import ParametrizationList as _ParametrizationList
 
 from . import __version__
@@ -405,17 +408,23 @@ class Monitor:
         """One train-mode forward and backward pass over the probe batch, leaving the model as it was."""
         model = self.model
         modes = [(m, m.training) for m in model.modules()]
-        bn_state = [
-            (m, m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone())
+        # Every buffer, restored after the pass: BatchNorm's running statistics, and any other state a
+        # train-mode forward updates (a spectral-norm parametrization's power-iteration vectors, say).
+        buffers = [(b, b.clone()) for b in model.buffers()]
+        running = {
+            m: (m.running_mean.clone(), m.running_var.clone())
             for m in model.modules()
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats and m.running_mean is not None
-        ]
+        }
         inplace = [(m, m.inplace) for m in model.modules() if getattr(m, "inplace", False) is True]
         grad_flags = [(p, p.requires_grad) for p in model.parameters()]
         devices = [self.device.index or 0] if self.device.type == "cuda" else []
         trace = _Trace(model, self.activation_types)
         try:
-            with torch.random.fork_rng(devices=devices, enabled=True), torch.enable_grad():
+            # `cached`: a parametrized weight (weight_norm, spectral_norm) is computed once, so the tensor the
+            # forward used is the one `_gather` reads `.weight` as and differentiates the loss by; without it
+            # each access recomputes a tensor outside the graph, whose gradient came back as zeros.
+            with torch.random.fork_rng(devices=devices, enabled=True), torch.enable_grad(), parametrize.cached():
                 model.train()
                 for m in model.modules():
                     if isinstance(m, nn.modules.dropout._DropoutNd):
@@ -443,17 +452,14 @@ class Monitor:
                     loss = self.loss_fn(out, self.y)
                 if self.layers is None:
                     self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing)
-                running = {m: (rm, rv) for m, rm, rv, _ in bn_state}
                 return float(loss.detach()), self._gather(trace.calls, loss, running)
         finally:
             trace.remove()
             for m, mode in modes:
                 m.training = mode
-            for m, rm, rv, nbt in bn_state:
-                with torch.no_grad():
-                    m.running_mean.copy_(rm)
-                    m.running_var.copy_(rv)
-                    m.num_batches_tracked.copy_(nbt)
+            with torch.no_grad():
+                for b, saved in buffers:
+                    b.copy_(saved)
             for m, flag in inplace:
                 m.inplace = flag
             for p, flag in grad_flags:

@@ -8,6 +8,7 @@ captured tensors must be the model's own (recomputed here by hand).
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -321,3 +322,33 @@ def test_a_hidden_softmax_is_named_as_not_element_wise(data, tmp_path):
     model = nn.Sequential(nn.Linear(784, 16), nn.Softmax(dim=1), nn.Linear(16, 10))
     with pytest.raises(ValueError, match=r"'1' \(Softmax\) ran, but it mixes units \(not element-wise\)"):
         Monitor(model, probe, out_dir=tmp_path).capture(0)
+
+
+def test_parametrized_weights_are_measured_as_the_layer_uses_them(data, tmp_path):
+    """weight_norm and spectral_norm compute a Linear's weight from other parameters: W and dL/dW are the
+    effective weight's, and a spectral norm's power-iteration vectors (buffers a train-mode forward
+    updates) are left as they were. The gradient used to be zeros: each `.weight` access recomputed a
+    tensor outside the probe pass's graph."""
+    from torch.nn.utils.parametrizations import spectral_norm, weight_norm
+
+    train_set, (px, py) = data
+    for wrap in (weight_norm, spectral_norm):
+        model = mlp(6, bn="none")
+        model[0], model[2] = wrap(model[0]), wrap(model[2])
+        model = train(model, train_set, steps=5)
+        before = {k: v.clone() for k, v in model.state_dict().items()}
+        t = load_file(str(Monitor(model, (px, py), out_dir=tmp_path / wrap.__name__, seed=6).capture(5)))
+        after = model.state_dict()
+        assert all(torch.equal(before[k], after[k]) for k in before), f"{wrap.__name__}: measuring changed the model"
+
+        # By hand, on a copy (so that its power iteration cannot touch the model): one train-mode pass with
+        # each weight computed once, and the gradient with respect to the weights that pass used.
+        twin = copy.deepcopy(model)
+        with torch.nn.utils.parametrize.cached():
+            w0, w2 = twin[0].weight, twin[2].weight
+            loss = nn.functional.cross_entropy(twin(px), py)
+            g0, g2 = torch.autograd.grad(loss, [w0, w2])
+        assert float(g0.norm()) > 0
+        np.testing.assert_array_equal(t["layers.0.weight"], w0.detach().numpy())
+        np.testing.assert_array_equal(t["layers.0.grad_weight"], g0.numpy())
+        np.testing.assert_array_equal(t["layers.1.grad_weight"], g2.numpy())
