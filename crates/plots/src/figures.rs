@@ -4,6 +4,7 @@
 use crate::figure::{
     BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade,
 };
+use crate::palette;
 
 /// A mean curve over seeds with its 95% band.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -219,7 +220,7 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
             if lo <= hi {
                 panel.series.push(Series {
                     label: format!("target {target}"),
-                    color: 6,
+                    color: palette::REFERENCE,
                     dashed: true,
                     points: vec![(lo, target), (hi, target)],
                     ..Default::default()
@@ -407,7 +408,7 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
             if let Some(th) = &gp.theory {
                 p.series.push(Series {
                     label: "theory".into(),
-                    color: 6,
+                    color: palette::REFERENCE,
                     dashed: true,
                     points: th.iter().map(|t| (t.layer, t.grad_norm)).collect(),
                     ..Default::default()

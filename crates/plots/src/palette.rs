@@ -14,9 +14,16 @@ pub const OKABE_ITO: [RGBColor; 7] = [
     RGBColor(0, 0, 0),
 ];
 
-/// The categorical colour number `i` (cycling).
+/// The palette index of reference lines (a target, a theory curve): grey, which no category cycles to, so a
+/// reference never takes the colour of the seventh curve beside it.
+pub const REFERENCE: usize = usize::MAX;
+
+/// The grey of [`REFERENCE`] lines.
+pub const REFERENCE_GREY: RGBColor = RGBColor(119, 119, 119);
+
+/// The categorical colour number `i` (cycling), or [`REFERENCE_GREY`] for [`REFERENCE`].
 pub fn category(i: usize) -> RGBColor {
-    OKABE_ITO[i % OKABE_ITO.len()]
+    if i == REFERENCE { REFERENCE_GREY } else { OKABE_ITO[i % OKABE_ITO.len()] }
 }
 
 /// The viridis colour at `t` ∈ [0, 1] (clamped; NaN gives light grey): matplotlib's 256-entry table

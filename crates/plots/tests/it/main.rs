@@ -186,3 +186,31 @@ fn heatmap_csv_rows_give_the_interval_and_the_cells_lower_edges() {
     assert_eq!(xs, ["0", "150", "300"].map(String::from).into());
     assert_eq!(series, ["-1", "0"].map(String::from).into());
 }
+
+/// A reference line (C6's target, the gradient theory) is grey, a colour no curve cycles to: it used to be
+/// palette colour 6, which the seventh activation of a panel (silu in E1) also had.
+#[test]
+fn reference_lines_never_share_a_curves_colour() {
+    use actscope_plots::figures::{MeanCurve, PlacementCurves, steps_to_target};
+    use actscope_plots::palette::{REFERENCE, category};
+    let curves = (0..12)
+        .map(|i| MeanCurve {
+            label: format!("curve {i}"),
+            color: i,
+            x: vec![0.0, 100.0],
+            mean: vec![0.1, 0.9],
+            lo: vec![0.1, 0.9],
+            hi: vec![0.1, 0.9],
+        })
+        .collect();
+    let fig = steps_to_target(&[PlacementCurves { placement: "none".into(), curves }], 0.8);
+    let Panel::Lines(p) = &fig.panels[0] else { panic!("a line panel") };
+    let target = p.series.last().unwrap();
+    assert_eq!((target.color, target.dashed), (REFERENCE, true));
+    for s in &p.series[..p.series.len() - 1] {
+        assert_ne!(category(s.color), category(target.color), "{} has the target's colour", s.label);
+    }
+    let theory = sample_figures(3).into_iter().find(|s| s.stem == "gradient_norms").unwrap().figure;
+    let Panel::Lines(g) = &theory.panels[0] else { panic!("a line panel") };
+    assert!(g.series.iter().any(|s| s.label == "theory" && s.color == REFERENCE));
+}
