@@ -11,10 +11,11 @@ What a capture holds and how it is measured is ``docs/capture.md``; this module 
 actscope measures its own networks (``crates/core/src/probe.rs``):
 
 * the **same probe batch** at every checkpoint (kept on the model's device);
-* one forward pass with BatchNorm in **train mode** (the probe batch's own statistics) and dropout off,
-  leaving every buffer (BatchNorm's running statistics, a spectral norm's vectors), every module's
-  train/eval mode, the RNG state, in-place flags, ``requires_grad`` flags and the parameters' ``.grad``
-  exactly as they were: measuring never changes training;
+* one forward pass with BatchNorm in **train mode** (the probe batch's own statistics) and every other
+  module in eval mode (dropout off, also ``F.dropout(h, p, training=self.training)``), leaving every
+  buffer (BatchNorm's running statistics among them), every module's train/eval mode, the RNG state,
+  in-place flags, ``requires_grad`` flags and the parameters' ``.grad`` exactly as they were: measuring
+  never changes training;
 * a parametrized weight (``weight_norm``, ``spectral_norm``) is measured as the layer uses it: the
   effective ``W`` and ``dL/dW`` with respect to it;
 * the mean loss over the batch and one backward pass (``torch.autograd.grad``, so ``.grad`` is untouched);
@@ -27,8 +28,11 @@ any. Tensors stay on the device during the pass and are copied to the host once 
 Layers are found from the order in which modules run in the probe pass: a hidden layer is a ``nn.Linear``
 followed by an activation module, with a ``nn.BatchNorm1d`` between them (``bn = before``) or after the
 activation (``bn = after``); the last ``nn.Linear`` is the output layer (an activation after it, such as a
-final sigmoid, is not part of any hidden layer). Activations written as functions (``F.relu`` inside
-``forward``) cannot be seen by hooks: the model is refused with a message saying so.
+final sigmoid, is not part of any hidden layer). What flows between them is checked at every capture: each
+module must take the output of the one before it, with nothing changed in place, so a residual connection or
+a functional operation between a layer's modules is refused rather than misfiled. Activations written as
+functions (``F.relu`` inside ``forward``) cannot be seen by hooks: the model is refused with a message saying
+so.
 """
 
 from __future__ import annotations
@@ -152,7 +156,16 @@ class _Trace:
         #: message when a Linear is followed by another without an element-wise activation between them.
         self.mixing: List[nn.Module] = []
         self.handles = []
+        #: The tensor versions of each call's input and output when the module returned: an in-place change
+        #: after that (``a += h``) would make the tensors read later not the ones the module computed.
+        self.versions: List[Tuple[int, int]] = []
+        # What runs inside an activation module is part of it (a Swish of your own built on nn.Sigmoid):
+        # not a layer of its own.
+        activations = [m for m in model.modules() if isinstance(m, activation_types) or _is_activation(m)]
+        inner = {id(d) for a in activations for d in a.modules() if d is not a}
         for m in model.modules():
+            if id(m) in inner:
+                continue
             if isinstance(m, (nn.Linear, nn.BatchNorm1d) + activation_types) or _is_activation(m):
                 self.handles.append(m.register_forward_hook(self._hook))
             elif type(m).__name__ in _NOT_ELEMENTWISE:
@@ -171,6 +184,7 @@ class _Trace:
         if not inputs or not torch.is_tensor(inputs[0]) or not torch.is_tensor(output):
             raise TypeError(f"{type(module).__name__}: expected a tensor in and a tensor out")
         self.calls.append((module, inputs[0], output))
+        self.versions.append((inputs[0]._version, output._version))
 
     def remove(self):
         for h in self.handles:
@@ -197,7 +211,8 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), m
     for module, x, _ in calls:
         if module in seen:
             raise ValueError(f"module {names.get(module)!r} ({type(module).__name__}) runs twice in one forward "
-                             "pass; the Monitor needs each layer's modules to run once")
+                             "pass; the Monitor needs each layer's modules to run once (one activation module "
+                             "shared by every layer, say: give each layer its own, e.g. an nn.ReLU() per layer)")
         seen.add(module)
         if isinstance(module, nn.Linear):
             if x.dim() != 2:
@@ -244,6 +259,101 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), m
             layer.dphi_max = float(given) if given is not None else _estimate_dphi_max(
                 layer.activation, layer.linear.out_features, p.device, p.dtype)
     return layers
+
+
+def _same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether two tensors hold the same values (NaN equal to NaN): the same tensor, a view of it, or what a
+    dropout turned off passes on."""
+    if a is b:
+        return True
+    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+        return False
+    with torch.no_grad():
+        return bool(((a == b) | (torch.isnan(a) & torch.isnan(b))).all())
+
+
+def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions) -> None:
+    """Refuses a forward pass in which the layers' tensors did not flow as the plan reads them: each module
+    of a layer must take the output of the one before it (Linear -> [BatchNorm1d] -> activation ->
+    [BatchNorm1d]), each Linear after the first the output of the layer before it, and no tensor may have
+    been changed in place after its module returned. Otherwise z would not be the pre-activation of the
+    Linear (and BatchNorm) it is filed under: a residual connection, a scaling or a functional operation in
+    between, which the Monitor cannot see."""
+    names = {m: n for n, m in model.named_modules()}
+    io = {m: (x, y) for m, x, y in calls}
+
+    def label(m):
+        return f"{names.get(m)!r} ({type(m).__name__})"
+
+    measured = {m for layer in layers for m in (layer.linear, layer.batch_norm, layer.activation) if m is not None}
+    for (m, x, y), (vx, vy) in zip(calls, versions):
+        if m in measured and (x._version != vx or y._version != vy):
+            which = "output" if y._version != vy else "input"
+            raise ValueError(f"the {which} of {label(m)} was changed in place after the module returned (e.g. "
+                             "`a += h` or `z.mul_(s)`), so the tensors the Monitor reads are not the ones the layer "
+                             "computed; the Monitor measures plain chains of layers (no residual connections)")
+    previous = None
+    for layer in layers:
+        chain = [layer.linear]
+        if layer.kind == "hidden":
+            chain += {"before": [layer.batch_norm, layer.activation], "after": [layer.activation, layer.batch_norm],
+                      "none": [layer.activation]}[layer.bn]
+        if previous is not None and not _same_values(io[previous][1], io[layer.linear][0]):
+            raise ValueError(f"the input of Linear {layer.name!r} is not the output of {label(previous)}: something "
+                             "runs between the two layers that the Monitor cannot see (a residual connection, a "
+                             "scaling, a functional activation or dropout such as F.dropout: use nn.Dropout, which "
+                             "the Monitor turns off). It measures plain chains Linear -> [BatchNorm1d] -> activation "
+                             "-> [BatchNorm1d]; an activation of your own that contains "
+                             f"{label(previous)} goes in activation_types=")
+        for a, b in zip(chain, chain[1:]):
+            if not _same_values(io[a][1], io[b][0]):
+                raise ValueError(f"layer {layer.name!r}: the input of {label(b)} is not the output of {label(a)}: "
+                                 "something runs between them that the Monitor cannot see (a residual connection, "
+                                 "a scaling, a functional operation), so z would not be the layer's pre-activation. "
+                                 "It measures plain chains Linear -> [BatchNorm1d] -> activation -> [BatchNorm1d]")
+        previous = chain[-1]
+
+
+def _required(grad: Optional[torch.Tensor], what: str) -> torch.Tensor:
+    """A gradient autograd must have given: None means the tensor the hooks saw is not in the loss's graph."""
+    if grad is None:
+        raise ValueError(f"{what} does not exist: the tensor the Monitor's hooks saw is not in the graph of the probe "
+                         "pass's loss (a torch.compile'd model, whose hooks see other tensors: pass the module it "
+                         "compiled, model._orig_mod; or a part of forward() run under torch.no_grad())")
+    return grad
+
+
+def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor) -> None:
+    """Refuses a weight matrix held by the model itself (not by a module) that the loss depends on: a layer
+    written as ``x @ self.W``, which the hooks cannot see and the diagnosis would leave out. Parameters of
+    fewer dimensions (a temperature, a scale) are allowed."""
+    own = [(n, p) for n, p in model.named_parameters(recurse=False) if p.dim() >= 2]
+    if not own:
+        return
+    grads = torch.autograd.grad(loss, [p for _, p in own], retain_graph=True, allow_unused=True)
+    used = [f"{n!r} (shape {tuple(p.shape)})" for (n, p), g in zip(own, grads) if g is not None]
+    if used:
+        raise ValueError(f"the model's own parameter {', '.join(used)} takes part in the loss, but not through an "
+                         "nn.Linear, so its layer would be left out of the diagnosis without a word; hold the weights "
+                         "in an nn.Linear, or monitor the MLP part on its own inputs")
+
+
+def _refuse_randomness(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, first: float) -> None:
+    """Refuses a forward pass that is still random with every module but BatchNorm in eval mode (run
+    inside the probe pass's forked RNG): the same seed twice gives the same loss, another seed another.
+    Kernels that are not deterministic (the same seed giving two losses) are no evidence either way."""
+    def loss_at(seed: int) -> float:
+        torch.manual_seed(seed)
+        return float(loss_fn(model(x), y).detach())
+
+    with torch.no_grad():
+        a, b, again = loss_at(1), loss_at(2), loss_at(1)
+    if a == again and a != b and not math.isnan(a) and not math.isnan(b):
+        raise ValueError(f"the model's forward pass is random with dropout off (its probe-batch loss was {a!r} "
+                         f"under one random seed and {b!r} under another; {first!r} in the pass measured): a "
+                         "dropout or noise that does not follow the module's training flag (F.dropout(h, p) "
+                         "without training=self.training, say) or a module of your own that draws random numbers. "
+                         "The Monitor measures one deterministic pass, with every module but BatchNorm in eval mode")
 
 
 class Monitor:
@@ -305,6 +415,13 @@ class Monitor:
         param = next(model.parameters(), None)
         if param is None:
             raise ValueError("model: it has no parameters")
+        compiled = [n for n, m in model.named_modules()
+                    if type(m).__name__ == "OptimizedModule" and hasattr(m, "_orig_mod")]
+        if compiled:
+            where = f"model.{compiled[0]}" if compiled[0] else "model"
+            raise ValueError(f"model: {where} is compiled (torch.compile), and forward hooks cannot see inside a "
+                             f"compiled graph; pass the module it compiled ({where}._orig_mod) instead: it shares "
+                             "the parameters, so the Monitor measures the network that trains compiled")
         if x.dim() < 2:
             raise ValueError(f"probe_batch: x of shape {tuple(x.shape)} has no batch dimension; expected (examples, "
                              "features...), e.g. x[None] for a single example")
@@ -356,15 +473,20 @@ class Monitor:
         self.pairs = bool(pairs)
         #: The layers found in the first probe pass (None before it).
         self.layers: Optional[List[LayerPlan]] = None
-        #: Every capture written, in order.
+        #: Every capture file written, in order (a step captured twice once).
         self.paths: List[Path] = []
         #: Seconds each capture took (probe pass, copy to host, writing), in order.
         self.timings: List[float] = []
+        #: The step and file of the latest capture.
+        self._last: Optional[Tuple[int, Path]] = None
 
     def step(self, step: int, epoch: Optional[float] = None) -> Optional[Path]:
         """At a training step (``step`` updates done, before the next update): captures when the cadence
         says so (``step % every == 0``, and the step after with ``pairs``) and returns the file, otherwise
-        returns None."""
+        returns None. Called again at the step it captured last (once per micro-batch, with gradient
+        accumulation), it returns that file without measuring again."""
+        if self._last is not None and self._last[0] == int(step):
+            return self._last[1]  # called again at the same step (gradient accumulation): captured already
         due = self.every is None or step % self.every == 0
         if self.pairs and self.every is not None and step > 0 and (step - 1) % self.every == 0:
             due = True
@@ -374,6 +496,9 @@ class Monitor:
         """Captures the network as it is now, as the checkpoint of ``step``, and returns the file written."""
         if int(step) < 0:
             raise ValueError(f"step: expected the number of updates done (>= 0), got {step}")
+        if torch.is_inference_mode_enabled():
+            raise RuntimeError("capture: called inside torch.inference_mode(), where autograd is off; the Monitor "
+                               "needs the gradients of one backward pass: call it outside inference_mode")
         start = time.perf_counter()
         loss, tensors = self._probe_pass()
         if epoch is None and self.steps_per_epoch:
@@ -391,7 +516,9 @@ class Monitor:
             extra={"x-writer": f"actscope.torch {__version__}", "x-torch-version": torch.__version__,
                    "x-probe-sha256": self.probe_sha256},
         )
-        self.paths.append(path)
+        if path not in self.paths:
+            self.paths.append(path)
+        self._last = (int(step), path)
         self.timings.append(time.perf_counter() - start)
         return path
 
@@ -401,8 +528,9 @@ class Monitor:
         (default: ``<out_dir of the captures>/report``)."""
         if not self.paths:
             raise RuntimeError("no captures yet: call monitor.step(step) or monitor.capture(step) first")
-        return analyze(self.continued + self.paths, out_dir if out_dir is not None else self.out_dir / "report",
-                       formats)
+        # A step captured again (resuming from a checkpoint whose step the earlier run had captured) is one file.
+        files = list(dict.fromkeys(self.continued + self.paths))
+        return analyze(files, out_dir if out_dir is not None else self.out_dir / "report", formats)
 
     def _probe_pass(self) -> Tuple[float, Dict[str, torch.Tensor]]:
         """One train-mode forward and backward pass over the probe batch, leaving the model as it was."""
@@ -418,17 +546,18 @@ class Monitor:
         }
         inplace = [(m, m.inplace) for m in model.modules() if getattr(m, "inplace", False) is True]
         grad_flags = [(p, p.requires_grad) for p in model.parameters()]
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        devices = list(range(torch.cuda.device_count())) if self.device.type == "cuda" else []
         trace = _Trace(model, self.activation_types)
         try:
             # `cached`: a parametrized weight (weight_norm, spectral_norm) is computed once, so the tensor the
             # forward used is the one `_gather` reads `.weight` as and differentiates the loss by; without it
             # each access recomputes a tensor outside the graph, whose gradient came back as zeros.
             with torch.random.fork_rng(devices=devices, enabled=True), torch.enable_grad(), parametrize.cached():
-                model.train()
+                # BatchNorm in train mode (the probe batch's statistics), everything else in eval mode: dropout
+                # off, also where forward() reads self.training (F.dropout(h, training=self.training)), and
+                # no other train-only behaviour (RReLU's random slopes, a spectral norm's power iteration).
                 for m in model.modules():
-                    if isinstance(m, nn.modules.dropout._DropoutNd):
-                        m.eval()
+                    m.training = isinstance(m, nn.modules.batchnorm._BatchNorm)
                 for m, _ in inplace:
                     m.inplace = False  # an in-place activation would overwrite z with a
                 for p, _ in grad_flags:
@@ -450,9 +579,22 @@ class Monitor:
                 else:
                     out = model(self.x)
                     loss = self.loss_fn(out, self.y)
-                if self.layers is None:
+                if not (torch.is_tensor(loss) and loss.numel() == 1):
+                    shape = tuple(loss.shape) if torch.is_tensor(loss) else type(loss).__name__
+                    raise ValueError(f"loss_fn: returned {shape}; expected the mean loss over the batch, a tensor "
+                                     "with one element (reduction='mean', not 'none')")
+                first = self.layers is None
+                if first:
                     self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing)
-                return float(loss.detach()), self._gather(trace.calls, loss, running)
+                    _refuse_hidden_layers(model, loss)
+                _check_flow(model, self.layers, trace.calls, trace.versions)
+                tensors = self._gather(trace.calls, loss, running)
+                if first:
+                    # After the gathering: these passes recompute what forward pre-hooks set (a pruned
+                    # Linear's weight), without a graph.
+                    trace.remove()
+                    _refuse_randomness(model, self.x, self.y, self.loss_fn, float(loss.detach()))
+                return float(loss.detach()), tensors
         finally:
             trace.remove()
             for m, mode in modes:
@@ -500,15 +642,14 @@ class Monitor:
                 put(f"layers.{i}.a", io[layer.activation][1])
             if i in dphi:
                 put(f"layers.{i}.dphi", dphi[i])
-            g = next(grads)
-            put(f"layers.{i}.grad_z", g if g is not None else torch.zeros_like(z))
+            g = _required(next(grads), f"dL/dz of layer {layer.name!r}")
+            put(f"layers.{i}.grad_z", g)
         for i, layer in enumerate(self.layers):
-            gw = next(grads)
+            gw = _required(next(grads), f"dL/dW of Linear {layer.name!r}")
             put(f"layers.{i}.weight", layer.linear.weight)
-            put(f"layers.{i}.grad_weight", gw if gw is not None else torch.zeros_like(layer.linear.weight))
+            put(f"layers.{i}.grad_weight", gw)
             if layer.linear.bias is not None:
-                gb = next(grads)
-                put(f"layers.{i}.grad_bias", gb if gb is not None else torch.zeros_like(layer.linear.bias))
+                put(f"layers.{i}.grad_bias", _required(next(grads), f"dL/db of Linear {layer.name!r}"))
             bn = layer.batch_norm
             if bn is not None:
                 var, mean = torch.var_mean(io[bn][0].detach(), dim=0, correction=0)

@@ -326,9 +326,9 @@ def test_a_hidden_softmax_is_named_as_not_element_wise(data, tmp_path):
 
 def test_parametrized_weights_are_measured_as_the_layer_uses_them(data, tmp_path):
     """weight_norm and spectral_norm compute a Linear's weight from other parameters: W and dL/dW are the
-    effective weight's, and a spectral norm's power-iteration vectors (buffers a train-mode forward
-    updates) are left as they were. The gradient used to be zeros: each `.weight` access recomputed a
-    tensor outside the probe pass's graph."""
+    effective weight's, and a spectral norm's power-iteration vectors are left as they were (the probe pass
+    runs it in eval mode, with its current vectors; a train-mode pass had advanced them). The gradient used
+    to be zeros: each `.weight` access recomputed a tensor outside the probe pass's graph."""
     from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
     train_set, (px, py) = data
@@ -341,9 +341,9 @@ def test_parametrized_weights_are_measured_as_the_layer_uses_them(data, tmp_path
         after = model.state_dict()
         assert all(torch.equal(before[k], after[k]) for k in before), f"{wrap.__name__}: measuring changed the model"
 
-        # By hand, on a copy (so that its power iteration cannot touch the model): one train-mode pass with
-        # each weight computed once, and the gradient with respect to the weights that pass used.
-        twin = copy.deepcopy(model)
+        # By hand, on a copy: one pass with each weight computed once (eval mode: no BatchNorm here, and the
+        # spectral norm's current vectors), and the gradient with respect to the weights that pass used.
+        twin = copy.deepcopy(model).eval()
         with torch.nn.utils.parametrize.cached():
             w0, w2 = twin[0].weight, twin[2].weight
             loss = nn.functional.cross_entropy(twin(px), py)
@@ -352,3 +352,120 @@ def test_parametrized_weights_are_measured_as_the_layer_uses_them(data, tmp_path
         np.testing.assert_array_equal(t["layers.0.weight"], w0.detach().numpy())
         np.testing.assert_array_equal(t["layers.0.grad_weight"], g0.numpy())
         np.testing.assert_array_equal(t["layers.1.grad_weight"], g2.numpy())
+
+
+class _Swish(nn.Module):
+    """An activation of one's own, built on an nn.Sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.sig = nn.Sigmoid()
+
+    def forward(self, v):
+        return v * self.sig(v)
+
+
+class _Wired(nn.Module):
+    """Linear 784 -> 32 -> 32 -> 10 whose middle layer is wired by `how`: the ways a forward pass can run
+    something between a layer's modules that the hooks do not see."""
+
+    def __init__(self, how: str):
+        super().__init__()
+        torch.manual_seed(0)
+        self.how = how
+        self.inp, self.act0 = nn.Linear(784, 32), nn.ReLU()
+        self.fc, self.bn, self.act = nn.Linear(32, 32, bias=False), nn.BatchNorm1d(32), nn.GELU()
+        self.out = nn.Linear(32, 10)
+        if how == "own weight":
+            self.w = nn.Parameter(torch.randn(32, 32) / 32 ** 0.5)
+
+    def forward(self, v):
+        if self.how == "random":  # dropout on the input that ignores the training flag
+            v = nn.functional.dropout(v, 0.5)
+        h = self.act0(self.inp(v))
+        if self.how == "residual":  # ResNet-style: the skip joins before the activation
+            a = self.act(h + self.bn(self.fc(h)))
+        elif self.how == "in place":  # the skip added to the activation's output in place
+            a = self.act(self.bn(self.fc(h)))
+            a += h
+        elif self.how == "own weight":  # a layer written as a product with the model's own weight
+            a = self.act(self.bn(self.fc(torch.tanh(h @ self.w))))
+        elif self.how == "between":  # the same between two layers: the input of fc is not act0's output
+            a = self.act(self.bn(self.fc(nn.functional.dropout(h, 0.5))))
+        elif self.how == "random":
+            a = self.act(self.bn(self.fc(h)))
+        else:  # dropout that follows the training flag, which the Monitor turns off
+            a = self.act(self.bn(self.fc(nn.functional.dropout(h, 0.5, training=self.training))))
+        return self.out(a)
+
+
+def test_what_runs_between_a_layers_modules_is_refused_not_misfiled(data, tmp_path):
+    """The layers are read from the order modules run; what flows between them is now checked too. Each of
+    these was accepted and measured wrongly without a word: a residual's z filed as BN's output, an
+    in-place `a += h` saved as a, a Swish built on nn.Sigmoid saved as a sigmoid layer, a weight held by the
+    model itself left out, functional dropout left on. (The user trial's cases, by hand.)"""
+    _, probe = data
+    refused = {
+        "residual": r"layer 'fc': the input of 'act' \(GELU\) is not the output of 'bn' \(BatchNorm1d\)",
+        "in place": r"the output of 'act' \(GELU\) was changed in place after the module returned",
+        "own weight": r"the model's own parameter 'w' \(shape \(32, 32\)\) takes part in the loss",
+        "random": r"the model's forward pass is random with dropout off",
+        "between": r"the input of Linear 'fc' is not the output of 'act0' \(ReLU\).*F.dropout: use nn.Dropout",
+    }
+    for how, message in refused.items():
+        with pytest.raises(ValueError, match=message):
+            Monitor(_Wired(how), probe, out_dir=tmp_path / how.replace(" ", "-")).capture(0)
+    swish = nn.Sequential(nn.Linear(784, 32), _Swish(), nn.Linear(32, 10))
+    with pytest.raises(ValueError, match=r"the input of Linear '2' is not the output of '1.sig' \(Sigmoid\).*"
+                                         "activation_types="):
+        Monitor(swish, probe, out_dir=tmp_path / "swish").capture(0)
+
+    # Told that _Swish is an activation, the Monitor measures it as one module, whatever runs inside it.
+    t = load_file(str(Monitor(swish, probe, out_dir=tmp_path / "told", activation_types=(_Swish,)).capture(0)))
+    z = torch.from_numpy(t["layers.0.z"])
+    np.testing.assert_allclose(t["layers.0.a"], (z * torch.sigmoid(z)).numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_dropout_in_forward_follows_the_training_flag_the_monitor_sets(data, tmp_path):
+    """Every module but BatchNorm is in eval mode for the probe pass, so F.dropout(..., training=
+    self.training) is off, as nn.Dropout is; it used to stay on (the model was put in train mode)."""
+    _, (px, py) = data
+    model = _Wired("flag")
+    t = load_file(str(Monitor(model, (px, py), out_dir=tmp_path).capture(0)))
+    assert model.training and all(m.training for m in model.modules()), "modes restored"
+    with torch.no_grad():
+        h = model.act0(model.inp(px))
+        model.train()
+        bn = model.bn(model.fc(h))  # batch statistics, as in the probe pass
+    np.testing.assert_array_equal(t["layers.1.z"], bn.numpy())
+
+
+def test_compiled_models_gradient_accumulation_and_resumed_steps(data, tmp_path):
+    """A torch.compile'd model is refused with the module to pass instead (its hooks saw other tensors, so
+    dL/dz came back as zeros); a step captured again, by gradient accumulation or by resuming from a
+    checkpoint whose step was captured, is one file for report() (which named that file twice and failed);
+    inference_mode and a per-example loss are named."""
+    _, probe = data
+    model = mlp(0, bn="none")
+    with pytest.raises(ValueError, match=r"model: model is compiled \(torch.compile\).*model._orig_mod"):
+        Monitor(torch.compile(model), probe, out_dir=tmp_path / "c")
+    wrapped = nn.Sequential(torch.compile(model))
+    with pytest.raises(ValueError, match=r"model: model.0 is compiled"):
+        Monitor(wrapped, probe, out_dir=tmp_path / "c")
+
+    mon = Monitor(model, probe, every=2, out_dir=tmp_path / "caps", model_name="m")
+    for step in (0, 0, 0, 1, 2, 2):  # three micro-batches at step 0, two at step 2
+        mon.step(step)
+    assert [p.name for p in mon.paths] == ["m-seed0-step00000000.safetensors", "m-seed0-step00000002.safetensors"]
+    assert len(mon.timings) == 2
+    resumed = Monitor(model, probe, every=2, out_dir=tmp_path / "caps", model_name="m", existing="keep")
+    resumed.step(2)  # the checkpoint of step 2, captured by the first run too
+    resumed.step(4)
+    assert resumed.report(tmp_path / "report").models[0]["last_step"] == 4
+
+    with torch.inference_mode(), pytest.raises(RuntimeError, match=r"called inside torch.inference_mode\(\)"):
+        mon.capture(9)
+    per_example = Monitor(model, probe, out_dir=tmp_path / "n",
+                          loss_fn=lambda out, y: nn.functional.cross_entropy(out, y, reduction="none"))
+    with pytest.raises(ValueError, match=r"loss_fn: returned \(200,\); expected the mean loss"):
+        per_example.capture(0)
