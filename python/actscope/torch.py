@@ -11,11 +11,11 @@ What a capture holds and how it is measured is ``docs/capture.md``; this module 
 actscope measures its own networks (``crates/core/src/probe.rs``):
 
 * the **same probe batch** at every checkpoint (kept on the model's device);
-* one forward pass with BatchNorm in **train mode** (the probe batch's own statistics) and every other
-  module in eval mode (dropout off, also ``F.dropout(h, p, training=self.training)``), leaving every
-  buffer (BatchNorm's running statistics among them), every module's train/eval mode, the RNG state,
-  in-place flags, ``requires_grad`` flags and the parameters' ``.grad`` exactly as they were: measuring
-  never changes training;
+* one forward pass in **train mode** (BatchNorm uses the probe batch's own statistics) with dropout
+  modules and RReLU's random slopes off, leaving every buffer (BatchNorm's running statistics among them),
+  every module's train/eval mode, the RNG state, in-place flags, ``requires_grad`` flags and the
+  parameters' ``.grad`` exactly as they were: measuring never changes training (a pass that is random all
+  the same, with ``F.dropout`` in ``forward()``, is refused);
 * a parametrized weight (``weight_norm``, ``spectral_norm``) is measured as the layer uses it: the
   effective ``W`` and ``dL/dW`` with respect to it;
 * the mean loss over the batch and one backward pass (``torch.autograd.grad``, so ``.grad`` is untouched);
@@ -58,6 +58,10 @@ __all__ = ["Monitor", "LayerPlan", "activation_name"]
 
 # Normalisations allowed before the first Linear (input processing, not a layer).
 _INPUT_NORMS = (nn.LayerNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase)
+
+# Modules whose training mode only adds noise, turned off for the probe pass: dropout of every kind, and
+# RReLU's random slopes (in eval mode the mean slope).
+_NOISE = (nn.modules.dropout._DropoutNd, nn.RReLU)
 
 # Modules of torch.nn.modules.activation that are not element-wise, so have no phi'(z) per entry.
 _NOT_ELEMENTWISE = ("Softmax", "Softmin", "LogSoftmax", "Softmax2d", "MultiheadAttention", "GLU")
@@ -285,10 +289,18 @@ def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions) -> N
     def label(m):
         return f"{names.get(m)!r} ({type(m).__name__})"
 
-    measured = {m for layer in layers for m in (layer.linear, layer.batch_norm, layer.activation) if m is not None}
+    for layer in layers:
+        for m in (layer.linear, layer.activation, layer.batch_norm):
+            if m is not None and m not in io:
+                raise ValueError(f"layer {layer.name!r}: module {label(m)} did not run in this forward pass, though "
+                                 "it did in the first; the model's structure must stay the same")
+    # The tensors the Monitor reads: every input and output of a hidden layer's modules, and the output
+    # Linear's input (its output, the logits, is the loss's business: `o /= T` is fine).
+    read = {m: True for layer in layers[:-1] for m in (layer.linear, layer.batch_norm, layer.activation) if m}
+    read[layers[-1].linear] = False
     for (m, x, y), (vx, vy) in zip(calls, versions):
-        if m in measured and (x._version != vx or y._version != vy):
-            which = "output" if y._version != vy else "input"
+        if m in read and (x._version != vx or (read[m] and y._version != vy)):
+            which = "input" if x._version != vx else "output"
             raise ValueError(f"the {which} of {label(m)} was changed in place after the module returned (e.g. "
                              "`a += h` or `z.mul_(s)`), so the tensors the Monitor reads are not the ones the layer "
                              "computed; the Monitor measures plain chains of layers (no residual connections)")
@@ -314,20 +326,25 @@ def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions) -> N
         previous = chain[-1]
 
 
+def _is_compiled(m: nn.Module) -> bool:
+    """Whether ``m`` is the wrapper ``torch.compile(module)`` returns."""
+    return type(m).__name__ == "OptimizedModule" and isinstance(getattr(m, "_orig_mod", None), nn.Module)
+
+
 def _required(grad: Optional[torch.Tensor], what: str) -> torch.Tensor:
     """A gradient autograd must have given: None means the tensor the hooks saw is not in the loss's graph."""
     if grad is None:
         raise ValueError(f"{what} does not exist: the tensor the Monitor's hooks saw is not in the graph of the probe "
-                         "pass's loss (a torch.compile'd model, whose hooks see other tensors: pass the module it "
-                         "compiled, model._orig_mod; or a part of forward() run under torch.no_grad())")
+                         "pass's loss (a part of forward() run under torch.no_grad() or detached, say)")
     return grad
 
 
 def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor) -> None:
     """Refuses a weight matrix held by the model itself (not by a module) that the loss depends on: a layer
-    written as ``x @ self.W``, which the hooks cannot see and the diagnosis would leave out. Parameters of
-    fewer dimensions (a temperature, a scale) are allowed."""
-    own = [(n, p) for n, p in model.named_parameters(recurse=False) if p.dim() >= 2]
+    written as ``x @ self.W``, which the hooks cannot see and the diagnosis would leave out. A parameter
+    with at most one dimension larger than 1 (a temperature, a per-feature scale or shift, of shape (1, n)
+    too) is allowed."""
+    own = [(n, p) for n, p in model.named_parameters(recurse=False) if sum(d > 1 for d in p.shape) >= 2]
     if not own:
         return
     grads = torch.autograd.grad(loss, [p for _, p in own], retain_graph=True, allow_unused=True)
@@ -338,22 +355,42 @@ def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor) -> None:
                          "in an nn.Linear, or monitor the MLP part on its own inputs")
 
 
-def _refuse_randomness(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, first: float) -> None:
-    """Refuses a forward pass that is still random with every module but BatchNorm in eval mode (run
-    inside the probe pass's forked RNG): the same seed twice gives the same loss, another seed another.
-    Kernels that are not deterministic (the same seed giving two losses) are no evidence either way."""
+def _forked_rng(device: torch.device):
+    """The RNG state of the CPU and of the model's device, restored on exit (``torch.random.fork_rng``)."""
+    if device.type == "cpu":
+        return torch.random.fork_rng(devices=[], enabled=True)
+    index = device.index if device.index is not None else torch.get_device_module(device.type).current_device()
+    return torch.random.fork_rng(devices=[index], enabled=True, device_type=device.type)
+
+
+def _seed(device: torch.device, seed: int) -> None:
+    """Seeds the generators :func:`_forked_rng` restores, and no other (``torch.manual_seed`` seeds every
+    device of every backend)."""
+    torch.default_generator.manual_seed(seed)
+    if device.type != "cpu":
+        module = torch.get_device_module(device.type)
+        index = device.index if device.index is not None else module.current_device()
+        with module.device(index):
+            module.manual_seed(seed)
+
+
+def _refuse_randomness(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, first: float,
+                       device: torch.device) -> None:
+    """Refuses a probe pass that is random with dropout off (run inside the pass's forked RNG): the same seed
+    twice gives the same loss, another seed another. Kernels that are not deterministic (the same seed
+    giving two losses) are no evidence either way."""
     def loss_at(seed: int) -> float:
-        torch.manual_seed(seed)
+        _seed(device, seed)
         return float(loss_fn(model(x), y).detach())
 
     with torch.no_grad():
         a, b, again = loss_at(1), loss_at(2), loss_at(1)
     if a == again and a != b and not math.isnan(a) and not math.isnan(b):
-        raise ValueError(f"the model's forward pass is random with dropout off (its probe-batch loss was {a!r} "
-                         f"under one random seed and {b!r} under another; {first!r} in the pass measured): a "
-                         "dropout or noise that does not follow the module's training flag (F.dropout(h, p) "
-                         "without training=self.training, say) or a module of your own that draws random numbers. "
-                         "The Monitor measures one deterministic pass, with every module but BatchNorm in eval mode")
+        raise ValueError(f"the probe pass is random with dropout modules off (its loss was {a!r} under one random "
+                         f"seed and {b!r} under another; {first!r} in the pass measured): a functional dropout or "
+                         "noise in forward() (F.dropout(h, p, training=self.training): use an nn.Dropout module, "
+                         "which the Monitor turns off), a module of your own that draws random numbers, or a random "
+                         "loss_fn. The Monitor measures one deterministic pass")
 
 
 class Monitor:
@@ -415,13 +452,13 @@ class Monitor:
         param = next(model.parameters(), None)
         if param is None:
             raise ValueError("model: it has no parameters")
-        compiled = [n for n, m in model.named_modules()
-                    if type(m).__name__ == "OptimizedModule" and hasattr(m, "_orig_mod")]
+        if _is_compiled(model):
+            model = model._orig_mod  # the module torch.compile wrapped, run eagerly: the same parameters
+        compiled = [n for n, m in model.named_modules() if _is_compiled(m)]
         if compiled:
-            where = f"model.{compiled[0]}" if compiled[0] else "model"
-            raise ValueError(f"model: {where} is compiled (torch.compile), and forward hooks cannot see inside a "
-                             f"compiled graph; pass the module it compiled ({where}._orig_mod) instead: it shares "
-                             "the parameters, so the Monitor measures the network that trains compiled")
+            raise ValueError(f"model: model.{compiled[0]} is compiled (torch.compile), and forward hooks cannot see "
+                             "inside a compiled graph; monitor the model with the uncompiled module in its place "
+                             f"(model.{compiled[0]}._orig_mod shares the parameters), or compile the whole model")
         if x.dim() < 2:
             raise ValueError(f"probe_batch: x of shape {tuple(x.shape)} has no batch dimension; expected (examples, "
                              "features...), e.g. x[None] for a single example")
@@ -546,18 +583,23 @@ class Monitor:
         }
         inplace = [(m, m.inplace) for m in model.modules() if getattr(m, "inplace", False) is True]
         grad_flags = [(p, p.requires_grad) for p in model.parameters()]
-        devices = list(range(torch.cuda.device_count())) if self.device.type == "cuda" else []
+        # A module compiled in place (module.compile()) runs eagerly for the pass, so that hooks see it.
+        compiled = [(m, m._compiled_call_impl) for m in model.modules()
+                    if getattr(m, "_compiled_call_impl", None) is not None]
         trace = _Trace(model, self.activation_types)
         try:
             # `cached`: a parametrized weight (weight_norm, spectral_norm) is computed once, so the tensor the
             # forward used is the one `_gather` reads `.weight` as and differentiates the loss by; without it
             # each access recomputes a tensor outside the graph, whose gradient came back as zeros.
-            with torch.random.fork_rng(devices=devices, enabled=True), torch.enable_grad(), parametrize.cached():
-                # BatchNorm in train mode (the probe batch's statistics), everything else in eval mode: dropout
-                # off, also where forward() reads self.training (F.dropout(h, training=self.training)), and
-                # no other train-only behaviour (RReLU's random slopes, a spectral norm's power iteration).
+            with _forked_rng(self.device), torch.enable_grad(), parametrize.cached():
+                for m, _ in compiled:
+                    m._compiled_call_impl = None
+                # Train mode (BatchNorm uses the probe batch's statistics; a forward that branches on
+                # self.training takes its training branch) with the modules that only add noise turned off.
+                model.train()
                 for m in model.modules():
-                    m.training = isinstance(m, nn.modules.batchnorm._BatchNorm)
+                    if isinstance(m, _NOISE):
+                        m.eval()
                 for m, _ in inplace:
                     m.inplace = False  # an in-place activation would overwrite z with a
                 for p, _ in grad_flags:
@@ -593,10 +635,12 @@ class Monitor:
                     # After the gathering: these passes recompute what forward pre-hooks set (a pruned
                     # Linear's weight), without a graph.
                     trace.remove()
-                    _refuse_randomness(model, self.x, self.y, self.loss_fn, float(loss.detach()))
+                    _refuse_randomness(model, self.x, self.y, self.loss_fn, float(loss.detach()), self.device)
                 return float(loss.detach()), tensors
         finally:
             trace.remove()
+            for m, impl in compiled:
+                m._compiled_call_impl = impl
             for m, mode in modes:
                 m.training = mode
             with torch.no_grad():
@@ -611,11 +655,6 @@ class Monitor:
         """The capture's tensors from one probe pass, copied to the host; ``running`` holds each BatchNorm's
         running statistics from before the pass."""
         io = {m: (x, y) for m, x, y in calls}
-        for layer in self.layers:
-            for m in (layer.linear, layer.activation, layer.batch_norm):
-                if m is not None and m not in io:
-                    raise ValueError(f"layer {layer.name!r}: module {type(m).__name__} did not run in this forward "
-                                     "pass, though it did in the first; the model's structure must stay the same")
         hidden = self.layers[:-1]
         zs = [io[layer.activation][0] for layer in hidden]
         wrt: List[torch.Tensor] = list(zs)

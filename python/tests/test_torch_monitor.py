@@ -326,9 +326,9 @@ def test_a_hidden_softmax_is_named_as_not_element_wise(data, tmp_path):
 
 def test_parametrized_weights_are_measured_as_the_layer_uses_them(data, tmp_path):
     """weight_norm and spectral_norm compute a Linear's weight from other parameters: W and dL/dW are the
-    effective weight's, and a spectral norm's power-iteration vectors are left as they were (the probe pass
-    runs it in eval mode, with its current vectors; a train-mode pass had advanced them). The gradient used
-    to be zeros: each `.weight` access recomputed a tensor outside the probe pass's graph."""
+    effective weight's, and a spectral norm's power-iteration vectors (buffers a train-mode forward
+    updates) are left as they were. The gradient used to be zeros: each `.weight` access recomputed a
+    tensor outside the probe pass's graph."""
     from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
     train_set, (px, py) = data
@@ -341,9 +341,9 @@ def test_parametrized_weights_are_measured_as_the_layer_uses_them(data, tmp_path
         after = model.state_dict()
         assert all(torch.equal(before[k], after[k]) for k in before), f"{wrap.__name__}: measuring changed the model"
 
-        # By hand, on a copy: one pass with each weight computed once (eval mode: no BatchNorm here, and the
-        # spectral norm's current vectors), and the gradient with respect to the weights that pass used.
-        twin = copy.deepcopy(model).eval()
+        # By hand, on a copy (so that its power iteration cannot touch the model): one train-mode pass with
+        # each weight computed once, and the gradient with respect to the weights that pass used.
+        twin = copy.deepcopy(model)
         with torch.nn.utils.parametrize.cached():
             w0, w2 = twin[0].weight, twin[2].weight
             loss = nn.functional.cross_entropy(twin(px), py)
@@ -394,8 +394,8 @@ class _Wired(nn.Module):
             a = self.act(self.bn(self.fc(nn.functional.dropout(h, 0.5))))
         elif self.how == "random":
             a = self.act(self.bn(self.fc(h)))
-        else:  # dropout that follows the training flag, which the Monitor turns off
-            a = self.act(self.bn(self.fc(nn.functional.dropout(h, 0.5, training=self.training))))
+        else:  # dropout on the logits that follows the training flag, written as a function: not turned off
+            return nn.functional.dropout(self.out(self.act(self.bn(self.fc(h)))), 0.5, training=self.training)
         return self.out(a)
 
 
@@ -403,18 +403,32 @@ def test_what_runs_between_a_layers_modules_is_refused_not_misfiled(data, tmp_pa
     """The layers are read from the order modules run; what flows between them is now checked too. Each of
     these was accepted and measured wrongly without a word: a residual's z filed as BN's output, an
     in-place `a += h` saved as a, a Swish built on nn.Sigmoid saved as a sigmoid layer, a weight held by the
-    model itself left out, functional dropout left on. (The user trial's cases, by hand.)"""
+    model itself left out, functional dropout left on. (The user trial's cases, by hand.) Modifying the
+    logits in place is the loss's business, and parameters with one dimension above 1 are no layer."""
     _, probe = data
     refused = {
         "residual": r"layer 'fc': the input of 'act' \(GELU\) is not the output of 'bn' \(BatchNorm1d\)",
         "in place": r"the output of 'act' \(GELU\) was changed in place after the module returned",
         "own weight": r"the model's own parameter 'w' \(shape \(32, 32\)\) takes part in the loss",
-        "random": r"the model's forward pass is random with dropout off",
+        "random": r"the probe pass is random with dropout modules off",
         "between": r"the input of Linear 'fc' is not the output of 'act0' \(ReLU\).*F.dropout: use nn.Dropout",
+        "flag": r"the probe pass is random with dropout modules off",
     }
     for how, message in refused.items():
         with pytest.raises(ValueError, match=message):
             Monitor(_Wired(how), probe, out_dir=tmp_path / how.replace(" ", "-")).capture(0)
+    class Tempered(nn.Module):  # a (1, 1) temperature and a (1, 784) shift; logits divided in place
+        def __init__(self):
+            super().__init__()
+            self.body = mlp(0, bn="none")
+            self.t, self.mu = nn.Parameter(torch.ones(1, 1)), nn.Parameter(torch.zeros(1, 784))
+
+        def forward(self, v):
+            o = self.body(v - self.mu)
+            o /= self.t
+            return o
+
+    Monitor(Tempered(), probe, out_dir=tmp_path / "tempered").capture(0)
     swish = nn.Sequential(nn.Linear(784, 32), _Swish(), nn.Linear(32, 10))
     with pytest.raises(ValueError, match=r"the input of Linear '2' is not the output of '1.sig' \(Sigmoid\).*"
                                          "activation_types="):
@@ -426,32 +440,23 @@ def test_what_runs_between_a_layers_modules_is_refused_not_misfiled(data, tmp_pa
     np.testing.assert_allclose(t["layers.0.a"], (z * torch.sigmoid(z)).numpy(), rtol=1e-6, atol=1e-7)
 
 
-def test_dropout_in_forward_follows_the_training_flag_the_monitor_sets(data, tmp_path):
-    """Every module but BatchNorm is in eval mode for the probe pass, so F.dropout(..., training=
-    self.training) is off, as nn.Dropout is; it used to stay on (the model was put in train mode)."""
-    _, (px, py) = data
-    model = _Wired("flag")
-    t = load_file(str(Monitor(model, (px, py), out_dir=tmp_path).capture(0)))
-    assert model.training and all(m.training for m in model.modules()), "modes restored"
-    with torch.no_grad():
-        h = model.act0(model.inp(px))
-        model.train()
-        bn = model.bn(model.fc(h))  # batch statistics, as in the probe pass
-    np.testing.assert_array_equal(t["layers.1.z"], bn.numpy())
-
-
 def test_compiled_models_gradient_accumulation_and_resumed_steps(data, tmp_path):
-    """A torch.compile'd model is refused with the module to pass instead (its hooks saw other tensors, so
-    dL/dz came back as zeros); a step captured again, by gradient accumulation or by resuming from a
+    """A compiled model is measured eagerly, on the same parameters, and a compiled submodule refused (its
+    hooks saw other tensors, so dL/dz came back as zeros); a step captured again, by gradient accumulation or by resuming from a
     checkpoint whose step was captured, is one file for report() (which named that file twice and failed);
     inference_mode and a per-example loss are named."""
     _, probe = data
     model = mlp(0, bn="none")
-    with pytest.raises(ValueError, match=r"model: model is compiled \(torch.compile\).*model._orig_mod"):
-        Monitor(torch.compile(model), probe, out_dir=tmp_path / "c")
-    wrapped = nn.Sequential(torch.compile(model))
-    with pytest.raises(ValueError, match=r"model: model.0 is compiled"):
-        Monitor(wrapped, probe, out_dir=tmp_path / "c")
+    eager = load_file(str(Monitor(model, probe, out_dir=tmp_path / "eager").capture(0)))
+    in_place = mlp(0, bn="none")
+    in_place.compile()
+    for name, compiled in (("wrapped", torch.compile(model)), ("in place", in_place)):
+        t = load_file(str(Monitor(compiled, probe, out_dir=tmp_path / name.replace(" ", "-")).capture(0)))
+        assert t.keys() == eager.keys() and all(np.array_equal(t[k], eager[k]) for k in t), name
+        assert float(np.abs(t["layers.0.grad_z"]).max()) > 0, f"{name}: dL/dz came back as zeros"
+    assert in_place._compiled_call_impl is not None, "compiled again after the pass"
+    with pytest.raises(ValueError, match=r"model: model.0 is compiled \(torch.compile\)"):
+        Monitor(nn.Sequential(torch.compile(model)), probe, out_dir=tmp_path / "c")
 
     mon = Monitor(model, probe, every=2, out_dir=tmp_path / "caps", model_name="m")
     for step in (0, 0, 0, 1, 2, 2):  # three micro-batches at step 0, two at step 2
@@ -469,3 +474,48 @@ def test_compiled_models_gradient_accumulation_and_resumed_steps(data, tmp_path)
                           loss_fn=lambda out, y: nn.functional.cross_entropy(out, y, reduction="none"))
     with pytest.raises(ValueError, match=r"loss_fn: returned \(200,\); expected the mean loss"):
         per_example.capture(0)
+
+
+def test_the_probe_pass_takes_the_training_branch_and_seeds_only_what_it_restores(data, tmp_path, monkeypatch):
+    """A forward that returns probabilities in eval mode and logits in training is measured on its training
+    branch, whatever mode the model is in; the randomness check seeds the CPU generator (and the model's
+    own device), never every device of every backend as torch.manual_seed does; a model whose structure
+    changes between captures is named."""
+    _, (px, py) = data
+
+    class Probabilities(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = mlp(0, bn="none")
+
+        def forward(self, v):
+            o = self.net(v)
+            return o if self.training else o.softmax(-1)
+
+    model = Probabilities().eval()
+    for seeds_all in ("manual_seed_all", "manual_seed"):
+        monkeypatch.setattr(torch.cuda, seeds_all, lambda *a: pytest.fail(f"torch.cuda.{seeds_all} called"))
+    path = Monitor(model, (px, py), out_dir=tmp_path).capture(0)
+    monkeypatch.undo()
+    assert not model.training
+    with torch.no_grad():
+        logits = model.net(px)
+    meta = json.loads(open(path, "rb").read(8 + int.from_bytes(open(path, "rb").read(8), "little"))[8:])
+    assert float(meta["__metadata__"]["loss"]) == float(nn.functional.cross_entropy(logits, py))
+
+    class Skipping(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net, self.skip = mlp(0, bn="none"), False
+
+        def forward(self, v):
+            if self.skip:
+                return self.net[-1](self.net[:4](v)[:, :64])
+            return self.net(v)
+
+    skipping = Skipping()
+    mon = Monitor(skipping, (px, py), out_dir=tmp_path / "s")
+    mon.capture(0)
+    skipping.skip = True
+    with pytest.raises(ValueError, match=r"layer 'net.4': module 'net.4' \(Linear\) did not run in this forward"):
+        mon.capture(1)

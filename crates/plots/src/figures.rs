@@ -208,7 +208,7 @@ pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
 }
 
 /// Steps to a target: validation-accuracy learning curves, one panel per BN placement, with a dashed line
-/// at `target` across each panel's steps. A run "reaches" the target at the first evaluation at or above
+/// at `target` across each panel's steps (where they span more than one step). A run "reaches" the target at the first evaluation at or above
 /// the line, so the figure shows what a steps-to-target comparison (the report's C6) reads.
 pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
     let ps = panels
@@ -217,7 +217,7 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
             let mut panel = lines(&format!("BN {}", p.placement), "training step", "validation accuracy", &p.curves);
             let steps = p.curves.iter().flat_map(|c| c.x.iter().copied()).filter(|x| x.is_finite());
             let (lo, hi) = steps.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
-            if lo <= hi {
+            if lo < hi {
                 panel.series.push(Series {
                     label: format!("target {target}"),
                     color: palette::REFERENCE,
