@@ -81,8 +81,8 @@ pub fn report(
         ("sigmoid_after_bn", sigmoid_after_bn(e1)),
         ("accuracy_vs_depth", accuracy_vs_depth(e2)),
         ("time_per_step", time_per_step(cost)),
-        ("effective_rank", effective_rank(e1)),
-        ("bn_params", bn_params(e1)),
+        ("effective_rank", effective_rank(e1, rank_comparison(e1))),
+        ("bn_params", bn_params(e1, bn_param_activations(e1))),
         ("lr_sensitivity", lr_sensitivity(e1)),
     ]
 }
@@ -90,8 +90,9 @@ pub fn report(
 /// Every figure the runs of one directory support, with its file stem (for `actscope plot`): the report's
 /// figures drawn from `runs` alone, except the timings (which need E8), keeping only those with data.
 /// Saturation is shown for every bounded activation present, dead units for E3-style stress settings when
-/// the runs set an initial bias (else for every ReLU-family activation at its selected learning rate), and
-/// the gradient norms for every configuration present.
+/// the runs set an initial bias (else for every ReLU-family activation at its selected learning rate), the
+/// gradient norms and effective ranks for every configuration present, and γ/β for every activation with
+/// BN before φ.
 pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
     let all: Vec<(usize, Activation, Placement)> =
         configurations(runs).into_iter().enumerate().map(|(i, (a, p))| (i, a, p)).collect();
@@ -106,8 +107,8 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
         ("histogram_over_time", histogram_over_time(runs)),
         ("sigmoid_after_bn", sigmoid_after_bn(runs)),
         ("accuracy_vs_depth", accuracy_vs_depth(runs)),
-        ("effective_rank", effective_rank(runs)),
-        ("bn_params", bn_params(runs)),
+        ("effective_rank", effective_rank(runs, configurations(runs))),
+        ("bn_params", bn_params(runs, activations_where(runs, |c| c.placement == Placement::Before))),
         ("lr_sensitivity", lr_sensitivity(runs)),
     ];
     out.into_iter().filter(|(_, f)| f.has_data()).collect()
@@ -560,14 +561,25 @@ fn time_per_step(cost: &[StepTiming]) -> Figure {
     figs::time_per_step(&names, &groups, "ms per training step")
 }
 
-/// Effective rank per layer over training, one panel per configuration of [`RANK_COMPARISON`] present
-/// (selected learning rate); when none is, one per configuration present.
-fn effective_rank(e: &Experiment) -> Figure {
-    let mut configs: Vec<(Activation, Placement)> =
+/// The report's effective-rank panels: the configurations of [`RANK_COMPARISON`] present; when none is,
+/// every configuration present.
+fn rank_comparison(e: &Experiment) -> Vec<(Activation, Placement)> {
+    let configs: Vec<(Activation, Placement)> =
         RANK_COMPARISON.iter().copied().filter(|&(a, p)| has(e, a, p)).collect();
-    if configs.is_empty() {
-        configs = configurations(e);
-    }
+    if configs.is_empty() { configurations(e) } else { configs }
+}
+
+/// The report's γ/β activations: those of [`BN_PARAM_ACTIVATIONS`] with BN before φ; when none is present,
+/// every activation with BN before.
+fn bn_param_activations(e: &Experiment) -> Vec<Activation> {
+    let acts: Vec<Activation> =
+        BN_PARAM_ACTIVATIONS.iter().copied().filter(|&a| has(e, a, Placement::Before)).collect();
+    if acts.is_empty() { activations_where(e, |c| c.placement == Placement::Before) } else { acts }
+}
+
+/// Effective rank per layer over training, one panel per configuration of `configs` (selected learning
+/// rate).
+fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figure {
     let panels: Vec<CurvePanel> = configs
         .into_iter()
         .map(|(a, p)| CurvePanel {
@@ -578,17 +590,11 @@ fn effective_rank(e: &Experiment) -> Figure {
     figs::effective_rank_per_layer(&panels).with_columns(2)
 }
 
-/// γ and β per layer over training for the activations of [`BN_PARAM_ACTIVATIONS`] with BN before φ
-/// (selected learning rate); when none is present, for every activation with BN before.
-fn bn_params(e: &Experiment) -> Figure {
-    let mut acts: Vec<(usize, Activation)> =
-        BN_PARAM_ACTIVATIONS.iter().copied().enumerate().filter(|&(_, a)| has(e, a, Placement::Before)).collect();
-    if acts.is_empty() {
-        acts = activations_where(e, |c| c.placement == Placement::Before).into_iter().enumerate().collect();
-    }
+/// γ and β per layer over training for the activations `acts` with BN before φ (selected learning rate).
+fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
     let curves = |f: fn(&BnParams) -> f64| -> Vec<MeanCurve> {
         let mut v = Vec::new();
-        for &(k, a) in &acts {
+        for (k, &a) in acts.iter().enumerate() {
             let runs = e.selected(is(a, Placement::Before));
             let layers = runs.first().map_or(0, |r| r.config.widths().len());
             for l in 0..layers {

@@ -781,3 +781,42 @@ fn the_n_column_says_where_a_comparison_was_decided_earlier() {
     let other = md.lines().find(|l| l.starts_with(&format!("| {} |", c2.comparisons[1].setting))).unwrap();
     assert!(other.contains(" | 5 | "), "{other}");
 }
+
+/// `actscope plot` draws the effective rank of every configuration present and γ/β of every activation
+/// with BN before φ; it drew only the report's chosen few (relu and sigmoid), leaving tanh out without a
+/// note.
+#[test]
+fn plot_draws_every_configuration_in_the_rank_and_bn_parameter_figures() {
+    use actscope_metrics::records::{BnParams, Record};
+    let e = experiment_with(
+        |_, _| 0.85,
+        |_, p| {
+            let mut cp = checkpoint(100, |_| (0.1, 1.0), None);
+            for l in &mut cp.layers {
+                l.effective_rank = Some(5.0);
+                l.bn = (p != Placement::None).then_some(BnParams {
+                    gamma_mean: 1.0,
+                    gamma_std: 0.0,
+                    beta_mean: 0.0,
+                    beta_std: 0.0,
+                });
+            }
+            serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n"
+        },
+    );
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = |stem: &str| &figs.iter().find(|(s, _)| *s == stem).unwrap_or_else(|| panic!("{stem} drawn")).1;
+    let titles: Vec<String> = fig("effective_rank")
+        .panels
+        .iter()
+        .map(|p| match p {
+            actscope_plots::Panel::Lines(l) => l.title.clone(),
+            _ => panic!("line panels"),
+        })
+        .collect();
+    assert_eq!(titles.len(), 9, "3 activations × 3 placements: {titles:?}");
+    assert!(titles.contains(&"tanh, BN none".to_string()), "{titles:?}");
+    let actscope_plots::Panel::Lines(gamma) = &fig("bn_params").panels[0] else { panic!("a line panel") };
+    let labels: Vec<&str> = gamma.series.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["sigmoid, layer 1", "tanh, layer 1", "relu, layer 1"], "every activation with BN before");
+}
