@@ -264,7 +264,8 @@ struct TrainArgs {
     force: bool,
     #[arg(long)]
     data: Option<String>,
-    #[arg(long, value_delimiter = ',')]
+    /// Hidden widths, input side first (comma-separated, given once).
+    #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set)]
     hidden: Option<Vec<usize>>,
     #[arg(long, value_parser = parse_activation)]
     activation: Option<Activation>,
@@ -329,7 +330,7 @@ struct SweepArgs {
 
 #[derive(Args)]
 struct SummarizeArgs {
-    /// Directory of run directories.
+    /// Directory of run directories (required, unless --list-columns).
     #[arg(required_unless_present = "list_columns")]
     dir: Option<PathBuf>,
     /// CSV output (a statistic takes three columns: NAME_mean, NAME_ci_low, NAME_ci_high).
@@ -376,6 +377,22 @@ fn config_file(path: &std::path::Path) -> Result<toml::Table> {
     Ok(table)
 }
 
+/// An invalid combination of settings blamed on the key whose removal mends it, named with where it came
+/// from (`file:line: key = value: …` or `--set key=value: …`); the error as it was when no single key is
+/// to blame.
+fn blame(e: Error, table: &toml::Table, origin: &std::collections::BTreeMap<String, String>) -> Error {
+    let mended = |k: &String| {
+        let mut t = table.clone();
+        t.remove(k);
+        RunConfig::from_table_unvalidated(t).and_then(|c| c.validate()).is_ok()
+    };
+    match table.iter().find(|(k, _)| origin.contains_key(*k) && mended(k)) {
+        Some((k, _)) if origin[k].starts_with("--set") => Error::usage(format!("{}: {e}", origin[k])),
+        Some((k, v)) => Error::usage(format!("{}: {k} = {v}: {e}", origin[k])),
+        None => e,
+    }
+}
+
 fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     // Settings come from the config file, then `--set KEY=VALUE` (TOML values), then the typed flags.
     let (mut table, source) = match &a.config {
@@ -384,6 +401,16 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     };
     // Where `depth` was set, for the error when `--hidden` is given too.
     let mut depth_from = a.config.as_ref().map(|p| p.display().to_string());
+    // Where each key of `table` came from, for an error in the settings as a whole: `--set KEY=VALUE`, or
+    // the file's path and line.
+    let mut origin: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    if let Some(p) = &a.config {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        for k in table.keys() {
+            let line = line_of(&text, &[k]).map_or(String::new(), |l| format!(":{l}"));
+            origin.insert(k.clone(), format!("{}{line}", p.display()));
+        }
+    }
     for kv in &a.set {
         let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--set {kv:?}: expected KEY=VALUE")))?;
         let value: toml::Value = format!("v = {v}")
@@ -396,13 +423,14 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         if k == "depth" {
             depth_from = Some(format!("--set {kv}"));
         }
+        origin.insert(k.to_string(), format!("--set {kv}"));
         table.insert(k.to_string(), value);
     }
     if !table.contains_key("hidden") && !table.contains_key("depth") {
         let widths = settings::TRAIN_HIDDEN.iter().map(|&w| toml::Value::from(w as i64)).collect();
         table.insert("hidden".into(), toml::Value::Array(widths));
     }
-    let mut cfg = RunConfig::from_table(table, &source)?;
+    let mut cfg = RunConfig::from_table(table.clone(), &source).map_err(|e| blame(e, &table, &origin))?;
     // `--hidden` and a depth both give the hidden layers; which one wins would be a guess (the settings say
     // hidden is ignored when depth is set, the flags that they override the file): refuse both.
     if let (Some(h), Some(depth)) = (&a.hidden, cfg.depth) {
@@ -564,28 +592,31 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
     }
     let r = execute_sweep(&runs, &a.out, &opts, &cache, &progress)?;
+    // The grid's line first, then what bracketing added beyond it (it used to come after bracketing's, as
+    // if it counted its runs).
+    if verbosity != Verbosity::Quiet {
+        eprintln!(
+            "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other \
+             code computed them) → {}",
+            file.name.as_deref().unwrap_or("sweep"),
+            r.planned,
+            shard.index,
+            shard.count,
+            r.skipped,
+            r.done,
+            r.diverged,
+            r.stale,
+            a.out.display()
+        );
+    }
     if a.bracket {
         let n = actscope_lab::tuning::bracket_sweep(&runs, &a.out, &opts, &cache, &progress)?;
         if verbosity != Verbosity::Quiet {
-            eprintln!("bracketing: {n} runs extended learning-rate grids whose best rate was at an edge");
+            eprintln!(
+                "bracketing: {n} runs beyond the grid, extending learning-rate grids whose best rate was at an edge"
+            );
         }
     }
-    if verbosity == Verbosity::Quiet {
-        return Ok(());
-    }
-    eprintln!(
-        "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other code \
-         computed them) → {}",
-        file.name.as_deref().unwrap_or("sweep"),
-        r.planned,
-        shard.index,
-        shard.count,
-        r.skipped,
-        r.done,
-        r.diverged,
-        r.stale,
-        a.out.display()
-    );
     Ok(())
 }
 

@@ -553,8 +553,14 @@ impl RunConfig {
         if self.batch_size == 0 {
             return bad("batch_size", "must be ≥ 1".into());
         }
-        if self.steps == Some(0) || (self.steps.is_none() && self.epochs == 0) {
-            return bad("epochs/steps", "the run must have at least one step".into());
+        if self.steps == Some(0) || self.epochs == 0 {
+            return bad(
+                if self.epochs == 0 { "epochs" } else { "steps" },
+                "must be ≥ 1 (the run must have at least one step)".into(),
+            );
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return bad("momentum", format!("must lie in [0, 1), got {}", self.momentum));
         }
         if self.probe_size < 2 {
             return bad("probe_size", format!("must be ≥ 2, got {}", self.probe_size));
@@ -567,9 +573,33 @@ impl RunConfig {
         Ok(())
     }
 
-    /// The canonical JSON of the configuration (sorted keys), which identifies the run.
+    /// The canonical JSON of the configuration (sorted keys), which identifies the run: of
+    /// [`RunConfig::normalized`], so that settings the run ignores do not make another run of it.
     pub fn canonical_json(&self) -> String {
-        serde_json::to_value(self).expect("serialisable").to_string()
+        serde_json::to_value(self.normalized()).expect("serialisable").to_string()
+    }
+
+    /// The configuration with every setting the run ignores at its default: `hidden` when `depth` is set,
+    /// `width` when it is not, `epochs` when `steps` is set, SGD's `momentum` and `nesterov` for Adam and
+    /// AdamW, and BatchNorm's `bn_eps` and `bn_momentum` without BatchNorm.
+    pub fn normalized(&self) -> RunConfig {
+        let d = RunConfig::default();
+        let mut c = self.clone();
+        if c.depth.is_some() {
+            c.hidden = d.hidden.clone();
+        } else {
+            c.width = d.width;
+        }
+        if c.steps.is_some() {
+            c.epochs = d.epochs;
+        }
+        if c.optimizer != OptimizerKind::Sgd {
+            (c.momentum, c.nesterov) = (d.momentum, d.nesterov);
+        }
+        if c.placement == Placement::None {
+            (c.bn_eps, c.bn_momentum) = (d.bn_eps, d.bn_momentum);
+        }
+        c
     }
 
     /// A stable 12-hex-digit id: the start of SHA-256 of the canonical JSON.
@@ -580,13 +610,15 @@ impl RunConfig {
 
     /// The run directory's name: readable settings, sanitised for any file system, then the id.
     pub fn dir_name(&self) -> String {
+        // The rate as written (0.1, 1), or in scientific notation where that is long (1e300, not 301 digits).
+        let lr = self.lr.to_string();
+        let lr = if lr.len() > 12 { format!("{:e}", self.lr) } else { lr };
         let raw = format!(
-            "{}-{}-d{}-{}-lr{}-s{}",
+            "{}-{}-d{}-{}-lr{lr}-s{}",
             self.activation,
             self.placement,
             self.widths().len(),
             self.optimizer,
-            self.lr,
             self.seed
         );
         format!("{}-{}", sanitize(&raw), self.id())
@@ -614,6 +646,37 @@ pub fn sanitize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Settings a run ignores do not make another run of it (they gave it another id, so it was trained
+    /// again and summarised as another row), and an extreme learning rate still gives a short directory
+    /// name (1e300 was written out in 301 digits, longer than a file name may be).
+    #[test]
+    fn ignored_settings_keep_the_id_and_extreme_rates_a_short_name() {
+        let cfg = |text: &str| -> RunConfig { toml::from_str(text).unwrap() };
+        let same = [
+            ("steps = 5\nepochs = 1", "steps = 5\nepochs = 7"),
+            ("hidden = [8]", "hidden = [8]\nwidth = 50"),
+            ("depth = 2\nwidth = 8", "depth = 2\nwidth = 8\nhidden = [3, 3]"),
+            ("optimizer = \"adam\"", "optimizer = \"adam\"\nmomentum = 0.9\nnesterov = true"),
+            ("hidden = [8]", "hidden = [8]\nbn_eps = 0.001\nbn_momentum = 0.5"),
+        ];
+        for (a, b) in same {
+            assert_eq!(cfg(a).id(), cfg(b).id(), "{a:?} vs {b:?}");
+        }
+        let differ = [
+            ("epochs = 1", "epochs = 7"),
+            ("depth = 2\nwidth = 8", "depth = 2\nwidth = 9"),
+            ("momentum = 0.0", "momentum = 0.9"),
+            ("placement = \"before\"", "placement = \"before\"\nbn_eps = 0.001"),
+        ];
+        for (a, b) in differ {
+            assert_ne!(cfg(a).id(), cfg(b).id(), "{a:?} vs {b:?}");
+        }
+        assert!(cfg("lr = 1e300").dir_name().starts_with("relu-none-d0-sgd-lr1e300-s0-"));
+        assert!(cfg("lr = 1e-300").dir_name().starts_with("relu-none-d0-sgd-lr1e-300-s0-"));
+        assert!(cfg("lr = 0.1").dir_name().starts_with("relu-none-d0-sgd-lr0.1-s0-"), "usual rates as before");
+        assert!(cfg("lr = 1.0").dir_name().starts_with("relu-none-d0-sgd-lr1-s0-"));
+    }
 
     /// The list of settings cannot drift from the parser: its keys are exactly the fields of `RunConfig`
     /// (which the parser takes, and no other), and every default it shows is `RunConfig::default()`'s.

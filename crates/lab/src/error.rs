@@ -70,9 +70,15 @@ impl Error {
         Error::Usage(msg.into())
     }
 
-    /// An [`Error::Io`] for `action` on `path`.
+    /// An [`Error::Io`] for `action` on `path`. "Already exists" where a directory was to be created over
+    /// a file says so: "exists and is not a directory".
     pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.to_path_buf(), error: source }
+        let error = if source.kind() == std::io::ErrorKind::AlreadyExists && path.exists() && !path.is_dir() {
+            std::io::Error::new(std::io::ErrorKind::NotADirectory, "exists and is not a directory")
+        } else {
+            source
+        };
+        Error::Io { action, path: path.to_path_buf(), error }
     }
 
     /// Whether the error is the caller's mistake (exit code 2) rather than a runtime failure (exit code 1).

@@ -82,7 +82,8 @@ fn train_writes_a_complete_run_directory() {
 #[test]
 fn usage_errors_exit_2_with_a_clear_message() {
     let d = tmp("usage");
-    let cases: [(&[&str], &str); 8] = [
+    std::fs::write(d.join("neg.toml"), "seed = 1\nlr = -1.0\n").unwrap();
+    let cases: [(&[&str], &str); 13] = [
         (
             &["train", "--activation", "sigmod"],
             "invalid value 'sigmod' for '--activation <ACTIVATION>': unknown activation \"sigmod\"; expected one of: sigmoid, tanh",
@@ -94,6 +95,16 @@ fn usage_errors_exit_2_with_a_clear_message() {
         (&["train", "--set", "colour=3"], "--set colour=3: unknown setting `colour`"),
         (&["train", "--data", "synthetic:clusters", "--batch-size", "100000"], "larger than the training set"),
         (&["sweep", "missing.toml", "--shard", "3/2"], "invalid --shard"),
+        // The user trial's: a file's bad value named with its line, flags and settings PyTorch would take but
+        // the settings' ranges exclude, a repeated --hidden (it was appended).
+        (&["train", "--config", "neg.toml"], "neg.toml:2: lr = -1.0: invalid lr: must be finite and > 0"),
+        (&["train", "--set", "momentum=1.5"], "--set momentum=1.5: invalid momentum: must lie in [0, 1), got 1.5"),
+        (&["train", "--momentum", "1"], "invalid momentum: must lie in [0, 1), got 1"),
+        (&["train", "--steps", "3", "--epochs", "0"], "invalid epochs: must be ≥ 1"),
+        (
+            &["train", "--hidden", "8", "--hidden", "4"],
+            "the argument '--hidden <HIDDEN>' cannot be used multiple times",
+        ),
     ];
     for (args, needle) in cases {
         let o = run(args, &d);
@@ -190,6 +201,11 @@ fn unwritable_output_is_a_runtime_error() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/proc/actscope-runs"), "{}", stderr(&o));
+    // An --out that is a file: it said "already exists".
+    std::fs::write(d.join("afile"), "").unwrap();
+    let o = run(&["train", "--data", "synthetic:clusters", "--hidden", "4", "--steps", "2", "--out", "afile"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("creating afile: exists and is not a directory"), "{}", stderr(&o));
 }
 
 #[test]
