@@ -36,5 +36,5 @@ pub mod transform;
 pub use actscope_core::Dataset;
 pub use error::{Error, Result};
 pub use mnist::{Splits, load_idx_dir};
-pub use spec::{DataInfo, LoadedData, SYSTEM_FASHION_MNIST, load};
+pub use spec::{DataInfo, LoadedData, SYSTEM_FASHION_MNIST, check, load};
 pub use transform::{Standardizer, split_train_val, split_train_val_owned};

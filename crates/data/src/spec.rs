@@ -106,18 +106,74 @@ fn synthetic_set(spec: &str, kind: &str, val_fraction: f64) -> Result<LoadedData
         "teacher" => (synthetic::teacher(12_000, 64, 10, 1, 1), synthetic::teacher(2_000, 64, 10, 1, 2)),
         "spirals" => (synthetic::two_spirals(4_000, 0.05, 1), synthetic::two_spirals(1_000, 0.05, 2)),
         "gaussian" => (synthetic::gaussian(4_000, 64, 1), synthetic::gaussian(1_000, 64, 2)),
-        other => {
-            return Err(Error::config(
-                "data",
-                format!("unknown synthetic set {other:?}; expected one of: clusters, teacher, spirals, gaussian"),
-            ));
-        }
+        other => return Err(unknown_synthetic(other)),
     };
     let checksum =
         hex(&<sha2::Sha256 as sha2::Digest>::digest(format!("{} | {}", all.provenance, test.provenance).as_bytes()));
     let (train, val) = split_train_val(&all, val_fraction, SPLIT_SEED)?;
     let description = format!("synthetic {kind}: {}", all.provenance);
     Ok(LoadedData { spec: spec.into(), description, checksum, train, val, test })
+}
+
+/// The synthetic sets `synthetic:NAME` names.
+const SYNTHETIC: [&str; 4] = ["clusters", "teacher", "spirals", "gaussian"];
+
+fn unknown_synthetic(name: &str) -> Error {
+    Error::config("data", format!("unknown synthetic set {name:?}; expected one of: {}", SYNTHETIC.join(", ")))
+}
+
+/// A spec that is a path: the path and, for a CSV file, the label column written after `#`.
+fn path_of(spec: &str) -> (&str, Option<&str>) {
+    match spec.rsplit_once('#') {
+        Some((p, l)) if p.ends_with(".csv") => (p, Some(l)),
+        _ => (spec, None),
+    }
+}
+
+/// Checks that `p`, from `spec`, is a directory, with [`load`]'s errors: not found, unreadable, or
+/// neither a directory nor a .csv file.
+fn check_dir(spec: &str, p: &Path) -> Result<()> {
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::config(
+            "data",
+            format!("{spec:?} not found; expected default, embedded, synthetic:NAME, an IDX directory or a .csv file"),
+        )),
+        // Permission denied and the like: say so rather than "not found".
+        Err(e) => Err(Error::io(p, e)),
+        Ok(_) => Err(Error::config(
+            "data",
+            format!(
+                "{spec:?} is neither a known name (default, embedded, synthetic:NAME), a directory, nor a .csv file"
+            ),
+        )),
+    }
+}
+
+/// Whether `spec` names data that [`load`] can find, without reading it: a known name, a known synthetic
+/// set, an existing directory or an existing `.csv` file. What the files hold is checked when they are
+/// loaded. For checking a sweep's data before any run starts.
+///
+/// # Errors
+/// What [`load`] would give for the same spec where it cannot find the data: an unknown synthetic set, a
+/// path not found or unreadable, or a path that is neither a directory nor a `.csv` file.
+pub fn check(spec: &str) -> Result<()> {
+    match spec {
+        "default" | "embedded" => Ok(()),
+        s if s.starts_with("synthetic:") => {
+            let name = &s["synthetic:".len()..];
+            if SYNTHETIC.contains(&name) { Ok(()) } else { Err(unknown_synthetic(name)) }
+        }
+        s => {
+            let (path, _) = path_of(s);
+            let p = Path::new(path);
+            if path.ends_with(".csv") {
+                std::fs::metadata(p).map(drop).map_err(|e| Error::io(p, e))
+            } else {
+                check_dir(spec, p)
+            }
+        }
+    }
 }
 
 /// Loads the data named by `spec` (see the module docs).
@@ -144,10 +200,7 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
         "embedded" => from_splits(spec, "embedded Fashion-MNIST subset".into(), embedded()?, val_fraction)?,
         s if s.starts_with("synthetic:") => synthetic_set(spec, &s["synthetic:".len()..], val_fraction)?,
         s => {
-            let (path, label) = match s.rsplit_once('#') {
-                Some((p, l)) if p.ends_with(".csv") => (p, Some(l)),
-                _ => (s, None),
-            };
+            let (path, label) = path_of(s);
             let p = Path::new(path);
             if path.ends_with(".csv") {
                 let col = match label {
@@ -170,30 +223,9 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                 let description = format!("CSV {} (20% held out as test)", p.display());
                 LoadedData { spec: spec.into(), description, checksum, train, val, test }
             } else {
-                match std::fs::metadata(p) {
-                    Ok(m) if m.is_dir() => {
-                        let s = load_idx_dir(p, 10)?;
-                        from_splits(spec, format!("IDX set from {}", p.display()), s, val_fraction)?
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        return Err(Error::config(
-                            "data",
-                            format!(
-                                "{spec:?} not found; expected default, embedded, synthetic:NAME, an IDX directory or a .csv file"
-                            ),
-                        ));
-                    }
-                    // Permission denied and the like: say so rather than "not found".
-                    Err(e) => return Err(Error::io(p, e)),
-                    Ok(_) => {
-                        return Err(Error::config(
-                            "data",
-                            format!(
-                                "{spec:?} is neither a known name (default, embedded, synthetic:NAME), a directory, nor a .csv file"
-                            ),
-                        ));
-                    }
-                }
+                check_dir(spec, p)?;
+                let s = load_idx_dir(p, 10)?;
+                from_splits(spec, format!("IDX set from {}", p.display()), s, val_fraction)?
             }
         }
     };

@@ -268,6 +268,20 @@ impl SweepFile {
                 alone(k, v).map_err(|e| Error::usage(format!("{}: [axes] {k} = {v}: {e}", self.at("axes", k))))?;
             }
         }
+        // The data must be findable (what its files hold is checked when they are loaded): a mistyped path
+        // fails here, before any run and in --dry-run, naming the file and line; it failed when the runs
+        // started, naming neither.
+        let data = |section: &str, v: &toml::Value| match v.as_str() {
+            Some(spec) => actscope_data::check(spec)
+                .map_err(|e| Error::usage(format!("{}: [{section}] data = {v}: {e}", self.at(section, "data")))),
+            None => Ok(()),
+        };
+        if let Some(v) = self.base.get("data") {
+            data("base", v)?;
+        }
+        for v in self.axes.get("data").into_iter().flatten() {
+            data("axes", v)?;
+        }
         // The base as a whole, with a stand-in network where it has none. A setting that fails alone may
         // be mended by an axis (e.g. `nesterov = true` with a momentum axis), so a failure counts only when
         // the first run of the grid (base and each axis's first value) fails too; it is blamed on the base

@@ -376,3 +376,25 @@ fn csv_spec_with_too_few_rows_names_the_file() {
     std::fs::remove_file(&path).unwrap();
     assert!(e.contains("actscope-few-") && e.contains("2 rows are too few to hold out 0.2 of them"), "{e}");
 }
+
+/// `check` finds what `load` would find, without reading it, and fails with `load`'s own error where
+/// `load` cannot find the data (a sweep checks its data this way before any run).
+#[test]
+fn check_finds_what_load_finds_with_the_same_errors() {
+    let dir = std::env::temp_dir().join(format!("actscope-data-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("d.csv");
+    std::fs::write(&csv, "a,label\n0.5,1\n").unwrap();
+    let other = dir.join("d.txt");
+    std::fs::write(&other, "").unwrap();
+    for spec in ["embedded", "synthetic:spirals", &csv.display().to_string(), &format!("{}#label", csv.display())] {
+        actscope_data::check(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
+    }
+    let missing_csv = dir.join("missing.csv").display().to_string();
+    for spec in ["synthetic:nope", "/nonexistent/idx", &missing_csv, &other.display().to_string()] {
+        let c = actscope_data::check(spec).expect_err(spec).to_string();
+        let l = actscope_data::load(spec, 0.1, false).expect_err(spec).to_string();
+        assert_eq!(c, l, "{spec}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

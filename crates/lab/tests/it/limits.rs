@@ -97,6 +97,18 @@ fn sweep_errors_name_the_file_section_and_key() {
     assert!(m.starts_with("sweep.toml: [base]: invalid hidden: give hidden"), "{m}");
     let m = sweep_error("[base]\nhidden = [4]\n[axes]\nseed = []\n");
     assert!(m.contains("sweep.toml: [axes] seed has no values"), "{m}");
+    // Data that cannot be found is named before any run (it failed when the runs started, naming neither
+    // the file nor the line).
+    let m = sweep_error("[base]\nhidden = [4]\ndata = \"/nonexistent/idx\"\n");
+    assert!(
+        m.starts_with("sweep.toml:3: [base] data = \"/nonexistent/idx\": invalid data: \"/nonexistent/idx\" not found"),
+        "{m}"
+    );
+    let m = sweep_error("[base]\nhidden = [4]\n[axes]\ndata = [\"synthetic:clusters\", \"synthetic:cluster\"]\n");
+    assert!(
+        m.starts_with("sweep.toml:4: [axes] data = \"synthetic:cluster\": invalid data: unknown synthetic set"),
+        "{m}"
+    );
     // Valid only together: `nesterov = true` needs momentum > 0, which an axis gives.
     let ok = SweepFile::parse("[base]\nhidden = [4]\nnesterov = true\n[axes]\nmomentum = [0.5, 0.9]\n", "s")
         .unwrap()
