@@ -13,30 +13,38 @@
 use actscope_core::Float;
 use ndarray::{ArrayView, Dimension};
 
-/// Σ x², accumulated in blocks of 8 lanes × 512 values in the element type, then in f64: vectorises, and
-/// the blocks keep the relative rounding error near 1e-6 in f32.
+/// Σ x², each value converted to f64 before it is squared and summed in 8 f64 lanes (vectorises). In the
+/// element type the squares overflowed from f32 entries of about 1e19 and underflowed below about 1e-19,
+/// where gradients that vanish or explode are exactly what the sum is measuring.
 pub fn sum_squares<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
     let Some(s) = x.as_slice_memory_order() else {
         return x.iter().map(|&v| v.f64() * v.f64()).sum();
     };
-    let mut total = 0.0;
-    for block in s.chunks(4096) {
-        let mut acc = [F::zero(); 8];
-        let chunks = block.chunks_exact(8);
-        let rest = chunks.remainder();
-        for c in chunks {
-            for k in 0..8 {
-                acc[k] += c[k] * c[k];
-            }
+    let mut acc = [0.0f64; 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let v = c[k].f64();
+            acc[k] += v * v;
         }
-        total += acc.iter().map(|a| a.f64()).sum::<f64>() + rest.iter().map(|v| v.f64() * v.f64()).sum::<f64>();
     }
-    total
+    acc.iter().sum::<f64>() + rest.iter().map(|v| v.f64() * v.f64()).sum::<f64>()
 }
 
-/// Frobenius (L2) norm of any array.
+/// Frobenius (L2) norm of any array. Where Σ x² leaves f64's normal range (f64 entries beyond about 1e154
+/// or below about 1e-154), the entries are scaled by the largest magnitude first, so the norm is right
+/// wherever it is itself a finite f64.
 pub fn l2_norm<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
-    sum_squares(x).sqrt()
+    let s = sum_squares(x.view());
+    if s.is_nan() || (s.is_finite() && (s >= f64::MIN_POSITIVE || s == 0.0 && x.iter().all(|v| v.f64() == 0.0))) {
+        return s.sqrt();
+    }
+    let m = x.iter().fold(0.0f64, |m, v| m.max(v.f64().abs()));
+    if m == 0.0 || !m.is_finite() {
+        return m;
+    }
+    m * x.iter().map(|v| (v.f64() / m).powi(2)).sum::<f64>().sqrt()
 }
 
 /// Mean of the squared entries; 0 for an empty array.

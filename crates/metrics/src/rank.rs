@@ -244,6 +244,12 @@ pub fn effective_rank<F: Float>(a: ArrayView2<'_, F>) -> f64 {
     }
     let mean = c.mean_axis(Axis(0)).expect("non-empty");
     c -= &mean;
+    // The rank does not depend on the scale: dividing by the largest magnitude keeps the singular values
+    // in f64's range (activations of 1e160 or 1e-170 read as a collapse to 1 without it).
+    let m = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if m > 0.0 {
+        c /= m;
+    }
     let s = singular_values_f64(c.view());
     let total: f64 = s.iter().sum();
     if !total.is_finite() {

@@ -194,3 +194,36 @@ fn percentile_selection_agrees_with_sorting() {
         assert!((got - (s[lo] + (h - lo as f64) * (s[hi] - s[lo]))).abs() < 1e-12, "p{p}");
     }
 }
+
+/// Norms, mean squares and effective ranks at magnitudes where vanishing or exploding networks live (the
+/// capture-format trial): f32 squares were summed in f32 and overflowed from entries of about 1e19 (a norm
+/// of 7e20 read as ∞) and underflowed below about 1e-19 (0 for 7e-23); f64 norms overflowed from about
+/// 1e154; the effective rank read 1 (a collapse) for activations of 1e160 or 1e-170.
+#[test]
+fn extreme_magnitudes_give_the_true_norms_and_ranks() {
+    let grid = |scale: f64| Array2::from_shape_fn((100, 50), |(i, j)| scale * (1.0 + ((i * 50 + j) % 7) as f64));
+    let exact = |scale: f64| scale * grid(1.0).iter().map(|v| v * v).sum::<f64>().sqrt();
+    for scale in [1e19, 1e30, 1e-24, 1e-40] {
+        let g32 = grid(scale).mapv(|v| v as f32);
+        let want: f64 = g32.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+        let got = l2_norm(g32.view());
+        assert!((got / want - 1.0).abs() < 1e-12, "f32 at {scale:e}: {got:e} against {want:e}");
+        let ms = mean_square(g32.view());
+        assert!((ms / (want * want / 5000.0) - 1.0).abs() < 1e-12, "f32 ms at {scale:e}: {ms:e}");
+    }
+    for scale in [1e200, 1e-200, 1e300] {
+        let got = l2_norm(grid(scale).view());
+        assert!((got / exact(scale) - 1.0).abs() < 1e-12, "f64 at {scale:e}: {got:e}");
+    }
+    assert_eq!(l2_norm(Array2::<f64>::zeros((3, 2)).view()), 0.0);
+    assert!(l2_norm(array![1.0f64, f64::NAN].view()).is_nan());
+    assert_eq!(l2_norm(array![1.0f64, f64::INFINITY].view()), f64::INFINITY);
+
+    let a = Array2::from_shape_fn((40, 6), |(i, j)| ((i * 7 + j * 13) % 11) as f64 - 5.0 + (j as f64) * 0.1 * i as f64);
+    let base = effective_rank(a.view());
+    assert!(base > 2.0, "{base}");
+    for scale in [1e160, 1e-170, 1e-300, 1e300] {
+        let r = effective_rank(a.mapv(|v| v * scale).view());
+        assert!((r - base).abs() < 1e-9, "scaled by {scale:e}: {r} against {base}");
+    }
+}
