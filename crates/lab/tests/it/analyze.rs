@@ -118,6 +118,24 @@ fn seeds_and_models_give_intervals_comparisons_and_runs_that_plot_and_summarize_
     fs::remove_dir_all(&d).unwrap();
 }
 
+/// A quantity only one of two models has (saturation: tanh's, dead units: ReLU's) gets no comparison row;
+/// it got one reading "NaN | NaN | no significant difference" (the capture-format trial).
+#[test]
+fn models_are_compared_only_on_what_both_have() {
+    let d = temp("both-have");
+    let mut files = Vec::new();
+    for seed in [1, 2] {
+        for act in ["relu", "tanh"] {
+            files.extend(train_with_captures(&config(act, "none", seed), &d.join(act), act, false).1);
+        }
+    }
+    let a = analyze(&files, &d.join("analysis"), &[]).unwrap();
+    let quantities: Vec<&str> = a.diagnosis.comparisons.iter().map(|c| c.quantity).collect();
+    assert_eq!(quantities.len(), 1, "{quantities:?}");
+    assert!(quantities[0].starts_with("vanishing index"), "{quantities:?}");
+    fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn the_diagnosis_names_dead_layers_and_escapes_model_names() {
     use actscope_capture::{Capture, Hidden, LayerMeta, Meta, Output, write};
