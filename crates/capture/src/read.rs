@@ -119,6 +119,46 @@ impl Tensors<'_> {
     }
 }
 
+/// Largest difference allowed between a supplied `a` and actscope's φ(z), relative to max(1, |φ(z)|): room
+/// for another library's rounding of the same function, none for another function.
+const A_TOLERANCE: f64 = 1e-3;
+
+/// Refuses an `a` that is not φ(z): the a-statistics would describe one function and the rules computed
+/// from z another (a ReLU layer given sigmoid(z) was accepted).
+fn check_a<F: Element>(
+    name: &str,
+    act: actscope_core::Activation,
+    z: &Array2<F>,
+    a: &Array2<F>,
+) -> Result<(), Problem> {
+    let mut phi = Array2::<F>::zeros(z.dim());
+    act.forward_into(z.view(), phi.view_mut());
+    let bad = a.indexed_iter().zip(phi.iter()).find(|((_, x), y)| {
+        let (x, y) = (x.f64(), y.f64());
+        (x - y).abs() > A_TOLERANCE * y.abs().max(1.0)
+    });
+    match bad {
+        None => Ok(()),
+        Some((((r, c), x), y)) => Err(Problem::tensor(
+            name,
+            format!(
+                "value {} at [{r}, {c}] is not {act}(z) = {} (z = {}); a must be the activation's output",
+                x.f64(),
+                y.f64(),
+                z[[r, c]].f64()
+            ),
+        )),
+    }
+}
+
+/// A BatchNorm variance, refused where negative.
+fn nonnegative<F: Element>(name: &str, v: Array1<F>) -> Result<Array1<F>, Problem> {
+    match v.iter().position(|x| x.f64() < 0.0) {
+        None => Ok(v),
+        Some(i) => Err(Problem::tensor(name, format!("value {} at [{i}]; a variance must be ≥ 0", v[i].f64()))),
+    }
+}
+
 fn required<T>(x: Option<T>, name: &str, why: &str) -> Result<T, Problem> {
     x.ok_or_else(|| Problem::tensor(name, format!("missing ({why})")))
 }
@@ -135,11 +175,19 @@ fn parse<F: Element>(bytes: &[u8]) -> Result<Capture<F>, Problem> {
         Dtype::F64 => safetensors::Dtype::F64,
     };
     let mut t = Tensors { st, dtype: st_dtype, taken: BTreeSet::new() };
-    let z0 = t.shape_of("layers.0.z", "every hidden layer needs z")?;
-    let w0 = t.shape_of("layers.0.weight", "every layer needs its weight")?;
-    let (Some(&n), Some(&input)) = (z0.first(), w0.get(1)) else {
-        return Err(Problem::tensor("layers.0.z", format!("shape {z0:?}; expected [n, units]")));
+    // n and the input width come from layer 0's z and weight: each must be a matrix before they are read
+    // (a 1-D weight was reported as a bad z).
+    let matrix = |name: &str, shape: Vec<usize>, expected: &str| {
+        if shape.len() == 2 {
+            Ok(shape)
+        } else {
+            Err(Problem::tensor(name, format!("shape {shape:?}; expected {expected}")))
+        }
     };
+    let z0 = matrix("layers.0.z", t.shape_of("layers.0.z", "every hidden layer needs z")?, "[n, units]")?;
+    let w0 =
+        matrix("layers.0.weight", t.shape_of("layers.0.weight", "every layer needs its weight")?, "[units, inputs]")?;
+    let (n, input) = (z0[0], w0[1]);
     if n == 0 {
         return Err(Problem::tensor("layers.0.z", "no rows; the probe batch needs at least one example"));
     }
@@ -155,7 +203,23 @@ fn parse<F: Element>(bytes: &[u8]) -> Result<Capture<F>, Problem> {
         if unknown && a.is_none() {
             return Err(Problem::tensor(name("a"), "missing (required with activation \"unknown\")"));
         }
+        if let (ActivationSpec::Known(act), Some(a)) = (activation, &a) {
+            check_a(&name("a"), act, &z, a)?;
+        }
         let dphi = t.matrix(&name("dphi"), nu, true)?;
+        if let (ActivationSpec::Unknown { dphi_max }, Some(d)) = (activation, &dphi) {
+            // sup φ′ is the level saturation is measured against: a slope above it breaks the rules.
+            if let Some(i) = d.iter().position(|v: &F| v.f64() > dphi_max * (1.0 + 1e-6)) {
+                let (r, c) = (i / u, i % u);
+                return Err(Problem::tensor(
+                    name("dphi"),
+                    format!(
+                        "value {} at [{r}, {c}] is above dphi_max = {dphi_max}, which must be sup φ′",
+                        d[[r, c]].f64()
+                    ),
+                ));
+            }
+        }
         match (unknown, dphi.is_some()) {
             (true, false) => {
                 return Err(Problem::tensor(name("dphi"), "missing (required with activation \"unknown\")"));
@@ -189,7 +253,10 @@ fn parse<F: Element>(bytes: &[u8]) -> Result<Capture<F>, Problem> {
             let why = format!("required with bn \"{bn}\"");
             Some(BnTensors {
                 mean: required(t.vector(&name("bn.mean"), u, true)?, &name("bn.mean"), &why)?,
-                var: required(t.vector(&name("bn.var"), u, true)?, &name("bn.var"), &why)?,
+                var: nonnegative(
+                    &name("bn.var"),
+                    required(t.vector(&name("bn.var"), u, true)?, &name("bn.var"), &why)?,
+                )?,
                 running_mean: t.vector(&name("bn.running_mean"), u, true)?,
                 running_var: t.vector(&name("bn.running_var"), u, true)?,
                 gamma: t.vector(&name("bn.gamma"), u, true)?,

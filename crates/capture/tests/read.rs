@@ -217,11 +217,53 @@ fn tensors_that_break_the_format_are_named() {
             }),
             "tensor `layers.2.weight`: dtype I32, but the metadata says f32",
         ),
+        // Values that contradict the layer (the capture-format trial: each was accepted): an `a` that is
+        // not φ(z), a slope above sup φ′, a negative variance.
+        (
+            Box::new(|_, t| {
+                t.insert("layers.0.a".into(), Raw { dtype: Dtype::F32, shape: vec![5, 4], data: vec![0; 80] });
+            }),
+            "tensor `layers.0.a`: value 0 at [0, 0] is not sigmoid(z) = 0.562",
+        ),
+        (
+            Box::new(|_, t| {
+                t.get_mut("layers.1.dphi").unwrap().data[..4].copy_from_slice(&2.0f32.to_le_bytes());
+            }),
+            "tensor `layers.1.dphi`: value 2 at [0, 0] is above dphi_max = 1, which must be sup φ′",
+        ),
+        (
+            Box::new(|_, t| {
+                t.get_mut("layers.0.bn.var").unwrap().data[4..8].copy_from_slice(&(-0.5f32).to_le_bytes());
+            }),
+            "tensor `layers.0.bn.var`: value -0.5 at [1]; a variance must be ≥ 0",
+        ),
+        // Layer 0's z and weight give n and the input width: a 1-D one is named itself (a 1-D weight was
+        // reported as a bad z).
+        (
+            Box::new(|_, t| {
+                let w = t.get_mut("layers.0.weight").unwrap();
+                w.shape = vec![w.shape.iter().product()];
+            }),
+            "tensor `layers.0.weight`: shape [",
+        ),
+        (
+            Box::new(|_, t| {
+                let z = t.get_mut("layers.0.z").unwrap();
+                z.shape = vec![1, z.shape[0], z.shape[1]];
+            }),
+            "tensor `layers.0.z`: shape [1, 5, 4]; expected [n, units]",
+        ),
     ];
     for (edit, expected) in cases {
         let e = error(&edited(edit));
         assert!(e.contains(expected), "expected {expected:?} in {e}");
     }
+    let flat: Edit = Box::new(|_, t| {
+        let w = t.get_mut("layers.0.weight").unwrap();
+        w.shape = vec![w.shape.iter().product()];
+    });
+    let e = error(&edited(flat));
+    assert!(e.contains("]; expected [units, inputs]"), "{e}");
 }
 
 #[test]

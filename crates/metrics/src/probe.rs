@@ -167,14 +167,19 @@ pub struct MetricsProbe<F> {
     sample: Option<SamplePass<F>>,
 }
 
+/// γ's and β's means and spreads over units; NaN for one of them that is missing (a capture may hold γ
+/// without β), `None` without either.
 fn bn_params<F: Float>(v: &LayerView<'_, F>) -> Option<BnParams> {
-    let (g, b) = (v.gamma?, v.beta?);
-    let ms = |x: ndarray::ArrayView1<'_, F>| {
+    if v.gamma.is_none() && v.beta.is_none() {
+        return None;
+    }
+    let ms = |x: Option<ndarray::ArrayView1<'_, F>>| {
+        let Some(x) = x else { return (f64::NAN, f64::NAN) };
         let n = x.len().max(1) as f64;
         let m = x.iter().map(|v| v.f64()).sum::<f64>() / n;
         (m, (x.iter().map(|v| (v.f64() - m).powi(2)).sum::<f64>() / n).sqrt())
     };
-    let ((gamma_mean, gamma_std), (beta_mean, beta_std)) = (ms(g), ms(b));
+    let ((gamma_mean, gamma_std), (beta_mean, beta_std)) = (ms(v.gamma), ms(v.beta));
     Some(BnParams { gamma_mean, gamma_std, beta_mean, beta_std })
 }
 

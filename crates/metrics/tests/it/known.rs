@@ -227,3 +227,34 @@ fn extreme_magnitudes_give_the_true_norms_and_ranks() {
         assert!((r - base).abs() < 1e-9, "scaled by {scale:e}: {r} against {base}");
     }
 }
+
+/// A layer with γ but no β (a capture may hold one without the other) keeps γ's summary and leaves β's
+/// empty; both were dropped.
+#[test]
+fn gamma_without_beta_keeps_gamma() {
+    use actscope_core::LayerView;
+    use actscope_metrics::MetricsProbe;
+    let z = Array2::from_shape_fn((4, 2), |(i, j)| i as f64 - j as f64);
+    let a = z.mapv(|v| v.max(0.0));
+    let (w, g) = (Array2::<f64>::ones((2, 3)), Array2::<f64>::zeros((2, 3)));
+    let gamma = array![1.0f64, 3.0];
+    let view = LayerView {
+        index: 0,
+        z: z.view(),
+        a: a.view(),
+        bn_mean: None,
+        bn_var: None,
+        grad_z: z.view(),
+        weight: w.view(),
+        bias: None,
+        grad_weight: g.view(),
+        grad_bias: None,
+        gamma: Some(gamma.view()),
+        beta: None,
+        grad_gamma: None,
+        grad_beta: None,
+    };
+    let bn = MetricsProbe::layer_record(&view, Activation::Relu, 0.1, false, None).bn.expect("γ is summarised");
+    assert_eq!((bn.gamma_mean, bn.gamma_std), (2.0, 1.0));
+    assert!(bn.beta_mean.is_nan() && bn.beta_std.is_nan());
+}
