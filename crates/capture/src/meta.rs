@@ -196,7 +196,7 @@ impl Meta {
             None => return Err(Problem::NotCapture("no metadata field `format`".into())),
         }
         match map.get("version") {
-            Some(v) if v.trim() == VERSION.to_string() => {}
+            Some(v) if *v == VERSION.to_string() => {}
             Some(v) => return Err(Problem::Version { found: v.clone(), supported: VERSION }),
             None => return Err(Problem::field("version", format!("missing; expected \"{VERSION}\""))),
         }
@@ -242,8 +242,14 @@ impl Meta {
     }
 }
 
+/// Decimal digits only, as capture.md writes an unsigned integer: no sign, no spaces (`"+7"` and `" 3 "`
+/// were read as 7 and 3).
 fn parse_uint(s: &str, field: &str) -> Result<u64, Problem> {
-    s.trim().parse::<u64>().map_err(|_| Problem::field(field, format!("{s:?} is not an unsigned integer")))
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| s.parse::<u64>().ok())
+        .flatten()
+        .ok_or_else(|| Problem::field(field, format!("{s:?} is not an unsigned integer (decimal digits)")))
 }
 
 /// A decimal number, also `NaN`, `inf`, `-inf` (Python's `repr` and Rust's `Display` spellings).
@@ -327,6 +333,12 @@ fn parse_layer(i: usize, o: &Map<String, Value>) -> Result<LayerMeta, Problem> {
                         Problem::field(field("dphi_max"), format!("{} is not a finite number > 0", o["dphi_max"]))
                     })?;
                 ActivationSpec::Unknown { dphi_max }
+            } else if act.chars().any(|c| c.is_uppercase()) {
+                // The names are lowercase (`relu`, not `ReLU`, which the command line's parser accepts).
+                return Err(Problem::field(
+                    field("activation"),
+                    format!("{act:?}: activation names are lowercase (e.g. \"{}\")", act.to_lowercase()),
+                ));
             } else {
                 ActivationSpec::Known(act.parse::<Activation>().map_err(|e| {
                     Problem::field(field("activation"), format!("{e}; or \"unknown\" with the tensor dphi"))

@@ -281,6 +281,16 @@ fn metadata_that_breaks_the_format_is_named() {
     };
     let cases: Vec<(MetaEdit, &str)> = vec![
         (set("seed", "-1"), "metadata field `seed`: \"-1\" is not an unsigned integer"),
+        // As capture.md writes them (the capture-format trial: each was read leniently).
+        (set("seed", "+7"), "metadata field `seed`: \"+7\" is not an unsigned integer"),
+        (set("step", " 3 "), "metadata field `step`: \" 3 \" is not an unsigned integer"),
+        (set("version", " 1"), "version"),
+        (
+            layers(
+                r#"[{"name":"a","kind":"hidden","units":4,"activation":"ReLU","bn":"none"},{"name":"b","kind":"output","units":2}]"#,
+            ),
+            "metadata field `layers[0].activation`: \"ReLU\": activation names are lowercase (e.g. \"relu\")",
+        ),
         (set("epoch", "later"), "metadata field `epoch`: \"later\" is not a finite number ≥ 0"),
         (set("dtype", "bf16"), "metadata field `dtype`: \"bf16\"; expected \"f32\" or \"f64\""),
         (set("steps", "3"), "metadata field `steps`: unknown field"),
