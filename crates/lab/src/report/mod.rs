@@ -105,6 +105,13 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         "Timing (E8): each activation × placement trains the BN paper's net on synthetic data for a fixed number of steps on one thread, after the sweeps and never concurrently with them; repeats run in interleaved rounds (every configuration once per round, after a warm-up round), so that a slow spell of the machine falls on all alike, and give the interval. The times are this implementation's, and so is C5's verdict: the matrix products dominate a step and every activation runs as a vectorised loop, GELU's (an erf through two exponentials and a polynomial per value) being the costliest; another library's kernels can rank the activations differently.".into(),
         narrative::sequential_methods(&round_log, rounds.as_ref(), &claims),
         narrative::pairing(&claims),
+        format!(
+            "Training budgets of this profile: E1 {}, E2 {}, E3 {}, E4 {}. Every accuracy and verdict is at these budgets, which are short: a configuration still improving at the end (see the next paragraph) is judged on its speed as much as on what it can reach.",
+            budget(&e1),
+            budget(&e2),
+            budget(&e3),
+            budget(&e4)
+        ),
         narrative::convergence(&e1),
         narrative::tuning(&e1),
         format!("{n_runs} runs in all, {diverged} of them diverged (recorded with their step and counted, never dropped). A run has diverged when its loss becomes non-finite, or when its loss on the training subset rises above {} times its value at step 0 and stays above that at every later evaluation; a diverged run scores 0 in learning-rate selection and is never ranked as trained.", crate::run::DIVERGENCE_FACTOR),
@@ -145,6 +152,19 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     put("theory.json", to_json(&theory))?;
     put("timings.json", to_json(&cost))?;
     Ok(opts.out.join("index.html"))
+}
+
+/// An experiment's training length: the steps its runs that did not diverge trained (a range where they
+/// differ), with the epochs where its runs are given in epochs; "no runs" without any.
+fn budget(e: &aggregate::Experiment) -> String {
+    let steps: Vec<usize> = e.runs.iter().filter(|r| r.summary.is_ok()).map(|r| r.summary.steps).collect();
+    let (Some(lo), Some(hi)) = (steps.iter().min(), steps.iter().max()) else { return "no runs".into() };
+    let steps = if lo == hi { format!("{lo} steps") } else { format!("{lo}–{hi} steps") };
+    match e.runs.first().map(|r| &r.config) {
+        Some(c) if c.steps.is_none() => format!("{steps} ({} epochs, batch {})", c.epochs, c.batch_size),
+        Some(c) => format!("{steps} (batch {})", c.batch_size),
+        None => steps,
+    }
 }
 
 /// "20 seeds", or "5 to 20 seeds" where configurations ran different numbers of seeds.

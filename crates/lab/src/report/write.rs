@@ -251,14 +251,17 @@ pub fn html(c: &Content<'_>) -> String {
         .claims
         .iter()
         .map(|cl| {
-            let figures: Vec<Markup> = cl
-                .figures
-                .iter()
-                .filter(|f| shown.insert(**f))
-                .filter_map(|f| c.figures.iter().find(|(s, _)| s == f))
-                .map(|(s, fig)| figure_html(s, fig))
-                .collect();
-            claim_html(cl, &figures)
+            // Each figure is drawn once, under the first claim that reads it; later claims link to it.
+            let (mut figures, mut earlier) = (Vec::new(), Vec::new());
+            for f in &cl.figures {
+                let Some((s, fig)) = c.figures.iter().find(|(s, _)| s == f) else { continue };
+                if shown.insert(*f) {
+                    figures.push(figure_html(s, fig));
+                } else {
+                    earlier.push((*s, fig.title.as_str()));
+                }
+            }
+            claim_html(cl, &figures, &earlier)
         })
         .collect();
     let page = html! {
@@ -309,8 +312,10 @@ pub fn html(c: &Content<'_>) -> String {
                     (RULES_TAIL)
                 } "\n"
                 @for section in &claim_sections { (section) }
-                h2 id="figures" { "More figures" } "\n"
-                @for (s, fig) in c.figures.iter().filter(|(s, _)| !shown.contains(s)) { (figure_html(s, fig)) }
+                @if c.figures.iter().any(|(s, _)| !shown.contains(s)) {
+                    h2 id="figures" { "More figures" } "\n"
+                    @for (s, fig) in c.figures.iter().filter(|(s, _)| !shown.contains(s)) { (figure_html(s, fig)) }
+                }
                 h2 id="theory" { "Theory checks (E7)" } "\n"
                 table {
                     tr {
@@ -349,8 +354,9 @@ pub fn html(c: &Content<'_>) -> String {
 }
 
 /// One claim's section: heading, verdict, method, the table of comparisons, what would decide the
-/// undecided ones, and the claim's figures not shown before.
-fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
+/// undecided ones, the claim's figures not shown before, and links to those shown under an earlier claim
+/// (`earlier`: stem and title).
+fn claim_html(cl: &ClaimResult, figures: &[Markup], earlier: &[(&str, &str)]) -> Markup {
     html! {
         h2 id=(cl.id) { (cl.id) " — " (cl.text) } "\n"
         p { "Claimed by " (cl.source) ". Verdict: " b class=(verdict_class(cl.verdict)) { (cl.verdict.word()) } "." } "\n"
@@ -383,6 +389,9 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup]) -> Markup {
             p { "Not enough data (fewer than two values) for: " (cl.skipped.join("; ")) "." } "\n"
         }
         @for f in figures { (f) }
+        @for (stem, title) in earlier {
+            p { "Figure: " a href={ "#fig-" (stem) } { (title) } " (above)." } "\n"
+        }
     }
 }
 
@@ -458,25 +467,28 @@ pub fn markdown(c: &Content<'_>) -> String {
             if let Some((s, fig)) = c.figures.iter().find(|(s, _)| s == f) {
                 let _ = writeln!(
                     o,
-                    "\n![{}](figures/{s}.png)\n\n*{}* ([SVG](figures/{s}.svg), [CSV](figures/{s}.csv))",
+                    "\n![{}](figures/{s}.png)\n\n*{}* — {}. ([SVG](figures/{s}.svg), [CSV](figures/{s}.csv))",
                     md(&fig.caption),
-                    md(&fig.title)
+                    md(&fig.title),
+                    md(&fig.caption)
                 );
             }
         }
     }
     o.push_str(
-        "\n## Theory checks (E7)\n\n| check | measured | predicted | tolerance | result |\n|---|---|---|---|---|\n",
+        "\n## Theory checks (E7)\n\n| check | prediction from | measured | predicted | tolerance | result | how |\n|---|---|---|---|---|---|---|\n",
     );
     for t in c.theory {
         let _ = writeln!(
             o,
-            "| {} | {:.4} | {:.4} | ±{:.4} | {} |",
+            "| {} | {} | {:.4} | {:.4} | ±{:.4} | {} | {} |",
             md(&t.name),
+            md(&t.source),
             t.measured,
             t.predicted,
             t.tolerance,
-            if t.pass { "pass" } else { "**fail**" }
+            if t.pass { "pass" } else { "**fail**" },
+            md(&t.method)
         );
     }
     o.push_str("\n## What published work found\n\n| published | here |\n|---|---|\n");

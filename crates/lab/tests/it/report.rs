@@ -190,6 +190,11 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     assert!(html.matches("<img ").count() >= 11 && !html.contains("alt=\"\""), "every figure, each with alt text");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("## Verdicts") && md.contains("](figures/"));
+    // The budgets every accuracy is at, from the runs themselves (they were not stated).
+    let budgets = md.lines().find(|l| l.starts_with("Training budgets of this profile: E1 ")).expect("budgets");
+    assert!(budgets.contains(" steps (") && budgets.contains("E4 "), "{budgets}");
+    // The BN-paper figure is one run per panel, not a mean over seeds, and says which (it did not).
+    assert!(md.contains("one run per panel (seed 0, at the selected learning rate)"), "BN-paper caption");
     let claims: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
     assert_eq!(claims.as_array().unwrap().len(), 9);
@@ -489,6 +494,54 @@ fn html_escapes_computed_values() {
     assert!(html.contains("for: a&lt;b."));
     assert_eq!(html.matches("<figure ").count(), figs.len(), "each figure once: with its claim or under More figures");
     assert_eq!(html.matches("id=\"fig-learning_curves\"").count(), 1);
+}
+
+/// A figure two claims read is drawn under the first and linked from the second (the second claim's
+/// section had no figure at all); "More figures" appears only when some figure is left for it (it was an
+/// empty heading); the Markdown gives each figure's caption in text (it was only the image's alt text) and
+/// the theory table the HTML's columns (the teacher's reading of the report).
+#[test]
+fn shared_figures_are_linked_and_the_markdown_keeps_captions() {
+    let e = experiment(|_, p| if p == Placement::After { 0.9 } else { 0.85 });
+    let (mut c2, mut c4) = (claims::c2(&e, None), claims::c4(&e, None));
+    c2.figures = vec!["accuracy_heatmap"];
+    c4.figures = vec!["accuracy_heatmap"];
+    let cl = vec![&c2, &c4];
+    let figs: Vec<(&'static str, actscope_plots::Figure)> = actscope_plots::gallery::sample_figures(7)
+        .into_iter()
+        .filter(|s| s.stem == "accuracy_heatmap")
+        .map(|s| (s.stem, s.figure))
+        .collect();
+    let theory = actscope_lab::report::theory::TheoryCheck {
+        kind: actscope_lab::report::theory::CheckKind::BornDead { width: 4, depth: 2 },
+        name: "born dead".into(),
+        source: "a paper".into(),
+        measured: 0.5,
+        predicted: 0.5,
+        tolerance: 0.1,
+        pass: true,
+        method: "counted".into(),
+    };
+    let content = write::Content {
+        profile: "smoke",
+        answers: vec![],
+        claims: &cl,
+        figures: &figs,
+        theory: std::slice::from_ref(&theory),
+        literature: vec![],
+        methods: vec![],
+        manifest: vec![],
+    };
+    let html = write::html(&content);
+    assert_eq!(html.matches("<figure ").count(), 1);
+    let c4_section = &html[html.find("id=\"C4\"").unwrap()..];
+    assert!(c4_section.contains("Figure: <a href=\"#fig-accuracy_heatmap\">"), "{c4_section}");
+    assert!(!html.contains("More figures"));
+    let md = write::markdown(&content);
+    let fig = &figs[0].1;
+    assert!(md.contains(&format!("*{}* — {}.", fig.title, fig.caption)), "{md}");
+    assert!(md.contains("| check | prediction from | measured | predicted | tolerance | result | how |"));
+    assert!(md.contains("| born dead | a paper | 0.5000 | 0.5000 | ±0.1000 | pass | counted |"), "{md}");
 }
 
 /// A claim set for the short answers' C2 sentence: `c2`, C4 of `e`, and copies of `c2` for the claims the
@@ -819,4 +872,30 @@ fn plot_draws_every_configuration_in_the_rank_and_bn_parameter_figures() {
     let actscope_plots::Panel::Lines(gamma) = &fig("bn_params").panels[0] else { panic!("a line panel") };
     let labels: Vec<&str> = gamma.series.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(labels, ["sigmoid, layer 1", "tanh, layer 1", "relu, layer 1"], "every activation with BN before");
+}
+
+/// A share's 95% band is clipped to [0, 1] (a dead fraction's reached 1.33 in the report).
+#[test]
+fn bands_of_shares_stay_within_zero_and_one() {
+    use actscope_metrics::records::Record;
+    let runs: Vec<Run> = experiment(|_, _| 0.85).runs.clone();
+    let e = load_fake(&runs, |r| {
+        let f = if r.config.seed % 2 == 0 { 0.0 } else { 1.0 };
+        serde_json::to_string(&Record::Checkpoint(checkpoint(100, |_| (f, 1.0), Some(f)))).unwrap() + "\n"
+    });
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    for stem in ["dead_units", "saturation"] {
+        let fig = &figs.iter().find(|(s, _)| *s == stem).unwrap_or_else(|| panic!("{stem}")).1;
+        let bands: Vec<(f64, f64, f64)> = fig
+            .panels
+            .iter()
+            .flat_map(|p| match p {
+                actscope_plots::Panel::Lines(l) => l.series.iter().flat_map(|s| s.band.clone()).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert!(!bands.is_empty(), "{stem}");
+        assert!(bands.iter().all(|b| (0.0..=1.0).contains(&b.1) && (0.0..=1.0).contains(&b.2)), "{stem}: {bands:?}");
+        assert!(bands.iter().any(|b| b.1 == 0.0 && b.2 == 1.0), "{stem}: the t-interval reaches past both ends");
+    }
 }
