@@ -35,6 +35,8 @@ impl MeanCurve {
         Series {
             label: self.label.clone(),
             color: self.color,
+            // Two or three points joined by lines read as a trajectory measured in between: mark them.
+            markers: self.x.len() <= 3,
             points: self.x.iter().copied().zip(self.mean.iter().copied()).collect(),
             band,
             ..Default::default()
@@ -202,8 +204,10 @@ pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
         .collect();
     Figure::new(
         format!("Learning curves: {metric} (mean over seeds, 95% band)"),
-        format!("{metric} against training steps for every activation, one panel per BatchNorm placement"),
-        ps,
+        format!(
+            "{metric} against training steps for every activation, one panel per BatchNorm placement (one y-axis for all)"
+        ),
+        shared_y(ps),
     )
 }
 
@@ -232,9 +236,9 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
     Figure::new(
         format!("Steps to {target} validation accuracy (mean over seeds, 95% band)"),
         format!(
-            "validation accuracy against training steps for every activation, one panel per BatchNorm placement; dashed: the target {target}, reached at the first evaluation on or above it"
+            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it"
         ),
-        ps,
+        shared_y(ps),
     )
 }
 
@@ -272,9 +276,30 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
         .collect();
     Figure::new(
         "Learning-rate sensitivity (validation accuracy, mean over seeds, 95% band; dot: selected rate)".to_string(),
-        "validation accuracy against log10 learning rate for every activation, one panel per BatchNorm placement; a flat top means easy to tune".to_string(),
-        ps,
+        "validation accuracy against log10 learning rate for every activation, one panel per BatchNorm placement (one y-axis for all); a flat top means easy to tune".to_string(),
+        shared_y(ps),
     )
+}
+
+/// Line panels with one y-range, fitted to all of them: panels of placements side by side compare at a
+/// glance only on one axis (each fitted to its own data, a flat curve looked as steep as a steep one).
+fn shared_y(mut panels: Vec<Panel>) -> Vec<Panel> {
+    let ys = panels.iter().flat_map(|p| match p {
+        Panel::Lines(l) => l
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|q| q.1).chain(s.band.iter().flat_map(|b| [b.1, b.2])))
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    });
+    if let Some(range) = crate::primitives::padded_range(ys, false) {
+        for p in &mut panels {
+            if let Panel::Lines(l) = p {
+                l.y_range = Some(range);
+            }
+        }
+    }
+    panels
 }
 
 /// Figure 2 — Final accuracy heatmap (activation × placement), cells annotated "mean ± half-width".

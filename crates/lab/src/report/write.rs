@@ -44,9 +44,19 @@ pub fn undecided(cl: &ClaimResult) -> Vec<String> {
             } else {
                 ""
             };
+            // An interval on one side of 0 reads as "significant" to a student; say why it is not.
+            let unadjusted = if p.ci_low > 0.0 || p.ci_high < 0.0 {
+                let looks = if k.sequential.is_some() { " and for the looks of the rounds" } else { "" };
+                format!(
+                    " This interval is not adjusted for the claim's other comparisons (Holm){looks}: it lies on \
+                     one side of 0, but the adjusted test did not decide."
+                )
+            } else {
+                String::new()
+            };
             Some(format!(
-                "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {} seeds. For a \
-                 fixed-sample test at Holm's smallest level, with the spread of these seeds: {}{stricter}.",
+                "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {} seeds.{unadjusted} \
+                 For a fixed-sample test at Holm's smallest level, with the spread of these seeds: {}{stricter}.",
                 k.setting,
                 p.observed,
                 p.ci_low,

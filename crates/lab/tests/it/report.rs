@@ -899,3 +899,33 @@ fn bands_of_shares_stay_within_zero_and_one() {
         assert!(bands.iter().any(|b| b.1 == 0.0 && b.2 == 1.0), "{stem}: the t-interval reaches past both ends");
     }
 }
+
+/// An undecided comparison whose unadjusted 95% interval lies on one side of 0 says why it is not
+/// significant (a teacher: students read "the interval excludes 0, so it is significant").
+#[test]
+fn an_undecided_interval_on_one_side_of_zero_says_it_is_unadjusted() {
+    let mut e = experiment(|_, _| 0.85);
+    let (sigmoid, others) = ([0.008, 0.020, 0.030, 0.002, 0.012], [0.003, -0.002, 0.001, -0.004, 0.002]);
+    for r in &mut e.runs {
+        if r.config.placement == Placement::After {
+            let d = if r.config.activation == Activation::Sigmoid { sigmoid } else { others };
+            r.summary.test.as_mut().unwrap().accuracy += d[r.config.seed as usize];
+        }
+    }
+    let runs: Vec<Run> = e.runs.clone();
+    let c4 = claims::c4(&load_fake(&runs, |_| String::new()), None);
+    let k = c4.comparisons.iter().find(|k| k.setting.starts_with("sigmoid")).unwrap();
+    assert_eq!(k.outcome, Outcome::Unclear, "Holm over three comparisons: {}", k.p_claimed_adj);
+    let p = k.power.as_ref().unwrap();
+    assert!(p.ci_low > 0.0, "the unadjusted interval excludes 0: [{}, {}]", p.ci_low, p.ci_high);
+    let lines = write::undecided(&c4);
+    let line = lines.iter().find(|l| l.contains("sigmoid")).unwrap();
+    assert!(
+        line.contains(
+            "This interval is not adjusted for the claim's other comparisons (Holm): it lies on one side of 0"
+        ),
+        "{line}"
+    );
+    let relu = lines.iter().find(|l| l.contains("relu")).unwrap();
+    assert!(!relu.contains("not adjusted"), "{relu}");
+}

@@ -214,3 +214,39 @@ fn reference_lines_never_share_a_curves_colour() {
     let Panel::Lines(g) = &theory.panels[0] else { panic!("a line panel") };
     assert!(g.series.iter().any(|s| s.label == "theory" && s.color == REFERENCE));
 }
+
+/// Panels of placements side by side share one y-axis (each was fitted to its own data, so a flat curve
+/// looked as steep as a steep one), and a curve of two or three points is drawn with markers (two
+/// checkpoints joined by a line read as a trajectory measured in between).
+#[test]
+fn placement_panels_share_their_y_axis_and_sparse_curves_are_marked() {
+    for stem in ["learning_curves", "steps_to_target", "lr_sensitivity"] {
+        let fig = sample_figures(5).into_iter().find(|s| s.stem == stem).unwrap().figure;
+        let ranges: Vec<Option<(f64, f64)>> = fig
+            .panels
+            .iter()
+            .map(|p| match p {
+                Panel::Lines(l) => l.y_range,
+                _ => panic!("{stem}: line panels"),
+            })
+            .collect();
+        assert!(ranges[0].is_some() && ranges.iter().all(|r| *r == ranges[0]), "{stem}: {ranges:?}");
+    }
+    let rank = sample_figures(5).into_iter().find(|s| s.stem == "effective_rank").unwrap().figure;
+    let Panel::Lines(l) = &rank.panels[0] else { panic!("a line panel") };
+    assert!(l.series.iter().all(|s| !s.markers), "21 points: lines alone");
+    let two = actscope_plots::figures::MeanCurve {
+        label: "layer 1".into(),
+        color: 0,
+        x: vec![0.0, 300.0],
+        mean: vec![80.0, 60.0],
+        lo: vec![79.0, 59.0],
+        hi: vec![81.0, 61.0],
+    };
+    let fig = actscope_plots::figures::effective_rank_per_layer(&[actscope_plots::figures::CurvePanel {
+        title: "relu, BN before".into(),
+        curves: vec![two],
+    }]);
+    let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    assert!(l.series[0].markers, "two checkpoints are marked");
+}
