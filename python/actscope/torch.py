@@ -628,14 +628,20 @@ class Monitor:
                 first = self.layers is None
                 if first:
                     self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing)
-                    _refuse_hidden_layers(model, loss)
-                _check_flow(model, self.layers, trace.calls, trace.versions)
-                tensors = self._gather(trace.calls, loss, running)
-                if first:
-                    # After the gathering: these passes recompute what forward pre-hooks set (a pruned
-                    # Linear's weight), without a graph.
-                    trace.remove()
-                    _refuse_randomness(model, self.x, self.y, self.loss_fn, float(loss.detach()), self.device)
+                try:
+                    if first:
+                        _refuse_hidden_layers(model, loss)
+                    _check_flow(model, self.layers, trace.calls, trace.versions)
+                    tensors = self._gather(trace.calls, loss, running)
+                    if first:
+                        # After the gathering: these passes recompute what forward pre-hooks set (a pruned
+                        # Linear's weight), without a graph.
+                        trace.remove()
+                        _refuse_randomness(model, self.x, self.y, self.loss_fn, float(loss.detach()), self.device)
+                except BaseException:
+                    if first:
+                        self.layers = None  # planned again, and checked again, at the next capture
+                    raise
                 return float(loss.detach()), tensors
         finally:
             trace.remove()
