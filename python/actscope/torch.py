@@ -149,8 +149,10 @@ class _Trace:
     """The forward hooks of one probe pass: which watched modules ran, in order, with their inputs and
     outputs (graph tensors, kept on the device)."""
 
-    def __init__(self, model: nn.Module, activation_types: Tuple[type, ...]):
+    def __init__(self, model: nn.Module, activation_types: Tuple[type, ...], watch_all: bool = False):
         self.calls: List[Tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+        #: With ``watch_all`` (the first capture), the ids of every module that was called in the pass.
+        self.ran: set = set()
         #: Modules with parameters of their own that are not Linear, BatchNorm1d or an activation (a Conv2d,
         #: an Embedding, a LayerNorm...) and ran, each with the number of watched calls before it: the
         #: Monitor cannot measure them, so it refuses the model, except for a normalisation before the
@@ -167,6 +169,9 @@ class _Trace:
         # not a layer of its own.
         activations = [m for m in model.modules() if isinstance(m, activation_types) or _is_activation(m)]
         inner = {id(d) for a in activations for d in a.modules() if d is not a}
+        if watch_all:
+            for m in model.modules():
+                self.handles.append(m.register_forward_pre_hook(lambda mod, args: self.ran.add(id(mod))))
         for m in model.modules():
             if id(m) in inner:
                 continue
@@ -339,20 +344,28 @@ def _required(grad: Optional[torch.Tensor], what: str) -> torch.Tensor:
     return grad
 
 
-def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor) -> None:
-    """Refuses a weight matrix held by the model itself (not by a module) that the loss depends on: a layer
-    written as ``x @ self.W``, which the hooks cannot see and the diagnosis would leave out. A parameter
-    with at most one dimension larger than 1 (a temperature, a per-feature scale or shift, of shape (1, n)
-    too) is allowed."""
-    own = [(n, p) for n, p in model.named_parameters(recurse=False) if sum(d > 1 for d in p.shape) >= 2]
+def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor, ran: set) -> None:
+    """Refuses a weight matrix the loss depends on but no module the hooks see applies: one held by the
+    model itself (``x @ self.W``), or by a submodule that did not run in the pass (``x @
+    self.block.weight.T``, the module's own forward never called). The diagnosis would leave that layer out.
+    A parameter with at most one dimension larger than 1 (a temperature, a per-feature scale or shift, of
+    shape (1, n) too) is allowed; a parametrization's own parameters belong to the layer that computes them."""
+    def matrices(m: nn.Module, prefix: str):
+        return [(prefix + n, p) for n, p in m.named_parameters(recurse=False) if sum(d > 1 for d in p.shape) >= 2]
+
+    own = matrices(model, "")
+    for name, m in model.named_modules():
+        if m is not model and id(m) not in ran and not isinstance(m, _ParametrizationList):
+            own += matrices(m, name + ".")
     if not own:
         return
     grads = torch.autograd.grad(loss, [p for _, p in own], retain_graph=True, allow_unused=True)
     used = [f"{n!r} (shape {tuple(p.shape)})" for (n, p), g in zip(own, grads) if g is not None]
     if used:
-        raise ValueError(f"the model's own parameter {', '.join(used)} takes part in the loss, but not through an "
-                         "nn.Linear, so its layer would be left out of the diagnosis without a word; hold the weights "
-                         "in an nn.Linear, or monitor the MLP part on its own inputs")
+        raise ValueError(f"the parameter {', '.join(used)} takes part in the loss, but not through an nn.Linear "
+                         "that runs in the forward pass (it is the model's own, or its module is never called), so "
+                         "its layer would be left out of the diagnosis without a word; apply the weights by calling "
+                         "an nn.Linear, or monitor the MLP part on its own inputs")
 
 
 def _forked_rng(device: torch.device):
@@ -586,7 +599,7 @@ class Monitor:
         # A module compiled in place (module.compile()) runs eagerly for the pass, so that hooks see it.
         compiled = [(m, m._compiled_call_impl) for m in model.modules()
                     if getattr(m, "_compiled_call_impl", None) is not None]
-        trace = _Trace(model, self.activation_types)
+        trace = _Trace(model, self.activation_types, watch_all=self.layers is None)
         try:
             # `cached`: a parametrized weight (weight_norm, spectral_norm) is computed once, so the tensor the
             # forward used is the one `_gather` reads `.weight` as and differentiates the loss by; without it
@@ -627,10 +640,11 @@ class Monitor:
                                      "with one element (reduction='mean', not 'none')")
                 first = self.layers is None
                 if first:
+                    # A weight applied outside any module the hooks see first: the plan of the modules that
+                    # did run would blame what is left of that layer.
+                    _refuse_hidden_layers(model, loss, trace.ran)
                     self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing)
                 try:
-                    if first:
-                        _refuse_hidden_layers(model, loss)
                     _check_flow(model, self.layers, trace.calls, trace.versions)
                     tensors = self._gather(trace.calls, loss, running)
                     if first:

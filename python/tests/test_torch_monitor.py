@@ -390,6 +390,8 @@ class _Wired(nn.Module):
             a += h
         elif self.how == "own weight":  # a layer written as a product with the model's own weight
             a = self.act(self.bn(self.fc(torch.tanh(h @ self.w))))
+        elif self.how == "uncalled":  # a Linear's weight applied without calling the Linear
+            a = self.act(self.bn(h @ self.fc.weight.T))
         elif self.how == "between":  # the same between two layers: the input of fc is not act0's output
             a = self.act(self.bn(self.fc(nn.functional.dropout(h, 0.5))))
         elif self.how == "random":
@@ -409,7 +411,9 @@ def test_what_runs_between_a_layers_modules_is_refused_not_misfiled(data, tmp_pa
     refused = {
         "residual": r"layer 'fc': the input of 'act' \(GELU\) is not the output of 'bn' \(BatchNorm1d\)",
         "in place": r"the output of 'act' \(GELU\) was changed in place after the module returned",
-        "own weight": r"the model's own parameter 'w' \(shape \(32, 32\)\) takes part in the loss",
+        "own weight": r"the parameter 'w' \(shape \(32, 32\)\) takes part in the loss",
+        "uncalled": r"the parameter 'fc.weight' \(shape \(32, 32\)\) takes part in the loss, but not through an "
+                    r"nn.Linear that runs",
         "random": r"the probe pass is random with dropout modules off",
         "between": r"the input of Linear 'fc' is not the output of 'act0' \(ReLU\).*F.dropout: use nn.Dropout",
         "flag": r"the probe pass is random with dropout modules off",
