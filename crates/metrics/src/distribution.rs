@@ -95,8 +95,8 @@ pub(crate) fn select_ranks<K: Ord>(v: &mut [K], offset: usize, ranks: &[usize]) 
     select_ranks(above, r + 1, &ranks[mid + 1..]);
 }
 
-/// Σ x over a slice with eight partial sums in a fixed order (vectorisable, and the same on every run).
-pub(crate) fn lane_sum(x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+/// Σ f(x) over a slice with eight partial sums in a fixed order (vectorisable, and the same on every run).
+pub(crate) fn lane_sum<T: Copy>(x: &[T], f: impl Fn(T) -> f64) -> f64 {
     let mut lanes = [0.0f64; 8];
     let chunks = x.chunks_exact(8);
     let tail: f64 = chunks.remainder().iter().map(|&v| f(v)).sum();

@@ -17,19 +17,11 @@ use ndarray::{ArrayView, Dimension};
 /// element type the squares overflowed from f32 entries of about 1e19 and underflowed below about 1e-19,
 /// where gradients that vanish or explode are exactly what the sum is measuring.
 pub fn sum_squares<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
-    let Some(s) = x.as_slice_memory_order() else {
-        return x.iter().map(|&v| v.f64() * v.f64()).sum();
-    };
-    let mut acc = [0.0f64; 8];
-    let chunks = s.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for k in 0..8 {
-            let v = c[k].f64();
-            acc[k] += v * v;
-        }
+    let square = |v: F| v.f64() * v.f64();
+    match x.as_slice_memory_order() {
+        Some(s) => crate::distribution::lane_sum(s, square),
+        None => x.iter().map(|&v| square(v)).sum(),
     }
-    acc.iter().sum::<f64>() + rest.iter().map(|v| v.f64() * v.f64()).sum::<f64>()
 }
 
 /// Frobenius (L2) norm of any array. Where Σ x² leaves f64's normal range (f64 entries beyond about 1e154
