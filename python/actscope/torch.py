@@ -368,12 +368,16 @@ def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor, ran: set) -> Non
                          "an nn.Linear, or monitor the MLP part on its own inputs")
 
 
+def _device_index(device: torch.device) -> int:
+    """The index of an accelerator device (its current one where the device names none)."""
+    return device.index if device.index is not None else torch.get_device_module(device.type).current_device()
+
+
 def _forked_rng(device: torch.device):
     """The RNG state of the CPU and of the model's device, restored on exit (``torch.random.fork_rng``)."""
     if device.type == "cpu":
         return torch.random.fork_rng(devices=[], enabled=True)
-    index = device.index if device.index is not None else torch.get_device_module(device.type).current_device()
-    return torch.random.fork_rng(devices=[index], enabled=True, device_type=device.type)
+    return torch.random.fork_rng(devices=[_device_index(device)], enabled=True, device_type=device.type)
 
 
 def _seed(device: torch.device, seed: int) -> None:
@@ -382,8 +386,7 @@ def _seed(device: torch.device, seed: int) -> None:
     torch.default_generator.manual_seed(seed)
     if device.type != "cpu":
         module = torch.get_device_module(device.type)
-        index = device.index if device.index is not None else module.current_device()
-        with module.device(index):
+        with module.device(_device_index(device)):
             module.manual_seed(seed)
 
 
@@ -589,8 +592,10 @@ class Monitor:
         # Every buffer, restored after the pass: BatchNorm's running statistics, and any other state a
         # train-mode forward updates (a spectral-norm parametrization's power-iteration vectors, say).
         buffers = [(b, b.clone()) for b in model.buffers()]
+        # Each BatchNorm's running statistics from before the pass, for the capture: the snapshots above.
+        saved = {id(b): c for b, c in buffers}
         running = {
-            m: (m.running_mean.clone(), m.running_var.clone())
+            m: (saved[id(m.running_mean)], saved[id(m.running_var)])
             for m in model.modules()
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats and m.running_mean is not None
         }
