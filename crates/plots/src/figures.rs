@@ -196,11 +196,21 @@ fn lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
     }
 }
 
+/// [`lines`] of a share (an accuracy, a saturation or dead fraction), whose 95% bands are clipped to
+/// [0, 1]: a t-interval over few seeds can reach past what a share can be (a dead fraction's reached 1.33).
+fn share_lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
+    let mut p = lines(title, x, y, curves);
+    for band in p.series.iter_mut().flat_map(|s| s.band.iter_mut()) {
+        (band.1, band.2) = (band.1.max(0.0), band.2.min(1.0));
+    }
+    p
+}
+
 /// Figure 1 — Learning curves: one panel per BN placement, one colour per activation, mean ± 95% band.
 pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
     let ps = panels
         .iter()
-        .map(|p| Panel::Lines(lines(&format!("BN {}", p.placement), "training step", metric, &p.curves)))
+        .map(|p| Panel::Lines(share_lines(&format!("BN {}", p.placement), "training step", metric, &p.curves)))
         .collect();
     Figure::new(
         format!("Learning curves: {metric} (mean over seeds, 95% band)"),
@@ -218,7 +228,8 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
     let ps = panels
         .iter()
         .map(|p| {
-            let mut panel = lines(&format!("BN {}", p.placement), "training step", "validation accuracy", &p.curves);
+            let mut panel =
+                share_lines(&format!("BN {}", p.placement), "training step", "validation accuracy", &p.curves);
             let steps = p.curves.iter().flat_map(|c| c.x.iter().copied()).filter(|x| x.is_finite());
             let (lo, hi) = steps.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
             if lo < hi {
@@ -262,7 +273,7 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
         .enumerate()
         .map(|(i, p)| {
             let mut panel =
-                lines(&format!("BN {}", p.placement), "log10 learning rate", "validation accuracy", &p.curves);
+                share_lines(&format!("BN {}", p.placement), "log10 learning rate", "validation accuracy", &p.curves);
             for m in marked.get(i).map_or(&[][..], Vec::as_slice) {
                 panel.series.push(Series {
                     color: m.color,
@@ -377,10 +388,11 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_ra
     let ps = panels
         .iter()
         .map(|cp| {
-            let mut p = lines(&cp.title, "training step", y, &cp.curves);
-            if unit_range {
-                p.y_range = Some((0.0, 1.0));
-            }
+            let p = if unit_range {
+                LinePanel { y_range: Some((0.0, 1.0)), ..share_lines(&cp.title, "training step", y, &cp.curves) }
+            } else {
+                lines(&cp.title, "training step", y, &cp.curves)
+            };
             Panel::Lines(p)
         })
         .collect();

@@ -70,12 +70,12 @@ pub fn report(
         .filter(|&(_, a, p)| has(e2, a, p))
         .collect();
     vec![
-        ("learning_curves", shares(learning_curves(e1))),
-        ("steps_to_target", shares(steps_to_target(e1))),
+        ("learning_curves", learning_curves(e1)),
+        ("steps_to_target", steps_to_target(e1)),
         ("accuracy_heatmap", accuracy_heatmap(e1)),
         ("bn_paper_percentiles", bn_paper_percentiles(e1)),
-        ("saturation", shares(saturation_report(e4, e1))),
-        ("dead_units", shares(dead_units(e3))),
+        ("saturation", saturation_report(e4, e1)),
+        ("dead_units", dead_units(e3)),
         ("gradient_norms", gradient_norms(e2, &gradient_configs)),
         ("histogram_over_time", histogram_over_time(e1)),
         ("sigmoid_after_bn", sigmoid_after_bn(e1)),
@@ -83,7 +83,7 @@ pub fn report(
         ("time_per_step", time_per_step(cost)),
         ("effective_rank", effective_rank(e1, rank_comparison(e1))),
         ("bn_params", bn_params(e1, bn_param_activations(e1))),
-        ("lr_sensitivity", shares(lr_sensitivity(e1))),
+        ("lr_sensitivity", lr_sensitivity(e1)),
     ]
 }
 
@@ -97,19 +97,19 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
     let all: Vec<(usize, Activation, Placement)> =
         configurations(runs).into_iter().enumerate().map(|(i, (a, p))| (i, a, p)).collect();
     let out = vec![
-        ("learning_curves", shares(learning_curves(runs))),
-        ("steps_to_target", shares(steps_to_target(runs))),
+        ("learning_curves", learning_curves(runs)),
+        ("steps_to_target", steps_to_target(runs)),
         ("accuracy_heatmap", accuracy_heatmap(runs)),
         ("bn_paper_percentiles", bn_paper_percentiles(runs)),
-        ("saturation", shares(saturation(runs))),
-        ("dead_units", shares(dead_units(runs))),
+        ("saturation", saturation(runs)),
+        ("dead_units", dead_units(runs)),
         ("gradient_norms", gradient_norms(runs, &all)),
         ("histogram_over_time", histogram_over_time(runs)),
         ("sigmoid_after_bn", sigmoid_after_bn(runs)),
         ("accuracy_vs_depth", accuracy_vs_depth(runs)),
         ("effective_rank", effective_rank(runs, configurations(runs))),
         ("bn_params", bn_params(runs, activations_where(runs, |c| c.placement == Placement::Before))),
-        ("lr_sensitivity", shares(lr_sensitivity(runs))),
+        ("lr_sensitivity", lr_sensitivity(runs)),
     ];
     out.into_iter().filter(|(_, f)| f.has_data()).collect()
 }
@@ -202,19 +202,6 @@ fn saturation_rate(l: &LayerRecord) -> Option<f64> {
 
 fn dead_fraction(l: &LayerRecord) -> Option<f64> {
     l.dead.map(|d| d.dead_fraction)
-}
-
-/// A figure of shares (accuracies, saturation and dead fractions) with its 95% bands clipped to [0, 1]: a
-/// t-interval over few seeds can reach past what a share can be (a dead fraction's band reached 1.33).
-fn shares(mut fig: Figure) -> Figure {
-    for panel in &mut fig.panels {
-        if let actscope_plots::Panel::Lines(lines) = panel {
-            for band in lines.series.iter_mut().flat_map(|s| s.band.iter_mut()) {
-                (band.1, band.2) = (band.1.max(0.0), band.2.min(1.0));
-            }
-        }
-    }
-    fig
 }
 
 // ---------------------------------------------------------------------------------------------------------
