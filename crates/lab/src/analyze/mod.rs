@@ -294,8 +294,9 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
         }
     }
     // A model's rules are judged at a step every seed has; seeds that share none cannot be judged together.
-    for r in &runs {
-        let same: Vec<&AnalyzedRun> = runs.iter().filter(|o| o.model == r.model).collect();
+    let models: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.model.as_str()).collect();
+    for model in models {
+        let same: Vec<&AnalyzedRun> = runs.iter().filter(|o| o.model == model).collect();
         if diagnose::common_steps(&same).is_empty() {
             let each: Vec<String> = same
                 .iter()
@@ -306,7 +307,7 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
                 .collect();
             return Err(Error::usage(format!(
                 "model {:?}: its seeds share no checkpoint step ({}); capture every seed at the same steps (e.g. the same cadence from step 0)",
-                r.model,
+                model,
                 each.join("; ")
             )));
         }
