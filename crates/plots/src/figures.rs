@@ -13,6 +13,8 @@ pub struct MeanCurve {
     pub label: String,
     /// Palette index.
     pub color: usize,
+    /// Dashed line (e.g. one of two placements that share an activation's colour).
+    pub dashed: bool,
     /// x values (e.g. steps).
     pub x: Vec<f64>,
     /// Mean at each x.
@@ -35,6 +37,7 @@ impl MeanCurve {
         Series {
             label: self.label.clone(),
             color: self.color,
+            dashed: self.dashed,
             // Two or three points joined by lines read as a trajectory measured in between: mark them.
             markers: self.x.len() <= 3,
             points: self.x.iter().copied().zip(self.mean.iter().copied()).collect(),

@@ -42,6 +42,7 @@ fn curve(label: &str, color: usize, rate: f64, top: f64, rng: &mut Rng) -> MeanC
     MeanCurve {
         label: label.into(),
         color,
+        dashed: false,
         lo: mean.iter().zip(&w).map(|(m, w)| m - w).collect(),
         hi: mean.iter().zip(&w).map(|(m, w)| m + w).collect(),
         x,
@@ -99,6 +100,7 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
     let grad = |decay: f64, color: usize, label: &str| MeanCurve {
         label: label.into(),
         color,
+        dashed: false,
         x: (1..=10).map(|l| l as f64).collect(),
         mean: (1..=10).map(|l| 0.1 * decay.powi(10 - l)).collect(),
         lo: vec![f64::NAN; 10],
@@ -196,6 +198,7 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
                     MeanCurve {
                         label: act.to_string(),
                         color: a,
+                        dashed: false,
                         lo: mean.iter().map(|m| m - 0.01).collect(),
                         hi: mean.iter().map(|m| m + 0.01).collect(),
                         x: rates.clone(),
@@ -224,6 +227,7 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
                 MeanCurve {
                     label: format!("layer {}", l + 1),
                     color: l,
+                    dashed: false,
                     lo: mean.iter().map(|m| m - 2.0).collect(),
                     hi: mean.iter().map(|m| m + 2.0).collect(),
                     x,

@@ -29,7 +29,8 @@ use super::cost::StepTiming;
 use super::theory::lambda_relu;
 use crate::config::RunConfig;
 
-/// The configurations the report's gradient-by-depth figure compares; each keeps its index as its colour.
+/// The configurations the report's gradient-by-depth figure compares (colours and line styles as
+/// [`line_styles`] gives them).
 const GRADIENT_COMPARISON: [(Activation, Placement); 5] = [
     (Activation::Sigmoid, Placement::None),
     (Activation::Sigmoid, Placement::Before),
@@ -63,12 +64,8 @@ pub fn report(
     e4: &Experiment,
     cost: &[StepTiming],
 ) -> Vec<(&'static str, Figure)> {
-    let gradient_configs: Vec<(usize, Activation, Placement)> = GRADIENT_COMPARISON
-        .iter()
-        .enumerate()
-        .map(|(i, &(a, p))| (i, a, p))
-        .filter(|&(_, a, p)| has(e2, a, p))
-        .collect();
+    let gradient_configs: Vec<(Activation, Placement)> =
+        GRADIENT_COMPARISON.into_iter().filter(|&(a, p)| has(e2, a, p)).collect();
     vec![
         ("learning_curves", learning_curves(e1)),
         ("steps_to_target", steps_to_target(e1)),
@@ -94,8 +91,6 @@ pub fn report(
 /// gradient norms and effective ranks for every configuration present, and γ/β for every activation with
 /// BN before φ.
 pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
-    let all: Vec<(usize, Activation, Placement)> =
-        configurations(runs).into_iter().enumerate().map(|(i, (a, p))| (i, a, p)).collect();
     let out = vec![
         ("learning_curves", learning_curves(runs)),
         ("steps_to_target", steps_to_target(runs)),
@@ -103,7 +98,7 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
         ("bn_paper_percentiles", bn_paper_percentiles(runs)),
         ("saturation", saturation(runs)),
         ("dead_units", dead_units(runs)),
-        ("gradient_norms", gradient_norms(runs, &all)),
+        ("gradient_norms", gradient_norms(runs, &configurations(runs))),
         ("histogram_over_time", histogram_over_time(runs)),
         ("sigmoid_after_bn", sigmoid_after_bn(runs)),
         ("accuracy_vs_depth", accuracy_vs_depth(runs)),
@@ -136,6 +131,51 @@ fn activation_order(a: Activation) -> (u8, f64) {
 fn by_activation_order(a: &Activation, b: &Activation) -> std::cmp::Ordering {
     let (x, y) = (activation_order(*a), activation_order(*b));
     x.0.cmp(&y.0).then(x.1.total_cmp(&y.1))
+}
+
+/// Each activation's palette colour, the same in every figure: the seven of E1's grid take colours 0–6 in
+/// core's order (sigmoid orange, tanh sky blue, relu bluish green, leaky_relu blue, elu vermillion, gelu
+/// reddish purple, silu black), whatever else a figure holds. Any other activation (softplus, softsign,
+/// identity, or a second α of one kind) takes the first colour no activation of `acts` has; only a figure
+/// of more than seven activations repeats a colour.
+fn colours(acts: &[Activation]) -> Vec<usize> {
+    const COLOURS: usize = 7;
+    let own = |a: Activation| Some(activation_order(a).0 as usize).filter(|&k| k < COLOURS);
+    let mut out: Vec<Option<usize>> = vec![None; acts.len()];
+    for (i, &a) in acts.iter().enumerate() {
+        if let Some(k) = own(a).filter(|k| !out.contains(&Some(*k))) {
+            out[i] = Some(k);
+        }
+    }
+    for i in 0..acts.len() {
+        if out[i].is_none() {
+            out[i] = Some((0..COLOURS).find(|k| !out.contains(&Some(*k))).unwrap_or(i % COLOURS));
+        }
+    }
+    out.into_iter().map(|c| c.unwrap_or(0)).collect()
+}
+
+/// The colour and dash of each configuration's line where several placements share a panel: the
+/// activation's colour ([`colours`]) and, where an activation appears with two placements, the first (in
+/// the order none, before, after) solid and the second dashed. With three placements of one activation,
+/// two styles cannot tell them apart, so each configuration then takes its own colour (its position).
+fn line_styles(configs: &[(Activation, Placement)]) -> Vec<(usize, bool)> {
+    let mut acts: Vec<Activation> = Vec::new();
+    for &(a, _) in configs {
+        if !acts.contains(&a) {
+            acts.push(a);
+        }
+    }
+    acts.sort_by(by_activation_order);
+    let colour = colours(&acts);
+    // How many placements of the same activation come before configuration i's.
+    let rank = |i: usize| configs.iter().filter(|c| c.0 == configs[i].0 && c.1 < configs[i].1).count();
+    if (0..configs.len()).any(|i| rank(i) >= 2) {
+        return (0..configs.len()).map(|i| (i, false)).collect();
+    }
+    (0..configs.len())
+        .map(|i| (colour[acts.iter().position(|&a| a == configs[i].0).unwrap_or(0)], rank(i) == 1))
+        .collect()
 }
 
 /// The activations of the runs passing `keep`, each once, in order.
@@ -211,14 +251,15 @@ fn dead_fraction(l: &LayerRecord) -> Option<f64> {
 /// (selected learning rate).
 fn accuracy_curves(e: &Experiment, set: &'static str) -> Vec<PlacementCurves> {
     let acts = activations(e);
+    let colour = colours(&acts);
     placements(e)
         .into_iter()
         .map(|p| PlacementCurves {
             placement: p.to_string(),
             curves: acts
                 .iter()
-                .enumerate()
-                .map(|(i, &a)| mean_curve(&a.to_string(), i, &e.selected(is(a, p)), eval_series(set)))
+                .zip(&colour)
+                .map(|(&a, &k)| mean_curve(&a.to_string(), k, &e.selected(is(a, p)), eval_series(set)))
                 .collect(),
         })
         .collect()
@@ -239,6 +280,7 @@ fn steps_to_target(e: &Experiment) -> Figure {
 /// placement, one curve per activation, the selected rate marked.
 fn lr_sensitivity(e: &Experiment) -> Figure {
     let acts = activations(e);
+    let colour = colours(&acts);
     let mut marked = Vec::new();
     let panels: Vec<PlacementCurves> = placements(e)
         .into_iter()
@@ -246,8 +288,8 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
             let mut dots = Vec::new();
             let curves = acts
                 .iter()
-                .enumerate()
-                .filter_map(|(i, &a)| {
+                .zip(&colour)
+                .filter_map(|(&a, &i)| {
                     let g = e.group(is(a, p))?;
                     let mut c = MeanCurve { label: a.to_string(), color: i, ..Default::default() };
                     for (lr, d) in &g.lr_sensitivity {
@@ -402,17 +444,19 @@ fn dead_units(e: &Experiment) -> Figure {
 /// Gradient norm by layer of the deepest nets, at initialisation and after training, one curve per
 /// `(colour, activation, placement)`; with ReLU and BN before, the theory line of Yang et al. at
 /// initialisation.
-fn gradient_norms(e: &Experiment, configs: &[(usize, Activation, Placement)]) -> Figure {
+fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure {
     let depth = e.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
+    let styles = line_styles(configs);
     let panel = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>, with_theory: bool| {
         let mut curves = Vec::new();
         let mut theory = None;
-        for &(colour, a, p) in configs {
+        for (&(a, p), &(colour, dashed)) in configs.iter().zip(&styles) {
             let runs = e.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c));
-            let c = mean_curve(&format!("{a}, BN {p}"), colour, &runs, |r| {
+            let mut c = mean_curve(&format!("{a}, BN {p}"), colour, &runs, |r| {
                 pick(r)
                     .map_or_else(Vec::new, |c| c.layers.iter().map(|l| ((l.layer + 1) as f64, l.grad_w_norm)).collect())
             });
+            c.dashed = dashed;
             if with_theory && a == Activation::Relu && p == Placement::Before && !c.mean.is_empty() {
                 // Yang et al.: the squared gradient grows by λ(B) per layer towards the input, so the norm by √λ;
                 // anchored at the measured last hidden layer.
@@ -502,6 +546,7 @@ fn sigmoid_after_bn(e: &Experiment) -> Figure {
 /// rate at each depth), 95% whiskers.
 fn accuracy_vs_depth(e: &Experiment) -> Figure {
     let acts = activations(e);
+    let colour = colours(&acts);
     let mut depths: Vec<usize> = e.runs.iter().map(|r| r.config.widths().len()).collect();
     depths.sort_unstable();
     depths.dedup();
@@ -510,8 +555,8 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
         .map(|p| {
             let curves = acts
                 .iter()
-                .enumerate()
-                .map(|(i, &a)| {
+                .zip(&colour)
+                .map(|(&a, &i)| {
                     let points = depths
                         .iter()
                         .map(|&d| {
@@ -616,4 +661,36 @@ fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
         v
     };
     figs::bn_params_over_time(&curves(|b| b.gamma_mean), &curves(|b| b.beta_mean), "BN before φ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Activation::*;
+
+    #[test]
+    fn each_activation_keeps_its_colour_whatever_else_a_figure_holds() {
+        let main = actscope_core::MAIN_ACTIVATIONS;
+        assert_eq!(colours(&main), [0, 1, 2, 3, 4, 5, 6], "E1's seven in core's order");
+        assert_eq!(colours(&[Sigmoid, Relu]), [0, 2], "E2's pair keeps E1's colours");
+        assert_eq!(colours(&[Tanh, Relu, Silu]), [1, 2, 6]);
+        // Others take the first colour the figure leaves free; a second α of one kind too.
+        assert_eq!(colours(&[Relu, Softplus, Softsign]), [2, 0, 1]);
+        assert_eq!(colours(&[LeakyRelu(0.01), LeakyRelu(0.2)]), [3, 0]);
+        // Only more than seven repeat one.
+        let mut eight = main.to_vec();
+        eight.push(Softplus);
+        assert_eq!(colours(&eight), [0, 1, 2, 3, 4, 5, 6, 0]);
+    }
+
+    #[test]
+    fn placements_of_one_activation_share_its_colour_solid_then_dashed() {
+        assert_eq!(line_styles(&GRADIENT_COMPARISON), [(0, false), (0, true), (1, false), (2, false), (2, true)]);
+        let before_after = [(Relu, Placement::After), (Relu, Placement::Before)];
+        assert_eq!(line_styles(&before_after), [(2, true), (2, false)], "the earlier placement is solid");
+        // Three placements of one activation: two styles cannot tell them apart, so each its own colour.
+        let three =
+            [(Relu, Placement::None), (Relu, Placement::Before), (Relu, Placement::After), (Tanh, Placement::None)];
+        assert_eq!(line_styles(&three), [(0, false), (1, false), (2, false), (3, false)]);
+    }
 }

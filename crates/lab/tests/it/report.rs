@@ -929,3 +929,43 @@ fn an_undecided_interval_on_one_side_of_zero_says_it_is_unadjusted() {
     let relu = lines.iter().find(|l| l.contains("relu")).unwrap();
     assert!(!relu.contains("not adjusted"), "{relu}");
 }
+
+/// An activation has one colour in every figure, whichever others a directory holds (a teacher: ReLU was
+/// green in E1's learning curves and sky blue in E2's accuracy against depth).
+#[test]
+fn an_activation_has_the_same_colour_in_every_figure() {
+    let colour_of = |e: &Experiment, stem: &str, label: &str| -> Vec<usize> {
+        let figs = actscope_lab::report::figures::for_runs(e);
+        let fig = &figs.iter().find(|(s, _)| *s == stem).unwrap_or_else(|| panic!("{stem} drawn")).1;
+        fig.panels
+            .iter()
+            .flat_map(|p| match p {
+                actscope_plots::Panel::Lines(l) => {
+                    l.series.iter().filter(|s| s.label == label).map(|s| s.color).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    use actscope_metrics::records::Record;
+    // Two evaluations on each set, so every curve has points.
+    let evals = |_: Activation, _: Placement| {
+        let mut t = String::new();
+        for set in ["train", "val", "test"] {
+            for step in [0, 100] {
+                let e = EvalPoint { step, epoch: 0.0, set: set.into(), loss: 1.0, accuracy: 0.5 };
+                t += &(serde_json::to_string(&Record::Eval(e)).unwrap() + "\n");
+            }
+        }
+        t
+    };
+    let all = experiment_with(|_, _| 0.85, evals);
+    let two = experiment_of(|_, _| 0.85, evals, |c| c.activation != Activation::Sigmoid);
+    for e in [&all, &two] {
+        for (label, colour) in [("relu", 2), ("tanh", 1)] {
+            let got = colour_of(e, "learning_curves", label);
+            assert_eq!(got, [colour; 3], "{label} in every placement's panel, with or without sigmoid");
+            assert!(colour_of(e, "lr_sensitivity", label).iter().all(|&c| c == colour), "{label}");
+        }
+    }
+}

@@ -197,6 +197,7 @@ fn reference_lines_never_share_a_curves_colour() {
         .map(|i| MeanCurve {
             label: format!("curve {i}"),
             color: i,
+            dashed: false,
             x: vec![0.0, 100.0],
             mean: vec![0.1, 0.9],
             lo: vec![0.1, 0.9],
@@ -238,6 +239,7 @@ fn placement_panels_share_their_y_axis_and_sparse_curves_are_marked() {
     let two = actscope_plots::figures::MeanCurve {
         label: "layer 1".into(),
         color: 0,
+        dashed: false,
         x: vec![0.0, 300.0],
         mean: vec![80.0, 60.0],
         lo: vec![79.0, 59.0],
