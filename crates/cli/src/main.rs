@@ -14,7 +14,7 @@ use actscope_data::load;
 use actscope_lab::columns::{Row, default_columns, known_columns, parse_columns};
 use actscope_lab::config::{check_setting, line_of};
 use actscope_lab::report::Profile;
-use actscope_lab::summarize::{group_metrics, load_runs, mixed_code_warning, no_runs_error, summarize};
+use actscope_lab::summarize::{group_metrics, load_runs, no_runs_error, summarize};
 use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
 use actscope_lab::{Error, OptimizerKind, RunConfig};
 use anyhow::Result;
@@ -491,23 +491,25 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         eprintln!("settings: {}", cfg.canonical_json());
     }
     let name = cfg.dir_name();
-    let finished = actscope_lab::run::state(&a.out, &name) == actscope_lab::run::RunState::Finished;
-    let s = if finished && !a.force {
+    let state = actscope_lab::run::state(&a.out, &name, &data.checksum);
+    let s = if state == actscope_lab::run::RunState::Finished && !a.force {
         if verbosity != Verbosity::Quiet {
             eprintln!(
-                "reused: {} was finished earlier by this code (--force trains it again)",
+                "reused: {} was finished earlier by this code on this data (--force trains it again)",
                 a.out.join(&name).display()
             );
         }
         actscope_lab::run::read_summary(&a.out.join(&name))?
     } else {
-        if finished {
-            let dir = a.out.join(&name);
-            std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing", &dir, e))?;
+        if let actscope_lab::run::RunState::Stale(why) = &state
+            && verbosity != Verbosity::Quiet
+        {
+            eprintln!("redoing: {} was {why}", a.out.join(&name).display());
         }
         let total = cfg.train_config(data.train.len()).total_steps(data.train.len());
         let mut progress = TrainProgress::new(verbosity, total);
-        actscope_lab::run::execute_watched(&cfg, &data, &a.out, &mut progress)?
+        // The finished directory (if any) is replaced only once the new run is complete.
+        actscope_lab::run::execute_replacing(&cfg, &data, &a.out, &mut progress)?
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
@@ -555,30 +557,34 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     opts.lockstep |= a.lockstep;
     if a.dry_run {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let cache = DataCache::default();
         // The line of a run this shard owns: its directory and whether it is finished.
-        let line = |r: &RunConfig| {
-            shard.owns(&r.id()).then(|| {
-                let note = match actscope_lab::run::state(&a.out, &r.dir_name()) {
-                    actscope_lab::run::RunState::Missing => "",
-                    actscope_lab::run::RunState::Finished => "  (finished)",
-                    actscope_lab::run::RunState::Stale(_) => "  (finished by other code: will be redone)",
-                };
-                format!("{}{note}", r.dir_name())
-            })
+        let line = |r: &RunConfig| -> Result<Option<String>> {
+            if !shard.owns(&r.id()) {
+                return Ok(None);
+            }
+            let note = match actscope_lab::sweep::run_state(r, &a.out, &cache)? {
+                actscope_lab::run::RunState::Missing => String::new(),
+                actscope_lab::run::RunState::Finished => "  (finished)".into(),
+                actscope_lab::run::RunState::Stale(why) => format!("  (finished, {why}: will be redone)"),
+            };
+            Ok(Some(format!("{}{note}", r.dir_name())))
         };
         if opts.lockstep {
             // Grouping needs the whole grid in memory: expanded once, listed, then grouped.
             let runs = file.expand_at_most(cap)?;
-            for l in runs.iter().filter_map(&line) {
-                writeln!(stdout, "{l}")?;
+            for r in &runs {
+                if let Some(l) = line(r)? {
+                    writeln!(stdout, "{l}")?;
+                }
             }
-            for g in actscope_lab::sweep::describe_groups(&runs, &a.out, &opts) {
+            for g in actscope_lab::sweep::describe_groups(&runs, &a.out, &opts, &cache)? {
                 writeln!(stdout, "{g}")?;
             }
         } else {
             // Streamed: one run is built, listed and dropped at a time, however large the grid.
             for r in file.runs(cap)? {
-                if let Some(l) = line(&r?) {
+                if let Some(l) = line(&r?)? {
                     writeln!(stdout, "{l}")?;
                 }
             }
@@ -596,8 +602,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     // if it counted its runs).
     if verbosity != Verbosity::Quiet {
         eprintln!(
-            "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone because other \
-             code computed them) → {}",
+            "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone{}) → {}",
             file.name.as_deref().unwrap_or("sweep"),
             r.planned,
             shard.index,
@@ -605,9 +610,15 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             r.skipped,
             r.done,
             r.diverged,
-            r.stale,
+            r.redone.len(),
+            redone_reasons(&r.redone),
             a.out.display()
         );
+        if verbosity == Verbosity::Verbose {
+            for (name, why) in &r.redone {
+                eprintln!("redone: {name}: it was {why}");
+            }
+        }
     }
     if a.bracket {
         let n = actscope_lab::tuning::bracket_sweep(&runs, &a.out, &opts, &cache, &progress)?;
@@ -620,15 +631,43 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     Ok(())
 }
 
+/// Why runs were redone, counted by kind: ": 2 computed by other code, 1 trained on other data" (empty when
+/// none were).
+fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)]) -> String {
+    use actscope_lab::run::Stale;
+    let count = |f: fn(&Stale) -> bool| redone.iter().filter(|(_, s)| f(s)).count();
+    let parts: Vec<String> = [
+        (count(|s| matches!(s, Stale::OtherCode(_))), "computed by other code"),
+        (count(|s| matches!(s, Stale::OtherData(_))), "trained on other data"),
+        (count(|s| matches!(s, Stale::Damaged(_))), "damaged (-v names them)"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() { String::new() } else { format!(": {}", parts.join(", ")) }
+}
+
+/// Warns (on stderr) about what a summary, figure or export of the runs in `dir` would hide: runs of other
+/// code, runs of one data name on different data, directories that are not finished runs.
+fn warn_about_runs<'a>(
+    dir: &std::path::Path,
+    runs: impl Iterator<Item = (&'a RunConfig, &'a actscope_lab::run::RunSummary)> + Clone,
+) {
+    use actscope_lab::summarize::{mixed_code_warning, mixed_data_warning, unfinished_note};
+    let notes = [mixed_code_warning(runs.clone().map(|(_, s)| s)), mixed_data_warning(runs), unfinished_note(dir)];
+    for n in notes.into_iter().flatten() {
+        eprintln!("{n}");
+    }
+}
+
 fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
     let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
     if exp.runs.is_empty() {
         return Err(no_runs_error(&a.runs_dir).into());
     }
-    if let Some(w) = mixed_code_warning(exp.runs.iter().map(|r| &r.summary)) {
-        eprintln!("{w}");
-    }
+    warn_about_runs(&a.runs_dir, exp.runs.iter().map(|r| (&r.config, &r.summary)));
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
@@ -667,9 +706,7 @@ fn summarize_runs(a: SummarizeArgs) -> Result<()> {
     if runs.is_empty() {
         return Err(no_runs_error(&dir).into());
     }
-    if let Some(w) = mixed_code_warning(runs.iter().map(|r| &r.summary)) {
-        eprintln!("{w}");
-    }
+    warn_about_runs(&dir, runs.iter().map(|r| (&r.config, &r.summary)));
     let groups = summarize(&runs);
     let columns = match &a.columns {
         Some(list) => parse_columns(list)?,

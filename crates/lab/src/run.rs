@@ -168,27 +168,64 @@ impl RunSummary {
 pub enum RunState {
     /// No finished run directory.
     Missing,
-    /// Finished by this build's code: reused.
+    /// Finished by this build's code on this data: reused.
     Finished,
-    /// Finished by other code (the fingerprint shown; empty for runs from before fingerprints), or with
-    /// an unreadable summary: redone.
-    Stale(String),
+    /// Finished, but not to be reused (why): redone, and replaced once the new result is in place.
+    Stale(Stale),
 }
 
-/// The state of run `name` in `out` (see [`RunState`]).
-pub fn state(out: &Path, name: &str) -> RunState {
+/// Why a finished run directory is not reused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stale {
+    /// Computed by other code: the fingerprint it recorded (empty for runs from before fingerprints).
+    OtherCode(String),
+    /// Trained on other data: the checksum it recorded, where the data its settings name now has another
+    /// (a data file changed, or `default` now finds the full set where it had found only the embedded one).
+    OtherData(String),
+    /// Its files cannot be trusted: what is wrong.
+    Damaged(String),
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OtherCode(c) if c.is_empty() => write!(f, "computed by code from before fingerprints"),
+            Self::OtherCode(c) => write!(f, "computed by other code ({c})"),
+            Self::OtherData(c) => write!(f, "trained on other data (checksum {})", c.get(..12).unwrap_or(c)),
+            Self::Damaged(what) => write!(f, "damaged: {what}"),
+        }
+    }
+}
+
+/// The state of run `name` in `out` (see [`RunState`]) for data whose checksum is `data_checksum` (the
+/// [`LoadedData::checksum`] of the data the run's settings name, as loaded now).
+pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
     let dir = out.join(name);
     if !dir.join("summary.json").is_file() {
         return RunState::Missing;
     }
     match read_summary(&dir) {
-        Ok(s) if s.code != CODE => RunState::Stale(s.code),
+        Ok(s) if s.code != CODE => RunState::Stale(Stale::OtherCode(s.code)),
+        Ok(s) if s.data_checksum != data_checksum => RunState::Stale(Stale::OtherData(s.data_checksum)),
         Ok(s) => match fs::read(dir.join("records.jsonl")) {
-            Ok(bytes) if sha256_hex(&bytes) == s.records_sha256 => RunState::Finished,
-            _ => RunState::Stale("records.jsonl missing or not matching its checksum".into()),
+            Ok(bytes) if sha256_hex(&bytes) == s.records_sha256 => match read_config(&dir) {
+                Ok(c) if c.dir_name() == name => RunState::Finished,
+                Ok(c) => RunState::Stale(Stale::Damaged(format!(
+                    "config.json holds the settings of run {}, not of this one",
+                    c.dir_name()
+                ))),
+                Err(e) => RunState::Stale(Stale::Damaged(e.to_string())),
+            },
+            Ok(_) => RunState::Stale(Stale::Damaged("records.jsonl does not match its checksum".into())),
+            Err(e) => RunState::Stale(Stale::Damaged(format!("records.jsonl: {e}"))),
         },
-        Err(_) => RunState::Stale("unreadable summary".into()),
+        Err(e) => RunState::Stale(Stale::Damaged(e.to_string())),
     }
+}
+
+/// Whether `out/name` is a finished run directory (whatever its state), i.e. not [`RunState::Missing`].
+pub(crate) fn occupied(out: &Path, name: &str) -> bool {
+    out.join(name).join("summary.json").is_file()
 }
 
 /// Lower-case hex SHA-256 of `bytes` (the checksum `summary.json` keeps of `records.jsonl`).
@@ -216,7 +253,7 @@ fn alive(pid: u32) -> bool {
 /// overwritten. Checked before training and again before the result is moved into place.
 fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
     let dest = out.join(name);
-    if dest.exists() && state(out, name) == RunState::Missing {
+    if dest.exists() && !occupied(out, name) {
         return Err(Error::Malformed {
             path: dest,
             message: "exists but is not a finished run; move it away and try again".into(),
@@ -298,7 +335,7 @@ pub fn execute(cfg: &RunConfig, data: &LoadedData, out: &Path) -> Result<RunSumm
 /// As [`execute`].
 pub fn execute_shared(cfg: &RunConfig, evals: &EvalSets<'_>, out: &Path) -> Result<RunSummary> {
     let (name, tmp) = open_run(cfg, &evals.shape, out)?;
-    train_into(cfg, evals, out, &name, &tmp, &mut ()).inspect_err(|_| {
+    train_into(cfg, evals, out, &name, &tmp, &mut (), false).inspect_err(|_| {
         let _ = fs::remove_dir_all(&tmp);
     })
 }
@@ -314,10 +351,35 @@ pub fn execute_watched(
     out: &Path,
     watcher: &mut dyn actscope_core::Probe<f32>,
 ) -> Result<RunSummary> {
+    watched(cfg, data, out, watcher, false)
+}
+
+/// [`execute_watched`] for a run that may be finished in `out` already (`actscope train --force`): it is
+/// trained again, and the finished directory is replaced only once the new one is complete, so an
+/// interruption leaves it as it was.
+///
+/// # Errors
+/// As [`execute`].
+pub fn execute_replacing(
+    cfg: &RunConfig,
+    data: &LoadedData,
+    out: &Path,
+    watcher: &mut dyn actscope_core::Probe<f32>,
+) -> Result<RunSummary> {
+    watched(cfg, data, out, watcher, true)
+}
+
+fn watched(
+    cfg: &RunConfig,
+    data: &LoadedData,
+    out: &Path,
+    watcher: &mut dyn actscope_core::Probe<f32>,
+    replace: bool,
+) -> Result<RunSummary> {
     let shape = DataShape::of(data);
     let (name, tmp) = open_run(cfg, &shape, out)?;
     // Whatever fails from here on, the temporary directory goes with it.
-    train_into(cfg, &EvalSets::with_shape(data, shape), out, &name, &tmp, watcher).inspect_err(|_| {
+    train_into(cfg, &EvalSets::with_shape(data, shape), out, &name, &tmp, watcher, replace).inspect_err(|_| {
         let _ = fs::remove_dir_all(&tmp);
     })
 }
@@ -386,7 +448,7 @@ pub fn execute_group(cfgs: &[&RunConfig], evals: &EvalSets<'_>, out: &Path) -> V
     };
     for (((i, name, tmp, _), model), outcome) in ready.iter().zip(models).zip(outcomes) {
         let i = *i;
-        let written = outcome.and_then(|o| write_run(cfgs[i], data, out, name, tmp, model, &o, wall_seconds));
+        let written = outcome.and_then(|o| write_run(cfgs[i], data, out, name, tmp, model, &o, wall_seconds, false));
         if written.is_err() {
             let _ = fs::remove_dir_all(tmp);
         }
@@ -449,6 +511,7 @@ fn train_into(
     name: &str,
     tmp: &Path,
     watcher: &mut dyn actscope_core::Probe<f32>,
+    replace: bool,
 ) -> Result<RunSummary> {
     let data = evals.data;
     let (mut model, sets) = prepare(cfg, data)?;
@@ -458,10 +521,11 @@ fn train_into(
     let data_seen = TrainData::new(&data.train, &named, Some(&sets.probe_set)).with_prepared(&evals.sets);
     let outcome = train(net, opt, tc, data_seen, (probe, watcher))?;
     let wall_seconds = start.elapsed().as_secs_f64();
-    write_run(cfg, data, out, name, tmp, model, &outcome, wall_seconds)
+    write_run(cfg, data, out, name, tmp, model, &outcome, wall_seconds, replace)
 }
 
-/// Writes a trained run into `tmp`, then moves it to `out/name`; returns its summary.
+/// Writes a trained run into `tmp`, then moves it to `out/name`; returns its summary. A run finished there
+/// in the meantime (by another process) is kept, unless `replace`.
 #[allow(clippy::too_many_arguments)]
 fn write_run(
     cfg: &RunConfig,
@@ -472,6 +536,7 @@ fn write_run(
     model: Model,
     outcome: &TrainOutcome,
     wall_seconds: f64,
+    replace: bool,
 ) -> Result<RunSummary> {
     let records = model.probe.finish();
     let mlp = model.mlp;
@@ -509,18 +574,26 @@ fn write_run(
     let summary = RunSummary { records_sha256: sha256_hex(&buf), ..summary };
     fsio::write(&tmp.join("summary.json"), to_json(&summary))?;
     let dest = out.join(name);
-    match state(out, name) {
-        // Another process finished the same run first, with the same code; keep its result.
-        RunState::Finished => {
+    match state(out, name, &data.checksum) {
+        // Another process finished the same run first, with the same code and data; keep its result.
+        RunState::Finished if !replace => {
             fs::remove_dir_all(tmp).ok();
             return Ok(summary);
         }
-        // Computed by other code: set it aside under a temporary name (removed at the next attempt if a
-        // crash leaves it), then put this result in its place.
-        RunState::Stale(_) => {
+        // Not to be reused (or to be replaced): set it aside under a temporary name, put this result in its
+        // place, then remove the old one. Until this result is in place the old run is kept, and a crash in
+        // between leaves it set aside (removed at the next attempt).
+        RunState::Finished | RunState::Stale(_) => {
             let old = out.join(format!(".tmp-{name}-{}-{}-stale", host(), std::process::id()));
             match fs::rename(&dest, &old) {
-                Ok(()) => remove_dir_all(&old)?,
+                Ok(()) => {
+                    if let Err(e) = move_into_place(tmp, out, name, &data.checksum) {
+                        // Nothing took its place: the old run goes back.
+                        let _ = fs::rename(&old, &dest);
+                        return Err(e);
+                    }
+                    return remove_dir_all(&old).map(|()| summary);
+                }
                 // Another writer set it aside first; it is putting its own result in place.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(Error::io("moving aside", &dest, e)),
@@ -528,17 +601,18 @@ fn write_run(
         }
         RunState::Missing => not_a_foreign_directory(out, name)?,
     }
-    move_into_place(tmp, out, name)?;
+    move_into_place(tmp, out, name, &data.checksum)?;
     Ok(summary)
 }
 
 /// Renames the finished temporary directory `tmp` to `out/name`. Several writers may finish the same run
 /// at once (sweeps or shards sharing a directory): when the rename fails because another one put a
-/// finished run there first (after this one looked), that run is kept and `tmp` removed.
-fn move_into_place(tmp: &Path, out: &Path, name: &str) -> Result<()> {
+/// finished run there first (after this one looked, on data of checksum `data_checksum`), that run is kept
+/// and `tmp` removed.
+fn move_into_place(tmp: &Path, out: &Path, name: &str, data_checksum: &str) -> Result<()> {
     let dest = out.join(name);
     match rename(tmp, &dest) {
-        Err(_) if state(out, name) == RunState::Finished => {
+        Err(_) if state(out, name, data_checksum) == RunState::Finished => {
             fs::remove_dir_all(tmp).ok();
             Ok(())
         }
@@ -552,6 +626,28 @@ fn move_into_place(tmp: &Path, out: &Path, name: &str) -> Result<()> {
 /// Missing or malformed file, naming it.
 pub fn read_summary(dir: &Path) -> Result<RunSummary> {
     read_json(&dir.join("summary.json"))
+}
+
+/// Reads `records.jsonl` of a run directory, checked against the SHA-256 its `summary.json` recorded
+/// (`records_sha256`; not checked for runs written before it was kept, where it is empty): an edited or
+/// truncated records file would change every number read from it without a word.
+///
+/// # Errors
+/// Missing or malformed file, or one that does not match its checksum, naming it.
+pub fn read_records(dir: &Path, records_sha256: &str) -> Result<Vec<actscope_metrics::records::Record>> {
+    let path = dir.join("records.jsonl");
+    let bytes = fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+    if !records_sha256.is_empty() && sha256_hex(&bytes) != records_sha256 {
+        return Err(Error::Malformed {
+            path,
+            message: format!(
+                "does not match the SHA-256 its summary.json recorded ({}…): it was changed after the run ended; \
+                 `actscope sweep` on the run's sweep file (or `actscope train` with its settings) redoes the run",
+                records_sha256.get(..12).unwrap_or(records_sha256)
+            ),
+        });
+    }
+    actscope_metrics::records::read_jsonl(&bytes[..]).map_err(|e| Error::Malformed { path, message: e.to_string() })
 }
 
 /// Reads `config.json` of a run directory.
@@ -688,14 +784,14 @@ mod tests {
         let mine = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
         fs::create_dir_all(&mine).unwrap();
         fs::write(mine.join("summary.json"), "mine").unwrap();
-        move_into_place(&mine, &out, &name).unwrap();
+        move_into_place(&mine, &out, &name, &data.checksum).unwrap();
         assert_eq!(entries(&out), vec![name.clone()], "the temporary directory is removed");
         assert_eq!(fs::read(out.join(&name).join("summary.json")).unwrap(), theirs);
         // Anything else in the way is still an error, and leaves the temporary directory to the caller.
         fs::remove_file(out.join(&name).join("summary.json")).unwrap();
         fs::create_dir_all(&mine).unwrap();
         fs::write(mine.join("summary.json"), "mine").unwrap();
-        let e = move_into_place(&mine, &out, &name).unwrap_err();
+        let e = move_into_place(&mine, &out, &name, &data.checksum).unwrap_err();
         let Error::Context { source, .. } = &e else { panic!("{e:?}") };
         assert!(matches!(**source, Error::Io { action: "moving into place", .. }), "{e:?}");
         fs::remove_dir_all(&out).unwrap();
@@ -707,11 +803,12 @@ mod tests {
         let out = temp("truncated");
         let first = execute(&cfg, &data, &out).unwrap();
         let name = cfg.dir_name();
-        assert_eq!(state(&out, &name), RunState::Finished);
+        assert_eq!(state(&out, &name, &data.checksum), RunState::Finished);
         let records = out.join(&name).join("records.jsonl");
         let text = fs::read_to_string(&records).unwrap();
         fs::write(&records, &text[..text.len() / 2]).unwrap();
-        assert!(matches!(state(&out, &name), RunState::Stale(_)));
+        let damaged = Stale::Damaged("records.jsonl does not match its checksum".into());
+        assert_eq!(state(&out, &name, &data.checksum), RunState::Stale(damaged));
         let again = execute(&cfg, &data, &out).unwrap();
         assert_eq!(fs::read_to_string(&records).unwrap(), text);
         assert_eq!(again.records_sha256, first.records_sha256);
@@ -719,6 +816,82 @@ mod tests {
         fs::create_dir_all(out.join(".tmp-x-y-1")).unwrap();
         fs::copy(out.join(&name).join("summary.json"), out.join(".tmp-x-y-1/summary.json")).unwrap();
         assert_eq!(list_runs(&out).unwrap(), vec![out.join(&name)]);
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A run trained on data whose checksum differs from the data its settings name now (a file edited in
+    /// place, `default` finding another set) is redone, not reused (a user: the results of the old data were
+    /// summarised beside the new ones).
+    #[test]
+    fn a_run_on_other_data_is_redone_and_replaced() {
+        let (cfg, data) = tiny();
+        let out = temp("other-data");
+        let name = cfg.dir_name();
+        let first = execute(&cfg, &data, &out).unwrap();
+        let mut changed = data.clone();
+        changed.checksum = "0123456789abcdef0123".into();
+        assert_eq!(
+            state(&out, &name, &changed.checksum),
+            RunState::Stale(Stale::OtherData(first.data_checksum.clone()))
+        );
+        assert_eq!(
+            Stale::OtherData(first.data_checksum.clone()).to_string(),
+            format!("trained on other data (checksum {})", &first.data_checksum[..12])
+        );
+        let again = execute(&cfg, &changed, &out).unwrap();
+        assert_eq!(again.data_checksum, changed.checksum);
+        assert_eq!(read_summary(&out.join(&name)).unwrap().data_checksum, changed.checksum);
+        assert_eq!(entries(&out), vec![name.clone()], "the old run is gone once the new one is in place");
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A finished run whose `config.json` is missing, unreadable or holds other settings is damaged: redone
+    /// (it had been reused, and every later summary failed on it or showed the edited settings).
+    #[test]
+    fn a_run_with_a_missing_or_edited_config_is_damaged() {
+        let (cfg, data) = tiny();
+        let out = temp("config");
+        let name = cfg.dir_name();
+        execute(&cfg, &data, &out).unwrap();
+        let path = out.join(&name).join("config.json");
+        let text = fs::read_to_string(&path).unwrap();
+        let damaged = |out: &Path| matches!(state(out, &name, &data.checksum), RunState::Stale(Stale::Damaged(_)));
+        fs::write(&path, text.replace("\"lr\": 0.1", "\"lr\": 0.5")).unwrap();
+        assert_ne!(fs::read_to_string(&path).unwrap(), text, "the edit took");
+        assert!(damaged(&out), "{:?}", state(&out, &name, &data.checksum));
+        fs::write(&path, "{").unwrap();
+        assert!(damaged(&out));
+        fs::remove_file(&path).unwrap();
+        assert!(damaged(&out));
+        execute(&cfg, &data, &out).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), text, "redone");
+        assert_eq!(state(&out, &name, &data.checksum), RunState::Finished);
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// Training a finished run again (`train --force`) keeps the finished directory while it trains, and
+    /// replaces it once the new one is complete (it had been removed before training, so an interruption
+    /// lost it).
+    #[test]
+    fn a_replaced_run_is_kept_until_its_replacement_is_complete() {
+        /// Reads the finished run's summary at every evaluation of the new one.
+        struct Watch(PathBuf, Vec<u8>, usize);
+        impl actscope_core::Probe<f32> for Watch {
+            fn on_eval(&mut self, _point: &actscope_core::EvalPoint) {
+                assert_eq!(fs::read(&self.0).ok().as_deref(), Some(&self.1[..]), "the finished run is there");
+                self.2 += 1;
+            }
+        }
+        let (cfg, data) = tiny();
+        let out = temp("replace");
+        let name = cfg.dir_name();
+        execute(&cfg, &data, &out).unwrap();
+        let summary = out.join(&name).join("summary.json");
+        let mut watch = Watch(summary.clone(), fs::read(&summary).unwrap(), 0);
+        let again = execute_replacing(&cfg, &data, &out, &mut watch).unwrap();
+        assert!(watch.2 > 0, "watched while training");
+        assert_eq!(entries(&out), vec![name.clone()], "replaced, nothing left aside");
+        assert_eq!(read_summary(&out.join(&name)).unwrap().wall_seconds, again.wall_seconds, "the new run");
         fs::remove_dir_all(&out).unwrap();
     }
 }

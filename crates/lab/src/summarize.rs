@@ -78,6 +78,56 @@ pub fn mixed_code_warning<'a>(summaries: impl IntoIterator<Item = &'a RunSummary
     ))
 }
 
+/// A warning when runs that name the same data (`data` in their settings) were trained on data of
+/// different checksums: a data file changed between them (or `default` found another set), so summarising
+/// them together would mix two data sets under one name. `None` when each name has one checksum.
+pub fn mixed_data_warning<'a>(runs: impl IntoIterator<Item = (&'a RunConfig, &'a RunSummary)>) -> Option<String> {
+    let mut by_data: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    for (c, s) in runs {
+        *by_data.entry(c.data.as_str()).or_default().entry(s.data_checksum.as_str()).or_default() += 1;
+    }
+    let mixed: Vec<String> = by_data
+        .iter()
+        .filter(|(_, sums)| sums.len() > 1)
+        .map(|(data, sums)| {
+            let list: Vec<String> =
+                sums.iter().map(|(c, n)| format!("{} ({n} runs)", c.get(..12).unwrap_or(c))).collect();
+            format!("data {data:?}: checksums {}", list.join(", "))
+        })
+        .collect();
+    (!mixed.is_empty()).then(|| {
+        format!(
+            "warning: runs naming the same data were trained on different data ({}); they are summarised \
+             together. `actscope sweep` on the same file redoes those that do not match the data as it is now",
+            mixed.join("; ")
+        )
+    })
+}
+
+/// A note naming the directories directly inside `dir` that are not finished runs (no `summary.json`; not
+/// hidden, as temporary directories are): they are left out of every summary, figure and export.
+pub fn unfinished_note(dir: &Path) -> Option<String> {
+    let mut left: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.') && e.path().is_dir())
+        .filter(|e| !e.path().join("summary.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    (!left.is_empty()).then(|| {
+        format!(
+            "note: {} director{} in {} {} not a finished run (no summary.json) and {} left out: {}",
+            left.len(),
+            if left.len() == 1 { "y" } else { "ies" },
+            dir.display(),
+            if left.len() == 1 { "is" } else { "are" },
+            if left.len() == 1 { "is" } else { "are" },
+            left.join(", ")
+        )
+    })
+}
+
 /// A configuration summarised over seeds at its selected learning rate.
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupSummary {
@@ -250,11 +300,8 @@ pub struct FinalMetrics {
 /// # Errors
 /// An unreadable or malformed records file, naming it.
 pub fn final_metrics(dir: &Path) -> Result<FinalMetrics> {
-    use actscope_metrics::records::{Record, read_jsonl};
-    let p = dir.join("records.jsonl");
-    let f = std::fs::File::open(&p).map_err(|e| crate::Error::io("opening", &p, e))?;
-    let records = read_jsonl(std::io::BufReader::new(f))
-        .map_err(|e| crate::Error::Malformed { path: p.clone(), message: e.to_string() })?;
+    use actscope_metrics::records::Record;
+    let records = crate::run::read_records(dir, &read_summary(dir)?.records_sha256)?;
     let Some(last) = records.iter().rev().find_map(|r| if let Record::Checkpoint(c) = r { Some(c) } else { None })
     else {
         return Ok(FinalMetrics::default());

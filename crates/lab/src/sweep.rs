@@ -41,7 +41,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory, lockstep_share};
 use crate::config::{RunConfig, line_of};
 use crate::group::GROUP_SIZE;
-use crate::run::{EvalSets, RunState, RunSummary, execute_group, execute_shared, state};
+use crate::run::{EvalSets, RunState, RunSummary, Stale, execute_group, execute_shared, state};
 use crate::{Error, Result, ResultExt};
 
 /// The most runs a sweep may expand to unless [`MAX_RUNS_ENV`] or the caller says otherwise.
@@ -522,8 +522,9 @@ pub struct SweepReport {
     pub planned: usize,
     /// Runs found finished by this build's code and skipped.
     pub skipped: usize,
-    /// Runs found finished by other code (see [`crate::run::CODE`]), redone.
-    pub stale: usize,
+    /// Runs found finished but not reusable, redone: each run's directory name and why (other code, see
+    /// [`crate::run::CODE`]; other data; damaged files).
+    pub redone: Vec<(String, Stale)>,
     /// Runs executed now.
     pub done: usize,
     /// Of those, diverged.
@@ -569,25 +570,44 @@ fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit) -> Result
     Ok(())
 }
 
-/// The runs of `runs` this shard still has to train (not finished by this build's code), with the states
-/// of all its runs.
-fn pending<'a>(runs: &'a [RunConfig], out: &Path, shard: Shard) -> (Vec<&'a RunConfig>, Vec<RunState>) {
+/// Where run `r` stands in `out` ([`state`]): its data (from `cache`) is loaded only when a finished
+/// directory is there to compare its checksum with.
+///
+/// # Errors
+/// The run's data cannot be loaded.
+pub fn run_state(r: &RunConfig, out: &Path, cache: &DataCache) -> Result<RunState> {
+    let name = r.dir_name();
+    if !crate::run::occupied(out, &name) {
+        return Ok(RunState::Missing);
+    }
+    Ok(state(out, &name, &cache.get(r)?.checksum))
+}
+
+/// The runs of a shard still to train, with the directory name and state of each of its runs.
+type Pending<'a> = (Vec<&'a RunConfig>, Vec<(String, RunState)>);
+
+/// The runs of `runs` this shard still has to train (not finished by this build's code on their data), with
+/// the names and states of all its runs.
+fn pending<'a>(runs: &'a [RunConfig], out: &Path, shard: Shard, cache: &DataCache) -> Result<Pending<'a>> {
     let mine: Vec<&RunConfig> = runs.iter().filter(|r| shard.owns(&r.id())).collect();
-    let states: Vec<RunState> = mine.iter().map(|r| state(out, &r.dir_name())).collect();
-    let pending = mine.iter().zip(&states).filter(|(_, s)| **s != RunState::Finished).map(|(r, _)| *r).collect();
-    (pending, states)
+    let states = mine.iter().map(|r| Ok((r.dir_name(), run_state(r, out, cache)?))).collect::<Result<Vec<_>>>()?;
+    let pending = mine.iter().zip(&states).filter(|(_, s)| s.1 != RunState::Finished).map(|(r, _)| *r).collect();
+    Ok((pending, states))
 }
 
 /// How [`execute_sweep`] would group the unfinished runs of this shard, as lines for a dry run: one per
 /// lockstep group (its size, what its runs share and their names), or none when `opts.lockstep` is off.
 /// Groups are shown before the memory check, which may split a group whose runs would not fit together.
-pub fn describe_groups(runs: &[RunConfig], out: &Path, opts: &SweepOptions) -> Vec<String> {
+///
+/// # Errors
+/// The data of a run found finished cannot be loaded (its checksum decides whether it is pending).
+pub fn describe_groups(runs: &[RunConfig], out: &Path, opts: &SweepOptions, cache: &DataCache) -> Result<Vec<String>> {
     if !opts.lockstep {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let (pending, _) = pending(runs, out, opts.shard);
+    let (pending, _) = pending(runs, out, opts.shard, cache)?;
     if pending.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let plan = crate::group::groups(&pending, &vec![0; pending.len()], GROUP_SIZE, opts.jobs.max(1), u64::MAX);
     let mut lines = vec![format!(
@@ -610,7 +630,7 @@ pub fn describe_groups(runs: &[RunConfig], out: &Path, opts: &SweepOptions) -> V
             names.join(" ")
         ));
     }
-    lines
+    Ok(lines)
 }
 
 /// Runs every unfinished run of `runs` that belongs to the shard, writing into `out`. With
@@ -628,10 +648,16 @@ pub fn execute_sweep(
     cache: &DataCache,
     observer: &dyn SweepObserver,
 ) -> Result<SweepReport> {
-    let (pending, states) = pending(runs, out, opts.shard);
-    let stale = states.iter().filter(|s| matches!(s, RunState::Stale(_))).count();
-    let mut report =
-        SweepReport { planned: states.len(), skipped: states.len() - pending.len(), stale, ..Default::default() };
+    let (pending, states) = pending(runs, out, opts.shard, cache)?;
+    let planned = states.len();
+    let redone: Vec<(String, Stale)> = states
+        .into_iter()
+        .filter_map(|(name, s)| match s {
+            RunState::Stale(why) => Some((name, why)),
+            _ => None,
+        })
+        .collect();
+    let mut report = SweepReport { planned, skipped: planned - pending.len(), redone, ..Default::default() };
     // Load all data up front, and check that the runs fit in memory, so errors surface before any work.
     let limit = MemoryLimit::current()?;
     let jobs = opts.jobs.max(1);

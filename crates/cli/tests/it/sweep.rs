@@ -170,7 +170,10 @@ fn runs_from_other_code_are_redone_not_reused() {
     v.as_object_mut().unwrap().remove("code");
     std::fs::write(summary_of(names[1]), v.to_string()).unwrap();
     let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
-    assert_eq!(String::from_utf8_lossy(&dry.stdout).matches("will be redone").count(), 2);
+    let listed = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert_eq!(listed.matches("will be redone").count(), 2, "{listed}");
+    assert!(listed.contains("(finished, computed by other code (0123456789abcdef): will be redone)"), "{listed}");
+    assert!(listed.contains("(finished, computed by code from before fingerprints: will be redone)"), "{listed}");
     // Summaries and figures over such a directory say so.
     for cmd in [&["summarize", "r"][..], &["plot", "r", "--out", "figs", "--format", "svg"][..]] {
         let err = String::from_utf8_lossy(&run(cmd, &d).stderr).into_owned();
@@ -179,7 +182,7 @@ fn runs_from_other_code_are_redone_not_reused() {
     }
     let o = run(&["sweep", "s.toml", "--out", "r"], &d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("2 redone because other code computed them"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 redone: 2 computed by other code"));
     assert_eq!(snapshot(&d.join("r")), fresh, "redone runs are identical to the originals, fingerprint restored");
     // Reused when current: nothing is redone, and nothing to warn about.
     let o = run(&["sweep", "s.toml", "--out", "r"], &d);
@@ -193,6 +196,114 @@ fn runs_from_other_code_are_redone_not_reused() {
         String::from_utf8_lossy(&o.stderr).contains("is not a finished run"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A finished run is reused only on the data it was trained on: when the file its settings name changes
+/// (same path, other contents), `sweep` and `train` redo it, and summaries of runs that mix the two data
+/// warn (a user: the old data's runs were reused and averaged with the new data's, without a word).
+#[test]
+fn runs_on_data_that_changed_are_redone_and_mixed_data_is_named() {
+    let d = tmp("data-changed");
+    let csv = |shift: f64| {
+        let mut t = String::from("a,b,label\n");
+        for i in 0..200 {
+            let (x, y) = ((i * 37 % 101) as f64 / 101.0, (i * 53 % 97) as f64 / 97.0);
+            t += &format!("{},{y},{}\n", x + shift * (i % 2) as f64, i % 2);
+        }
+        t
+    };
+    std::fs::write(d.join("data.csv"), csv(0.0)).unwrap();
+    let sweep = "[base]\ndata = \"data.csv#label\"\nhidden = [4]\nsteps = 20\nbatch_size = 10\nprobe_size = 16\n[axes]\nseed = [0, 1]\n";
+    std::fs::write(d.join("s.toml"), sweep).unwrap();
+    let ok = |args: &[&str]| {
+        let o = run(args, &d);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    ok(&["sweep", "s.toml", "--out", "r", "--quiet"]);
+    let old = snapshot(&d.join("r"));
+    // The same path, other contents; a third seed is added, as the user did.
+    std::fs::write(d.join("data.csv"), csv(1.0)).unwrap();
+    std::fs::write(d.join("s.toml"), sweep.replace("[0, 1]", "[0, 1, 2]")).unwrap();
+    let (listed, _) = ok(&["sweep", "s.toml", "--out", "r", "--dry-run"]);
+    assert_eq!(listed.matches("trained on other data").count(), 2, "{listed}");
+    // Before the sweep redoes them, a summary names the mix.
+    let (_, err) = ok(&["sweep", "s.toml", "--out", "mixed", "--quiet"]);
+    assert!(err.is_empty(), "{err}");
+    for name in old.keys() {
+        let from = d.join("r").join(name);
+        let to = d.join("mixed").join(format!("{name}-old"));
+        std::fs::create_dir_all(&to).unwrap();
+        for f in ["config.json", "summary.json", "records.jsonl"] {
+            std::fs::copy(from.join(f), to.join(f)).unwrap();
+        }
+    }
+    let (_, err) = ok(&["summarize", "mixed"]);
+    assert!(err.contains("runs naming the same data were trained on different data"), "{err}");
+    assert!(err.contains("(2 runs)") && err.contains("(3 runs)"), "{err}");
+    let (_, err) = ok(&["sweep", "s.toml", "--out", "r"]);
+    assert!(err.contains("0 finished earlier, 3 done now (0 diverged, 2 redone: 2 trained on other data)"), "{err}");
+    let new = snapshot(&d.join("r"));
+    assert_eq!(new, snapshot(&d.join("mixed")).into_iter().filter(|(n, _)| !n.ends_with("-old")).collect());
+    assert!(old.iter().all(|(n, files)| new[n] != *files), "every run was trained again, on the new data");
+    let (_, err) = ok(&["summarize", "r"]);
+    assert!(!err.contains("warning"), "{err}");
+    // `train` redoes it too, and says why.
+    std::fs::write(d.join("data.csv"), csv(0.0)).unwrap();
+    let (_, err) = ok(&[
+        "train",
+        "--data",
+        "data.csv#label",
+        "--hidden",
+        "4",
+        "--steps",
+        "20",
+        "--batch-size",
+        "10",
+        "--set",
+        "probe_size=16",
+        "--out",
+        "r",
+    ]);
+    assert!(err.contains("was trained on other data (checksum"), "{err}");
+}
+
+/// `summarize`, `export` and `plot` check a run's `records.jsonl` against its summary's checksum (an edited
+/// file changed the numbers without a word), and name directories that are not finished runs.
+#[test]
+fn readers_refuse_changed_records_and_name_unfinished_directories() {
+    let d = tmp("changed-records");
+    let one = "[base]\ndata = \"synthetic:clusters\"\nhidden = [8]\nsteps = 20\nprobe_size = 50\ncheckpoints_per_epoch = 2\n[axes]\nseed = [0, 1]\n";
+    std::fs::write(d.join("s.toml"), one).unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<String> = snapshot(&d.join("r")).into_keys().collect();
+    let records = d.join("r").join(&names[0]).join("records.jsonl");
+    let text = std::fs::read_to_string(&records).unwrap();
+    let first_line = text.lines().next().unwrap();
+    std::fs::write(&records, format!("{text}{first_line}\n")).unwrap();
+    for cmd in [
+        &["summarize", "r"][..],
+        &["export", "table", "r", "--out", "t.csv"][..],
+        &["plot", "r", "--out", "figs", "--format", "svg"][..],
+    ] {
+        let o = run(cmd, &d);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}: {err}");
+        assert!(err.contains("records.jsonl") && err.contains("does not match the SHA-256"), "{cmd:?}: {err}");
+    }
+    std::fs::write(&records, &text).unwrap();
+    std::fs::remove_file(d.join("r").join(&names[1]).join("summary.json")).unwrap();
+    let o = run(&["summarize", "r"], &d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: 1 directory in r is not a finished run (no summary.json) and is left out: {}",
+            names[1]
+        )),
+        "{err}"
     );
 }
 

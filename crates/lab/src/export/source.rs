@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use actscope_metrics::records::{Record, read_jsonl};
+use actscope_metrics::records::Record;
 
 use crate::run::{list_runs, read_config, read_summary};
 use crate::summarize::{LoadedRun, no_runs_error};
@@ -71,12 +71,11 @@ pub fn run_name(run: &LoadedRun) -> String {
     run.dir.file_name().map_or_else(|| run.summary.name.clone(), |n| n.to_string_lossy().into_owned())
 }
 
-/// The records of a run (`records.jsonl`), checked for a supported schema.
+/// The records of a run (`records.jsonl`), checked against its summary's checksum and for a supported
+/// schema ([`crate::run::read_records`]).
 ///
 /// # Errors
-/// Missing or malformed file, naming it and the line.
+/// Missing, changed or malformed file, naming it (and the line).
 pub fn read_records(run: &LoadedRun) -> Result<Vec<Record>> {
-    let p = run.dir.join("records.jsonl");
-    let f = std::fs::File::open(&p).map_err(|e| Error::io("opening", &p, e))?;
-    read_jsonl(std::io::BufReader::new(f)).map_err(|e| Error::Malformed { path: p, message: e.to_string() })
+    crate::run::read_records(&run.dir, &run.summary.records_sha256)
 }

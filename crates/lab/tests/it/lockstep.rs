@@ -55,7 +55,7 @@ fn lockstep_groups_resume_and_shards_write_what_runs_alone_write() {
     // In groups, with one and two workers.
     for jobs in [1, 2] {
         let dir = root.join(format!("lockstep{jobs}"));
-        let plan = describe_groups(&runs, &dir, &opts(jobs, Shard::ALL, true));
+        let plan = describe_groups(&runs, &dir, &opts(jobs, Shard::ALL, true), &cache).unwrap();
         assert!(plan[0].starts_with("lockstep: 24 runs to train in "), "{plan:?}");
         assert!(plan.iter().skip(1).all(|l| l.contains("seed ")), "{plan:?}");
         execute_sweep(&runs, &dir, &opts(jobs, Shard::ALL, true), &cache, &()).unwrap();
