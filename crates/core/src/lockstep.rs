@@ -22,8 +22,8 @@
 //! too. Runs that do not qualify still train in the group, with their own products. Biases are added as
 //! [`crate::Linear`] adds them (written into the output before the product, which then accumulates onto
 //! them), and runs with and without a first-layer bias form separate products, so the product's start value
-//! is the same as alone. `tests/lockstep.rs` checks the invariant across widths, activations, placements,
-//! learning rates and divergence.
+//! is the same as alone. `crates/core/tests/it/lockstep.rs` checks the invariant across widths, activations,
+//! placements, learning rates and divergence.
 
 use ndarray::{Array2, ArrayView2, s};
 
@@ -55,7 +55,7 @@ pub struct LockstepRun<'a, F, P> {
 /// products with both sides ≤ 64 split `k` into blocks of 512 while larger ones split it by the cache
 /// parameters, which depend on `k` alone and never give blocks below 512. The condition is symmetric in `m`
 /// and `n` (the crate sees our row-major products transposed). If the crate is updated, the tests of
-/// `tests/lockstep.rs` say whether this still holds.
+/// `crates/core/tests/it/lockstep.rs` say whether this still holds.
 pub fn concatenation_is_exact(m: usize, n: usize, k: usize) -> bool {
     m >= 2 && n >= 2 && k > 2 && m * n > 256 && (m > 64 || n > 64 || k <= 512)
 }

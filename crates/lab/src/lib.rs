@@ -9,11 +9,16 @@
 //!   `summary.json`) and reading it back;
 //! - [`sweep`]: sweep files (a base and axes), parallel, resumable and shardable execution, with progress
 //!   reported through [`sweep::SweepObserver`];
+//! - [`group`]: lockstep groups, the runs of a sweep that train together sharing their batches (the same
+//!   data loaded the same way, seed, batch size and training length); grouping never changes a run's results;
 //! - [`summarize`]: configurations summarised over seeds at the learning rate chosen on validation, and
 //!   their activation metrics at the final checkpoint;
 //! - [`columns`]: a summary's columns (settings and derived ones) as a text table, CSV or JSON;
 //! - [`tuning`]: bracketing each configuration's selected learning rate and its tuning robustness;
 //! - [`export`]: runs as a flat CSV table (pandas, polars) and as TensorBoard event files;
+//! - [`analyze`]: `actscope analyze`, captures of any network (`docs/capture.md`) measured into the per-layer
+//!   metrics of actscope's own runs: run directories per model and seed, figures, and a per-layer diagnosis
+//!   in HTML and Markdown;
 //! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
 //!
 //! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, `xtask`, a

@@ -22,11 +22,12 @@
 //! # Ok::<(), actscope_plots::Error>(())
 //! ```
 
-// Module imports form a DAG: `primitives` (font, text, ticks, ranges, "no data") and `palette` import
-// nothing of the crate; `figure` (the specs) neither; the panel drawers (`lines`, `heatmap`, `bars`,
-// `histogram`) import those three; `layout` (the frame) imports the drawers; `render` imports `layout`;
-// `render` also imports `typeset` (text layout and rasterisation, which imports nothing of the crate);
-// `figures` (the report's figures) imports `figure`; `gallery` imports `figures`.
+// Module imports form a DAG: `primitives` (font, text, ticks, ranges, "no data"), `palette`, `figure` (the
+// specs), `typeset` (text layout and rasterisation) and `error` import nothing of the crate; the panel drawers
+// (`lines`, `heatmap`, `bars`, `histogram`) import `figure`, `palette` and `primitives`; `layout` (the frame)
+// imports those three and the drawers; `render` imports `figure`, `layout`, `primitives`, `typeset` and
+// `error`; `figures` (the report's figures) imports `figure`, `palette` and `primitives`; `gallery` imports
+// `figure` and `figures`; `specimen` (the text specimen) imports `primitives`, `typeset`, `render` and `error`.
 mod bars;
 mod error;
 mod figure;
