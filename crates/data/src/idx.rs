@@ -111,10 +111,7 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 pub fn gunzip(source: &Path, bytes: &[u8], limit: u64) -> Result<Vec<u8>> {
     let limit = limit.min(MAX_DECOMPRESSED);
     let mut out = Vec::new();
-    flate2::bufread::MultiGzDecoder::new(bytes)
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::data(source, format!("corrupt gzip stream: {e}")))?;
+    Members::new(bytes).take(limit + 1).read_to_end(&mut out).map_err(|e| corrupt_gzip(source, &e))?;
     if out.len() as u64 > limit {
         return Err(Error::data(source, format!("decompresses to more than {limit} bytes; refusing")));
     }
@@ -143,8 +140,8 @@ pub fn parse_idx(source: &Path, bytes: &[u8]) -> Result<IdxArray> {
 /// Decompresses a gzipped IDX file, reading the header first and then no more than it declares (plus
 /// [`GZIP_SLACK`]); the bytes returned still need [`parse_raw`]'s checks.
 fn gunzip_idx(source: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
-    let corrupt = |e: std::io::Error| Error::data(source, format!("corrupt gzip stream: {e}"));
-    let mut decoder = flate2::bufread::MultiGzDecoder::new(bytes);
+    let corrupt = |e: std::io::Error| corrupt_gzip(source, &e);
+    let mut decoder = Members::new(bytes);
     let mut out = Vec::new();
     (&mut decoder).take(4).read_to_end(&mut out).map_err(corrupt)?;
     if out.len() == 4 {
@@ -171,6 +168,68 @@ fn gunzip_idx(source: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
         ));
     }
     Ok(out)
+}
+
+/// The decompressed bytes of every gzip member in a buffer, one after the other (as `MultiGzDecoder` gives
+/// them), telling bytes after the last member apart from a corrupt member: zeros there end the stream (tape
+/// padding, which gzip ignores too); anything else is a [`Trailing`] error saying how many bytes.
+struct Members<'a> {
+    current: Option<flate2::bufread::GzDecoder<&'a [u8]>>,
+}
+
+/// The error [`Members`] gives for bytes after the last gzip member that are neither zeros nor gzip.
+#[derive(Debug)]
+struct Trailing(usize);
+
+impl std::fmt::Display for Trailing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} bytes after the end of the gzip stream", self.0)
+    }
+}
+
+impl std::error::Error for Trailing {}
+
+impl<'a> Members<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Members { current: Some(flate2::bufread::GzDecoder::new(bytes)) }
+    }
+}
+
+impl Read for Members<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let Some(decoder) = self.current.as_mut() else { return Ok(0) };
+            let n = decoder.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // This member ended (its CRC and length checked); what follows it?
+            let rest = self.current.take().map_or(&[][..], |d| d.into_inner());
+            if rest.iter().all(|&b| b == 0) {
+                return Ok(0);
+            }
+            if !is_gzip(rest) {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, Trailing(rest.len())));
+            }
+            self.current = Some(flate2::bufread::GzDecoder::new(rest));
+        }
+    }
+}
+
+/// The error for a gzip stream that does not decompress, in words: bytes after its end, a CRC that does not
+/// match (a damaged file), or the decoder's own message.
+fn corrupt_gzip(source: &Path, e: &std::io::Error) -> Error {
+    let message = match e.get_ref() {
+        Some(inner) if inner.is::<Trailing>() => format!(
+            "{inner} are not gzip data; expected the file to end where its gzip stream ends (gzip -t calls them \
+             trailing garbage)"
+        ),
+        _ if e.to_string().contains("checksum") => {
+            "corrupt gzip stream: its CRC-32 does not match the decompressed data (the file is damaged)".into()
+        }
+        _ => format!("corrupt gzip stream: {e}"),
+    };
+    Error::data(source, message)
 }
 
 /// Reads and parses the IDX file at `path` (raw or gzip).
@@ -324,20 +383,43 @@ impl IdxArray {
 
 /// Encodes an array as raw IDX bytes (the inverse of [`parse_idx`] for uncompressed input).
 pub fn encode_idx(array: &IdxArray) -> Vec<u8> {
-    let (dtype, body): (u8, Vec<u8>) = match &array.data {
-        IdxData::U8(v) => (0x08, v.clone()),
-        IdxData::I8(v) => (0x09, v.iter().map(|&x| x as u8).collect()),
-        IdxData::I16(v) => (0x0B, v.iter().flat_map(|x| x.to_be_bytes()).collect()),
-        IdxData::I32(v) => (0x0C, v.iter().flat_map(|x| x.to_be_bytes()).collect()),
-        IdxData::F32(v) => (0x0D, v.iter().flat_map(|x| x.to_be_bytes()).collect()),
-        IdxData::F64(v) => (0x0E, v.iter().flat_map(|x| x.to_be_bytes()).collect()),
-    };
-    let mut out = vec![0, 0, dtype, array.dims.len() as u8];
-    for &d in &array.dims {
-        out.extend((d as u32).to_be_bytes());
-    }
-    out.extend(body);
+    let mut out = Vec::new();
+    encode_into(array, &mut |bytes| out.extend_from_slice(bytes));
     out
+}
+
+/// Gives `sink` the raw IDX bytes of `array` ([`encode_idx`]'s), piece by piece: header, then the values in
+/// pieces of at most 64 KiB (so a digest of a large set needs no copy of it).
+pub fn encode_into(array: &IdxArray, sink: &mut dyn FnMut(&[u8])) {
+    let dtype = match &array.data {
+        IdxData::U8(_) => 0x08,
+        IdxData::I8(_) => 0x09,
+        IdxData::I16(_) => 0x0B,
+        IdxData::I32(_) => 0x0C,
+        IdxData::F32(_) => 0x0D,
+        IdxData::F64(_) => 0x0E,
+    };
+    let mut header = vec![0, 0, dtype, array.dims.len() as u8];
+    for &d in &array.dims {
+        header.extend((d as u32).to_be_bytes());
+    }
+    sink(&header);
+    fn pieces<T: Copy, const N: usize>(v: &[T], be: impl Fn(T) -> [u8; N], sink: &mut dyn FnMut(&[u8])) {
+        let mut buf = Vec::with_capacity(65_536);
+        for chunk in v.chunks(65_536 / N) {
+            buf.clear();
+            buf.extend(chunk.iter().flat_map(|&x| be(x)));
+            sink(&buf);
+        }
+    }
+    match &array.data {
+        IdxData::U8(v) => v.chunks(65_536).for_each(&mut *sink),
+        IdxData::I8(v) => pieces(v, |x: i8| x.to_be_bytes(), sink),
+        IdxData::I16(v) => pieces(v, |x: i16| x.to_be_bytes(), sink),
+        IdxData::I32(v) => pieces(v, |x: i32| x.to_be_bytes(), sink),
+        IdxData::F32(v) => pieces(v, |x: f32| x.to_be_bytes(), sink),
+        IdxData::F64(v) => pieces(v, |x: f64| x.to_be_bytes(), sink),
+    }
 }
 
 /// Gzip-compresses `bytes` reproducibly (level 9, no file name, modification time 0).

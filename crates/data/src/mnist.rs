@@ -24,8 +24,9 @@ pub struct Splits {
     pub test: Dataset,
     /// Where the data came from (a directory, or "embedded").
     pub source: String,
-    /// SHA-256 (hex) over the four files' bytes as stored, in the order train images, train labels,
-    /// test images, test labels.
+    /// SHA-256 (hex) over the four files' contents as uncompressed IDX, in the order train images, train
+    /// labels, test images, test labels: a raw and a gzipped copy of one set (or two gzip encodings of it)
+    /// have one checksum.
     pub checksum: String,
 }
 
@@ -43,7 +44,8 @@ pub struct IdxFiles {
     pub paths: [PathBuf; 4],
 }
 
-fn candidates(role: &str) -> Vec<String> {
+/// The file names tried for one of [`ROLES`], in order.
+pub(crate) fn candidates(role: &str) -> Vec<String> {
     let dotted = role.replacen("-idx", ".idx", 1);
     vec![role.to_string(), format!("{role}.gz"), dotted.clone(), format!("{dotted}.gz")]
 }
@@ -59,10 +61,23 @@ pub fn find_idx_files(dir: &Path) -> Result<IdxFiles> {
     let mut paths: Vec<PathBuf> = Vec::with_capacity(4);
     for role in ROLES {
         let names = candidates(role);
-        match names.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
-            Some(p) => paths.push(p),
-            None => {
+        let found: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).filter(|p| p.is_file()).collect();
+        match &found[..] {
+            [p] => paths.push(p.clone()),
+            [] => {
                 return Err(Error::data(dir, format!("no {role} file; expected one of: {}", names.join(", "))));
+            }
+            several => {
+                let list: Vec<String> =
+                    several.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect();
+                return Err(Error::data(
+                    dir,
+                    format!(
+                        "{} files could be the {role} file: {}; expected one (remove or rename the others)",
+                        several.len(),
+                        list.join(", ")
+                    ),
+                ));
             }
         }
     }
@@ -90,14 +105,32 @@ pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
 /// # Errors
 /// As [`load_idx_dir`], minus the file-system ones.
 pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], classes: usize) -> Result<Splits> {
+    let [ti, tl, si, sl] = files;
+    let arrays = [parse_idx(ti.0, ti.1)?, parse_idx(tl.0, tl.1)?, parse_idx(si.0, si.1)?, parse_idx(sl.0, sl.1)?];
     let mut hasher = Sha256::new();
-    for (_, b) in &files {
-        hasher.update(b);
+    for a in &arrays {
+        crate::idx::encode_into(a, &mut |bytes| hasher.update(bytes));
     }
     let checksum = hex(&hasher.finalize());
-    let [ti, tl, si, sl] = files;
-    let train = labelled(&format!("{name}/train"), source, ti, tl, classes)?;
-    let test = labelled(&format!("{name}/test"), source, si, sl, classes)?;
+    let [train_images, train_labels, test_images, test_labels] = &arrays;
+    let train =
+        images_and_labels(&format!("{name}/train"), source, (ti.0, train_images), (tl.0, train_labels), classes)?;
+    let test = images_and_labels(&format!("{name}/test"), source, (si.0, test_images), (sl.0, test_labels), classes)?;
+    // u8 pixels are scaled to [0, 1] and other types taken as they are: two types would put the sets on two
+    // scales.
+    if train_images.data.type_name() != test_images.data.type_name() {
+        return Err(Error::data(
+            si.0,
+            format!(
+                "test images are {} but training images ({}) are {}; expected one type (u8 pixels are scaled to \
+                 [0, 1], other types taken as they are, so the two sets would be on different scales)",
+                test_images.data.type_name(),
+                ti.0.display(),
+                train_images.data.type_name()
+            ),
+        ));
+    }
+    check_classes(&train, &test, tl.0, sl.0)?;
     if train.shape != test.shape {
         return Err(Error::data(
             si.0,
@@ -115,16 +148,37 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn labelled(
-    name: &str,
-    source: &str,
-    images: (&Path, &[u8]),
-    labels: (&Path, &[u8]),
-    classes: usize,
-) -> Result<Dataset> {
-    let img = parse_idx(images.0, images.1)?;
-    let lab = parse_idx(labels.0, labels.1)?;
-    images_and_labels(name, source, (images.0, &img), (labels.0, &lab), classes)
+/// An error when the training labels hold a single class (there is nothing to tell apart), or the test
+/// labels a class the training labels never hold (no network trained on them could predict it, and the test
+/// accuracy would say so only as a lower number).
+fn check_classes(train: &Dataset, test: &Dataset, train_labels: &Path, test_labels: &Path) -> Result<()> {
+    let count = |d: &Dataset| {
+        let mut n = vec![0usize; d.classes];
+        for &l in &d.labels {
+            n[l] += 1;
+        }
+        n
+    };
+    let (in_train, in_test) = (count(train), count(test));
+    let present: Vec<usize> = (0..in_train.len()).filter(|&c| in_train[c] > 0).collect();
+    if let [only] = present[..] {
+        return Err(Error::data(
+            train_labels,
+            format!("every training label is {only}; expected at least two classes to tell apart"),
+        ));
+    }
+    if let Some(c) = (0..in_test.len()).find(|&c| in_test[c] > 0 && in_train.get(c).is_none_or(|&n| n == 0)) {
+        return Err(Error::data(
+            test_labels,
+            format!(
+                "class {c} occurs {} times in the test labels but never in the training labels ({}); expected every \
+                 test class among the training classes",
+                in_test[c],
+                train_labels.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Combines parsed image and label arrays into a dataset, checking that they agree.

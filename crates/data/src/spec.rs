@@ -2,7 +2,7 @@
 //!
 //! | spec | meaning |
 //! |---|---|
-//! | `default` | the full Fashion-MNIST at [`SYSTEM_FASHION_MNIST`] when installed, else the embedded subset |
+//! | `default` | the full Fashion-MNIST at [`SYSTEM_FASHION_MNIST`] when installed, the embedded subset when none of its files is there (a partial installation is an error: [`system_set_installed`]) |
 //! | `embedded` | the Fashion-MNIST subset shipped in the binary (10,000 train, 8,000 test) |
 //! | `synthetic:clusters`, `:teacher`, `:spirals`, `:gaussian` | seeded synthetic sets |
 //! | a directory | any IDX set with the MNIST file names (MNIST, Fashion-MNIST, KMNIST, …) |
@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::csv::{LabelColumn, read_csv};
 use crate::embedded::embedded;
-use crate::mnist::{find_idx_files, hex};
+use crate::mnist::{candidates, find_idx_files, hex};
 use crate::{Error, Result, Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
 
 /// Where Debian's `dataset-fashion-mnist` installs the official files.
@@ -150,6 +150,36 @@ fn check_dir(spec: &str, p: &Path) -> Result<()> {
     }
 }
 
+/// Whether the full Fashion-MNIST is installed at [`SYSTEM_FASHION_MNIST`] (all four files), so `default`
+/// loads it rather than the embedded subset.
+///
+/// # Errors
+/// A partial installation: some of the four files there but not all (or one of them under two names). That
+/// is not "not installed": falling back to the subset would train on other data without a word.
+pub fn system_set_installed() -> Result<bool> {
+    installed_at(Path::new(SYSTEM_FASHION_MNIST))
+}
+
+/// [`system_set_installed`] for the directory `sys`.
+fn installed_at(sys: &Path) -> Result<bool> {
+    match find_idx_files(sys) {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let any = crate::mnist::ROLES.iter().any(|role| candidates(role).iter().any(|n| sys.join(n).exists()));
+            if !any {
+                return Ok(false);
+            }
+            Err(Error::data(
+                sys,
+                format!(
+                    "the full Fashion-MNIST is partly installed here ({e}); `default` loads it when all four files \
+                     are here and the embedded subset when none is: reinstall it, or name `embedded`"
+                ),
+            ))
+        }
+    }
+}
+
 /// Whether `spec` names data that [`load`] can find, without reading it: a known name, a known synthetic
 /// set, an existing directory or an existing `.csv` file. What the files hold is checked when they are
 /// loaded. For checking a sweep's data before any run starts.
@@ -159,7 +189,8 @@ fn check_dir(spec: &str, p: &Path) -> Result<()> {
 /// path not found or unreadable, or a path that is neither a directory nor a `.csv` file.
 pub fn check(spec: &str) -> Result<()> {
     match spec {
-        "default" | "embedded" => Ok(()),
+        "default" => system_set_installed().map(drop),
+        "embedded" => Ok(()),
         s if s.starts_with("synthetic:") => {
             let name = &s["synthetic:".len()..];
             if SYNTHETIC.contains(&name) { Ok(()) } else { Err(unknown_synthetic(name)) }
@@ -185,7 +216,7 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
     let mut data = match spec {
         "default" => {
             let sys = Path::new(SYSTEM_FASHION_MNIST);
-            if find_idx_files(sys).is_ok() {
+            if system_set_installed()? {
                 let s = load_idx_dir(sys, 10)?;
                 from_splits(spec, format!("full Fashion-MNIST from {SYSTEM_FASHION_MNIST}"), s, val_fraction)?
             } else {
@@ -237,4 +268,29 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
         data.description.push_str(", standardised with training statistics");
     }
     Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `default` falls back to the embedded subset only where the full set is not installed at all: with some
+    /// of its files there, it is an error naming what is missing (it had fallen back without a word).
+    #[test]
+    fn a_partly_installed_full_set_is_an_error_not_a_fallback() {
+        let dir = std::env::temp_dir().join(format!("actscope-partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(!installed_at(&dir).unwrap(), "no directory: not installed");
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(!installed_at(&dir).unwrap(), "an empty directory: not installed");
+        for role in &crate::mnist::ROLES[..3] {
+            std::fs::write(dir.join(format!("{role}.gz")), b"").unwrap();
+        }
+        let e = installed_at(&dir).unwrap_err().to_string();
+        assert!(e.contains("the full Fashion-MNIST is partly installed here"), "{e}");
+        assert!(e.contains("no t10k-labels-idx1-ubyte file"), "{e}");
+        std::fs::write(dir.join("t10k-labels-idx1-ubyte.gz"), b"").unwrap();
+        assert!(installed_at(&dir).unwrap(), "all four: installed (what they hold is checked when loaded)");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

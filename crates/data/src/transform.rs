@@ -115,13 +115,31 @@ fn split_indices(data: &Dataset, fraction: f64, seed: u64) -> Result<(Vec<usize>
         train_idx.extend_from_slice(&shuffled[k..]);
     }
     if train_idx.is_empty() || val_idx.is_empty() {
+        let sizes: Vec<usize> = (0..data.classes).map(|c| data.labels.iter().filter(|&&l| l == c).count()).collect();
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+        let empty = if val_idx.is_empty() { "validation" } else { "training" };
         return Err(Error::config(
             "val_fraction",
-            format!("{fraction} of {} examples leaves an empty training or validation set", data.len()),
+            format!(
+                "{fraction} of {} examples leaves the {empty} set empty: the split is stratified, so each class gives \
+                 round({fraction} × its size) of its examples to validation, and the classes here have {} (largest \
+                 {largest}); expected a val_fraction that takes at least one example but not all from a \
+                 class, or more examples per class",
+                data.len(),
+                describe_sizes(&sizes)
+            ),
         ));
     }
     // Keep the original order inside each part, so the split does not depend on class iteration order.
     train_idx.sort_unstable();
     val_idx.sort_unstable();
     Ok((train_idx, val_idx))
+}
+
+/// Class sizes in words: "3 examples each" when all are equal, else the list.
+fn describe_sizes(sizes: &[usize]) -> String {
+    match sizes {
+        [first, rest @ ..] if rest.iter().all(|s| s == first) => format!("{first} examples each"),
+        _ => format!("{sizes:?} examples"),
+    }
 }

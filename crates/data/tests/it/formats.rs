@@ -222,11 +222,13 @@ fn gzip_stops_at_the_size_its_header_declares() {
 
 fn idx_set(train_labels: Vec<u8>, test_images: IdxArray) -> Vec<Vec<u8>> {
     let n = train_labels.len();
+    // Test labels: the first two training labels (a test class must occur in training).
+    let test_labels = vec![train_labels[0], train_labels[1]];
     vec![
         encode_idx(&u8_array(vec![n, 2, 2], |i| (i * 3) as u8)),
         encode_idx(&IdxArray { dims: vec![n], data: IdxData::U8(train_labels) }),
         encode_idx(&test_images),
-        encode_idx(&u8_array(vec![2], |i| i as u8)),
+        encode_idx(&IdxArray { dims: vec![2], data: IdxData::U8(test_labels) }),
     ]
 }
 
@@ -397,4 +399,108 @@ fn check_finds_what_load_finds_with_the_same_errors() {
         assert_eq!(c, l, "{spec}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A set whose test images are of another type than its training images is refused: u8 pixels are scaled to
+/// [0, 1] and other types taken as they are, so the test set was on a 255 times larger scale (a user's test
+/// loss was 90 where it had been 0.8).
+#[test]
+fn train_and_test_images_of_two_types_are_refused() {
+    let f32_test = IdxArray { dims: vec![2, 2, 2], data: IdxData::F32((0..8).map(|i| i as f32).collect()) };
+    let e = parse_set(&idx_set(vec![0, 1, 2], f32_test)).unwrap_err().to_string();
+    assert!(
+        e.contains("t10k-images-idx3-ubyte: test images are f32 but training images (train-images-idx3-ubyte) are u8"),
+        "{e}"
+    );
+}
+
+/// Training labels of one class, and test classes the training set lacks, are refused (they had loaded
+/// without a word: a one-class set trained to accuracy 1.0).
+#[test]
+fn idx_sets_need_two_classes_and_every_test_class_in_training() {
+    let e = parse_set(&idx_set(vec![4, 4, 4], u8_array(vec![2, 2, 2], |i| i as u8))).unwrap_err().to_string();
+    assert!(e.contains("train-labels-idx1-ubyte: every training label is 4; expected at least two classes"), "{e}");
+    let mut files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
+    files[3] = encode_idx(&IdxArray { dims: vec![2], data: IdxData::U8(vec![1, 9]) });
+    let e = parse_set(&files).unwrap_err().to_string();
+    assert!(
+        e.contains("t10k-labels-idx1-ubyte: class 9 occurs 1 times in the test labels but never in the training"),
+        "{e}"
+    );
+}
+
+/// The checksum is of the contents: a raw and a gzipped copy of one set, or two gzip encodings of it, have one
+/// checksum (it had been of the stored bytes, so the report could not show two runs used the same data).
+#[test]
+fn the_checksum_is_of_the_contents_not_of_their_compression() {
+    let files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
+    let raw = parse_set(&files).unwrap().checksum;
+    let gz = parse_set(&files.iter().map(|f| gzip(f)).collect::<Vec<_>>()).unwrap().checksum;
+    // Two members instead of one: the same bytes, another encoding.
+    let split: Vec<Vec<u8>> = files.iter().map(|f| [gzip(&f[..3]), gzip(&f[3..])].concat()).collect();
+    assert_eq!(raw, gz);
+    assert_eq!(raw, parse_set(&split).unwrap().checksum);
+    let other = idx_set(vec![0, 1, 1], u8_array(vec![2, 2, 2], |i| i as u8));
+    assert_ne!(raw, parse_set(&other).unwrap().checksum, "other contents, other checksum");
+}
+
+/// Bytes after a gzip stream: zeros are ignored (tape padding, as gzip does); anything else is an error that
+/// says so (it had said "unexpected end of file", or "invalid gzip header" for the zeros). A damaged member
+/// says its CRC does not match, once.
+#[test]
+fn bytes_after_a_gzip_stream_and_bad_crcs_are_named() {
+    let raw = encode_idx(&u8_array(vec![8], |i| i as u8));
+    let mut padded = gzip(&raw);
+    padded.extend_from_slice(&[0; 16]);
+    assert_eq!(parse_idx(Path::new("x.gz"), &padded).unwrap(), parse_idx(Path::new("x"), &raw).unwrap());
+    let mut junk = gzip(&raw);
+    junk.extend_from_slice(b"JUNKJUNK");
+    let e = err_of(&junk);
+    assert!(e.contains("bad.idx: 8 bytes after the end of the gzip stream are not gzip data"), "{e}");
+    let mut bad_crc = gzip(&raw);
+    let at = bad_crc.len() - 8;
+    bad_crc[at] ^= 0xff;
+    let e = err_of(&bad_crc);
+    assert!(e.contains("its CRC-32 does not match the decompressed data"), "{e}");
+    assert_eq!(e.matches("corrupt gzip stream").count(), 1, "{e}");
+}
+
+/// One file under two of its names (raw and gzipped, or `-idx3-ubyte` and `.idx3-ubyte`) is refused: one of
+/// them had been picked without a word.
+#[test]
+fn a_file_under_two_names_is_refused() {
+    let dir = std::env::temp_dir().join(format!("actscope-idx-two-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
+    for (role, bytes) in ROLES.iter().zip(&files) {
+        std::fs::write(dir.join(role), bytes).unwrap();
+    }
+    assert!(load_idx_dir(&dir, 10).is_ok());
+    std::fs::write(dir.join("train-images-idx3-ubyte.gz"), gzip(&files[0])).unwrap();
+    let e = load_idx_dir(&dir, 10).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "2 files could be the train-images-idx3-ubyte file: train-images-idx3-ubyte, train-images-idx3-ubyte.gz"
+        ),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A validation split that leaves a part empty says why: it is stratified, so each class rounds its own
+/// share (3 examples per class at 0.1 give none), where the message had read "0.1 of 30 examples leaves an
+/// empty training or validation set".
+#[test]
+fn an_empty_split_says_each_class_rounds_its_own_share() {
+    let data = actscope_core::Dataset::new(
+        "tiny",
+        "memory",
+        ndarray::Array2::zeros((30, 2)),
+        (0..30).map(|i| i % 10).collect(),
+        10,
+    )
+    .unwrap();
+    let e = split_train_val(&data, 0.1, 7).unwrap_err().to_string();
+    assert!(e.contains("leaves the validation set empty: the split is stratified"), "{e}");
+    assert!(e.contains("the classes here have 3 examples each"), "{e}");
 }
