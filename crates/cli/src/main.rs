@@ -558,16 +558,40 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     if a.dry_run {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         let cache = DataCache::default();
-        // The line of a run this shard owns: its directory and whether it is finished.
+        let limit = actscope_lab::budget::MemoryLimit::current()?;
+        // Runs listed, finished, to redo, to train; and the first run too large for the machine.
+        let counts = std::cell::Cell::new([0usize; 4]);
+        let too_large = std::cell::RefCell::new(None);
+        let count = |i: usize| {
+            let mut c = counts.get();
+            c[i] += 1;
+            counts.set(c);
+        };
+        // The line of a run this shard owns: its directory and whether it is finished; a run to train is checked
+        // against the machine's memory as the sweep would check it.
         let line = |r: &RunConfig| -> Result<Option<String>> {
             if !shard.owns(&r.id()) {
                 return Ok(None);
             }
-            let note = match actscope_lab::sweep::run_state(r, &a.out, &cache)? {
-                actscope_lab::run::RunState::Missing => String::new(),
-                actscope_lab::run::RunState::Finished => "  (finished)".into(),
-                actscope_lab::run::RunState::Stale(why) => format!("  (finished, {why}: will be redone)"),
+            count(0);
+            let mut note = match actscope_lab::sweep::run_state(r, &a.out, &cache)? {
+                actscope_lab::run::RunState::Finished => {
+                    count(1);
+                    return Ok(Some(format!("{}  (finished)", r.dir_name())));
+                }
+                actscope_lab::run::RunState::Missing => {
+                    count(3);
+                    String::new()
+                }
+                actscope_lab::run::RunState::Stale(why) => {
+                    count(2);
+                    format!("  (finished, {why}: will be redone)")
+                }
             };
+            if let Err(e) = actscope_lab::budget::check_memory(r, &cache.shape(r)?, &limit) {
+                note.push_str("  (too large for this machine: will be refused)");
+                too_large.borrow_mut().get_or_insert_with(|| e.context(format!("run {}", r.dir_name())));
+            }
             Ok(Some(format!("{}{note}", r.dir_name())))
         };
         if opts.lockstep {
@@ -590,7 +614,19 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             }
         }
         stdout.flush()?;
-        return Ok(());
+        let [listed, finished, redo, train] = counts.get();
+        if verbosity != Verbosity::Quiet {
+            eprintln!(
+                "{}: {listed} runs in shard {}/{}: {finished} finished, {redo} to redo, {train} to train",
+                file.name.as_deref().unwrap_or("sweep"),
+                shard.index,
+                shard.count
+            );
+        }
+        return match too_large.into_inner() {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        };
     }
     let runs = file.expand_at_most(cap)?;
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));

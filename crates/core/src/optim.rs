@@ -169,8 +169,17 @@ impl OptimizerConfig {
                 non_negative("momentum", momentum)?;
                 non_negative("dampening", dampening)?;
                 non_negative("weight_decay", weight_decay)?;
-                if nesterov && (momentum <= 0.0 || dampening != 0.0) {
-                    return Err(Error::config("nesterov", "Nesterov momentum requires momentum > 0 and dampening = 0"));
+                if nesterov && momentum <= 0.0 {
+                    return Err(Error::config(
+                        "nesterov",
+                        format!("Nesterov momentum requires momentum > 0, got momentum = {momentum}"),
+                    ));
+                }
+                if nesterov && dampening != 0.0 {
+                    return Err(Error::config(
+                        "nesterov",
+                        format!("Nesterov momentum requires dampening = 0, got dampening = {dampening}"),
+                    ));
                 }
                 Ok(())
             }

@@ -24,8 +24,14 @@ fn median_secs(mut f: impl FnMut()) -> f64 {
 fn main() {
     let dir = std::env::var_os("ACTSCOPE_DATA")
         .map_or_else(|| PathBuf::from(actscope_data::SYSTEM_FASHION_MNIST), PathBuf::from);
+    let subset = embedded().unwrap();
     let e = median_secs(|| drop(embedded().unwrap()));
-    println!("embedded subset (10,000 + 2,000, checksum verified): {:.1} ms", e * 1e3);
+    println!(
+        "embedded subset ({} train + {} test, checksum verified): {:.1} ms",
+        subset.train.len(),
+        subset.test.len(),
+        e * 1e3
+    );
     if dir.is_dir() {
         let s = load_idx_dir(&dir, 10).unwrap();
         let t = median_secs(|| drop(load_idx_dir(&dir, 10).unwrap()));

@@ -154,13 +154,16 @@ impl SweepFile {
     pub fn with_profile(&self, name: &str) -> SweepFile {
         let mut out = self.clone();
         if let Some(p) = self.profile.get(name) {
+            // A profile's setting replaces the file's, whether the file had it in `[base]` or as an axis.
             for (k, v) in &p.base {
+                out.axes.remove(k);
                 out.base.insert(k.clone(), v.clone());
             }
             for (k, v) in &p.axes {
                 if v.is_empty() {
                     out.axes.remove(k);
                 } else {
+                    out.base.remove(k);
                     out.axes.insert(k.clone(), v.clone());
                 }
             }
@@ -241,6 +244,17 @@ impl SweepFile {
         if self.source.is_empty() { "sweep" } else { &self.source }
     }
 
+    /// `file:line: [section]` of `key` in `section` (`base` or `axes`): the applied profile's section
+    /// (`[profile.NAME.base]`) where the profile writes the key, else the file's.
+    fn place(&self, section: &str, key: &str) -> String {
+        let in_profile =
+            self.applied.as_deref().filter(|p| line_of(&self.text, &["profile", p, section, key]).is_some());
+        match in_profile {
+            Some(p) => format!("{}: [profile.{p}.{section}]", self.at(section, key)),
+            None => format!("{}: [{section}]", self.at(section, key)),
+        }
+    }
+
     /// `file:line` of `key` in `section` (`base` or `axes`), looked up in the applied profile first;
     /// the file alone when the key is not written in it.
     fn at(&self, section: &str, key: &str) -> String {
@@ -258,14 +272,33 @@ impl SweepFile {
 
     /// Checks `[base]` alone and each axis value against it, naming the key of the first error.
     fn check_parts(&self) -> Result<()> {
+        // A key in both sections, or a value twice in one axis, is a mistake the grid would hide: the axis
+        // would win over the base, and a repeated value would make one run.
+        for (k, values) in &self.axes {
+            if let Some(v) = self.base.get(k) {
+                return Err(Error::usage(format!(
+                    "{} {k} is also set in [base] ({k} = {v}, {}); the axis would override it: keep one",
+                    self.place("axes", k),
+                    self.at("base", k)
+                )));
+            }
+            if let Some((i, v)) = values.iter().enumerate().find(|(i, v)| values[..*i].contains(v)) {
+                return Err(Error::usage(format!(
+                    "{} {k} lists {v} twice (value {} of {}); expected each value once",
+                    self.place("axes", k),
+                    i + 1,
+                    values.len()
+                )));
+            }
+        }
         // Keys and types, one key at a time: these do not depend on other keys.
         let alone = |k: &String, v: &toml::Value| parse_table(toml::Table::from_iter([(k.clone(), v.clone())]));
         for (k, v) in &self.base {
-            alone(k, v).map_err(|e| Error::usage(format!("{}: [base] {k} = {v}: {e}", self.at("base", k))))?;
+            alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("base", k))))?;
         }
         for (k, values) in &self.axes {
             for v in values {
-                alone(k, v).map_err(|e| Error::usage(format!("{}: [axes] {k} = {v}: {e}", self.at("axes", k))))?;
+                alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
             }
         }
         // The data must be findable (what its files hold is checked when they are loaded): a mistyped path
@@ -273,7 +306,7 @@ impl SweepFile {
         // started, naming neither.
         let data = |section: &str, v: &toml::Value| match v.as_str() {
             Some(spec) => actscope_data::check(spec)
-                .map_err(|e| Error::usage(format!("{}: [{section}] data = {v}: {e}", self.at(section, "data")))),
+                .map_err(|e| Error::usage(format!("{} data = {v}: {e}", self.place(section, "data")))),
             None => Ok(()),
         };
         if let Some(v) = self.base.get("data") {
@@ -301,7 +334,7 @@ impl SweepFile {
                 build(with_network(t)).is_ok()
             });
             if let Some((k, v)) = culprit {
-                return Err(Error::usage(format!("{}: [base] {k} = {v}: {e}", self.at("base", k))));
+                return Err(Error::usage(format!("{} {k} = {v}: {e}", self.place("base", k))));
             }
         }
         if !self.axes_give_network() && !self.base.contains_key("hidden") && !self.base.contains_key("depth") {
@@ -318,7 +351,7 @@ impl SweepFile {
                 let mut grid_run = first.clone();
                 grid_run.insert(k.clone(), v.clone());
                 if let Err(e) = build(with_network(run_with(&grid_run))) {
-                    return Err(Error::usage(format!("{}: [axes] {k} = {v}: {e}", self.at("axes", k))));
+                    return Err(Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))));
                 }
             }
         }
@@ -434,8 +467,16 @@ impl Shard {
     /// # Errors
     /// Variables present but malformed.
     pub fn from_slurm(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>> {
-        let (Some(id), Some(count)) = (get("SLURM_ARRAY_TASK_ID"), get("SLURM_ARRAY_TASK_COUNT")) else {
-            return Ok(None);
+        let (id, count) = match (get("SLURM_ARRAY_TASK_ID"), get("SLURM_ARRAY_TASK_COUNT")) {
+            (Some(id), Some(count)) => (id, count),
+            (None, _) => return Ok(None),
+            // Without the count the shards cannot be told apart: every task would run the whole sweep.
+            (Some(id), None) => {
+                return Err(Error::usage(format!(
+                    "SLURM_ARRAY_TASK_ID={id:?} is set but SLURM_ARRAY_TASK_COUNT is not, so this task cannot tell \
+                     which share of the sweep is its own; give it with --shard INDEX/COUNT"
+                )));
+            }
         };
         let num = |name: &str, v: &str| {
             v.trim().parse::<u64>().map_err(|_| Error::usage(format!("{name}={v:?} is not a whole number")))
@@ -531,19 +572,38 @@ pub struct SweepReport {
     pub diverged: usize,
 }
 
-/// Loads each distinct data spec once.
+/// Loads each distinct data spec once (and finds its [`DataShape`] once).
 #[derive(Default)]
 pub struct DataCache {
     map: Mutex<HashMap<String, Arc<LoadedData>>>,
+    shapes: Mutex<HashMap<String, DataShape>>,
+}
+
+fn cache_key(cfg: &RunConfig) -> String {
+    format!("{}|{}|{}", cfg.data, cfg.val_fraction, cfg.standardize)
 }
 
 impl DataCache {
+    /// The shape of `cfg`'s data ([`DataShape::of`], which scans the evaluation sets), found once per data.
+    ///
+    /// # Errors
+    /// As [`load`].
+    pub fn shape(&self, cfg: &RunConfig) -> Result<DataShape> {
+        let key = cache_key(cfg);
+        if let Some(s) = self.shapes.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(*s);
+        }
+        let shape = DataShape::of(&*self.get(cfg)?);
+        self.shapes.lock().unwrap_or_else(|p| p.into_inner()).insert(key, shape);
+        Ok(shape)
+    }
+
     /// The data for `cfg`, loading it the first time.
     ///
     /// # Errors
     /// As [`load`].
     pub fn get(&self, cfg: &RunConfig) -> Result<Arc<LoadedData>> {
-        let key = format!("{}|{}|{}", cfg.data, cfg.val_fraction, cfg.standardize);
+        let key = cache_key(cfg);
         // A worker that panicked while holding the lock cannot have left a half-written map entry
         // (insert is the only mutation), so a poisoned lock is still safe to use.
         if let Some(d) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {

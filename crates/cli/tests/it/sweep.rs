@@ -136,6 +136,50 @@ fn bad_sweep_files_are_usage_errors() {
     assert!(e.is_usage() && m.contains("s.toml") && m.contains("unknown field `axis`"), "{m}");
     let e = SweepFile::parse("[base]\nhidden=[4]\nlr = 0\n", "s.toml").unwrap().expand().unwrap_err();
     assert!(e.is_usage() && e.to_string().contains("invalid lr"), "{e}");
+    // Mistakes the grid used to hide (a user trial): a value twice in an axis made one run, a key in both
+    // sections let the axis win, and a profile's key was blamed on [base].
+    let err = |text: &str| SweepFile::parse(text, "s.toml").unwrap().expand().unwrap_err().to_string();
+    let m = err("[base]\nhidden=[4]\n[axes]\nseed = [0, 1, 0]\n");
+    assert!(m.contains("s.toml:4: [axes] seed lists 0 twice (value 3 of 3); expected each value once"), "{m}");
+    let m = err("[base]\nhidden=[4]\nseed = 5\n[axes]\nseed = [0, 1]\n");
+    assert!(
+        m.contains("s.toml:5: [axes] seed is also set in [base] (seed = 5, s.toml:3); the axis would override"),
+        "{m}"
+    );
+    let profiled = "[base]\nhidden=[4]\n[axes]\nseed = [0]\n[profile.smoke.base]\nlrr = 0.1\n";
+    let e = SweepFile::parse(profiled, "s.toml").unwrap().with_profile("smoke").expand().unwrap_err();
+    assert!(e.to_string().contains("s.toml:6: [profile.smoke.base] lrr = 0.1: unknown setting `lrr`"), "{e}");
+    // A profile's setting replaces the file's, in [base] or as an axis.
+    let patched = "[base]\nhidden=[4]\nlr = 0.1\n[axes]\nseed = [0, 1]\n[profile.one.base]\nseed = 3\n[profile.one.axes]\nlr = [0.01, 0.1]\n";
+    let runs = SweepFile::parse(patched, "s.toml").unwrap().with_profile("one").expand().unwrap();
+    let got: Vec<(u64, f64)> = runs.iter().map(|r| (r.seed, r.lr)).collect();
+    assert_eq!(got, [(3, 0.01), (3, 0.1)]);
+    // Nesterov's message names the setting that is wrong (it named `dampening`, which is not a setting).
+    let m = err("[base]\nhidden=[4]\n[axes]\nmomentum = [0.0, 0.9]\nnesterov = [true]\n");
+    assert!(m.contains("Nesterov momentum requires momentum > 0, got momentum = 0") && !m.contains("dampening"), "{m}");
+    // A Slurm array task without the array's size cannot tell its share: it had run the whole sweep.
+    let get = |k: &str| (k == "SLURM_ARRAY_TASK_ID").then(|| "1".to_string());
+    let e = Shard::from_slurm(get).unwrap_err().to_string();
+    assert!(e.contains("SLURM_ARRAY_TASK_ID=\"1\" is set but SLURM_ARRAY_TASK_COUNT is not"), "{e}");
+}
+
+/// `--dry-run` runs the memory check the sweep runs, marks the runs it refuses and fails as the sweep would
+/// (it had listed them and exited 0), and ends with the counts.
+#[test]
+fn a_dry_run_checks_memory_and_counts_the_runs() {
+    let d = tmp("dry-memory");
+    std::fs::write(
+        d.join("s.toml"),
+        "[base]\ndata = \"synthetic:clusters\"\nprobe_size = 50\nsteps = 5\n[axes]\nhidden = [[8], [200000, 200000]]\n",
+    )
+    .unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert_eq!(out.matches("(too large for this machine: will be refused)").count(), 1, "{out}");
+    assert!(err.contains("sweep: 2 runs in shard 0/1: 0 finished, 0 to redo, 2 to train"), "{err}");
+    assert!(err.contains("error: run relu-none-d2-") && err.contains("more than the limit of"), "{err}");
 }
 
 #[test]
