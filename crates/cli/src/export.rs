@@ -107,7 +107,7 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
                     w.runs,
                     a.out.display(),
                     start.elapsed().as_secs_f64(),
-                    a.out.display()
+                    shell_quoted(&a.out.display().to_string())
                 );
             }
         }
@@ -128,4 +128,24 @@ fn loaded(paths: &[PathBuf], quiet: bool) -> Result<Vec<actscope_lab::summarize:
         }
     }
     Ok(runs)
+}
+
+/// `s` as one word for a POSIX shell: as it is when it holds only safe characters, else in single quotes
+/// (each `'` written `'\''`), so a hint with a path of spaces or other characters can be pasted as it is.
+fn shell_quoted(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
+    if !s.is_empty() && s.chars().all(safe) { s.to_string() } else { format!("'{}'", s.replace('\'', "'\\''")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quoted;
+
+    #[test]
+    fn hints_quote_paths_for_the_shell() {
+        assert_eq!(shell_quoted("runs/tb"), "runs/tb");
+        assert_eq!(shell_quoted("sp ace/tb ü"), "'sp ace/tb ü'");
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+        assert_eq!(shell_quoted(""), "''");
+    }
 }

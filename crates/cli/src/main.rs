@@ -629,6 +629,11 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         };
     }
     let runs = file.expand_at_most(cap)?;
+    // Named as the flag, before any run: it had been blamed on the first run that tried to create it.
+    if a.out.exists() && !a.out.is_dir() {
+        let not_a_dir = std::io::Error::new(std::io::ErrorKind::NotADirectory, "exists and is not a directory");
+        return Err(Error::io("using as --out", &a.out, not_a_dir).into());
+    }
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
     if a.bracket && opts.shard.count != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());

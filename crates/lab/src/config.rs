@@ -545,7 +545,12 @@ impl RunConfig {
         // Absolute caps on depth and width first, before `widths()` expands `depth × width`.
         crate::budget::check_shape(self)?;
         if self.widths().is_empty() {
-            return bad("hidden", "give hidden = [widths…] or depth = N (at least one hidden layer)".into());
+            return bad(
+                "hidden",
+                "give hidden = [widths…] or depth = N (at least one hidden layer; settings and sweep files have no \
+                 default network, only `actscope train`'s --hidden flag has one, 100,100,100)"
+                    .into(),
+            );
         }
         if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
             return bad("val_fraction", format!("must lie in (0, 1), got {}", self.val_fraction));

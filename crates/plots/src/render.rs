@@ -57,34 +57,66 @@ fn draw_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Draw { path: path.to_path_buf(), message: e.to_string() }
 }
 
-/// Writes `fig` as `stem.png` / `stem.svg` (per `formats`) and `stem.csv`; returns the paths written.
+/// Writes `fig` as `stem.png` / `stem.svg` (per `formats`) and `stem.csv`; returns the paths written. Each
+/// file is drawn in memory, written under a temporary name beside it and renamed into place, so a failure
+/// (a full disk) leaves no truncated figure, and an existing one stays as it was.
 ///
 /// # Errors
 /// Drawing or IO failures, naming the file.
 pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
     register_font();
-    let size = (fig.width, fig.height());
     let mut written = Vec::new();
     for &f in formats {
         let path = stem.with_extension(f.extension());
-        match f {
-            Format::Png => {
-                let root = Typeset::bitmap(BitMapBackend::new(&path, size)).into_drawing_area();
-                draw_figure(&root, fig).map_err(|e| draw_err(&path, e))?;
-                root.present().map_err(|e| draw_err(&path, e))?;
-            }
-            Format::Svg => {
-                let root = Typeset::vector(SVGBackend::new(&path, size)).into_drawing_area();
-                draw_figure(&root, fig).map_err(|e| draw_err(&path, e))?;
-                root.present().map_err(|e| draw_err(&path, e))?;
-            }
-        }
+        let bytes = match f {
+            Format::Png => png_bytes(fig).map_err(|e| match e {
+                Error::Draw { message, .. } => Error::Draw { path: path.clone(), message },
+                other => other,
+            })?,
+            Format::Svg => svg_string(fig)
+                .map_err(|e| match e {
+                    Error::Draw { message, .. } => Error::Draw { path: path.clone(), message },
+                    other => other,
+                })?
+                .into_bytes(),
+        };
+        write_atomically(&path, &bytes)?;
         written.push(path);
     }
     let csv = stem.with_extension("csv");
-    std::fs::write(&csv, fig.to_csv()).map_err(|source| Error::Io { path: csv.clone(), source })?;
+    write_atomically(&csv, fig.to_csv().as_bytes())?;
     written.push(csv);
     Ok(written)
+}
+
+/// The figure as PNG bytes: drawn into an RGB buffer, encoded with the `png` crate.
+fn png_bytes(fig: &Figure) -> Result<Vec<u8>> {
+    let (w, h) = (fig.width, fig.height());
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = Typeset::bitmap(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
+        draw_figure(&root, fig).map_err(|e| draw_err(Path::new("<memory>"), e))?;
+        root.present().map_err(|e| draw_err(Path::new("<memory>"), e))?;
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let encoded = enc.write_header().and_then(|mut writer| writer.write_image_data(&rgb));
+    encoded.map_err(|e| draw_err(Path::new("<memory>"), e))?;
+    Ok(out)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it (`.NAME.tmp-PID`), renamed into place once
+/// complete; the temporary file is removed if writing fails.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map_or_else(|| "figure".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    written.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Io { path: path.to_path_buf(), source }
+    })
 }
 
 /// The figure as an SVG document in memory.

@@ -206,6 +206,16 @@ fn unwritable_output_is_a_runtime_error() {
     let o = run(&["train", "--data", "synthetic:clusters", "--hidden", "4", "--steps", "2", "--out", "afile"], &d);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("creating afile: exists and is not a directory"), "{}", stderr(&o));
+    // A sweep names the flag, not its first run (it said "run relu-…: creating afile: …").
+    std::fs::write(
+        d.join("s.toml"),
+        "[base]\ndata = \"synthetic:clusters\"\nhidden = [4]\nsteps = 2\n[axes]\nseed = [0, 1]\n",
+    )
+    .unwrap();
+    let o = run(&["sweep", "s.toml", "--out", "afile"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error: using as --out afile: exists and is not a directory"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("run relu"), "{}", stderr(&o));
 }
 
 #[test]

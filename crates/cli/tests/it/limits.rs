@@ -159,7 +159,7 @@ fn sweep_errors_name_the_users_file_and_key() {
         ),
         (
             "[base]\nhidden = [4]\n[axes]\nseed = [0]\n[profile.smoke.axes]\nseed = [-1]\n",
-            "error: my-sweep.toml:6: [axes] seed = -1: ",
+            "error: my-sweep.toml:6: [profile.smoke.axes] seed = -1: ",
         ),
     ] {
         std::fs::write(d.join("my-sweep.toml"), text).unwrap();

@@ -194,14 +194,27 @@ pub fn export(runs: &[LoadedRun], out: &Path) -> Result<Written> {
             let start = start_time(run)?;
             let (bytes, events) = file_bytes(run, start)?;
             let tmp = out.join(format!(".tmp-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&tmp);
-            std::fs::create_dir_all(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+            let old = out.join(format!(".tmp-{name}-{}-old", std::process::id()));
             let file = format!("{FILE_PREFIX}{}.{host}", start.floor() as i64);
-            std::fs::write(tmp.join(&file), &bytes).map_err(|e| Error::io("writing", &tmp.join(&file), e))?;
-            if dest.exists() {
-                std::fs::remove_dir_all(&dest).map_err(|e| Error::io("replacing", &dest, e))?;
-            }
-            std::fs::rename(&tmp, &dest).map_err(|e| Error::io("moving into place", &dest, e))?;
+            // Written beside the destination, then swapped in: a failure (a full disk) removes what it wrote
+            // and leaves an earlier export as it was.
+            let write = || -> Result<()> {
+                let _ = std::fs::remove_dir_all(&tmp);
+                std::fs::create_dir_all(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+                std::fs::write(tmp.join(&file), &bytes).map_err(|e| Error::io("writing", &dest.join(&file), e))?;
+                if dest.exists() {
+                    std::fs::rename(&dest, &old).map_err(|e| Error::io("moving aside", &dest, e))?;
+                }
+                if let Err(e) = std::fs::rename(&tmp, &dest) {
+                    let _ = std::fs::rename(&old, &dest);
+                    return Err(Error::io("moving into place", &dest, e));
+                }
+                let _ = std::fs::remove_dir_all(&old);
+                Ok(())
+            };
+            write().inspect_err(|_| {
+                let _ = std::fs::remove_dir_all(&tmp);
+            })?;
             Ok((dest.join(file), events, bytes.len() as u64))
         })
         .collect::<Result<_>>()?;

@@ -119,6 +119,33 @@ fn unwritable_paths_are_errors_naming_the_file() {
     let fig = sample_figures(2).remove(0).figure;
     let err = render(&fig, std::path::Path::new("/nonexistent-dir/x"), &[Format::Svg]).unwrap_err().to_string();
     assert!(err.contains("/nonexistent-dir/x.svg"), "{err}");
+    let err = render(&fig, std::path::Path::new("/nonexistent-dir/x"), &[Format::Png]).unwrap_err().to_string();
+    // The OS's words, not the backend's debug dump (it read `ImageError(IoError(Custom { kind: Other, …`).
+    assert!(err.starts_with("writing /nonexistent-dir/x.png: No such file or directory"), "{err}");
+}
+
+/// A figure that cannot be written leaves no partial file and keeps the one already there (a full disk had
+/// left a truncated PNG of 4,096 bytes in place of the figure).
+#[test]
+fn a_figure_is_written_whole_or_not_at_all() {
+    let fig = sample_figures(2).remove(0).figure;
+    let dir = out_dir("atomic");
+    let stem = dir.join("fig");
+    let first = render(&fig, &stem, &[Format::Png, Format::Svg]).unwrap();
+    let before: Vec<Vec<u8>> = first.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    // A directory where the CSV goes: its rename fails after the figures were written.
+    std::fs::remove_file(stem.with_extension("csv")).unwrap();
+    std::fs::create_dir_all(stem.with_extension("csv").join("blocked")).unwrap();
+    let err = render(&fig, &stem, &[Format::Png, Format::Svg]).unwrap_err().to_string();
+    assert!(err.contains("fig.csv"), "{err}");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["fig.csv", "fig.png", "fig.svg"], "no temporary file is left");
+    for (p, b) in first.iter().zip(&before).take(2) {
+        assert_eq!(&std::fs::read(p).unwrap(), b, "{} whole", p.display());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
