@@ -15,6 +15,8 @@ pub(crate) struct LegendEntry {
     pub color: usize,
     /// Dashed line.
     pub dashed: bool,
+    /// A marker rather than a line (a series of unjoined points).
+    pub dot: bool,
 }
 
 /// A figure: a title, panels and a size.
@@ -60,14 +62,19 @@ impl Figure {
             if let Panel::Lines(l) = p {
                 for s in &l.series {
                     if !s.label.is_empty() && !out.iter().any(|e| e.label == s.label) {
-                        out.push(LegendEntry { label: s.label.clone(), color: s.color, dashed: s.dashed });
+                        out.push(LegendEntry {
+                            label: s.label.clone(),
+                            color: s.color,
+                            dashed: s.dashed,
+                            dot: s.no_line,
+                        });
                     }
                 }
             }
             if let Panel::Bars(b) = p {
                 for g in &b.groups {
                     if !out.iter().any(|e| e.label == g.label) {
-                        out.push(LegendEntry { label: g.label.clone(), color: g.color, dashed: false });
+                        out.push(LegendEntry { label: g.label.clone(), color: g.color, dashed: false, dot: false });
                     }
                 }
             }
@@ -185,6 +192,9 @@ pub struct Series {
     pub dashed: bool,
     /// Draw a marker at each point.
     pub markers: bool,
+    /// Draw no line between the points (with `markers`: points measured otherwise than the line's, e.g. on
+    /// another sample); the legend shows a marker.
+    pub no_line: bool,
     /// (x, y) points.
     pub points: Vec<(f64, f64)>,
     /// (x, low, high): a shaded band, e.g. a 95% interval.

@@ -15,6 +15,9 @@ pub struct MeanCurve {
     pub color: usize,
     /// Dashed line (e.g. one of two placements that share an activation's colour).
     pub dashed: bool,
+    /// Unjoined points with 95% whiskers instead of a line with a band: values measured otherwise than a
+    /// line beside them (e.g. on the whole probe set, where the line's points are training batches).
+    pub dots: bool,
     /// x values (e.g. steps).
     pub x: Vec<f64>,
     /// Mean at each x.
@@ -27,13 +30,24 @@ pub struct MeanCurve {
 
 impl MeanCurve {
     fn series(&self) -> Series {
-        let band = self
+        let band: Vec<(f64, f64, f64)> = self
             .x
             .iter()
             .zip(self.lo.iter().zip(&self.hi))
             .map(|(&x, (&l, &h))| (x, l, h))
             .filter(|b| b.1.is_finite())
             .collect();
+        if self.dots {
+            return Series {
+                label: self.label.clone(),
+                color: self.color,
+                markers: true,
+                no_line: true,
+                points: self.x.iter().copied().zip(self.mean.iter().copied()).collect(),
+                error_bars: band,
+                ..Default::default()
+            };
+        }
         Series {
             label: self.label.clone(),
             color: self.color,
@@ -94,8 +108,10 @@ pub struct GradientPanel {
     pub title: String,
     /// One curve per configuration: x = hidden layer (1 = input side), y = ‖∂L/∂W‖ (mean over seeds).
     pub curves: Vec<MeanCurve>,
-    /// A predicted gradient norm per layer, drawn dashed and labelled "theory".
+    /// A predicted gradient norm per layer, drawn dashed.
     pub theory: Option<Vec<TheoryPoint>>,
+    /// The theory line's legend label: where it comes from ("theory" when empty).
+    pub theory_label: String,
 }
 
 /// One histogram-over-time panel of [`histogram_over_time`].
@@ -365,6 +381,8 @@ pub fn accuracy_heatmap(
 /// Figure 3 — The BN paper's Figure 1(b, c): the {15, 50, 85} percentiles of one last-hidden-layer unit's input
 /// over training, without and with BN.
 pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint]) -> Figure {
+    // Ordered quantities: shades of the sequential ramp, not the activations' colours.
+    let shade = |k: usize| palette::sequence(k, 3);
     let panel = |title: &str, t: &[PercentilePoint]| {
         let pick = |f: fn(&PercentilePoint) -> f64| t.iter().map(|r| (r.step, f(r))).collect::<Vec<_>>();
         LinePanel {
@@ -372,17 +390,32 @@ pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint
             x_label: "training step".into(),
             y_label: "input of the sigmoid, z".into(),
             series: vec![
-                Series { label: "15th percentile".into(), color: 1, points: pick(|r| r.p15), ..Default::default() },
-                Series { label: "50th percentile".into(), color: 6, points: pick(|r| r.p50), ..Default::default() },
-                Series { label: "85th percentile".into(), color: 4, points: pick(|r| r.p85), ..Default::default() },
+                Series {
+                    label: "15th percentile".into(),
+                    color: shade(0),
+                    points: pick(|r| r.p15),
+                    ..Default::default()
+                },
+                Series {
+                    label: "50th percentile".into(),
+                    color: shade(1),
+                    points: pick(|r| r.p50),
+                    ..Default::default()
+                },
+                Series {
+                    label: "85th percentile".into(),
+                    color: shade(2),
+                    points: pick(|r| r.p85),
+                    ..Default::default()
+                },
             ],
             ..Default::default()
         }
     };
     Figure::new(
         "Input of a last-hidden-layer sigmoid over training (Ioffe & Szegedy 2015, Fig. 1b–c)",
-        "15th, 50th and 85th percentiles of one unit's input on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between); stable with BN, drifting without",
-        vec![Panel::Lines(panel("without BN", without)), Panel::Lines(panel("with BN (before φ)", with))],
+        "15th, 50th and 85th percentiles of one unit's input on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between); stable with BN, drifting without (one y-axis for both)",
+        shared_y(vec![Panel::Lines(panel("without BN", without)), Panel::Lines(panel("with BN (before φ)", with))]),
     )
     .with_columns(2)
 }
@@ -391,15 +424,17 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_ra
     let ps = panels
         .iter()
         .map(|cp| {
+            // A little past 0 and 1, so a curve at either end is not drawn on the axis line.
             let p = if unit_range {
-                LinePanel { y_range: Some((0.0, 1.0)), ..share_lines(&cp.title, "training step", y, &cp.curves) }
+                LinePanel { y_range: Some((-0.03, 1.03)), ..share_lines(&cp.title, "training step", y, &cp.curves) }
             } else {
                 lines(&cp.title, "training step", y, &cp.curves)
             };
             Panel::Lines(p)
         })
         .collect();
-    Figure::new(title, caption, ps)
+    // Panels of one quantity compare only on one axis (shares have theirs fixed to [0, 1] already).
+    Figure::new(title, caption, if unit_range { ps } else { shared_y(ps) })
 }
 
 /// Figure 4 — Saturation rate per layer vs step (one curve per layer, one panel per setting).
@@ -447,7 +482,7 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
             }
             if let Some(th) = &gp.theory {
                 p.series.push(Series {
-                    label: "theory".into(),
+                    label: if gp.theory_label.is_empty() { "theory".into() } else { gp.theory_label.clone() },
                     color: palette::REFERENCE,
                     dashed: true,
                     points: th.iter().map(|t| (t.layer, t.grad_norm)).collect(),
@@ -574,7 +609,8 @@ pub fn time_per_step(activations: &[String], groups: &[TimingGroup], unit: &str)
             .enumerate()
             .map(|(i, g)| BarGroup {
                 label: g.label.clone(),
-                color: i,
+                // The groups are settings (BN placements), not activations: shades, not categories.
+                color: palette::sequence(i, groups.len()),
                 values: g.values.iter().map(|e| (e.mean, e.lo, e.hi)).collect(),
             })
             .collect(),

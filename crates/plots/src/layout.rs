@@ -43,7 +43,9 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Leg
     for (i, e) in entries.iter().enumerate() {
         let (x, y) = (20 + (i as i32 % per_row) * col_w, 8 + (i as i32 / per_row) * 26 + 10);
         let style = category(e.color).stroke_width(3);
-        if e.dashed {
+        if e.dot {
+            area.draw(&Circle::new((x + 14, y), 5, category(e.color).filled()))?;
+        } else if e.dashed {
             for k in 0..3 {
                 area.draw(&PathElement::new(vec![(x + k * 11, y), (x + k * 11 + 7, y)], style))?;
             }

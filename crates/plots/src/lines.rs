@@ -80,7 +80,8 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
         }
         let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).collect();
         let style = c.stroke_width(2);
-        if s.dashed {
+        if s.no_line {
+        } else if s.dashed {
             chart.draw_series(DashedLineSeries::new(pts.clone(), 8, 6, style))?;
         } else {
             chart.draw_series(LineSeries::new(pts.clone(), style))?;

@@ -21,9 +21,35 @@ pub const REFERENCE: usize = usize::MAX;
 /// The grey of [`REFERENCE`] lines.
 pub const REFERENCE_GREY: RGBColor = RGBColor(119, 119, 119);
 
-/// The categorical colour number `i` (cycling), or [`REFERENCE_GREY`] for [`REFERENCE`].
+/// The first palette index of the sequential colours ([`sequence`]): indices from here on are shades of one
+/// ramp, not categories, so an ordered quantity (hidden layers, BN placements, percentiles) never takes the
+/// colour that names an activation in other figures.
+pub const SEQUENCE: usize = 1 << 20;
+
+/// Steps of the sequential ramp between its two ends.
+const SEQUENCE_STEPS: usize = 1000;
+
+/// The palette index of the `k`-th of `n` ordered items: the first dark blue, the last a light olive, evenly
+/// spaced along cividis (a ramp readable in colour-blind vision and in greyscale), never an
+/// [`OKABE_ITO`] colour.
+pub fn sequence(k: usize, n: usize) -> usize {
+    let last = n.saturating_sub(1).max(1);
+    SEQUENCE + k.min(last) * SEQUENCE_STEPS / last
+}
+
+/// The colour of palette index `i`: categorical colour `i` (cycling) below [`SEQUENCE`], a shade of the
+/// sequential ramp from it on ([`sequence`]), or [`REFERENCE_GREY`] for [`REFERENCE`].
 pub fn category(i: usize) -> RGBColor {
-    if i == REFERENCE { REFERENCE_GREY } else { OKABE_ITO[i % OKABE_ITO.len()] }
+    if i == REFERENCE {
+        REFERENCE_GREY
+    } else if i >= SEQUENCE {
+        // cividis from 0 to 0.8: its last fifth is too light on white.
+        let t = (i - SEQUENCE).min(SEQUENCE_STEPS) as f64 / SEQUENCE_STEPS as f64;
+        let c = colorous::CIVIDIS.eval_continuous(0.8 * t);
+        RGBColor(c.r, c.g, c.b)
+    } else {
+        OKABE_ITO[i % OKABE_ITO.len()]
+    }
 }
 
 /// The viridis colour at `t` ∈ [0, 1] (clamped; NaN gives light grey): matplotlib's 256-entry table
@@ -51,6 +77,19 @@ pub fn text_on(c: RGBColor) -> RGBColor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordered_items_take_shades_no_category_has() {
+        let shades: Vec<RGBColor> = (0..4).map(|k| category(sequence(k, 4))).collect();
+        for c in &shades {
+            assert!(!OKABE_ITO.contains(c) && *c != REFERENCE_GREY, "{c:?}");
+        }
+        // Darkest first, each lighter than the one before.
+        let light = |c: &RGBColor| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+        assert!(shades.windows(2).all(|w| light(&w[0]) < light(&w[1])), "{shades:?}");
+        assert_eq!(sequence(0, 1), SEQUENCE);
+        assert_eq!(sequence(5, 3), sequence(2, 3), "past the last: the last");
+    }
 
     #[test]
     fn viridis_follows_matplotlibs_table() {

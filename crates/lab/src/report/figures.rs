@@ -15,13 +15,13 @@
 //! constants, drawn when the runs hold them.
 
 use actscope_core::{Activation, Placement};
-use actscope_metrics::records::{BnParams, Checkpoint, LayerRecord};
+use actscope_metrics::records::{BnParams, Checkpoint, LayerRecord, MeasuredOn};
 use actscope_metrics::stats::describe;
-use actscope_plots::Figure;
 use actscope_plots::figures::{
     self as figs, AccuracyDepthPanel, CurvePanel, DensityPanel, DepthCurve, DepthPoint, Estimate, GradientPanel,
     HistogramTrack, Interval, MarkedPoint, MeanCurve, PercentilePoint, PlacementCurves, TheoryPoint, TimingGroup,
 };
+use actscope_plots::{Figure, palette};
 
 use super::aggregate::{Experiment, Run, layer_series, mean_curve};
 use super::claims;
@@ -229,11 +229,50 @@ fn eval_series(set: &'static str) -> impl Fn(&Run) -> Vec<(f64, f64)> {
     move |r: &Run| r.evals(set).iter().map(|e| (e.step as f64, e.accuracy)).collect()
 }
 
-/// One mean curve per hidden layer of `runs` (colour = layer) of a per-layer checkpoint metric; none
-/// without runs.
+/// One mean curve per hidden layer of `runs` of a per-layer checkpoint metric, coloured along the sequential
+/// ramp (layer 1 darkest; never an activation's colour); none without runs.
+///
+/// Where the runs measured some checkpoints on the whole probe set and the others on training batches (the
+/// default: the probe set at the first and last checkpoint), the two are not one series: a unit is dead when
+/// φ′ is small on *every* example, so 60 examples find more dead units than 1,000, and a line through both
+/// would show units dying and coming back. The batches are then the layer's line and the probe-set
+/// checkpoints its unjoined dots with whiskers, and the panel gets a legend entry saying so.
 fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>) -> Vec<MeanCurve> {
     let layers = runs.first().map_or(0, |r| r.config.widths().len());
-    (0..layers).map(|l| mean_curve(&format!("layer {}", l + 1), l, runs, |r| layer_series(r, l, f))).collect()
+    let on = |l: usize, source: MeasuredOn| {
+        move |r: &Run| -> Vec<(f64, f64)> {
+            r.checkpoints()
+                .iter()
+                .filter(|c| c.measured_on == source)
+                .filter_map(|c| c.layers.get(l).and_then(f).map(|v| (c.step as f64, v)))
+                .collect()
+        }
+    };
+    let mut out = Vec::new();
+    let mut split = false;
+    for l in 0..layers {
+        let (label, colour) = (format!("layer {}", l + 1), palette::sequence(l, layers));
+        let batches = mean_curve(&label, colour, runs, on(l, MeasuredOn::TrainBatch));
+        let probe = mean_curve(&label, colour, runs, on(l, MeasuredOn::ProbeSet));
+        if batches.x.is_empty() {
+            out.push(probe);
+        } else if probe.x.is_empty() {
+            out.push(batches);
+        } else {
+            split = true;
+            out.push(batches);
+            out.push(MeanCurve { label: String::new(), dots: true, ..probe });
+        }
+    }
+    if split {
+        out.push(MeanCurve {
+            label: "whole probe set (lines: training batches)".into(),
+            color: palette::REFERENCE,
+            dots: true,
+            ..Default::default()
+        });
+    }
+    out
 }
 
 fn saturation_rate(l: &LayerRecord) -> Option<f64> {
@@ -308,7 +347,10 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
             PlacementCurves { placement: p.to_string(), curves }
         })
         .collect();
-    figs::lr_sensitivity(&panels, &marked)
+    let mut fig = figs::lr_sensitivity(&panels, &marked);
+    // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
+    fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
+    fig
 }
 
 /// Final test accuracy, activation × placement, mean ± 95% half-width over seeds at the selected learning rate.
@@ -355,13 +397,20 @@ fn bn_paper_percentiles(e: &Experiment) -> Figure {
     };
     let mut fig = figs::bn_paper_percentiles(&track(Placement::None), &track(Placement::Before));
     // One run per panel, not a mean over seeds as the other figures: say which.
-    let seed = |p: Placement| e.selected(is(Activation::Sigmoid, p)).first().map(|r| r.config.seed);
-    if let (Some(a), Some(b)) = (seed(Placement::None), seed(Placement::Before)) {
+    let run = |p: Placement| e.selected(is(Activation::Sigmoid, p)).first().map(|r| (r.config.seed, r.config.lr));
+    if let (Some((a, lr_a)), Some((b, lr_b))) = (run(Placement::None), run(Placement::Before)) {
         let seeds = if a == b { format!("seed {a}") } else { format!("seeds {a} and {b}") };
         fig.caption = format!(
-            "{}; one run per panel ({seeds}, at the selected learning rate), not a mean over seeds",
+            "{}; one run per panel ({seeds}, each at its configuration's selected learning rate: {lr_a} without \
+             BN, {lr_b} with), not a mean over seeds",
             fig.caption
         );
+        // The two panels train at different rates: each title says its own.
+        for (panel, lr) in fig.panels.iter_mut().zip([lr_a, lr_b]) {
+            if let actscope_plots::Panel::Lines(l) = panel {
+                l.title = format!("{}, lr {lr}", l.title);
+            }
+        }
     }
     fig
 }
@@ -393,6 +442,23 @@ fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
             title: format!("E1: sigmoid, BN {p}"),
             curves: per_layer(&e1.selected(is(Activation::Sigmoid, p)), saturation_rate),
         });
+    }
+    // C8 reads a layer as saturating above this rate: draw it, so a reader sees which curves cross it.
+    for panel in &mut panels {
+        let steps = panel.curves.iter().flat_map(|c| c.x.iter().copied());
+        let (lo, hi) = steps.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        if lo < hi {
+            panel.curves.push(MeanCurve {
+                label: format!("C8's threshold {}", claims::SATURATING_RATE),
+                color: palette::REFERENCE,
+                dashed: true,
+                x: vec![lo, hi],
+                mean: vec![claims::SATURATING_RATE; 2],
+                lo: vec![f64::NAN; 2],
+                hi: vec![f64::NAN; 2],
+                ..Default::default()
+            });
+        }
     }
     figs::saturation_per_layer(&panels)
 }
@@ -452,10 +518,17 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
         let mut theory = None;
         for (&(a, p), &(colour, dashed)) in configs.iter().zip(&styles) {
             let runs = e.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c));
+            // Norms spread over orders of magnitude, and the axis is logarithmic: the geometric mean over
+            // seeds with a t-interval on log10 (an arithmetic interval over 3 seeds reached below 0, where a
+            // log axis cannot draw it). A zero norm has no logarithm and is left out.
             let mut c = mean_curve(&format!("{a}, BN {p}"), colour, &runs, |r| {
-                pick(r)
-                    .map_or_else(Vec::new, |c| c.layers.iter().map(|l| ((l.layer + 1) as f64, l.grad_w_norm)).collect())
+                pick(r).map_or_else(Vec::new, |c| {
+                    c.layers.iter().map(|l| ((l.layer + 1) as f64, l.grad_w_norm.log10())).collect()
+                })
             });
+            for v in c.mean.iter_mut().chain(c.lo.iter_mut()).chain(c.hi.iter_mut()) {
+                *v = 10f64.powf(*v);
+            }
             c.dashed = dashed;
             if with_theory && a == Activation::Relu && p == Placement::Before && !c.mean.is_empty() {
                 // Yang et al.: the squared gradient grows by λ(B) per layer towards the input, so the norm by √λ;
@@ -472,12 +545,25 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
             }
             curves.push(c);
         }
-        GradientPanel { title: format!("{title}, {depth} hidden layers"), curves, theory }
+        let theory_label = "theory for relu, BN before (Yang et al. 2019): ×√λ per layer from the last".to_string();
+        GradientPanel { title: format!("{title}, {depth} hidden layers"), curves, theory, theory_label }
     };
-    figs::gradient_norm_vs_depth(&[
+    let seeds: Vec<usize> = configs
+        .iter()
+        .map(|&(a, p)| e.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c)).len())
+        .filter(|&n| n > 0)
+        .collect();
+    let (fewest, most) = (seeds.iter().min().copied().unwrap_or(0), seeds.iter().max().copied().unwrap_or(0));
+    let n = if fewest == most { format!("{fewest}") } else { format!("{fewest}–{most}") };
+    let mut fig = figs::gradient_norm_vs_depth(&[
         panel("at initialisation", |r| r.first(), true),
         panel("after training", |r| r.end(), false),
-    ])
+    ]);
+    fig.caption.push_str(&format!(
+        "; geometric mean over {n} seeds per curve with its 95% interval on log10; the theory line is anchored at \
+         the measured last hidden layer"
+    ));
+    fig
 }
 
 /// Histogram of z over training: the first selected sigmoid run (by seed) without BN and with BN before,
@@ -577,7 +663,24 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
             AccuracyDepthPanel { title: format!("BN {p}"), curves }
         })
         .collect();
-    figs::accuracy_vs_depth(&panels)
+    // Chance level: a net that learned nothing sits on it (sigmoid without BN at depth 16 does).
+    let classes = e.runs.iter().map(|r| r.summary.classes).max().unwrap_or(0);
+    let mut fig = figs::accuracy_vs_depth(&panels);
+    if classes > 0 && depths.len() >= 2 {
+        let chance = 1.0 / classes as f64;
+        for panel in &mut fig.panels {
+            if let actscope_plots::Panel::Lines(l) = panel {
+                l.series.push(actscope_plots::Series {
+                    label: format!("chance (1/{classes})"),
+                    color: palette::REFERENCE,
+                    dashed: true,
+                    points: vec![(depths[0] as f64, chance), (depths[depths.len() - 1] as f64, chance)],
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    fig
 }
 
 /// Time per training step (E8): one bar per activation timed, one group per placement timed.

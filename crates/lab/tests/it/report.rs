@@ -194,7 +194,10 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     let budgets = md.lines().find(|l| l.starts_with("Training budgets of this profile: E1 ")).expect("budgets");
     assert!(budgets.contains(" steps (") && budgets.contains("E4 "), "{budgets}");
     // The BN-paper figure is one run per panel, not a mean over seeds, and says which (it did not).
-    assert!(md.contains("one run per panel (seed 0, at the selected learning rate)"), "BN-paper caption");
+    assert!(
+        md.contains("one run per panel (seed 0, each at its configuration's selected learning rate: "),
+        "BN-paper caption"
+    );
     let claims: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
     assert_eq!(claims.as_array().unwrap().len(), 9);
@@ -968,4 +971,77 @@ fn an_activation_has_the_same_colour_in_every_figure() {
             assert!(colour_of(e, "lr_sensitivity", label).iter().all(|&c| c == colour), "{label}");
         }
     }
+}
+
+/// Per-layer figures of a sample-dependent metric keep the probe-set checkpoints (first and last) apart from
+/// the training-batch ones in between: lines through both showed ReLU units dying on 60-example batches
+/// and coming back on the 1,000-example probe set. Layers take shades of the sequential ramp, never an
+/// activation's colour.
+#[test]
+fn probe_set_checkpoints_are_dots_apart_from_the_batch_line() {
+    use actscope_metrics::records::{MeasuredOn, Record};
+    let records = |_: Activation, _: Placement| {
+        let mut t = String::new();
+        for (step, on, dead) in
+            [(0, MeasuredOn::ProbeSet, 0.1), (50, MeasuredOn::TrainBatch, 0.3), (100, MeasuredOn::ProbeSet, 0.2)]
+        {
+            let mut cp = checkpoint(step, |_| (0.0, 1.0), Some(dead));
+            cp.measured_on = on;
+            t += &(serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n");
+        }
+        t
+    };
+    let e = experiment_with(|_, _| 0.85, records);
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "dead_units").expect("drawn").1;
+    let actscope_plots::Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    let line = |label: &str| l.series.iter().find(|s| s.label == label && !s.no_line).expect(label);
+    assert_eq!(line("layer 1").points, [(50.0, 0.3)], "the line joins the batch checkpoints only");
+    let dots: Vec<&actscope_plots::Series> = l.series.iter().filter(|s| s.no_line && !s.points.is_empty()).collect();
+    assert_eq!(dots.len(), 1, "one dot series per layer (the fake runs have one)");
+    assert_eq!(dots[0].points, [(0.0, 0.1), (100.0, 0.2)]);
+    assert_eq!(dots[0].color, line("layer 1").color, "in its layer's colour");
+    assert!(
+        l.series.iter().any(|s| s.no_line && s.label.starts_with("whole probe set")),
+        "the legend says what dots are"
+    );
+    assert!(
+        l.series.iter().filter(|s| !s.label.starts_with("whole")).all(|s| s.color >= actscope_plots::palette::SEQUENCE),
+        "layers are shades, not activation colours"
+    );
+    // Runs measured on the probe set alone keep one line per layer.
+    let only_probe = experiment_with(
+        |_, _| 0.85,
+        |_, _| {
+            serde_json::to_string(&Record::Checkpoint(checkpoint(0, |_| (0.0, 1.0), Some(0.1)))).unwrap()
+                + "\n"
+                + &serde_json::to_string(&Record::Checkpoint(checkpoint(100, |_| (0.0, 1.0), Some(0.2)))).unwrap()
+                + "\n"
+        },
+    );
+    let figs = actscope_lab::report::figures::for_runs(&only_probe);
+    let fig = &figs.iter().find(|(s, _)| *s == "dead_units").expect("drawn").1;
+    let actscope_plots::Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    assert!(l.series.iter().all(|s| !s.no_line), "no dots without batches");
+}
+
+/// The gradient-norm figure (log axis) shows the geometric mean over seeds with an interval on log10: the
+/// arithmetic interval over a few seeds reached below 0, where the log axis dropped it.
+#[test]
+fn gradient_norms_are_geometric_means_with_log_intervals() {
+    use actscope_metrics::records::Record;
+    let runs: Vec<Run> = experiment(|_, _| 0.85).runs.clone();
+    // Seeds 0..5 with norms spread over two orders of magnitude.
+    let e = load_fake(&runs, |r| {
+        let g = 10f64.powi(r.config.seed as i32 - 2);
+        serde_json::to_string(&Record::Checkpoint(checkpoint(0, |_| (0.0, g), None))).unwrap() + "\n"
+    });
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "gradient_norms").expect("drawn").1;
+    let actscope_plots::Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    let s = &l.series[0];
+    // log10 of the seeds' norms: −2 … 2, mean 0: geometric mean 1.
+    assert!((s.points[0].1 - 1.0).abs() < 1e-9, "{:?}", s.points);
+    assert!(s.band.iter().all(|b| b.1 > 0.0 && b.2 > b.1), "{:?}", s.band);
+    assert!(fig.caption.contains("geometric mean over 5 seeds"), "{}", fig.caption);
 }
