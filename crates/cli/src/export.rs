@@ -121,6 +121,7 @@ fn loaded(paths: &[PathBuf], quiet: bool) -> Result<Vec<actscope_lab::summarize:
         let notes = [
             mixed_code_warning(runs.iter().map(|r| &r.summary)),
             mixed_data_warning(runs.iter().map(|r| (&r.config, &r.summary))),
+            actscope_lab::summarize::duplicate_warning(&runs),
         ];
         let dirs = paths.iter().filter(|p| p.is_dir() && !p.join("summary.json").is_file());
         for n in notes.into_iter().flatten().chain(dirs.filter_map(|d| unfinished_note(d))) {

@@ -709,6 +709,9 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
         return Err(no_runs_error(&a.runs_dir).into());
     }
     warn_about_runs(&a.runs_dir, exp.runs.iter().map(|r| (&r.config, &r.summary)));
+    if let Some(w) = actscope_lab::summarize::duplicate_warning(&load_runs(&a.runs_dir)?) {
+        eprintln!("{w}");
+    }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
@@ -748,6 +751,9 @@ fn summarize_runs(a: SummarizeArgs) -> Result<()> {
         return Err(no_runs_error(&dir).into());
     }
     warn_about_runs(&dir, runs.iter().map(|r| (&r.config, &r.summary)));
+    if let Some(w) = actscope_lab::summarize::duplicate_warning(&runs) {
+        eprintln!("{w}");
+    }
     let groups = summarize(&runs);
     let columns = match &a.columns {
         Some(list) => parse_columns(list)?,

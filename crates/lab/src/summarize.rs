@@ -104,6 +104,26 @@ pub fn mixed_data_warning<'a>(runs: impl IntoIterator<Item = (&'a RunConfig, &'a
     })
 }
 
+/// A warning when several run directories hold the same settings (one run id under two names: other code
+/// named runs differently, or a directory was copied): each is counted, so a configuration's n counts one
+/// seed twice. `None` when every run's settings are its own.
+pub fn duplicate_warning(runs: &[LoadedRun]) -> Option<String> {
+    let mut by_id: BTreeMap<String, Vec<&Path>> = BTreeMap::new();
+    for r in runs {
+        by_id.entry(r.config.id()).or_default().push(&r.dir);
+    }
+    let repeated: Vec<&Vec<&Path>> = by_id.values().filter(|dirs| dirs.len() > 1).collect();
+    let first = repeated.first()?;
+    let extra: usize = repeated.iter().map(|d| d.len() - 1).sum();
+    Some(format!(
+        "warning: {extra} run director{} repeat the settings of another (e.g. {} and {}); each is counted, so the \
+         seeds they repeat count twice. Keep one of each (runs of other code may be left under older names)",
+        if extra == 1 { "y" } else { "ies" },
+        first[0].display(),
+        first[1].display()
+    ))
+}
+
 /// A note naming the directories directly inside `dir` that are not finished runs (no `summary.json`; not
 /// hidden, as temporary directories are): they are left out of every summary, figure and export.
 pub fn unfinished_note(dir: &Path) -> Option<String> {

@@ -10,7 +10,7 @@ use actscope_plots::figures::MeanCurve;
 use crate::Result;
 use crate::config::RunConfig;
 use crate::run::RunSummary;
-use crate::summarize::{GroupSummary, load_runs, summarize};
+use crate::summarize::{GroupSummary, LoadedRun, load_runs, summarize};
 
 /// One run with its records.
 #[derive(Clone, Debug)]
@@ -102,11 +102,11 @@ impl Experiment {
     /// # Errors
     /// Unreadable or malformed run files, naming them.
     pub fn load(name: &str, description: &str, dir: &Path, wall_seconds: f64) -> Result<Self> {
-        Self::load_only(name, description, dir, wall_seconds, |_| true)
+        Self::load_only(name, description, dir, wall_seconds, |_: &LoadedRun| true)
     }
 
-    /// Loads the finished runs in `dir` whose configuration passes `keep` (e.g. the runs of one profile,
-    /// when the directory also holds another's), and summarises only those.
+    /// Loads the finished runs in `dir` that pass `keep` (e.g. the runs of one profile, when the directory
+    /// also holds another's), and summarises only those.
     ///
     /// # Errors
     /// Unreadable or malformed run files, naming them.
@@ -115,10 +115,10 @@ impl Experiment {
         description: &str,
         dir: &Path,
         wall_seconds: f64,
-        keep: impl Fn(&RunConfig) -> bool,
+        keep: impl Fn(&LoadedRun) -> bool,
     ) -> Result<Self> {
         let mut loaded = load_runs(dir)?;
-        loaded.retain(|r| keep(&r.config));
+        loaded.retain(|r| keep(r));
         let groups = summarize(&loaded);
         let mut runs = Vec::with_capacity(loaded.len());
         for r in loaded {

@@ -8,7 +8,7 @@ use actscope_metrics::sequential::{Decision, Design, LookLevels, Spending};
 
 use super::aggregate::Experiment;
 use super::options::ReportOptions;
-use super::sweeps::{activation_order, resolved_sweep, write_resolved};
+use super::sweeps::{activation_order, of_this_build, resolved_sweep, write_resolved};
 use super::{claims, experiments, verdict};
 use crate::config::RunConfig;
 use crate::fsio;
@@ -77,7 +77,7 @@ pub(super) fn run_e1_in_rounds(
         let mut round_ids: HashSet<String> = runs.iter().map(RunConfig::id).collect();
         ids.extend(round_ids.iter().cloned());
         let mut e1 =
-            Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| ids.contains(&c.id()))?
+            Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), of_this_build(&ids))?
                 .with_activation_order(&order);
         // After the first round, bracket every configuration's selected rate before any comparison is made:
         // extend the grid on the side of an edge optimum (first-round seeds), until interior or the limit.
@@ -96,10 +96,8 @@ pub(super) fn run_e1_in_rounds(
             round_ids.extend(more.iter().map(RunConfig::id));
             beyond.extend(more.iter().map(|c| ("learning-rate extension".to_string(), c.clone())));
             extension_runs += more.len();
-            e1 = Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), |c| {
-                ids.contains(&c.id())
-            })?
-            .with_activation_order(&order);
+            e1 = Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), of_this_build(&ids))?
+                .with_activation_order(&order);
         }
         let rounds = claims::Rounds { design, looks: log.iter().map(|l: &RoundLog| l.seeds).chain([n]).collect() };
         let judged = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];

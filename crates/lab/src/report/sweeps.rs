@@ -9,6 +9,7 @@ use super::experiments::ExperimentDef;
 use super::options::ReportOptions;
 use crate::config::RunConfig;
 use crate::fsio;
+use crate::summarize::LoadedRun;
 use crate::sweep::{DataCache, Shard, SweepFile, SweepObserver, SweepOptions, execute_sweep};
 use crate::{Error, Result};
 
@@ -45,6 +46,18 @@ pub(super) fn write_resolved(
     fsio::write(&opts.out.join("experiments").join(format!("{stem}.toml")), comment + &resolved)
 }
 
+/// Whether `run` is one of the runs with these ids, as this build wrote it: under its own directory name
+/// and computed by this code. A directory can also hold runs of the same settings under names that other
+/// code gave them (run names and ids have changed between versions); read as well, they counted every
+/// seed twice (a statistician's check found E4's 30 runs loaded as 60).
+pub(super) fn of_this_build(ids: &HashSet<String>) -> impl Fn(&LoadedRun) -> bool + '_ {
+    |r: &LoadedRun| {
+        ids.contains(&r.config.id())
+            && r.summary.code == crate::run::CODE
+            && r.dir.file_name().is_some_and(|n| *n == *r.config.dir_name())
+    }
+}
+
 /// The activations of `runs`, each once, in order.
 pub(super) fn activation_order(runs: &[RunConfig]) -> Vec<actscope_core::Activation> {
     let mut order = Vec::new();
@@ -72,6 +85,41 @@ pub(super) fn run_experiment(
     let wall = start.elapsed().as_secs_f64();
     write_resolved(opts, stem, &name, &sweep, None)?;
     let ids: HashSet<String> = runs.iter().map(|r| r.id()).collect();
-    Ok(Experiment::load_only(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall, |c| ids.contains(&c.id()))?
+    Ok(Experiment::load_only(&name, sweep.description.as_deref().unwrap_or(""), &dir, wall, of_this_build(&ids))?
         .with_activation_order(&activation_order(&runs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's settings copied under another directory name (as other code's run names leave them) are not
+    /// read into the experiment a second time, nor is a run of other code.
+    #[test]
+    fn only_runs_of_this_build_under_their_own_names_are_read() {
+        let cfg = RunConfig::from_toml("hidden = [4]\nsteps = 3\nprobe_size = 50", "test").unwrap();
+        let data = actscope_data::load("synthetic:spirals", 0.1, false).unwrap();
+        let out = std::env::temp_dir().join(format!("actscope-this-build-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        crate::run::execute(&cfg, &data, &out).unwrap();
+        let own = out.join(cfg.dir_name());
+        let copy = out.join("relu-none-d1-sgd-lr0.1-s0-0123456789ab");
+        std::fs::create_dir_all(&copy).unwrap();
+        for f in ["config.json", "summary.json", "records.jsonl"] {
+            std::fs::copy(own.join(f), copy.join(f)).unwrap();
+        }
+        let ids: HashSet<String> = [cfg.id()].into();
+        let all = crate::summarize::load_runs(&out).unwrap();
+        assert_eq!(all.len(), 2);
+        let kept: Vec<&LoadedRun> = all.iter().filter(|r| of_this_build(&ids)(r)).collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].dir, own);
+        let dup = crate::summarize::duplicate_warning(&all).expect("a warning for summaries");
+        assert!(dup.contains("1 run directory repeat"), "{dup}");
+        // Other code's run under its own name is not read either.
+        let mut other = all.into_iter().find(|r| r.dir == own).unwrap();
+        other.summary.code = "0123456789abcdef".into();
+        assert!(!of_this_build(&ids)(&other));
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }
