@@ -93,8 +93,11 @@ fn from_t(t: f64, df: f64, effect: f64, diff: f64) -> TTest {
     } else if t.is_infinite() {
         if t > 0.0 { (0.0, 0.0, 1.0) } else { (0.0, 1.0, 0.0) }
     } else {
-        let c = t_cdf(t, df);
-        (2.0 * t_cdf(-t.abs(), df), 1.0 - c, c)
+        // Each tail from the CDF at −|t|, never as 1 − CDF: that cancels to exactly 0 for p below ~1e-16
+        // (a reviewer found p = 0 where scipy's survival function gives 1.7e-34).
+        let tail = t_cdf(-t.abs(), df);
+        let upper = 1.0 - tail;
+        if t > 0.0 { (2.0 * tail, tail, upper) } else { (2.0 * tail, upper, tail) }
     };
     TTest { t, df, p_two_sided, p_greater, p_less, effect, diff }
 }
@@ -143,4 +146,26 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
         out[i] = running;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-sided p below f64's resolution near 1 is still computed, not cancelled to 0 (C9's p-values read
+    /// exactly 0.0 where they are 1.7e-34 and 2.4e-19).
+    #[test]
+    fn tiny_one_sided_p_values_do_not_cancel_to_zero() {
+        // Student's t with 2 degrees of freedom has the closed form sf(t) = 1 / ((t² + 2)(1 + t/√(t² + 2))).
+        for t in [10.0, 1e4, 1e9] {
+            let exact = 1.0 / ((t * t + 2.0) * (1.0 + t / (t * t + 2.0f64).sqrt()));
+            let r = from_t(t, 2.0, 0.0, 0.0);
+            assert!((r.p_greater / exact - 1.0).abs() < 1e-6, "t {t}: {} vs {exact}", r.p_greater);
+            assert!((r.p_two_sided / (2.0 * exact) - 1.0).abs() < 1e-6, "t {t}");
+            let neg = from_t(-t, 2.0, 0.0, 0.0);
+            assert!((neg.p_less / exact - 1.0).abs() < 1e-6, "t −{t}");
+            assert_eq!((r.p_less, neg.p_greater), (1.0 - r.p_greater, 1.0 - neg.p_less));
+        }
+        assert!(from_t(1e9, 2.0, 0.0, 0.0).p_greater > 0.0);
+    }
 }
