@@ -185,6 +185,9 @@ impl Activation {
     /// # Panics
     /// If the shapes differ.
     pub fn forward_into<F: Float>(self, z: ArrayView2<'_, F>, mut a: ArrayViewMut2<'_, F>) {
+        // Checked here for every variant: the vectorised kernels compare lengths only, so a (2, 3) into a
+        // (3, 2) had passed for sigmoid, tanh and GELU in f32 while ReLU panicked.
+        assert_eq!(z.dim(), a.dim(), "z and a shapes differ");
         macro_rules! map {
             ($f:expr) => {
                 Zip::from(&mut a).and(&z).for_each(|a, &z| *a = $f(z))
@@ -225,6 +228,15 @@ impl Activation {
         grad_a: ArrayView2<'_, F>,
         mut grad_z: ArrayViewMut2<'_, F>,
     ) {
+        let shape = z.dim();
+        assert!(
+            a.dim() == shape && grad_a.dim() == shape && grad_z.dim() == shape,
+            "z, a, grad_a and grad_z shapes differ: {:?}, {:?}, {:?}, {:?}",
+            shape,
+            a.dim(),
+            grad_a.dim(),
+            grad_z.dim()
+        );
         macro_rules! each {
             ($f:expr) => {
                 Zip::from(&mut grad_z).and(&z).and(&a).and(&grad_a).for_each($f)
@@ -311,20 +323,22 @@ impl Activation {
     }
 }
 
+/// Padded to the formatter's width and alignment (`{:>10}`), as `str` is.
 impl fmt::Display for Activation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Activation::Sigmoid => f.write_str("sigmoid"),
-            Activation::Tanh => f.write_str("tanh"),
-            Activation::Relu => f.write_str("relu"),
-            Activation::LeakyRelu(a) => write!(f, "leaky_relu({a})"),
-            Activation::Elu(a) => write!(f, "elu({a})"),
-            Activation::Gelu => f.write_str("gelu"),
-            Activation::Silu => f.write_str("silu"),
-            Activation::Softplus => f.write_str("softplus"),
-            Activation::Softsign => f.write_str("softsign"),
-            Activation::Identity => f.write_str("identity"),
-        }
+        let name: String = match self {
+            Activation::Sigmoid => "sigmoid".into(),
+            Activation::Tanh => "tanh".into(),
+            Activation::Relu => "relu".into(),
+            Activation::LeakyRelu(a) => format!("leaky_relu({a})"),
+            Activation::Elu(a) => format!("elu({a})"),
+            Activation::Gelu => "gelu".into(),
+            Activation::Silu => "silu".into(),
+            Activation::Softplus => "softplus".into(),
+            Activation::Softsign => "softsign".into(),
+            Activation::Identity => "identity".into(),
+        };
+        f.pad(&name)
     }
 }
 

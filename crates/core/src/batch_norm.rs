@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Float, Result};
 
-/// Settings of a [`BatchNorm1d`]; `BatchNormConfig::new(n)` gives PyTorch's defaults.
+/// Settings of a [`BatchNorm1d`]; `BatchNormConfig::default()` gives PyTorch's defaults (ε = 1e-5,
+/// momentum 0.1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchNormConfig {
@@ -116,7 +117,14 @@ impl<F: Float> BnCache<F> {
 
 impl<F: Float> BatchNorm1d<F> {
     /// A layer over `features` features with the given settings (γ=1, β=0, running mean 0, variance 1).
+    ///
+    /// # Panics
+    /// If `config` is invalid ([`BatchNormConfig::validate`]: ε finite and > 0, momentum in [0, 1]); a
+    /// network checks it with an error instead ([`crate::Mlp::new`]).
     pub fn new(features: usize, config: BatchNormConfig) -> Self {
+        if let Err(e) = config.validate() {
+            panic!("BatchNorm1d::new: {e}");
+        }
         BatchNorm1d {
             gamma: Array1::ones(features),
             beta: Array1::zeros(features),
@@ -140,11 +148,18 @@ impl<F: Float> BatchNorm1d<F> {
     /// `x, y: (m, features)`, `m ≤ cache capacity`.
     ///
     /// # Panics
-    /// If `m < 2` (PyTorch refuses a single value per channel too) or the shapes disagree.
+    /// If `m < 2` (PyTorch refuses a single value per channel too), or the shapes disagree: `x` and `y` of
+    /// another width than the layer's features, or a cache for other features or fewer rows.
     pub fn forward_batch_into(&self, x: ArrayView2<'_, F>, mut y: ArrayViewMut2<'_, F>, cache: &mut BnCache<F>) {
         let m = x.nrows();
         assert!(m >= 2, "BatchNorm1d in train mode needs at least 2 rows per batch, got {m}");
         assert_eq!(x.dim(), y.dim(), "x and y shapes differ");
+        self.check_cache(x.ncols(), cache);
+        assert!(
+            m <= cache.x_hat.nrows(),
+            "a batch of {m} rows for a BnCache of capacity {}; expected at most that many",
+            cache.x_hat.nrows()
+        );
         cache.rows = m;
         // The arithmetic runs over contiguous rows: the workspace's buffers always are; a strided input is
         // copied, a strided output is written through a contiguous array.
@@ -156,6 +171,14 @@ impl<F: Float> BatchNorm1d<F> {
         let mut out = Array2::zeros(y.raw_dim());
         self.forward_batch_rows(xs, out.as_slice_mut().expect("new array"), cache);
         y.assign(&out);
+    }
+
+    /// Panics unless inputs of `width` columns and `cache` fit this layer's features (a mismatch had given
+    /// wrong numbers without a word: the row loops follow the layer's width).
+    fn check_cache(&self, width: usize, cache: &BnCache<F>) {
+        let f = self.features();
+        assert_eq!(width, f, "an input of {width} features for a BatchNorm1d of {f}");
+        assert_eq!(cache.mean.len(), f, "a BnCache of {} features for a BatchNorm1d of {f}", cache.mean.len());
     }
 
     /// [`BatchNorm1d::forward_batch_into`] over row-major buffers of `cache.rows` rows.
@@ -215,8 +238,16 @@ impl<F: Float> BatchNorm1d<F> {
     /// Eval-mode forward with the running statistics (PyTorch's `eval()` mode).
     ///
     /// # Panics
-    /// If the shapes disagree.
+    /// If the shapes disagree (`x` and `y` alike, of the layer's width).
     pub fn forward_eval_into(&self, x: ArrayView2<'_, F>, mut y: ArrayViewMut2<'_, F>) {
+        assert_eq!(x.dim(), y.dim(), "x and y shapes differ");
+        assert_eq!(
+            x.ncols(),
+            self.features(),
+            "an input of {} features for a BatchNorm1d of {}",
+            x.ncols(),
+            self.features()
+        );
         let eps = F::of(self.config.eps);
         // The same arithmetic as the train path: (x − μ)·(1/√(σ²+ε))·γ + β.
         let inv_std = self.running_var.mapv(|v| F::one() / (v + eps).sqrt());
@@ -245,6 +276,13 @@ impl<F: Float> BatchNorm1d<F> {
     ) {
         assert_eq!(grad_y.nrows(), cache.rows, "grad_y rows must match the cached batch");
         assert_eq!(grad_y.dim(), grad_x.dim(), "grad_y and grad_x shapes differ");
+        self.check_cache(grad_y.ncols(), cache);
+        let f = self.features();
+        assert_eq!(
+            (grad_gamma.len(), grad_beta.len()),
+            (f, f),
+            "grad_gamma and grad_beta need one entry per feature ({f})"
+        );
         // As in the forward pass: contiguous rows, strided views copied in or written through scratch.
         let grad_y = grad_y.as_standard_layout();
         let gys = grad_y.as_slice().expect("standard layout");

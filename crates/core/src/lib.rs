@@ -11,6 +11,9 @@
 //! knows nothing of data formats, metrics or plots: loaders live in `actscope-data`, which produces the
 //! [`Dataset`]s trained on here.
 //!
+//! Arrays are `ndarray` 0.17's, re-exported as [`ndarray`] so a user's arrays are of the same version
+//! (`use actscope_core::ndarray::Array2;`) without pinning it in their own manifest.
+//!
 //! ```
 //! use actscope_core::{train, Activation, Budget, Mlp, MlpConfig, Optimizer,
 //!                     OptimizerConfig, Placement, TrainConfig, TrainData};
@@ -55,6 +58,8 @@ mod train;
 mod train_spec;
 pub mod vmath;
 mod workspace;
+
+pub use ndarray;
 
 pub use activation::{Activation, MAIN_ACTIVATIONS};
 pub use batch_norm::{BatchNorm1d, BatchNormConfig, BnCache};

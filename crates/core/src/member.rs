@@ -110,7 +110,20 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
                 }
                 Some(p.x().mapv(F::of_f32))
             }
-            None => None,
+            None => {
+                // A probe that wants the probe set and was given none had recorded no checkpoint without a word.
+                let total = config.total_steps(n);
+                if let Some(step) = [0, total].into_iter().find(|&s| probe.wants_probe_set(s)) {
+                    return Err(Error::config(
+                        "probe_set",
+                        format!(
+                            "the probe asks for the probe set at step {step}, but the training data has none; give \
+                             one to TrainData::new (or a probe that does not ask for it)"
+                        ),
+                    ));
+                }
+                None
+            }
         };
         Ok(Member {
             ws: Workspace::new(net, b),

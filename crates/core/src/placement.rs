@@ -41,9 +41,10 @@ impl Placement {
     }
 }
 
+/// Padded to the formatter's width and alignment (`{:>10}`), as `str` is.
 impl fmt::Display for Placement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Placement::None => "none",
             Placement::Before => "before",
             Placement::After => "after",

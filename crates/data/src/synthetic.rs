@@ -57,7 +57,11 @@ pub fn two_spirals(n: usize, noise: f64, seed: u64) -> Dataset {
 /// `n` examples x ~ N(0, I_d) labelled by a random linear teacher: y = argmax_j x·W_j.
 /// The same `seed` gives the same teacher whatever `n`, so train and test sets can be drawn with
 /// different `sample_seed`s.
+///
+/// # Panics
+/// If `classes` is 0 (labels 0..0 would hold none; `Dataset::new` refuses such a set too).
 pub fn teacher(n: usize, d: usize, classes: usize, seed: u64, sample_seed: u64) -> Dataset {
+    assert!(classes >= 1, "synthetic::teacher with 0 classes; expected at least 1");
     let mut trng = seeded(derive_seed(seed, "teacher"));
     let w = Array2::from_shape_simple_fn((d, classes), || standard_normal(&mut trng));
     let mut rng = seeded(derive_seed(sample_seed, "teacher-samples"));
@@ -88,7 +92,11 @@ pub fn teacher(n: usize, d: usize, classes: usize, seed: u64, sample_seed: u64) 
 
 /// `n` examples from `classes` Gaussian clusters in `d` dimensions; the centres (drawn from `seed`) have
 /// spread `spread`, the noise is N(0, I). The same `seed` gives the same centres whatever `n`.
+///
+/// # Panics
+/// If `classes` is 0 (labels 0..0 would hold none; `Dataset::new` refuses such a set too).
 pub fn clusters(n: usize, d: usize, classes: usize, spread: f64, seed: u64, sample_seed: u64) -> Dataset {
+    assert!(classes >= 1, "synthetic::clusters with 0 classes; expected at least 1");
     let mut crng = seeded(derive_seed(seed, "clusters"));
     let centres = Array2::from_shape_simple_fn((classes.max(1), d), || spread * standard_normal(&mut crng));
     let mut rng = seeded(derive_seed(sample_seed, "cluster-samples"));

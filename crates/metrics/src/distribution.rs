@@ -20,7 +20,13 @@ pub const TRACKED_PERCENTILES: [f64; 3] = [15.0, 50.0, 85.0];
 
 /// Percentiles `ps` (in [0, 100]) of `values` by linear interpolation; NaNs are ignored.
 /// Returns NaNs when no finite-or-infinite value remains.
+///
+/// # Panics
+/// If a percentile lies outside [0, 100] or is NaN (150 had been read as 100 without a word).
 pub fn percentiles(values: impl IntoIterator<Item = f64>, ps: &[f64]) -> Vec<f64> {
+    if let Some(p) = ps.iter().find(|p| !(0.0..=100.0).contains(*p)) {
+        panic!("percentile {p}; expected percentiles in [0, 100]");
+    }
     let mut keys: Vec<u64> = values.into_iter().filter(|x| !x.is_nan()).map(order_key).collect();
     percentiles_of_keys(&mut keys, ps)
 }

@@ -54,7 +54,8 @@ pub fn mean_square<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
 /// If the shapes differ.
 pub fn update_ratio<F: Float, D: Dimension>(before: ArrayView<'_, F, D>, after: ArrayView<'_, F, D>) -> f64 {
     assert_eq!(before.shape(), after.shape(), "update_ratio: shapes differ");
-    let diff: f64 = before.iter().zip(after.iter()).map(|(&b, &a)| (a.f64() - b.f64()).powi(2)).sum::<f64>().sqrt();
+    // The difference's norm as scale-safe as the base's (its squares overflowed at 1e200 in f64).
+    let diff = l2_norm(ndarray::Zip::from(&after).and(&before).map_collect(|&a, &b| a.f64() - b.f64()).view());
     let base = l2_norm(before);
     if base == 0.0 { f64::NAN } else { diff / base }
 }

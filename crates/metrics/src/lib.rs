@@ -40,5 +40,5 @@ pub mod sequential;
 pub mod stats;
 pub mod units;
 
-pub use probe::{MetricsProbe, ProbeConfig};
+pub use probe::{Between, MetricsProbe, ProbeConfig};
 pub use records::{Checkpoint, LayerRecord, Record, SCHEMA_VERSION};

@@ -66,7 +66,12 @@ impl Dead {
     }
 }
 
+/// The level τ·max φ′.
+///
+/// # Panics
+/// Unless τ ∈ (0, 1] (the documented range; τ = NaN had counted every unit dead and none saturated).
 fn threshold(act: Activation, tau: f64) -> f64 {
+    assert!(tau > 0.0 && tau <= 1.0, "τ = {tau}; expected a threshold in (0, 1]");
     tau * act.max_derivative()
 }
 
@@ -183,6 +188,9 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, level: f64) -> Optio
 
 /// Saturation rate and stuck-unit share of `z` under `act` with threshold `tau` (see the module docs).
 /// An empty matrix gives zeros.
+///
+/// # Panics
+/// Unless `tau` ∈ (0, 1].
 pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> Saturation {
     let (samples, units) = z.dim();
     if samples == 0 || units == 0 {
@@ -211,6 +219,9 @@ pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
 
 /// Dead units and inactive rate of `z` under `act` with threshold `tau` (see the module docs).
 /// An empty matrix gives zeros.
+///
+/// # Panics
+/// Unless `tau` ∈ (0, 1].
 pub fn dead_units<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> Dead {
     let (samples, units) = z.dim();
     let below = BelowLevel::new(act, threshold(act, tau));

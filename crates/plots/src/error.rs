@@ -13,14 +13,29 @@ pub enum Error {
         /// What the backend said.
         message: String,
     },
-    /// Writing the CSV beside a figure failed.
-    #[error("writing {}: {source}", path.display())]
+    /// Writing a figure or the CSV beside it failed.
+    #[error("writing {}: {}", path.display(), os_words(source))]
     Io {
         /// The file being written.
         path: PathBuf,
         /// The IO error.
         source: std::io::Error,
     },
+    /// The figure's data do not fit together (e.g. a heatmap row of 3 cells with 2 category labels), so it
+    /// cannot be drawn; nothing is written.
+    #[error("invalid figure {title:?}: {message}")]
+    Invalid {
+        /// The figure's title.
+        title: String,
+        /// What does not fit, and what was expected.
+        message: String,
+    },
+}
+
+/// The OS's words for an IO error, without Rust's "(os error N)" suffix (as the other crates write them).
+fn os_words(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    s.split(" (os error").next().unwrap_or(&s).to_string()
 }
 
 /// `Result` with [`Error`].

@@ -51,8 +51,67 @@ impl Figure {
 
     /// Total pixel height.
     pub fn height(&self) -> u32 {
-        let rows = self.panels.len().div_ceil(self.columns).max(1) as u32;
+        let rows = self.panels.len().div_ceil(self.columns.max(1)).max(1) as u32;
         TITLE_HEIGHT + rows * self.row_height + self.legend_height()
+    }
+
+    /// Checks that the figure's data fit together, so that it can be drawn and written: at least one
+    /// column; heatmap rows of one cell per x category (and as many rows as y categories, and half-widths of
+    /// the cells' shape); histogram edges one more than the densities; one bar value per category; a fixed
+    /// y-range from low to high. [`crate::render`] and [`crate::svg_string`] call it first.
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`], naming the panel and what does not fit.
+    pub fn check(&self) -> crate::Result<()> {
+        let bad = |message: String| Err(crate::Error::Invalid { title: self.title.clone(), message });
+        if self.columns == 0 {
+            return bad("0 columns; expected at least 1".into());
+        }
+        for (k, p) in self.panels.iter().enumerate() {
+            let at = format!("panel {} ({:?})", k + 1, p.title());
+            match p {
+                Panel::Heatmap(h) => {
+                    if h.cells.len() != h.y.len() {
+                        return bad(format!("{at}: {} rows of cells for {} y labels", h.cells.len(), h.y.len()));
+                    }
+                    if let Some((j, row)) = h.cells.iter().enumerate().find(|(_, r)| r.len() != h.x.len()) {
+                        return bad(format!("{at}: row {j} has {} cells for {} x labels", row.len(), h.x.len()));
+                    }
+                    if let Some(w) = &h.half_widths
+                        && (w.len() != h.cells.len() || w.iter().zip(&h.cells).any(|(a, b)| a.len() != b.len()))
+                    {
+                        return bad(format!("{at}: half-widths of another shape than the cells"));
+                    }
+                }
+                Panel::Histogram(h) => {
+                    if !h.density.is_empty() && h.edges.len() != h.density.len() + 1 {
+                        return bad(format!(
+                            "{at}: {} edges for {} densities; expected one more edge than densities",
+                            h.edges.len(),
+                            h.density.len()
+                        ));
+                    }
+                }
+                Panel::Bars(b) => {
+                    if let Some(g) = b.groups.iter().find(|g| g.values.len() != b.categories.len()) {
+                        return bad(format!(
+                            "{at}: group {:?} has {} values for {} categories",
+                            g.label,
+                            g.values.len(),
+                            b.categories.len()
+                        ));
+                    }
+                }
+                Panel::Lines(l) => {
+                    if let Some((lo, hi)) = l.y_range
+                        && lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
+                    {
+                        return bad(format!("{at}: y-range ({lo}, {hi}); expected low < high"));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The legend: every labelled line and bar group, first occurrence first, each label once.
@@ -168,6 +227,18 @@ pub enum Panel {
     Bars(BarPanel),
     /// A histogram (density) with an optional shaded interval.
     Histogram(HistogramPanel),
+}
+
+impl Panel {
+    /// The panel's title.
+    pub fn title(&self) -> &str {
+        match self {
+            Panel::Lines(p) => &p.title,
+            Panel::Heatmap(p) => &p.title,
+            Panel::Bars(p) => &p.title,
+            Panel::Histogram(p) => &p.title,
+        }
+    }
 }
 
 /// A shaded x-interval with a label.

@@ -57,17 +57,26 @@ fn draw_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Draw { path: path.to_path_buf(), message: e.to_string() }
 }
 
-/// Writes `fig` as `stem.png` / `stem.svg` (per `formats`) and `stem.csv`; returns the paths written. Each
+/// Writes `fig` as `stem.png` / `stem.svg` (per `formats`) and `stem.csv` (the extension appended to the
+/// stem's name); returns the paths written. Each
 /// file is drawn in memory, written under a temporary name beside it and renamed into place, so a failure
 /// (a full disk) leaves no truncated figure, and an existing one stays as it was.
 ///
 /// # Errors
-/// Drawing or IO failures, naming the file.
+/// A figure whose data do not fit together ([`Figure::check`]), drawing or IO failures, naming the file.
 pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    fig.check()?;
     register_font();
     let mut written = Vec::new();
+    // The extension is appended, never substituted: a stem `run.v1` gives `run.v1.png` (it gave `run.png`,
+    // which `run.v2` overwrote).
+    let with = |ext: &str| {
+        let mut name = stem.file_name().map_or_else(Default::default, std::ffi::OsStr::to_os_string);
+        name.push(format!(".{ext}"));
+        stem.with_file_name(name)
+    };
     for &f in formats {
-        let path = stem.with_extension(f.extension());
+        let path = with(f.extension());
         let bytes = match f {
             Format::Png => png_bytes(fig).map_err(|e| match e {
                 Error::Draw { message, .. } => Error::Draw { path: path.clone(), message },
@@ -83,7 +92,7 @@ pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathB
         write_atomically(&path, &bytes)?;
         written.push(path);
     }
-    let csv = stem.with_extension("csv");
+    let csv = with("csv");
     write_atomically(&csv, fig.to_csv().as_bytes())?;
     written.push(csv);
     Ok(written)
@@ -122,8 +131,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// The figure as an SVG document in memory.
 ///
 /// # Errors
-/// Drawing failures.
+/// A figure whose data do not fit together ([`Figure::check`]), or drawing failures.
 pub fn svg_string(fig: &Figure) -> Result<String> {
+    fig.check()?;
     register_font();
     let mut s = String::new();
     {

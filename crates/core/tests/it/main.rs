@@ -6,5 +6,6 @@ mod check;
 mod composition;
 mod gradcheck;
 mod lockstep;
+mod misuse;
 mod pytorch;
 mod training;

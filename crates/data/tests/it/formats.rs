@@ -504,3 +504,12 @@ fn an_empty_split_says_each_class_rounds_its_own_share() {
     assert!(e.contains("leaves the validation set empty: the split is stratified"), "{e}");
     assert!(e.contains("the classes here have 3 examples each"), "{e}");
 }
+
+/// Synthetic sets of 0 classes are refused as `Dataset::new` refuses them (they had been built with labels
+/// outside 0..0).
+#[test]
+fn synthetic_sets_need_a_class() {
+    assert!(std::panic::catch_unwind(|| synthetic::clusters(10, 5, 0, 0.5, 1, 1)).is_err());
+    assert!(std::panic::catch_unwind(|| synthetic::teacher(10, 5, 0, 1, 1)).is_err());
+    assert_eq!(synthetic::clusters(10, 5, 1, 0.5, 1, 1).classes, 1);
+}

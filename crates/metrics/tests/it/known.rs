@@ -258,3 +258,19 @@ fn gamma_without_beta_keeps_gamma() {
     assert_eq!((bn.gamma_mean, bn.gamma_std), (2.0, 1.0));
     assert!(bn.beta_mean.is_nan() && bn.beta_std.is_nan());
 }
+
+/// Out-of-range arguments are refused, not answered (a library user's trial: τ = NaN counted every unit
+/// dead and none saturated; a 150th percentile read as the 100th; an update ratio of 1e200 weights was ∞).
+#[test]
+fn out_of_range_arguments_panic_and_huge_values_do_not_overflow() {
+    use std::panic::catch_unwind;
+    let z = array![[0.5f64, -3.0], [2.0, 1.0]];
+    for tau in [f64::NAN, 0.0, -1.0, 2.0] {
+        assert!(catch_unwind(|| saturation(z.view(), Activation::Sigmoid, tau)).is_err(), "τ {tau}");
+        assert!(catch_unwind(|| dead_units(z.view(), Activation::Relu, tau)).is_err(), "τ {tau}");
+    }
+    assert!(catch_unwind(|| percentiles([1.0, 2.0], &[150.0])).is_err());
+    assert!(catch_unwind(|| percentiles([1.0, 2.0], &[-5.0])).is_err());
+    let r = update_ratio(array![1e200f64, 1e200].view(), array![2e200, 1e200].view());
+    assert!((r - 0.5f64.sqrt()).abs() < 1e-12, "{r}");
+}

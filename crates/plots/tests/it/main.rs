@@ -281,3 +281,61 @@ fn placement_panels_share_their_y_axis_and_sparse_curves_are_marked() {
     let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
     assert!(l.series[0].markers, "two checkpoints are marked");
 }
+
+/// Data that do not fit together are an error naming the panel, before anything is written (a heatmap
+/// row longer than its labels, or histogram densities without their edges, had panicked after the PNG was
+/// written; 0 columns divided by zero).
+#[test]
+fn figures_whose_data_do_not_fit_are_errors_not_panics() {
+    use actscope_plots::HistogramPanel;
+    let dir = out_dir("invalid");
+    let hist = HistogramPanel {
+        title: "h".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        edges: vec![0.0, 1.0],
+        density: vec![0.1, 0.4, 0.4, 0.1],
+        shade: None,
+        note: None,
+        color: 0,
+    };
+    let fig = Figure::new("t", "", vec![Panel::Histogram(hist)]);
+    let e = render(&fig, &dir.join("h"), &[Format::Png, Format::Svg]).unwrap_err().to_string();
+    assert!(e.contains("invalid figure \"t\": panel 1 (\"h\"): 2 edges for 4 densities"), "{e}");
+    assert!(std::fs::read_dir(&dir).map_or(true, |d| d.count() == 0), "nothing written");
+    let heat = HeatmapPanel {
+        title: "m".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x: HeatAxis::Categories(vec!["a".into(), "b".into()]),
+        y: HeatAxis::Categories(vec!["r".into()]),
+        cells: vec![vec![1.0, 2.0, 3.0]],
+        log_color: false,
+        value_range: None,
+        annotations: None,
+        half_widths: None,
+        colorbar_label: String::new(),
+    };
+    let e = svg_string(&Figure::new("t", "", vec![Panel::Heatmap(heat)])).unwrap_err().to_string();
+    assert!(e.contains("row 0 has 3 cells for 2 x labels"), "{e}");
+    let mut zero = sample_figures(1).remove(0).figure;
+    zero.columns = 0;
+    assert!(svg_string(&zero).unwrap_err().to_string().contains("0 columns"));
+    let mut inverted =
+        Figure::new("t", "", vec![Panel::Lines(LinePanel { y_range: Some((1.0, 0.0)), ..Default::default() })]);
+    assert!(svg_string(&inverted).unwrap_err().to_string().contains("y-range (1, 0); expected low < high"));
+    inverted.panels.clear();
+    assert!(svg_string(&inverted).is_ok());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A stem with a dot keeps it: `run.v1` gives `run.v1.png` (it gave `run.png`, which `run.v2` overwrote).
+#[test]
+fn a_stem_with_a_dot_keeps_it() {
+    let dir = out_dir("dotted");
+    let fig = sample_figures(1).remove(0).figure;
+    let written = render(&fig, &dir.join("run.v1"), &[Format::Png]).unwrap();
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["run.v1.png", "run.v1.csv"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
