@@ -215,11 +215,12 @@ fn lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
     }
 }
 
-/// [`lines`] of a share (an accuracy, a saturation or dead fraction), whose 95% bands are clipped to
-/// [0, 1]: a t-interval over few seeds can reach past what a share can be (a dead fraction's reached 1.33).
+/// [`lines`] of a share (an accuracy, a saturation or dead fraction), whose 95% bands and whiskers are
+/// clipped to [0, 1]: a t-interval over few seeds can reach past what a share can be (a dead fraction's
+/// reached 1.33).
 fn share_lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
     let mut p = lines(title, x, y, curves);
-    for band in p.series.iter_mut().flat_map(|s| s.band.iter_mut()) {
+    for band in p.series.iter_mut().flat_map(|s| s.band.iter_mut().chain(s.error_bars.iter_mut())) {
         (band.1, band.2) = (band.1.max(0.0), band.2.min(1.0));
     }
     p

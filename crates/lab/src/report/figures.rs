@@ -495,7 +495,9 @@ fn dead_units(e: &Experiment) -> Figure {
         }
         for &(lr, b) in &settings {
             for &p in &places {
-                let runs = e.matching(move |c: &RunConfig| is(a, p)(c) && c.lr == lr && c.bias_init == Some(b));
+                // Without the diverged runs, as C3 reads them.
+                let mut runs = e.matching(move |c: &RunConfig| is(a, p)(c) && c.lr == lr && c.bias_init == Some(b));
+                runs.retain(|r| r.summary.is_ok());
                 panels.push(CurvePanel {
                     title: format!("{a}, lr {lr}, bias {b}, BN {p}"),
                     curves: per_layer(&runs, dead_fraction),
@@ -504,7 +506,11 @@ fn dead_units(e: &Experiment) -> Figure {
         }
     }
     panels.retain(|panel| !panel.curves.is_empty());
-    figs::dead_fraction_per_layer(&panels)
+    let mut fig = figs::dead_fraction_per_layer(&panels);
+    if !settings.is_empty() {
+        fig.caption.push_str("; diverged runs are left out, as C3 leaves them out");
+    }
+    fig
 }
 
 /// Gradient norm by layer of the deepest nets, at initialisation and after training, one curve per
