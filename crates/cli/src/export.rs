@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use actscope_lab::export::table::Level;
 use actscope_lab::export::{source, table, tensorboard};
-use actscope_lab::summarize::{mixed_code_warning, mixed_data_warning, unfinished_note};
+use actscope_lab::summarize::{reading_warnings, unfinished_note};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -118,13 +118,8 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
 fn loaded(paths: &[PathBuf], quiet: bool) -> Result<Vec<actscope_lab::summarize::LoadedRun>> {
     let runs = source::resolve(paths)?;
     if !quiet {
-        let notes = [
-            mixed_code_warning(runs.iter().map(|r| &r.summary)),
-            mixed_data_warning(runs.iter().map(|r| (&r.config, &r.summary))),
-            actscope_lab::summarize::duplicate_warning(&runs),
-        ];
         let dirs = paths.iter().filter(|p| p.is_dir() && !p.join("summary.json").is_file());
-        for n in notes.into_iter().flatten().chain(dirs.filter_map(|d| unfinished_note(d))) {
+        for n in reading_warnings(None, &runs).into_iter().chain(dirs.filter_map(|d| unfinished_note(d))) {
             eprintln!("{n}");
         }
     }

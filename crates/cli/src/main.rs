@@ -689,27 +689,13 @@ fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)]) -> String {
     if parts.is_empty() { String::new() } else { format!(": {}", parts.join(", ")) }
 }
 
-/// Warns (on stderr) about what a summary, figure or export of the runs in `dir` would hide: runs of other
-/// code, runs of one data name on different data, directories that are not finished runs.
-fn warn_about_runs<'a>(
-    dir: &std::path::Path,
-    runs: impl Iterator<Item = (&'a RunConfig, &'a actscope_lab::run::RunSummary)> + Clone,
-) {
-    use actscope_lab::summarize::{mixed_code_warning, mixed_data_warning, unfinished_note};
-    let notes = [mixed_code_warning(runs.clone().map(|(_, s)| s)), mixed_data_warning(runs), unfinished_note(dir)];
-    for n in notes.into_iter().flatten() {
-        eprintln!("{n}");
-    }
-}
-
 fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
     let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
     if exp.runs.is_empty() {
         return Err(no_runs_error(&a.runs_dir).into());
     }
-    warn_about_runs(&a.runs_dir, exp.runs.iter().map(|r| (&r.config, &r.summary)));
-    if let Some(w) = actscope_lab::summarize::duplicate_warning(&load_runs(&a.runs_dir)?) {
+    for w in actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &load_runs(&a.runs_dir)?) {
         eprintln!("{w}");
     }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
@@ -750,8 +736,7 @@ fn summarize_runs(a: SummarizeArgs) -> Result<()> {
     if runs.is_empty() {
         return Err(no_runs_error(&dir).into());
     }
-    warn_about_runs(&dir, runs.iter().map(|r| (&r.config, &r.summary)));
-    if let Some(w) = actscope_lab::summarize::duplicate_warning(&runs) {
+    for w in actscope_lab::summarize::reading_warnings(Some(&dir), &runs) {
         eprintln!("{w}");
     }
     let groups = summarize(&runs);

@@ -172,8 +172,9 @@ fn installed_at(sys: &Path) -> Result<bool> {
             Err(Error::data(
                 sys,
                 format!(
-                    "the full Fashion-MNIST is partly installed here ({e}); `default` loads it when all four files \
-                     are here and the embedded subset when none is: reinstall it, or name `embedded`"
+                    "the full Fashion-MNIST here cannot be read as one set ({e}); `default` loads it when each of \
+                     its four files is here once and the embedded subset when none is: reinstall it, or name \
+                     `embedded`"
                 ),
             ))
         }
@@ -287,7 +288,7 @@ mod tests {
             std::fs::write(dir.join(format!("{role}.gz")), b"").unwrap();
         }
         let e = installed_at(&dir).unwrap_err().to_string();
-        assert!(e.contains("the full Fashion-MNIST is partly installed here"), "{e}");
+        assert!(e.contains("the full Fashion-MNIST here cannot be read as one set"), "{e}");
         assert!(e.contains("no t10k-labels-idx1-ubyte file"), "{e}");
         std::fs::write(dir.join("t10k-labels-idx1-ubyte.gz"), b"").unwrap();
         assert!(installed_at(&dir).unwrap(), "all four: installed (what they hold is checked when loaded)");

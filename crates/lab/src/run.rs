@@ -273,6 +273,12 @@ fn clean_partial(out: &Path, name: &str) -> Result<()> {
         let Some(rest) = file.strip_prefix(&prefix) else { continue };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
         if pid.is_some_and(|p| p == std::process::id() || !alive(p)) {
+            // A finished run set aside to be replaced (`…-stale`) whose replacement never arrived (the process
+            // died in between) goes back into place: it is the only copy.
+            if file.ends_with("-stale") && !out.join(name).exists() {
+                rename(&e.path(), &out.join(name))?;
+                continue;
+            }
             remove_dir_all(&e.path())?;
         }
     }
@@ -592,7 +598,10 @@ fn write_run(
                         let _ = fs::rename(&old, &dest);
                         return Err(e);
                     }
-                    return remove_dir_all(&old).map(|()| summary);
+                    // The new run is in place: a failure to remove the old one leaves a temporary directory
+                    // (removed at the next attempt), not a failed run.
+                    let _ = fs::remove_dir_all(&old);
+                    return Ok(summary);
                 }
                 // Another writer set it aside first; it is putting its own result in place.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -892,6 +901,23 @@ mod tests {
         assert!(watch.2 > 0, "watched while training");
         assert_eq!(entries(&out), vec![name.clone()], "replaced, nothing left aside");
         assert_eq!(read_summary(&out.join(&name)).unwrap().wall_seconds, again.wall_seconds, "the new run");
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A finished run set aside for replacement by a process that died before its replacement was in place
+    /// is put back by the next attempt (it had been removed as a leftover, losing the only copy).
+    #[test]
+    fn a_run_set_aside_by_a_process_that_died_is_put_back() {
+        let (cfg, data) = tiny();
+        let out = temp("set-aside");
+        let name = cfg.dir_name();
+        execute(&cfg, &data, &out).unwrap();
+        fs::write(out.join(&name).join("marker"), "the original").unwrap();
+        let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
+        fs::rename(out.join(&name), &aside).unwrap();
+        execute(&cfg, &data, &out).unwrap();
+        assert_eq!(fs::read_to_string(out.join(&name).join("marker")).unwrap(), "the original");
+        assert_eq!(entries(&out), vec![name.clone()], "nothing left aside");
         fs::remove_dir_all(&out).unwrap();
     }
 }

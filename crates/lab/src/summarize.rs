@@ -2,7 +2,7 @@
 //! learning rate is chosen on validation accuracy (mean over the seeds every rate has, diverged runs scoring 0), and the
 //! runs at that rate are described with mean ± 95% CI. Test accuracy never takes part in the choice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use actscope_metrics::stats::{Describe, describe};
@@ -104,6 +104,19 @@ pub fn mixed_data_warning<'a>(runs: impl IntoIterator<Item = (&'a RunConfig, &'a
     })
 }
 
+/// Whether `run` is one of the runs with these ids, as this build wrote it: under its own directory name
+/// and computed by this code. A directory can also hold runs of the same settings under names that other
+/// code gave them (run names and ids have changed between versions); read as well, they counted every
+/// seed twice (a statistician's check found E4's 30 runs read as 60). The report's experiments and `sweep --bracket`
+/// read their runs through it.
+pub fn of_this_build(ids: &HashSet<String>) -> impl Fn(&LoadedRun) -> bool + '_ {
+    |r: &LoadedRun| {
+        ids.contains(&r.config.id())
+            && r.summary.code == crate::run::CODE
+            && r.dir.file_name().is_some_and(|n| *n == *r.config.dir_name())
+    }
+}
+
 /// A warning when several run directories hold the same settings (one run id under two names: other code
 /// named runs differently, or a directory was copied): each is counted, so a configuration's n counts one
 /// seed twice. `None` when every run's settings are its own.
@@ -122,6 +135,22 @@ pub fn duplicate_warning(runs: &[LoadedRun]) -> Option<String> {
         first[0].display(),
         first[1].display()
     ))
+}
+
+/// Everything a summary, figure or export of `runs` (read from `dir`, when one directory) would hide, as
+/// warnings and notes for the user: runs of other code ([`mixed_code_warning`]), one data name on different
+/// data ([`mixed_data_warning`]), settings repeated under two names ([`duplicate_warning`]), and
+/// directories in `dir` that are not finished runs ([`unfinished_note`]).
+pub fn reading_warnings(dir: Option<&Path>, runs: &[LoadedRun]) -> Vec<String> {
+    [
+        mixed_code_warning(runs.iter().map(|r| &r.summary)),
+        mixed_data_warning(runs.iter().map(|r| (&r.config, &r.summary))),
+        duplicate_warning(runs),
+        dir.and_then(unfinished_note),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A note naming the directories directly inside `dir` that are not finished runs (no `summary.json`; not

@@ -76,9 +76,11 @@ pub fn two_digits(x: f64) -> f64 {
 pub fn width_decades(scores: &[(f64, f64)]) -> f64 {
     let mut s: Vec<(f64, f64)> = scores.iter().copied().filter(|p| p.1.is_finite() && p.0 > 0.0).collect();
     s.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let Some(b) = (0..s.len()).max_by(|&i, &j| s[i].1.total_cmp(&s[j].1).then(j.cmp(&i))) else {
+    // The best as the selection finds it: the smallest rate within crate::summarize::TIE of the top score.
+    let Some(top) = s.iter().map(|p| p.1).max_by(f64::total_cmp) else {
         return f64::NAN;
     };
+    let b = s.iter().position(|p| p.1 >= top - crate::summarize::TIE).expect("the top score is in s");
     let ok = |i: usize| s[i].1 >= s[b].1 - WITHIN;
     let (mut lo, mut hi) = (b, b);
     while lo > 0 && ok(lo - 1) {
@@ -151,7 +153,7 @@ pub fn bracket_sweep(
     let mut added = 0;
     loop {
         let mine: Vec<crate::summarize::LoadedRun> =
-            crate::summarize::load_runs(out)?.into_iter().filter(|r| ids.contains(&r.config.id())).collect();
+            crate::summarize::load_runs(out)?.into_iter().filter(crate::summarize::of_this_build(&ids)).collect();
         let more = extensions(&crate::summarize::summarize(&mine), &grid, &seeds);
         if more.is_empty() {
             return Ok(added);

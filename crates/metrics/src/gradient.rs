@@ -54,8 +54,18 @@ pub fn mean_square<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
 /// If the shapes differ.
 pub fn update_ratio<F: Float, D: Dimension>(before: ArrayView<'_, F, D>, after: ArrayView<'_, F, D>) -> f64 {
     assert_eq!(before.shape(), after.shape(), "update_ratio: shapes differ");
-    // The difference's norm as scale-safe as the base's (its squares overflowed at 1e200 in f64).
-    let diff = l2_norm(ndarray::Zip::from(&after).and(&before).map_collect(|&a, &b| a.f64() - b.f64()).view());
+    // The difference's norm as scale-safe as the base's (its squares overflowed at 1e200 in f64), without a
+    // copy: the plain sum of squares, rescaled by the largest difference only where it leaves the normal
+    // range, as l2_norm does.
+    let pairs = || before.iter().zip(after.iter()).map(|(&b, &a)| a.f64() - b.f64());
+    let plain: f64 = pairs().map(|d| d * d).sum();
+    let exact = plain.is_finite() && (plain >= f64::MIN_POSITIVE || plain == 0.0 && pairs().all(|d| d == 0.0));
+    let diff = if plain.is_nan() || exact {
+        plain.sqrt()
+    } else {
+        let m = pairs().fold(0.0f64, |m, d| m.max(d.abs()));
+        if m == 0.0 || !m.is_finite() { m } else { m * pairs().map(|d| (d / m).powi(2)).sum::<f64>().sqrt() }
+    };
     let base = l2_norm(before);
     if base == 0.0 { f64::NAN } else { diff / base }
 }

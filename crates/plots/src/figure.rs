@@ -302,6 +302,9 @@ pub enum HeatAxis {
     Categories(Vec<String>),
     /// Numeric cell edges (`cells + 1` of them).
     Edges(Vec<f64>),
+    /// Numeric points, one cell centred on each (its edges halfway to the neighbours'; the first and last
+    /// reach as far out as the gap next to them), e.g. checkpoints.
+    Points(Vec<f64>),
 }
 
 impl HeatAxis {
@@ -310,6 +313,7 @@ impl HeatAxis {
         match self {
             HeatAxis::Categories(c) => c.len(),
             HeatAxis::Edges(e) => e.len().saturating_sub(1),
+            HeatAxis::Points(p) => p.len(),
         }
     }
 
@@ -318,12 +322,29 @@ impl HeatAxis {
         self.len() == 0
     }
 
-    /// A label for cell `i`: the category, or the cell's lower edge (a histogram bin holds lower ≤ v <
-    /// upper; a checkpoint's column starts at its step).
+    /// A label for cell `i`: the category, the cell's lower edge (a histogram bin holds lower ≤ v < upper),
+    /// or its point (a checkpoint's step).
     pub fn label(&self, i: usize) -> String {
         match self {
             HeatAxis::Categories(c) => c[i].clone(),
             HeatAxis::Edges(e) => format!("{}", e[i]),
+            HeatAxis::Points(p) => format!("{}", p[i]),
+        }
+    }
+
+    /// The cells' numeric edges (`len() + 1`): categories as unit cells, points halfway to their neighbours.
+    pub(crate) fn edges(&self) -> Vec<f64> {
+        match self {
+            HeatAxis::Categories(c) => (0..=c.len()).map(|i| i as f64).collect(),
+            HeatAxis::Edges(e) => e.clone(),
+            HeatAxis::Points(p) => match p.len() {
+                0 => Vec::new(),
+                1 => vec![p[0] - 0.5, p[0] + 0.5],
+                n => std::iter::once(p[0] - (p[1] - p[0]) / 2.0)
+                    .chain(p.windows(2).map(|w| (w[0] + w[1]) / 2.0))
+                    .chain(std::iter::once(p[n - 1] + (p[n - 1] - p[n - 2]) / 2.0))
+                    .collect(),
+            },
         }
     }
 }

@@ -319,7 +319,10 @@ fn shared_y(mut panels: Vec<Panel>) -> Vec<Panel> {
         Panel::Lines(l) => l
             .series
             .iter()
-            .flat_map(|s| s.points.iter().map(|q| q.1).chain(s.band.iter().flat_map(|b| [b.1, b.2])))
+            .flat_map(|s| {
+                let whiskers = s.band.iter().chain(&s.error_bars).flat_map(|b| [b.1, b.2]);
+                s.points.iter().map(|q| q.1).chain(whiskers)
+            })
             .collect::<Vec<_>>(),
         _ => Vec::new(),
     });
@@ -503,14 +506,16 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
 /// Figure 7 — Activation histogram over time per layer: x = step, y = value bin, colour = log10 share of the
 /// checkpoint's values.
 pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
+    // One colour scale for all panels (each had its own floor), from the smallest non-zero share to the
+    // largest; empty bins are drawn white.
+    let shares = panels.iter().flat_map(|t| t.counts.iter().flatten().copied()).filter(|v| v.is_finite() && *v > 0.0);
+    let (lo, hi) = shares.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let range = (lo < hi).then_some((lo, hi));
     let ps = panels
         .iter()
         .map(|t| {
-            let steps = &t.steps;
-            // Cells span from one checkpoint to the next; the last extends by the previous gap.
-            let mut x = steps.clone();
-            let last_gap = if steps.len() > 1 { steps[steps.len() - 1] - steps[steps.len() - 2] } else { 1.0 };
-            x.push(steps.last().copied().unwrap_or(0.0) + last_gap);
+            // Each column is centred on its checkpoint (HeatAxis::Points): the columns had started at their
+            // checkpoints, so the last one ran past the end of training.
             let cells: Vec<Vec<f64>> = (0..t.edges.len().saturating_sub(1))
                 .map(|b| t.counts.iter().map(|c| c.get(b).copied().unwrap_or(0.0)).collect())
                 .collect();
@@ -518,11 +523,11 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
                 title: t.title.clone(),
                 x_label: "training step".into(),
                 y_label: what.into(),
-                x: HeatAxis::Edges(x),
+                x: HeatAxis::Points(t.steps.clone()),
                 y: HeatAxis::Edges(t.edges.clone()),
                 cells,
                 log_color: true,
-                value_range: None,
+                value_range: range,
                 annotations: None,
                 half_widths: None,
                 colorbar_label: "share of values".into(),
@@ -531,7 +536,7 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
         .collect();
     Figure::new(
         format!("Histogram of {what} over training"),
-        format!("distribution of {what} on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between; colour: log10 share of that checkpoint's values)"),
+        format!("distribution of {what} on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between; colour: log10 share of that checkpoint's values, one scale for all panels, white: no values; each column centred on its checkpoint)"),
         ps,
     )
     .with_columns(2)

@@ -32,11 +32,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
     let (w, _) = area.dim_in_pixel();
     let (main, bar) = area.split_horizontally(w.saturating_sub(120));
     // Numeric edges for both axes; categories become unit cells labelled by name.
-    let edges = |a: &HeatAxis| match a {
-        HeatAxis::Edges(e) => e.clone(),
-        HeatAxis::Categories(c) => (0..=c.len()).map(|i| i as f64).collect(),
-    };
-    let (xe, ye) = (edges(&p.x), edges(&p.y));
+    let (xe, ye) = (p.x.edges(), p.y.edges());
     // Category rows read top to bottom, like a table.
     let row_pos = |j: usize| if matches!(p.y, HeatAxis::Categories(_)) { ny - 1 - j } else { j };
     let mut chart = ChartBuilder::on(&main)
@@ -55,7 +51,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
                 let k = i.round() as usize;
                 c[if flip { c.len() - 1 - k } else { k }].clone()
             }
-            HeatAxis::Edges(_) => fmt_tick(&v),
+            HeatAxis::Edges(_) | HeatAxis::Points(_) => fmt_tick(&v),
         }
     };
     let x_labels = if let HeatAxis::Categories(c) = &p.x { c.len() * 2 + 1 } else { 8 };
@@ -77,7 +73,9 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
     for (j, row) in p.cells.iter().enumerate() {
         let r = row_pos(j);
         for (i, &v) in row.iter().enumerate() {
-            let c = viridis(if v.is_nan() { f64::NAN } else { t(v) });
+            // On a log scale an empty cell (0) has no colour of the scale: white, not the scale's floor,
+            // which would read as "a few values".
+            let c = if p.log_color && v == 0.0 { WHITE } else { viridis(if v.is_nan() { f64::NAN } else { t(v) }) };
             chart.draw_series(std::iter::once(Rectangle::new([(xe[i], ye[r]), (xe[i + 1], ye[r + 1])], c.filled())))?;
             if let Some(ann) = p.annotations.as_ref().and_then(|a| a.get(j)).and_then(|r| r.get(i)) {
                 let (cx, cy) = ((xe[i] + xe[i + 1]) / 2.0, (ye[r] + ye[r + 1]) / 2.0);

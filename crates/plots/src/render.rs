@@ -58,16 +58,15 @@ fn draw_err(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// Writes `fig` as `stem.png` / `stem.svg` (per `formats`) and `stem.csv` (the extension appended to the
-/// stem's name); returns the paths written. Each
-/// file is drawn in memory, written under a temporary name beside it and renamed into place, so a failure
-/// (a full disk) leaves no truncated figure, and an existing one stays as it was.
+/// stem's name); returns the paths written. The files are drawn in memory, written under temporary names
+/// beside them and renamed into place once all are written, so a failure while writing (a full disk) leaves
+/// no truncated figure, and the figure's earlier files stay as they were.
 ///
 /// # Errors
 /// A figure whose data do not fit together ([`Figure::check`]), drawing or IO failures, naming the file.
 pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
     fig.check()?;
     register_font();
-    let mut written = Vec::new();
     // The extension is appended, never substituted: a stem `run.v1` gives `run.v1.png` (it gave `run.png`,
     // which `run.v2` overwrote).
     let with = |ext: &str| {
@@ -75,6 +74,7 @@ pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathB
         name.push(format!(".{ext}"));
         stem.with_file_name(name)
     };
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for &f in formats {
         let path = with(f.extension());
         let bytes = match f {
@@ -89,13 +89,35 @@ pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathB
                 })?
                 .into_bytes(),
         };
-        write_atomically(&path, &bytes)?;
-        written.push(path);
+        files.push((path, bytes));
     }
-    let csv = with("csv");
-    write_atomically(&csv, fig.to_csv().as_bytes())?;
-    written.push(csv);
-    Ok(written)
+    files.push((with("csv"), fig.to_csv().into_bytes()));
+    write_set(&files)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Writes every file of `files` under a temporary name beside it (`.NAME.tmp-PID`), and only when all are
+/// written renames them into place: a failure while writing (a full disk) removes the temporary files and
+/// leaves the figure's earlier files as they were.
+fn write_set(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    let tmp_of = |path: &Path| {
+        let name = path.file_name().map_or_else(|| "figure".into(), |n| n.to_string_lossy().into_owned());
+        path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    };
+    let remove_all = || files.iter().for_each(|(p, _)| drop(std::fs::remove_file(tmp_of(p))));
+    for (path, bytes) in files {
+        if let Err(source) = std::fs::write(tmp_of(path), bytes) {
+            remove_all();
+            return Err(Error::Io { path: path.clone(), source });
+        }
+    }
+    for (path, _) in files {
+        if let Err(source) = std::fs::rename(tmp_of(path), path) {
+            remove_all();
+            return Err(Error::Io { path: path.clone(), source });
+        }
+    }
+    Ok(())
 }
 
 /// The figure as PNG bytes: drawn into an RGB buffer, encoded with the `png` crate.
@@ -114,18 +136,6 @@ fn png_bytes(fig: &Figure) -> Result<Vec<u8>> {
     let encoded = enc.write_header().and_then(|mut writer| writer.write_image_data(&rgb));
     encoded.map_err(|e| draw_err(Path::new("<memory>"), e))?;
     Ok(out)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it (`.NAME.tmp-PID`), renamed into place once
-/// complete; the temporary file is removed if writing fails.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path.file_name().map_or_else(|| "figure".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    written.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::Io { path: path.to_path_buf(), source }
-    })
 }
 
 /// The figure as an SVG document in memory.

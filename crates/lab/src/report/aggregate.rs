@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use actscope_core::{Activation, EvalPoint};
-use actscope_metrics::records::{Checkpoint, LayerRecord, Record};
+use actscope_metrics::records::{Checkpoint, LayerRecord, MeasuredOn, Record};
 use actscope_metrics::stats::describe;
 use actscope_plots::figures::MeanCurve;
 
@@ -203,7 +203,22 @@ pub fn mean_curve(label: &str, color: usize, runs: &[&Run], series: impl Fn(&Run
 
 /// A per-layer checkpoint metric as (step, value) points.
 pub fn layer_series(run: &Run, layer: usize, f: impl Fn(&LayerRecord) -> Option<f64>) -> Vec<(f64, f64)> {
-    run.checkpoints().iter().filter_map(|c| c.layers.get(layer).and_then(&f).map(|v| (c.step as f64, v))).collect()
+    layer_series_on(run, layer, None, f)
+}
+
+/// [`layer_series`] of the checkpoints measured on `on` only (all with `None`): a metric that depends on
+/// the sample (dead units, saturation) is not one series across the probe set and training batches.
+pub fn layer_series_on(
+    run: &Run,
+    layer: usize,
+    on: Option<MeasuredOn>,
+    f: impl Fn(&LayerRecord) -> Option<f64>,
+) -> Vec<(f64, f64)> {
+    run.checkpoints()
+        .iter()
+        .filter(|c| on.is_none_or(|s| c.measured_on == s))
+        .filter_map(|c| c.layers.get(layer).and_then(&f).map(|v| (c.step as f64, v)))
+        .collect()
 }
 
 /// One value per run from its checkpoint at the end of training ([`Run::end`]; NaN where missing, or where

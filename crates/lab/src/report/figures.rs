@@ -23,7 +23,7 @@ use actscope_plots::figures::{
 };
 use actscope_plots::{Figure, palette};
 
-use super::aggregate::{Experiment, Run, layer_series, mean_curve};
+use super::aggregate::{Experiment, Run, layer_series, layer_series_on, mean_curve};
 use super::claims;
 use super::cost::StepTiming;
 use super::theory::lambda_relu;
@@ -239,15 +239,7 @@ fn eval_series(set: &'static str) -> impl Fn(&Run) -> Vec<(f64, f64)> {
 /// checkpoints its unjoined dots with whiskers, and the panel gets a legend entry saying so.
 fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>) -> Vec<MeanCurve> {
     let layers = runs.first().map_or(0, |r| r.config.widths().len());
-    let on = |l: usize, source: MeasuredOn| {
-        move |r: &Run| -> Vec<(f64, f64)> {
-            r.checkpoints()
-                .iter()
-                .filter(|c| c.measured_on == source)
-                .filter_map(|c| c.layers.get(l).and_then(f).map(|v| (c.step as f64, v)))
-                .collect()
-        }
-    };
+    let on = |l: usize, source: MeasuredOn| move |r: &Run| layer_series_on(r, l, Some(source), f);
     let mut out = Vec::new();
     let mut split = false;
     for l in 0..layers {
@@ -576,12 +568,27 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
 /// its first and last hidden layer.
 fn histogram_over_time(e: &Experiment) -> Figure {
     let mut tracks = Vec::new();
+    // What the panels cannot show: values outside the bins' range (largest share of a checkpoint's values),
+    // and how many values each kind of checkpoint holds (a 60-example batch shows no tail a 1,000-example
+    // probe set shows).
+    let mut outside = 0.0f64;
+    let (mut probe_values, mut batch_values) = (None, None);
     for p in [Placement::None, Placement::Before] {
         if let Some(r) = e.selected(is(Activation::Sigmoid, p)).first() {
             let cps = r.checkpoints();
             let layers = r.config.widths().len();
             for l in [0, layers.saturating_sub(1)] {
                 let hist = |c: &Checkpoint| c.layers.get(l).map(|x| x.z_hist.clone());
+                for c in &cps {
+                    if let Some(h) = hist(c) {
+                        outside = outside.max((h.underflow + h.overflow) as f64 / h.total().max(1) as f64);
+                        let slot = match c.measured_on {
+                            actscope_metrics::records::MeasuredOn::ProbeSet => &mut probe_values,
+                            actscope_metrics::records::MeasuredOn::TrainBatch => &mut batch_values,
+                        };
+                        slot.get_or_insert(h.total());
+                    }
+                }
                 tracks.push(HistogramTrack {
                     title: format!("sigmoid, BN {p}, layer {}", l + 1),
                     steps: cps.iter().map(|c| c.step as f64).collect(),
@@ -600,7 +607,23 @@ fn histogram_over_time(e: &Experiment) -> Figure {
             }
         }
     }
-    figs::histogram_over_time("z (input of φ)", &tracks)
+    let mut fig = figs::histogram_over_time("z (input of φ)", &tracks);
+    if let (Some(p), Some(b)) = (probe_values, batch_values) {
+        fig.caption.push_str(&format!(
+            "; a probe-set column holds {p} values and a training-batch column {b}, so rare values show only in \
+             the first and last columns"
+        ));
+    }
+    if outside > 0.0 {
+        let range = tracks.first().and_then(|t| Some((*t.edges.first()?, *t.edges.last()?)));
+        if let Some((lo, hi)) = range {
+            fig.caption.push_str(&format!(
+                "; values outside [{lo}, {hi}) are not drawn: up to {:.2}% of a checkpoint's",
+                100.0 * outside
+            ));
+        }
+    }
+    fig
 }
 
 /// sigmoid(z) after BN: the selected sigmoid runs with BN before, pooled over seeds and layers, at

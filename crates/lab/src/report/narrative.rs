@@ -255,16 +255,13 @@ fn top_layer_saturation(e1: &Experiment) -> String {
     let rate = |l: &actscope_metrics::records::LayerRecord| l.saturation.map(|s| s.rate);
     let on = |source: MeasuredOn| {
         aggregate::mean_curve("", 0, &runs, |r| {
-            let last = r.config.widths().len().saturating_sub(1);
-            r.checkpoints()
-                .iter()
-                .filter(|c| c.measured_on == source)
-                .filter_map(|c| c.layers.get(last).and_then(rate).map(|v| (c.step as f64, v)))
-                .collect()
+            aggregate::layer_series_on(r, r.config.widths().len().saturating_sub(1), Some(source), rate)
         })
     };
     let (probe, batches) = (on(MeasuredOn::ProbeSet), on(MeasuredOn::TrainBatch));
-    let (Some(&start), Some(&end), Some(&end_step)) = (probe.mean.first(), probe.mean.last(), probe.x.last()) else {
+    let (Some(&start), Some(&start_step), Some(&end), Some(&end_step)) =
+        (probe.mean.first(), probe.x.first(), probe.mean.last(), probe.x.last())
+    else {
         return "no sigmoid runs without BN".into();
     };
     let low = last_layer_curve(&runs, |l| Some(l.z.percentiles[2])).mean.last().copied().unwrap_or(f64::NAN);
@@ -275,18 +272,22 @@ fn top_layer_saturation(e1: &Experiment) -> String {
     } else {
         "at the centre"
     };
-    let peak =
-        batches.mean.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
-            String::new,
-            |(i, p)| {
-                format!("; on the training batches in between it peaks at {:.0}% at step {}", 100.0 * p, batches.x[i])
-            },
-        );
+    let batch = runs.first().map_or(0, |r| r.config.batch_size);
+    let peak = batches.mean.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
+        String::new,
+        |(i, p)| {
+            format!(
+                "; on the training batches in between it peaks at {:.0}% at step {} (a batch of {batch} examples is \
+                 not the probe set: the two are not compared)",
+                100.0 * p,
+                batches.x[i]
+            )
+        },
+    );
     format!(
-        "E1, sigmoid without BN: the last hidden layer's saturation rate on the whole probe set is {:.0}% at step 0 and {:.0}% at the end (step {end_step}){peak} (a batch of {} examples is not the probe set: the two are not compared); its median input at the end (mean over seeds) is {low:.2}, {side}. See the saturation and BN-paper figures.",
+        "E1, sigmoid without BN: the last hidden layer's saturation rate on the whole probe set is {:.0}% at step {start_step} and {:.0}% at the end (step {end_step}){peak}; its median input at the end (mean over seeds) is {low:.2}, {side}. See the saturation and BN-paper figures.",
         100.0 * start,
         100.0 * end,
-        runs.first().map_or(0, |r| r.config.batch_size),
     )
 }
 

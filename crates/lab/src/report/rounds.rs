@@ -8,10 +8,11 @@ use actscope_metrics::sequential::{Decision, Design, LookLevels, Spending};
 
 use super::aggregate::Experiment;
 use super::options::ReportOptions;
-use super::sweeps::{activation_order, of_this_build, resolved_sweep, write_resolved};
+use super::sweeps::{activation_order, resolved_sweep, write_resolved};
 use super::{claims, experiments, verdict};
 use crate::config::RunConfig;
 use crate::fsio;
+use crate::summarize::of_this_build;
 use crate::sweep::{DataCache, Shard, SweepObserver, SweepOptions, execute_sweep};
 use crate::{Error, Result};
 

@@ -9,7 +9,7 @@ use super::experiments::ExperimentDef;
 use super::options::ReportOptions;
 use crate::config::RunConfig;
 use crate::fsio;
-use crate::summarize::LoadedRun;
+use crate::summarize::of_this_build;
 use crate::sweep::{DataCache, Shard, SweepFile, SweepObserver, SweepOptions, execute_sweep};
 use crate::{Error, Result};
 
@@ -46,18 +46,6 @@ pub(super) fn write_resolved(
     fsio::write(&opts.out.join("experiments").join(format!("{stem}.toml")), comment + &resolved)
 }
 
-/// Whether `run` is one of the runs with these ids, as this build wrote it: under its own directory name
-/// and computed by this code. A directory can also hold runs of the same settings under names that other
-/// code gave them (run names and ids have changed between versions); read as well, they counted every
-/// seed twice (a statistician's check found E4's 30 runs loaded as 60).
-pub(super) fn of_this_build(ids: &HashSet<String>) -> impl Fn(&LoadedRun) -> bool + '_ {
-    |r: &LoadedRun| {
-        ids.contains(&r.config.id())
-            && r.summary.code == crate::run::CODE
-            && r.dir.file_name().is_some_and(|n| *n == *r.config.dir_name())
-    }
-}
-
 /// The activations of `runs`, each once, in order.
 pub(super) fn activation_order(runs: &[RunConfig]) -> Vec<actscope_core::Activation> {
     let mut order = Vec::new();
@@ -92,6 +80,7 @@ pub(super) fn run_experiment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::summarize::LoadedRun;
 
     /// A run's settings copied under another directory name (as other code's run names leave them) are not
     /// read into the experiment a second time, nor is a run of other code.

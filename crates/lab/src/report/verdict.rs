@@ -28,7 +28,7 @@ pub const ALPHA: f64 = 0.05;
 pub enum TestKind {
     /// Welch's unequal-variance t-test on independent samples.
     Welch,
-    /// Paired t-test; `a[i]` and `b[i]` come from the same seed.
+    /// Paired t-test; `a[i]` and `b[i]` come from the same seed (C5: from the same round of timings).
     Paired,
     /// One-sample t-test of `a` against the threshold.
     OneSample,

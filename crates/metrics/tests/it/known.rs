@@ -273,4 +273,6 @@ fn out_of_range_arguments_panic_and_huge_values_do_not_overflow() {
     assert!(catch_unwind(|| percentiles([1.0, 2.0], &[-5.0])).is_err());
     let r = update_ratio(array![1e200f64, 1e200].view(), array![2e200, 1e200].view());
     assert!((r - 0.5f64.sqrt()).abs() < 1e-12, "{r}");
+    let r = update_ratio(array![1e-170f64, 1e-170].view(), array![2e-170, 1e-170].view());
+    assert!((r - 0.5f64.sqrt()).abs() < 1e-12, "squares that underflow: {r}");
 }

@@ -124,27 +124,33 @@ fn unwritable_paths_are_errors_naming_the_file() {
     assert!(err.starts_with("writing /nonexistent-dir/x.png: No such file or directory"), "{err}");
 }
 
-/// A figure that cannot be written leaves no partial file and keeps the one already there (a full disk had
-/// left a truncated PNG of 4,096 bytes in place of the figure).
+/// A figure that cannot be written leaves no partial file and keeps the files already there, all of them (a
+/// full disk had left a truncated PNG of 4,096 bytes in place of the figure).
 #[test]
 fn a_figure_is_written_whole_or_not_at_all() {
-    let fig = sample_figures(2).remove(0).figure;
+    let mut figures = sample_figures(3);
+    let (first_fig, second_fig) = (figures.remove(0).figure, figures.remove(1).figure);
     let dir = out_dir("atomic");
     let stem = dir.join("fig");
-    let first = render(&fig, &stem, &[Format::Png, Format::Svg]).unwrap();
+    let first = render(&first_fig, &stem, &[Format::Png, Format::Svg]).unwrap();
     let before: Vec<Vec<u8>> = first.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    // A directory where the CSV goes: its rename fails after the figures were written.
-    std::fs::remove_file(stem.with_extension("csv")).unwrap();
-    std::fs::create_dir_all(stem.with_extension("csv").join("blocked")).unwrap();
-    let err = render(&fig, &stem, &[Format::Png, Format::Svg]).unwrap_err().to_string();
+    // The CSV's temporary file cannot be written (a directory holds its name): the other figure's PNG and
+    // SVG, already written under their temporary names, must not replace the first figure's.
+    let blocked = dir.join(format!(".fig.csv.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(blocked.join("x")).unwrap();
+    let err = render(&second_fig, &stem, &[Format::Png, Format::Svg]).unwrap_err().to_string();
     assert!(err.contains("fig.csv"), "{err}");
+    std::fs::remove_dir_all(&blocked).unwrap();
     let mut left: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     left.sort();
     assert_eq!(left, ["fig.csv", "fig.png", "fig.svg"], "no temporary file is left");
-    for (p, b) in first.iter().zip(&before).take(2) {
-        assert_eq!(&std::fs::read(p).unwrap(), b, "{} whole", p.display());
+    for (p, b) in first.iter().zip(&before) {
+        assert_eq!(&std::fs::read(p).unwrap(), b, "{} is the first figure's", p.display());
     }
+    // Written, the second figure replaces all three.
+    render(&second_fig, &stem, &[Format::Png, Format::Svg]).unwrap();
+    assert!(first.iter().zip(&before).all(|(p, b)| std::fs::read(p).unwrap() != *b));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
