@@ -298,13 +298,29 @@ fn accuracy_curves(e: &Experiment, set: &'static str) -> Vec<PlacementCurves> {
 
 /// Test accuracy over training (C2's accuracies are on the test set).
 fn learning_curves(e: &Experiment) -> Figure {
-    figs::learning_curves("test accuracy", &accuracy_curves(e, "test"))
+    with_seeds(figs::learning_curves("test accuracy", &accuracy_curves(e, "test")), seeds_per_configuration(e))
+}
+
+/// How many runs each (activation, placement) of `e` has at its selected learning rate.
+fn seeds_per_configuration(e: &Experiment) -> Vec<usize> {
+    configurations(e).into_iter().map(|(a, p)| e.selected(is(a, p)).len()).collect()
+}
+
+/// `fig` with its caption saying over how many seeds its curves' 95% intervals are (few seeds make wide,
+/// unsteady intervals: a reader should know how few).
+fn with_seeds(mut fig: Figure, counts: Vec<usize>) -> Figure {
+    let (lo, hi) = (counts.iter().copied().filter(|&n| n > 0).min(), counts.iter().copied().max());
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        let n = if lo == hi { format!("{lo}") } else { format!("{lo}–{hi}") };
+        fig.caption.push_str(&format!("; 95% intervals over {n} seeds per curve"));
+    }
+    fig
 }
 
 /// Validation accuracy over training with C6's target marked: C6 reads each run's first evaluation at or
 /// above it.
 fn steps_to_target(e: &Experiment) -> Figure {
-    figs::steps_to_target(&accuracy_curves(e, "val"), claims::SPEED_TARGET)
+    with_seeds(figs::steps_to_target(&accuracy_curves(e, "val"), claims::SPEED_TARGET), seeds_per_configuration(e))
 }
 
 /// Validation accuracy against log10 learning rate (mean ± 95% over the selection seeds), one panel per
@@ -348,22 +364,44 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
 /// Final test accuracy, activation × placement, mean ± 95% half-width over seeds at the selected learning rate.
 fn accuracy_heatmap(e: &Experiment) -> Figure {
     let (acts, places) = (activations(e), placements(e));
-    let (mut mean, mut hw) = (Vec::new(), Vec::new());
+    let (mut mean, mut hw, mut seeds) = (Vec::new(), Vec::new(), Vec::new());
     for &a in &acts {
-        let (mut m, mut h) = (Vec::new(), Vec::new());
+        let (mut m, mut h, mut n) = (Vec::new(), Vec::new(), Vec::new());
         for &p in &places {
             let v: Vec<f64> =
                 e.selected(is(a, p)).iter().map(|r| r.test_accuracy()).filter(|x| x.is_finite()).collect();
             let d = describe(&v);
             m.push(d.mean);
             h.push(d.half_width());
+            n.push(v.len());
         }
         mean.push(m);
         hw.push(h);
+        seeds.push(n);
     }
     let names: Vec<String> = acts.iter().map(|a| a.to_string()).collect();
     let places: Vec<String> = places.iter().map(|p| p.to_string()).collect();
-    figs::accuracy_heatmap(&names, &places, &mean, &hw)
+    let mut fig = figs::accuracy_heatmap(&names, &places, &mean, &hw);
+    // Cells of E1 rest on different numbers of seeds (rounds add seeds only where a comparison is open): each
+    // cell says how many, and the caption why a comparison's table can differ from its cells.
+    for panel in &mut fig.panels {
+        if let actscope_plots::Panel::Heatmap(h) = panel
+            && let Some(ann) = &mut h.annotations
+        {
+            for (row, counts) in ann.iter_mut().zip(&seeds) {
+                for (cell, n) in row.iter_mut().zip(counts) {
+                    if *n > 0 {
+                        cell.push_str(&format!(", n {n}"));
+                    }
+                }
+            }
+        }
+    }
+    fig.caption.push_str(
+        "; n: the cell's seeds (C2 and C4 compare two cells on the seeds both have, so their tables can differ \
+         from the cells here)",
+    );
+    fig
 }
 
 /// The BN paper's Figure 1(b, c): the tracked last-layer unit of the first selected sigmoid run (by seed),
@@ -694,7 +732,13 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
         .collect();
     // Chance level: a net that learned nothing sits on it (sigmoid without BN at depth 16 does).
     let classes = e.runs.iter().map(|r| r.summary.classes).max().unwrap_or(0);
-    let mut fig = figs::accuracy_vs_depth(&panels);
+    let counts: Vec<usize> = configurations(e)
+        .into_iter()
+        .flat_map(|(a, p)| {
+            depths.iter().map(move |&d| e.selected(move |c: &RunConfig| c.widths().len() == d && is(a, p)(c)).len())
+        })
+        .collect();
+    let mut fig = with_seeds(figs::accuracy_vs_depth(&panels), counts);
     if classes > 0 && depths.len() >= 2 {
         let chance = 1.0 / classes as f64;
         for panel in &mut fig.panels {

@@ -1047,3 +1047,30 @@ fn gradient_norms_are_geometric_means_with_log_intervals() {
     assert!(s.band.iter().all(|b| b.1 > 0.0 && b.2 > b.1), "{:?}", s.band);
     assert!(fig.caption.contains("geometric mean over 5 seeds"), "{}", fig.caption);
 }
+
+/// Figures say over how many seeds their intervals are, and the heatmap gives each cell's seeds (a reviewer:
+/// the cells rest on 5, 15 or 20 seeds, and a comparison's paired table can rank two cells the other way).
+#[test]
+fn figures_say_how_many_seeds_their_intervals_rest_on() {
+    use actscope_metrics::records::Record;
+    let evals = |_: Activation, _: Placement| {
+        ["train", "val", "test"]
+            .iter()
+            .flat_map(|set| {
+                [0, 100].map(|step| EvalPoint { step, epoch: 0.0, set: set.to_string(), loss: 1.0, accuracy: 0.5 })
+            })
+            .map(|e| serde_json::to_string(&Record::Eval(e)).unwrap() + "\n")
+            .collect::<String>()
+    };
+    let e = experiment_with(|_, _| 0.85, evals);
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = |stem: &str| &figs.iter().find(|(s, _)| *s == stem).unwrap_or_else(|| panic!("{stem}")).1;
+    assert!(
+        fig("learning_curves").caption.ends_with("; 95% intervals over 5 seeds per curve"),
+        "{}",
+        fig("learning_curves").caption
+    );
+    let actscope_plots::Panel::Heatmap(h) = &fig("accuracy_heatmap").panels[0] else { panic!("a heatmap") };
+    let cells: Vec<&String> = h.annotations.as_ref().unwrap().iter().flatten().collect();
+    assert!(cells.iter().all(|c| c.ends_with(", n 5")), "{cells:?}");
+}
