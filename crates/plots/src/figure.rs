@@ -120,7 +120,10 @@ impl Figure {
         for p in &self.panels {
             if let Panel::Lines(l) = p {
                 for s in &l.series {
-                    if !s.label.is_empty() && !out.iter().any(|e| e.label == s.label) {
+                    // Unjoined points beside a line (a layer's probe-set dots) are explained by one legend entry
+                    // of their own kind, a no_line series without points; each is not listed.
+                    let explained = s.no_line && !s.points.is_empty();
+                    if !s.label.is_empty() && !explained && !out.iter().any(|e| e.label == s.label) {
                         out.push(LegendEntry {
                             label: s.label.clone(),
                             color: s.color,

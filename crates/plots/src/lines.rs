@@ -93,7 +93,12 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
             s.error_bars
                 .iter()
                 .filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2))
-                .map(|&(x, lo, hi)| ErrorBar::new_vertical(x, lo, (lo + hi) / 2.0, hi, c.stroke_width(2), 10)),
+                // The whisker's middle mark at the series' own point (the mean), not at the middle of an
+                // interval that may have been clipped.
+                .map(|&(x, lo, hi)| {
+                    let mid = s.points.iter().find(|q| q.0 == x).map_or((lo + hi) / 2.0, |q| q.1);
+                    ErrorBar::new_vertical(x, lo, mid, hi, c.stroke_width(2), 10)
+                }),
         )?;
     }
     Ok(())

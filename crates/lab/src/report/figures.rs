@@ -243,7 +243,9 @@ fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>) -> Vec<MeanCurve
     let mut out = Vec::new();
     let mut split = false;
     for l in 0..layers {
-        let (label, colour) = (format!("layer {}", l + 1), palette::sequence(l, layers));
+        // A layer's shade depends on its index alone (a ramp of at least 4 steps), so "layer 3" has one
+        // colour in a figure whose panels have 3 and 4 layers (E1's and E4's saturation).
+        let (label, colour) = (format!("layer {}", l + 1), palette::sequence(l, layers.max(4)));
         let batches = mean_curve(&label, colour, runs, on(l, MeasuredOn::TrainBatch));
         let probe = mean_curve(&label, colour, runs, on(l, MeasuredOn::ProbeSet));
         if batches.x.is_empty() {
@@ -253,12 +255,12 @@ fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>) -> Vec<MeanCurve
         } else {
             split = true;
             out.push(batches);
-            out.push(MeanCurve { label: String::new(), dots: true, ..probe });
+            out.push(MeanCurve { label: format!("{label}, whole probe set"), dots: true, ..probe });
         }
     }
     if split {
         out.push(MeanCurve {
-            label: "whole probe set (lines: training batches)".into(),
+            label: "whole probe set".into(),
             color: palette::REFERENCE,
             dots: true,
             ..Default::default()
@@ -823,20 +825,35 @@ fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figu
 
 /// γ and β per layer over training for the activations `acts` with BN before φ (selected learning rate).
 fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
-    let curves = |f: fn(&BnParams) -> f64| -> Vec<MeanCurve> {
-        let mut v = Vec::new();
-        for (k, &a) in acts.iter().enumerate() {
-            let runs = e.selected(is(a, Placement::Before));
-            let layers = runs.first().map_or(0, |r| r.config.widths().len());
-            for l in 0..layers {
-                v.push(mean_curve(&format!("{a}, layer {}", l + 1), k * 3 + l, &runs, |r| {
-                    layer_series(r, l, |x| x.bn.map(|b| f(&b)))
-                }));
+    // One row of panels (γ, β) per activation, layers in the sequential ramp: coloured by (activation,
+    // layer) on one panel, a sigmoid layer took ReLU's colour and the ReLU layers other activations'.
+    let mut panels = Vec::new();
+    let mut fig = None;
+    for &a in &acts {
+        let runs = e.selected(is(a, Placement::Before));
+        let layers = runs.first().map_or(0, |r| r.config.widths().len());
+        let curves = |f: fn(&BnParams) -> f64| -> Vec<MeanCurve> {
+            (0..layers)
+                .map(|l| {
+                    mean_curve(&format!("layer {}", l + 1), palette::sequence(l, layers.max(4)), &runs, |r| {
+                        layer_series(r, l, |x| x.bn.map(|b| f(&b)))
+                    })
+                })
+                .collect()
+        };
+        let f = figs::bn_params_over_time(&curves(|b| b.gamma_mean), &curves(|b| b.beta_mean), "BN before φ");
+        for mut p in f.panels.clone() {
+            if let actscope_plots::Panel::Lines(l) = &mut p {
+                l.title = format!("{}, {a}", l.title);
             }
+            panels.push(p);
         }
-        v
-    };
-    figs::bn_params_over_time(&curves(|b| b.gamma_mean), &curves(|b| b.beta_mean), "BN before φ")
+        fig.get_or_insert(f);
+    }
+    match fig {
+        Some(f) => Figure::new(f.title, f.caption, panels).with_columns(2),
+        None => figs::bn_params_over_time(&[], &[], "BN before φ"),
+    }
 }
 
 #[cfg(test)]

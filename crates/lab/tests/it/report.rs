@@ -874,9 +874,23 @@ fn plot_draws_every_configuration_in_the_rank_and_bn_parameter_figures() {
         .collect();
     assert_eq!(titles.len(), 9, "3 activations × 3 placements: {titles:?}");
     assert!(titles.contains(&"tanh, BN none".to_string()), "{titles:?}");
+    // One row of panels (γ, β) per activation with BN before, layers in the sequential ramp (coloured by
+    // activation and layer on one panel, a sigmoid layer had taken ReLU's colour).
+    let titles: Vec<&str> = fig("bn_params").panels.iter().map(|p| p.title()).collect();
+    assert_eq!(
+        titles,
+        [
+            "γ (scale), sigmoid",
+            "β (shift), sigmoid",
+            "γ (scale), tanh",
+            "β (shift), tanh",
+            "γ (scale), relu",
+            "β (shift), relu"
+        ],
+        "every activation with BN before"
+    );
     let actscope_plots::Panel::Lines(gamma) = &fig("bn_params").panels[0] else { panic!("a line panel") };
-    let labels: Vec<&str> = gamma.series.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(labels, ["sigmoid, layer 1", "tanh, layer 1", "relu, layer 1"], "every activation with BN before");
+    assert!(gamma.series.iter().all(|s| s.label.starts_with("layer ") && s.color >= actscope_plots::palette::SEQUENCE));
 }
 
 /// A share's 95% band is clipped to [0, 1] (a dead fraction's reached 1.33 in the report).
@@ -1001,6 +1015,7 @@ fn probe_set_checkpoints_are_dots_apart_from_the_batch_line() {
     assert_eq!(line("layer 1").points, [(50.0, 0.3)], "the line joins the batch checkpoints only");
     let dots: Vec<&actscope_plots::Series> = l.series.iter().filter(|s| s.no_line && !s.points.is_empty()).collect();
     assert_eq!(dots.len(), 1, "one dot series per layer (the fake runs have one)");
+    assert_eq!(dots[0].label, "layer 1, whole probe set", "named in the CSV");
     assert_eq!(dots[0].points, [(0.0, 0.1), (100.0, 0.2)]);
     assert_eq!(dots[0].color, line("layer 1").color, "in its layer's colour");
     assert!(
