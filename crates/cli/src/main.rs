@@ -491,6 +491,8 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         eprintln!("settings: {}", cfg.canonical_json());
     }
     let name = cfg.dir_name();
+    // A run a process that died had set aside to replace goes back before its state is read.
+    actscope_lab::run::recover(&a.out)?;
     let state = actscope_lab::run::state(&a.out, &name, &data.checksum);
     let s = if state == actscope_lab::run::RunState::Finished && !a.force {
         if verbosity != Verbosity::Quiet {
@@ -574,6 +576,13 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 return Ok(None);
             }
             count(0);
+            if a.out.join(r.dir_name()).exists() && !a.out.join(r.dir_name()).join("summary.json").is_file() {
+                count(3);
+                return Ok(Some(format!(
+                    "{}  (exists but is not a finished run: the sweep will refuse it)",
+                    r.dir_name()
+                )));
+            }
             let mut note = match actscope_lab::sweep::run_state(r, &a.out, &cache)? {
                 actscope_lab::run::RunState::Finished => {
                     count(1);
@@ -652,7 +661,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             r.done,
             r.diverged,
             r.redone.len(),
-            redone_reasons(&r.redone),
+            redone_reasons(&r.redone, verbosity != Verbosity::Verbose),
             a.out.display()
         );
         if verbosity == Verbosity::Verbose {
@@ -674,13 +683,13 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
 
 /// Why runs were redone, counted by kind: ": 2 computed by other code, 1 trained on other data" (empty when
 /// none were).
-fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)]) -> String {
+fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)], hint: bool) -> String {
     use actscope_lab::run::Stale;
     let count = |f: fn(&Stale) -> bool| redone.iter().filter(|(_, s)| f(s)).count();
     let parts: Vec<String> = [
         (count(|s| matches!(s, Stale::OtherCode(_))), "computed by other code"),
         (count(|s| matches!(s, Stale::OtherData(_))), "trained on other data"),
-        (count(|s| matches!(s, Stale::Damaged(_))), "damaged (-v names them)"),
+        (count(|s| matches!(s, Stale::Damaged(_))), if hint { "damaged (-v names them)" } else { "damaged" }),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

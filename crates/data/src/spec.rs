@@ -16,7 +16,7 @@ use std::path::Path;
 use actscope_core::Dataset;
 use serde::Serialize;
 
-use crate::csv::{LabelColumn, read_csv};
+use crate::csv::{LabelColumn, parse_csv};
 use crate::embedded::embedded;
 use crate::mnist::{candidates, find_idx_files, hex};
 use crate::{Error, Result, Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
@@ -239,7 +239,10 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                     Some(l) => l.parse().map_or_else(|_| LabelColumn::Name(l.into()), LabelColumn::Index),
                     None => LabelColumn::Name("label".into()),
                 };
-                let all = read_csv(p, &col)?;
+                // One read: the checksum is of the bytes parsed (read twice, a file replaced in between had
+                // its new checksum recorded beside results of its old contents).
+                let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+                let all = parse_csv(p, std::io::Cursor::new(&bytes[..]), &col)?;
                 let (rest, test) = split_train_val(&all, CSV_TEST_FRACTION, SPLIT_SEED + 1).map_err(|_| {
                     Error::data(
                         p,
@@ -250,7 +253,6 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                     )
                 })?;
                 let (train, val) = split_train_val(&rest, val_fraction, SPLIT_SEED)?;
-                let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
                 let checksum = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 let description = format!("CSV {} (20% held out as test)", p.display());
                 LoadedData { spec: spec.into(), description, checksum, train, val, test }

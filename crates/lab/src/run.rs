@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::budget::DataShape;
 use crate::config::{CheckpointSample, RunConfig};
-use crate::fsio::{self, create_dir_all, read_json, remove_dir_all, rename, to_json};
+use crate::fsio::{self, create_dir_all, read_json, rename, to_json};
 use crate::{Error, Result};
 
 /// Version of `summary.json`'s layout.
@@ -216,6 +216,9 @@ pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
                 ))),
                 Err(e) => RunState::Stale(Stale::Damaged(e.to_string())),
             },
+            Ok(_) if s.records_sha256.is_empty() => {
+                RunState::Stale(Stale::Damaged("summary.json records no SHA-256 of records.jsonl".into()))
+            }
             Ok(_) => RunState::Stale(Stale::Damaged("records.jsonl does not match its checksum".into())),
             Err(e) => RunState::Stale(Stale::Damaged(format!("records.jsonl: {e}"))),
         },
@@ -262,27 +265,54 @@ fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Removes temporary directories left by interrupted attempts at the run `name` on this host: those named
-/// `.tmp-<name>-<host>-<pid>…` whose process is gone. A directory of a live process, or of another host
-/// (a shard on a cluster sharing the directory), is left alone: that process may still be writing it.
+/// Removes temporary directories left by interrupted attempts at the run `name` on this host, putting back
+/// a finished run one of them had set aside (see [`recover`]).
 fn clean_partial(out: &Path, name: &str) -> Result<()> {
-    let prefix = format!(".tmp-{name}-{}-", host());
-    let Ok(entries) = fs::read_dir(out) else { return Ok(()) };
+    tidy(out, Some(name)).map(drop)
+}
+
+/// Tidies `out` after processes of this host that died, before its runs' states are read: a finished run
+/// one of them had set aside to replace it (`.tmp-<run>-<host>-<pid>-stale`, complete: its `summary.json`
+/// is there) goes back into place where nothing took its place; every other leftover of a dead process of
+/// this host (a half-written run, an old run half removed) is removed. Directories of live processes, and of
+/// other hosts (a shard on a cluster sharing the directory), are left alone: those may still be in use.
+/// Returns how many runs were put back. A leftover that cannot be removed stays (it is never read as a run).
+///
+/// # Errors
+/// A run that cannot be put back, naming it.
+pub fn recover(out: &Path) -> Result<usize> {
+    tidy(out, None)
+}
+
+fn tidy(out: &Path, only: Option<&str>) -> Result<usize> {
+    let Ok(entries) = fs::read_dir(out) else { return Ok(0) };
+    let this_host = host();
+    let mut restored = 0;
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file.strip_prefix(&prefix) else { continue };
-        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|p| p == std::process::id() || !alive(p)) {
-            // A finished run set aside to be replaced (`…-stale`) whose replacement never arrived (the process
-            // died in between) goes back into place: it is the only copy.
-            if file.ends_with("-stale") && !out.join(name).exists() {
-                rename(&e.path(), &out.join(name))?;
-                continue;
-            }
-            remove_dir_all(&e.path())?;
+        let Some(rest) = file.strip_prefix(".tmp-") else { continue };
+        let (rest, stale) = match rest.strip_suffix("-stale") {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        // `<run>-<host>-<pid>`: the host has no '-' (host() replaces them), the run name may.
+        let mut parts = rest.rsplitn(3, '-');
+        let (Some(pid), Some(h), Some(name)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        // Another host's, another run's (when tidying one), or a live process's other than this one's.
+        let in_use = pid != std::process::id() && alive(pid);
+        if h != this_host || only.is_some_and(|n| n != name) || in_use {
+            continue;
         }
+        let dest = out.join(name);
+        if stale && !dest.exists() && e.path().join("summary.json").is_file() {
+            rename(&e.path(), &dest)?;
+            restored += 1;
+            continue;
+        }
+        let _ = fs::remove_dir_all(e.path());
     }
-    Ok(())
+    Ok(restored)
 }
 
 /// The sets every run on one [`LoadedData`] evaluates: the first [`TRAIN_EVAL_SIZE`] training examples
@@ -579,53 +609,61 @@ fn write_run(
     fsio::write(&tmp.join("records.jsonl"), &buf)?;
     let summary = RunSummary { records_sha256: sha256_hex(&buf), ..summary };
     fsio::write(&tmp.join("summary.json"), to_json(&summary))?;
-    let dest = out.join(name);
-    match state(out, name, &data.checksum) {
-        // Another process finished the same run first, with the same code and data; keep its result.
-        RunState::Finished if !replace => {
-            fs::remove_dir_all(tmp).ok();
-            return Ok(summary);
-        }
-        // Not to be reused (or to be replaced): set it aside under a temporary name, put this result in its
-        // place, then remove the old one. Until this result is in place the old run is kept, and a crash in
-        // between leaves it set aside (removed at the next attempt).
-        RunState::Finished | RunState::Stale(_) => {
-            let old = out.join(format!(".tmp-{name}-{}-{}-stale", host(), std::process::id()));
-            match fs::rename(&dest, &old) {
-                Ok(()) => {
-                    if let Err(e) = move_into_place(tmp, out, name, &data.checksum) {
-                        // Nothing took its place: the old run goes back.
-                        let _ = fs::rename(&old, &dest);
-                        return Err(e);
-                    }
-                    // The new run is in place: a failure to remove the old one leaves a temporary directory
-                    // (removed at the next attempt), not a failed run.
-                    let _ = fs::remove_dir_all(&old);
-                    return Ok(summary);
-                }
-                // Another writer set it aside first; it is putting its own result in place.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("moving aside", &dest, e)),
-            }
-        }
-        RunState::Missing => not_a_foreign_directory(out, name)?,
-    }
-    move_into_place(tmp, out, name, &data.checksum)?;
+    put_in_place(tmp, out, name, &data.checksum, replace)?;
     Ok(summary)
 }
 
-/// Renames the finished temporary directory `tmp` to `out/name`. Several writers may finish the same run
-/// at once (sweeps or shards sharing a directory): when the rename fails because another one put a
-/// finished run there first (after this one looked, on data of checksum `data_checksum`), that run is kept
-/// and `tmp` removed.
-fn move_into_place(tmp: &Path, out: &Path, name: &str, data_checksum: &str) -> Result<()> {
+/// Puts the finished temporary directory `tmp` at `out/name`. Several writers may finish the same run at
+/// once (sweeps or shards sharing a directory, perhaps on data changed in between), so what is there is
+/// looked at again after every failed rename:
+/// - nothing: `tmp` is renamed into place (a directory that is not a finished run is never overwritten);
+/// - a run this writer may reuse (this code, data of checksum `data_checksum`, intact), unless `replace`:
+///   it is kept and `tmp` removed;
+/// - any other finished run (stale for this writer, or to be replaced): it is set aside under a temporary
+///   name, `tmp` put in its place, and only then the old one removed. Until then the old run is kept, and a
+///   crash in between leaves it set aside, put back by the next attempt ([`recover`]).
+fn put_in_place(tmp: &Path, out: &Path, name: &str, data_checksum: &str, replace: bool) -> Result<()> {
     let dest = out.join(name);
-    match rename(tmp, &dest) {
-        Err(_) if state(out, name, data_checksum) == RunState::Finished => {
-            fs::remove_dir_all(tmp).ok();
-            Ok(())
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let last = tries >= 4;
+        match state(out, name, data_checksum) {
+            RunState::Finished if !replace => {
+                fs::remove_dir_all(tmp).ok();
+                return Ok(());
+            }
+            RunState::Missing => {
+                not_a_foreign_directory(out, name)?;
+                match fs::rename(tmp, &dest) {
+                    Ok(()) => return Ok(()),
+                    // Another writer put its result there meanwhile: look again.
+                    Err(_) if !last => continue,
+                    Err(e) => return Err(Error::io("moving into place", &dest, e)),
+                }
+            }
+            RunState::Finished | RunState::Stale(_) => {
+                let old = out.join(format!(".tmp-{name}-{}-{}-stale", host(), std::process::id()));
+                match fs::rename(&dest, &old) {
+                    Ok(()) => {}
+                    // Another writer set it aside first and is putting its own result in place: look again.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && !last => continue,
+                    Err(e) => return Err(Error::io("moving aside", &dest, e)),
+                }
+                if let Err(e) = fs::rename(tmp, &dest) {
+                    // Nothing of ours took its place: the old run goes back.
+                    let _ = fs::rename(&old, &dest);
+                    if last {
+                        return Err(Error::io("moving into place", &dest, e));
+                    }
+                    continue;
+                }
+                // The new run is in place: a failure to remove the old one leaves a temporary directory
+                // (removed at the next attempt), not a failed run.
+                let _ = fs::remove_dir_all(&old);
+                return Ok(());
+            }
         }
-        r => r,
     }
 }
 
@@ -793,16 +831,16 @@ mod tests {
         let mine = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
         fs::create_dir_all(&mine).unwrap();
         fs::write(mine.join("summary.json"), "mine").unwrap();
-        move_into_place(&mine, &out, &name, &data.checksum).unwrap();
+        put_in_place(&mine, &out, &name, &data.checksum, false).unwrap();
         assert_eq!(entries(&out), vec![name.clone()], "the temporary directory is removed");
         assert_eq!(fs::read(out.join(&name).join("summary.json")).unwrap(), theirs);
         // Anything else in the way is still an error, and leaves the temporary directory to the caller.
         fs::remove_file(out.join(&name).join("summary.json")).unwrap();
         fs::create_dir_all(&mine).unwrap();
         fs::write(mine.join("summary.json"), "mine").unwrap();
-        let e = move_into_place(&mine, &out, &name, &data.checksum).unwrap_err();
-        let Error::Context { source, .. } = &e else { panic!("{e:?}") };
-        assert!(matches!(**source, Error::Io { action: "moving into place", .. }), "{e:?}");
+        let e = put_in_place(&mine, &out, &name, &data.checksum, false).unwrap_err();
+        assert!(e.to_string().contains("exists but is not a finished run"), "{e:?}");
+        assert!(mine.exists(), "the temporary directory is left to the caller");
         fs::remove_dir_all(&out).unwrap();
     }
 
@@ -918,6 +956,50 @@ mod tests {
         execute(&cfg, &data, &out).unwrap();
         assert_eq!(fs::read_to_string(out.join(&name).join("marker")).unwrap(), "the original");
         assert_eq!(entries(&out), vec![name.clone()], "nothing left aside");
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A writer whose rename finds a run put there meanwhile that is stale for it (trained on other data by
+    /// a process that loaded the data before it changed) replaces it, as it replaces a stale run it found
+    /// first (it had failed with "Directory not empty").
+    #[test]
+    fn a_stale_run_put_in_place_meanwhile_is_replaced() {
+        let (cfg, data) = tiny();
+        let out = temp("raced-stale");
+        let name = cfg.dir_name();
+        let mut other = data.clone();
+        other.checksum = "0123456789abcdef0123".into();
+        execute(&cfg, &other, &out).unwrap();
+        let mine = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
+        fs::create_dir_all(&mine).unwrap();
+        for f in ["config.json", "records.jsonl", "summary.json"] {
+            fs::copy(out.join(&name).join(f), mine.join(f)).unwrap();
+        }
+        fs::write(mine.join("marker"), "mine").unwrap();
+        put_in_place(&mine, &out, &name, &data.checksum, false).unwrap();
+        assert_eq!(fs::read_to_string(out.join(&name).join("marker")).unwrap(), "mine");
+        assert_eq!(entries(&out), vec![name.clone()]);
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// `recover`, which a sweep and `train` run before reading their runs' states, puts back a complete run
+    /// set aside by a process that died (it had been trained again), and removes one half deleted rather
+    /// than putting it in place (an incomplete one had been put back and then blocked the run for good).
+    #[test]
+    fn recover_puts_back_only_complete_runs_set_aside() {
+        let (cfg, data) = tiny();
+        let out = temp("recover");
+        let name = cfg.dir_name();
+        execute(&cfg, &data, &out).unwrap();
+        let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
+        fs::rename(out.join(&name), &aside).unwrap();
+        assert_eq!(recover(&out).unwrap(), 1);
+        assert_eq!(state(&out, &name, &data.checksum), RunState::Finished, "reused, not trained again");
+        // Half deleted (its summary.json gone): removed, not put back.
+        fs::rename(out.join(&name), &aside).unwrap();
+        fs::remove_file(aside.join("summary.json")).unwrap();
+        assert_eq!(recover(&out).unwrap(), 0);
+        assert_eq!(entries(&out), Vec::<String>::new());
         fs::remove_dir_all(&out).unwrap();
     }
 }

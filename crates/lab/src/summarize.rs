@@ -90,8 +90,10 @@ pub fn mixed_data_warning<'a>(runs: impl IntoIterator<Item = (&'a RunConfig, &'a
         .iter()
         .filter(|(_, sums)| sums.len() > 1)
         .map(|(data, sums)| {
-            let list: Vec<String> =
-                sums.iter().map(|(c, n)| format!("{} ({n} runs)", c.get(..12).unwrap_or(c))).collect();
+            let list: Vec<String> = sums
+                .iter()
+                .map(|(c, n)| format!("{} ({n} run{})", c.get(..12).unwrap_or(c), if *n == 1 { "" } else { "s" }))
+                .collect();
             format!("data {data:?}: checksums {}", list.join(", "))
         })
         .collect();
@@ -129,9 +131,9 @@ pub fn duplicate_warning(runs: &[LoadedRun]) -> Option<String> {
     let first = repeated.first()?;
     let extra: usize = repeated.iter().map(|d| d.len() - 1).sum();
     Some(format!(
-        "warning: {extra} run director{} repeat the settings of another (e.g. {} and {}); each is counted, so the \
+        "warning: {extra} run director{} the settings of another (e.g. {} and {}); each is counted, so the \
          seeds they repeat count twice. Keep one of each (runs of other code may be left under older names)",
-        if extra == 1 { "y" } else { "ies" },
+        if extra == 1 { "y repeats" } else { "ies repeat" },
         first[0].display(),
         first[1].display()
     ))
@@ -146,11 +148,32 @@ pub fn reading_warnings(dir: Option<&Path>, runs: &[LoadedRun]) -> Vec<String> {
         mixed_code_warning(runs.iter().map(|r| &r.summary)),
         mixed_data_warning(runs.iter().map(|r| (&r.config, &r.summary))),
         duplicate_warning(runs),
+        renamed_warning(runs),
         dir.and_then(unfinished_note),
     ]
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// A warning naming run directories whose `config.json` holds settings that are not those their name was
+/// given for (an edited `config.json`, or a directory renamed or copied by hand): read as they are, an edited
+/// learning rate put a run into a group it was never trained in. `sweep` redoes such runs; a summary only
+/// warns.
+pub fn renamed_warning(runs: &[LoadedRun]) -> Option<String> {
+    let odd: Vec<String> = runs
+        .iter()
+        .filter(|r| r.dir.file_name().is_some_and(|n| *n != *r.config.dir_name()))
+        .map(|r| r.dir.display().to_string())
+        .collect();
+    let first = odd.first()?;
+    Some(format!(
+        "warning: {} run director{} not named for the settings in {} config.json (e.g. {first}): an edited \
+         config.json, or a directory renamed by hand; they are read with the settings their config.json holds",
+        odd.len(),
+        if odd.len() == 1 { "y is" } else { "ies are" },
+        if odd.len() == 1 { "its" } else { "their" },
+    ))
 }
 
 /// A note naming the directories directly inside `dir` that are not finished runs (no `summary.json`; not

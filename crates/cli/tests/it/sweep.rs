@@ -232,8 +232,12 @@ fn runs_from_other_code_are_redone_not_reused() {
     let o = run(&["sweep", "s.toml", "--out", "r"], &d);
     assert!(String::from_utf8_lossy(&o.stderr).contains("2 finished earlier, 0 done now"));
     assert!(!String::from_utf8_lossy(&run(&["summarize", "r"], &d).stderr).contains("warning"));
-    // A directory in a run's place that is not a finished run is an error, not overwritten.
+    // A directory in a run's place that is not a finished run is an error, not overwritten; the dry run says
+    // the sweep will refuse it, and the sweep refuses it before any run trains.
     std::fs::remove_file(summary_of(names[0])).unwrap();
+    let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
+    let listed = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(listed.contains("(exists but is not a finished run: the sweep will refuse it)"), "{listed}");
     let o = run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -104,7 +104,10 @@ mod tests {
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].dir, own);
         let dup = crate::summarize::duplicate_warning(&all).expect("a warning for summaries");
-        assert!(dup.contains("1 run directory repeat"), "{dup}");
+        assert!(dup.contains("1 run directory repeats the settings of another"), "{dup}");
+        let renamed = crate::summarize::renamed_warning(&all).expect("the copy is not named for its settings");
+        assert!(renamed.contains("1 run directory is not named for the settings in its config.json"), "{renamed}");
+        assert!(renamed.contains(&copy.display().to_string()), "{renamed}");
         // Other code's run under its own name is not read either.
         let mut other = all.into_iter().find(|r| r.dir == own).unwrap();
         other.summary.code = "0123456789abcdef".into();
