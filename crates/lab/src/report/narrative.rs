@@ -97,8 +97,28 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
             early.join(", ")
         )
     };
+    // Each activation at its better placement (a teacher: "yes in 2 of 4" came mostly from BN after hurting
+    // ReLU). A description, not a test: the better of two placements is favoured by chance.
+    let best: Vec<String> = ["sigmoid", "tanh", "ReLU"]
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| shown[i].0.is_finite() || shown[i + 3].0.is_finite())
+        .map(|(i, name)| {
+            let (acc, place) =
+                if shown[i + 3].0 > shown[i].0 { (shown[i + 3].0, "after") } else { (shown[i].0, "before") };
+            format!("{name} {acc:.3} (BN {place})")
+        })
+        .collect();
+    let best = if best.len() == 3 {
+        format!(
+            " Each at its better placement: {} (a description, not a test: the better of two placements is favoured by chance; C2 tests each placement on its own).",
+            best.join(", ")
+        )
+    } else {
+        String::new()
+    };
     let q1 = format!(
-        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU).{tested} Verdict on C2: {}.",
+        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU).{best}{tested} Verdict on C2: {}.",
         yes_no(c2),
         still_open(c2),
         shown[0].0,

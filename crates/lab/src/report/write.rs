@@ -155,6 +155,21 @@ fn by_setting(cl: &ClaimResult) -> String {
     cl.by_setting.iter().map(|(s, o)| format!("{s}: {}", outcome_word(*o))).collect::<Vec<_>>().join("; ")
 }
 
+/// Which way a claim's settings went, for the verdict table: "2 for, 1 against, 4 open" (empty for a claim
+/// of one setting). A teacher: "partly undecided" alone hides which way the evidence leans.
+fn tally(cl: &ClaimResult) -> String {
+    let outcomes: Vec<Outcome> = if cl.by_setting.is_empty() {
+        cl.comparisons.iter().map(|k| k.outcome).collect()
+    } else {
+        cl.by_setting.iter().map(|s| s.1).collect()
+    };
+    if outcomes.len() < 2 {
+        return String::new();
+    }
+    let n = |o: Outcome| outcomes.iter().filter(|&&x| x == o).count();
+    format!(" ({} for, {} against, {} open)", n(Outcome::Supports), n(Outcome::Contradicts), n(Outcome::Unclear))
+}
+
 /// The end of the rules line, the same in HTML and Markdown: two-part settings, the level, the effect size.
 const RULES_TAIL: &str = "A setting judged on two parts (C8) supports the claim only where both do, and contradicts it where either does. Each direction is tested at α = 0.05 (Holm-adjusted p < 0.05); claims run in rounds (C2, C4) spend α/2 = 0.025 per direction over their looks. The effect size is Cohen's d (d_z for paired and one-sample tests) of the difference from the claim's threshold, so 0 means at the threshold; for C6 it is that of the bounds its test used (the lower ones for the claim, the upper ones against it); a spread near zero makes it very large.";
 
@@ -302,7 +317,7 @@ pub fn html(c: &Content<'_>) -> String {
                             td { a href={ "#" (cl.id) } { (cl.id) } " " (cl.text) }
                             td { (cl.source) }
                             td { (evidence(cl)) }
-                            td class=(verdict_class(cl.verdict)) { (cl.verdict.word()) }
+                            td class=(verdict_class(cl.verdict)) { (cl.verdict.word()) (tally(cl)) }
                             td {
                                 @for (i, f) in cl.figures.iter().enumerate() {
                                     @if i > 0 { " " }
@@ -313,7 +328,7 @@ pub fn html(c: &Content<'_>) -> String {
                     }
                 } "\n"
                 p {
-                    "Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. "
+                    "The counts after a verdict are its settings: significant for the claim, significant against it, and neither. Rules: each claim is tested in one or more settings; in each, one-sided t-tests in the claimed and the opposite direction, Holm–Bonferroni-adjusted within the claim. "
                     b { "supported" } ": every setting significant (adjusted p < 0.05) in the claimed direction; "
                     b { "refuted" } ": every setting significant in the opposite direction; "
                     b { "inconclusive" } ": none significant; "
@@ -422,15 +437,16 @@ pub fn markdown(c: &Content<'_>) -> String {
     for cl in c.claims {
         let _ = writeln!(
             o,
-            "| {} {} | {} | {} | **{}** |",
+            "| {} {} | {} | {} | **{}**{} |",
             cl.id,
             md(cl.text),
             md(cl.source),
             md(&evidence(cl)),
-            cl.verdict.word()
+            cl.verdict.word(),
+            tally(cl)
         );
     }
-    o.push_str("\nRules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
+    o.push_str("\nThe counts after a verdict are its settings: significant for the claim, significant against it, and neither. Rules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
     o.push_str(RULES_TAIL);
     o.push('\n');
     for cl in c.claims {

@@ -574,6 +574,12 @@ fn the_short_answer_gives_each_accuracys_seed_count() {
     let e = experiment(acc);
     assert!(q1(&e).contains("(each at its own best learning rate, over 5 seeds each;"), "{}", q1(&e));
     assert_eq!(e.seeds_per_configuration(), Some((5, 5)));
+    // Each activation at its better placement, as a description (a teacher asked for best against best).
+    assert!(
+        q1(&e).contains("Each at its better placement: sigmoid 0.850 (BN before), tanh 0.850 (BN before), ReLU 0.860 (BN after) (a description, not a test"),
+        "{}",
+        q1(&e)
+    );
 
     // ReLU with BN after keeps seeds 0–2 only (0.856, 0.858, 0.860; mean 0.858).
     let e = experiment_of(
@@ -1088,4 +1094,19 @@ fn figures_say_how_many_seeds_their_intervals_rest_on() {
     let actscope_plots::Panel::Heatmap(h) = &fig("accuracy_heatmap").panels[0] else { panic!("a heatmap") };
     let cells: Vec<&String> = h.annotations.as_ref().unwrap().iter().flatten().collect();
     assert!(cells.iter().all(|c| c.ends_with(", n 5")), "{cells:?}");
+}
+
+/// The verdict table says which way a claim's settings went (a teacher: "partly undecided" alone hides
+/// which way the evidence leans).
+#[test]
+fn the_verdict_table_counts_the_settings_each_way() {
+    let e = sigmoid_worse_and_tanh_at_the_margin();
+    let c2 = claims::c2(&e, None);
+    let n = |o: Outcome| c2.comparisons.iter().filter(|k| k.outcome == o).count();
+    let expected =
+        format!(" ({} for, {} against, {} open) |", n(Outcome::Supports), n(Outcome::Contradicts), n(Outcome::Unclear));
+    let md = markdown_of(&c2);
+    let row = md.lines().find(|l| l.starts_with("| C2 ")).expect("the verdict row");
+    assert!(row.ends_with(&expected), "{row} / {expected}");
+    assert_eq!(c2.comparisons.len(), n(Outcome::Supports) + n(Outcome::Contradicts) + n(Outcome::Unclear));
 }
