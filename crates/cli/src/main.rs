@@ -576,7 +576,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 return Ok(None);
             }
             count(0);
-            if a.out.join(r.dir_name()).exists() && !a.out.join(r.dir_name()).join("summary.json").is_file() {
+            if actscope_lab::run::is_foreign(&a.out, &r.dir_name()) {
                 count(3);
                 return Ok(Some(format!(
                     "{}  (exists but is not a finished run: the sweep will refuse it)",
@@ -700,13 +700,14 @@ fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)], hint: bool) -> 
 
 fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
-    let exp = actscope_lab::report::aggregate::Experiment::load("runs", "", &a.runs_dir, 0.0)?;
-    if exp.runs.is_empty() {
+    let loaded = load_runs(&a.runs_dir)?;
+    if loaded.is_empty() {
         return Err(no_runs_error(&a.runs_dir).into());
     }
-    for w in actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &load_runs(&a.runs_dir)?) {
+    for w in actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &loaded) {
         eprintln!("{w}");
     }
+    let exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;

@@ -152,14 +152,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// labels a class the training labels never hold (no network trained on them could predict it, and the test
 /// accuracy would say so only as a lower number).
 fn check_classes(train: &Dataset, test: &Dataset, train_labels: &Path, test_labels: &Path) -> Result<()> {
-    let count = |d: &Dataset| {
-        let mut n = vec![0usize; d.classes];
-        for &l in &d.labels {
-            n[l] += 1;
-        }
-        n
-    };
-    let (in_train, in_test) = (count(train), count(test));
+    let (in_train, in_test) = (train.class_counts(), test.class_counts());
     let present: Vec<usize> = (0..in_train.len()).filter(|&c| in_train[c] > 0).collect();
     if let [only] = present[..] {
         return Err(Error::data(

@@ -115,7 +115,7 @@ fn split_indices(data: &Dataset, fraction: f64, seed: u64) -> Result<(Vec<usize>
         train_idx.extend_from_slice(&shuffled[k..]);
     }
     if train_idx.is_empty() || val_idx.is_empty() {
-        let sizes: Vec<usize> = (0..data.classes).map(|c| data.labels.iter().filter(|&&l| l == c).count()).collect();
+        let sizes = data.class_counts();
         let largest = sizes.iter().copied().max().unwrap_or(0);
         let empty = if val_idx.is_empty() { "validation" } else { "training" };
         return Err(Error::config(

@@ -200,10 +200,10 @@ impl std::fmt::Display for Stale {
 /// The state of run `name` in `out` (see [`RunState`]) for data whose checksum is `data_checksum` (the
 /// [`LoadedData::checksum`] of the data the run's settings name, as loaded now).
 pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
-    let dir = out.join(name);
-    if !dir.join("summary.json").is_file() {
+    if !occupied(out, name) {
         return RunState::Missing;
     }
+    let dir = out.join(name);
     match read_summary(&dir) {
         Ok(s) if s.code != CODE => RunState::Stale(Stale::OtherCode(s.code)),
         Ok(s) if s.data_checksum != data_checksum => RunState::Stale(Stale::OtherData(s.data_checksum)),
@@ -231,6 +231,12 @@ pub(crate) fn occupied(out: &Path, name: &str) -> bool {
     out.join(name).join("summary.json").is_file()
 }
 
+/// Whether `out/name` exists without being a finished run (not written by actscope, or half removed by hand):
+/// it is never overwritten ([`not_a_foreign_directory`]), and a sweep refuses it before any run trains.
+pub fn is_foreign(out: &Path, name: &str) -> bool {
+    out.join(name).exists() && !occupied(out, name)
+}
+
 /// Lower-case hex SHA-256 of `bytes` (the checksum `summary.json` keeps of `records.jsonl`).
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -254,11 +260,10 @@ fn alive(pid: u32) -> bool {
 
 /// An error when `out/name` exists without being a finished run (not written by us): it is never
 /// overwritten. Checked before training and again before the result is moved into place.
-fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
-    let dest = out.join(name);
-    if dest.exists() && !occupied(out, name) {
+pub(crate) fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
+    if is_foreign(out, name) {
         return Err(Error::Malformed {
-            path: dest,
+            path: out.join(name),
             message: "exists but is not a finished run; move it away and try again".into(),
         });
     }

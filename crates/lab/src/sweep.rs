@@ -714,13 +714,8 @@ pub fn execute_sweep(
     let (pending, states) = pending(runs, out, opts.shard, cache)?;
     // A directory in a run's place that is not a finished run is never overwritten: refused before any run
     // trains (it had been found only when the run was to be put in place, after all the work).
-    if let Some(r) =
-        pending.iter().find(|r| out.join(r.dir_name()).exists() && !crate::run::occupied(out, &r.dir_name()))
-    {
-        return Err(Error::Malformed {
-            path: out.join(r.dir_name()),
-            message: "exists but is not a finished run; move it away and try again".into(),
-        });
+    for r in &pending {
+        crate::run::not_a_foreign_directory(out, &r.dir_name())?;
     }
     let planned = states.len();
     let redone: Vec<(String, Stale)> = states

@@ -28,15 +28,23 @@ pub fn sum_squares<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
 /// or below about 1e-154), the entries are scaled by the largest magnitude first, so the norm is right
 /// wherever it is itself a finite f64.
 pub fn l2_norm<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
-    let s = sum_squares(x.view());
-    if s.is_nan() || (s.is_finite() && (s >= f64::MIN_POSITIVE || s == 0.0 && x.iter().all(|v| v.f64() == 0.0))) {
-        return s.sqrt();
+    norm_from(sum_squares(x.view()), || x.iter().map(|v| v.f64()))
+}
+
+/// The Euclidean norm of `values()` given `plain`, the sum of their squares: √plain where that sum is in
+/// f64's normal range (or exactly 0), else recomputed on the values divided by the largest magnitude, so that
+/// squares that overflow or underflow do not (an f32 gradient of 1e19 had norm ∞). `values` is called again
+/// only then.
+fn norm_from<I: Iterator<Item = f64>>(plain: f64, values: impl Fn() -> I) -> f64 {
+    let exact = plain.is_finite() && (plain >= f64::MIN_POSITIVE || plain == 0.0 && values().all(|v| v == 0.0));
+    if plain.is_nan() || exact {
+        return plain.sqrt();
     }
-    let m = x.iter().fold(0.0f64, |m, v| m.max(v.f64().abs()));
+    let m = values().fold(0.0f64, |m, v| m.max(v.abs()));
     if m == 0.0 || !m.is_finite() {
         return m;
     }
-    m * x.iter().map(|v| (v.f64() / m).powi(2)).sum::<f64>().sqrt()
+    m * values().map(|v| (v / m).powi(2)).sum::<f64>().sqrt()
 }
 
 /// Mean of the squared entries; 0 for an empty array.
@@ -55,17 +63,9 @@ pub fn mean_square<F: Float, D: Dimension>(x: ArrayView<'_, F, D>) -> f64 {
 pub fn update_ratio<F: Float, D: Dimension>(before: ArrayView<'_, F, D>, after: ArrayView<'_, F, D>) -> f64 {
     assert_eq!(before.shape(), after.shape(), "update_ratio: shapes differ");
     // The difference's norm as scale-safe as the base's (its squares overflowed at 1e200 in f64), without a
-    // copy: the plain sum of squares, rescaled by the largest difference only where it leaves the normal
-    // range, as l2_norm does.
+    // copy.
     let pairs = || before.iter().zip(after.iter()).map(|(&b, &a)| a.f64() - b.f64());
-    let plain: f64 = pairs().map(|d| d * d).sum();
-    let exact = plain.is_finite() && (plain >= f64::MIN_POSITIVE || plain == 0.0 && pairs().all(|d| d == 0.0));
-    let diff = if plain.is_nan() || exact {
-        plain.sqrt()
-    } else {
-        let m = pairs().fold(0.0f64, |m, d| m.max(d.abs()));
-        if m == 0.0 || !m.is_finite() { m } else { m * pairs().map(|d| (d / m).powi(2)).sum::<f64>().sqrt() }
-    };
+    let diff = norm_from(pairs().map(|d| d * d).sum(), pairs);
     let base = l2_norm(before);
     if base == 0.0 { f64::NAN } else { diff / base }
 }

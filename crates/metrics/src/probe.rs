@@ -191,7 +191,7 @@ impl<F: Float> MetricsProbe<F> {
     /// If the sample of [`Between::Sample`] does not fit the network (its width differs from the input's), or
     /// `config.tau` is outside (0, 1].
     pub fn new(config: ProbeConfig, net: &Mlp<F>, probe_samples: usize) -> Self {
-        assert!(config.tau > 0.0 && config.tau <= 1.0, "ProbeConfig::tau = {}; expected (0, 1]", config.tau);
+        crate::units::check_tau(config.tau);
         let act = net.config().activation;
         let header = Header {
             schema: SCHEMA_VERSION,

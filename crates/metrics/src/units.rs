@@ -71,8 +71,13 @@ impl Dead {
 /// # Panics
 /// Unless τ ∈ (0, 1] (the documented range; τ = NaN had counted every unit dead and none saturated).
 fn threshold(act: Activation, tau: f64) -> f64 {
-    assert!(tau > 0.0 && tau <= 1.0, "τ = {tau}; expected a threshold in (0, 1]");
+    check_tau(tau);
     tau * act.max_derivative()
+}
+
+/// Panics unless τ ∈ (0, 1] (the metrics' documented range), naming it.
+pub(crate) fn check_tau(tau: f64) {
+    assert!(tau > 0.0 && tau <= 1.0, "τ = {tau}; expected a threshold in (0, 1]");
 }
 
 /// Decides `φ′(z) < level` for many z without evaluating φ′ at each (an exp or erfc per value), and with

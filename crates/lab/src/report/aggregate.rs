@@ -119,6 +119,15 @@ impl Experiment {
     ) -> Result<Self> {
         let mut loaded = load_runs(dir)?;
         loaded.retain(|r| keep(r));
+        Self::from_loaded(name, description, loaded, wall_seconds)
+    }
+
+    /// An experiment of runs already read ([`load_runs`]), e.g. by a caller that also warns about them; their
+    /// records are read here.
+    ///
+    /// # Errors
+    /// Unreadable or malformed records, naming them.
+    pub fn from_loaded(name: &str, description: &str, loaded: Vec<LoadedRun>, wall_seconds: f64) -> Result<Self> {
         let groups = summarize(&loaded);
         let mut runs = Vec::with_capacity(loaded.len());
         for r in loaded {
@@ -225,12 +234,6 @@ pub fn layer_series_on(
 /// the run stopped early at a non-finite loss).
 pub fn at_last(runs: &[&Run], f: impl Fn(&Checkpoint) -> Option<f64>) -> Vec<f64> {
     runs.iter().map(|r| r.end().and_then(&f).unwrap_or(f64::NAN)).collect()
-}
-
-/// How many of `runs` stopped early at a non-finite loss ([`Run::stopped_early`]), so have no value at the
-/// end of training.
-pub fn stopped_early(runs: &[&Run]) -> usize {
-    runs.iter().filter(|r| r.stopped_early()).count()
 }
 
 /// One value per run from its first checkpoint (NaN where missing).

@@ -5,7 +5,7 @@ use actscope_core::{Activation, Placement};
 use actscope_metrics::records::Checkpoint;
 use serde::Serialize;
 
-use super::aggregate::{Experiment, Run, at_first, at_last, stopped_early};
+use super::aggregate::{Experiment, Run, at_first, at_last};
 use super::cost::StepTiming;
 use super::verdict::{
     Comparison, Outcome, PowerStatement, Subject, TestKind, Verdict, When, judge, judge_sequential, verdict_of_outcomes,
@@ -190,13 +190,15 @@ const AT_END_RULE: &str =
 /// The setting of a row valued at the end of training, saying how many of the runs behind it (all of
 /// `sides`) are left out because they stopped early at a non-finite loss and have no end of training.
 fn at_end(setting: impl Into<String>, sides: &[&[&Run]]) -> String {
-    let setting = setting.into();
-    let (stopped, all) = sides.iter().fold((0, 0), |(s, n), runs| (s + stopped_early(runs), n + runs.len()));
-    if stopped == 0 {
-        setting
-    } else {
-        format!("{setting} ({stopped} of {all} runs left out: stopped at a non-finite loss before the end of training)")
-    }
+    left_out(setting.into(), sides, Run::stopped_early, "stopped at a non-finite loss before the end of training")
+}
+
+/// `setting`, saying how many of the runs behind it (all of `sides`) are left out because `out` holds for
+/// them, and `why`; `setting` alone when none is.
+fn left_out(setting: String, sides: &[&[&Run]], out: impl Fn(&Run) -> bool, why: &str) -> String {
+    let (n, all) =
+        sides.iter().fold((0, 0), |(n, all), runs| (n + runs.iter().filter(|r| out(r)).count(), all + runs.len()));
+    if n == 0 { setting } else { format!("{setting} ({n} of {all} runs left out: {why})") }
 }
 
 /// How many of `runs` trained but ended at chance level.
@@ -410,10 +412,7 @@ const C3_DIVERGED_RULE: &str = "a run that diverged (a non-finite loss, or a los
 /// The setting of a C3 row, saying how many of the runs behind it (all of `sides`) diverged and are left
 /// out.
 fn without_diverged(setting: String, sides: &[&[&Run]]) -> String {
-    let (diverged, all) = sides
-        .iter()
-        .fold((0, 0), |(d, n), runs| (d + runs.iter().filter(|r| !r.summary.is_ok()).count(), n + runs.len()));
-    if diverged == 0 { setting } else { format!("{setting} ({diverged} of {all} runs left out: diverged)") }
+    left_out(setting, sides, |r| !r.summary.is_ok(), "diverged")
 }
 
 /// C3: BN solves dead ReLUs (E3 stress settings).

@@ -311,12 +311,16 @@ fn seeds_per_configuration(e: &Experiment) -> Vec<usize> {
 /// `fig` with its caption saying over how many seeds its curves' 95% intervals are (few seeds make wide,
 /// unsteady intervals: a reader should know how few).
 fn with_seeds(mut fig: Figure, counts: Vec<usize>) -> Figure {
-    let (lo, hi) = (counts.iter().copied().filter(|&n| n > 0).min(), counts.iter().copied().max());
-    if let (Some(lo), Some(hi)) = (lo, hi) {
-        let n = if lo == hi { format!("{lo}") } else { format!("{lo}–{hi}") };
+    if let Some(n) = seed_range(&counts) {
         fig.caption.push_str(&format!("; 95% intervals over {n} seeds per curve"));
     }
     fig
+}
+
+/// The seeds of the curves with runs, as a caption writes them: "5" or "5–20"; `None` without runs.
+fn seed_range(counts: &[usize]) -> Option<String> {
+    let (lo, hi) = (counts.iter().copied().filter(|&n| n > 0).min()?, counts.iter().copied().max()?);
+    Some(if lo == hi { format!("{lo}") } else { format!("{lo}–{hi}") })
 }
 
 /// Validation accuracy over training with C6's target marked: C6 reads each run's first evaluation at or
@@ -589,10 +593,8 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
     let seeds: Vec<usize> = configs
         .iter()
         .map(|&(a, p)| e.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c)).len())
-        .filter(|&n| n > 0)
         .collect();
-    let (fewest, most) = (seeds.iter().min().copied().unwrap_or(0), seeds.iter().max().copied().unwrap_or(0));
-    let n = if fewest == most { format!("{fewest}") } else { format!("{fewest}–{most}") };
+    let n = seed_range(&seeds).unwrap_or_else(|| "0".into());
     let mut fig = figs::gradient_norm_vs_depth(&[
         panel("at initialisation", |r| r.first(), true),
         panel("after training", |r| r.end(), false),
