@@ -232,7 +232,7 @@ pub(crate) fn occupied(out: &Path, name: &str) -> bool {
 }
 
 /// Whether `out/name` exists without being a finished run (not written by actscope, or half removed by hand):
-/// it is never overwritten ([`not_a_foreign_directory`]), and a sweep refuses it before any run trains.
+/// it is never overwritten (a run's result is not moved there), and a sweep refuses it before any run trains.
 pub fn is_foreign(out: &Path, name: &str) -> bool {
     out.join(name).exists() && !occupied(out, name)
 }
