@@ -583,10 +583,15 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                     r.dir_name()
                 )));
             }
+            // A finished run an interrupted process set aside is put back before states are read.
+            let aside = match actscope_lab::run::set_aside(&a.out, &r.dir_name()) {
+                Some(_) => ", set aside by an interrupted process: will be put back",
+                None => "",
+            };
             let mut note = match actscope_lab::sweep::run_state(r, &a.out, &cache)? {
                 actscope_lab::run::RunState::Finished => {
                     count(1);
-                    return Ok(Some(format!("{}  (finished)", r.dir_name())));
+                    return Ok(Some(format!("{}  (finished{aside})", r.dir_name())));
                 }
                 actscope_lab::run::RunState::Missing => {
                     count(3);
@@ -594,7 +599,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 }
                 actscope_lab::run::RunState::Stale(why) => {
                     count(2);
-                    format!("  (finished, {why}: will be redone)")
+                    format!("  (finished{aside}, {why}: will be redone)")
                 }
             };
             if let Err(e) = actscope_lab::budget::check_memory(r, &cache.shape(r)?, &limit) {

@@ -199,11 +199,18 @@ impl std::fmt::Display for Stale {
 
 /// The state of run `name` in `out` (see [`RunState`]) for data whose checksum is `data_checksum` (the
 /// [`LoadedData::checksum`] of the data the run's settings name, as loaded now).
+///
+/// A complete run that an interrupted process of this host set aside to replace it, and that [`recover`]
+/// will put back, counts as in place (a dry run, which does not recover, reports what the sweep will do).
 pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
-    if !occupied(out, name) {
-        return RunState::Missing;
-    }
-    let dir = out.join(name);
+    let dir = if occupied(out, name) {
+        out.join(name)
+    } else {
+        match set_aside(out, name) {
+            Some(dir) => dir,
+            None => return RunState::Missing,
+        }
+    };
     match read_summary(&dir) {
         Ok(s) if s.code != CODE => RunState::Stale(Stale::OtherCode(s.code)),
         Ok(s) if s.data_checksum != data_checksum => RunState::Stale(Stale::OtherData(s.data_checksum)),
@@ -243,8 +250,10 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// This machine's name, as temporary directories carry it (several hosts may share a run directory).
-pub(crate) fn host() -> String {
+/// This machine's name, as temporary directories carry it (several hosts may share a run directory):
+/// a run being written is `.tmp-<run>-<host>-<pid>`, a finished run set aside to be replaced the same with
+/// `-stale` appended.
+pub fn host() -> String {
     let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -289,10 +298,34 @@ pub fn recover(out: &Path) -> Result<usize> {
     tidy(out, None)
 }
 
-fn tidy(out: &Path, only: Option<&str>) -> Result<usize> {
-    let Ok(entries) = fs::read_dir(out) else { return Ok(0) };
+/// The complete run that [`recover`] would put back in place of run `name` (set aside by a dead process of
+/// this host, with nothing in its place), if any.
+pub fn set_aside(out: &Path, name: &str) -> Option<PathBuf> {
+    leftovers(out).into_iter().find(|l| l.name == name && l.restorable(out)).map(|l| l.path)
+}
+
+/// A temporary directory `.tmp-<run>-<host>-<pid>[-stale]` of a dead process of this host (or of this
+/// process): one that [`recover`] may put back or remove.
+struct Leftover {
+    path: PathBuf,
+    name: String,
+    /// A finished run set aside to be replaced (`-stale`), rather than a run being written.
+    stale: bool,
+}
+
+impl Leftover {
+    /// Whether it is a complete run set aside, with nothing in its place: put back, not removed.
+    fn restorable(&self, out: &Path) -> bool {
+        self.stale && !out.join(&self.name).exists() && self.path.join("summary.json").is_file()
+    }
+}
+
+/// The leftovers in `out` of dead processes of this host (and of this one). Directories of live processes,
+/// and of other hosts (a shard on a cluster sharing the directory), are not listed: those may be in use.
+fn leftovers(out: &Path) -> Vec<Leftover> {
+    let Ok(entries) = fs::read_dir(out) else { return Vec::new() };
     let this_host = host();
-    let mut restored = 0;
+    let mut found = Vec::new();
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().into_owned();
         let Some(rest) = file.strip_prefix(".tmp-") else { continue };
@@ -304,18 +337,26 @@ fn tidy(out: &Path, only: Option<&str>) -> Result<usize> {
         let mut parts = rest.rsplitn(3, '-');
         let (Some(pid), Some(h), Some(name)) = (parts.next(), parts.next(), parts.next()) else { continue };
         let Ok(pid) = pid.parse::<u32>() else { continue };
-        // Another host's, another run's (when tidying one), or a live process's other than this one's.
         let in_use = pid != std::process::id() && alive(pid);
-        if h != this_host || only.is_some_and(|n| n != name) || in_use {
+        if h == this_host && !in_use {
+            found.push(Leftover { path: e.path(), name: name.to_string(), stale });
+        }
+    }
+    found
+}
+
+fn tidy(out: &Path, only: Option<&str>) -> Result<usize> {
+    let mut restored = 0;
+    for l in leftovers(out) {
+        if only.is_some_and(|n| n != l.name) {
             continue;
         }
-        let dest = out.join(name);
-        if stale && !dest.exists() && e.path().join("summary.json").is_file() {
-            rename(&e.path(), &dest)?;
+        if l.restorable(out) {
+            rename(&l.path, &out.join(&l.name))?;
             restored += 1;
             continue;
         }
-        let _ = fs::remove_dir_all(e.path());
+        let _ = fs::remove_dir_all(&l.path);
     }
     Ok(restored)
 }
@@ -998,7 +1039,12 @@ mod tests {
         execute(&cfg, &data, &out).unwrap();
         let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
         fs::rename(out.join(&name), &aside).unwrap();
+        // Before it is put back, its state is read from where it was set aside (a dry run does not recover).
+        assert_eq!(set_aside(&out, &name), Some(aside.clone()));
+        assert_eq!(state(&out, &name, &data.checksum), RunState::Finished);
+        assert!(matches!(state(&out, &name, "other"), RunState::Stale(Stale::OtherData(_))));
         assert_eq!(recover(&out).unwrap(), 1);
+        assert_eq!(set_aside(&out, &name), None);
         assert_eq!(state(&out, &name, &data.checksum), RunState::Finished, "reused, not trained again");
         // Half deleted (its summary.json gone): removed, not put back.
         fs::rename(out.join(&name), &aside).unwrap();

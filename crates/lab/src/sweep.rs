@@ -637,7 +637,7 @@ fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit) -> Result
 /// The run's data cannot be loaded.
 pub fn run_state(r: &RunConfig, out: &Path, cache: &DataCache) -> Result<RunState> {
     let name = r.dir_name();
-    if !crate::run::occupied(out, &name) {
+    if !crate::run::occupied(out, &name) && crate::run::set_aside(out, &name).is_none() {
         return Ok(RunState::Missing);
     }
     Ok(state(out, &name, &cache.get(r)?.checksum))

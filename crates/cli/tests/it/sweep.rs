@@ -232,6 +232,17 @@ fn runs_from_other_code_are_redone_not_reused() {
     let o = run(&["sweep", "s.toml", "--out", "r"], &d);
     assert!(String::from_utf8_lossy(&o.stderr).contains("2 finished earlier, 0 done now"));
     assert!(!String::from_utf8_lossy(&run(&["summarize", "r"], &d).stderr).contains("warning"));
+    // A finished run set aside by a process that died while replacing it is put back, not trained again,
+    // and the dry run says so (it had listed it as to train).
+    let aside = d.join("r").join(format!(".tmp-{}-{}-{}-stale", names[0], actscope_lab::run::host(), u32::MAX));
+    std::fs::rename(d.join("r").join(names[0]), &aside).unwrap();
+    let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
+    let listed = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(listed.contains("(finished, set aside by an interrupted process: will be put back)"), "{listed}");
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("2 finished, 0 to redo, 0 to train"));
+    let o = run(&["sweep", "s.toml", "--out", "r"], &d);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 finished earlier, 0 done now"));
+    assert_eq!(snapshot(&d.join("r")), fresh);
     // A directory in a run's place that is not a finished run is an error, not overwritten; the dry run says
     // the sweep will refuse it, and the sweep refuses it before any run trains.
     std::fs::remove_file(summary_of(names[0])).unwrap();
