@@ -564,6 +564,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         // Runs listed, finished, to redo, to train; and the first run too large for the machine.
         let counts = std::cell::Cell::new([0usize; 4]);
         let too_large = std::cell::RefCell::new(None);
+        // The runs to train with their memory needs, for the check of `--jobs` runs (or groups) at once.
+        let to_train = std::cell::RefCell::new(Vec::<(u64, RunConfig)>::new());
         let count = |i: usize| {
             let mut c = counts.get();
             c[i] += 1;
@@ -602,9 +604,21 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                     format!("  (finished{aside}, {why}: will be redone)")
                 }
             };
-            if let Err(e) = actscope_lab::budget::check_memory(r, &cache.shape(r)?, &limit) {
-                note.push_str("  (too large for this machine: will be refused)");
-                too_large.borrow_mut().get_or_insert_with(|| e.context(format!("run {}", r.dir_name())));
+            let shape = cache.shape(r)?;
+            match actscope_lab::budget::check_memory(r, &shape, &limit) {
+                Err(e) => {
+                    note.push_str("  (too large for this machine: will be refused)");
+                    too_large.borrow_mut().get_or_insert_with(|| e.context(format!("run {}", r.dir_name())));
+                }
+                Ok(e) => {
+                    let mut w = to_train.borrow_mut();
+                    w.push((actscope_lab::sweep::sweep_need(r, &shape, &e, &opts), r.clone()));
+                    // One by one, only the `jobs` largest can be at once: the others need not be kept.
+                    if !opts.lockstep && w.len() > opts.jobs {
+                        w.sort_by(|a, b| b.0.cmp(&a.0));
+                        w.truncate(opts.jobs);
+                    }
+                }
             }
             Ok(Some(format!("{}{note}", r.dir_name())))
         };
@@ -637,10 +651,13 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 shard.count
             );
         }
-        return match too_large.into_inner() {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
-        };
+        if let Some(e) = too_large.into_inner() {
+            return Err(e.into());
+        }
+        // Each run fits alone: do `--jobs` of them (or of their groups) fit at once, as the sweep checks?
+        let (needs, cfgs): (Vec<u64>, Vec<RunConfig>) = to_train.into_inner().into_iter().unzip();
+        actscope_lab::sweep::plan(&cfgs.iter().collect::<Vec<_>>(), &needs, &opts, &limit)?;
+        return Ok(());
     }
     let runs = file.expand_at_most(cap)?;
     // Named as the flag, before any run: it had been blamed on the first run that tried to create it.

@@ -164,7 +164,7 @@ impl Counter {
 }
 
 /// Formats bytes as `N bytes (X.Y GiB)`.
-fn bytes(n: u64) -> String {
+pub(crate) fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if n < 1024 {
         return format!("{n} bytes");

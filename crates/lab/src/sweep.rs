@@ -615,16 +615,49 @@ impl DataCache {
     }
 }
 
+/// How [`execute_sweep`] trains the runs `pending`, whose memory needs (bytes; with their
+/// [`lockstep_share`] under `opts.lockstep`) are `needs`: the indices of each lockstep group, or each run
+/// alone; checked against `limit` for `opts.jobs` groups at once. A dry run calls it with the runs it would
+/// train, so it fails where the sweep would.
+///
+/// # Errors
+/// The `jobs` largest groups together exceed `limit` (usage: lower `--jobs`).
+pub fn plan(
+    pending: &[&RunConfig],
+    needs: &[u64],
+    opts: &SweepOptions,
+    limit: &MemoryLimit,
+) -> Result<Vec<Vec<usize>>> {
+    let jobs = opts.jobs.max(1);
+    let plan: Vec<Vec<usize>> = if opts.lockstep {
+        crate::group::groups(pending, needs, GROUP_SIZE, jobs, limit.bytes / jobs as u64)
+    } else {
+        (0..pending.len()).map(|i| vec![i]).collect()
+    };
+    let mut group_needs: Vec<u64> =
+        plan.iter().map(|g| g.iter().fold(0u64, |a, &i| a.saturating_add(needs[i]))).collect();
+    check_parallel(&mut group_needs, jobs, limit, opts.lockstep)?;
+    Ok(plan)
+}
+
+/// The memory a run of `r` on data of `shape` needs in a sweep with `opts` (its estimate `e`, with its
+/// share of a lockstep group's buffers under `opts.lockstep`): what [`plan`] is given.
+pub fn sweep_need(r: &RunConfig, shape: &DataShape, e: &crate::budget::MemoryEstimate, opts: &SweepOptions) -> u64 {
+    if opts.lockstep { e.total.saturating_add(lockstep_share(r, shape)) } else { e.total }
+}
+
 /// An error when the `jobs` largest of the runs' memory needs (bytes), which may run at once, together
 /// exceed `limit`.
-fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit) -> Result<()> {
+fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit, lockstep: bool) -> Result<()> {
     needs.sort_unstable_by(|a, b| b.cmp(a));
     let at_once = jobs.min(needs.len());
     let together = needs[..at_once].iter().fold(0u64, |a, &b| a.saturating_add(b));
     if at_once > 1 && together > limit.bytes {
         return Err(Error::usage(format!(
-            "{at_once} runs at once (--jobs {jobs}) need about {together} bytes of memory together, more than the \
-             limit of {limit}; lower --jobs, or set {MEMORY_ENV} if the machine can hold them"
+            "{at_once} {} at once (--jobs {jobs}) need about {} of memory together, more than the limit of \
+             {limit}; lower --jobs, or set {MEMORY_ENV} if the machine can hold them",
+            if lockstep { "lockstep groups" } else { "runs" },
+            crate::budget::bytes(together)
         )));
     }
     Ok(())
@@ -751,16 +784,9 @@ pub fn execute_sweep(
             }
         }
         let e = check_memory(r, shape, &limit).context_with(|| format!("run {}", r.dir_name()))?;
-        needs.push(if opts.lockstep { e.total.saturating_add(lockstep_share(r, shape)) } else { e.total });
+        needs.push(sweep_need(r, shape, &e, opts));
     }
-    let plan: Vec<Vec<usize>> = if opts.lockstep {
-        crate::group::groups(&pending, &needs, GROUP_SIZE, jobs, limit.bytes / jobs as u64)
-    } else {
-        (0..pending.len()).map(|i| vec![i]).collect()
-    };
-    let mut group_needs: Vec<u64> =
-        plan.iter().map(|g| g.iter().fold(0u64, |a, &i| a.saturating_add(needs[i]))).collect();
-    check_parallel(&mut group_needs, jobs, &limit)?;
+    let plan = plan(&pending, &needs, opts, &limit)?;
     // Each data's evaluation sets, grouped once and shared by all its runs (a group's runs share their data).
     let evals: Vec<EvalSets<'_>> = distinct.iter().map(|(d, shape)| EvalSets::with_shape(d, *shape)).collect();
     let which: Vec<usize> = plan.iter().map(|g| data_of[g[0]]).collect();

@@ -90,6 +90,30 @@ fn a_sweep_that_does_not_fit_is_refused_before_any_run() {
     assert_eq!(finished, 0, "the small run did not start either");
 }
 
+/// `--dry-run` checks `--jobs` runs (or lockstep groups) at once as the sweep does: two runs of ~150 MiB each
+/// fit a 200 MiB limit one at a time, not two at once (the dry run had listed them and exited 0).
+#[test]
+fn a_dry_run_checks_jobs_runs_at_once() {
+    let d = tmp("dry-jobs");
+    std::fs::write(
+        d.join("s.toml"),
+        "[base]\ndata = \"synthetic:clusters\"\nepochs = 1\nprobe_size = 50\nhidden = [2000, 2000]\n[axes]\nseed = [0, 1]\n",
+    )
+    .unwrap();
+    let dry = |extra: &[&str]| {
+        let mut args = vec!["sweep", "s.toml", "--out", "runs", "--dry-run"];
+        args.extend_from_slice(extra);
+        bin().args(&args).env("ACTSCOPE_MAX_MEMORY", "200M").current_dir(&d).output().unwrap()
+    };
+    let o = dry(&["--jobs", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_usage(&dry(&["--jobs", "2"]), &["2 runs at once (--jobs 2) need about", "(from ACTSCOPE_MAX_MEMORY)"]);
+    assert_usage(&dry(&["--jobs", "2", "--lockstep"]), &["2 lockstep groups at once (--jobs 2) need about"]);
+    let mut sweep = bin();
+    sweep.args(["sweep", "s.toml", "--out", "runs", "--jobs", "2"]).env("ACTSCOPE_MAX_MEMORY", "200M");
+    assert_usage(&sweep.current_dir(&d).output().unwrap(), &["2 runs at once (--jobs 2) need about"]);
+}
+
 /// 8⁸ = 16,777,216 combinations: today `--dry-run` builds them all and aborts near 4 GB. The count is
 /// refused above the cap, and under a raised cap the listing streams: its first line comes at once.
 #[test]
