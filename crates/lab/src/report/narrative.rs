@@ -20,14 +20,13 @@ fn mean(x: &[f64]) -> f64 {
     if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
 
-/// The opening of a short answer: the verdict in a word or two; where it is partly undecided, how many
-/// settings came out which way, naming those that came out against the claim.
+/// The opening of a short answer: the verdict in a word or two; where it depends on the setting or is
+/// partly undecided, how many settings came out which way, naming those that came out against the claim.
 fn yes_no(c: &ClaimResult) -> String {
     match c.verdict {
         Verdict::Supported => "Yes.".into(),
         Verdict::Refuted => "No.".into(),
-        Verdict::DependsOnSetting => "It depends on the setting.".into(),
-        Verdict::PartlyUndecided => {
+        Verdict::DependsOnSetting | Verdict::PartlyUndecided => {
             let count = |o: Outcome| c.comparisons.iter().filter(|k| k.outcome == o).count();
             let against: Vec<&str> = c
                 .comparisons
@@ -40,12 +39,12 @@ fn yes_no(c: &ClaimResult) -> String {
             } else {
                 format!("no in {} ({})", against.len(), against.join("; "))
             };
-            format!(
-                "Yes in {} of {} settings, {no}, not settled by this data in {}.",
-                count(Outcome::Supports),
-                c.comparisons.len(),
-                count(Outcome::Unclear)
-            )
+            let open = match count(Outcome::Unclear) {
+                0 => String::new(),
+                n => format!(", not settled by this data in {n}"),
+            };
+            let lead = if c.verdict == Verdict::DependsOnSetting { "It depends on the setting: y" } else { "Y" };
+            format!("{lead}es in {} of {} settings, {no}{open}.", count(Outcome::Supports), c.comparisons.len())
         }
         Verdict::Inconclusive => "Not settled by this data.".into(),
     }

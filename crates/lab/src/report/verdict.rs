@@ -76,10 +76,10 @@ pub enum Verdict {
     Supported,
     /// Every setting significant in the opposite direction.
     Refuted,
-    /// Every setting is decided, but not all the same way (the claim holds in some settings and fails in
-    /// others; the report says which).
+    /// Settings significant both ways (the claim holds in some settings and fails in others; the report
+    /// says which, and which are not decided): design.md's *mixed*.
     DependsOnSetting,
-    /// Some settings are decided and some are not.
+    /// Some settings significant, all the same way, and the others not decided.
     PartlyUndecided,
     /// No setting significant either way.
     Inconclusive,
@@ -425,8 +425,9 @@ pub fn verdict_of(comparisons: &[Comparison]) -> Verdict {
     verdict_of_outcomes(&comparisons.iter().map(|c| c.outcome).collect::<Vec<_>>())
 }
 
-/// The verdict from the settings' outcomes: all supporting, all contradicting, none significant, all
-/// significant but mixed, or some significant.
+/// The verdict from the settings' outcomes: all supporting, all contradicting, none significant,
+/// significant both ways (whether or not some settings are undecided: the settings disagree
+/// significantly, design.md's *mixed*), or significant one way only with others undecided.
 pub fn verdict_of_outcomes(outcomes: &[Outcome]) -> Verdict {
     let n = outcomes.len();
     let sup = outcomes.iter().filter(|&&o| o == Outcome::Supports).count();
@@ -437,7 +438,7 @@ pub fn verdict_of_outcomes(outcomes: &[Outcome]) -> Verdict {
         Verdict::Refuted
     } else if sup == 0 && con == 0 {
         Verdict::Inconclusive
-    } else if sup + con == n {
+    } else if sup > 0 && con > 0 {
         Verdict::DependsOnSetting
     } else {
         Verdict::PartlyUndecided
@@ -448,6 +449,22 @@ pub fn verdict_of_outcomes(outcomes: &[Outcome]) -> Verdict {
 mod tests {
     use super::*;
     use actscope_core::rng::{seeded, standard_normal, uniform};
+
+    /// The verdict rule of design.md: settings that disagree significantly are *mixed* (depends on setting)
+    /// even where others are undecided (C2's 2 for, 1 against, 1 open had read "partly undecided").
+    #[test]
+    fn settings_significant_both_ways_depend_on_the_setting() {
+        use Outcome::{Contradicts as C, Supports as S, Unclear as U};
+        let v = verdict_of_outcomes;
+        assert_eq!(v(&[S, S]), Verdict::Supported);
+        assert_eq!(v(&[C, C]), Verdict::Refuted);
+        assert_eq!(v(&[U, U]), Verdict::Inconclusive);
+        assert_eq!(v(&[]), Verdict::Inconclusive);
+        assert_eq!(v(&[S, C]), Verdict::DependsOnSetting);
+        assert_eq!(v(&[S, S, C, U]), Verdict::DependsOnSetting);
+        assert_eq!(v(&[S, U, U]), Verdict::PartlyUndecided);
+        assert_eq!(v(&[C, U]), Verdict::PartlyUndecided);
+    }
 
     /// The resolution sentence for each case: a detectable difference with its half, and no detectable
     /// difference because of too few seeds or differences that do not vary (it once said "±0.0000").

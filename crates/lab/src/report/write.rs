@@ -332,8 +332,8 @@ pub fn html(c: &Content<'_>) -> String {
                     b { "supported" } ": every setting significant (adjusted p < 0.05) in the claimed direction; "
                     b { "refuted" } ": every setting significant in the opposite direction; "
                     b { "inconclusive" } ": none significant; "
-                    b { "depends on setting" } ": every setting significant, not all the same way (the claim's section says which went which way); "
-                    b { "partly undecided" } ": some settings significant, others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only. "
+                    b { "depends on setting" } ": settings significant both ways, for the claim in some and against it in others, whether or not some are undecided (the claim's section says which went which way); "
+                    b { "partly undecided" } ": some settings significant, all the same way, the others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only. "
                     (RULES_TAIL)
                 } "\n"
                 @for section in &claim_sections { (section) }
@@ -446,7 +446,7 @@ pub fn markdown(c: &Content<'_>) -> String {
             tally(cl)
         );
     }
-    o.push_str("\nThe counts after a verdict are its settings: significant for the claim, significant against it, and neither. Rules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = every setting significant but not all the same way, partly undecided = some significant and some not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
+    o.push_str("\nThe counts after a verdict are its settings: significant for the claim, significant against it, and neither. Rules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = settings significant both ways (some may be undecided), partly undecided = some significant, all the same way, and the others not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
     o.push_str(RULES_TAIL);
     o.push('\n');
     for cl in c.claims {
