@@ -156,6 +156,13 @@ fn paired_by_seed(a: &[&Run], b: &[&Run], value: impl Fn(&Run) -> f64) -> Vec<(u
     out
 }
 
+/// The two sides of a comparison paired by seed ([`paired_by_seed`]): `a[i]` and `b[i]` come from runs of
+/// one seed, which see the same batches in the same order (design.md: a paired test where runs are paired
+/// by seed). A seed without a finite value on both sides is left out.
+fn paired_sides(a: &[&Run], b: &[&Run], value: impl Fn(&Run) -> f64) -> (Vec<f64>, Vec<f64>) {
+    paired_by_seed(a, b, value).into_iter().map(|(_, x, y)| (x, y)).unzip()
+}
+
 /// The looks of a paired comparison: at each round, the pairs with seed below that round's count.
 fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, looks: &[usize]) -> Vec<Look> {
     let mut out: Vec<Look> = Vec::new();
@@ -184,21 +191,37 @@ fn sequential_note(rounds: Option<&Rounds>) -> &'static str {
 }
 
 /// What the method text of a claim valued at the end of training says about runs that have no end ([`at_end`]).
+/// How C1, C3 and C9 compare their two sides (C2 and C4 say it with their sequential design).
+const PAIRED_RULE: &str = "paired t-test over seeds (runs of one seed see the same batches in the same order, so their values are paired; a seed whose run on either side has no value is left out with its partner)";
+
 const AT_END_RULE: &str =
     "a run that stopped at a non-finite loss has no end of training: it is left out, and counted in its row";
 
 /// The setting of a row valued at the end of training, saying how many of the runs behind it (all of
 /// `sides`) are left out because they stopped early at a non-finite loss and have no end of training.
-fn at_end(setting: impl Into<String>, sides: &[&[&Run]]) -> String {
-    left_out(setting.into(), sides, Run::stopped_early, "stopped at a non-finite loss before the end of training")
+fn at_end(setting: impl Into<String>, sides: &[&[&Run]], pairs: Option<usize>) -> String {
+    let why = "stopped at a non-finite loss before the end of training";
+    left_out(setting.into(), sides, Run::stopped_early, why, pairs)
 }
 
 /// `setting`, saying how many of the runs behind it (all of `sides`) are left out because `out` holds for
-/// them, and `why`; `setting` alone when none is.
-fn left_out(setting: String, sides: &[&[&Run]], out: impl Fn(&Run) -> bool, why: &str) -> String {
+/// them, and `why`; for a comparison paired by seed (`pairs`: how many seeds it pairs), also how many of
+/// the seeds are left with a value on both sides. `setting` alone when nothing is left out.
+fn left_out(setting: String, sides: &[&[&Run]], out: impl Fn(&Run) -> bool, why: &str, pairs: Option<usize>) -> String {
     let (n, all) =
         sides.iter().fold((0, 0), |(n, all), runs| (n + runs.iter().filter(|r| out(r)).count(), all + runs.len()));
-    if n == 0 { setting } else { format!("{setting} ({n} of {all} runs left out: {why})") }
+    let seeds: std::collections::BTreeSet<u64> = sides.iter().flat_map(|s| s.iter().map(|r| r.config.seed)).collect();
+    let paired = match pairs {
+        Some(k) if k < seeds.len() => format!("; {k} of {} seeds paired, with a value on both sides", seeds.len()),
+        _ => String::new(),
+    };
+    if n == 0 && paired.is_empty() {
+        setting
+    } else if n == 0 {
+        format!("{setting} ({})", &paired[2..])
+    } else {
+        format!("{setting} ({n} of {all} runs left out: {why}{paired})")
+    }
 }
 
 /// How many of `runs` trained but ended at chance level.
@@ -275,15 +298,15 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
 /// C1: BN and ReLU both remedy vanishing gradients (E2, deepest nets, at initialisation).
 pub fn c1(e2: &Experiment) -> ClaimResult {
     let depth = e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
-    let vi = |act, p| {
-        let runs = e2.selected(move |c: &RunConfig| c.widths().len() == depth && is(act, p)(c));
-        at_first(&runs, |c: &Checkpoint| Some(c.vanishing_index))
-    };
+    let runs = |act, p| e2.selected(move |c: &RunConfig| c.widths().len() == depth && is(act, p)(c));
     let (sig_none, sig_bn, relu_none) = (
-        vi(Activation::Sigmoid, Placement::None),
-        vi(Activation::Sigmoid, Placement::Before),
-        vi(Activation::Relu, Placement::None),
+        runs(Activation::Sigmoid, Placement::None),
+        runs(Activation::Sigmoid, Placement::Before),
+        runs(Activation::Relu, Placement::None),
     );
+    let vi = |r: &Run| r.first().map_or(f64::NAN, |c| c.vanishing_index);
+    let (bn, bn_none) = paired_sides(&sig_bn, &sig_none, vi);
+    let (relu, relu_sig) = paired_sides(&relu_none, &sig_none, vi);
     let at_init = |activation, placement| Subject {
         activation: Some(activation),
         placement: Some(placement),
@@ -299,25 +322,25 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
             figures: &["gradient_norms", "accuracy_vs_depth"],
         },
         format!(
-            "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; Welch's t-test over seeds"
+            "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; {PAIRED_RULE}"
         ),
         vec![
             Comparison::new(
                 "BN: sigmoid, BN before vs no BN",
                 "index(BN) > index(no BN)",
-                sig_bn,
-                sig_none.clone(),
+                bn,
+                bn_none,
                 0.0,
-                TestKind::Welch,
+                TestKind::Paired,
             )
             .about(at_init(Activation::Sigmoid, Placement::Before)),
             Comparison::new(
                 "ReLU: ReLU vs sigmoid, no BN",
                 "index(ReLU) > index(sigmoid)",
-                relu_none,
-                sig_none,
+                relu,
+                relu_sig,
                 0.0,
-                TestKind::Welch,
+                TestKind::Paired,
             )
             .about(at_init(Activation::Relu, Placement::None)),
         ],
@@ -411,8 +434,8 @@ const C3_DIVERGED_RULE: &str = "a run that diverged (a non-finite loss, or a los
 
 /// The setting of a C3 row, saying how many of the runs behind it (all of `sides`) diverged and are left
 /// out.
-fn without_diverged(setting: String, sides: &[&[&Run]]) -> String {
-    left_out(setting, sides, |r| !r.summary.is_ok(), "diverged")
+fn without_diverged(setting: String, sides: &[&[&Run]], pairs: usize) -> String {
+    left_out(setting, sides, |r| !r.summary.is_ok(), "diverged", Some(pairs))
 }
 
 /// C3: BN solves dead ReLUs (E3 stress settings).
@@ -420,22 +443,24 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
     let mut cs = Vec::new();
     // Diverged runs are left out (C3_DIVERGED_RULE): a statistician found a row "supporting" the claim on
     // five BN-after runs whose losses had reached 1e6–1e9.
-    let trained = |runs: &[&Run]| -> Vec<f64> {
-        final_dead(&runs.iter().copied().filter(|r| r.summary.is_ok()).collect::<Vec<_>>())
-    };
+    let trained = |r: &Run| if r.summary.is_ok() { r.end().and_then(mean_dead).unwrap_or(f64::NAN) } else { f64::NAN };
     for (lr, bias) in stress_settings(e3) {
         let none_runs = stress_runs(e3, (lr, bias), Placement::None);
-        let none = trained(&none_runs);
         for p in [Placement::Before, Placement::After] {
             let bn_runs = stress_runs(e3, (lr, bias), p);
+            let (none, bn) = paired_sides(&none_runs, &bn_runs, trained);
             cs.push(
                 Comparison::new(
-                    without_diverged(format!("lr {lr}, initial bias {bias}: no BN vs BN {p}"), &[&none_runs, &bn_runs]),
+                    without_diverged(
+                        format!("lr {lr}, initial bias {bias}: no BN vs BN {p}"),
+                        &[&none_runs, &bn_runs],
+                        none.len(),
+                    ),
                     "dead(no BN) > dead(BN)",
-                    none.clone(),
-                    trained(&bn_runs),
+                    none,
+                    bn,
                     0.0,
-                    TestKind::Welch,
+                    TestKind::Paired,
                 )
                 .with_failed(failed(&none_runs) + failed(&bn_runs))
                 .about(Subject {
@@ -457,7 +482,7 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             figures: &["dead_units"],
         },
         format!(
-            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); Welch's t-test over seeds; each row gives the value without BN first; with BN before φ the Linear layer has no bias (BN's shift takes its place), so the bias stress reaches only the nets without BN and with BN after, and BN before's runs are the same at both initial biases; {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
+            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias (BN's shift takes its place), so the bias stress reaches only the nets without BN and with BN after, and BN before's runs are the same at both initial biases; {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
         ),
         cs,
     )
@@ -693,7 +718,7 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
             )
             .about(subject(When::Init)),
             Comparison::new(
-                at_end("after training", &[&runs]),
+                at_end("after training", &[&runs], None),
                 format!("share > {LIES_IN_SHARE}"),
                 at_last(&runs, share_z_unit),
                 Vec::new(),
@@ -735,7 +760,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
         // whether the gradient still reaches the most saturated layer, not by the saturation threshold.
         cs.push(
             Comparison::new(
-                at_end(format!("{setting}: saturating"), &[&runs]),
+                at_end(format!("{setting}: saturating"), &[&runs], None),
                 format!("max layer saturation > {SATURATING_RATE}"),
                 at_last(&runs, max_saturation),
                 Vec::new(),
@@ -747,7 +772,7 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
         );
         cs.push(
             Comparison::new(
-                at_end(format!("{setting}: stopped learning"), &[&runs]),
+                at_end(format!("{setting}: stopped learning"), &[&runs], None),
                 format!("gradient attenuation to the most saturated layer > {STOPPED_ATTENUATION} orders of magnitude"),
                 at_last(&runs, attenuation_at_most_saturated),
                 Vec::new(),
@@ -804,13 +829,14 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
         .into_iter()
         .map(|p| {
             let (relu, sigmoid) = (e1.selected(is(Activation::Relu, p)), e1.selected(is(Activation::Sigmoid, p)));
+            let (a, b) = paired_sides(&relu, &sigmoid, |r| r.end().and_then(erank).unwrap_or(f64::NAN));
             Comparison::new(
-                at_end(format!("BN {p}: relu vs sigmoid"), &[&relu, &sigmoid]),
+                at_end(format!("BN {p}: relu vs sigmoid"), &[&relu, &sigmoid], Some(a.len())),
                 "erank(relu) > erank(sigmoid)",
-                at_last(&relu, erank),
-                at_last(&sigmoid, erank),
+                a,
+                b,
                 0.0,
-                TestKind::Welch,
+                TestKind::Paired,
             )
             .about(Subject {
                 activation: Some(Activation::Relu),
@@ -829,7 +855,7 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
             figures: &["effective_rank"],
         },
         format!(
-            "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); Welch's t-test over seeds; {AT_END_RULE}"
+            "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); {PAIRED_RULE}; {AT_END_RULE}"
         ),
         cs,
     )
