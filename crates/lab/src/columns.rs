@@ -275,16 +275,26 @@ pub fn default_columns(groups: &[GroupSummary]) -> Vec<Column> {
     varying.into_iter().map(Column::Setting).chain(DEFAULT_COLUMNS.iter().map(|n| column(n).expect("known"))).collect()
 }
 
-/// Settings that differ between `groups`, other than those [`DEFAULT_COLUMNS`] show (the network's shape
-/// shows as depth) and lr and seed: the axes a reader needs to tell two rows apart, e.g. `bias_init`.
+/// Settings that differ between `groups`, other than those [`DEFAULT_COLUMNS`] show and lr and seed: the
+/// axes a reader needs to tell two rows apart, e.g. `bias_init`. The network's shape shows as depth, so
+/// `hidden`, `depth` and `width` are listed only where rows of one depth differ in them (`hidden = [16, 16]`
+/// and `[64, 64]` had made two rows that looked the same).
 pub fn varying_settings(groups: &[GroupSummary]) -> Vec<&'static str> {
-    const SHOWN: [&str; 8] = ["activation", "placement", "optimizer", "lr", "seed", "hidden", "depth", "width"];
+    const SHOWN: [&str; 5] = ["activation", "placement", "optimizer", "lr", "seed"];
+    const SHAPE: [&str; 3] = ["hidden", "depth", "width"];
     let objects: Vec<Map<String, Value>> = groups.iter().map(config_object).collect();
+    let depths: Vec<usize> = groups.iter().map(|g| g.config.widths().len()).collect();
     let Some(first) = objects.first() else { return Vec::new() };
-    KEYS.iter()
-        .map(|k| k.name)
-        .filter(|k| !SHOWN.contains(k) && objects.iter().any(|o| o.get(*k) != first.get(*k)))
-        .collect()
+    let differs = |k: &str| {
+        if SHAPE.contains(&k) {
+            // Some two rows of one depth that differ in it: each row against the first of its depth.
+            let mut first_of_depth: std::collections::HashMap<usize, Option<&Value>> = Default::default();
+            objects.iter().zip(&depths).any(|(o, d)| *first_of_depth.entry(*d).or_insert(o.get(k)) != o.get(k))
+        } else {
+            objects.iter().any(|o| o.get(k) != first.get(k))
+        }
+    };
+    KEYS.iter().map(|k| k.name).filter(|k| !SHOWN.contains(k) && differs(k)).collect()
 }
 
 /// Settings (keys of the run configuration, in its order) whose value differs between `configs`, other than
