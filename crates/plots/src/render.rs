@@ -75,7 +75,11 @@ pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathB
         stem.with_file_name(name)
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for &f in formats {
+    for (i, &f) in formats.iter().enumerate() {
+        // A format given twice is drawn once (the second write had found the first's file renamed away).
+        if formats[..i].contains(&f) {
+            continue;
+        }
         let path = with(f.extension());
         let bytes = match f {
             Format::Png => png_bytes(fig).map_err(|e| match e {

@@ -345,3 +345,15 @@ fn a_stem_with_a_dot_keeps_it() {
     assert_eq!(names, ["run.v1.png", "run.v1.csv"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A format given twice is drawn once: `--format png,png` had failed with "No such file or directory" and
+/// left only the first figure's PNG.
+#[test]
+fn a_format_given_twice_is_drawn_once() {
+    let dir = out_dir("twice");
+    let fig = sample_figures(1).remove(0).figure;
+    let written = render(&fig, &dir.join("f"), &[Format::Png, Format::Svg, Format::Png]).unwrap();
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["f.png", "f.svg", "f.csv"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
