@@ -218,6 +218,11 @@ struct PlotArgs {
     /// Formats, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatArg::Png, FormatArg::Svg])]
     format: Vec<FormatArg>,
+    /// Draw only the runs whose setting KEY has VALUE (TOML value syntax, as --set), e.g. --where
+    /// momentum=0.9 --where 'hidden=[64, 64]'; repeatable. Needed where runs of one activation and
+    /// placement differ in another setting: their figures show one configuration each.
+    #[arg(long = "where", value_name = "KEY=VALUE")]
+    filter: Vec<String>,
 }
 
 #[derive(Args)]
@@ -720,16 +725,89 @@ fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)], hint: bool) -> 
     if parts.is_empty() { String::new() } else { format!(": {}", parts.join(", ")) }
 }
 
+/// "s" where `n` is not 1.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A `--where KEY=VALUE` filter: the setting's name and its value as a run's `config.json` writes it.
+fn where_filter(kv: &str) -> Result<(String, serde_json::Value)> {
+    let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--where {kv:?}: expected KEY=VALUE")))?;
+    let k = k.trim();
+    let value: toml::Value = format!("v = {v}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(v.trim().to_string()));
+    check_setting(k, &value).map_err(|e| Error::usage(format!("--where {kv}: {e}")))?;
+    // The value as a configuration holds it (`0` for a float setting is 0.0, an activation's default
+    // parameter is written out), read through a configuration that sets it alone.
+    let mut table = toml::Table::new();
+    table.insert(k.to_string(), value.clone());
+    let written = RunConfig::from_table_unvalidated(table)
+        .ok()
+        .and_then(|c| serde_json::to_value(c).ok())
+        .and_then(|c| c.get(k).cloned())
+        .map_or_else(|| serde_json::to_value(&value), Ok)?;
+    Ok((k.to_string(), written))
+}
+
 fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
-    let loaded = load_runs(&a.runs_dir)?;
+    let filters = a.filter.iter().map(|kv| where_filter(kv)).collect::<Result<Vec<_>>>()?;
+    let mut loaded = load_runs(&a.runs_dir)?;
     if loaded.is_empty() {
         return Err(no_runs_error(&a.runs_dir).into());
+    }
+    let all = loaded.len();
+    loaded.retain(|r| {
+        let c = serde_json::to_value(&r.config).unwrap_or_default();
+        filters.iter().all(|(k, v)| c.get(k) == Some(v))
+    });
+    if loaded.is_empty() {
+        return Err(Error::usage(format!(
+            "none of the {all} runs in {} has {}",
+            a.runs_dir.display(),
+            a.filter.join(" and ")
+        ))
+        .into());
     }
     for w in actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &loaded) {
         eprintln!("{w}");
     }
-    let exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
+    let mut exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
+    // Figures are per activation × placement: runs of one cell that differ in another setting would show one
+    // configuration and hide the others (a momentum axis had been dropped without a word). Depth alone is
+    // drawn: accuracy_vs_depth shows every depth, the other figures the deepest (the first group of a cell).
+    exp.groups.sort_by_key(|g| std::cmp::Reverse(g.config.widths().len()));
+    let within = exp.settings_within_cells();
+    let same_cell = |x: &RunConfig, y: &RunConfig| x.activation == y.activation && x.placement == y.placement;
+    let one_depth_twice = exp.groups.iter().enumerate().any(|(i, g)| {
+        exp.groups[..i]
+            .iter()
+            .any(|h| same_cell(&g.config, &h.config) && g.config.widths().len() == h.config.widths().len())
+    });
+    let listed = |v: &[(String, Vec<String>)]| {
+        v.iter().map(|(k, vals)| format!("{k} ({})", vals.join(", "))).collect::<Vec<_>>().join(", ")
+    };
+    let example = within.first().map(|(k, v)| format!("--where '{k}={}'", v[v.len() - 1])).unwrap_or_default();
+    if one_depth_twice || within.iter().any(|(k, _)| !["hidden", "depth", "width"].contains(&k.as_str())) {
+        return Err(Error::usage(format!(
+            "the runs in {} differ within one activation and placement in {}: the figures show one \
+             configuration per activation and placement, so choose one with --where, e.g. {example}",
+            a.runs_dir.display(),
+            listed(&within)
+        ))
+        .into());
+    }
+    if !within.is_empty() && verbosity != Verbosity::Quiet {
+        eprintln!(
+            "note: the runs differ within one activation and placement in {}: accuracy_vs_depth shows every \
+             depth, the other figures the deepest configuration of each (choose another with --where, e.g. \
+             {example})",
+            listed(&within)
+        );
+    }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
@@ -739,7 +817,8 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
         n += 1;
     }
     if verbosity != Verbosity::Quiet {
-        eprintln!("{n} figures from {} runs → {}", exp.runs.len(), a.out.display());
+        let runs = exp.runs.len();
+        eprintln!("{n} figure{} from {runs} run{} → {}", plural(n), plural(runs), a.out.display());
     }
     Ok(())
 }

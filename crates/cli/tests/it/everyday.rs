@@ -248,3 +248,41 @@ fn the_example_sweep_file() {
     let guide = std::fs::read_to_string(root().join("docs/user-guide.md")).unwrap();
     assert!(guide.contains(&format!("```toml\n{text}```")), "docs/user-guide.md shows examples/sweep.toml as it is");
 }
+
+/// `plot` draws one configuration per activation × placement: runs of one cell that differ in another
+/// setting are refused, naming it, and `--where` chooses (a momentum axis had been dropped without a word,
+/// and "from 4 runs" counted the runs not drawn). A depth axis alone is drawn, with a note.
+#[test]
+fn plot_refuses_runs_it_would_hide_and_where_chooses() {
+    let d = tmp("plot-where");
+    let file = "[base]\ndata = \"synthetic:clusters\"\nhidden = [8, 8]\nsteps = 20\nprobe_size = 50\n[axes]\nmomentum = [0.0, 0.9]\nseed = [0, 1]\n";
+    std::fs::write(d.join("m.toml"), file).unwrap();
+    assert!(run(&["sweep", "m.toml", "--out", "m", "--quiet"], &d).status.success());
+    let o = run(&["plot", "m", "--out", "f", "--format", "svg"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("differ within one activation and placement in momentum (0.0, 0.9)"), "{}", stderr(&o));
+    assert!(!d.join("f").exists(), "nothing drawn");
+    let o = run(&["plot", "m", "--out", "f", "--format", "svg", "--where", "momentum=0.9"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("figures from 2 runs"), "{}", stderr(&o));
+    let curves = std::fs::read_to_string(d.join("f/learning_curves.csv")).unwrap();
+    assert!(!curves.is_empty());
+    let o = run(&["plot", "m", "--out", "f", "--where", "momentum=0.5"], &d);
+    assert!(stderr(&o).contains("none of the 4 runs in m has momentum=0.5"), "{}", stderr(&o));
+    let o = run(&["plot", "m", "--out", "f", "--where", "moment=0.5"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--where moment=0.5: unknown setting"), "{}", stderr(&o));
+
+    let file =
+        "[base]\ndata = \"synthetic:clusters\"\nwidth = 8\nsteps = 20\nprobe_size = 50\n[axes]\ndepth = [1, 3]\n";
+    std::fs::write(d.join("d.toml"), file).unwrap();
+    assert!(run(&["sweep", "d.toml", "--out", "d", "--quiet"], &d).status.success());
+    let o = run(&["plot", "d", "--out", "g", "--format", "svg"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: the runs differ within one activation and placement in depth"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("the other figures the deepest configuration of each"), "{}", stderr(&o));
+}

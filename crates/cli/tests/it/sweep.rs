@@ -399,13 +399,15 @@ fn summaries_show_every_setting_that_varies() {
     assert_eq!(csv.lines().count(), 3);
     // The shape shows as depth; rows of one depth that differ in widths show `hidden` (they had looked the
     // same), and a depth axis alone adds no column.
-    let shapes = "[base]\ndata = \"synthetic:spirals\"\nsteps = 3\nprobe_size = 20\n[axes]\nhidden = [[4, 4], [8, 8], [4]]\n";
+    let shapes =
+        "[base]\ndata = \"synthetic:spirals\"\nsteps = 3\nprobe_size = 20\n[axes]\nhidden = [[4, 4], [8, 8], [4]]\n";
     std::fs::write(d.join("h.toml"), shapes).unwrap();
     assert!(run(&["sweep", "h.toml", "--out", "h", "--quiet"], &d).status.success());
     let csv = String::from_utf8_lossy(&run(&["summarize", "h", "--csv"], &d).stdout).into_owned();
     assert!(csv.starts_with("hidden,activation,placement,depth,"), "{csv}");
     assert!(csv.contains("\"[4, 4]\"") && csv.contains("\"[8, 8]\""), "{csv}");
-    let depths = "[base]\ndata = \"synthetic:spirals\"\nsteps = 3\nprobe_size = 20\nwidth = 4\n[axes]\ndepth = [1, 2]\n";
+    let depths =
+        "[base]\ndata = \"synthetic:spirals\"\nsteps = 3\nprobe_size = 20\nwidth = 4\n[axes]\ndepth = [1, 2]\n";
     std::fs::write(d.join("w.toml"), depths).unwrap();
     assert!(run(&["sweep", "w.toml", "--out", "w", "--quiet"], &d).status.success());
     let csv = String::from_utf8_lossy(&run(&["summarize", "w", "--csv"], &d).stdout).into_owned();

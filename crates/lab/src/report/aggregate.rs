@@ -156,6 +156,39 @@ impl Experiment {
         self
     }
 
+    /// Settings other than lr and seed whose values differ between configurations of one activation and
+    /// placement, each with its values (as a config file writes them), in the configuration's key order.
+    /// Figures drawn per activation × placement show one configuration of each ([`Experiment::group`]), so
+    /// where this is not empty they hide the others (a user's momentum axis had been dropped without a word).
+    pub fn settings_within_cells(&self) -> Vec<(String, Vec<String>)> {
+        let shown = ["activation", "placement", "lr", "seed"];
+        let mut keys: Vec<String> = Vec::new();
+        for (i, g) in self.groups.iter().enumerate() {
+            let cell = |c: &RunConfig| c.activation == g.config.activation && c.placement == g.config.placement;
+            if self.groups[..i].iter().any(|h| cell(&h.config)) {
+                continue;
+            }
+            let configs = self.groups.iter().filter(|h| cell(&h.config)).map(|h| &h.config);
+            for k in crate::columns::differing_settings(configs, &shown) {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys.into_iter()
+            .map(|k| {
+                let mut values: Vec<String> = Vec::new();
+                for g in &self.groups {
+                    let v = crate::columns::setting_value(&g.config, &k).unwrap_or_else(|| "unset".into());
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+                (k, values)
+            })
+            .collect()
+    }
+
     /// The configuration summary matching `pred` (the first, if several do).
     pub fn group(&self, pred: impl Fn(&RunConfig) -> bool) -> Option<&GroupSummary> {
         self.groups.iter().find(|g| pred(&g.config))
