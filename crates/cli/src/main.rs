@@ -610,6 +610,11 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 }
             };
             let shape = cache.shape(r)?;
+            if let Err(e) = actscope_lab::budget::check_fit(r, &shape) {
+                note.push_str(&format!("  (will be refused: {e})"));
+                too_large.borrow_mut().get_or_insert_with(|| e.context(format!("run {}", r.dir_name())));
+                return Ok(Some(format!("{}{note}", r.dir_name())));
+            }
             match actscope_lab::budget::check_memory(r, &shape, &limit) {
                 Err(e) => {
                     note.push_str("  (too large for this machine: will be refused)");

@@ -103,6 +103,8 @@ pub struct DataShape {
     pub train: usize,
     /// Examples in the validation set (the probe set is taken from it).
     pub val: usize,
+    /// Classes that occur in the training set (a set of one has nothing to tell apart: [`check_fit`]).
+    pub train_classes: usize,
     /// Bytes of the evaluation sets' sparse grouping (an upper bound; 0 where no set will be grouped: a
     /// dense set, or a machine without the sparse kernel).
     pub eval_grouping: u64,
@@ -116,6 +118,7 @@ impl DataShape {
             classes: data.train.classes.max(data.test.classes).max(2),
             train: data.train.len(),
             val: data.val.len(),
+            train_classes: data.train.class_counts().iter().filter(|&&n| n > 0).count(),
             eval_grouping: [
                 data.train.x().slice(s![..TRAIN_EVAL_SIZE.min(data.train.len()), ..]),
                 data.val.x(),
@@ -415,11 +418,37 @@ pub fn parse_size(s: &str) -> Option<u64> {
     (bytes > 0).then_some(bytes)
 }
 
-/// Checks that a run of `cfg` on data of `shape` fits in `limit`; returns the estimate.
+/// Checks that `cfg` can train on data of `shape` at all: its batch is no larger than the training set,
+/// and the training set holds at least two classes (with one, a classifier has nothing to tell apart: such a
+/// run had trained a phantom second output to accuracy 1.0). A sweep and its dry run check every run before
+/// any trains.
 ///
 /// # Errors
-/// A usage error giving the estimate (by part) and the limit, and how to change either.
+/// A usage error naming the setting or the data and what was expected.
+pub fn check_fit(cfg: &RunConfig, shape: &DataShape) -> Result<()> {
+    if cfg.batch_size > shape.train {
+        return Err(Error::usage(format!(
+            "invalid batch_size: {} is larger than the training set ({} examples)",
+            cfg.batch_size, shape.train
+        )));
+    }
+    if shape.train_classes < 2 {
+        return Err(Error::usage(format!(
+            "data {}: every training example is of one class, so a classifier has nothing to tell apart; \
+             expected at least two classes",
+            cfg.data
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that a run of `cfg` on data of `shape` can train ([`check_fit`]) and fits in `limit`; returns the
+/// estimate.
+///
+/// # Errors
+/// As [`check_fit`]; a usage error giving the estimate (by part) and the limit, and how to change either.
 pub fn check_memory(cfg: &RunConfig, shape: &DataShape, limit: &MemoryLimit) -> Result<MemoryEstimate> {
+    check_fit(cfg, shape)?;
     let e = estimate(cfg, shape)?;
     if e.total > limit.bytes {
         return Err(Error::usage(format!(
@@ -471,7 +500,8 @@ mod tests {
         toml::from_str(text).unwrap()
     }
 
-    const SHAPE: DataShape = DataShape { input_dim: 784, classes: 10, train: 54_000, val: 6_000, eval_grouping: 0 };
+    const SHAPE: DataShape =
+        DataShape { input_dim: 784, classes: 10, train: 54_000, val: 6_000, train_classes: 10, eval_grouping: 0 };
 
     #[test]
     fn the_evaluation_sets_grouping_is_counted_where_they_will_be_grouped() {

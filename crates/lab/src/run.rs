@@ -559,13 +559,6 @@ fn prepare(cfg: &RunConfig, data: &LoadedData) -> Result<(Model, Sets)> {
     let net = Mlp::<f32>::new(&mlp, cfg.seed)?;
     let opt = Optimizer::new(cfg.optimizer_config()?)?;
     let tc = cfg.train_config(data.train.len());
-    if cfg.batch_size > data.train.len() {
-        return Err(Error::usage(format!(
-            "invalid batch_size: {} is larger than the training set ({} examples)",
-            cfg.batch_size,
-            data.train.len()
-        )));
-    }
     let probe_set = data.val.head("probe", cfg.probe_size);
     let spe = tc.steps_per_epoch(data.train.len());
     let total = tc.total_steps(data.train.len());

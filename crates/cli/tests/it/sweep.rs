@@ -182,6 +182,40 @@ fn a_dry_run_checks_memory_and_counts_the_runs() {
     assert!(err.contains("error: run relu-none-d2-") && err.contains("more than the limit of"), "{err}");
 }
 
+/// A run that cannot train on its data — a batch larger than the training set, a training set of one class —
+/// is refused by the dry run and by the sweep before any run trains (the dry run had passed it and the sweep
+/// failed after training the others; one class had trained a phantom second output to accuracy 1.0).
+#[test]
+fn runs_that_cannot_train_on_their_data_are_refused_before_any_run() {
+    let d = tmp("fit");
+    let file = "[base]\ndata = \"synthetic:spirals\"\nsteps = 5\nprobe_size = 20\nhidden = [4]\n[axes]\nbatch_size = [60, 5000]\n";
+    std::fs::write(d.join("b.toml"), file).unwrap();
+    let o = run(&["sweep", "b.toml", "--out", "b", "--dry-run"], &d);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("(will be refused: invalid batch_size: 5000 is larger than the training set (3600 examples))"),
+        "{out}"
+    );
+    let o = run(&["sweep", "b.toml", "--out", "b", "--jobs", "1"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid batch_size: 5000"));
+    assert_eq!(std::fs::read_dir(d.join("b")).map_or(0, |r| r.count()), 0, "no run trained");
+
+    let mut csv = String::from("a,b,label\n");
+    for i in 0..100 {
+        csv += &format!("{i},{},0\n", i * 7 % 13);
+    }
+    std::fs::write(d.join("one.csv"), csv).unwrap();
+    for data in ["one.csv", "synthetic:gaussian"] {
+        let o = run(&["train", "--data", data, "--batch-size", "8", "--steps", "5", "--out", "t"], &d);
+        assert_eq!(o.status.code(), Some(2), "{data}");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains(&format!("data {data}: every training example is of one class")), "{err}");
+        assert!(run(&["data", "info", "--data", data], &d).status.success(), "data info still reads {data}");
+    }
+}
+
 #[test]
 fn run_names_are_safe_paths() {
     assert_eq!(sanitize("leaky_relu(0.01)-before/../x"), "leaky_relu_0.01_-before_.._x");
