@@ -59,7 +59,7 @@ pub struct TableArgs {
     /// What one row is.
     #[arg(long, value_enum, default_value_t = LevelArg::Layer)]
     level: LevelArg,
-    /// No summary line on stderr.
+    /// No summary line and no notes on stderr (warnings and errors still show).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -73,7 +73,7 @@ pub struct TensorboardArgs {
     /// The log directory to write (one sub-directory per run).
     #[arg(long)]
     out: PathBuf,
-    /// No summary line on stderr.
+    /// No summary line and no notes on stderr (warnings and errors still show).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -117,12 +117,12 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
 
 fn loaded(paths: &[PathBuf], quiet: bool) -> Result<Vec<actscope_lab::summarize::LoadedRun>> {
     let runs = source::resolve(paths)?;
-    if !quiet {
-        let dirs = paths.iter().filter(|p| p.is_dir() && !p.join("summary.json").is_file());
-        for n in reading_warnings(None, &runs).into_iter().chain(dirs.filter_map(|d| unfinished_note(d))) {
-            eprintln!("{n}");
-        }
-    }
+    // Warnings show under --quiet too (they had been hidden with the summary line); notes do not.
+    let dirs = paths.iter().filter(|p| p.is_dir() && !p.join("summary.json").is_file());
+    crate::print_reading(
+        reading_warnings(None, &runs).into_iter().chain(dirs.filter_map(|d| unfinished_note(d))),
+        quiet,
+    );
     Ok(runs)
 }
 

@@ -114,12 +114,14 @@ fn parse_init(s: &str) -> Result<Init, String> {
 
 /// The number of worker threads: `jobs`, or every core; never more runs in parallel than there are
 /// cores × 4 (more threads than that only wait on each other).
-fn jobs(jobs: Option<usize>) -> Result<usize> {
+fn jobs(jobs: Option<usize>, verbosity: Verbosity) -> Result<usize> {
     let cores = actscope_lab::sweep::default_jobs();
     match jobs {
         Some(0) => Err(Error::usage("--jobs must be ≥ 1").into()),
         Some(j) if j > cores * 4 => {
-            eprintln!("note: --jobs {j} capped at {} (4 × the {cores} cores)", cores * 4);
+            if verbosity != Verbosity::Quiet {
+                eprintln!("note: --jobs {j} capped at {} (4 × the {cores} cores)", cores * 4);
+            }
             Ok(cores * 4)
         }
         Some(j) => Ok(j),
@@ -560,7 +562,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         }
         file = file.with_profile(p);
     }
-    let mut opts = SweepOptions::new(jobs(a.jobs)?, shard)?;
+    let mut opts = SweepOptions::new(jobs(a.jobs, verbosity)?, shard)?;
     opts.lockstep |= a.lockstep;
     if a.dry_run {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -730,6 +732,16 @@ fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)], hint: bool) -> 
     if parts.is_empty() { String::new() } else { format!(": {}", parts.join(", ")) }
 }
 
+/// Prints what reading runs found ([`actscope_lab::summarize::reading_warnings`]): warnings always, notes
+/// (`note: …`) unless `quiet` — `-q` hides progress and notes, never warnings.
+pub(crate) fn print_reading(messages: impl IntoIterator<Item = String>, quiet: bool) {
+    for m in messages {
+        if !quiet || !m.starts_with("note:") {
+            eprintln!("{m}");
+        }
+    }
+}
+
 /// "s" where `n` is not 1.
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -777,9 +789,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
         ))
         .into());
     }
-    for w in actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &loaded) {
-        eprintln!("{w}");
-    }
+    print_reading(actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &loaded), verbosity == Verbosity::Quiet);
     let mut exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
     // Figures are per activation × placement: runs of one cell that differ in another setting would show one
     // configuration and hide the others (a momentum axis had been dropped without a word). Depth alone is
@@ -833,14 +843,14 @@ fn report(a: ReportArgs, verbosity: Verbosity) -> Result<()> {
         profile: a.profile.into(),
         data: a.data,
         out: a.out,
-        jobs: jobs(a.jobs)?,
+        jobs: jobs(a.jobs, verbosity)?,
     };
     let index = actscope_lab::report::run(&opts, &Progress::new(verbosity))?;
     println!("{}", index.display());
     Ok(())
 }
 
-fn summarize_runs(a: SummarizeArgs) -> Result<()> {
+fn summarize_runs(a: SummarizeArgs, verbosity: Verbosity) -> Result<()> {
     if a.list_columns {
         for (name, meaning) in known_columns() {
             println!("{name:<22}  {meaning}");
@@ -852,9 +862,7 @@ fn summarize_runs(a: SummarizeArgs) -> Result<()> {
     if runs.is_empty() {
         return Err(no_runs_error(&dir).into());
     }
-    for w in actscope_lab::summarize::reading_warnings(Some(&dir), &runs) {
-        eprintln!("{w}");
-    }
+    print_reading(actscope_lab::summarize::reading_warnings(Some(&dir), &runs), verbosity == Verbosity::Quiet);
     let groups = summarize(&runs);
     let columns = match &a.columns {
         Some(list) => parse_columns(list)?,
@@ -968,7 +976,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Train(a) => train(*a, verbosity),
         Command::Sweep(a) => sweep(a, verbosity),
-        Command::Summarize(a) => summarize_runs(a),
+        Command::Summarize(a) => summarize_runs(a, verbosity),
         Command::Data(DataCommand::Info { data, json }) => {
             let d = load(&data, 0.1, false)?;
             let info = d.info();

@@ -286,3 +286,38 @@ fn plot_refuses_runs_it_would_hide_and_where_chooses() {
     );
     assert!(stderr(&o).contains("the other figures the deepest configuration of each"), "{}", stderr(&o));
 }
+
+/// `-q` hides notes and progress, never warnings, in every command that reads runs: `export -q` had hidden
+/// the warning about runs of other code, and `summarize -q` and `plot -q` printed notes.
+#[test]
+fn quiet_hides_notes_not_warnings() {
+    let d = tmp("quiet");
+    let file =
+        "[base]\ndata = \"synthetic:clusters\"\nhidden = [4]\nsteps = 5\nprobe_size = 20\n[axes]\nseed = [0, 1]\n";
+    std::fs::write(d.join("s.toml"), file).unwrap();
+    assert!(run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d).status.success());
+    std::fs::create_dir_all(d.join("r/junk")).unwrap();
+    for cmd in [&["summarize", "r", "-q"][..], &["plot", "r", "--out", "f", "--format", "svg", "-q"][..]] {
+        let o = run(cmd, &d);
+        assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{cmd:?}: {}", stderr(&o));
+    }
+    let o = run(&["summarize", "r"], &d);
+    assert!(stderr(&o).contains("note: 1 directory in r is not a finished run"), "{}", stderr(&o));
+    // A run of other code: a warning, shown under -q by summarize and export alike.
+    let name = std::fs::read_dir(d.join("r"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("summary.json").is_file())
+        .unwrap();
+    let summary = std::fs::read_to_string(name.join("summary.json")).unwrap();
+    std::fs::write(name.join("summary.json"), summary.replace(actscope_lab::run::CODE, "0123456789abcdef")).unwrap();
+    for cmd in [&["summarize", "r", "-q"][..], &["export", "table", "r", "--out", "t.csv", "-q"][..]] {
+        let err = stderr(&run(cmd, &d));
+        assert!(err.contains("warning: these runs were computed by code other than this build's"), "{cmd:?}: {err}");
+        assert!(!err.contains("note:"), "{cmd:?}: {err}");
+    }
+    let o = run(&["sweep", "s.toml", "--out", "r2", "--jobs", "10000", "-q"], &d);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
