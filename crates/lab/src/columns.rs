@@ -59,6 +59,8 @@ pub struct Row<'a> {
 /// A cell: a plain value, or a statistic over seeds.
 enum Cell {
     Value(Value),
+    /// A number the table shows to the given decimals; CSV and JSON give it in full.
+    Rounded(f64, i32),
     Stat(Describe),
 }
 
@@ -107,7 +109,7 @@ pub const DERIVED: [Derived; 14] = [
         meaning: "decades of learning rate within 1 pp of the best validation accuracy",
         stat: false,
         records: false,
-        cell: |r| Cell::Value(rounded(r.group.lr_width_decades, 2)),
+        cell: |r| Cell::Rounded(r.group.lr_width_decades, 2),
     },
     Derived {
         name: "n",
@@ -170,7 +172,7 @@ pub const DERIVED: [Derived; 14] = [
         meaning: "median wall-clock seconds per run",
         stat: false,
         records: false,
-        cell: |r| Cell::Value(rounded(r.group.wall_seconds, 1)),
+        cell: |r| Cell::Rounded(r.group.wall_seconds, 1),
     },
     Derived {
         name: "seeds",
@@ -264,7 +266,9 @@ pub fn parse_columns(list: &str) -> Result<Vec<Column>> {
 
 /// Every column with what it shows: the derived ones, then every setting but those of [`PER_RUN`].
 pub fn known_columns() -> Vec<(&'static str, &'static str)> {
-    let settings = KEYS.iter().filter(|k| PER_RUN.iter().all(|(p, _)| *p != k.name));
+    // A setting a derived column shows under its own name (depth, lr) is listed once, as that column.
+    let settings =
+        KEYS.iter().filter(|k| PER_RUN.iter().all(|(p, _)| *p != k.name) && DERIVED.iter().all(|d| d.name != k.name));
     DERIVED.iter().map(|d| (d.name, d.meaning)).chain(settings.map(|k| (k.name, k.meaning))).collect()
 }
 
@@ -383,6 +387,7 @@ pub fn table(rows: &[Row<'_>], columns: &[Column]) -> String {
                 .iter()
                 .map(|c| match cell(r, c) {
                     Cell::Value(v) => text(&v),
+                    Cell::Rounded(x, digits) => text(&rounded(x, digits)),
                     Cell::Stat(d) => fmt_ci(&d),
                 })
                 .collect()
@@ -439,6 +444,7 @@ pub fn csv(rows: &[Row<'_>], columns: &[Column]) -> String {
             match cell(r, c) {
                 Cell::Value(Value::Null) => fields.push(String::new()),
                 Cell::Value(v) => fields.push(value_text(&v)),
+                Cell::Rounded(x, _) => fields.push(csv_number(x)),
                 Cell::Stat(d) => fields.extend([d.mean, d.ci_low, d.ci_high].map(csv_number)),
             }
         }
@@ -459,6 +465,7 @@ pub fn json(rows: &[Row<'_>], columns: &[Column]) -> Value {
                 for c in columns {
                     let v = match cell(r, c) {
                         Cell::Value(v) => v,
+                        Cell::Rounded(x, _) => num(x),
                         Cell::Stat(d) => serde_json::json!({
                             "mean": num(d.mean), "ci_low": num(d.ci_low), "ci_high": num(d.ci_high), "n": d.n
                         }),
@@ -487,5 +494,15 @@ mod tests {
         );
         assert!(known_columns().iter().all(|(n, _)| *n != "seed"));
         assert_eq!(parse_columns("seeds").unwrap(), [Column::Derived("seeds")]);
+    }
+
+    /// Every column is listed once (depth and lr were listed as a setting and as a derived column).
+    #[test]
+    fn every_column_is_listed_once() {
+        let names: Vec<&str> = known_columns().iter().map(|(n, _)| *n).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
     }
 }

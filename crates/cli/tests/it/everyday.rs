@@ -321,3 +321,24 @@ fn quiet_hides_notes_not_warnings() {
     let o = run(&["sweep", "s.toml", "--out", "r2", "--jobs", "10000", "-q"], &d);
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
+
+/// `wall_s` is rounded in the table only: CSV and JSON give the median in full (it read 0.0 for runs of
+/// 0.004 s).
+#[test]
+fn rounded_columns_are_rounded_for_reading_only() {
+    let d = tmp("wall");
+    let file = "[base]\ndata = \"synthetic:clusters\"\nhidden = [4]\nsteps = 5\nprobe_size = 20\n";
+    std::fs::write(d.join("s.toml"), file).unwrap();
+    assert!(run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d).status.success());
+    let run_dir = std::fs::read_dir(d.join("r")).unwrap().flatten().next().unwrap().path();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap()).unwrap();
+    let wall = summary["wall_seconds"].as_f64().unwrap();
+    let csv = stdout(&run(&["summarize", "r", "--columns", "wall_s", "--csv"], &d));
+    assert_eq!(csv.lines().nth(1).unwrap().parse::<f64>().unwrap(), wall, "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["summarize", "r", "--columns", "wall_s", "--json"], &d))).unwrap();
+    assert_eq!(json[0]["wall_s"].as_f64().unwrap(), wall);
+    let table = stdout(&run(&["summarize", "r", "--columns", "wall_s"], &d));
+    assert_eq!(table.lines().nth(1).unwrap().trim().parse::<f64>().unwrap(), (wall * 10.0).round() / 10.0, "{table}");
+}
