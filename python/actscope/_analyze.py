@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple, Union
@@ -19,7 +20,8 @@ class Analysis:
     #: One run directory per model and seed (``records.jsonl``, ``capture.json``, ...), readable by
     #: ``actscope plot`` and ``actscope summarize``.
     runs: Tuple[Path, ...]
-    #: Runs left out of the figures (their layers do not share one activation and BN placement).
+    #: Runs left out of the figures, ``actscope plot`` and ``summarize`` (their layers do not share one
+    #: activation actscope knows and one BN placement), each said in a warning by :func:`analyze`.
     not_plotted: Tuple[str, ...]
     #: The figure files (PNG and/or SVG, with the CSV behind each).
     figures: Tuple[Path, ...]
@@ -67,10 +69,22 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) ->
 
     ``captures`` is a file, a directory of captures, or a sequence of either. A capture that breaks the
     format raises ``ValueError`` naming the file and the tensor or field; file-system errors ``OSError``.
+    A run that gets no figures (its layers do not share one activation actscope knows and one BN placement:
+    mixed activations, BatchNorm in some layers only, an ``unknown`` activation) is said in a ``UserWarning``,
+    as the command says it in a note, and listed in :attr:`Analysis.not_plotted`.
     """
+    return _analyze_files(captures, out, formats, stacklevel=3)
+
+
+def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: int) -> Analysis:
+    """:func:`analyze`, its warnings pointing ``stacklevel`` frames up (the caller's code)."""
     files = _capture_files(captures)
     runs, not_plotted, figures, html, md, models, comparisons, removed = _native.analyze(
         [str(f) for f in files], str(out), [str(f) for f in formats])
+    for name in not_plotted:
+        warnings.warn(f"{name}: its layers do not share one activation actscope knows and one BN placement, so the "
+                      "report has no figures of it, and `actscope plot` and `summarize` leave it out (its "
+                      "records.jsonl and the diagnosis have it)", UserWarning, stacklevel=stacklevel)
     return Analysis(
         runs=tuple(Path(r) for r in runs),
         not_plotted=tuple(not_plotted),

@@ -11,6 +11,7 @@ the format and refuses a file that breaks one, naming the file and the tensor or
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -48,10 +49,33 @@ def output_layer(name: str, units: int) -> Dict[str, Any]:
 
 
 def capture_file_name(model: str, seed: int, step: int) -> str:
-    """The suggested file name ``<model>-seed<seed>-step<8 digits>.safetensors`` (characters other than
-    letters, digits, ``.``, ``_`` and ``-`` in the model name become ``_``)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", model) or "model"
+    """The suggested file name ``<model>-seed<seed>-step<8 digits>.safetensors``. Characters other than
+    letters, digits, ``.``, ``_`` and ``-`` in the model name become ``_``, and a name changed that way gets
+    ``-`` and the first 8 hex digits of the SHA-256 of the exact name (UTF-8) appended, so that two models
+    whose names differ only in such characters (``lr=0.1``, ``lr 0.1``) never share a file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", model)
+    if safe != model or not safe:
+        digest = hashlib.sha256(model.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        safe = f"{safe or 'model'}-{digest}"
     return f"{safe}-seed{seed}-step{step:08d}.safetensors"
+
+
+def read_metadata(path) -> Optional[Dict[str, str]]:
+    """The ``__metadata__`` map of a safetensors file (a capture's ``model``, ``seed``, ``step``...), read
+    from its header alone; None when the file cannot be read or is not a safetensors file."""
+    try:
+        with open(path, "rb") as f:
+            size = f.read(8)
+            if len(size) != 8:
+                return None
+            n = int.from_bytes(size, "little")
+            if n > 100_000_000:
+                return None
+            header = json.loads(f.read(n))
+    except (OSError, ValueError):
+        return None
+    meta = header.get("__metadata__") if isinstance(header, dict) else None
+    return meta if isinstance(meta, dict) else None
 
 
 def _number(x: float) -> str:

@@ -5,6 +5,9 @@
 ...     monitor.step(step)                          # before the update: captures when step % every == 0
 ...     loss = F.cross_entropy(model(x), y); opt.zero_grad(); loss.backward(); opt.step()
 >>> monitor.capture(step + 1)                       # the trained network
+
+(One epoch here; over several, ``step`` must keep counting the updates done: a step that goes backwards, or
+one this Monitor captured already, is refused rather than overwrite a capture.)
 >>> monitor.report("report")                        # figures, records and diagnosis.{html,md}
 
 What a capture holds and how it is measured is ``docs/capture.md``; this module follows it exactly, as
@@ -20,7 +23,12 @@ actscope measures its own networks (``crates/core/src/probe.rs``):
   effective ``W`` and ``dL/dW`` with respect to it;
 * the mean loss over the batch and one backward pass (``torch.autograd.grad``, so ``.grad`` is untouched);
 * the capture is of the network that has had ``step`` updates: call :meth:`Monitor.step` before the
-  optimizer's update.
+  optimizer's update;
+* an activation computed in bfloat16 or float16 (such a model, or ``torch.autocast``) rounds ``a`` further
+  from phi(z) than a capture may hold: ``a`` of a known activation is left out (analyze computes phi(z) from
+  the captured z), and an unknown activation's ``a`` and phi' are computed in float32 from z;
+* a network that has diverged (a non-finite z, a, weight or BatchNorm statistic, which no capture may hold)
+  is not captured from that step on, with one warning naming the step; the captures before it are kept.
 
 Hooks are registered only for the probe pass and removed right after it, so training itself runs without
 any. Tensors stay on the device during the pass and are copied to the host once per checkpoint.
@@ -37,22 +45,24 @@ so.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import time
-from glob import escape as glob_escape
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrize import ParametrizationList as _ParametrizationList
 
 from . import __version__
-from ._analyze import Analysis, analyze
-from .capture import capture_file_name, hidden_layer, output_layer, write_capture
+from ._analyze import Analysis, _analyze_files
+from .capture import FORMAT, capture_file_name, hidden_layer, output_layer, read_metadata, write_capture
 
 __all__ = ["Monitor", "LayerPlan", "activation_name"]
 
@@ -62,6 +72,10 @@ _INPUT_NORMS = (nn.LayerNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase)
 # Modules whose training mode only adds noise, turned off for the probe pass: dropout of every kind, and
 # RReLU's random slopes (in eval mode the mean slope).
 _NOISE = (nn.modules.dropout._DropoutNd, nn.RReLU)
+
+# The dtypes in which a captured `a` and phi' are the pass's own; an activation run in less (bfloat16,
+# float16: such a model, or autocast) has them computed from z in float32.
+_FULL = (torch.float32, torch.float64)
 
 # Modules of torch.nn.modules.activation that are not element-wise, so have no phi'(z) per entry.
 _NOT_ELEMENTWISE = ("Softmax", "Softmin", "LogSoftmax", "Softmax2d", "MultiheadAttention", "GLU")
@@ -80,16 +94,17 @@ def _is_activation(m: nn.Module) -> bool:
 
 def activation_name(m: nn.Module) -> str:
     """actscope's name of an activation module, or ``unknown`` when actscope does not compute exactly that
-    function (e.g. ``nn.GELU(approximate="tanh")``, ``nn.Softplus(beta=2)``, ``nn.Hardtanh``)."""
+    function (e.g. ``nn.GELU(approximate="tanh")``, ``nn.Softplus(beta=2)``, ``nn.Hardtanh``, and
+    ``nn.LeakyReLU`` / ``nn.ELU`` with a negative slope or alpha: actscope's take α ≥ 0)."""
     if isinstance(m, nn.Sigmoid):
         return "sigmoid"
     if isinstance(m, nn.Tanh):
         return "tanh"
     if isinstance(m, nn.ReLU):
         return "relu"
-    if isinstance(m, nn.LeakyReLU):
+    if isinstance(m, nn.LeakyReLU) and math.isfinite(float(m.negative_slope)) and float(m.negative_slope) >= 0:
         return f"leaky_relu({float(m.negative_slope)!r})"
-    if isinstance(m, nn.ELU):
+    if isinstance(m, nn.ELU) and math.isfinite(float(m.alpha)) and float(m.alpha) >= 0:
         return f"elu({float(m.alpha)!r})"
     if isinstance(m, nn.GELU) and m.approximate == "none":
         return "gelu"
@@ -130,14 +145,44 @@ class LayerPlan:
         return hidden_layer(self.name, units, self.activation_name, self.bn, self.dphi_max)
 
 
+def _in_float32(act: nn.Module) -> nn.Module:
+    """``act`` computing in float32 where it holds bfloat16 or float16 parameters or buffers: a shallow copy
+    with float32 copies of its own (the module itself untouched, its hooks left out); ``act`` otherwise."""
+    own = list(act._parameters.values()) + list(act._buffers.values())
+    if not any(t is not None and t.is_floating_point() and t.dtype not in _FULL for t in own):
+        return act
+    twin = copy.copy(act)
+    for name in ("_parameters", "_buffers"):
+        tensors = {k: (v.detach().float() if v is not None and v.is_floating_point() else v)
+                   for k, v in getattr(act, name).items()}
+        object.__setattr__(twin, name, tensors)
+    for name in ("_forward_hooks", "_forward_pre_hooks"):
+        object.__setattr__(twin, name, type(getattr(act, name))())
+    return twin
+
+
+def _phi_in_float32(act: nn.Module, z: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """phi(z) and phi'(z) computed in float32 (autocast off) at the values of ``z``: for an activation that
+    ran in bfloat16 or float16, whose phi' rounded that far may exceed sup phi' (``dphi_max``, estimated in
+    float32) and be refused by the reader."""
+    z32 = z.detach().float().requires_grad_(True)
+    with torch.enable_grad(), torch.autocast(z.device.type, enabled=False):
+        # forward(), not __call__: no hook may see this call (the probe pass's hooks are registered).
+        a = _in_float32(act).forward(z32)
+        (d,) = torch.autograd.grad(a.sum(), z32)
+    return a.detach(), d
+
+
 def _estimate_dphi_max(act: nn.Module, units: int, device, dtype) -> float:
     """sup phi' of an unknown element-wise activation, as the largest phi' on a grid of 40,001 points on
-    [-20, 20] (step 0.001), each point in every unit's column (a per-unit parameter, as in PReLU, counts)."""
+    [-20, 20] (step 0.001), each point in every unit's column (a per-unit parameter, as in PReLU, counts);
+    computed in float32 at least, with autocast off (as phi' is where the activation runs in less)."""
+    dtype = dtype if dtype in _FULL else torch.float32
     grid = torch.linspace(-20.0, 20.0, 40001, device=device, dtype=dtype)
     z = grid[:, None].expand(-1, units).clone().requires_grad_(True)
-    with torch.enable_grad():
+    with torch.enable_grad(), torch.autocast(torch.device(device).type, enabled=False):
         # forward(), not __call__: no hook may see this call (the probe pass's hooks are registered).
-        (d,) = torch.autograd.grad(act.forward(z).sum(), z)
+        (d,) = torch.autograd.grad(_in_float32(act).forward(z).sum(), z)
     m = float(d.max())
     if not (math.isfinite(m) and m > 0):
         raise ValueError(f"{type(act).__name__}: phi' has no finite positive maximum on [-20, 20] (got {m}); "
@@ -165,6 +210,10 @@ class _Trace:
         #: The tensor versions of each call's input and output when the module returned: an in-place change
         #: after that (``a += h``) would make the tensors read later not the ones the module computed.
         self.versions: List[Tuple[int, int]] = []
+        #: Modules without children that none of the above watches (a LayerNorm without parameters, a
+        #: Flatten, an activation of one's own not named in activation_types=) and changed what they were
+        #: given, each with the number of watched calls before it returned: named when the chain breaks.
+        self.others: List[Tuple[nn.Module, int]] = []
         # What runs inside an activation module is part of it (a Swish of your own built on nn.Sigmoid):
         # not a layer of its own.
         activations = [m for m in model.modules() if isinstance(m, activation_types) or _is_activation(m)]
@@ -184,10 +233,16 @@ class _Trace:
                 # The model itself may hold a parameter (a temperature, say); a parametrization's own
                 # module (weight_norm, spectral_norm) is part of its Linear, not a layer.
                 self.handles.append(m.register_forward_hook(self._unsupported))
+            elif m is not model and next(m.children(), None) is None:
+                self.handles.append(m.register_forward_hook(self._other))
 
     def _unsupported(self, module, inputs, output):
         if all(module is not m for m, _ in self.unsupported):
             self.unsupported.append((module, len(self.calls)))
+
+    def _other(self, module, inputs, output):
+        if inputs and torch.is_tensor(inputs[0]) and torch.is_tensor(output) and not _same_values(inputs[0], output):
+            self.others.append((module, len(self.calls)))
 
     def _hook(self, module, inputs, output):
         if not inputs or not torch.is_tensor(inputs[0]) or not torch.is_tensor(output):
@@ -201,20 +256,31 @@ class _Trace:
         self.handles = []
 
 
-def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), mixing=()) -> List[LayerPlan]:
-    """The layers of the model from the order its watched modules ran in (see the module docs)."""
+def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), mixing=(), others=()) -> List[LayerPlan]:
+    """The layers of the model from the order its watched modules ran in (see the module docs); ``others``
+    (:attr:`_Trace.others`) names what ran between two Linears without an activation module."""
     names = {m: n for n, m in model.named_modules()}
     first_linear = next((i for i, (m, _, _) in enumerate(calls) if isinstance(m, nn.Linear)), len(calls))
     # Before the first Linear a normalisation is input processing (as input BatchNorm is); any other
     # parameterised module (a Conv2d, an Embedding) is a layer the diagnosis would leave out.
-    inside = [m for m, before in unsupported if before > first_linear or not isinstance(m, _INPUT_NORMS)]
+    inside = [(m, before) for m, before in unsupported if before > first_linear or not isinstance(m, _INPUT_NORMS)]
     if inside:
-        listed = ", ".join(f"{names.get(m)!r} ({type(m).__name__})" for m in inside)
+        listed = ", ".join(f"{names.get(m)!r} ({type(m).__name__})" for m, _ in inside)
+        advice = []
+        if any(before <= first_linear for _, before in inside):  # a feature extractor before the MLP (a CNN)
+            advice.append("Monitoring the MLP part on its own inputs (e.g. Monitor(model.head, (features, y))) is "
+                          "right only while the layers before it are frozen (not trained, and their output on the "
+                          "probe batch unchanging, e.g. a pretrained extractor in eval mode with "
+                          "requires_grad=False): the features are computed once, when the Monitor is made, so if "
+                          "those layers train, every later checkpoint measures the head on stale inputs and its "
+                          "numbers are wrong. A model trained end to end with such layers cannot be monitored yet")
+        if any(before > first_linear for _, before in inside):  # inside the MLP
+            advice.append("Inside the MLP, BatchNorm1d is the only normalisation it measures (a LayerNorm, GroupNorm "
+                          "or RMSNorm there is refused, with parameters or without)")
+        advice.append("An element-wise activation of your own goes in activation_types=")
         raise ValueError(f"the forward pass runs layers the Monitor cannot measure: {listed}; it measures MLPs "
                          "(Linear, BatchNorm1d, element-wise activation modules), and would leave these out of the "
-                         "diagnosis without a word. Monitor the MLP part on its own inputs instead (e.g. "
-                         "Monitor(model.head, (features, y))); an element-wise activation of your own goes in "
-                         "activation_types=")
+                         f"diagnosis without a word. {'. '.join(advice)}")
     layers: List[LayerPlan] = []
     seen = set()
     for module, x, _ in calls:
@@ -250,10 +316,14 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), m
     if out.batch_norm is not None:
         raise ValueError(f"the output Linear {out.name!r} is followed by BatchNorm1d {names[out.batch_norm]!r}; "
                          "expected the last Linear to be the output layer")
+    order = {m: i for i, (m, _, _) in enumerate(calls)}
     for prev, layer in zip(layers, layers[1:]):
         if prev.activation is None:
             mixed = "".join(f"; {names.get(m)!r} ({type(m).__name__}) ran, but it mixes units (not element-wise), "
                             "so it is no layer's activation" for m in mixing)
+            ran = [m for m, before in others if order[prev.linear] < before <= order[layer.linear]]
+            mixed += "".join(f"; {names.get(m)!r} ({type(m).__name__}) ran between them: an element-wise activation "
+                             "of your own goes in activation_types=" for m in dict.fromkeys(ran))
             raise ValueError(f"Linear {prev.name!r} is followed by Linear {layer.name!r} with no element-wise activation "
                              "module between them; activations must be nn.Module instances (nn.ReLU(), not F.relu) so "
                              f"that hooks can see them{mixed}")
@@ -281,18 +351,25 @@ def _same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
         return bool(((a == b) | (torch.isnan(a) & torch.isnan(b))).all())
 
 
-def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions) -> None:
+def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions, others=()) -> None:
     """Refuses a forward pass in which the layers' tensors did not flow as the plan reads them: each module
     of a layer must take the output of the one before it (Linear -> [BatchNorm1d] -> activation ->
     [BatchNorm1d]), each Linear after the first the output of the layer before it, and no tensor may have
     been changed in place after its module returned. Otherwise z would not be the pre-activation of the
     Linear (and BatchNorm) it is filed under: a residual connection, a scaling or a functional operation in
-    between, which the Monitor cannot see."""
+    between, which the Monitor cannot see. ``others`` (:attr:`_Trace.others`) names the modules that ran
+    between the two where the chain breaks."""
     names = {m: n for n, m in model.named_modules()}
     io = {m: (x, y) for m, x, y in calls}
+    order = {m: i for i, (m, _, _) in enumerate(calls)}
 
     def label(m):
         return f"{names.get(m)!r} ({type(m).__name__})"
+
+    def between(a, b) -> str:
+        """The modules that returned after ``a`` and before ``b`` and changed their input, in words."""
+        ran = [m for m, before in others if order[a] < before <= order[b]]
+        return ", ".join(label(m) for m in dict.fromkeys(ran))
 
     for layer in layers:
         for m in (layer.linear, layer.activation, layer.batch_norm):
@@ -316,6 +393,14 @@ def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions) -> N
             chain += {"before": [layer.batch_norm, layer.activation], "after": [layer.activation, layer.batch_norm],
                       "none": [layer.activation]}[layer.bn]
         if previous is not None and not _same_values(io[previous][1], io[layer.linear][0]):
+            ran = between(previous, layer.linear)
+            if ran:
+                raise ValueError(f"the input of Linear {layer.name!r} is not the output of {label(previous)}: {ran} "
+                                 "runs between the two layers and changes what flows, and the Monitor cannot measure "
+                                 "it. It measures plain chains Linear -> [BatchNorm1d] -> activation -> "
+                                 "[BatchNorm1d] (BatchNorm1d is the only normalisation it measures in a layer; a "
+                                 "LayerNorm, GroupNorm or RMSNorm is refused, with parameters or without); an "
+                                 "element-wise activation of your own goes in activation_types=")
             raise ValueError(f"the input of Linear {layer.name!r} is not the output of {label(previous)}: something "
                              "runs between the two layers that the Monitor cannot see (a residual connection, a "
                              "scaling, a functional activation or dropout such as F.dropout: use nn.Dropout, which "
@@ -324,6 +409,14 @@ def _check_flow(model: nn.Module, layers: List[LayerPlan], calls, versions) -> N
                              f"{label(previous)} goes in activation_types=")
         for a, b in zip(chain, chain[1:]):
             if not _same_values(io[a][1], io[b][0]):
+                ran = between(a, b)
+                if ran:
+                    raise ValueError(f"layer {layer.name!r}: {ran} runs between {label(a)} and {label(b)}, so z would "
+                                     "not be the layer's pre-activation as the Monitor reads it, and it cannot measure "
+                                     f"{ran}. It measures plain chains Linear -> [BatchNorm1d] -> activation -> "
+                                     "[BatchNorm1d] (BatchNorm1d is the only normalisation it measures in a layer; a "
+                                     "LayerNorm, GroupNorm or RMSNorm is refused, with parameters or without); an "
+                                     "element-wise activation of your own goes in activation_types=")
                 raise ValueError(f"layer {layer.name!r}: the input of {label(b)} is not the output of {label(a)}: "
                                  "something runs between them that the Monitor cannot see (a residual connection, "
                                  "a scaling, a functional operation), so z would not be the layer's pre-activation. "
@@ -365,7 +458,8 @@ def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor, ran: set) -> Non
         raise ValueError(f"the parameter {', '.join(used)} takes part in the loss, but not through an nn.Linear "
                          "that runs in the forward pass (it is the model's own, or its module is never called), so "
                          "its layer would be left out of the diagnosis without a word; apply the weights by calling "
-                         "an nn.Linear, or monitor the MLP part on its own inputs")
+                         "an nn.Linear, or monitor the MLP part on its own inputs (right only while the layers "
+                         "before it are frozen: its inputs are fixed when the Monitor is made)")
 
 
 def _device_index(device: torch.device) -> int:
@@ -432,8 +526,10 @@ class Monitor:
         pairs: with ``every``, also capture step ``s + 1`` after each cadence step ``s``, so that the report
             has the update ratio ||dW|| / ||W|| of that update (it needs captures one update apart).
         existing: what to do with captures of this model and seed already in ``out_dir`` (an earlier run's,
-            which ``actscope analyze`` on the directory would read with this run's): ``refuse`` (the default:
-            an error), ``replace`` (delete them) or ``keep`` (continue that run, e.g. when resuming training).
+            which ``actscope analyze`` on the directory would read with this run's), found by their metadata
+            (``model`` exactly and ``seed``), never by file name: ``refuse`` (the default: an error),
+            ``replace`` (delete them) or ``keep`` (continue that run, e.g. when resuming training). Another
+            model's captures are never touched: a file of this model's name that holds one is refused.
     """
 
     def __init__(
@@ -526,41 +622,110 @@ class Monitor:
         self.pairs = bool(pairs)
         #: The layers found in the first probe pass (None before it).
         self.layers: Optional[List[LayerPlan]] = None
-        #: Every capture file written, in order (a step captured twice once).
+        #: Every capture file written, in order (one per step).
         self.paths: List[Path] = []
         #: Seconds each capture took (probe pass, copy to host, writing), in order.
         self.timings: List[float] = []
+        #: The step at which the network had diverged (a non-finite z, a, weight or BatchNorm statistic),
+        #: whose capture was not written, as no later one is; None while it has not.
+        self.diverged_at: Optional[int] = None
         #: The step and file of the latest capture.
         self._last: Optional[Tuple[int, Path]] = None
+        #: The largest step given to step() or capture() so far: a step below it is refused.
+        self._seen: Optional[int] = None
+        #: The file of each step this Monitor captured: never written again.
+        self._written: Dict[int, Path] = {}
+        #: Hidden layers whose activation ran in less than float32 in the latest pass (name, dtype): a known
+        #: activation's `a` is not written, an unknown one's a and phi' are computed in float32 from z. Said
+        #: once (``_said_low_precision``).
+        self._low_precision: List[Tuple[str, torch.dtype]] = []
+        self._said_low_precision = False
 
     def step(self, step: int, epoch: Optional[float] = None) -> Optional[Path]:
-        """At a training step (``step`` updates done, before the next update): captures when the cadence
-        says so (``step % every == 0``, and the step after with ``pairs``) and returns the file, otherwise
-        returns None. Called again at the step it captured last (once per micro-batch, with gradient
-        accumulation), it returns that file without measuring again."""
-        if self._last is not None and self._last[0] == int(step):
+        """At a training step (``step`` updates done since training started, before the next update):
+        captures when the cadence says so (``step % every == 0``, and the step after with ``pairs``) and
+        returns the file, otherwise returns None. Called again at the step it captured last (once per
+        micro-batch, with gradient accumulation), it returns that file without measuring again. A step below
+        one given before is refused (a counter that restarts each epoch): ``step`` counts updates."""
+        step = int(step)
+        self._refuse_going_back(step)
+        if self._last is not None and self._last[0] == step:
             return self._last[1]  # called again at the same step (gradient accumulation): captured already
         due = self.every is None or step % self.every == 0
         if self.pairs and self.every is not None and step > 0 and (step - 1) % self.every == 0:
             due = True
-        return self.capture(step, epoch) if due else None
+        if not due:
+            self._seen = step
+            return None
+        return self._capture(step, epoch, stacklevel=3)
 
-    def capture(self, step: int, epoch: Optional[float] = None) -> Path:
-        """Captures the network as it is now, as the checkpoint of ``step``, and returns the file written."""
-        if int(step) < 0:
+    def capture(self, step: int, epoch: Optional[float] = None) -> Optional[Path]:
+        """Captures the network as it is now, as the checkpoint of ``step`` (the number of optimizer updates
+        done), and returns the file written. Refused: a step below one given before, and a step this Monitor
+        has captured already (that capture would be overwritten). Once the network has diverged (a
+        non-finite z, a, weight or BatchNorm statistic; :attr:`diverged_at`), that capture and every later
+        one are not written, with one warning, and this returns None."""
+        return self._capture(int(step), epoch, stacklevel=3)
+
+    def _refuse_going_back(self, step: int) -> None:
+        """Refuses a negative step, and one below a step given before (step counts updates: it never goes
+        back, and a capture of an earlier step would overwrite one written, or misfile this network)."""
+        if step < 0:
             raise ValueError(f"step: expected the number of updates done (>= 0), got {step}")
+        if self._seen is not None and step < self._seen:
+            raise ValueError(
+                f"step {step}: this Monitor was at step {self._seen} already, so the step went backwards (a counter "
+                "that restarts each epoch does, e.g. `for step, (x, y) in enumerate(loader)`). step must count the "
+                "optimizer updates done since training started (docs/capture.md): use a global counter, one more at "
+                "each update (e.g. epoch * len(loader) + i). Nothing was captured: the capture of an earlier step "
+                "would overwrite the one this Monitor wrote of the network after that many updates, or file another "
+                "network under that step")
+
+    def _capture(self, step: int, epoch: Optional[float], stacklevel: int) -> Optional[Path]:
+        self._refuse_going_back(step)
+        if step in self._written:
+            raise ValueError(
+                f"capture: step {step} was captured already by this Monitor ({self._written[step].name}); capturing "
+                "it again would overwrite that capture with the network as it is now. step must count the optimizer "
+                "updates done (a global counter), so that each capture has a step of its own; monitor.step(step) "
+                "called again at the step it captured last (gradient accumulation) returns that file without "
+                "measuring")
+        if self.diverged_at is not None:
+            self._seen = step
+            return None  # said when it diverged
         if torch.is_inference_mode_enabled():
             raise RuntimeError("capture: called inside torch.inference_mode(), where autograd is off; the Monitor "
                                "needs the gradients of one backward pass: call it outside inference_mode")
+        path = self.out_dir / capture_file_name(self.model_name, self.seed, step)
+        if path.exists() and path not in self.continued:
+            meta = read_metadata(path) or {}
+            what = (f"a capture of model {meta.get('model')!r}, seed {meta.get('seed')}"
+                    if meta.get("format") == FORMAT else "a file that is not a capture")
+            raise FileExistsError(
+                f"capture: {path} exists already and holds {what}, which this Monitor neither wrote nor continues "
+                "(captures are identified by their metadata, never by their file name); it refuses to overwrite "
+                "it: move that file, or use another out_dir")
         start = time.perf_counter()
         loss, tensors = self._probe_pass()
+        bad = _first_non_finite(tensors)
+        if bad is not None:
+            self.diverged_at, self._seen = step, step
+            name, value, index = bad
+            last = f"the last is step {self._last[0]}" if self._last is not None else "there are none"
+            warnings.warn(
+                f"the network diverged at step {step}: `{name}` holds {value} at {list(index)} (every z, a, weight "
+                f"and BatchNorm statistic of a capture must be finite, docs/capture.md), so the capture of step "
+                f"{step} is not written, and the Monitor captures no later step (step() and capture() return None); "
+                f"report() covers the captures before it ({last}). A lower learning rate or gradient clipping keeps "
+                "a network from diverging", RuntimeWarning, stacklevel=stacklevel)
+            return None
         if epoch is None and self.steps_per_epoch:
             epoch = step / self.steps_per_epoch
         path = write_capture(
-            self.out_dir / capture_file_name(self.model_name, self.seed, int(step)),
+            path,
             model=self.model_name,
             seed=self.seed,
-            step=int(step),
+            step=step,
             layers=[layer.meta() for layer in self.layers],
             tensors=tensors,
             dtype=self.dtype,
@@ -569,21 +734,38 @@ class Monitor:
             extra={"x-writer": f"actscope.torch {__version__}", "x-torch-version": torch.__version__,
                    "x-probe-sha256": self.probe_sha256},
         )
-        if path not in self.paths:
-            self.paths.append(path)
-        self._last = (int(step), path)
+        self.paths.append(path)
+        self._written[step] = path
+        self._last, self._seen = (step, path), step
         self.timings.append(time.perf_counter() - start)
+        if self._low_precision and not self._said_low_precision:
+            self._said_low_precision = True
+            names = ", ".join(repr(n) for n, _ in self._low_precision)
+            dtypes = ", ".join(dict.fromkeys(str(d) for _, d in self._low_precision))
+            warnings.warn(
+                f"layer{'s' if len(self._low_precision) > 1 else ''} {names}: the activation ran in {dtypes} (a "
+                f"{dtypes} model, or torch.autocast), and its output a, rounded to {dtypes}, is further from phi(z) "
+                "than a capture may hold (1e-3, docs/capture.md), so `a` is not written for a known activation "
+                f"(from step {step} on, whenever it runs in less than float32): analyze computes a = phi(z) from the "
+                "captured z, which is exact; for an unknown one, a and phi' are computed in float32 from z. z, the "
+                "weights and the gradients are the pass's own", UserWarning, stacklevel=stacklevel)
         return path
 
     def report(self, out_dir=None, formats: Sequence[str] = ("png", "svg")) -> Analysis:
         """Runs ``actscope analyze`` on every capture written so far (in-process: the same Rust code as the
         command) and returns what it wrote: records, figures and ``diagnosis.{html,md}`` under ``out_dir``
-        (default: ``<out_dir of the captures>/report``)."""
+        (default: ``<out_dir of the captures>/report``). A model that gets no figures (its layers do not
+        share one known activation and BN placement) is said so in a warning, as :func:`actscope.analyze`
+        does."""
         if not self.paths:
+            if self.diverged_at is not None:
+                raise RuntimeError(f"no captures: the network had diverged by step {self.diverged_at}, the first "
+                                   "it was to capture (see the warning then); nothing to report")
             raise RuntimeError("no captures yet: call monitor.step(step) or monitor.capture(step) first")
         # A step captured again (resuming from a checkpoint whose step the earlier run had captured) is one file.
         files = list(dict.fromkeys(self.continued + self.paths))
-        return analyze(files, out_dir if out_dir is not None else self.out_dir / "report", formats)
+        return _analyze_files(files, out_dir if out_dir is not None else self.out_dir / "report", formats,
+                              stacklevel=3)
 
     def _probe_pass(self) -> Tuple[float, Dict[str, torch.Tensor]]:
         """One train-mode forward and backward pass over the probe batch, leaving the model as it was."""
@@ -627,9 +809,14 @@ class Monitor:
                         out = model(self.x)
                     except torch.cuda.OutOfMemoryError:
                         raise
-                    except RuntimeError as e:
+                    except (RuntimeError, ValueError) as e:
+                        bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+                        hint = (" (BatchNorm in train mode, as the probe pass runs it, needs at least 2 examples: "
+                                "use a larger probe batch, e.g. 1,000 validation examples)"
+                                if bn and self.x.shape[0] < 2 else "")
                         raise ValueError(f"probe_batch: the model's forward pass on x of shape {tuple(self.x.shape)} "
-                                         f"({self.x.dtype}) failed: {e}; expected examples the model takes") from e
+                                         f"({self.x.dtype}) failed: {e}; expected examples the model takes"
+                                         f"{hint}") from e
                     try:
                         loss = self.loss_fn(out, self.y)
                     except (RuntimeError, IndexError, ValueError) as e:
@@ -648,9 +835,9 @@ class Monitor:
                     # A weight applied outside any module the hooks see first: the plan of the modules that
                     # did run would blame what is left of that layer.
                     _refuse_hidden_layers(model, loss, trace.ran)
-                    self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing)
+                    self.layers = _plan(model, trace.calls, self.dphi_max, trace.unsupported, trace.mixing, trace.others)
                 try:
-                    _check_flow(model, self.layers, trace.calls, trace.versions)
+                    _check_flow(model, self.layers, trace.calls, trace.versions, trace.others)
                     tensors = self._gather(trace.calls, loss, running)
                     if first:
                         # After the gathering: these passes recompute what forward pre-hooks set (a pruned
@@ -689,11 +876,18 @@ class Monitor:
                 wrt.append(layer.linear.bias)
         # phi'(z) of unknown activations, from the graph: d(sum a)/dz is phi' entry by entry for an
         # element-wise phi.
-        dphi = {}
+        self._low_precision = []
+        dphi, outputs = {}, {}
         for i, layer in enumerate(hidden):
+            z, a = io[layer.activation]
+            if a.dtype not in _FULL:
+                self._low_precision.append((layer.name, a.dtype))
             if layer.activation_name == "unknown":
-                z, a = io[layer.activation]
-                (dphi[i],) = torch.autograd.grad(a.sum(), z, retain_graph=True)
+                if a.dtype in _FULL:
+                    outputs[i] = a
+                    (dphi[i],) = torch.autograd.grad(a.sum(), z, retain_graph=True)
+                else:
+                    outputs[i], dphi[i] = _phi_in_float32(layer.activation, z)
         grads = iter(torch.autograd.grad(loss, wrt, allow_unused=True))
         t: Dict[str, torch.Tensor] = {}
 
@@ -702,8 +896,13 @@ class Monitor:
 
         for i, (layer, z) in enumerate(zip(hidden, zs)):
             put(f"layers.{i}.z", z)
-            if self.save_a or layer.activation_name == "unknown":
-                put(f"layers.{i}.a", io[layer.activation][1])
+            a = io[layer.activation][1]
+            if layer.activation_name == "unknown":
+                put(f"layers.{i}.a", outputs[i])
+            elif self.save_a and a.dtype in _FULL:
+                # In bfloat16 / float16 (a model in that dtype, or autocast), a is rounded further from phi(z)
+                # than the reader allows (docs/capture.md): left out, analyze computes phi(z) from z.
+                put(f"layers.{i}.a", a)
             if i in dphi:
                 put(f"layers.{i}.dphi", dphi[i])
             g = _required(next(grads), f"dL/dz of layer {layer.name!r}")
@@ -739,12 +938,41 @@ def _fingerprint(*tensors: torch.Tensor) -> str:
 
 
 def _earlier_captures(out_dir: Path, model_name: str, seed: int) -> List[Path]:
-    """Capture files of this model and seed already in ``out_dir``, by their file names."""
+    """Capture files of this model and seed already in ``out_dir``, by their metadata (``model`` exactly,
+    ``seed``), never by their file names: another model's captures are not this model's, whatever their
+    names."""
     if not out_dir.is_dir():
         return []
-    prefix = capture_file_name(model_name, seed, 0)[: -len("00000000.safetensors")]
-    return sorted(p for p in out_dir.glob(f"{glob_escape(prefix)}*.safetensors")
-                  if p.is_file() and not p.name.startswith("."))
+    found = []
+    for p in sorted(out_dir.glob("*.safetensors")):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        meta = read_metadata(p)
+        if meta is None or meta.get("format") != FORMAT or meta.get("model") != model_name:
+            continue
+        try:
+            if int(meta.get("seed", "")) == seed:
+                found.append(p)
+        except ValueError:
+            continue
+    return found
+
+
+def _first_non_finite(tensors: Dict[str, Any]) -> Optional[Tuple[str, float, Tuple[int, ...]]]:
+    """The first non-finite value among the tensors a capture must hold finite (all but the gradients, as
+    docs/capture.md says), as (tensor name, value, index); weights first (the cause), then BatchNorm's, then
+    z, a and phi'."""
+    def rank(name: str) -> int:
+        kind = name.split(".", 2)[2]
+        return 0 if kind == "weight" else 1 if kind.startswith("bn.") else 2
+
+    for name in sorted((n for n in tensors if not n.split(".", 2)[2].startswith("grad_")), key=rank):
+        v = tensors[name]
+        bad = ~np.isfinite(v)
+        if bad.any():
+            index = np.unravel_index(int(np.argmax(bad)), v.shape)
+            return name, float(v[index]), tuple(int(i) for i in index)
+    return None
 
 
 def _to_host(tensors: Dict[str, torch.Tensor], dtype: torch.dtype) -> Dict[str, Any]:

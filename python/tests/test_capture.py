@@ -60,7 +60,9 @@ def test_the_worked_example_is_read_and_measured_with_the_crates_numbers(tmp_pat
     assert sorted(back) == sorted(tiny(np.random.default_rng(0), 0))
     assert all(v.dtype == np.float32 for v in back.values())
 
-    a = actscope.analyze(tmp_path / "caps", tmp_path / "out", formats=("svg",))
+    with pytest.warns(UserWarning, match=r"tiny-s7: .*no figures"):  # sigmoid and unknown layers: no figures
+        a = actscope.analyze(tmp_path / "caps", tmp_path / "out", formats=("svg",))
+    assert a.not_plotted == ("tiny-s7",)
     assert a.html.is_file() and a.markdown.is_file()
     (run,) = a.runs
     cps = checkpoints(run)
@@ -106,4 +108,6 @@ def test_writer_refuses_what_the_format_forbids(tmp_path):
     with pytest.raises(ValueError, match="free keys must start with 'x-'"):
         write_capture(tmp_path / "c.safetensors", model="m", seed=0, step=0, layers=LAYERS, tensors={},
                       extra={"writer": "me"})
-    assert capture_file_name("mlp bn/before", 3, 1200) == "mlp_bn_before-seed3-step00001200.safetensors"
+    # A name the file name changes gets a hash of the exact name: "lr=0.1" and "lr 0.1" never share a file.
+    assert capture_file_name("mlp bn/before", 3, 1200) == "mlp_bn_before-aac22473-seed3-step00001200.safetensors"
+    assert capture_file_name("mlp_bn_before", 3, 1200) == "mlp_bn_before-seed3-step00001200.safetensors"

@@ -9,6 +9,7 @@ captured tensors must be the model's own (recomputed here by hand).
 from __future__ import annotations
 
 import copy
+import warnings
 import json
 
 import numpy as np
@@ -179,7 +180,8 @@ def test_unknown_activations_get_phi_prime_from_autograd(data, tmp_path):
     assert mon.layers[0].dphi_max == 1.0
     t = load_file(str(path))
     np.testing.assert_array_equal(t["layers.0.dphi"], (np.abs(t["layers.0.z"]) < 1).astype(np.float32))
-    a = actscope.analyze(path, tmp_path / "out", formats=("svg",))
+    with pytest.warns(UserWarning, match=r"hardtanh-s4: .*no figures"):
+        a = actscope.analyze(path, tmp_path / "out", formats=("svg",))
     (model_diag,) = a.models
     assert model_diag["layers"][0]["saturation"] == pytest.approx(float(np.mean(t["layers.0.dphi"] < 0.1)))
 
@@ -525,3 +527,196 @@ def test_the_probe_pass_takes_the_training_branch_and_seeds_only_what_it_restore
     skipping.skip = True
     with pytest.raises(ValueError, match=r"layer 'net.4': module 'net.4' \(Linear\) did not run in this forward"):
         mon.capture(1)
+
+
+def _tiny(act=nn.ReLU, seed=0, width=8, bn=False):
+    """A 20 -> width -> 3 MLP and a 32-example probe batch: the user trial's cases, small."""
+    torch.manual_seed(seed)
+    mid = [nn.BatchNorm1d(width)] if bn else []
+    return nn.Sequential(nn.Linear(20, width), *mid, act(), nn.Linear(width, 3))
+
+
+def _probe(n=32):
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(n, 20, generator=g)
+    return x, (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+
+
+def _sgd_step(model, x, y, lr=0.1):
+    loss = nn.functional.cross_entropy(model(x), y)
+    model.zero_grad()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+
+
+def test_a_step_counter_that_goes_back_is_refused_never_overwrites(tmp_path):
+    """`for step, (x, y) in enumerate(loader): monitor.step(step)` restarts at 0 each epoch: the second
+    epoch's captures silently overwrote the first's (the report's "initial network" was the one after two
+    epochs). A step that goes backwards, or a capture of a step this Monitor wrote already, is refused."""
+    model = _tiny()
+    x, y = _probe()
+    mon = Monitor(model, (x, y), every=2, out_dir=tmp_path, model_name="m")
+    for step in range(4):
+        mon.step(step)
+        _sgd_step(model, x, y)
+    first = load_file(str(mon.paths[0]))
+    with pytest.raises(ValueError, match=r"step 0: .*went backwards.*updates done.*global counter"):
+        mon.step(0)  # the next epoch's first batch
+    np.testing.assert_array_equal(load_file(str(mon.paths[0]))["layers.0.weight"], first["layers.0.weight"])
+    assert mon.step(3) is None  # the step it is at: not due, nothing to refuse
+    mon.capture(4)
+    assert mon.step(4) == mon.paths[-1]  # called again at the step it captured (gradient accumulation)
+    with pytest.raises(ValueError, match=r"step 4 was captured already by this Monitor .*would overwrite"):
+        mon.capture(4)
+    with pytest.raises(ValueError, match=r"step 2: .*went backwards"):
+        mon.capture(2)
+    assert [p.name for p in mon.paths] == [f"m-seed0-step{s:08d}.safetensors" for s in (0, 2, 4)]
+
+
+def test_the_cnn_refusal_says_the_head_advice_needs_frozen_features(tmp_path):
+    """The advice "Monitor(model.head, (features, y))" measured a CNN's head on stale features once the conv
+    part trained (report loss 1.623, true 0.591): it holds only for a frozen feature extractor, and says so."""
+    x, y = _probe()
+    conv = nn.Sequential(nn.Unflatten(1, (1, 4, 5)), nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(2 * 2 * 3, 8), nn.ReLU(), nn.Linear(8, 3))
+    with pytest.raises(ValueError, match=r"'1' \(Conv2d\).*only while the layers before it are frozen.*stale"):
+        Monitor(conv, (x, y), out_dir=tmp_path).capture(0)
+
+
+def test_low_precision_activations_are_captured_consistently(tmp_path):
+    """A bfloat16 model, or torch.autocast(bfloat16): a = phi(z) rounded to bf16 is further from actscope's
+    phi(z) than the format allows, so every capture was refused by the report at the end. The Monitor now
+    leaves `a` out for a known activation computed in less than float32 (analyze computes phi(z) from the
+    captured z), says so once, and the report reads the captures."""
+    x, y = _probe()
+    bf16 = _tiny(nn.Tanh).bfloat16()
+    mon = Monitor(bf16, (x.bfloat16(), y), out_dir=tmp_path / "bf16", model_name="bf16")
+    with pytest.warns(UserWarning, match=r"layer '0'.*torch.bfloat16.*`a` is not written"):
+        path = mon.capture(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mon.capture(1)  # said once
+    t = load_file(str(path))
+    assert "layers.0.a" not in t and "layers.0.z" in t
+    mon.report(tmp_path / "bf16-report", formats=("svg",))
+
+    ac = Monitor(_tiny(nn.Sigmoid, bn=True), (x, y), out_dir=tmp_path / "ac", model_name="ac")
+    with torch.autocast("cpu", dtype=torch.bfloat16), pytest.warns(UserWarning, match=r"torch.bfloat16"):
+        ac.capture(0)
+    ac.capture(1)  # outside autocast: a in float32 is written
+    assert "layers.0.a" not in load_file(str(ac.paths[0])) and "layers.0.a" in load_file(str(ac.paths[1]))
+    ac.report(tmp_path / "ac-report", formats=("svg",))
+    # An unknown activation in bf16: phi' rounded to bf16 exceeded dphi_max (1.1328 > 1.1290 for the tanh GELU);
+    # a and phi' are computed in float32 from z, as dphi_max is.
+    wide_x, wide_y = _probe(512)
+    tanh_gelu = Monitor(_tiny(lambda: nn.GELU(approximate="tanh"), width=64), (2 * wide_x, wide_y),
+                        out_dir=tmp_path / "gelu", model_name="gelu-tanh")
+    with torch.autocast("cpu", dtype=torch.bfloat16), pytest.warns(UserWarning, match=r"computed in float32"):
+        tanh_gelu.capture(0)
+    t = load_file(str(tanh_gelu.paths[0]))
+    assert t["layers.0.dphi"].max() <= tanh_gelu.layers[0].dphi_max
+    with pytest.warns(UserWarning, match=r"no figures"):  # an unknown activation
+        tanh_gelu.report(tmp_path / "gelu-report", formats=("svg",))
+
+
+def test_negative_slopes_are_unknown_activations(tmp_path):
+    """LeakyReLU(negative_slope < 0) and ELU(alpha < 0) were written as leaky_relu(-0.1) / elu(-0.5), which
+    the report refuses (alpha >= 0): actscope does not compute them, so they are `unknown`."""
+    assert activation_name(nn.LeakyReLU(-0.1)) == "unknown"
+    assert activation_name(nn.ELU(alpha=-0.5)) == "unknown"
+    assert activation_name(nn.LeakyReLU(0.0)) == "leaky_relu(0.0)"
+    x, y = _probe()
+    for act in (lambda: nn.LeakyReLU(-0.1), lambda: nn.ELU(alpha=-0.5)):
+        mon = Monitor(_tiny(act), (x, y), out_dir=tmp_path / "caps", model_name=repr(act()))
+        mon.capture(0)
+        with pytest.warns(UserWarning, match=r"no figures"):  # an unknown activation
+            mon.report(tmp_path / "report", formats=("svg",))
+
+
+def test_model_names_that_share_a_file_name_keep_their_captures(tmp_path):
+    """"lr=0.1" and "lr 0.1" sanitised to one file name: the second model claimed the first one's captures
+    and existing="replace" deleted them. File names now differ, and earlier captures are found by their
+    metadata (model and seed), never by file name."""
+    from actscope.capture import capture_file_name
+
+    assert capture_file_name("lr=0.1", 0, 0) != capture_file_name("lr 0.1", 0, 0)
+    x, y = _probe()
+    a = Monitor(_tiny(nn.Tanh), (x, y), out_dir=tmp_path, model_name="lr=0.1").capture(0)
+    Monitor(_tiny(nn.Tanh), (x, y), out_dir=tmp_path, model_name="lr 0.1")  # no earlier run of 'lr 0.1'
+    b = Monitor(_tiny(nn.Tanh), (x, y), out_dir=tmp_path, model_name="lr 0.1", existing="replace").capture(0)
+    assert a.is_file() and b.is_file() and a != b
+    with pytest.raises(FileExistsError, match=r"1 capture\(s\) of model 'lr=0.1', seed 0"):
+        Monitor(_tiny(nn.Tanh), (x, y), out_dir=tmp_path, model_name="lr=0.1")
+    # A file named as this model's but holding another model's capture is neither claimed nor overwritten.
+    c = Monitor(_tiny(nn.Tanh), (x, y), out_dir=tmp_path, model_name="c")
+    a.rename(tmp_path / capture_file_name("c", 0, 5))
+    with pytest.raises(FileExistsError, match=r"holds a capture of model 'lr=0.1', seed 0"):
+        c.capture(5)
+    # Each model's captures are its own (analysed apart: their run directories would share a name).
+    for name, path in (("lr=0.1", tmp_path / capture_file_name("c", 0, 5)), ("lr 0.1", b)):
+        analysis = actscope.analyze(path, tmp_path / name, formats=("svg",))
+        assert [m["model"] for m in analysis.models] == [name]
+
+
+def test_a_diverged_network_is_captured_up_to_the_step_it_diverged(tmp_path):
+    """A network whose weights became NaN: the Monitor kept writing captures with NaN z, and the report then
+    refused the whole run, naming a later step. Now the first capture with a non-finite z, a or weight is
+    not written, a warning names that step, later steps are not captured, and the report covers the steps
+    before."""
+    model = _tiny()
+    x, y = _probe()
+    mon = Monitor(model, (x, y), every=1, out_dir=tmp_path, model_name="div")
+    with pytest.warns(RuntimeWarning, match=r"diverged at step 3: .*layers.0.weight.*not written.*no later step"):
+        for step in range(6):
+            mon.step(step)
+            _sgd_step(model, x, y)
+            if step == 2:
+                with torch.no_grad():
+                    model[0].weight[0, 0] = float("nan")
+    assert [int(p.stem[-8:]) for p in mon.paths] == [0, 1, 2] and mon.diverged_at == 3
+    assert mon.capture(6) is None
+    assert mon.report(tmp_path / "report", formats=("svg",)).models[0]["last_step"] == 2
+
+
+def test_models_without_figures_are_said_so(tmp_path):
+    """Mixed activations have no figures; report() said nothing about it (Analysis.not_plotted knew)."""
+    x, y = _probe()
+    torch.manual_seed(0)
+    mixed = nn.Sequential(nn.Linear(20, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3))
+    mon = Monitor(mixed, (x, y), out_dir=tmp_path / "caps", model_name="mixed")
+    mon.capture(0)
+    with pytest.warns(UserWarning, match=r"mixed-s0: .*no figures"):
+        analysis = mon.report(tmp_path / "report", formats=("svg",))
+    assert analysis.not_plotted == ("mixed-s0",)
+
+
+def test_what_runs_inside_a_layer_is_named(tmp_path):
+    """A parameter-free norm between a Linear and its activation (or between layers) was refused as
+    "something runs between them" without naming it; a BatchNorm probe of one example gave PyTorch's raw
+    ValueError."""
+    x, y = _probe()
+    for norm in (nn.LayerNorm(8, elementwise_affine=False), nn.GroupNorm(2, 8, affine=False),
+                 nn.RMSNorm(8, elementwise_affine=False)):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 8), norm, nn.ReLU(), nn.Linear(8, 3))
+        name = type(norm).__name__
+        with pytest.raises(ValueError, match=rf"layer '0': '1' \({name}\) runs between '0' \(Linear\) and '2' "
+                                             r"\(ReLU\)"):
+            Monitor(model, (x, y), out_dir=tmp_path).capture(0)
+    after = nn.Sequential(nn.Linear(20, 8), nn.ReLU(), nn.LayerNorm(8, elementwise_affine=False), nn.Linear(8, 3))
+    with pytest.raises(ValueError, match=r"the input of Linear '3' is not the output of '1' \(ReLU\): '2' "
+                                         r"\(LayerNorm\) runs between"):
+        Monitor(after, (x, y), out_dir=tmp_path).capture(0)
+    class Square(nn.Module):  # an activation of one's own, not named in activation_types=
+        def forward(self, v):
+            return v * v
+
+    square = nn.Sequential(nn.Linear(20, 8), Square(), nn.Linear(8, 3))
+    with pytest.raises(ValueError, match=r"no element-wise activation .*'1' \(Square\) ran between them.*"
+                                         r"activation_types="):
+        Monitor(square, (x, y), out_dir=tmp_path).capture(0)
+    with pytest.raises(ValueError, match=r"probe_batch: the model's forward pass on x of shape \(1, 20\).*failed.*"
+                                         r"at least 2 examples"):
+        Monitor(_tiny(bn=True), (x[:1], y[:1]), out_dir=tmp_path).capture(0)
