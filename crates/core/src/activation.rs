@@ -304,11 +304,17 @@ impl Activation {
         matches!(self, Activation::Sigmoid | Activation::Tanh | Activation::Softsign)
     }
 
-    /// Whether φ belongs to the ReLU family (its units can die: φ′ ≈ 0 on a whole half-line).
+    /// Whether φ belongs to the ReLU family (its units can die: φ′ ≈ 0 on a whole half-line), softplus, the
+    /// smooth ReLU, included (it had got neither a dead-unit nor a saturation measure).
     pub fn is_relu_family(self) -> bool {
         matches!(
             self,
-            Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_) | Activation::Gelu | Activation::Silu
+            Activation::Relu
+                | Activation::LeakyRelu(_)
+                | Activation::Elu(_)
+                | Activation::Gelu
+                | Activation::Silu
+                | Activation::Softplus
         )
     }
 

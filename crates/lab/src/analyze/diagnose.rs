@@ -87,8 +87,11 @@ pub struct LayerDiagnosis {
     pub saturation: Option<Describe>,
     /// Dead-unit fraction over seeds (ReLU family or unknown activations).
     pub dead: Option<Describe>,
-    /// ‖∂L/∂W_layer‖ / ‖∂L/∂W_output‖ over seeds.
+    /// ‖∂L/∂W_layer‖ / ‖∂L/∂W_output‖ over the seeds where it is defined.
     pub grad_ratio: Describe,
+    /// Seeds where that ratio is not defined (both gradients 0, or not finite), left out of it and named in
+    /// [`ModelDiagnosis::notes`] (one such seed had made the mean NaN and hidden the other seeds' findings).
+    pub grad_ratio_undefined: usize,
     /// Effective rank of a over seeds.
     pub effective_rank: Option<Describe>,
     /// What the rules found (empty: nothing).
@@ -181,7 +184,16 @@ impl ModelDiagnosis {
              its means over seeds mix examples as well as seeds; give every seed the same probe batch"
                 .to_string()
         });
-        self.steps_note().into_iter().chain(probes).collect()
+        let undefined = self.layers.iter().filter(|l| l.grad_ratio_undefined > 0).map(|l| {
+            format!(
+                "layer {}: the gradient ratio is not defined in {} of its {} seeds (the gradients are 0 or not \
+                 finite: nothing learns there), so its ratio and findings are over the other seeds",
+                l.index + 1,
+                l.grad_ratio_undefined,
+                self.seeds.len()
+            )
+        });
+        self.steps_note().into_iter().chain(probes).chain(undefined).collect()
     }
 
     /// Where seeds end at different steps: that the rules are judged at the last step every seed has, and
@@ -223,8 +235,9 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
             };
             let saturation = over(|l| l.saturation.map(|s| s.rate));
             let dead = over(|l| l.dead.map(|d| d.dead_fraction));
-            let ratios: Vec<f64> = lasts.iter().map(|c| grad_ratio(c, i)).collect();
+            let ratios: Vec<f64> = lasts.iter().map(|c| grad_ratio(c, i)).filter(|r| r.is_finite()).collect();
             let grad_ratio = describe(&ratios);
+            let grad_ratio_undefined = lasts.len() - ratios.len();
             let mut findings = Vec::new();
             if let Some(d) = &saturation
                 && let Some(s) =
@@ -250,6 +263,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
                 saturation,
                 dead,
                 grad_ratio,
+                grad_ratio_undefined,
                 effective_rank: over(|l| l.effective_rank),
                 findings,
             }

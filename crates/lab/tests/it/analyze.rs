@@ -179,6 +179,56 @@ fn the_diagnosis_names_dead_layers_and_escapes_model_names() {
     fs::remove_dir_all(&d).unwrap();
 }
 
+/// A seed whose gradients are all 0 has no gradient ratio (0/0): it is left out of the ratio and named in
+/// a note, so the other seeds' finding stands (its NaN had made the mean NaN and dropped the finding). A
+/// softplus layer whose units never get a slope gets the dead-unit measure (softplus had got none).
+#[test]
+fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_die() {
+    use actscope_capture::{Capture, Hidden, LayerMeta, Meta, Output, write};
+    use actscope_core::{Activation, Placement};
+    use ndarray::Array2;
+    let d = temp("zero-grad");
+    let mut files = Vec::new();
+    for seed in [0, 1, 2] {
+        for step in [0, 100] {
+            let z1 = Array2::from_shape_fn((8, 10), |(i, j)| (i + j) as f32 - 6.0);
+            let z2 = Array2::from_shape_fn((8, 5), |(i, j)| -30.0 - (i + j) as f32);
+            let scale = if seed == 2 { 0.0 } else { 1.0 };
+            let g = |r, c, s: f32| Array2::from_shape_fn((r, c), |(i, j)| scale * s * (1.0 + i as f32 + j as f32));
+            let layers = vec![
+                LayerMeta::hidden("fc1", 10, Activation::Relu.into(), Placement::None),
+                LayerMeta::hidden("fc2", 5, Activation::Softplus.into(), Placement::None),
+                LayerMeta::output("fc3", 2),
+            ];
+            let c = Capture {
+                meta: Meta::new("m", seed, step, layers),
+                hidden: vec![
+                    Hidden::new(z1, g(10, 3, 1.0), g(10, 3, 1e-6)),
+                    Hidden::new(z2, g(5, 10, 1.0), g(5, 10, 1.0)),
+                ],
+                output: Output::new(g(2, 5, 1.0), g(2, 5, 1.0)),
+            };
+            let f = d.join(format!("s{seed}-c{step}.safetensors"));
+            write(&f, &c).unwrap();
+            files.push(f);
+        }
+    }
+    let a = analyze(&files, &d.join("out"), &[]).unwrap();
+    let m = &a.diagnosis.models[0];
+    let l1 = &m.layers[0];
+    assert_eq!((l1.grad_ratio.n, l1.grad_ratio_undefined), (2, 1));
+    assert!(l1.findings.iter().any(|f| matches!(f, Finding::Vanishing { .. })), "{:?}", l1.findings);
+    let notes = m.notes();
+    assert!(
+        notes.iter().any(|n| n.starts_with("layer 1: the gradient ratio is not defined in 1 of its 3 seeds")),
+        "{notes:?}"
+    );
+    let l2 = &m.layers[1];
+    assert_eq!(l2.dead.as_ref().map(|d| d.mean), Some(1.0), "softplus units with z ≤ −30 are dead");
+    assert!(l2.findings.iter().any(|f| matches!(f, Finding::Dead { .. })), "{:?}", l2.findings);
+    fs::remove_dir_all(&d).unwrap();
+}
+
 /// The cost of `analyze` on 11 captures of a 3×512 sigmoid MLP with BN before, 1,000 probe examples
 /// (the size the issue names). A measurement, not a check: run with
 /// `cargo test -p actscope-lab --test it analyze_cost -- --ignored --nocapture`.
