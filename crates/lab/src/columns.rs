@@ -353,8 +353,14 @@ const TOLD_BY_CAPTURES: [&str; 12] = [
     "diverged",
 ];
 
+/// Whether setting `key` of `config` is known: always, but for a run from captures only the settings a
+/// capture tells (the others are actscope's defaults standing in).
+pub(crate) fn known_setting(config: &RunConfig, key: &str) -> bool {
+    !config.is_from_captures() || TOLD_BY_CAPTURES.contains(&key)
+}
+
 fn cell(r: &Row<'_>, c: &Column) -> Cell {
-    if r.group.config.is_from_captures() && !TOLD_BY_CAPTURES.contains(&c.name()) && !c.needs_records() {
+    if !known_setting(&r.group.config, c.name()) && !c.needs_records() {
         // Unknown, in the column's own shape (a statistic keeps its three CSV fields).
         let stat = matches!(c, Column::Derived(n) if derived(n).is_some_and(|d| d.stat));
         return if stat { Cell::Stat(actscope_metrics::stats::describe(&[])) } else { Cell::Value(Value::Null) };

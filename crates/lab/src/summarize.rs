@@ -163,7 +163,8 @@ pub fn reading_warnings(dir: Option<&Path>, runs: &[LoadedRun]) -> Vec<String> {
 pub fn renamed_warning(runs: &[LoadedRun]) -> Option<String> {
     let odd: Vec<String> = runs
         .iter()
-        .filter(|r| r.dir.file_name().is_some_and(|n| *n != *r.config.dir_name()))
+        // Runs from captures are named for their model and seed by `analyze`, not for their settings.
+        .filter(|r| !r.config.is_from_captures() && r.dir.file_name().is_some_and(|n| *n != *r.config.dir_name()))
         .map(|r| r.dir.display().to_string())
         .collect();
     let first = odd.first()?;

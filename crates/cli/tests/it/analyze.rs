@@ -53,6 +53,14 @@ fn analyze_writes_runs_figures_and_diagnosis_that_summarize_and_plot_read() {
     let o = run(&["summarize", "a/runs"], &d);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("capture:bn-before"), "{}", text(&o.stdout));
+    // Directories named for their model, not their settings, are analyze's own: no warning (it had said they
+    // were renamed by hand). The table knows no optimizer or learning rate (it had given sgd and 0.1).
+    assert!(text(&o.stderr).is_empty(), "{}", text(&o.stderr));
+    let o = run(&["export", "table", "a/runs", "--out", "t.csv", "--level", "run"], &d);
+    assert!(o.status.success() && !text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+    let csv = fs::read_to_string(d.join("t.csv")).unwrap();
+    assert!(csv.starts_with("run,activation,placement,depth,hidden,optimizer,lr,seed,"), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("bn-after-s1,sigmoid,after,2,\"16,16\",,,1,"), "{csv}");
     let o = run(&["plot", "a/runs", "--out", "figs", "--format", "svg"], &d);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(d.join("figs/saturation.svg").is_file() && d.join("figs/gradient_norms.svg").is_file());

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::metrics::{CHECKPOINT_METRICS, LAYER_METRICS};
 use super::source::{read_records, run_name};
-use crate::columns::{csv_field, differing_settings, setting_value};
+use crate::columns::{csv_field, differing_settings, known_setting, setting_value};
 use crate::run::TARGETS;
 use crate::summarize::LoadedRun;
 use crate::{Error, Result};
@@ -123,17 +123,20 @@ impl Table {
     fn run_cells(&self, run: &LoadedRun) -> Vec<String> {
         let c = &run.config;
         let widths = c.widths();
+        // A run from captures knows only what its captures told; the rest is empty, not actscope's defaults
+        // (its optimizer and learning rate had read sgd and 0.1).
+        let known = |key: &str, v: String| if known_setting(c, key) { v } else { String::new() };
         let mut cells = vec![
             run_name(run),
             c.activation.to_string(),
             c.placement.to_string(),
             widths.len().to_string(),
             widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(","),
-            c.optimizer.to_string(),
-            number(c.lr),
+            known("optimizer", c.optimizer.to_string()),
+            known("lr", number(c.lr)),
             c.seed.to_string(),
         ];
-        cells.extend(self.varying.iter().map(|k| setting_value(c, k).unwrap_or_default()));
+        cells.extend(self.varying.iter().map(|k| known(k, setting_value(c, k).unwrap_or_default())));
         cells.push(run.summary.status.to_string());
         cells
     }
