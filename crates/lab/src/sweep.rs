@@ -351,7 +351,27 @@ impl SweepFile {
                 let mut grid_run = first.clone();
                 grid_run.insert(k.clone(), v.clone());
                 if let Err(e) = build(with_network(run_with(&grid_run))) {
-                    return Err(Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))));
+                    // Invalid only together with another axis's value when another value of that axis mends
+                    // it (`momentum = 0` with `nesterov = true`): both are named, in the file's order.
+                    let partner = self.axes.keys().filter(|k2| *k2 != k).find(|k2| {
+                        self.axes[*k2].iter().any(|v2| {
+                            let mut t = grid_run.clone();
+                            t.insert((*k2).clone(), v2.clone());
+                            build(with_network(run_with(&t))).is_ok()
+                        })
+                    });
+                    return Err(Error::usage(match partner {
+                        Some(k2) => {
+                            let together: Vec<String> = self
+                                .axes
+                                .keys()
+                                .filter(|a| *a == k || *a == k2)
+                                .map(|a| format!("{a} = {}", grid_run[a]))
+                                .collect();
+                            format!("{}: [axes] {}: {e}", self.source_name(), together.join(", "))
+                        }
+                        None => format!("{} {k} = {v}: {e}", self.place("axes", k)),
+                    }));
                 }
             }
         }

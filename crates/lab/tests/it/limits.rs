@@ -118,6 +118,10 @@ fn sweep_errors_name_the_file_section_and_key() {
     // Invalid only together: the message names every axis value of the run.
     let m = sweep_error("[base]\nhidden = [4]\n[axes]\nmomentum = [0.9, 0]\nnesterov = [false, true]\n");
     assert!(m.starts_with("sweep.toml: [axes] momentum = 0, nesterov = true: invalid nesterov"), "{m}");
+    // Also where the invalid pair is in the grid's first run (checked before expanding): it had named only
+    // `nesterov = true`, as if that value were invalid alone.
+    let m = sweep_error("[base]\nhidden = [4]\n[axes]\nmomentum = [0.0, 0.9]\nnesterov = [false, true]\n");
+    assert!(m.starts_with("sweep.toml: [axes] momentum = 0.0, nesterov = true: invalid nesterov"), "{m}");
     // A base key that only an axis overrides is still checked as the runs use it.
     let m = sweep_error("[base]\nhidden = [4]\nnesterov = true\n[axes]\nmomentum = [0, 0.9]\n");
     assert!(m.starts_with("sweep.toml:3: [base] nesterov = true: invalid nesterov"), "{m}");
