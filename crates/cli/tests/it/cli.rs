@@ -251,7 +251,7 @@ fn the_largest_seed_and_an_absurd_job_count_are_taken_as_given() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     std::fs::write(d.join("one.toml"), "[base]\nhidden = [4]\nsteps = 2\ndata = \"synthetic:spirals\"\n").unwrap();
-    let o = run(&["sweep", "one.toml", "--jobs", "18446744073709551615", "--quiet"], &d);
+    let o = run(&["sweep", "one.toml", "--jobs", "18446744073709551615"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("capped at"), "{}", stderr(&o));
 }
