@@ -826,10 +826,35 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
-    for (stem, fig) in figs.iter().filter(|(_, f)| f.has_data()) {
+    for (stem, fig) in &figs {
         actscope_plots::render(fig, &a.out.join(stem), &formats)?;
         println!("{}", a.out.join(stem).display());
         n += 1;
+    }
+    // Files of these figures left in OUT by an earlier plot — a figure these runs do not support, or a format
+    // not drawn now — would pass for figures of these runs (an earlier sigmoid histogram stayed beside tanh
+    // figures): removed. Other files in OUT are left alone.
+    let mut stale = 0;
+    for stem in actscope_lab::report::figures::RUN_FIGURES {
+        let has = figs.iter().any(|(s, _)| *s == stem);
+        let files = [actscope_plots::Format::Png, actscope_plots::Format::Svg]
+            .into_iter()
+            .map(|f| (has && formats.contains(&f), f.extension()))
+            .chain(std::iter::once((has, "csv")));
+        for (drawn, ext) in files {
+            let path = a.out.join(format!("{stem}.{ext}"));
+            if !drawn && path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
+                stale += 1;
+            }
+        }
+    }
+    if stale > 0 && verbosity != Verbosity::Quiet {
+        eprintln!(
+            "note: removed {stale} file{} an earlier plot left in {} for figures not drawn now",
+            plural(stale),
+            a.out.display()
+        );
     }
     if verbosity != Verbosity::Quiet {
         let runs = exp.runs.len();

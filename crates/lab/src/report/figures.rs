@@ -91,7 +91,7 @@ pub fn report(
 /// gradient norms and effective ranks for every configuration present, and γ/β for every activation with
 /// BN before φ.
 pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
-    let out = vec![
+    let out: [(&str, Figure); RUN_FIGURES.len()] = [
         ("learning_curves", learning_curves(runs)),
         ("steps_to_target", steps_to_target(runs)),
         ("accuracy_heatmap", accuracy_heatmap(runs)),
@@ -106,8 +106,27 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
         ("bn_params", bn_params(runs, activations_where(runs, |c| c.placement == Placement::Before))),
         ("lr_sensitivity", lr_sensitivity(runs)),
     ];
+    debug_assert!(out.iter().map(|(s, _)| *s).eq(RUN_FIGURES));
     out.into_iter().filter(|(_, f)| f.has_data()).collect()
 }
+
+/// The file stems of every figure [`for_runs`] can draw, in its order (what `plot` owns in its output
+/// folder: a file of one of these it did not draw now is an earlier plot's).
+pub const RUN_FIGURES: [&str; 13] = [
+    "learning_curves",
+    "steps_to_target",
+    "accuracy_heatmap",
+    "bn_paper_percentiles",
+    "saturation",
+    "dead_units",
+    "gradient_norms",
+    "histogram_over_time",
+    "sigmoid_after_bn",
+    "accuracy_vs_depth",
+    "effective_rank",
+    "bn_params",
+    "lr_sensitivity",
+];
 
 // ---------------------------------------------------------------------------------------------------------
 // What the runs hold, in the fixed order of the module docs.
