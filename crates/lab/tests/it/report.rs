@@ -1112,3 +1112,23 @@ fn the_verdict_table_counts_the_settings_each_way() {
     assert!(row.ends_with(&expected), "{row} / {expected}");
     assert_eq!(c2.comparisons.len(), n(Outcome::Supports) + n(Outcome::Contradicts) + n(Outcome::Unclear));
 }
+
+/// Each published result is set against the matching condition here and says how the setups differ:
+/// Mishkin et al.'s "with BN" sigmoid/ReLU numbers are BN-after runs (they had been set against BN before),
+/// and the Ioffe & Szegedy row names the re-run and this report's training length.
+#[test]
+fn published_results_are_set_against_the_matching_condition() {
+    let acc = |a, p| match (a, p) {
+        (Activation::Sigmoid, Placement::After) => 0.70,
+        (Activation::Relu, Placement::After) => 0.80,
+        _ => 0.60,
+    };
+    let e = experiment(acc);
+    let lit = narrative::literature(&e, &e, &[], &c2_and_c4(claims::c2(&e, None), &e));
+    let (published, here) = lit.iter().find(|(p, _)| p.starts_with("Mishkin")).unwrap();
+    assert!(published.contains("with BN (after φ"), "{published}");
+    assert!(here.contains("with BN after, sigmoid 0.700 vs ReLU 0.800"), "{here}");
+    let (published, here) = lit.iter().find(|(p, _)| p.starts_with("Ioffe & Szegedy 2015, §4.1")).unwrap();
+    assert!(published.contains("a public re-run with SGD at lr 0.5"), "{published}");
+    assert!(here.contains(" steps of ") && here.contains("at the learning rate chosen on validation"), "{here}");
+}
