@@ -1132,3 +1132,25 @@ fn published_results_are_set_against_the_matching_condition() {
     assert!(published.contains("a public re-run with SGD at lr 0.5"), "{published}");
     assert!(here.contains(" steps of ") && here.contains("at the learning rate chosen on validation"), "{here}");
 }
+
+/// C5 gives what φ alone costs (E8 measures it; the report had not shown it): per activation, cheapest
+/// first, and the largest share of a step its three hidden layers' φ take.
+#[test]
+fn c5_says_what_the_activation_alone_costs() {
+    use actscope_lab::report::cost::StepTiming;
+    let t = |activation, ms: f64, us: f64| StepTiming {
+        activation,
+        placement: Placement::None,
+        ms_per_step: vec![ms, ms + 0.01, ms - 0.01],
+        act_us: vec![us; 3],
+    };
+    let c5 =
+        claims::c5(&[t(Activation::Relu, 1.0, 1.2), t(Activation::Sigmoid, 1.1, 4.5), t(Activation::Gelu, 1.5, 23.0)]);
+    assert!(
+        c5.method.contains("no BN, mean over rounds, cheapest first: relu 1.2 µs, sigmoid 4.5 µs, gelu 23.0 µs"),
+        "{}",
+        c5.method
+    );
+    // gelu: 3 × 23 µs of a 1.5 ms step.
+    assert!(c5.method.ends_with("at most 4.6% of a training step"), "{}", c5.method);
+}
