@@ -55,4 +55,29 @@ fn main() {
     }
     let hex: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     println!("cargo::rustc-env=ACTSCOPE_CODE={hex}");
+
+    // For the report's manifest: the compiler, and the versions of the crates that compute or test its
+    // numbers, as Cargo.lock pins them.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = std::process::Command::new(rustc)
+        .arg("-V")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    println!("cargo::rustc-env=ACTSCOPE_RUSTC={version}");
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock was read above");
+    let mut deps = Vec::new();
+    for name in ["ndarray", "gemm", "matrixmultiply", "rayon", "statrs", "plotters"] {
+        let mut lines = lock.lines();
+        while let Some(l) = lines.next() {
+            if l == format!("name = \"{name}\"") {
+                if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                    deps.push(format!("{name} {}", v.trim_end_matches('"')));
+                }
+                break;
+            }
+        }
+    }
+    println!("cargo::rustc-env=ACTSCOPE_DEPS={}", deps.join(", "));
 }

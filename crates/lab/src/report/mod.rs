@@ -118,6 +118,11 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     ];
     let manifest = vec![
         ("actscope".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "compiler and build".into(),
+            format!("{} ({} build)", env!("ACTSCOPE_RUSTC"), if cfg!(debug_assertions) { "debug" } else { "optimised" }),
+        ),
+        ("numerical dependencies (Cargo.lock)".into(), env!("ACTSCOPE_DEPS").to_string()),
         ("git revision".into(), manifest::git_revision()),
         ("code fingerprint (every run was computed by this code)".into(), crate::run::CODE.to_string()),
         ("generated".into(), manifest::now_utc()),

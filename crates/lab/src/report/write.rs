@@ -433,17 +433,25 @@ pub fn markdown(c: &Content<'_>) -> String {
     for (q, a) in &c.answers {
         let _ = writeln!(o, "- **{}** {}", md(q), md(a));
     }
-    o.push_str("\n## Verdicts\n\n| claim | who | evidence | verdict |\n|---|---|---|---|\n");
+    o.push_str("\n## Verdicts\n\n| claim | who | evidence | verdict | figures |\n|---|---|---|---|---|\n");
     for cl in c.claims {
+        // Links to the claim's figures that were drawn (a figure without data has no file).
+        let figures: Vec<String> = cl
+            .figures
+            .iter()
+            .filter(|s| c.figures.iter().any(|(f, _)| f == *s))
+            .map(|s| format!("[{s}](figures/{s}.png)"))
+            .collect();
         let _ = writeln!(
             o,
-            "| {} {} | {} | {} | **{}**{} |",
+            "| {} {} | {} | {} | **{}**{} | {} |",
             cl.id,
             md(cl.text),
             md(cl.source),
             md(&evidence(cl)),
             cl.verdict.word(),
-            tally(cl)
+            tally(cl),
+            figures.join(", ")
         );
     }
     o.push_str("\nThe counts after a verdict are its settings: significant for the claim, significant against it, and neither. Rules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = settings significant both ways (some may be undecided), partly undecided = some significant, all the same way, and the others not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
