@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use crate::figure::LinePanel;
 use crate::palette::category;
-use crate::primitives::{DrawResult, fmt_tick, no_data, note, padded_range, text};
+use crate::primitives::{DrawResult, fmt_tick_on, no_data, note, padded_range, text};
 
 /// Draws a line panel (or "no data" when nothing is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
@@ -45,6 +45,10 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
     p: &LinePanel,
     yr: (f64, f64),
 ) -> DrawResult<DB> {
+    let x_range = chart.x_range();
+    let x_ticks = fmt_tick_on(x_range.start, x_range.end);
+    // A log axis has no 0 to snap to.
+    let y_ticks = if p.y_log { fmt_tick_on(0.0, 0.0) } else { fmt_tick_on(yr.0, yr.1) };
     chart
         .configure_mesh()
         .x_desc(p.x_label.as_str())
@@ -52,8 +56,8 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
         .axis_desc_style(text(15.0, BLACK))
         .label_style(text(12.0, BLACK))
         .x_labels(8)
-        .x_label_formatter(&fmt_tick)
-        .y_label_formatter(&fmt_tick)
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;

@@ -59,6 +59,13 @@ pub fn padded_range(values: impl IntoIterator<Item = f64>, log: bool) -> Option<
     Some((lo - pad, hi + pad))
 }
 
+/// [`fmt_tick`] on a linear axis spanning `lo..hi`: a tick within float noise of 0 (a billionth of the span)
+/// reads 0, where a computed tick like 2e-19 had read "2e-19".
+pub fn fmt_tick_on(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let noise = 1e-9 * (hi - lo).abs();
+    move |v: &f64| if v.abs() < noise { "0".into() } else { fmt_tick(v) }
+}
+
 /// A compact tick label: integers without decimals, up to 4 significant decimals otherwise, and
 /// scientific notation for very large or small magnitudes (so float noise like 9.999999e-5 reads 1e-4).
 pub fn fmt_tick(v: &f64) -> String {
@@ -73,4 +80,19 @@ pub fn fmt_tick(v: &f64) -> String {
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tick within float noise of 0 on a linear axis reads 0 (the γ/β figure's β axis read "2e-19").
+    #[test]
+    fn a_tick_at_float_noise_reads_zero() {
+        let f = fmt_tick_on(-0.02, 0.02);
+        assert_eq!(f(&2e-19), "0");
+        assert_eq!(f(&-3e-18), "0");
+        assert_eq!(f(&0.01), "0.01");
+        assert_eq!(fmt_tick_on(0.0, 0.0)(&1e-13), "1e-13", "no span (a log axis): nothing snaps");
+    }
 }
