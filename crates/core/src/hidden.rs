@@ -126,7 +126,9 @@ fn foreign_workspace() -> ! {
 
 impl<F: Float> HiddenLayer<F> {
     /// A `fan_in → width` block for `placement`, its Linear initialised from `rng` (the BatchNorm draws
-    /// nothing). `bias_init`, when set, overrides the bias the init chose.
+    /// nothing). `bias_init`, when set, overrides the bias the init chose; with BN before φ, where the Linear
+    /// has no bias, it is BN's initial shift β, which takes the bias's place (Ioffe & Szegedy §3.2), so a
+    /// negative bias stresses those nets too.
     pub(crate) fn new(
         fan_in: usize,
         width: usize,
@@ -142,8 +144,13 @@ impl<F: Float> HiddenLayer<F> {
             Placement::After => (true, Norm::After(BatchNorm1d::new(width, batch_norm))),
         };
         let mut linear = Linear::new(fan_in, width, bias, init, rng);
-        if let (Some(b), Some(bias)) = (bias_init, linear.bias.as_mut()) {
-            bias.fill(F::of(b));
+        let mut norm = norm;
+        if let Some(b) = bias_init {
+            match (linear.bias.as_mut(), &mut norm) {
+                (Some(bias), _) => bias.fill(F::of(b)),
+                (None, Norm::Before(bn)) => bn.beta.fill(F::of(b)),
+                (None, _) => {}
+            }
         }
         HiddenLayer { linear, norm }
     }

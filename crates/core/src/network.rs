@@ -40,7 +40,8 @@ pub struct MlpConfig {
     #[serde(default = "default_init")]
     pub init: Init,
     /// When set, every hidden-layer bias starts at this constant instead of the init's choice
-    /// (e.g. a negative value to stress-test dying ReLUs). Has no effect with BN before (no bias).
+    /// (e.g. a negative value to stress-test dying ReLUs). With BN before φ, where the Linear layer has no
+    /// bias, it is BN's initial shift β instead, which takes the bias's place.
     #[serde(default)]
     pub bias_init: Option<f64>,
     /// BatchNorm settings (PyTorch's defaults).

@@ -273,7 +273,11 @@ pub const KEYS: [Key; 28] = [
         "weight initialisation: pytorch, glorot_standard, xavier_uniform, xavier_normal, kaiming_uniform, \
          kaiming_normal, lecun_normal, small_gaussian(σ)",
     ),
-    key("bias_init", "float, or unset", "constant initial hidden bias (dead-ReLU stress); unset keeps the init's"),
+    key(
+        "bias_init",
+        "float, or unset",
+        "constant initial hidden bias (dead-ReLU stress; with BN before φ, BN's initial shift β, which takes the bias's place); unset keeps the init's",
+    ),
     key("bn_eps", "float > 0", "BatchNorm ε"),
     key("bn_momentum", "float in (0, 1]", "BatchNorm momentum of the running statistics"),
     key("optimizer", "sgd|adam|adamw", "optimizer, as torch.optim's"),

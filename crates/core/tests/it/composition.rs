@@ -226,3 +226,29 @@ fn every_placement_is_its_documented_composition_bit_for_bit() {
         }
     }
 }
+
+/// `bias_init` sets every hidden bias, and with BN before φ, where the Linear has no bias, BN's initial
+/// shift β, which takes its place (it had no effect there, so a bias stress left those nets unstressed).
+#[test]
+fn bias_init_sets_the_bias_or_the_shift_that_takes_its_place() {
+    for placement in PLACEMENTS {
+        let mut cfg = MlpConfig::new(6, &[5, 4], 3, Activation::Relu, placement);
+        cfg.bias_init = Some(-1.0);
+        let net = Mlp::<f64>::new(&cfg, 7).unwrap();
+        for layer in &net.layers {
+            match placement {
+                Placement::Before => {
+                    assert!(layer.linear.bias.is_none());
+                    let bn = layer.norm.batch_norm().unwrap();
+                    assert!(bn.beta.iter().all(|&b| b == -1.0) && bn.gamma.iter().all(|&g| g == 1.0));
+                }
+                _ => {
+                    assert!(layer.linear.bias.as_ref().unwrap().iter().all(|&b| b == -1.0));
+                    if let Some(bn) = layer.norm.batch_norm() {
+                        assert!(bn.beta.iter().all(|&b| b == 0.0), "BN after φ keeps β = 0");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -482,7 +482,7 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             figures: &["dead_units"],
         },
         format!(
-            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias (BN's shift takes its place), so the bias stress reaches only the nets without BN and with BN after, and BN before's runs are the same at both initial biases; {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
+            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value (the same stress: every pre-activation shifted down by that constant at initialisation); {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
         ),
         cs,
     )
