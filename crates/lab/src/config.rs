@@ -400,7 +400,7 @@ pub fn check_setting(key: &str, value: &toml::Value) -> Result<()> {
     }
     RunConfig::deserialize(toml::Value::Table(toml::Table::from_iter([(key.to_string(), value.clone())])))
         .map(drop)
-        .map_err(|e| Error::usage(format!("{key} = {value}: {}", e.message())))
+        .map_err(|e| Error::usage(format!("{key} = {value}: {}", plain_types(e.message()))))
 }
 
 /// The line (1-based) where `path` (e.g. `["axes", "lr"]`) is written in the TOML `text`, for messages that
@@ -435,7 +435,8 @@ impl RunConfig {
             let at = line_of(text, &[k]).map_or(String::new(), |l| format!(":{l}"));
             return Err(Error::usage(format!("{source}{at}: {}", unknown_key(k))));
         }
-        let c: RunConfig = toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {e}")))?;
+        let c: RunConfig =
+            toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {}", plain_types(&e.to_string()))))?;
         c.validate()?;
         Ok(c)
     }
@@ -467,7 +468,7 @@ impl RunConfig {
         if let Some(k) = table.keys().find(|k| find_key(k).is_none()) {
             return Err(unknown_key(k));
         }
-        RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| Error::usage(e.message().to_string()))
+        RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| Error::usage(plain_types(e.message())))
     }
 
     /// The optimizer configuration.
@@ -652,9 +653,36 @@ pub fn sanitize(s: &str) -> String {
     if out.is_empty() { "_".into() } else { out }
 }
 
+/// A deserializer's message in a user's words: "expected usize" names a Rust type where the user wrote a
+/// config file ("expected a whole number ≥ 0").
+fn plain_types(message: &str) -> String {
+    let mut m = message.to_string();
+    for (rust, plain) in [
+        ("expected usize", "expected a whole number ≥ 0"),
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected u32", "expected a whole number ≥ 0"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        m = m.replace(rust, plain);
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Type errors name the kind of value in a user's words, not Rust's ("expected usize").
+    #[test]
+    fn type_errors_say_what_was_expected_in_plain_words() {
+        let e = check_setting("epochs", &toml::Value::String("one".into())).unwrap_err().to_string();
+        assert!(e.ends_with("expected a whole number ≥ 0") && !e.contains("usize"), "{e}");
+        let e = check_setting("nesterov", &toml::Value::Integer(3)).unwrap_err().to_string();
+        assert!(e.ends_with("expected true or false"), "{e}");
+        let e = RunConfig::from_toml("hidden = [4]\nepochs = 1.5\n", "c.toml").unwrap_err().to_string();
+        assert!(!e.contains("usize") && e.contains("expected a whole number ≥ 0"), "{e}");
+    }
 
     /// Settings a run ignores do not make another run of it (they gave it another id, so it was trained
     /// again and summarised as another row), and an extreme learning rate still gives a short directory
