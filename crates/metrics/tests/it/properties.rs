@@ -104,11 +104,12 @@ proptest! {
 }
 
 /// BN before ReLU at γ = 1, β = 0: every unit's normalised batch has max ≥ 1/√(m−1) > 0, so none is dead.
+/// A unit can be dead on the batch only if β ≤ −γ·max x̂: with `bias_init` −5, which sets β there (the Linear
+/// has no bias), the batch's few x̂ above 5 keep only a few units alive.
 #[test]
 fn bn_before_relu_has_no_dead_units_at_init() {
     let data = synthetic::gaussian(64, 30, 3);
     let mut cfg = MlpConfig::new(30, &[40, 40, 40, 40], 10, Activation::Relu, Placement::Before);
-    cfg.bias_init = Some(-5.0); // no effect with BN before (the Linear has no bias) …
     let net = Mlp::<f32>::new(&cfg, 1).unwrap();
     let mut ws = Workspace::new(&net, 64);
     net.forward_batch_stats(data.x(), &mut ws);
@@ -116,7 +117,14 @@ fn bn_before_relu_has_no_dead_units_at_init() {
     for v in &views {
         assert_eq!(dead_units(v.z, Activation::Relu, 0.1).dead_units, 0, "layer {}", v.index);
     }
-    // … whereas without BN a negative bias of −5 kills every unit of the first layer.
+    cfg.bias_init = Some(-5.0);
+    let net = Mlp::<f32>::new(&cfg, 1).unwrap();
+    let mut ws = Workspace::new(&net, 64);
+    net.forward_batch_stats(data.x(), &mut ws);
+    let (views, _) = net.observe(&ws);
+    // x̂ of 64 values has max ≤ √63 ≈ 7.9, above 5 only for units with an outlier in the batch.
+    assert!(dead_units(views[0].z, Activation::Relu, 0.1).dead_fraction > 0.9);
+    // Without BN a negative bias of −5 kills every unit of the first layer.
     cfg.placement = Placement::None;
     let net = Mlp::<f32>::new(&cfg, 1).unwrap();
     let mut ws = Workspace::new(&net, 64);
