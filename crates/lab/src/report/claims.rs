@@ -190,10 +190,10 @@ fn sequential_note(rounds: Option<&Rounds>) -> &'static str {
     }
 }
 
-/// What the method text of a claim valued at the end of training says about runs that have no end ([`at_end`]).
 /// How C1, C3 and C9 compare their two sides (C2 and C4 say it with their sequential design).
 const PAIRED_RULE: &str = "paired t-test over seeds (runs of one seed see the same batches in the same order, so their values are paired; a seed whose run on either side has no value is left out with its partner)";
 
+/// What the method text of a claim valued at the end of training says about runs that have no end ([`at_end`]).
 const AT_END_RULE: &str =
     "a run that stopped at a non-finite loss has no end of training: it is left out, and counted in its row";
 
@@ -307,6 +307,13 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
     let vi = |r: &Run| r.first().map_or(f64::NAN, |c| c.vanishing_index);
     let (bn, bn_none) = paired_sides(&sig_bn, &sig_none, vi);
     let (relu, relu_sig) = paired_sides(&relu_none, &sig_none, vi);
+    // Each row says how many seeds it pairs where a seed has no value on one side.
+    let setting =
+        |text: &str, sides: &[&[&Run]], pairs: usize| left_out(text.to_string(), sides, |_| false, "", Some(pairs));
+    let (bn_setting, relu_setting) = (
+        setting("BN: sigmoid, BN before vs no BN", &[&sig_bn, &sig_none], bn.len()),
+        setting("ReLU: ReLU vs sigmoid, no BN", &[&relu_none, &sig_none], relu.len()),
+    );
     let at_init = |activation, placement| Subject {
         activation: Some(activation),
         placement: Some(placement),
@@ -325,24 +332,10 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
             "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; {PAIRED_RULE}"
         ),
         vec![
-            Comparison::new(
-                "BN: sigmoid, BN before vs no BN",
-                "index(BN) > index(no BN)",
-                bn,
-                bn_none,
-                0.0,
-                TestKind::Paired,
-            )
-            .about(at_init(Activation::Sigmoid, Placement::Before)),
-            Comparison::new(
-                "ReLU: ReLU vs sigmoid, no BN",
-                "index(ReLU) > index(sigmoid)",
-                relu,
-                relu_sig,
-                0.0,
-                TestKind::Paired,
-            )
-            .about(at_init(Activation::Relu, Placement::None)),
+            Comparison::new(bn_setting, "index(BN) > index(no BN)", bn, bn_none, 0.0, TestKind::Paired)
+                .about(at_init(Activation::Sigmoid, Placement::Before)),
+            Comparison::new(relu_setting, "index(ReLU) > index(sigmoid)", relu, relu_sig, 0.0, TestKind::Paired)
+                .about(at_init(Activation::Relu, Placement::None)),
         ],
     )
 }

@@ -130,23 +130,22 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         claims::AS_WELL_AS_MARGIN,
         c2.verdict.word()
     );
-    // Group C3's comparisons by stress setting: "lr 1, initial bias 0: 58% of units dead without BN, 31% with BN before, …".
-    let mut settings: Vec<((f64, f64), f64, Vec<String>)> = Vec::new();
+    // Group C3's comparisons by stress setting: "lr 1, initial bias 0: units dead with BN before 31% vs 58%
+    // without, …". Each row's "without" is over the seeds it pairs, so it is given per row.
+    let mut settings: Vec<((f64, f64), Vec<String>)> = Vec::new();
     for k in &c3.comparisons {
         let (Some(lr), Some(bias), Some(place)) = (k.subject.lr, k.subject.bias_init, k.subject.placement) else {
             continue;
         };
-        let item = format!("{:.0}% with BN {place}", 100.0 * k.mean_b);
+        let item = format!("with BN {place} {:.0}% vs {:.0}% without", 100.0 * k.mean_b, 100.0 * k.mean_a);
         match settings.iter_mut().find(|s| s.0 == (lr, bias)) {
-            Some(s) => s.2.push(item),
-            None => settings.push(((lr, bias), k.mean_a, vec![item])),
+            Some(s) => s.1.push(item),
+            None => settings.push(((lr, bias), vec![item])),
         }
     }
     let dead: Vec<String> = settings
         .iter()
-        .map(|((lr, bias), none, with)| {
-            format!("lr {lr}, initial bias {bias}: {:.0}% of units dead without BN, {}", 100.0 * none, with.join(", "))
-        })
+        .map(|((lr, bias), with)| format!("lr {lr}, initial bias {bias}: units dead {}", with.join(", ")))
         .collect();
     let q2 = format!(
         "{} Dead-unit fraction at the end of training under stress that kills ReLUs — {}. Verdict on C3: {}.",

@@ -11,9 +11,10 @@
 //! p < 0.05, *contradicts* it if its adjusted opposite p < 0.05, and is *unclear* otherwise.
 //!
 //! The verdict: **supported** if every comparison supports; **refuted** if every comparison contradicts;
-//! **inconclusive** if none is significant either way; **depends on setting** if every comparison is
-//! significant but not all the same way (the report lists which settings went which way); **partly
-//! undecided** if some comparisons are significant and some are not.
+//! **inconclusive** if none is significant either way; **depends on setting** (design.md's *mixed*) if
+//! comparisons are significant both ways, whether or not others are undecided (the report lists which
+//! settings went which way); **partly undecided** if some comparisons are significant, all the same way,
+//! and the others are not.
 
 use actscope_core::{Activation, Placement};
 use actscope_metrics::sequential::{Decision, Design, Look, Sequential, decide};
