@@ -98,9 +98,10 @@ fn sweep_text() -> impl Strategy<Value = String> {
 /// Parses `text` as a sweep file and expands at most 64 of its runs, as `sweep --dry-run` does.
 fn use_sweep(text: &str) {
     match SweepFile::parse(text, "s.toml") {
-        Ok(file) => match file.runs(64) {
+        // No cap on the grid's size (the shipped files have up to 420 runs): the first 64 runs are built.
+        Ok(file) => match file.runs(u64::MAX) {
             Ok(runs) => {
-                for r in runs {
+                for r in runs.take(64) {
                     match r {
                         Ok(c) => use_config(&c),
                         Err(e) => assert!(e.is_usage() && e.to_string().starts_with("s.toml"), "{e}"),
@@ -136,8 +137,9 @@ proptest! {
         if !few.iter().any(|(k, _)| k == "hidden" || k == "depth") {
             changed.push_str("hidden = [4]\n");
         }
-        if let Ok(c) = RunConfig::from_toml(&changed, "c.toml") {
-            use_config(&c);
+        match RunConfig::from_toml(&changed, "c.toml") {
+            Ok(c) => use_config(&c),
+            Err(e) => prop_assert!(e.is_usage() && !e.to_string().is_empty(), "{}", e),
         }
         match RunConfig::from_toml(&text, "c.toml") {
             Ok(c) => use_config(&c),
