@@ -419,14 +419,8 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         }
     }
     for kv in &a.set {
-        let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--set {kv:?}: expected KEY=VALUE")))?;
-        let value: toml::Value = format!("v = {v}")
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(v.to_string()));
-        let k = k.trim();
-        check_setting(k, &value).map_err(|e| Error::usage(format!("--set {kv}: {e}")))?;
+        let (k, value) = setting_arg("--set", kv)?;
+        let k = k.as_str();
         if k == "depth" {
             depth_from = Some(format!("--set {kv}"));
         }
@@ -571,6 +565,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         // Runs listed, finished, to redo, to train; and the first run too large for the machine.
         let counts = std::cell::Cell::new([0usize; 4]);
         let too_large = std::cell::RefCell::new(None);
+        // Runs an interrupted process set aside, found with one listing of the output directory.
+        let set_aside = actscope_lab::run::SetAside::find(&a.out);
         // The runs to train with their memory needs, for the check of `--jobs` runs (or groups) at once.
         let to_train = std::cell::RefCell::new(Vec::<(u64, RunConfig)>::new());
         let count = |i: usize| {
@@ -593,11 +589,11 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 )));
             }
             // A finished run an interrupted process set aside is put back before states are read.
-            let aside = match actscope_lab::run::set_aside(&a.out, &r.dir_name()) {
+            let aside = match set_aside.get(&r.dir_name()) {
                 Some(_) => ", set aside by an interrupted process: will be put back",
                 None => "",
             };
-            let mut note = match actscope_lab::sweep::run_state(r, &a.out, &cache)? {
+            let mut note = match actscope_lab::sweep::run_state(r, &a.out, &cache, &set_aside)? {
                 actscope_lab::run::RunState::Finished => {
                     count(1);
                     return Ok(Some(format!("{}  (finished{aside})", r.dir_name())));
@@ -627,7 +623,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                     w.push((actscope_lab::sweep::sweep_need(r, &shape, &e, &opts), r.clone()));
                     // One by one, only the `jobs` largest can be at once: the others need not be kept.
                     if !opts.lockstep && w.len() > opts.jobs {
-                        w.sort_by(|a, b| b.0.cmp(&a.0));
+                        w.sort_by_key(|b| std::cmp::Reverse(b.0));
                         w.truncate(opts.jobs);
                     }
                 }
@@ -747,16 +743,24 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// A `--where KEY=VALUE` filter: the setting's name and its value as a run's `config.json` writes it.
-fn where_filter(kv: &str) -> Result<(String, serde_json::Value)> {
-    let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--where {kv:?}: expected KEY=VALUE")))?;
-    let k = k.trim();
+/// A `KEY=VALUE` argument of `flag` (`--set`, `--where`): the key and its TOML value (a bare word is a
+/// string), checked as a setting on its own.
+fn setting_arg(flag: &str, kv: &str) -> Result<(String, toml::Value)> {
+    let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("{flag} {kv:?}: expected KEY=VALUE")))?;
     let value: toml::Value = format!("v = {v}")
         .parse::<toml::Table>()
         .ok()
         .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(v.trim().to_string()));
-    check_setting(k, &value).map_err(|e| Error::usage(format!("--where {kv}: {e}")))?;
+        .unwrap_or_else(|| toml::Value::String(v.to_string()));
+    let k = k.trim();
+    check_setting(k, &value).map_err(|e| Error::usage(format!("{flag} {kv}: {e}")))?;
+    Ok((k.to_string(), value))
+}
+
+/// A `--where KEY=VALUE` filter: the setting's name and its value as a run's `config.json` writes it.
+fn where_filter(kv: &str) -> Result<(String, serde_json::Value)> {
+    let (k, value) = setting_arg("--where", kv)?;
+    let k = k.as_str();
     // The value as a configuration holds it (`0` for a float setting is 0.0, an activation's default
     // parameter is written out), read through a configuration that sets it alone.
     let mut table = toml::Table::new();
@@ -792,35 +796,62 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     print_reading(actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &loaded), verbosity == Verbosity::Quiet);
     let mut exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
     // Figures are per activation × placement: runs of one cell that differ in another setting would show one
-    // configuration and hide the others (a momentum axis had been dropped without a word). Depth alone is
-    // drawn: accuracy_vs_depth shows every depth, the other figures the deepest (the first group of a cell).
-    exp.groups.sort_by_key(|g| std::cmp::Reverse(g.config.widths().len()));
+    // configuration and hide the others (a momentum axis had been dropped without a word).
+    // The first group of a cell is the one its figures show: the deepest, and among those the init's bias
+    // (bias_init unset), else the largest initial bias.
+    exp.groups.sort_by(|x, y| {
+        let key = |g: &actscope_lab::summarize::GroupSummary| {
+            (g.config.widths().len(), g.config.bias_init.unwrap_or(f64::INFINITY))
+        };
+        let (kx, ky) = (key(x), key(y));
+        ky.0.cmp(&kx.0).then(ky.1.total_cmp(&kx.1))
+    });
     let within = exp.settings_within_cells();
+    // Drawn whole by a figure of their own: depths by accuracy_vs_depth, initial biases by dead_units' panels
+    // per stress setting. Any other difference, or two configurations of one cell these do not tell apart,
+    // would hide runs.
+    const DRAWN: [&str; 4] = ["hidden", "depth", "width", "bias_init"];
     let same_cell = |x: &RunConfig, y: &RunConfig| x.activation == y.activation && x.placement == y.placement;
-    let one_depth_twice = exp.groups.iter().enumerate().any(|(i, g)| {
-        exp.groups[..i]
-            .iter()
-            .any(|h| same_cell(&g.config, &h.config) && g.config.widths().len() == h.config.widths().len())
+    let told_apart = |x: &RunConfig, y: &RunConfig| x.widths().len() != y.widths().len() || x.bias_init != y.bias_init;
+    let hidden_twice = exp.groups.iter().enumerate().any(|(i, g)| {
+        exp.groups[..i].iter().any(|h| same_cell(&g.config, &h.config) && !told_apart(&g.config, &h.config))
     });
     let listed = |v: &[(String, Vec<String>)]| {
         v.iter().map(|(k, vals)| format!("{k} ({})", vals.join(", "))).collect::<Vec<_>>().join(", ")
     };
-    let example = within.first().map(|(k, v)| format!("--where '{k}={}'", v[v.len() - 1])).unwrap_or_default();
-    if one_depth_twice || within.iter().any(|(k, _)| !["hidden", "depth", "width"].contains(&k.as_str())) {
+    let blocking: Vec<&(String, Vec<String>)> = within
+        .iter()
+        .filter(|(k, _)| !DRAWN.contains(&k.as_str()) || (hidden_twice && k != "depth" && k != "bias_init"))
+        .collect();
+    if hidden_twice || !blocking.is_empty() {
+        // An example that can be typed: a blocking setting and one of its values (an unset value has no
+        // TOML form).
+        let example = blocking
+            .iter()
+            .find_map(|(k, v)| v.iter().rev().find(|x| *x != "unset").map(|x| format!(" e.g. --where '{k}={x}'")))
+            .map_or_else(String::new, |e| format!(",{e}"));
         return Err(Error::usage(format!(
             "the runs in {} differ within one activation and placement in {}: the figures show one \
-             configuration per activation and placement, so choose one with --where, e.g. {example}",
+             configuration per activation and placement, so choose one with --where{example}",
             a.runs_dir.display(),
             listed(&within)
         ))
         .into());
     }
     if !within.is_empty() && verbosity != Verbosity::Quiet {
+        let shown: Vec<String> = within
+            .iter()
+            .filter_map(|(k, _)| {
+                let v = actscope_lab::columns::setting_value(&exp.groups.first()?.config, k);
+                Some(format!("{k} = {}", v.unwrap_or_else(|| "unset".into())))
+            })
+            .collect();
         eprintln!(
             "note: the runs differ within one activation and placement in {}: accuracy_vs_depth shows every \
-             depth, the other figures the deepest configuration of each (choose another with --where, e.g. \
-             {example})",
-            listed(&within)
+             depth and dead_units every initial bias, the other figures one configuration per activation and \
+             placement ({}; choose another with --where)",
+            listed(&within),
+            shown.join(", ")
         );
     }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;

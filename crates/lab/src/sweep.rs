@@ -41,7 +41,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory, lockstep_share};
 use crate::config::{RunConfig, line_of};
 use crate::group::GROUP_SIZE;
-use crate::run::{EvalSets, RunState, RunSummary, Stale, execute_group, execute_shared, state};
+use crate::run::{EvalSets, RunState, RunSummary, SetAside, Stale, execute_group, execute_shared, state_given};
 use crate::{Error, Result, ResultExt};
 
 /// The most runs a sweep may expand to unless [`MAX_RUNS_ENV`] or the caller says otherwise.
@@ -683,17 +683,17 @@ fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit, lockstep:
     Ok(())
 }
 
-/// Where run `r` stands in `out` ([`state`]): its data (from `cache`) is loaded only when a finished
-/// directory is there to compare its checksum with.
+/// Where run `r` stands in `out` ([`crate::run::state`], with the runs set aside there found once: `aside`):
+/// its data (from `cache`) is loaded only when a finished directory is there to compare its checksum with.
 ///
 /// # Errors
 /// The run's data cannot be loaded.
-pub fn run_state(r: &RunConfig, out: &Path, cache: &DataCache) -> Result<RunState> {
+pub fn run_state(r: &RunConfig, out: &Path, cache: &DataCache, aside: &SetAside) -> Result<RunState> {
     let name = r.dir_name();
-    if !crate::run::occupied(out, &name) && crate::run::set_aside(out, &name).is_none() {
+    if !crate::run::occupied(out, &name) && aside.get(&name).is_none() {
         return Ok(RunState::Missing);
     }
-    Ok(state(out, &name, &cache.get(r)?.checksum))
+    Ok(state_given(out, &name, &cache.get(r)?.checksum, aside))
 }
 
 /// The runs of a shard still to train, with the directory name and state of each of its runs.
@@ -703,7 +703,9 @@ type Pending<'a> = (Vec<&'a RunConfig>, Vec<(String, RunState)>);
 /// the names and states of all its runs.
 fn pending<'a>(runs: &'a [RunConfig], out: &Path, shard: Shard, cache: &DataCache) -> Result<Pending<'a>> {
     let mine: Vec<&RunConfig> = runs.iter().filter(|r| shard.owns(&r.id())).collect();
-    let states = mine.iter().map(|r| Ok((r.dir_name(), run_state(r, out, cache)?))).collect::<Result<Vec<_>>>()?;
+    let aside = SetAside::find(out);
+    let states =
+        mine.iter().map(|r| Ok((r.dir_name(), run_state(r, out, cache, &aside)?))).collect::<Result<Vec<_>>>()?;
     let pending = mine.iter().zip(&states).filter(|(_, s)| s.1 != RunState::Finished).map(|(r, _)| *r).collect();
     Ok((pending, states))
 }

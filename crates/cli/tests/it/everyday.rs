@@ -293,7 +293,24 @@ fn plot_refuses_runs_it_would_hide_and_where_chooses() {
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("the other figures the deepest configuration of each"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("one configuration per activation and placement (depth = 3;"), "{}", stderr(&o));
+    // An initial-bias axis (E3's stress) is drawn by dead_units' panels, the other figures showing the init's
+    // bias; a setting left unset is never suggested as a --where value (it has no TOML form).
+    let file = "[base]\ndata = \"synthetic:clusters\"\nhidden = [8]\nsteps = 20\nprobe_size = 50\n[axes]\nbias_init = [0.0, -1.0]\n";
+    std::fs::write(d.join("b.toml"), file).unwrap();
+    assert!(run(&["sweep", "b.toml", "--out", "b", "--quiet"], &d).status.success());
+    let o = run(&["plot", "b", "--out", "h", "--format", "svg"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("dead_units every initial bias") && stderr(&o).contains("(bias_init = 0.0;"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(d.join("b.toml"), file.replace("bias_init = [0.0, -1.0]", "momentum = [0.0, 0.5]")).unwrap();
+    assert!(run(&["sweep", "b.toml", "--out", "b", "--quiet"], &d).status.success());
+    let o = run(&["plot", "b", "--out", "h", "--format", "svg"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("e.g. --where 'momentum=0.5'") && !stderr(&o).contains("unset'"), "{}", stderr(&o));
 }
 
 /// `-q` hides notes and progress, never warnings, in every command that reads runs: `export -q` had hidden
