@@ -585,7 +585,13 @@ pub fn accuracy_vs_depth(panels: &[AccuracyDepthPanel]) -> Figure {
                     dashed: c.dashed,
                     markers: true,
                     points: c.points.iter().map(|p| (p.depth, p.mean)).collect(),
-                    error_bars: c.points.iter().filter(|p| p.lo.is_finite()).map(|p| (p.depth, p.lo, p.hi)).collect(),
+                    // An accuracy's whiskers are clipped to [0, 1], as every share's band is.
+                    error_bars: c
+                        .points
+                        .iter()
+                        .filter(|p| p.lo.is_finite())
+                        .map(|p| (p.depth, p.lo.max(0.0), p.hi.min(1.0)))
+                        .collect(),
                     ..Default::default()
                 })
                 .collect();

@@ -357,3 +357,21 @@ fn a_format_given_twice_is_drawn_once() {
     assert_eq!(names, ["f.png", "f.svg", "f.csv"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Accuracy vs depth clips its whiskers, and so its CSV's interval, to [0, 1], as every share's band is (a
+/// user found ci_high 1.017).
+#[test]
+fn accuracy_whiskers_stay_within_zero_and_one() {
+    use actscope_plots::figures::{AccuracyDepthPanel, DepthCurve, DepthPoint, accuracy_vs_depth};
+    let point = |depth, mean, lo, hi| DepthPoint { depth, mean, lo, hi };
+    let fig = accuracy_vs_depth(&[AccuracyDepthPanel {
+        title: "BN before".into(),
+        curves: vec![DepthCurve {
+            label: "relu".into(),
+            points: vec![point(2.0, 0.99, 0.963, 1.017), point(4.0, 0.02, -0.01, 0.05)],
+            ..Default::default()
+        }],
+    }]);
+    let csv = fig.to_csv();
+    assert!(csv.contains(",2,0.99,0.963,1\n") && csv.contains(",4,0.02,0,0.05\n"), "{csv}");
+}
