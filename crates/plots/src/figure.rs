@@ -188,9 +188,10 @@ impl Figure {
                         for (i, v) in row.iter().enumerate() {
                             let (x, y) = (h.x.label(i), h.y.label(j));
                             let half = h.half_widths.as_ref().and_then(|w| w.get(j)?.get(i).copied());
-                            let (lo, hi) = half
-                                .filter(|w| w.is_finite())
-                                .map_or((String::new(), String::new()), |w| ((v - w).to_string(), (v + w).to_string()));
+                            let (lo, hi) = half.filter(|w| w.is_finite()).map_or((String::new(), String::new()), |w| {
+                                let (lo, hi) = h.interval_bounds.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+                                ((v - w).max(lo).to_string(), (v + w).min(hi).to_string())
+                            });
                             out.push_str(&format!("{},{},{},{v},{lo},{hi}\n", q(&h.title), q(&y), q(&x)));
                         }
                     }
@@ -376,6 +377,9 @@ pub struct HeatmapPanel {
     /// Half-width of each cell's interval, `[row][column]` like `cells` (the CSV's low and high are the value
     /// ∓ it); `None` for cells without one.
     pub half_widths: Option<Vec<Vec<f64>>>,
+    /// Bounds the CSV's low and high are clipped to, e.g. `(0, 1)` for a share (a t-interval over few seeds
+    /// can reach past what a share can be); `None`: as computed.
+    pub interval_bounds: Option<(f64, f64)>,
     /// Colour-bar description.
     pub colorbar_label: String,
 }

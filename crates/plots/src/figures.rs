@@ -372,6 +372,7 @@ pub fn accuracy_heatmap(
         value_range: None,
         annotations: Some(ann),
         half_widths: Some(half_width.to_vec()),
+        interval_bounds: Some((0.0, 1.0)),
         colorbar_label: "test accuracy".into(),
     };
     Figure::new(
@@ -530,6 +531,7 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
                 value_range: range,
                 annotations: None,
                 half_widths: None,
+                interval_bounds: None,
                 colorbar_label: "share of values".into(),
             })
         })

@@ -87,6 +87,7 @@ fn empty_and_nan_data_give_no_data_panels() {
         value_range: None,
         annotations: None,
         half_widths: None,
+        interval_bounds: None,
         colorbar_label: "v".into(),
     };
     let log_nonpositive = LinePanel {
@@ -320,6 +321,7 @@ fn figures_whose_data_do_not_fit_are_errors_not_panics() {
         value_range: None,
         annotations: None,
         half_widths: None,
+        interval_bounds: None,
         colorbar_label: String::new(),
     };
     let e = svg_string(&Figure::new("t", "", vec![Panel::Heatmap(heat)])).unwrap_err().to_string();
@@ -358,8 +360,8 @@ fn a_format_given_twice_is_drawn_once() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Accuracy vs depth clips its whiskers, and so its CSV's interval, to [0, 1], as every share's band is (a
-/// user found ci_high 1.017).
+/// Accuracy vs depth clips its whiskers, and so its CSV's interval, to [0, 1], as every share's band is, and
+/// the accuracy heatmap its CSV's interval (a user found ci_high 1.017).
 #[test]
 fn accuracy_whiskers_stay_within_zero_and_one() {
     use actscope_plots::figures::{AccuracyDepthPanel, DepthCurve, DepthPoint, accuracy_vs_depth};
@@ -374,4 +376,9 @@ fn accuracy_whiskers_stay_within_zero_and_one() {
     }]);
     let csv = fig.to_csv();
     assert!(csv.contains(",2,0.99,0.963,1\n") && csv.contains(",4,0.02,0,0.05\n"), "{csv}");
+    // The accuracy heatmap's CSV interval too (its cells still read mean ± half-width).
+    let heat =
+        actscope_plots::figures::accuracy_heatmap(&["relu".into()], &["none".into()], &[vec![0.99]], &[vec![0.03]]);
+    let csv = heat.to_csv();
+    assert!(csv.contains(",relu,none,0.99,0.96,1\n"), "{csv}");
 }
