@@ -320,23 +320,29 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
         when: Some(When::Init),
         ..Subject::default()
     };
-    claim(
-        Claim {
-            id: "C1",
-            text: "BN and ReLU are both remedies for vanishing gradients",
-            source: "the question",
-            experiments: &["E2"],
-            figures: &["gradient_norms", "accuracy_vs_depth"],
-        },
-        format!(
-            "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; {PAIRED_RULE}"
+    // Undecided rows say what their seeds could resolve and what deciding them would take.
+    let wall = median_wall(&e2.runs.iter().collect::<Vec<_>>());
+    judge_paired(
+        claim(
+            Claim {
+                id: "C1",
+                text: "BN and ReLU are both remedies for vanishing gradients",
+                source: "the question",
+                experiments: &["E2"],
+                figures: &["gradient_norms", "accuracy_vs_depth"],
+            },
+            format!(
+                "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; {PAIRED_RULE}"
+            ),
+            vec![
+                Comparison::new(bn_setting, "index(BN) > index(no BN)", bn, bn_none, 0.0, TestKind::Paired)
+                    .about(at_init(Activation::Sigmoid, Placement::Before)),
+                Comparison::new(relu_setting, "index(ReLU) > index(sigmoid)", relu, relu_sig, 0.0, TestKind::Paired)
+                    .about(at_init(Activation::Relu, Placement::None)),
+            ],
         ),
-        vec![
-            Comparison::new(bn_setting, "index(BN) > index(no BN)", bn, bn_none, 0.0, TestKind::Paired)
-                .about(at_init(Activation::Sigmoid, Placement::Before)),
-            Comparison::new(relu_setting, "index(ReLU) > index(sigmoid)", relu, relu_sig, 0.0, TestKind::Paired)
-                .about(at_init(Activation::Relu, Placement::None)),
-        ],
+        None,
+        wall,
     )
 }
 
@@ -466,18 +472,24 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             );
         }
     }
-    claim(
-        Claim {
-            id: "C3",
-            text: "BN pushes pre-activations to both signs, so BN solves dead ReLUs",
-            source: "the question",
-            experiments: &["E3"],
-            figures: &["dead_units"],
-        },
-        format!(
-            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value (the same stress: every pre-activation shifted down by that constant at initialisation); {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
+    // Undecided rows say what their seeds could resolve and what deciding them would take.
+    let wall = median_wall(&e3.runs.iter().collect::<Vec<_>>());
+    judge_paired(
+        claim(
+            Claim {
+                id: "C3",
+                text: "BN pushes pre-activations to both signs, so BN solves dead ReLUs",
+                source: "the question",
+                experiments: &["E3"],
+                figures: &["dead_units"],
+            },
+            format!(
+                "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value (the same stress: every pre-activation shifted down by that constant at initialisation); {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
+            ),
+            cs,
         ),
-        cs,
+        None,
+        wall,
     )
 }
 
@@ -868,18 +880,24 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
             })
         })
         .collect();
-    claim(
-        Claim {
-            id: "C9",
-            text: "ReLU + BN gives more diverse outputs than sigmoid + BN",
-            source: "answer 1",
-            experiments: &["E1"],
-            figures: &["effective_rank"],
-        },
-        format!(
-            "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); {PAIRED_RULE}; {AT_END_RULE}"
+    // Undecided rows say what their seeds could resolve and what deciding them would take.
+    let wall = median_wall(&e1.runs.iter().collect::<Vec<_>>());
+    judge_paired(
+        claim(
+            Claim {
+                id: "C9",
+                text: "ReLU + BN gives more diverse outputs than sigmoid + BN",
+                source: "answer 1",
+                experiments: &["E1"],
+                figures: &["effective_rank"],
+            },
+            format!(
+                "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); {PAIRED_RULE}; {AT_END_RULE}"
+            ),
+            cs,
         ),
-        cs,
+        None,
+        wall,
     )
 }
 
