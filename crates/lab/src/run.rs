@@ -198,16 +198,15 @@ impl std::fmt::Display for Stale {
 }
 
 /// The state of run `name` in `out` (see [`RunState`]) for data whose checksum is `data_checksum` (the
-/// [`LoadedData::checksum`] of the data the run's settings name, as loaded now).
-///
-/// A complete run that an interrupted process of this host set aside to replace it, and that [`recover`]
-/// will put back, counts as in place (a dry run, which does not recover, reports what the sweep will do).
+/// [`LoadedData::checksum`] of the data the run's settings name, as loaded now): the run in place, as a
+/// writer or a sweep after [`recover`] sees it.
 pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
-    state_given(out, name, data_checksum, &SetAside::find(out))
+    state_given(out, name, data_checksum, &SetAside::default())
 }
 
-/// [`state`] with the runs set aside in `out` found once ([`SetAside::find`]) for many runs: listing `out`
-/// for each run of a large sweep would read it once per run.
+/// [`state`], where a complete run that an interrupted process set aside and [`recover`] will put back
+/// (`aside`, found once for all runs with [`SetAside::find`]) counts as in place: what a dry run, which does
+/// not recover, reports.
 pub fn state_given(out: &Path, name: &str, data_checksum: &str, aside: &SetAside) -> RunState {
     let dir = if occupied(out, name) {
         out.join(name)
@@ -302,12 +301,6 @@ fn clean_partial(out: &Path, name: &str) -> Result<()> {
 /// A run that cannot be put back, naming it.
 pub fn recover(out: &Path) -> Result<usize> {
     tidy(out, None)
-}
-
-/// The complete run that [`recover`] would put back in place of run `name` (set aside by a dead process of
-/// this host, with nothing in its place), if any.
-pub fn set_aside(out: &Path, name: &str) -> Option<PathBuf> {
-    SetAside::find(out).get(name).map(Path::to_path_buf)
 }
 
 /// The complete runs in `out` that [`recover`] would put back (by run name), found with one listing of `out`.
@@ -1055,12 +1048,15 @@ mod tests {
         execute(&cfg, &data, &out).unwrap();
         let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
         fs::rename(out.join(&name), &aside).unwrap();
-        // Before it is put back, its state is read from where it was set aside (a dry run does not recover).
-        assert_eq!(set_aside(&out, &name), Some(aside.clone()));
-        assert_eq!(state(&out, &name, &data.checksum), RunState::Finished);
-        assert!(matches!(state(&out, &name, "other"), RunState::Stale(Stale::OtherData(_))));
+        // Before it is put back, a dry run reads its state where it was set aside; a writer sees nothing in
+        // place.
+        let found = SetAside::find(&out);
+        assert_eq!(found.get(&name), Some(aside.as_path()));
+        assert_eq!(state_given(&out, &name, &data.checksum, &found), RunState::Finished);
+        assert!(matches!(state_given(&out, &name, "other", &found), RunState::Stale(Stale::OtherData(_))));
+        assert_eq!(state(&out, &name, &data.checksum), RunState::Missing);
         assert_eq!(recover(&out).unwrap(), 1);
-        assert_eq!(set_aside(&out, &name), None);
+        assert_eq!(SetAside::find(&out).get(&name), None);
         assert_eq!(state(&out, &name, &data.checksum), RunState::Finished, "reused, not trained again");
         // Half deleted (its summary.json gone): removed, not put back.
         fs::rename(out.join(&name), &aside).unwrap();
