@@ -14,6 +14,7 @@ use actscope_data::load;
 use actscope_lab::columns::{Row, default_columns, known_columns, parse_columns};
 use actscope_lab::config::{check_setting, line_of};
 use actscope_lab::report::Profile;
+use actscope_lab::report::figures::Cells;
 use actscope_lab::summarize::{group_metrics, load_runs, no_runs_error, summarize};
 use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
 use actscope_lab::{Error, OptimizerKind, RunConfig};
@@ -797,62 +798,32 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let mut exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
     // Figures are per activation × placement: runs of one cell that differ in another setting would show one
     // configuration and hide the others (a momentum axis had been dropped without a word).
-    // The first group of a cell is the one its figures show: the deepest, and among those the init's bias
-    // (bias_init unset), else the largest initial bias.
-    exp.groups.sort_by(|x, y| {
-        let key = |g: &actscope_lab::summarize::GroupSummary| {
-            (g.config.widths().len(), g.config.bias_init.unwrap_or(f64::INFINITY))
-        };
-        let (kx, ky) = (key(x), key(y));
-        ky.0.cmp(&kx.0).then(ky.1.total_cmp(&kx.1))
-    });
-    let within = exp.settings_within_cells();
-    // Drawn whole by a figure of their own: depths by accuracy_vs_depth, initial biases by dead_units' panels
-    // per stress setting. Any other difference, or two configurations of one cell these do not tell apart,
-    // would hide runs.
-    const DRAWN: [&str; 4] = ["hidden", "depth", "width", "bias_init"];
-    let same_cell = |x: &RunConfig, y: &RunConfig| x.activation == y.activation && x.placement == y.placement;
-    let told_apart = |x: &RunConfig, y: &RunConfig| x.widths().len() != y.widths().len() || x.bias_init != y.bias_init;
-    let hidden_twice = exp.groups.iter().enumerate().any(|(i, g)| {
-        exp.groups[..i].iter().any(|h| same_cell(&g.config, &h.config) && !told_apart(&g.config, &h.config))
-    });
     let listed = |v: &[(String, Vec<String>)]| {
         v.iter().map(|(k, vals)| format!("{k} ({})", vals.join(", "))).collect::<Vec<_>>().join(", ")
     };
-    let blocking: Vec<&(String, Vec<String>)> = within
-        .iter()
-        .filter(|(k, _)| !DRAWN.contains(&k.as_str()) || (hidden_twice && k != "depth" && k != "bias_init"))
-        .collect();
-    if hidden_twice || !blocking.is_empty() {
-        // An example that can be typed: a blocking setting and one of its values (an unset value has no
-        // TOML form).
-        let example = blocking
-            .iter()
-            .find_map(|(k, v)| v.iter().rev().find(|x| *x != "unset").map(|x| format!(" e.g. --where '{k}={x}'")))
-            .map_or_else(String::new, |e| format!(",{e}"));
-        return Err(Error::usage(format!(
-            "the runs in {} differ within one activation and placement in {}: the figures show one \
-             configuration per activation and placement, so choose one with --where{example}",
-            a.runs_dir.display(),
-            listed(&within)
-        ))
-        .into());
-    }
-    if !within.is_empty() && verbosity != Verbosity::Quiet {
-        let shown: Vec<String> = within
-            .iter()
-            .filter_map(|(k, _)| {
-                let v = actscope_lab::columns::setting_value(&exp.groups.first()?.config, k);
-                Some(format!("{k} = {}", v.unwrap_or_else(|| "unset".into())))
-            })
-            .collect();
-        eprintln!(
-            "note: the runs differ within one activation and placement in {}: accuracy_vs_depth shows every \
-             depth and dead_units every initial bias, the other figures one configuration per activation and \
-             placement ({}; choose another with --where)",
-            listed(&within),
-            shown.join(", ")
-        );
+    match actscope_lab::report::figures::cells(&mut exp) {
+        Cells::One => {}
+        Cells::Hidden { within, example } => {
+            let example = example.map_or_else(String::new, |(k, v)| format!(", e.g. --where '{k}={v}'"));
+            return Err(Error::usage(format!(
+                "the runs in {} differ within one activation and placement in {}: the figures show one \
+                 configuration per activation and placement, so choose one with --where{example}",
+                a.runs_dir.display(),
+                listed(&within)
+            ))
+            .into());
+        }
+        Cells::Drawn { within, shown } if verbosity != Verbosity::Quiet => {
+            let shown: Vec<String> = shown.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            eprintln!(
+                "note: the runs differ within one activation and placement in {}: accuracy_vs_depth shows every \
+                 depth and dead_units every initial bias, the other figures one configuration per activation and \
+                 placement ({}; choose another with --where)",
+                listed(&within),
+                shown.join(", ")
+            );
+        }
+        Cells::Drawn { .. } => {}
     }
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);

@@ -110,6 +110,69 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
     out.into_iter().filter(|(_, f)| f.has_data()).collect()
 }
 
+/// How [`for_runs`]'s figures show runs whose activation × placement cells hold several configurations
+/// ([`Experiment::settings_within_cells`]: the settings that differ within a cell, with their values).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cells {
+    /// One configuration per cell.
+    One,
+    /// Configurations told apart by depth and initial bias alone, which accuracy_vs_depth and dead_units
+    /// draw whole; the other figures show each cell's first, whose values of the differing settings are
+    /// `shown`.
+    Drawn {
+        /// The settings that differ within a cell, with their values.
+        within: Vec<(String, Vec<String>)>,
+        /// The first configuration's value of each.
+        shown: Vec<(String, String)>,
+    },
+    /// Configurations some figure would hide (they differ in another setting, or in widths at one depth);
+    /// `example`: a setting and value to choose among them with (never an unset value, which has no TOML
+    /// form).
+    Hidden {
+        /// The settings that differ within a cell, with their values.
+        within: Vec<(String, Vec<String>)>,
+        /// A setting that hides runs and one of its values.
+        example: Option<(String, String)>,
+    },
+}
+
+/// Orders `e`'s configurations so that each cell's first, the one per-cell figures show, is the deepest at
+/// the init's bias (`bias_init` unset), else the largest, and says how [`for_runs`] shows the cells.
+pub fn cells(e: &mut Experiment) -> Cells {
+    let key = |c: &RunConfig| (c.widths().len(), c.bias_init.unwrap_or(f64::INFINITY));
+    e.groups.sort_by(|x, y| {
+        let (kx, ky) = (key(&x.config), key(&y.config));
+        ky.0.cmp(&kx.0).then(ky.1.total_cmp(&kx.1))
+    });
+    let within = e.settings_within_cells();
+    if within.is_empty() {
+        return Cells::One;
+    }
+    // Two configurations of one cell with one depth and initial bias differ in a setting no figure draws
+    // whole (their widths, or anything else).
+    let cell = |c: &RunConfig| (c.activation, c.placement);
+    let told_apart = e.groups.iter().enumerate().all(|(i, g)| {
+        e.groups[..i].iter().all(|h| cell(&h.config) != cell(&g.config) || key(&h.config) != key(&g.config))
+    });
+    const SHAPE: [&str; 3] = ["hidden", "depth", "width"];
+    // Settings that hide runs: any no figure draws whole, and the widths where one depth holds two.
+    let hides =
+        |k: &str| !(SHAPE.contains(&k) || k == "bias_init") || (!told_apart && k != "depth" && SHAPE.contains(&k));
+    if told_apart && !within.iter().any(|(k, _)| hides(k)) {
+        let first = &e.groups[0].config;
+        let shown = within
+            .iter()
+            .map(|(k, _)| (k.clone(), crate::columns::setting_value(first, k).unwrap_or_else(|| "unset".into())))
+            .collect();
+        return Cells::Drawn { within, shown };
+    }
+    let example = within
+        .iter()
+        .filter(|(k, _)| hides(k))
+        .find_map(|(k, v)| v.iter().rev().find(|x| *x != "unset").map(|x| (k.clone(), x.clone())));
+    Cells::Hidden { within, example }
+}
+
 /// The file stems of every figure [`for_runs`] can draw, in its order (what `plot` owns in its output
 /// folder: a file of one of these it did not draw now is an earlier plot's).
 pub const RUN_FIGURES: [&str; 13] = [
