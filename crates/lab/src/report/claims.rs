@@ -201,27 +201,27 @@ const AT_END_RULE: &str =
 /// `sides`) are left out because they stopped early at a non-finite loss and have no end of training.
 fn at_end(setting: impl Into<String>, sides: &[&[&Run]], pairs: Option<usize>) -> String {
     let why = "stopped at a non-finite loss before the end of training";
-    left_out(setting.into(), sides, Run::stopped_early, why, pairs)
+    left_out(setting.into(), sides, Some((Run::stopped_early, why)), pairs)
 }
 
-/// `setting`, saying how many of the runs behind it (all of `sides`) are left out because `out` holds for
-/// them, and `why`; for a comparison paired by seed (`pairs`: how many seeds it pairs), also how many of
-/// the seeds are left with a value on both sides. `setting` alone when nothing is left out.
-fn left_out(setting: String, sides: &[&[&Run]], out: impl Fn(&Run) -> bool, why: &str, pairs: Option<usize>) -> String {
-    let (n, all) =
-        sides.iter().fold((0, 0), |(n, all), runs| (n + runs.iter().filter(|r| out(r)).count(), all + runs.len()));
-    let seeds: std::collections::BTreeSet<u64> = sides.iter().flat_map(|s| s.iter().map(|r| r.config.seed)).collect();
-    let paired = match pairs {
-        Some(k) if k < seeds.len() => format!("; {k} of {} seeds paired, with a value on both sides", seeds.len()),
-        _ => String::new(),
-    };
-    if n == 0 && paired.is_empty() {
-        setting
-    } else if n == 0 {
-        format!("{setting} ({})", &paired[2..])
-    } else {
-        format!("{setting} ({n} of {all} runs left out: {why}{paired})")
+/// `setting` with what its row leaves out, in parentheses: how many of the runs behind it (all of `sides`)
+/// are left out because `out` holds for them, and why (`out`'s text); for a comparison paired by seed
+/// (`pairs`: how many seeds it pairs), how many of the seeds have a value on both sides. `setting` alone
+/// when nothing is left out.
+fn left_out(setting: String, sides: &[&[&Run]], out: Option<(fn(&Run) -> bool, &str)>, pairs: Option<usize>) -> String {
+    let mut notes = Vec::new();
+    if let Some((out, why)) = out {
+        let (n, all) =
+            sides.iter().fold((0, 0), |(n, all), runs| (n + runs.iter().filter(|r| out(r)).count(), all + runs.len()));
+        if n > 0 {
+            notes.push(format!("{n} of {all} runs left out: {why}"));
+        }
     }
+    let seeds: std::collections::BTreeSet<u64> = sides.iter().flat_map(|s| s.iter().map(|r| r.config.seed)).collect();
+    if let Some(k) = pairs.filter(|&k| k < seeds.len()) {
+        notes.push(format!("{k} of {} seeds paired, with a value on both sides", seeds.len()));
+    }
+    if notes.is_empty() { setting } else { format!("{setting} ({})", notes.join("; ")) }
 }
 
 /// How many of `runs` trained but ended at chance level.
@@ -234,6 +234,13 @@ fn median_wall(runs: &[&Run]) -> f64 {
     let mut w: Vec<f64> = runs.iter().map(|r| r.summary.wall_seconds).collect();
     w.sort_by(f64::total_cmp);
     w.get(w.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// A claim of comparisons paired by seed ([`claim`]), judged at a fixed sample; its undecided rows say what
+/// their seeds could resolve and what deciding them would take ([`judge_paired`], at the median wall time
+/// of `runs`).
+fn paired_claim(c: Claim, method: String, comparisons: Vec<Comparison>, runs: &[Run]) -> ClaimResult {
+    judge_paired(claim(c, method, comparisons), None, median_wall(&runs.iter().collect::<Vec<_>>()))
 }
 
 /// A claim of paired comparisons, judged by fixed-sample Holm, or sequentially when `rounds` is given;
@@ -308,8 +315,7 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
     let (bn, bn_none) = paired_sides(&sig_bn, &sig_none, vi);
     let (relu, relu_sig) = paired_sides(&relu_none, &sig_none, vi);
     // Each row says how many seeds it pairs where a seed has no value on one side.
-    let setting =
-        |text: &str, sides: &[&[&Run]], pairs: usize| left_out(text.to_string(), sides, |_| false, "", Some(pairs));
+    let setting = |text: &str, sides: &[&[&Run]], pairs: usize| left_out(text.to_string(), sides, None, Some(pairs));
     let (bn_setting, relu_setting) = (
         setting("BN: sigmoid, BN before vs no BN", &[&sig_bn, &sig_none], bn.len()),
         setting("ReLU: ReLU vs sigmoid, no BN", &[&relu_none, &sig_none], relu.len()),
@@ -320,29 +326,24 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
         when: Some(When::Init),
         ..Subject::default()
     };
-    // Undecided rows say what their seeds could resolve and what deciding them would take.
-    let wall = median_wall(&e2.runs.iter().collect::<Vec<_>>());
-    judge_paired(
-        claim(
-            Claim {
-                id: "C1",
-                text: "BN and ReLU are both remedies for vanishing gradients",
-                source: "the question",
-                experiments: &["E2"],
-                figures: &["gradient_norms", "accuracy_vs_depth"],
-            },
-            format!(
-                "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; {PAIRED_RULE}"
-            ),
-            vec![
-                Comparison::new(bn_setting, "index(BN) > index(no BN)", bn, bn_none, 0.0, TestKind::Paired)
-                    .about(at_init(Activation::Sigmoid, Placement::Before)),
-                Comparison::new(relu_setting, "index(ReLU) > index(sigmoid)", relu, relu_sig, 0.0, TestKind::Paired)
-                    .about(at_init(Activation::Relu, Placement::None)),
-            ],
+    paired_claim(
+        Claim {
+            id: "C1",
+            text: "BN and ReLU are both remedies for vanishing gradients",
+            source: "the question",
+            experiments: &["E2"],
+            figures: &["gradient_norms", "accuracy_vs_depth"],
+        },
+        format!(
+            "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it; {PAIRED_RULE}"
         ),
-        None,
-        wall,
+        vec![
+            Comparison::new(bn_setting, "index(BN) > index(no BN)", bn, bn_none, 0.0, TestKind::Paired)
+                .about(at_init(Activation::Sigmoid, Placement::Before)),
+            Comparison::new(relu_setting, "index(ReLU) > index(sigmoid)", relu, relu_sig, 0.0, TestKind::Paired)
+                .about(at_init(Activation::Relu, Placement::None)),
+        ],
+        &e2.runs,
     )
 }
 
@@ -434,7 +435,7 @@ const C3_DIVERGED_RULE: &str = "a run that diverged (a non-finite loss, or a los
 /// The setting of a C3 row, saying how many of the runs behind it (all of `sides`) diverged and are left
 /// out.
 fn without_diverged(setting: String, sides: &[&[&Run]], pairs: usize) -> String {
-    left_out(setting, sides, |r| !r.summary.is_ok(), "diverged", Some(pairs))
+    left_out(setting, sides, Some((|r: &Run| !r.summary.is_ok(), "diverged")), Some(pairs))
 }
 
 /// C3: BN solves dead ReLUs (E3 stress settings).
@@ -472,24 +473,19 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             );
         }
     }
-    // Undecided rows say what their seeds could resolve and what deciding them would take.
-    let wall = median_wall(&e3.runs.iter().collect::<Vec<_>>());
-    judge_paired(
-        claim(
-            Claim {
-                id: "C3",
-                text: "BN pushes pre-activations to both signs, so BN solves dead ReLUs",
-                source: "the question",
-                experiments: &["E3"],
-                figures: &["dead_units"],
-            },
-            format!(
-                "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value (the same stress: every pre-activation shifted down by that constant at initialisation); {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
-            ),
-            cs,
+    paired_claim(
+        Claim {
+            id: "C3",
+            text: "BN pushes pre-activations to both signs, so BN solves dead ReLUs",
+            source: "the question",
+            experiments: &["E3"],
+            figures: &["dead_units"],
+        },
+        format!(
+            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value (the same stress: every pre-activation shifted down by that constant at initialisation); {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
         ),
-        None,
-        wall,
+        cs,
+        &e3.runs,
     )
 }
 
@@ -880,24 +876,19 @@ pub fn c9(e1: &Experiment) -> ClaimResult {
             })
         })
         .collect();
-    // Undecided rows say what their seeds could resolve and what deciding them would take.
-    let wall = median_wall(&e1.runs.iter().collect::<Vec<_>>());
-    judge_paired(
-        claim(
-            Claim {
-                id: "C9",
-                text: "ReLU + BN gives more diverse outputs than sigmoid + BN",
-                source: "answer 1",
-                experiments: &["E1"],
-                figures: &["effective_rank"],
-            },
-            format!(
-                "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); {PAIRED_RULE}; {AT_END_RULE}"
-            ),
-            cs,
+    paired_claim(
+        Claim {
+            id: "C9",
+            text: "ReLU + BN gives more diverse outputs than sigmoid + BN",
+            source: "answer 1",
+            experiments: &["E1"],
+            figures: &["effective_rank"],
+        },
+        format!(
+            "effective rank of the last hidden layer's activations on the probe set at the end of training (E1); {PAIRED_RULE}; {AT_END_RULE}"
         ),
-        None,
-        wall,
+        cs,
+        &e1.runs,
     )
 }
 
