@@ -204,11 +204,14 @@ fn at_end(setting: impl Into<String>, sides: &[&[&Run]], pairs: Option<usize>) -
     left_out(setting.into(), sides, Some((Run::stopped_early, why)), pairs)
 }
 
+/// Runs a row leaves out: which (those the function holds for), and why.
+type LeftOut<'a> = (fn(&Run) -> bool, &'a str);
+
 /// `setting` with what its row leaves out, in parentheses: how many of the runs behind it (all of `sides`)
 /// are left out because `out` holds for them, and why (`out`'s text); for a comparison paired by seed
 /// (`pairs`: how many seeds it pairs), how many of the seeds have a value on both sides. `setting` alone
 /// when nothing is left out.
-fn left_out(setting: String, sides: &[&[&Run]], out: Option<(fn(&Run) -> bool, &str)>, pairs: Option<usize>) -> String {
+fn left_out(setting: String, sides: &[&[&Run]], out: Option<LeftOut<'_>>, pairs: Option<usize>) -> String {
     let mut notes = Vec::new();
     if let Some((out, why)) = out {
         let (n, all) =
