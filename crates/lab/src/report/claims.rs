@@ -600,8 +600,9 @@ fn activation_cost(timings: &[StepTiming]) -> String {
     }
     rows.sort_by(|a, b| a.1.total_cmp(&b.1));
     let list: Vec<String> = rows.iter().map(|(a, us, _)| format!("{a} {us:.1} µs")).collect();
-    // Three hidden layers of (60, 100) each run φ forward and backward once per step.
-    let share = rows.iter().map(|(_, us, ms)| 3.0 * us / (ms * 1e3)).fold(0.0f64, f64::max);
+    // Each hidden layer of the timed net runs φ forward and backward once per step.
+    let layers = super::cost::HIDDEN.len() as f64;
+    let share = rows.iter().map(|(_, us, ms)| layers * us / (ms * 1e3)).fold(0.0f64, f64::max);
     format!(
         ". φ's own forward + backward on a (60, 100) batch, no BN, mean over rounds, cheapest first: {}; the three hidden layers' φ are at most {:.1}% of a training step",
         list.join(", "),

@@ -14,6 +14,13 @@ use actscope_data::synthetic;
 use ndarray::Array2;
 use serde::Serialize;
 
+/// The hidden layers of the net E8 times a training step of (the BN paper's): each runs φ on a batch of
+/// [`BATCH`] rows, the shape φ's own timing uses.
+pub const HIDDEN: [usize; 3] = [100, 100, 100];
+
+/// Rows of E8's batches.
+pub const BATCH: usize = 60;
+
 /// Timings of one configuration.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepTiming {
@@ -37,10 +44,11 @@ pub struct CostBudget {
 }
 
 fn time_activation(act: Activation, reps: usize) -> f64 {
-    let z = synthetic::gaussian(60, 100, 3).features.mapv(f64::from).mapv(|v| v as f32);
-    let mut a = Array2::<f32>::zeros((60, 100));
-    let mut gz = Array2::<f32>::zeros((60, 100));
-    let ga = Array2::<f32>::ones((60, 100));
+    let shape = (BATCH, HIDDEN[0]);
+    let z = synthetic::gaussian(BATCH, HIDDEN[0], 3).features.mapv(f64::from).mapv(|v| v as f32);
+    let mut a = Array2::<f32>::zeros(shape);
+    let mut gz = Array2::<f32>::zeros(shape);
+    let ga = Array2::<f32>::ones(shape);
     let start = Instant::now();
     for _ in 0..reps {
         act.forward_into(z.view(), a.view_mut());
@@ -57,14 +65,14 @@ fn time_activation(act: Activation, reps: usize) -> f64 {
 /// `activations` are E1's (the report passes the activations its main grid holds, so the list is written
 /// once, in E1's sweep file).
 pub fn measure(budget: CostBudget, activations: &[Activation]) -> Vec<StepTiming> {
-    let data = synthetic::clusters(budget.steps * 60, 784, 10, 0.2, 1, 1);
+    let data = synthetic::clusters(budget.steps * BATCH, 784, 10, 0.2, 1, 1);
     let configs: Vec<(Activation, Placement)> =
         activations.iter().flat_map(|&a| PLACEMENTS.iter().map(move |&p| (a, p))).collect();
     let step_ms = |act: Activation, placement: Placement| {
-        let cfg = MlpConfig::new(784, &[100, 100, 100], 10, act, placement);
+        let cfg = MlpConfig::new(784, &HIDDEN, 10, act, placement);
         let mut net = Mlp::<f32>::new(&cfg, 0).expect("valid network");
         let mut opt = Optimizer::new(OptimizerConfig::sgd(0.01)).expect("valid optimizer");
-        let tc = TrainConfig::new(60, Budget::Steps(budget.steps), 0);
+        let tc = TrainConfig::new(BATCH, Budget::Steps(budget.steps), 0);
         let t = Instant::now();
         let o = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).expect("training runs");
         black_box(o);
