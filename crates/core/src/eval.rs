@@ -16,15 +16,15 @@ pub struct EvalPoint {
     /// Updates done when evaluated.
     pub step: usize,
     /// Epochs done (fractional).
-    #[serde(deserialize_with = "crate::serde_nan::f64")]
+    #[serde(with = "crate::serde_nan::float")]
     pub epoch: f64,
     /// The set's name as given to the loop (e.g. `val`).
     pub set: String,
     /// Mean cross-entropy loss.
-    #[serde(deserialize_with = "crate::serde_nan::f64")]
+    #[serde(with = "crate::serde_nan::float")]
     pub loss: f64,
     /// Share of examples classified correctly.
-    #[serde(deserialize_with = "crate::serde_nan::f64")]
+    #[serde(with = "crate::serde_nan::float")]
     pub accuracy: f64,
 }
 

@@ -118,13 +118,13 @@ pub(crate) fn lane_sum<T: Copy>(x: &[T], f: impl Fn(T) -> f64) -> f64 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Mean.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub mean: f64,
     /// Population standard deviation.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub std: f64,
     /// The values at [`PERCENTILES`].
-    #[serde(deserialize_with = "actscope_core::serde_nan::vec")]
+    #[serde(with = "actscope_core::serde_nan::floats")]
     pub percentiles: Vec<f64>,
 }
 

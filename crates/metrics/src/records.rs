@@ -10,8 +10,10 @@ use crate::distribution::{Bins, Histogram, Summary};
 use crate::units::{Dead, Saturation};
 
 /// Version of the record schema; bumped on any incompatible change. Version 2 added
-/// [`Checkpoint::probe_samples`]; version 3 [`Checkpoint::measured_on`].
-pub const SCHEMA_VERSION: u32 = 3;
+/// [`Checkpoint::probe_samples`]; version 3 [`Checkpoint::measured_on`]; version 4 writes ±∞ as `"inf"` /
+/// `"-inf"` and an optional NaN as `"nan"` (`actscope_core::serde_nan`), where older files have `null` for
+/// every non-finite value.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The oldest schema version [`read_jsonl`] still reads (older files lack only fields it can fill in).
 pub const OLDEST_READABLE_SCHEMA: u32 = 1;
@@ -45,7 +47,7 @@ pub struct Header {
     /// how many it measured).
     pub probe_samples: usize,
     /// The saturation / dead-unit threshold τ.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub tau: f64,
     /// Histogram bins of z.
     pub z_bins: Bins,
@@ -59,16 +61,16 @@ pub struct Header {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BnParams {
     /// Mean of γ over units.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub gamma_mean: f64,
     /// Population standard deviation of γ over units.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub gamma_std: f64,
     /// Mean of β over units.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub beta_mean: f64,
     /// Population standard deviation of β over units.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub beta_std: f64,
 }
 
@@ -92,28 +94,31 @@ pub struct LayerRecord {
     /// Dead units (ReLU family only).
     pub dead: Option<Dead>,
     /// Share of z in φ's near-linear region (φ′ ≥ 0.9 sup φ′).
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub near_linear: f64,
     /// ‖∂L/∂W‖.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub grad_w_norm: f64,
     /// ‖∂L/∂b‖ (none without bias).
+    #[serde(default, with = "actscope_core::serde_nan::opt_float")]
     pub grad_b_norm: Option<f64>,
     /// Mean square of ∂L/∂z.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub grad_z_ms: f64,
     /// ‖W‖.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub weight_norm: f64,
     /// ‖ΔW‖/‖W‖ over the update that followed (none at the last step).
+    #[serde(default, with = "actscope_core::serde_nan::opt_float")]
     pub update_ratio: Option<f64>,
     /// γ/β statistics (with BN).
     pub bn: Option<BnParams>,
     /// Effective rank of a on the probe set (when enabled). NaN when a is not finite (a diverged network),
-    /// which JSON writes as `null`, so it reads back as `None`.
+    /// written as `"nan"` (see `actscope_core::serde_nan`).
+    #[serde(default, with = "actscope_core::serde_nan::opt_float")]
     pub effective_rank: Option<f64>,
     /// {15, 50, 85} percentiles of the tracked unit's z (last hidden layer only).
-    #[serde(deserialize_with = "actscope_core::serde_nan::opt_arr3")]
+    #[serde(with = "actscope_core::serde_nan::opt_arr3")]
     pub tracked_unit: Option<[f64; 3]>,
 }
 
@@ -123,10 +128,10 @@ pub struct Checkpoint {
     /// Updates done.
     pub step: usize,
     /// Epochs done (fractional).
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub epoch: f64,
     /// Mean loss on the examples measured (train-mode BN).
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub loss: f64,
     /// How many examples this checkpoint measured: the whole probe set ([`Header::probe_samples`]) or the
     /// sub-sample of the checkpoints in between (see `actscope_metrics::probe`). Written since schema 2;
@@ -140,12 +145,13 @@ pub struct Checkpoint {
     /// Per hidden layer.
     pub layers: Vec<LayerRecord>,
     /// ‖∂L/∂W‖ of the output layer.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub output_grad_w_norm: f64,
     /// log10(‖∂L/∂W₁‖/‖∂L/∂W_out‖), first hidden vs output layer.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub vanishing_index: f64,
     /// Fitted growth factor λ̂ of ms(∂L/∂z) from output to input (≥ 2 hidden layers).
+    #[serde(default, with = "actscope_core::serde_nan::opt_float")]
     pub growth_factor: Option<f64>,
 }
 
@@ -169,10 +175,10 @@ pub struct StepScalars {
     /// The step.
     pub step: usize,
     /// Training-batch loss.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub loss: f64,
     /// ‖∂L/∂W‖ per hidden layer, then the output layer.
-    #[serde(deserialize_with = "actscope_core::serde_nan::vec")]
+    #[serde(with = "actscope_core::serde_nan::floats")]
     pub grad_w_norms: Vec<f64>,
 }
 

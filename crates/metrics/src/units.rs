@@ -31,10 +31,10 @@ pub const DEFAULT_TAU: f64 = 0.1;
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Saturation {
     /// Share of (sample, unit) pairs with φ′(z) < τ·sup φ′.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub rate: f64,
     /// Share of units saturated on the same side for every sample.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub stuck: f64,
 }
 
@@ -44,10 +44,10 @@ pub struct Dead {
     /// Number of dead units.
     pub dead_units: usize,
     /// Dead units as a share of all units.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub dead_fraction: f64,
     /// Share of (sample, unit) pairs with φ(z) = 0 exactly.
-    #[serde(deserialize_with = "actscope_core::serde_nan::f64")]
+    #[serde(with = "actscope_core::serde_nan::float")]
     pub inactive_rate: f64,
 }
 

@@ -174,3 +174,31 @@ fn records_round_trip_and_schema_1_records_still_read() {
     let future = format!("{{\"kind\":\"header\",\"schema\":{}}}\n", SCHEMA_VERSION + 1);
     assert!(read_jsonl(future.as_bytes()).is_err());
 }
+
+#[test]
+fn overflowed_and_undefined_values_read_back_as_written() {
+    // JSON has no ∞: serde_json alone writes it as `null`, which read back as NaN ("undefined"), and an
+    // optional ∞ (an update ratio) as absent.
+    let (mut records, _) = run_with(Sample(50), 0, true);
+    let Some(Record::Checkpoint(c)) = records.iter_mut().find(|r| matches!(r, Record::Checkpoint(_))) else {
+        panic!("no checkpoint")
+    };
+    let l = &mut c.layers[0];
+    l.grad_w_norm = f64::INFINITY;
+    l.z.mean = f64::NEG_INFINITY;
+    l.update_ratio = Some(f64::INFINITY);
+    l.effective_rank = Some(f64::NAN);
+    c.vanishing_index = f64::NAN;
+    let Some(Record::Step(s)) = records.iter_mut().find(|r| matches!(r, Record::Step(_))) else { panic!("no step") };
+    s.grad_w_norms[0] = f64::INFINITY;
+    let mut buf = Vec::new();
+    write_jsonl(&records, &mut buf).unwrap();
+    let back = read_jsonl(buf.as_slice()).unwrap();
+    let c = checkpoints(&back)[0];
+    let l = &c.layers[0];
+    assert_eq!((l.grad_w_norm, l.z.mean, l.update_ratio), (f64::INFINITY, f64::NEG_INFINITY, Some(f64::INFINITY)));
+    assert!(l.effective_rank.is_some_and(f64::is_nan), "an undefined rank is not an absent one");
+    assert!(c.vanishing_index.is_nan());
+    let s = back.iter().find_map(|r| if let Record::Step(s) = r { Some(s) } else { None }).unwrap();
+    assert_eq!(s.grad_w_norms[0], f64::INFINITY);
+}
