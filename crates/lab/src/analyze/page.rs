@@ -24,20 +24,31 @@ pub enum Block {
     Figure(String, String),
 }
 
-/// "mean [low, high]" over seeds with each number written by `f` (the mean alone for one seed).
-fn interval(d: &Describe, f: impl Fn(f64) -> String) -> String {
+/// The values a metric can take: an interval over seeds is cut to them (a Student-t interval is symmetric
+/// and reached below 0% for a share near 0; the true value lies within the range, so cutting keeps the
+/// coverage).
+type Range = (f64, f64);
+
+/// Shares (saturation, dead units).
+const SHARE: Range = (0.0, 1.0);
+/// Losses and gradient-norm ratios.
+const NON_NEGATIVE: Range = (0.0, f64::INFINITY);
+
+/// "mean [low, high]" over seeds with each number written by `f` (the mean alone for one seed), the
+/// interval cut to `range`.
+fn interval(d: &Describe, range: Range, f: impl Fn(f64) -> String) -> String {
     if d.n == 0 || d.mean.is_nan() {
         "n/a".into()
     } else if d.n == 1 || d.ci_low.is_nan() {
         f(d.mean)
     } else {
-        format!("{} [{}, {}]", f(d.mean), f(d.ci_low), f(d.ci_high))
+        format!("{} [{}, {}]", f(d.mean), f(d.ci_low.max(range.0)), f(d.ci_high.min(range.1)))
     }
 }
 
 /// [`interval`] of `d` × `scale` with `digits` decimals.
-fn fmt_d(d: &Describe, scale: f64, digits: usize) -> String {
-    interval(d, |x| no_negative_zero(format!("{:.digits$}", x * scale)))
+fn fmt_d(d: &Describe, range: Range, scale: f64, digits: usize) -> String {
+    interval(d, range, |x| no_negative_zero(format!("{:.digits$}", x * scale)))
 }
 
 /// "0.0" for a value that rounds to zero from below ("-0.0" reads as a negative value).
@@ -50,7 +61,7 @@ fn no_negative_zero(s: String) -> String {
 
 /// [`interval`] in scientific notation (gradient ratios span decades).
 fn fmt_ratio(d: &Describe) -> String {
-    interval(d, |x| format!("{x:.1e}"))
+    interval(d, NON_NEGATIVE, |x| format!("{x:.1e}"))
 }
 
 /// The page's blocks: rules, then per model its layers and findings, then the comparisons and figures
@@ -67,7 +78,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             format!("saturated: saturation rate (share of (example, unit) pairs with φ′(z) < τ·sup φ′, τ = {}) ≥ {SATURATED_RATE}", super::TAU),
             format!("dead units: share of units with φ′(z) < τ·sup φ′ on every example ≥ {DEAD_SHARE}"),
             format!("vanishing gradient: ‖∂L/∂W‖ of the layer < {VANISHING_RATIO:e} × that of the output layer; exploding: > {EXPLODING_RATIO:e} ×"),
-            "judged at the last checkpoint, on the mean over seeds; \"since step s\": the rule held at every checkpoint from s on; intervals are 95% Student-t over seeds".into(),
+            "judged at the last checkpoint, on the mean over seeds; \"since step s\": the rule held at every checkpoint from s on; intervals are 95% Student-t over seeds, cut to the values the metric can take (0–100% for shares, ≥ 0 for losses and ratios, 1 to the number of units for the effective rank)".into(),
         ]),
     ];
     for m in &d.models {
@@ -79,7 +90,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             m.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
             if m.checkpoints == 1 { "1 checkpoint".to_string() } else { format!("{} checkpoints", m.checkpoints) },
             m.last_step,
-            fmt_d(&m.loss, 1.0, 4)
+            fmt_d(&m.loss, NON_NEGATIVE, 1.0, 4)
         )));
         for note in m.notes() {
             b.push(Block::Para(format!("Note: {note}.")));
@@ -102,10 +113,10 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
                 vec![
                     format!("{} ({})", l.index + 1, l.name),
                     l.units.to_string(),
-                    l.saturation.as_ref().map_or("—".into(), |s| fmt_d(s, 100.0, 1)),
-                    l.dead.as_ref().map_or("—".into(), |s| fmt_d(s, 100.0, 1)),
+                    l.saturation.as_ref().map_or("—".into(), |s| fmt_d(s, SHARE, 100.0, 1)),
+                    l.dead.as_ref().map_or("—".into(), |s| fmt_d(s, SHARE, 100.0, 1)),
                     fmt_ratio(&l.grad_ratio),
-                    l.effective_rank.as_ref().map_or("—".into(), |s| fmt_d(s, 1.0, 1)),
+                    l.effective_rank.as_ref().map_or("—".into(), |s| fmt_d(s, (1.0, l.units as f64), 1.0, 1)),
                 ]
             })
             .collect();
@@ -254,8 +265,23 @@ mod tests {
     #[test]
     fn a_value_rounding_to_zero_from_below_prints_without_a_sign() {
         let d = actscope_metrics::stats::describe(&[0.0, 0.0, 1e-9, -1e-9]);
-        assert_eq!(fmt_d(&d, 100.0, 1), "0.0 [0.0, 0.0]");
+        assert_eq!(fmt_d(&d, SHARE, 100.0, 1), "0.0 [0.0, 0.0]");
         assert_eq!(no_negative_zero("-0.05".into()), "-0.05");
         assert_eq!(no_negative_zero("-0.000".into()), "0.000");
+    }
+
+    /// A share near 0 over few seeds: Student-t reached below 0% ("1.0 [-1.5, 3.5]"); a ratio near 0
+    /// below 0; an effective rank near 1 below 1.
+    #[test]
+    fn intervals_stay_within_the_values_the_metric_can_take() {
+        let d = actscope_metrics::stats::describe(&[0.0, 0.0, 0.04]);
+        assert!(d.ci_low < 0.0 && d.ci_high < 1.0);
+        assert_eq!(fmt_d(&d, SHARE, 100.0, 1), format!("1.3 [0.0, {:.1}]", d.ci_high * 100.0));
+        assert!(fmt_ratio(&actscope_metrics::stats::describe(&[1e-3, 1e-3, 5e-2])).contains("[0.0e0, "));
+        let high = actscope_metrics::stats::describe(&[1.0, 1.0, 0.97]);
+        assert!(high.ci_high > 1.0);
+        assert!(fmt_d(&high, SHARE, 100.0, 1).ends_with(", 100.0]"));
+        let rank = actscope_metrics::stats::describe(&[1.0, 1.0, 1.6]);
+        assert!(fmt_d(&rank, (1.0, 16.0), 1.0, 1).starts_with("1.2 [1.0, "));
     }
 }
