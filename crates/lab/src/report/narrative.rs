@@ -21,8 +21,28 @@ fn mean(x: &[f64]) -> f64 {
 }
 
 /// The opening of a short answer: the verdict in a word or two; where it depends on the setting or is
-/// partly undecided, how many settings came out which way, naming those that came out against the claim.
+/// partly undecided, how many settings came out which way, naming those that came out against the claim;
+/// and the settings that could not be compared (`ClaimResult::skipped`, e.g. C3's where every BN run
+/// diverged), which the verdict is not taken over.
 fn yes_no(c: &ClaimResult) -> String {
+    let answer = verdict_words(c);
+    match c.skipped.len() {
+        0 => answer,
+        n => format!(
+            "{answer} {} could not be compared (fewer than two values on a side): {}.",
+            match (n, c.comparisons.is_empty()) {
+                (1, true) => "1 setting".to_string(),
+                (1, false) => "1 more setting".to_string(),
+                (n, true) => format!("{n} settings"),
+                (n, false) => format!("{n} more settings"),
+            },
+            c.skipped.join("; ")
+        ),
+    }
+}
+
+/// [`yes_no`] over the settings compared.
+fn verdict_words(c: &ClaimResult) -> String {
     match c.verdict {
         Verdict::Supported => "Yes.".into(),
         Verdict::Refuted => "No.".into(),

@@ -1160,3 +1160,50 @@ fn c5_says_what_the_activation_alone_costs() {
     // gelu: 3 × 23 µs of a 1.5 ms step.
     assert!(c5.method.ends_with("at most 4.6% of a training step"), "{}", c5.method);
 }
+
+/// A setting left out of a claim for lack of values on a side (C3's where every BN-after run diverged) is
+/// named in the short answer. It was listed under the claim's table only, and the short answer read "Yes in
+/// 4 of 7 settings" of a claim with 8.
+#[test]
+fn the_short_answer_names_the_settings_that_could_not_be_compared() {
+    use actscope_metrics::records::Record;
+    let run = |p: Placement, seed: u64| {
+        let mut r = fake_run(Activation::Relu, p, seed, 0.8);
+        r.config.steps = Some(100);
+        r.summary.steps = 100;
+        let dead = match p {
+            Placement::None => 0.9 + 0.01 * seed as f64,
+            _ => 0.1 + 0.01 * seed as f64,
+        };
+        if p == Placement::After {
+            r.summary.status = actscope_lab::RunStatus::Diverged;
+            r.summary.diverged_step = Some(10);
+            r.summary.steps = 10;
+        }
+        r.records = [(0, 0.0), (r.summary.steps, dead)]
+            .into_iter()
+            .map(|(step, dead)| Record::Checkpoint(checkpoint(step, |_| (0.0, 1.0), Some(dead))))
+            .collect();
+        r
+    };
+    let runs: Vec<Run> = [Placement::None, Placement::Before, Placement::After]
+        .into_iter()
+        .flat_map(|p| (0..5).map(move |s| run(p, s)))
+        .collect();
+    let e3 = Experiment {
+        name: "E3".into(),
+        description: "fake".into(),
+        runs,
+        activations: vec![Activation::Relu],
+        groups: vec![],
+        wall_seconds: 0.0,
+    };
+    let c3 = claims::c3(&e3);
+    assert_eq!((c3.comparisons.len(), c3.skipped.len()), (1, 1), "{:?}", c3.skipped);
+    let e1 = experiment(|_, _| 0.85);
+    let mut set = c2_and_c4(claims::c2(&e1, None), &e1);
+    set.c3 = c3;
+    let q2 = narrative::answers(&set, &e1).remove(1).1;
+    assert!(q2.starts_with("Yes. 1 more setting could not be compared (fewer than two values on a side): "), "{q2}");
+    assert!(q2.contains("no BN vs BN after (5 of 10 runs left out: diverged; 0 of 5 seeds paired"), "{q2}");
+}
