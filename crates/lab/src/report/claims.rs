@@ -300,6 +300,7 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
             seeds_for_half: half,
             more_seeds: more,
             cpu_minutes: more.map(|m| m as f64 * 2.0 * wall / 60.0),
+            largest: k.largest_difference(),
         });
     }
     result
@@ -372,6 +373,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
                     -AS_WELL_AS_MARGIN,
                     TestKind::Paired,
                 )
+                .within(0.0, 1.0)
                 .about(Subject { activation: Some(act), placement: Some(p), ..Subject::default() })
                 .of_configs(vec![(act, p), (Activation::Relu, p)])
                 .with_seeds(pairs.iter().map(|p| p.0).collect())
@@ -465,6 +467,7 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
                     0.0,
                     TestKind::Paired,
                 )
+                .within(0.0, 1.0)
                 .with_failed(failed(&none_runs) + failed(&bn_runs))
                 .about(Subject {
                     activation: Some(Activation::Relu),
@@ -511,6 +514,7 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
                 0.0,
                 TestKind::Paired,
             )
+            .within(0.0, 1.0)
             .about(Subject { activation: Some(act), placement: Some(Placement::After), ..Subject::default() })
             .of_configs(vec![(act, Placement::After), (act, Placement::Before)])
             .with_seeds(pairs.iter().map(|p| p.0).collect())

@@ -173,6 +173,9 @@ pub struct Comparison {
     pub sequential: Option<SequentialOutcome>,
     /// For a comparison left undecided: what it would take to decide it.
     pub power: Option<PowerStatement>,
+    /// The values `a` and `b` can take, where the measure is bounded (a share: 0 to 1), so that the power
+    /// statement can say when the difference its seeds detect is larger than any the measure allows.
+    pub range: Option<(f64, f64)>,
 }
 
 /// How a comparison tested in rounds of seeds came out.
@@ -210,6 +213,9 @@ pub struct PowerStatement {
     pub more_seeds: Option<usize>,
     /// CPU minutes those extra runs would take at the measured time per run (two configurations).
     pub cpu_minutes: Option<f64>,
+    /// The largest true difference from the threshold the measure allows ([`Comparison::largest_difference`]),
+    /// where it is bounded.
+    pub largest: Option<f64>,
 }
 
 impl PowerStatement {
@@ -228,13 +234,24 @@ impl PowerStatement {
                 )
             };
         };
-        let head = format!(
-            "{} seeds detect a true difference of ±{d:.4} or more from the threshold with {:.0}% power",
-            self.seeds,
-            100.0 * self.power
-        );
+        let beyond = |x: f64| self.largest.is_some_and(|l| x > l);
+        let head = if beyond(d) {
+            format!(
+                "{} seeds cannot detect any difference the measure allows: the smallest they detect with {:.0}% power, \
+                 ±{d:.4} from the threshold, is larger than the largest possible, ±{:.4}",
+                self.seeds,
+                100.0 * self.power,
+                self.largest.unwrap_or(f64::NAN)
+            )
+        } else {
+            format!(
+                "{} seeds detect a true difference of ±{d:.4} or more from the threshold with {:.0}% power",
+                self.seeds,
+                100.0 * self.power
+            )
+        };
         match (self.seeds_for_half, self.more_seeds, self.cpu_minutes) {
-            (Some(n), Some(m), Some(c)) if d > 0.0 => format!(
+            (Some(n), Some(m), Some(c)) if d > 0.0 && !beyond(d / 2.0) => format!(
                 "{head}; ±{:.4} would take ~{n} seeds per configuration (~{m} more, ~{c:.1} CPU-minutes)",
                 d / 2.0
             ),
@@ -309,7 +326,23 @@ impl Comparison {
             failed_to_learn: 0,
             sequential: None,
             power: None,
+            range: None,
         }
+    }
+
+    /// The same comparison, of values that lie within `lo ..= hi` (see [`Comparison::range`]).
+    pub fn within(mut self, lo: f64, hi: f64) -> Self {
+        self.range = Some((lo, hi));
+        self
+    }
+
+    /// The largest true difference from the threshold that values within [`Comparison::range`] allow: of
+    /// a − b (hi − lo on one side) or, one-sample, of a.
+    pub fn largest_difference(&self) -> Option<f64> {
+        self.range.map(|(lo, hi)| match self.test {
+            TestKind::OneSample => (hi - self.threshold).abs().max((lo - self.threshold).abs()),
+            _ => (hi - lo) + self.threshold.abs(),
+        })
     }
 }
 
@@ -481,6 +514,7 @@ mod tests {
             seeds_for_half: Some(72),
             more_seeds: Some(52),
             cpu_minutes: Some(0.5),
+            largest: None,
         };
         assert_eq!(
             p.resolution(),
@@ -491,6 +525,28 @@ mod tests {
         assert!(none.resolution().starts_with("the differences are the same on all 20 seeds"), "{}", none.resolution());
         let one = PowerStatement { seeds: 1, ..none };
         assert!(one.resolution().starts_with("fewer than two seeds are too few"), "{}", one.resolution());
+        // A share's difference is at most 1: C3's 2 seeds "detect a true difference of ±2.9856", and "±1.4928
+        // would take ~3 seeds", neither of which can exist.
+        let wide = PowerStatement {
+            seeds: 2,
+            detectable: Some(2.9856),
+            seeds_for_half: Some(3),
+            more_seeds: Some(1),
+            largest: Some(1.0),
+            ..p.clone()
+        };
+        assert_eq!(
+            wide.resolution(),
+            "2 seeds cannot detect any difference the measure allows: the smallest they detect with 80% power, \
+             ±2.9856 from the threshold, is larger than the largest possible, ±1.0000"
+        );
+        let half_fits = PowerStatement { detectable: Some(1.5), ..wide };
+        assert!(half_fits.resolution().ends_with("±1.0000; ±0.7500 would take ~3 seeds per configuration (~1 more, ~0.5 CPU-minutes)"), "{}", half_fits.resolution());
+        assert!(p.resolution() == PowerStatement { largest: Some(1.0), ..p.clone() }.resolution());
+        let c = Comparison::new("s", "c", vec![0.1, 0.2], vec![0.3, 0.4], 0.0, TestKind::Paired).within(0.0, 1.0);
+        assert_eq!(c.largest_difference(), Some(1.0));
+        let one_sample = Comparison::new("s", "c", vec![0.1, 0.2], vec![], 0.25, TestKind::OneSample).within(0.0, 1.0);
+        assert_eq!(one_sample.largest_difference(), Some(0.75));
     }
 
     /// A run's steps to a target as an evaluation grid every `every` steps up to `budget` sees them: the

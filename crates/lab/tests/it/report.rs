@@ -666,6 +666,7 @@ fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
     assert_eq!(row.a, [0.9, 0.9], "without BN: the 2 runs that did not diverge");
     assert_eq!(row.b.len(), 2, "paired by seed: BN's runs of the same 2 seeds");
     assert_eq!(row.test, TestKind::Paired);
+    assert_eq!(row.largest_difference(), Some(1.0), "dead fractions are shares: their power statement knows it");
     let note = "(3 of 10 runs left out: diverged; 2 of 5 seeds paired, with a value on both sides)";
     assert!(row.setting.ends_with(note), "{}", row.setting);
     assert!(c3.method.contains("a run that diverged (a non-finite loss, or a loss that stayed above"), "{}", c3.method);
