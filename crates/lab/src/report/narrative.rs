@@ -371,12 +371,29 @@ fn top_layer_activation(e4: &Experiment) -> String {
     // σ′ = s(1 − s) < τ·¼ exactly when the output s lies below s₀ = (1 − √(1 − τ))/2 or above 1 − s₀.
     let tau = runs.first().map_or(DEFAULT_TAU, |r| r.config.tau);
     let s0 = (1.0 - (1.0 - tau).sqrt()) / 2.0;
+    // Their networks learned; a net that ended at chance level moved its activations without learning (C8
+    // sets such runs aside), so the agreement is qualified by how many did.
+    let failed = runs.iter().filter(|r| r.summary.failed_to_learn()).count();
+    let chance = match failed {
+        0 => String::new(),
+        n if n == runs.len() => format!(
+            " All {n} runs ended at chance level (test accuracy {}), unlike their networks: this is the drift of a network that did not learn, which C8 sets aside.",
+            mean_test_accuracy(&runs)
+        ),
+        n => format!(" {n} of the {} runs ended at chance level (C8 sets such runs aside).", runs.len()),
+    };
     format!(
-        "E4 (their init, batch {batch}), sigmoid without BN: the last hidden layer's mean activation goes from {first:.2} to {end:.2} by step {step}, {trend}; its saturation rate by this report's definition (φ′ < {tau}·max φ′: activation below {s0:.3} or above {:.3}) is {:.0}% at the end. {}",
+        "E4 (their init, batch {batch}), sigmoid without BN: the last hidden layer's mean activation goes from {first:.2} to {end:.2} by step {step}, {trend}; its saturation rate by this report's definition (φ′ < {tau}·max φ′: activation below {s0:.3} or above {:.3}) is {:.0}% at the end.{chance} {}",
         1.0 - s0,
         100.0 * rate.mean.last().copied().unwrap_or(f64::NAN),
         run_length_against_glorot_bengio(*step)
     )
+}
+
+/// Mean test accuracy of `runs` over those with one, to three decimals.
+fn mean_test_accuracy(runs: &[&aggregate::Run]) -> String {
+    let acc: Vec<f64> = runs.iter().map(|r| r.test_accuracy()).collect();
+    format!("{:.3}", mean(&acc))
 }
 
 /// Updates in Glorot & Bengio's Fig. 2 before the top layer desaturates: their x-axis counts "epochs" of

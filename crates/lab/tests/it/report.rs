@@ -1208,3 +1208,46 @@ fn the_short_answer_names_the_settings_that_could_not_be_compared() {
     assert!(q2.starts_with("Yes. 1 more setting could not be compared (fewer than two values on a side): "), "{q2}");
     assert!(q2.contains("no BN vs BN after (5 of 10 runs left out: diverged; 0 of 5 seeds paired"), "{q2}");
 }
+
+/// The comparison with Glorot & Bengio's Fig. 2 says when E4's sigmoid nets without BN ended at chance
+/// level: their networks learned, and the report set "pushed towards 0, as in their figure" from runs that
+/// had all ended at 0.100 beside C8, which sets the same runs aside as untrained.
+#[test]
+fn the_glorot_bengio_line_says_when_its_runs_did_not_learn() {
+    use actscope_metrics::records::Record;
+    let e4_of = |acc: &dyn Fn(u64) -> f64| {
+        let runs: Vec<Run> = (0..5)
+            .map(|seed| {
+                let mut r = fake_run(Activation::Sigmoid, Placement::None, seed, acc(seed));
+                r.records = [0, 100]
+                    .into_iter()
+                    .map(|step| Record::Checkpoint(checkpoint(step, |_| (0.0, 1.0), None)))
+                    .collect();
+                r
+            })
+            .collect();
+        Experiment {
+            name: "E4".into(),
+            description: "fake".into(),
+            runs,
+            activations: vec![Activation::Sigmoid],
+            groups: vec![],
+            wall_seconds: 0.0,
+        }
+    };
+    let e1 = experiment(|_, _| 0.85);
+    let set = c2_and_c4(claims::c2(&e1, None), &e1);
+    let line = |e4: &Experiment| {
+        narrative::literature(&e1, e4, &[], &set)
+            .into_iter()
+            .find(|(theirs, _)| theirs.starts_with("Glorot & Bengio 2010, Fig. 2"))
+            .unwrap()
+            .1
+    };
+    let all = line(&e4_of(&|_| 0.1));
+    assert!(all.contains("is 0% at the end. All 5 runs ended at chance level (test accuracy 0.100), unlike their networks"), "{all}");
+    let some = line(&e4_of(&|s| if s < 2 { 0.1 } else { 0.8 }));
+    assert!(some.contains(" 2 of the 5 runs ended at chance level (C8 sets such runs aside)."), "{some}");
+    let none = line(&e4_of(&|_| 0.8));
+    assert!(!none.contains("chance level"), "{none}");
+}
