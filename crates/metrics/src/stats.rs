@@ -4,7 +4,10 @@
 //! mean x̄,  sd s = √(Σ(x − x̄)²/(n − 1)),  95% CI  x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n
 //! Welch    t = (x̄₁ − x̄₂)/√(s₁²/n₁ + s₂²/n₂),  ν = (s₁²/n₁ + s₂²/n₂)² / Σ_k (s_k²/n_k)²/(n_k − 1)
 //! paired   d_i = x_i − y_i,  t = d̄/(s_d/√n),  ν = n − 1
-//! p-values two-sided 2·(1 − F_ν(|t|)); one-sided "greater" 1 − F_ν(t)
+//! p-values two-sided 2·F_ν(−|t|); one-sided "greater" F_ν(−t), "less" F_ν(t); the smaller tail is
+//!          computed as F_ν(−|t|) and the larger as 1 − F_ν(−|t|), never as 1 − F_ν(|t|) (which cancels
+//!          to exactly 0 below ~10⁻¹⁶); t = ±∞ (no spread, means differ): two-sided 0, the side it points
+//!          to 0, the other 1; t = NaN (no spread, means agree): NaN
 //! Holm     sort p ascending; adj_(i) = max_{j ≤ i} min(1, (m − j + 1)·p_(j))
 //! Cohen's d  (x̄₁ − x̄₂)/s_pooled, s_pooled² = ((n₁−1)s₁² + (n₂−1)s₂²)/(n₁+n₂−2);  paired: d_z = d̄/s_d
 //! ```
