@@ -989,7 +989,13 @@ fn run(cli: Cli) -> Result<()> {
                 for c in &checks {
                     println!(
                         "{:<4} {:<60} measured {:>9.4}  predicted {:>9.4}  ±{:.4}",
-                        if c.pass { "pass" } else { "FAIL" },
+                        if !c.pass {
+                            "FAIL"
+                        } else if c.tells_apart() {
+                            "pass"
+                        } else {
+                            "pass*"
+                        },
                         c.name,
                         c.measured,
                         c.predicted,
@@ -998,6 +1004,15 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 let failed = checks.iter().filter(|c| !c.pass).count();
                 println!("{} passed, {} failed", checks.len() - failed, failed);
+                let weak: Vec<_> = checks.iter().filter(|c| c.pass && !c.tells_apart()).filter_map(|c| c.null.as_ref()).collect();
+                if let Some(n) = weak.first() {
+                    println!(
+                        "pass*: {} checks pass, but so would {} ({}): their tolerance reaches it, so they rule out large departures only",
+                        weak.len(),
+                        n.value,
+                        n.meaning
+                    );
+                }
             }
             theory_verdict(&checks)
         }
@@ -1077,6 +1092,7 @@ mod tests {
             tolerance: 0.1,
             pass,
             method: "test".into(),
+            null: None,
         }
     }
 

@@ -219,7 +219,7 @@ fn still_open(c: &super::claims::ClaimResult) -> String {
 /// The theory check of `kind`, as "measured … vs predicted … (pass)".
 fn theory_line(th: &[TheoryCheck], kind: CheckKind) -> String {
     th.iter().find(|c| c.kind == kind).map_or("n/a".to_string(), |c| {
-        format!("measured {:.4} vs predicted {:.4} ({})", c.measured, c.predicted, if c.pass { "pass" } else { "fail" })
+        format!("measured {:.4} vs predicted {:.4} ({})", c.measured, c.predicted, c.result())
     })
 }
 

@@ -59,6 +59,18 @@ pub struct TheoryCheck {
     pub pass: bool,
     /// How it was measured.
     pub method: String,
+    /// What the quantity would be without the predicted effect (no gradient growth: λ = 1), where there is
+    /// such a value; a check whose tolerance reaches it cannot tell the prediction from no effect.
+    pub null: Option<Null>,
+}
+
+/// The value a checked quantity takes without the predicted effect.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Null {
+    /// The value.
+    pub value: f64,
+    /// What it means, e.g. "no growth".
+    pub meaning: String,
 }
 
 impl TheoryCheck {
@@ -72,7 +84,31 @@ impl TheoryCheck {
         method: String,
     ) -> Self {
         let pass = (measured - predicted).abs() <= tolerance;
-        TheoryCheck { kind, name, source: source.into(), measured, predicted, tolerance, pass, method }
+        TheoryCheck { kind, name, source: source.into(), measured, predicted, tolerance, pass, method, null: None }
+    }
+
+    fn with_null(mut self, value: f64, meaning: &str) -> Self {
+        self.null = Some(Null { value, meaning: meaning.into() });
+        self
+    }
+
+    /// Whether the tolerance keeps the prediction apart from [`TheoryCheck::null`]: if not, a measurement
+    /// without the predicted effect passes too, and a pass rules out only large departures.
+    pub fn tells_apart(&self) -> bool {
+        self.null.as_ref().is_none_or(|n| (n.value - self.predicted).abs() > self.tolerance)
+    }
+
+    /// The result in words: "fail", "pass", or for a pass that [`TheoryCheck::tells_apart`] denies, "pass,
+    /// but so would 1 (no growth): …".
+    pub fn result(&self) -> String {
+        match (&self.null, self.pass) {
+            (_, false) => "fail".into(),
+            (Some(n), true) if !self.tells_apart() => format!(
+                "pass, but so would {} ({}): the tolerance reaches it, so this rules out large departures only",
+                n.value, n.meaning
+            ),
+            _ => "pass".into(),
+        }
     }
 }
 
@@ -183,7 +219,8 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
                     "geometric mean of ms(∂L/∂z_l)/ms(∂L/∂z_l+1) over the input-side half of {} nets of depth {}, width {}, Gaussian inputs (tolerance 5%)",
                     budget.nets, budget.depth, budget.width
                 ),
-            ));
+            )
+            .with_null(1.0, "no growth"));
         }
     }
     for (n, l) in [(2usize, 10usize), (3, 10), (10, 10)] {
@@ -255,7 +292,32 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
             pred,
             0.05 * pred,
             "as for ReLU, batch 256 (a finite batch; the formula is its B → ∞ limit; tolerance 5%)".to_string(),
-        ));
+        )
+        .with_null(1.0, "no growth"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A growth check whose 5% tolerance reaches λ = 1 (linear φ at batch 64: λ = 1.0164) passed for a net
+    /// without any growth, and the report called it a plain pass.
+    #[test]
+    fn a_pass_that_no_growth_would_also_give_says_so() {
+        let kind = CheckKind::GradientGrowth { activation: Activation::Identity, batch: 64 };
+        let check = |measured: f64, predicted: f64| {
+            TheoryCheck::new(kind, "λ".into(), "s", measured, predicted, 0.05 * predicted, "m".into())
+                .with_null(1.0, "no growth")
+        };
+        let weak = check(1.0, lambda_linear(64.0));
+        assert!(weak.pass && !weak.tells_apart());
+        assert!(weak.result().starts_with("pass, but so would 1 (no growth)"), "{}", weak.result());
+        let strong = check(1.49, lambda_relu(64.0));
+        assert!(strong.tells_apart() && strong.result() == "pass");
+        assert_eq!(check(1.3, lambda_relu(64.0)).result(), "fail");
+        let plain = TheoryCheck::new(CheckKind::Moment, "m".into(), "s", 0.5, 0.5, 0.01, "m".into());
+        assert_eq!((plain.tells_apart(), plain.result()), (true, "pass".to_string()));
+    }
 }

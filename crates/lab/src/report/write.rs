@@ -252,7 +252,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px sol
 th{background:#f1f1f1}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .supported{background:#d8f0e0}.refuted{background:#f6d5d5}.depends-on-setting{background:#fff0c8}.partly-undecided{background:#f3ecd8}.inconclusive{background:#e6e6e6}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.9em;color:#333}
-.meta{color:#555}.pass{color:#0a6b2f;font-weight:bold}.fail{color:#a11;font-weight:bold}code{background:#f4f4f4;padding:0 .2em}";
+.meta{color:#555}.pass{color:#0a6b2f;font-weight:bold}.fail{color:#a11;font-weight:bold}.weak{color:#8a5a00}code{background:#f4f4f4;padding:0 .2em}";
 
 /// One figure: the PNG with its caption and links to the SVG and the CSV.
 fn figure_html(stem: &str, fig: &Figure) -> Markup {
@@ -348,13 +348,13 @@ pub fn html(c: &Content<'_>) -> String {
                         th { "result" } th { "how" }
                     } "\n"
                     @for t in c.theory {
-                        @let result = if t.pass { "pass" } else { "fail" };
+                        @let class = if !t.pass { "fail" } else if t.tells_apart() { "pass" } else { "weak" };
                         tr {
                             td { (t.name) } td { (t.source) }
                             td class="num" { (format!("{:.4}", t.measured)) }
                             td class="num" { (format!("{:.4}", t.predicted)) }
                             td class="num" { (format!("±{:.4}", t.tolerance)) }
-                            td class=(result) { (result) }
+                            td class=(class) { (t.result()) }
                             td { (t.method) }
                         } "\n"
                     }
@@ -521,7 +521,7 @@ pub fn markdown(c: &Content<'_>) -> String {
             t.measured,
             t.predicted,
             t.tolerance,
-            if t.pass { "pass" } else { "**fail**" },
+            if t.pass { md(&t.result()) } else { "**fail**".to_string() },
             md(&t.method)
         );
     }

@@ -530,6 +530,7 @@ fn shared_figures_are_linked_and_the_markdown_keeps_captions() {
         tolerance: 0.1,
         pass: true,
         method: "counted".into(),
+        null: None,
     };
     let content = write::Content {
         profile: "smoke",
