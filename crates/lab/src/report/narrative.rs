@@ -661,13 +661,22 @@ fn winners_curse(e1: &Experiment) -> String {
             gaps.push(describe(&chosen_on).mean - describe(&held_out).mean);
         }
     }
-    if gaps.len() < 2 {
-        return "The winner's curse could not be measured here: no configuration ran seeds beyond the selection seeds."
-            .into();
+    match gaps[..] {
+        [] => {
+            return "The winner's curse could not be measured here: no configuration ran seeds beyond the selection seeds."
+                .into();
+        }
+        [gap] => {
+            return format!(
+                "The winner's curse could be measured on one configuration only (the one that ran seeds beyond the selection seeds): its selected rate's validation accuracy is {:+.2} pp higher on the seeds that chose it than on the others, one value with no interval.",
+                100.0 * gap
+            );
+        }
+        _ => {}
     }
     let d = describe(&gaps);
     format!(
-        "Measured on the {} configurations that ran more seeds than the selection seeds: the selected rate's validation accuracy is {:+.2} pp [{:+.2}, {:+.2}] higher on the seeds that chose it than on the others — the size of the winner's curse here.",
+        "Measured on the {} configurations that ran more seeds than the selection seeds: the selected rate's validation accuracy is {:+.2} pp [{:+.2}, {:+.2}] higher on the seeds that chose it than on the others — the size of the winner's curse here. The interval treats the configurations as independent, but they share their seeds, so it is too narrow by an unknown amount.",
         d.n,
         100.0 * d.mean,
         100.0 * d.ci_low,

@@ -1252,3 +1252,32 @@ fn the_glorot_bengio_line_says_when_its_runs_did_not_learn() {
     let none = line(&e4_of(&|_| 0.8));
     assert!(!none.contains("chance level"), "{none}");
 }
+
+/// The winner's curse is measured on configurations that ran seeds beyond the selection seeds. With one
+/// such configuration the methods said "no configuration ran seeds beyond the selection seeds"; with several,
+/// the interval over configurations did not say that they share seeds.
+#[test]
+fn the_winners_curse_says_what_it_was_measured_on() {
+    let lrs = [0.01, 0.1, 1.0];
+    let sigmoid = [[0.870, 0.920, 0.900], [0.910, 0.880, 0.870], [0.905, 0.900, 0.915]];
+    let mut runs = Vec::new();
+    for seed in 0..3 {
+        for (i, &lr) in lrs.iter().enumerate() {
+            let relu = [0.85, 0.90, 0.895][i] + 0.001 * seed as f64;
+            runs.push(fake_run_at(Activation::Sigmoid, Placement::Before, seed, lr, sigmoid[seed as usize][i]));
+            runs.push(fake_run_at(Activation::Relu, Placement::Before, seed, lr, relu));
+        }
+    }
+    // Later rounds: seeds 3 and 4 at the selected rate (0.1 for both), below the selection seeds' mean.
+    let later = |act, accs: [f64; 2]| (3..5).map(move |s| fake_run_at(act, Placement::Before, s, 0.1, accs[s as usize - 3]));
+    let one: Vec<Run> = runs.iter().cloned().chain(later(Activation::Sigmoid, [0.89, 0.89])).collect();
+    let text = narrative::tuning(&load_fake(&one, |_| String::new()));
+    assert!(
+        text.contains("The winner's curse could be measured on one configuration only (the one that ran seeds beyond the selection seeds): its selected rate's validation accuracy is +1.00 pp higher"),
+        "{text}"
+    );
+    let two: Vec<Run> = one.into_iter().chain(later(Activation::Relu, [0.88, 0.882])).collect();
+    let text = narrative::tuning(&load_fake(&two, |_| String::new()));
+    assert!(text.contains("Measured on the 2 configurations that ran more seeds than the selection seeds"), "{text}");
+    assert!(text.contains("they share their seeds, so it is too narrow by an unknown amount"), "{text}");
+}
