@@ -88,9 +88,12 @@ pub struct TTest {
     pub effect: f64,
     /// Mean difference (first − second).
     pub diff: f64,
+    /// Standard error of `diff` (Welch: √(s₁²/n₁ + s₂²/n₂); paired: s_d/√n); defined also where
+    /// `diff` is 0, where `diff / t` is not.
+    pub se: f64,
 }
 
-fn from_t(t: f64, df: f64, effect: f64, diff: f64) -> TTest {
+fn from_t(t: f64, df: f64, effect: f64, diff: f64, se: f64) -> TTest {
     let (p_two_sided, p_greater, p_less) = if t.is_nan() {
         (f64::NAN, f64::NAN, f64::NAN)
     } else if t.is_infinite() {
@@ -102,7 +105,7 @@ fn from_t(t: f64, df: f64, effect: f64, diff: f64) -> TTest {
         let upper = 1.0 - tail;
         if t > 0.0 { (2.0 * tail, tail, upper) } else { (2.0 * tail, upper, tail) }
     };
-    TTest { t, df, p_two_sided, p_greater, p_less, effect, diff }
+    TTest { t, df, p_two_sided, p_greater, p_less, effect, diff, se }
 }
 
 /// Welch's unequal-variance t-test of `x` against `y`. `None` if either sample has fewer than 2 values.
@@ -120,7 +123,7 @@ pub fn welch(x: &[f64], y: &[f64]) -> Option<TTest> {
         if se2 == 0.0 { if diff == 0.0 { f64::NAN } else { diff.signum() * f64::INFINITY } } else { diff / se2.sqrt() };
     let pooled = (((n1 - 1.0) * v1 + (n2 - 1.0) * v2) / (n1 + n2 - 2.0)).sqrt();
     let df = if df.is_finite() { df } else { n1 + n2 - 2.0 };
-    Some(from_t(t, df, diff / pooled, diff))
+    Some(from_t(t, df, diff / pooled, diff, se2.sqrt()))
 }
 
 /// Paired t-test of `x` against `y` (same length, paired by position, e.g. by seed). `None` if the lengths
@@ -134,7 +137,7 @@ pub fn paired(x: &[f64], y: &[f64]) -> Option<TTest> {
     let (md, sd) = (mean(&d), var(&d).sqrt());
     let t =
         if sd == 0.0 { if md == 0.0 { f64::NAN } else { md.signum() * f64::INFINITY } } else { md / (sd / n.sqrt()) };
-    Some(from_t(t, n - 1.0, md / sd, md))
+    Some(from_t(t, n - 1.0, md / sd, md, sd / n.sqrt()))
 }
 
 /// Holm–Bonferroni adjusted p-values, in the input order. NaNs stay NaN and do not count towards m.
@@ -162,12 +165,25 @@ mod tests {
         // Student's t with 2 degrees of freedom has the closed form sf(t) = 1 / ((t² + 2)(1 + t/√(t² + 2))).
         for t in [10.0, 1e4, 1e9] {
             let exact = 1.0 / ((t * t + 2.0) * (1.0 + t / (t * t + 2.0f64).sqrt()));
-            let r = from_t(t, 2.0, 0.0, 0.0);
+            let r = from_t(t, 2.0, 0.0, 0.0, 1.0);
             assert!((r.p_greater / exact - 1.0).abs() < 1e-6, "t {t}: {} vs {exact}", r.p_greater);
             assert!((r.p_two_sided / (2.0 * exact) - 1.0).abs() < 1e-6, "t {t}");
-            let neg = from_t(-t, 2.0, 0.0, 0.0);
+            let neg = from_t(-t, 2.0, 0.0, 0.0, 1.0);
             assert!((neg.p_less / exact - 1.0).abs() < 1e-6, "t −{t}");
         }
-        assert!(from_t(1e9, 2.0, 0.0, 0.0).p_greater > 0.0);
+        assert!(from_t(1e9, 2.0, 0.0, 0.0, 1.0).p_greater > 0.0);
+    }
+
+    /// The standard error is given where the mean difference is 0 (the report's pairing paragraph took
+    /// it as |diff / t|, NaN there).
+    #[test]
+    fn the_standard_error_is_defined_at_a_zero_difference() {
+        let p = paired(&[1.0, 2.0, 3.0], &[2.0, 1.0, 3.0]).unwrap();
+        assert_eq!((p.diff, p.t), (0.0, 0.0));
+        assert!((p.se - 1.0 / 3f64.sqrt()).abs() < 1e-15);
+        let w = welch(&[1.0, 3.0], &[2.0, 2.0, 2.0]).unwrap();
+        assert!((w.se - 1.0).abs() < 1e-15 && w.diff == 0.0);
+        let w = welch(&[1.0, 3.0, 5.0], &[0.0, 2.0]).unwrap();
+        assert!((w.se - (4.0f64 / 3.0 + 2.0 / 2.0).sqrt()).abs() < 1e-15 && (w.t - w.diff / w.se).abs() < 1e-15);
     }
 }

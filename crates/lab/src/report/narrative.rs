@@ -448,7 +448,7 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
         .filter_map(|(id, k)| {
             let p = k.power.as_ref()?;
             Some(format!(
-                "{id} {}: observed {:+.4} [{:+.4}, {:+.4}] from the threshold; {}",
+                "{id} {}: observed {:+.4} from the threshold (95% interval [{:+.4}, {:+.4}], not adjusted for Holm or the looks); {}",
                 k.setting,
                 p.observed,
                 p.ci_low,
@@ -486,11 +486,11 @@ pub fn pairing(cl: &ClaimSet) -> String {
             let cov = k.a.iter().zip(&k.b).map(|(x, y)| (x - da.mean) * (y - db.mean)).sum::<f64>()
                 / (k.a.len() as f64 - 1.0);
             let r = cov / (da.sd * db.sd);
-            // Half-width of a 95% interval: |diff / t| is the test's standard error.
+            // Half-width of a 95% interval from the test's standard error (|diff / t| was NaN at diff = 0).
             let width = |t: Option<actscope_metrics::stats::TTest>| {
                 t.map_or(f64::NAN, |t| {
                     let q = StudentsT::new(0.0, 1.0, t.df).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
-                    (t.diff / t.t).abs() * q
+                    t.se * q
                 })
             };
             format!(
@@ -684,10 +684,11 @@ fn winners_curse(e1: &Experiment) -> String {
     )
 }
 
-/// "mean [lo, hi]" of a description, or "n/a".
+/// "mean [lo, hi]" of a description of widths, or "n/a"; the interval is cut at 0 (a width is never
+/// negative, and a t-interval of a few discrete widths reached below it).
 fn fmt_describe(d: &actscope_metrics::stats::Describe) -> String {
     if d.n >= 2 {
-        format!("{:.2} [{:.2}, {:.2}] over {} seeds", d.mean, d.ci_low, d.ci_high, d.n)
+        format!("{:.2} [{:.2}, {:.2}] over {} seeds", d.mean, d.ci_low.max(0.0), d.ci_high, d.n)
     } else {
         "n/a".into()
     }

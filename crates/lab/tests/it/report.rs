@@ -1281,3 +1281,20 @@ fn the_winners_curse_says_what_it_was_measured_on() {
     assert!(text.contains("Measured on the 2 configurations that ran more seeds than the selection seeds"), "{text}");
     assert!(text.contains("they share their seeds, so it is too narrow by an unknown amount"), "{text}");
 }
+
+/// A per-seed robustness width is never negative; its interval over a few seeds' discrete widths reached
+/// below 0 ("0.21 [-0.15, 0.56]").
+#[test]
+fn the_per_seed_width_interval_stays_at_or_above_zero() {
+    let lrs = [0.01, 0.1, 1.0];
+    let acc = [[0.80, 0.90, 0.80], [0.80, 0.90, 0.80], [0.80, 0.90, 0.895]];
+    let runs: Vec<Run> = (0..3u64)
+        .flat_map(|seed| {
+            lrs.iter().enumerate().map(move |(i, &lr)| {
+                fake_run_at(Activation::Relu, Placement::Before, seed, lr, acc[seed as usize][i])
+            })
+        })
+        .collect();
+    let text = narrative::tuning(&load_fake(&runs, |_| String::new()));
+    assert!(text.contains("0.33 [0.00, 1.77] over 3 seeds"), "{text}");
+}
