@@ -685,6 +685,32 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
         "; geometric mean over {n} seeds per curve with its 95% interval on log10; the theory line is anchored at \
          the measured last hidden layer"
     ));
+    // A zero norm (a layer whose units are all dead passes no gradient) has no logarithm: its point averages
+    // the other seeds, above what it would be. Say so, with where.
+    let zeros: Vec<String> = configs
+        .iter()
+        .flat_map(|&(a, p)| {
+            let runs = e.selected(move |c: &RunConfig| c.widths().len() == depth && is(a, p)(c));
+            [("at initialisation", Run::first as fn(&Run) -> Option<&Checkpoint>), ("after training", Run::end)]
+                .into_iter()
+                .filter_map(move |(when, pick)| {
+                    let k: usize = runs
+                        .iter()
+                        .filter_map(|r| pick(r))
+                        .map(|c| c.layers.iter().filter(|l| l.grad_w_norm == 0.0).count())
+                        .sum();
+                    (k > 0).then(|| format!("{k} for {a}, BN {p}, {when}"))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !zeros.is_empty() {
+        fig.caption.push_str(&format!(
+            "; layer norms of exactly 0 (no gradient reached the layer) have no logarithm and are left out of their \
+             points, which then average fewer seeds and lie above the geometric mean of all: {}",
+            zeros.join(", ")
+        ));
+    }
     fig
 }
 

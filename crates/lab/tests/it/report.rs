@@ -1298,3 +1298,23 @@ fn the_per_seed_width_interval_stays_at_or_above_zero() {
     let text = narrative::tuning(&load_fake(&runs, |_| String::new()));
     assert!(text.contains("0.33 [0.00, 1.77] over 3 seeds"), "{text}");
 }
+
+/// A layer whose gradient norm is exactly 0 has no logarithm and was silently left out of the gradient-norm
+/// figure's geometric mean, whose caption still gave every seed.
+#[test]
+fn the_gradient_norm_caption_says_which_zero_norms_it_left_out() {
+    use actscope_metrics::records::Record;
+    let e = experiment_with(
+        |_, _| 0.85,
+        |a, p| {
+            let zero = a == Activation::Relu && p == Placement::None;
+            let cp = checkpoint(100, |i| (0.1, if zero && i == 0 { 0.0 } else { 1.0 }), None);
+            serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n"
+        },
+    );
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let caption = &figs.iter().find(|(s, _)| *s == "gradient_norms").unwrap().1.caption;
+    assert!(caption.contains("layer norms of exactly 0 (no gradient reached the layer) have no logarithm"), "{caption}");
+    // One checkpoint per run: it is both the first and the end of training.
+    assert!(caption.ends_with(": 5 for relu, BN none, at initialisation, 5 for relu, BN none, after training"), "{caption}");
+}
