@@ -391,11 +391,51 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             figures: &["accuracy_heatmap", "learning_curves", "lr_sensitivity"],
         },
         format!(
-            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation; \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}"
+            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation; \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}{}",
+            speed_to_target(e1)
         ),
         cs,
     );
     judge_paired(result, rounds, median_wall(&walls))
+}
+
+/// C2's second measure (design.md: "final accuracy and steps-to-target"), described and not tested: per
+/// configuration at its selected rate, the median over seeds of the first evaluation step at which
+/// validation accuracy reached [`SPEED_TARGET`], and how many runs never did. Empty without evaluations.
+fn speed_to_target(e1: &Experiment) -> String {
+    let mut parts = Vec::new();
+    for p in [Placement::Before, Placement::After] {
+        let items: Vec<String> = [Activation::Sigmoid, Activation::Tanh, Activation::Relu]
+            .into_iter()
+            .filter_map(|act| {
+                let runs = e1.selected(is(act, p));
+                let reach: Vec<(f64, f64)> = runs.iter().filter_map(|r| reach_interval(r, SPEED_TARGET)).collect();
+                if reach.is_empty() {
+                    return None;
+                }
+                // A run that never reached the target (∞) is later than any that did: the median over all
+                // runs is defined while fewer than half missed it.
+                let mut at: Vec<f64> = reach.iter().map(|r| r.1).collect();
+                at.sort_by(f64::total_cmp);
+                let never = at.iter().filter(|s| s.is_infinite()).count();
+                let n = at.len();
+                let median = if n % 2 == 1 { at[n / 2] } else { (at[n / 2 - 1] + at[n / 2]) / 2.0 };
+                let median = if median.is_finite() { format!("{median:.0}") } else { "not reached".to_string() };
+                let missed = if never > 0 { format!(" ({never} of {} runs never reached it)", reach.len()) } else { String::new() };
+                Some(format!("{act} {median}{missed}"))
+            })
+            .collect();
+        if !items.is_empty() {
+            parts.push(format!("BN {p}: {}", items.join(", ")));
+        }
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        ". Steps to validation accuracy {SPEED_TARGET} (the first evaluation at or above it; median over seeds, a run that never reached it counting as later than any that did), described and not tested — the verdict rests on final accuracy: {}",
+        parts.join("; ")
+    )
 }
 
 /// C3's measure of a checkpoint: the dead-unit fraction averaged over the layers that have one.

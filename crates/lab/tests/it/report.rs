@@ -1318,3 +1318,33 @@ fn the_gradient_norm_caption_says_which_zero_norms_it_left_out() {
     // One checkpoint per run: it is both the first and the end of training.
     assert!(caption.ends_with(": 5 for relu, BN none, at initialisation, 5 for relu, BN none, after training"), "{caption}");
 }
+
+/// C2 is settled by "final accuracy and steps-to-target" (design.md); the method now describes the second:
+/// each configuration's median steps to the speed target, a run that never reached it counting as later.
+#[test]
+fn c2_describes_the_steps_to_the_target() {
+    use actscope_metrics::records::Record;
+    let e = experiment_with(
+        |_, _| 0.85,
+        |a, _| {
+            // relu reaches 0.8 at step 100, sigmoid at 200, tanh never.
+            let acc = |step: usize| match a {
+                Activation::Relu => [0.5, 0.8, 0.85, 0.86][step / 100],
+                Activation::Sigmoid => [0.5, 0.7, 0.81, 0.85][step / 100],
+                _ => [0.5, 0.6, 0.7, 0.75][step / 100],
+            };
+            (0..4)
+                .map(|i| {
+                    let p = EvalPoint { step: 100 * i, epoch: i as f64, set: "val".into(), loss: 0.5, accuracy: acc(100 * i) };
+                    serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
+                })
+                .collect()
+        },
+    );
+    let c2 = claims::c2(&e, None);
+    assert!(
+        c2.method.ends_with("described and not tested — the verdict rests on final accuracy: BN before: sigmoid 200, tanh not reached (5 of 5 runs never reached it), relu 100; BN after: sigmoid 200, tanh not reached (5 of 5 runs never reached it), relu 100"),
+        "{}",
+        c2.method
+    );
+}
