@@ -1004,7 +1004,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 let failed = checks.iter().filter(|c| !c.pass).count();
                 println!("{} passed, {} failed", checks.len() - failed, failed);
-                let weak: Vec<_> = checks.iter().filter(|c| c.pass && !c.tells_apart()).filter_map(|c| c.null.as_ref()).collect();
+                let weak: Vec<_> =
+                    checks.iter().filter(|c| c.pass && !c.tells_apart()).filter_map(|c| c.null.as_ref()).collect();
                 if let Some(n) = weak.first() {
                     println!(
                         "pass*: {} checks pass, but so would {} ({}): their tolerance reaches it, so they rule out large departures only",

@@ -55,7 +55,9 @@ fn from_json<E: serde::de::Error>(j: Json) -> Result<f64, E> {
             "inf" => Ok(f64::INFINITY),
             "-inf" => Ok(f64::NEG_INFINITY),
             "nan" => Ok(f64::NAN),
-            other => Err(E::custom(format!("expected a number, null, \"inf\", \"-inf\" or \"nan\", found \"{other}\""))),
+            other => {
+                Err(E::custom(format!("expected a number, null, \"inf\", \"-inf\" or \"nan\", found \"{other}\"")))
+            }
         },
     }
 }

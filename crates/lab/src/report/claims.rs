@@ -421,7 +421,11 @@ fn speed_to_target(e1: &Experiment) -> String {
                 let n = at.len();
                 let median = if n % 2 == 1 { at[n / 2] } else { (at[n / 2 - 1] + at[n / 2]) / 2.0 };
                 let median = if median.is_finite() { format!("{median:.0}") } else { "not reached".to_string() };
-                let missed = if never > 0 { format!(" ({never} of {} runs never reached it)", reach.len()) } else { String::new() };
+                let missed = if never > 0 {
+                    format!(" ({never} of {} runs never reached it)", reach.len())
+                } else {
+                    String::new()
+                };
                 Some(format!("{act} {median}{missed}"))
             })
             .collect();

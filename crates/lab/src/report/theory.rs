@@ -284,16 +284,18 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
         let var = gaussian_expectation(|v| (act.value(v) - m1).powi(2));
         let pred = gaussian_expectation(|v| act.derivative(v).powi(2)) / var;
         let m = measure_growth(act, 256, budget, seed);
-        out.push(TheoryCheck::new(
-            CheckKind::GradientGrowth { activation: act, batch: 256 },
-            format!("gradient growth λ per layer, BN before {act}, batch 256"),
-            "λ∞ = E[φ′(z)²]/Var φ(z) (derived large-batch rate)",
-            m,
-            pred,
-            0.05 * pred,
-            "as for ReLU, batch 256 (a finite batch; the formula is its B → ∞ limit; tolerance 5%)".to_string(),
-        )
-        .with_null(1.0, "no growth"));
+        out.push(
+            TheoryCheck::new(
+                CheckKind::GradientGrowth { activation: act, batch: 256 },
+                format!("gradient growth λ per layer, BN before {act}, batch 256"),
+                "λ∞ = E[φ′(z)²]/Var φ(z) (derived large-batch rate)",
+                m,
+                pred,
+                0.05 * pred,
+                "as for ReLU, batch 256 (a finite batch; the formula is its B → ∞ limit; tolerance 5%)".to_string(),
+            )
+            .with_null(1.0, "no growth"),
+        );
     }
     out
 }

@@ -541,7 +541,13 @@ mod tests {
              ±2.9856 from the threshold, is larger than the largest possible, ±1.0000"
         );
         let half_fits = PowerStatement { detectable: Some(1.5), ..wide };
-        assert!(half_fits.resolution().ends_with("±1.0000; ±0.7500 would take ~3 seeds per configuration (~1 more, ~0.5 CPU-minutes)"), "{}", half_fits.resolution());
+        assert!(
+            half_fits
+                .resolution()
+                .ends_with("±1.0000; ±0.7500 would take ~3 seeds per configuration (~1 more, ~0.5 CPU-minutes)"),
+            "{}",
+            half_fits.resolution()
+        );
         assert!(p.resolution() == PowerStatement { largest: Some(1.0), ..p.clone() }.resolution());
         let c = Comparison::new("s", "c", vec![0.1, 0.2], vec![0.3, 0.4], 0.0, TestKind::Paired).within(0.0, 1.0);
         assert_eq!(c.largest_difference(), Some(1.0));

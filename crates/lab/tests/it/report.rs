@@ -1246,7 +1246,10 @@ fn the_glorot_bengio_line_says_when_its_runs_did_not_learn() {
             .1
     };
     let all = line(&e4_of(&|_| 0.1));
-    assert!(all.contains("is 0% at the end. All 5 runs ended at chance level (test accuracy 0.100), unlike their networks"), "{all}");
+    assert!(
+        all.contains("is 0% at the end. All 5 runs ended at chance level (test accuracy 0.100), unlike their networks"),
+        "{all}"
+    );
     let some = line(&e4_of(&|s| if s < 2 { 0.1 } else { 0.8 }));
     assert!(some.contains(" 2 of the 5 runs ended at chance level (C8 sets such runs aside)."), "{some}");
     let none = line(&e4_of(&|_| 0.8));
@@ -1269,7 +1272,8 @@ fn the_winners_curse_says_what_it_was_measured_on() {
         }
     }
     // Later rounds: seeds 3 and 4 at the selected rate (0.1 for both), below the selection seeds' mean.
-    let later = |act, accs: [f64; 2]| (3..5).map(move |s| fake_run_at(act, Placement::Before, s, 0.1, accs[s as usize - 3]));
+    let later =
+        |act, accs: [f64; 2]| (3..5).map(move |s| fake_run_at(act, Placement::Before, s, 0.1, accs[s as usize - 3]));
     let one: Vec<Run> = runs.iter().cloned().chain(later(Activation::Sigmoid, [0.89, 0.89])).collect();
     let text = narrative::tuning(&load_fake(&one, |_| String::new()));
     assert!(
@@ -1290,9 +1294,9 @@ fn the_per_seed_width_interval_stays_at_or_above_zero() {
     let acc = [[0.80, 0.90, 0.80], [0.80, 0.90, 0.80], [0.80, 0.90, 0.895]];
     let runs: Vec<Run> = (0..3u64)
         .flat_map(|seed| {
-            lrs.iter().enumerate().map(move |(i, &lr)| {
-                fake_run_at(Activation::Relu, Placement::Before, seed, lr, acc[seed as usize][i])
-            })
+            lrs.iter()
+                .enumerate()
+                .map(move |(i, &lr)| fake_run_at(Activation::Relu, Placement::Before, seed, lr, acc[seed as usize][i]))
         })
         .collect();
     let text = narrative::tuning(&load_fake(&runs, |_| String::new()));
@@ -1314,9 +1318,15 @@ fn the_gradient_norm_caption_says_which_zero_norms_it_left_out() {
     );
     let figs = actscope_lab::report::figures::for_runs(&e);
     let caption = &figs.iter().find(|(s, _)| *s == "gradient_norms").unwrap().1.caption;
-    assert!(caption.contains("layer norms of exactly 0 (no gradient reached the layer) have no logarithm"), "{caption}");
+    assert!(
+        caption.contains("layer norms of exactly 0 (no gradient reached the layer) have no logarithm"),
+        "{caption}"
+    );
     // One checkpoint per run: it is both the first and the end of training.
-    assert!(caption.ends_with(": 5 for relu, BN none, at initialisation, 5 for relu, BN none, after training"), "{caption}");
+    assert!(
+        caption.ends_with(": 5 for relu, BN none, at initialisation, 5 for relu, BN none, after training"),
+        "{caption}"
+    );
 }
 
 /// C2 is settled by "final accuracy and steps-to-target" (design.md); the method now describes the second:
@@ -1335,7 +1345,13 @@ fn c2_describes_the_steps_to_the_target() {
             };
             (0..4)
                 .map(|i| {
-                    let p = EvalPoint { step: 100 * i, epoch: i as f64, set: "val".into(), loss: 0.5, accuracy: acc(100 * i) };
+                    let p = EvalPoint {
+                        step: 100 * i,
+                        epoch: i as f64,
+                        set: "val".into(),
+                        loss: 0.5,
+                        accuracy: acc(100 * i),
+                    };
                     serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
                 })
                 .collect()
