@@ -546,16 +546,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     };
     let mut file = SweepFile::read(&a.file)?;
     if let Some(p) = &a.profile {
-        if !file.profile.contains_key(p) {
-            let names: Vec<&str> = file.profile.keys().map(String::as_str).collect();
-            return Err(Error::usage(format!(
-                "{}: no profile {p:?}; the file has: {}",
-                a.file.display(),
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            ))
-            .into());
-        }
-        file = file.with_profile(p);
+        file = file.with_profile(p)?;
     }
     let mut opts = SweepOptions::new(jobs(a.jobs, verbosity)?, shard)?;
     opts.lockstep |= a.lockstep;
@@ -656,8 +647,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             eprintln!(
                 "{}: {listed} runs in shard {}/{}: {finished} finished, {redo} to redo, {train} to train",
                 file.name.as_deref().unwrap_or("sweep"),
-                shard.index,
-                shard.count
+                shard.index(),
+                shard.count()
             );
         }
         if let Some(e) = too_large.into_inner() {
@@ -675,7 +666,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         return Err(Error::io("using as --out", &a.out, not_a_dir).into());
     }
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
-    if a.bracket && opts.shard.count != 1 {
+    if a.bracket && opts.shard.count() != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
     }
     let r = execute_sweep(&runs, &a.out, &opts, &cache, &progress)?;
@@ -686,8 +677,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             "{}: {} runs in shard {}/{}: {} finished earlier, {} done now ({} diverged, {} redone{}) → {}",
             file.name.as_deref().unwrap_or("sweep"),
             r.planned,
-            shard.index,
-            shard.count,
+            shard.index(),
+            shard.count(),
             r.skipped,
             r.done,
             r.diverged,

@@ -149,9 +149,28 @@ impl SweepFile {
         Self::parse(&text, &path.display().to_string())
     }
 
-    /// The sweep as profile `name` patches it (unchanged when the file has no such profile): its axes
-    /// replace the file's in place, and new ones come after them.
-    pub fn with_profile(&self, name: &str) -> SweepFile {
+    /// The sweep as profile `name` patches it: its axes replace the file's in place, and new ones come after
+    /// them.
+    ///
+    /// # Errors
+    /// The file has no profile `name` (usage: a misspelt profile would otherwise run the whole sweep),
+    /// naming the profiles it has.
+    pub fn with_profile(&self, name: &str) -> Result<SweepFile> {
+        if !self.profile.contains_key(name) {
+            let names: Vec<&str> = self.profile.keys().map(String::as_str).collect();
+            return Err(Error::usage(format!(
+                "{}: no profile {name:?}; the file has: {}",
+                self.source,
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            )));
+        }
+        Ok(self.with_profile_if_defined(name))
+    }
+
+    /// [`SweepFile::with_profile`] where the file may leave the profile out and then runs as written: for
+    /// the report's standard profiles (`smoke`, `default`, `full`), which a sweep defines only where it
+    /// differs from its own text.
+    pub fn with_profile_if_defined(&self, name: &str) -> SweepFile {
         let mut out = self.clone();
         if let Some(p) = self.profile.get(name) {
             // A profile's setting replaces the file's, whether the file had it in `[base]` or as an axis.
@@ -457,15 +476,36 @@ impl Iterator for Runs<'_> {
 /// A shard `index` of `count` (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
-    /// This shard, `0..count`.
-    pub index: u64,
-    /// Number of shards.
-    pub count: u64,
+    /// This shard, `0..count` (private: [`Shard::new`] keeps `index < count`, which [`Shard::owns`] needs).
+    index: u64,
+    /// Number of shards, ≥ 1.
+    count: u64,
 }
 
 impl Shard {
     /// The whole sweep.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Shard `index` of `count`.
+    ///
+    /// # Errors
+    /// `count` is 0 or `index ≥ count` (usage).
+    pub fn new(index: u64, count: u64) -> Result<Shard> {
+        if count == 0 || index >= count {
+            return Err(Error::usage(format!("invalid shard {index}/{count}; expected i/n with 0 ≤ i < n, e.g. 0/4")));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// This shard's index, `0..count`.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The number of shards.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
 
     /// Parses `i/n`.
     ///

@@ -138,7 +138,7 @@ pub fn bracket_sweep(
     cache: &crate::sweep::DataCache,
     observer: &dyn crate::sweep::SweepObserver,
 ) -> crate::Result<usize> {
-    if opts.shard.count != 1 {
+    if opts.shard.count() != 1 {
         return Err(crate::Error::usage(
             "bracketing needs every run of a configuration: run it without --shard, on the whole sweep's directory",
         ));

@@ -92,7 +92,7 @@ fn killed_sweep_resumes_to_the_same_results() {
 fn shards_partition_the_sweep() {
     let runs = SweepFile::parse(SWEEP, "s").unwrap().expand().unwrap();
     assert_eq!(runs.len(), 16);
-    let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+    let shards: Vec<Shard> = (0..3).map(|i| Shard::new(i, 3).unwrap()).collect();
     for r in &runs {
         assert_eq!(shards.iter().filter(|s| s.owns(&r.id())).count(), 1);
     }
@@ -104,7 +104,10 @@ fn shards_partition_the_sweep() {
             _ => None,
         }
     };
-    assert_eq!(Shard::from_slurm(slurm("4")).unwrap(), Some(Shard { index: 3, count: 4 }));
+    assert_eq!(Shard::from_slurm(slurm("4")).unwrap(), Some(Shard::new(3, 4).unwrap()));
+    // Shards are built checked: a shard of 0 had made `owns` divide by zero.
+    assert!(Shard::new(0, 0).is_err() && Shard::new(4, 4).is_err());
+    assert_eq!((Shard::new(3, 4).unwrap().index(), Shard::new(3, 4).unwrap().count()), (3, 4));
     assert_eq!(Shard::from_slurm(|_| None).unwrap(), None);
     let d = tmp("shard");
     std::fs::write(d.join("s.toml"), SWEEP).unwrap();
@@ -147,11 +150,15 @@ fn bad_sweep_files_are_usage_errors() {
         "{m}"
     );
     let profiled = "[base]\nhidden=[4]\n[axes]\nseed = [0]\n[profile.smoke.base]\nlrr = 0.1\n";
-    let e = SweepFile::parse(profiled, "s.toml").unwrap().with_profile("smoke").expand().unwrap_err();
+    let e = SweepFile::parse(profiled, "s.toml").unwrap().with_profile("smoke").unwrap().expand().unwrap_err();
+    // A misspelt profile is refused by the library too: it returned the whole sweep, unpatched.
+    let typo = SweepFile::parse(profiled, "s.toml").unwrap().with_profile("smok").unwrap_err().to_string();
+    assert!(typo.contains("s.toml: no profile \"smok\"; the file has: smoke"), "{typo}");
+    assert_eq!(SweepFile::parse(profiled, "s.toml").unwrap().with_profile_if_defined("full").expand().unwrap().len(), 1);
     assert!(e.to_string().contains("s.toml:6: [profile.smoke.base] lrr = 0.1: unknown setting `lrr`"), "{e}");
     // A profile's setting replaces the file's, in [base] or as an axis.
     let patched = "[base]\nhidden=[4]\nlr = 0.1\n[axes]\nseed = [0, 1]\n[profile.one.base]\nseed = 3\n[profile.one.axes]\nlr = [0.01, 0.1]\n";
-    let runs = SweepFile::parse(patched, "s.toml").unwrap().with_profile("one").expand().unwrap();
+    let runs = SweepFile::parse(patched, "s.toml").unwrap().with_profile("one").unwrap().expand().unwrap();
     let got: Vec<(u64, f64)> = runs.iter().map(|r| (r.seed, r.lr)).collect();
     assert_eq!(got, [(3, 0.01), (3, 0.1)]);
     // Nesterov's message names the setting that is wrong (it named `dampening`, which is not a setting).
@@ -465,7 +472,7 @@ fn axes_vary_in_the_files_order_later_ones_fastest() {
     };
     assert_eq!(order(&file), ["tanh-none-lr0.1-s0", "relu-none-lr0.1-s0", "tanh-none-lr0.1-s1", "relu-none-lr0.1-s1"]);
     assert_eq!(
-        order(&file.with_profile("p")),
+        order(&file.with_profile("p").unwrap()),
         [
             "tanh-none-lr0.1-s2",
             "tanh-before-lr0.1-s2",
@@ -478,7 +485,7 @@ fn axes_vary_in_the_files_order_later_ones_fastest() {
         ]
     );
     assert_eq!(
-        order(&file.with_profile("q")),
+        order(&file.with_profile("q").unwrap()),
         ["tanh-none-lr0.1-s0", "tanh-none-lr0.2-s0", "relu-none-lr0.1-s0", "relu-none-lr0.2-s0"]
     );
     let d = tmp("axis-order");

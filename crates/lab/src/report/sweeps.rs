@@ -17,7 +17,7 @@ use crate::{Error, Result};
 pub(super) fn resolved_sweep(def: &ExperimentDef, opts: &ReportOptions) -> Result<(&'static str, SweepFile)> {
     let (stem, text) = def.sweep().ok_or_else(|| Error::usage(format!("{} is not a sweep", def.id)))?;
     let file = SweepFile::parse(text, stem)?;
-    let mut sweep = file.with_profile(opts.profile.name());
+    let mut sweep = file.with_profile_if_defined(opts.profile.name());
     if let Some(d) = &opts.data {
         sweep.set_base("data", toml::Value::String(d.clone()));
     }

@@ -73,7 +73,7 @@ fn lockstep_groups_resume_and_shards_write_what_runs_alone_write() {
     // Shards: each shard groups its own runs; together they are the whole sweep.
     let sharded = root.join("sharded");
     for index in 0..3 {
-        execute_sweep(&runs, &sharded, &opts(1, Shard { index, count: 3 }, true), &cache, &()).unwrap();
+        execute_sweep(&runs, &sharded, &opts(1, Shard::new(index, 3).unwrap(), true), &cache, &()).unwrap();
     }
     assert!(snapshot(&sharded) == expected, "sharded lockstep sweeps differ from training alone");
     std::fs::remove_dir_all(&root).unwrap();
