@@ -37,14 +37,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// An error with what was being done when it happened (e.g. which run); the error itself is the
-    /// cause, which a chain printer (`{:#}` of anyhow) shows after the context.
-    #[error("{context}")]
+    /// An error with what was being done when it happened (e.g. which run), then the error itself:
+    /// "run relu-…: creating out: exists and is not a directory". The error's words are in this message,
+    /// so it is not offered as a `source()` too (a chain printer would repeat them).
+    #[error("{context}: {error}")]
     Context {
         /// What was being done.
         context: String,
         /// The error.
-        source: Box<Error>,
+        error: Box<Error>,
     },
 }
 
@@ -86,14 +87,14 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Core(_) => true,
             Error::Data(d) => d.is_usage(),
-            Error::Context { source, .. } => source.is_usage(),
+            Error::Context { error, .. } => error.is_usage(),
             Error::Plot(_) | Error::Io { .. } | Error::Malformed { .. } => false,
         }
     }
 
     /// The same error with `context` (what was being done) in front.
     pub fn context(self, context: impl Into<String>) -> Self {
-        Error::Context { context: context.into(), source: Box::new(self) }
+        Error::Context { context: context.into(), error: Box::new(self) }
     }
 }
 
@@ -106,5 +107,21 @@ pub trait ResultExt<T> {
 impl<T, E: Into<Error>> ResultExt<T> for std::result::Result<T, E> {
     fn context_with(self, f: impl FnOnce() -> String) -> Result<T> {
         self.map_err(|e| e.into().context(f()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A library user's `to_string()` of a run's error read only "run relu-…": the cause was reachable
+    /// through `source()` alone.
+    #[test]
+    fn an_error_with_context_says_what_went_wrong() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotADirectory, "exists and is not a directory");
+        let e = Error::io("creating", Path::new("/etc/hostname"), io).context("run relu-none-d1");
+        assert_eq!(e.to_string(), "run relu-none-d1: creating /etc/hostname: exists and is not a directory");
+        assert!(std::error::Error::source(&e).is_none(), "its words are in the message once");
+        assert!(Error::usage("bad").context("sweep s.toml").is_usage());
     }
 }
