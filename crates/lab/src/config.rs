@@ -425,10 +425,12 @@ pub fn line_of(text: &str, path: &[&str]) -> Option<usize> {
 pub const CAPTURE_DATA: &str = "capture:";
 
 impl RunConfig {
-    /// Parses a TOML table, naming unknown keys and bad values.
+    /// Parses a TOML table, naming unknown keys and bad values, and checks that its data can be found (as
+    /// a sweep file's expansion does; what the files hold is checked when they are loaded).
     ///
     /// # Errors
-    /// A usage error with TOML's message (which names the key and line).
+    /// A usage error with TOML's message (which names the key and line), an invalid field, or data that
+    /// cannot be found.
     pub fn from_toml(text: &str, source: &str) -> Result<Self> {
         let table: toml::Table = text.parse().map_err(|e| Error::usage(format!("{source}: {e}")))?;
         if let Some(k) = table.keys().find(|k| find_key(k).is_none()) {
@@ -438,6 +440,12 @@ impl RunConfig {
         let c: RunConfig =
             toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {}", plain_types(&e.to_string()))))?;
         c.validate()?;
+        if !c.data.starts_with(CAPTURE_DATA) {
+            actscope_data::check(&c.data).map_err(|e| {
+                let at = line_of(text, &["data"]).map_or(String::new(), |l| format!(":{l}"));
+                Error::usage(format!("{source}{at}: data = {:?}: {e}", c.data))
+            })?;
+        }
         Ok(c)
     }
 
@@ -541,12 +549,19 @@ impl RunConfig {
         })
     }
 
-    /// Checks every field that can be checked without data.
+    /// Checks every field that can be checked without data or the file system: a data path is not looked
+    /// up here (`actscope_data::check` does, as [`RunConfig::from_toml`] and sweep files call it), but a
+    /// `synthetic:` name must be one there is.
     ///
     /// # Errors
     /// The first invalid field, named, with what was expected.
     pub fn validate(&self) -> Result<()> {
         let bad = |field: &str, msg: String| Err(Error::usage(format!("invalid {field}: {msg}")));
+        if self.data.starts_with("synthetic:") {
+            if let Err(e) = actscope_data::check(&self.data) {
+                return bad("data", e.to_string());
+            }
+        }
         // Absolute caps on depth and width first, before `widths()` expands `depth × width`.
         crate::budget::check_shape(self)?;
         if self.widths().is_empty() {
@@ -756,6 +771,20 @@ mod tests {
         assert!(e.to_string().starts_with("lr = \"fast\": invalid type"), "{e}");
         let e = RunConfig::from_toml("hidden = [4]\n\nbatchsize = 3\n", "c.toml").unwrap_err();
         assert!(e.to_string().starts_with("c.toml:3: unknown setting `batchsize`; did you mean `batch_size`?"), "{e}");
+    }
+
+    /// A configuration's data is checked as a sweep file's is: `from_toml` accepted `data = "nonsense"` and
+    /// `"synthetic:foo"`, which `SweepFile::expand` refuses.
+    #[test]
+    fn data_that_cannot_be_found_is_refused_by_from_toml_and_an_unknown_synthetic_set_by_validate() {
+        let e = RunConfig::from_toml("hidden = [4]\ndata = \"synthetic:foo\"\n", "c.toml").unwrap_err();
+        assert!(e.is_usage() && e.to_string().starts_with("invalid data: "), "{e}");
+        let e = RunConfig::from_toml("hidden = [4]\n\ndata = \"/nonexistent/dir\"\n", "c.toml").unwrap_err();
+        assert!(e.is_usage() && e.to_string().starts_with("c.toml:3: data = \"/nonexistent/dir\": "), "{e}");
+        assert!(e.to_string().contains("/nonexistent/dir"), "{e}");
+        let c = RunConfig { data: "synthetic:foo".into(), hidden: vec![4], ..RunConfig::default() };
+        assert!(c.validate().is_err());
+        assert!(RunConfig::from_toml("hidden = [4]\ndata = \"synthetic:spirals\"\n", "c.toml").is_ok());
     }
 
     #[test]
