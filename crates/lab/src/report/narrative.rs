@@ -533,13 +533,18 @@ pub fn convergence(e1: &Experiment) -> String {
             continue;
         }
         let d = describe(&gains);
-        rows.push(format!("{}/{} {:+.1} pp", g.config.activation, g.config.placement, 100.0 * d.mean));
+        let interval = if d.n >= 2 {
+            format!(" [{:+.1}, {:+.1}]", 100.0 * d.ci_low, 100.0 * d.ci_high)
+        } else {
+            " (1 seed)".to_string()
+        };
+        rows.push(format!("{}/{} {:+.1} pp{interval}", g.config.activation, g.config.placement, 100.0 * d.mean));
     }
     if rows.is_empty() {
         return "Convergence: no E1 run has evaluations to measure it from.".into();
     }
     format!(
-        "Convergence (E1, each configuration at its selected learning rate): validation accuracy gained over the last quarter of training, mean over seeds — {}. Gains near 0 mean the runs are near their plateau at this budget; larger ones mean the comparison is made on still-learning networks.",
+        "Convergence (E1, each configuration at its selected learning rate): validation accuracy gained over the last quarter of training, mean over seeds with its 95% interval — {}. Gains near 0 mean the runs are near their plateau at this budget; larger ones mean the comparison is made on still-learning networks.",
         rows.join(", ")
     )
 }

@@ -1366,3 +1366,26 @@ fn c2_describes_the_steps_to_the_target() {
         c2.method
     );
 }
+
+/// The convergence paragraph gives each configuration's gain over the last quarter with its interval over
+/// seeds (it gave the mean alone).
+#[test]
+fn the_convergence_gain_comes_with_its_interval() {
+    use actscope_metrics::records::Record;
+    let e = experiment_with(
+        |_, _| 0.85,
+        |_, _| {
+            [(0, 0.5), (75, 0.84), (100, 0.85)]
+                .into_iter()
+                .map(|(step, accuracy)| {
+                    let p = EvalPoint { step, epoch: step as f64 / 100.0, set: "val".into(), loss: 0.5, accuracy };
+                    serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
+                })
+                .collect()
+        },
+    );
+    let text = narrative::convergence(&e);
+    // Every seed gains 0.01 (the records are the same for all seeds): an interval of zero width.
+    assert!(text.contains("relu/before +1.0 pp [+1.0, +1.0]"), "{text}");
+    assert!(text.contains("mean over seeds with its 95% interval"), "{text}");
+}
