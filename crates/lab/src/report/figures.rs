@@ -613,17 +613,29 @@ fn dead_units(e: &Experiment) -> Figure {
         }
         for &(lr, b) in &settings {
             for &p in &places {
-                // Without the diverged runs, as C3 reads them.
+                // Without the diverged runs, as C3 reads them. A setting whose runs all diverged keeps its
+                // panel ("no data", saying why), so the grid's columns keep their placements.
                 let mut runs = e.matching(move |c: &RunConfig| is(a, p)(c) && c.lr == lr && c.bias_init == Some(b));
+                let all = runs.len();
+                if all == 0 {
+                    continue;
+                }
                 runs.retain(|r| r.summary.is_ok());
+                let n = match runs.len() {
+                    0 => format!("all {all} runs diverged"),
+                    k if k == all => format!("{k} runs"),
+                    k => format!("{k} of {all} runs, {} diverged", all - k),
+                };
                 panels.push(CurvePanel {
-                    title: format!("{a}, lr {lr}, bias {b}, BN {p}"),
+                    title: format!("{a}, lr {lr}, bias {b}, BN {p} ({n})"),
                     curves: per_layer(&runs, dead_fraction),
                 });
             }
         }
     }
-    panels.retain(|panel| !panel.curves.is_empty());
+    if settings.is_empty() {
+        panels.retain(|panel| !panel.curves.is_empty());
+    }
     let mut fig = figs::dead_fraction_per_layer(&panels);
     if !settings.is_empty() {
         fig.caption.push_str("; diverged runs are left out, as C3 leaves them out");

@@ -1389,3 +1389,38 @@ fn the_convergence_gain_comes_with_its_interval() {
     assert!(text.contains("relu/before +1.0 pp [+1.0, +1.0]"), "{text}");
     assert!(text.contains("mean over seeds with its 95% interval"), "{text}");
 }
+
+/// E3's dead-unit figure keeps the panel of a setting whose runs all diverged, saying so: it was dropped,
+/// and the grid's later columns no longer meant none / before / after. Each title gives its runs.
+#[test]
+fn the_dead_unit_grid_keeps_a_panel_whose_runs_all_diverged() {
+    use actscope_metrics::records::Record;
+    let mut runs = Vec::new();
+    for p in [Placement::None, Placement::Before, Placement::After] {
+        for seed in 0..3 {
+            let mut r = fake_run(Activation::Relu, p, seed, 0.8);
+            r.config.bias_init = Some(0.0);
+            if p == Placement::After || (p == Placement::Before && seed == 0) {
+                r.summary.status = actscope_lab::RunStatus::Diverged;
+                r.summary.diverged_step = Some(10);
+            }
+            runs.push(r);
+        }
+    }
+    let e = load_fake(&runs, |_| {
+        serde_json::to_string(&Record::Checkpoint(checkpoint(100, |_| (0.0, 1.0), Some(0.5)))).unwrap() + "\n"
+    });
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "dead_units").expect("drawn").1;
+    let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
+    assert_eq!(
+        titles,
+        [
+            "relu, lr 0.1, bias 0, BN none (3 runs)",
+            "relu, lr 0.1, bias 0, BN before (2 of 3 runs, 1 diverged)",
+            "relu, lr 0.1, bias 0, BN after (all 3 runs diverged)"
+        ]
+    );
+    let actscope_plots::Panel::Lines(after) = &fig.panels[2] else { panic!("a line panel") };
+    assert!(after.series.iter().all(|s| s.points.is_empty()), "drawn as no data");
+}
