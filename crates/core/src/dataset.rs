@@ -25,7 +25,8 @@ impl Dataset {
     /// A dataset, after checking that shapes and labels agree.
     ///
     /// # Errors
-    /// If the label count differs from the row count, or a label is `≥ classes`.
+    /// If `classes` is 0 (labels `0..0` would hold none, even for a set without rows), the label count
+    /// differs from the row count, or a label is `≥ classes`.
     pub fn new(
         name: impl Into<String>,
         provenance: impl Into<String>,
@@ -34,6 +35,12 @@ impl Dataset {
         classes: usize,
     ) -> Result<Self> {
         let name = name.into();
+        if classes == 0 {
+            return Err(Error::data(
+                &name,
+                "0 classes; expected at least 1 (labels are numbered 0..classes, so 0 classes hold no label)",
+            ));
+        }
         if features.nrows() != labels.len() {
             return Err(Error::data(
                 &name,

@@ -89,17 +89,51 @@ impl std::fmt::Debug for PreparedSet<'_> {
 ///
 /// For `f32` the chunks are views of the set's own features; other types get each chunk converted into a
 /// buffer first. The values the network sees are the same either way.
-pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -> (f64, f64) {
-    evaluate_with(net, data, None, ws)
+///
+/// A set without examples has no mean: its loss and accuracy are both NaN (as undefined values are
+/// everywhere in actscope's records), not 0.
+///
+/// # Errors
+/// If the set does not fit the network: its width is not the network's `input_dim`
+/// ([`Error::Shape`]), or it has more classes than the network has outputs ([`Error::Config`]), as
+/// [`crate::train`] refuses such a set.
+///
+/// # Panics
+/// If `ws` was built for another network ([`Workspace::new`]), or a label is `≥ data.classes` (which
+/// [`Dataset::new`] refuses; only a set whose public fields were changed afterwards can have one).
+pub fn evaluate<F: Float>(net: &Mlp<F>, data: &Dataset, ws: &mut Workspace<F>) -> Result<(f64, f64)> {
+    check_set(net, "evaluation", data)?;
+    Ok(evaluate_with(net, data, None, ws))
+}
+
+/// Checks that `d` fits `net`: its width is the input's and its classes are at most the outputs. `what`
+/// names the set's role in the message (e.g. "training").
+pub(crate) fn check_set<F: Float>(net: &Mlp<F>, what: &str, d: &Dataset) -> Result<()> {
+    let cfg = net.config();
+    if d.dim() != cfg.input_dim {
+        return Err(Error::Shape {
+            context: format!("{what} set {:?}", d.name),
+            expected: format!("{} features (the network's input_dim)", cfg.input_dim),
+            got: format!("{} features", d.dim()),
+        });
+    }
+    if d.classes > cfg.output_dim {
+        return Err(Error::config(
+            "output_dim",
+            format!("{what} set {:?} has {} classes but the network has {} outputs", d.name, d.classes, cfg.output_dim),
+        ));
+    }
+    Ok(())
 }
 
 /// [`evaluate`] with the set's rows grouped for the sparse first-layer product ([`SparseSet`], built once
 /// per set from `data`'s features, with the workspace's capacity as its chunk, and reused at every
 /// evaluation). With `None`, for types other than `f32`, or when a first-layer parameter is not finite,
-/// every product is dense.
+/// every product is dense. A set without examples gives NaN for both.
 ///
 /// # Panics
-/// If `sparse` was built for another number of rows or chunk size.
+/// If `sparse` was built for another number of rows or chunk size, or the set does not fit the network
+/// (see [`check_set`]).
 pub(crate) fn evaluate_with<F: Float>(
     net: &Mlp<F>,
     data: &Dataset,
@@ -143,7 +177,10 @@ pub(crate) fn evaluate_with<F: Float>(
         correct += c;
         start = end;
     }
-    let n = data.len().max(1) as f64;
+    if data.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = data.len() as f64;
     (loss / n, correct as f64 / n)
 }
 
@@ -174,7 +211,7 @@ mod tests {
         let (loss, acc) = reference(&net, &data);
         assert!(loss.is_finite() && loss > 0.0);
         for chunk in [1, 2, 5, 22, 23, 24, 100] {
-            let (l, a) = evaluate(&net, &data, &mut Workspace::new(&net, chunk));
+            let (l, a) = evaluate(&net, &data, &mut Workspace::new(&net, chunk)).unwrap();
             assert!((l - loss).abs() <= tol * loss, "chunk {chunk}: loss {l} vs {loss}");
             assert_eq!(a, acc, "chunk {chunk}: accuracy");
         }
@@ -210,7 +247,7 @@ mod tests {
             let mut cfg = MlpConfig::new(30, &[9, 6], 3, Activation::Tanh, placement);
             cfg.bias_init = Some(0.1);
             let net = Mlp::<f32>::new(&cfg, 3).unwrap();
-            let (loss, acc) = evaluate(&net, &data, &mut Workspace::new(&net, 41));
+            let (loss, acc) = evaluate(&net, &data, &mut Workspace::new(&net, 41)).unwrap();
             for chunk in [1, 4, 40, 41, 64] {
                 let sparse = SparseSet::group(data.x(), chunk);
                 let mut ws = Workspace::new(&net, chunk);
@@ -234,16 +271,32 @@ mod tests {
         data.features.column_mut(4).fill(0.0);
         let mut net = Mlp::<f32>::new(&MlpConfig::new(30, &[5], 3, Activation::Tanh, Placement::None), 1).unwrap();
         net.layers[0].linear.weight[[2, 4]] = f32::INFINITY;
-        let dense = evaluate(&net, &data, &mut Workspace::new(&net, 5));
+        let dense = evaluate(&net, &data, &mut Workspace::new(&net, 5)).unwrap();
         let sparse = evaluate_with(&net, &data, Some(&SparseSet::group(data.x(), 5)), &mut Workspace::new(&net, 5));
         assert!(dense.0.is_nan(), "an infinite weight meets zero inputs in the dense product");
         assert!(sparse.0.is_nan() && sparse.1 == dense.1, "the sparse evaluation must not hide it: {sparse:?}");
     }
 
+    /// An empty set has no mean loss or accuracy: NaN, as records write undefined values (it had given 0.0
+    /// for both, a perfect loss and a zero accuracy that no example earned).
     #[test]
-    fn an_empty_set_gives_zero_loss_and_accuracy_not_nan() {
+    fn an_empty_set_gives_nan_loss_and_accuracy() {
         let data = Dataset::new("empty", "none", Array2::zeros((0, 5)), vec![], 3).unwrap();
         let net = Mlp::<f32>::new(&MlpConfig::new(5, &[4], 3, Activation::Relu, Placement::None), 1).unwrap();
-        assert_eq!(evaluate(&net, &data, &mut Workspace::new(&net, 8)), (0.0, 0.0));
+        let (loss, accuracy) = evaluate(&net, &data, &mut Workspace::new(&net, 8)).unwrap();
+        assert!(loss.is_nan() && accuracy.is_nan(), "{loss}, {accuracy}");
+    }
+
+    /// A set that does not fit the network is an error naming the widths (it had panicked with "input width
+    /// must equal input_dim"), and so is one with more classes than outputs (it could panic in the loss).
+    #[test]
+    fn a_set_that_does_not_fit_the_network_is_an_error() {
+        let net = Mlp::<f32>::new(&MlpConfig::new(4, &[3], 3, Activation::Relu, Placement::None), 1).unwrap();
+        let e = evaluate(&net, &set(6), &mut Workspace::new(&net, 8)).unwrap_err().to_string();
+        assert!(e.contains("evaluation set \"eval-test\"") && e.contains("expected 4 features"), "{e}");
+        assert!(e.contains("got 5 features"), "{e}");
+        let net = Mlp::<f32>::new(&MlpConfig::new(5, &[3], 2, Activation::Relu, Placement::None), 1).unwrap();
+        let e = evaluate(&net, &set(6), &mut Workspace::new(&net, 8)).unwrap_err().to_string();
+        assert!(e.contains("has 3 classes but the network has 2 outputs"), "{e}");
     }
 }

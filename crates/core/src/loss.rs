@@ -18,7 +18,7 @@ use crate::Float;
 /// `logits, grad: (m, classes)`, `labels: m` entries, each `< classes`.
 ///
 /// # Panics
-/// If the shapes disagree or a label is out of range.
+/// If the shapes disagree or a label is out of range (the message names the label and the class count).
 pub fn softmax_cross_entropy<F: Float>(
     logits: ArrayView2<'_, F>,
     labels: &[usize],
@@ -36,6 +36,7 @@ pub fn softmax_cross_entropy<F: Float>(
             *g = e;
             sum += e;
         });
+        check_label(y, row.len());
         let lse = max + sum.ln();
         total += lse - row[y];
         let inv_sum = F::one() / sum;
@@ -45,12 +46,23 @@ pub fn softmax_cross_entropy<F: Float>(
     total * inv_m
 }
 
+/// Panics with a message naming `label` and the class count unless `label < classes`.
+fn check_label(label: usize, classes: usize) {
+    assert!(label < classes, "label {label} is out of range for {classes} classes; expected labels 0..{classes}");
+}
+
 /// Softmax cross-entropy loss only (no gradient), summed over rows: for evaluation in chunks.
 /// Also returns the number of rows whose arg-max equals the label (ties go to the lowest index).
+///
+/// # Panics
+/// If the number of labels differs from the number of rows, or a label is out of range (the message names
+/// the label and the class count).
 pub fn cross_entropy_sum_and_correct<F: Float>(logits: ArrayView2<'_, F>, labels: &[usize]) -> (f64, usize) {
+    assert_eq!(labels.len(), logits.nrows(), "one label per row");
     let mut total = 0.0;
     let mut correct = 0;
     for (row, &y) in logits.axis_iter(Axis(0)).zip(labels) {
+        check_label(y, row.len());
         let (mut arg, mut max) = (0, F::neg_infinity());
         for (j, &x) in row.iter().enumerate() {
             if x > max {

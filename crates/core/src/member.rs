@@ -11,12 +11,12 @@ use ndarray::Array2;
 
 use crate::buffer::flat_mut;
 
-use crate::eval::{EvalPoint, evaluate_with};
+use crate::eval::{EvalPoint, check_set, evaluate_with};
 use crate::loss::softmax_cross_entropy;
 use crate::probe::{Observation, Probe, ProbeSource};
 use crate::sparse::SparseSet;
-use crate::train_spec::{Status, TrainConfig, TrainData, TrainOutcome};
-use crate::{Dataset, Error, Float, Mlp, Optimizer, Result, Workspace};
+use crate::train_spec::{Budget, Status, TrainConfig, TrainData, TrainOutcome};
+use crate::{Error, Float, Mlp, Optimizer, Result, Workspace};
 
 /// One run's state in the training loop (see the module docs).
 pub(crate) struct Member<'a, F, P> {
@@ -41,24 +41,6 @@ pub(crate) struct Member<'a, F, P> {
     observed: bool,
 }
 
-fn check_set<F: Float>(net: &Mlp<F>, what: &str, d: &Dataset) -> Result<()> {
-    let cfg = net.config();
-    if d.dim() != cfg.input_dim {
-        return Err(Error::Shape {
-            context: format!("{what} set {:?}", d.name),
-            expected: format!("{} features (the network's input_dim)", cfg.input_dim),
-            got: format!("{} features", d.dim()),
-        });
-    }
-    if d.classes > cfg.output_dim {
-        return Err(Error::config(
-            "output_dim",
-            format!("{what} set {:?} has {} classes but the network has {} outputs", d.name, d.classes, cfg.output_dim),
-        ));
-    }
-    Ok(())
-}
-
 /// Shows `probe` the pass just run through `ws` (forward and backward), at `step` (`epoch` epochs in).
 fn show<F: Float, P: Probe<F>>(
     probe: &mut P,
@@ -79,7 +61,8 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     ///
     /// # Errors
     /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with
-    /// BN, or the evaluation chunk is 0.
+    /// BN, the evaluation chunk is 0, the budget is 0 steps or epochs, `eval_every` is `Some(0)`, or the
+    /// probe refuses the probe set ([`Probe::check_probe_set`]).
     pub(crate) fn new(
         net: &'a mut Mlp<F>,
         opt: &'a mut Optimizer<F>,
@@ -102,6 +85,23 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
         if config.eval_batch == 0 {
             return Err(Error::config("eval_batch", "must be ≥ 1"));
         }
+        match config.budget {
+            Budget::Steps(0) => {
+                return Err(Error::config("budget", "Steps(0) trains nothing; expected at least 1 step"));
+            }
+            Budget::Epochs(0) => {
+                return Err(Error::config("budget", "Epochs(0) trains nothing; expected at least 1 epoch"));
+            }
+            _ => {}
+        }
+        if config.eval_every == Some(0) {
+            return Err(Error::config(
+                "eval_every",
+                "Some(0) is no cadence; expected Some(n) with n ≥ 1 (an evaluation every n steps), or None to \
+                 evaluate only at step 0 and at the end",
+            ));
+        }
+        probe.check_probe_set(data.probe_set)?;
         let probe_x = match data.probe_set {
             Some(p) => {
                 check_set(net, "probe", p)?;
@@ -159,7 +159,7 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     }
 
     fn eval_now(&self, step: usize) -> bool {
-        step == 0 || step == self.total || self.config.eval_every.is_some_and(|e| e > 0 && step.is_multiple_of(e))
+        step == 0 || step == self.total || self.config.eval_every.is_some_and(|e| step.is_multiple_of(e))
     }
 
     /// Whether [`Member::before_step`] reads the network's parameters at `step` (an evaluation or the probe
@@ -248,7 +248,7 @@ mod tests {
 
     use super::*;
     use crate::sparse::kernel_available;
-    use crate::{Activation, Budget, MlpConfig, OptimizerConfig, Placement, PreparedSet};
+    use crate::{Activation, Dataset, MlpConfig, OptimizerConfig, Placement, PreparedSet};
 
     #[test]
     fn an_evaluation_set_uses_the_grouping_prepared_from_it_and_no_other() {

@@ -234,8 +234,13 @@ impl<F: Float> Optimizer<F> {
 
     /// Updates parameter tensor number `index` in place from its gradient.
     ///
+    /// `index` names one tensor for the optimizer's whole life: its state (SGD's momentum buffer, Adam's
+    /// moments) is allocated for that tensor's length at its first update and carried to the next step.
+    ///
     /// # Panics
-    /// If `param` and `grad` differ in length, or before the first [`Optimizer::begin_step`].
+    /// If `param` and `grad` differ in length, before the first [`Optimizer::begin_step`], or if `index`
+    /// holds state for a tensor of another length (a programmer error: two tensors given the same index,
+    /// whose states would be mixed up).
     pub fn update(&mut self, index: usize, param: &mut [F], grad: &[F]) {
         assert_eq!(param.len(), grad.len(), "parameter and gradient lengths differ");
         assert!(self.step > 0, "call begin_step before update");
@@ -243,6 +248,13 @@ impl<F: Float> Optimizer<F> {
             self.first.resize_with(index + 1, Vec::new);
             self.second.resize_with(index + 1, Vec::new);
         }
+        let held = self.first[index].len();
+        assert!(
+            held == 0 || held == param.len(),
+            "optimizer state of parameter index {index} is for a tensor of {held} values, but this update \
+             gives {} values; expected each index to name the same tensor at every update",
+            param.len()
+        );
         let t = self.step;
         match self.config {
             OptimizerConfig::Sgd { lr, momentum, dampening, nesterov, weight_decay } => {

@@ -7,7 +7,7 @@
 use ndarray::{ArrayView1, ArrayView2};
 
 use crate::buffer::Rows;
-use crate::{Activation, EvalPoint, Float, Mlp, Placement, Workspace};
+use crate::{Activation, Dataset, EvalPoint, Float, Mlp, Placement, Result, Workspace};
 
 /// Which examples an observation was computed on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +146,16 @@ pub trait Probe<F: Float> {
 
     /// Receives every periodic evaluation.
     fn on_eval(&mut self, _point: &EvalPoint) {}
+
+    /// Checks the probe set of a run before its first step ([`crate::TrainData::probe_set`]), so that a probe
+    /// built for another probe set (e.g. one told another size) refuses the run with an error instead of
+    /// recording numbers that disagree with what it was told. The default accepts any.
+    ///
+    /// # Errors
+    /// What the probe cannot accept about the probe set; training returns it before the first step.
+    fn check_probe_set(&self, _probe_set: Option<&Dataset>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The probe that wants nothing; costs nothing.
@@ -166,6 +176,9 @@ impl<F: Float, P: Probe<F> + ?Sized> Probe<F> for &mut P {
     }
     fn on_eval(&mut self, point: &EvalPoint) {
         (**self).on_eval(point)
+    }
+    fn check_probe_set(&self, probe_set: Option<&Dataset>) -> Result<()> {
+        (**self).check_probe_set(probe_set)
     }
 }
 
@@ -196,5 +209,9 @@ impl<F: Float, A: Probe<F>, B: Probe<F>> Probe<F> for (A, B) {
     fn on_eval(&mut self, point: &EvalPoint) {
         self.0.on_eval(point);
         self.1.on_eval(point);
+    }
+    fn check_probe_set(&self, probe_set: Option<&Dataset>) -> Result<()> {
+        self.0.check_probe_set(probe_set)?;
+        self.1.check_probe_set(probe_set)
     }
 }

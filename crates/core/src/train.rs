@@ -15,8 +15,12 @@ use crate::{Float, Mlp, Optimizer, Result};
 ///
 /// A non-finite training loss stops the run with [`Status::Diverged`](crate::Status::Diverged); it is not an error.
 ///
+/// An evaluation set without examples is evaluated as NaN loss and accuracy (see [`crate::evaluate`]).
+///
 /// # Errors
-/// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with BN.
+/// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with BN,
+/// the evaluation chunk is 0, the budget is `Steps(0)` or `Epochs(0)`, `eval_every` is `Some(0)`, or the
+/// probe refuses the probe set ([`Probe::check_probe_set`]).
 pub fn train<F: Float, P: Probe<F>>(
     net: &mut Mlp<F>,
     opt: &mut Optimizer<F>,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Dataset;
 use crate::eval::{EvalPoint, PreparedSet};
 
-/// How long to train.
+/// How long to train; at least 1 step or epoch (training refuses `Steps(0)` and `Epochs(0)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Budget {
@@ -27,7 +27,8 @@ pub struct TrainConfig {
     pub budget: Budget,
     /// Seed of the shuffling (the network's init has its own seed).
     pub seed: u64,
-    /// Evaluate every this many steps (besides step 0 and the end); `None`: only at those two.
+    /// Evaluate every this many steps (besides step 0 and the end), at least 1 (training refuses `Some(0)`);
+    /// `None`: only at those two.
     #[serde(default)]
     pub eval_every: Option<usize>,
     /// Rows per chunk when evaluating (default 1000).

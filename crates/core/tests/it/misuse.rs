@@ -1,6 +1,8 @@
 //! Misuse of the public API is a panic or an error that says what is wrong, never wrong numbers (a library
 //! user's trial): mismatched BatchNorm shapes, an invalid BatchNorm setting, activation outputs of another
-//! shape, and a probe that wants the probe set where none was given.
+//! shape, a probe that wants the probe set where none was given, an optimizer state slot reused for another
+//! tensor, a zero budget or evaluation cadence, an empty evaluation set, a dataset of 0 classes and a label
+//! out of range in the loss.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -93,4 +95,86 @@ fn a_probe_that_wants_the_probe_set_needs_one() {
         "{e}"
     );
     assert!(train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], Some(&data)), WantsProbeSet).is_ok());
+}
+
+/// A momentum buffer (or Adam's moments) given a tensor of another length under the same index is a
+/// programmer error that panics and names both lengths (SGD had updated the first 2 of 4 entries only).
+#[test]
+fn an_optimizer_state_slot_refuses_a_tensor_of_another_length() {
+    for config in [OptimizerConfig::sgd_momentum(0.1, 0.9), OptimizerConfig::adam(0.1)] {
+        let mut opt = Optimizer::<f64>::new(config).unwrap();
+        opt.begin_step();
+        let mut p = [1.0; 2];
+        opt.update(0, &mut p, &[1.0; 2]);
+        let mut q = [1.0; 4];
+        let m = panic_of(|| opt.update(0, &mut q, &[1.0; 4]));
+        assert!(m.contains("parameter index 0 is for a tensor of 2 values, but this update gives 4"), "{m}");
+        assert_eq!(q, [1.0; 4], "{}: nothing updated", config.name());
+        // The same tensor again, at the next step, is what the index is for.
+        opt.begin_step();
+        opt.update(0, &mut p, &[1.0; 2]);
+    }
+}
+
+fn small_run() -> (actscope_core::Dataset, Mlp<f32>, Optimizer<f32>) {
+    let data = actscope_data::synthetic::teacher(40, 5, 2, 1, 1);
+    let net = Mlp::<f32>::new(&MlpConfig::new(5, &[4], 2, Activation::Relu, Placement::None), 0).unwrap();
+    (data, net, Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap())
+}
+
+/// `eval_every = Some(0)` and a budget of 0 steps or epochs are errors naming the field (they had been
+/// taken as `None` and as a run of no steps).
+#[test]
+fn a_zero_cadence_or_budget_is_an_error() {
+    let (data, mut net, mut opt) = small_run();
+    let mut tc = TrainConfig::new(10, Budget::Steps(3), 0);
+    tc.eval_every = Some(0);
+    let e = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).unwrap_err().to_string();
+    assert!(e.contains("invalid eval_every: Some(0) is no cadence; expected Some(n) with n ≥ 1"), "{e}");
+    for (budget, unit) in [(Budget::Steps(0), "Steps(0)"), (Budget::Epochs(0), "Epochs(0)")] {
+        let tc = TrainConfig::new(10, budget, 0);
+        let e = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).unwrap_err().to_string();
+        assert!(e.contains(&format!("invalid budget: {unit} trains nothing")), "{e}");
+    }
+    let mut tc = TrainConfig::new(10, Budget::Steps(3), 0);
+    tc.eval_every = Some(1);
+    let evals = [("val", &data)];
+    let o = train(&mut net, &mut opt, &tc, TrainData::new(&data, &evals, None), ()).unwrap();
+    assert_eq!(o.history.iter().map(|p| p.step).collect::<Vec<_>>(), [0, 1, 2, 3]);
+}
+
+/// An empty evaluation set is evaluated as NaN loss and accuracy in the history (it had read 0.0 and 0.0).
+#[test]
+fn an_empty_evaluation_set_has_nan_loss_and_accuracy() {
+    let (data, mut net, mut opt) = small_run();
+    let empty = data.head("empty", 0);
+    let evals = [("empty", &empty)];
+    let tc = TrainConfig::new(10, Budget::Steps(2), 0);
+    let o = train(&mut net, &mut opt, &tc, TrainData::new(&data, &evals, None), ()).unwrap();
+    assert_eq!(o.history.len(), 2);
+    assert!(o.history.iter().all(|p| p.loss.is_nan() && p.accuracy.is_nan()), "{:?}", o.history);
+}
+
+/// A dataset of 0 classes is refused, even without rows (it had been accepted).
+#[test]
+fn a_dataset_needs_a_class() {
+    let e = actscope_core::Dataset::new("d", "p", Array2::zeros((0, 2)), vec![], 0).unwrap_err().to_string();
+    assert!(e.contains("d: 0 classes; expected at least 1"), "{e}");
+    assert!(actscope_core::Dataset::new("d", "p", Array2::zeros((0, 2)), vec![], 1).is_ok());
+}
+
+/// A label out of range panics (documented) with a message naming the label and the class count (it had
+/// been ndarray's index message).
+#[test]
+fn the_loss_names_a_label_out_of_range() {
+    use actscope_core::loss::{cross_entropy_sum_and_correct, softmax_cross_entropy};
+    let logits = Array2::<f32>::zeros((2, 2));
+    let m = panic_of(|| {
+        softmax_cross_entropy(logits.view(), &[0, 5], Array2::zeros((2, 2)).view_mut());
+    });
+    assert!(m.contains("label 5 is out of range for 2 classes; expected labels 0..2"), "{m}");
+    let m = panic_of(|| {
+        cross_entropy_sum_and_correct(logits.view(), &[5, 0]);
+    });
+    assert!(m.contains("label 5 is out of range for 2 classes"), "{m}");
 }
