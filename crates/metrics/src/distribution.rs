@@ -129,7 +129,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Summarises every entry of `x` (NaNs ignored).
+    /// Summarises every entry of `x` (NaNs ignored). Without a value (an empty matrix, or NaNs only) every
+    /// field is NaN.
     pub fn of<F: Float>(x: ArrayView2<'_, F>) -> Summary {
         // One pass over the (possibly strided) view into a flat buffer for the moments, then its order keys
         // for the percentiles.
@@ -141,7 +142,7 @@ impl Summary {
         v.retain(|v| !v.is_nan());
         let n = v.len();
         let mean = if n > 0 { lane_sum(&v, |x| x) / n as f64 } else { f64::NAN };
-        let var = lane_sum(&v, |x| (x - mean) * (x - mean)) / n.max(1) as f64;
+        let var = if n > 0 { lane_sum(&v, |x| (x - mean) * (x - mean)) / n as f64 } else { f64::NAN };
         // Same-size elements: the keys reuse the buffer.
         let mut keys: Vec<u64> = v.into_iter().map(order_key).collect();
         Summary { mean, std: var.sqrt(), percentiles: percentiles_of_keys(&mut keys, &PERCENTILES) }

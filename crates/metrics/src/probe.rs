@@ -159,9 +159,14 @@ struct SamplePass<F> {
 }
 
 /// Measures a network during training and collects [`Record`]s.
+///
+/// It is told the probe set's size when built (the header records it); training refuses a probe set of
+/// another size before its first step ([`Probe::check_probe_set`]).
 #[derive(Debug)]
 pub struct MetricsProbe<F> {
     config: ProbeConfig,
+    /// The probe set's size, as the header records it.
+    probe_samples: usize,
     records: Vec<Record>,
     pending: Option<(Checkpoint, Vec<Array2<F>>)>,
     sample: Option<SamplePass<F>>,
@@ -185,12 +190,18 @@ fn bn_params<F: Float>(v: &LayerView<'_, F>) -> Option<BnParams> {
 
 impl<F: Float> MetricsProbe<F> {
     /// A probe for a network with the given activation, placement and widths, shown a probe set of
-    /// `probe_samples` examples; the header record is written now.
+    /// `probe_samples` examples (pass the probe set's `len()`); the header record is written now.
     ///
     /// # Panics
-    /// If the sample of [`Between::Sample`] does not fit the network (its width differs from the input's), or
-    /// `config.tau` is outside (0, 1].
+    /// If `probe_samples` is 0, the sample of [`Between::Sample`] does not fit the network (its width differs
+    /// from the input's), or `config.tau` is outside (0, 1]. Later, if it is shown a probe-set observation
+    /// of another number of rows than `probe_samples` outside the training loop (the loop refuses such a
+    /// probe set with an error before its first step, through [`Probe::check_probe_set`]).
     pub fn new(config: ProbeConfig, net: &Mlp<F>, probe_samples: usize) -> Self {
+        assert!(
+            probe_samples >= 1,
+            "MetricsProbe::new: probe_samples is 0; expected the probe set's size (at least 1 example)"
+        );
         crate::units::check_tau(config.tau);
         let act = net.config().activation;
         let header = Header {
@@ -217,7 +228,7 @@ impl<F: Float> MetricsProbe<F> {
                 steps_per_epoch: None,
             }
         });
-        MetricsProbe { config, records: vec![Record::Header(header)], pending: None, sample }
+        MetricsProbe { config, probe_samples, records: vec![Record::Header(header)], pending: None, sample }
     }
 
     /// The layer metrics of one view (pure: usable without the training loop).
@@ -372,6 +383,13 @@ impl<F: Float> Probe<F> for MetricsProbe<F> {
                 }
             }
             ProbeSource::ProbeSet => {
+                let rows = obs.output.logits.nrows();
+                assert_eq!(
+                    rows, self.probe_samples,
+                    "MetricsProbe: a probe-set observation of {rows} examples, but the probe was built for a probe \
+                     set of {} (MetricsProbe::new's probe_samples, in the header)",
+                    self.probe_samples
+                );
                 self.flush();
                 let pending = self.checkpoint(obs, self.config.effective_rank);
                 self.pending = Some(pending);
@@ -394,5 +412,23 @@ impl<F: Float> Probe<F> for MetricsProbe<F> {
 
     fn on_eval(&mut self, point: &EvalPoint) {
         self.records.push(Record::Eval(point.clone()));
+    }
+
+    /// Refuses a probe set of another size than the probe was built for ([`MetricsProbe::new`]'s
+    /// `probe_samples`, which the header records).
+    fn check_probe_set(&self, probe_set: Option<&Dataset>) -> actscope_core::Result<()> {
+        match probe_set {
+            Some(p) if p.len() != self.probe_samples => Err(actscope_core::Error::config(
+                "probe_samples",
+                format!(
+                    "the probe was built for a probe set of {} examples (MetricsProbe::new, recorded in the \
+                     header), but the probe set {:?} has {}; expected MetricsProbe::new(.., probe_set.len())",
+                    self.probe_samples,
+                    p.name,
+                    p.len()
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }

@@ -5,6 +5,8 @@
 //! p_i = σ_i / Σ_j σ_j          erank(A) = exp(−Σ_i p_i ln p_i)       1 ≤ erank ≤ min(samples, units)
 //! ```
 //!
+//! A matrix without samples or units has no such value: its effective rank is NaN.
+//!
 //! The singular values come from the eigenvalues of the Gram matrix AᵀA (units × units), found in f64 by
 //! Householder tridiagonalisation and the implicit QL algorithm: no LAPACK; about 0.7 ms for a 1,000 × 100
 //! activation matrix, Gram matrix included (`cargo bench -p actscope-metrics`).
@@ -233,10 +235,11 @@ fn lower_gram(a: ArrayView2<'_, f64>) -> Array2<f64> {
 }
 
 /// The effective rank of `a` after centring its columns (1.0 for a constant matrix, by convention; NaN when
-/// `a` holds a NaN or an infinity — a diverged network has no meaningful rank — or its Gram matrix overflows).
+/// `a` holds a NaN or an infinity — a diverged network has no meaningful rank — or its Gram matrix
+/// overflows, and NaN for a matrix without rows or columns, which has no rank of 1 or more).
 pub fn effective_rank<F: Float>(a: ArrayView2<'_, F>) -> f64 {
     if a.is_empty() {
-        return 0.0;
+        return f64::NAN;
     }
     let mut c = a.mapv(|v| v.f64());
     if c.iter().any(|v| !v.is_finite()) {

@@ -141,7 +141,14 @@ pub fn paired(x: &[f64], y: &[f64]) -> Option<TTest> {
 }
 
 /// Holm–Bonferroni adjusted p-values, in the input order. NaNs stay NaN and do not count towards m.
+///
+/// # Panics
+/// If a p-value other than NaN lies outside [0, 1] (a programmer error: no test gives one, and the
+/// adjustment of one would be meaningless); the message names it and its index.
 pub fn holm(p: &[f64]) -> Vec<f64> {
+    if let Some((i, v)) = p.iter().enumerate().find(|&(_, v)| !v.is_nan() && !(0.0..=1.0).contains(v)) {
+        panic!("holm: p-value {v} at index {i} is outside [0, 1]; expected p-values in [0, 1] (or NaN, skipped)");
+    }
     let mut idx: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
     idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
     let m = idx.len();

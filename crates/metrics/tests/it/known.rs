@@ -67,6 +67,11 @@ fn percentiles_match_numpy() {
     assert!(percentiles([f64::NAN], &[50.0])[0].is_nan());
     let s = Summary::of(array![[1.0f32, 3.0], [5.0, 7.0]].view());
     assert_eq!((s.mean, s.std), (4.0, 5f64.sqrt()));
+    // No value to summarise: every field NaN (the std had been 0.0 beside a NaN mean).
+    for x in [Array2::<f32>::zeros((0, 3)), Array2::from_elem((2, 2), f32::NAN)] {
+        let s = Summary::of(x.view());
+        assert!(s.mean.is_nan() && s.std.is_nan() && s.percentiles.iter().all(|p| p.is_nan()), "{s:?}");
+    }
     assert_eq!(unit_percentiles(array![0.0f64, 10.0, 20.0].view()), [3.0, 10.0, 17.0]);
 }
 
@@ -128,6 +133,10 @@ fn effective_rank_of_known_matrices() {
     assert_eq!(effective_rank(array![[2.0f32, 2.0], [2.0, 2.0]].view()), 1.0);
     assert!(effective_rank(array![[1.0f32, f32::NAN], [2.0, 3.0]].view()).is_nan());
     assert!(effective_rank(array![[1.0f32, f32::INFINITY], [2.0, 3.0]].view()).is_nan());
+    // Without rows or columns there is no rank of 1 or more: NaN (it had been 0.0, below the documented 1).
+    for shape in [(0, 0), (0, 5), (5, 0)] {
+        assert!(effective_rank(Array2::<f32>::zeros(shape).view()).is_nan(), "{shape:?}");
+    }
     // Singular values of diag(3, 2, 1) padded.
     let s = singular_values(array![[3.0f64, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]].view());
     for (g, w) in s.iter().zip([3.0, 2.0, 1.0]) {

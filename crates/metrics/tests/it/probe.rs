@@ -72,3 +72,55 @@ fn undefined_values_survive_json_lines() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A probe told another probe-set size than the probe set it is shown is an error before training (the
+/// header had said 10 while every checkpoint said 50), and a size of 0 is refused when the probe is built.
+#[test]
+fn the_probe_set_size_must_be_the_probe_sets() {
+    use actscope_core::{Observation, Probe, ProbeSource, Workspace};
+    let tr = synthetic::teacher(200, 6, 2, 5, 1);
+    let va = synthetic::teacher(50, 6, 2, 5, 2);
+    let cfg = MlpConfig::new(6, &[8], 2, Activation::Relu, Placement::None);
+    let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
+    let mut opt = Optimizer::new(OptimizerConfig::sgd(0.05)).unwrap();
+    let tc = TrainConfig::new(20, Budget::Steps(4), 0);
+    let pc = ProbeConfig::every_tenth_epoch(10, 4);
+    let mut probe = MetricsProbe::new(pc.clone(), &net, 10);
+    let e = train(&mut net, &mut opt, &tc, TrainData::new(&tr, &[], Some(&va)), &mut probe).unwrap_err();
+    let e = e.to_string();
+    assert!(e.contains("invalid probe_samples: the probe was built for a probe set of 10 examples"), "{e}");
+    assert!(e.contains("has 50"), "{e}");
+    assert_eq!(probe.finish().len(), 1, "nothing but the header");
+    // Outside the training loop, an observation of another size is a (documented) panic.
+    let mut probe = MetricsProbe::new(pc.clone(), &net, 10);
+    let mut ws = Workspace::new(&net, va.len());
+    net.forward_batch_stats(va.x(), &mut ws);
+    let (logits, grad) = ws.logits_and_grad();
+    actscope_core::loss::softmax_cross_entropy(logits, &va.labels, grad);
+    net.backward(va.x(), &mut ws);
+    let (layers, output) = net.observe(&ws);
+    let obs = Observation {
+        step: 0,
+        epoch: 0.0,
+        source: ProbeSource::ProbeSet,
+        loss: 0.0,
+        activation: Activation::Relu,
+        placement: Placement::None,
+        layers,
+        output,
+    };
+    let m = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probe.observe(&obs))).unwrap_err();
+    let m = m.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(m.contains("a probe-set observation of 50 examples, but the probe was built for a probe set of 10"), "{m}");
+    let m =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| MetricsProbe::new(pc.clone(), &net, 0))).unwrap_err();
+    let m = m.downcast_ref::<String>().cloned().or_else(|| m.downcast_ref::<&str>().map(|s| s.to_string()));
+    assert!(m.unwrap_or_default().contains("probe_samples is 0; expected the probe set's size"));
+    // The probe set's own size trains, and the header and the checkpoints agree.
+    let mut probe = MetricsProbe::new(pc, &net, va.len());
+    train(&mut net, &mut opt, &tc, TrainData::new(&tr, &[], Some(&va)), &mut probe).unwrap();
+    let records = probe.finish();
+    let Record::Header(h) = &records[0] else { panic!("a header first") };
+    assert_eq!(h.probe_samples, 50);
+    assert!(records.iter().all(|r| !matches!(r, Record::Checkpoint(c) if c.probe_samples != Some(50))));
+}

@@ -64,3 +64,16 @@ fn holm_matches_the_textbook_example() {
     assert!(with_nan[1].is_nan() && close(with_nan[0], 0.4, 1e-12) && close(with_nan[2], 0.7, 1e-12));
     assert_eq!(holm(&[0.6, 0.9]), vec![1.0, 1.0], "capped at 1");
 }
+
+/// A p-value outside [0, 1] is a (documented) panic naming it (holm had adjusted 1.5 to 1.0 and −0.2 to
+/// 0.0); NaN is still skipped, and 0 and 1 are p-values.
+#[test]
+fn holm_refuses_p_values_outside_the_unit_interval() {
+    for (p, bad) in [([1.5, 0.2, 0.01], "p-value 1.5 at index 0"), ([0.3, -0.2, 0.01], "p-value -0.2 at index 1")] {
+        let e = std::panic::catch_unwind(|| holm(&p)).unwrap_err();
+        let m = e.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(m.contains(bad) && m.contains("expected p-values in [0, 1]"), "{m}");
+    }
+    assert!(std::panic::catch_unwind(|| holm(&[f64::INFINITY])).is_err());
+    assert_eq!(holm(&[0.0, 1.0, f64::NAN])[..2], [0.0, 1.0]);
+}
