@@ -87,8 +87,10 @@ pub fn find_idx_files(dir: &Path) -> Result<IdxFiles> {
 /// Loads the IDX set in `dir` (see the module docs), expecting labels `< classes`.
 ///
 /// # Errors
-/// Missing or unreadable files, malformed IDX, disagreeing counts or shapes, labels out of range.
+/// `classes` of 0, missing or unreadable files, malformed IDX, disagreeing counts or shapes, labels out of
+/// range.
 pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
+    check_class_count(classes)?;
     let files = find_idx_files(dir)?;
     let mut bytes = Vec::with_capacity(4);
     for p in &files.paths {
@@ -105,6 +107,7 @@ pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
 /// # Errors
 /// As [`load_idx_dir`], minus the file-system ones.
 pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], classes: usize) -> Result<Splits> {
+    check_class_count(classes)?;
     let [ti, tl, si, sl] = files;
     let arrays = [parse_idx(ti.0, ti.1)?, parse_idx(tl.0, tl.1)?, parse_idx(si.0, si.1)?, parse_idx(sl.0, sl.1)?];
     let mut hasher = Sha256::new();
@@ -174,10 +177,22 @@ fn check_classes(train: &Dataset, test: &Dataset, train_labels: &Path, test_labe
     Ok(())
 }
 
+/// Refuses a class count of 0 (labels `0..0` would hold none), which would otherwise surface as every label
+/// being "out of range; expected 0..0".
+fn check_class_count(classes: usize) -> Result<()> {
+    if classes == 0 {
+        return Err(Error::config(
+            "classes",
+            "must be ≥ 1, got 0 (labels are numbered 0..classes, so 0 classes hold no label)",
+        ));
+    }
+    Ok(())
+}
+
 /// Combines parsed image and label arrays into a dataset, checking that they agree.
 ///
 /// # Errors
-/// Images with fewer than 2 dimensions or a zero-sized one (no images, or images of no values), labels that
+/// `classes` of 0, images with fewer than 2 dimensions or a zero-sized one (no images, or images of no values), labels that
 /// are not 1-D integers, count mismatch, labels out of `0..classes`, image values that are not finite `f32`s.
 pub fn images_and_labels(
     name: &str,
@@ -186,6 +201,7 @@ pub fn images_and_labels(
     labels: (&Path, &IdxArray),
     classes: usize,
 ) -> Result<Dataset> {
+    check_class_count(classes)?;
     let (ipath, img) = images;
     let (lpath, lab) = labels;
     if img.dims.len() < 2 {

@@ -264,7 +264,7 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
         }
     };
     if standardize {
-        let s = Standardizer::fit(&data.train);
+        let s = Standardizer::fit(&data.train)?;
         for d in [&mut data.train, &mut data.val, &mut data.test] {
             s.apply(d)?;
         }

@@ -32,7 +32,14 @@ pub fn gaussian(n: usize, d: usize, seed: u64) -> Dataset {
 }
 
 /// Two interleaved spirals in the plane (`n` examples, alternating classes), with Gaussian jitter.
+///
+/// # Panics
+/// If `noise` is not a finite number ≥ 0 (NaN noise would make every feature NaN).
 pub fn two_spirals(n: usize, noise: f64, seed: u64) -> Dataset {
+    assert!(
+        noise.is_finite() && noise >= 0.0,
+        "synthetic::two_spirals with noise {noise}; expected a finite number ≥ 0 (the jitter's σ)"
+    );
     let mut rng = seeded(derive_seed(seed, "spirals"));
     let mut x = Array2::zeros((n, 2));
     let mut labels = Vec::with_capacity(n);
@@ -94,9 +101,14 @@ pub fn teacher(n: usize, d: usize, classes: usize, seed: u64, sample_seed: u64) 
 /// spread `spread`, the noise is N(0, I). The same `seed` gives the same centres whatever `n`.
 ///
 /// # Panics
-/// If `classes` is 0 (labels 0..0 would hold none; `Dataset::new` refuses such a set too).
+/// If `classes` is 0 (labels 0..0 would hold none; `Dataset::new` refuses such a set too), or `spread` is
+/// not a finite number ≥ 0 (a NaN spread would make every feature NaN).
 pub fn clusters(n: usize, d: usize, classes: usize, spread: f64, seed: u64, sample_seed: u64) -> Dataset {
     assert!(classes >= 1, "synthetic::clusters with 0 classes; expected at least 1");
+    assert!(
+        spread.is_finite() && spread >= 0.0,
+        "synthetic::clusters with spread {spread}; expected a finite number ≥ 0 (the centres' standard deviation)"
+    );
     let mut crng = seeded(derive_seed(seed, "clusters"));
     let centres = Array2::from_shape_simple_fn((classes.max(1), d), || spread * standard_normal(&mut crng));
     let mut rng = seeded(derive_seed(sample_seed, "cluster-samples"));

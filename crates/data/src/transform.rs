@@ -24,13 +24,33 @@ pub struct Standardizer {
 
 impl Standardizer {
     /// Fits the mean and standard deviation of every feature of `train`.
-    pub fn fit(train: &Dataset) -> Self {
-        let n = train.len().max(1) as f64;
+    ///
+    /// # Errors
+    /// If `train` has no examples (no mean to fit), or a feature value is NaN or infinite (its feature's
+    /// mean would be NaN or infinite, and so would every standardised value of it); the message names the
+    /// first such value's example and feature.
+    pub fn fit(train: &Dataset) -> Result<Self> {
+        if train.is_empty() {
+            return Err(Error::data(
+                &train.name,
+                "no examples to fit the standardisation on; expected at least 1 training example",
+            ));
+        }
+        if let Some(((i, j), v)) = train.features.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::data(
+                &train.name,
+                format!(
+                    "feature {j} of example {i} is {v}; expected finite values to fit the standardisation on \
+                     (a mean or standard deviation of {v} would make every standardised value of the feature {v})"
+                ),
+            ));
+        }
+        let n = train.len() as f64;
         let x = train.features.mapv(f64::from);
         let mean = x.sum_axis(Axis(0)) / n;
         let var = (&x - &mean).mapv(|d| d * d).sum_axis(Axis(0)) / n;
         let std = var.mapv(|v| if v > 0.0 { v.sqrt() as f32 } else { 1.0 });
-        Standardizer { mean: mean.mapv(|m| m as f32), std }
+        Ok(Standardizer { mean: mean.mapv(|m| m as f32), std })
     }
 
     /// Applies the fitted transform to `data` in place.

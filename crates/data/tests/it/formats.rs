@@ -275,6 +275,12 @@ fn directories_need_the_four_files() {
     let e = load_idx_dir(&dir, 10).unwrap_err().to_string();
     assert!(e.contains("no t10k-labels-idx1-ubyte file; expected one of"), "{e}");
     std::fs::write(dir.join(names[3]), gzip(&files[3])).unwrap();
+    // 0 classes is named as such (it had read "label 0 at index 0 is out of range; expected 0..0").
+    let e = load_idx_dir(&dir, 0).unwrap_err().to_string();
+    assert!(e.contains("invalid classes: must be ≥ 1, got 0"), "{e}");
+    let named: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(ROLES[i]), files[i].as_slice()));
+    let e = parse_idx_set("tiny", "memory", named, 0).unwrap_err().to_string();
+    assert!(e.contains("invalid classes: must be ≥ 1, got 0"), "{e}");
     let s = load_idx_dir(&dir, 10).unwrap();
     assert_eq!(s.train.len(), 3);
     assert_eq!(s.checksum.len(), 64);
@@ -343,7 +349,7 @@ fn standardizer_fits_on_train_only() {
     train.features.column_mut(0).mapv_inplace(|v| 5.0 + 2.0 * v);
     train.features.column_mut(2).fill(1.0);
     let mut test = train.head("test", 10);
-    let s = Standardizer::fit(&train);
+    let s = Standardizer::fit(&train).unwrap();
     s.apply(&mut train).unwrap();
     for j in 0..2 {
         let col = train.features.column(j);
@@ -353,6 +359,36 @@ fn standardizer_fits_on_train_only() {
     assert!(train.features.column(2).iter().all(|&v| v == 0.0), "a constant feature maps to 0");
     s.apply(&mut test).unwrap();
     assert_eq!(test.features.row(0), train.features.row(0), "the test set uses the training statistics");
+}
+
+/// A value that is not finite, or no example at all, is an error naming it (the fit had given a NaN mean,
+/// or a mean of 0 and a spread of 1 for an empty set, without a word).
+#[test]
+fn standardizer_refuses_values_it_cannot_fit() {
+    for bad in [f32::NAN, f32::INFINITY] {
+        let mut train = synthetic::gaussian(20, 3, 1);
+        train.features[[4, 2]] = bad;
+        let e = Standardizer::fit(&train).unwrap_err().to_string();
+        assert!(e.contains(&format!("synthetic:gaussian: feature 2 of example 4 is {bad}; expected finite")), "{e}");
+    }
+    let empty = synthetic::gaussian(0, 3, 1);
+    let e = Standardizer::fit(&empty).unwrap_err().to_string();
+    assert!(e.contains("no examples to fit the standardisation on"), "{e}");
+}
+
+/// A spread or noise that is not a finite number ≥ 0 is a (documented) panic naming it (clusters had made
+/// every feature NaN).
+#[test]
+fn synthetic_sets_refuse_a_spread_that_is_not_a_number() {
+    for spread in [f64::NAN, f64::INFINITY, -0.5] {
+        let e = std::panic::catch_unwind(|| synthetic::clusters(10, 5, 2, spread, 1, 1)).unwrap_err();
+        let m = e.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(m.contains(&format!("spread {spread}; expected a finite number ≥ 0")), "{m}");
+        let e = std::panic::catch_unwind(|| synthetic::two_spirals(10, spread, 1)).unwrap_err();
+        let m = e.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(m.contains(&format!("noise {spread}; expected a finite number ≥ 0")), "{m}");
+    }
+    assert!(synthetic::clusters(10, 5, 2, 0.0, 1, 1).features.iter().all(|v| v.is_finite()));
 }
 
 #[test]
