@@ -206,7 +206,7 @@ def near_linear_share(z, activation: str) -> float:
 
 def effective_rank(a) -> float:
     """Effective rank exp(entropy of the normalised singular values) of ``a`` ``(samples, units)`` after
-    centring its columns; NaN when ``a`` holds a NaN or an infinity."""
+    centring its columns; NaN when ``a`` holds a NaN or an infinity, or has no rows or no columns."""
     return _native.effective_rank(a)
 
 
