@@ -489,8 +489,37 @@ fn accuracy_heatmap(e: &Experiment) -> Figure {
         "; n: the cell's seeds (C2 and C4 compare two cells on the seeds both have, so their tables can differ \
          from the cells here)",
     );
+    // One failed configuration (sigmoid without BN at chance level) spent the whole colour scale, and the
+    // compared cells, a point or two apart, took one colour: the scale spans the top COLOUR_SPAN, and the
+    // cells below it take its lowest colour and say so.
+    let finite: Vec<f64> = mean.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let top = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let floor = top - HEATMAP_COLOUR_SPAN;
+    let below: Vec<String> = acts
+        .iter()
+        .zip(&mean)
+        .flat_map(|(a, row)| {
+            places.iter().zip(row).filter(|(_, v)| **v < floor).map(move |(p, v)| format!("{a}, BN {p}: {v:.3}"))
+        })
+        .collect();
+    if !below.is_empty() {
+        for panel in &mut fig.panels {
+            if let actscope_plots::Panel::Heatmap(h) = panel {
+                h.value_range = Some((floor, top));
+            }
+        }
+        fig.caption.push_str(&format!(
+            "; the colours span the top {:.0} points of accuracy ({floor:.3} to {top:.3}), so that the compared cells \
+             differ in colour; cells below take its lowest colour: {}",
+            100.0 * HEATMAP_COLOUR_SPAN,
+            below.join(", ")
+        ));
+    }
     fig
 }
+
+/// How far below the best cell the accuracy heatmap's colours reach.
+const HEATMAP_COLOUR_SPAN: f64 = 0.1;
 
 /// The BN paper's Figure 1(b, c): the tracked last-layer unit of the first selected sigmoid run (by seed),
 /// without BN and with BN before φ.

@@ -1424,3 +1424,29 @@ fn the_dead_unit_grid_keeps_a_panel_whose_runs_all_diverged() {
     let actscope_plots::Panel::Lines(after) = &fig.panels[2] else { panic!("a line panel") };
     assert!(after.series.iter().all(|s| s.points.is_empty()), "drawn as no data");
 }
+
+/// One configuration at chance level spent the accuracy heatmap's whole colour scale, and the cells that
+/// C2 and C4 compare, a point apart, took one colour. The scale now spans the top 10 points.
+#[test]
+fn the_accuracy_heatmap_colours_the_compared_cells_apart() {
+    let e = experiment(|a, p| match (a, p) {
+        (Activation::Sigmoid, Placement::None) => 0.357,
+        (Activation::Relu, _) => 0.82,
+        _ => 0.80,
+    });
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "accuracy_heatmap").expect("drawn").1;
+    let actscope_plots::Panel::Heatmap(h) = &fig.panels[0] else { panic!("a heatmap") };
+    let (lo, hi) = h.value_range.expect("a range");
+    assert!((lo - 0.72).abs() < 1e-9 && (hi - 0.82).abs() < 1e-9, "{lo} {hi}");
+    assert!(
+        fig.caption.ends_with("(0.720 to 0.820), so that the compared cells differ in colour; cells below take its lowest colour: sigmoid, BN none: 0.357"),
+        "{}",
+        fig.caption
+    );
+    let close = experiment(|_, _| 0.8);
+    let figs = actscope_lab::report::figures::for_runs(&close);
+    let fig = &figs.iter().find(|(s, _)| *s == "accuracy_heatmap").expect("drawn").1;
+    let actscope_plots::Panel::Heatmap(h) = &fig.panels[0] else { panic!("a heatmap") };
+    assert_eq!(h.value_range, None, "cells within the span keep the data's own range");
+}
