@@ -607,7 +607,15 @@ fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
             });
         }
     }
-    figs::saturation_per_layer(&panels)
+    let mut fig = figs::saturation_per_layer(&panels);
+    if let Some(r) = e4.runs.first() {
+        fig.caption.push_str(&format!(
+            "; panels headed E4: are E4's nets (Glorot & Bengio's setting: {} initialisation, batch {}, one learning \
+             rate, every run), those headed E1: the main grid's sigmoid nets at their selected learning rate",
+            r.config.init, r.config.batch_size
+        ));
+    }
+    fig
 }
 
 /// Saturation of every bounded activation present, per placement, at its selected learning rate.

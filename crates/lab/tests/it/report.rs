@@ -204,6 +204,14 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         md.contains("one run per panel (seed 0, each at its configuration's selected learning rate: "),
         "BN-paper caption"
     );
+    // The saturation figure's "E4:" and "E1:" panels are explained (they were not).
+    let sat = md.lines().find(|l| l.contains("panels headed E4:")).unwrap_or("none");
+    assert!(
+        sat.contains(
+            "panels headed E4: are E4's nets (Glorot &amp; Bengio's setting: glorot_standard initialisation, batch 10,"
+        ),
+        "{sat}"
+    );
     let claims: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("claims.json")).unwrap()).unwrap();
     assert_eq!(claims.as_array().unwrap().len(), 9);
