@@ -21,8 +21,18 @@ pub enum Error {
         /// The IO error.
         source: std::io::Error,
     },
-    /// The figure's data do not fit together (e.g. a heatmap row of 3 cells with 2 category labels), so it
-    /// cannot be drawn; nothing is written.
+    /// The stem given to [`crate::render`] names no file (an empty path, `.`, `..`, or one ending in a
+    /// separator), so there is no name to append `.png`, `.svg` and `.csv` to; nothing is written.
+    #[error("output stem {:?}: {message}", stem.display().to_string())]
+    Stem {
+        /// The stem given.
+        stem: PathBuf,
+        /// What is wrong with it, and what was expected.
+        message: String,
+    },
+    /// The figure cannot be drawn ([`crate::Figure::check`]): its data do not fit together (e.g. a heatmap row
+    /// of 3 cells with 2 category labels), a value is beyond what an axis can draw, or its size is zero or too
+    /// large; nothing is written.
     #[error("invalid figure {title:?}: {message}")]
     Invalid {
         /// The figure's title.

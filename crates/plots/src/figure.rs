@@ -30,9 +30,10 @@ pub struct Figure {
     pub panels: Vec<Panel>,
     /// Panels per row.
     pub columns: usize,
-    /// Pixel width of the PNG (and SVG).
+    /// Pixel width of the PNG (and SVG): at least 1 and at most [`crate::MAX_SIDE`] ([`Figure::check`]).
     pub width: u32,
-    /// Pixel height of one row of panels.
+    /// Pixel height of one row of panels: at least 1, the whole figure at most [`crate::MAX_SIDE`] high and
+    /// [`crate::MAX_PIXELS`] in all ([`Figure::check`]).
     pub row_height: u32,
 }
 
@@ -49,69 +50,11 @@ impl Figure {
         self
     }
 
-    /// Total pixel height.
+    /// Total pixel height (saturating at `u32::MAX`; [`Figure::check`] refuses heights over
+    /// [`crate::MAX_SIDE`]).
     pub fn height(&self) -> u32 {
-        let rows = self.panels.len().div_ceil(self.columns.max(1)).max(1) as u32;
-        TITLE_HEIGHT + rows * self.row_height + self.legend_height()
-    }
-
-    /// Checks that the figure's data fit together, so that it can be drawn and written: at least one
-    /// column; heatmap rows of one cell per x category (and as many rows as y categories, and half-widths of
-    /// the cells' shape); histogram edges one more than the densities; one bar value per category; a fixed
-    /// y-range from low to high. [`crate::render`] and [`crate::svg_string`] call it first.
-    ///
-    /// # Errors
-    /// [`crate::Error::Invalid`], naming the panel and what does not fit.
-    pub fn check(&self) -> crate::Result<()> {
-        let bad = |message: String| Err(crate::Error::Invalid { title: self.title.clone(), message });
-        if self.columns == 0 {
-            return bad("0 columns; expected at least 1".into());
-        }
-        for (k, p) in self.panels.iter().enumerate() {
-            let at = format!("panel {} ({:?})", k + 1, p.title());
-            match p {
-                Panel::Heatmap(h) => {
-                    if h.cells.len() != h.y.len() {
-                        return bad(format!("{at}: {} rows of cells for {} y labels", h.cells.len(), h.y.len()));
-                    }
-                    if let Some((j, row)) = h.cells.iter().enumerate().find(|(_, r)| r.len() != h.x.len()) {
-                        return bad(format!("{at}: row {j} has {} cells for {} x labels", row.len(), h.x.len()));
-                    }
-                    if let Some(w) = &h.half_widths
-                        && (w.len() != h.cells.len() || w.iter().zip(&h.cells).any(|(a, b)| a.len() != b.len()))
-                    {
-                        return bad(format!("{at}: half-widths of another shape than the cells"));
-                    }
-                }
-                Panel::Histogram(h) => {
-                    if !h.density.is_empty() && h.edges.len() != h.density.len() + 1 {
-                        return bad(format!(
-                            "{at}: {} edges for {} densities; expected one more edge than densities",
-                            h.edges.len(),
-                            h.density.len()
-                        ));
-                    }
-                }
-                Panel::Bars(b) => {
-                    if let Some(g) = b.groups.iter().find(|g| g.values.len() != b.categories.len()) {
-                        return bad(format!(
-                            "{at}: group {:?} has {} values for {} categories",
-                            g.label,
-                            g.values.len(),
-                            b.categories.len()
-                        ));
-                    }
-                }
-                Panel::Lines(l) => {
-                    if let Some((lo, hi)) = l.y_range
-                        && lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
-                    {
-                        return bad(format!("{at}: y-range ({lo}, {hi}); expected low < high"));
-                    }
-                }
-            }
-        }
-        Ok(())
+        let rows = u32::try_from(self.panels.len().div_ceil(self.columns.max(1)).max(1)).unwrap_or(u32::MAX);
+        TITLE_HEIGHT.saturating_add(rows.saturating_mul(self.row_height)).saturating_add(self.legend_height())
     }
 
     /// The legend: every labelled line and bar group, first occurrence first, each label once.
@@ -146,8 +89,8 @@ impl Figure {
 
     /// Height in pixels of the legend band (0 without entries; rows of five entries).
     pub(crate) fn legend_height(&self) -> u32 {
-        let n = self.legend_entries().len() as u32;
-        if n == 0 { 0 } else { 16 + 26 * n.div_ceil(5) }
+        let n = u32::try_from(self.legend_entries().len()).unwrap_or(u32::MAX);
+        if n == 0 { 0 } else { 26u32.saturating_mul(n.div_ceil(5)).saturating_add(16) }
     }
 
     /// Whether any panel has something finite to draw (otherwise every panel would read "no data").
@@ -163,7 +106,12 @@ impl Figure {
     /// The numbers behind the figure as CSV (long format: one row per point, bar or cell). A heatmap cell's
     /// `x` and `series` are its column's and its row's category, or, on a numeric axis, the cell's lower
     /// edge (a checkpoint's step; a bin's lower bound); `low` and `high` are its interval, where it has one.
-    pub fn to_csv(&self) -> String {
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] for a figure that [`Figure::check`] refuses (e.g. a histogram with fewer
+    /// edges than densities, a heatmap row longer than its labels): it is called first.
+    pub fn to_csv(&self) -> crate::Result<String> {
+        self.check()?;
         let mut out = String::from("panel,series,x,y,low,high\n");
         // RFC 4180 quoting: a field with a separator, a quote or a line break is quoted, quotes doubled. Kept
         // rather than the `csv` crate's writer (issue 16): this is the whole of what it would do here.
@@ -216,7 +164,7 @@ impl Figure {
                 }
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -299,6 +247,24 @@ pub struct LinePanel {
     pub note: Option<String>,
 }
 
+impl LinePanel {
+    /// Whether `y` can be drawn on the panel's y-axis: finite, and positive on a log axis.
+    pub(crate) fn y_drawable(&self, y: f64) -> bool {
+        y.is_finite() && (!self.y_log || y > 0.0)
+    }
+
+    /// The points of `s` the panel's axes are fitted to: its points with a finite x and a drawable y, and both
+    /// ends of its band and whisker intervals where all three numbers are.
+    pub(crate) fn extent(&self, s: &Series) -> Vec<(f64, f64)> {
+        let ok = |y: f64| self.y_drawable(y);
+        let mut pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).collect();
+        for b in s.band.iter().chain(&s.error_bars).filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)) {
+            pts.extend([(b.0, b.1), (b.0, b.2)]);
+        }
+        pts
+    }
+}
+
 /// How a heatmap axis is indexed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum HeatAxis {
@@ -328,6 +294,9 @@ impl HeatAxis {
 
     /// A label for cell `i`: the category, the cell's lower edge (a histogram bin holds lower ≤ v < upper),
     /// or its point (a checkpoint's step).
+    ///
+    /// # Panics
+    /// When `i` is not below [`HeatAxis::len`] (a programmer error).
     pub fn label(&self, i: usize) -> String {
         match self {
             HeatAxis::Categories(c) => c[i].clone(),

@@ -31,13 +31,16 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HistogramPane
         .light_line_style(RGBColor(238, 238, 238))
         .draw()?;
     if let Some(s) = &p.shade {
+        // Drawn where it overlaps the axis: plotters cannot map a shade far outside it to pixels.
+        let (a, b) = (x0.min(x1), x0.max(x1));
+        let (lo, hi) = (s.lo.max(a).min(b), s.hi.max(a).min(b));
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(s.lo, 0.0), (s.hi, top * 1.15)],
+            [(lo, 0.0), (hi, top * 1.15)],
             RGBColor(120, 120, 120).mix(0.2).filled(),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             s.label.clone(),
-            (s.lo, top * 1.12),
+            (lo, top * 1.12),
             text(13.0, RGBColor(40, 40, 40)),
         )))?;
     }

@@ -23,12 +23,14 @@
 //! ```
 
 // Module imports form a DAG: `primitives` (font, text, ticks, ranges, "no data"), `palette`, `figure` (the
-// specs), `typeset` (text layout and rasterisation) and `error` import nothing of the crate; the panel drawers
+// specs), `typeset` (text layout and rasterisation) and `error` import nothing of the crate; `check` (what a
+// figure must satisfy to be drawn: `Figure::check` and its bounds) imports `figure`; the panel drawers
 // (`lines`, `heatmap`, `bars`, `histogram`) import `figure`, `palette` and `primitives`; `layout` (the frame)
 // imports those three and the drawers; `render` imports `figure`, `layout`, `primitives`, `typeset` and
 // `error`; `figures` (the report's figures) imports `figure`, `palette` and `primitives`; `gallery` imports
 // `figure` and `figures`; `specimen` (the text specimen) imports `primitives`, `typeset`, `render` and `error`.
 mod bars;
+mod check;
 mod error;
 mod figure;
 pub mod figures;
@@ -43,6 +45,7 @@ mod render;
 pub mod specimen;
 pub mod typeset;
 
+pub use check::{MAX_AXIS_VALUE, MAX_LOG_RATIO, MAX_PIXELS, MAX_SIDE};
 pub use error::{Error, Result};
 pub use figure::{BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade};
 pub use render::{Format, render, svg_string};

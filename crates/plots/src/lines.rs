@@ -7,19 +7,12 @@ use plotters::prelude::*;
 
 use crate::figure::LinePanel;
 use crate::palette::category;
-use crate::primitives::{DrawResult, fmt_tick_on, no_data, note, padded_range, text};
+use crate::primitives::{DrawResult, fmt_tick_on, near_axis, no_data, note, padded_range, text};
 
 /// Draws a line panel (or "no data" when nothing is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
     // Ranges come from fully finite points only (a point with one NaN coordinate is not drawn).
-    let ok = |y: f64| y.is_finite() && (!p.y_log || y > 0.0);
-    let mut pts: Vec<(f64, f64)> = Vec::new();
-    for s in &p.series {
-        pts.extend(s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)));
-        for b in s.band.iter().chain(&s.error_bars).filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)) {
-            pts.extend([(b.0, b.1), (b.0, b.2)]);
-        }
-    }
+    let pts: Vec<(f64, f64)> = p.series.iter().flat_map(|s| p.extent(s)).collect();
     let xr = padded_range(pts.iter().map(|q| q.0), false);
     let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), p.y_log));
     let (Some(xr), Some(yr)) = (xr, yr) else {
@@ -61,28 +54,30 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
-    let ok = |y: f64| y.is_finite() && (!p.y_log || y > 0.0);
+    let ok = |y: f64| p.y_drawable(y);
+    // The x-axis is fitted to the data; a fixed y-range may leave values far outside it, which plotters cannot
+    // map to pixels: they are drawn clamped near the axis (outside the plotting area all the same).
+    let y = near_axis(yr.0, yr.1, p.y_log);
     if let Some(s) = &p.shade {
+        // The shade is drawn where it overlaps the axis.
+        let (lo, hi) = (s.lo.max(x_range.start).min(x_range.end), s.hi.max(x_range.start).min(x_range.end));
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(s.lo, yr.0), (s.hi, yr.1)],
+            [(lo, yr.0), (hi, yr.1)],
             RGBColor(120, 120, 120).mix(0.18).filled(),
         )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            s.label.clone(),
-            (s.lo, yr.1),
-            text(13.0, RGBColor(60, 60, 60)),
-        )))?;
+        chart.draw_series(std::iter::once(Text::new(s.label.clone(), (lo, yr.1), text(13.0, RGBColor(60, 60, 60)))))?;
     }
     for s in &p.series {
         let c = category(s.color);
         let band: Vec<(f64, f64, f64)> =
             s.band.iter().copied().filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)).collect();
         if band.len() >= 2 {
-            let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
-            poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+            let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, y(b.2))).collect();
+            poly.extend(band.iter().rev().map(|b| (b.0, y(b.1))));
             chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
         }
-        let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).collect();
+        let pts: Vec<(f64, f64)> =
+            s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).map(|q| (q.0, y(q.1))).collect();
         let style = c.stroke_width(2);
         if s.no_line {
         } else if s.dashed {
@@ -101,7 +96,7 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
                 // interval that may have been clipped.
                 .map(|&(x, lo, hi)| {
                     let mid = s.points.iter().find(|q| q.0 == x).map_or((lo + hi) / 2.0, |q| q.1);
-                    ErrorBar::new_vertical(x, lo, mid, hi, c.stroke_width(2), 10)
+                    ErrorBar::new_vertical(x, y(lo), y(mid), y(hi), c.stroke_width(2), 10)
                 }),
         )?;
     }

@@ -59,6 +59,25 @@ pub fn padded_range(values: impl IntoIterator<Item = f64>, log: bool) -> Option<
     Some((lo - pad, hi + pad))
 }
 
+/// How many axis spans beyond its ends [`near_axis`] lets a coordinate lie: plotters maps a coordinate to
+/// pixels in `i32` arithmetic, which overflowed (a panic in debug builds) for a line at y = 1e7 on a fixed
+/// y-range of 0 to 1; 1000 spans are at most 1000 × 32,768 pixels. A segment to a point clamped there
+/// leaves the plotting area within a thousandth of the panel of where the unclamped one would.
+const REACH: f64 = 1000.0;
+
+/// A coordinate clamped to within [`REACH`] spans of the axis `lo..hi` (of its logarithms on a log axis,
+/// where `lo` is positive), so that plotters can map it to pixels; NaN stays NaN.
+pub fn near_axis(lo: f64, hi: f64, log: bool) -> impl Fn(f64) -> f64 {
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    let (min, max) = if log {
+        let (l, h) = (lo.ln(), hi.ln());
+        ((l - REACH * (h - l)).exp(), (h + REACH * (h - l)).exp())
+    } else {
+        (lo - REACH * (hi - lo), hi + REACH * (hi - lo))
+    };
+    move |v: f64| if v.is_nan() { v } else { v.max(min).min(max) }
+}
+
 /// [`fmt_tick`] on a linear axis spanning `lo..hi`: a tick within float noise of 0 (a billionth of the span)
 /// reads 0, where a computed tick like 2e-19 had read "2e-19".
 pub fn fmt_tick_on(lo: f64, hi: f64) -> impl Fn(&f64) -> String {

@@ -63,8 +63,10 @@ fn draw_err(path: &Path, e: impl std::fmt::Display) -> Error {
 /// no truncated figure, and the figure's earlier files stay as they were.
 ///
 /// # Errors
-/// A figure whose data do not fit together ([`Figure::check`]), drawing or IO failures, naming the file.
+/// A stem that names no file ([`Error::Stem`]: an empty path, `.`, `..`, or one ending in a separator), a
+/// figure that cannot be drawn ([`Figure::check`]), drawing or IO failures, naming the file.
 pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    check_stem(stem)?;
     fig.check()?;
     register_font();
     // The extension is appended, never substituted: a stem `run.v1` gives `run.v1.png` (it gave `run.png`,
@@ -95,9 +97,26 @@ pub fn render(fig: &Figure, stem: &Path, formats: &[Format]) -> Result<Vec<PathB
         };
         files.push((path, bytes));
     }
-    files.push((with("csv"), fig.to_csv().into_bytes()));
+    files.push((with("csv"), fig.to_csv()?.into_bytes()));
     write_set(&files)?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// A stem names a file: its last component is a name (not empty, `.` or `..`); `figs/` names a folder, and
+/// `""` had written `.png` and `.csv`, hidden files, into the current folder.
+fn check_stem(stem: &Path) -> Result<()> {
+    let bad = |message: &str| Err(Error::Stem { stem: stem.to_path_buf(), message: message.into() });
+    let text = stem.as_os_str().to_string_lossy();
+    let last = text.rsplit(['/', std::path::MAIN_SEPARATOR]).next().unwrap_or_default();
+    match last {
+        _ if text.is_empty() => {
+            bad("empty; expected a file name (e.g. `figures/accuracy`) to append .png, .svg and .csv to")
+        }
+        "" => bad("ends in a separator, so it names a folder; expected a file name after it"),
+        "." | ".." => bad("ends in `.` or `..`, a folder; expected a file name to append .png, .svg and .csv to"),
+        _ if stem.file_name().is_none() => bad("names no file; expected a file name to append .png, .svg and .csv to"),
+        _ => Ok(()),
+    }
 }
 
 /// Writes every file of `files` under a temporary name beside it (`.NAME.tmp-PID`), and only when all are

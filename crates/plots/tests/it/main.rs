@@ -202,7 +202,7 @@ fn heatmap_csv_rows_give_the_interval_and_the_cells_lower_edges() {
         &[vec![0.80, 0.82]],
         &[vec![0.01, f64::NAN]],
     );
-    let csv = acc.to_csv();
+    let csv = acc.to_csv().unwrap();
     let rows: Vec<&str> = csv.lines().skip(1).map(|l| l.split_once(',').unwrap().1).collect();
     assert_eq!(rows, ["relu,none,0.8,0.79,0.81", "relu,before,0.82,,"]);
 
@@ -212,7 +212,7 @@ fn heatmap_csv_rows_give_the_interval_and_the_cells_lower_edges() {
         edges: vec![-1.0, 0.0, 1.0],
         counts: vec![vec![0.5, 0.5], vec![0.25, 0.75], vec![0.0, 1.0]],
     };
-    let csv = histogram_over_time("z", &[track]).to_csv();
+    let csv = histogram_over_time("z", &[track]).to_csv().unwrap();
     let xs: std::collections::BTreeSet<String> =
         csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect();
     let series: std::collections::BTreeSet<String> =
@@ -374,11 +374,251 @@ fn accuracy_whiskers_stay_within_zero_and_one() {
             ..Default::default()
         }],
     }]);
-    let csv = fig.to_csv();
+    let csv = fig.to_csv().unwrap();
     assert!(csv.contains(",2,0.99,0.963,1\n") && csv.contains(",4,0.02,0,0.05\n"), "{csv}");
     // The accuracy heatmap's CSV interval too (its cells still read mean ± half-width).
     let heat =
         actscope_plots::figures::accuracy_heatmap(&["relu".into()], &["none".into()], &[vec![0.99]], &[vec![0.03]]);
-    let csv = heat.to_csv();
+    let csv = heat.to_csv().unwrap();
     assert!(csv.contains(",relu,none,0.99,0.96,1\n"), "{csv}");
+}
+
+fn line(points: Vec<(f64, f64)>) -> Figure {
+    let s = Series { label: "s".into(), points, ..Default::default() };
+    Figure::new("t", "", vec![Panel::Lines(LinePanel { title: "p".into(), series: vec![s], ..Default::default() })])
+}
+
+fn heatmap(x: HeatAxis, cells: Vec<Vec<f64>>) -> HeatmapPanel {
+    HeatmapPanel {
+        title: "m".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x,
+        y: HeatAxis::Categories(vec!["r".into()]),
+        cells,
+        log_color: false,
+        value_range: None,
+        annotations: None,
+        half_widths: None,
+        interval_bounds: None,
+        colorbar_label: String::new(),
+    }
+}
+
+fn histogram(edges: Vec<f64>, density: Vec<f64>) -> actscope_plots::HistogramPanel {
+    actscope_plots::HistogramPanel {
+        title: "h".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        edges,
+        density,
+        shade: None,
+        note: None,
+        color: 0,
+    }
+}
+
+fn one(p: Panel) -> Figure {
+    Figure::new("t", "", vec![p])
+}
+
+/// Values whose axis span is not a finite number are an error naming the panel, the series and the value,
+/// before plotters sees them: a line from 1e308 to -1e308, or from 0 to `f64::MAX` (padded by 5%), had hung
+/// `svg_string` forever in plotters' tick computation; a log axis from 1e-155 to 1e155 too, and a heatmap's
+/// NaN point had panicked. Values within the documented bound draw, tiny spans around large values included.
+#[test]
+fn values_an_axis_cannot_draw_are_errors_not_hangs() {
+    use actscope_plots::{BarGroup, BarPanel, MAX_AXIS_VALUE};
+    let e = svg_string(&line(vec![(0.0, 1e308), (1.0, -1e308)])).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "invalid figure \"t\": panel 1 (\"p\"): series \"s\" has y = 1e308; expected a magnitude of at most 1e300 \
+         (an axis cannot draw larger values)"
+    );
+    let e = svg_string(&line(vec![(0.0, 0.0), (1.0, f64::MAX)])).unwrap_err().to_string();
+    assert!(e.contains("series \"s\" has y = 1.7976931348623157e308; expected a magnitude of at most 1e300"), "{e}");
+    let e = svg_string(&line(vec![(-1e308, 0.0), (1e308, 1.0)])).unwrap_err().to_string();
+    assert!(e.contains("has x = -1e308"), "{e}");
+
+    // Every panel kind with a numeric axis.
+    let e = svg_string(&one(Panel::Histogram(histogram(vec![-1e308, 1e308], vec![1.0])))).unwrap_err().to_string();
+    assert!(e.contains("panel 1 (\"h\"): edges reach -1e308; expected a magnitude of at most 1e300"), "{e}");
+    let e = svg_string(&one(Panel::Histogram(histogram(vec![0.0, f64::INFINITY], vec![1.0])))).unwrap_err();
+    assert!(e.to_string().contains("edges[1] is inf; expected a finite number"), "{e}");
+    let e = svg_string(&one(Panel::Histogram(histogram(vec![0.0, 1.0], vec![1.6e308])))).unwrap_err().to_string();
+    assert!(e.contains("a density of 1.6e308"), "{e}");
+    let e = svg_string(&one(Panel::Heatmap(heatmap(HeatAxis::Points(vec![0.0, 1e308]), vec![vec![1.0, 2.0]]))));
+    assert!(e.unwrap_err().to_string().contains("x-axis points reach 1e308"));
+    let e = svg_string(&one(Panel::Heatmap(heatmap(HeatAxis::Points(vec![f64::NAN, 1.0]), vec![vec![1.0, 2.0]]))));
+    assert!(e.unwrap_err().to_string().contains("x-axis points[0] is NaN; expected a finite number"));
+    let e = svg_string(&one(Panel::Heatmap(heatmap(HeatAxis::Edges(vec![-1e308, 1e308]), vec![vec![1.0]]))));
+    assert!(e.unwrap_err().to_string().contains("x-axis edges reach -1e308"));
+    let cats = HeatAxis::Categories(vec!["a".into(), "b".into()]);
+    let e = svg_string(&one(Panel::Heatmap(heatmap(cats.clone(), vec![vec![-1e308, 1e308]])))).unwrap_err();
+    assert!(e.to_string().contains("a cell has the value -1e308"), "{e}");
+    // On a log colour scale the colour bar runs over log10 of the values: those draw.
+    let mut log = heatmap(cats, vec![vec![1e-308, 1e308]]);
+    log.log_color = true;
+    assert!(svg_string(&one(Panel::Heatmap(log))).is_ok());
+    let bars = |values, y_log| {
+        let group = BarGroup { label: "g".into(), color: 0, values };
+        let categories = vec!["a".into(), "b".into()];
+        one(Panel::Bars(BarPanel {
+            title: "b".into(),
+            x_label: String::new(),
+            y_label: String::new(),
+            categories,
+            groups: vec![group],
+            y_log,
+        }))
+    };
+    let e = svg_string(&bars(vec![(1.0, 0.0, 2.0), (1.7e308, 1.0, 2.0)], false)).unwrap_err().to_string();
+    assert!(e.contains("group \"g\" has a value of 1.7e308"), "{e}");
+    let e = svg_string(&bars(vec![(1e-300, 1e-300, 1e-300), (1e300, 1e300, 1e300)], true)).unwrap_err().to_string();
+    assert!(e.contains("values from 1e-300 to 1e300 on a log axis; expected the largest at most 1e300 times"), "{e}");
+
+    // Log axes: a fixed range must be positive, within 300 decades.
+    let log_line = |y_range| {
+        let s = Series { points: vec![(0.0, 1.0), (1.0, 2.0)], ..Default::default() };
+        one(Panel::Lines(LinePanel { y_log: true, y_range, series: vec![s], ..Default::default() }))
+    };
+    let e = svg_string(&log_line(Some((1e-155, 1e155)))).unwrap_err().to_string();
+    assert!(e.contains("y-range (1e-155, 1e155) on a log axis; expected high at most 1e300 times low"), "{e}");
+    let e = svg_string(&log_line(Some((0.0, 1.0)))).unwrap_err().to_string();
+    assert!(e.contains("y-range (0, 1) on a log scale; expected a positive low end"), "{e}");
+    let e = svg_string(&log_line(Some((f64::NEG_INFINITY, f64::INFINITY)))).unwrap_err().to_string();
+    assert!(e.contains("y-range (-inf, inf); expected finite ends"), "{e}");
+    assert!(svg_string(&log_line(Some((1e-150, 1e150)))).is_ok());
+
+    // Within the bound: the largest values, and spans of one to a few ulps at any magnitude, draw.
+    assert!(svg_string(&line(vec![(-MAX_AXIS_VALUE, MAX_AXIS_VALUE), (MAX_AXIS_VALUE, -MAX_AXIS_VALUE)])).is_ok());
+    let single = heatmap(HeatAxis::Points(vec![MAX_AXIS_VALUE]), vec![vec![1.0]]);
+    assert!(svg_string(&one(Panel::Heatmap(single))).is_ok(), "one point: a cell of no width at 1e300");
+    for v in [1e-300f64, 1e-20, 1.0, 1e20, MAX_AXIS_VALUE] {
+        for ulps in [1, 3] {
+            let w = f64::from_bits(v.to_bits() - ulps);
+            for (lo, hi) in [(w, v), (-v, -w)] {
+                assert!(svg_string(&line(vec![(lo, lo), (hi, hi)])).is_ok(), "{lo} to {hi}");
+                let h = one(Panel::Histogram(histogram(vec![lo, hi], vec![1.0])));
+                assert!(svg_string(&h).is_ok(), "{lo} to {hi}");
+            }
+        }
+    }
+}
+
+/// A heatmap's fixed colour range is checked like a line's y-range: a NaN end had panicked in plotters
+/// ("assertion failed: !(range.0.is_nan() || range.1.is_nan())"), and a reversed one was accepted.
+#[test]
+fn a_heatmap_value_range_must_be_finite_and_increasing() {
+    let with = |range, log_color| {
+        let mut h = heatmap(HeatAxis::Categories(vec!["a".into()]), vec![vec![0.5]]);
+        h.value_range = Some(range);
+        h.log_color = log_color;
+        svg_string(&one(Panel::Heatmap(h)))
+    };
+    let e = with((f64::NAN, 0.0), false).unwrap_err().to_string();
+    assert_eq!(e, "invalid figure \"t\": panel 1 (\"m\"): value-range (NaN, 0); expected finite ends");
+    assert!(with((1.0, 0.0), false).unwrap_err().to_string().contains("value-range (1, 0); expected low < high"));
+    let e = with((0.0, 1.0), true).unwrap_err().to_string();
+    assert!(e.contains("value-range (0, 1) on a log scale; expected a positive low end"), "{e}");
+    let e = with((-1e308, 1.0), false).unwrap_err().to_string();
+    assert!(e.contains("value-range (-1e308, 1); expected ends of a magnitude of at most 1e300"), "{e}");
+    assert!(with((0.0, 1.0), false).is_ok() && with((1e-3, 1.0), true).is_ok());
+}
+
+/// The CSV of a figure whose data do not fit together is an error, as its drawing is: `to_csv` had panicked
+/// "index out of bounds" on a histogram of one edge for two densities and a heatmap row longer than its labels.
+#[test]
+fn csv_of_a_figure_that_does_not_fit_is_an_error() {
+    let e = one(Panel::Histogram(histogram(vec![0.0], vec![1.0, 2.0]))).to_csv().unwrap_err().to_string();
+    assert!(e.contains("panel 1 (\"h\"): 1 edges for 2 densities; expected one more edge than densities"), "{e}");
+    let heat = heatmap(HeatAxis::Categories(vec!["a".into()]), vec![vec![1.0, 2.0, 3.0]]);
+    let e = one(Panel::Heatmap(heat)).to_csv().unwrap_err().to_string();
+    assert!(e.contains("row 0 has 3 cells for 1 x labels"), "{e}");
+    assert!(one(Panel::Histogram(histogram(vec![0.0, 1.0], vec![1.0]))).to_csv().is_ok());
+}
+
+/// A figure's size is checked before anything is drawn: 100,000 × 100,050 pixels had aborted the process
+/// ("memory allocation of 30027600000 bytes failed"), and a zero width drew an SVG but not a PNG.
+#[test]
+fn a_figure_of_zero_or_too_many_pixels_is_an_error() {
+    use actscope_plots::{MAX_PIXELS, MAX_SIDE};
+    let dir = out_dir("size");
+    let sized = |width, row_height| {
+        let mut f = line(vec![(0.0, 0.0), (1.0, 1.0)]);
+        (f.width, f.row_height) = (width, row_height);
+        f
+    };
+    let huge = sized(100_000, 100_000);
+    let e = render(&huge, &dir.join("huge"), &[Format::Png]).unwrap_err().to_string();
+    assert!(e.contains(&format!("size 100000 × {} px", huge.height())), "{e}");
+    assert!(e.contains(&format!("expected at most {MAX_SIDE} px a side and {MAX_PIXELS} pixels in all")), "{e}");
+    // Within each side, but too many pixels in all.
+    let wide = sized(MAX_SIDE, 2000);
+    assert!(wide.height() < MAX_SIDE && u64::from(MAX_SIDE) * u64::from(wide.height()) > MAX_PIXELS);
+    assert!(svg_string(&wide).unwrap_err().to_string().contains("pixels in all"));
+    for (w, h) in [(0, 420), (1200, 0)] {
+        let e = svg_string(&sized(w, h)).unwrap_err().to_string();
+        assert!(e.contains(&format!("width {w} px, row height {h} px; expected at least 1 px each")), "{e}");
+        let png = render(&sized(w, h), &dir.join("zero"), &[Format::Png]).unwrap_err().to_string();
+        assert_eq!(png, e, "PNG and SVG refuse alike");
+    }
+    // The height saturates rather than overflowing.
+    let mut tall = sized(1200, u32::MAX);
+    tall.panels = (0..4).map(|_| tall.panels[0].clone()).collect();
+    tall.columns = 1;
+    assert_eq!(tall.height(), u32::MAX);
+    assert!(svg_string(&tall).is_err());
+    assert!(std::fs::read_dir(&dir).unwrap().next().is_none(), "nothing written");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A stem that names no file is an error, and nothing is written: `""` had written `.png` and `.csv`, hidden
+/// files, into the current folder.
+#[test]
+fn a_stem_that_names_no_file_is_an_error() {
+    let dir = out_dir("stem");
+    let fig = line(vec![(0.0, 0.0), (1.0, 1.0)]);
+    let e = render(&fig, std::path::Path::new(""), &[Format::Png]).unwrap_err().to_string();
+    assert!(e.starts_with("output stem \"\": empty; expected a file name"), "{e}");
+    assert!(!std::path::Path::new(".png").exists() && !std::path::Path::new(".csv").exists());
+    for (stem, why) in [
+        (dir.join(".."), "ends in `.` or `..`"),
+        (dir.join("sub").join("."), "ends in `.` or `..`"),
+        (PathBuf::from(format!("{}/", dir.join("sub").display())), "ends in a separator"),
+        (PathBuf::from("/"), "ends in a separator"),
+    ] {
+        let e = render(&fig, &stem, &[Format::Svg]).unwrap_err().to_string();
+        assert!(e.contains(why), "{}: {e}", stem.display());
+    }
+    assert!(std::fs::read_dir(&dir).unwrap().next().is_none(), "nothing written");
+    assert!(!dir.with_file_name(format!("{}.svg", dir.file_name().unwrap().to_string_lossy())).exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Values far outside a fixed axis (a line at 1e9 on a y-range of 0 to 1, a shade reaching past the data) are
+/// drawn clamped near the axis: plotters' pixel arithmetic had overflowed ("attempt to add with overflow").
+#[test]
+fn values_far_outside_a_fixed_axis_draw() {
+    use actscope_plots::Shade;
+    let shade = Some(Shade { lo: -1e9, hi: 1e9, label: "all".into() });
+    for (y_log, y_range) in [(false, (0.0, 1.0)), (true, (1.0, 1.0001))] {
+        let s = Series {
+            points: vec![(0.0, 0.5), (1.0, 1e9), (2.0, 1e-9)],
+            band: vec![(0.0, 1e-9, 1e9), (1.0, 1e-9, 1e9)],
+            error_bars: vec![(2.0, 1e-9, 1e9)],
+            markers: true,
+            ..Default::default()
+        };
+        let p =
+            LinePanel { y_log, y_range: Some(y_range), series: vec![s], shade: shade.clone(), ..Default::default() };
+        assert!(svg_string(&one(Panel::Lines(p))).is_ok(), "log {y_log}");
+    }
+    let mut h = histogram(vec![0.0, 1.0], vec![1.0]);
+    h.shade = shade;
+    assert!(svg_string(&one(Panel::Histogram(h))).is_ok());
+    let mut nan = histogram(vec![0.0, 1.0], vec![1.0]);
+    nan.shade = Some(Shade { lo: f64::NAN, hi: 1.0, label: "n".into() });
+    let e = svg_string(&one(Panel::Histogram(nan))).unwrap_err().to_string();
+    assert!(e.contains("shade \"n\" (NaN, 1); expected finite ends, low ≤ high"), "{e}");
 }
