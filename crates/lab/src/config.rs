@@ -557,10 +557,10 @@ impl RunConfig {
     /// The first invalid field, named, with what was expected.
     pub fn validate(&self) -> Result<()> {
         let bad = |field: &str, msg: String| Err(Error::usage(format!("invalid {field}: {msg}")));
-        if self.data.starts_with("synthetic:") {
-            if let Err(e) = actscope_data::check(&self.data) {
-                return bad("data", e.to_string());
-            }
+        if self.data.starts_with("synthetic:")
+            && let Err(e) = actscope_data::check(&self.data)
+        {
+            return bad("data", e.to_string());
         }
         // Absolute caps on depth and width first, before `widths()` expands `depth × width`.
         crate::budget::check_shape(self)?;

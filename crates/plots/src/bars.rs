@@ -5,7 +5,8 @@ use plotters::prelude::*;
 
 use crate::figure::BarPanel;
 use crate::palette::category;
-use crate::primitives::{DrawResult, fmt_tick, no_data, padded_range, text};
+use crate::primitives::{DrawResult, axis_ticks, no_data, padded_range, text, title_style};
+use crate::sizes;
 
 /// Draws a bar panel (or "no data" when no bar is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) -> DrawResult<DB> {
@@ -29,7 +30,12 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) -> 
         }
     };
     let mut builder = ChartBuilder::on(area);
-    builder.caption(&p.title, text(17.0, BLACK)).margin(12).x_label_area_size(44).y_label_area_size(72);
+    builder
+        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
+        .margin(sizes::PANEL_MARGIN)
+        .x_label_area_size(sizes::X_LABEL_AREA)
+        .y_label_area_size(sizes::Y_LABEL_AREA);
+    let y_ticks = axis_ticks(yr.0, yr.1, p.y_log);
     let ng = p.groups.len() as f64;
     let width = 0.8 / ng;
     macro_rules! body {
@@ -40,11 +46,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) -> 
                 .disable_x_mesh()
                 .x_labels(2 * nc + 1)
                 .x_label_formatter(&xf)
-                .y_label_formatter(&fmt_tick)
+                .y_label_formatter(&y_ticks)
                 .x_desc(p.x_label.as_str())
                 .y_desc(p.y_label.as_str())
-                .axis_desc_style(text(15.0, BLACK))
-                .label_style(text(12.0, BLACK))
+                .axis_desc_style(text(sizes::AXIS_DESC, BLACK))
+                .label_style(text(sizes::TICK, BLACK))
                 .light_line_style(RGBColor(238, 238, 238))
                 .draw()?;
             for (g, grp) in p.groups.iter().enumerate() {
@@ -65,7 +71,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) -> 
                             lo,
                             m,
                             hi,
-                            BLACK.stroke_width(1),
+                            BLACK.stroke_width(2),
                             8,
                         )))?;
                     }

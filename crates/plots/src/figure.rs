@@ -15,6 +15,8 @@ pub(crate) struct LegendEntry {
     pub color: usize,
     /// Dashed line.
     pub dashed: bool,
+    /// Thin dotted line (a reference beside dashed data).
+    pub dotted: bool,
     /// A marker rather than a line (a series of unjoined points).
     pub dot: bool,
 }
@@ -71,6 +73,7 @@ impl Figure {
                             label: s.label.clone(),
                             color: s.color,
                             dashed: s.dashed,
+                            dotted: s.dotted,
                             dot: s.no_line,
                         });
                     }
@@ -79,7 +82,13 @@ impl Figure {
             if let Panel::Bars(b) = p {
                 for g in &b.groups {
                     if !out.iter().any(|e| e.label == g.label) {
-                        out.push(LegendEntry { label: g.label.clone(), color: g.color, dashed: false, dot: false });
+                        out.push(LegendEntry {
+                            label: g.label.clone(),
+                            color: g.color,
+                            dashed: false,
+                            dotted: false,
+                            dot: false,
+                        });
                     }
                 }
             }
@@ -87,10 +96,11 @@ impl Figure {
         out
     }
 
-    /// Height in pixels of the legend band (0 without entries; rows of five entries).
+    /// Height in pixels of the legend band (0 without entries; as many rows as [`crate::legend::pack`] fills).
     pub(crate) fn legend_height(&self) -> u32 {
-        let n = u32::try_from(self.legend_entries().len()).unwrap_or(u32::MAX);
-        if n == 0 { 0 } else { 26u32.saturating_mul(n.div_ceil(5)).saturating_add(16) }
+        let entries = self.legend_entries();
+        let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+        crate::legend::height(&labels, self.width)
     }
 
     /// Whether any panel has something finite to draw (otherwise every panel would read "no data").
@@ -211,8 +221,10 @@ pub struct Series {
     pub label: String,
     /// Palette index.
     pub color: usize,
-    /// Dashed line (e.g. a theory curve).
+    /// Dashed line (e.g. one of two placements that share a colour).
     pub dashed: bool,
+    /// Thin dotted line, told apart from dashed data lines (e.g. a theory curve); over `dashed`.
+    pub dotted: bool,
     /// Draw a marker at each point.
     pub markers: bool,
     /// Draw no line between the points (with `markers`: points measured otherwise than the line's, e.g. on
@@ -239,6 +251,9 @@ pub struct LinePanel {
     pub y_log: bool,
     /// Fixed y-range (otherwise fitted to the data).
     pub y_range: Option<(f64, f64)>,
+    /// The x values are log10 of a quantity (e.g. a learning rate): the ticks read in the quantity's units
+    /// (the tick at −3 reads 0.001), at whole powers of ten.
+    pub x_log10: bool,
     /// The lines.
     pub series: Vec<Series>,
     /// A shaded x-interval.

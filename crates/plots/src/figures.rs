@@ -52,8 +52,10 @@ impl MeanCurve {
             label: self.label.clone(),
             color: self.color,
             dashed: self.dashed,
-            // Two or three points joined by lines read as a trajectory measured in between: mark them.
-            markers: self.x.len() <= 3,
+            // Two or three points joined by lines read as a trajectory measured in between: mark them. Not a
+            // reference line (a threshold across a panel) nor a curve without a band: end markers make a
+            // reference read as data.
+            markers: self.x.len() <= 3 && self.color != palette::REFERENCE && !band.is_empty(),
             points: self.x.iter().copied().zip(self.mean.iter().copied()).collect(),
             band,
             ..Default::default()
@@ -108,7 +110,7 @@ pub struct GradientPanel {
     pub title: String,
     /// One curve per configuration: x = hidden layer (1 = input side), y = ‖∂L/∂W‖ (mean over seeds).
     pub curves: Vec<MeanCurve>,
-    /// A predicted gradient norm per layer, drawn dashed.
+    /// A predicted gradient norm per layer, drawn as a thin dotted grey line.
     pub theory: Option<Vec<TheoryPoint>>,
     /// The theory line's legend label: where it comes from ("theory" when empty).
     pub theory_label: String,
@@ -237,7 +239,7 @@ pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
         format!(
             "{metric} against training steps for every activation, one panel per BatchNorm placement (one y-axis for all)"
         ),
-        shared_y(ps),
+        share_y(ps),
     )
 }
 
@@ -269,13 +271,15 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
         format!(
             "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it"
         ),
-        shared_y(ps),
+        share_y(ps),
     )
 }
 
 /// A point to mark on a curve (e.g. the learning rate a configuration selected).
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct MarkedPoint {
+    /// The label of the curve it belongs to (e.g. the activation): names the point in the CSV.
+    pub label: String,
     /// Palette index: the colour of the curve it belongs to.
     pub color: usize,
     /// x (same units as the curve's).
@@ -284,21 +288,43 @@ pub struct MarkedPoint {
     pub y: f64,
 }
 
-/// Learning-rate sensitivity: validation accuracy against log10 of the learning rate, one panel per BN
-/// placement, one curve per activation (mean ± 95% band over seeds), each configuration's selected rate
-/// marked with a dot (`marked[i]` belongs to panel `i`).
+/// The legend label of [`lr_sensitivity`]'s dots; each dot's series is named "selected rate, {its label}".
+pub const SELECTED_RATE: &str = "selected rate";
+
+/// Learning-rate sensitivity: validation accuracy against log10 of the learning rate (the ticks read in
+/// learning-rate units), one panel per BN placement, one curve per activation (mean ± 95% band over seeds),
+/// each configuration's selected rate marked with a dot (`marked[i]` belongs to panel `i`), named
+/// "selected rate, {label}" in the CSV and explained by one legend entry.
 pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -> Figure {
     let ps = panels
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut panel =
-                share_lines(&format!("BN {}", p.placement), "log10 learning rate", "validation accuracy", &p.curves);
-            for m in marked.get(i).map_or(&[][..], Vec::as_slice) {
+            let mut panel = share_lines(
+                &format!("BN {}", p.placement),
+                "learning rate (log scale)",
+                "validation accuracy",
+                &p.curves,
+            );
+            panel.x_log10 = true;
+            let dots = marked.get(i).map_or(&[][..], Vec::as_slice);
+            for m in dots {
                 panel.series.push(Series {
+                    label: format!("{SELECTED_RATE}, {}", m.label),
                     color: m.color,
                     markers: true,
+                    no_line: true,
                     points: vec![(m.x, m.y)],
+                    ..Default::default()
+                });
+            }
+            if !dots.is_empty() {
+                // What a dot is, once in the legend (a dot series with points is not listed itself).
+                panel.series.push(Series {
+                    label: SELECTED_RATE.into(),
+                    color: palette::REFERENCE,
+                    markers: true,
+                    no_line: true,
                     ..Default::default()
                 });
             }
@@ -307,14 +333,16 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
         .collect();
     Figure::new(
         "Learning-rate sensitivity (validation accuracy, mean over seeds, 95% band; dot: selected rate)".to_string(),
-        "validation accuracy against log10 learning rate for every activation, one panel per BatchNorm placement (one y-axis for all); a flat top means easy to tune".to_string(),
-        shared_y(ps),
+        "validation accuracy against the learning rate (log axis) for every activation, one panel per BatchNorm placement (one y-axis for all); a flat top means easy to tune".to_string(),
+        share_y(ps),
     )
 }
 
-/// Line panels with one y-range, fitted to all of them: panels of placements side by side compare at a
-/// glance only on one axis (each fitted to its own data, a flat curve looked as steep as a steep one).
-fn shared_y(mut panels: Vec<Panel>) -> Vec<Panel> {
+/// Line panels with one y-range, fitted to all of them (their points, bands and whiskers, padded by 5%):
+/// panels of placements side by side compare at a glance only on one axis (each fitted to its own data, a
+/// flat curve looked as steep as a steep one). Other panels are left as they are; without a finite value,
+/// so are the line panels.
+pub fn share_y(mut panels: Vec<Panel>) -> Vec<Panel> {
     let ys = panels.iter().flat_map(|p| match p {
         Panel::Lines(l) => l
             .series
@@ -420,7 +448,7 @@ pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint
     Figure::new(
         "Input of a last-hidden-layer sigmoid over training (Ioffe & Szegedy 2015, Fig. 1b–c)",
         "15th, 50th and 85th percentiles of one unit's input on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between); stable with BN, drifting without (one y-axis for both)",
-        shared_y(vec![Panel::Lines(panel("without BN", without)), Panel::Lines(panel("with BN (before φ)", with))]),
+        share_y(vec![Panel::Lines(panel("without BN", without)), Panel::Lines(panel("with BN (before φ)", with))]),
     )
     .with_columns(2)
 }
@@ -439,7 +467,7 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_ra
         })
         .collect();
     // Panels of one quantity compare only on one axis (shares have theirs fixed to [0, 1] already).
-    Figure::new(title, caption, if unit_range { ps } else { shared_y(ps) })
+    Figure::new(title, caption, if unit_range { ps } else { share_y(ps) })
 }
 
 /// Figure 4 — Saturation rate per layer vs step (one curve per layer, one panel per setting).
@@ -475,7 +503,7 @@ pub fn effective_rank_per_layer(panels: &[CurvePanel]) -> Figure {
     )
 }
 
-/// Figure 6 — Gradient norm vs layer depth (log y), at init and at the end, with an optional dashed theory line.
+/// Figure 6 — Gradient norm vs layer depth (log y), at init and at the end, with an optional dotted theory line.
 pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
     let ps = panels
         .iter()
@@ -489,7 +517,8 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
                 p.series.push(Series {
                     label: if gp.theory_label.is_empty() { "theory".into() } else { gp.theory_label.clone() },
                     color: palette::REFERENCE,
-                    dashed: true,
+                    // Thin and dotted: the data curves may be dashed (a second placement).
+                    dotted: true,
                     points: th.iter().map(|t| (t.layer, t.grad_norm)).collect(),
                     ..Default::default()
                 });

@@ -196,7 +196,7 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
                         .map(|x| 0.85 - 0.08 * (x - peak).powi(2) + 0.005 * sensitivity_rng.normal())
                         .collect();
                     let best = (0..mean.len()).max_by(|&i, &j| mean[i].total_cmp(&mean[j])).unwrap_or(0);
-                    dots.push(MarkedPoint { color: a, x: rates[best], y: mean[best] });
+                    dots.push(MarkedPoint { label: act.to_string(), color: a, x: rates[best], y: mean[best] });
                     MeanCurve {
                         label: act.to_string(),
                         color: a,

@@ -5,7 +5,20 @@ use plotters::prelude::*;
 
 use crate::figure::{HeatAxis, HeatmapPanel};
 use crate::palette::{text_on, viridis};
-use crate::primitives::{DrawResult, fmt_tick, no_data, text};
+use crate::primitives::{DrawResult, TickFormat, axis_ticks, no_data, text, title_style};
+use crate::sizes;
+use crate::typeset::{advance, em_px};
+
+/// Width in pixels of the colour bar beside a heatmap, its ticks and its description.
+const COLOUR_BAR_WIDTH: u32 = 130;
+
+/// Width in pixels of the band left of a heatmap for its category labels and the axis description: the
+/// widest label at tick size, a line of the description's height and a margin (a fixed 140 px cut
+/// "leaky_relu(0.01)" at the left edge once tick labels grew to projection size).
+fn category_label_area(categories: &[String]) -> u32 {
+    let widest = categories.iter().map(|c| advance(c, em_px(sizes::TICK))).fold(0.0f64, f64::max);
+    (widest + 1.6 * em_px(sizes::AXIS_DESC) + 24.0).ceil() as u32
+}
 
 fn transform(v: f64, log: bool) -> f64 {
     if log { if v > 0.0 { v.log10() } else { f64::NEG_INFINITY } } else { v }
@@ -30,18 +43,23 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
         if x == f64::NEG_INFINITY { 0.0 } else { (x - lo) / (hi - lo) }
     };
     let (w, _) = area.dim_in_pixel();
-    let (main, bar) = area.split_horizontally(w.saturating_sub(120));
+    let (main, bar) = area.split_horizontally(w.saturating_sub(COLOUR_BAR_WIDTH));
     // Numeric edges for both axes; categories become unit cells labelled by name.
     let (xe, ye) = (p.x.edges(), p.y.edges());
     // Category rows read top to bottom, like a table.
     let row_pos = |j: usize| if matches!(p.y, HeatAxis::Categories(_)) { ny - 1 - j } else { j };
     let mut chart = ChartBuilder::on(&main)
-        .caption(&p.title, text(17.0, BLACK))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(if matches!(p.y, HeatAxis::Categories(_)) { 110 } else { 72 })
+        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
+        .margin(sizes::PANEL_MARGIN)
+        .x_label_area_size(sizes::X_LABEL_AREA)
+        .y_label_area_size(match &p.y {
+            HeatAxis::Categories(c) => category_label_area(c),
+            _ => sizes::Y_LABEL_AREA,
+        })
         .build_cartesian_2d(xe[0]..xe[nx], ye[0]..ye[ny])?;
-    let cat = |a: &HeatAxis, v: f64, flip: bool| -> String {
+    // One tick format per numeric axis, from its range.
+    let (x_format, y_format) = (TickFormat::for_axis(xe[0], xe[nx], false), TickFormat::for_axis(ye[0], ye[ny], false));
+    let cat = |a: &HeatAxis, v: f64, flip: bool, format: TickFormat| -> String {
         match a {
             HeatAxis::Categories(c) => {
                 let i = v - 0.5;
@@ -51,19 +69,19 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
                 let k = i.round() as usize;
                 c[if flip { c.len() - 1 - k } else { k }].clone()
             }
-            HeatAxis::Edges(_) | HeatAxis::Points(_) => fmt_tick(&v),
+            HeatAxis::Edges(_) | HeatAxis::Points(_) => format.label(v),
         }
     };
     let x_labels = if let HeatAxis::Categories(c) = &p.x { c.len() * 2 + 1 } else { 8 };
     let y_labels = if let HeatAxis::Categories(c) = &p.y { c.len() * 2 + 1 } else { 8 };
-    let xf = |v: &f64| cat(&p.x, *v, false);
-    let yf = |v: &f64| cat(&p.y, *v, true);
+    let xf = |v: &f64| cat(&p.x, *v, false, x_format);
+    let yf = |v: &f64| cat(&p.y, *v, true, y_format);
     let mut mesh = chart.configure_mesh();
     mesh.disable_mesh()
         .x_desc(p.x_label.as_str())
         .y_desc(p.y_label.as_str())
-        .axis_desc_style(text(15.0, BLACK))
-        .label_style(text(12.0, BLACK))
+        .axis_desc_style(text(sizes::AXIS_DESC, BLACK))
+        .label_style(text(sizes::TICK, BLACK))
         .x_labels(x_labels)
         .y_labels(y_labels);
     if matches!(p.x, HeatAxis::Categories(_)) {
@@ -79,7 +97,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
             chart.draw_series(std::iter::once(Rectangle::new([(xe[i], ye[r]), (xe[i + 1], ye[r + 1])], c.filled())))?;
             if let Some(ann) = p.annotations.as_ref().and_then(|a| a.get(j)).and_then(|r| r.get(i)) {
                 let (cx, cy) = ((xe[i] + xe[i + 1]) / 2.0, (ye[r] + ye[r + 1]) / 2.0);
-                let style = text(13.0, text_on(c)).pos(plotters::style::text_anchor::Pos::new(
+                let style = text(sizes::NOTE, text_on(c)).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Center,
                     plotters::style::text_anchor::VPos::Center,
                 ));
@@ -98,20 +116,21 @@ fn colour_bar<DB: DrawingBackend>(
     log: bool,
 ) -> DrawResult<DB> {
     let mut chart = ChartBuilder::on(area)
-        .margin_top(44)
-        .margin_bottom(56)
+        .margin_top(50)
+        .margin_bottom(sizes::X_LABEL_AREA + sizes::PANEL_MARGIN)
         .margin_right(4)
-        .set_label_area_size(LabelAreaPosition::Right, 78)
+        .set_label_area_size(LabelAreaPosition::Right, COLOUR_BAR_WIDTH - 46)
         .build_cartesian_2d(0.0..1.0, lo..hi)?;
+    let ticks = axis_ticks(lo, hi, false);
     let desc = if log { format!("log10 {label}") } else { label.to_string() };
     chart
         .configure_mesh()
         .disable_mesh()
         .disable_x_axis()
         .y_desc(desc)
-        .axis_desc_style(text(13.0, BLACK))
-        .label_style(text(11.0, BLACK))
-        .y_label_formatter(&fmt_tick)
+        .axis_desc_style(text(sizes::AXIS_DESC, BLACK))
+        .label_style(text(sizes::TICK, BLACK))
+        .y_label_formatter(&ticks)
         .y_labels(6)
         .draw()?;
     let n = 100;
@@ -120,4 +139,20 @@ fn colour_bar<DB: DrawingBackend>(
         Rectangle::new([(0.0, a), (1.0, b)], viridis((k as f64 + 0.5) / n as f64).filled())
     }))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The band holds the widest category label and the axis description beside it (a fixed 140 px cut
+    /// "leaky_relu(0.01)" once tick labels grew).
+    #[test]
+    fn the_category_band_fits_the_widest_label() {
+        let names = ["sigmoid".to_string(), "leaky_relu(0.01)".to_string()];
+        let w = category_label_area(&names) as f64;
+        assert!(w >= advance("leaky_relu(0.01)", em_px(sizes::TICK)) + em_px(sizes::AXIS_DESC), "{w}");
+        assert!(w > 140.0, "{w}");
+        assert!(category_label_area(&["a".to_string()]) < 140);
+    }
 }

@@ -7,14 +7,15 @@ use plotters::prelude::*;
 use crate::figure::{Figure, LegendEntry, Panel, TITLE_HEIGHT};
 use crate::palette::category;
 use crate::primitives::{DrawResult, no_data, text};
-use crate::{bars, heatmap, histogram, lines};
+use crate::typeset::em_px;
+use crate::{bars, heatmap, histogram, legend, lines, sizes};
 
 /// Draws the whole figure on `root`.
 pub fn draw_figure<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let (_, h) = root.dim_in_pixel();
     let (title, rest) = root.split_vertically(TITLE_HEIGHT);
-    title.draw(&Text::new(fig.title.clone(), (20, 14), text(24.0, BLACK)))?;
+    title.draw(&Text::new(fig.title.clone(), (20, 14), text(sizes::FIGURE_TITLE, BLACK)))?;
     let legend_h = fig.legend_height();
     let (body, legend) = rest.split_vertically(h.saturating_sub(TITLE_HEIGHT + legend_h));
     let rows = fig.panels.len().div_ceil(fig.columns).max(1);
@@ -31,28 +32,43 @@ pub fn draw_figure<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figu
         }
     }
     if legend_h > 0 {
-        draw_legend(&legend, &fig.legend_entries())?;
+        draw_legend(&legend, &fig.legend_entries(), fig.width)?;
     }
     Ok(())
 }
 
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[LegendEntry]) -> DrawResult<DB> {
-    let (w, _) = area.dim_in_pixel();
-    let per_row = 5;
-    let col_w = (w as i32 - 40) / per_row;
-    for (i, e) in entries.iter().enumerate() {
-        let (x, y) = (20 + (i as i32 % per_row) * col_w, 8 + (i as i32 / per_row) * 26 + 10);
-        let style = category(e.color).stroke_width(3);
+/// Draws the legend's entries where [`legend::pack`] puts them, each its swatch and its text.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    width: u32,
+) -> DrawResult<DB> {
+    let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+    let label_style = text(sizes::LEGEND, BLACK);
+    // The text's top, so that the middle of its capitals is level with the swatch: the baseline is 0.76 em
+    // below the top and capitals are 0.73 em high.
+    let rise = (0.4 * em_px(sizes::LEGEND)).round() as i32;
+    for (e, &(x, row)) in entries.iter().zip(&legend::pack(&labels, width)) {
+        let y = (legend::PAD / 2 + legend::ROW * row as u32 + legend::ROW / 2) as i32;
+        let c = category(e.color);
+        let style = c.stroke_width(sizes::LINE);
         if e.dot {
-            area.draw(&Circle::new((x + 14, y), 5, category(e.color).filled()))?;
+            area.draw(&Circle::new((x + 15, y), sizes::MARKER, c.filled()))?;
+        } else if e.dotted {
+            for k in 0..6 {
+                area.draw(&PathElement::new(
+                    vec![(x + k * 6, y), (x + k * 6 + 2, y)],
+                    c.stroke_width(sizes::THIN_LINE),
+                ))?;
+            }
         } else if e.dashed {
             for k in 0..3 {
-                area.draw(&PathElement::new(vec![(x + k * 11, y), (x + k * 11 + 7, y)], style))?;
+                area.draw(&PathElement::new(vec![(x + k * 12, y), (x + k * 12 + 8, y)], style))?;
             }
         } else {
-            area.draw(&PathElement::new(vec![(x, y), (x + 28, y)], style))?;
+            area.draw(&PathElement::new(vec![(x, y), (x + 32, y)], style))?;
         }
-        area.draw(&Text::new(e.label.clone(), (x + 36, y - 8), text(14.0, BLACK)))?;
+        area.draw(&Text::new(e.label.clone(), (x + legend::SWATCH as i32, y - rise), label_style.clone()))?;
     }
     Ok(())
 }

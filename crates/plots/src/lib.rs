@@ -22,11 +22,12 @@
 //! # Ok::<(), actscope_plots::Error>(())
 //! ```
 
-// Module imports form a DAG: `primitives` (font, text, ticks, ranges, "no data"), `palette`, `figure` (the
-// specs), `typeset` (text layout and rasterisation) and `error` import nothing of the crate; `check` (what a
-// figure must satisfy to be drawn: `Figure::check` and its bounds) imports `figure`; the panel drawers
-// (`lines`, `heatmap`, `bars`, `histogram`) import `figure`, `palette` and `primitives`; `layout` (the frame)
-// imports those three and the drawers; `render` imports `figure`, `layout`, `primitives`, `typeset` and
+// Module imports form a DAG: `sizes` (text and line sizes), `palette`, `typeset` (text layout and
+// rasterisation) and `error` import nothing of the crate; `primitives` (font, text, ticks, ranges, "no data")
+// imports `sizes`; `legend` (the legend's rows) imports `sizes` and `typeset`; `figure` (the specs) imports
+// `legend`; `check` (what a figure must satisfy to be drawn: `Figure::check` and its bounds) imports `figure`;
+// the panel drawers (`lines`, `heatmap`, `bars`, `histogram`) import `figure`, `palette`, `primitives` and
+// `sizes`; `layout` (the frame) imports those, `legend` and the drawers; `render` imports `figure`, `layout`, `primitives`, `typeset` and
 // `error`; `figures` (the report's figures) imports `figure`, `palette` and `primitives`; `gallery` imports
 // `figure` and `figures`; `specimen` (the text specimen) imports `primitives`, `typeset`, `render` and `error`.
 mod bars;
@@ -38,10 +39,12 @@ pub mod gallery;
 mod heatmap;
 mod histogram;
 mod layout;
+mod legend;
 mod lines;
 pub mod palette;
 mod primitives;
 mod render;
+mod sizes;
 pub mod specimen;
 pub mod typeset;
 

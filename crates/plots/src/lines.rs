@@ -5,9 +5,12 @@ use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use crate::figure::LinePanel;
-use crate::palette::category;
-use crate::primitives::{DrawResult, fmt_tick_on, near_axis, no_data, note, padded_range, text};
+use crate::figure::{LinePanel, Series};
+use crate::palette::{REFERENCE, category};
+use crate::primitives::{
+    DrawResult, axis_ticks, log10_ticks, near_axis, no_data, note, padded_range, text, title_style,
+};
+use crate::sizes;
 
 /// Draws a line panel (or "no data" when nothing is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
@@ -19,7 +22,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         return no_data(area, &p.title);
     };
     let mut builder = ChartBuilder::on(area);
-    builder.caption(&p.title, text(17.0, BLACK)).margin(12).x_label_area_size(44).y_label_area_size(72);
+    builder
+        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
+        .margin(sizes::PANEL_MARGIN)
+        .x_label_area_size(sizes::X_LABEL_AREA)
+        .y_label_area_size(sizes::Y_LABEL_AREA);
     if p.y_log {
         let mut chart = builder.build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())?;
         body(&mut chart, p, yr)?;
@@ -39,15 +46,18 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
     yr: (f64, f64),
 ) -> DrawResult<DB> {
     let x_range = chart.x_range();
-    let x_ticks = fmt_tick_on(x_range.start, x_range.end);
-    // A log axis has no 0 to snap to.
-    let y_ticks = if p.y_log { fmt_tick_on(0.0, 0.0) } else { fmt_tick_on(yr.0, yr.1) };
+    let x_ticks: Box<dyn Fn(&f64) -> String> = if p.x_log10 {
+        Box::new(log10_ticks(x_range.start, x_range.end))
+    } else {
+        Box::new(axis_ticks(x_range.start, x_range.end, false))
+    };
+    let y_ticks = axis_ticks(yr.0, yr.1, p.y_log);
     chart
         .configure_mesh()
         .x_desc(p.x_label.as_str())
         .y_desc(p.y_label.as_str())
-        .axis_desc_style(text(15.0, BLACK))
-        .label_style(text(12.0, BLACK))
+        .axis_desc_style(text(sizes::AXIS_DESC, BLACK))
+        .label_style(text(sizes::TICK, BLACK))
         .x_labels(8)
         .x_label_formatter(&x_ticks)
         .y_label_formatter(&y_ticks)
@@ -65,9 +75,15 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
             [(lo, yr.0), (hi, yr.1)],
             RGBColor(120, 120, 120).mix(0.18).filled(),
         )))?;
-        chart.draw_series(std::iter::once(Text::new(s.label.clone(), (lo, yr.1), text(13.0, RGBColor(60, 60, 60)))))?;
+        chart.draw_series(std::iter::once(Text::new(
+            s.label.clone(),
+            (lo, yr.1),
+            text(sizes::NOTE, RGBColor(60, 60, 60)),
+        )))?;
     }
-    for s in &p.series {
+    // Reference lines (a target, a threshold, a theory curve) beneath the data, which they would hide.
+    let (reference, data): (Vec<&Series>, Vec<&Series>) = p.series.iter().partition(|s| s.color == REFERENCE);
+    for s in reference.into_iter().chain(data) {
         let c = category(s.color);
         let band: Vec<(f64, f64, f64)> =
             s.band.iter().copied().filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)).collect();
@@ -78,15 +94,18 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
         }
         let pts: Vec<(f64, f64)> =
             s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).map(|q| (q.0, y(q.1))).collect();
-        let style = c.stroke_width(2);
+        let style = c.stroke_width(sizes::LINE);
         if s.no_line {
+        } else if s.dotted {
+            let thin = c.stroke_width(sizes::THIN_LINE);
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 2, 5, thin))?;
         } else if s.dashed {
-            chart.draw_series(DashedLineSeries::new(pts.clone(), 8, 6, style))?;
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 12, 7, style))?;
         } else {
             chart.draw_series(LineSeries::new(pts.clone(), style))?;
         }
         if s.markers {
-            chart.draw_series(pts.iter().map(|&q| Circle::new(q, 4, c.filled())))?;
+            chart.draw_series(pts.iter().map(|&q| Circle::new(q, sizes::MARKER, c.filled())))?;
         }
         chart.draw_series(
             s.error_bars
@@ -96,7 +115,7 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
                 // interval that may have been clipped.
                 .map(|&(x, lo, hi)| {
                     let mid = s.points.iter().find(|q| q.0 == x).map_or((lo + hi) / 2.0, |q| q.1);
-                    ErrorBar::new_vertical(x, y(lo), y(mid), y(hi), c.stroke_width(2), 10)
+                    ErrorBar::new_vertical(x, y(lo), y(mid), y(hi), c.stroke_width(sizes::LINE), 12)
                 }),
         )?;
     }

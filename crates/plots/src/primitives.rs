@@ -1,9 +1,13 @@
 //! What every panel drawer shares: the font family and text styles, tick labels, the fitted axis range,
-//! the "no data" panel and the corner note. This file imports nothing from the rest of the crate, so the
-//! panel drawers and the figure frame can all use it without import cycles.
+//! the "no data" panel and the corner note. This file imports only [`crate::sizes`] and [`crate::typeset`]
+//! (which import nothing) from the rest of the crate, so the panel drawers and the figure frame can all use
+//! it without import cycles.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+
+use crate::sizes;
+use crate::typeset::{advance, em_px};
 
 /// The font family every text uses: registered from the embedded TTF (DejaVu Sans) by the renderer, and
 /// written as the SVG's `font-family`, so a browser draws the same font (Bitstream Vera Sans has the same
@@ -18,20 +22,48 @@ pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
     TextStyle { font: (FONT, size).into_font(), color: color.to_backend_color(), pos: Default::default() }
 }
 
+/// The smallest size a panel title is shrunk to.
+const MIN_TITLE: f64 = 12.0;
+
+/// The style of a panel's title in a panel `width` pixels wide: [`sizes::PANEL_TITLE`], or smaller, down
+/// to 12, where the title would not fit in the width less its margins (a long E3 title such as "relu, lr 1,
+/// bias 0, BN none (3 of 5 runs, 2 diverged)" ran past both edges of its panel).
+pub fn title_style(title: &str, width: u32) -> TextStyle<'static> {
+    let room = f64::from(width) - 2.0 * f64::from(sizes::PANEL_MARGIN);
+    let mut size = sizes::PANEL_TITLE;
+    // Widths are nearly proportional to the size (glyph positions round): scale, then step down until it fits.
+    let full = advance(title, em_px(size));
+    if full > room && full > 0.0 {
+        size = (size * room / full).max(MIN_TITLE);
+        while size > MIN_TITLE && advance(title, em_px(size)) > room {
+            size = (size - 0.25).max(MIN_TITLE);
+        }
+    }
+    text(size, BLACK)
+}
+
 /// A framed panel saying "no data" under its title.
 pub fn no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str) -> DrawResult<DB> {
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     area.draw(&Rectangle::new([(12, 36), (w - 12, h - 12)], RGBColor(180, 180, 180).stroke_width(1)))?;
-    area.draw(&Text::new(title.to_string(), (16, 10), text(17.0, BLACK)))?;
-    area.draw(&Text::new("no data".to_string(), (w / 2 - 30, h / 2), text(18.0, RGBColor(120, 120, 120))))?;
+    area.draw(&Text::new(title.to_string(), (16, 10), title_style(title, w as u32)))?;
+    area.draw(&Text::new("no data".to_string(), (w / 2 - 36, h / 2), text(sizes::NO_DATA, RGBColor(120, 120, 120))))?;
     Ok(())
 }
+
+/// Pixels from one line of a [`note`] to the next.
+pub const NOTE_LINE: f64 = 22.0;
 
 /// Draws `note` (one line per `\n`) in the top-left corner of the plotting region of a panel.
 pub fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> DrawResult<DB> {
     for (i, line) in note.lines().enumerate() {
-        area.draw(&Text::new(line.to_string(), (90, 44 + 18 * i as i32), text(14.0, RGBColor(40, 40, 40))))?;
+        let y = 48 + NOTE_LINE as i32 * i as i32;
+        area.draw(&Text::new(
+            line.to_string(),
+            (sizes::Y_LABEL_AREA as i32 + 24, y),
+            text(sizes::NOTE, RGBColor(40, 40, 40)),
+        ))?;
     }
     Ok(())
 }
@@ -78,40 +110,171 @@ pub fn near_axis(lo: f64, hi: f64, log: bool) -> impl Fn(f64) -> f64 {
     move |v: f64| if v.is_nan() { v } else { v.max(min).min(max) }
 }
 
-/// [`fmt_tick`] on a linear axis spanning `lo..hi`: a tick within float noise of 0 (a billionth of the span)
-/// reads 0, where a computed tick like 2e-19 had read "2e-19".
-pub fn fmt_tick_on(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
-    let noise = 1e-9 * (hi - lo).abs();
-    move |v: &f64| if v.abs() < noise { "0".into() } else { fmt_tick(v) }
+/// How an axis' tick labels read: all in one notation, chosen from the axis' range, so a label never reads
+/// "4e-4" beside "-0.001" or "0.001" beside "1e-5".
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TickFormat {
+    /// Plain decimals, with at most this many places (trailing zeros trimmed).
+    Plain(usize),
+    /// Scientific notation (`1.5e-4`), with the mantissa resolving a tenth of the tick step's order of
+    /// magnitude (`step` 0 on a log axis: two significant digits at most).
+    Scientific {
+        /// The expected spacing of ticks (0 on a log axis, where ticks are spaced by ratios).
+        step: f64,
+    },
 }
 
-/// A compact tick label: integers without decimals, up to 4 significant decimals otherwise, and
-/// scientific notation for very large or small magnitudes (so float noise like 9.999999e-5 reads 1e-4).
-pub fn fmt_tick(v: &f64) -> String {
-    let v = *v;
-    if v == 0.0 || !v.is_finite() {
-        return if v == 0.0 { "0".into() } else { v.to_string() };
+/// The largest magnitude drawn in plain decimals; from here on, scientific notation.
+const PLAIN_MAX: f64 = 1e5;
+/// The smallest magnitude (of the axis' largest end) drawn in plain decimals.
+const PLAIN_MIN: f64 = 1e-3;
+/// The most decimal places a plain label takes; an axis that needs more reads in scientific notation.
+const MAX_DECIMALS: usize = 4;
+
+impl TickFormat {
+    /// The format of an axis spanning `lo..hi` (on a log axis both positive): scientific where its largest
+    /// magnitude is below 1e-3 or from 1e5 on, or where its ticks would need more than four decimals (or,
+    /// on a log axis, where it reaches below 1e-3); plain otherwise, with as many places as a tenth of the
+    /// span needs.
+    pub fn for_axis(lo: f64, hi: f64, log: bool) -> TickFormat {
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        let m = lo.abs().max(hi.abs());
+        if !m.is_finite() || m == 0.0 {
+            return TickFormat::Plain(MAX_DECIMALS);
+        }
+        if log {
+            if lo < PLAIN_MIN || hi >= PLAIN_MAX {
+                return TickFormat::Scientific { step: 0.0 };
+            }
+            return TickFormat::Plain(places(lo / 10.0).min(MAX_DECIMALS));
+        }
+        // Plotters puts 5 to 10 ticks on an axis: a step of about a tenth of the span.
+        let step = (hi - lo) / 10.0;
+        let decimals = if step > 0.0 { places(step) } else { places(m / 10.0) };
+        if !(PLAIN_MIN..PLAIN_MAX).contains(&m) || decimals > MAX_DECIMALS {
+            TickFormat::Scientific { step: if step > 0.0 { step } else { m / 10.0 } }
+        } else {
+            TickFormat::Plain(decimals)
+        }
     }
-    let a = v.abs();
-    if !(1e-3..1e5).contains(&a) {
-        return format!("{v:.0e}");
+
+    /// The label of the tick at `v`.
+    pub fn label(&self, v: f64) -> String {
+        if v == 0.0 {
+            return "0".into();
+        }
+        if !v.is_finite() {
+            return v.to_string();
+        }
+        match *self {
+            TickFormat::Plain(d) => {
+                let s = format!("{v:.d$}");
+                let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+                if s == "-0" { "0".into() } else { s.to_string() }
+            }
+            TickFormat::Scientific { step } => {
+                let exp = v.abs().log10().floor();
+                let digits = if step > 0.0 { (exp - step.log10().floor()).clamp(0.0, 3.0) as usize } else { 1 };
+                let s = format!("{v:.digits$e}");
+                // Trim the mantissa's trailing zeros: "1.0e-4" reads "1e-4".
+                match s.split_once('e') {
+                    Some((m, e)) if m.contains('.') => format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.')),
+                    _ => s,
+                }
+            }
+        }
     }
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// Decimal places that resolve `x` (> 0): 0 from 1 on, 1 for 0.1 to 1, and so on.
+fn places(x: f64) -> usize {
+    if x >= 1.0 || !x.is_finite() || x <= 0.0 { 0 } else { (-x.log10().floor()) as usize }
+}
+
+/// Tick labels of an axis spanning `lo..hi` (its values' logarithms spaced evenly when `log`), all in one
+/// [`TickFormat`]; on a linear axis a tick within float noise of 0 (a billionth of the span) reads 0, where
+/// a computed tick like 2e-19 had read "2e-19".
+pub fn axis_ticks(lo: f64, hi: f64, log: bool) -> impl Fn(&f64) -> String {
+    let format = TickFormat::for_axis(lo, hi, log);
+    let noise = if log { 0.0 } else { 1e-9 * (hi - lo).abs() };
+    move |v: &f64| if v.abs() < noise { "0".into() } else { format.label(*v) }
+}
+
+/// Tick labels of a linear axis of log10 values spanning `lo..hi`, in the units of the values themselves
+/// (the tick at −3 reads 0.001): whole powers of ten only, where the axis holds at least two; every tick
+/// otherwise. All read in one [`TickFormat`], chosen from the labelled values as on a log axis.
+pub fn log10_ticks(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    let whole = hi.floor() - lo.ceil() >= 1.0;
+    let (a, b) = if whole { (lo.ceil(), hi.floor()) } else { (lo, hi) };
+    let format = TickFormat::for_axis(10f64.powf(a), 10f64.powf(b), true);
+    move |v: &f64| {
+        let near = v.round();
+        if whole && (v - near).abs() > 1e-9 {
+            String::new()
+        } else {
+            format.label(10f64.powf(if whole { near } else { *v }))
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A title wider than its panel is shrunk to fit (down to 12); a short one keeps the panel-title size.
+    #[test]
+    fn a_long_panel_title_shrinks_to_fit_its_panel() {
+        let long = "relu, lr 1, bias 0, BN none (3 of 5 runs, 2 diverged)";
+        let size = |t: &str, w: u32| title_style(t, w).font.get_size();
+        assert_eq!(size("BN before", 400), sizes::PANEL_TITLE);
+        let s = size(long, 400);
+        assert!(s < sizes::PANEL_TITLE && s >= MIN_TITLE, "{s}");
+        assert!(advance(long, em_px(s)) <= 400.0 - 2.0 * f64::from(sizes::PANEL_MARGIN));
+        assert_eq!(size(long, 40), MIN_TITLE, "never below the smallest size");
+    }
+
     /// A tick within float noise of 0 on a linear axis reads 0 (the γ/β figure's β axis read "2e-19").
     #[test]
     fn a_tick_at_float_noise_reads_zero() {
-        let f = fmt_tick_on(-0.02, 0.02);
+        let f = axis_ticks(-0.02, 0.02, false);
         assert_eq!(f(&2e-19), "0");
         assert_eq!(f(&-3e-18), "0");
         assert_eq!(f(&0.01), "0.01");
-        assert_eq!(fmt_tick_on(0.0, 0.0)(&1e-13), "1e-13", "no span (a log axis): nothing snaps");
+        assert_eq!(axis_ticks(1e-14, 1e-12, true)(&1e-13), "1e-13", "a log axis: nothing snaps");
+    }
+
+    fn labels(lo: f64, hi: f64, log: bool, ticks: &[f64]) -> Vec<String> {
+        let f = axis_ticks(lo, hi, log);
+        ticks.iter().map(&f).collect()
+    }
+
+    /// All ticks of an axis read in one notation: "4e-4" had stood beside "-0.001" (a β axis), and "0.001"
+    /// beside "1e-5" (a log axis of gradient norms).
+    #[test]
+    fn ticks_of_one_axis_read_alike() {
+        let beta = labels(-0.0014, 0.0014, false, &[-0.0012, -0.001, -0.0004, 0.0, 0.0004, 0.001]);
+        assert_eq!(beta, ["-0.0012", "-0.001", "-0.0004", "0", "0.0004", "0.001"]);
+        let grad = labels(5e-6, 3e-3, true, &[1e-5, 1e-4, 1e-3]);
+        assert_eq!(grad, ["1e-5", "1e-4", "1e-3"]);
+        let tiny = labels(0.0, 3e-4, false, &[5e-5, 1e-4, 1.5e-4, 3e-4]);
+        assert_eq!(tiny, ["5e-5", "1e-4", "1.5e-4", "3e-4"], "the mantissa resolves the step");
+        assert_eq!(labels(0.3, 0.9, false, &[0.35, 0.5, 0.85]), ["0.35", "0.5", "0.85"]);
+        assert_eq!(labels(0.0, 3e5, false, &[0.0, 1e5, 2.5e5]), ["0", "1e5", "2.5e5"]);
+        assert_eq!(labels(0.0, 20000.0, false, &[0.0, 5000.0, 20000.0]), ["0", "5000", "20000"]);
+        assert_eq!(labels(0.5, 20.0, true, &[1.0, 10.0]), ["1", "10"]);
+    }
+
+    /// An axis of log10 values reads in the values' units, at whole powers of ten.
+    #[test]
+    fn a_log10_axis_reads_in_its_units() {
+        let f = log10_ticks(-3.2, 0.1);
+        let got: Vec<String> = [-3.0, -2.5, -2.0, -1.0, 0.0].iter().map(&f).collect();
+        assert_eq!(got, ["0.001", "", "0.01", "0.1", "1"]);
+        let f = log10_ticks(-5.0, -3.0);
+        assert_eq!(f(&-4.0), "1e-4");
+        assert_eq!(f(&-3.0), "1e-3", "one notation on the axis");
+        let narrow = log10_ticks(-2.4, -2.1);
+        assert_eq!(narrow(&-2.3), "0.005", "no two whole powers: every tick");
     }
 }

@@ -433,7 +433,7 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
                         c.lo.push(d.ci_low);
                         c.hi.push(d.ci_high);
                         if *lr == g.selected_lr {
-                            dots.push(MarkedPoint { color: i, x: lr.log10(), y: d.mean });
+                            dots.push(MarkedPoint { label: a.to_string(), color: i, x: lr.log10(), y: d.mean });
                         }
                     }
                     Some(c)
@@ -982,7 +982,31 @@ fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figu
     figs::effective_rank_per_layer(&panels).with_columns(2)
 }
 
-/// γ and β per layer over training for the activations `acts` with BN before φ (selected learning rate).
+/// `panels` laid out in `columns` columns, each column's line panels on one y-range
+/// ([`figs::share_y`]): γ of one activation compares with γ of another only on one axis (each panel fitted
+/// to its own data, sigmoid's β of ±0.0014 looked as large as ReLU's of 0.02).
+fn share_y_per_column(panels: Vec<actscope_plots::Panel>, columns: usize) -> Vec<actscope_plots::Panel> {
+    let mut by_column: Vec<Vec<actscope_plots::Panel>> = vec![Vec::new(); columns];
+    for (i, p) in panels.into_iter().enumerate() {
+        by_column[i % columns].push(p);
+    }
+    let mut shared: Vec<std::vec::IntoIter<actscope_plots::Panel>> =
+        by_column.into_iter().map(|c| figs::share_y(c).into_iter()).collect();
+    // Back in row order.
+    let mut out = Vec::new();
+    'rows: loop {
+        for c in &mut shared {
+            match c.next() {
+                Some(p) => out.push(p),
+                None => break 'rows,
+            }
+        }
+    }
+    out
+}
+
+/// γ and β per layer over training for the activations `acts` with BN before φ (selected learning rate),
+/// one row (γ, β) per activation, each column on one y-range.
 fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
     // One row of panels (γ, β) per activation, layers in the sequential ramp: coloured by (activation,
     // layer) on one panel, a sigmoid layer took ReLU's colour and the ReLU layers other activations'.
@@ -1010,7 +1034,7 @@ fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
         fig.get_or_insert(f);
     }
     match fig {
-        Some(f) => Figure::new(f.title, f.caption, panels).with_columns(2),
+        Some(f) => Figure::new(f.title, f.caption, share_y_per_column(panels, 2)).with_columns(2),
         None => figs::bn_params_over_time(&[], &[], "BN before φ"),
     }
 }

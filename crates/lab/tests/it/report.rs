@@ -1458,3 +1458,53 @@ fn the_accuracy_heatmap_colours_the_compared_cells_apart() {
     let actscope_plots::Panel::Heatmap(h) = &fig.panels[0] else { panic!("a heatmap") };
     assert_eq!(h.value_range, None, "cells within the span keep the data's own range");
 }
+
+/// The γ/β figure shares one y-range per column: all γ panels one, all β panels another. Each panel had its
+/// own, so sigmoid's β of ±0.0014 looked as large as ReLU's of 0.02.
+#[test]
+fn bn_parameter_panels_share_a_y_range_per_column() {
+    use actscope_metrics::records::{BnParams, Record};
+    let e = experiment_with(
+        |_, _| 0.85,
+        |a, p| {
+            let (gamma, beta) = match a {
+                Activation::Sigmoid => (1.1, 0.0014),
+                Activation::Tanh => (1.2, -0.005),
+                _ => (1.5, 0.02),
+            };
+            let mut t = String::new();
+            for (step, k) in [(0, 0.0), (100, 1.0)] {
+                let mut cp = checkpoint(step, |_| (0.1, 1.0), None);
+                for l in &mut cp.layers {
+                    l.bn = (p != Placement::None).then_some(BnParams {
+                        gamma_mean: 1.0 + k * (gamma - 1.0),
+                        gamma_std: 0.0,
+                        beta_mean: k * beta,
+                        beta_std: 0.0,
+                    });
+                }
+                t += &(serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n");
+            }
+            t
+        },
+    );
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "bn_params").expect("drawn").1;
+    assert_eq!(fig.columns, 2);
+    let ranges: Vec<(f64, f64)> = fig
+        .panels
+        .iter()
+        .map(|p| match p {
+            actscope_plots::Panel::Lines(l) => l.y_range.expect("a shared range"),
+            _ => panic!("line panels"),
+        })
+        .collect();
+    assert_eq!(ranges.len(), 6, "γ and β of three activations");
+    let (gamma, beta) = (ranges[0], ranges[1]);
+    assert!(ranges.iter().step_by(2).all(|r| *r == gamma), "one γ range: {ranges:?}");
+    assert!(ranges.iter().skip(1).step_by(2).all(|r| *r == beta), "one β range: {ranges:?}");
+    assert!(gamma.0 <= 1.0 && gamma.1 >= 1.5, "γ from 1 to ReLU's 1.5: {gamma:?}");
+    assert!(beta.0 <= -0.005 && beta.1 >= 0.02 && beta.1 < 0.03, "β to ReLU's 0.02: {beta:?}");
+    let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
+    assert_eq!(titles[..2], ["γ (scale), sigmoid", "β (shift), sigmoid"], "row order kept");
+}

@@ -1,6 +1,8 @@
 //! Every figure renders to PNG and SVG: the SVG is XML holding the title and axis labels, the PNG decodes
 //! at the figure's size and is not blank; empty or NaN data gives a "no data" panel instead of a crash.
 
+mod clarity;
+
 use std::path::PathBuf;
 
 use actscope_plots::gallery::sample_figures;

@@ -1,0 +1,180 @@
+//! What makes a figure read clearly: reference lines look unlike data and lie beneath it, bars keep one
+//! colour inside a shaded interval, legends pack by width, marked points are named, and panels that
+//! compare share one axis.
+
+use actscope_plots::figures::{
+    CurvePanel, GradientPanel, MarkedPoint, MeanCurve, PlacementCurves, SELECTED_RATE, TheoryPoint,
+    gradient_norm_vs_depth, lr_sensitivity, saturation_per_layer, share_y,
+};
+use actscope_plots::palette::REFERENCE;
+use actscope_plots::{Figure, HistogramPanel, LinePanel, Panel, Series, Shade, svg_string};
+
+fn curve(label: &str, color: usize, x: Vec<f64>, mean: Vec<f64>, half: f64) -> MeanCurve {
+    MeanCurve {
+        label: label.into(),
+        color,
+        lo: mean.iter().map(|m| m - half).collect(),
+        hi: mean.iter().map(|m| m + half).collect(),
+        x,
+        mean,
+        ..Default::default()
+    }
+}
+
+/// A two-point threshold across a panel had end markers (as a sparse data curve has), which made it read as
+/// data; so had a curve without a band.
+#[test]
+fn reference_and_bandless_curves_have_no_markers() {
+    let threshold = curve("threshold 0.5", REFERENCE, vec![0.0, 100.0], vec![0.5, 0.5], f64::NAN);
+    let bandless = curve("one seed", 1, vec![0.0, 100.0], vec![0.2, 0.3], f64::NAN);
+    let sparse = curve("layer 1", 0, vec![0.0, 100.0], vec![0.2, 0.4], 0.05);
+    let fig =
+        saturation_per_layer(&[CurvePanel { title: "sigmoid".into(), curves: vec![sparse, threshold, bandless] }]);
+    let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    let markers: Vec<bool> = l.series.iter().map(|s| s.markers).collect();
+    assert_eq!(markers, [true, false, false], "only the sparse curve with a band is marked");
+}
+
+/// Reference lines are drawn beneath the data (a target line was drawn over the curves it marks).
+#[test]
+fn reference_lines_are_drawn_beneath_the_data() {
+    let data = Series { label: "relu".into(), color: 0, points: vec![(0.0, 0.1), (10.0, 0.9)], ..Default::default() };
+    let target = Series {
+        label: "target".into(),
+        color: REFERENCE,
+        dashed: true,
+        points: vec![(0.0, 0.5), (10.0, 0.5)],
+        ..Default::default()
+    };
+    let panel = LinePanel { title: "p".into(), series: vec![data, target], ..Default::default() };
+    let svg = svg_string(&Figure::new("t", "c", vec![Panel::Lines(panel)])).unwrap();
+    let grey = svg.find("stroke=\"#777777\"").expect("the target is drawn");
+    let orange = svg.find("stroke=\"#E69F00\"").expect("the curve is drawn");
+    assert!(grey < orange, "the target is drawn first, beneath the curve");
+}
+
+/// The theory line of the gradient figure is thin and dotted: dashed, it sat on a dashed data curve.
+#[test]
+fn the_theory_line_is_dotted_unlike_dashed_data() {
+    let mut placed = curve("relu, BN after", 2, vec![1.0, 2.0, 3.0], vec![0.1, 0.2, 0.3], 0.01);
+    placed.dashed = true;
+    let fig = gradient_norm_vs_depth(&[GradientPanel {
+        title: "at initialisation".into(),
+        curves: vec![placed],
+        theory: Some((1..=3).map(|l| TheoryPoint { layer: l as f64, grad_norm: 0.1 * l as f64 }).collect()),
+        theory_label: String::new(),
+    }]);
+    let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    let theory = l.series.iter().find(|s| s.label == "theory").unwrap();
+    assert!(theory.dotted && !theory.dashed && !theory.markers, "{theory:?}");
+    let svg = svg_string(&fig).unwrap();
+    assert!(svg.contains("stroke=\"#777777\" stroke-width=\"2\""), "thinner than the data's 3 px");
+}
+
+/// A histogram's bars are opaque, with the shade beneath them: at 75% opacity they let the gridlines
+/// through and looked darker inside the shade.
+#[test]
+fn histogram_bars_are_opaque_over_the_shade() {
+    let h = HistogramPanel {
+        title: "h".into(),
+        x_label: "sigmoid(z)".into(),
+        y_label: "density".into(),
+        edges: vec![0.0, 0.25, 0.5, 0.75, 1.0],
+        density: vec![0.5, 1.5, 1.5, 0.5],
+        shade: Some(Shade { lo: 0.3, hi: 0.7, label: "claimed".into() }),
+        note: Some("50% inside".into()),
+        color: 3,
+    };
+    let svg = svg_string(&Figure::new("t", "c", vec![Panel::Histogram(h)])).unwrap();
+    let bars: Vec<&str> = svg.split('<').filter(|e| e.starts_with("rect") && e.contains("fill=\"#0072B2\"")).collect();
+    assert_eq!(bars.len(), 4, "{bars:?}");
+    assert!(bars.iter().all(|b| b.contains("opacity=\"1\"")), "{bars:?}");
+    let shade = svg.find("fill=\"#787878\"").expect("the shade is drawn");
+    assert!(shade < svg.find("fill=\"#0072B2\"").unwrap(), "the shade first, beneath the bars");
+}
+
+/// Legend entries pack by their width: six short labels take one row (a grid of five columns had put the
+/// sixth on a second row, and each entry under a particular panel).
+#[test]
+fn short_legend_entries_share_one_row() {
+    let line = |label: &str, color: usize| Series {
+        label: label.into(),
+        color,
+        points: vec![(0.0, 0.0), (1.0, 1.0)],
+        ..Default::default()
+    };
+    let fig = |labels: &[&str]| {
+        let series = labels.iter().enumerate().map(|(i, l)| line(l, i)).collect();
+        Figure::new("t", "c", vec![Panel::Lines(LinePanel { title: "p".into(), series, ..Default::default() })])
+    };
+    let one = fig(&["relu"]);
+    let six = fig(&["sigmoid", "tanh", "relu", "gelu", "silu", "elu"]);
+    assert_eq!(six.height(), one.height(), "one row of legend for both");
+    let many: Vec<String> = (0..12).map(|i| format!("a long legend label number {i}")).collect();
+    let many = fig(&many.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(many.height() > one.height(), "long labels wrap to more rows");
+}
+
+/// The learning-rate figure's dots are named in the CSV ("selected rate, relu"), one legend entry says what
+/// a dot is, and the log10 axis reads in learning-rate units.
+#[test]
+fn selected_rate_dots_are_named() {
+    let c = |label: &str, color: usize| curve(label, color, vec![-3.0, -2.0, -1.0], vec![0.5, 0.8, 0.6], 0.01);
+    let panels = vec![
+        PlacementCurves { placement: "none".into(), curves: vec![c("sigmoid", 0), c("relu", 2)] },
+        PlacementCurves { placement: "before".into(), curves: vec![c("sigmoid", 0), c("relu", 2)] },
+    ];
+    let dot = |label: &str, color: usize| MarkedPoint { label: label.into(), color, x: -2.0, y: 0.8 };
+    let marked = vec![vec![dot("sigmoid", 0), dot("relu", 2)], vec![dot("sigmoid", 0), dot("relu", 2)]];
+    let fig = lr_sensitivity(&panels, &marked);
+    let csv = fig.to_csv().unwrap();
+    assert!(csv.contains("BN none,\"selected rate, relu\",-2,0.8,,\n"), "{csv}");
+    assert!(csv.contains("BN before,\"selected rate, sigmoid\",-2,0.8,,\n"), "{csv}");
+    for p in &fig.panels {
+        let Panel::Lines(l) = p else { panic!("line panels") };
+        assert!(l.x_log10, "ticks in learning-rate units");
+        let dots: Vec<&Series> = l.series.iter().filter(|s| s.no_line && !s.points.is_empty()).collect();
+        assert_eq!(dots.len(), 2);
+        assert!(dots.iter().all(|s| s.markers && s.label.starts_with("selected rate, ")));
+        let key: Vec<&Series> = l.series.iter().filter(|s| s.label == SELECTED_RATE).collect();
+        assert_eq!(key.len(), 1, "one legend entry per panel, listed once in the legend");
+        assert!(key[0].points.is_empty() && key[0].no_line);
+    }
+    // The SVG writes each text on a line of its own.
+    let svg = svg_string(&fig).unwrap();
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert_eq!(texts.iter().filter(|t| **t == "selected rate").count(), 1, "one legend entry for the dots");
+    assert!(texts.contains(&"0.01") && texts.contains(&"0.1"), "ticks in learning-rate units");
+    assert!(!texts.contains(&"-2"), "no log10 ticks");
+}
+
+/// [`share_y`] fits one y-range to all line panels it gets (points, bands and whiskers) and leaves other
+/// panels alone.
+#[test]
+fn share_y_gives_line_panels_one_range() {
+    let panel = |lo: f64, hi: f64| {
+        Panel::Lines(LinePanel {
+            series: vec![Series { points: vec![(0.0, lo), (1.0, hi)], ..Default::default() }],
+            ..Default::default()
+        })
+    };
+    let hist = Panel::Histogram(HistogramPanel {
+        title: "h".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        edges: vec![0.0, 1.0],
+        density: vec![1.0],
+        shade: None,
+        note: None,
+        color: 0,
+    });
+    let shared = share_y(vec![panel(-0.0014, 0.0014), panel(0.0, 0.02), hist.clone()]);
+    let range = |p: &Panel| match p {
+        Panel::Lines(l) => l.y_range,
+        _ => None,
+    };
+    let pad = 0.05 * (0.02 + 0.0014);
+    assert_eq!(range(&shared[0]), Some((-0.0014 - pad, 0.02 + pad)));
+    assert_eq!(range(&shared[1]), range(&shared[0]));
+    assert_eq!(shared[2], hist);
+}
