@@ -154,7 +154,10 @@ fn bad_sweep_files_are_usage_errors() {
     // A misspelt profile is refused by the library too: it returned the whole sweep, unpatched.
     let typo = SweepFile::parse(profiled, "s.toml").unwrap().with_profile("smok").unwrap_err().to_string();
     assert!(typo.contains("s.toml: no profile \"smok\"; the file has: smoke"), "{typo}");
-    assert_eq!(SweepFile::parse(profiled, "s.toml").unwrap().with_profile_if_defined("full").expand().unwrap().len(), 1);
+    assert_eq!(
+        SweepFile::parse(profiled, "s.toml").unwrap().with_profile_if_defined("full").expand().unwrap().len(),
+        1
+    );
     assert!(e.to_string().contains("s.toml:6: [profile.smoke.base] lrr = 0.1: unknown setting `lrr`"), "{e}");
     // A profile's setting replaces the file's, in [base] or as an axis.
     let patched = "[base]\nhidden=[4]\nlr = 0.1\n[axes]\nseed = [0, 1]\n[profile.one.base]\nseed = 3\n[profile.one.axes]\nlr = [0.01, 0.1]\n";
