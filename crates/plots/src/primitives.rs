@@ -229,7 +229,7 @@ mod tests {
         let size = |t: &str, w: u32| title_style(t, w).font.get_size();
         assert_eq!(size("BN before", 400), sizes::PANEL_TITLE);
         let s = size(long, 400);
-        assert!(s < sizes::PANEL_TITLE && s >= MIN_TITLE, "{s}");
+        assert!((MIN_TITLE..sizes::PANEL_TITLE).contains(&s), "{s}");
         assert!(advance(long, em_px(s)) <= 400.0 - 2.0 * f64::from(sizes::PANEL_MARGIN));
         assert_eq!(size(long, 40), MIN_TITLE, "never below the smallest size");
     }
