@@ -19,7 +19,7 @@ const OUT_VAR: &str = "ACTSCOPE_GALLERY_OUT";
 
 /// Renders every sample figure into `out` (created if missing) and returns the files written.
 fn write_gallery(out: &Path) -> Result<Vec<PathBuf>, actscope_plots::Error> {
-    std::fs::create_dir_all(out).map_err(|source| actscope_plots::Error::Io { path: out.to_path_buf(), source })?;
+    std::fs::create_dir_all(out).map_err(|error| actscope_plots::Error::Io { path: out.to_path_buf(), error })?;
     let mut written = Vec::new();
     for s in sample_figures(7) {
         written.extend(render(&s.figure, &out.join(s.stem), &[Format::Png, Format::Svg])?);

@@ -14,12 +14,13 @@ pub enum Error {
         message: String,
     },
     /// Writing a figure or the CSV beside it failed.
-    #[error("writing {}: {}", path.display(), os_words(source))]
+    #[error("writing {}: {}", path.display(), os_words(error))]
     Io {
         /// The file being written.
         path: PathBuf,
-        /// The IO error.
-        source: std::io::Error,
+        /// The IO error (its words are in this error's message, so it is not offered as a `source()` too: a
+        /// chain printer wrote "permission denied: Permission denied (os error 13)").
+        error: std::io::Error,
     },
     /// The stem given to [`crate::render`] names no file (an empty path, `.`, `..`, or one ending in a
     /// separator), so there is no name to append `.png`, `.svg` and `.csv` to; nothing is written.
@@ -50,3 +51,17 @@ fn os_words(e: &std::io::Error) -> String {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The OS's words appear once: with the IO error also offered as `source()`, a chain printer (`{:#}`)
+    /// wrote "writing f.png: permission denied: Permission denied (os error 13)".
+    #[test]
+    fn an_io_error_is_worded_once() {
+        let e = Error::Io { path: "f.png".into(), error: std::io::Error::from_raw_os_error(13) };
+        assert_eq!(e.to_string(), "writing f.png: Permission denied");
+        assert!(std::error::Error::source(&e).is_none());
+    }
+}

@@ -52,10 +52,10 @@ impl MeanCurve {
             label: self.label.clone(),
             color: self.color,
             dashed: self.dashed,
-            // Two or three points joined by lines read as a trajectory measured in between: mark them. Not a
-            // reference line (a threshold across a panel) nor a curve without a band: end markers make a
-            // reference read as data.
-            markers: self.x.len() <= 3 && self.color != palette::REFERENCE && !band.is_empty(),
+            // Two or three points joined by lines read as a trajectory measured in between: mark them (also a
+            // one-seed curve, which has no band). Not a reference line (a threshold across a panel): end
+            // markers make a reference read as data.
+            markers: self.x.len() <= 3 && self.color != palette::REFERENCE,
             points: self.x.iter().copied().zip(self.mean.iter().copied()).collect(),
             band,
             ..Default::default()

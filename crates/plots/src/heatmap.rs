@@ -49,7 +49,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
     // Category rows read top to bottom, like a table.
     let row_pos = |j: usize| if matches!(p.y, HeatAxis::Categories(_)) { ny - 1 - j } else { j };
     let mut chart = ChartBuilder::on(&main)
-        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
+        .caption(&p.title, title_style(&p.title, main.dim_in_pixel().0))
         .margin(sizes::PANEL_MARGIN)
         .x_label_area_size(sizes::X_LABEL_AREA)
         .y_label_area_size(match &p.y {

@@ -128,12 +128,13 @@ pub enum TickFormat {
 const PLAIN_MAX: f64 = 1e5;
 /// The smallest magnitude (of the axis' largest end) drawn in plain decimals.
 const PLAIN_MIN: f64 = 1e-3;
-/// The most decimal places a plain label takes; an axis that needs more reads in scientific notation.
-const MAX_DECIMALS: usize = 4;
+/// The most decimal places a plain label takes; an axis that needs more reads in scientific notation. A
+/// narrow axis away from 0 needs many (0.9999 to 1.0002 ticks every 5e-5): its labels must still differ.
+const MAX_DECIMALS: usize = 10;
 
 impl TickFormat {
     /// The format of an axis spanning `lo..hi` (on a log axis both positive): scientific where its largest
-    /// magnitude is below 1e-3 or from 1e5 on, or where its ticks would need more than four decimals (or,
+    /// magnitude is below 1e-3 or from 1e5 on, or where its ticks would need more than ten decimals (or,
     /// on a log axis, where it reaches below 1e-3); plain otherwise, with as many places as a tenth of the
     /// span needs.
     pub fn for_axis(lo: f64, hi: f64, log: bool) -> TickFormat {
@@ -174,7 +175,8 @@ impl TickFormat {
             }
             TickFormat::Scientific { step } => {
                 let exp = v.abs().log10().floor();
-                let digits = if step > 0.0 { (exp - step.log10().floor()).clamp(0.0, 3.0) as usize } else { 1 };
+                // As many mantissa digits as the step needs, so that neighbouring ticks read differently.
+                let digits = if step > 0.0 { (exp - step.log10().floor()).clamp(0.0, 15.0) as usize } else { 1 };
                 let s = format!("{v:.digits$e}");
                 // Trim the mantissa's trailing zeros: "1.0e-4" reads "1e-4".
                 match s.split_once('e') {
@@ -263,6 +265,9 @@ mod tests {
         assert_eq!(labels(0.0, 3e5, false, &[0.0, 1e5, 2.5e5]), ["0", "1e5", "2.5e5"]);
         assert_eq!(labels(0.0, 20000.0, false, &[0.0, 5000.0, 20000.0]), ["0", "5000", "20000"]);
         assert_eq!(labels(0.5, 20.0, true, &[1.0, 10.0]), ["1", "10"]);
+        // A narrow axis away from 0: every tick read "1e0" when the places were capped at 4.
+        assert_eq!(labels(0.9999, 1.0002, false, &[0.9999, 1.0, 1.0001, 1.0002]), ["0.9999", "1", "1.0001", "1.0002"]);
+        assert_eq!(labels(1e5, 1e5 + 3.0, false, &[1e5, 1e5 + 1.0]), ["1e5", "1.00001e5"]);
     }
 
     /// An axis of log10 values reads in the values' units, at whole powers of ten.

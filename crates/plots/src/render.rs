@@ -129,15 +129,15 @@ fn write_set(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     };
     let remove_all = || files.iter().for_each(|(p, _)| drop(std::fs::remove_file(tmp_of(p))));
     for (path, bytes) in files {
-        if let Err(source) = std::fs::write(tmp_of(path), bytes) {
+        if let Err(error) = std::fs::write(tmp_of(path), bytes) {
             remove_all();
-            return Err(Error::Io { path: path.clone(), source });
+            return Err(Error::Io { path: path.clone(), error });
         }
     }
     for (path, _) in files {
-        if let Err(source) = std::fs::rename(tmp_of(path), path) {
+        if let Err(error) = std::fs::rename(tmp_of(path), path) {
             remove_all();
-            return Err(Error::Io { path: path.clone(), source });
+            return Err(Error::Io { path: path.clone(), error });
         }
     }
     Ok(())

@@ -22,9 +22,9 @@ fn curve(label: &str, color: usize, x: Vec<f64>, mean: Vec<f64>, half: f64) -> M
 }
 
 /// A two-point threshold across a panel had end markers (as a sparse data curve has), which made it read as
-/// data; so had a curve without a band.
+/// data. A sparse data curve keeps them, with a band or without (one seed).
 #[test]
-fn reference_and_bandless_curves_have_no_markers() {
+fn reference_curves_have_no_markers() {
     let threshold = curve("threshold 0.5", REFERENCE, vec![0.0, 100.0], vec![0.5, 0.5], f64::NAN);
     let bandless = curve("one seed", 1, vec![0.0, 100.0], vec![0.2, 0.3], f64::NAN);
     let sparse = curve("layer 1", 0, vec![0.0, 100.0], vec![0.2, 0.4], 0.05);
@@ -32,7 +32,7 @@ fn reference_and_bandless_curves_have_no_markers() {
         saturation_per_layer(&[CurvePanel { title: "sigmoid".into(), curves: vec![sparse, threshold, bandless] }]);
     let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
     let markers: Vec<bool> = l.series.iter().map(|s| s.markers).collect();
-    assert_eq!(markers, [true, false, false], "only the sparse curve with a band is marked");
+    assert_eq!(markers, [true, false, true], "sparse data curves are marked, the reference is not");
 }
 
 /// Reference lines are drawn beneath the data (a target line was drawn over the curves it marks).
