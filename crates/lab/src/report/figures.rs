@@ -650,18 +650,18 @@ fn dead_units(e: &Experiment) -> Figure {
         }
         for &(lr, b) in &settings {
             for &p in &places {
-                // Without the diverged runs, as C3 reads them. A setting whose runs all diverged keeps its
-                // panel ("no data", saying why), so the grid's columns keep their placements.
+                // Without the diverged runs, as C3 reads them. A setting whose runs all diverged, or that has
+                // none, keeps its panel ("no data", saying why), so the grid's columns keep their placements.
                 let mut runs = e.matching(move |c: &RunConfig| is(a, p)(c) && c.lr == lr && c.bias_init == Some(b));
                 let all = runs.len();
-                if all == 0 {
-                    continue;
-                }
                 runs.retain(|r| r.summary.is_ok());
-                let n = match runs.len() {
-                    0 => format!("all {all} runs diverged"),
-                    k if k == all => format!("{k} runs"),
-                    k => format!("{k} of {all} runs, {} diverged", all - k),
+                let n = match (runs.len(), all) {
+                    (_, 0) => "no runs".to_string(),
+                    (0, 1) => "its 1 run diverged".to_string(),
+                    (0, _) => format!("all {all} runs diverged"),
+                    (1, 1) => "1 run".to_string(),
+                    (k, _) if k == all => format!("{k} runs"),
+                    (k, _) => format!("{k} of {all} runs, {} diverged", all - k),
                 };
                 panels.push(CurvePanel {
                     title: format!("{a}, lr {lr}, bias {b}, BN {p} ({n})"),

@@ -1415,6 +1415,10 @@ fn the_dead_unit_grid_keeps_a_panel_whose_runs_all_diverged() {
             runs.push(r);
         }
     }
+    // A second setting with one run, without BN only: its other placements keep their (empty) panels.
+    let mut one = fake_run_at(Activation::Relu, Placement::None, 0, 1.0, 0.8);
+    one.config.bias_init = Some(0.0);
+    runs.push(one);
     let e = load_fake(&runs, |_| {
         serde_json::to_string(&Record::Checkpoint(checkpoint(100, |_| (0.0, 1.0), Some(0.5)))).unwrap() + "\n"
     });
@@ -1426,7 +1430,10 @@ fn the_dead_unit_grid_keeps_a_panel_whose_runs_all_diverged() {
         [
             "relu, lr 0.1, bias 0, BN none (3 runs)",
             "relu, lr 0.1, bias 0, BN before (2 of 3 runs, 1 diverged)",
-            "relu, lr 0.1, bias 0, BN after (all 3 runs diverged)"
+            "relu, lr 0.1, bias 0, BN after (all 3 runs diverged)",
+            "relu, lr 1, bias 0, BN none (1 run)",
+            "relu, lr 1, bias 0, BN before (no runs)",
+            "relu, lr 1, bias 0, BN after (no runs)"
         ]
     );
     let actscope_plots::Panel::Lines(after) = &fig.panels[2] else { panic!("a line panel") };
