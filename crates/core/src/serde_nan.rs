@@ -25,40 +25,81 @@
 //! assert!(back.ratio.is_some_and(f64::is_nan));
 //! ```
 
+use std::fmt;
+
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A float as JSON holds it: a number, `null` or one of the strings `"inf"`, `"-inf"`, `"nan"`.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum Json {
-    Number(f64),
-    Text(String),
+/// The JSON form of a float, written straight to the serializer: a number; `"inf"` or `"-inf"`; NaN as
+/// `null`, or as `"nan"` where `nan_as_text` (an optional float, whose `null` means none).
+struct Json {
+    v: f64,
+    nan_as_text: bool,
 }
 
-/// The JSON form of a float (`None`: `null`).
-fn to_json(v: f64, nan_as_text: bool) -> Option<Json> {
-    if v.is_finite() {
-        Some(Json::Number(v))
-    } else if v.is_nan() {
-        nan_as_text.then(|| Json::Text("nan".into()))
-    } else if v > 0.0 {
-        Some(Json::Text("inf".into()))
-    } else {
-        Some(Json::Text("-inf".into()))
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.v;
+        if v.is_finite() {
+            s.serialize_f64(v)
+        } else if v.is_nan() {
+            if self.nan_as_text { s.serialize_str("nan") } else { s.serialize_none() }
+        } else {
+            s.serialize_str(if v > 0.0 { "inf" } else { "-inf" })
+        }
     }
 }
 
-fn from_json<E: serde::de::Error>(j: Json) -> Result<f64, E> {
-    match j {
-        Json::Number(v) => Ok(v),
-        Json::Text(t) => match t.as_str() {
-            "inf" => Ok(f64::INFINITY),
-            "-inf" => Ok(f64::NEG_INFINITY),
-            "nan" => Ok(f64::NAN),
-            other => {
-                Err(E::custom(format!("expected a number, null, \"inf\", \"-inf\" or \"nan\", found \"{other}\"")))
-            }
-        },
+/// One float as JSON holds it, read without buffering (an untagged enum buffered every value): `None` for
+/// `null`.
+struct Cell(Option<f64>);
+
+struct CellVisitor;
+
+impl<'de> Visitor<'de> for CellVisitor {
+    type Value = Cell;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, null, \"inf\", \"-inf\" or \"nan\"")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cell, E> {
+        Ok(Cell(Some(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell, E> {
+        Ok(Cell(Some(v as f64)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell, E> {
+        Ok(Cell(Some(v as f64)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cell, E> {
+        match v {
+            "inf" => Ok(Cell(Some(f64::INFINITY))),
+            "-inf" => Ok(Cell(Some(f64::NEG_INFINITY))),
+            "nan" => Ok(Cell(Some(f64::NAN))),
+            other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Cell, E> {
+        Ok(Cell(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Cell, E> {
+        Ok(Cell(None))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Cell, D::Error> {
+        d.deserialize_any(CellVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Cell, D::Error> {
+        d.deserialize_any(CellVisitor)
+    }
+}
+
+impl Cell {
+    /// A plain float: `null` is NaN.
+    fn float(self) -> f64 {
+        self.0.unwrap_or(f64::NAN)
     }
 }
 
@@ -71,7 +112,7 @@ pub mod float {
     /// # Errors
     /// Those of the serializer.
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-        to_json(*v, false).serialize(s)
+        Json { v: *v, nan_as_text: false }.serialize(s)
     }
 
     /// Reads a number, `null` (NaN) or one of the strings.
@@ -79,7 +120,7 @@ pub mod float {
     /// # Errors
     /// Any other value.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        Option::<Json>::deserialize(d)?.map_or(Ok(f64::NAN), from_json)
+        Ok(Cell::deserialize(d)?.float())
     }
 }
 
@@ -92,7 +133,7 @@ pub mod floats {
     /// # Errors
     /// Those of the serializer.
     pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(|&x| to_json(x, false)))
+        s.collect_seq(v.iter().map(|&v| Json { v, nan_as_text: false }))
     }
 
     /// Reads an array whose entries are numbers, `null`s (NaN) or the strings.
@@ -100,7 +141,7 @@ pub mod floats {
     /// # Errors
     /// A value that is not such an array.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Vec::<Option<Json>>::deserialize(d)?.into_iter().map(|j| j.map_or(Ok(f64::NAN), from_json)).collect()
+        Ok(Vec::<Cell>::deserialize(d)?.into_iter().map(Cell::float).collect())
     }
 }
 
@@ -113,7 +154,7 @@ pub mod opt_float {
     /// # Errors
     /// Those of the serializer.
     pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-        v.and_then(|x| to_json(x, true)).serialize(s)
+        v.map(|v| Json { v, nan_as_text: true }).serialize(s)
     }
 
     /// Reads `null` (none), a number or one of the strings.
@@ -121,7 +162,7 @@ pub mod opt_float {
     /// # Errors
     /// Any other value.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        Option::<Json>::deserialize(d)?.map(from_json).transpose()
+        Ok(Cell::deserialize(d)?.0)
     }
 }
 
@@ -134,7 +175,7 @@ pub mod opt_arr3 {
     /// # Errors
     /// Those of the serializer.
     pub fn serialize<S: Serializer>(v: &Option<[f64; 3]>, s: S) -> Result<S::Ok, S::Error> {
-        v.map(|a| a.map(|x| to_json(x, false))).serialize(s)
+        v.map(|a| a.map(|v| Json { v, nan_as_text: false })).serialize(s)
     }
 
     /// Reads `null` (none) or an array of three numbers, `null`s (NaN) or the strings.
@@ -142,13 +183,7 @@ pub mod opt_arr3 {
     /// # Errors
     /// A value that is not such an array.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[f64; 3]>, D::Error> {
-        match Option::<[Option<Json>; 3]>::deserialize(d)? {
-            None => Ok(None),
-            Some([a, b, c]) => {
-                let f = |j: Option<Json>| j.map_or(Ok(f64::NAN), from_json::<D::Error>);
-                Ok(Some([f(a)?, f(b)?, f(c)?]))
-            }
-        }
+        Ok(Option::<[Cell; 3]>::deserialize(d)?.map(|a| a.map(Cell::float)))
     }
 }
 
@@ -201,5 +236,7 @@ mod tests {
     fn other_text_is_refused_with_what_was_expected() {
         let e = serde_json::from_str::<All>(r#"{"x":"Infinity","v":[],"o":null,"a":null}"#).unwrap_err();
         assert!(e.to_string().contains("\"inf\"") && e.to_string().contains("Infinity"), "{e}");
+        let e = serde_json::from_str::<All>(r#"{"x":true,"v":[],"o":null,"a":null}"#).unwrap_err();
+        assert!(e.to_string().contains("expected a number, null, \"inf\""), "{e}");
     }
 }
