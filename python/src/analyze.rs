@@ -14,7 +14,13 @@ use pyo3::types::PyDict;
 /// (a capture breaking the format, captures that disagree).
 fn to_py(e: actscope_lab::Error) -> PyErr {
     let msg = e.to_string();
-    match e {
+    // The kind is the innermost error's: a file-system failure wrapped in what was being done (a
+    // `Context`) is still an `OSError`.
+    let mut inner = &e;
+    while let actscope_lab::Error::Context { error, .. } = inner {
+        inner = error;
+    }
+    match inner {
         actscope_lab::Error::Io { .. } => PyOSError::new_err(msg),
         actscope_lab::Error::Plot(_) => PyRuntimeError::new_err(msg),
         _ => PyValueError::new_err(msg),

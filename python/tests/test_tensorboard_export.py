@@ -121,6 +121,7 @@ def exported(tmp_path_factory):
 
 
 # Metrics that may be absent (not applicable); the others are always recorded, and a null in JSON is a NaN.
+# Since schema 4 the records write +inf, -inf and an optional NaN as the strings "inf", "-inf", "nan".
 OPTIONAL = {
     "saturation_rate", "stuck_fraction", "dead_units", "dead_fraction", "inactive_rate", "grad_b_norm",
     "update_ratio", "effective_rank", "bn_gamma_mean", "bn_gamma_std", "bn_beta_mean", "bn_beta_std",
@@ -134,6 +135,8 @@ def expected_scalars(records):
 
     def add(tag, step, v):
         metric = tag.split("/")[1] if tag.startswith("network/") else tag.split("/")[0]
+        if isinstance(v, str):
+            v = float(v)
         if v is None and metric not in OPTIONAL:
             v = math.nan
         if v is not None:
@@ -286,6 +289,8 @@ def read_table(path):
 
 
 def same_cell(cell, value):
+    if isinstance(value, str):
+        value = float(value)  # "inf", "-inf" or "nan" (schema 4)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return cell == ""
     return float(cell) == float(value)
