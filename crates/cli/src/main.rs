@@ -320,6 +320,10 @@ struct SweepArgs {
     /// List the runs (marking finished ones) without running anything.
     #[arg(long)]
     dry_run: bool,
+    /// With --dry-run: one JSON object per line instead of text, {"run", "state" (finished, to_redo,
+    /// to_train or not_a_run), "refused" (the sweep would refuse it), "notes"}; lockstep groups are left out.
+    #[arg(long, requires = "dry_run")]
+    json: bool,
     /// Run only shard i of n (0-based), e.g. 2/8; defaults to Slurm's SLURM_ARRAY_TASK_ID/COUNT when set.
     #[arg(long)]
     shard: Option<String>,
@@ -534,6 +538,29 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     Ok(())
 }
 
+/// One run of `sweep --dry-run`: printed as text ("NAME  (note)  (note)") or, with `--json`, as one JSON
+/// object per line.
+struct DryRunEntry {
+    /// The run's directory name.
+    run: String,
+    /// `finished`, `to_redo`, `to_train` or `not_a_run` (a directory that is not a finished run).
+    state: &'static str,
+    /// Whether the sweep would refuse it (a directory in the way, data it does not fit, too little memory).
+    refused: bool,
+    /// What the text shows in parentheses.
+    notes: Vec<String>,
+}
+
+impl DryRunEntry {
+    fn text(&self) -> String {
+        self.notes.iter().fold(self.run.clone(), |t, n| format!("{t}  ({n})"))
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({ "run": self.run, "state": self.state, "refused": self.refused, "notes": self.notes })
+    }
+}
+
 fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     let shard = match &a.shard {
         Some(s) => Shard::parse(s)?,
@@ -566,48 +593,51 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             c[i] += 1;
             counts.set(c);
         };
-        // The line of a run this shard owns: its directory and whether it is finished; a run to train is checked
-        // against the machine's memory as the sweep would check it.
-        let line = |r: &RunConfig| -> Result<Option<String>> {
+        // The entry of a run this shard owns: its directory and whether it is finished; a run to train is
+        // checked against the machine's memory as the sweep would check it.
+        let line = |r: &RunConfig| -> Result<Option<DryRunEntry>> {
             if !shard.owns(&r.id()) {
                 return Ok(None);
             }
             count(0);
+            let mut entry = DryRunEntry { run: r.dir_name(), state: "to_train", refused: false, notes: Vec::new() };
             if actscope_lab::run::is_foreign(&a.out, &r.dir_name()) {
                 count(3);
-                return Ok(Some(format!(
-                    "{}  (exists but is not a finished run: the sweep will refuse it)",
-                    r.dir_name()
-                )));
+                entry.state = "not_a_run";
+                entry.refused = true;
+                entry.notes.push("exists but is not a finished run: the sweep will refuse it".into());
+                return Ok(Some(entry));
             }
             // A finished run an interrupted process set aside is put back before states are read.
             let aside = match set_aside.get(&r.dir_name()) {
                 Some(_) => ", set aside by an interrupted process: will be put back",
                 None => "",
             };
-            let mut note = match actscope_lab::sweep::run_state(r, &a.out, &cache, &set_aside)? {
+            match actscope_lab::sweep::run_state(r, &a.out, &cache, &set_aside)? {
                 actscope_lab::run::RunState::Finished => {
                     count(1);
-                    return Ok(Some(format!("{}  (finished{aside})", r.dir_name())));
+                    entry.state = "finished";
+                    entry.notes.push(format!("finished{aside}"));
+                    return Ok(Some(entry));
                 }
-                actscope_lab::run::RunState::Missing => {
-                    count(3);
-                    String::new()
-                }
+                actscope_lab::run::RunState::Missing => count(3),
                 actscope_lab::run::RunState::Stale(why) => {
                     count(2);
-                    format!("  (finished{aside}, {why}: will be redone)")
+                    entry.state = "to_redo";
+                    entry.notes.push(format!("finished{aside}, {why}: will be redone"));
                 }
-            };
+            }
             let shape = cache.shape(r)?;
             if let Err(e) = actscope_lab::budget::check_fit(r, &shape) {
-                note.push_str(&format!("  (will be refused: {e})"));
+                entry.refused = true;
+                entry.notes.push(format!("will be refused: {e}"));
                 too_large.borrow_mut().get_or_insert_with(|| e.context(format!("run {}", r.dir_name())));
-                return Ok(Some(format!("{}{note}", r.dir_name())));
+                return Ok(Some(entry));
             }
             match actscope_lab::budget::check_memory(r, &shape, &limit) {
                 Err(e) => {
-                    note.push_str("  (too large for this machine: will be refused)");
+                    entry.refused = true;
+                    entry.notes.push("too large for this machine: will be refused".into());
                     too_large.borrow_mut().get_or_insert_with(|| e.context(format!("run {}", r.dir_name())));
                 }
                 Ok(e) => {
@@ -620,24 +650,34 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                     }
                 }
             }
-            Ok(Some(format!("{}{note}", r.dir_name())))
+            Ok(Some(entry))
+        };
+        let mut write = |e: DryRunEntry| -> Result<()> {
+            if a.json {
+                writeln!(stdout, "{}", e.json())?;
+            } else {
+                writeln!(stdout, "{}", e.text())?;
+            }
+            Ok(())
         };
         if opts.lockstep {
             // Grouping needs the whole grid in memory: expanded once, listed, then grouped.
             let runs = file.expand_at_most(cap)?;
             for r in &runs {
-                if let Some(l) = line(r)? {
-                    writeln!(stdout, "{l}")?;
+                if let Some(e) = line(r)? {
+                    write(e)?;
                 }
             }
-            for g in actscope_lab::sweep::describe_groups(&runs, &a.out, &opts, &cache)? {
-                writeln!(stdout, "{g}")?;
+            if !a.json {
+                for g in actscope_lab::sweep::describe_groups(&runs, &a.out, &opts, &cache)? {
+                    writeln!(stdout, "{g}")?;
+                }
             }
         } else {
             // Streamed: one run is built, listed and dropped at a time, however large the grid.
             for r in file.runs(cap)? {
-                if let Some(l) = line(&r?)? {
-                    writeln!(stdout, "{l}")?;
+                if let Some(e) = line(&r?)? {
+                    write(e)?;
                 }
             }
         }

@@ -284,6 +284,33 @@ fn everyday_use_help_completions_reuse_and_profiles() {
     assert!(err.contains("no profile \"huge\"; the file has: smoke"), "{err}");
 }
 
+/// `sweep --dry-run --json` gives one object per run a script can read (the text was the only form): its
+/// directory, state, whether the sweep would refuse it, and the notes the text shows.
+#[test]
+fn a_dry_run_lists_its_runs_as_json_lines() {
+    let d = tmp("dry-run-json");
+    let file = "[base]\nhidden = [4]\nsteps = 2\ndata = \"synthetic:spirals\"\n[axes]\nseed = [0, 1]\n";
+    std::fs::write(d.join("j.toml"), file).unwrap();
+    assert!(run(&["sweep", "j.toml", "--out", "r", "--jobs", "1"], &d).status.success());
+    std::fs::write(d.join("j.toml"), file.replace("[0, 1]", "[0, 1, 2]")).unwrap();
+    let text = run(&["sweep", "j.toml", "--out", "r", "--dry-run"], &d);
+    let json = run(&["sweep", "j.toml", "--out", "r", "--dry-run", "--json"], &d);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let rows: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&json.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let states: Vec<&str> = rows.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["finished", "finished", "to_train"]);
+    assert!(rows.iter().all(|r| r["refused"] == false));
+    assert_eq!(rows[0]["notes"], serde_json::json!(["finished"]));
+    // The text lists the same runs, each note in parentheses.
+    let lines: Vec<String> = String::from_utf8_lossy(&text.stdout).lines().map(String::from).collect();
+    let names: Vec<String> = rows.iter().map(|r| r["run"].as_str().unwrap().to_string()).collect();
+    assert_eq!(lines[0], format!("{}  (finished)", names[0]));
+    assert_eq!(lines[2], names[2]);
+    // --json belongs to the dry run.
+    assert_eq!(run(&["sweep", "j.toml", "--out", "r", "--json"], &d).status.code(), Some(2));
+}
+
 #[test]
 fn a_lockstep_dry_run_shows_its_groups_and_a_plain_one_does_not() {
     let d = tmp("lockstep-dry-run");
