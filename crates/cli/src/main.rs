@@ -1019,7 +1019,7 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 for c in &checks {
                     println!(
-                        "{:<4} {:<60} measured {:>9.4}  predicted {:>9.4}  ±{:.4}",
+                        "{:<5} {:<60} measured {:>9.4}  predicted {:>9.4}  ±{:.4}",
                         if !c.pass {
                             "FAIL"
                         } else if c.tells_apart() {
