@@ -382,7 +382,41 @@ fn accuracy_curves(e: &Experiment, set: &'static str) -> Vec<PlacementCurves> {
 
 /// Test accuracy over training (C2's accuracies are on the test set).
 fn learning_curves(e: &Experiment) -> Figure {
-    with_seeds(figs::learning_curves("test accuracy", &accuracy_curves(e, "test")), seeds_per_configuration(e))
+    let fig = figs::learning_curves("test accuracy", &accuracy_curves(e, "test"));
+    with_seeds(with_zoomed_second_half(fig), seeds_per_configuration(e))
+}
+
+/// `fig` with, below its panels, each BN panel again over the second half of training on a y-axis fitted
+/// to it (one for all of them): on the full axis, from chance to the end, the BN curves end within a few
+/// points of each other and cannot be told apart.
+fn with_zoomed_second_half(mut fig: Figure) -> Figure {
+    let zoomed: Vec<actscope_plots::Panel> = fig
+        .panels
+        .iter()
+        .filter_map(|p| match p {
+            actscope_plots::Panel::Lines(l) if l.title.starts_with("BN ") && l.title != "BN none" => {
+                let end = l.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)).fold(f64::NEG_INFINITY, f64::max);
+                let from = end / 2.0;
+                let mut z = l.clone();
+                z.title = format!("{}: second half, zoomed", l.title);
+                z.y_range = None;
+                for s in &mut z.series {
+                    s.points.retain(|q| q.0 >= from);
+                    s.band.retain(|b| b.0 >= from);
+                    s.error_bars.retain(|b| b.0 >= from);
+                }
+                Some(actscope_plots::Panel::Lines(z))
+            }
+            _ => None,
+        })
+        .collect();
+    if !zoomed.is_empty() {
+        fig.panels.extend(figs::share_y(zoomed));
+        fig.caption.push_str(
+            "; the lower panels repeat the BN panels over the second half of training, on a y-axis fitted to them",
+        );
+    }
+    fig
 }
 
 /// How many runs each (activation, placement) of `e` has at its selected learning rate.

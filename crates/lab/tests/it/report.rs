@@ -1515,3 +1515,36 @@ fn bn_parameter_panels_share_a_y_range_per_column() {
     let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
     assert_eq!(titles[..2], ["γ (scale), sigmoid", "β (shift), sigmoid"], "row order kept");
 }
+
+/// The learning curves repeat the BN panels over the second half of training on a fitted y-axis: on the
+/// full axis, from chance on, the BN curves ended within a few points of each other and could not be told
+/// apart.
+#[test]
+fn learning_curves_zoom_the_bn_panels_on_the_second_half() {
+    use actscope_metrics::records::Record;
+    let e = experiment_with(
+        |_, _| 0.85,
+        |a, _| {
+            let end = if a == Activation::Relu { 0.82 } else { 0.80 };
+            [(0, 0.1), (50, 0.7), (100, end)]
+                .into_iter()
+                .map(|(step, accuracy)| {
+                    let p = EvalPoint { step, epoch: step as f64 / 100.0, set: "test".into(), loss: 0.5, accuracy };
+                    serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
+                })
+                .collect()
+        },
+    );
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "learning_curves").expect("drawn").1;
+    let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
+    assert_eq!(
+        titles,
+        ["BN none", "BN before", "BN after", "BN before: second half, zoomed", "BN after: second half, zoomed"]
+    );
+    let actscope_plots::Panel::Lines(z) = &fig.panels[3] else { panic!("a line panel") };
+    assert!(z.series.iter().flat_map(|s| &s.points).all(|q| q.0 >= 50.0), "the second half only");
+    let (lo, hi) = z.y_range.expect("one fitted range for the zoomed panels");
+    assert!(lo > 0.6 && hi < 0.9, "fitted to the second half, not from chance: {lo} {hi}");
+    assert!(fig.caption.contains("the lower panels repeat the BN panels over the second half of training"));
+}
