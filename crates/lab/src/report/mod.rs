@@ -12,6 +12,7 @@ pub mod claims;
 pub mod cost;
 pub mod experiments;
 pub mod figures;
+pub mod glossary;
 pub mod links;
 pub mod manifest;
 pub mod narrative;
@@ -140,8 +141,17 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
             ),
         ),
     ];
+    let scope = format!(
+        "{data}. E1, the main grid, trains the BN paper's 784-100-100-100-10 net for {} over {} per configuration; E2 {}, E3 {}, E4 {} (Methods). Every verdict holds for this data and these budgets, which are short: it says what these runs show, not what holds at paper scale, and configurations still learning at the end are judged on their speed as much as on what they can reach (Methods: convergence). The full profile (paper scale: the user guide's `cargo xtask report --profile full`) can change verdicts.",
+        budget(&e1),
+        seed_range(&e1),
+        budget(&e2),
+        budget(&e3),
+        budget(&e4)
+    );
     let content = write::Content {
         profile: opts.profile.name(),
+        scope,
         answers: narrative::answers(&claims, &e1),
         claims: &claims.all(),
         figures: &figures,

@@ -17,6 +17,8 @@ use super::verdict::{Comparison, Outcome, TestKind, Verdict};
 pub struct Content<'a> {
     /// The profile name.
     pub profile: &'a str,
+    /// What the runs cover (data, budgets, seeds) and how far the verdicts reach, shown first.
+    pub scope: String,
     /// The short answer, as (question, answer) pairs.
     pub answers: Vec<(String, String)>,
     /// The claims.
@@ -304,6 +306,7 @@ pub fn html(c: &Content<'_>) -> String {
                 p class="meta" {
                     "Profile " code { (c.profile) } ". Every number below was measured by this run; every verdict follows rules fixed in code before the runs (see Methods)."
                 } "\n"
+                p { b { "Scope. " } (c.scope) } "\n"
                 h2 id="answer" { "Short answer" } "\n"
                 ul {
                     "\n"
@@ -335,6 +338,15 @@ pub fn html(c: &Content<'_>) -> String {
                     b { "depends on setting" } ": settings significant both ways, for the claim in some and against it in others, whether or not some are undecided (the claim's section says which went which way); "
                     b { "partly undecided" } ": some settings significant, all the same way, the others not. Where a claim ran its seeds in rounds (C2, C4), a setting is significant when its group-sequential test crosses its boundary (see Methods); the adjusted p-values in its table are the fixed-sample ones, for reading only. "
                     (RULES_TAIL)
+                } "\n"
+                h2 id="reading" { "How to read this report" } "\n"
+                ul {
+                    "\n"
+                    @for line in super::glossary::READING_GUIDE { li { (line) } "\n" }
+                } "\n"
+                table {
+                    tr { th { "term" } th { "meaning" } } "\n"
+                    @for (term, meaning) in super::glossary::GLOSSARY { tr { td { b { (term) } } td { (meaning) } } "\n" }
                 } "\n"
                 @for section in &claim_sections { (section) }
                 @if c.figures.iter().any(|(s, _)| !shown.contains(s)) {
@@ -429,6 +441,7 @@ pub fn markdown(c: &Content<'_>) -> String {
         "Profile `{}`. Every number was measured by this run; verdicts follow rules fixed in code before the runs.\n",
         c.profile
     );
+    let _ = writeln!(o, "**Scope.** {}\n", md(&c.scope));
     o.push_str("## Short answer\n\n");
     for (q, a) in &c.answers {
         let _ = writeln!(o, "- **{}** {}", md(q), md(a));
@@ -457,6 +470,14 @@ pub fn markdown(c: &Content<'_>) -> String {
     o.push_str("\nThe counts after a verdict are its settings: significant for the claim, significant against it, and neither. Rules: one-sided t-tests per setting in the claimed and the opposite direction, Holm-adjusted within each claim; supported = all settings significant for the claim, refuted = all against, inconclusive = none significant, depends on setting = settings significant both ways (some may be undecided), partly undecided = some significant, all the same way, and the others not. Where a claim ran its seeds in rounds (C2, C4), significant means its group-sequential test crossed its boundary (see Methods); its adjusted p-values are the fixed-sample ones, for reading only. ");
     o.push_str(RULES_TAIL);
     o.push('\n');
+    o.push_str("\n## How to read this report\n\n");
+    for line in super::glossary::READING_GUIDE {
+        let _ = writeln!(o, "- {}", md(line));
+    }
+    o.push_str("\n| term | meaning |\n|---|---|\n");
+    for (term, meaning) in super::glossary::GLOSSARY {
+        let _ = writeln!(o, "| **{}** | {} |", md(term), md(meaning));
+    }
     for cl in c.claims {
         let _ = writeln!(
             o,

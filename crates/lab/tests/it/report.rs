@@ -154,6 +154,7 @@ fn html_escapes_everything_from_data() {
     let claims: Vec<&claims::ClaimResult> = vec![];
     let content = write::Content {
         profile: "<smoke>",
+        scope: String::new(),
         answers: vec![("Q & A?".into(), "<script>alert(1)</script>".into())],
         claims: &claims,
         figures: &[],
@@ -204,6 +205,20 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         md.contains("one run per panel (seed 0, each at its configuration's selected learning rate: "),
         "BN-paper caption"
     );
+    // The scope comes first, and a reading guide with a glossary precedes the claims (a teacher found the
+    // budgets only in Methods, and φ, d_z, Holm and erank used without a definition).
+    let scope = md.lines().find(|l| l.starts_with("**Scope.** ")).expect("a scope line");
+    assert!(
+        scope.contains("E1, the main grid, trains the BN paper's 784-100-100-100-10 net for ")
+            && scope.contains("The full profile"),
+        "{scope}"
+    );
+    let (reading, c1) = (md.find("## How to read this report").expect("a reading guide"), md.find("## C1 ").unwrap());
+    assert!(
+        reading < c1 && md[reading..c1].contains("| **φ** | the activation function"),
+        "glossary before the claims"
+    );
+    assert!(html.contains("<b>Scope. </b>") && html.contains("id=\"reading\""));
     // The saturation figure's "E4:" and "E1:" panels are explained (they were not).
     let sat = md.lines().find(|l| l.contains("panels headed E4:")).unwrap_or("none");
     assert!(
@@ -500,6 +515,7 @@ fn html_escapes_computed_values() {
         actscope_plots::gallery::sample_figures(7).into_iter().map(|s| (s.stem, s.figure)).collect();
     let content = write::Content {
         profile: "smoke",
+        scope: String::new(),
         answers: vec![],
         claims: &cl,
         figures: &figs,
@@ -544,6 +560,7 @@ fn shared_figures_are_linked_and_the_markdown_keeps_captions() {
     };
     let content = write::Content {
         profile: "smoke",
+        scope: String::new(),
         answers: vec![],
         claims: &cl,
         figures: &figs,
@@ -831,6 +848,7 @@ fn markdown_of(claim: &claims::ClaimResult) -> String {
     let claims = vec![claim];
     write::markdown(&write::Content {
         profile: "fake",
+        scope: String::new(),
         answers: vec![],
         claims: &claims,
         figures: &[],
