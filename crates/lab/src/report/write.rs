@@ -194,6 +194,9 @@ fn fmt_bound(v: f64) -> String {
 
 /// One line of evidence for the verdict table.
 pub fn evidence(c: &ClaimResult) -> String {
+    // The settings a verdict is not taken over are named beside the evidence it is taken over, so that a
+    // verdict ("refuted") is not read as covering them (a teacher: C8's set-aside plain sigmoid nets are the
+    // textbook case).
     c.comparisons
         .iter()
         .map(|k| {
@@ -233,6 +236,8 @@ pub fn evidence(c: &ClaimResult) -> String {
             };
             format!("{text}{flag}")
         })
+        .chain(c.set_aside.iter().map(|s| format!("set aside, not tested: {s}")))
+        .chain(c.skipped.iter().map(|s| format!("not compared (fewer than two values on a side): {s}")))
         .collect::<Vec<_>>()
         .join("; ")
 }

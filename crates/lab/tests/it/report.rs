@@ -340,6 +340,10 @@ fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
     let c2 = claims::c2(&chance, None);
     assert!(c2.comparisons.iter().all(|k| k.subject.activation != Some(Activation::Sigmoid) || k.failed_to_learn == 5));
     assert!(write::evidence(&c2).contains("5 of its runs failed to learn"));
+    // The verdict table names what the verdict does not cover (a teacher read C8's "refuted" as covering the
+    // plain sigmoid nets it had set aside).
+    let ev = write::evidence(&c8);
+    assert_eq!(ev.matches("set aside, not tested: ").count(), 6, "{ev}");
 }
 
 /// One checkpoint record: two hidden layers, the second saturated at 60% and receiving `grad` of the output
