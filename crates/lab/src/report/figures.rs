@@ -708,6 +708,7 @@ fn dead_units(e: &Experiment) -> Figure {
         panels.retain(|panel| !panel.curves.is_empty());
     }
     let mut fig = figs::dead_fraction_per_layer(&panels);
+    fig.caption.push_str("; lines: mean over runs, bands and whiskers 95% intervals");
     if !settings.is_empty() {
         fig.caption.push_str("; diverged runs are left out, as C3 leaves them out");
     }
@@ -884,10 +885,15 @@ fn sigmoid_after_bn(e: &Experiment) -> Figure {
         let density = counts.iter().map(|c| c / total.max(1.0) / width).collect();
         DensityPanel { title: title.into(), edges, density, share_inside: describe(&shares).mean }
     };
-    figs::sigmoid_after_bn(
+    let mut fig = figs::sigmoid_after_bn(
         &[pooled("at initialisation", |r| r.first()), pooled("after training", |r| r.end())],
         CLAIMED_SIGMOID_OUTPUT,
-    )
+    );
+    fig.caption.push_str(&format!(
+        "; pooled over every hidden layer of the {} sigmoid nets with BN before φ at their selected learning rate",
+        runs.len()
+    ));
+    fig
 }
 
 /// Final test accuracy against depth: one panel per placement, one line per activation (selected learning
@@ -934,6 +940,14 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
         })
         .collect();
     let mut fig = with_seeds(figs::accuracy_vs_depth(&panels), counts);
+    let mut lrs: Vec<f64> = e.runs.iter().map(|r| r.config.lr).collect();
+    lrs.sort_by(f64::total_cmp);
+    lrs.dedup();
+    let steps = e.runs.iter().filter(|r| r.summary.is_ok()).map(|r| r.summary.steps).max().unwrap_or(0);
+    fig.caption.push_str(&format!(
+        "; each point at the learning rate chosen on validation for its activation, placement and depth (tried: {}), after {steps} steps",
+        lrs.iter().map(f64::to_string).collect::<Vec<_>>().join(", ")
+    ));
     if classes > 0 && depths.len() >= 2 {
         let chance = 1.0 / classes as f64;
         for panel in &mut fig.panels {
@@ -1013,7 +1027,17 @@ fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figu
             curves: per_layer(&e.selected(is(a, p)), |l| l.effective_rank),
         })
         .collect();
-    figs::effective_rank_per_layer(&panels).with_columns(2)
+    let mut fig = figs::effective_rank_per_layer(&panels).with_columns(2);
+    let width = e.runs.iter().flat_map(|r| r.config.widths()).max().unwrap_or(0);
+    fig.caption.push_str(&format!(
+        "; lines: mean over seeds at the selected learning rate, bands 95% intervals; a layer of n units has rank at most n ({width} here){}",
+        if e.runs.iter().all(|r| r.checkpoints().iter().filter(|c| c.layers.iter().any(|l| l.effective_rank.is_some())).count() <= 2) {
+            "; measured at the first and the last checkpoint only, so each line joins two measurements"
+        } else {
+            ""
+        }
+    ));
+    fig
 }
 
 /// `panels` laid out in `columns` columns, each column's line panels on one y-range
@@ -1068,7 +1092,12 @@ fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
         fig.get_or_insert(f);
     }
     match fig {
-        Some(f) => Figure::new(f.title, f.caption, share_y_per_column(panels, 2)).with_columns(2),
+        Some(f) => Figure::new(
+            f.title,
+            format!("{}; lines: mean over seeds at the selected learning rate, bands 95% intervals", f.caption),
+            share_y_per_column(panels, 2),
+        )
+        .with_columns(2),
         None => figs::bn_params_over_time(&[], &[], "BN before φ"),
     }
 }

@@ -219,6 +219,16 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         "glossary before the claims"
     );
     assert!(html.contains("<b>Scope. </b>") && html.contains("id=\"reading\""));
+    // Captions say what is pooled, which learning rate a point is at, and what lines and bands are; C1 says
+    // its criterion is relative (a teacher could not tell from the figures or the method).
+    for says in [
+        "pooled over every hidden layer of the ",
+        "each point at the learning rate chosen on validation for its activation, placement and depth (tried: ",
+        "lines: mean over runs, bands and whiskers 95% intervals",
+        "a remedy raises it, which is relative",
+    ] {
+        assert!(md.contains(says), "{says}");
+    }
     // The saturation figure's "E4:" and "E1:" panels are explained (they were not).
     let sat = md.lines().find(|l| l.contains("panels headed E4:")).unwrap_or("none");
     assert!(
