@@ -226,6 +226,7 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         "each point at the learning rate chosen on validation for its activation, placement and depth (tried: ",
         "lines: mean over runs, bands and whiskers 95% intervals",
         "a remedy raises it, which is relative",
+        "training every run took ",
     ] {
         assert!(md.contains(says), "{says}");
     }
@@ -1579,4 +1580,23 @@ fn learning_curves_zoom_the_bn_panels_on_the_second_half() {
     let (lo, hi) = z.y_range.expect("one fitted range for the zoomed panels");
     assert!(lo > 0.6 && hi < 0.9, "fitted to the second half, not from chance: {lo} {hi}");
     assert!(fig.caption.contains("the lower panels repeat the BN panels over the second half of training"));
+}
+
+/// C2's short answer says when its "yes" settings compare with a ReLU that lost at that placement: a
+/// teacher found "yes in 2 of 4" came from BN after costing ReLU 1.4 points, said nowhere near the answer.
+#[test]
+fn the_short_answer_says_when_a_yes_comes_from_relu_losing() {
+    let e = experiment(|a, p| match (a, p) {
+        (Activation::Relu, Placement::Before) => 0.83,
+        (_, Placement::None) => 0.75,
+        _ => 0.80,
+    });
+    let q1 = narrative::answers(&c2_and_c4(claims::c2(&e, None), &e), &e).remove(0).1;
+    assert!(
+        q1.contains("The settings that came out yes with BN after compare with a ReLU that itself scored 0.800 there, against 0.830 with BN before"),
+        "{q1}"
+    );
+    let even = experiment(|_, p| if p == Placement::None { 0.75 } else { 0.80 });
+    let q1 = narrative::answers(&c2_and_c4(claims::c2(&even, None), &even), &even).remove(0).1;
+    assert!(!q1.contains("came out yes with BN"), "{q1}");
 }
