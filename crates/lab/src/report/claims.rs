@@ -532,10 +532,32 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
             figures: &["dead_units"],
         },
         format!(
-            "dead-unit fraction (mean over layers) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value (the same stress: every pre-activation shifted down by that constant at initialisation); {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted"
+            "dead-unit fraction (mean over layers: the dead-unit figure shows each layer, and a layer can differ much from the mean) at the end of training in ReLU nets under stress — a high learning rate and/or a negative initial bias (E3); {PAIRED_RULE}; each row gives the value without BN first; with BN before φ the Linear layer has no bias and BN's shift β takes its place, so there the initial bias is β's initial value: the same constant shift at initialisation, but not the same stress, since after BN the pre-activations have unit variance{}; {C3_DIVERGED_RULE}; a run that trained but ended at chance level stays in (dead units are one way to end there) and is counted",
+            shifted_share(e3)
         ),
         cs,
         &e3.runs,
+    )
+}
+
+/// For each negative initial bias of E3's stress settings, the share of a standardised pre-activation
+/// (BN before φ at initialisation) that stays positive under that shift, Φ(b): "(with β = -1, 16% of them
+/// stay positive)". Without BN the same bias, against pre-activations of small spread, can silence a whole
+/// layer from step 0.
+fn shifted_share(e3: &Experiment) -> String {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let Ok(n) = Normal::new(0.0, 1.0) else { return String::new() };
+    let mut biases: Vec<f64> = stress_settings(e3).into_iter().map(|s| s.1).filter(|&b| b < 0.0).collect();
+    biases.sort_by(f64::total_cmp);
+    biases.dedup();
+    if biases.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> =
+        biases.iter().map(|&b| format!("with β = {b}, {:.0}% of them stay positive", 100.0 * n.cdf(b))).collect();
+    format!(
+        " ({}), where without BN the same bias can silence a layer from step 0 (the dead-unit figure's step-0 points)",
+        items.join("; ")
     )
 }
 

@@ -1600,3 +1600,23 @@ fn the_short_answer_says_when_a_yes_comes_from_relu_losing() {
     let q1 = narrative::answers(&c2_and_c4(claims::c2(&even, None), &even), &even).remove(0).1;
     assert!(!q1.contains("came out yes with BN"), "{q1}");
 }
+
+/// C3's method says a negative β after BN is not the stress the same bias is without BN (a teacher: β = -1
+/// on standardised pre-activations kills no unit at step 0, while the bias without BN silenced layers).
+#[test]
+fn c3_says_beta_after_bn_is_not_the_same_stress() {
+    let runs: Vec<Run> = [Placement::None, Placement::Before]
+        .into_iter()
+        .flat_map(|p| {
+            (0..3).map(move |seed| {
+                let mut r = fake_run(Activation::Relu, p, seed, 0.8);
+                r.config.bias_init = Some(-1.0);
+                r
+            })
+        })
+        .collect();
+    let e3 = load_fake(&runs, |_| String::new());
+    let c3 = claims::c3(&e3);
+    assert!(c3.method.contains("the same constant shift at initialisation, but not the same stress"), "{}", c3.method);
+    assert!(c3.method.contains("(with β = -1, 16% of them stay positive)"), "{}", c3.method);
+}
