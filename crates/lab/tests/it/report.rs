@@ -1042,7 +1042,8 @@ fn an_activation_has_the_same_colour_in_every_figure() {
     for e in [&all, &two] {
         for (label, colour) in [("relu", 2), ("tanh", 1)] {
             let got = colour_of(e, "learning_curves", label);
-            assert_eq!(got, [colour; 3], "{label} in every placement's panel, with or without sigmoid");
+            // Three placements, and the two BN panels again, zoomed on the second half.
+            assert_eq!(got, [colour; 5], "{label} in every placement's panel, with or without sigmoid");
             assert!(colour_of(e, "lr_sensitivity", label).iter().all(|&c| c == colour), "{label}");
         }
     }
