@@ -143,7 +143,7 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         ),
     ];
     let scope = format!(
-        "{data}. E1, the main grid, trains the BN paper's 784-100-100-100-10 net for {} over {} per configuration; E2 {}, E3 {}, E4 {} (Methods). Every verdict holds for this data and these budgets, which are short: it says what these runs show, not what holds at paper scale, and configurations still learning at the end are judged on their speed as much as on what they can reach (Methods: convergence). The full profile (paper scale: the user guide's `cargo xtask report --profile full`) can change verdicts.",
+        "Data: {data}. E1, the main grid, trains the BN paper's 784-100-100-100-10 net for {} over {} per configuration; E2 {}, E3 {}, E4 {} (Methods). Every verdict holds for this data and these budgets, which are short: it says what these runs show, not what holds at paper scale, and configurations still learning at the end are judged on their speed as much as on what they can reach (Methods: convergence). The full profile (paper scale: the user guide's `cargo xtask report --profile full`) can change verdicts.",
         budget(&e1),
         seed_range(&e1),
         budget(&e2),
