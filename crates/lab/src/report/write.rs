@@ -202,7 +202,16 @@ pub fn evidence(c: &ClaimResult) -> String {
         .map(|k| {
             let vs = match k.test {
                 TestKind::OneSample => format!("vs {}", k.threshold),
-                TestKind::Bounds => format!("to {} vs {}", fmt_bound(k.mean_b), k.threshold),
+                // C6's bounds are log10 of speed-up ratios: give them as ratios too (a teacher read
+                // "0.3908 to 0.7733 vs 1" as accuracies).
+                TestKind::Bounds => format!(
+                    "to {} vs {} (log10 of the speed-up; as ratios, geometric means ×{} to ×{} vs ×{})",
+                    fmt_bound(k.mean_b),
+                    k.threshold,
+                    fmt_ratio(k.mean_a),
+                    fmt_ratio(k.mean_b),
+                    fmt_ratio(k.threshold)
+                ),
                 TestKind::Welch | TestKind::Paired => format!("vs {:.4}", k.mean_b),
             };
             let flag = if k.failed_to_learn > 0 {
@@ -240,6 +249,16 @@ pub fn evidence(c: &ClaimResult) -> String {
         .chain(c.skipped.iter().map(|s| format!("not compared (fewer than two values on a side): {s}")))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// `10^log` to one decimal ("2.5", "10"), or "∞".
+fn fmt_ratio(log: f64) -> String {
+    let r = 10f64.powf(log);
+    if r.is_infinite() {
+        return "∞".into();
+    }
+    let s = format!("{r:.1}");
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
 }
 
 fn verdict_class(v: Verdict) -> &'static str {

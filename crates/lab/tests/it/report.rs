@@ -501,6 +501,10 @@ fn c6_tests_the_speed_up_on_its_bounds_and_says_what_the_budget_can_resolve() {
     assert!(relu.setting.contains("(1 of 5 seed pairs with no upper bound"), "{}", relu.setting);
     assert!(c6.method.contains("the largest ratio the evaluation grid can resolve is 8.1"), "{}", c6.method);
     assert!(write::evidence(&c6).contains("to ∞ vs 1"), "{}", write::evidence(&c6));
+    // The log10 bounds are also given as ratios (a teacher read "0.3908 to 0.7733 vs 1" as accuracies).
+    let ev = write::evidence(&c6);
+    assert!(ev.contains("to ∞ vs 1 (log10 of the speed-up; as ratios, geometric means ×"), "{ev}");
+    assert!(ev.contains(" to ×∞ vs ×10)"), "{ev}");
 
     // C6's figure draws what it reads: validation accuracy (these runs have no test curve), with the target.
     assert_eq!(c6.figures, ["steps_to_target"]);
