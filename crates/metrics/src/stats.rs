@@ -37,6 +37,13 @@ impl Describe {
     pub fn half_width(&self) -> f64 {
         (self.ci_high - self.ci_low) / 2.0
     }
+
+    /// The same description with its interval cut to `lo..=hi`, the values the measure can take (a share's
+    /// Student-t interval near 0 reaches below it). The true mean lies within them, so cutting keeps the
+    /// coverage; the interval is then no longer symmetric about the mean.
+    pub fn within(&self, lo: f64, hi: f64) -> Describe {
+        Describe { ci_low: self.ci_low.max(lo), ci_high: self.ci_high.min(hi), ..*self }
+    }
 }
 
 fn mean(x: &[f64]) -> f64 {

@@ -42,7 +42,8 @@ fn interval(d: &Describe, range: Range, f: impl Fn(f64) -> String) -> String {
     } else if d.n == 1 || d.ci_low.is_nan() {
         f(d.mean)
     } else {
-        format!("{} [{}, {}]", f(d.mean), f(d.ci_low.max(range.0)), f(d.ci_high.min(range.1)))
+        let d = d.within(range.0, range.1);
+        format!("{} [{}, {}]", f(d.mean), f(d.ci_low), f(d.ci_high))
     }
 }
 

@@ -711,7 +711,8 @@ fn winners_curse(e1: &Experiment) -> String {
 /// negative, and a t-interval of a few discrete widths reached below it).
 fn fmt_describe(d: &actscope_metrics::stats::Describe) -> String {
     if d.n >= 2 {
-        format!("{:.2} [{:.2}, {:.2}] over {} seeds", d.mean, d.ci_low.max(0.0), d.ci_high, d.n)
+        let d = d.within(0.0, f64::INFINITY);
+        format!("{:.2} [{:.2}, {:.2}] over {} seeds", d.mean, d.ci_low, d.ci_high, d.n)
     } else {
         "n/a".into()
     }
