@@ -109,6 +109,17 @@ fn experiment_of(
     load_fake(&runs, |r| records(r.config.activation, r.config.placement))
 }
 
+/// `records.jsonl` lines of evaluations on `set` at `(step, accuracy)`, with 100 steps to an epoch.
+fn eval_records(set: &str, points: &[(usize, f64)]) -> String {
+    points
+        .iter()
+        .map(|&(step, accuracy)| {
+            let p = EvalPoint { step, epoch: step as f64 / 100.0, set: set.into(), loss: 0.5, accuracy };
+            serde_json::to_string(&actscope_metrics::records::Record::Eval(p)).unwrap() + "\n"
+        })
+        .collect()
+}
+
 /// `runs` written as run directories (`records(run)` the text of its `records.jsonl`) and loaded back as
 /// experiment E1: summaries over seeds, as the report computes them from run directories.
 fn load_fake(runs: &[Run], records: impl Fn(&Run) -> String) -> Experiment {
@@ -361,6 +372,11 @@ fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
 /// layer's weight gradient (norm 1).
 fn saturated_checkpoint(grad: f64) -> String {
     let cp = checkpoint(100, |i| if i == 0 { (0.05, 0.9) } else { (0.6, grad) }, None);
+    serde_json::to_string(&actscope_metrics::records::Record::Checkpoint(cp)).unwrap() + "\n"
+}
+
+/// `cp` as a line of `records.jsonl`.
+fn checkpoint_line(cp: actscope_metrics::records::Checkpoint) -> String {
     serde_json::to_string(&actscope_metrics::records::Record::Checkpoint(cp)).unwrap() + "\n"
 }
 
@@ -1029,17 +1045,9 @@ fn an_activation_has_the_same_colour_in_every_figure() {
             })
             .collect()
     };
-    use actscope_metrics::records::Record;
     // Two evaluations on each set, so every curve has points.
-    let evals = |_: Activation, _: Placement| {
-        let mut t = String::new();
-        for set in ["train", "val", "test"] {
-            for step in [0, 100] {
-                let e = EvalPoint { step, epoch: 0.0, set: set.into(), loss: 1.0, accuracy: 0.5 };
-                t += &(serde_json::to_string(&Record::Eval(e)).unwrap() + "\n");
-            }
-        }
-        t
+    let evals = |_: Activation, _: Placement| -> String {
+        ["train", "val", "test"].iter().map(|set| eval_records(set, &[(0, 0.5), (100, 0.5)])).collect()
     };
     let all = experiment_with(|_, _| 0.85, evals);
     let two = experiment_of(|_, _| 0.85, evals, |c| c.activation != Activation::Sigmoid);
@@ -1355,13 +1363,12 @@ fn the_per_seed_width_interval_stays_at_or_above_zero() {
 /// figure's geometric mean, whose caption still gave every seed.
 #[test]
 fn the_gradient_norm_caption_says_which_zero_norms_it_left_out() {
-    use actscope_metrics::records::Record;
     let e = experiment_with(
         |_, _| 0.85,
         |a, p| {
             let zero = a == Activation::Relu && p == Placement::None;
             let cp = checkpoint(100, |i| (0.1, if zero && i == 0 { 0.0 } else { 1.0 }), None);
-            serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n"
+            checkpoint_line(cp)
         },
     );
     let figs = actscope_lab::report::figures::for_runs(&e);
@@ -1381,28 +1388,16 @@ fn the_gradient_norm_caption_says_which_zero_norms_it_left_out() {
 /// each configuration's median steps to the speed target, a run that never reached it counting as later.
 #[test]
 fn c2_describes_the_steps_to_the_target() {
-    use actscope_metrics::records::Record;
     let e = experiment_with(
         |_, _| 0.85,
         |a, _| {
             // relu reaches 0.8 at step 100, sigmoid at 200, tanh never.
-            let acc = |step: usize| match a {
-                Activation::Relu => [0.5, 0.8, 0.85, 0.86][step / 100],
-                Activation::Sigmoid => [0.5, 0.7, 0.81, 0.85][step / 100],
-                _ => [0.5, 0.6, 0.7, 0.75][step / 100],
+            let acc = match a {
+                Activation::Relu => [0.5, 0.8, 0.85, 0.86],
+                Activation::Sigmoid => [0.5, 0.7, 0.81, 0.85],
+                _ => [0.5, 0.6, 0.7, 0.75],
             };
-            (0..4)
-                .map(|i| {
-                    let p = EvalPoint {
-                        step: 100 * i,
-                        epoch: i as f64,
-                        set: "val".into(),
-                        loss: 0.5,
-                        accuracy: acc(100 * i),
-                    };
-                    serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
-                })
-                .collect()
+            eval_records("val", &[(0, acc[0]), (100, acc[1]), (200, acc[2]), (300, acc[3])])
         },
     );
     let c2 = claims::c2(&e, None);
@@ -1417,19 +1412,7 @@ fn c2_describes_the_steps_to_the_target() {
 /// seeds (it gave the mean alone).
 #[test]
 fn the_convergence_gain_comes_with_its_interval() {
-    use actscope_metrics::records::Record;
-    let e = experiment_with(
-        |_, _| 0.85,
-        |_, _| {
-            [(0, 0.5), (75, 0.84), (100, 0.85)]
-                .into_iter()
-                .map(|(step, accuracy)| {
-                    let p = EvalPoint { step, epoch: step as f64 / 100.0, set: "val".into(), loss: 0.5, accuracy };
-                    serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
-                })
-                .collect()
-        },
-    );
+    let e = experiment_with(|_, _| 0.85, |_, _| eval_records("val", &[(0, 0.5), (75, 0.84), (100, 0.85)]));
     let text = narrative::convergence(&e);
     // Every seed gains 0.01 (the records are the same for all seeds): an interval of zero width.
     assert!(text.contains("relu/before +1.0 pp [+1.0, +1.0]"), "{text}");
@@ -1440,7 +1423,6 @@ fn the_convergence_gain_comes_with_its_interval() {
 /// and the grid's later columns no longer meant none / before / after. Each title gives its runs.
 #[test]
 fn the_dead_unit_grid_keeps_a_panel_whose_runs_all_diverged() {
-    use actscope_metrics::records::Record;
     let mut runs = Vec::new();
     for p in [Placement::None, Placement::Before, Placement::After] {
         for seed in 0..3 {
@@ -1457,9 +1439,7 @@ fn the_dead_unit_grid_keeps_a_panel_whose_runs_all_diverged() {
     let mut one = fake_run_at(Activation::Relu, Placement::None, 0, 1.0, 0.8);
     one.config.bias_init = Some(0.0);
     runs.push(one);
-    let e = load_fake(&runs, |_| {
-        serde_json::to_string(&Record::Checkpoint(checkpoint(100, |_| (0.0, 1.0), Some(0.5)))).unwrap() + "\n"
-    });
+    let e = load_fake(&runs, |_| checkpoint_line(checkpoint(100, |_| (0.0, 1.0), Some(0.5))));
     let figs = actscope_lab::report::figures::for_runs(&e);
     let fig = &figs.iter().find(|(s, _)| *s == "dead_units").expect("drawn").1;
     let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
@@ -1508,7 +1488,7 @@ fn the_accuracy_heatmap_colours_the_compared_cells_apart() {
 /// own, so sigmoid's β of ±0.0014 looked as large as ReLU's of 0.02.
 #[test]
 fn bn_parameter_panels_share_a_y_range_per_column() {
-    use actscope_metrics::records::{BnParams, Record};
+    use actscope_metrics::records::BnParams;
     let e = experiment_with(
         |_, _| 0.85,
         |a, p| {
@@ -1528,7 +1508,7 @@ fn bn_parameter_panels_share_a_y_range_per_column() {
                         beta_std: 0.0,
                     });
                 }
-                t += &(serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n");
+                t += &(checkpoint_line(cp));
             }
             t
         },
@@ -1559,19 +1539,9 @@ fn bn_parameter_panels_share_a_y_range_per_column() {
 /// apart.
 #[test]
 fn learning_curves_zoom_the_bn_panels_on_the_second_half() {
-    use actscope_metrics::records::Record;
     let e = experiment_with(
         |_, _| 0.85,
-        |a, _| {
-            let end = if a == Activation::Relu { 0.82 } else { 0.80 };
-            [(0, 0.1), (50, 0.7), (100, end)]
-                .into_iter()
-                .map(|(step, accuracy)| {
-                    let p = EvalPoint { step, epoch: step as f64 / 100.0, set: "test".into(), loss: 0.5, accuracy };
-                    serde_json::to_string(&Record::Eval(p)).unwrap() + "\n"
-                })
-                .collect()
-        },
+        |a, _| eval_records("test", &[(0, 0.1), (50, 0.7), (100, if a == Activation::Relu { 0.82 } else { 0.80 })]),
     );
     let figs = actscope_lab::report::figures::for_runs(&e);
     let fig = &figs.iter().find(|(s, _)| *s == "learning_curves").expect("drawn").1;
