@@ -96,6 +96,10 @@ pub struct ClaimResult {
     /// For a claim whose setting is judged on several rows together (C8's two parts): each setting's
     /// outcome, from which the verdict is taken. Empty where each row is a setting.
     pub by_setting: Vec<(String, Outcome)>,
+    /// Which verdicts this budget cannot reach, where that is known before any run (C6: a speed-up of 10
+    /// cannot be resolved on the evaluation grid, so the claim can be refuted but not supported), in words
+    /// for the verdict table.
+    pub reach: Option<String>,
 }
 
 fn is(act: Activation, placement: Placement) -> impl Fn(&RunConfig) -> bool {
@@ -127,6 +131,7 @@ fn claim(c: Claim, method: String, comparisons: Vec<Comparison>) -> ClaimResult 
         experiments: experiments.to_vec(),
         skipped,
         set_aside: Vec::new(),
+        reach: None,
         by_setting: Vec::new(),
     }
 }
@@ -477,6 +482,26 @@ pub fn final_dead(runs: &[&Run]) -> Vec<f64> {
     at_last(runs, mean_dead)
 }
 
+/// Each hidden layer's dead-unit fraction at the end of training, averaged over the runs of `seeds` (the
+/// seeds a C3 row pairs), first layer first: what [`mean_dead`] averages away. A layer without a value in
+/// some run is averaged over the runs that have one.
+pub fn layer_dead_means(runs: &[&Run], seeds: &[u64]) -> Vec<f64> {
+    let mut sums: Vec<(f64, usize)> = Vec::new();
+    for r in runs.iter().filter(|r| seeds.contains(&r.config.seed)) {
+        let Some(end) = r.end() else { continue };
+        for (i, d) in end.layers.iter().filter_map(|l| l.dead.map(|d| d.dead_fraction)).enumerate() {
+            if i == sums.len() {
+                sums.push((0.0, 0));
+            }
+            if d.is_finite() {
+                sums[i].0 += d;
+                sums[i].1 += 1;
+            }
+        }
+    }
+    sums.into_iter().map(|(s, n)| if n == 0 { f64::NAN } else { s / n as f64 }).collect()
+}
+
 /// C3's rule for diverged runs: a diverged network has no trained units whose death BN could have
 /// prevented, so its dead fraction is no evidence either way.
 const C3_DIVERGED_RULE: &str = "a run that diverged (a non-finite loss, or a loss that stayed above 10 times its initial value) is left out of its row and counted there: a diverged network has no trained units to be dead or alive, and its few dead units are no sign that BN kept them alive";
@@ -497,7 +522,10 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
         let none_runs = stress_runs(e3, (lr, bias), Placement::None);
         for p in [Placement::Before, Placement::After] {
             let bn_runs = stress_runs(e3, (lr, bias), p);
-            let (none, bn) = paired_sides(&none_runs, &bn_runs, trained);
+            let pairs = paired_by_seed(&none_runs, &bn_runs, trained);
+            let seeds: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+            let (none, bn): (Vec<f64>, Vec<f64>) = pairs.into_iter().map(|(_, x, y)| (x, y)).unzip();
+            let (none_layers, bn_layers) = (layer_dead_means(&none_runs, &seeds), layer_dead_means(&bn_runs, &seeds));
             cs.push(
                 Comparison::new(
                     without_diverged(
@@ -512,6 +540,7 @@ pub fn c3(e3: &Experiment) -> ClaimResult {
                     TestKind::Paired,
                 )
                 .within(0.0, 1.0)
+                .with_layers(none_layers, bn_layers)
                 .with_failed(failed(&none_runs) + failed(&bn_runs))
                 .about(Subject {
                     activation: Some(Activation::Relu),
@@ -751,14 +780,15 @@ pub fn c6(e1: &Experiment) -> ClaimResult {
             }),
         );
     }
-    let reach = if resolvable > 0.0 && resolvable < 10.0 {
+    let limited = resolvable > 0.0 && resolvable < 10.0;
+    let reach = if limited {
         format!(
             "; at this budget no pair can show a 10-fold speed-up (the largest ratio the evaluation grid can resolve is {resolvable:.1}: the last evaluation step over the first), so the claim can be refuted here but not supported"
         )
     } else {
         String::new()
     };
-    claim(
+    let mut result = claim(
         Claim {
             id: "C6",
             text: "BN speeds training up 10 times or more",
@@ -770,7 +800,13 @@ pub fn c6(e1: &Experiment) -> ClaimResult {
             "steps until validation accuracy first reaches {SPEED_TARGET} (E1), paired by seed. Accuracy is evaluated on a grid of steps, so each run's step is known within an interval (between the evaluation before and the one that reached the target; past the last evaluation if none did), and each pair's ratio within bounds: a = log10 of its lower bound, b = log10 of its upper bound (∞ where the interval is open). The claim is tested on the lower bounds and its opposite on the upper bounds, one-sample t-tests against 1 (a side with an infinite bound cannot be shown){reach}"
         ),
         cs,
-    )
+    );
+    if limited {
+        result.reach = Some(format!(
+            "cannot be supported at this budget, only refuted: the evaluation grid resolves speed-ups up to ×{resolvable:.1}"
+        ));
+    }
+    result
 }
 
 /// Share of z in [0, 1] pooled over layers, from the fixed z histograms (bins of 0.25 from −8).

@@ -168,14 +168,20 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         claims::AS_WELL_AS_MARGIN,
         c2.verdict.word()
     );
-    // Group C3's comparisons by stress setting: "lr 1, initial bias 0: units dead with BN before 31% vs 58%
-    // without, …". Each row's "without" is over the seeds it pairs, so it is given per row.
+    // Group C3's comparisons by stress setting: "lr 1, initial bias 0: units dead with BN before 31% (by layer
+    // 12, 48, 33%) vs 58% (…) without, …". Each row's "without" is over the seeds it pairs, so it is given per
+    // row; the layers are given because the mean over them can hide one (a teacher asked for the worst).
     let mut settings: Vec<((f64, f64), Vec<String>)> = Vec::new();
     for k in &c3.comparisons {
         let (Some(lr), Some(bias), Some(place)) = (k.subject.lr, k.subject.bias_init, k.subject.placement) else {
             continue;
         };
-        let item = format!("with BN {place} {:.0}% vs {:.0}% without", 100.0 * k.mean_b, 100.0 * k.mean_a);
+        let (layers_a, layers_b) = k
+            .by_layer
+            .as_ref()
+            .map_or((String::new(), String::new()), |(a, b)| (by_layer_percent(a), by_layer_percent(b)));
+        let item =
+            format!("with BN {place} {:.0}%{layers_b} vs {:.0}%{layers_a} without", 100.0 * k.mean_b, 100.0 * k.mean_a);
         match settings.iter_mut().find(|s| s.0 == (lr, bias)) {
             Some(s) => s.1.push(item),
             None => settings.push(((lr, bias), vec![item])),
@@ -186,7 +192,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         .map(|((lr, bias), with)| format!("lr {lr}, initial bias {bias}: units dead {}", with.join(", ")))
         .collect();
     let q2 = format!(
-        "{} Dead-unit fraction at the end of training under stress that kills ReLUs — {}. Verdict on C3: {}.",
+        "{} Dead-unit fraction at the end of training (mean over hidden layers, then each layer) under stress that kills ReLUs — {}. Verdict on C3: {}.",
         yes_no(c3),
         dead.join("; "),
         c3.verdict.word()
@@ -221,6 +227,16 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         ("Does batch normalization fix dead ReLUs?".into(), q2),
         ("Should BN go before or after the activation?".into(), q3),
     ]
+}
+
+/// " (by layer 12, 48, 36%)": each hidden layer's mean, first layer first, where a mean over layers has
+/// more than one layer behind it; nothing otherwise.
+fn by_layer_percent(layers: &[f64]) -> String {
+    if layers.len() < 2 {
+        return String::new();
+    }
+    let v: Vec<String> = layers.iter().map(|x| format!("{:.0}", 100.0 * x)).collect();
+    format!(" (by layer {}%)", v.join(", "))
 }
 
 /// "Still open: S (20 seeds detect ±0.0112 …; ±0.0056 would take ~72 …). " for a claim's undecided

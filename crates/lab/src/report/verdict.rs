@@ -176,6 +176,9 @@ pub struct Comparison {
     /// The values `a` and `b` can take, where the measure is bounded (a share: 0 to 1), so that the power
     /// statement can say when the difference its seeds detect is larger than any the measure allows.
     pub range: Option<(f64, f64)>,
+    /// For a measure averaged over layers (C3's dead-unit fraction): each hidden layer's mean over the
+    /// compared seeds, side `a` then side `b`, first layer first — what the mean over layers can hide.
+    pub by_layer: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 /// How a comparison tested in rounds of seeds came out.
@@ -327,12 +330,20 @@ impl Comparison {
             sequential: None,
             power: None,
             range: None,
+            by_layer: None,
         }
     }
 
     /// The same comparison, of values that lie within `lo ..= hi` (see [`Comparison::range`]).
     pub fn within(mut self, lo: f64, hi: f64) -> Self {
         self.range = Some((lo, hi));
+        self
+    }
+
+    /// The same comparison, with each layer's mean of a measure that `a` and `b` average over layers (see
+    /// [`Comparison::by_layer`]).
+    pub fn with_layers(mut self, a: Vec<f64>, b: Vec<f64>) -> Self {
+        self.by_layer = Some((a, b));
         self
     }
 

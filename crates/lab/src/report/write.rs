@@ -165,11 +165,21 @@ fn tally(cl: &ClaimResult) -> String {
     } else {
         cl.by_setting.iter().map(|s| s.1).collect()
     };
-    if outcomes.len() < 2 {
-        return String::new();
-    }
     let n = |o: Outcome| outcomes.iter().filter(|&&x| x == o).count();
-    format!(" ({} for, {} against, {} open)", n(Outcome::Supports), n(Outcome::Contradicts), n(Outcome::Unclear))
+    let parts: Vec<String> = (outcomes.len() >= 2)
+        .then(|| {
+            format!("{} for, {} against, {} open", n(Outcome::Supports), n(Outcome::Contradicts), n(Outcome::Unclear))
+        })
+        .into_iter()
+        .chain(cl.reach.clone())
+        .collect();
+    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join("; ")) }
+}
+
+/// " (cannot be supported at this budget, …)" after a claim's verdict, where the budget limits which
+/// verdicts it can reach; nothing otherwise.
+fn reach(cl: &ClaimResult) -> String {
+    cl.reach.as_ref().map_or_else(String::new, |r| format!(" ({r})"))
 }
 
 /// The end of the rules line, the same in HTML and Markdown: two-part settings, the level, the effect size.
@@ -420,7 +430,7 @@ pub fn html(c: &Content<'_>) -> String {
 fn claim_html(cl: &ClaimResult, figures: &[Markup], earlier: &[(&str, &str)]) -> Markup {
     html! {
         h2 id=(cl.id) { (cl.id) " — " (cl.text) } "\n"
-        p { "Claimed by " (cl.source) ". Verdict: " b class=(verdict_class(cl.verdict)) { (cl.verdict.word()) } "." } "\n"
+        p { "Claimed by " (cl.source) ". Verdict: " b class=(verdict_class(cl.verdict)) { (cl.verdict.word()) } (reach(cl)) "." } "\n"
         p { "Method: " (cl.method) "." } "\n"
         table {
             tr {
@@ -505,11 +515,12 @@ pub fn markdown(c: &Content<'_>) -> String {
     for cl in c.claims {
         let _ = writeln!(
             o,
-            "\n## {} — {}\n\nClaimed by {}. Verdict: **{}**. Method: {}.\n",
+            "\n## {} — {}\n\nClaimed by {}. Verdict: **{}**{}. Method: {}.\n",
             cl.id,
             md(cl.text),
             md(cl.source),
             cl.verdict.word(),
+            md(&reach(cl)),
             md(&cl.method)
         );
         o.push_str("| setting | claimed | n | a: mean [95% CI] | b: mean [95% CI] | test | effect size | adj. p (claimed) | adj. p (opposite) | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n");

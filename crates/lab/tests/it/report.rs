@@ -516,6 +516,12 @@ fn c6_tests_the_speed_up_on_its_bounds_and_says_what_the_budget_can_resolve() {
     assert_eq!(relu.outcome, Outcome::Unclear);
     assert!(relu.setting.contains("(1 of 5 seed pairs with no upper bound"), "{}", relu.setting);
     assert!(c6.method.contains("the largest ratio the evaluation grid can resolve is 8.1"), "{}", c6.method);
+    // The verdict itself says so (a teacher read "partly undecided" as a verdict the budget could still reach).
+    let reach = "cannot be supported at this budget, only refuted: the evaluation grid resolves speed-ups up to ×8.1";
+    assert_eq!(c6.reach.as_deref(), Some(reach));
+    let md = markdown_of(&c6);
+    assert!(md.contains(&format!("open; {reach})")), "the verdict table: {md}");
+    assert!(md.contains(&format!("Verdict: **partly undecided** ({reach}). Method:")), "{md}");
     assert!(write::evidence(&c6).contains("to ∞ vs 1"), "{}", write::evidence(&c6));
     // The log10 bounds are also given as ratios (a teacher read "0.3908 to 0.7733 vs 1" as accuracies).
     let ev = write::evidence(&c6);
@@ -1264,6 +1270,62 @@ fn the_short_answer_names_the_settings_that_could_not_be_compared() {
     let q2 = narrative::answers(&set, &e1).remove(1).1;
     assert!(q2.starts_with("Yes. 1 more setting could not be compared (fewer than two values on a side): "), "{q2}");
     assert!(q2.contains("no BN vs BN after (5 of 10 runs left out: diverged; 0 of 5 seeds paired"), "{q2}");
+}
+
+/// C3's short answer gives each layer's dead fraction beside the mean over layers: a teacher found "units
+/// dead with BN before 32%" hid a layer at 60%. The layers are averaged over the seeds the row pairs, as the
+/// mean is.
+#[test]
+fn c3_short_answer_gives_each_layer_beside_the_mean() {
+    use actscope_metrics::records::Record;
+    let run = |p: Placement, seed: u64| {
+        let mut r = fake_run(Activation::Relu, p, seed, 0.8);
+        r.config.steps = Some(100);
+        r.summary.steps = 100;
+        // Without BN both layers are 90% dead; with BN before, layer 1 is 0% and layer 2 60% (+ a seed's 1%).
+        let (first, second) = match p {
+            Placement::None => (0.9, 0.9),
+            _ => (0.0, 0.6 + 0.01 * seed as f64),
+        };
+        r.records = [0, 100]
+            .into_iter()
+            .map(|step| {
+                let mut cp = checkpoint(step, |_| (0.0, 1.0), Some(first));
+                if let Some(d) = cp.layers[1].dead.as_mut() {
+                    d.dead_fraction = second;
+                }
+                Record::Checkpoint(cp)
+            })
+            .collect();
+        r
+    };
+    let runs: Vec<Run> =
+        [Placement::None, Placement::Before].into_iter().flat_map(|p| (0..4).map(move |s| run(p, s))).collect();
+    let e3 = Experiment {
+        name: "E3".into(),
+        description: "fake".into(),
+        runs,
+        activations: vec![Activation::Relu],
+        groups: vec![],
+        wall_seconds: 0.0,
+    };
+    let c3 = claims::c3(&e3);
+    let k = &c3.comparisons[0];
+    let (none, bn) = k.by_layer.clone().expect("C3 rows carry their layers");
+    assert_eq!(none, vec![0.9, 0.9]);
+    assert_eq!(bn.len(), 2);
+    assert_eq!(bn[0], 0.0);
+    assert!((bn[1] - 0.615).abs() < 1e-12, "{bn:?}");
+    let e1 = experiment(|_, _| 0.85);
+    let mut set = c2_and_c4(claims::c2(&e1, None), &e1);
+    set.c3 = c3;
+    let q2 = narrative::answers(&set, &e1).remove(1).1;
+    assert!(
+        q2.contains(
+            "lr 0.1, initial bias 0: units dead with BN before 31% (by layer 0, 62%) vs 90% (by layer 90, 90%) without"
+        ),
+        "{q2}"
+    );
 }
 
 /// The comparison with Glorot & Bengio's Fig. 2 says when E4's sigmoid nets without BN ended at chance
