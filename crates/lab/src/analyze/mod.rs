@@ -11,8 +11,8 @@
 //! Output layout (`out`): `runs/<model>-s<seed>/` (`records.jsonl`, `capture.json`, and `config.json` +
 //! `summary.json` where the model fits actscope's configuration), `figures/`, `diagnosis.html`,
 //! `diagnosis.md`. An analysis into an `out` that holds an earlier one replaces it: run directories of
-//! models or seeds this one does not have are removed (`Analysis::removed`), and so are figure files it did
-//! not write.
+//! models or seeds this one does not have are removed (`Analysis::removed`), and so are the figure files
+//! (named after a figure) it did not write; other files in `figures/` are left alone.
 
 pub mod diagnose;
 pub mod measure;
@@ -90,14 +90,18 @@ fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Removes from `fig_dir` the figure files (PNG, SVG, CSV) an earlier analysis wrote that this one did not
-/// (another format, or a figure it cannot draw now), so that the folder holds this analysis's figures only.
+/// Removes from `fig_dir` the figure files an earlier analysis wrote that this one did not (another format,
+/// or a figure it cannot draw now), so that the folder's figures are this analysis's. Only files an analysis
+/// writes are touched — a figure's own name (`saturation.png`, [`crate::report::figures::RUN_FIGURES`]) in
+/// PNG, SVG or CSV — so a user's own files in the folder stay (a user's `loss_curve.png` had been deleted).
 fn remove_earlier_figures(fig_dir: &Path, written: &[PathBuf]) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(fig_dir) else { return Ok(()) };
     for entry in entries {
         let path = entry.map_err(|e| Error::io("reading", fig_dir, e))?.path();
-        let figure = path.extension().is_some_and(|x| x == "png" || x == "svg" || x == "csv");
-        if figure && path.is_file() && !written.contains(&path) {
+        let format = path.extension().is_some_and(|x| x == "png" || x == "svg" || x == "csv");
+        let ours =
+            path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| crate::report::figures::RUN_FIGURES.contains(&s));
+        if format && ours && path.is_file() && !written.contains(&path) {
             std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
         }
     }

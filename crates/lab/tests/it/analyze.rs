@@ -71,6 +71,50 @@ fn captures_of_a_trained_network_give_exactly_its_training_records() {
     }
 }
 
+/// A second analysis into the same `out` removes the figures the first wrote and it did not, and nothing
+/// else: a user's own files beside the figures stay (they had been deleted, being PNG, SVG or CSV).
+#[test]
+fn a_new_analysis_removes_only_figures_an_analysis_writes() {
+    let d = temp("figures-kept");
+    let (_, files) = train_with_captures(&config("sigmoid", "before", 1), &d, "net", false);
+    let out = d.join("analysis");
+    analyze(&files, &out, &[actscope_plots::Format::Svg]).unwrap();
+    let figs = out.join("figures");
+    assert!(figs.join("saturation.svg").is_file());
+    let mine = ["loss_curve.png", "results.csv", "paper_fig1.svg", "saturation-v2.png"];
+    for f in mine {
+        fs::write(figs.join(f), "mine").unwrap();
+    }
+    // No figures this time: the earlier SVGs go, the user's files stay.
+    analyze(&files, &out, &[]).unwrap();
+    assert!(!figs.join("saturation.svg").exists(), "an earlier analysis's figure is removed");
+    for f in mine {
+        assert_eq!(fs::read_to_string(figs.join(f)).unwrap(), "mine", "{f} is the user's");
+    }
+    fs::remove_dir_all(&d).unwrap();
+}
+
+/// Two models that share fewer than two seeds are not compared, and the diagnosis says so (the comparison
+/// section had been left out without a word).
+#[test]
+fn models_that_cannot_be_paired_are_said_not_compared() {
+    let d = temp("not-compared");
+    let mut files = Vec::new();
+    for (model, placement, seed) in [("bn-before", "before", 0), ("bn-after", "after", 0), ("bn-after", "after", 1)] {
+        let (_, f) =
+            train_with_captures(&config("sigmoid", placement, seed), &d.join(format!("{model}-{seed}")), model, false);
+        files.extend(f);
+    }
+    let out = d.join("analysis");
+    let a = analyze(&files, &out, &[]).unwrap();
+    assert!(a.diagnosis.comparisons.is_empty());
+    let why = "bn-after vs bn-before: not compared, they share 1 seed (seeds of bn-after: 0, 1; of bn-before: 0) and a comparison paired by seed needs two";
+    assert_eq!(a.diagnosis.not_compared, [why]);
+    let md = fs::read_to_string(&a.markdown).unwrap();
+    assert!(md.contains("## Comparisons between models") && md.contains(why), "{md}");
+    fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn seeds_and_models_give_intervals_comparisons_and_runs_that_plot_and_summarize_read() {
     let d = temp("models");
