@@ -44,17 +44,21 @@ class Analysis:
     #: Run directories of an earlier analysis into the same ``out`` that this one does not have (other
     #: models or seeds), removed so that the figures and ``summarize`` see this analysis's runs only.
     removed: Tuple[str, ...] = ()
+    #: Pairs of models left out of :attr:`comparisons`, each with why (e.g. "a vs b: not compared, they share
+    #: 1 seed (seeds of a: 0; of b: 0) and a comparison paired by seed needs two").
+    not_compared: Tuple[str, ...] = ()
 
     def findings(self) -> List[str]:
         """Every finding as one line: ``model: note`` for what qualifies a model's findings (e.g. seeds that
-        end at different steps), then ``model, layer N (name): finding``."""
+        end at different steps), then ``model, layer N (name): finding``, then the pairs of models not
+        compared, with why."""
         notes = [f"{m['model']}: {n}" for m in self.models for n in m["notes"]]
         return notes + [
             f"{m['model']}, layer {layer['layer']} ({layer['name']}): {f}"
             for m in self.models
             for layer in m["layers"]
             for f in layer["findings"]
-        ]
+        ] + list(self.not_compared)
 
 
 def _capture_files(captures) -> List[Path]:
@@ -79,7 +83,7 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) ->
 def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: int) -> Analysis:
     """:func:`analyze`, its warnings pointing ``stacklevel`` frames up (the caller's code)."""
     files = _capture_files(captures)
-    runs, not_plotted, figures, html, md, models, comparisons, removed = _native.analyze(
+    runs, not_plotted, figures, html, md, models, comparisons, removed, not_compared = _native.analyze(
         [str(f) for f in files], str(out), [str(f) for f in formats])
     for name in not_plotted:
         warnings.warn(f"{name}: its layers do not share one activation actscope knows and one BN placement, so the "
@@ -94,4 +98,5 @@ def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: 
         models=tuple(models),
         comparisons=tuple(comparisons),
         removed=tuple(removed),
+        not_compared=tuple(not_compared),
     )

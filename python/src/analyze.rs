@@ -90,8 +90,9 @@ fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Dicts<'py>, Dicts
 }
 
 /// What `analyze` wrote, as a tuple `(runs, not_plotted, figures, html, markdown, models, comparisons,
-/// removed)`.
-type Written<'py> = (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Dicts<'py>, Dicts<'py>, Vec<String>);
+/// removed, not_compared)`.
+type Written<'py> =
+    (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Dicts<'py>, Dicts<'py>, Vec<String>, Vec<String>);
 
 /// Analyses the capture files into `out` (figures in `formats`).
 #[pyfunction]
@@ -104,5 +105,6 @@ pub fn analyze<'py>(
     let formats = formats.iter().map(|f| format(f)).collect::<PyResult<Vec<_>>>()?;
     let a = py.detach(|| actscope_lab::analyze::analyze(&captures, &out, &formats)).map_err(to_py)?;
     let (models, comparisons) = diagnosis(py, &a.diagnosis)?;
-    Ok((a.runs, a.not_plotted, a.figures, a.html, a.markdown, models, comparisons, a.removed))
+    let not_compared = a.diagnosis.not_compared.clone();
+    Ok((a.runs, a.not_plotted, a.figures, a.html, a.markdown, models, comparisons, a.removed, not_compared))
 }

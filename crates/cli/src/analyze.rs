@@ -38,6 +38,9 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
             "note: {name}: its layers do not share one activation actscope knows and one BN placement, so figures, `plot` and `summarize` leave it out (its records.jsonl and the diagnosis have it)"
         );
     }
+    for why in &r.diagnosis.not_compared {
+        eprintln!("note: {why}");
+    }
     eprintln!(
         "{} captures → {} runs, {} figure files, diagnosis in {} and {}",
         r.captures,

@@ -141,6 +141,9 @@ pub struct Diagnosis {
     pub models: Vec<ModelDiagnosis>,
     /// Per pair of models with at least two seeds in common.
     pub comparisons: Vec<ModelComparison>,
+    /// The pairs of models not compared, each in words with why: "bn-before vs bn-after: not compared, they
+    /// share 1 seed (bn-before: 0; bn-after: 0) and a paired comparison needs two".
+    pub not_compared: Vec<String>,
 }
 
 /// Steps present in every run, ascending.
@@ -310,6 +313,33 @@ fn last_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a Checkpoint {
     run_of(runs, seed).checkpoints.last().expect("a run has a checkpoint")
 }
 
+/// How many seeds two models' runs have in common.
+fn shared_seeds(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> usize {
+    a.iter().filter(|r| b.iter().any(|q| q.seed == r.seed)).count()
+}
+
+/// "a vs b: not compared, they share 1 seed (a: 0; b: 0) and a paired comparison needs two" — said where a
+/// pair of models would otherwise be left out of the comparisons without a word.
+fn why_not_compared(a: &[&AnalyzedRun], b: &[&AnalyzedRun], shared: usize) -> String {
+    let seeds = |runs: &[&AnalyzedRun]| {
+        let mut s: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    };
+    let (ma, mb) = (&a[0].model, &b[0].model);
+    let share = match shared {
+        0 => "no seed".to_string(),
+        1 => "1 seed".to_string(),
+        n => format!("{n} seeds"),
+    };
+    format!(
+        "{ma} vs {mb}: not compared, they share {share} (seeds of {ma}: {}; of {mb}: {}) and a comparison paired by seed needs two",
+        seeds(a),
+        seeds(b)
+    )
+}
+
 fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
     let (ma, mb) = (&a[0].model, &b[0].model);
     let mut seeds: Vec<u64> = a.iter().map(|r| r.seed).filter(|s| b.iter().any(|r| r.seed == *s)).collect();
@@ -369,11 +399,14 @@ pub fn diagnose(runs: &[AnalyzedRun]) -> Diagnosis {
     let by_model: Vec<Vec<&AnalyzedRun>> =
         names.iter().map(|m| runs.iter().filter(|r| r.model == *m).collect()).collect();
     let models = by_model.iter().map(|rs| diagnose_model(rs)).collect();
-    let mut comparisons = Vec::new();
+    let (mut comparisons, mut not_compared) = (Vec::new(), Vec::new());
     for i in 0..by_model.len() {
         for j in i + 1..by_model.len() {
-            comparisons.extend(compare(&by_model[i], &by_model[j]));
+            match shared_seeds(&by_model[i], &by_model[j]) {
+                n if n < 2 => not_compared.push(why_not_compared(&by_model[i], &by_model[j], n)),
+                _ => comparisons.extend(compare(&by_model[i], &by_model[j])),
+            }
         }
     }
-    Diagnosis { models, comparisons }
+    Diagnosis { models, comparisons, not_compared }
 }

@@ -123,8 +123,13 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             .collect();
         b.push(Block::Table(header.map(String::from).to_vec(), rows));
     }
-    if !d.comparisons.is_empty() {
+    if !d.comparisons.is_empty() || !d.not_compared.is_empty() {
         b.push(Block::Heading(2, "Comparisons between models".into()));
+        if !d.not_compared.is_empty() {
+            b.push(Block::List(d.not_compared.clone()));
+        }
+    }
+    if !d.comparisons.is_empty() {
         b.push(Block::Para(format!(
             "At the last checkpoint, on the seeds both models have, paired by seed (paired t-test, one-sided in each direction, the report's verdict rules at α = {ALPHA}): \"higher in the first\" when significant in that direction, \"higher in the second\" when significant in the other, \"no significant difference\" otherwise."
         )));
