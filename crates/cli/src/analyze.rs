@@ -49,6 +49,6 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
         r.html.display(),
         r.markdown.display()
     );
-    println!("{}", r.html.display());
+    crate::outln!("{}", r.html.display())?;
     Ok(())
 }

@@ -23,6 +23,31 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::progress::{Progress, TrainProgress, Verbosity};
 
+/// `print!` to standard output, returning a failed write (a full disk, a closed descriptor: `> /dev/full`)
+/// as an error — exit 1 with a message — where `print!` panics. Defined before the modules that use it.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, $($arg)*)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))
+    }};
+}
+
+/// [`out!`] with a newline, as `println!`.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, $($arg)*)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))
+    }};
+}
+
 /// BN placement, as the command line spells it.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PlacementArg {
@@ -520,11 +545,11 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         actscope_lab::run::execute_replacing(&cfg, &data, &a.out, &mut progress)?
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        outln!("{}", serde_json::to_string_pretty(&s)?)?;
     } else {
         let acc =
             |p: &Option<actscope_core::EvalPoint>| p.as_ref().map_or("-".into(), |p| format!("{:.4}", p.accuracy));
-        println!(
+        outln!(
             "{}: {} after {} steps ({:.1}s); accuracy train {} val {} test {}",
             a.out.join(&s.name).display(),
             s.status,
@@ -533,7 +558,7 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
             acc(&s.train),
             acc(&s.val),
             acc(&s.test)
-        );
+        )?;
     }
     Ok(())
 }
@@ -577,12 +602,19 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     }
     let mut opts = SweepOptions::new(jobs(a.jobs, verbosity)?, shard)?;
     opts.lockstep |= a.lockstep;
+    // Named as the flag, before any run: it had been blamed on the first run that tried to create it (and a
+    // dry run listed every run as to train).
+    if a.out.exists() && !a.out.is_dir() {
+        let not_a_dir = std::io::Error::new(std::io::ErrorKind::NotADirectory, "exists and is not a directory");
+        return Err(Error::io("using as --out", &a.out, not_a_dir).into());
+    }
     if a.dry_run {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         let cache = DataCache::default();
         let limit = actscope_lab::budget::MemoryLimit::current()?;
-        // Runs listed, finished, to redo, to train; and the first run too large for the machine.
-        let counts = std::cell::Cell::new([0usize; 4]);
+        // Runs listed, finished, to redo, to train, in the way; and the first refusal the sweep would meet (a
+        // directory in a run's place, a run too large for the machine).
+        let counts = std::cell::Cell::new([0usize; 5]);
         let too_large = std::cell::RefCell::new(None);
         // Runs an interrupted process set aside, found with one listing of the output directory.
         let set_aside = actscope_lab::run::SetAside::find(&a.out);
@@ -602,10 +634,15 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             count(0);
             let mut entry = DryRunEntry { run: r.dir_name(), state: "to_train", refused: false, notes: Vec::new() };
             if actscope_lab::run::is_foreign(&a.out, &r.dir_name()) {
-                count(3);
+                count(4);
                 entry.state = "not_a_run";
                 entry.refused = true;
                 entry.notes.push("exists but is not a finished run: the sweep will refuse it".into());
+                // The sweep's own refusal (run::not_a_foreign_directory), so that the dry run exits with it.
+                too_large.borrow_mut().get_or_insert_with(|| Error::Malformed {
+                    path: a.out.join(r.dir_name()),
+                    message: "exists but is not a finished run; move it away and try again".into(),
+                });
                 return Ok(Some(entry));
             }
             // A finished run an interrupted process set aside is put back before states are read.
@@ -682,10 +719,15 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             }
         }
         stdout.flush()?;
-        let [listed, finished, redo, train] = counts.get();
+        let [listed, finished, redo, train, in_the_way] = counts.get();
         if verbosity != Verbosity::Quiet {
+            let refused = if in_the_way > 0 {
+                format!(", {in_the_way} in the way of a directory that is not a finished run (refused)")
+            } else {
+                String::new()
+            };
             eprintln!(
-                "{}: {listed} runs in shard {}/{}: {finished} finished, {redo} to redo, {train} to train",
+                "{}: {listed} runs in shard {}/{}: {finished} finished, {redo} to redo, {train} to train{refused}",
                 file.name.as_deref().unwrap_or("sweep"),
                 shard.index(),
                 shard.count()
@@ -700,11 +742,6 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         return Ok(());
     }
     let runs = file.expand_at_most(cap)?;
-    // Named as the flag, before any run: it had been blamed on the first run that tried to create it.
-    if a.out.exists() && !a.out.is_dir() {
-        let not_a_dir = std::io::Error::new(std::io::ErrorKind::NotADirectory, "exists and is not a directory");
-        return Err(Error::io("using as --out", &a.out, not_a_dir).into());
-    }
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
     if a.bracket && opts.shard.count() != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
@@ -861,7 +898,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let mut n = 0;
     for (stem, fig) in &figs {
         actscope_plots::render(fig, &a.out.join(stem), &formats)?;
-        println!("{}", a.out.join(stem).display());
+        outln!("{}", a.out.join(stem).display())?;
         n += 1;
     }
     // Files of these figures left in OUT by an earlier plot — a figure these runs do not support, or a format
@@ -904,14 +941,14 @@ fn report(a: ReportArgs, verbosity: Verbosity) -> Result<()> {
         jobs: jobs(a.jobs, verbosity)?,
     };
     let index = actscope_lab::report::run(&opts, &Progress::new(verbosity))?;
-    println!("{}", index.display());
+    outln!("{}", index.display())?;
     Ok(())
 }
 
 fn summarize_runs(a: SummarizeArgs, verbosity: Verbosity) -> Result<()> {
     if a.list_columns {
         for (name, meaning) in known_columns() {
-            println!("{name:<22}  {meaning}");
+            outln!("{name:<22}  {meaning}")?;
         }
         return Ok(());
     }
@@ -941,13 +978,13 @@ fn summarize_runs(a: SummarizeArgs, verbosity: Verbosity) -> Result<()> {
             v["metrics"] = serde_json::to_value(m)?;
             out.push(v);
         }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else if a.json {
-        println!("{}", serde_json::to_string_pretty(&actscope_lab::columns::json(&rows, &columns))?);
+        outln!("{}", serde_json::to_string_pretty(&actscope_lab::columns::json(&rows, &columns))?)?;
     } else if a.csv {
-        print!("{}", actscope_lab::columns::csv(&rows, &columns));
+        out!("{}", actscope_lab::columns::csv(&rows, &columns))?;
     } else {
-        print!("{}", actscope_lab::columns::table(&rows, &columns));
+        out!("{}", actscope_lab::columns::table(&rows, &columns))?;
     }
     Ok(())
 }
@@ -963,9 +1000,9 @@ fn list_settings(a: ConfigArgs) -> Result<()> {
         all.retain(|s| a.keys.iter().any(|k| k == s.key.name));
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        outln!("{}", serde_json::to_string_pretty(&all)?)?;
     } else {
-        print!("{}", settings::list_text(&all));
+        out!("{}", settings::list_text(&all))?;
     }
     Ok(())
 }
@@ -1002,8 +1039,10 @@ fn run(cli: Cli) -> Result<()> {
     let verbosity = cli.verbosity();
     match cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut command(), "actscope", &mut std::io::stdout());
-            Ok(())
+            // Into a buffer first: `generate` panics where a write to standard output fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "actscope", &mut script);
+            out!("{}", String::from_utf8_lossy(&script))
         }
         Command::Config(a) => list_settings(a),
         Command::Man { out } => man(out, verbosity),
@@ -1015,10 +1054,10 @@ fn run(cli: Cli) -> Result<()> {
             let p: Profile = profile.into();
             let checks = actscope_lab::report::theory::run_checks(p.theory(), 0);
             if json {
-                println!("{}", serde_json::to_string_pretty(&checks)?);
+                outln!("{}", serde_json::to_string_pretty(&checks)?)?;
             } else {
                 for c in &checks {
-                    println!(
+                    outln!(
                         "{:<5} {:<60} measured {:>9.4}  predicted {:>9.4}  ±{:.4}",
                         if !c.pass {
                             "FAIL"
@@ -1031,19 +1070,19 @@ fn run(cli: Cli) -> Result<()> {
                         c.measured,
                         c.predicted,
                         c.tolerance
-                    );
+                    )?;
                 }
                 let failed = checks.iter().filter(|c| !c.pass).count();
-                println!("{} passed, {} failed", checks.len() - failed, failed);
+                outln!("{} passed, {} failed", checks.len() - failed, failed)?;
                 let weak: Vec<_> =
                     checks.iter().filter(|c| c.pass && !c.tells_apart()).filter_map(|c| c.null.as_ref()).collect();
                 if let Some(n) = weak.first() {
-                    println!(
+                    outln!(
                         "pass*: {} checks pass, but so would {} ({}): their tolerance reaches it, so they rule out large departures only",
                         weak.len(),
                         n.value,
                         n.meaning
-                    );
+                    )?;
                 }
             }
             theory_verdict(&checks)
@@ -1055,19 +1094,21 @@ fn run(cli: Cli) -> Result<()> {
             let d = load(&data, 0.1, false)?;
             let info = d.info();
             if json {
-                println!("{}", serde_json::to_string_pretty(&info)?);
+                outln!("{}", serde_json::to_string_pretty(&info)?)?;
             } else {
-                println!("name          {}", info.name);
-                println!("source        {}", info.source);
-                println!("checksum      sha256:{}", info.checksum);
-                println!(
+                outln!("name          {}", info.name)?;
+                outln!("source        {}", info.source)?;
+                outln!("checksum      sha256:{}", info.checksum)?;
+                outln!(
                     "counts        train {}  val {}  test {}",
-                    info.counts["train"], info.counts["val"], info.counts["test"]
-                );
-                println!("input shape   {:?}", info.input_shape);
-                println!("classes       {}", info.classes);
-                println!("per class     {:?} (train)", info.class_histogram);
-                println!("features      mean {:.4}  std {:.4} (train)", info.feature_mean, info.feature_std);
+                    info.counts["train"],
+                    info.counts["val"],
+                    info.counts["test"]
+                )?;
+                outln!("input shape   {:?}", info.input_shape)?;
+                outln!("classes       {}", info.classes)?;
+                outln!("per class     {:?} (train)", info.class_histogram)?;
+                outln!("features      mean {:.4}  std {:.4} (train)", info.feature_mean, info.feature_std)?;
             }
             Ok(())
         }

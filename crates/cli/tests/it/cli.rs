@@ -212,10 +212,18 @@ fn unwritable_output_is_a_runtime_error() {
         "[base]\ndata = \"synthetic:clusters\"\nhidden = [4]\nsteps = 2\n[axes]\nseed = [0, 1]\n",
     )
     .unwrap();
-    let o = run(&["sweep", "s.toml", "--out", "afile"], &d);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("error: using as --out afile: exists and is not a directory"), "{}", stderr(&o));
-    assert!(!stderr(&o).contains("run relu"), "{}", stderr(&o));
+    for dry in [false, true] {
+        let args = if dry {
+            &["sweep", "s.toml", "--out", "afile", "--dry-run"][..]
+        } else {
+            &["sweep", "s.toml", "--out", "afile"]
+        };
+        let o = run(args, &d);
+        assert_eq!(o.status.code(), Some(1), "dry run {dry}");
+        assert!(stderr(&o).contains("error: using as --out afile: exists and is not a directory"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("run relu"), "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "the dry run listed its runs as to train: {}", String::from_utf8_lossy(&o.stdout));
+    }
 }
 
 #[test]
@@ -240,6 +248,31 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     assert!(!first.is_empty());
     assert_ne!(o.status.code(), Some(101), "panicked: {}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+/// Standard output that cannot be written (`> /dev/full`) is a runtime error with a message, exit 1, from
+/// every command that prints to it; `println!` had panicked (exit 101).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_standard_output_that_cannot_be_written_is_an_error_not_a_panic() {
+    let d = tmp("full");
+    for args in [
+        &["config", "--list"][..],
+        &["config", "--list", "--json"],
+        &["data", "info", "--data", "synthetic:spirals"],
+        &["completions", "bash"],
+        &["summarize", "--list-columns"],
+    ] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let o = bin().args(args).current_dir(&d).stdout(full).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("error: writing to standard output: No space left on device"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
 }
 
 #[test]
