@@ -316,8 +316,23 @@ impl SweepFile {
             alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("base", k))))?;
         }
         for (k, values) in &self.axes {
-            for v in values {
-                alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
+            // Values spelled apart that mean one setting ("relu" and "ReLU", "leaky_relu(0.1)" and
+            // "leaky_relu(0.10)") are repeats too: compared as parsed, not as written.
+            let mut parsed: Vec<serde_json::Value> = Vec::with_capacity(values.len());
+            for (i, v) in values.iter().enumerate() {
+                let cfg = alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
+                let value = serde_json::to_value(&cfg).map_err(|e| Error::usage(format!("{k} = {v}: {e}")))?;
+                if let Some(j) = parsed.iter().position(|p| *p == value) {
+                    return Err(Error::usage(format!(
+                        "{} {k} lists {} and {v}, the same setting (values {} and {} of {}); expected each value once: the repeat would make one run, not two",
+                        self.place("axes", k),
+                        values[j],
+                        j + 1,
+                        i + 1,
+                        values.len()
+                    )));
+                }
+                parsed.push(value);
             }
         }
         // The data must be findable (what its files hold is checked when they are loaded): a mistyped path

@@ -144,6 +144,20 @@ fn bad_sweep_files_are_usage_errors() {
     let err = |text: &str| SweepFile::parse(text, "s.toml").unwrap().expand().unwrap_err().to_string();
     let m = err("[base]\nhidden=[4]\n[axes]\nseed = [0, 1, 0]\n");
     assert!(m.contains("s.toml:4: [axes] seed lists 0 twice (value 3 of 3); expected each value once"), "{m}");
+    // Spelled apart, one setting: compared as parsed (they made one run, silently).
+    let m = err("[base]\nhidden=[4]\n[axes]\nactivation = [\"relu\", \"tanh\", \"ReLU\"]\n");
+    assert!(m.contains("s.toml:4: [axes] activation lists \"relu\" and \"ReLU\", the same setting (values 1 and 3 of 3); expected each value once"), "{m}");
+    let m = err("[base]\nhidden=[4]\n[axes]\nactivation = [\"leaky_relu(0.1)\", \"leaky_relu(0.10)\"]\n");
+    assert!(m.contains("lists \"leaky_relu(0.1)\" and \"leaky_relu(0.10)\", the same setting"), "{m}");
+    // Values that differ only where the base makes them matter are not repeats.
+    assert_eq!(
+        SweepFile::parse("[base]\nhidden=[4]\nplacement = \"before\"\n[axes]\nbn_eps = [1e-5, 1e-3]\n", "s.toml")
+            .unwrap()
+            .expand()
+            .unwrap()
+            .len(),
+        2
+    );
     let m = err("[base]\nhidden=[4]\nseed = 5\n[axes]\nseed = [0, 1]\n");
     assert!(
         m.contains("s.toml:5: [axes] seed is also set in [base] (seed = 5, s.toml:3); the axis would override"),
@@ -293,6 +307,16 @@ fn runs_from_other_code_are_redone_not_reused() {
     let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
     let listed = String::from_utf8_lossy(&dry.stdout).into_owned();
     assert!(listed.contains("(exists but is not a finished run: the sweep will refuse it)"), "{listed}");
+    // … and fails with the sweep's error (it exited 0, counting the run as to train).
+    let said = String::from_utf8_lossy(&dry.stderr).into_owned();
+    assert_eq!(dry.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "1 finished, 0 to redo, 0 to train, 1 in the way of a directory that is not a finished run (refused)"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("exists but is not a finished run; move it away and try again"), "{said}");
     let o = run(&["sweep", "s.toml", "--out", "r", "--quiet"], &d);
     assert_eq!(o.status.code(), Some(1));
     assert!(
