@@ -528,8 +528,10 @@ class Monitor:
         existing: what to do with captures of this model and seed already in ``out_dir`` (an earlier run's,
             which ``actscope analyze`` on the directory would read with this run's), found by their metadata
             (``model`` exactly and ``seed``), never by file name: ``refuse`` (the default: an error),
-            ``replace`` (delete them) or ``keep`` (continue that run, e.g. when resuming training). Another
-            model's captures are never touched: a file of this model's name that holds one is refused.
+            ``replace`` (delete them) or ``keep`` (continue that run, e.g. when resuming training: steps go on
+            from its last capture, whose step :meth:`step` returns without measuring again, and a step below it,
+            or a capture of a step it has, is refused rather than overwrite its file). Another model's captures
+            are never touched: a file of this model's name that holds one is refused.
     """
 
     def __init__(
@@ -574,6 +576,15 @@ class Monitor:
         if x.dim() < 2:
             raise ValueError(f"probe_batch: x of shape {tuple(x.shape)} has no batch dimension; expected (examples, "
                              "features...), e.g. x[None] for a single example")
+        if x.shape[0] == 0:
+            raise ValueError(f"probe_batch: x of shape {tuple(x.shape)} has no examples; the probe batch is what every "
+                             "capture measures (e.g. 1,000 validation examples)")
+        if x.is_floating_point() or x.is_complex():
+            bad = ~torch.isfinite(x)
+            if bool(bad.any()):
+                where = [int(i) for i in bad.nonzero()[0]]
+                raise ValueError(f"probe_batch: x holds {x[tuple(where)].item()} at {where}; every input of the probe "
+                                 "batch must be finite (a non-finite input would read as a network that diverged)")
         if x.is_floating_point() and x.dtype != param.dtype:
             raise ValueError(f"probe_batch: x is {x.dtype} but the model's parameters are {param.dtype}; convert it, "
                              f"e.g. x.to({param.dtype})")
@@ -600,6 +611,16 @@ class Monitor:
         #: An earlier run's captures this Monitor continues (``existing="keep"``), which :meth:`report`
         #: analyses with its own.
         self.continued: List[Path] = list(earlier) if existing == "keep" else []
+        #: The step of each capture continued: never written again, and the run goes on after the last.
+        kept: Dict[int, Path] = {}
+        for f in self.continued:
+            try:
+                kept[int((read_metadata(f) or {}).get("step", ""))] = f
+            except ValueError:
+                raise ValueError(f"existing='keep': {f} is a capture of model {name!r}, seed {int(seed)}, without a "
+                                 "readable step in its metadata, so the run it belongs to cannot be continued after "
+                                 "it; move it away or pass existing='replace'") from None
+        self._kept_last: Optional[int] = max(kept) if kept else None
         self.model = model
         self.device = param.device
         self.x, self.y = x.to(self.device), y.to(self.device)
@@ -629,12 +650,14 @@ class Monitor:
         #: The step at which the network had diverged (a non-finite z, a, weight or BatchNorm statistic),
         #: whose capture was not written, as no later one is; None while it has not.
         self.diverged_at: Optional[int] = None
-        #: The step and file of the latest capture.
-        self._last: Optional[Tuple[int, Path]] = None
-        #: The largest step given to step() or capture() so far: a step below it is refused.
-        self._seen: Optional[int] = None
-        #: The file of each step this Monitor captured: never written again.
-        self._written: Dict[int, Path] = {}
+        #: The step and file of the latest capture (the continued run's last, with existing="keep": step() at
+        #: that step returns it, as the resumed loop's first call does).
+        self._last: Optional[Tuple[int, Path]] = (self._kept_last, kept[self._kept_last]) if kept else None
+        #: The largest step given to step() or capture() so far (or captured by the run it continues): a step
+        #: below it is refused.
+        self._seen: Optional[int] = self._kept_last
+        #: The file of each step this Monitor captured, or the run it continues did: never written again.
+        self._written: Dict[int, Path] = dict(kept)
         #: Hidden layers whose activation ran in less than float32 in the latest pass (name, dtype): a known
         #: activation's `a` is not written, an unknown one's a and phi' are computed in float32 from z. Said
         #: once (``_said_low_precision``).
@@ -647,7 +670,7 @@ class Monitor:
         returns the file, otherwise returns None. Called again at the step it captured last (once per
         micro-batch, with gradient accumulation), it returns that file without measuring again. A step below
         one given before is refused (a counter that restarts each epoch): ``step`` counts updates."""
-        step = int(step)
+        step = _whole_step(step)
         self._refuse_going_back(step)
         if self._last is not None and self._last[0] == step:
             return self._last[1]  # called again at the same step (gradient accumulation): captured already
@@ -665,7 +688,7 @@ class Monitor:
         has captured already (that capture would be overwritten). Once the network has diverged (a
         non-finite z, a, weight or BatchNorm statistic; :attr:`diverged_at`), that capture and every later
         one are not written, with one warning, and this returns None."""
-        return self._capture(int(step), epoch, stacklevel=3)
+        return self._capture(_whole_step(step), epoch, stacklevel=3)
 
     def _refuse_going_back(self, step: int) -> None:
         """Refuses a negative step, and one below a step given before (step counts updates: it never goes
@@ -673,8 +696,12 @@ class Monitor:
         if step < 0:
             raise ValueError(f"step: expected the number of updates done (>= 0), got {step}")
         if self._seen is not None and step < self._seen:
+            kept = (self._kept_last is not None and self._seen == self._kept_last and self._last is not None
+                    and self._last[1] in self.continued)
+            at = (f"the run this Monitor continues (existing='keep') was captured up to step {self._seen}" if kept
+                  else f"this Monitor was at step {self._seen} already")
             raise ValueError(
-                f"step {step}: this Monitor was at step {self._seen} already, so the step went backwards (a counter "
+                f"step {step}: {at}, so the step went backwards (a counter "
                 "that restarts each epoch does, e.g. `for step, (x, y) in enumerate(loader)`). step must count the "
                 "optimizer updates done since training started (docs/capture.md): use a global counter, one more at "
                 "each update (e.g. epoch * len(loader) + i). Nothing was captured: the capture of an earlier step "
@@ -684,8 +711,10 @@ class Monitor:
     def _capture(self, step: int, epoch: Optional[float], stacklevel: int) -> Optional[Path]:
         self._refuse_going_back(step)
         if step in self._written:
+            by = ("the run this Monitor continues (existing='keep')" if self._written[step] in self.continued
+                  else "this Monitor")
             raise ValueError(
-                f"capture: step {step} was captured already by this Monitor ({self._written[step].name}); capturing "
+                f"capture: step {step} was captured already by {by} ({self._written[step].name}); capturing "
                 "it again would overwrite that capture with the network as it is now. step must count the optimizer "
                 "updates done (a global counter), so that each capture has a step of its own; monitor.step(step) "
                 "called again at the step it captured last (gradient accumulation) returns that file without "
@@ -697,7 +726,7 @@ class Monitor:
             raise RuntimeError("capture: called inside torch.inference_mode(), where autograd is off; the Monitor "
                                "needs the gradients of one backward pass: call it outside inference_mode")
         path = self.out_dir / capture_file_name(self.model_name, self.seed, step)
-        if path.exists() and path not in self.continued:
+        if path.exists():
             meta = read_metadata(path) or {}
             what = (f"a capture of model {meta.get('model')!r}, seed {meta.get('seed')}"
                     if meta.get("format") == FORMAT else "a file that is not a capture")
@@ -935,6 +964,17 @@ def _fingerprint(*tensors: torch.Tensor) -> str:
         h.update(f"{tuple(t.shape)} {t.dtype};".encode())
         h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
+
+
+def _whole_step(step) -> int:
+    """``step`` as a whole number of updates; a fractional one (10.7) is refused rather than cut to 10."""
+    try:
+        whole = int(step)
+    except (TypeError, ValueError):
+        raise TypeError(f"step: expected the number of updates done (an int), got {step!r}") from None
+    if whole != step:
+        raise ValueError(f"step: expected a whole number of updates, got {step!r}")
+    return whole
 
 
 def _earlier_captures(out_dir: Path, model_name: str, seed: int) -> List[Path]:

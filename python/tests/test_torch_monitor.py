@@ -262,6 +262,35 @@ def test_earlier_captures_and_bad_probe_batches_are_refused_clearly(data, tmp_pa
         Monitor(conv, probe, out_dir=tmp_path / "c").capture(0)
 
 
+def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_are_refused(data, tmp_path):
+    """existing="keep" continues a run after its last capture: a restarted step counter (step 0 again) had
+    silently replaced the kept captures with another network's. A probe batch with no examples, or with a
+    NaN, read as a network that diverged at step 0; a fractional step was cut to a whole one."""
+    _, probe = data
+    x, y = probe
+    first = Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0)
+    kept = [first.capture(s) for s in (0, 10, 20)]
+    before = [p.read_bytes() for p in kept]
+    resumed = Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep")
+    with pytest.raises(ValueError, match=r"step 0: the run this Monitor continues \(existing='keep'\) was "
+                                         r"captured up to step 20, so the step went backwards"):
+        resumed.step(0)
+    with pytest.raises(ValueError, match=r"step 20 was captured already by the run this Monitor continues"):
+        resumed.capture(20)
+    assert resumed.step(20) == kept[2], "the resumed loop's first call returns the kept capture"
+    assert resumed.step(30) is not None
+    assert [p.read_bytes() for p in kept] == before, "the kept captures are untouched"
+    with pytest.raises(ValueError, match=r"step: expected a whole number of updates, got 40.5"):
+        resumed.capture(40.5)
+
+    with pytest.raises(ValueError, match=r"probe_batch: x of shape \(0, 784\) has no examples"):
+        Monitor(mlp(0), (x[:0], y[:0]), out_dir=tmp_path / "e")
+    bad = x.clone()
+    bad[3, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"probe_batch: x holds nan at \[3, 2\]; every input"):
+        Monitor(mlp(0), (bad, y), out_dir=tmp_path / "n")
+
+
 def test_seeds_that_end_at_different_steps_are_said_so(data, tmp_path):
     """The rules are judged at the last step every seed has; the findings say so (they used to report
     "1 checkpoints up to step 0" and nothing else)."""
