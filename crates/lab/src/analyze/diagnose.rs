@@ -188,9 +188,15 @@ impl ModelDiagnosis {
                 .to_string()
         });
         let undefined = self.layers.iter().filter(|l| l.grad_ratio_undefined > 0).map(|l| {
+            // "Over the other seeds" only where there are others (a one-seed model has none).
+            let rest = if l.grad_ratio_undefined >= self.seeds.len() {
+                "so the layer has no gradient ratio and no gradient finding".to_string()
+            } else {
+                "so its ratio and findings are over the other seeds".to_string()
+            };
             format!(
-                "layer {}: the gradient ratio is not defined in {} of its {} seeds (the gradients are 0 or not \
-                 finite: nothing learns there), so its ratio and findings are over the other seeds",
+                "layer {}: the gradient ratio is not defined in {} of its {} seeds (its gradient or the output \
+                 layer's is 0 or not finite), {rest}",
                 l.index + 1,
                 l.grad_ratio_undefined,
                 self.seeds.len()

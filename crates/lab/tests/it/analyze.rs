@@ -270,6 +270,16 @@ fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_di
     let l2 = &m.layers[1];
     assert_eq!(l2.dead.as_ref().map(|d| d.mean), Some(1.0), "softplus units with z ≤ −30 are dead");
     assert!(l2.findings.iter().any(|f| matches!(f, Finding::Dead { .. })), "{:?}", l2.findings);
+    // The zero-gradient seed alone: there are no other seeds to take the ratio over, and the note says so
+    // (it read "… so its ratio and findings are over the other seeds").
+    let alone: Vec<PathBuf> = files.iter().filter(|f| f.to_string_lossy().contains("/s2-")).cloned().collect();
+    let a = analyze(&alone, &d.join("alone"), &[]).unwrap();
+    let notes = a.diagnosis.models[0].notes();
+    assert!(
+        notes.iter().any(|n| n.starts_with("layer 1: the gradient ratio is not defined in 1 of its 1 seeds")
+            && n.ends_with("so the layer has no gradient ratio and no gradient finding")),
+        "{notes:?}"
+    );
     fs::remove_dir_all(&d).unwrap();
 }
 
