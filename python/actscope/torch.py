@@ -106,6 +106,9 @@ def activation_name(m: nn.Module) -> str:
         return f"leaky_relu({float(m.negative_slope)!r})"
     if isinstance(m, nn.ELU) and math.isfinite(float(m.alpha)) and float(m.alpha) >= 0:
         return f"elu({float(m.alpha)!r})"
+    if isinstance(m, nn.CELU) and float(m.alpha) == 1.0:
+        # CELU(1) is ELU(1) (PyTorch computes it as elu with input scale 1/alpha): the same findings.
+        return "elu(1.0)"
     if isinstance(m, nn.GELU) and m.approximate == "none":
         return "gelu"
     if isinstance(m, nn.SiLU):

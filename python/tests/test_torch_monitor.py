@@ -189,6 +189,10 @@ def test_unknown_activations_get_phi_prime_from_autograd(data, tmp_path):
 def test_activation_names_map_pytorch_exactly():
     assert activation_name(nn.LeakyReLU(0.2)) == "leaky_relu(0.2)"
     assert activation_name(nn.ELU(alpha=0.5)) == "elu(0.5)"
+    assert activation_name(nn.CELU(1.0)) == "elu(1.0)"  # the same function: it got an unknown's findings
+    assert activation_name(nn.CELU(0.5)) == "unknown"  # alpha·(exp(x/alpha) − 1): not actscope's elu(0.5)
+    x = torch.linspace(-6, 6, 101)
+    assert torch.equal(nn.CELU(1.0)(x), nn.ELU(1.0)(x))
     assert activation_name(nn.GELU()) == "gelu"
     assert activation_name(nn.GELU(approximate="tanh")) == "unknown"  # not the erf GELU actscope computes
     assert activation_name(nn.Softplus(beta=2.0)) == "unknown"
