@@ -85,6 +85,12 @@ def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: 
     files = _capture_files(captures)
     runs, not_plotted, figures, html, md, models, comparisons, removed, not_compared = _native.analyze(
         [str(f) for f in files], str(out), [str(f) for f in formats])
+    if removed:
+        # As the command's note: an analysis replaces an earlier one in the same `out` (a report per seed into
+        # one folder keeps the last seed only), which a user should hear of.
+        warnings.warn(f"replaced the earlier analysis in {out}: removed its runs {', '.join(removed)} (not among "
+                      "these captures); analyse every model and seed together to keep them", UserWarning,
+                      stacklevel=stacklevel)
     for name in not_plotted:
         warnings.warn(f"{name}: its layers do not share one activation actscope knows and one BN placement, so the "
                       "report has no figures of it, and `actscope plot` and `summarize` leave it out (its "

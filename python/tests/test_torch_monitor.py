@@ -295,6 +295,19 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
         Monitor(mlp(0), (bad, y), out_dir=tmp_path / "n")
 
 
+def test_a_report_that_replaces_another_says_which_runs_it_removed(data, tmp_path):
+    """A report per seed into one folder keeps the last seed only: the earlier seed's run directory is
+    removed, which the command said in a note and Python said nowhere but ``Analysis.removed``."""
+    _, probe = data
+    monitors = [Monitor(mlp(seed), probe, out_dir=tmp_path / "caps", model_name="m", seed=seed) for seed in (0, 1)]
+    for mon in monitors:
+        mon.capture(0)
+    monitors[0].report(tmp_path / "report", formats=())
+    with pytest.warns(UserWarning, match=r"replaced the earlier analysis in .*report: removed its runs m-s0 "):
+        analysis = monitors[1].report(tmp_path / "report", formats=())
+    assert analysis.removed == ("m-s0",)
+
+
 def test_seeds_that_end_at_different_steps_are_said_so(data, tmp_path):
     """The rules are judged at the last step every seed has; the findings say so (they used to report
     "1 checkpoints up to step 0" and nothing else)."""
