@@ -243,13 +243,20 @@ pub fn learning_curves(metric: &str, panels: &[PlacementCurves]) -> Figure {
     )
 }
 
+/// The legend label of [`steps_to_target`]'s dots; each dot's series is named "{REACHED}, {its label}".
+pub const REACHED: &str = "median step reaching it";
+
 /// Steps to a target: validation-accuracy learning curves, one panel per BN placement, with a dashed line
-/// at `target` across each panel's steps (where they span more than one step). A run "reaches" the target at the first evaluation at or above
-/// the line, so the figure shows what a steps-to-target comparison (the report's C6) reads.
-pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
+/// at `target` across each panel's steps (where they span more than one step), and on it a dot per curve
+/// at the step its runs reached the target (`reached[i]` belongs to panel `i`; e.g. the median over seeds),
+/// named "median step reaching it, {label}" in the CSV and explained by one legend entry. A run "reaches"
+/// the target at the first evaluation at or above the line, so the figure shows what a steps-to-target
+/// comparison (the report's C6) reads.
+pub fn steps_to_target(panels: &[PlacementCurves], target: f64, reached: &[Vec<MarkedPoint>]) -> Figure {
     let ps = panels
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let mut panel =
                 share_lines(&format!("BN {}", p.placement), "training step", "validation accuracy", &p.curves);
             let steps = p.curves.iter().flat_map(|c| c.x.iter().copied()).filter(|x| x.is_finite());
@@ -263,13 +270,33 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64) -> Figure {
                     ..Default::default()
                 });
             }
+            let dots = reached.get(i).map_or(&[][..], Vec::as_slice);
+            for m in dots {
+                panel.series.push(Series {
+                    label: format!("{REACHED}, {}", m.label),
+                    color: m.color,
+                    markers: true,
+                    no_line: true,
+                    points: vec![(m.x, m.y)],
+                    ..Default::default()
+                });
+            }
+            if !dots.is_empty() {
+                panel.series.push(Series {
+                    label: REACHED.into(),
+                    color: palette::REFERENCE,
+                    markers: true,
+                    no_line: true,
+                    ..Default::default()
+                });
+            }
             Panel::Lines(panel)
         })
         .collect();
     Figure::new(
-        format!("Steps to {target} validation accuracy (mean over seeds, 95% band)"),
+        format!("Steps to {target} validation accuracy (mean over seeds, 95% band; dot: median step reaching it)"),
         format!(
-            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it"
+            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it; a dot on it marks the step at which a curve's runs reached it"
         ),
         share_y(ps),
     )

@@ -241,9 +241,22 @@ pub fn sample_figures(seed: u64) -> Vec<SampleFigure> {
             .collect()
     };
     let panel = |title: &str, curves: Vec<MeanCurve>| CurvePanel { title: title.into(), curves };
+    // Each curve's first step at or above the target, as a dot on the target line.
+    let reached: Vec<Vec<MarkedPoint>> = panels
+        .iter()
+        .map(|p| {
+            p.curves
+                .iter()
+                .filter_map(|c| {
+                    let i = c.mean.iter().position(|&m| m >= 0.75)?;
+                    Some(MarkedPoint { label: c.label.clone(), color: c.color, x: c.x[i], y: 0.75 })
+                })
+                .collect()
+        })
+        .collect();
     let figs = vec![
         ("learning_curves", tag(figures::learning_curves("test accuracy", &panels))),
-        ("steps_to_target", tag(figures::steps_to_target(&panels, 0.75))),
+        ("steps_to_target", tag(figures::steps_to_target(&panels, 0.75, &reached))),
         ("accuracy_heatmap", tag(figures::accuracy_heatmap(&acts, &places, &mean, &hw))),
         ("bn_paper_percentiles", tag(figures::bn_paper_percentiles(&track(1.5, r), &track(0.0, r)))),
         (

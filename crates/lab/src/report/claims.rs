@@ -404,6 +404,32 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
     judge_paired(result, rounds, median_wall(&walls))
 }
 
+/// When a configuration's runs reached a target validation accuracy ([`median_reach`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reached {
+    /// Median over runs of the first evaluation step at or above the target (∞ where half or more never
+    /// reached it).
+    pub median: f64,
+    /// Runs that never reached it.
+    pub never: usize,
+    /// Runs with validation evaluations.
+    pub runs: usize,
+}
+
+/// The median over `runs` of the first evaluation step at which validation accuracy reached `target`, a
+/// run that never reached it counting as later than any that did (so the median is finite while fewer than
+/// half missed it); `None` without evaluations.
+pub fn median_reach(runs: &[&Run], target: f64) -> Option<Reached> {
+    let mut at: Vec<f64> = runs.iter().filter_map(|r| reach_interval(r, target)).map(|r| r.1).collect();
+    if at.is_empty() {
+        return None;
+    }
+    at.sort_by(f64::total_cmp);
+    let n = at.len();
+    let median = if n % 2 == 1 { at[n / 2] } else { (at[n / 2 - 1] + at[n / 2]) / 2.0 };
+    Some(Reached { median, never: at.iter().filter(|s| s.is_infinite()).count(), runs: n })
+}
+
 /// C2's second measure (design.md: "final accuracy and steps-to-target"), described and not tested: per
 /// configuration at its selected rate, the median over seeds of the first evaluation step at which
 /// validation accuracy reached [`SPEED_TARGET`], and how many runs never did. Empty without evaluations.
@@ -413,24 +439,10 @@ fn speed_to_target(e1: &Experiment) -> String {
         let items: Vec<String> = [Activation::Sigmoid, Activation::Tanh, Activation::Relu]
             .into_iter()
             .filter_map(|act| {
-                let runs = e1.selected(is(act, p));
-                let reach: Vec<(f64, f64)> = runs.iter().filter_map(|r| reach_interval(r, SPEED_TARGET)).collect();
-                if reach.is_empty() {
-                    return None;
-                }
-                // A run that never reached the target (∞) is later than any that did: the median over all
-                // runs is defined while fewer than half missed it.
-                let mut at: Vec<f64> = reach.iter().map(|r| r.1).collect();
-                at.sort_by(f64::total_cmp);
-                let never = at.iter().filter(|s| s.is_infinite()).count();
-                let n = at.len();
-                let median = if n % 2 == 1 { at[n / 2] } else { (at[n / 2 - 1] + at[n / 2]) / 2.0 };
+                let Reached { median, never, runs } = median_reach(&e1.selected(is(act, p)), SPEED_TARGET)?;
                 let median = if median.is_finite() { format!("{median:.0}") } else { "not reached".to_string() };
-                let missed = if never > 0 {
-                    format!(" ({never} of {} runs never reached it)", reach.len())
-                } else {
-                    String::new()
-                };
+                let missed =
+                    if never > 0 { format!(" ({never} of {runs} runs never reached it)") } else { String::new() };
                 Some(format!("{act} {median}{missed}"))
             })
             .collect();

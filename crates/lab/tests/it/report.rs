@@ -538,9 +538,20 @@ fn c6_tests_the_speed_up_on_its_bounds_and_says_what_the_budget_can_resolve() {
     let tanh_curve: Vec<(f64, f64)> = before.series[0].points.clone();
     assert_eq!(tanh_curve[1], (37.0, 0.5), "{tanh_curve:?}");
     assert_eq!(tanh_curve[2], (74.0, 0.85), "every seed reaches 0.85 at 74 with BN before");
-    let target = before.series.last().unwrap();
-    assert!(target.dashed && target.label == "target 0.8", "{target:?}");
+    let target = before.series.iter().find(|s| s.label == "target 0.8").unwrap();
+    assert!(target.dashed, "{target:?}");
     assert_eq!(target.points, [(0.0, 0.8), (300.0, 0.8)], "across the panel's steps");
+    // A dot on the target line at each curve's median step reaching it: 74 with BN before (every seed).
+    let dot = |panel: &actscope_plots::LinePanel, act: &str| {
+        panel.series.iter().find(|s| s.label == format!("median step reaching it, {act}")).map(|s| s.points.clone())
+    };
+    assert_eq!(dot(before, "tanh"), Some(vec![(74.0, 0.8)]));
+    assert_eq!(dot(before, "relu"), Some(vec![(74.0, 0.8)]));
+    let actscope_plots::Panel::Lines(none) = &fig.panels[0] else { panic!("a line panel") };
+    // Without BN: tanh at 185, 222, 259, 185, 222 (median 222); relu's seed 4 never reaches it (median 222).
+    assert_eq!(dot(none, "tanh"), Some(vec![(222.0, 0.8)]));
+    assert_eq!(dot(none, "relu"), Some(vec![(222.0, 0.8)]));
+    assert!(fig.caption.contains("no dot where half or more never did"), "{}", fig.caption);
 }
 
 /// Values the report computes are escaped too: a p-value below 10⁻⁴ prints as "< 0.0001", which the

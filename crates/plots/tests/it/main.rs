@@ -241,7 +241,7 @@ fn reference_lines_never_share_a_curves_colour() {
             hi: vec![0.1, 0.9],
         })
         .collect();
-    let fig = steps_to_target(&[PlacementCurves { placement: "none".into(), curves }], 0.8);
+    let fig = steps_to_target(&[PlacementCurves { placement: "none".into(), curves }], 0.8, &[]);
     let Panel::Lines(p) = &fig.panels[0] else { panic!("a line panel") };
     let target = p.series.last().unwrap();
     assert_eq!((target.color, target.dashed), (REFERENCE, true));
