@@ -5,7 +5,8 @@
 //! losses, optimizers with PyTorch's update rules, an [`Mlp`] with BN placed none/before/after, and a
 //! training loop ([`train`]) that shows [`Probe`]s the inside of the network without copying it.
 //!
-//! Layers are generic over [`Float`] (`f32` for speed, `f64` for gradient checks). All dense matrix products
+//! Layers are generic over [`Float`] (`f32` for speed, `f64` for gradient checks: [`gradcheck`] checks every
+//! parameter gradient of an `f64` network against finite differences). All dense matrix products
 //! go through [`linalg::gemm`]; evaluations of sets that are mostly exact zeros (images) run the first layer
 //! through [`sparse::product`] instead, on machines with AVX-512. This crate does no file or terminal IO and
 //! knows nothing of data formats, metrics or plots: loaders live in `actscope-data`, which produces the
@@ -39,6 +40,7 @@ mod dataset;
 mod error;
 mod eval;
 mod float;
+pub mod gradcheck;
 mod hidden;
 mod init;
 pub mod linalg;

@@ -10,6 +10,8 @@ use actscope_core::{
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
 
+use actscope_core::gradcheck::{check_network, compare};
+
 use crate::check::{config, grad_check, numeric_grad, randn, randn1};
 
 const ALL: [Activation; 11] = [
@@ -173,36 +175,58 @@ proptest! {
             }
             let x = randn(batch, input, 1.0, seed ^ 7);
             let labels: Vec<usize> = (0..batch).map(|i| i % classes).collect();
-            let loss_of = |net: &Mlp<f64>| {
-                let mut ws = Workspace::new(net, batch);
-                net.forward_batch_stats(x.view(), &mut ws);
-                let (l, g) = ws.logits_and_grad();
-                softmax_cross_entropy(l, &labels, g)
-            };
-            let mut ws = Workspace::new(&net, batch);
-            net.forward_batch_stats(x.view(), &mut ws);
-            if has_kink(act) {
-                let (views, _) = net.observe(&ws);
-                if views.iter().any(|v| v.z.iter().any(|z| z.abs() < 1e-3)) { continue; }
+            // The library's own check (gradcheck::check_network), every parameter tensor.
+            let check = check_network(&net, x.view(), &labels).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if check.near_kink {
+                continue;
             }
-            let (l, g) = ws.logits_and_grad();
-            let l0 = softmax_cross_entropy(l, &labels, g);
-            net.backward(x.view(), &mut ws);
-            let mut analytic: Vec<Vec<f64>> = Vec::new();
-            net.clone().visit_params(&ws, |_, _, g| analytic.push(g.to_vec()));
-            for (t, grad) in analytic.iter().enumerate() {
-                let mut values = Vec::new();
-                net.clone().visit_params(&ws, |i, p, _| if i == t { values = p.to_vec() });
-                let num = numeric_grad(&mut values, |v| {
-                    let mut n2 = net.clone();
-                    n2.visit_params(&ws, |i, p, _| if i == t { p.copy_from_slice(v) });
-                    loss_of(&n2)
-                });
-                grad_check(grad, &num, l0)
-                    .map_err(|e| TestCaseError::fail(format!("{act}, BN {placement}, hidden {hidden:?}: tensor {t}: {e}")))?;
-            }
+            let names = check.tensors.iter().map(|t| t.name.as_str()).collect::<Vec<_>>();
+            prop_assert_eq!(names.len(), expected_tensors(hidden.len(), placement), "{:?}", names);
+            prop_assert!(check.passed(), "{act}, BN {placement}, hidden {hidden:?}: {check}");
         }
     }
+}
+
+/// Tensors of a network with `hidden` hidden layers: W and b per layer (no b with BN before), γ and β with
+/// BN, and the output's W and b.
+fn expected_tensors(hidden: usize, placement: Placement) -> usize {
+    let per_layer = match placement {
+        Placement::None => 2,
+        Placement::Before => 3,
+        Placement::After => 4,
+    };
+    hidden * per_layer + 2
+}
+
+/// The public check names each tensor, fails a network whose gradient is wrong, and refuses input it cannot
+/// check, naming it.
+#[test]
+fn check_network_names_tensors_catches_a_wrong_gradient_and_refuses_bad_input() {
+    let cfg = MlpConfig::new(4, &[3], 2, Activation::Tanh, Placement::After);
+    let net = Mlp::<f64>::new(&cfg, 3).unwrap();
+    let x = randn(6, 4, 1.0, 5);
+    let labels = [0, 1, 0, 1, 1, 0];
+    let check = check_network(&net, x.view(), &labels).unwrap();
+    let names: Vec<&str> = check.tensors.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["layer 1 W", "layer 1 b", "layer 1 γ", "layer 1 β", "output W", "output b"]);
+    assert!(check.passed() && !check.near_kink, "{check}");
+    assert!(check.to_string().starts_with("6 of 6 tensors pass (loss "), "{check}");
+    // A gradient off by 1e-5 relative fails the criterion the network check uses.
+    let grad = [1.0, -2.0, 0.5];
+    assert!(!compare(&grad, &[1.0, -2.00002, 0.5], 1.0).unwrap().pass);
+    let e =
+        |r: actscope_core::Result<_>| r.map(|_: actscope_core::gradcheck::NetworkCheck| ()).unwrap_err().to_string();
+    assert!(e(check_network(&net, x.view(), &labels[..5])).contains("expected 6 (one per row of x), got 5"));
+    assert!(e(check_network(&net, randn(6, 5, 1.0, 1).view(), &labels)).contains("expected 4 columns"));
+    assert!(
+        e(check_network(&net, x.view(), &[0, 1, 2, 1, 1, 0]))
+            .contains("label 2 is not a class of a network with 2 outputs")
+    );
+    assert!(
+        e(check_network(&net, x.slice(ndarray::s![..1, ..]), &labels[..1]))
+            .contains("two or more rows under BatchNorm")
+    );
+    assert!(compare(&[f64::NAN], &[0.0], 0.0).unwrap_err().to_string().contains("analytic[0]"));
 }
 
 /// With BN before, the Linear has no bias, and the parameter count matches the configuration.
