@@ -3,8 +3,10 @@
 //!
 //! The fingerprint is SHA-256 over the relative path and bytes of every file that computes a run: the
 //! layers and training loop (`crates/core/src`), the metrics (`crates/metrics/src`), the data loaders
-//! (`crates/data/src`), the run and configuration code of this crate, and `Cargo.lock` (dependency
-//! versions, e.g. the GEMM kernels). The report's wording, the plots and the tests are left out: changing
+//! (`crates/data/src`), the run and configuration code of this crate, `Cargo.lock` (dependency versions,
+//! e.g. the GEMM kernels), and the features those dependencies are built with (the manifests of core,
+//! metrics and data, and the root manifest's `[workspace.dependencies]`: gemm's AVX-512 kernels are a
+//! feature). The report's wording, the plots and the tests are left out: changing
 //! them does not change a run. A listed file or directory that is missing fails the build, so a moved file
 //! cannot silently drop out of the fingerprint.
 
@@ -34,7 +36,16 @@ fn main() {
         println!("cargo::rerun-if-changed={}", d.display());
         files_under(&d, &mut files);
     }
-    for file in ["crates/lab/src/run.rs", "crates/lab/src/config.rs", "Cargo.lock"] {
+    // The manifests of the crates that compute a run, for the features they build their dependencies with
+    // (Cargo.lock records versions, not features: gemm's `x86-v4` kernels are chosen in a manifest).
+    for file in [
+        "crates/lab/src/run.rs",
+        "crates/lab/src/config.rs",
+        "Cargo.lock",
+        "crates/core/Cargo.toml",
+        "crates/metrics/Cargo.toml",
+        "crates/data/Cargo.toml",
+    ] {
         let f = root.join(file);
         assert!(f.is_file(), "code fingerprint: {} is missing; update lab/build.rs", f.display());
         println!("cargo::rerun-if-changed={}", f.display());
@@ -53,6 +64,27 @@ fn main() {
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(&bytes);
     }
+    // The workspace's dependency table, where the features of shared dependencies are set (the rest of the
+    // root manifest, e.g. its profiles and members, does not change a run's numbers).
+    let manifest = root.join("Cargo.toml");
+    println!("cargo::rerun-if-changed={}", manifest.display());
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap_or_else(|e| panic!("code fingerprint: cannot read {} ({e})", manifest.display()));
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim() != "[workspace.dependencies]")
+        .take_while({
+            let mut first = true;
+            move |l| std::mem::take(&mut first) || !l.trim_start().starts_with('[')
+        })
+        .collect();
+    assert!(
+        !table.is_empty(),
+        "code fingerprint: {} has no [workspace.dependencies]; update lab/build.rs",
+        manifest.display()
+    );
+    h.update(b"Cargo.toml [workspace.dependencies]");
+    h.update(table.join("\n").as_bytes());
     let hex: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     println!("cargo::rustc-env=ACTSCOPE_CODE={hex}");
 
