@@ -86,6 +86,7 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
             let runs = loaded(&a.runs, a.quiet)?;
             let level: Level = a.level.into();
             let rows = table::export_csv(&runs, level, &a.out)?;
+            crate::print_reading(table::notes(&runs, level), a.quiet);
             if !a.quiet {
                 eprintln!(
                     "{rows} rows ({} level) from {} runs → {} ({:.2}s)",

@@ -207,14 +207,17 @@ pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
 /// [`state`], where a complete run that an interrupted process set aside and [`recover`] will put back
 /// (`aside`, found once for all runs with [`SetAside::find`]) counts as in place: what a dry run, which does
 /// not recover, reports.
+///
+/// A run directory whose `summary.json` cannot be looked at (a permission error) is damaged, saying why: it
+/// is not taken for a missing run, and no new run is put in its place ([`is_foreign`]).
 pub fn state_given(out: &Path, name: &str, data_checksum: &str, aside: &SetAside) -> RunState {
-    let dir = if occupied(out, name) {
-        out.join(name)
-    } else {
-        match aside.get(name) {
+    let dir = match is_finished_run(&out.join(name)) {
+        Ok(true) => out.join(name),
+        Ok(false) => match aside.get(name) {
             Some(dir) => dir.to_path_buf(),
             None => return RunState::Missing,
-        }
+        },
+        Err(e) => return RunState::Stale(Stale::Damaged(e.to_string())),
     };
     match read_summary(&dir) {
         Ok(s) if s.code != CODE => RunState::Stale(Stale::OtherCode(s.code)),
@@ -238,15 +241,44 @@ pub fn state_given(out: &Path, name: &str, data_checksum: &str, aside: &SetAside
     }
 }
 
-/// Whether `out/name` is a finished run directory (whatever its state), i.e. not [`RunState::Missing`].
+/// Whether `dir` is a finished run directory: a directory holding a file `summary.json` (written last, when
+/// the run ended). Not one when `dir` or its `summary.json` does not exist, or `dir` is not a directory.
+///
+/// # Errors
+/// When `dir` or its `summary.json` cannot be looked at (a permission error, a link through a file), naming
+/// the path: such a run is neither missing nor unfinished, and is never silently left out.
+pub fn is_finished_run(dir: &Path) -> Result<bool> {
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io("reading", dir, e)),
+    }
+    let summary = dir.join("summary.json");
+    match fs::metadata(&summary) {
+        Ok(m) => Ok(m.is_file()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io("reading", &summary, e)),
+    }
+}
+
+/// Whether `out/name` is a finished run directory (whatever its state), i.e. not [`RunState::Missing`]. One
+/// that cannot be looked at is not ([`is_finished_run`]); [`is_foreign`] then refuses to overwrite it.
 pub(crate) fn occupied(out: &Path, name: &str) -> bool {
-    out.join(name).join("summary.json").is_file()
+    matches!(is_finished_run(&out.join(name)), Ok(true))
 }
 
 /// Whether `out/name` exists without being a finished run (not written by actscope, or half removed by hand):
 /// it is never overwritten (a run's result is not moved there), and a sweep refuses it before any run trains.
+/// One that cannot be looked at (a permission error) counts as foreign: it is never overwritten either.
 pub fn is_foreign(out: &Path, name: &str) -> bool {
-    out.join(name).exists() && !occupied(out, name)
+    foreign(out, name).unwrap_or(true)
+}
+
+/// [`is_foreign`], with the error when `out/name` cannot be looked at.
+fn foreign(out: &Path, name: &str) -> Result<bool> {
+    let dir = out.join(name);
+    Ok(dir.try_exists().map_err(|e| Error::io("reading", &dir, e))? && !is_finished_run(&dir)?)
 }
 
 /// Lower-case hex SHA-256 of `bytes` (the checksum `summary.json` keeps of `records.jsonl`).
@@ -273,9 +305,10 @@ fn alive(pid: u32) -> bool {
 }
 
 /// An error when `out/name` exists without being a finished run (not written by us): it is never
-/// overwritten. Checked before training and again before the result is moved into place.
+/// overwritten. Checked before training and again before the result is moved into place. One that cannot
+/// be looked at is refused with the reason (a permission error), naming the path.
 pub(crate) fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
-    if is_foreign(out, name) {
+    if foreign(out, name)? {
         return Err(Error::Malformed {
             path: out.join(name),
             message: "exists but is not a finished run; move it away and try again".into(),
@@ -295,7 +328,8 @@ fn clean_partial(out: &Path, name: &str) -> Result<()> {
 /// is there) goes back into place where nothing took its place; every other leftover of a dead process of
 /// this host (a half-written run, an old run half removed) is removed. Directories of live processes, and of
 /// other hosts (a shard on a cluster sharing the directory), are left alone: those may still be in use.
-/// Returns how many runs were put back. A leftover that cannot be removed stays (it is never read as a run).
+/// Returns how many runs were put back. A leftover that cannot be removed, or looked at, stays (it is never
+/// read as a run).
 ///
 /// # Errors
 /// A run that cannot be put back, naming it.
@@ -310,7 +344,13 @@ pub struct SetAside(std::collections::HashMap<String, PathBuf>);
 impl SetAside {
     /// Lists `out` once.
     pub fn find(out: &Path) -> Self {
-        SetAside(leftovers(out).into_iter().filter(|l| l.restorable(out)).map(|l| (l.name, l.path)).collect())
+        SetAside(
+            leftovers(out)
+                .into_iter()
+                .filter(|l| matches!(l.restorable(out), Ok(true)))
+                .map(|l| (l.name, l.path))
+                .collect(),
+        )
     }
 
     /// Where the run `name` was set aside, if it was.
@@ -329,9 +369,14 @@ struct Leftover {
 }
 
 impl Leftover {
-    /// Whether it is a complete run set aside, with nothing in its place: put back, not removed.
-    fn restorable(&self, out: &Path) -> bool {
-        self.stale && !out.join(&self.name).exists() && self.path.join("summary.json").is_file()
+    /// Whether it is a complete run set aside, with nothing in its place: put back, not removed. An error
+    /// when either cannot be looked at (then it is left as it is).
+    fn restorable(&self, out: &Path) -> Result<bool> {
+        if !self.stale {
+            return Ok(false);
+        }
+        let place = out.join(&self.name);
+        Ok(!place.try_exists().map_err(|e| Error::io("reading", &place, e))? && is_finished_run(&self.path)?)
     }
 }
 
@@ -366,12 +411,17 @@ fn tidy(out: &Path, only: Option<&str>) -> Result<usize> {
         if only.is_some_and(|n| n != l.name) {
             continue;
         }
-        if l.restorable(out) {
-            rename(&l.path, &out.join(&l.name))?;
-            restored += 1;
-            continue;
+        match l.restorable(out) {
+            Ok(true) => {
+                rename(&l.path, &out.join(&l.name))?;
+                restored += 1;
+            }
+            Ok(false) => {
+                let _ = fs::remove_dir_all(&l.path);
+            }
+            // What it holds, or what is in its place, cannot be looked at: neither put back nor removed.
+            Err(_) => {}
         }
-        let _ = fs::remove_dir_all(&l.path);
     }
     Ok(restored)
 }
@@ -675,13 +725,16 @@ fn write_run(
 ///   it is kept and `tmp` removed;
 /// - any other finished run (stale for this writer, or to be replaced): it is set aside under a temporary
 ///   name, `tmp` put in its place, and only then the old one removed. Until then the old run is kept, and a
-///   crash in between leaves it set aside, put back by the next attempt ([`recover`]).
+///   crash in between leaves it set aside, put back by the next attempt ([`recover`]);
+/// - something that cannot be looked at (a permission error): an error naming it, `tmp` left to the caller.
 fn put_in_place(tmp: &Path, out: &Path, name: &str, data_checksum: &str, replace: bool) -> Result<()> {
     let dest = out.join(name);
     let mut tries = 0;
     loop {
         tries += 1;
         let last = tries >= 4;
+        // A place that cannot be looked at is neither replaced nor written over (`state` calls it damaged).
+        is_finished_run(&dest)?;
         match state(out, name, data_checksum) {
             RunState::Finished if !replace => {
                 fs::remove_dir_all(tmp).ok();
@@ -721,21 +774,105 @@ fn put_in_place(tmp: &Path, out: &Path, name: &str, data_checksum: &str, replace
     }
 }
 
-/// Reads `summary.json` of a run directory.
+/// Reads `summary.json` of a run directory, checked against what a run writes there
+/// ([`RunSummary::check`]): an edited summary (a test accuracy of 7.5, a schema this build does not know)
+/// would otherwise be averaged and exported as if measured.
 ///
 /// # Errors
-/// Missing or malformed file, naming it.
+/// Missing or malformed file, or a value no run writes, naming the file (and the field).
 pub fn read_summary(dir: &Path) -> Result<RunSummary> {
-    read_json(&dir.join("summary.json"))
+    let path = dir.join("summary.json");
+    let summary: RunSummary = read_json(&path)?;
+    summary.check().map_err(|message| Error::Malformed { path, message })?;
+    Ok(summary)
 }
 
-/// Reads `records.jsonl` of a run directory, checked against the SHA-256 its `summary.json` recorded
-/// (`records_sha256`; not checked for runs written before it was kept, where it is empty): an edited or
-/// truncated records file would change every number read from it without a word.
-///
-/// # Errors
-/// Missing or malformed file, or one that does not match its checksum, naming it.
-pub fn read_records(dir: &Path, records_sha256: &str) -> Result<Vec<actscope_metrics::records::Record>> {
+impl RunSummary {
+    /// Checks what every run's `summary.json` holds (the runs `execute` writes and those of `analyze`): the
+    /// schema this build reads; a diverged step exactly for diverged runs, and none beyond the steps done;
+    /// one entry per target in `steps_to_target`, none beyond the steps done; each evaluation on the set its
+    /// field names, with an accuracy in [0, 1] (NaN for an empty set) and a loss not below 0 (NaN or
+    /// infinite for a diverged run) at a non-negative epoch; a wall time of finite, non-negative seconds;
+    /// and a records checksum that is empty (runs from before it was kept) or 64 lower-case hex digits.
+    ///
+    /// # Errors
+    /// The first field that breaks one of these, with its value and what was expected.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.schema != SUMMARY_SCHEMA {
+            return Err(format!(
+                "schema {}: this build reads summary.json schema {SUMMARY_SCHEMA} only (a run written by another \
+                 version of actscope?)",
+                self.schema
+            ));
+        }
+        match (self.status, self.diverged_step) {
+            (RunStatus::Ok, Some(step)) => {
+                return Err(format!("diverged_step is {step} in a run whose status is \"ok\"; expected null"));
+            }
+            (RunStatus::Diverged, None) => {
+                return Err("diverged_step is null in a diverged run; expected the step it diverged at".into());
+            }
+            (_, Some(step)) if step > self.steps => {
+                return Err(format!(
+                    "diverged_step is {step}, beyond the steps done ({}); expected at most that",
+                    self.steps
+                ));
+            }
+            _ => {}
+        }
+        if self.steps_to_target.len() != TARGETS.len() {
+            return Err(format!(
+                "steps_to_target has {} entries; expected {}, one per validation target {TARGETS:?}",
+                self.steps_to_target.len(),
+                TARGETS.len()
+            ));
+        }
+        if let Some((i, step)) =
+            self.steps_to_target.iter().enumerate().find_map(|(i, s)| s.filter(|&s| s > self.steps).map(|s| (i, s)))
+        {
+            return Err(format!(
+                "steps_to_target[{i}] is {step}, beyond the steps done ({}); expected at most that, or null",
+                self.steps
+            ));
+        }
+        for (set, point) in [("train", &self.train), ("val", &self.val), ("test", &self.test)] {
+            let Some(p) = point else { continue };
+            if p.set != set {
+                return Err(format!("{set}.set is {:?}; expected {set:?}", p.set));
+            }
+            if !(p.accuracy.is_nan() || (0.0..=1.0).contains(&p.accuracy)) {
+                return Err(format!(
+                    "{set}.accuracy is {}; expected a share of examples in [0, 1] (null for an empty set)",
+                    p.accuracy
+                ));
+            }
+            if p.loss < 0.0 {
+                return Err(format!(
+                    "{set}.loss is {}; expected a cross-entropy of at least 0 (null or \"inf\" for a diverged run)",
+                    p.loss
+                ));
+            }
+            if p.epoch < 0.0 {
+                return Err(format!("{set}.epoch is {}; expected epochs done, at least 0", p.epoch));
+            }
+        }
+        if !(self.wall_seconds.is_finite() && self.wall_seconds >= 0.0) {
+            return Err(format!("wall_seconds is {}; expected seconds, at least 0", self.wall_seconds));
+        }
+        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !self.records_sha256.is_empty() && !hex(&self.records_sha256) {
+            return Err(format!(
+                "records_sha256 is {:?}; expected the SHA-256 of records.jsonl, 64 lower-case hex digits",
+                self.records_sha256
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of `records.jsonl` of a run directory, checked against the SHA-256 its `summary.json`
+/// recorded (not checked where that is empty, in runs written before it was kept).
+fn records_bytes(dir: &Path, records_sha256: &str) -> Result<(PathBuf, Vec<u8>)> {
     let path = dir.join("records.jsonl");
     let bytes = fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
     if !records_sha256.is_empty() && sha256_hex(&bytes) != records_sha256 {
@@ -748,6 +885,27 @@ pub fn read_records(dir: &Path, records_sha256: &str) -> Result<Vec<actscope_met
             ),
         });
     }
+    Ok((path, bytes))
+}
+
+/// Checks `records.jsonl` of a run directory against the SHA-256 its `summary.json` recorded, without
+/// parsing it, as [`read_records`] does: every reader of finished runs checks every run this way when it
+/// loads it ([`crate::summarize::LoadedRun::load`]), whatever it reads from the run afterwards.
+///
+/// # Errors
+/// As [`read_records`]'s for a missing file or one that does not match its checksum.
+pub fn check_records(dir: &Path, records_sha256: &str) -> Result<()> {
+    records_bytes(dir, records_sha256).map(drop)
+}
+
+/// Reads `records.jsonl` of a run directory, checked against the SHA-256 its `summary.json` recorded
+/// (`records_sha256`; not checked for runs written before it was kept, where it is empty): an edited or
+/// truncated records file would change every number read from it without a word.
+///
+/// # Errors
+/// Missing or malformed file, or one that does not match its checksum, naming it.
+pub fn read_records(dir: &Path, records_sha256: &str) -> Result<Vec<actscope_metrics::records::Record>> {
+    let (path, bytes) = records_bytes(dir, records_sha256)?;
     actscope_metrics::records::read_jsonl(&bytes[..]).map_err(|e| Error::Malformed { path, message: e.to_string() })
 }
 
@@ -759,18 +917,24 @@ pub fn read_config(dir: &Path) -> Result<RunConfig> {
     read_json(&dir.join("config.json"))
 }
 
-/// Every finished run directory directly inside `dir`, sorted by name.
+/// Every finished run directory directly inside `dir` ([`is_finished_run`]; hidden entries, such as
+/// temporary directories, are not runs), sorted by name.
 ///
 /// # Errors
-/// If `dir` cannot be read.
+/// If `dir` cannot be read, or an entry in it cannot be looked at (it might be a run: it is not left out
+/// without a word), naming the path.
 pub fn list_runs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| Error::io("reading runs directory", dir, e))?
-        .flatten()
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .filter(|p| p.join("summary.json").is_file())
-        .collect();
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| Error::io("reading runs directory", dir, e))? {
+        let entry = entry.map_err(|e| Error::io("reading runs directory", dir, e))?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if is_finished_run(&path)? {
+            out.push(path);
+        }
+    }
     out.sort();
     Ok(out)
 }
@@ -1034,6 +1198,44 @@ mod tests {
         put_in_place(&mine, &out, &name, &data.checksum, false).unwrap();
         assert_eq!(fs::read_to_string(out.join(&name).join("marker")).unwrap(), "mine");
         assert_eq!(entries(&out), vec![name.clone()]);
+        fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A path that cannot be looked at is neither a finished run nor missing, and never overwritten: an
+    /// error naming it (`Path::is_file` had taken a permission error for "no summary.json", and a run was
+    /// left out without a word). As root no permission error can be provoked; "not a directory" (a path
+    /// below a regular file, or a `summary.json` linked through one) takes the same way.
+    #[test]
+    fn a_run_directory_that_cannot_be_looked_at_is_an_error_not_missing() {
+        let (cfg, data) = tiny();
+        let out = temp("uninspectable");
+        let name = cfg.dir_name();
+        execute(&cfg, &data, &out).unwrap();
+        let file = out.join("plain-file");
+        fs::write(&file, "x").unwrap();
+        let below = file.join("run");
+        let e = is_finished_run(&below).unwrap_err();
+        assert_eq!(e.to_string(), format!("reading {}: Not a directory", below.display()));
+        assert!(is_foreign(&file, "run"), "never overwritten");
+        let e = not_a_foreign_directory(&file, "run").unwrap_err();
+        assert!(e.to_string().contains("Not a directory"), "{e}");
+        // A finished run whose summary.json cannot be looked at.
+        let summary = out.join(&name).join("summary.json");
+        fs::rename(&summary, out.join("summary.json.moved")).unwrap();
+        std::os::unix::fs::symlink(file.join("summary.json"), &summary).unwrap();
+        let e = is_finished_run(&out.join(&name)).unwrap_err();
+        assert_eq!(e.to_string(), format!("reading {}: Not a directory", summary.display()));
+        assert!(!occupied(&out, &name) && is_foreign(&out, &name));
+        let e = not_a_foreign_directory(&out, &name).unwrap_err();
+        assert!(e.to_string().contains(&summary.display().to_string()), "{e}");
+        assert!(list_runs(&out).unwrap_err().to_string().contains(&summary.display().to_string()));
+        // Set aside by a process that died: neither put back nor removed.
+        let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
+        fs::rename(out.join(&name), &aside).unwrap();
+        assert_eq!(recover(&out).unwrap(), 0);
+        assert!(aside.exists() && !out.join(&name).exists());
+        // A regular file and a missing path are simply not runs.
+        assert!(!is_finished_run(&file).unwrap() && !is_finished_run(&out.join("missing")).unwrap());
         fs::remove_dir_all(&out).unwrap();
     }
 

@@ -9,7 +9,7 @@ use actscope_metrics::stats::{Describe, describe};
 use serde::Serialize;
 
 use crate::config::RunConfig;
-use crate::run::{RunSummary, TARGETS, list_runs, read_config, read_summary};
+use crate::run::{RunSummary, TARGETS, check_records, is_finished_run, list_runs, read_config, read_summary};
 use crate::tuning::{Bracket, bracket, width_decades};
 use crate::{Error, Result};
 
@@ -24,22 +24,42 @@ pub struct LoadedRun {
     pub summary: RunSummary,
 }
 
-/// Loads every finished run in `dir`.
+impl LoadedRun {
+    /// Loads the finished run in `dir` as every reader of runs (`summarize`, `plot`, `export`, the report)
+    /// loads it, whatever it reads from it afterwards: its `config.json`, its `summary.json` (checked against
+    /// what a run writes, [`read_summary`]), and its `records.jsonl` checked against the checksum that
+    /// summary recorded ([`check_records`]), so a damaged run is refused the same way by every command.
+    ///
+    /// # Errors
+    /// A missing, unreadable or malformed file, or records that do not match their checksum, naming the file.
+    pub fn load(dir: PathBuf) -> Result<Self> {
+        let config = read_config(&dir)?;
+        let summary = read_summary(&dir)?;
+        check_records(&dir, &summary.records_sha256)?;
+        Ok(LoadedRun { dir, config, summary })
+    }
+}
+
+/// Loads every finished run in `dir` ([`LoadedRun::load`], in parallel), sorted by directory name.
 ///
 /// # Errors
-/// Unreadable directory or malformed run files, naming them.
+/// Unreadable directory or entry in it, or malformed run files, naming them (the first run's in name order
+/// when several are).
 pub fn load_runs(dir: &Path) -> Result<Vec<LoadedRun>> {
-    list_runs(dir)?
-        .into_iter()
-        .map(|d| Ok(LoadedRun { config: read_config(&d)?, summary: read_summary(&d)?, dir: d }))
-        .collect()
+    use rayon::prelude::*;
+    let loaded: Vec<Result<LoadedRun>> = list_runs(dir)?.into_par_iter().map(LoadedRun::load).collect();
+    loaded.into_iter().collect()
 }
 
 /// The error for a directory in which [`load_runs`] found no finished run (usage), as `summarize`, `plot`
 /// and `export` give it: when `dir` is itself a finished run directory it says so and names the directory
-/// that holds it, otherwise it says what a run directory holds.
+/// that holds it, otherwise it says what a run directory holds. When `dir` cannot be looked at, that error.
 pub fn no_runs_error(dir: &Path) -> Error {
-    if dir.join("summary.json").is_file() {
+    let finished = match is_finished_run(dir) {
+        Ok(finished) => finished,
+        Err(e) => return e,
+    };
+    if finished {
         let parent = match (dir.file_name(), dir.parent()) {
             (Some(_), Some(p)) if !p.as_os_str().is_empty() => p.to_path_buf(),
             (Some(_), _) => PathBuf::from("."),
@@ -178,13 +198,14 @@ pub fn renamed_warning(runs: &[LoadedRun]) -> Option<String> {
 }
 
 /// A note naming the directories directly inside `dir` that are not finished runs (no `summary.json`; not
-/// hidden, as temporary directories are): they are left out of every summary, figure and export.
+/// hidden, as temporary directories are): they are left out of every summary, figure and export. (One whose
+/// `summary.json` cannot be looked at is not left out: [`list_runs`], and so [`load_runs`], fail on it.)
 pub fn unfinished_note(dir: &Path) -> Option<String> {
     let mut left: Vec<String> = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.') && e.path().is_dir())
-        .filter(|e| !e.path().join("summary.json").is_file())
+        .filter(|e| !matches!(is_finished_run(&e.path()), Ok(true)))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();

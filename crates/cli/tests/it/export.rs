@@ -69,8 +69,13 @@ fn export_writes_a_table_and_event_files_for_every_run_of_a_directory() {
 fn export_errors_name_the_path_and_exit_2() {
     let d = tmp("export-errors");
     std::fs::create_dir_all(d.join("empty")).unwrap();
-    let cases: [(&[&str], &str); 5] = [
-        (&["export", "table", "nowhere", "--out", "t.csv"], "nowhere: no such directory"),
+    // A runs directory that does not exist is a runtime error (exit 1), as summarize and plot have it.
+    for cmd in ["table", "tensorboard"] {
+        let o = run(&["export", cmd, "nowhere", "--out", "t.csv"], &d);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", stderr(&o));
+        assert!(stderr(&o).contains("reading nowhere: not found"), "{cmd}: {}", stderr(&o));
+    }
+    let cases: [(&[&str], &str); 4] = [
         (&["export", "tensorboard", "empty", "--out", "tb"], "empty: holds no finished run"),
         (
             &["export", "table", "empty", "--out", "t.csv", "--level", "layers"],

@@ -1,7 +1,8 @@
 //! Exporting runs to the tools people already use: a flat CSV table for pandas, polars, R or a
 //! spreadsheet ([`table`]), and TensorBoard event files ([`tensorboard`]).
 //!
-//! - [`source`]: which runs a list of paths names (run directories or directories of runs);
+//! - [`source`]: which runs a list of paths names (run directories or directories of runs), and the
+//!   check that an export does not write inside one of them;
 //! - [`metrics`]: the per-layer and per-checkpoint metrics exported, named once for both formats;
 //! - [`table`]: the CSV tables, one row per run, evaluation, checkpoint, layer or step ([`table::Level`]);
 //! - [`tensorboard`]: one event file per run, scalars and histograms;
@@ -37,7 +38,9 @@ use std::path::Path;
 use crate::{Error, Result};
 
 /// Runs `write` on a temporary file beside `path` and renames it to `path` when it succeeds; on failure
-/// the temporary file is removed and `path` is left as it was.
+/// the temporary file is removed and `path` is left as it was. The errors of `write` are returned as they
+/// are (they say whether reading a run or writing `path` failed); those of creating, flushing and moving the
+/// file name `path`.
 fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     let name = path.file_name().ok_or_else(|| Error::usage(format!("{}: not a file name", path.display())))?;
     let dir = match path.parent() {
@@ -49,7 +52,7 @@ fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
         let mut w = BufWriter::new(file);
-        let value = write(&mut w).map_err(|e| e.context(format!("writing {}", path.display())))?;
+        let value = write(&mut w)?;
         w.flush().map_err(|e| Error::io("writing", path, e))?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io("moving into place", path, e))?;
         Ok(value)

@@ -288,18 +288,62 @@ fn checkpoint_cells(c: &Checkpoint) -> Vec<String> {
     vec![c.step.to_string(), number(c.epoch), c.probe_samples.map(|n| n.to_string()).unwrap_or_default()]
 }
 
+/// An error (usage) when the `level` table of `runs` would have no row for want of what the level reads:
+/// a step table of runs none of which recorded step scalars (`step_scalars = true`). Such a table had been
+/// written with its header alone, without a word.
+///
+/// # Errors
+/// That usage error, saying what the level needs.
+pub fn check_level(runs: &[LoadedRun], level: Level) -> Result<()> {
+    if level == Level::Step && !runs.is_empty() && runs.iter().all(|r| !r.config.step_scalars) {
+        return Err(Error::usage(format!(
+            "none of the {} run{} recorded step scalars (step_scalars = false), so the step table would have no \
+             rows: choose another level (--level), or train with step_scalars = true",
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// Notes for the user on what the `level` table of `runs` leaves out: the runs that recorded no step
+/// scalars have no rows in a step table (when none did, [`check_level`] refuses the table). Empty when
+/// every run has its rows. For a command line to print beside the summary line.
+pub fn notes(runs: &[LoadedRun], level: Level) -> Vec<String> {
+    let without: Vec<String> = runs.iter().filter(|r| !r.config.step_scalars).map(run_name).collect();
+    if level != Level::Step || without.is_empty() || without.len() == runs.len() {
+        return Vec::new();
+    }
+    let shown = without.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    let more = if without.len() > 3 { format!(" and {} more", without.len() - 3) } else { String::new() };
+    vec![format!(
+        "note: {} of the {} runs recorded no step scalars (step_scalars = false) and have no rows in the step \
+         table: {shown}{more}",
+        without.len(),
+        runs.len()
+    )]
+}
+
 /// Writes the `level` table of `runs` as CSV to `out`; returns the number of rows (header excluded).
 /// Runs are read in parallel, a chunk at a time, and written in the order given.
 ///
 /// # Errors
-/// Malformed run files (naming them), or writing failures.
+/// A level the runs cannot fill ([`check_level`], usage), malformed run files (naming them), or writing
+/// failures.
 pub fn write_csv(runs: &[LoadedRun], level: Level, out: &mut dyn Write) -> Result<usize> {
+    check_level(runs, level)?;
+    write_rows(runs, level, out, Path::new("the CSV table"))
+}
+
+/// [`write_csv`] without its check, naming `name` in writing errors.
+fn write_rows(runs: &[LoadedRun], level: Level, out: &mut dyn Write, name: &Path) -> Result<usize> {
     let table = Table::new(runs, level);
     let header: Vec<String> = table.header().iter().map(|h| csv_field(h)).collect();
-    let io = |e| Error::io("writing", Path::new("the CSV table"), e);
+    let io = |e| Error::io("writing", name, e);
     writeln!(out, "{}", header.join(",")).map_err(io)?;
     let mut rows = 0;
     for chunk in runs.chunks(CHUNK) {
+        // Reading errors name the run's file, not the table being written.
         let texts: Vec<String> = chunk.par_iter().map(|r| table.rows(r)).collect::<Result<_>>()?;
         for t in texts {
             rows += t.lines().count();
@@ -311,12 +355,15 @@ pub fn write_csv(runs: &[LoadedRun], level: Level, out: &mut dyn Write) -> Resul
 }
 
 /// [`write_csv`] into the file `path`, written beside it first and renamed into place when complete, so a
-/// failed export never leaves half a table.
+/// failed export never leaves half a table. A `path` inside one of the run directories read is refused
+/// ([`super::source::refuse_out_in_runs`]): the table would replace or join a run's own files.
 ///
 /// # Errors
-/// As [`write_csv`], naming `path`.
+/// As [`write_csv`], naming `path` when writing it fails; a `path` inside a run directory (usage).
 pub fn export_csv(runs: &[LoadedRun], level: Level, path: &Path) -> Result<usize> {
-    super::write_atomically(path, |w| write_csv(runs, level, w))
+    check_level(runs, level)?;
+    super::source::refuse_out_in_runs(runs, path)?;
+    super::write_atomically(path, |w| write_rows(runs, level, w, path))
 }
 
 #[cfg(test)]
@@ -460,14 +507,16 @@ mod tests {
     }
 
     /// Settings named like a measured column (`data`, `steps`, `effective_rank`) are written as
-    /// `setting_<key>` when they vary, at every level, so no table has two columns of one name.
+    /// `setting_<key>` when they vary, at every level, so no table has two columns of one name. (One run records
+    /// step scalars, so that there is a step table.)
     #[test]
     fn column_names_are_unique_when_settings_named_like_measured_columns_vary() {
         let dir = std::env::temp_dir().join(format!("actscope-export-clash-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for (data, extra) in
-            [("spirals", "steps = 4\neffective_rank = true"), ("clusters", "steps = 6\neffective_rank = false")]
-        {
+        for (data, extra) in [
+            ("spirals", "steps = 4\neffective_rank = true\nstep_scalars = true"),
+            ("clusters", "steps = 6\neffective_rank = false"),
+        ] {
             let cfg = crate::RunConfig::from_toml(
                 &format!("data = \"synthetic:{data}\"\nhidden = [4]\nprobe_size = 20\n{extra}"),
                 "clash",
@@ -495,6 +544,30 @@ mod tests {
                 }
             }
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A step table of runs none of which recorded step scalars is refused (it had been written with its
+    /// header alone); of runs some of which did, it is written, with a note naming the others.
+    #[test]
+    fn a_step_table_needs_runs_with_step_scalars_and_notes_those_without() {
+        let (dir, runs) = fixture::runs("step-notes");
+        let without: Vec<LoadedRun> = runs.iter().filter(|r| !r.config.step_scalars).cloned().collect();
+        assert_eq!(without.len(), 1);
+        let mut out = Vec::new();
+        let e = write_csv(&without, Level::Step, &mut out).unwrap_err();
+        assert!(e.is_usage() && e.to_string().starts_with("none of the 1 run recorded step scalars"), "{e}");
+        assert!(out.is_empty(), "nothing written");
+        assert!(write_csv(&without, Level::Layer, &mut out).is_ok());
+        assert_eq!(
+            notes(&runs, Level::Step),
+            vec![format!(
+                "note: 1 of the 2 runs recorded no step scalars (step_scalars = false) and have no rows in the step \
+                 table: {}",
+                run_name(&without[0])
+            )]
+        );
+        assert!(notes(&runs, Level::Layer).is_empty() && notes(&without, Level::Step).is_empty());
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -176,67 +176,153 @@ fn file_bytes(run: &LoadedRun, start: f64) -> Result<(Vec<u8>, usize)> {
     Ok((bytes, events.len() + 1))
 }
 
-/// Writes one event file per run under `out/<run name>/`. A run's sub-directory is replaced as a whole
-/// (written beside it, then renamed), and only when it holds nothing but event files: a directory with
-/// anything else in it is never overwritten.
+/// One run's event file, written into a temporary directory beside its place, to be moved there.
+struct Staged {
+    /// The temporary directory holding the event file.
+    tmp: PathBuf,
+    /// The run's sub-directory of the export.
+    dest: PathBuf,
+    /// Where an earlier export of the run is set aside while the new one is moved in.
+    old: PathBuf,
+    /// The event file's name.
+    file: String,
+    events: usize,
+    bytes: u64,
+}
+
+impl Staged {
+    /// Writes `run`'s event file into a temporary directory in `out`, after checking that its place holds
+    /// nothing but event files.
+    fn write(run: &LoadedRun, out: &Path, host: &str) -> Result<Self> {
+        let name = run_name(run);
+        let dest = out.join(&name);
+        refuse_foreign(&dest)?;
+        let start = start_time(run)?;
+        let (bytes, events) = file_bytes(run, start)?;
+        let pid = std::process::id();
+        let staged = Staged {
+            tmp: out.join(format!(".tmp-{name}-{pid}")),
+            old: out.join(format!(".tmp-{name}-{pid}-old")),
+            file: format!("{FILE_PREFIX}{}.{host}", start.floor() as i64),
+            dest,
+            events,
+            bytes: bytes.len() as u64,
+        };
+        let _ = std::fs::remove_dir_all(&staged.tmp);
+        let written =
+            std::fs::create_dir_all(&staged.tmp).map_err(|e| Error::io("creating", &staged.tmp, e)).and_then(|()| {
+                std::fs::write(staged.tmp.join(&staged.file), &bytes)
+                    .map_err(|e| Error::io("writing", &staged.dest.join(&staged.file), e))
+            });
+        match written {
+            Ok(()) => Ok(staged),
+            Err(e) => {
+                staged.discard();
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves the event file's directory into place, setting an earlier export aside (kept until
+    /// [`Staged::commit`] or put back by [`Staged::undo`]); returns whether there was one.
+    fn swap_in(&self) -> Result<bool> {
+        let had = self.dest.try_exists().map_err(|e| Error::io("reading", &self.dest, e))?;
+        if had {
+            std::fs::rename(&self.dest, &self.old).map_err(|e| Error::io("moving aside", &self.dest, e))?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.dest) {
+            if had {
+                let _ = std::fs::rename(&self.old, &self.dest);
+            }
+            return Err(Error::io("moving into place", &self.dest, e));
+        }
+        Ok(had)
+    }
+
+    /// Takes back a [`Staged::swap_in`]: the new directory is removed, the earlier export put back.
+    fn undo(&self, had: bool) {
+        let _ = std::fs::remove_dir_all(&self.dest);
+        if had {
+            let _ = std::fs::rename(&self.old, &self.dest);
+        }
+    }
+
+    /// Removes the earlier export a [`Staged::swap_in`] set aside (a failure leaves a hidden directory).
+    fn commit(&self, had: bool) {
+        if had {
+            let _ = std::fs::remove_dir_all(&self.old);
+        }
+    }
+
+    /// Removes the temporary directory of a run not moved into place.
+    fn discard(&self) {
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+/// Writes one event file per run under `out/<run name>/`. Every run is written first, each beside its
+/// place; only when all are written are they moved into place, so one run that fails (records changed
+/// since they were read, a place holding other files, a full disk) leaves `out` as it was: nothing of the
+/// other runs is written. A run's sub-directory is replaced as a whole, and only when it holds nothing but
+/// event files: a directory with anything else in it is never overwritten. An `out` inside one of the run
+/// directories read is refused ([`super::source::refuse_out_in_runs`]).
 ///
 /// # Errors
-/// Malformed run files, or a sub-directory holding other files (usage), or IO errors, naming the path.
+/// Malformed run files, a sub-directory holding other files or an `out` inside a run directory (usage), or
+/// IO errors, naming the path.
 pub fn export(runs: &[LoadedRun], out: &Path) -> Result<Written> {
+    super::source::refuse_out_in_runs(runs, out)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
     let host = crate::run::host();
-    let results: Vec<(PathBuf, usize, u64)> = runs
-        .par_iter()
-        .map(|run| {
-            let name = run_name(run);
-            let dest = out.join(&name);
-            refuse_foreign(&dest)?;
-            let start = start_time(run)?;
-            let (bytes, events) = file_bytes(run, start)?;
-            let tmp = out.join(format!(".tmp-{name}-{}", std::process::id()));
-            let old = out.join(format!(".tmp-{name}-{}-old", std::process::id()));
-            let file = format!("{FILE_PREFIX}{}.{host}", start.floor() as i64);
-            // Written beside the destination, then swapped in: a failure (a full disk) removes what it wrote
-            // and leaves an earlier export as it was.
-            let write = || -> Result<()> {
-                let _ = std::fs::remove_dir_all(&tmp);
-                std::fs::create_dir_all(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
-                std::fs::write(tmp.join(&file), &bytes).map_err(|e| Error::io("writing", &dest.join(&file), e))?;
-                if dest.exists() {
-                    std::fs::rename(&dest, &old).map_err(|e| Error::io("moving aside", &dest, e))?;
+    let results: Vec<Result<Staged>> = runs.par_iter().map(|run| Staged::write(run, out, &host)).collect();
+    let (mut staged, mut failed) = (Vec::with_capacity(runs.len()), None);
+    for r in results {
+        match r {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        staged.iter().for_each(Staged::discard);
+        return Err(e);
+    }
+    let mut swapped: Vec<bool> = Vec::with_capacity(staged.len());
+    for (i, s) in staged.iter().enumerate() {
+        match s.swap_in() {
+            Ok(had) => swapped.push(had),
+            Err(e) => {
+                for (s, &had) in staged.iter().zip(&swapped).rev() {
+                    s.undo(had);
                 }
-                if let Err(e) = std::fs::rename(&tmp, &dest) {
-                    let _ = std::fs::rename(&old, &dest);
-                    return Err(Error::io("moving into place", &dest, e));
-                }
-                let _ = std::fs::remove_dir_all(&old);
-                Ok(())
-            };
-            write().inspect_err(|_| {
-                let _ = std::fs::remove_dir_all(&tmp);
-            })?;
-            Ok((dest.join(file), events, bytes.len() as u64))
-        })
-        .collect::<Result<_>>()?;
-    let mut w = Written { runs: results.len(), ..Written::default() };
-    for (file, events, bytes) in results {
-        w.events += events;
-        w.bytes += bytes;
-        w.files.push(file);
+                staged[i..].iter().for_each(Staged::discard);
+                return Err(e);
+            }
+        }
+    }
+    let mut w = Written { runs: staged.len(), ..Written::default() };
+    for (s, had) in staged.into_iter().zip(swapped) {
+        s.commit(had);
+        w.events += s.events;
+        w.bytes += s.bytes;
+        w.files.push(s.dest.join(s.file));
     }
     Ok(w)
 }
 
-/// An error when `dest` exists and holds anything but event files (it was not written by an export).
+/// An error when `dest` exists and holds anything but event files (it was not written by an export), or
+/// cannot be looked at.
 fn refuse_foreign(dest: &Path) -> Result<()> {
-    if !dest.exists() {
+    if !dest.try_exists().map_err(|e| Error::io("reading", dest, e))? {
         return Ok(());
     }
     let entries = std::fs::read_dir(dest).map_err(|e| Error::io("reading", dest, e))?;
     for e in entries {
         let e = e.map_err(|e| Error::io("reading", dest, e))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if !name.starts_with(FILE_PREFIX) || !e.path().is_file() {
+        // Anything that is not plainly an event file (one that cannot be looked at included) is refused.
+        if !name.starts_with(FILE_PREFIX) || !std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()) {
             return Err(Error::usage(format!(
                 "{}: exists and holds {name}, not only TensorBoard event files; choose another --out or move it away",
                 dest.display()

@@ -4,5 +4,6 @@ mod analyze;
 mod config_fuzz;
 mod limits;
 mod lockstep;
+mod reading;
 mod report;
 mod tuning;
