@@ -812,7 +812,7 @@ fn an_undecided_comparison_gives_the_difference_its_seeds_could_detect() {
     let lines = write::undecided(&c2);
     assert_eq!(lines.len(), 1, "{lines:?}");
     let says = format!(
-        "after 5 seeds. For a fixed-sample test at Holm's smallest level, with the spread of these seeds: 5 seeds detect a true difference of ±{want:.4} or more from the threshold with 80% power; \
+        "after 5 seeds. For a fixed-sample test at Holm's smallest level, with the spread of these seeds: 5 seeds detect a true difference of ±{want:.4} or more from the threshold with about 80% power; \
          ±{:.4} would take ~{half} seeds per configuration (~{} more, ~",
         want / 2.0,
         half - 5

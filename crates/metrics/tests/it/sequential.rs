@@ -283,6 +283,49 @@ fn holm_family_wise_error_is_at_most_alpha() {
     assert!(p <= bound(CLAIMS), "{p} ± {se}");
 }
 
+/// The report's own design (docs/statistics.md §6: O'Brien–Fleming-type spending, Bonferroni looks, rounds
+/// of 5 seeds up to 20), on claims shaped like its two: C4's 7 independent comparisons, and C2's 4 where each
+/// placement's ReLU arm is shared by two comparisons (sigmoid vs ReLU and tanh vs ReLU on the same seeds),
+/// every comparison at the threshold. The library's own tests above use other designs.
+#[test]
+fn the_reports_design_holds_its_level_on_claims_like_c2_and_c4() {
+    const CLAIMS: usize = 10_000;
+    let design = Design { looks: LookLevels::Bonferroni, ..Design::new(ALPHA, Spending::OBrienFleming, 20) };
+    let ns = [5, 10, 15, 20];
+    let null = Truth { delta: 0.0, spread: Spread::Paired { sd_diff: 0.008 } };
+    let out = simulate(11, &design, 5, &[null; 7], CLAIMS);
+    let (p, se) = rate(out.iter().filter(|c| c.iter().any(|d| wrong(*d))).count(), CLAIMS);
+    eprintln!("C4-like claim, 7 null comparisons, report's design: family-wise {p:.4} ± {se:.4}");
+    assert!(p <= bound(CLAIMS), "{p} ± {se}");
+    // C2-like: per placement one ReLU arm, two arms compared with it; per-arm noise sd 0.008/√2 so that each
+    // difference has sd 0.008, and the two comparisons of a placement are correlated through ReLU's noise.
+    let mut r = rng(12);
+    let arm = 0.008 / 2f64.sqrt();
+    let wrong_claims = (0..CLAIMS)
+        .filter(|_| {
+            let mut h: Vec<Vec<Look>> = Vec::new();
+            for _placement in 0..2 {
+                let seeds: Vec<(f64, f64, f64)> = (0..20)
+                    .map(|_| {
+                        let base = 0.8 + 0.01 * normal(&mut r);
+                        let relu = base + arm * normal(&mut r);
+                        (base + M + arm * normal(&mut r), base + M + arm * normal(&mut r), relu)
+                    })
+                    .collect();
+                let relu: Vec<f64> = seeds.iter().map(|s| s.2).collect();
+                for pick in [|s: &(f64, f64, f64)| s.0, |s: &(f64, f64, f64)| s.1] {
+                    let a: Vec<f64> = seeds.iter().map(pick).collect();
+                    h.push(looks(&a, &relu, null.spread, &ns));
+                }
+            }
+            decide(&design, &h).unwrap().iter().any(|s| wrong(s.decision))
+        })
+        .count();
+    let (p, se) = rate(wrong_claims, CLAIMS);
+    eprintln!("C2-like claim, 4 null comparisons sharing ReLU arms, report's design: family-wise {p:.4} ± {se:.4}");
+    assert!(p <= bound(CLAIMS), "{p} ± {se}");
+}
+
 #[test]
 fn naive_repeated_testing_inflates_the_error() {
     // The same paired null simulation, but each look tested at the fixed-sample level α/2 per direction:
