@@ -18,6 +18,12 @@ const ALPHA: f64 = 0.05;
 /// Non-inferiority margin used throughout: the claim is "a − b > −0.01".
 const M: f64 = -0.01;
 
+/// A design with [`LookLevels::Correlated`] boundaries, which most tests here (and the numbers of
+/// docs/statistics.md §5.1) use; `Design::new` gives Bonferroni looks.
+fn correlated(alpha: f64, spending: Spending, n_max: usize) -> Design {
+    Design { looks: LookLevels::Correlated, ..Design::new(alpha, spending, n_max) }
+}
+
 fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
@@ -80,7 +86,7 @@ fn lan_demets_boundaries_match_published_values() {
     // Lan–DeMets O'Brien–Fleming-type spending, one-sided 0.025, 5 equally spaced looks; the same
     // values are printed by gsDesign (`gsDesign(k = 5, test.type = 1, sfu = sfLDOF)$upper$bound`) and
     // were checked here against an independent computation with SciPy's multivariate normal CDF (Genz).
-    let design = Design::new(ALPHA, Spending::OBrienFleming, 5);
+    let design = correlated(ALPHA, Spending::OBrienFleming, 5);
     let b = design.boundaries(0.025, &[1, 2, 3, 4, 5]).unwrap();
     let want = [4.8769, 3.3569, 2.6803, 2.2898, 2.0310];
     for (b, w) in b.iter().zip(want) {
@@ -95,7 +101,7 @@ fn lan_demets_boundaries_match_published_values() {
         assert!((total - b.spent).abs() < 1e-7, "{total} vs {}", b.spent);
     }
     // Pocock type, same looks (values printed for docs/statistics.md).
-    let p = Design::new(ALPHA, Spending::Pocock, 5).boundaries(0.025, &[1, 2, 3, 4, 5]).unwrap();
+    let p = correlated(ALPHA, Spending::Pocock, 5).boundaries(0.025, &[1, 2, 3, 4, 5]).unwrap();
     eprintln!("OBF-type: {:?}", b.iter().map(|b| b.z).collect::<Vec<_>>());
     eprintln!("Pocock-type: {:?}", p.iter().map(|b| b.z).collect::<Vec<_>>());
     assert!((p[4].spent - 0.025).abs() < 1e-12);
@@ -105,7 +111,7 @@ fn lan_demets_boundaries_match_published_values() {
 fn boundaries_fall_as_the_level_rises() {
     // The Holm shortcut equals the closed test only if every look's boundary falls as the level rises.
     for spending in [Spending::OBrienFleming, Spending::Pocock] {
-        let design = Design::new(ALPHA, spending, 30);
+        let design = correlated(ALPHA, spending, 30);
         let ns = [5, 10, 15, 20, 25, 30];
         let mut previous: Option<Vec<f64>> = None;
         for j in (1..=8).rev() {
@@ -120,7 +126,7 @@ fn boundaries_fall_as_the_level_rises() {
 
 #[test]
 fn holm_passes_alpha_to_the_remaining_comparisons() {
-    let design = Design::new(ALPHA, Spending::Pocock, 10);
+    let design = correlated(ALPHA, Spending::Pocock, 10);
     let b = |level: f64| design.boundaries(level, &[5]).unwrap()[0].p;
     let (p2, p1) = (b(0.025 / 2.0), b(0.025));
     // A: far past both levels. B: between the boundary at α/4 (two open) and at α/2 (after A's rejection).
@@ -147,7 +153,7 @@ fn holm_passes_alpha_to_the_remaining_comparisons() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let d = Design::new(ALPHA, Spending::OBrienFleming, 20);
+    let d = correlated(ALPHA, Spending::OBrienFleming, 20);
     assert_eq!(decide(&Design { alpha: 1.5, ..d }, &[[Look::new(5, 0.5, 0.5)]]), Err(SequentialError::Alpha(1.5)));
     assert!(matches!(
         decide(&d, &[vec![Look::new(5, 0.5, 0.5), Look::new(5, 0.5, 0.5)]]),
@@ -230,29 +236,32 @@ fn bound(n: usize) -> f64 {
 
 const N_NULL: usize = 20_000;
 
+/// The default design (Bonferroni looks) holds α outright: its true rate, 0.0394 in 200,000 comparisons
+/// (docs/statistics.md §5.2), is 7 standard errors of this simulation below 0.05. Correlated boundaries run
+/// slightly above α with t statistics on 5 seeds (0.0525 there), so they get the simulation's 3-SE slack and
+/// are not the default.
 #[test]
-fn paired_null_error_rate_is_at_most_alpha() {
+fn paired_null_error_rate_is_at_most_alpha_with_the_default_looks() {
     let design = Design::new(ALPHA, Spending::OBrienFleming, 20);
     let truth = Truth { delta: 0.0, spread: Spread::Paired { sd_diff: 0.008 } };
     let out = simulate(1, &design, 5, &[truth], N_NULL);
     let (p, se) = rate(out.iter().filter(|c| wrong(c[0])).count(), N_NULL);
-    eprintln!("paired null, OBF, looks 5..20: wrong calls {p:.4} ± {se:.4}");
-    assert!(p <= bound(N_NULL), "{p} ± {se}");
+    eprintln!("paired null, OBF, Bonferroni looks 5..20: wrong calls {p:.4} ± {se:.4}");
+    assert!(p <= ALPHA, "{p} ± {se}");
     // Both directions are wrong sometimes (the test is two-sided in effect).
     assert!(out.iter().any(|c| matches!(c[0], Decision::Supports { .. })));
     assert!(out.iter().any(|c| matches!(c[0], Decision::Contradicts { .. })));
-    // Bonferroni over looks is exact for t-tests whatever their joint distribution, hence conservative.
-    let design = Design { looks: LookLevels::Bonferroni, ..design };
+    let design = correlated(ALPHA, Spending::OBrienFleming, 20);
     let out = simulate(1, &design, 5, &[truth], N_NULL);
     let (p, se) = rate(out.iter().filter(|c| wrong(c[0])).count(), N_NULL);
-    eprintln!("paired null, OBF, Bonferroni looks 5..20: wrong calls {p:.4} ± {se:.4}");
+    eprintln!("paired null, OBF, correlated looks 5..20: wrong calls {p:.4} ± {se:.4}");
     assert!(p <= bound(N_NULL), "{p} ± {se}");
 }
 
 #[test]
 fn welch_null_error_rate_is_at_most_alpha() {
     for (spending, n_max, sd_b) in [(Spending::Pocock, 30, 0.01), (Spending::OBrienFleming, 30, 0.005)] {
-        let design = Design::new(ALPHA, spending, n_max);
+        let design = correlated(ALPHA, spending, n_max);
         let truth = Truth { delta: 0.0, spread: Spread::Welch { sd_a: 0.005, sd_b } };
         let out = simulate(2, &design, 5, &[truth], N_NULL);
         let (p, se) = rate(out.iter().filter(|c| wrong(c[0])).count(), N_NULL);
@@ -265,7 +274,7 @@ fn welch_null_error_rate_is_at_most_alpha() {
 fn holm_family_wise_error_is_at_most_alpha() {
     const CLAIMS: usize = 10_000;
     let null = Truth { delta: 0.0, spread: Spread::Paired { sd_diff: 0.008 } };
-    let design = Design::new(ALPHA, Spending::Pocock, 20);
+    let design = correlated(ALPHA, Spending::Pocock, 20);
     // Global null: four comparisons, all exactly at the threshold.
     let out = simulate(3, &design, 5, &[null; 4], CLAIMS);
     let (p, se) = rate(out.iter().filter(|c| c.iter().any(|d| wrong(*d))).count(), CLAIMS);
@@ -290,7 +299,9 @@ fn holm_family_wise_error_is_at_most_alpha() {
 #[test]
 fn the_reports_design_holds_its_level_on_claims_like_c2_and_c4() {
     const CLAIMS: usize = 10_000;
-    let design = Design { looks: LookLevels::Bonferroni, ..Design::new(ALPHA, Spending::OBrienFleming, 20) };
+    // Design::new's looks: Bonferroni, the report's.
+    let design = Design::new(ALPHA, Spending::OBrienFleming, 20);
+    assert_eq!(design.looks, LookLevels::Bonferroni);
     let ns = [5, 10, 15, 20];
     let null = Truth { delta: 0.0, spread: Spread::Paired { sd_diff: 0.008 } };
     let out = simulate(11, &design, 5, &[null; 7], CLAIMS);
@@ -354,7 +365,7 @@ fn sequential_needs_fewer_seeds_than_a_fixed_design_of_equal_power() {
         (Spending::Pocock, LookLevels::Correlated),
         (Spending::OBrienFleming, LookLevels::Bonferroni),
     ] {
-        let design = Design { looks, ..Design::new(ALPHA, spending, 30) };
+        let design = Design { looks, ..correlated(ALPHA, spending, 30) };
         let out = simulate(5, &design, 5, &[truth], N);
         let seeds: usize = out
             .iter()
@@ -399,7 +410,7 @@ fn fixed_n_has_the_power_it_promises() {
     eprintln!("Welch δ = 0.008, sds 0.006/0.009: fixed_n = {n}, simulated power {p:.4} ± {se:.4}");
     assert!((p - 0.8).abs() < 0.04, "{p}");
     // Planning figure from observed samples.
-    let design = Design::default();
+    let design = correlated(ALPHA, Spending::OBrienFleming, 20);
     let e = Effect::paired(&[0.91, 0.92, 0.905, 0.915], &[0.90, 0.905, 0.90, 0.90], 0.0).unwrap();
     assert!(design.seeds_to_decide(&e, 2).unwrap() >= design.seeds_to_decide(&e, 1).unwrap());
 }
@@ -418,7 +429,11 @@ fn the_detectable_difference_has_the_power_it_promises() {
     assert_eq!(fixed_n(&Effect { delta: d * 0.999, spread }, level, 0.8), Some(n + 1));
     // (t_{0.9875,19} + t_{0.8,19})·0.006/√20 = (2.4334 + 0.8610)·0.006/4.4721 ≈ 0.004420.
     assert!((d - 0.004420).abs() < 2e-6, "{d}");
-    assert_eq!(Design::default().detectable(spread, 2, n), Some(d), "the design's level for 2 comparisons");
+    assert_eq!(
+        correlated(ALPHA, Spending::OBrienFleming, 20).detectable(spread, 2, n),
+        Some(d),
+        "the design's level for 2 comparisons"
+    );
     let welch = Spread::Welch { sd_a: 0.006, sd_b: 0.009 };
     let dw = detectable(welch, level, 0.8, n).unwrap();
     assert!((power_at(&Effect { delta: dw, spread: welch }, level, n) - 0.8).abs() < 1e-9);
@@ -455,7 +470,7 @@ fn fixed_n_for_a_difference_near_zero_is_the_normal_formula() {
 
 #[test]
 fn deciding_after_every_round_agrees_with_one_replay() {
-    let design = Design::new(ALPHA, Spending::Pocock, 20);
+    let design = correlated(ALPHA, Spending::Pocock, 20);
     let truths = [
         Truth { delta: 0.01, spread: Spread::Paired { sd_diff: 0.008 } },
         Truth { delta: 0.0, spread: Spread::Welch { sd_a: 0.005, sd_b: 0.008 } },
