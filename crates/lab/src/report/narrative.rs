@@ -192,7 +192,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         .map(|((lr, bias), with)| format!("lr {lr}, initial bias {bias}: units dead {}", with.join(", ")))
         .collect();
     let q2 = format!(
-        "{} Dead-unit fraction at the end of training (mean over hidden layers, then each layer) under stress that kills ReLUs — {}. Verdict on C3: {}.",
+        "{} Dead-unit fraction at the end of training (mean over hidden layers, and each layer where they differ by 5 points or more) under stress that kills ReLUs — {}. Verdict on C3: {}.",
         yes_no(c3),
         dead.join("; "),
         c3.verdict.word()
@@ -229,15 +229,19 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
     ]
 }
 
-/// " (by layer 12, 48, 36%)": each hidden layer's mean, first layer first, where a mean over layers has
-/// more than one layer behind it; nothing otherwise.
+/// " (by layer 12, 48, 36%)": each hidden layer's mean, first layer first, where the layers differ by at
+/// least [`LAYERS_APART`] (their mean then hides one); nothing where they agree or there is one layer.
 fn by_layer_percent(layers: &[f64]) -> String {
-    if layers.len() < 2 {
+    let (lo, hi) = layers.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    if layers.len() < 2 || !(hi - lo >= LAYERS_APART) {
         return String::new();
     }
     let v: Vec<String> = layers.iter().map(|x| format!("{:.0}", 100.0 * x)).collect();
     format!(" (by layer {}%)", v.join(", "))
 }
+
+/// How far apart (as a share) a mean's layers must lie for C3's short answer to list them: 5 points.
+const LAYERS_APART: f64 = 0.05;
 
 /// "Still open: S (20 seeds detect ±0.0112 …; ±0.0056 would take ~72 …). " for a claim's undecided
 /// comparisons, or nothing when every comparison was decided.
