@@ -9,11 +9,19 @@
 //! The criterion: the norm-wise relative error ‖a − n‖ / max(‖a‖, ‖n‖) below [`TOLERANCE`], or an absolute
 //! error below the differences' own noise floor 1e-8·(1 + |L|)·√len. The floor matters only for gradients
 //! that are zero up to rounding (BatchNorm's invariance to the scale of its input, a saturated softmax), where
-//! any relative measure divides noise by noise.
+//! any relative measure divides noise by noise. It also means that a gradient whose norm is below the floor
+//! on both sides cannot be judged at all: such a check passes with [`GradCheck::below_floor`] set, and says
+//! so. Scale the loss or the inputs up to check the gradients of a layer whose gradient vanishes.
 //!
-//! Piecewise activations (ReLU, leaky ReLU, ELU, softsign) have kinks where the derivative jumps: a
-//! difference whose two sides straddle one is not a derivative. [`NetworkCheck::near_kink`] says when some
-//! pre-activation lies within [`KINK_MARGIN`] of 0, where a failure may be the kink's and not the code's.
+//! Activations whose derivative jumps at 0 (ReLU, leaky ReLU, ELU with α ≠ 1) have a kink there: a difference
+//! whose two sides straddle it is not a derivative. Where only the derivative's slope jumps (ELU(1),
+//! softsign) a straddling difference is a derivative, but its error is of order h instead of h², close to
+//! [`TOLERANCE`]; these are flagged too. [`NetworkCheck::near_kink`] says when some pre-activation
+//! lies within [`KINK_MARGIN`] of 0, where a failure may be the kink's and not the code's.
+//!
+//! Cost: [`check_network`] evaluates the loss twice per parameter, each time on a copy of the network, so it
+//! is meant for small networks (up to some thousands of parameters: seconds); the layers' code does not
+//! depend on the size, so a small network of the same design checks the same code.
 //!
 //! ```
 //! use actscope_core::gradcheck::check_network;
@@ -74,6 +82,9 @@ pub struct GradCheck {
     pub floor: f64,
     /// Whether the relative error is below [`TOLERANCE`] or the absolute error below the floor.
     pub pass: bool,
+    /// Whether both gradients' norms are below the floor, so that the comparison cannot tell a right gradient
+    /// from a wrong one (it passes, unjudged).
+    pub below_floor: bool,
 }
 
 impl fmt::Display for GradCheck {
@@ -81,7 +92,11 @@ impl fmt::Display for GradCheck {
         write!(
             f,
             "{}: relative error {:.3e} (‖a−n‖ = {:.3e}, floor {:.1e}, tolerance {TOLERANCE:.0e})",
-            if self.pass { "pass" } else { "FAIL" },
+            match (self.pass, self.below_floor) {
+                (true, true) => "pass, unjudged (both gradients are below the noise floor)",
+                (true, false) => "pass",
+                (false, _) => "FAIL",
+            },
             self.relative_error,
             self.abs_error,
             self.floor
@@ -112,7 +127,13 @@ pub fn compare(analytic: &[f64], numeric: &[f64], loss: f64) -> Result<GradCheck
     let scale = norm(&mut analytic.iter().copied()).max(norm(&mut numeric.iter().copied()));
     let floor = 1e-8 * (1.0 + loss.abs()) * (analytic.len() as f64).sqrt();
     let relative_error = abs_error / scale;
-    Ok(GradCheck { relative_error, abs_error, floor, pass: abs_error <= TOLERANCE * scale || abs_error <= floor })
+    Ok(GradCheck {
+        relative_error,
+        abs_error,
+        floor,
+        pass: abs_error <= TOLERANCE * scale || abs_error <= floor,
+        below_floor: scale <= floor,
+    })
 }
 
 /// One parameter tensor's check in [`check_network`].
@@ -150,6 +171,10 @@ impl fmt::Display for NetworkCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let failed = self.tensors.iter().filter(|t| !t.check.pass).count();
         write!(f, "{} of {} tensors pass (loss {:.6})", self.tensors.len() - failed, self.tensors.len(), self.loss)?;
+        let unjudged = self.tensors.iter().filter(|t| t.check.below_floor).count();
+        if unjudged > 0 {
+            write!(f, "; {unjudged} unjudged: their gradients are below the noise floor")?;
+        }
         if self.near_kink {
             write!(f, "; a pre-activation lies within {KINK_MARGIN:e} of a kink")?;
         }
@@ -167,7 +192,8 @@ impl fmt::Display for NetworkCheck {
 /// # Errors
 /// [`Error::Shape`] where `x`'s width is not the network's input or `labels` has another length than `x`
 /// has rows; [`Error::Config`] for an empty batch, a batch of one under BatchNorm (its batch variance is 0),
-/// or a label that is not a class of the network.
+/// a label that is not a class of the network, or a gradient that is not finite (a diverged network; the
+/// field names the tensor and the entry, e.g. `layer 1 W: analytic[3]`).
 pub fn check_network(net: &Mlp<f64>, x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<NetworkCheck> {
     let cfg = net.config();
     let (rows, classes) = (x.nrows(), cfg.output_dim);
@@ -233,7 +259,7 @@ pub fn check_network(net: &Mlp<f64>, x: ArrayView2<'_, f64>, labels: &[usize]) -
             loss_of(&moved)
         });
         let check = compare(grad, &numeric, loss).map_err(|e| match e {
-            Error::Config { message, .. } => Error::config(name.clone(), message),
+            Error::Config { field, message } => Error::config(format!("{name}: {field}"), message),
             other => other,
         })?;
         tensors.push(TensorCheck { name, len: grad.len(), check });

@@ -201,7 +201,7 @@ fn expected_tensors(hidden: usize, placement: Placement) -> usize {
 /// The public check names each tensor, fails a network whose gradient is wrong, and refuses input it cannot
 /// check, naming it.
 #[test]
-fn check_network_names_tensors_catches_a_wrong_gradient_and_refuses_bad_input() {
+fn check_network_names_tensors_compare_catches_a_wrong_gradient_and_bad_input_is_refused() {
     let cfg = MlpConfig::new(4, &[3], 2, Activation::Tanh, Placement::After);
     let net = Mlp::<f64>::new(&cfg, 3).unwrap();
     let x = randn(6, 4, 1.0, 5);
@@ -227,6 +227,11 @@ fn check_network_names_tensors_catches_a_wrong_gradient_and_refuses_bad_input() 
             .contains("two or more rows under BatchNorm")
     );
     assert!(compare(&[f64::NAN], &[0.0], 0.0).unwrap_err().to_string().contains("analytic[0]"));
+    // Gradients below the differences' noise floor cannot be judged: a sign error passes, and says so.
+    let tiny = compare(&[1e-12, 0.0], &[-1e-12, 0.0], 0.0).unwrap();
+    assert!(tiny.pass && tiny.below_floor, "{tiny}");
+    assert!(tiny.to_string().starts_with("pass, unjudged (both gradients are below the noise floor)"), "{tiny}");
+    assert!(!check.tensors.iter().any(|t| t.check.below_floor), "{check}");
 }
 
 /// With BN before, the Linear has no bias, and the parameter count matches the configuration.
