@@ -909,6 +909,14 @@ pub fn read_records(dir: &Path, records_sha256: &str) -> Result<Vec<actscope_met
     actscope_metrics::records::read_jsonl(&bytes[..]).map_err(|e| Error::Malformed { path, message: e.to_string() })
 }
 
+/// Whether `name` has the form of a run directory's name ([`RunConfig::dir_name`]): settings, then `-` and the
+/// run's id of 12 lower-case hex digits.
+fn named_as_run(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(head, id)| {
+        !head.is_empty() && id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// Reads `config.json` of a run directory.
 ///
 /// # Errors
@@ -918,11 +926,12 @@ pub fn read_config(dir: &Path) -> Result<RunConfig> {
 }
 
 /// Every finished run directory directly inside `dir` ([`is_finished_run`]; hidden entries, such as
-/// temporary directories, are not runs), sorted by name.
+/// temporary directories, are not runs), sorted by name. An entry that cannot be looked at is skipped when
+/// its name is not a run directory's (`lost+found`, another user's private directory beside the runs).
 ///
 /// # Errors
-/// If `dir` cannot be read, or an entry in it cannot be looked at (it might be a run: it is not left out
-/// without a word), naming the path.
+/// If `dir` cannot be read, or an entry named as a run directory is (`…-<12 hex digits>`) cannot be looked
+/// at (it might be a run: it is not left out without a word), naming the path.
 pub fn list_runs(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io("reading runs directory", dir, e))? {
@@ -931,8 +940,11 @@ pub fn list_runs(dir: &Path) -> Result<Vec<PathBuf>> {
             continue;
         }
         let path = entry.path();
-        if is_finished_run(&path)? {
-            out.push(path);
+        match is_finished_run(&path) {
+            Ok(true) => out.push(path),
+            Ok(false) => {}
+            Err(e) if named_as_run(&entry.file_name().to_string_lossy()) => return Err(e),
+            Err(_) => {}
         }
     }
     out.sort();
@@ -1236,6 +1248,12 @@ mod tests {
         assert!(aside.exists() && !out.join(&name).exists());
         // A regular file and a missing path are simply not runs.
         assert!(!is_finished_run(&file).unwrap() && !is_finished_run(&out.join("missing")).unwrap());
+        // An entry that cannot be looked at but is not named as a run (lost+found, another user's directory)
+        // is skipped by the readers; one named as a run is an error.
+        std::os::unix::fs::symlink(file.join("x"), out.join("lost+found")).unwrap();
+        assert_eq!(list_runs(&out).unwrap(), Vec::<PathBuf>::new());
+        std::os::unix::fs::symlink(file.join("x"), out.join(&name)).unwrap();
+        assert!(list_runs(&out).unwrap_err().to_string().contains(&name), "named as a run");
         fs::remove_dir_all(&out).unwrap();
     }
 

@@ -745,7 +745,9 @@ fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit, lockstep:
 /// The run's data cannot be loaded.
 pub fn run_state(r: &RunConfig, out: &Path, cache: &DataCache, aside: &SetAside) -> Result<RunState> {
     let name = r.dir_name();
-    if !crate::run::occupied(out, &name) && aside.get(&name).is_none() {
+    // A run that cannot be looked at is damaged, not missing (state_given says why); only a run that is not
+    // there, and was not set aside, is missing without reading its data.
+    if matches!(crate::run::is_finished_run(&out.join(&name)), Ok(false)) && aside.get(&name).is_none() {
         return Ok(RunState::Missing);
     }
     Ok(state_given(out, &name, &cache.get(r)?.checksum, aside))
