@@ -615,6 +615,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         // Runs listed, finished, to redo, to train, in the way; and the first refusal the sweep would meet (a
         // directory in a run's place, a run too large for the machine).
         let counts = std::cell::Cell::new([0usize; 5]);
+        // As the sweep refuses: every directory in the way first (exit 1), then a run too large (exit 2).
+        let foreign = std::cell::RefCell::new(None);
         let too_large = std::cell::RefCell::new(None);
         // Runs an interrupted process set aside, found with one listing of the output directory.
         let set_aside = actscope_lab::run::SetAside::find(&a.out);
@@ -639,7 +641,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 entry.refused = true;
                 entry.notes.push("exists but is not a finished run: the sweep will refuse it".into());
                 // The sweep's own refusal (run::not_a_foreign_directory), so that the dry run exits with it.
-                too_large.borrow_mut().get_or_insert_with(|| Error::Malformed {
+                foreign.borrow_mut().get_or_insert_with(|| Error::Malformed {
                     path: a.out.join(r.dir_name()),
                     message: "exists but is not a finished run; move it away and try again".into(),
                 });
@@ -733,7 +735,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 shard.count()
             );
         }
-        if let Some(e) = too_large.into_inner() {
+        if let Some(e) = foreign.into_inner().or(too_large.into_inner()) {
             return Err(e.into());
         }
         // Each run fits alone: do `--jobs` of them (or of their groups) fit at once, as the sweep checks?
