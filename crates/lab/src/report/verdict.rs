@@ -658,7 +658,7 @@ mod tests {
     }
 
     /// The fixed-sample rule of the claims not run in rounds (C1, C3, C5, C7–C9), simulated at the threshold:
-    /// claims of 7 paired comparisons of 5 seeds (C3's shape) and of 2 of 3 seeds (C1's), every comparison's
+    /// claims of 7 independent paired comparisons of 5 seeds (C3's size) and of 2 of 3 seeds (C1's), every comparison's
     /// true difference exactly at the threshold. Holm keeps each direction's family-wise rate at α (so a wrong
     /// call either way, up to 2α, as docs/statistics.md §3 says); without the adjustment the 7-comparison
     /// claim makes a wrong call in one direction in 30% of claims, the 2-comparison one in 10%.
