@@ -701,8 +701,15 @@ class Monitor:
         if self._seen is not None and step < self._seen:
             kept = (self._kept_last is not None and self._seen == self._kept_last and self._last is not None
                     and self._last[1] in self.continued)
-            at = (f"the run this Monitor continues (existing='keep') was captured up to step {self._seen}" if kept
-                  else f"this Monitor was at step {self._seen} already")
+            if kept:
+                raise ValueError(
+                    f"step {step}: the run this Monitor continues (existing='keep') was captured up to step "
+                    f"{self._seen}, after the step given. Resuming from a checkpoint older than the last capture? "
+                    f"Its captures of steps {step} to {self._seen} are of the run that went on from there: move "
+                    "them out of out_dir (they are named by step) and make a new Monitor, or pass existing="
+                    "'replace' to start over; a counter that restarts each epoch goes back too and must count the "
+                    "updates since training started (docs/capture.md)")
+            at = f"this Monitor was at step {self._seen} already"
             raise ValueError(
                 f"step {step}: {at}, so the step went backwards (a counter "
                 "that restarts each epoch does, e.g. `for step, (x, y) in enumerate(loader)`). step must count the "
@@ -970,10 +977,15 @@ def _fingerprint(*tensors: torch.Tensor) -> str:
 
 
 def _whole_step(step) -> int:
-    """``step`` as a whole number of updates; a fractional one (10.7) is refused rather than cut to 10."""
+    """``step`` as a whole number of updates (an int, or a whole float or 0-d tensor); a fractional (10.7) or
+    non-finite one is refused rather than cut, and text or a bool is not a count."""
+    if isinstance(step, (str, bytes, bool)):
+        raise TypeError(f"step: expected the number of updates done (an int), got {step!r}")
     try:
         whole = int(step)
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):
+        raise ValueError(f"step: expected a whole number of updates, got {step!r}") from None
+    except TypeError:
         raise TypeError(f"step: expected the number of updates done (an int), got {step!r}") from None
     if whole != step:
         raise ValueError(f"step: expected a whole number of updates, got {step!r}")

@@ -277,7 +277,7 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
     before = [p.read_bytes() for p in kept]
     resumed = Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep")
     with pytest.raises(ValueError, match=r"step 0: the run this Monitor continues \(existing='keep'\) was "
-                                         r"captured up to step 20, so the step went backwards"):
+                                         r"captured up to step 20, after the step given. Resuming from a checkpoint"):
         resumed.step(0)
     with pytest.raises(ValueError, match=r"step 20 was captured already by the run this Monitor continues"):
         resumed.capture(20)
@@ -286,6 +286,11 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
     assert [p.read_bytes() for p in kept] == before, "the kept captures are untouched"
     with pytest.raises(ValueError, match=r"step: expected a whole number of updates, got 40.5"):
         resumed.capture(40.5)
+    for bad in (float("inf"), float("nan")):
+        with pytest.raises(ValueError, match=r"step: expected a whole number of updates"):
+            resumed.capture(bad)
+    with pytest.raises(TypeError, match=r"step: expected the number of updates done \(an int\), got '50'"):
+        resumed.step("50")
 
     with pytest.raises(ValueError, match=r"probe_batch: x of shape \(0, 784\) has no examples"):
         Monitor(mlp(0), (x[:0], y[:0]), out_dir=tmp_path / "e")
