@@ -5,8 +5,8 @@
 //! layers and training loop (`crates/core/src`), the metrics (`crates/metrics/src`), the data loaders
 //! (`crates/data/src`), the run and configuration code of this crate, `Cargo.lock` (dependency versions,
 //! e.g. the GEMM kernels), and the features those dependencies are built with (the manifests of core,
-//! metrics and data, and the root manifest's `[workspace.dependencies]`: gemm's AVX-512 kernels are a
-//! feature). The report's wording, the plots and the tests are left out: changing
+//! metrics, data, lab, the CLI and xtask, whose features cargo merges in a build, and the root manifest's
+//! `[workspace.dependencies]`: gemm's AVX-512 kernels are a feature). The report's wording, the plots and the tests are left out: changing
 //! them does not change a run. A listed file or directory that is missing fails the build, so a moved file
 //! cannot silently drop out of the fingerprint.
 
@@ -36,8 +36,9 @@ fn main() {
         println!("cargo::rerun-if-changed={}", d.display());
         files_under(&d, &mut files);
     }
-    // The manifests of the crates that compute a run, for the features they build their dependencies with
-    // (Cargo.lock records versions, not features: gemm's `x86-v4` kernels are chosen in a manifest).
+    // The manifests of the crates built with those that compute a run, for the features they build their
+    // dependencies with (Cargo.lock records versions, not features: gemm's `x86-v4` kernels are chosen in a
+    // manifest, and cargo merges the features every crate of a build asks for: the CLI's and xtask's too).
     for file in [
         "crates/lab/src/run.rs",
         "crates/lab/src/config.rs",
@@ -45,6 +46,9 @@ fn main() {
         "crates/core/Cargo.toml",
         "crates/metrics/Cargo.toml",
         "crates/data/Cargo.toml",
+        "crates/lab/Cargo.toml",
+        "crates/cli/Cargo.toml",
+        "xtask/Cargo.toml",
     ] {
         let f = root.join(file);
         assert!(f.is_file(), "code fingerprint: {} is missing; update lab/build.rs", f.display());
@@ -70,12 +74,13 @@ fn main() {
     println!("cargo::rerun-if-changed={}", manifest.display());
     let text = std::fs::read_to_string(&manifest)
         .unwrap_or_else(|e| panic!("code fingerprint: cannot read {} ({e})", manifest.display()));
+    // The table and any `[workspace.dependencies.NAME]` tables after it, up to the next other table.
     let table: Vec<&str> = text
         .lines()
         .skip_while(|l| l.trim() != "[workspace.dependencies]")
-        .take_while({
-            let mut first = true;
-            move |l| std::mem::take(&mut first) || !l.trim_start().starts_with('[')
+        .take_while(|l| {
+            let l = l.trim_start();
+            !l.starts_with('[') || l.starts_with("[workspace.dependencies")
         })
         .collect();
     assert!(
