@@ -300,7 +300,7 @@ pub fn host() -> String {
 
 /// Whether process `pid` is alive on this machine (where `/proc` tells; elsewhere assumed alive, so
 /// nothing another process may be writing is ever removed).
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     pid == std::process::id() || !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
 }
 

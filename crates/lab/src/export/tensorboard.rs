@@ -201,14 +201,16 @@ impl Staged {
         let (bytes, events) = file_bytes(run, start)?;
         let pid = std::process::id();
         let staged = Staged {
-            tmp: out.join(format!(".tmp-{name}-{pid}")),
-            old: out.join(format!(".tmp-{name}-{pid}-old")),
+            tmp: out.join(format!(".tmp-{name}-{host}-{pid}")),
+            old: out.join(format!(".tmp-{name}-{host}-{pid}-old")),
             file: format!("{FILE_PREFIX}{}.{host}", start.floor() as i64),
             dest,
             events,
             bytes: bytes.len() as u64,
         };
+        // Leftovers of an earlier process with this pid (containers reuse pids) would block the renames.
         let _ = std::fs::remove_dir_all(&staged.tmp);
+        let _ = std::fs::remove_dir_all(&staged.old);
         let written =
             std::fs::create_dir_all(&staged.tmp).map_err(|e| Error::io("creating", &staged.tmp, e)).and_then(|()| {
                 std::fs::write(staged.tmp.join(&staged.file), &bytes)
@@ -226,6 +228,8 @@ impl Staged {
     /// Moves the event file's directory into place, setting an earlier export aside (kept until
     /// [`Staged::commit`] or put back by [`Staged::undo`]); returns whether there was one.
     fn swap_in(&self) -> Result<bool> {
+        // Checked again: a file that appeared in the place since the run was written is never moved aside.
+        refuse_foreign(&self.dest)?;
         let had = self.dest.try_exists().map_err(|e| Error::io("reading", &self.dest, e))?;
         if had {
             std::fs::rename(&self.dest, &self.old).map_err(|e| Error::io("moving aside", &self.dest, e))?;
@@ -260,6 +264,23 @@ impl Staged {
     }
 }
 
+/// Removes what an export that died left in `out`: its temporary directories `.tmp-<run>-<host>-<pid>` and
+/// `…-old` of this host's processes that are no longer alive (TensorBoard would read them as runs). Those of
+/// live processes, and of other hosts, are left alone; a failure to remove one leaves it.
+fn remove_leftovers(out: &Path, host: &str) {
+    let Ok(entries) = std::fs::read_dir(out) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(".tmp-") else { continue };
+        let rest = rest.strip_suffix("-old").unwrap_or(rest);
+        let Some((head, pid)) = rest.rsplit_once('-') else { continue };
+        let (Ok(pid), Some((_, h))) = (pid.parse::<u32>(), head.rsplit_once('-')) else { continue };
+        if h == host && !crate::run::alive(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Writes one event file per run under `out/<run name>/`. Every run is written first, each beside its
 /// place; only when all are written are they moved into place, so one run that fails (records changed
 /// since they were read, a place holding other files, a full disk) leaves `out` as it was: nothing of the
@@ -274,6 +295,7 @@ pub fn export(runs: &[LoadedRun], out: &Path) -> Result<Written> {
     super::source::refuse_out_in_runs(runs, out)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
     let host = crate::run::host();
+    remove_leftovers(out, &host);
     let results: Vec<Result<Staged>> = runs.par_iter().map(|run| Staged::write(run, out, &host)).collect();
     let (mut staged, mut failed) = (Vec::with_capacity(runs.len()), None);
     for r in results {

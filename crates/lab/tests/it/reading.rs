@@ -223,6 +223,36 @@ fn tensorboard_writes_nothing_when_one_run_fails() {
     std::fs::remove_dir_all(root).unwrap();
 }
 
+/// What an export that died left behind (its temporary directories, which TensorBoard reads as runs) is
+/// removed by the next export where its process is dead on this host; a live process's, or another host's,
+/// is left alone. A leftover of this very pid (containers reuse pids) does not block the export.
+#[test]
+fn tensorboard_removes_what_a_dead_export_left() {
+    let (dir, run_dirs) = runs("tb-leftovers", 2, false);
+    let root = dir.parent().unwrap().to_path_buf();
+    let loaded = load_runs(&dir).unwrap();
+    let out = root.join("tb");
+    std::fs::create_dir_all(&out).unwrap();
+    let host = actscope_lab::run::host();
+    let name = run_dirs[0].file_name().unwrap().to_string_lossy().into_owned();
+    let dead = [format!(".tmp-{name}-{host}-{}", u32::MAX), format!(".tmp-{name}-{host}-{}-old", u32::MAX)];
+    let kept = [format!(".tmp-{name}-{host}-1"), format!(".tmp-{name}-otherhost-{}", u32::MAX)];
+    let own = format!(".tmp-{name}-{host}-{}-old", std::process::id());
+    for d in dead.iter().chain(&kept).chain([&own]) {
+        std::fs::create_dir_all(out.join(d)).unwrap();
+        std::fs::write(out.join(d).join("events.out.tfevents.1.x"), "").unwrap();
+    }
+    tensorboard::export(&loaded, &out).unwrap();
+    let mut left: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.retain(|n| n.starts_with('.'));
+    left.sort();
+    let mut want = kept.to_vec();
+    want.sort();
+    assert_eq!(left, want, "dead and own leftovers removed, a live or another host's kept");
+    std::fs::remove_dir_all(root).unwrap();
+}
+
 /// Bug 5: a directory that does not exist was a usage error (exit 2) for `export` but a runtime error
 /// (exit 1) for `summarize` and `plot`; a missing file or directory is a runtime error.
 #[test]
