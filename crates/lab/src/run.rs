@@ -262,12 +262,6 @@ pub fn is_finished_run(dir: &Path) -> Result<bool> {
     }
 }
 
-/// Whether `out/name` is a finished run directory (whatever its state), i.e. not [`RunState::Missing`]. One
-/// that cannot be looked at is not ([`is_finished_run`]); [`is_foreign`] then refuses to overwrite it.
-pub(crate) fn occupied(out: &Path, name: &str) -> bool {
-    matches!(is_finished_run(&out.join(name)), Ok(true))
-}
-
 /// Whether `out/name` exists without being a finished run (not written by actscope, or half removed by hand):
 /// it is never overwritten (a run's result is not moved there), and a sweep refuses it before any run trains.
 /// One that cannot be looked at (a permission error) counts as foreign: it is never overwritten either.
@@ -1237,7 +1231,7 @@ mod tests {
         std::os::unix::fs::symlink(file.join("summary.json"), &summary).unwrap();
         let e = is_finished_run(&out.join(&name)).unwrap_err();
         assert_eq!(e.to_string(), format!("reading {}: Not a directory", summary.display()));
-        assert!(!occupied(&out, &name) && is_foreign(&out, &name));
+        assert!(is_foreign(&out, &name));
         let e = not_a_foreign_directory(&out, &name).unwrap_err();
         assert!(e.to_string().contains(&summary.display().to_string()), "{e}");
         assert!(list_runs(&out).unwrap_err().to_string().contains(&summary.display().to_string()));

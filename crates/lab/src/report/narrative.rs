@@ -233,7 +233,8 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
 /// least [`LAYERS_APART`] (their mean then hides one); nothing where they agree or there is one layer.
 fn by_layer_percent(layers: &[f64]) -> String {
     let (lo, hi) = layers.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    if layers.len() < 2 || !(hi - lo >= LAYERS_APART) {
+    // NaN layers (none measured) compare false: nothing to list.
+    if layers.len() < 2 || (hi - lo).partial_cmp(&LAYERS_APART).is_none_or(|o| o.is_lt()) {
         return String::new();
     }
     let v: Vec<String> = layers.iter().map(|x| format!("{:.0}", 100.0 * x)).collect();
