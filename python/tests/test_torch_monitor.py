@@ -679,11 +679,11 @@ def test_negative_slopes_are_unknown_activations(tmp_path):
     assert activation_name(nn.ELU(alpha=-0.5)) == "unknown"
     assert activation_name(nn.LeakyReLU(0.0)) == "leaky_relu(0.0)"
     x, y = _probe()
-    for act in (lambda: nn.LeakyReLU(-0.1), lambda: nn.ELU(alpha=-0.5)):
+    for i, act in enumerate((lambda: nn.LeakyReLU(-0.1), lambda: nn.ELU(alpha=-0.5))):
         mon = Monitor(_tiny(act), (x, y), out_dir=tmp_path / "caps", model_name=repr(act()))
         mon.capture(0)
         with pytest.warns(UserWarning, match=r"no figures"):  # an unknown activation
-            mon.report(tmp_path / "report", formats=("svg",))
+            mon.report(tmp_path / f"report{i}", formats=("svg",))
 
 
 def test_model_names_that_share_a_file_name_keep_their_captures(tmp_path):
