@@ -39,13 +39,9 @@ macro_rules! out {
 /// [`out!`] with a newline, as `println!`.
 #[macro_export]
 macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, $($arg)*)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))
-    }};
+    ($($arg:tt)*) => {
+        $crate::out!("{}\n", format_args!($($arg)*))
+    };
 }
 
 /// BN placement, as the command line spells it.

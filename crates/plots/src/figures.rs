@@ -270,26 +270,7 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64, reached: &[Vec<M
                     ..Default::default()
                 });
             }
-            let dots = reached.get(i).map_or(&[][..], Vec::as_slice);
-            for m in dots {
-                panel.series.push(Series {
-                    label: format!("{REACHED}, {}", m.label),
-                    color: m.color,
-                    markers: true,
-                    no_line: true,
-                    points: vec![(m.x, m.y)],
-                    ..Default::default()
-                });
-            }
-            if !dots.is_empty() {
-                panel.series.push(Series {
-                    label: REACHED.into(),
-                    color: palette::REFERENCE,
-                    markers: true,
-                    no_line: true,
-                    ..Default::default()
-                });
-            }
+            push_marked(&mut panel, reached.get(i).map_or(&[][..], Vec::as_slice), REACHED);
             Panel::Lines(panel)
         })
         .collect();
@@ -315,6 +296,31 @@ pub struct MarkedPoint {
     pub y: f64,
 }
 
+/// Adds `dots` to `panel`, each a one-point series in its curve's colour named "{what}, {its label}" (so the
+/// CSV names it), and, where there are any, one legend entry saying what a dot is (a dot series with points
+/// is not listed itself).
+fn push_marked(panel: &mut LinePanel, dots: &[MarkedPoint], what: &str) {
+    for m in dots {
+        panel.series.push(Series {
+            label: format!("{what}, {}", m.label),
+            color: m.color,
+            markers: true,
+            no_line: true,
+            points: vec![(m.x, m.y)],
+            ..Default::default()
+        });
+    }
+    if !dots.is_empty() {
+        panel.series.push(Series {
+            label: what.into(),
+            color: palette::REFERENCE,
+            markers: true,
+            no_line: true,
+            ..Default::default()
+        });
+    }
+}
+
 /// The legend label of [`lr_sensitivity`]'s dots; each dot's series is named "selected rate, {its label}".
 pub const SELECTED_RATE: &str = "selected rate";
 
@@ -334,27 +340,7 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
                 &p.curves,
             );
             panel.x_log10 = true;
-            let dots = marked.get(i).map_or(&[][..], Vec::as_slice);
-            for m in dots {
-                panel.series.push(Series {
-                    label: format!("{SELECTED_RATE}, {}", m.label),
-                    color: m.color,
-                    markers: true,
-                    no_line: true,
-                    points: vec![(m.x, m.y)],
-                    ..Default::default()
-                });
-            }
-            if !dots.is_empty() {
-                // What a dot is, once in the legend (a dot series with points is not listed itself).
-                panel.series.push(Series {
-                    label: SELECTED_RATE.into(),
-                    color: palette::REFERENCE,
-                    markers: true,
-                    no_line: true,
-                    ..Default::default()
-                });
-            }
+            push_marked(&mut panel, marked.get(i).map_or(&[][..], Vec::as_slice), SELECTED_RATE);
             Panel::Lines(panel)
         })
         .collect();
