@@ -19,9 +19,9 @@
 //! [`TOLERANCE`]; these are flagged too. [`NetworkCheck::near_kink`] says when some pre-activation
 //! lies within [`KINK_MARGIN`] of 0, where a failure may be the kink's and not the code's.
 //!
-//! Cost: [`check_network`] evaluates the loss twice per parameter, each time on a copy of the network, so it
-//! is meant for small networks (up to some thousands of parameters: seconds); the layers' code does not
-//! depend on the size, so a small network of the same design checks the same code.
+//! Cost: [`check_network`] evaluates the loss (a forward pass over the batch) twice per parameter, so it is
+//! meant for small networks (up to some thousands of parameters: seconds); the layers' code does not depend
+//! on the size, so a small network of the same design checks the same code.
 //!
 //! ```
 //! use actscope_core::gradcheck::check_network;
@@ -220,10 +220,12 @@ pub fn check_network(net: &Mlp<f64>, x: ArrayView2<'_, f64>, labels: &[usize]) -
     if let Some(&l) = labels.iter().find(|&&l| l >= classes) {
         return Err(Error::config("labels", format!("label {l} is not a class of a network with {classes} outputs")));
     }
-    let loss_of = |n: &Mlp<f64>| {
-        let mut ws = Workspace::new(n, rows);
-        n.forward_batch_stats(x, &mut ws);
-        let (logits, grad) = ws.logits_and_grad();
+    // One copy of the network and one workspace serve every difference: each tensor is moved entry by entry
+    // and put back before the next.
+    let mut lws = Workspace::new(net, rows);
+    let mut loss_of = |n: &Mlp<f64>| {
+        n.forward_batch_stats(x, &mut lws);
+        let (logits, grad) = lws.logits_and_grad();
         softmax_cross_entropy(logits, labels, grad)
     };
     let mut ws = Workspace::new(net, rows);
@@ -242,22 +244,27 @@ pub fn check_network(net: &Mlp<f64>, x: ArrayView2<'_, f64>, labels: &[usize]) -
     net.clone().visit_params(&ws, |_, _, g| analytic.push(g.to_vec()));
     let names = tensor_names(net);
     let mut tensors = Vec::with_capacity(analytic.len());
+    let mut moved = net.clone();
     for (t, (grad, name)) in analytic.iter().zip(names).enumerate() {
         let mut values = Vec::new();
-        net.clone().visit_params(&ws, |i, p, _| {
+        moved.visit_params(&ws, |i, p, _| {
             if i == t {
                 values = p.to_vec();
             }
         });
-        let numeric = numeric_grad(&mut values, |v| {
-            let mut moved = net.clone();
-            moved.visit_params(&ws, |i, p, _| {
+        let original = values.clone();
+        let set = |n: &mut Mlp<f64>, v: &[f64]| {
+            n.visit_params(&ws, |i, p, _| {
                 if i == t {
                     p.copy_from_slice(v);
                 }
-            });
+            })
+        };
+        let numeric = numeric_grad(&mut values, |v| {
+            set(&mut moved, v);
             loss_of(&moved)
         });
+        set(&mut moved, &original);
         let check = compare(grad, &numeric, loss).map_err(|e| match e {
             Error::Config { field, message } => Error::config(format!("{name}: {field}"), message),
             other => other,

@@ -198,8 +198,9 @@ pub fn renamed_warning(runs: &[LoadedRun]) -> Option<String> {
 }
 
 /// A note naming the directories directly inside `dir` that are not finished runs (no `summary.json`; not
-/// hidden, as temporary directories are): they are left out of every summary, figure and export. (One whose
-/// `summary.json` cannot be looked at is not left out: [`list_runs`], and so [`load_runs`], fail on it.)
+/// hidden, as temporary directories are): they are left out of every summary, figure and export. (One named
+/// as a run whose `summary.json` cannot be looked at is not left out: [`list_runs`], and so [`load_runs`],
+/// fail on it.)
 pub fn unfinished_note(dir: &Path) -> Option<String> {
     let mut left: Vec<String> = std::fs::read_dir(dir)
         .ok()?
