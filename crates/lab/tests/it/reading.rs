@@ -40,6 +40,14 @@ fn runs(tag: &str, seeds: u64, step_scalars: bool) -> (PathBuf, Vec<PathBuf>) {
     (dir, found)
 }
 
+/// The names of the entries of `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
 fn truncate(file: &Path, len: usize) {
     let bytes = std::fs::read(file).unwrap();
     assert!(bytes.len() > len);
@@ -206,9 +214,7 @@ fn tensorboard_writes_nothing_when_one_run_fails() {
     std::fs::write(out.join(last).join("notes.txt"), "mine").unwrap();
     let (m, _) = message(tensorboard::export(&loaded, &out));
     assert!(m.contains("notes.txt"), "{m}");
-    let mut left: Vec<String> =
-        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    left.sort();
+    let left = names_in(&out);
     assert_eq!(left, vec![last.to_string_lossy().into_owned()], "nothing written for the other runs");
     // A run whose records changed after they were read: an earlier export is left as it was.
     let out = root.join("tb2");
@@ -243,10 +249,8 @@ fn tensorboard_removes_what_a_dead_export_left() {
         std::fs::write(out.join(d).join("events.out.tfevents.1.x"), "").unwrap();
     }
     tensorboard::export(&loaded, &out).unwrap();
-    let mut left: Vec<String> =
-        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut left = names_in(&out);
     left.retain(|n| n.starts_with('.'));
-    left.sort();
     let mut want = kept.to_vec();
     want.sort();
     assert_eq!(left, want, "dead and own leftovers removed, a live or another host's kept");

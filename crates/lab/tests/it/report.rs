@@ -380,6 +380,18 @@ fn checkpoint_line(cp: actscope_metrics::records::Checkpoint) -> String {
     serde_json::to_string(&actscope_metrics::records::Record::Checkpoint(cp)).unwrap() + "\n"
 }
 
+/// An E3 of ReLU runs (the stress experiment C3 reads), from `runs` as given.
+fn relu_e3(runs: Vec<Run>) -> Experiment {
+    Experiment {
+        name: "E3".into(),
+        description: "fake".into(),
+        runs,
+        activations: vec![Activation::Relu],
+        groups: vec![],
+        wall_seconds: 0.0,
+    }
+}
+
 /// A probe-set checkpoint at `step` of two hidden layers of 10 units: `layer(i)` gives layer i's saturation
 /// rate and weight-gradient norm; each layer's dead fraction is `dead` (no dead-unit record where `None`).
 fn checkpoint(
@@ -730,14 +742,7 @@ fn a_run_that_stopped_at_a_non_finite_loss_has_no_end_of_training() {
     assert_eq!(runs[0].last().map(|c| c.step), Some(22), "its last checkpoint is still there");
     assert_eq!(runs[2].end().map(|c| c.step), Some(100));
 
-    let e3 = Experiment {
-        name: "E3".into(),
-        description: "fake".into(),
-        runs,
-        activations: vec![Activation::Relu],
-        groups: vec![],
-        wall_seconds: 0.0,
-    };
+    let e3 = relu_e3(runs);
     // C3 leaves out every diverged run, also the one that blew up but trained to the end (seed 2): a
     // diverged network's dead fraction is no evidence about BN (a statistician found a row "supporting" the
     // claim on BN-after runs whose losses had reached 1e9).
@@ -1265,14 +1270,7 @@ fn the_short_answer_names_the_settings_that_could_not_be_compared() {
         .into_iter()
         .flat_map(|p| (0..5).map(move |s| run(p, s)))
         .collect();
-    let e3 = Experiment {
-        name: "E3".into(),
-        description: "fake".into(),
-        runs,
-        activations: vec![Activation::Relu],
-        groups: vec![],
-        wall_seconds: 0.0,
-    };
+    let e3 = relu_e3(runs);
     let c3 = claims::c3(&e3);
     assert_eq!((c3.comparisons.len(), c3.skipped.len()), (1, 1), "{:?}", c3.skipped);
     let e1 = experiment(|_, _| 0.85);
@@ -1312,14 +1310,7 @@ fn c3_short_answer_gives_each_layer_beside_the_mean() {
     };
     let runs: Vec<Run> =
         [Placement::None, Placement::Before].into_iter().flat_map(|p| (0..4).map(move |s| run(p, s))).collect();
-    let e3 = Experiment {
-        name: "E3".into(),
-        description: "fake".into(),
-        runs,
-        activations: vec![Activation::Relu],
-        groups: vec![],
-        wall_seconds: 0.0,
-    };
+    let e3 = relu_e3(runs);
     let c3 = claims::c3(&e3);
     let k = &c3.comparisons[0];
     let (none, bn) = k.by_layer.clone().expect("C3 rows carry their layers");
