@@ -319,11 +319,6 @@ fn last_of<'a>(runs: &[&'a AnalyzedRun], seed: u64) -> &'a Checkpoint {
     run_of(runs, seed).checkpoints.last().expect("a run has a checkpoint")
 }
 
-/// How many seeds two models' runs have in common.
-fn shared_seeds(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> usize {
-    a.iter().filter(|r| b.iter().any(|q| q.seed == r.seed)).count()
-}
-
 /// "a vs b: not compared, they share 1 seed (a: 0; b: 0) and a paired comparison needs two" — said where a
 /// pair of models would otherwise be left out of the comparisons without a word.
 fn why_not_compared(a: &[&AnalyzedRun], b: &[&AnalyzedRun], shared: usize) -> String {
@@ -346,12 +341,14 @@ fn why_not_compared(a: &[&AnalyzedRun], b: &[&AnalyzedRun], shared: usize) -> St
     )
 }
 
-fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
+/// The paired comparisons of two models on the seeds both have, or why they are not compared (fewer than
+/// two such seeds, [`why_not_compared`]).
+fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Result<Vec<ModelComparison>, String> {
     let (ma, mb) = (&a[0].model, &b[0].model);
     let mut seeds: Vec<u64> = a.iter().map(|r| r.seed).filter(|s| b.iter().any(|r| r.seed == *s)).collect();
     seeds.sort_unstable();
     if seeds.len() < 2 {
-        return Vec::new();
+        return Err(why_not_compared(a, b, seeds.len()));
     }
     // Each seed's last checkpoint is compared; say so where they are not all at one step.
     let mut steps: Vec<usize> =
@@ -370,7 +367,7 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
     if seeds.iter().any(|s| !same_probe(run_of(a, *s), run_of(b, *s))) {
         at_steps.push_str(" (different probe batches)");
     }
-    QUANTITIES
+    Ok(QUANTITIES
         .iter()
         .filter_map(|(quantity, f)| {
             let xa: Vec<f64> = seeds.iter().map(|s| f(last_of(a, *s)).unwrap_or(f64::NAN)).collect();
@@ -394,7 +391,7 @@ fn compare(a: &[&AnalyzedRun], b: &[&AnalyzedRun]) -> Vec<ModelComparison> {
             let [comparison] = c;
             Some(ModelComparison { quantity, comparison, verdict })
         })
-        .collect()
+        .collect())
 }
 
 /// Applies the rules to every model of `runs` and compares every pair of models.
@@ -408,9 +405,9 @@ pub fn diagnose(runs: &[AnalyzedRun]) -> Diagnosis {
     let (mut comparisons, mut not_compared) = (Vec::new(), Vec::new());
     for i in 0..by_model.len() {
         for j in i + 1..by_model.len() {
-            match shared_seeds(&by_model[i], &by_model[j]) {
-                n if n < 2 => not_compared.push(why_not_compared(&by_model[i], &by_model[j], n)),
-                _ => comparisons.extend(compare(&by_model[i], &by_model[j])),
+            match compare(&by_model[i], &by_model[j]) {
+                Ok(found) => comparisons.extend(found),
+                Err(why) => not_compared.push(why),
             }
         }
     }
