@@ -608,9 +608,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         let cache = DataCache::default();
         let limit = actscope_lab::budget::MemoryLimit::current()?;
-        // Runs listed, finished, to redo, to train, in the way; and the first refusal the sweep would meet (a
-        // directory in a run's place, a run too large for the machine).
-        let counts = std::cell::Cell::new([0usize; 5]);
+        // Runs listed per state (counted as they are written); the first refusal the sweep would meet.
+        let mut counts: std::collections::BTreeMap<&'static str, usize> = std::collections::BTreeMap::new();
         // As the sweep refuses: every directory in the way first (exit 1), then a run too large (exit 2).
         let foreign = std::cell::RefCell::new(None);
         let too_large = std::cell::RefCell::new(None);
@@ -618,29 +617,19 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         let set_aside = actscope_lab::run::SetAside::find(&a.out);
         // The runs to train with their memory needs, for the check of `--jobs` runs (or groups) at once.
         let to_train = std::cell::RefCell::new(Vec::<(u64, RunConfig)>::new());
-        let count = |i: usize| {
-            let mut c = counts.get();
-            c[i] += 1;
-            counts.set(c);
-        };
         // The entry of a run this shard owns: its directory and whether it is finished; a run to train is
         // checked against the machine's memory as the sweep would check it.
         let line = |r: &RunConfig| -> Result<Option<DryRunEntry>> {
             if !shard.owns(&r.id()) {
                 return Ok(None);
             }
-            count(0);
             let mut entry = DryRunEntry { run: r.dir_name(), state: "to_train", refused: false, notes: Vec::new() };
-            if actscope_lab::run::is_foreign(&a.out, &r.dir_name()) {
-                count(4);
+            // The sweep's own refusal, so that the dry run exits with it.
+            if let Err(e) = actscope_lab::run::not_a_foreign_directory(&a.out, &r.dir_name()) {
                 entry.state = "not_a_run";
                 entry.refused = true;
                 entry.notes.push("exists but is not a finished run: the sweep will refuse it".into());
-                // The sweep's own refusal (run::not_a_foreign_directory), so that the dry run exits with it.
-                foreign.borrow_mut().get_or_insert_with(|| Error::Malformed {
-                    path: a.out.join(r.dir_name()),
-                    message: "exists but is not a finished run; move it away and try again".into(),
-                });
+                foreign.borrow_mut().get_or_insert(e);
                 return Ok(Some(entry));
             }
             // A finished run an interrupted process set aside is put back before states are read.
@@ -650,14 +639,12 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             };
             match actscope_lab::sweep::run_state(r, &a.out, &cache, &set_aside)? {
                 actscope_lab::run::RunState::Finished => {
-                    count(1);
                     entry.state = "finished";
                     entry.notes.push(format!("finished{aside}"));
                     return Ok(Some(entry));
                 }
-                actscope_lab::run::RunState::Missing => count(3),
+                actscope_lab::run::RunState::Missing => {}
                 actscope_lab::run::RunState::Stale(why) => {
-                    count(2);
                     entry.state = "to_redo";
                     entry.notes.push(format!("finished{aside}, {why}: will be redone"));
                 }
@@ -688,6 +675,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             Ok(Some(entry))
         };
         let mut write = |e: DryRunEntry| -> Result<()> {
+            *counts.entry(e.state).or_default() += 1;
             if a.json {
                 writeln!(stdout, "{}", e.json())?;
             } else {
@@ -717,7 +705,9 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             }
         }
         stdout.flush()?;
-        let [listed, finished, redo, train, in_the_way] = counts.get();
+        let n = |state: &str| counts.get(state).copied().unwrap_or(0);
+        let (finished, redo, train, in_the_way) = (n("finished"), n("to_redo"), n("to_train"), n("not_a_run"));
+        let listed = finished + redo + train + in_the_way;
         if verbosity != Verbosity::Quiet {
             let refused = if in_the_way > 0 {
                 format!(", {in_the_way} in the way of a directory that is not a finished run (refused)")

@@ -301,7 +301,7 @@ pub(crate) fn alive(pid: u32) -> bool {
 /// An error when `out/name` exists without being a finished run (not written by us): it is never
 /// overwritten. Checked before training and again before the result is moved into place. One that cannot
 /// be looked at is refused with the reason (a permission error), naming the path.
-pub(crate) fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
+pub fn not_a_foreign_directory(out: &Path, name: &str) -> Result<()> {
     if foreign(out, name)? {
         return Err(Error::Malformed {
             path: out.join(name),
@@ -853,8 +853,7 @@ impl RunSummary {
         if !(self.wall_seconds.is_finite() && self.wall_seconds >= 0.0) {
             return Err(format!("wall_seconds is {}; expected seconds, at least 0", self.wall_seconds));
         }
-        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !self.records_sha256.is_empty() && !hex(&self.records_sha256) {
+        if !self.records_sha256.is_empty() && !lower_hex(&self.records_sha256, 64) {
             return Err(format!(
                 "records_sha256 is {:?}; expected the SHA-256 of records.jsonl, 64 lower-case hex digits",
                 self.records_sha256
@@ -906,9 +905,12 @@ pub fn read_records(dir: &Path, records_sha256: &str) -> Result<Vec<actscope_met
 /// Whether `name` has the form of a run directory's name ([`RunConfig::dir_name`]): settings, then `-` and the
 /// run's id of 12 lower-case hex digits.
 fn named_as_run(name: &str) -> bool {
-    name.rsplit_once('-').is_some_and(|(head, id)| {
-        !head.is_empty() && id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
+    name.rsplit_once('-').is_some_and(|(head, id)| !head.is_empty() && lower_hex(id, 12))
+}
+
+/// Whether `s` is `len` lower-case hex digits (a run's id, a SHA-256).
+fn lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Reads `config.json` of a run directory.

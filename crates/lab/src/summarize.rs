@@ -38,6 +38,16 @@ impl LoadedRun {
         check_records(&dir, &summary.records_sha256)?;
         Ok(LoadedRun { dir, config, summary })
     }
+
+    /// [`LoadedRun::load`] of every directory of `dirs`, in parallel, in their order.
+    ///
+    /// # Errors
+    /// The first failing run's error in that order.
+    pub fn load_all(dirs: Vec<PathBuf>) -> Result<Vec<Self>> {
+        use rayon::prelude::*;
+        let loaded: Vec<Result<Self>> = dirs.into_par_iter().map(Self::load).collect();
+        loaded.into_iter().collect()
+    }
 }
 
 /// Loads every finished run in `dir` ([`LoadedRun::load`], in parallel), sorted by directory name.
@@ -46,9 +56,7 @@ impl LoadedRun {
 /// Unreadable directory or entry in it, or malformed run files, naming them (the first run's in name order
 /// when several are).
 pub fn load_runs(dir: &Path) -> Result<Vec<LoadedRun>> {
-    use rayon::prelude::*;
-    let loaded: Vec<Result<LoadedRun>> = list_runs(dir)?.into_par_iter().map(LoadedRun::load).collect();
-    loaded.into_iter().collect()
+    LoadedRun::load_all(list_runs(dir)?)
 }
 
 /// The error for a directory in which [`load_runs`] found no finished run (usage), as `summarize`, `plot`

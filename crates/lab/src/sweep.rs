@@ -291,22 +291,14 @@ impl SweepFile {
 
     /// Checks `[base]` alone and each axis value against it, naming the key of the first error.
     fn check_parts(&self) -> Result<()> {
-        // A key in both sections, or a value twice in one axis, is a mistake the grid would hide: the axis
-        // would win over the base, and a repeated value would make one run.
-        for (k, values) in &self.axes {
+        // A key in both sections is a mistake the grid would hide: the axis would win over the base (a value
+        // twice in one axis, which would make one run, is caught below, as parsed).
+        for k in self.axes.keys() {
             if let Some(v) = self.base.get(k) {
                 return Err(Error::usage(format!(
                     "{} {k} is also set in [base] ({k} = {v}, {}); the axis would override it: keep one",
                     self.place("axes", k),
                     self.at("base", k)
-                )));
-            }
-            if let Some((i, v)) = values.iter().enumerate().find(|(i, v)| values[..*i].contains(v)) {
-                return Err(Error::usage(format!(
-                    "{} {k} lists {v} twice (value {} of {}); expected each value once",
-                    self.place("axes", k),
-                    i + 1,
-                    values.len()
                 )));
             }
         }
@@ -323,6 +315,14 @@ impl SweepFile {
                 let cfg = alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
                 let value = serde_json::to_value(&cfg).map_err(|e| Error::usage(format!("{k} = {v}: {e}")))?;
                 if let Some(j) = parsed.iter().position(|p| *p == value) {
+                    if values[j] == *v {
+                        return Err(Error::usage(format!(
+                            "{} {k} lists {v} twice (value {} of {}); expected each value once",
+                            self.place("axes", k),
+                            i + 1,
+                            values.len()
+                        )));
+                    }
                     return Err(Error::usage(format!(
                         "{} {k} lists {} and {v}, the same setting (values {} and {} of {}); expected each value once: the repeat would make one run, not two",
                         self.place("axes", k),

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use actscope_metrics::records::Record;
-use rayon::prelude::*;
 
 use crate::run::{is_finished_run, list_runs};
 use crate::summarize::{LoadedRun, no_runs_error};
@@ -62,8 +61,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
         by_name.insert(name, dir.clone());
         unique.push(dir);
     }
-    let loaded: Vec<Result<LoadedRun>> = unique.into_par_iter().map(LoadedRun::load).collect();
-    loaded.into_iter().collect()
+    LoadedRun::load_all(unique)
 }
 
 /// An error (usage) when `out`, the file or directory an export writes, is one of the run directories of
