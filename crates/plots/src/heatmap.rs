@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::figure::{HeatAxis, HeatmapPanel};
 use crate::palette::{text_on, viridis};
-use crate::primitives::{DrawResult, TickFormat, axis_ticks, no_data, text, title_style};
+use crate::primitives::{DrawResult, axis_ticks, no_data, text, title_style};
 use crate::sizes;
 use crate::typeset::{advance, em_px};
 
@@ -57,9 +57,9 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
             _ => sizes::Y_LABEL_AREA,
         })
         .build_cartesian_2d(xe[0]..xe[nx], ye[0]..ye[ny])?;
-    // One tick format per numeric axis, from its range.
-    let (x_format, y_format) = (TickFormat::for_axis(xe[0], xe[nx], false), TickFormat::for_axis(ye[0], ye[ny], false));
-    let cat = |a: &HeatAxis, v: f64, flip: bool, format: TickFormat| -> String {
+    // One tick format per numeric axis, from its range, through the shared tick labels (float noise reads 0).
+    let (x_format, y_format) = (axis_ticks(xe[0], xe[nx], false), axis_ticks(ye[0], ye[ny], false));
+    let cat = |a: &HeatAxis, v: f64, flip: bool, format: &dyn Fn(&f64) -> String| -> String {
         match a {
             HeatAxis::Categories(c) => {
                 let i = v - 0.5;
@@ -69,13 +69,13 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
                 let k = i.round() as usize;
                 c[if flip { c.len() - 1 - k } else { k }].clone()
             }
-            HeatAxis::Edges(_) | HeatAxis::Points(_) => format.label(v),
+            HeatAxis::Edges(_) | HeatAxis::Points(_) => format(&v),
         }
     };
     let x_labels = if let HeatAxis::Categories(c) = &p.x { c.len() * 2 + 1 } else { 8 };
     let y_labels = if let HeatAxis::Categories(c) = &p.y { c.len() * 2 + 1 } else { 8 };
-    let xf = |v: &f64| cat(&p.x, *v, false, x_format);
-    let yf = |v: &f64| cat(&p.y, *v, true, y_format);
+    let xf = |v: &f64| cat(&p.x, *v, false, &x_format);
+    let yf = |v: &f64| cat(&p.y, *v, true, &y_format);
     let mut mesh = chart.configure_mesh();
     mesh.disable_mesh()
         .x_desc(p.x_label.as_str())
