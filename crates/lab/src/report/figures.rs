@@ -963,10 +963,10 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
     let mut lrs: Vec<f64> = e.runs.iter().map(|r| r.config.lr).collect();
     lrs.sort_by(f64::total_cmp);
     lrs.dedup();
-    let steps = e.runs.iter().filter(|r| r.summary.is_ok()).map(|r| r.summary.steps).max().unwrap_or(0);
     fig.caption.push_str(&format!(
-        "; each point at the learning rate chosen on validation for its activation, placement and depth (tried: {}), after {steps} steps",
-        lrs.iter().map(f64::to_string).collect::<Vec<_>>().join(", ")
+        "; each point at the learning rate chosen on validation for its activation, placement and depth (tried: {}), after {}",
+        lrs.iter().map(f64::to_string).collect::<Vec<_>>().join(", "),
+        super::budget(e)
     ));
     if classes > 0 && depths.len() >= 2 {
         let chance = 1.0 / classes as f64;
