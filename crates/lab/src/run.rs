@@ -294,7 +294,7 @@ pub fn host() -> String {
 
 /// Whether process `pid` is alive on this machine (where `/proc` tells; elsewhere assumed alive, so
 /// nothing another process may be writing is ever removed).
-pub(crate) fn alive(pid: u32) -> bool {
+fn alive(pid: u32) -> bool {
     pid == std::process::id() || !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
@@ -397,6 +397,14 @@ fn leftovers(out: &Path) -> Vec<Leftover> {
         }
     }
     found
+}
+
+/// Removes every [`leftovers`] directory in `out`, putting none back: for directories whose temporary names
+/// follow the runs' but hold nothing a reader could take for a finished run (an export's event files).
+pub(crate) fn remove_leftovers(out: &Path) {
+    for l in leftovers(out) {
+        let _ = fs::remove_dir_all(&l.path);
+    }
 }
 
 fn tidy(out: &Path, only: Option<&str>) -> Result<usize> {

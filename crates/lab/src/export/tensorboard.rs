@@ -202,7 +202,7 @@ impl Staged {
         let pid = std::process::id();
         let staged = Staged {
             tmp: out.join(format!(".tmp-{name}-{host}-{pid}")),
-            old: out.join(format!(".tmp-{name}-{host}-{pid}-old")),
+            old: out.join(format!(".tmp-{name}-{host}-{pid}-stale")),
             file: format!("{FILE_PREFIX}{}.{host}", start.floor() as i64),
             dest,
             events,
@@ -264,23 +264,6 @@ impl Staged {
     }
 }
 
-/// Removes what an export that died left in `out`: its temporary directories `.tmp-<run>-<host>-<pid>` and
-/// `…-old` of this host's processes that are no longer alive (TensorBoard would read them as runs). Those of
-/// live processes, and of other hosts, are left alone; a failure to remove one leaves it.
-fn remove_leftovers(out: &Path, host: &str) {
-    let Ok(entries) = std::fs::read_dir(out) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(".tmp-") else { continue };
-        let rest = rest.strip_suffix("-old").unwrap_or(rest);
-        let Some((head, pid)) = rest.rsplit_once('-') else { continue };
-        let (Ok(pid), Some((_, h))) = (pid.parse::<u32>(), head.rsplit_once('-')) else { continue };
-        if h == host && !crate::run::alive(pid) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
 /// Writes one event file per run under `out/<run name>/`. Every run is written first, each beside its
 /// place; only when all are written are they moved into place, so one run that fails (records changed
 /// since they were read, a place holding other files, a full disk) leaves `out` as it was: nothing of the
@@ -295,7 +278,8 @@ pub fn export(runs: &[LoadedRun], out: &Path) -> Result<Written> {
     super::source::refuse_out_in_runs(runs, out)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
     let host = crate::run::host();
-    remove_leftovers(out, &host);
+    // What an export that died left (TensorBoard would read it as runs), named as the runs' temporaries.
+    crate::run::remove_leftovers(out);
     let results: Vec<Result<Staged>> = runs.par_iter().map(|run| Staged::write(run, out, &host)).collect();
     let (mut staged, mut failed) = (Vec::with_capacity(runs.len()), None);
     for r in results {

@@ -241,9 +241,9 @@ fn tensorboard_removes_what_a_dead_export_left() {
     std::fs::create_dir_all(&out).unwrap();
     let host = actscope_lab::run::host();
     let name = run_dirs[0].file_name().unwrap().to_string_lossy().into_owned();
-    let dead = [format!(".tmp-{name}-{host}-{}", u32::MAX), format!(".tmp-{name}-{host}-{}-old", u32::MAX)];
+    let dead = [format!(".tmp-{name}-{host}-{}", u32::MAX), format!(".tmp-{name}-{host}-{}-stale", u32::MAX)];
     let kept = [format!(".tmp-{name}-{host}-1"), format!(".tmp-{name}-otherhost-{}", u32::MAX)];
-    let own = format!(".tmp-{name}-{host}-{}-old", std::process::id());
+    let own = format!(".tmp-{name}-{host}-{}-stale", std::process::id());
     for d in dead.iter().chain(&kept).chain([&own]) {
         std::fs::create_dir_all(out.join(d)).unwrap();
         std::fs::write(out.join(d).join("events.out.tfevents.1.x"), "").unwrap();
