@@ -411,7 +411,8 @@ fn check_ns(ns: &[usize], n_max: usize, comparison: usize) -> Result<()> {
 }
 
 /// Decides the comparisons of one claim from their histories of looks (one slice per comparison, looks
-/// in time order, look k of every comparison taken in the same round).
+/// in time order, look k of every comparison taken in round k). Where a comparison has no look in some
+/// round (no new data for it), use [`decide_in_rounds`], which keeps the rounds aligned.
 ///
 /// The procedure is replayed round by round, so the result only depends on the data each decision could
 /// have seen: looks after a comparison's deciding look are ignored, and calling this after every round
@@ -421,11 +422,30 @@ fn check_ns(ns: &[usize], n_max: usize, comparison: usize) -> Result<()> {
 /// # Errors
 /// An invalid design, looks whose seeds do not increase or pass the cap, or p-values outside [0, 1].
 pub fn decide<H: AsRef<[Look]>>(design: &Design, histories: &[H]) -> Result<Vec<Sequential>> {
+    let rounds: Vec<Vec<Option<Look>>> =
+        histories.iter().map(|h| h.as_ref().iter().copied().map(Some).collect()).collect();
+    decide_in_rounds(design, &rounds)
+}
+
+/// [`decide`] with the rounds spelled out: entry k of a comparison's history is its look in round k, or
+/// `None` where that round gave it no look (no new seeds with a value on both sides, say). The Holm
+/// procedure is replayed round by round, so a comparison's look counts from the round it was taken in,
+/// not from its position among the comparison's looks; a decision's `at_n` is the seeds of the look in
+/// force at the round it was made.
+///
+/// # Errors
+/// As [`decide`]: an invalid design, looks whose seeds do not increase or pass the cap, or p-values
+/// outside [0, 1].
+pub fn decide_in_rounds<H: AsRef<[Option<Look>]>>(design: &Design, histories: &[H]) -> Result<Vec<Sequential>> {
     design.validate()?;
-    let hs: Vec<&[Look]> = histories.iter().map(AsRef::as_ref).collect();
+    // Per comparison: (round, look) of the looks it has, in round order.
+    let hs: Vec<Vec<(usize, Look)>> = histories
+        .iter()
+        .map(|h| h.as_ref().iter().enumerate().filter_map(|(k, l)| l.map(|l| (k, l))).collect())
+        .collect();
     for (i, h) in hs.iter().enumerate() {
-        check_ns(&h.iter().map(|l| l.n).collect::<Vec<_>>(), design.n_max, i)?;
-        for (look, l) in h.iter().enumerate() {
+        check_ns(&h.iter().map(|l| l.1.n).collect::<Vec<_>>(), design.n_max, i)?;
+        for (look, (_, l)) in h.iter().enumerate() {
             for p in [l.p_claimed, l.p_opposite] {
                 if !(p.is_nan() || (0.0..=1.0).contains(&p)) {
                     return Err(SequentialError::PValue { comparison: i, look, p });
@@ -434,13 +454,13 @@ pub fn decide<H: AsRef<[Look]>>(design: &Design, histories: &[H]) -> Result<Vec<
         }
     }
     let m = hs.len();
-    let ns: Vec<Vec<usize>> = hs.iter().map(|h| h.iter().map(|l| l.n).collect()).collect();
+    let ns: Vec<Vec<usize>> = hs.iter().map(|h| h.iter().map(|l| l.1.n).collect()).collect();
     let alpha_dir = design.alpha_per_direction();
     // rejected[dir][i]: hypothesis i of direction dir (0 claimed, 1 opposite) rejected.
     let mut rejected = [vec![false; m], vec![false; m]];
     let mut decided: Vec<Option<Decision>> = vec![None; m];
     let mut tested = vec![[(alpha_dir / m.max(1) as f64, f64::NAN); 2]; m];
-    let rounds = hs.iter().map(|h| h.len()).max().unwrap_or(0);
+    let rounds = histories.iter().map(|h| h.as_ref().len()).max().unwrap_or(0);
     for k in 0..rounds {
         loop {
             let mut changed = false;
@@ -449,20 +469,21 @@ pub fn decide<H: AsRef<[Look]>>(design: &Design, histories: &[H]) -> Result<Vec<
                 let level = alpha_dir / open as f64;
                 let mut newly = Vec::new();
                 for i in 0..m {
-                    if decided[i].is_some() || hs[i].is_empty() {
+                    // The looks taken by round k; none yet, nothing to test.
+                    let seen = hs[i].iter().take_while(|l| l.0 <= k).count();
+                    if decided[i].is_some() || seen == 0 {
                         continue;
                     }
-                    let last = k.min(hs[i].len() - 1);
+                    let last = seen - 1;
                     let z = design.z_boundaries(level, &ns[i]);
-                    let p = |l: usize| if dir == 0 { hs[i][l].p_claimed } else { hs[i][l].p_opposite };
+                    let p = |l: usize| if dir == 0 { hs[i][l].1.p_claimed } else { hs[i][l].1.p_opposite };
                     tested[i][dir] = (level, normal_sf(z[last]));
                     if (0..=last).any(|l| p(l) <= normal_sf(z[l])) {
-                        newly.push(i);
+                        newly.push((i, ns[i][last]));
                     }
                 }
-                for i in newly {
+                for (i, at_n) in newly {
                     rejected[dir][i] = true;
-                    let at_n = ns[i][k.min(ns[i].len() - 1)];
                     decided[i] =
                         Some(if dir == 0 { Decision::Supports { at_n } } else { Decision::Contradicts { at_n } });
                     changed = true;
