@@ -94,6 +94,10 @@ pub struct Experiment {
     pub groups: Vec<GroupSummary>,
     /// Wall seconds the sweep took in this invocation (0 when everything was resumed).
     pub wall_seconds: f64,
+    /// The first seed whose runs the experiment's numbers are taken from ([`Experiment::selected`]): the
+    /// seeds below it chose the learning rates, and reusing them would carry their selection's optimism
+    /// into every comparison (E1 in rounds; 0, every seed, elsewhere).
+    pub judged_from: u64,
 }
 
 impl Experiment {
@@ -140,7 +144,15 @@ impl Experiment {
                 activations.push(r.config.activation);
             }
         }
-        Ok(Experiment { name: name.into(), description: description.into(), runs, activations, groups, wall_seconds })
+        Ok(Experiment {
+            name: name.into(),
+            description: description.into(),
+            runs,
+            activations,
+            groups,
+            wall_seconds,
+            judged_from: 0,
+        })
     }
 
     /// The same experiment with its activations listed in `order` (e.g. its sweep file's), keeping only
@@ -153,6 +165,12 @@ impl Experiment {
             }
         }
         self.activations = ordered;
+        self
+    }
+
+    /// The same experiment with its numbers taken from seed `first` on ([`Experiment::judged_from`]).
+    pub fn judged_from(mut self, first: u64) -> Self {
+        self.judged_from = first;
         self
     }
 
@@ -194,23 +212,31 @@ impl Experiment {
         self.groups.iter().find(|g| pred(&g.config))
     }
 
-    /// The runs of the configuration matching `pred`, at its selected learning rate, ordered by seed.
+    /// The runs of the configuration matching `pred`, at its selected learning rate, ordered by seed: those
+    /// of seed [`Experiment::judged_from`] and later, never those that chose the rate where they are set apart.
     pub fn selected(&self, pred: impl Fn(&RunConfig) -> bool) -> Vec<&Run> {
         let Some(g) = self.group(&pred) else { return Vec::new() };
+        self.selected_of(g)
+    }
+
+    /// [`Experiment::selected`] for one configuration summary.
+    fn selected_of(&self, g: &GroupSummary) -> Vec<&Run> {
         let mut out: Vec<&Run> = self
             .runs
             .iter()
             .filter(|r| r.config.group_key() == g.config.group_key() && r.config.lr == g.selected_lr)
+            .filter(|r| r.config.seed >= self.judged_from)
             .collect();
         out.sort_by_key(|r| r.config.seed);
         out
     }
 
-    /// The fewest and the most runs a configuration has at its selected learning rate (with seeds in rounds,
-    /// a configuration whose comparisons were decided early stops at fewer); `None` without configurations.
+    /// The fewest and the most runs a configuration has at its selected learning rate ([`Experiment::selected`];
+    /// with seeds in rounds, a configuration whose comparisons were decided early stops at fewer); `None`
+    /// without configurations.
     pub fn seeds_per_configuration(&self) -> Option<(usize, usize)> {
-        let n = self.groups.iter().map(|g| g.n);
-        Some((n.clone().min()?, n.max()?))
+        let n: Vec<usize> = self.groups.iter().map(|g| self.selected_of(g).len()).collect();
+        Some((*n.iter().min()?, *n.iter().max()?))
     }
 
     /// All runs matching `pred` (any learning rate), ordered by seed.

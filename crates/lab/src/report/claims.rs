@@ -136,13 +136,17 @@ fn claim(c: Claim, method: String, comparisons: Vec<Comparison>) -> ClaimResult 
     }
 }
 
-/// Rounds of seeds for the claims tested sequentially (C2 and C4): the design and the seeds per
-/// configuration after each round so far.
+/// Rounds of seeds for the claims tested sequentially (C2 and C4): the design, the first seed judged on and
+/// the seeds judged on per configuration after each round so far.
 #[derive(Clone, Debug)]
 pub struct Rounds {
     /// The group-sequential design (α, spending function, cap, power).
     pub design: Design,
-    /// Seeds per configuration after each round, ascending (seeds are 0, 1, 2, …).
+    /// The first seed the comparisons are judged on: the seeds below it chose the learning rates and are
+    /// left out of every look (docs/statistics.md §6).
+    pub first_seed: u64,
+    /// Seeds judged on per configuration after each round with a look, ascending (seeds `first_seed`,
+    /// `first_seed + 1`, …).
     pub looks: Vec<usize>,
 }
 
@@ -168,20 +172,22 @@ fn paired_sides(a: &[&Run], b: &[&Run], value: impl Fn(&Run) -> f64) -> (Vec<f64
     paired_by_seed(a, b, value).into_iter().map(|(_, x, y)| (x, y)).unzip()
 }
 
-/// The looks of a paired comparison: at each round, the pairs with seed below that round's count.
-fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, looks: &[usize]) -> Vec<Look> {
-    let mut out: Vec<Look> = Vec::new();
-    for &n in looks {
+/// The looks of a paired comparison, one entry per round: the pairs with seed in `first_seed ..
+/// first_seed + n` for that round's `n`, or `None` where the round added no pair with a value on both sides
+/// (or fewer than two have one), so that look k stays the look of round k (`decide_in_rounds`).
+fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, rounds: &Rounds) -> Vec<Option<Look>> {
+    let mut out: Vec<Option<Look>> = Vec::new();
+    let mut last = 0;
+    for &n in &rounds.looks {
         let (a, b): (Vec<f64>, Vec<f64>) = pairs
             .iter()
-            .filter(|p| (p.0 as usize) < n && p.1.is_finite() && p.2.is_finite())
+            .filter(|p| (rounds.first_seed..rounds.first_seed + n as u64).contains(&p.0))
+            .filter(|p| p.1.is_finite() && p.2.is_finite())
             .map(|p| (p.1, p.2))
             .unzip();
-        if let Some(l) = Look::paired(&a, &b, threshold)
-            && out.last().is_none_or(|prev| l.n > prev.n)
-        {
-            out.push(l);
-        }
+        let look = Look::paired(&a, &b, threshold).filter(|l| l.n > last);
+        last = look.map_or(last, |l| l.n);
+        out.push(look);
     }
     out
 }
@@ -259,13 +265,13 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
     let design =
         rounds.map_or_else(|| Design { alpha: 2.0 * super::verdict::ALPHA, ..Design::default() }, |r| r.design);
     if let Some(r) = rounds {
-        let histories: Vec<Vec<Look>> = result
+        let histories: Vec<Vec<Option<Look>>> = result
             .comparisons
             .iter()
             .map(|k| {
                 let pairs: Vec<(u64, f64, f64)> =
                     k.seeds.iter().zip(k.a.iter().zip(&k.b)).map(|(s, (a, b))| (*s, *a, *b)).collect();
-                paired_history(&pairs, k.threshold, &r.looks)
+                paired_history(&pairs, k.threshold, r)
             })
             .collect();
         match judge_sequential(&mut result.comparisons, &histories, &r.design) {
@@ -396,7 +402,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             figures: &["accuracy_heatmap", "learning_curves", "lr_sensitivity"],
         },
         format!(
-            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation; \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}{}",
+            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation on seeds of its own (not those compared); \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}{}",
             speed_to_target(e1)
         ),
         cs,
@@ -638,7 +644,7 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             figures: &["accuracy_heatmap"],
         },
         format!(
-            "final test accuracy (E1/E6), each placement at its best learning rate, paired by seed (paired t-test){sequential}"
+            "final test accuracy (E1/E6), each placement at its best learning rate (chosen on validation on seeds of its own, not those compared), paired by seed (paired t-test){sequential}"
         ),
         cs,
     );

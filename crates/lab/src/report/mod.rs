@@ -77,7 +77,7 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     }
     let [e2, e3, e4]: [Experiment; 3] =
         exps.try_into().map_err(|_| Error::usage("the registry lists four sweeps (E1–E4)"))?;
-    let rounds = opts.profile.seeds().is_sequential().then_some(rounds);
+    let sequential = opts.profile.seeds().is_sequential();
     observer.message("E7: theory checks at initialisation");
     let t_theory = Instant::now();
     let theory = theory::run_checks(opts.profile.theory(), 0);
@@ -87,7 +87,7 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     let cost = cost::measure(opts.profile.cost(), &e1.activations);
     let cost_secs = t_cost.elapsed().as_secs_f64();
 
-    let claims = claims::all(&e1, &e2, &e3, &e4, &cost, rounds.as_ref());
+    let claims = claims::all(&e1, &e2, &e3, &e4, &cost, sequential.then_some(&rounds));
     let figures = figures::report(&e1, &e2, &e3, &e4, &cost);
     for (stem, fig) in &figures {
         actscope_plots::render(fig, &opts.out.join("figures").join(stem), &[Format::Png, Format::Svg])?;
@@ -98,13 +98,13 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
     let diverged: usize =
         [&e1, &e2, &e3, &e4].iter().map(|e| e.runs.iter().filter(|r| !r.summary.is_ok()).count()).sum();
     let methods = vec![
-        format!("Data: {data} (SHA-256 {checksum}). A stratified validation set (10% of the training set, fixed seed) is carved out; learning rates are chosen on validation accuracy (mean over seeds, diverged runs scoring 0), never on test. C2's and C4's accuracies and the accuracy figures are on the test set; C6 (steps until a validation-accuracy target) with its steps-to-target figure, the learning-rate sensitivity figure and the tuning and convergence paragraphs read validation accuracy, the same seeds' scores that chose the learning rate."),
-        format!("Networks: our own layers (Linear, BatchNorm1d with PyTorch's semantics, activations), checked against finite differences in f64 and against PyTorch reference values. E1: 784-100-100-100-10 (the BN paper's net), PyTorch's default init, SGD with momentum 0.9, batch 60, {} at each configuration's selected learning rate. E2: depth 2 to {} of width 100. E3: ReLU under a high learning rate and a negative initial bias. E5 (sigmoid with BN before, C7) and E6 (BN before vs after, C4) are views of E1's runs, not runs of their own. E4: Glorot & Bengio's standard init, 4 hidden layers of 256 (theirs: 5 of 1,000, in the full profile), plain SGD with batch 10 as theirs.", seed_range(&e1), e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0)),
+        format!("Data: {data} (SHA-256 {checksum}). A stratified validation set (10% of the training set, fixed seed) is carved out; learning rates are chosen on validation accuracy (mean over seeds, diverged runs scoring 0), never on test. C2's and C4's accuracies and the accuracy figures are on the test set; C6 (steps until a validation-accuracy target) with its steps-to-target figure and the convergence paragraph read validation accuracy on the seeds judged on, and the learning-rate sensitivity figure and the tuning paragraph the validation accuracy of the seeds that chose the rates."),
+        format!("Networks: our own layers (Linear, BatchNorm1d with PyTorch's semantics, activations), checked against finite differences in f64 and against PyTorch reference values. E1: 784-100-100-100-10 (the BN paper's net), PyTorch's default init, SGD with momentum 0.9, batch 60, {} at each configuration's selected learning rate (seeds of their own, not those that chose the rate). E2: depth 2 to {} of width 100. E3: ReLU under a high learning rate and a negative initial bias. E5 (sigmoid with BN before, C7) and E6 (BN before vs after, C4) are views of E1's runs, not runs of their own. E4: Glorot & Bengio's standard init, 4 hidden layers of 256 (theirs: 5 of 1,000, in the full profile), plain SGD with batch 10 as theirs.", seed_range(&e1), e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0)),
         "BN placement: before = Linear (no bias) → BN → φ, as in the BN paper; after = Linear → φ → BN. Metrics are computed on a fixed probe set of validation examples, in train mode (batch statistics), at step 0, at a fixed number of checkpoints per epoch and at the end; see docs/metrics.md for every formula.".into(),
         actscope_metrics::probe::sampling_methods(&batch_sizes(&[&e1, &e2, &e3, &e4])),
         format!("Statistics: per-seed values; 95% Student-t intervals; the paired t-test over seeds for every two-configuration comparison (C1–C4, C9: runs of one seed see the same batches; C5 over rounds of timings), the one-sample t-test against a fixed threshold (C7, C8), and for C6, whose speed-ups are known only within bounds, one-sample t-tests of the pairs' lower bounds (for the claim) and upper bounds (against it); one-sided p-values in the claimed and the opposite direction, Holm–Bonferroni-adjusted within each claim; effect sizes are Cohen's d (or d_z). Thresholds were fixed in code before the runs: non-inferiority margin {} (C2), speed target {} validation accuracy (C6), 'lies in' = {}% (C7), 'saturating' = {}% and 'stopped learning' = gradient attenuation above {} orders of magnitude (C8).", claims::AS_WELL_AS_MARGIN, claims::SPEED_TARGET, 100.0 * claims::LIES_IN_SHARE, 100.0 * claims::SATURATING_RATE, claims::STOPPED_ATTENUATION),
         "Timing (E8): each activation × placement trains the BN paper's net on synthetic data for a fixed number of steps on one thread, after the sweeps and never concurrently with them; repeats run in interleaved rounds (every configuration once per round, after a warm-up round), so that a slow spell of the machine falls on all alike, and give the interval. The times are this implementation's, and so is C5's verdict: the matrix products dominate a step and every activation runs as a vectorised loop, GELU's (an erf through two exponentials and a polynomial per value) being the costliest; another library's kernels can rank the activations differently.".into(),
-        narrative::sequential_methods(&round_log, rounds.as_ref(), &claims),
+        narrative::sequential_methods(&round_log, &rounds, sequential, &claims),
         narrative::pairing(&claims),
         format!(
             "Training budgets of this profile: E1 {}, E2 {}, E3 {}, E4 {}. Every accuracy and verdict is at these budgets, which are short: a configuration still improving at the end (see the next paragraph) is judged on its speed as much as on what it can reach.",

@@ -454,14 +454,22 @@ pub fn run_length_against_glorot_bengio(steps: f64) -> String {
     )
 }
 
-/// The methods paragraph on E1's rounds of seeds: the design, and how many comparisons each round decided.
-pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimSet) -> String {
-    let Some(r) = rounds else {
+/// The methods paragraph on E1's rounds of seeds: the seeds that chose the learning rates and those judged
+/// on, the design (where C2 and C4 are tested sequentially: `sequential`), and how many comparisons each
+/// round decided.
+pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, sequential: bool, cl: &ClaimSet) -> String {
+    let chose = format!(
+        "E1 runs its whole learning-rate grid on seeds 0–{} first, and those seeds choose each configuration's learning rate and nothing else; every number of E1 in this report (C2, C4, C6–C9, the figures) is taken from seeds {} on, run at the selected rates, so the selection's optimism (the winner's curse, measured in the tuning paragraph) enters no test",
+        rounds.first_seed.saturating_sub(1),
+        rounds.first_seed
+    );
+    if !sequential {
         return format!(
-            "Seeds: this profile runs E1's {} seeds in one round; C2 and C4 are judged by the fixed-sample rules below.",
-            log.first().map_or(0, |l| l.seeds)
+            "Seeds: {chose}. This profile runs {} such seeds per configuration in one round; C2 and C4 are judged by the fixed-sample rules below.",
+            log.iter().map(|l| l.seeds).max().unwrap_or(0)
         );
-    };
+    }
+    let r = rounds;
     let rows: Vec<String> = log
         .iter()
         .map(|l| {
@@ -470,13 +478,16 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
             } else {
                 String::new()
             };
+            if l.seeds == 0 {
+                return format!("choosing the learning rates: {} runs{ext}, {:.0} CPU-seconds of training", l.runs, l.cpu_seconds);
+            }
             let cap = if l.undecided > 0 {
                 format!(", {} undecided at the cap of {} seeds", l.undecided, r.design.n_max)
             } else {
                 String::new()
             };
             format!(
-                "{} seeds: {} runs{ext}, {:.0} CPU-seconds of training, {} of C2's and C4's comparisons decided so far, {} open{cap}",
+                "{} seeds judged on: {} runs{ext}, {:.0} CPU-seconds of training, {} of C2's and C4's comparisons decided so far, {} open{cap}",
                 l.seeds, l.runs, l.cpu_seconds, l.decided, l.open
             )
         })
@@ -497,9 +508,10 @@ pub fn sequential_methods(log: &[RoundLog], rounds: Option<&Rounds>, cl: &ClaimS
         })
         .collect();
     format!(
-        "Seeds in rounds (C2, C4): E1 runs its whole learning-rate grid on seeds 0–{} first; after each round every comparison of C2 and C4 is re-tested, a decided comparison stops, and the configurations of open ones get {} more seeds at their selected learning rate (selection stays on the first round's seeds), up to {} seeds. Each comparison is a group-sequential test: O'Brien–Fleming-type α-spending (Lan & DeMets 1983) over the information fraction n/{}, α/2 = {} per direction, each look at the level it spends (a Bonferroni split over looks: valid whatever the looks' correlation, and conservative), Holm within the claim (Maurer & Bretz 2013); see docs/statistics.md. The first round's seeds, on which the learning rates were chosen, stay in every look, so their selection's optimism enters the tests; where it differs between a comparison's two arms the error rate can exceed its level (a known limitation, not corrected: docs/statistics.md §6). Rounds: {}.{}",
-        r.looks.first().map_or(0, |n| n.saturating_sub(1)),
-        log.first().map_or(0, |l| l.seeds),
+        "Seeds in rounds (C2, C4): {chose}. The second round runs every configuration on seeds {}–{}; after it and each later round every comparison of C2 and C4 is re-tested, a decided comparison stops, and the configurations of open ones get {} more seeds, up to {} seeds judged on. Each comparison is a group-sequential test: O'Brien–Fleming-type α-spending (Lan & DeMets 1983) over the information fraction n/{}, α/2 = {} per direction, each look at the level it spends (a Bonferroni split over looks: valid whatever the looks' correlation, and conservative), Holm within the claim (Maurer & Bretz 2013), each look counted in the round it was taken (a round that adds no pair with values on both sides gives a comparison no look); see docs/statistics.md. Rounds: {}.{}",
+        r.first_seed,
+        r.first_seed + r.looks.first().map_or(0, |&n| n as u64).saturating_sub(1),
+        r.looks.first().copied().unwrap_or(0),
         r.design.n_max,
         r.design.n_max,
         r.design.alpha / 2.0,
@@ -612,7 +624,7 @@ pub fn tuning(e1: &Experiment) -> String {
         })
         .collect();
     format!(
-        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. {}The selection uses the same seeds' validation scores, so the best of k rates is biased upward on validation (the winner's curse); test accuracy, on which C2 and C4 are judged, takes no part in it, while C6's steps to a validation target share the bias. {} {}.",
+        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. {}The selection uses the first round's validation scores, so the best of k rates is biased upward on those seeds (the winner's curse); no number of the report is taken from them. {} {}.",
         crate::tuning::MAX_EXTENSIONS,
         crate::tuning::WITHIN,
         widths_compared(e1),
@@ -720,7 +732,7 @@ fn winners_curse(e1: &Experiment) -> String {
     }
     let d = describe(&gaps);
     format!(
-        "Measured on the {} configurations that ran more seeds than the selection seeds: the selected rate's validation accuracy is {:+.2} pp [{:+.2}, {:+.2}] higher on the seeds that chose it than on the others — the size of the winner's curse here. The interval treats the configurations as independent, but they share their seeds, so it is too narrow by an unknown amount.",
+        "Measured on the {} configurations that ran seeds beyond the selection seeds: the selected rate's validation accuracy is {:+.2} pp [{:+.2}, {:+.2}] higher on the seeds that chose it than on the others — the size of the winner's curse here, which the report keeps out of its numbers by taking them from the later seeds only. The interval treats the configurations as independent, but they share their seeds, so it is too narrow by an unknown amount.",
         d.n,
         100.0 * d.mean,
         100.0 * d.ci_low,

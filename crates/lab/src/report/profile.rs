@@ -50,9 +50,10 @@ impl Profile {
         }
     }
 
-    /// How E1's seeds are run: in rounds of `round` seeds, up to `cap` seeds per configuration, for the
-    /// claims tested sequentially (C2, C4). The first round runs the whole learning-rate grid; later rounds
-    /// run only the selected learning rate of the configurations whose comparisons are still open.
+    /// How E1's seeds are run: in rounds of `round` seeds. The first round runs the whole learning-rate grid
+    /// and only chooses each configuration's rate; the later rounds run the selected rates on seeds of their
+    /// own, which every number of E1 is taken from: every configuration in the second round, then those of
+    /// C2's and C4's comparisons still open (tested sequentially), up to `cap` seeds judged on.
     pub fn seeds(self) -> SeedPlan {
         match self {
             Profile::Smoke => SeedPlan { round: 3, cap: 3 },
@@ -74,14 +75,15 @@ impl Profile {
 /// Rounds of seeds for E1 (see [`Profile::seeds`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeedPlan {
-    /// Seeds added per round (the first round's seeds are 0 … round − 1).
+    /// Seeds added per round (the first round's seeds, which choose the learning rates, are 0 … round − 1).
     pub round: usize,
-    /// The most seeds any configuration gets.
+    /// The most seeds any configuration is judged on (seeds round, round + 1, …; so at most round + cap
+    /// seeds in all).
     pub cap: usize,
 }
 
 impl SeedPlan {
-    /// Whether there can be more than one round.
+    /// Whether there can be more than one round of seeds judged on (C2 and C4 tested sequentially).
     pub fn is_sequential(&self) -> bool {
         self.cap > self.round
     }

@@ -20,7 +20,8 @@ use crate::{Error, Result};
 /// the sequential claims' comparisons were still open after it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct RoundLog {
-    /// Seeds per configuration after the round.
+    /// Seeds each configuration is judged on after the round (0 after the first, which chose the learning
+    /// rates on seeds of its own).
     pub seeds: usize,
     /// Runs the round executed (or found finished), its learning-rate extensions included.
     pub runs: usize,
@@ -38,9 +39,11 @@ pub struct RoundLog {
 }
 
 /// E1 in rounds of seeds (see [`super::profile::SeedPlan`]): the first round runs the profile's grid with seeds
-/// 0 … round − 1; after each round C2 and C4 are judged group-sequentially, and the configurations of
-/// comparisons still open get the next round's seeds at their selected learning rate, until every
-/// comparison is decided or the cap is reached.
+/// 0 … round − 1, which choose each configuration's learning rate and nothing else; the second runs every
+/// configuration at its selected rate on the next `round` seeds, the first seeds the report's numbers are
+/// taken from ([`Experiment::judged_from`]). After it and each later round C2 and C4 are judged
+/// group-sequentially, and the configurations of comparisons still open get the next round's seeds, until
+/// every comparison is decided or the cap of seeds judged on is reached.
 pub(super) fn run_e1_in_rounds(
     opts: &ReportOptions,
     cache: &DataCache,
@@ -65,21 +68,28 @@ pub(super) fn run_e1_in_rounds(
     grid.sort_by(f64::total_cmp);
     grid.dedup();
     let first_seeds: Vec<u64> = (0..plan.round as u64).collect();
+    // Seeds below it chose the learning rates; every number is taken from it on.
+    let first_seed = plan.round as u64;
     let mut bracketed = false;
     let sweep_opts = SweepOptions::new(opts.jobs, Shard::ALL)?;
     let mut ids: HashSet<String> = HashSet::new();
     let mut log = Vec::new();
     let mut extension_runs = 0usize;
-    let mut n = plan.round;
+    // Seeds each configuration is judged on once `runs` have run.
+    let mut judged = 0usize;
     let start = Instant::now();
+    let load = |ids: &HashSet<String>| -> Result<Experiment> {
+        Ok(Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), of_this_build(ids))?
+            .with_activation_order(&order)
+            .judged_from(first_seed))
+    };
     loop {
-        observer.message(&format!("{name}: {} runs, seeds up to {n} → {}", runs.len(), dir.display()));
+        let seeds = if judged == 0 { plan.round } else { first_seed as usize + judged };
+        observer.message(&format!("{name}: {} runs, seeds up to {seeds} → {}", runs.len(), dir.display()));
         execute_sweep(&runs, &dir, &sweep_opts, cache, observer)?;
         let mut round_ids: HashSet<String> = runs.iter().map(RunConfig::id).collect();
         ids.extend(round_ids.iter().cloned());
-        let mut e1 =
-            Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), of_this_build(&ids))?
-                .with_activation_order(&order);
+        let mut e1 = load(&ids)?;
         // After the first round, bracket every configuration's selected rate before any comparison is made:
         // extend the grid on the side of an edge optimum (first-round seeds), until interior or the limit.
         while !bracketed {
@@ -97,21 +107,19 @@ pub(super) fn run_e1_in_rounds(
             round_ids.extend(more.iter().map(RunConfig::id));
             beyond.extend(more.iter().map(|c| ("learning-rate extension".to_string(), c.clone())));
             extension_runs += more.len();
-            e1 = Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), of_this_build(&ids))?
-                .with_activation_order(&order);
+            e1 = load(&ids)?;
         }
-        let rounds = claims::Rounds { design, looks: log.iter().map(|l: &RoundLog| l.seeds).chain([n]).collect() };
-        let judged = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
-        let open: Vec<&verdict::Comparison> = judged
-            .iter()
-            .flat_map(|c| &c.comparisons)
+        // One look per round with seeds judged on (none after the first round).
+        let looks = log.iter().map(|l: &RoundLog| l.seeds).chain([judged]).filter(|&n| n > 0).collect();
+        let rounds = claims::Rounds { design, first_seed, looks };
+        let judged_claims = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
+        let comparisons = || judged_claims.iter().flat_map(|c| &c.comparisons);
+        let open: Vec<&verdict::Comparison> = comparisons()
             .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Continue))
             .collect();
-        let total: usize = judged.iter().map(|c| c.comparisons.len()).sum();
-        let decided = total
-            - judged.iter().flat_map(|c| &c.comparisons).filter(|k| k.outcome == verdict::Outcome::Unclear).count();
+        let decided = comparisons().filter(|k| k.outcome != verdict::Outcome::Unclear).count();
         log.push(RoundLog {
-            seeds: n,
+            seeds: judged,
             runs: runs.len() + extension_runs,
             extension_runs: std::mem::take(&mut extension_runs),
             cpu_seconds: e1
@@ -122,17 +130,15 @@ pub(super) fn run_e1_in_rounds(
                 .sum(),
             open: open.len(),
             decided,
-            undecided: judged
-                .iter()
-                .flat_map(|c| &c.comparisons)
+            undecided: comparisons()
                 .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Undecided))
                 .count(),
         });
-        let next = (n + plan.round).min(plan.cap);
-        if open.is_empty() || next <= n {
+        let next = if judged == 0 { plan.round.min(plan.cap) } else { (judged + plan.round).min(plan.cap) };
+        if judged > 0 && (open.is_empty() || next <= judged) {
             let listed = format!("{stem}_beyond_grid.toml");
             let header = format!(
-                "{name}, first round: this grid on seeds 0..{} ({} runs).\nRuns beyond it ({}: learning-rate extensions and later rounds of seeds) are listed in {listed}.",
+                "{name}, first round: this grid on seeds 0..{} ({} runs), which chose the learning rates.\nRuns beyond it ({}: learning-rate extensions, and the rounds of seeds from {first_seed} on that every number of the report is taken from) are listed in {listed}.",
                 plan.round,
                 first_round_runs,
                 beyond.len()
@@ -141,23 +147,26 @@ pub(super) fn run_e1_in_rounds(
             write_beyond_grid(opts, &listed, &beyond)?;
             return Ok((e1, rounds, log));
         }
+        // The round after the first runs every configuration (E1's numbers all come from its seeds on); later
+        // rounds, the configurations of comparisons still open.
         let needed: Vec<(Activation, Placement)> = open.iter().flat_map(|k| k.configs.iter().copied()).collect();
+        let (from, to) = (first_seed + judged as u64, first_seed + next as u64);
         runs = e1
             .groups
             .iter()
-            .filter(|g| needed.contains(&(g.config.activation, g.config.placement)))
+            .filter(|g| judged == 0 || needed.contains(&(g.config.activation, g.config.placement)))
             .flat_map(|g| {
-                (n..next).map(move |seed| {
+                (from..to).map(move |seed| {
                     let mut c = g.config.clone();
                     c.lr = g.selected_lr;
-                    c.seed = seed as u64;
+                    c.seed = seed;
                     c
                 })
             })
             .collect();
         let round = log.len() + 1;
-        beyond.extend(runs.iter().map(|c| (format!("round {round} (seeds {n}..{next})"), c.clone())));
-        n = next;
+        beyond.extend(runs.iter().map(|c| (format!("round {round} (seeds {from}..{to})"), c.clone())));
+        judged = next;
     }
 }
 

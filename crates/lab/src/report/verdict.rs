@@ -17,7 +17,7 @@
 //! and the others are not.
 
 use actscope_core::{Activation, Placement};
-use actscope_metrics::sequential::{Decision, Design, Look, Sequential, decide};
+use actscope_metrics::sequential::{Decision, Design, Look, Sequential, decide_in_rounds};
 use actscope_metrics::stats::{TTest, holm, paired, welch};
 use serde::Serialize;
 
@@ -440,8 +440,9 @@ fn holm_adjust(comparisons: &mut [Comparison]) {
     }
 }
 
-/// Judges one claim's comparisons tested in rounds of seeds: `histories[i]` holds comparison i's looks.
-/// The outcome of each comparison is its group-sequential decision (`actscope_metrics::sequential::decide`:
+/// Judges one claim's comparisons tested in rounds of seeds: `histories[i][k]` holds comparison i's look in
+/// round k, `None` where that round gave it none. The outcome of each comparison is its group-sequential
+/// decision (`actscope_metrics::sequential::decide_in_rounds`:
 /// α-spending boundaries, α/2 per direction, Holm within the claim); the Holm-adjusted fixed-sample
 /// p-values are still filled in, for reading only.
 ///
@@ -449,18 +450,18 @@ fn holm_adjust(comparisons: &mut [Comparison]) {
 /// An invalid design or history (see `decide`), as text.
 pub fn judge_sequential(
     comparisons: &mut [Comparison],
-    histories: &[Vec<Look>],
+    histories: &[Vec<Option<Look>>],
     design: &Design,
 ) -> Result<Verdict, String> {
     holm_adjust(comparisons);
-    let results = decide(design, histories).map_err(|e| e.to_string())?;
+    let results = decide_in_rounds(design, histories).map_err(|e| e.to_string())?;
     for ((c, r), h) in comparisons.iter_mut().zip(results).zip(histories) {
         c.outcome = match r.decision {
             Decision::Supports { .. } => Outcome::Supports,
             Decision::Contradicts { .. } => Outcome::Contradicts,
             Decision::Continue | Decision::Undecided => Outcome::Unclear,
         };
-        c.sequential = Some(SequentialOutcome { looks: h.iter().map(|l| l.n).collect(), result: r });
+        c.sequential = Some(SequentialOutcome { looks: h.iter().flatten().map(|l| l.n).collect(), result: r });
     }
     Ok(verdict_of(comparisons))
 }

@@ -211,10 +211,16 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     // The budgets every accuracy is at, from the runs themselves (they were not stated).
     let budgets = md.lines().find(|l| l.starts_with("Training budgets of this profile: E1 ")).expect("budgets");
     assert!(budgets.contains(" steps (") && budgets.contains("E4 "), "{budgets}");
-    // The BN-paper figure is one run per panel, not a mean over seeds, and says which (it did not).
+    // The BN-paper figure is one run per panel, not a mean over seeds, and says which (it did not): the
+    // first seed judged on, 3 in the smoke profile (seeds 0–2 choose the learning rates and nothing else).
     assert!(
-        md.contains("one run per panel (seed 0, each at its configuration's selected learning rate: "),
+        md.contains("one run per panel (seed 3, each at its configuration's selected learning rate: "),
         "BN-paper caption"
+    );
+    let seeds = md.lines().find(|l| l.starts_with("Seeds: E1 runs its whole learning-rate grid on seeds 0–2 first"));
+    assert!(
+        seeds.is_some_and(|l| l.contains("taken from seeds 3 on") && l.contains("runs 3 such seeds per configuration")),
+        "{seeds:?}"
     );
     // The scope comes first, and a reading guide with a glossary precedes the claims (a teacher found the
     // budgets only in Methods, and φ, d_z, Holm and erank used without a definition).
@@ -389,6 +395,7 @@ fn relu_e3(runs: Vec<Run>) -> Experiment {
         activations: vec![Activation::Relu],
         groups: vec![],
         wall_seconds: 0.0,
+        judged_from: 0,
     }
 }
 
@@ -1352,6 +1359,7 @@ fn the_glorot_bengio_line_says_when_its_runs_did_not_learn() {
             activations: vec![Activation::Sigmoid],
             groups: vec![],
             wall_seconds: 0.0,
+            judged_from: 0,
         }
     };
     let e1 = experiment(|_, _| 0.85);
@@ -1400,7 +1408,7 @@ fn the_winners_curse_says_what_it_was_measured_on() {
     );
     let two: Vec<Run> = one.into_iter().chain(later(Activation::Relu, [0.88, 0.882])).collect();
     let text = narrative::tuning(&load_fake(&two, |_| String::new()));
-    assert!(text.contains("Measured on the 2 configurations that ran more seeds than the selection seeds"), "{text}");
+    assert!(text.contains("Measured on the 2 configurations that ran seeds beyond the selection seeds"), "{text}");
     assert!(text.contains("they share their seeds, so it is too narrow by an unknown amount"), "{text}");
 }
 
@@ -1656,4 +1664,44 @@ fn c3_says_beta_after_bn_is_not_the_same_stress() {
     let c3 = claims::c3(&e3);
     assert!(c3.method.contains("the same constant shift at initialisation, but not the same stress"), "{}", c3.method);
     assert!(c3.method.contains("(with β = -1, 16% of them stay positive)"), "{}", c3.method);
+}
+
+/// E1's numbers come from the seeds after those that chose the learning rates: `judged_from` leaves the
+/// selection seeds out of `selected`, and so out of every look of C2 and C4 (they had stayed in every look,
+/// carrying their selection's optimism into the tests).
+#[test]
+fn the_seeds_that_chose_the_rates_are_judged_on_by_nothing() {
+    use actscope_metrics::sequential::{Design, Spending};
+    let mut runs = Vec::new();
+    for seed in 0..3 {
+        for (lr, after, before) in [(0.01, 0.80, 0.80), (0.1, 0.95, 0.90)] {
+            runs.push(fake_run_at(Activation::Sigmoid, Placement::After, seed, lr, after));
+            runs.push(fake_run_at(Activation::Sigmoid, Placement::Before, seed, lr, before));
+        }
+    }
+    // Seeds judged on, at the selected rate: BN before is the better one there.
+    for seed in 3..7 {
+        let noise = 0.0005 * (seed % 2) as f64;
+        runs.push(fake_run_at(Activation::Sigmoid, Placement::After, seed, 0.1, 0.900 + noise));
+        runs.push(fake_run_at(Activation::Sigmoid, Placement::Before, seed, 0.1, 0.902 + 2.0 * noise));
+    }
+    let all = load_fake(&runs, |_| String::new());
+    let e = all.clone().judged_from(3);
+    let seeds = |e: &Experiment, p: Placement| {
+        let runs = e.selected(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == p);
+        runs.iter().map(|r| r.config.seed).collect::<Vec<u64>>()
+    };
+    assert_eq!(seeds(&all, Placement::After), (0..7).collect::<Vec<u64>>());
+    assert_eq!(seeds(&e, Placement::After), vec![3, 4, 5, 6]);
+    assert_eq!(e.seeds_per_configuration(), Some((4, 4)));
+    let rounds =
+        claims::Rounds { design: Design::new(0.05, Spending::OBrienFleming, 4), first_seed: 3, looks: vec![4] };
+    let c4 = claims::c4(&e, Some(&rounds));
+    let k = &c4.comparisons[0];
+    assert_eq!(k.seeds, vec![3, 4, 5, 6]);
+    assert_eq!(k.sequential.as_ref().map(|s| s.looks.clone()), Some(vec![4]));
+    assert!(k.a.iter().zip(&k.b).all(|(a, b)| a < b), "after below before on every seed judged on: {k:?}");
+    // On every seed, the selection seeds' +0.05 for BN after would have dominated the comparison.
+    let biased = claims::c4(&all, None);
+    assert!(biased.comparisons[0].a.iter().sum::<f64>() > biased.comparisons[0].b.iter().sum::<f64>());
 }
