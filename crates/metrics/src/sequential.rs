@@ -87,7 +87,7 @@ pub enum SequentialError {
     NotIncreasing {
         /// Index of the comparison in the input.
         comparison: usize,
-        /// Index of the look in the comparison's history.
+        /// The look's round: its index in the comparison's history (for `decide_in_rounds`, `None`s counted).
         look: usize,
         /// Seeds at this look.
         n: usize,
@@ -99,7 +99,7 @@ pub enum SequentialError {
     PastCap {
         /// Index of the comparison in the input.
         comparison: usize,
-        /// Index of the look in the comparison's history.
+        /// The look's round: its index in the comparison's history (for `decide_in_rounds`, `None`s counted).
         look: usize,
         /// Seeds at this look.
         n: usize,
@@ -111,7 +111,7 @@ pub enum SequentialError {
     PValue {
         /// Index of the comparison in the input.
         comparison: usize,
-        /// Index of the look in the comparison's history.
+        /// The look's round: its index in the comparison's history (for `decide_in_rounds`, `None`s counted).
         look: usize,
         /// The offending value.
         p: f64,
@@ -213,7 +213,7 @@ impl Design {
         if !(level > 0.0 && level < 1.0) {
             return Err(SequentialError::Alpha(level));
         }
-        check_ns(ns, self.n_max, 0)?;
+        check_ns(ns.iter().copied().enumerate(), self.n_max, 0)?;
         let z = self.z_boundaries(level, ns);
         Ok(ns
             .iter()
@@ -396,9 +396,11 @@ pub struct Sequential {
     pub p_bound_opposite: f64,
 }
 
-fn check_ns(ns: &[usize], n_max: usize, comparison: usize) -> Result<()> {
+/// Checks that the seeds of a comparison's looks, each given with its round, increase and stay within the
+/// cap; an error names the look by its round.
+fn check_ns(looks: impl IntoIterator<Item = (usize, usize)>, n_max: usize, comparison: usize) -> Result<()> {
     let mut previous = 0;
-    for (look, &n) in ns.iter().enumerate() {
+    for (look, n) in looks {
         if n <= previous {
             return Err(SequentialError::NotIncreasing { comparison, look, n, previous });
         }
@@ -444,8 +446,8 @@ pub fn decide_in_rounds<H: AsRef<[Option<Look>]>>(design: &Design, histories: &[
         .map(|h| h.as_ref().iter().enumerate().filter_map(|(k, l)| l.map(|l| (k, l))).collect())
         .collect();
     for (i, h) in hs.iter().enumerate() {
-        check_ns(&h.iter().map(|l| l.1.n).collect::<Vec<_>>(), design.n_max, i)?;
-        for (look, (_, l)) in h.iter().enumerate() {
+        check_ns(h.iter().map(|l| (l.0, l.1.n)), design.n_max, i)?;
+        for &(look, l) in h {
             for p in [l.p_claimed, l.p_opposite] {
                 if !(p.is_nan() || (0.0..=1.0).contains(&p)) {
                     return Err(SequentialError::PValue { comparison: i, look, p });
