@@ -500,6 +500,13 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
     let mut fig = figs::lr_sensitivity(&panels, &marked);
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
+    // The seeds every rate has, which made the choice; E1's other figures are on later seeds.
+    if e.judged_from > 0 {
+        fig.caption.push_str(&format!(
+            "; on seeds 0–{}, which chose the rates (the other figures of E1 are on the seeds after them)",
+            e.judged_from - 1
+        ));
+    }
     fig
 }
 
@@ -963,8 +970,14 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
     let mut lrs: Vec<f64> = e.runs.iter().map(|r| r.config.lr).collect();
     lrs.sort_by(f64::total_cmp);
     lrs.dedup();
+    // E2 chooses on the seeds it draws (E1 sets its choosing seeds apart: `Experiment::judged_from`).
+    let chosen_on = if e.judged_from == 0 {
+        "the same seeds' validation accuracy, which favours the rate their luck favoured"
+    } else {
+        "validation, on seeds of its own"
+    };
     fig.caption.push_str(&format!(
-        "; each point at the learning rate chosen on validation for its activation, placement and depth (tried: {}), after {}",
+        "; each point at the learning rate chosen on {chosen_on}, for its activation, placement and depth (tried: {}), after {}",
         lrs.iter().map(f64::to_string).collect::<Vec<_>>().join(", "),
         super::budget(e)
     ));

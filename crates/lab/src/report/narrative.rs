@@ -454,14 +454,14 @@ pub fn run_length_against_glorot_bengio(steps: f64) -> String {
     )
 }
 
-/// The methods paragraph on E1's rounds of seeds: the seeds that chose the learning rates and those judged
-/// on, the design (where C2 and C4 are tested sequentially: `sequential`), and how many comparisons each
-/// round decided.
-pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, sequential: bool, cl: &ClaimSet) -> String {
+/// The methods paragraph on E1's rounds of seeds: the seeds that chose the learning rates (those below
+/// `first`, E1's [`Experiment::judged_from`]) and those judged on, the design (where C2 and C4 are tested
+/// sequentially: `sequential`), and how many comparisons each round decided.
+pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, first: u64, sequential: bool, cl: &ClaimSet) -> String {
     let chose = format!(
-        "E1 runs its whole learning-rate grid on seeds 0–{} first, and those seeds choose each configuration's learning rate and nothing else; every number of E1 in this report (C2, C4, C6–C9, the figures) is taken from seeds {} on, run at the selected rates, so the selection's optimism (the winner's curse, measured in the tuning paragraph) enters no test",
-        rounds.first_seed.saturating_sub(1),
-        rounds.first_seed
+        "E1 runs its whole learning-rate grid on seeds 0–{} first; those seeds choose each configuration's learning rate, and only what describes that choice reads them (the learning-rate sensitivity figure, the tuning paragraph and C2's ease-of-tuning sentence). Every test and every other number of E1 (C2, C4, C6–C9, the other figures) is taken from seeds {} on, run at the selected rates, so the selection's optimism (the winner's curse, measured in the tuning paragraph) enters no test",
+        first.saturating_sub(1),
+        first
     );
     if !sequential {
         return format!(
@@ -509,8 +509,8 @@ pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, sequential: bool, c
         .collect();
     format!(
         "Seeds in rounds (C2, C4): {chose}. The second round runs every configuration on seeds {}–{}; after it and each later round every comparison of C2 and C4 is re-tested, a decided comparison stops, and the configurations of open ones get {} more seeds, up to {} seeds judged on. Each comparison is a group-sequential test: O'Brien–Fleming-type α-spending (Lan & DeMets 1983) over the information fraction n/{}, α/2 = {} per direction, each look at the level it spends (a Bonferroni split over looks: valid whatever the looks' correlation, and conservative), Holm within the claim (Maurer & Bretz 2013), each look counted in the round it was taken (a round that adds no pair with values on both sides gives a comparison no look); see docs/statistics.md. Rounds: {}.{}",
-        r.first_seed,
-        r.first_seed + r.looks.first().map_or(0, |&n| n as u64).saturating_sub(1),
+        first,
+        first + r.looks.first().map_or(0, |&n| n as u64).saturating_sub(1),
         r.looks.first().copied().unwrap_or(0),
         r.design.n_max,
         r.design.n_max,
@@ -624,7 +624,7 @@ pub fn tuning(e1: &Experiment) -> String {
         })
         .collect();
     format!(
-        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. {}The selection uses the first round's validation scores, so the best of k rates is biased upward on those seeds (the winner's curse); no number of the report is taken from them. {} {}.",
+        "Tuning (E1): every configuration's learning rate is chosen on validation from the profile's grid; a configuration whose best rate lies at an edge of the grid gets the next rate beyond it (the grid's own ratio, rounded to two digits; at most {} times per side, first-round seeds), until its optimum is bracketed; extension runs are ordinary runs and are counted in the rounds above. Robustness is the width, in decades, of the range of tried rates within {} of the best mean validation accuracy (a lower bound where the range reaches an edge); per seed: mean [95% CI]. {}The selection uses the first round's validation scores, so the best of k rates is biased upward on those seeds (the winner's curse); apart from this paragraph, the learning-rate sensitivity figure and C2's ease-of-tuning sentence, which describe the choice, nothing in the report is taken from them. {} {}.",
         crate::tuning::MAX_EXTENSIONS,
         crate::tuning::WITHIN,
         widths_compared(e1),
@@ -769,7 +769,7 @@ pub fn tuning_sentence(e1: &Experiment) -> String {
         String::new()
     } else {
         format!(
-            " Ease of tuning (learning-rate range within 1 pp of each seed's best, mean over seeds): {}.",
+            " Ease of tuning (learning-rate range within 1 pp of each seed's best, mean over the seeds that chose the rates): {}.",
             parts.join("; ")
         )
     }

@@ -8,6 +8,7 @@ use actscope_metrics::sequential::{Decision, Design, LookLevels, Spending};
 
 use super::aggregate::Experiment;
 use super::options::ReportOptions;
+use super::profile::SeedPlan;
 use super::sweeps::{activation_order, resolved_sweep, write_resolved};
 use super::{claims, experiments, verdict};
 use crate::config::RunConfig;
@@ -20,8 +21,8 @@ use crate::{Error, Result};
 /// the sequential claims' comparisons were still open after it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct RoundLog {
-    /// Seeds each configuration is judged on after the round (0 after the first, which chose the learning
-    /// rates on seeds of its own).
+    /// Seeds judged on by the configurations that ran in the round (0 for the first, which chose the
+    /// learning rates on seeds of its own; configurations whose comparisons were all decided stopped earlier).
     pub seeds: usize,
     /// Runs the round executed (or found finished), its learning-rate extensions included.
     pub runs: usize,
@@ -30,7 +31,8 @@ pub struct RoundLog {
     /// Seconds of training the round's runs recorded in their summaries (each run on one thread), however
     /// long ago they ran.
     pub cpu_seconds: f64,
-    /// Comparisons of C2 and C4 still open after the round (to get more seeds).
+    /// Comparisons of C2 and C4 still open after the round (to get more seeds): all of them after the first
+    /// round, when none has a look yet.
     pub open: usize,
     /// Comparisons of C2 and C4 decided by the end of the round.
     pub decided: usize,
@@ -111,7 +113,7 @@ pub(super) fn run_e1_in_rounds(
         }
         // One look per round with seeds judged on (none after the first round).
         let looks = log.iter().map(|l: &RoundLog| l.seeds).chain([judged]).filter(|&n| n > 0).collect();
-        let rounds = claims::Rounds { design, first_seed, looks };
+        let rounds = claims::Rounds { design, looks };
         let judged_claims = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
         let comparisons = || judged_claims.iter().flat_map(|c| &c.comparisons);
         let open: Vec<&verdict::Comparison> = comparisons()
@@ -134,11 +136,10 @@ pub(super) fn run_e1_in_rounds(
                 .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Undecided))
                 .count(),
         });
-        let next = if judged == 0 { plan.round.min(plan.cap) } else { (judged + plan.round).min(plan.cap) };
-        if judged > 0 && (open.is_empty() || next <= judged) {
+        let Some(next) = next_judged(plan, judged, !open.is_empty()) else {
             let listed = format!("{stem}_beyond_grid.toml");
             let header = format!(
-                "{name}, first round: this grid on seeds 0..{} ({} runs), which chose the learning rates.\nRuns beyond it ({}: learning-rate extensions, and the rounds of seeds from {first_seed} on that every number of the report is taken from) are listed in {listed}.",
+                "{name}, first round: this grid on seeds 0..{} ({} runs), which chose the learning rates.\nRuns beyond it ({}: learning-rate extensions, and the rounds of seeds from {first_seed} on that every test and every other number of E1 is taken from) are listed in {listed}.",
                 plan.round,
                 first_round_runs,
                 beyond.len()
@@ -146,7 +147,7 @@ pub(super) fn run_e1_in_rounds(
             write_resolved(opts, stem, &name, &first_round, Some(&header))?;
             write_beyond_grid(opts, &listed, &beyond)?;
             return Ok((e1, rounds, log));
-        }
+        };
         // The round after the first runs every configuration (E1's numbers all come from its seeds on); later
         // rounds, the configurations of comparisons still open.
         let needed: Vec<(Activation, Placement)> = open.iter().flat_map(|k| k.configs.iter().copied()).collect();
@@ -170,6 +171,15 @@ pub(super) fn run_e1_in_rounds(
     }
 }
 
+/// Seeds judged on after the next round, given `judged` after this one (0: only the first round, which
+/// chooses the learning rates, has run) and whether a comparison is still `open`; `None` when E1 is done.
+/// The round after the first always runs (it gives every configuration its first seeds judged on); later
+/// rounds run while a comparison is open and the cap allows more seeds.
+fn next_judged(plan: SeedPlan, judged: usize, open: bool) -> Option<usize> {
+    let next = (judged + plan.round).min(plan.cap);
+    (next > judged && (judged == 0 || open)).then_some(next)
+}
+
 /// Writes `experiments/<listed>`: one `[[run]]` per run beyond the first round's grid, with why it ran and the
 /// settings that tell it apart (activation, placement, learning rate, seed) and its id.
 fn write_beyond_grid(opts: &ReportOptions, listed: &str, beyond: &[(String, RunConfig)]) -> Result<()> {
@@ -189,4 +199,31 @@ fn write_beyond_grid(opts: &ReportOptions, listed: &str, beyond: &[(String, RunC
     let text = toml::to_string(&toml::Table::from_iter([("run".to_string(), toml::Value::Array(rows))]))
         .map_err(|e| Error::usage(format!("{listed}: the list of runs cannot be written as TOML: {e}")))?;
     fsio::write(&opts.out.join("experiments").join(listed), text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Profile;
+
+    /// Every profile's rounds: the first round chooses, the second always runs, later ones while a comparison
+    /// is open, never past the cap; a plan that could add no seed stops instead of looping.
+    #[test]
+    fn rounds_follow_the_plan() {
+        let all = |plan: SeedPlan, open: bool| {
+            let mut seen = vec![0];
+            while let Some(n) = next_judged(plan, *seen.last().unwrap(), open) {
+                seen.push(n);
+            }
+            seen
+        };
+        assert_eq!(all(Profile::Default.seeds(), true), [0, 5, 10, 15, 20]);
+        assert_eq!(all(Profile::Default.seeds(), false), [0, 5]);
+        assert_eq!(all(Profile::Full.seeds(), true), [0, 10, 20, 30]);
+        assert_eq!(all(Profile::Smoke.seeds(), true), [0, 3]);
+        assert!(!Profile::Smoke.seeds().is_sequential() && Profile::Default.seeds().is_sequential());
+        assert_eq!(all(SeedPlan { round: 5, cap: 12 }, true), [0, 5, 10, 12]);
+        assert_eq!(all(SeedPlan { round: 0, cap: 20 }, true), [0]);
+        assert_eq!(all(SeedPlan { round: 5, cap: 0 }, true), [0]);
+    }
 }

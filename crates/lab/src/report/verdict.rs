@@ -184,8 +184,9 @@ pub struct Comparison {
 /// How a comparison tested in rounds of seeds came out.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SequentialOutcome {
-    /// Seeds (pairs) at each look.
-    pub looks: Vec<usize>,
+    /// Seeds (pairs) at each round's look, `None` where the round gave the comparison no look (no new pair
+    /// with values on both sides).
+    pub looks: Vec<Option<usize>>,
     /// The decision and the levels it was tested at.
     pub result: Sequential,
 }
@@ -461,7 +462,7 @@ pub fn judge_sequential(
             Decision::Contradicts { .. } => Outcome::Contradicts,
             Decision::Continue | Decision::Undecided => Outcome::Unclear,
         };
-        c.sequential = Some(SequentialOutcome { looks: h.iter().flatten().map(|l| l.n).collect(), result: r });
+        c.sequential = Some(SequentialOutcome { looks: h.iter().map(|l| l.map(|l| l.n)).collect(), result: r });
     }
     Ok(verdict_of(comparisons))
 }
