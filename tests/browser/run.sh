@@ -6,7 +6,8 @@
 #    `text_check` fails when the ink of any line lies elsewhere in our PNG than in the browser (ink edges
 #    and the earth mover's distance of the ink along x and y; tolerances and measured values are in
 #    crates/plots/examples/text_check.rs). This catches glyphs placed off their advances (the "BN n one"
-#    glitch of plotters' own rasteriser), a substituted font, a wrong size or baseline.
+#    glitch of plotters' own rasteriser), a wrong size or baseline. The SVG draws text as glyph outlines
+#    (crates/plots/src/outline.rs), so part 3 repeats the check in a browser without any font.
 # 2. A few gallery figures are screenshot at 1x and 2x into $OUT/figures for a person to look at.
 #
 # Needs chromium and fontconfig (.ci/provision-browser.sh installs them); the font is the repository's own. Exit 0 passed, 77 a
@@ -90,4 +91,18 @@ for f in learning_curves accuracy_heatmap bn_params histogram_over_time; do
 done
 
 "$examples/text_check" check "$out"
+
+# 3. The same specimen in a browser that has no font at all (a fontconfig of an empty folder): the SVG draws
+#    its text as the font's glyph outlines, so it must look the same as with the font (it had drawn nothing).
+nofont="$(mktemp -d)"
+trap 'rm -rf "$profile" "$fontconf" "$nofont"' EXIT
+mkdir -p "$nofont/fonts" "$out/no-font"
+printf '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
+    "$nofont/fonts" "$nofont/cache" > "$nofont/fonts.conf"
+cp "$out/specimen.png" "$out/specimen.svg" "$out/no-font/"
+read -r w h < <(svg_size "$out/no-font/specimen.svg")
+FONTCONFIG_FILE="$nofont/fonts.conf" shot "$out/no-font/specimen.svg" "$out/no-font/browser-1x.png" "$w" "$h" 1
+FONTCONFIG_FILE="$nofont/fonts.conf" shot "$out/no-font/specimen.svg" "$out/no-font/browser-2x.png" "$w" "$h" 2
+echo "the same, in a browser without any font:"
+"$examples/text_check" check "$out/no-font"
 echo "tests/browser: passed; screenshots in $out/figures (beside the PNGs in $out/gallery)"

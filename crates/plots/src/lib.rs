@@ -1,8 +1,9 @@
 //! # actscope-plots
 //!
 //! The figures of actscope, drawn with plotters as PNG and SVG from one drawing function each, with an
-//! embedded font (no system fonts, no fontconfig; the SVG names it, DejaVu Sans, and shares the PNG's text
-//! layout, see [`typeset`]), a colour-blind-safe palette (Okabe–Ito; viridis for
+//! embedded font (no system fonts, no fontconfig: the PNG rasterises it, and the SVG draws its text as the
+//! font's glyph outlines with the PNG's layout, see [`typeset`], keeping each text as a transparent text
+//! element for search and screen readers), a colour-blind-safe palette (Okabe–Ito; viridis for
 //! heatmaps), titled axes, legends in a band below the panels (never over the data), 95% bands, colour
 //! bars, and a "no data" panel instead of a crash for empty or non-finite input.
 //!
@@ -22,12 +23,13 @@
 //! # Ok::<(), actscope_plots::Error>(())
 //! ```
 
-// Module imports form a DAG: `sizes` (text and line sizes), `palette`, `typeset` (text layout and
-// rasterisation) and `error` import nothing of the crate; `primitives` (font, text, ticks, ranges, "no data")
+// Module imports form a DAG: `sizes` (text and line sizes), `palette`, `outline` (SVG text as glyph
+// outlines) and `error` import nothing of the crate; `typeset` (text layout and rasterisation) imports
+// `outline`; `primitives` (font, text, ticks, ranges, "no data")
 // imports `sizes`; `legend` (the legend's rows) imports `sizes` and `typeset`; `figure` (the specs) imports
 // `legend`; `check` (what a figure must satisfy to be drawn: `Figure::check` and its bounds) imports `figure`;
 // the panel drawers (`lines`, `heatmap`, `bars`, `histogram`) import `figure`, `palette`, `primitives` and
-// `sizes`; `layout` (the frame) imports those, `legend` and the drawers; `render` imports `figure`, `layout`, `primitives`, `typeset` and
+// `sizes`; `layout` (the frame) imports those, `legend` and the drawers; `render` imports `figure`, `layout`, `outline`, `primitives`, `typeset` and
 // `error`; `figures` (the report's figures) imports `figure`, `palette` and `primitives`; `gallery` imports
 // `figure` and `figures`; `specimen` (the text specimen) imports `primitives`, `typeset`, `render` and `error`.
 mod bars;
@@ -41,6 +43,7 @@ mod histogram;
 mod layout;
 mod legend;
 mod lines;
+mod outline;
 pub mod palette;
 mod primitives;
 mod render;

@@ -1,6 +1,8 @@
 //! Writing figures: the embedded font, PNG and SVG backends from one drawing function, and the CSV.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Once;
 
 use plotters::prelude::*;
@@ -8,8 +10,9 @@ use plotters::style::FontStyle;
 
 use crate::figure::Figure;
 use crate::layout::draw_figure;
+use crate::outline::outline;
 use crate::primitives::FONT;
-use crate::typeset::{FONT_BYTES, Typeset};
+use crate::typeset::{FONT_BYTES, Typeset, font};
 use crate::{Error, Result};
 
 static REGISTER: Once = Once::new();
@@ -169,10 +172,12 @@ pub fn svg_string(fig: &Figure) -> Result<String> {
     fig.check()?;
     register_font();
     let mut s = String::new();
+    let runs = Rc::new(RefCell::new(Vec::new()));
     {
-        let root = Typeset::vector(SVGBackend::with_string(&mut s, (fig.width, fig.height()))).into_drawing_area();
+        let backend = SVGBackend::with_string(&mut s, (fig.width, fig.height()));
+        let root = Typeset::outlined(backend, Rc::clone(&runs)).into_drawing_area();
         draw_figure(&root, fig).map_err(|e| draw_err(Path::new("<memory>"), e))?;
         root.present().map_err(|e| draw_err(Path::new("<memory>"), e))?;
     }
-    Ok(s)
+    outline(&s, &runs.borrow(), &font()).map_err(|e| draw_err(Path::new("<memory>"), e))
 }

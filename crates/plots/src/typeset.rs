@@ -20,6 +20,9 @@
 //! bottom anchors, which put those labels 3–4 px off), and spaces that SVG would collapse (doubled, leading,
 //! trailing) are written as no-break spaces, which have the same advance.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use plotters_backend::text_anchor::Pos;
 use plotters_backend::text_anchor::{HPos, VPos};
@@ -27,6 +30,8 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontFamily,
     FontStyle, FontTransform,
 };
+
+use crate::outline::TextRun;
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE`): every text is drawn with it, so no figure
 /// depends on system fonts or fontconfig.
@@ -37,7 +42,7 @@ pub fn em_px(size: f64) -> f64 {
     size / 1.24
 }
 
-fn font() -> FontRef<'static> {
+pub(crate) fn font() -> FontRef<'static> {
     FontRef::try_from_slice(FONT_BYTES).expect("the embedded font parses (checked by a test)")
 }
 
@@ -155,18 +160,27 @@ impl<S: BackendTextStyle> BackendTextStyle for TopAnchored<'_, S> {
 pub struct Typeset<B> {
     inner: B,
     rasterise: bool,
+    /// Where a vector backend's texts are recorded for [`crate::outline`].
+    runs: Option<Rc<RefCell<Vec<TextRun>>>>,
 }
 
 impl<B: DrawingBackend> Typeset<B> {
     /// For a bitmap backend: text is rasterised here, pixel by pixel through the inner backend.
     pub fn bitmap(inner: B) -> Self {
-        Typeset { inner, rasterise: true }
+        Typeset { inner, rasterise: true, runs: None }
     }
 
     /// For a vector backend: text stays a text element written by the inner backend; only its layout
-    /// (the size estimates plotters places labels with) comes from here.
+    /// (the size estimates plotters places labels with) comes from here. Such text needs the font where
+    /// it is viewed; this crate's own SVGs draw it as outlines ([`crate::svg_string`]).
     pub fn vector(inner: B) -> Self {
-        Typeset { inner, rasterise: false }
+        Typeset { inner, rasterise: false, runs: None }
+    }
+
+    /// [`Typeset::vector`] that also records every text it writes, laid out as on a bitmap, into `runs`,
+    /// for [`crate::outline::outline`] to draw as glyph outlines.
+    pub(crate) fn outlined(inner: B, runs: Rc<RefCell<Vec<TextRun>>>) -> Self {
+        Typeset { inner, rasterise: false, runs: Some(runs) }
     }
 
     /// Draws `text` with its anchor at `pos`, glyph by glyph.
@@ -222,6 +236,30 @@ impl<B: DrawingBackend> Typeset<B> {
         style: &S,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        if let Some(runs) = &self.runs {
+            let font = font();
+            let em = em_px(style.size());
+            let width = advance(text, em);
+            runs.borrow_mut().push(TextRun {
+                text: text.to_string(),
+                em,
+                anchor: pos,
+                degrees: match style.transform() {
+                    FontTransform::Rotate90 => 90,
+                    FontTransform::Rotate180 => 180,
+                    FontTransform::Rotate270 => 270,
+                    FontTransform::None => 0,
+                },
+                start: match style.anchor().h_pos {
+                    HPos::Left => 0.0,
+                    HPos::Center => -width / 2.0,
+                    HPos::Right => -width,
+                },
+                baseline: baseline_offset(&font, em, style.anchor().v_pos),
+                rgb: style.color().rgb,
+                alpha: style.color().alpha,
+            });
+        }
         let text = keep_spaces(text);
         let v = style.anchor().v_pos;
         if matches!(v, VPos::Top) {

@@ -1,0 +1,237 @@
+//! Text in SVG drawn as the embedded font's glyph outlines, so that a figure looks the same in every
+//! viewer, whether or not DejaVu Sans is installed there (no system font is needed, in SVG as in PNG).
+//!
+//! [`crate::typeset::Typeset`] records every text it hands to the SVG backend as a [`TextRun`], laid out
+//! exactly as the PNG's: glyph advances plus pair kerning, the same anchor and baseline. Once plotters has
+//! written the document, [`outline`] draws run i right after the document's i-th `<text>` element (the
+//! backend writes one per text, in drawing order, so the stacking order is kept):
+//!
+//! ```text
+//! <defs>  <path id="actscope-glyph-N" d="…"/>   one per distinct glyph, in font units (y up, flipped)
+//! <g fill=… transform="translate(anchor) rotate(θ) translate(x₀ baseline) scale(em/unitsPerEm)">
+//!     <use href="#actscope-glyph-N" x="pen"/> …   pen = Σ advance + Σ kern, in font units
+//! </g>
+//! ```
+//!
+//! The `<text>` element stays, made transparent (`fill-opacity="0"`): it draws nothing, and keeps the
+//! labels searchable, copyable and readable by a screen reader; the glyph group is `aria-hidden`.
+
+use ab_glyph::{Font, FontRef, GlyphId, OutlineCurve, Point};
+
+/// One text as the SVG document shows it: where its line starts and its baseline lies, in pixels in the
+/// text's own frame (turned by `degrees` about `anchor`), and its glyphs' size and colour.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TextRun {
+    /// The text as drawn (spaces as given: the outlines need no protection from SVG's collapsing).
+    pub text: String,
+    /// Pixels per em.
+    pub em: f64,
+    /// The anchor point, in document pixels.
+    pub anchor: (i32, i32),
+    /// Clockwise rotation about the anchor, in degrees (0, 90, 180 or 270).
+    pub degrees: u32,
+    /// Where the line starts along the text's direction, from the anchor (0, −width/2 or −width).
+    pub start: f64,
+    /// The baseline's distance below the anchor, across the text's direction.
+    pub baseline: f64,
+    /// The fill colour.
+    pub rgb: (u8, u8, u8),
+    /// The fill's opacity.
+    pub alpha: f64,
+}
+
+/// The prefix of the glyph definitions' ids (a page that inlines several figures shares them harmlessly:
+/// one id always names the same glyph of the same font).
+const GLYPH_ID: &str = "actscope-glyph-";
+
+/// `svg` (as plotters' SVG backend wrote it, with one `<text>` element per run, in order) with every run
+/// drawn as glyph outlines after its `<text>` element, which becomes transparent, and the glyphs defined
+/// once at the top of the document.
+///
+/// # Errors
+/// A document whose `<text>` elements do not match `runs` one to one (a message saying how they differ).
+pub(crate) fn outline(svg: &str, runs: &[TextRun], font: &FontRef<'_>) -> Result<String, String> {
+    let mut glyphs: Vec<GlyphId> = Vec::new();
+    let mut groups: Vec<String> = Vec::with_capacity(runs.len());
+    for run in runs {
+        groups.push(group(run, font, &mut glyphs));
+    }
+    let root_end = svg.find("<svg").and_then(|at| svg[at..].find('>').map(|end| at + end)).ok_or("no <svg> element")?;
+    let mut out = String::with_capacity(svg.len() + 64 * runs.len() + 600 * glyphs.len());
+    out.push_str(&svg[..root_end]);
+    out.push_str(" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n<defs>\n");
+    for &id in &glyphs {
+        if let Some(d) = path_data(font, id) {
+            out.push_str(&format!("<path id=\"{GLYPH_ID}{}\" d=\"{d}\"/>\n", id.0));
+        }
+    }
+    out.push_str("</defs>");
+    let mut rest = &svg[root_end + 1..];
+    let mut found = 0;
+    while let Some(at) = rest.find("<text") {
+        let group = groups
+            .get(found)
+            .ok_or_else(|| format!("the document has more <text> elements than the {} texts drawn", runs.len()))?;
+        let open_end = at + rest[at..].find('>').ok_or("an unterminated <text> tag")?;
+        let close = open_end + rest[open_end..].find("</text>").ok_or("a <text> element without its end")?;
+        let after = close + "</text>".len();
+        out.push_str(&rest[..open_end]);
+        out.push_str(" fill-opacity=\"0\"");
+        out.push_str(&rest[open_end..after]);
+        out.push('\n');
+        out.push_str(group);
+        rest = &rest[after..];
+        found += 1;
+    }
+    if found != runs.len() {
+        return Err(format!("the document has {found} <text> elements for {} texts drawn", runs.len()));
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The group drawing `run`'s glyphs (empty for a text without ink, such as spaces), adding the glyphs it
+/// uses to `glyphs`.
+fn group(run: &TextRun, font: &FontRef<'_>, glyphs: &mut Vec<GlyphId>) -> String {
+    let units_per_em = f64::from(font.units_per_em().unwrap_or(2048.0));
+    let mut uses = String::new();
+    let mut pen = 0.0f64;
+    let mut prev = None;
+    for c in run.text.chars() {
+        let id = font.glyph_id(c);
+        if let Some(p) = prev {
+            pen += f64::from(font.kern_unscaled(p, id));
+        }
+        prev = Some(id);
+        if font.outline(id).is_some_and(|o| !o.curves.is_empty()) {
+            if !glyphs.contains(&id) {
+                glyphs.push(id);
+            }
+            uses.push_str(&format!("<use xlink:href=\"#{GLYPH_ID}{}\" x=\"{}\"/>", id.0, number(pen)));
+        }
+        pen += f64::from(font.h_advance_unscaled(id));
+    }
+    if uses.is_empty() {
+        return String::new();
+    }
+    let (r, g, b) = run.rgb;
+    let rotate = if run.degrees == 0 { String::new() } else { format!(" rotate({})", run.degrees) };
+    format!(
+        "<g aria-hidden=\"true\" fill=\"#{r:02X}{g:02X}{b:02X}\" fill-opacity=\"{}\" transform=\"translate({} {}){rotate} translate({} {}) scale({})\">{uses}</g>\n",
+        number(run.alpha),
+        run.anchor.0,
+        run.anchor.1,
+        number(run.start),
+        number(run.baseline),
+        run.em / units_per_em
+    )
+}
+
+/// A glyph's outline as SVG path data in font units, y flipped to point down; `None` for a glyph without
+/// ink. Each contour starts with `M` where a curve does not begin at the previous one's end, and closes
+/// with `Z`; TrueType's opposite windings of outer contours and holes fill right under SVG's default
+/// non-zero rule.
+fn path_data(font: &FontRef<'_>, id: GlyphId) -> Option<String> {
+    let outline = font.outline(id)?;
+    let mut d = String::new();
+    let mut at: Option<Point> = None;
+    let p = |q: Point| format!("{} {}", number(f64::from(q.x)), number(-f64::from(q.y)));
+    for curve in &outline.curves {
+        let (start, end) = match *curve {
+            OutlineCurve::Line(a, b) | OutlineCurve::Quad(a, _, b) | OutlineCurve::Cubic(a, _, _, b) => (a, b),
+        };
+        if at != Some(start) {
+            if at.is_some() {
+                d.push('Z');
+            }
+            d.push_str(&format!("M{}", p(start)));
+        }
+        match *curve {
+            OutlineCurve::Line(_, b) => d.push_str(&format!("L{}", p(b))),
+            OutlineCurve::Quad(_, c, b) => d.push_str(&format!("Q{} {}", p(c), p(b))),
+            OutlineCurve::Cubic(_, c1, c2, b) => d.push_str(&format!("C{} {} {}", p(c1), p(c2), p(b))),
+        }
+        at = Some(end);
+    }
+    (!d.is_empty()).then(|| d + "Z")
+}
+
+/// `v` to two decimals at most, without trailing zeros ("12", "-3.5", "0.25").
+fn number(v: f64) -> String {
+    let s = format!("{:.2}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font() -> FontRef<'static> {
+        FontRef::try_from_slice(crate::typeset::FONT_BYTES).unwrap()
+    }
+
+    fn run(text: &str) -> TextRun {
+        TextRun {
+            text: text.into(),
+            em: 16.0,
+            anchor: (10, 20),
+            degrees: 0,
+            start: 0.0,
+            baseline: 12.16,
+            rgb: (0, 0, 0),
+            alpha: 1.0,
+        }
+    }
+
+    #[test]
+    fn numbers_are_short() {
+        assert_eq!(number(12.0), "12");
+        assert_eq!(number(-3.5), "-3.5");
+        assert_eq!(number(0.254), "0.25");
+        assert_eq!(number(-0.001), "0");
+    }
+
+    /// An `o` has a hole: two contours, each closed.
+    #[test]
+    fn a_glyph_with_a_hole_has_two_closed_contours() {
+        let f = font();
+        let d = path_data(&f, f.glyph_id('o')).unwrap();
+        assert_eq!(d.matches('M').count(), 2, "{d}");
+        assert_eq!(d.matches('Z').count(), 2, "{d}");
+        assert!(path_data(&f, f.glyph_id(' ')).is_none());
+    }
+
+    /// Pens advance by the font's advances and kerning, in font units; a space draws nothing but moves
+    /// the pen; every glyph is defined once.
+    #[test]
+    fn glyphs_are_placed_by_advance_and_kerning() {
+        let f = font();
+        let mut glyphs = Vec::new();
+        let g = group(&run("AV A"), &f, &mut glyphs);
+        let a = f.glyph_id('A');
+        let v = f.glyph_id('V');
+        let second = f64::from(f.h_advance_unscaled(a) + f.kern_unscaled(a, v));
+        assert!(f.kern_unscaled(a, v) < 0.0);
+        assert!(g.contains(&format!("x=\"{}\"", number(second))), "{g}");
+        assert_eq!(g.matches("<use ").count(), 3, "{g}");
+        assert_eq!(glyphs, vec![a, v]);
+        assert!(g.contains("scale(0.0078125)") && g.contains("translate(10 20) translate(0 12.16)"), "{g}");
+        assert!(group(&run("  "), &f, &mut glyphs).is_empty());
+    }
+
+    #[test]
+    fn every_text_element_gets_its_outlines_and_goes_transparent() {
+        let f = font();
+        let svg = "<svg width=\"10\" xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"10\" opacity=\"1\">\nBN\n</text>\n<rect/>\n<text x=\"1\">\nx\n</text>\n</svg>\n";
+        let out = outline(svg, &[run("BN"), run("x")], &f).unwrap();
+        assert!(out.starts_with("<svg width=\"10\" xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink="), "{out}");
+        assert_eq!(out.matches(" fill-opacity=\"0\">").count(), 2, "{out}");
+        // Each group follows its own text, before what was drawn after it.
+        let (bn, rect, x) = (out.find("<g ").unwrap(), out.find("<rect/>").unwrap(), out.rfind("<g ").unwrap());
+        assert!(bn < rect && rect < x, "{out}");
+        assert_eq!(out.matches("<path id=").count(), 3);
+        assert!(outline(svg, &[run("BN")], &f).unwrap_err().contains("more <text> elements than the 1"));
+        assert!(outline(svg, &[run("a"), run("b"), run("c")], &f).unwrap_err().contains("2 <text> elements for 3"));
+    }
+}
