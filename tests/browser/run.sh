@@ -105,4 +105,9 @@ FONTCONFIG_FILE="$nofont/fonts.conf" shot "$out/no-font/specimen.svg" "$out/no-f
 FONTCONFIG_FILE="$nofont/fonts.conf" shot "$out/no-font/specimen.svg" "$out/no-font/browser-2x.png" "$w" "$h" 2
 echo "the same, in a browser without any font:"
 "$examples/text_check" check "$out/no-font"
+# The control: that browser draws a plain text element as nothing (else the check above proves nothing).
+printf '<svg width="200" height="60" xmlns="http://www.w3.org/2000/svg"><rect width="200" height="60" fill="#fff"/><text x="10" y="40" font-family="DejaVu Sans, sans-serif" font-size="30">BN none</text></svg>\n' \
+    > "$out/no-font/control.svg"
+FONTCONFIG_FILE="$nofont/fonts.conf" shot "$out/no-font/control.svg" "$out/no-font/control.png" 200 60 1
+"$examples/text_check" blank "$out/no-font/control.png"
 echo "tests/browser: passed; screenshots in $out/figures (beside the PNGs in $out/gallery)"

@@ -3,7 +3,11 @@
 //! ```text
 //! cargo run -p actscope-plots --example text_check -- write DIR     # DIR/specimen.png and .svg
 //! cargo run -p actscope-plots --example text_check -- check DIR     # compares with DIR/browser-1x.png, -2x.png
+//! cargo run -p actscope-plots --example text_check -- blank PNG     # fails if PNG has any dark pixel
 //! ```
+//!
+//! `blank` is the control of the check without fonts: a browser given no font must draw a plain `<text>`
+//! element as nothing, or that check would not show that the outlines drew the text.
 //!
 //! `check` measures where each specimen line's ink lies (extent, and the x and y of every 5% of its ink) in
 //! our PNG and in a browser's screenshots of our SVG at 100% and 200% zoom, prints the differences in
@@ -74,17 +78,28 @@ fn check(dir: &Path) -> Result<bool, String> {
     Ok(a && b)
 }
 
+/// Whether the image at `path` has no pixel darker than mid-grey in any channel.
+fn blank(path: &Path) -> Result<bool, String> {
+    let (w, h, c, px) = decode(path)?;
+    let dark = px.chunks(c).filter(|p| p[..3].iter().any(|&v| v < 128)).count();
+    println!("{}: {w}×{h}, {dark} dark pixels", path.display());
+    Ok(dark == 0)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["write", dir] => specimen::write(Path::new(dir)).map(|_| true).map_err(|e| e.to_string()),
         ["check", dir] => check(Path::new(dir)),
-        _ => Err("usage: text_check write DIR | text_check check DIR".into()),
+        ["blank", png] => blank(Path::new(png)),
+        _ => Err("usage: text_check write DIR | text_check check DIR | text_check blank PNG".into()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
-            eprintln!("text_check: the PNG and the browser's rendering of the SVG disagree (see above)");
+            eprintln!(
+                "text_check: the PNG and the browser's rendering of the SVG disagree, or a blank image has ink (see above)"
+            );
             ExitCode::FAILURE
         }
         Err(e) => {

@@ -23,13 +23,13 @@
 //! # Ok::<(), actscope_plots::Error>(())
 //! ```
 
-// Module imports form a DAG: `sizes` (text and line sizes), `palette`, `outline` (SVG text as glyph
-// outlines) and `error` import nothing of the crate; `typeset` (text layout and rasterisation) imports
-// `outline`; `primitives` (font, text, ticks, ranges, "no data")
-// imports `sizes`; `legend` (the legend's rows) imports `sizes` and `typeset`; `figure` (the specs) imports
-// `legend`; `check` (what a figure must satisfy to be drawn: `Figure::check` and its bounds) imports `figure`;
-// the panel drawers (`lines`, `heatmap`, `bars`, `histogram`) import `figure`, `palette`, `primitives` and
-// `sizes`; `layout` (the frame) imports those, `legend` and the drawers; `render` imports `figure`, `layout`, `outline`, `primitives`, `typeset` and
+// Module imports form a DAG: `sizes` (text and line sizes), `palette`, `typeset` (text layout and
+// rasterisation) and `error` import nothing of the crate; `outline` (SVG text as glyph outlines) imports
+// `typeset`; `primitives` (font, text, ticks, ranges, "no data") imports `sizes`; `legend` (the legend's rows)
+// imports `sizes` and `typeset`; `figure` (the specs) imports `legend`; `check` (what a figure must satisfy
+// to be drawn: `Figure::check` and its bounds) imports `figure`; the panel drawers (`lines`, `heatmap`,
+// `bars`, `histogram`) import `figure`, `palette`, `primitives` and `sizes`; `layout` (the frame) imports
+// those, `legend` and the drawers; `render` imports `figure`, `layout`, `outline`, `primitives`, `typeset` and
 // `error`; `figures` (the report's figures) imports `figure`, `palette` and `primitives`; `gallery` imports
 // `figure` and `figures`; `specimen` (the text specimen) imports `primitives`, `typeset`, `render` and `error`.
 mod bars;

@@ -2,47 +2,30 @@
 //! viewer, whether or not DejaVu Sans is installed there (no system font is needed, in SVG as in PNG).
 //!
 //! [`crate::typeset::Typeset`] records every text it hands to the SVG backend as a [`TextRun`], laid out
-//! exactly as the PNG's: glyph advances plus pair kerning, the same anchor and baseline. Once plotters has
-//! written the document, [`outline`] draws run i right after the document's i-th `<text>` element (the
-//! backend writes one per text, in drawing order, so the stacking order is kept):
+//! exactly as the PNG's ([`crate::typeset::pens`]: glyph advances plus pair kerning, the same anchor and
+//! baseline). Once plotters has written the document, [`outline`] draws run i right after the document's
+//! i-th `<text>` element (the backend writes one per text, in drawing order, so the stacking order is kept;
+//! each element's text is checked against its run's):
 //!
 //! ```text
-//! <defs>  <path id="actscope-glyph-N" d="…"/>   one per distinct glyph, in font units (y up, flipped)
+//! <defs>  <path id="agN" d="…"/>              one per distinct glyph N, in font units (y up, flipped)
 //! <g fill=… transform="translate(anchor) rotate(θ) translate(x₀ baseline) scale(em/unitsPerEm)">
-//!     <use href="#actscope-glyph-N" x="pen"/> …   pen = Σ advance + Σ kern, in font units
+//!     <use xlink:href="#agN" x="pen"/> …      pen = Σ advance + Σ kern, in font units
 //! </g>
 //! ```
 //!
 //! The `<text>` element stays, made transparent (`fill-opacity="0"`): it draws nothing, and keeps the
-//! labels searchable, copyable and readable by a screen reader; the glyph group is `aria-hidden`.
+//! labels searchable, copyable and readable by a screen reader; the glyph group is `aria-hidden` and lets
+//! the pointer through to it (`pointer-events="none"`). `xlink:href`, not SVG 2's `href`, because
+//! Illustrator, Inkscape 0.92 and older librsvg read only the former.
 
 use ab_glyph::{Font, FontRef, GlyphId, OutlineCurve, Point};
 
-/// One text as the SVG document shows it: where its line starts and its baseline lies, in pixels in the
-/// text's own frame (turned by `degrees` about `anchor`), and its glyphs' size and colour.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct TextRun {
-    /// The text as drawn (spaces as given: the outlines need no protection from SVG's collapsing).
-    pub text: String,
-    /// Pixels per em.
-    pub em: f64,
-    /// The anchor point, in document pixels.
-    pub anchor: (i32, i32),
-    /// Clockwise rotation about the anchor, in degrees (0, 90, 180 or 270).
-    pub degrees: u32,
-    /// Where the line starts along the text's direction, from the anchor (0, −width/2 or −width).
-    pub start: f64,
-    /// The baseline's distance below the anchor, across the text's direction.
-    pub baseline: f64,
-    /// The fill colour.
-    pub rgb: (u8, u8, u8),
-    /// The fill's opacity.
-    pub alpha: f64,
-}
+use crate::typeset::{TextRun, keep_spaces, pens, units_per_em};
 
-/// The prefix of the glyph definitions' ids (a page that inlines several figures shares them harmlessly:
-/// one id always names the same glyph of the same font).
-const GLYPH_ID: &str = "actscope-glyph-";
+/// The prefix of the glyph definitions' ids ("ag": actscope glyph; a page that inlines several figures
+/// shares them harmlessly: one id always names the same glyph of the same font).
+const GLYPH_ID: &str = "ag";
 
 /// `svg` (as plotters' SVG backend wrote it, with one `<text>` element per run, in order) with every run
 /// drawn as glyph outlines after its `<text>` element, which becomes transparent, and the glyphs defined
@@ -57,6 +40,9 @@ pub(crate) fn outline(svg: &str, runs: &[TextRun], font: &FontRef<'_>) -> Result
         groups.push(group(run, font, &mut glyphs));
     }
     let root_end = svg.find("<svg").and_then(|at| svg[at..].find('>').map(|end| at + end)).ok_or("no <svg> element")?;
+    if svg[..root_end].contains("xmlns:xlink") {
+        return Err("the <svg> element declares xmlns:xlink already".into());
+    }
     let mut out = String::with_capacity(svg.len() + 64 * runs.len() + 600 * glyphs.len());
     out.push_str(&svg[..root_end]);
     out.push_str(" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n<defs>\n");
@@ -75,6 +61,11 @@ pub(crate) fn outline(svg: &str, runs: &[TextRun], font: &FontRef<'_>) -> Result
         let open_end = at + rest[at..].find('>').ok_or("an unterminated <text> tag")?;
         let close = open_end + rest[open_end..].find("</text>").ok_or("a <text> element without its end")?;
         let after = close + "</text>".len();
+        let written = unescape(rest[open_end + 1..close].trim_matches('\n'));
+        let run = &runs[found];
+        if written != keep_spaces(&run.text) || rest[at..open_end].contains("fill-opacity") {
+            return Err(format!("<text> element {found} holds {written:?} where {:?} was drawn", run.text));
+        }
         out.push_str(&rest[..open_end]);
         out.push_str(" fill-opacity=\"0\"");
         out.push_str(&rest[open_end..after]);
@@ -93,38 +84,39 @@ pub(crate) fn outline(svg: &str, runs: &[TextRun], font: &FontRef<'_>) -> Result
 /// The group drawing `run`'s glyphs (empty for a text without ink, such as spaces), adding the glyphs it
 /// uses to `glyphs`.
 fn group(run: &TextRun, font: &FontRef<'_>, glyphs: &mut Vec<GlyphId>) -> String {
-    let units_per_em = f64::from(font.units_per_em().unwrap_or(2048.0));
     let mut uses = String::new();
-    let mut pen = 0.0f64;
-    let mut prev = None;
-    for c in run.text.chars() {
-        let id = font.glyph_id(c);
-        if let Some(p) = prev {
-            pen += f64::from(font.kern_unscaled(p, id));
-        }
-        prev = Some(id);
+    for (id, pen) in pens(font, &run.text).0 {
         if font.outline(id).is_some_and(|o| !o.curves.is_empty()) {
             if !glyphs.contains(&id) {
                 glyphs.push(id);
             }
             uses.push_str(&format!("<use xlink:href=\"#{GLYPH_ID}{}\" x=\"{}\"/>", id.0, number(pen)));
         }
-        pen += f64::from(font.h_advance_unscaled(id));
     }
     if uses.is_empty() {
         return String::new();
     }
     let (r, g, b) = run.rgb;
+    let opacity = if run.alpha < 1.0 { format!(" fill-opacity=\"{}\"", number(run.alpha)) } else { String::new() };
     let rotate = if run.degrees == 0 { String::new() } else { format!(" rotate({})", run.degrees) };
     format!(
-        "<g aria-hidden=\"true\" fill=\"#{r:02X}{g:02X}{b:02X}\" fill-opacity=\"{}\" transform=\"translate({} {}){rotate} translate({} {}) scale({})\">{uses}</g>\n",
-        number(run.alpha),
+        "<g aria-hidden=\"true\" pointer-events=\"none\" fill=\"#{r:02X}{g:02X}{b:02X}\"{opacity} transform=\"translate({} {}){rotate} translate({} {}) scale({:.7})\">{uses}</g>\n",
         run.anchor.0,
         run.anchor.1,
         number(run.start),
         number(run.baseline),
-        run.em / units_per_em
+        run.em / units_per_em(font)
     )
+}
+
+/// `text` as written inside an SVG element, with XML's five entities read back.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// A glyph's outline as SVG path data in font units, y flipped to point down; `None` for a glyph without
@@ -133,27 +125,44 @@ fn group(run: &TextRun, font: &FontRef<'_>, glyphs: &mut Vec<GlyphId>) -> String
 /// non-zero rule.
 fn path_data(font: &FontRef<'_>, id: GlyphId) -> Option<String> {
     let outline = font.outline(id)?;
-    let mut d = String::new();
+    // Contours: runs of curves each starting where the one before ended.
+    let mut contours: Vec<Vec<OutlineCurve>> = Vec::new();
     let mut at: Option<Point> = None;
-    let p = |q: Point| format!("{} {}", number(f64::from(q.x)), number(-f64::from(q.y)));
     for curve in &outline.curves {
-        let (start, end) = match *curve {
-            OutlineCurve::Line(a, b) | OutlineCurve::Quad(a, _, b) | OutlineCurve::Cubic(a, _, _, b) => (a, b),
-        };
+        let (start, end) = ends(curve);
         if at != Some(start) {
-            if at.is_some() {
-                d.push('Z');
-            }
-            d.push_str(&format!("M{}", p(start)));
+            contours.push(Vec::new());
         }
-        match *curve {
-            OutlineCurve::Line(_, b) => d.push_str(&format!("L{}", p(b))),
-            OutlineCurve::Quad(_, c, b) => d.push_str(&format!("Q{} {}", p(c), p(b))),
-            OutlineCurve::Cubic(_, c1, c2, b) => d.push_str(&format!("C{} {} {}", p(c1), p(c2), p(b))),
-        }
+        contours.last_mut().expect("pushed above").push(curve.clone());
         at = Some(end);
     }
-    (!d.is_empty()).then(|| d + "Z")
+    let p = |q: Point| format!("{} {}", number(f64::from(q.x)), number(-f64::from(q.y)));
+    let mut d = String::new();
+    for contour in &mut contours {
+        let first = ends(&contour[0]).0;
+        // `Z` draws the line back to the start: the lines that end there (the last edge, and the zero-length
+        // closing line the outline may add after it) are left out.
+        while contour.len() > 1 && matches!(contour.last(), Some(OutlineCurve::Line(_, b)) if *b == first) {
+            contour.pop();
+        }
+        d.push_str(&format!("M{}", p(first)));
+        for curve in contour.iter() {
+            match *curve {
+                OutlineCurve::Line(_, b) => d.push_str(&format!("L{}", p(b))),
+                OutlineCurve::Quad(_, c, b) => d.push_str(&format!("Q{} {}", p(c), p(b))),
+                OutlineCurve::Cubic(_, c1, c2, b) => d.push_str(&format!("C{} {} {}", p(c1), p(c2), p(b))),
+            }
+        }
+        d.push('Z');
+    }
+    (!d.is_empty()).then_some(d)
+}
+
+/// Where a curve starts and ends.
+fn ends(curve: &OutlineCurve) -> (Point, Point) {
+    match *curve {
+        OutlineCurve::Line(a, b) | OutlineCurve::Quad(a, _, b) | OutlineCurve::Cubic(a, _, _, b) => (a, b),
+    }
 }
 
 /// `v` to two decimals at most, without trailing zeros ("12", "-3.5", "0.25").
@@ -232,6 +241,20 @@ mod tests {
         assert!(bn < rect && rect < x, "{out}");
         assert_eq!(out.matches("<path id=").count(), 3);
         assert!(outline(svg, &[run("BN")], &f).unwrap_err().contains("more <text> elements than the 1"));
-        assert!(outline(svg, &[run("a"), run("b"), run("c")], &f).unwrap_err().contains("2 <text> elements for 3"));
+        assert!(outline(svg, &[run("BN"), run("x"), run("c")], &f).unwrap_err().contains("2 <text> elements for 3"));
+        // Texts matched out of order are refused, naming what was found.
+        let e = outline(svg, &[run("x"), run("BN")], &f).unwrap_err();
+        assert!(e.contains("<text> element 0 holds \"BN\" where \"x\" was drawn"), "{e}");
+        // Escaped characters are read back before the comparison.
+        let escaped = "<svg>\n<text>\nC8&apos;s a &lt; b &amp; c\n</text>\n</svg>";
+        assert!(outline(escaped, &[run("C8's a < b & c")], &f).is_ok());
+    }
+
+    /// A contour's closing line back to its start is left to `Z`.
+    #[test]
+    fn contours_close_with_z_alone() {
+        let f = font();
+        let d = path_data(&f, f.glyph_id('l')).unwrap();
+        assert_eq!(d, "M193 -1556L377 -1556L377 0L193 0Z");
     }
 }

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Once;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::figure::Figure;
 use crate::layout::draw_figure;
 use crate::outline::outline;
-use crate::primitives::FONT;
+use crate::primitives::{DrawResult, FONT};
 use crate::typeset::{FONT_BYTES, Typeset, font};
 use crate::{Error, Result};
 
@@ -171,13 +172,22 @@ fn png_bytes(fig: &Figure) -> Result<Vec<u8>> {
 pub fn svg_string(fig: &Figure) -> Result<String> {
     fig.check()?;
     register_font();
+    outlined_svg((fig.width, fig.height()), |root| draw_figure(root, fig))
+        .map_err(|e| draw_err(Path::new("<memory>"), e))
+}
+
+/// An SVG document of `size` drawn by `draw`, its text as the embedded font's glyph outlines
+/// ([`crate::outline`]); a failure as text.
+pub(crate) fn outlined_svg<F>(size: (u32, u32), draw: F) -> std::result::Result<String, String>
+where
+    F: for<'a> FnOnce(&DrawingArea<Typeset<SVGBackend<'a>>, Shift>) -> DrawResult<SVGBackend<'a>>,
+{
     let mut s = String::new();
     let runs = Rc::new(RefCell::new(Vec::new()));
     {
-        let backend = SVGBackend::with_string(&mut s, (fig.width, fig.height()));
-        let root = Typeset::outlined(backend, Rc::clone(&runs)).into_drawing_area();
-        draw_figure(&root, fig).map_err(|e| draw_err(Path::new("<memory>"), e))?;
-        root.present().map_err(|e| draw_err(Path::new("<memory>"), e))?;
+        let root = Typeset::outlined(SVGBackend::with_string(&mut s, size), Rc::clone(&runs)).into_drawing_area();
+        draw(&root).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
     }
-    outline(&s, &runs.borrow(), &font()).map_err(|e| draw_err(Path::new("<memory>"), e))
+    outline(&s, &runs.borrow(), &font())
 }

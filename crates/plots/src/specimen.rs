@@ -98,14 +98,9 @@ pub fn write(dir: &Path) -> Result<(PathBuf, PathBuf)> {
         draw(&root).map_err(|e| err(&png, &e))?;
         root.present().map_err(|e| err(&png, &e))?;
     }
-    let mut text = String::new();
-    let runs = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    {
-        let root = Typeset::outlined(SVGBackend::with_string(&mut text, size), runs.clone()).into_drawing_area();
-        draw(&root).map_err(|e| err(&svg, &e))?;
-        root.present().map_err(|e| err(&svg, &e))?;
-    }
-    let text = crate::outline::outline(&text, &runs.borrow(), &crate::typeset::font()).map_err(|e| err(&svg, &e))?;
+    // A closure: it is general over the document's lifetime, which the function item `draw::<…>` is not.
+    #[allow(clippy::redundant_closure)]
+    let text = crate::render::outlined_svg(size, |root| draw(root)).map_err(|e| err(&svg, &e))?;
     std::fs::write(&svg, text).map_err(|error| Error::Io { path: svg.clone(), error })?;
     Ok((png, svg))
 }

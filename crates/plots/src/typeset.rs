@@ -9,29 +9,29 @@
 //!
 //! ```text
 //! em (px)      = style size / 1.24                    (what plotters' SVG backend writes as font-size)
-//! advance      = Σ h_advance(glyph) + Σ kern(pair)    (text width, for anchoring and for layout)
+//! advance      = Σ h_advance(glyph) + Σ kern(pair)    (text width, for anchoring and for layout: [`pens`])
 //! baseline     = anchor y + 0.76 em (top) | + 0.5 ex (centre) | − 0.5 ex (bottom), as the SVG backend's dy
 //! ```
 //!
 //! On a bitmap it rasterises each glyph at its sub-pixel pen position (bearing included) and blends the
-//! coverage. On SVG it leaves the `<text>` element to the inner backend, with two changes so that a browser
-//! with DejaVu Sans draws what the PNG shows (`tests/browser/run.sh` measures that): every text is anchored
-//! by its top (`dy="0.76em"`; Chromium ignores the `ex` in the `0.5ex` plotters writes for centred and
-//! bottom anchors, which put those labels 3–4 px off), and spaces that SVG would collapse (doubled, leading,
-//! trailing) are written as no-break spaces, which have the same advance.
+//! coverage, pixel by pixel turned with the text. On SVG ([`Typeset::outlined`]) it records each text's
+//! layout for [`crate::outline`], which draws the glyphs' outlines, so the SVG shows what the PNG shows
+//! in any viewer, with or without the font (`tests/browser/run.sh` measures that); the `<text>` element the
+//! inner backend writes stays, transparent, for search and screen readers, anchored by its top
+//! (`dy="0.76em"`; Chromium ignores the `ex` in the `0.5ex` plotters writes for centred and bottom anchors)
+//! and with the spaces SVG would collapse (doubled, leading, trailing) written as no-break spaces, which
+//! have the same advance, so that a viewer with the font selects the text where it is drawn.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 use plotters_backend::text_anchor::Pos;
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontFamily,
     FontStyle, FontTransform,
 };
-
-use crate::outline::TextRun;
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE`): every text is drawn with it, so no figure
 /// depends on system fonts or fontconfig.
@@ -53,23 +53,35 @@ fn scaled(font: FontRef<'static>, em: f64) -> ab_glyph::PxScaleFont<FontRef<'sta
     ab_glyph::PxScaleFont { font, scale }
 }
 
-/// The advance width of `text` in pixels at `em` pixels per em: glyph advances plus pair kerning, as a
-/// browser lays out one line of the embedded font (no ligatures: DejaVu Sans has none in its default
-/// Latin features that change widths).
-pub fn advance(text: &str, em: f64) -> f64 {
-    let font = font();
-    let sf = scaled(font.clone(), em);
-    let mut x = 0.0f32;
+/// The one line layout of the embedded font that the PNG, the SVG and every size estimate use: each glyph of
+/// `text` with its pen position in font units (glyph advances plus pair kerning, as a browser lays out one
+/// line; no ligatures: DejaVu Sans has none in its default Latin features that change widths), and the
+/// advance of the whole line.
+pub(crate) fn pens(font: &FontRef<'_>, text: &str) -> (Vec<(GlyphId, f64)>, f64) {
+    let mut out = Vec::with_capacity(text.len());
+    let mut pen = 0.0f64;
     let mut prev = None;
     for c in text.chars() {
-        let id = sf.glyph_id(c);
+        let id = font.glyph_id(c);
         if let Some(p) = prev {
-            x += sf.kern(p, id);
+            pen += f64::from(font.kern_unscaled(p, id));
         }
-        x += sf.h_advance(id);
+        out.push((id, pen));
+        pen += f64::from(font.h_advance_unscaled(id));
         prev = Some(id);
     }
-    x as f64
+    (out, pen)
+}
+
+/// Font units per em of the embedded font.
+pub(crate) fn units_per_em(font: &FontRef<'_>) -> f64 {
+    f64::from(font.units_per_em().unwrap_or(2048.0))
+}
+
+/// The advance width of `text` in pixels at `em` pixels per em ([`pens`]).
+pub fn advance(text: &str, em: f64) -> f64 {
+    let font = font();
+    pens(&font, text).1 * em / units_per_em(&font)
 }
 
 /// The x-height in pixels at `em` pixels per em (the height of `x`, which CSS calls 1ex).
@@ -92,6 +104,18 @@ fn baseline_offset(font: &FontRef<'static>, em: f64, v: VPos) -> f64 {
 /// The `dy` of a top-anchored text in plotters' SVG backend, in em.
 const TOP_DY_EM: f64 = 0.76;
 
+/// The pixel that text-frame pixel `(x, y)` (the unit square from (x, y) to (x + 1, y + 1), the anchor at
+/// the origin) lands on when the text is turned as SVG's `rotate(θ)` turns it about the anchor (y down):
+/// rotating the square's corner instead put turned text one pixel off the SVG's.
+fn rotate_pixel((x, y): (i32, i32), t: &FontTransform) -> (i32, i32) {
+    match t {
+        FontTransform::Rotate90 => (-y - 1, x),
+        FontTransform::Rotate180 => (-x - 1, -y - 1),
+        FontTransform::Rotate270 => (y, -x - 1),
+        FontTransform::None => (x, y),
+    }
+}
+
 /// `(dx, dy)` in the text's own frame turned as the text is (SVG's `rotate(θ)` about the anchor, y down).
 fn rotate((dx, dy): (i32, i32), t: &FontTransform) -> (i32, i32) {
     match t {
@@ -104,7 +128,7 @@ fn rotate((dx, dy): (i32, i32), t: &FontTransform) -> (i32, i32) {
 
 /// `text` with the spaces SVG collapses or strips (all but the first of a run, leading, trailing) turned
 /// into no-break spaces, which DejaVu Sans advances by the same 651 units.
-fn keep_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn keep_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     if !(text.starts_with(' ') || text.ends_with(' ') || text.contains("  ")) {
         return text.into();
     }
@@ -155,6 +179,28 @@ impl<S: BackendTextStyle> BackendTextStyle for TopAnchored<'_, S> {
     }
 }
 
+/// One text as the SVG document shows it: where its line starts and its baseline lies, in pixels in the
+/// text's own frame (turned by `degrees` about `anchor`), and its glyphs' size and colour.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TextRun {
+    /// The text as drawn (spaces as given: the outlines need no protection from SVG's collapsing).
+    pub text: String,
+    /// Pixels per em.
+    pub em: f64,
+    /// The anchor point, in document pixels.
+    pub anchor: (i32, i32),
+    /// Clockwise rotation about the anchor, in degrees (0, 90, 180 or 270).
+    pub degrees: u32,
+    /// Where the line starts along the text's direction, from the anchor (0, −width/2 or −width).
+    pub start: f64,
+    /// The baseline's distance below the anchor, across the text's direction.
+    pub baseline: f64,
+    /// The fill colour.
+    pub rgb: (u8, u8, u8),
+    /// The fill's opacity.
+    pub alpha: f64,
+}
+
 /// A plotters backend whose text is laid out (and, on a bitmap, rasterised) by this module; every other
 /// drawing call goes to the inner backend unchanged.
 pub struct Typeset<B> {
@@ -202,17 +248,10 @@ impl<B: DrawingBackend> Typeset<B> {
         };
         let baseline = baseline_offset(&font, em, style.anchor().v_pos);
         let transform = style.transform();
-        let mut pen = x0 as f32;
-        let mut prev = None;
-        for c in text.chars() {
-            let id = sf.glyph_id(c);
-            if let Some(p) = prev {
-                pen += sf.kern(p, id);
-            }
-            prev = Some(id);
-            let glyph = id.with_scale_and_position(sf.scale(), point(pen, baseline as f32));
-            pen += sf.h_advance(id);
-            let Some(outline) = sf.outline_glyph(glyph) else { continue };
+        let px_per_unit = em / units_per_em(&font);
+        for (id, pen) in pens(&font, text).0 {
+            let at = point((x0 + pen * px_per_unit) as f32, baseline as f32);
+            let Some(outline) = sf.outline_glyph(id.with_scale_and_position(sf.scale(), at)) else { continue };
             let bounds = outline.px_bounds();
             let mut pixels = Vec::new();
             outline.draw(|x, y, coverage| pixels.push((x, y, coverage)));
@@ -220,7 +259,8 @@ impl<B: DrawingBackend> Typeset<B> {
                 if coverage <= 0.0 {
                     continue;
                 }
-                let (dx, dy) = rotate((bounds.min.x as i32 + x as i32, bounds.min.y as i32 + y as i32), &transform);
+                let (dx, dy) =
+                    rotate_pixel((bounds.min.x as i32 + x as i32, bounds.min.y as i32 + y as i32), &transform);
                 let c = BackendColor { alpha: color.alpha * coverage.min(1.0) as f64, rgb: color.rgb };
                 self.inner.draw_pixel((pos.0 + dx, pos.1 + dy), c)?;
             }
@@ -382,6 +422,44 @@ mod tests {
         assert!(advance("AV", em) < advance("A", em) + advance("V", em));
         // A no-break space advances as a space does, so `keep_spaces` leaves the layout unchanged.
         assert_eq!(advance("a\u{a0}b", em), advance("a b", em));
+    }
+
+    /// Turned text is the same pixels turned: each text-frame pixel lands on the pixel its square turns
+    /// onto (turning its corner had put such text one pixel off the SVG's, which turns the outlines).
+    #[test]
+    fn turned_text_is_the_same_pixels_turned() {
+        use plotters::prelude::*;
+        let ink = |t: FontTransform| {
+            let mut rgb = vec![255u8; 101 * 101 * 3];
+            {
+                let mut b = Typeset::bitmap(BitMapBackend::with_buffer(&mut rgb, (101, 101)));
+                let style = TextStyle::from(("sans-serif", 24.0).into_font()).transform(t);
+                b.draw_text("Lg", &style, (50, 50)).unwrap();
+            }
+            let mut out: Vec<((i32, i32), u8)> = (0..101 * 101)
+                .filter(|i| rgb[3 * i] < 255)
+                .map(|i| (((i % 101) as i32 - 50, (i / 101) as i32 - 50), rgb[3 * i]))
+                .collect();
+            out.sort();
+            out
+        };
+        // The pixel a square lands on is the one at the smallest corner of the square's turned corners.
+        for t in [FontTransform::Rotate90, FontTransform::Rotate180, FontTransform::Rotate270] {
+            for p in [(0, 0), (3, -7), (-2, 5)] {
+                let corners = [(0, 0), (1, 0), (0, 1), (1, 1)].map(|(dx, dy)| rotate((p.0 + dx, p.1 + dy), &t));
+                let least = (corners.iter().map(|c| c.0).min().unwrap(), corners.iter().map(|c| c.1).min().unwrap());
+                assert_eq!(rotate_pixel(p, &t), least);
+            }
+        }
+        let upright = ink(FontTransform::None);
+        assert!(upright.len() > 20);
+        for (t, degrees) in
+            [(FontTransform::Rotate90, 90), (FontTransform::Rotate180, 180), (FontTransform::Rotate270, 270)]
+        {
+            let mut turned: Vec<((i32, i32), u8)> = upright.iter().map(|&(p, v)| (rotate_pixel(p, &t), v)).collect();
+            turned.sort();
+            assert_eq!(ink(t), turned, "{degrees}°");
+        }
     }
 
     #[test]
