@@ -20,7 +20,7 @@ use actscope_metrics::stats::Describe;
 use serde_json::{Map, Value};
 
 use crate::config::{KEYS, RunConfig, find_key, value_text};
-use crate::summarize::{GroupMetrics, GroupSummary};
+use crate::summarize::{GroupMetrics, GroupSummary, JudgedOn};
 use crate::tuning::Bracket;
 use crate::{Error, Result};
 
@@ -82,7 +82,7 @@ fn metric(r: &Row<'_>, f: fn(&GroupMetrics) -> &Describe) -> Cell {
 }
 
 /// Every derived column.
-pub const DERIVED: [Derived; 14] = [
+pub const DERIVED: [Derived; 15] = [
     Derived {
         name: "depth",
         meaning: "number of hidden layers",
@@ -112,8 +112,15 @@ pub const DERIVED: [Derived; 14] = [
         cell: |r| Cell::Rounded(r.group.lr_width_decades, 2),
     },
     Derived {
+        name: "judged_on",
+        meaning: "which seeds at the chosen rate the numbers are over: later_seeds (those that took no part in choosing it), choosing_seeds (those that chose it, the only ones run at it: optimistic) or one_rate (nothing was chosen)",
+        stat: false,
+        records: false,
+        cell: |r| Cell::Value(r.group.judged_on.word().into()),
+    },
+    Derived {
         name: "n",
-        meaning: "runs (seeds) at the chosen rate",
+        meaning: "runs (seeds) at the chosen rate that the numbers are over (see judged_on)",
         stat: false,
         records: false,
         cell: |r| Cell::Value(r.group.n.into()),
@@ -176,7 +183,7 @@ pub const DERIVED: [Derived; 14] = [
     },
     Derived {
         name: "seeds",
-        meaning: "seeds of the runs at the chosen rate",
+        meaning: "seeds of the runs at the chosen rate that the numbers are over (see judged_on)",
         stat: false,
         records: false,
         cell: |r| Cell::Value(r.group.seeds.clone().into()),
@@ -415,9 +422,19 @@ pub fn table(rows: &[Row<'_>], columns: &[Column]) -> String {
         out.push('\n');
     }
     out.push_str(
-        "(mean ± 95% t-interval half-width over the finished seeds at the learning rate chosen on validation; \
+        "(mean ± 95% t-interval half-width over the finished seeds at the learning rate chosen on validation, \
+         leaving out the seeds that chose it where others ran at it; \
          `actscope summarize --list-columns` says what each column shows)\n",
     );
+    let optimistic = rows.iter().filter(|r| r.group.judged_on == JudgedOn::ChoosingSeeds).count();
+    if optimistic > 0 {
+        out.push_str(&format!(
+            "note: {optimistic} of {} configurations ran their chosen learning rate only on the seeds that chose it, \
+             so their numbers are optimistic (the best of several rates on those seeds); run more seeds at the \
+             chosen rate, and they are summarised alone (column judged_on)\n",
+            rows.len()
+        ));
+    }
     out
 }
 

@@ -254,7 +254,9 @@ pub struct GroupSummary {
     pub lr_width_by_seed: Describe,
     /// Mean validation accuracy with its 95% interval at every rate tried, on the selection seeds.
     pub lr_sensitivity: Vec<(f64, Describe)>,
-    /// Runs at the selected rate.
+    /// Which of the runs at the selected rate the numbers below are over ([`JudgedOn`]).
+    pub judged_on: JudgedOn,
+    /// Runs at the selected rate that the numbers below are over.
     pub n: usize,
     /// Of those, diverged.
     pub diverged: usize,
@@ -277,6 +279,32 @@ pub struct GroupSummary {
     pub wall_seconds: f64,
     /// Run directories at the selected rate, in `seeds` order.
     pub runs: Vec<PathBuf>,
+}
+
+/// Which seeds a configuration's numbers (accuracies, metrics, counts) are over. A rate chosen as the best
+/// of several on some seeds scores too well on those seeds (the winner's curse, docs/statistics.md §8.2), so
+/// where the chosen rate also ran on other seeds, only those count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JudgedOn {
+    /// The seeds at the chosen rate that took no part in choosing it (every rate tried ran the choosing
+    /// seeds; these ran at the chosen rate alone, later).
+    LaterSeeds,
+    /// The seeds that chose the rate, the only ones run at it: its numbers on them are optimistic.
+    ChoosingSeeds,
+    /// One rate only: nothing was chosen, and every seed counts.
+    OneRate,
+}
+
+impl JudgedOn {
+    /// The word a table shows: `later_seeds`, `choosing_seeds` or `one_rate`.
+    pub fn word(self) -> &'static str {
+        match self {
+            JudgedOn::LaterSeeds => "later_seeds",
+            JudgedOn::ChoosingSeeds => "choosing_seeds",
+            JudgedOn::OneRate => "one_rate",
+        }
+    }
 }
 
 /// Groups `runs` by configuration and summarises each (see the module docs). Groups are ordered by their
@@ -338,7 +366,14 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
     // differ in their last bit by the order of summation (a statistician found relu/before's 0.0032 and 0.01
     // tied at 4.224 over 5 seeds, one of them summed to 4.223999999999999).
     let best = lr_scores.iter().fold(lr_scores[0], |b, &s| if s.1 > b.1 + TIE { s } else { b });
-    let chosen: Vec<&LoadedRun> = by_lr[&best.0.to_bits()].clone();
+    let at_best: Vec<&LoadedRun> = by_lr[&best.0.to_bits()].clone();
+    // The runs the numbers are over: at the chosen rate, leaving out the seeds that chose it where others ran.
+    let later: Vec<&LoadedRun> = at_best.iter().copied().filter(|r| !common.contains(&r.config.seed)).collect();
+    let (judged_on, chosen) = match () {
+        _ if by_lr.len() == 1 => (JudgedOn::OneRate, at_best.clone()),
+        _ if later.is_empty() => (JudgedOn::ChoosingSeeds, at_best.clone()),
+        _ => (JudgedOn::LaterSeeds, later),
+    };
     let ok: Vec<&&LoadedRun> = chosen.iter().filter(|r| r.summary.is_ok()).collect();
     let acc = |f: &dyn Fn(&RunSummary) -> Option<f64>| -> Describe {
         describe(&ok.iter().filter_map(|r| f(&r.summary)).collect::<Vec<_>>())
@@ -359,13 +394,14 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
     let mut walls: Vec<f64> = chosen.iter().map(|r| r.summary.wall_seconds).collect();
     walls.sort_by(f64::total_cmp);
     GroupSummary {
-        config: chosen[0].config.clone(),
+        config: at_best[0].config.clone(),
         bracket: bracket(&lr_scores.iter().map(|p| p.0).collect::<Vec<_>>(), best.0),
         lr_width_decades: width_decades(&lr_scores),
         lr_width_by_seed: describe(&widths),
         lr_sensitivity,
         lr_scores,
         selected_lr: best.0,
+        judged_on,
         n: chosen.len(),
         diverged: chosen.len() - ok.len(),
         seeds: chosen.iter().map(|r| r.config.seed).collect(),

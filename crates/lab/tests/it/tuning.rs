@@ -108,3 +108,24 @@ fn a_tie_in_validation_accuracy_goes_to_the_smaller_rate_whatever_the_rounding()
     runs.extend(with(0.0032, smaller));
     assert_eq!(summarize(&runs)[0].selected_lr, 0.0032);
 }
+
+/// A configuration's numbers are over the seeds at the chosen rate that did not choose it, once there are
+/// any (the report's rounds run them; a user can too): on the choosing seeds the chosen rate scores too well.
+/// Without later seeds the summary says its numbers are the choosing seeds', and with one rate nothing was
+/// chosen.
+#[test]
+fn numbers_leave_out_the_seeds_that_chose_the_rate() {
+    use actscope_lab::summarize::JudgedOn;
+    let val = |lr: f64| if lr == 0.1 { 0.9 } else { 0.8 };
+    let mut runs: Vec<LoadedRun> = [0.01, 0.1].iter().flat_map(|&lr| (0..3).map(move |s| run(lr, s, &val))).collect();
+    let g = &summarize(&runs)[0];
+    assert_eq!((g.judged_on, g.n, g.seeds.clone()), (JudgedOn::ChoosingSeeds, 3, vec![0, 1, 2]));
+    // Later seeds at the chosen rate, a little worse than the choosing seeds' luck.
+    runs.extend((3..6).map(|s| run(0.1, s, &|_| 0.85)));
+    let g = &summarize(&runs)[0];
+    assert_eq!((g.judged_on, g.n, g.seeds.clone()), (JudgedOn::LaterSeeds, 3, vec![3, 4, 5]));
+    assert!((g.val.mean - (0.85 + 0.004)).abs() < 1e-12, "{}", g.val.mean);
+    assert_eq!((g.selected_lr, g.lr_scores.len()), (0.1, 2), "the choice itself stays on the choosing seeds");
+    let one: Vec<LoadedRun> = (0..3).map(|s| run(0.1, s, &val)).collect();
+    assert_eq!(summarize(&one)[0].judged_on, JudgedOn::OneRate);
+}
