@@ -328,8 +328,10 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), m
             mixed += "".join(f"; {names.get(m)!r} ({type(m).__name__}) ran between them: an element-wise activation "
                              "of your own goes in activation_types=" for m in dict.fromkeys(ran))
             raise ValueError(f"Linear {prev.name!r} is followed by Linear {layer.name!r} with no element-wise activation "
-                             "module between them; activations must be nn.Module instances (nn.ReLU(), not F.relu) so "
-                             f"that hooks can see them{mixed}")
+                             "module between them. If an activation runs there, it must be an nn.Module (nn.ReLU(), not "
+                             "F.relu) so that hooks can see it; if the two are linear layers in a row (a head on the "
+                             "logits, a linear bottleneck), the Monitor cannot measure the model: it needs Linear -> "
+                             f"(BatchNorm1d) -> activation blocks and one output Linear, run last{mixed}")
         if layer.linear.in_features != prev.linear.out_features:
             raise ValueError(f"Linear {layer.name!r} takes {layer.linear.in_features} features but {prev.name!r} "
                              f"gives {prev.linear.out_features}; the Monitor measures a chain of layers")

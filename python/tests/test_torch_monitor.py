@@ -213,6 +213,21 @@ def test_models_the_hooks_cannot_read_are_refused_clearly(data, tmp_path):
 
     with pytest.raises(ValueError, match=r"Linear 'fc1' is followed by Linear 'fc2' with no element-wise activation"):
         Monitor(Functional(), probe, out_dir=tmp_path).capture(0)
+
+    # A head on the logits: the message says the Monitor cannot measure such a model (it had told the user
+    # only to use nn.ReLU instead of F.relu, which was not their problem).
+    class AuxHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.act, self.out, self.aux = nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 10), nn.Linear(10, 2)
+
+        def forward(self, x):
+            logits = self.out(self.act(self.fc1(x)))
+            return logits + 0 * self.aux(logits).sum()
+
+    with pytest.raises(ValueError, match=r"'out' is followed by Linear 'aux' .* if the two are linear layers in a row "
+                       r"\(a head on the logits, a linear bottleneck\), the Monitor cannot measure the model"):
+        Monitor(AuxHead(), probe, out_dir=tmp_path).capture(0)
     with pytest.raises(TypeError, match=r"probe_batch: expected a pair \(x, y\)"):
         Monitor(mlp(0), probe[0], out_dir=tmp_path)
 
