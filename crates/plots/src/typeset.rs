@@ -9,13 +9,13 @@
 //!
 //! ```text
 //! em (px)      = style size / 1.24                    (what plotters' SVG backend writes as font-size)
-//! advance      = Σ h_advance(glyph) + Σ kern(pair)    (text width, for anchoring and for layout: [`pens`])
+//! advance      = Σ h_advance(glyph) + Σ kern(pair)    (text width, for anchoring and for layout)
 //! baseline     = anchor y + 0.76 em (top) | + 0.5 ex (centre) | − 0.5 ex (bottom), as the SVG backend's dy
 //! ```
 //!
 //! On a bitmap it rasterises each glyph at its sub-pixel pen position (bearing included) and blends the
-//! coverage, pixel by pixel turned with the text. On SVG ([`Typeset::outlined`]) it records each text's
-//! layout for [`crate::outline`], which draws the glyphs' outlines, so the SVG shows what the PNG shows
+//! coverage, pixel by pixel turned with the text. On SVG (`Typeset::outlined`) it records each text's
+//! layout for the crate's `outline` module, which draws the glyphs' outlines, so the SVG shows what the PNG shows
 //! in any viewer, with or without the font (`tests/browser/run.sh` measures that); the `<text>` element the
 //! inner backend writes stays, transparent, for search and screen readers, anchored by its top
 //! (`dy="0.76em"`; Chromium ignores the `ex` in the `0.5ex` plotters writes for centred and bottom anchors)
@@ -78,7 +78,8 @@ pub(crate) fn units_per_em(font: &FontRef<'_>) -> f64 {
     f64::from(font.units_per_em().unwrap_or(2048.0))
 }
 
-/// The advance width of `text` in pixels at `em` pixels per em ([`pens`]).
+/// The advance width of `text` in pixels at `em` pixels per em: glyph advances plus pair kerning, the one
+/// line layout the PNG, the SVG and every size estimate use.
 pub fn advance(text: &str, em: f64) -> f64 {
     let font = font();
     pens(&font, text).1 * em / units_per_em(&font)
