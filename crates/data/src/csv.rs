@@ -247,8 +247,37 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
 /// Opens and parses the CSV file at `path`.
 ///
 /// # Errors
-/// As [`parse_csv`], plus IO errors naming the path.
+/// As [`parse_csv`], plus IO errors naming the path, and a path that is not a regular file.
 pub fn read_csv(path: &Path, label: &LabelColumn) -> Result<Dataset> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    parse_csv(path, std::io::BufReader::new(file), label)
+    Ok(read_csv_hashed(path, label)?.0)
+}
+
+/// [`read_csv`], and the SHA-256 (lower-case hex) of the bytes parsed, computed as they are read: the file
+/// is read once and never held whole, so memory stays bounded by one line ([`MAX_LINE_BYTES`]) and the data
+/// (a file replaced while it is read has the checksum of what was parsed).
+///
+/// # Errors
+/// As [`read_csv`].
+pub fn read_csv_hashed(path: &Path, label: &LabelColumn) -> Result<(Dataset, String)> {
+    let file = crate::files::open_regular(path, "a CSV file")?;
+    let mut reader = std::io::BufReader::new(Hashing { inner: file, hash: <sha2::Sha256 as sha2::Digest>::new() });
+    let data = parse_csv(path, &mut reader, label)?;
+    // parse_csv reads to the end; anything it left (nothing) is hashed all the same.
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+    let hash = <sha2::Sha256 as sha2::Digest>::finalize(reader.into_inner().hash);
+    Ok((data, crate::mnist::hex(&hash)))
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: sha2::Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
+        Ok(n)
+    }
 }

@@ -132,6 +132,9 @@ pub fn gunzip(source: &Path, bytes: &[u8], limit: u64) -> Result<Vec<u8>> {
 pub fn parse_idx(source: &Path, bytes: &[u8]) -> Result<IdxArray> {
     if is_gzip(bytes) {
         let raw = gunzip_idx(source, bytes)?;
+        if raw.is_empty() {
+            return Err(Error::data(source, "its gzip stream decompresses to no bytes; expected an IDX header"));
+        }
         return parse_raw(source, &raw);
     }
     parse_raw(source, bytes)
@@ -148,7 +151,18 @@ fn gunzip_idx(source: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
         let ndim = out[3] as u64;
         (&mut decoder).take(4 * ndim).read_to_end(&mut out).map_err(corrupt)?;
     }
-    let Some(header) = parse_header(source, &out)? else {
+    // Garbage from a stream damaged near its start reads as an absurd header; the CRC that would say so is
+    // at the stream's end, which is not read for a header refused.
+    let header = parse_header(source, &out).map_err(|e| match e {
+        Error::Data { source_name, message } => Error::Data {
+            source_name,
+            message: format!(
+                "{message} (the header as decompressed from its gzip stream: a stream damaged near its start decodes to such a header, which `gzip -t` would show)"
+            ),
+        },
+        other => other,
+    })?;
+    let Some(header) = header else {
         return Ok(out); // too short for a header: parse_raw says which way
     };
     let declared = header.len as u64 + header.payload;
@@ -250,6 +264,20 @@ struct Header {
     payload: u64,
 }
 
+/// The format whose magic number `b` starts with, for the compressed and container formats an IDX file is
+/// sometimes mistaken for (only gzip is read).
+fn other_format(b: &[u8]) -> Option<&'static str> {
+    const MAGICS: [(&[u8], &str); 6] = [
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz-compressed data"),
+        (b"BZh", "bzip2-compressed data"),
+        (&[0x28, 0xb5, 0x2f, 0xfd], "zstd-compressed data"),
+        (b"PK\x03\x04", "a zip archive"),
+        (&[0x78, 0x9c], "zlib-compressed data (not gzip)"),
+        (&[0x89, b'P', b'N', b'G'], "a PNG image"),
+    ];
+    MAGICS.iter().find(|(m, _)| b.starts_with(m)).map(|(_, f)| *f)
+}
+
 /// Checks the header at the start of `b`. `Ok(None)` when `b` is shorter than 4 bytes (the caller words
 /// that error); an error for anything else malformed, including a declared size over [`MAX_DECOMPRESSED`].
 fn parse_header(source: &Path, b: &[u8]) -> Result<Option<Header>> {
@@ -258,7 +286,12 @@ fn parse_header(source: &Path, b: &[u8]) -> Result<Option<Header>> {
         return Ok(None);
     }
     if b[0] != 0 || b[1] != 0 {
-        return Err(err(format!("bad magic {:#04x}{:02x}; an IDX file starts with 0x0000", b[0], b[1])));
+        return Err(err(format!(
+            "bad magic {:#04x}{:02x}{}; an IDX file starts with 0x0000 (or is gzip-compressed)",
+            b[0],
+            b[1],
+            other_format(b).map_or_else(String::new, |f| format!(" (the start of {f})"))
+        )));
     }
     let (dtype, ndim) = (b[2], b[3] as usize);
     let size = match dtype {

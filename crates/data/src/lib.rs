@@ -27,6 +27,7 @@
 pub mod csv;
 pub mod embedded;
 mod error;
+mod files;
 pub mod idx;
 pub mod mnist;
 pub mod spec;

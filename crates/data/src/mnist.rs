@@ -61,7 +61,14 @@ pub fn find_idx_files(dir: &Path) -> Result<IdxFiles> {
     let mut paths: Vec<PathBuf> = Vec::with_capacity(4);
     for role in ROLES {
         let names = candidates(role);
-        let found: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).filter(|p| p.is_file()).collect();
+        // A name that is there but no file (a directory, a device, a link to nothing, unreadable) is refused
+        // by name: it had been reported as missing.
+        let mut found: Vec<PathBuf> = Vec::new();
+        for p in names.iter().map(|n| dir.join(n)) {
+            if crate::files::is_regular_file(&p, &format!("the {role} file"))? {
+                found.push(p);
+            }
+        }
         match &found[..] {
             [p] => paths.push(p.clone()),
             [] => {

@@ -16,7 +16,7 @@ use std::path::Path;
 use actscope_core::Dataset;
 use serde::Serialize;
 
-use crate::csv::{LabelColumn, parse_csv};
+use crate::csv::{LabelColumn, read_csv_hashed};
 use crate::embedded::embedded;
 use crate::mnist::{candidates, find_idx_files, hex};
 use crate::{Error, Result, Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
@@ -200,7 +200,8 @@ pub fn check(spec: &str) -> Result<()> {
             let (path, _) = path_of(s);
             let p = Path::new(path);
             if path.ends_with(".csv") {
-                std::fs::metadata(p).map(drop).map_err(|e| Error::io(p, e))
+                // What `load` refuses before reading (a directory, a device, a link to nothing), refused here.
+                crate::files::open_regular(p, "a CSV file").map(drop)
             } else {
                 check_dir(spec, p)
             }
@@ -240,9 +241,9 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                     None => LabelColumn::Name("label".into()),
                 };
                 // One read: the checksum is of the bytes parsed (read twice, a file replaced in between had
-                // its new checksum recorded beside results of its old contents).
-                let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
-                let all = parse_csv(p, std::io::Cursor::new(&bytes[..]), &col)?;
+                // its new checksum recorded beside results of its old contents), hashed as they stream by
+                // (read whole first, `/dev/zero` had filled memory before any check).
+                let (all, checksum) = read_csv_hashed(p, &col)?;
                 let (rest, test) = split_train_val(&all, CSV_TEST_FRACTION, SPLIT_SEED + 1).map_err(|_| {
                     Error::data(
                         p,
@@ -253,7 +254,6 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                     )
                 })?;
                 let (train, val) = split_train_val(&rest, val_fraction, SPLIT_SEED)?;
-                let checksum = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 let description = format!("CSV {} (20% held out as test)", p.display());
                 LoadedData { spec: spec.into(), description, checksum, train, val, test }
             } else {

@@ -168,10 +168,11 @@ fn csv_lines_are_bounded() {
     let text = "a,label\n".to_string() + &"0".repeat(16 << 20);
     let e = csv_err(&text);
     assert!(e.contains("t.csv: line 2: longer than 4194304 bytes without a newline"), "{}", &e[..e.len().min(300)]);
+    // A device is refused before it is read (what_cannot_be_data_is_named_before_it_is_read).
     let zero = Path::new("/dev/zero");
     if zero.exists() {
         let e = actscope_data::csv::read_csv(zero, &LabelColumn::Name("label".into())).unwrap_err().to_string();
-        assert!(e.contains("/dev/zero: line 1: longer than 4194304 bytes"), "{e}");
+        assert!(e.contains("/dev/zero: not a regular file (a device, FIFO or socket); expected a CSV file"), "{e}");
     }
     let e = parse_csv(Path::new("t.csv"), Cursor::new(b"a,label\n1,\xff\n"), &LabelColumn::Name("label".into()))
         .unwrap_err()
@@ -189,12 +190,12 @@ fn io_errors_say_what_happened_once() {
     let e = actscope_data::load("/nonexistent", 0.1, false).unwrap_err();
     assert!(chain(&e).contains("\"/nonexistent\" not found"), "{}", chain(&e));
     assert!(e.is_usage());
-    // Another OS error: its own words, without "(os error N)", once.
+    // A directory in a file's place is named as one, once (it read "line 1: Is a directory").
     let dir = std::env::temp_dir().join(format!("actscope-dir-{}.csv", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let e = chain(&actscope_data::csv::read_csv(&dir, &LabelColumn::Name("label".into())).unwrap_err());
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(e.ends_with(": line 1: Is a directory"), "{e}");
+    assert!(e.ends_with(".csv: a directory; expected a CSV file"), "{e}");
     assert!(!e.contains("os error"), "{e}");
 }
 
@@ -548,4 +549,57 @@ fn synthetic_sets_need_a_class() {
     assert!(std::panic::catch_unwind(|| synthetic::clusters(10, 5, 0, 0.5, 1, 1)).is_err());
     assert!(std::panic::catch_unwind(|| synthetic::teacher(10, 5, 0, 1, 1)).is_err());
     assert_eq!(synthetic::clusters(10, 5, 1, 0.5, 1, 1).classes, 1);
+}
+
+/// What a data path names but cannot be read as data is refused by name, without reading it: a link to
+/// `/dev/zero` as a CSV (it was read until memory ran out), a directory or a link to nothing in an IDX set's
+/// place (they were reported as missing). A CSV's checksum is of the bytes parsed, hashed as they stream.
+#[test]
+fn what_cannot_be_data_is_named_before_it_is_read() {
+    let dir = std::env::temp_dir().join(format!("actscope-not-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    #[cfg(unix)]
+    {
+        let zero = dir.join("zero.csv");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let e = actscope_data::load(zero.to_str().unwrap(), 0.1, false).unwrap_err().to_string();
+        assert!(e.ends_with("zero.csv: not a regular file (a device, FIFO or socket); expected a CSV file"), "{e}");
+        // A sweep's check before any run says the same.
+        let e = actscope_data::check(zero.to_str().unwrap()).unwrap_err().to_string();
+        assert!(e.ends_with("zero.csv: not a regular file (a device, FIFO or socket); expected a CSV file"), "{e}");
+        let set = dir.join("set");
+        std::fs::create_dir_all(set.join("train-images-idx3-ubyte")).unwrap();
+        let e = load_idx_dir(&set, 10).unwrap_err().to_string();
+        assert!(e.ends_with("train-images-idx3-ubyte: a directory; expected the train-images-idx3-ubyte file"), "{e}");
+        std::fs::remove_dir(set.join("train-images-idx3-ubyte")).unwrap();
+        std::os::unix::fs::symlink(dir.join("gone"), set.join("train-images-idx3-ubyte.gz")).unwrap();
+        let e = load_idx_dir(&set, 10).unwrap_err().to_string();
+        assert!(e.contains("a symbolic link to a file that does not exist; expected the train-images"), "{e}");
+    }
+    let text: String = "a,b,label\n".to_string()
+        + &(0..60).map(|i| format!("{},{},{}\n", i as f32 / 60.0, i % 7, i % 2)).collect::<String>();
+    let csv = dir.join("d.csv");
+    std::fs::write(&csv, &text).unwrap();
+    let (data, hash) = actscope_data::csv::read_csv_hashed(&csv, &LabelColumn::Name("label".into())).unwrap();
+    assert_eq!(data.len(), 60);
+    let want: String =
+        <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hash, want);
+    assert_eq!(actscope_data::load(csv.to_str().unwrap(), 0.1, false).unwrap().checksum, want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Damaged or mistaken compression is named: a gzip stream of nothing (it read "empty file"), another
+/// format's bytes (xz: "bad magic 0xfd37" alone), and a stream damaged near its start, which decodes to an
+/// absurd header before its CRC could be checked.
+#[test]
+fn compression_problems_are_named() {
+    let e = err_of(&gzip(&[]));
+    assert!(e.contains("its gzip stream decompresses to no bytes; expected an IDX header"), "{e}");
+    let e = err_of(&[0xfd, b'7', b'z', b'X', b'Z', 0, 1, 2]);
+    assert!(e.contains("bad magic 0xfd37 (the start of xz-compressed data)"), "{e}");
+    // A header refused as decompressed says where it came from (a damaged stream reads as such garbage).
+    let absurd = gzip(&[0, 0, 8, 3, 0xff, 0xff, 0xff, 0xfb, 0xff, 0xff, 0xff, 0xfb, 0xff, 0xff, 0xff, 0xfb]);
+    let e = err_of(&absurd);
+    assert!(e.contains("declare more than") && e.contains("(the header as decompressed from its gzip stream"), "{e}");
 }
