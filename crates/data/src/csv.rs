@@ -140,6 +140,22 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
+/// An error for line `i` when it leaves a quote open (an odd number of `"`: `""` inside quotes comes in
+/// pairs). Its cells would otherwise run together into one and be refused as "not a finite number".
+fn unterminated_quote(source: &Path, i: usize, line: &str) -> Result<()> {
+    if line.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
+        let at = line.rfind('"').unwrap_or(0);
+        return Err(Error::data(
+            source,
+            format!(
+                "line {i}: a quote opened at byte {} is never closed; expected a closing `\"` before the line ends",
+                at + 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The header's names for an error message: all of them, or the first 20 and how many more.
 fn list_columns(header: &[String]) -> String {
     const SHOWN: usize = 20;
@@ -162,14 +178,36 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
         match lines.next_line(source)? {
             None => return Err(err("empty file; expected a header row".into())),
             Some((_, l)) if l.trim().is_empty() => {}
-            Some((_, l)) => break Cells::new(l.trim_start_matches('\u{feff}')).map(Cow::into_owned).collect(),
+            Some((i, l)) => {
+                unterminated_quote(source, i, l)?;
+                break Cells::new(l.trim_start_matches('\u{feff}')).map(Cow::into_owned).collect();
+            }
         }
     };
     let label_idx = match label {
-        LabelColumn::Name(n) => header
-            .iter()
-            .position(|h| h == n)
-            .ok_or_else(|| err(format!("no column named {n:?}; the header has: {}", list_columns(&header))))?,
+        LabelColumn::Name(n) => {
+            let named: Vec<usize> = header.iter().enumerate().filter(|(_, h)| *h == n).map(|(j, _)| j + 1).collect();
+            match named[..] {
+                [] => {
+                    // One column holding another separator: say so (it read as a missing label column alone).
+                    let other = [(';', "semicolon"), ('\t', "tab")]
+                        .into_iter()
+                        .find(|(c, _)| header.len() == 1 && header[0].contains(*c));
+                    let hint = other.map_or_else(String::new, |(_, name)| {
+                        format!("; the header is one column holding {name}s: the separator is `,` ({name}-separated files are not read; convert the file)")
+                    });
+                    return Err(err(format!("no column named {n:?}; the header has: {}{hint}", list_columns(&header))));
+                }
+                [j] => j - 1,
+                _ => {
+                    let at: Vec<String> = named.iter().map(usize::to_string).collect();
+                    return Err(err(format!(
+                        "columns {} are all named {n:?}; expected one label column (rename the others, or name the label column by its index: FILE#INDEX)",
+                        at.join(", ")
+                    )));
+                }
+            }
+        }
         LabelColumn::Index(i) if *i < header.len() => *i,
         LabelColumn::Index(i) => {
             return Err(err(format!("label column index {i} is past the last column ({} columns)", header.len())));
@@ -187,6 +225,7 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
         if line.trim().is_empty() {
             continue;
         }
+        unterminated_quote(source, i, line)?;
         let mut cells = Cells::new(line);
         let mut count = 0;
         for (j, cell) in (&mut cells).enumerate() {

@@ -95,8 +95,17 @@ impl LoadedData {
     }
 }
 
+/// A setting refused for what it does to this data (a `val_fraction` that empties the validation set of a
+/// small set) names the data too: the message alone read as if the setting were wrong for any data.
+fn of_data(spec: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Config { field, message } => Error::Config { field, message: format!("{message} (data {spec:?})") },
+        other => other,
+    }
+}
+
 fn from_splits(spec: &str, description: String, s: Splits, val_fraction: f64) -> Result<LoadedData> {
-    let (train, val) = split_train_val_owned(s.train, val_fraction, SPLIT_SEED)?;
+    let (train, val) = split_train_val_owned(s.train, val_fraction, SPLIT_SEED).map_err(of_data(spec))?;
     Ok(LoadedData { spec: spec.into(), description, checksum: s.checksum, train, val, test: s.test })
 }
 
@@ -110,7 +119,7 @@ fn synthetic_set(spec: &str, kind: &str, val_fraction: f64) -> Result<LoadedData
     };
     let checksum =
         hex(&<sha2::Sha256 as sha2::Digest>::digest(format!("{} | {}", all.provenance, test.provenance).as_bytes()));
-    let (train, val) = split_train_val(&all, val_fraction, SPLIT_SEED)?;
+    let (train, val) = split_train_val(&all, val_fraction, SPLIT_SEED).map_err(of_data(spec))?;
     let description = format!("synthetic {kind}: {}", all.provenance);
     Ok(LoadedData { spec: spec.into(), description, checksum, train, val, test })
 }
@@ -253,7 +262,7 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                         ),
                     )
                 })?;
-                let (train, val) = split_train_val(&rest, val_fraction, SPLIT_SEED)?;
+                let (train, val) = split_train_val(&rest, val_fraction, SPLIT_SEED).map_err(of_data(spec))?;
                 let description = format!("CSV {} (20% held out as test)", p.display());
                 LoadedData { spec: spec.into(), description, checksum, train, val, test }
             } else {

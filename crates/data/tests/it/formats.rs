@@ -603,3 +603,40 @@ fn compression_problems_are_named() {
     let e = err_of(&absurd);
     assert!(e.contains("declare more than") && e.contains("(the header as decompressed from its gzip stream"), "{e}");
 }
+
+/// CSV mistakes a user makes are named as what they are: a quote left open (it read "… is not a finite
+/// number" of the cells run together), two columns with the label's name (the first was used without a
+/// word), and a file separated by semicolons or tabs (it read only "no column named label").
+#[test]
+fn csv_mistakes_are_named() {
+    let e = csv_err("a,b,label\n0.1,\"0.2,0.3,1\n");
+    assert!(e.contains("t.csv: line 2: a quote opened at byte 5 is never closed"), "{e}");
+    // An escaped quote inside quotes is closed.
+    let ok = parse_csv(
+        Path::new("t.csv"),
+        Cursor::new("a,\"b\"\"\",label\n0.1,0.2,1\n"),
+        &LabelColumn::Name("label".into()),
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    let e = csv_err("a,label,b,label\n0.1,0,0.3,1\n");
+    assert!(e.contains("columns 2, 4 are all named \"label\"; expected one label column"), "{e}");
+    let e = csv_err("a;b;label\n0.1;0.2;1\n");
+    assert!(e.contains("the header is one column holding semicolons: the separator is `,`"), "{e}");
+    let e = csv_err("a\tb\tlabel\n0.1\t0.2\t1\n");
+    assert!(e.contains("holding tabs"), "{e}");
+}
+
+/// A `val_fraction` refused for what it does to this data names the data (it read as if the setting were
+/// wrong for any data, with no file named).
+#[test]
+fn a_split_refused_for_the_data_names_the_data() {
+    let path = std::env::temp_dir().join(format!("actscope-small-{}.csv", std::process::id()));
+    let text: String = "a,label\n".to_string() + &(0..20).map(|i| format!("{i},{}\n", i % 2)).collect::<String>();
+    std::fs::write(&path, text).unwrap();
+    let spec = path.to_str().unwrap();
+    let e = actscope_data::load(spec, 0.01, false).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(e.is_usage());
+    let e = e.to_string();
+    assert!(e.starts_with("invalid val_fraction: ") && e.ends_with(&format!("(data {spec:?})")), "{e}");
+}
