@@ -248,8 +248,38 @@ fn corrupt_gzip(source: &Path, e: &std::io::Error) -> Error {
 
 /// Reads and parses the IDX file at `path` (raw or gzip).
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_idx_bytes(path)?;
     parse_idx(path, &bytes)
+}
+
+/// The bytes of the IDX file at `path`, for [`parse_idx`]. A raw file's header is read first: a malformed
+/// one, or a file longer than it declares, is refused with [`parse_idx`]'s own error before the rest is
+/// read (a 1 GB file declaring 1,600 bytes had been read whole first, for 12 s).
+///
+/// # Errors
+/// IO errors naming the path; a malformed raw header; a raw file longer than its header declares.
+pub fn read_idx_bytes(path: &Path) -> Result<Vec<u8>> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut bytes = Vec::new();
+    (&mut file).take(4).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() == 4 && !is_gzip(&bytes) {
+        (&mut file).take(4 * u64::from(bytes[3])).read_to_end(&mut bytes).map_err(io)?;
+        if let Some(h) = parse_header(path, &bytes)? {
+            let declared = h.len as u64 + h.payload;
+            if len > declared {
+                return Err(Error::data(path, trailing_message(len - declared, &h.dims, h.payload)));
+            }
+        }
+    }
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// The error for `extra` bytes after a payload that `dims` declare to be `want` bytes long.
+fn trailing_message(extra: u64, dims: &[usize], want: u64) -> String {
+    format!("{extra} unexpected bytes after the payload: dimensions {dims:?} need exactly {want} bytes")
 }
 
 /// A checked IDX header.
@@ -362,10 +392,7 @@ fn parse_raw(source: &Path, b: &[u8]) -> Result<IdxArray> {
         )));
     }
     if payload.len() > want {
-        return Err(err(format!(
-            "{} unexpected bytes after the payload: dimensions {dims:?} need exactly {want} bytes",
-            payload.len() - want
-        )));
+        return Err(err(trailing_message((payload.len() - want) as u64, &dims, want as u64)));
     }
     macro_rules! be {
         ($t:ty) => {

@@ -101,7 +101,7 @@ pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
     let files = find_idx_files(dir)?;
     let mut bytes = Vec::with_capacity(4);
     for p in &files.paths {
-        bytes.push(std::fs::read(p).map_err(|e| Error::io(p, e))?);
+        bytes.push(crate::idx::read_idx_bytes(p)?);
     }
     let name = dir.file_name().map_or_else(|| "idx".to_string(), |n| n.to_string_lossy().into_owned());
     let named: Vec<(&Path, &[u8])> =

@@ -640,3 +640,35 @@ fn a_split_refused_for_the_data_names_the_data() {
     let e = e.to_string();
     assert!(e.starts_with("invalid val_fraction: ") && e.ends_with(&format!("(data {spec:?})")), "{e}");
 }
+
+/// A raw IDX file longer than its header declares is refused from its length, with the error parsing it
+/// whole gives, before the rest is read (a 1 GB file declaring 1,616 bytes was read whole first).
+#[test]
+fn a_raw_file_longer_than_declared_is_refused_before_it_is_read() {
+    let dir = std::env::temp_dir().join(format!("actscope-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = encode_idx(&u8_array(vec![100, 4, 4], |i| i as u8));
+    bytes.extend([0u8; 5]);
+    let small = dir.join("small-idx3-ubyte");
+    std::fs::write(&small, &bytes).unwrap();
+    let e = actscope_data::idx::read_idx_bytes(&small).unwrap_err().to_string();
+    assert_eq!(e, parse_idx(&small, &bytes).unwrap_err().to_string());
+    assert!(e.ends_with("5 unexpected bytes after the payload: dimensions [100, 4, 4] need exactly 1600 bytes"), "{e}");
+    // 1 GiB, sparse: refused from its length.
+    let big = dir.join("big-idx3-ubyte");
+    let f = std::fs::File::create(&big).unwrap();
+    std::io::Write::write_all(&mut &f, &bytes[..1616]).unwrap();
+    f.set_len(1 << 30).unwrap();
+    let e = actscope_data::idx::read_idx_bytes(&big).unwrap_err().to_string();
+    assert!(
+        e.ends_with(&format!(
+            "{} unexpected bytes after the payload: dimensions [100, 4, 4] need exactly 1600 bytes",
+            (1u64 << 30) - 1616
+        )),
+        "{e}"
+    );
+    // Exact files and gzip files are read whole, as before.
+    std::fs::write(&small, &bytes[..1616]).unwrap();
+    assert_eq!(actscope_data::idx::read_idx_bytes(&small).unwrap(), &bytes[..1616]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
