@@ -113,7 +113,7 @@ pub const DERIVED: [Derived; 15] = [
     },
     Derived {
         name: "judged_on",
-        meaning: "which seeds at the chosen rate the numbers are over: later_seeds (those that took no part in choosing it), choosing_seeds (those that chose it, the only ones run at it: optimistic) or one_rate (nothing was chosen)",
+        meaning: "which seeds at the chosen rate the numbers are over: later_seeds (those run at it alone after the choice), choosing_seeds (those that chose it: optimistic), one_rate (nothing was chosen) or no_common_seeds (no seed ran every rate, so the choice compared nothing)",
         stat: false,
         records: false,
         cell: |r| Cell::Value(r.group.judged_on.word().into()),
@@ -426,7 +426,17 @@ pub fn table(rows: &[Row<'_>], columns: &[Column]) -> String {
          leaving out the seeds that chose it where others ran at it; \
          `actscope summarize --list-columns` says what each column shows)\n",
     );
-    let optimistic = rows.iter().filter(|r| r.group.judged_on == JudgedOn::ChoosingSeeds).count();
+    let count = |j: JudgedOn| rows.iter().filter(|r| r.group.judged_on == j).count();
+    let unchosen = count(JudgedOn::NoCommonSeeds);
+    if unchosen > 0 {
+        out.push_str(&format!(
+            "note: {unchosen} of {} configurations tried their learning rates on no seed in common, so no rate was \
+             compared with another (each scored 0, and the smallest was taken); run every rate on the same seeds \
+             (column judged_on)\n",
+            rows.len()
+        ));
+    }
+    let optimistic = count(JudgedOn::ChoosingSeeds);
     if optimistic > 0 {
         out.push_str(&format!(
             "note: {optimistic} of {} configurations ran their chosen learning rate only on the seeds that chose it, \

@@ -294,6 +294,9 @@ pub enum JudgedOn {
     ChoosingSeeds,
     /// One rate only: nothing was chosen, and every seed counts.
     OneRate,
+    /// No seed ran every rate tried, so the rates were compared on no common seeds (each scored 0): the
+    /// choice means nothing, and every seed at the chosen rate counts.
+    NoCommonSeeds,
 }
 
 impl JudgedOn {
@@ -303,6 +306,7 @@ impl JudgedOn {
             JudgedOn::LaterSeeds => "later_seeds",
             JudgedOn::ChoosingSeeds => "choosing_seeds",
             JudgedOn::OneRate => "one_rate",
+            JudgedOn::NoCommonSeeds => "no_common_seeds",
         }
     }
 }
@@ -367,10 +371,19 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
     // tied at 4.224 over 5 seeds, one of them summed to 4.223999999999999).
     let best = lr_scores.iter().fold(lr_scores[0], |b, &s| if s.1 > b.1 + TIE { s } else { b });
     let at_best: Vec<&LoadedRun> = by_lr[&best.0.to_bits()].clone();
-    // The runs the numbers are over: at the chosen rate, leaving out the seeds that chose it where others ran.
-    let later: Vec<&LoadedRun> = at_best.iter().copied().filter(|r| !common.contains(&r.config.seed)).collect();
+    // The runs the numbers are over: at the chosen rate, leaving out the seeds that chose it where later seeds
+    // ran at it alone (seeds above every choosing seed, at no other rate: the report's rounds). A seed
+    // missing at some rate (a run unfinished or lost) is no later seed: the grid is incomplete, not extended.
+    let others: Vec<u64> = runs.iter().filter(|r| r.config.lr != best.0).map(|r| r.config.seed).collect();
+    let last_choosing = common.iter().max();
+    let later: Vec<&LoadedRun> = at_best
+        .iter()
+        .copied()
+        .filter(|r| last_choosing.is_some_and(|&m| r.config.seed > m) && !others.contains(&r.config.seed))
+        .collect();
     let (judged_on, chosen) = match () {
         _ if by_lr.len() == 1 => (JudgedOn::OneRate, at_best.clone()),
+        _ if common.is_empty() => (JudgedOn::NoCommonSeeds, at_best.clone()),
         _ if later.is_empty() => (JudgedOn::ChoosingSeeds, at_best.clone()),
         _ => (JudgedOn::LaterSeeds, later),
     };

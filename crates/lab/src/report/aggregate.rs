@@ -219,13 +219,15 @@ impl Experiment {
         self.selected_of(g)
     }
 
-    /// [`Experiment::selected`] for one configuration summary.
+    /// [`Experiment::selected`] for one configuration summary: the runs its numbers are over
+    /// ([`GroupSummary::seeds`], which leave out the seeds that chose the rate once later seeds ran at it, as
+    /// `actscope summarize` shows them), from seed [`Experiment::judged_from`] on.
     fn selected_of(&self, g: &GroupSummary) -> Vec<&Run> {
         let mut out: Vec<&Run> = self
             .runs
             .iter()
             .filter(|r| r.config.group_key() == g.config.group_key() && r.config.lr == g.selected_lr)
-            .filter(|r| r.config.seed >= self.judged_from)
+            .filter(|r| r.config.seed >= self.judged_from && g.seeds.contains(&r.config.seed))
             .collect();
         out.sort_by_key(|r| r.config.seed);
         out

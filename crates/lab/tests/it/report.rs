@@ -1691,8 +1691,14 @@ fn the_seeds_that_chose_the_rates_are_judged_on_by_nothing() {
         let runs = e.selected(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == p);
         runs.iter().map(|r| r.config.seed).collect::<Vec<u64>>()
     };
-    assert_eq!(seeds(&all, Placement::After), (0..7).collect::<Vec<u64>>());
+    // The summary leaves the choosing seeds out once later seeds ran, so `actscope plot` (no judged_from)
+    // and `summarize` agree with the report; judged_from also leaves them out before any later seed ran.
+    assert_eq!(seeds(&all, Placement::After), vec![3, 4, 5, 6]);
     assert_eq!(seeds(&e, Placement::After), vec![3, 4, 5, 6]);
+    let choosing_only: Vec<Run> = runs.iter().filter(|r| r.config.seed < 3).cloned().collect();
+    let before_later = load_fake(&choosing_only, |_| String::new());
+    assert_eq!(seeds(&before_later, Placement::After), vec![0, 1, 2]);
+    assert_eq!(seeds(&before_later.judged_from(3), Placement::After), Vec::<u64>::new());
     assert_eq!(e.seeds_per_configuration(), Some((4, 4)));
     let rounds = claims::Rounds { design: Design::new(0.05, Spending::OBrienFleming, 4), looks: vec![4] };
     let c4 = claims::c4(&e, Some(&rounds));

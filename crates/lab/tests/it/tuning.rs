@@ -128,4 +128,16 @@ fn numbers_leave_out_the_seeds_that_chose_the_rate() {
     assert_eq!((g.selected_lr, g.lr_scores.len()), (0.1, 2), "the choice itself stays on the choosing seeds");
     let one: Vec<LoadedRun> = (0..3).map(|s| run(0.1, s, &val)).collect();
     assert_eq!(summarize(&one)[0].judged_on, JudgedOn::OneRate);
+    // A grid with a run missing (unfinished or lost) is incomplete, not extended: every seed at the chosen
+    // rate counts (seed 1 missing at 0.01 had made seed 1 the only "later" seed).
+    let holey: Vec<LoadedRun> = [0.01, 0.1]
+        .iter()
+        .flat_map(|&lr| (0..4).map(move |s| run(lr, s, &val)))
+        .filter(|r| !(r.config.lr == 0.01 && r.config.seed == 1))
+        .collect();
+    let g = &summarize(&holey)[0];
+    assert_eq!((g.judged_on, g.seeds.clone()), (JudgedOn::ChoosingSeeds, vec![0, 1, 2, 3]));
+    // Rates on disjoint seeds compared nothing.
+    let apart: Vec<LoadedRun> = vec![run(0.01, 0, &val), run(0.01, 1, &val), run(0.1, 2, &val), run(0.1, 3, &val)];
+    assert_eq!(summarize(&apart)[0].judged_on, JudgedOn::NoCommonSeeds);
 }
