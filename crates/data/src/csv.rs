@@ -144,7 +144,18 @@ impl<R: BufRead> Lines<R> {
 /// pairs). Its cells would otherwise run together into one and be refused as "not a finite number".
 fn unterminated_quote(source: &Path, i: usize, line: &str) -> Result<()> {
     if line.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
-        let at = line.rfind('"').unwrap_or(0);
+        // The quote left open, read as the cells are: a `"` opens, `""` inside is an escaped quote, a lone
+        // `"` closes.
+        let (mut open, mut bytes) = (None, line.bytes().enumerate().peekable());
+        while let Some((k, b)) = bytes.next() {
+            match (b, open) {
+                (b'"', None) => open = Some(k),
+                (b'"', Some(_)) if bytes.peek().is_some_and(|&(_, n)| n == b'"') => drop(bytes.next()),
+                (b'"', Some(_)) => open = None,
+                _ => {}
+            }
+        }
+        let at = open.unwrap_or(0);
         return Err(Error::data(
             source,
             format!(
@@ -154,6 +165,16 @@ fn unterminated_quote(source: &Path, i: usize, line: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// For a header of one column holding semicolons or tabs, what the separator is (such a file read as one
+/// column, and its errors said nothing of why); empty otherwise.
+fn separator_hint(header: &[String]) -> String {
+    let other =
+        [(';', "semicolon"), ('\t', "tab")].into_iter().find(|(c, _)| header.len() == 1 && header[0].contains(*c));
+    other.map_or_else(String::new, |(_, name)| {
+        format!("; the header is one column holding {name}s: the separator is `,` ({name}-separated files are not read; convert the file)")
+    })
 }
 
 /// The header's names for an error message: all of them, or the first 20 and how many more.
@@ -189,33 +210,40 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
             let named: Vec<usize> = header.iter().enumerate().filter(|(_, h)| *h == n).map(|(j, _)| j + 1).collect();
             match named[..] {
                 [] => {
-                    // One column holding another separator: say so (it read as a missing label column alone).
-                    let other = [(';', "semicolon"), ('\t', "tab")]
-                        .into_iter()
-                        .find(|(c, _)| header.len() == 1 && header[0].contains(*c));
-                    let hint = other.map_or_else(String::new, |(_, name)| {
-                        format!("; the header is one column holding {name}s: the separator is `,` ({name}-separated files are not read; convert the file)")
-                    });
-                    return Err(err(format!("no column named {n:?}; the header has: {}{hint}", list_columns(&header))));
+                    return Err(err(format!(
+                        "no column named {n:?}; the header has: {}{}",
+                        list_columns(&header),
+                        separator_hint(&header)
+                    )));
                 }
                 [j] => j - 1,
                 _ => {
                     let at: Vec<String> = named.iter().map(usize::to_string).collect();
+                    let by_index: Vec<String> =
+                        named.iter().map(|j| format!("{}#{}", source.display(), j - 1)).collect();
                     return Err(err(format!(
-                        "columns {} are all named {n:?}; expected one label column (rename the others, or name the label column by its index: FILE#INDEX)",
-                        at.join(", ")
+                        "columns {} (counted from 1) are all named {n:?}; expected one label column (rename the others, or choose one by its index, counted from 0: {})",
+                        at.join(", "),
+                        by_index.join(" or ")
                     )));
                 }
             }
         }
         LabelColumn::Index(i) if *i < header.len() => *i,
         LabelColumn::Index(i) => {
-            return Err(err(format!("label column index {i} is past the last column ({} columns)", header.len())));
+            return Err(err(format!(
+                "label column index {i} is past the last column ({} columns){}",
+                header.len(),
+                separator_hint(&header)
+            )));
         }
     };
     let width = header.len();
     if width < 2 {
-        return Err(err(format!("{width} column(s); expected at least one feature column and the label column")));
+        return Err(err(format!(
+            "{width} column(s); expected at least one feature column and the label column{}",
+            separator_hint(&header)
+        )));
     }
     let label_name = &header[label_idx];
     let (mut values, mut labels) = (Vec::new(), Vec::new());

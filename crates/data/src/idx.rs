@@ -157,7 +157,7 @@ fn gunzip_idx(source: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
         Error::Data { source_name, message } => Error::Data {
             source_name,
             message: format!(
-                "{message} (the header as decompressed from its gzip stream: a stream damaged near its start decodes to such a header, which `gzip -t` would show)"
+                "{message} (as decompressed from its gzip stream: if `gzip -t` finds the stream intact, the file holds something other than IDX data, gzipped; a stream damaged near its start also decodes to such bytes)"
             ),
         },
         other => other,
@@ -254,13 +254,14 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
 
 /// The bytes of the IDX file at `path`, for [`parse_idx`]. A raw file's header is read first: a malformed
 /// one, or a file longer than it declares, is refused with [`parse_idx`]'s own error before the rest is
-/// read (a 1 GB file declaring 1,600 bytes had been read whole first, for 12 s).
+/// read (a 1 GB file declaring 1,616 bytes had been read whole first, for 12 s). A path that is no regular
+/// file (a directory, a device, a FIFO) is refused by name.
 ///
 /// # Errors
 /// IO errors naming the path; a malformed raw header; a raw file longer than its header declares.
 pub fn read_idx_bytes(path: &Path) -> Result<Vec<u8>> {
     let io = |e: std::io::Error| Error::io(path, e);
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut file = crate::files::open_regular(path, "an IDX file")?;
     let len = file.metadata().map_err(io)?.len();
     let mut bytes = Vec::new();
     (&mut file).take(4).read_to_end(&mut bytes).map_err(io)?;
@@ -297,12 +298,14 @@ struct Header {
 /// The format whose magic number `b` starts with, for the compressed and container formats an IDX file is
 /// sometimes mistaken for (only gzip is read).
 fn other_format(b: &[u8]) -> Option<&'static str> {
-    const MAGICS: [(&[u8], &str); 6] = [
+    const MAGICS: [(&[u8], &str); 8] = [
         (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz-compressed data"),
         (b"BZh", "bzip2-compressed data"),
         (&[0x28, 0xb5, 0x2f, 0xfd], "zstd-compressed data"),
         (b"PK\x03\x04", "a zip archive"),
         (&[0x78, 0x9c], "zlib-compressed data (not gzip)"),
+        (&[0x78, 0xda], "zlib-compressed data (not gzip)"),
+        (&[0x78, 0x01], "zlib-compressed data (not gzip)"),
         (&[0x89, b'P', b'N', b'G'], "a PNG image"),
     ];
     MAGICS.iter().find(|(m, _)| b.starts_with(m)).map(|(_, f)| *f)
@@ -317,7 +320,7 @@ fn parse_header(source: &Path, b: &[u8]) -> Result<Option<Header>> {
     }
     if b[0] != 0 || b[1] != 0 {
         return Err(err(format!(
-            "bad magic {:#04x}{:02x}{}; an IDX file starts with 0x0000 (or is gzip-compressed)",
+            "bad magic {:#04x}{:02x}{}; an IDX file starts with 0x0000",
             b[0],
             b[1],
             other_format(b).map_or_else(String::new, |f| format!(" (the start of {f})"))

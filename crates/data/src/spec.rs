@@ -209,8 +209,12 @@ pub fn check(spec: &str) -> Result<()> {
             let (path, _) = path_of(s);
             let p = Path::new(path);
             if path.ends_with(".csv") {
-                // What `load` refuses before reading (a directory, a device, a link to nothing), refused here.
-                crate::files::open_regular(p, "a CSV file").map(drop)
+                // What `load` refuses before reading (a directory, a device, a link to nothing), refused here,
+                // by looking it up only.
+                match crate::files::is_regular_file(p, "a CSV file")? {
+                    true => Ok(()),
+                    false => Err(Error::io(p, std::io::Error::from(std::io::ErrorKind::NotFound))),
+                }
             } else {
                 check_dir(spec, p)
             }

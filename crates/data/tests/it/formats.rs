@@ -576,12 +576,14 @@ fn what_cannot_be_data_is_named_before_it_is_read() {
         let e = load_idx_dir(&set, 10).unwrap_err().to_string();
         assert!(e.contains("a symbolic link to a file that does not exist; expected the train-images"), "{e}");
     }
+    // Over 64 KiB: hashed across many reads of the buffered reader.
     let text: String = "a,b,label\n".to_string()
-        + &(0..60).map(|i| format!("{},{},{}\n", i as f32 / 60.0, i % 7, i % 2)).collect::<String>();
+        + &(0..6000).map(|i| format!("{},{},{}\n", i as f32 / 6000.0, i % 7, i % 2)).collect::<String>();
+    assert!(text.len() > 64 << 10);
     let csv = dir.join("d.csv");
     std::fs::write(&csv, &text).unwrap();
     let (data, hash) = actscope_data::csv::read_csv_hashed(&csv, &LabelColumn::Name("label".into())).unwrap();
-    assert_eq!(data.len(), 60);
+    assert_eq!(data.len(), 6000);
     let want: String =
         <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(hash, want);
@@ -601,7 +603,10 @@ fn compression_problems_are_named() {
     // A header refused as decompressed says where it came from (a damaged stream reads as such garbage).
     let absurd = gzip(&[0, 0, 8, 3, 0xff, 0xff, 0xff, 0xfb, 0xff, 0xff, 0xff, 0xfb, 0xff, 0xff, 0xff, 0xfb]);
     let e = err_of(&absurd);
-    assert!(e.contains("declare more than") && e.contains("(the header as decompressed from its gzip stream"), "{e}");
+    assert!(
+        e.contains("declare more than") && e.contains("(as decompressed from its gzip stream: if `gzip -t`"),
+        "{e}"
+    );
 }
 
 /// CSV mistakes a user makes are named as what they are: a quote left open (it read "… is not a finite
@@ -619,7 +624,16 @@ fn csv_mistakes_are_named() {
     );
     assert!(ok.is_ok(), "{ok:?}");
     let e = csv_err("a,label,b,label\n0.1,0,0.3,1\n");
-    assert!(e.contains("columns 2, 4 are all named \"label\"; expected one label column"), "{e}");
+    assert!(e.contains("columns 2, 4 (counted from 1) are all named \"label\"; expected one label column"), "{e}");
+    assert!(e.contains("choose one by its index, counted from 0: t.csv#1 or t.csv#3)"), "{e}");
+    // The quote named is the one left open, not an escaped one after it.
+    let e = csv_err("a,b,label\n0.1,\"6\"\" tall,1\n");
+    assert!(e.contains("line 2: a quote opened at byte 5 is never closed"), "{e}");
+    let by_index = |text: &str, i: usize| {
+        parse_csv(Path::new("t.csv"), Cursor::new(text), &LabelColumn::Index(i)).unwrap_err().to_string()
+    };
+    assert!(by_index("a;b;label\n0.1;0.2;1\n", 2).contains("holding semicolons"));
+    assert!(by_index("a;b;label\n0.1;0.2;1\n", 0).contains("holding semicolons"));
     let e = csv_err("a;b;label\n0.1;0.2;1\n");
     assert!(e.contains("the header is one column holding semicolons: the separator is `,`"), "{e}");
     let e = csv_err("a\tb\tlabel\n0.1\t0.2\t1\n");
@@ -667,8 +681,13 @@ fn a_raw_file_longer_than_declared_is_refused_before_it_is_read() {
         )),
         "{e}"
     );
-    // Exact files and gzip files are read whole, as before.
+    // Exact files and gzip files are read whole, as before; a directory is refused by name.
     std::fs::write(&small, &bytes[..1616]).unwrap();
     assert_eq!(actscope_data::idx::read_idx_bytes(&small).unwrap(), &bytes[..1616]);
+    let gz = dir.join("small-idx3-ubyte.gz");
+    std::fs::write(&gz, gzip(&bytes)).unwrap();
+    assert_eq!(actscope_data::idx::read_idx_bytes(&gz).unwrap(), gzip(&bytes));
+    let e = actscope_data::idx::read_idx_bytes(&dir).unwrap_err().to_string();
+    assert!(e.ends_with(": a directory; expected an IDX file"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
