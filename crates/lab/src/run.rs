@@ -399,11 +399,15 @@ fn leftovers(out: &Path) -> Vec<Leftover> {
     found
 }
 
-/// Removes every [`leftovers`] directory in `out`, putting none back: for directories whose temporary names
-/// follow the runs' but hold nothing a reader could take for a finished run (an export's event files).
+/// Removes the [`leftovers`] directories in `out` that hold no finished run, putting none back: for
+/// directories whose temporary names follow the runs' but hold an export's event files. One that holds a
+/// finished run (a sweep's run set aside, `-stale`, which [`recover`] puts back) or cannot be looked at is
+/// left alone: an export pointed at a runs directory had deleted the runs a crashed sweep set aside.
 pub(crate) fn remove_leftovers(out: &Path) {
     for l in leftovers(out) {
-        let _ = fs::remove_dir_all(&l.path);
+        if matches!(is_finished_run(&l.path), Ok(false)) {
+            let _ = fs::remove_dir_all(&l.path);
+        }
     }
 }
 

@@ -18,8 +18,9 @@ fn temp(tag: &str) -> PathBuf {
 }
 
 /// `seeds` tiny runs on `synthetic:clusters` (with step scalars where `step_scalars`) trained into
-/// `<temp>/runs`; returns that directory and the run directories, sorted.
-fn runs(tag: &str, seeds: u64, step_scalars: bool) -> (PathBuf, Vec<PathBuf>) {
+/// `<root>/runs`, `<root>` a fresh temporary directory; returns `<root>`, that directory and the run
+/// directories, sorted.
+fn runs(tag: &str, seeds: u64, step_scalars: bool) -> (PathBuf, PathBuf, Vec<PathBuf>) {
     let root = temp(tag);
     let dir = root.join("runs");
     let data = actscope_data::load("synthetic:clusters", 0.1, false).unwrap();
@@ -37,7 +38,7 @@ fn runs(tag: &str, seeds: u64, step_scalars: bool) -> (PathBuf, Vec<PathBuf>) {
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     found.sort();
     assert_eq!(found.len(), seeds as usize);
-    (dir, found)
+    (root, dir, found)
 }
 
 /// The names of the entries of `dir`, sorted.
@@ -79,7 +80,7 @@ fn message<T>(r: Result<T, Error>) -> (String, bool) {
 /// checks every run's records, whatever is read from them afterwards.
 #[test]
 fn every_reader_refuses_records_that_do_not_match_their_checksum() {
-    let (dir, runs) = runs("checksum", 2, false);
+    let (root, dir, runs) = runs("checksum", 2, false);
     let records = runs[1].join("records.jsonl");
     truncate(&records, 200);
     let (m, usage) = message(load_runs(&dir));
@@ -90,7 +91,7 @@ fn every_reader_refuses_records_that_do_not_match_their_checksum() {
     }
     // The intact run alone still reads.
     assert_eq!(source::resolve(std::slice::from_ref(&runs[0])).unwrap().len(), 1);
-    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(root).unwrap();
 }
 
 /// Bug 2: nothing checked the numbers of `summary.json` (a test accuracy of 7.5 was averaged and exported;
@@ -98,7 +99,7 @@ fn every_reader_refuses_records_that_do_not_match_their_checksum() {
 /// genuine run can write (NaN and infinite losses of a diverged run, NaN accuracy of an empty set) reads.
 #[test]
 fn summary_values_no_run_writes_are_refused_naming_the_file_and_field() {
-    let (dir, runs) = runs("summary", 1, false);
+    let (root, dir, runs) = runs("summary", 1, false);
     let run = &runs[0];
     let original = std::fs::read_to_string(run.join("summary.json")).unwrap();
     let path = run.join("summary.json").display().to_string();
@@ -141,7 +142,7 @@ fn summary_values_no_run_writes_are_refused_naming_the_file_and_field() {
     assert!(s.train.unwrap().loss.is_nan() && s.val.unwrap().loss == f64::INFINITY);
     assert!(s.test.unwrap().accuracy.is_nan());
     assert_eq!(load_runs(&dir).unwrap().len(), 1);
-    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(root).unwrap();
 }
 
 /// Runs that diverge write non-finite losses (NaN as null, infinities as "inf") into `summary.json`: its
@@ -177,8 +178,7 @@ fn diverged_runs_are_read_and_exported() {
 /// a regular file among the runs is still no run and no error.
 #[test]
 fn a_run_whose_summary_cannot_be_inspected_is_an_error_not_left_out() {
-    let (dir, runs) = runs("uninspectable", 2, false);
-    let root = dir.parent().unwrap().to_path_buf();
+    let (root, dir, runs) = runs("uninspectable", 2, false);
     std::fs::write(dir.join("notes.txt"), "not a run").unwrap();
     assert_eq!(load_runs(&dir).unwrap().len(), 2, "a file among the runs is not a run");
     let summary = runs[1].join("summary.json");
@@ -204,8 +204,7 @@ fn a_run_whose_summary_cannot_be_inspected_is_an_error_not_left_out() {
 /// run is now written beside its place first, and put in place only when all were.
 #[test]
 fn tensorboard_writes_nothing_when_one_run_fails() {
-    let (dir, run_dirs) = runs("tensorboard", 3, false);
-    let root = dir.parent().unwrap().to_path_buf();
+    let (root, dir, run_dirs) = runs("tensorboard", 3, false);
     let loaded = load_runs(&dir).unwrap();
     // A run whose destination holds another file.
     let out = root.join("tb");
@@ -234,8 +233,7 @@ fn tensorboard_writes_nothing_when_one_run_fails() {
 /// is left alone. A leftover of this very pid (containers reuse pids) does not block the export.
 #[test]
 fn tensorboard_removes_what_a_dead_export_left() {
-    let (dir, run_dirs) = runs("tb-leftovers", 2, false);
-    let root = dir.parent().unwrap().to_path_buf();
+    let (root, dir, run_dirs) = runs("tb-leftovers", 2, false);
     let loaded = load_runs(&dir).unwrap();
     let out = root.join("tb");
     std::fs::create_dir_all(&out).unwrap();
@@ -254,6 +252,13 @@ fn tensorboard_removes_what_a_dead_export_left() {
     let mut want = kept.to_vec();
     want.sort();
     assert_eq!(left, want, "dead and own leftovers removed, a live or another host's kept");
+    // A finished run a crashed sweep set aside under such a name (recover puts it back) is no export's
+    // leftover: it had been deleted when an export was pointed at the runs directory.
+    let aside = out.join(format!(".tmp-{name}-{host}-{}-stale", u32::MAX));
+    let status = std::process::Command::new("cp").arg("-r").arg(&run_dirs[0]).arg(&aside).status().unwrap();
+    assert!(status.success());
+    tensorboard::export(&loaded, &out).unwrap();
+    assert!(aside.join("summary.json").is_file(), "a set-aside finished run is kept");
     std::fs::remove_dir_all(root).unwrap();
 }
 
@@ -271,8 +276,7 @@ fn a_missing_runs_directory_is_a_runtime_error_for_every_reader() {
 /// Bug 6: a run that failed to read while the table was written was reported as "writing t.csv: …".
 #[test]
 fn an_export_table_read_error_is_not_reported_as_writing() {
-    let (dir, runs) = runs("read-error", 2, false);
-    let root = dir.parent().unwrap().to_path_buf();
+    let (root, dir, runs) = runs("read-error", 2, false);
     let loaded = source::resolve(std::slice::from_ref(&dir)).unwrap();
     let records = runs[1].join("records.jsonl");
     truncate(&records, 150);
@@ -286,26 +290,24 @@ fn an_export_table_read_error_is_not_reported_as_writing() {
 /// Bug 7: a step table of runs that recorded no step scalars was written with no rows and no word.
 #[test]
 fn a_step_table_of_runs_without_step_scalars_is_refused() {
-    let (dir, _) = runs("no-steps", 1, false);
-    let root = dir.parent().unwrap().to_path_buf();
+    let (root, dir, _) = runs("no-steps", 1, false);
     let loaded = load_runs(&dir).unwrap();
     let out = root.join("steps.csv");
     let (m, usage) = message(table::export_csv(&loaded, Level::Step, &out));
     assert!(usage && m.contains("step_scalars"), "{m}");
     assert!(!out.exists());
     // With step scalars, there are rows.
-    let (with, _) = runs("with-steps", 1, true);
+    let (with_root, with, _) = runs("with-steps", 1, true);
     let loaded = load_runs(&with).unwrap();
     assert!(table::export_csv(&loaded, Level::Step, &out).unwrap() > 0);
     std::fs::remove_dir_all(root).unwrap();
-    std::fs::remove_dir_all(with.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(with_root).unwrap();
 }
 
 /// Bug 8: `export table RUNS --out RUNS/<run>/records.jsonl` replaced the run's own records with the table.
 #[test]
 fn an_export_into_a_run_directory_it_reads_is_refused() {
-    let (dir, runs) = runs("into-run", 2, false);
-    let root = dir.parent().unwrap().to_path_buf();
+    let (root, dir, runs) = runs("into-run", 2, false);
     let loaded: Vec<LoadedRun> = load_runs(&dir).unwrap();
     let records = runs[0].join("records.jsonl");
     let before = std::fs::read(&records).unwrap();
