@@ -63,8 +63,11 @@ pub(crate) fn outline(svg: &str, runs: &[TextRun], font: &FontRef<'_>) -> Result
         let after = close + "</text>".len();
         let written = unescape(rest[open_end + 1..close].trim_matches('\n'));
         let run = &runs[found];
-        if written != keep_spaces(&run.text) || rest[at..open_end].contains("fill-opacity") {
+        if written != keep_spaces(&run.text) {
             return Err(format!("<text> element {found} holds {written:?} where {:?} was drawn", run.text));
+        }
+        if rest[at..open_end].contains("fill-opacity") {
+            return Err(format!("<text> element {found} sets fill-opacity already; it cannot be made transparent"));
         }
         out.push_str(&rest[..open_end]);
         out.push_str(" fill-opacity=\"0\"");

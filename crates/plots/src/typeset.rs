@@ -48,8 +48,7 @@ pub(crate) fn font() -> FontRef<'static> {
 
 /// The font scaled so that one em is `em` pixels.
 fn scaled(font: FontRef<'static>, em: f64) -> ab_glyph::PxScaleFont<FontRef<'static>> {
-    let units_per_em = font.units_per_em().unwrap_or(2048.0);
-    let scale = PxScale::from(em as f32 * font.height_unscaled() / units_per_em);
+    let scale = PxScale::from(em as f32 * font.height_unscaled() / units_per_em(&font) as f32);
     ab_glyph::PxScaleFont { font, scale }
 }
 
@@ -87,9 +86,9 @@ pub fn advance(text: &str, em: f64) -> f64 {
 
 /// The x-height in pixels at `em` pixels per em (the height of `x`, which CSS calls 1ex).
 fn ex_px(font: &FontRef<'static>, em: f64) -> f64 {
-    let units_per_em = font.units_per_em().unwrap_or(2048.0) as f64;
-    let x_height = font.outline(font.glyph_id('x')).map_or(units_per_em * 0.5, |o| o.bounds.max.y as f64);
-    em * x_height / units_per_em
+    let upm = units_per_em(font);
+    let x_height = font.outline(font.glyph_id('x')).map_or(upm * 0.5, |o| o.bounds.max.y as f64);
+    em * x_height / upm
 }
 
 /// The baseline's distance below the anchor point for a vertical anchor, in pixels, as plotters' SVG
@@ -202,32 +201,55 @@ pub(crate) struct TextRun {
     pub alpha: f64,
 }
 
+impl TextRun {
+    /// How `text` in `style` anchored at `pos` is laid out: the one layout the PNG rasterises and the SVG
+    /// outlines.
+    fn of<S: BackendTextStyle>(text: &str, style: &S, pos: BackendCoord) -> TextRun {
+        let font = font();
+        let em = em_px(style.size());
+        let width = pens(&font, text).1 * em / units_per_em(&font);
+        let color = style.color();
+        TextRun {
+            text: text.to_string(),
+            em,
+            anchor: pos,
+            degrees: match style.transform() {
+                FontTransform::Rotate90 => 90,
+                FontTransform::Rotate180 => 180,
+                FontTransform::Rotate270 => 270,
+                FontTransform::None => 0,
+            },
+            start: match style.anchor().h_pos {
+                HPos::Left => 0.0,
+                HPos::Center => -width / 2.0,
+                HPos::Right => -width,
+            },
+            baseline: baseline_offset(&font, em, style.anchor().v_pos),
+            rgb: color.rgb,
+            alpha: color.alpha,
+        }
+    }
+}
+
 /// A plotters backend whose text is laid out (and, on a bitmap, rasterised) by this module; every other
 /// drawing call goes to the inner backend unchanged.
 pub struct Typeset<B> {
     inner: B,
-    rasterise: bool,
-    /// Where a vector backend's texts are recorded for [`crate::outline`].
+    /// `None` on a bitmap (text rasterised here); on SVG, where each text's layout is recorded for
+    /// [`crate::outline`].
     runs: Option<Rc<RefCell<Vec<TextRun>>>>,
 }
 
 impl<B: DrawingBackend> Typeset<B> {
     /// For a bitmap backend: text is rasterised here, pixel by pixel through the inner backend.
     pub fn bitmap(inner: B) -> Self {
-        Typeset { inner, rasterise: true, runs: None }
+        Typeset { inner, runs: None }
     }
 
-    /// For a vector backend: text stays a text element written by the inner backend; only its layout
-    /// (the size estimates plotters places labels with) comes from here. Such text needs the font where
-    /// it is viewed; this crate's own SVGs draw it as outlines ([`crate::svg_string`]).
-    pub fn vector(inner: B) -> Self {
-        Typeset { inner, rasterise: false, runs: None }
-    }
-
-    /// [`Typeset::vector`] that also records every text it writes, laid out as on a bitmap, into `runs`,
-    /// for [`crate::outline::outline`] to draw as glyph outlines.
+    /// For plotters' SVG backend: each text is written as a text element by it (transparent in the end) and
+    /// its layout recorded into `runs`, for [`crate::outline::outline`] to draw as glyph outlines.
     pub(crate) fn outlined(inner: B, runs: Rc<RefCell<Vec<TextRun>>>) -> Self {
-        Typeset { inner, rasterise: false, runs: Some(runs) }
+        Typeset { inner, runs: Some(runs) }
     }
 
     /// Draws `text` with its anchor at `pos`, glyph by glyph.
@@ -237,21 +259,13 @@ impl<B: DrawingBackend> Typeset<B> {
         style: &S,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
-        let color = style.color();
+        let run = TextRun::of(text, style, pos);
         let font = font();
-        let em = em_px(style.size());
-        let sf = scaled(font.clone(), em);
-        let width = advance(text, em);
-        let x0 = match style.anchor().h_pos {
-            HPos::Left => 0.0,
-            HPos::Center => -width / 2.0,
-            HPos::Right => -width,
-        };
-        let baseline = baseline_offset(&font, em, style.anchor().v_pos);
+        let sf = scaled(font.clone(), run.em);
         let transform = style.transform();
-        let px_per_unit = em / units_per_em(&font);
+        let px_per_unit = run.em / units_per_em(&font);
         for (id, pen) in pens(&font, text).0 {
-            let at = point((x0 + pen * px_per_unit) as f32, baseline as f32);
+            let at = point((run.start + pen * px_per_unit) as f32, run.baseline as f32);
             let Some(outline) = sf.outline_glyph(id.with_scale_and_position(sf.scale(), at)) else { continue };
             let bounds = outline.px_bounds();
             let mut pixels = Vec::new();
@@ -262,7 +276,7 @@ impl<B: DrawingBackend> Typeset<B> {
                 }
                 let (dx, dy) =
                     rotate_pixel((bounds.min.x as i32 + x as i32, bounds.min.y as i32 + y as i32), &transform);
-                let c = BackendColor { alpha: color.alpha * coverage.min(1.0) as f64, rgb: color.rgb };
+                let c = BackendColor { alpha: run.alpha * coverage.min(1.0) as f64, rgb: run.rgb };
                 self.inner.draw_pixel((pos.0 + dx, pos.1 + dy), c)?;
             }
         }
@@ -278,28 +292,7 @@ impl<B: DrawingBackend> Typeset<B> {
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
         if let Some(runs) = &self.runs {
-            let font = font();
-            let em = em_px(style.size());
-            let width = advance(text, em);
-            runs.borrow_mut().push(TextRun {
-                text: text.to_string(),
-                em,
-                anchor: pos,
-                degrees: match style.transform() {
-                    FontTransform::Rotate90 => 90,
-                    FontTransform::Rotate180 => 180,
-                    FontTransform::Rotate270 => 270,
-                    FontTransform::None => 0,
-                },
-                start: match style.anchor().h_pos {
-                    HPos::Left => 0.0,
-                    HPos::Center => -width / 2.0,
-                    HPos::Right => -width,
-                },
-                baseline: baseline_offset(&font, em, style.anchor().v_pos),
-                rgb: style.color().rgb,
-                alpha: style.color().alpha,
-            });
+            runs.borrow_mut().push(TextRun::of(text, style, pos));
         }
         let text = keep_spaces(text);
         let v = style.anchor().v_pos;
@@ -386,7 +379,7 @@ impl<B: DrawingBackend> DrawingBackend for Typeset<B> {
         if style.color().alpha == 0.0 {
             return Ok(());
         }
-        if self.rasterise { self.rasterise_text(text, style, pos) } else { self.vector_text(text, style, pos) }
+        if self.runs.is_none() { self.rasterise_text(text, style, pos) } else { self.vector_text(text, style, pos) }
     }
 
     fn estimate_text_size<S: BackendTextStyle>(
