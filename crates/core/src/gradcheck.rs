@@ -243,6 +243,7 @@ pub fn check_network(net: &Mlp<f64>, x: ArrayView2<'_, f64>, labels: &[usize]) -
     let mut analytic: Vec<Vec<f64>> = Vec::new();
     net.clone().visit_params(&ws, |_, _, g| analytic.push(g.to_vec()));
     let names = tensor_names(net);
+    assert_eq!(names.len(), analytic.len(), "tensor_names and visit_params list the same tensors");
     let mut tensors = Vec::with_capacity(analytic.len());
     let mut moved = net.clone();
     for (t, (grad, name)) in analytic.iter().zip(names).enumerate() {

@@ -45,10 +45,10 @@ mod tests {
         assert!(!is_regular_file(&dir.join("none"), "a file").unwrap());
         let e = is_regular_file(&dir.join("sub"), "a CSV file").unwrap_err().to_string();
         assert!(e.ends_with("sub: a directory; expected a CSV file"), "{e}");
-        let e = is_regular_file(Path::new("/dev/zero"), "a CSV file").unwrap_err().to_string();
-        assert_eq!(e, "/dev/zero: not a regular file (a device, FIFO or socket); expected a CSV file");
         #[cfg(unix)]
         {
+            let e = is_regular_file(Path::new("/dev/zero"), "a CSV file").unwrap_err().to_string();
+            assert_eq!(e, "/dev/zero: not a regular file (a device, FIFO or socket); expected a CSV file");
             std::os::unix::fs::symlink(dir.join("gone"), dir.join("link")).unwrap();
             let e = is_regular_file(&dir.join("link"), "a file").unwrap_err().to_string();
             assert!(e.ends_with("link: a symbolic link to a file that does not exist; expected a file"), "{e}");

@@ -209,7 +209,7 @@ pub fn state(out: &Path, name: &str, data_checksum: &str) -> RunState {
 /// not recover, reports.
 ///
 /// A run directory whose `summary.json` cannot be looked at (a permission error) is damaged, saying why: it
-/// is not taken for a missing run, and no new run is put in its place ([`is_foreign`]).
+/// is not taken for a missing run, and no new run is put in its place ([`not_a_foreign_directory`]).
 pub fn state_given(out: &Path, name: &str, data_checksum: &str, aside: &SetAside) -> RunState {
     let dir = match is_finished_run(&out.join(name)) {
         Ok(true) => out.join(name),
@@ -263,13 +263,8 @@ pub fn is_finished_run(dir: &Path) -> Result<bool> {
 }
 
 /// Whether `out/name` exists without being a finished run (not written by actscope, or half removed by hand):
-/// it is never overwritten (a run's result is not moved there), and a sweep refuses it before any run trains.
-/// One that cannot be looked at (a permission error) counts as foreign: it is never overwritten either.
-pub fn is_foreign(out: &Path, name: &str) -> bool {
-    foreign(out, name).unwrap_or(true)
-}
-
-/// [`is_foreign`], with the error when `out/name` cannot be looked at.
+/// it is never overwritten (a run's result is not moved there), and a sweep refuses it before any run trains
+/// ([`not_a_foreign_directory`]). One that cannot be looked at is an error: never overwritten either.
 fn foreign(out: &Path, name: &str) -> Result<bool> {
     let dir = out.join(name);
     Ok(dir.try_exists().map_err(|e| Error::io("reading", &dir, e))? && !is_finished_run(&dir)?)
@@ -1236,7 +1231,7 @@ mod tests {
         let below = file.join("run");
         let e = is_finished_run(&below).unwrap_err();
         assert_eq!(e.to_string(), format!("reading {}: Not a directory", below.display()));
-        assert!(is_foreign(&file, "run"), "never overwritten");
+        assert!(foreign(&file, "run").is_err(), "never overwritten");
         let e = not_a_foreign_directory(&file, "run").unwrap_err();
         assert!(e.to_string().contains("Not a directory"), "{e}");
         // A finished run whose summary.json cannot be looked at.
@@ -1245,7 +1240,7 @@ mod tests {
         std::os::unix::fs::symlink(file.join("summary.json"), &summary).unwrap();
         let e = is_finished_run(&out.join(&name)).unwrap_err();
         assert_eq!(e.to_string(), format!("reading {}: Not a directory", summary.display()));
-        assert!(is_foreign(&out, &name));
+        assert!(foreign(&out, &name).is_err());
         let e = not_a_foreign_directory(&out, &name).unwrap_err();
         assert!(e.to_string().contains(&summary.display().to_string()), "{e}");
         assert!(list_runs(&out).unwrap_err().to_string().contains(&summary.display().to_string()));
