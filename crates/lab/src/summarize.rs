@@ -300,7 +300,8 @@ pub enum JudgedOn {
 }
 
 impl JudgedOn {
-    /// The word a table shows: `later_seeds`, `choosing_seeds` or `one_rate`.
+    /// The word a table shows, as JSON writes it: `later_seeds`, `choosing_seeds`, `one_rate` or
+    /// `no_common_seeds`.
     pub fn word(self) -> &'static str {
         match self {
             JudgedOn::LaterSeeds => "later_seeds",
@@ -381,11 +382,14 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
         .copied()
         .filter(|r| last_choosing.is_some_and(|&m| r.config.seed > m) && !others.contains(&r.config.seed))
         .collect();
-    let (judged_on, chosen) = match () {
-        _ if by_lr.len() == 1 => (JudgedOn::OneRate, at_best.clone()),
-        _ if common.is_empty() => (JudgedOn::NoCommonSeeds, at_best.clone()),
-        _ if later.is_empty() => (JudgedOn::ChoosingSeeds, at_best.clone()),
-        _ => (JudgedOn::LaterSeeds, later),
+    let (judged_on, chosen) = if by_lr.len() == 1 {
+        (JudgedOn::OneRate, at_best.clone())
+    } else if common.is_empty() {
+        (JudgedOn::NoCommonSeeds, at_best.clone())
+    } else if later.is_empty() {
+        (JudgedOn::ChoosingSeeds, at_best.clone())
+    } else {
+        (JudgedOn::LaterSeeds, later)
     };
     let ok: Vec<&&LoadedRun> = chosen.iter().filter(|r| r.summary.is_ok()).collect();
     let acc = |f: &dyn Fn(&RunSummary) -> Option<f64>| -> Describe {

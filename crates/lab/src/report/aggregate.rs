@@ -94,10 +94,6 @@ pub struct Experiment {
     pub groups: Vec<GroupSummary>,
     /// Wall seconds the sweep took in this invocation (0 when everything was resumed).
     pub wall_seconds: f64,
-    /// The first seed whose runs the experiment's numbers are taken from ([`Experiment::selected`]): the
-    /// seeds below it chose the learning rates, and reusing them would carry their selection's optimism
-    /// into every comparison (E1 in rounds; 0, every seed, elsewhere).
-    pub judged_from: u64,
 }
 
 impl Experiment {
@@ -144,15 +140,7 @@ impl Experiment {
                 activations.push(r.config.activation);
             }
         }
-        Ok(Experiment {
-            name: name.into(),
-            description: description.into(),
-            runs,
-            activations,
-            groups,
-            wall_seconds,
-            judged_from: 0,
-        })
+        Ok(Experiment { name: name.into(), description: description.into(), runs, activations, groups, wall_seconds })
     }
 
     /// The same experiment with its activations listed in `order` (e.g. its sweep file's), keeping only
@@ -165,12 +153,6 @@ impl Experiment {
             }
         }
         self.activations = ordered;
-        self
-    }
-
-    /// The same experiment with its numbers taken from seed `first` on ([`Experiment::judged_from`]).
-    pub fn judged_from(mut self, first: u64) -> Self {
-        self.judged_from = first;
         self
     }
 
@@ -213,21 +195,21 @@ impl Experiment {
     }
 
     /// The runs of the configuration matching `pred`, at its selected learning rate, ordered by seed: those
-    /// of seed [`Experiment::judged_from`] and later, never those that chose the rate where they are set apart.
+    /// its summary's numbers are over, never the seeds that chose the rate once later seeds ran at it
+    /// ([`crate::summarize::JudgedOn`]).
     pub fn selected(&self, pred: impl Fn(&RunConfig) -> bool) -> Vec<&Run> {
         let Some(g) = self.group(&pred) else { return Vec::new() };
         self.selected_of(g)
     }
 
     /// [`Experiment::selected`] for one configuration summary: the runs its numbers are over
-    /// ([`GroupSummary::seeds`], which leave out the seeds that chose the rate once later seeds ran at it, as
-    /// `actscope summarize` shows them), from seed [`Experiment::judged_from`] on.
+    /// ([`GroupSummary::seeds`], as `actscope summarize` shows them).
     fn selected_of(&self, g: &GroupSummary) -> Vec<&Run> {
         let mut out: Vec<&Run> = self
             .runs
             .iter()
             .filter(|r| r.config.group_key() == g.config.group_key() && r.config.lr == g.selected_lr)
-            .filter(|r| r.config.seed >= self.judged_from && g.seeds.contains(&r.config.seed))
+            .filter(|r| g.seeds.contains(&r.config.seed))
             .collect();
         out.sort_by_key(|r| r.config.seed);
         out

@@ -142,9 +142,11 @@ fn claim(c: Claim, method: String, comparisons: Vec<Comparison>) -> ClaimResult 
 pub struct Rounds {
     /// The group-sequential design (α, spending function, cap, power).
     pub design: Design,
-    /// Seeds judged on per configuration after each round with a look, ascending: seeds
-    /// [`Experiment::judged_from`], the next, … (the seeds below it chose the learning rates and are in no
-    /// look; docs/statistics.md §6).
+    /// The first seed judged on: the seeds below it chose the learning rates and are in no look
+    /// (docs/statistics.md §6).
+    pub first_seed: u64,
+    /// Seeds judged on per configuration after each round with a look, ascending: seeds `first_seed`, the
+    /// next, ….
     pub looks: Vec<usize>,
 }
 
@@ -171,7 +173,7 @@ fn paired_sides(a: &[&Run], b: &[&Run], value: impl Fn(&Run) -> f64) -> (Vec<f64
 }
 
 /// The looks of a paired comparison, one entry per round: the pairs with seed in `first .. first + n` for
-/// that round's `n` (`first`: the experiment's first seed judged on), or `None` where the round added no
+/// that round's `n` (`first`: [`Rounds::first_seed`]), or `None` where the round added no
 /// pair with a value on both sides (or fewer than two have one), so that look k stays the look of round k
 /// (`decide_in_rounds`).
 fn paired_history(pairs: &[(u64, f64, f64)], threshold: f64, first: u64, looks: &[usize]) -> Vec<Option<Look>> {
@@ -253,13 +255,12 @@ fn median_wall(runs: &[&Run]) -> f64 {
 /// their seeds could resolve and what deciding them would take ([`judge_paired`], at the median wall time
 /// of `runs`).
 fn paired_claim(c: Claim, method: String, comparisons: Vec<Comparison>, runs: &[Run]) -> ClaimResult {
-    judge_paired(claim(c, method, comparisons), None, 0, median_wall(&runs.iter().collect::<Vec<_>>()))
+    judge_paired(claim(c, method, comparisons), None, median_wall(&runs.iter().collect::<Vec<_>>()))
 }
 
-/// A claim of paired comparisons, judged by fixed-sample Holm, or sequentially when `rounds` is given (with
-/// seeds counted from `first`, the experiment's [`Experiment::judged_from`]); undecided comparisons get a
-/// power statement either way.
-fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, first: u64, wall: f64) -> ClaimResult {
+/// A claim of paired comparisons, judged by fixed-sample Holm, or sequentially when `rounds` is given;
+/// undecided comparisons get a power statement either way.
+fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> ClaimResult {
     // Without rounds, `judge` tests each direction at ALPHA (Holm's smallest level ALPHA/m); a design whose
     // α per direction is ALPHA gives the power statements that level.
     let design =
@@ -271,7 +272,7 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, first: u64, wa
             .map(|k| {
                 let pairs: Vec<(u64, f64, f64)> =
                     k.seeds.iter().zip(k.a.iter().zip(&k.b)).map(|(s, (a, b))| (*s, *a, *b)).collect();
-                paired_history(&pairs, k.threshold, first, &r.looks)
+                paired_history(&pairs, k.threshold, r.first_seed, &r.looks)
             })
             .collect();
         match judge_sequential(&mut result.comparisons, &histories, &r.design) {
@@ -407,7 +408,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
         ),
         cs,
     );
-    judge_paired(result, rounds, e1.judged_from, median_wall(&walls))
+    judge_paired(result, rounds, median_wall(&walls))
 }
 
 /// When a configuration's runs reached a target validation accuracy ([`median_reach`]).
@@ -648,7 +649,7 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
         ),
         cs,
     );
-    judge_paired(result, rounds, e1.judged_from, median_wall(&walls))
+    judge_paired(result, rounds, median_wall(&walls))
 }
 
 /// C5: ReLU keeps an advantage through its simple derivative (E8 timings, no BN).

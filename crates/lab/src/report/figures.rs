@@ -28,6 +28,7 @@ use super::claims;
 use super::cost::StepTiming;
 use super::theory::lambda_relu;
 use crate::config::RunConfig;
+use crate::summarize::JudgedOn;
 
 /// The configurations the report's gradient-by-depth figure compares (colours and line styles as
 /// [`line_styles`] gives them).
@@ -500,12 +501,11 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
     let mut fig = figs::lr_sensitivity(&panels, &marked);
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
-    // The seeds every rate has, which made the choice; E1's other figures are on later seeds.
-    if e.judged_from > 0 {
-        fig.caption.push_str(&format!(
-            "; on seeds 0–{}, which chose the rates (the other figures of E1 are on the seeds after them)",
-            e.judged_from - 1
-        ));
+    // The seeds every rate has, which made the choice; where later seeds ran, the other figures are on those.
+    if e.groups.iter().any(|g| g.judged_on == JudgedOn::LaterSeeds) {
+        fig.caption.push_str(
+            "; on the seeds every rate ran, which chose the rates (the other figures of this experiment are on the seeds run after the choice)",
+        );
     }
     fig
 }
@@ -970,14 +970,17 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
     let mut lrs: Vec<f64> = e.runs.iter().map(|r| r.config.lr).collect();
     lrs.sort_by(f64::total_cmp);
     lrs.dedup();
-    // E2 chooses on the seeds it draws (E1 sets its choosing seeds apart: `Experiment::judged_from`).
-    let chosen_on = if e.judged_from == 0 {
-        "the same seeds' validation accuracy, which favours the rate their luck favoured"
+    // What each point's runs are to the seeds that chose its rate (E2 draws no later seeds; E1 does).
+    let has = |j: JudgedOn| e.groups.iter().any(|g| g.judged_on == j);
+    let at = if has(JudgedOn::ChoosingSeeds) {
+        "the learning rate chosen on the same seeds' validation accuracy, which favours the rate their luck favoured"
+    } else if has(JudgedOn::LaterSeeds) {
+        "the learning rate chosen on validation, on seeds of its own"
     } else {
-        "validation, on seeds of its own"
+        "its learning rate"
     };
     fig.caption.push_str(&format!(
-        "; each point at the learning rate chosen on {chosen_on}, for its activation, placement and depth (tried: {}), after {}",
+        "; each point at {at}, for its activation, placement and depth (tried: {}), after {}",
         lrs.iter().map(f64::to_string).collect::<Vec<_>>().join(", "),
         super::budget(e)
     ));

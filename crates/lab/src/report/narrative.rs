@@ -455,18 +455,32 @@ pub fn run_length_against_glorot_bengio(steps: f64) -> String {
 }
 
 /// The methods paragraph on E1's rounds of seeds: the seeds that chose the learning rates (those below
-/// `first`, E1's [`Experiment::judged_from`]) and those judged on, the design (where C2 and C4 are tested
-/// sequentially: `sequential`), and how many comparisons each round decided.
-pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, first: u64, sequential: bool, cl: &ClaimSet) -> String {
-    let chose = format!(
-        "E1 runs its whole learning-rate grid on seeds 0–{} first; those seeds choose each configuration's learning rate, and only what describes that choice reads them (the learning-rate sensitivity figure, the tuning paragraph and C2's ease-of-tuning sentence). Every test and every other number of E1 (C2, C4, C6–C9, the other figures) is taken from seeds {} on, run at the selected rates, so the selection's optimism (the winner's curse, measured in the tuning paragraph) enters no test",
-        first.saturating_sub(1),
-        first
-    );
+/// [`Rounds::first_seed`]; where E1 tries one rate, `chosen` is false and they chose nothing) and those
+/// judged on, the design (where C2 and C4 are tested sequentially: `sequential`), and how many comparisons
+/// each round decided.
+pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, chosen: bool, sequential: bool, cl: &ClaimSet) -> String {
+    let first = rounds.first_seed;
+    let chose = if chosen {
+        format!(
+            "E1 runs its whole learning-rate grid on seeds 0–{} first; those seeds choose each configuration's learning rate, and only what describes that choice reads them (the learning-rate sensitivity figure, the tuning paragraph and C2's ease-of-tuning sentence). Every test and every other number of E1 (C2, C4, C6–C9, the other figures) is taken from seeds {} on, run at the selected rates, so the selection's optimism (the winner's curse, measured in the tuning paragraph) enters no test",
+            first.saturating_sub(1),
+            first
+        )
+    } else {
+        format!(
+            "E1 tries one learning rate in this profile, so its first seeds (0–{}) choose nothing, and every seed counts",
+            first.saturating_sub(1)
+        )
+    };
     if !sequential {
+        let seeds = if chosen {
+            log.iter().map(|l| l.seeds).max()
+        } else {
+            log.iter().map(|l| l.seeds).max().map(|n| n + first as usize)
+        };
         return format!(
             "Seeds: {chose}. This profile runs {} such seeds per configuration in one round; C2 and C4 are judged by the fixed-sample rules below.",
-            log.iter().map(|l| l.seeds).max().unwrap_or(0)
+            seeds.unwrap_or(0)
         );
     }
     let r = rounds;

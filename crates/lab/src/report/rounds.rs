@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use actscope_core::{Activation, Placement};
-use actscope_metrics::sequential::{Decision, Design, LookLevels, Spending};
+use actscope_metrics::sequential::{Decision, Design, Spending};
 
 use super::aggregate::Experiment;
 use super::options::ReportOptions;
@@ -31,8 +31,8 @@ pub struct RoundLog {
     /// Seconds of training the round's runs recorded in their summaries (each run on one thread), however
     /// long ago they ran.
     pub cpu_seconds: f64,
-    /// Comparisons of C2 and C4 still open after the round (to get more seeds): all of them after the first
-    /// round, when none has a look yet.
+    /// Comparisons of C2 and C4 still open after the round (to get more seeds); 0 after the first round,
+    /// which judges nothing.
     pub open: usize,
     /// Comparisons of C2 and C4 decided by the end of the round.
     pub decided: usize,
@@ -43,7 +43,8 @@ pub struct RoundLog {
 /// E1 in rounds of seeds (see [`super::profile::SeedPlan`]): the first round runs the profile's grid with seeds
 /// 0 … round − 1, which choose each configuration's learning rate and nothing else; the second runs every
 /// configuration at its selected rate on the next `round` seeds, the first seeds the report's numbers are
-/// taken from ([`Experiment::judged_from`]). After it and each later round C2 and C4 are judged
+/// taken from (the summaries leave out the seeds that chose the rate once later seeds ran at it:
+/// [`crate::summarize::JudgedOn`]). After it and each later round C2 and C4 are judged
 /// group-sequentially, and the configurations of comparisons still open get the next round's seeds, until
 /// every comparison is decided or the cap of seeds judged on is reached.
 pub(super) fn run_e1_in_rounds(
@@ -52,7 +53,7 @@ pub(super) fn run_e1_in_rounds(
     observer: &dyn SweepObserver,
 ) -> Result<(Experiment, claims::Rounds, Vec<RoundLog>)> {
     let plan = opts.profile.seeds();
-    let design = Design { looks: LookLevels::Bonferroni, ..Design::new(0.05, Spending::OBrienFleming, plan.cap) };
+    let design = Design::new(0.05, Spending::OBrienFleming, plan.cap);
     let (stem, mut sweep) = resolved_sweep(&experiments::E1, opts)?;
     let seeds = |range: std::ops::Range<usize>| range.map(|s| toml::Value::Integer(s as i64)).collect::<Vec<_>>();
     sweep.axes.insert("seed".into(), seeds(0..plan.round));
@@ -82,8 +83,7 @@ pub(super) fn run_e1_in_rounds(
     let start = Instant::now();
     let load = |ids: &HashSet<String>| -> Result<Experiment> {
         Ok(Experiment::load_only(&name, &description, &dir, start.elapsed().as_secs_f64(), of_this_build(ids))?
-            .with_activation_order(&order)
-            .judged_from(first_seed))
+            .with_activation_order(&order))
     };
     loop {
         let seeds = if judged == 0 { plan.round } else { first_seed as usize + judged };
@@ -111,10 +111,14 @@ pub(super) fn run_e1_in_rounds(
             extension_runs += more.len();
             e1 = load(&ids)?;
         }
-        // One look per round with seeds judged on (none after the first round).
+        // One look per round with seeds judged on; the first round judges nothing (its seeds only chose the
+        // rates, and they are all its runs).
         let looks = log.iter().map(|l: &RoundLog| l.seeds).chain([judged]).filter(|&n| n > 0).collect();
-        let rounds = claims::Rounds { design, looks };
-        let judged_claims = [claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))];
+        let rounds = claims::Rounds { design, first_seed, looks };
+        let judged_claims = match judged {
+            0 => Vec::new(),
+            _ => vec![claims::c2(&e1, Some(&rounds)), claims::c4(&e1, Some(&rounds))],
+        };
         let comparisons = || judged_claims.iter().flat_map(|c| &c.comparisons);
         let open: Vec<&verdict::Comparison> = comparisons()
             .filter(|k| k.sequential.as_ref().is_some_and(|s| s.result.decision == Decision::Continue))

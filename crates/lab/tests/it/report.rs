@@ -212,14 +212,15 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     let budgets = md.lines().find(|l| l.starts_with("Training budgets of this profile: E1 ")).expect("budgets");
     assert!(budgets.contains(" steps (") && budgets.contains("E4 "), "{budgets}");
     // The BN-paper figure is one run per panel, not a mean over seeds, and says which (it did not): the
-    // first seed judged on, 3 in the smoke profile (seeds 0–2 choose the learning rates and nothing else).
+    // first seed counted; the smoke profile tries one learning rate, so no seed chose one and every seed
+    // counts (with several rates, the first seed after those that chose them: the_seeds_that_chose_…).
     assert!(
-        md.contains("one run per panel (seed 3, each at its configuration's selected learning rate: "),
+        md.contains("one run per panel (seed 0, each at its configuration's selected learning rate: "),
         "BN-paper caption"
     );
-    let seeds = md.lines().find(|l| l.starts_with("Seeds: E1 runs its whole learning-rate grid on seeds 0–2 first"));
+    let seeds = md.lines().find(|l| l.starts_with("Seeds: E1 tries one learning rate in this profile"));
     assert!(
-        seeds.is_some_and(|l| l.contains("taken from seeds 3 on") && l.contains("runs 3 such seeds per configuration")),
+        seeds.is_some_and(|l| l.contains("(0–2) choose nothing") && l.contains("runs 6 such seeds per configuration")),
         "{seeds:?}"
     );
     // The scope comes first, and a reading guide with a glossary precedes the claims (a teacher found the
@@ -240,7 +241,8 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     // its criterion is relative (a teacher could not tell from the figures or the method).
     for says in [
         "pooled over every hidden layer of the ",
-        "each point at the learning rate chosen on the same seeds' validation accuracy, which favours the rate their luck favoured, for its activation, placement and depth (tried: ",
+        // The smoke profile's E2 tries one rate, so nothing was chosen (it had said "chosen").
+        "each point at its learning rate, for its activation, placement and depth (tried: ",
         "lines: mean over runs, bands and whiskers 95% intervals",
         "a remedy raises it, which is relative",
         "training every run took ",
@@ -395,7 +397,6 @@ fn relu_e3(runs: Vec<Run>) -> Experiment {
         activations: vec![Activation::Relu],
         groups: vec![],
         wall_seconds: 0.0,
-        judged_from: 0,
     }
 }
 
@@ -1359,7 +1360,6 @@ fn the_glorot_bengio_line_says_when_its_runs_did_not_learn() {
             activations: vec![Activation::Sigmoid],
             groups: vec![],
             wall_seconds: 0.0,
-            judged_from: 0,
         }
     };
     let e1 = experiment(|_, _| 0.85);
@@ -1666,9 +1666,9 @@ fn c3_says_beta_after_bn_is_not_the_same_stress() {
     assert!(c3.method.contains("(with β = -1, 16% of them stay positive)"), "{}", c3.method);
 }
 
-/// E1's numbers come from the seeds after those that chose the learning rates: `judged_from` leaves the
-/// selection seeds out of `selected`, and so out of every look of C2 and C4 (they had stayed in every look,
-/// carrying their selection's optimism into the tests).
+/// E1's numbers come from the seeds after those that chose the learning rates: the summary leaves the
+/// selection seeds out of `selected` once later seeds ran, and so out of every look of C2 and C4 (they had
+/// stayed in every look, carrying their selection's optimism into the tests).
 #[test]
 fn the_seeds_that_chose_the_rates_are_judged_on_by_nothing() {
     use actscope_metrics::sequential::{Design, Spending};
@@ -1685,22 +1685,21 @@ fn the_seeds_that_chose_the_rates_are_judged_on_by_nothing() {
         runs.push(fake_run_at(Activation::Sigmoid, Placement::After, seed, 0.1, 0.900 + noise));
         runs.push(fake_run_at(Activation::Sigmoid, Placement::Before, seed, 0.1, 0.902 + 2.0 * noise));
     }
-    let all = load_fake(&runs, |_| String::new());
-    let e = all.clone().judged_from(3);
+    let e = load_fake(&runs, |_| String::new());
     let seeds = |e: &Experiment, p: Placement| {
         let runs = e.selected(|c: &RunConfig| c.activation == Activation::Sigmoid && c.placement == p);
         runs.iter().map(|r| r.config.seed).collect::<Vec<u64>>()
     };
-    // The summary leaves the choosing seeds out once later seeds ran, so `actscope plot` (no judged_from)
-    // and `summarize` agree with the report; judged_from also leaves them out before any later seed ran.
-    assert_eq!(seeds(&all, Placement::After), vec![3, 4, 5, 6]);
+    // The summary leaves the choosing seeds out once later seeds ran (so `actscope plot` and `summarize`
+    // agree with the report); before any later seed ran, the choosing seeds are all there is (and the
+    // report's first round judges nothing on them).
     assert_eq!(seeds(&e, Placement::After), vec![3, 4, 5, 6]);
     let choosing_only: Vec<Run> = runs.iter().filter(|r| r.config.seed < 3).cloned().collect();
     let before_later = load_fake(&choosing_only, |_| String::new());
     assert_eq!(seeds(&before_later, Placement::After), vec![0, 1, 2]);
-    assert_eq!(seeds(&before_later.judged_from(3), Placement::After), Vec::<u64>::new());
     assert_eq!(e.seeds_per_configuration(), Some((4, 4)));
-    let rounds = claims::Rounds { design: Design::new(0.05, Spending::OBrienFleming, 4), looks: vec![4] };
+    let rounds =
+        claims::Rounds { design: Design::new(0.05, Spending::OBrienFleming, 4), first_seed: 3, looks: vec![4] };
     let c4 = claims::c4(&e, Some(&rounds));
     let k = &c4.comparisons[0];
     assert_eq!(k.seeds, vec![3, 4, 5, 6]);
@@ -1713,7 +1712,7 @@ fn the_seeds_that_chose_the_rates_are_judged_on_by_nothing() {
             with_relu.push(fake_run_at(Activation::Relu, p, seed, 0.1, 0.9));
         }
     }
-    let e = load_fake(&with_relu, |_| String::new()).judged_from(3);
+    let e = load_fake(&with_relu, |_| String::new());
     let c2 = claims::c2(&e, Some(&rounds));
     let sigmoid: Vec<&Comparison> = c2.comparisons.iter().filter(|k| k.setting.contains("sigmoid")).collect();
     assert_eq!(sigmoid.len(), 2);
