@@ -56,7 +56,7 @@ fn full_fashion_mnist_loads_when_installed() {
         eprintln!("skipped: official Fashion-MNIST not installed at {SYSTEM_DIR}");
         return;
     }
-    let s = actscope_data::load_idx_dir(dir, 10).unwrap();
+    let s = actscope_data::load_idx_dir(dir, actscope_data::mnist::Classes::FromLabels).unwrap();
     assert_eq!((s.train.len(), s.test.len()), (60_000, 10_000));
     assert_eq!(s.train.class_counts(), vec![6000; 10]);
     assert_eq!(s.train.shape, vec![28, 28]);

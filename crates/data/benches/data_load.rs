@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use actscope_data::{embedded::embedded, load_idx_dir};
+use actscope_data::{embedded::embedded, load_idx_dir, mnist::Classes};
 
 fn median_secs(mut f: impl FnMut()) -> f64 {
     f();
@@ -33,8 +33,8 @@ fn main() {
         e * 1e3
     );
     if dir.is_dir() {
-        let s = load_idx_dir(&dir, 10).unwrap();
-        let t = median_secs(|| drop(load_idx_dir(&dir, 10).unwrap()));
+        let s = load_idx_dir(&dir, Classes::FromLabels).unwrap();
+        let t = median_secs(|| drop(load_idx_dir(&dir, Classes::FromLabels).unwrap()));
         println!("{} ({} train + {} test, gzip): {:.1} ms", dir.display(), s.train.len(), s.test.len(), t * 1e3);
     } else {
         println!("{} not found: set ACTSCOPE_DATA to an IDX directory to time the full-size path", dir.display());

@@ -1,9 +1,8 @@
 //! A user's own tabular data: CSV with a header row, numeric feature columns and an integer label column.
 //!
-//! Labels must be non-negative integers numbered densely from 0: the class count is the largest label
-//! plus one, at most [`MAX_CLASSES`], and at most half of the classes `0..=max` may have no rows (so labels
-//! such as `0, 5, 100000` are refused rather than turned into thousands of empty classes; renumber them
-//! `0..K`). Cells may be quoted with `"`; the separator is `,`. Blank lines are skipped. A line may hold at
+//! Labels must be non-negative integers numbered densely from 0, below [`MAX_CLASSES`]: the class count
+//! follows [`crate::classes`] (the largest label plus one, at most half of the classes without rows).
+//! Cells may be quoted with `"`; the separator is `,`. Blank lines are skipped. A line may hold at
 //! most [`MAX_LINE_BYTES`] bytes, so a stream without newlines (`/dev/zero`) is refused instead of filling
 //! memory.
 //!
@@ -25,14 +24,14 @@ use ndarray::Array2;
 
 use actscope_core::Dataset;
 
+use crate::classes::count_classes;
 use crate::{Error, Result};
 
 /// The longest line accepted, in bytes (4 MiB: about 400,000 numeric cells). Memory per line is bounded
 /// by it.
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
-/// The most classes a CSV may have: a label must be below this.
-pub const MAX_CLASSES: usize = 10_000;
+pub use crate::classes::MAX_CLASSES;
 
 /// Which column holds the label.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -293,18 +292,10 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
     let Some((max, max_line)) = max_label else {
         return Err(err("no data rows after the header".into()));
     };
-    let classes = max + 1;
-    let mut seen = vec![false; classes];
-    for &l in &labels {
-        seen[l] = true;
-    }
-    let present = seen.iter().filter(|&&s| s).count();
-    if classes - present > present {
-        return Err(err(format!(
-            "line {max_line}, column {} ({label_name}): label {max} makes {classes} classes (0..{classes}) but only {present} of them occur; expected labels numbered densely from 0, with at most half the classes empty — renumber the labels 0..{present}",
-            label_idx + 1
-        )));
-    }
+    let classes = count_classes(&[&labels]).map_err(|sparse| {
+        debug_assert_eq!(sparse.max, max);
+        err(format!("line {max_line}, column {} ({label_name}): {}", label_idx + 1, sparse.describe()))
+    })?;
     let n = labels.len();
     let features = Array2::from_shape_vec((n, width - 1), values).map_err(|e| err(e.to_string()))?;
     let name = source.file_stem().map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned());

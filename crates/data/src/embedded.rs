@@ -11,7 +11,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::idx::{IdxArray, IdxData, encode_idx, gzip, parse_idx};
-use crate::mnist::{MNIST_CLASSES, ROLES, Splits, hex, parse_idx_set};
+use crate::mnist::{Classes, MNIST_CLASSES, ROLES, Splits, hex, parse_idx_set};
 use crate::{Error, Result};
 
 /// Training images kept per class.
@@ -64,7 +64,7 @@ pub fn embedded() -> Result<Splits> {
         }
     }
     let files: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(names[i].as_str()), FILES[i]));
-    let mut splits = parse_idx_set("fashion-mnist-subset", "embedded", files, MNIST_CLASSES)?;
+    let mut splits = parse_idx_set("fashion-mnist-subset", "embedded", files, Classes::Exactly(MNIST_CLASSES))?;
     splits.train.provenance = format!("embedded Fashion-MNIST subset ({TRAIN_PER_CLASS} per class from train)");
     splits.test.provenance = format!("embedded Fashion-MNIST subset ({TEST_PER_CLASS} per class from t10k)");
     Ok(splits)

@@ -6,6 +6,7 @@
 //! - [`idx`]: the IDX format (raw or gzip), pure parsing over bytes;
 //! - [`mnist`]: four-file IDX sets in the MNIST family's layout (MNIST, Fashion-MNIST, KMNIST, …);
 //! - [`embedded`]: the Fashion-MNIST subset compiled into this crate, checksum-verified;
+//! - [`classes`]: how many classes labels make where no count is declared (CSV, IDX directories);
 //! - [`csv`]: numeric CSV with an integer label column, for a user's own tabular data;
 //! - [`synthetic`]: seeded synthetic sets (Gaussian inputs, two spirals, a random teacher, clusters);
 //! - [`transform`]: stratified train/validation splits and standardisation;
@@ -24,6 +25,7 @@
 //! # Ok::<(), actscope_data::Error>(())
 //! ```
 
+pub mod classes;
 pub mod csv;
 pub mod embedded;
 mod error;

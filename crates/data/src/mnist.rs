@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use sha2::{Digest, Sha256};
 
+use crate::classes::{MAX_CLASSES, count_classes};
 use crate::idx::{IdxArray, IdxData, parse_idx};
 use actscope_core::Dataset;
 
@@ -34,8 +35,20 @@ pub struct Splits {
 pub const ROLES: [&str; 4] =
     ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
-/// The number of classes of the MNIST family, assumed for directories with the standard file names.
+/// The number of classes of the MNIST family (MNIST, Fashion-MNIST, KMNIST): what the embedded subset
+/// declares.
 pub const MNIST_CLASSES: usize = 10;
+
+/// How many classes an IDX set has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Classes {
+    /// Exactly this many: every label must be below it.
+    Exactly(usize),
+    /// As many as the training and test labels make together ([`crate::classes`]: the largest label plus
+    /// one, labels below [`MAX_CLASSES`], at most half of the classes empty). 10 for the MNIST family, 47
+    /// for EMNIST Balanced, 27 for EMNIST Letters (numbered from 1).
+    FromLabels,
+}
 
 /// The four files of an IDX set directory.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,13 +104,23 @@ pub fn find_idx_files(dir: &Path) -> Result<IdxFiles> {
     Ok(IdxFiles { paths: paths.try_into().expect("four roles") })
 }
 
-/// Loads the IDX set in `dir` (see the module docs), expecting labels `< classes`.
+/// Loads the IDX set in `dir` (see the module docs) with the given number of classes.
+///
+/// ```no_run
+/// use actscope_data::mnist::{Classes, load_idx_dir};
+///
+/// let emnist = load_idx_dir("emnist-balanced".as_ref(), Classes::FromLabels)?;
+/// assert_eq!(emnist.train.classes, 47);
+/// # Ok::<(), actscope_data::Error>(())
+/// ```
 ///
 /// # Errors
-/// `classes` of 0, missing or unreadable files, malformed IDX, disagreeing counts or shapes, labels out of
-/// range.
-pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
-    check_class_count(classes)?;
+/// A class count of 0, missing or unreadable files, malformed IDX, disagreeing counts or shapes, labels out
+/// of range or too sparse to count classes by.
+pub fn load_idx_dir(dir: &Path, classes: Classes) -> Result<Splits> {
+    if let Classes::Exactly(n) = classes {
+        check_class_count(n)?;
+    }
     let files = find_idx_files(dir)?;
     let mut bytes = Vec::with_capacity(4);
     for p in &files.paths {
@@ -113,8 +136,10 @@ pub fn load_idx_dir(dir: &Path, classes: usize) -> Result<Splits> {
 ///
 /// # Errors
 /// As [`load_idx_dir`], minus the file-system ones.
-pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], classes: usize) -> Result<Splits> {
-    check_class_count(classes)?;
+pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], classes: Classes) -> Result<Splits> {
+    if let Classes::Exactly(n) = classes {
+        check_class_count(n)?;
+    }
     let [ti, tl, si, sl] = files;
     let arrays = [parse_idx(ti.0, ti.1)?, parse_idx(tl.0, tl.1)?, parse_idx(si.0, si.1)?, parse_idx(sl.0, sl.1)?];
     let mut hasher = Sha256::new();
@@ -123,6 +148,10 @@ pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], class
     }
     let checksum = hex(&hasher.finalize());
     let [train_images, train_labels, test_images, test_labels] = &arrays;
+    let classes = match classes {
+        Classes::Exactly(n) => n,
+        Classes::FromLabels => classes_from_labels((tl.0, train_labels), (sl.0, test_labels))?,
+    };
     let train =
         images_and_labels(&format!("{name}/train"), source, (ti.0, train_images), (tl.0, train_labels), classes)?;
     let test = images_and_labels(&format!("{name}/test"), source, (si.0, test_images), (sl.0, test_labels), classes)?;
@@ -184,6 +213,51 @@ fn check_classes(train: &Dataset, test: &Dataset, train_labels: &Path, test_labe
     Ok(())
 }
 
+/// The classes the training and test labels make together ([`Classes::FromLabels`]).
+fn classes_from_labels(train: (&Path, &IdxArray), test: (&Path, &IdxArray)) -> Result<usize> {
+    let mut sets: Vec<Vec<usize>> = Vec::with_capacity(2);
+    for (path, labels) in [train, test] {
+        let values = label_values(path, labels)?;
+        if let Some((i, &l)) = values.iter().enumerate().find(|&(_, &l)| l < 0 || l >= MAX_CLASSES as i64) {
+            return Err(Error::data(
+                path,
+                format!(
+                    "label {l} at index {i} is out of range; expected 0..{MAX_CLASSES} (labels number the classes \
+                     from 0, at most {MAX_CLASSES} classes)"
+                ),
+            ));
+        }
+        sets.push(values.into_iter().map(|l| l as usize).collect());
+    }
+    count_classes(&[&sets[0], &sets[1]]).map_err(|sparse| {
+        let (path, i) = [train.0, test.0]
+            .into_iter()
+            .zip(&sets)
+            .find_map(|(p, set)| set.iter().position(|&l| l == sparse.max).map(|i| (p, i)))
+            .expect("the largest label is in one of the sets");
+        Error::data(path, format!("at index {i}, {}", sparse.describe()))
+    })
+}
+
+/// The labels of a 1-D integer IDX array, as `i64`s.
+fn label_values(path: &Path, labels: &IdxArray) -> Result<Vec<i64>> {
+    if labels.dims.len() != 1 {
+        return Err(Error::data(
+            path,
+            format!("labels have dimensions {:?}; expected one dimension (count)", labels.dims),
+        ));
+    }
+    Ok(match &labels.data {
+        IdxData::U8(v) => v.iter().map(|&x| x as i64).collect(),
+        IdxData::I8(v) => v.iter().map(|&x| x as i64).collect(),
+        IdxData::I16(v) => v.iter().map(|&x| x as i64).collect(),
+        IdxData::I32(v) => v.iter().map(|&x| x as i64).collect(),
+        other => {
+            return Err(Error::data(path, format!("labels are {}; expected an integer type", other.type_name())));
+        }
+    })
+}
+
 /// Refuses a class count of 0 (labels `0..0` would hold none), which would otherwise surface as every label
 /// being "out of range; expected 0..0".
 fn check_class_count(classes: usize) -> Result<()> {
@@ -217,12 +291,7 @@ pub fn images_and_labels(
             format!("images have dimensions {:?}; expected (count, …) with ≥ 2 dimensions", img.dims),
         ));
     }
-    if lab.dims.len() != 1 {
-        return Err(Error::data(
-            lpath,
-            format!("labels have dimensions {:?}; expected one dimension (count)", lab.dims),
-        ));
-    }
+    let raw_labels = label_values(lpath, lab)?;
     if let Some(k) = img.dims.iter().position(|&d| d == 0) {
         return Err(Error::data(
             ipath,
@@ -239,15 +308,6 @@ pub fn images_and_labels(
             format!("{} labels for {n} images in {}; expected one label per image", lab.dims[0], ipath.display()),
         ));
     }
-    let raw_labels: Vec<i64> = match &lab.data {
-        IdxData::U8(v) => v.iter().map(|&x| x as i64).collect(),
-        IdxData::I8(v) => v.iter().map(|&x| x as i64).collect(),
-        IdxData::I16(v) => v.iter().map(|&x| x as i64).collect(),
-        IdxData::I32(v) => v.iter().map(|&x| x as i64).collect(),
-        other => {
-            return Err(Error::data(lpath, format!("labels are {}; expected an integer type", other.type_name())));
-        }
-    };
     if let Some((i, &l)) = raw_labels.iter().enumerate().find(|&(_, &l)| l < 0 || l >= classes as i64) {
         return Err(Error::data(lpath, format!("label {l} at index {i} is out of range; expected 0..{classes}")));
     }

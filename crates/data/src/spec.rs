@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::csv::{LabelColumn, read_csv_hashed};
 use crate::embedded::embedded;
+use crate::mnist::Classes;
 use crate::mnist::{candidates, find_idx_files, hex};
 use crate::{Error, Result, Splits, Standardizer, load_idx_dir, split_train_val, split_train_val_owned, synthetic};
 
@@ -232,7 +233,7 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
         "default" => {
             let sys = Path::new(SYSTEM_FASHION_MNIST);
             if system_set_installed()? {
-                let s = load_idx_dir(sys, 10)?;
+                let s = load_idx_dir(sys, Classes::FromLabels)?;
                 from_splits(spec, format!("full Fashion-MNIST from {SYSTEM_FASHION_MNIST}"), s, val_fraction)?
             } else {
                 from_splits(
@@ -271,7 +272,7 @@ pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedDa
                 LoadedData { spec: spec.into(), description, checksum, train, val, test }
             } else {
                 check_dir(spec, p)?;
-                let s = load_idx_dir(p, 10)?;
+                let s = load_idx_dir(p, Classes::FromLabels)?;
                 from_splits(spec, format!("IDX set from {}", p.display()), s, val_fraction)?
             }
         }

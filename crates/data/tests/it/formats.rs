@@ -6,7 +6,7 @@ use std::path::Path;
 
 use actscope_data::csv::{LabelColumn, parse_csv};
 use actscope_data::idx::{IdxArray, IdxData, encode_idx, gzip, parse_idx};
-use actscope_data::mnist::{ROLES, load_idx_dir, parse_idx_set};
+use actscope_data::mnist::{Classes, ROLES, load_idx_dir, parse_idx_set};
 use actscope_data::{Standardizer, split_train_val, split_train_val_owned, synthetic};
 
 fn u8_array(dims: Vec<usize>, f: impl Fn(usize) -> u8) -> IdxArray {
@@ -235,7 +235,7 @@ fn idx_set(train_labels: Vec<u8>, test_images: IdxArray) -> Vec<Vec<u8>> {
 
 fn parse_set(files: &[Vec<u8>]) -> Result<actscope_data::Splits, actscope_data::Error> {
     let named: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(ROLES[i]), files[i].as_slice()));
-    parse_idx_set("tiny", "memory", named, 10)
+    parse_idx_set("tiny", "memory", named, Classes::Exactly(10))
 }
 
 #[test]
@@ -256,6 +256,50 @@ fn idx_sets_check_counts_labels_and_shapes() {
     assert!(e.contains("test images are [3, 3] but training images are [2, 2]"), "{e}");
 }
 
+/// Any IDX set, not only the MNIST family's ten classes: the count comes from the labels (it had been fixed
+/// at 10, so EMNIST Balanced's 47 classes were refused as out of range, and three classes trained seven
+/// phantom outputs).
+#[test]
+fn idx_sets_count_their_classes_from_the_labels() {
+    let infer = |files: &[Vec<u8>]| {
+        let named: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(ROLES[i]), files[i].as_slice()));
+        parse_idx_set("tiny", "memory", named, Classes::FromLabels)
+    };
+    let images = |n| u8_array(vec![n, 2, 2], |i| i as u8);
+    // 47 classes, as EMNIST Balanced.
+    let s = infer(&idx_set((0..47).collect(), images(2))).unwrap();
+    assert_eq!((s.train.classes, s.test.classes), (47, 47));
+    // Numbered from 1, as EMNIST Letters: class 0 is empty.
+    let s = infer(&idx_set((1..=26).collect(), images(2))).unwrap();
+    assert_eq!(s.train.classes, 27);
+    // Three classes are three outputs.
+    let s = infer(&idx_set(vec![0, 1, 2, 1], images(2))).unwrap();
+    assert_eq!(s.train.classes, 3);
+    // The same set with the count given agrees with the count inferred on the MNIST family's labels.
+    assert_eq!(infer(&idx_set((0..10).collect(), images(2))).unwrap(), {
+        let files = idx_set((0..10).collect(), images(2));
+        parse_set(&files).unwrap()
+    });
+    // Sparse labels are refused, naming the file and index of the largest label.
+    let e = infer(&idx_set(vec![0, 1, 200], images(2))).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "train-labels-idx1-ubyte: at index 2, label 200 makes 201 classes (0..201) but only 3 of them occur"
+        ),
+        "{e}"
+    );
+    // Beyond the most classes counted, and negative labels, name the label.
+    let big = IdxArray { dims: vec![2], data: IdxData::I32(vec![0, 20_000]) };
+    let mut files = idx_set(vec![0, 1], images(2));
+    files[1] = encode_idx(&big);
+    let e = infer(&files).unwrap_err().to_string();
+    assert!(e.contains("label 20000 at index 1 is out of range; expected 0..10000"), "{e}");
+    let mut files = idx_set(vec![0, 1], images(2));
+    files[1] = encode_idx(&IdxArray { dims: vec![2], data: IdxData::I8(vec![0, -1]) });
+    let e = infer(&files).unwrap_err().to_string();
+    assert!(e.contains("label -1 at index 1 is out of range"), "{e}");
+}
+
 #[test]
 fn directories_need_the_four_files() {
     let dir = std::env::temp_dir().join(format!("actscope-idx-{}", std::process::id()));
@@ -273,19 +317,19 @@ fn directories_need_the_four_files() {
             std::fs::write(dir.join(name), data).unwrap();
         }
     }
-    let e = load_idx_dir(&dir, 10).unwrap_err().to_string();
+    let e = load_idx_dir(&dir, Classes::Exactly(10)).unwrap_err().to_string();
     assert!(e.contains("no t10k-labels-idx1-ubyte file; expected one of"), "{e}");
     std::fs::write(dir.join(names[3]), gzip(&files[3])).unwrap();
     // 0 classes is named as such (it had read "label 0 at index 0 is out of range; expected 0..0").
-    let e = load_idx_dir(&dir, 0).unwrap_err().to_string();
+    let e = load_idx_dir(&dir, Classes::Exactly(0)).unwrap_err().to_string();
     assert!(e.contains("invalid classes: must be ≥ 1, got 0"), "{e}");
     let named: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(ROLES[i]), files[i].as_slice()));
-    let e = parse_idx_set("tiny", "memory", named, 0).unwrap_err().to_string();
+    let e = parse_idx_set("tiny", "memory", named, Classes::Exactly(0)).unwrap_err().to_string();
     assert!(e.contains("invalid classes: must be ≥ 1, got 0"), "{e}");
-    let s = load_idx_dir(&dir, 10).unwrap();
+    let s = load_idx_dir(&dir, Classes::Exactly(10)).unwrap();
     assert_eq!(s.train.len(), 3);
     assert_eq!(s.checksum.len(), 64);
-    let e = load_idx_dir(&dir.join("missing"), 10).unwrap_err().to_string();
+    let e = load_idx_dir(&dir.join("missing"), Classes::Exactly(10)).unwrap_err().to_string();
     assert!(e.contains("not a directory"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -512,9 +556,9 @@ fn a_file_under_two_names_is_refused() {
     for (role, bytes) in ROLES.iter().zip(&files) {
         std::fs::write(dir.join(role), bytes).unwrap();
     }
-    assert!(load_idx_dir(&dir, 10).is_ok());
+    assert!(load_idx_dir(&dir, Classes::Exactly(10)).is_ok());
     std::fs::write(dir.join("train-images-idx3-ubyte.gz"), gzip(&files[0])).unwrap();
-    let e = load_idx_dir(&dir, 10).unwrap_err().to_string();
+    let e = load_idx_dir(&dir, Classes::Exactly(10)).unwrap_err().to_string();
     assert!(
         e.contains(
             "2 files could be the train-images-idx3-ubyte file: train-images-idx3-ubyte, train-images-idx3-ubyte.gz"
@@ -569,11 +613,11 @@ fn what_cannot_be_data_is_named_before_it_is_read() {
         assert!(e.ends_with("zero.csv: not a regular file (a device, FIFO or socket); expected a CSV file"), "{e}");
         let set = dir.join("set");
         std::fs::create_dir_all(set.join("train-images-idx3-ubyte")).unwrap();
-        let e = load_idx_dir(&set, 10).unwrap_err().to_string();
+        let e = load_idx_dir(&set, Classes::Exactly(10)).unwrap_err().to_string();
         assert!(e.ends_with("train-images-idx3-ubyte: a directory; expected the train-images-idx3-ubyte file"), "{e}");
         std::fs::remove_dir(set.join("train-images-idx3-ubyte")).unwrap();
         std::os::unix::fs::symlink(dir.join("gone"), set.join("train-images-idx3-ubyte.gz")).unwrap();
-        let e = load_idx_dir(&set, 10).unwrap_err().to_string();
+        let e = load_idx_dir(&set, Classes::Exactly(10)).unwrap_err().to_string();
         assert!(e.contains("a symbolic link to a file that does not exist; expected the train-images"), "{e}");
     }
     // Over 64 KiB: hashed across many reads of the buffered reader.
