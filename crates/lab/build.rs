@@ -2,12 +2,13 @@
 //! recognised (and redone) instead of being mixed into new results.
 //!
 //! The fingerprint is SHA-256 over the relative path and bytes of every file that computes a run: the
-//! layers and training loop (`crates/core/src`), the metrics (`crates/metrics/src`), the data loaders
+//! layers and training loop (`crates/core/src`, but `gradcheck.rs`, the finite-difference checker that only
+//! tests call), the metrics (`crates/metrics/src`), the data loaders
 //! (`crates/data/src`), the run and configuration code of this crate, `Cargo.lock` (dependency versions,
 //! e.g. the GEMM kernels), and the features those dependencies are built with (the manifests of core,
 //! metrics, data, lab, the CLI and xtask, whose features cargo merges in a build, and the root manifest's
 //! `[workspace.dependencies]`: gemm's AVX-512 kernels are a feature). The report's wording, the plots and the tests are left out: changing
-//! them does not change a run. A listed file or directory that is missing fails the build, so a moved file
+//! them does not change a run; so is the runs directory's bookkeeping (`crates/lab/src/store.rs`). A listed file or directory that is missing fails the build, so a moved file
 //! cannot silently drop out of the fingerprint.
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,15 @@ fn main() {
         let d = root.join(dir);
         println!("cargo::rerun-if-changed={}", d.display());
         files_under(&d, &mut files);
+    }
+    // Files under those directories that compute no run: left out (and required to exist, so that a moved
+    // file is noticed here rather than silently entering the fingerprint under a new name).
+    for file in ["crates/core/src/gradcheck.rs"] {
+        let f = root.join(file);
+        assert!(f.is_file(), "code fingerprint: {} is missing; update lab/build.rs", f.display());
+        let before = files.len();
+        files.retain(|p| p != &f);
+        assert_eq!(files.len() + 1, before, "code fingerprint: {} was not among the files hashed", f.display());
     }
     // The manifests of the crates built with those that compute a run, for the features they build their
     // dependencies with (Cargo.lock records versions, not features: gemm's `x86-v4` kernels are chosen in a

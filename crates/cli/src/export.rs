@@ -119,7 +119,7 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
 fn loaded(paths: &[PathBuf], quiet: bool) -> Result<Vec<actscope_lab::summarize::LoadedRun>> {
     let runs = source::resolve(paths)?;
     // Warnings show under --quiet too (they had been hidden with the summary line); notes do not.
-    let dirs = paths.iter().filter(|p| p.is_dir() && !matches!(actscope_lab::run::is_finished_run(p), Ok(true)));
+    let dirs = paths.iter().filter(|p| p.is_dir() && !matches!(actscope_lab::store::is_finished_run(p), Ok(true)));
     crate::print_reading(
         reading_warnings(None, &runs).into_iter().chain(dirs.filter_map(|d| unfinished_note(d))),
         quiet,

@@ -519,18 +519,18 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     }
     let name = cfg.dir_name();
     // A run a process that died had set aside to replace goes back before its state is read.
-    actscope_lab::run::recover(&a.out)?;
-    let state = actscope_lab::run::state(&a.out, &name, &data.checksum);
-    let s = if state == actscope_lab::run::RunState::Finished && !a.force {
+    actscope_lab::store::recover(&a.out)?;
+    let state = actscope_lab::store::state(&a.out, &name, &data.checksum);
+    let s = if state == actscope_lab::store::RunState::Finished && !a.force {
         if verbosity != Verbosity::Quiet {
             eprintln!(
                 "reused: {} was finished earlier by this code on this data (--force trains it again)",
                 a.out.join(&name).display()
             );
         }
-        actscope_lab::run::read_summary(&a.out.join(&name))?
+        actscope_lab::store::read_summary(&a.out.join(&name))?
     } else {
-        if let actscope_lab::run::RunState::Stale(why) = &state
+        if let actscope_lab::store::RunState::Stale(why) = &state
             && verbosity != Verbosity::Quiet
         {
             eprintln!("redoing: {} was {why}", a.out.join(&name).display());
@@ -614,7 +614,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         let foreign = std::cell::RefCell::new(None);
         let too_large = std::cell::RefCell::new(None);
         // Runs an interrupted process set aside, found with one listing of the output directory.
-        let set_aside = actscope_lab::run::SetAside::find(&a.out);
+        let set_aside = actscope_lab::store::SetAside::find(&a.out);
         // The runs to train with their memory needs, for the check of `--jobs` runs (or groups) at once.
         let to_train = std::cell::RefCell::new(Vec::<(u64, RunConfig)>::new());
         // The entry of a run this shard owns: its directory and whether it is finished; a run to train is
@@ -625,7 +625,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             }
             let mut entry = DryRunEntry { run: r.dir_name(), state: "to_train", refused: false, notes: Vec::new() };
             // The sweep's own refusal, so that the dry run exits with it.
-            if let Err(e) = actscope_lab::run::not_a_foreign_directory(&a.out, &r.dir_name()) {
+            if let Err(e) = actscope_lab::store::not_a_foreign_directory(&a.out, &r.dir_name()) {
                 entry.state = "not_a_run";
                 entry.refused = true;
                 entry.notes.push("exists but is not a finished run: the sweep will refuse it".into());
@@ -638,13 +638,13 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 None => "",
             };
             match actscope_lab::sweep::run_state(r, &a.out, &cache, &set_aside)? {
-                actscope_lab::run::RunState::Finished => {
+                actscope_lab::store::RunState::Finished => {
                     entry.state = "finished";
                     entry.notes.push(format!("finished{aside}"));
                     return Ok(Some(entry));
                 }
-                actscope_lab::run::RunState::Missing => {}
-                actscope_lab::run::RunState::Stale(why) => {
+                actscope_lab::store::RunState::Missing => {}
+                actscope_lab::store::RunState::Stale(why) => {
                     entry.state = "to_redo";
                     entry.notes.push(format!("finished{aside}, {why}: will be redone"));
                 }
@@ -770,8 +770,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
 
 /// Why runs were redone, counted by kind: ": 2 computed by other code, 1 trained on other data" (empty when
 /// none were).
-fn redone_reasons(redone: &[(String, actscope_lab::run::Stale)], hint: bool) -> String {
-    use actscope_lab::run::Stale;
+fn redone_reasons(redone: &[(String, actscope_lab::store::Stale)], hint: bool) -> String {
+    use actscope_lab::store::Stale;
     let count = |f: fn(&Stale) -> bool| redone.iter().filter(|(_, s)| f(s)).count();
     let parts: Vec<String> = [
         (count(|s| matches!(s, Stale::OtherCode(_))), "computed by other code"),

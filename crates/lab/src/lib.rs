@@ -5,8 +5,10 @@
 //! - [`budget`]: what a run would need in memory, refused before allocating when it cannot fit;
 //! - [`config`]: [`RunConfig`], every setting of one run, validated before anything runs; its canonical
 //!   JSON identifies the run;
-//! - [`run`]: training one configuration into an atomic run directory (`config.json`, `records.jsonl`,
-//!   `summary.json`) and reading it back;
+//! - [`run`]: training one configuration into a run directory (`config.json`, `records.jsonl`,
+//!   `summary.json`);
+//! - [`store`]: the runs directory: which runs are reused or stale, putting a run in place atomically,
+//!   recovery after interrupted processes, reading finished runs back;
 //! - [`sweep`]: sweep files (a base and axes), parallel, resumable and shardable execution, with progress
 //!   reported through [`sweep::SweepObserver`];
 //! - [`group`]: lockstep groups, the runs of a sweep that train together sharing their batches (the same
@@ -45,6 +47,7 @@ mod fsio;
 pub mod group;
 pub mod report;
 pub mod run;
+pub mod store;
 pub mod summarize;
 pub mod sweep;
 pub mod tuning;

@@ -9,7 +9,8 @@ use actscope_metrics::stats::{Describe, describe};
 use serde::Serialize;
 
 use crate::config::RunConfig;
-use crate::run::{RunSummary, TARGETS, check_records, is_finished_run, list_runs, read_config, read_summary};
+use crate::run::{RunSummary, TARGETS};
+use crate::store::{check_records, is_finished_run, list_runs, read_config, read_summary};
 use crate::tuning::{Bracket, bracket, width_decades};
 use crate::{Error, Result};
 
@@ -464,7 +465,7 @@ pub struct FinalMetrics {
 /// An unreadable or malformed records file, naming it.
 pub fn final_metrics(dir: &Path) -> Result<FinalMetrics> {
     use actscope_metrics::records::Record;
-    let records = crate::run::read_records(dir, &read_summary(dir)?.records_sha256)?;
+    let records = crate::store::read_records(dir, &read_summary(dir)?.records_sha256)?;
     let Some(last) = records.iter().rev().find_map(|r| if let Record::Checkpoint(c) = r { Some(c) } else { None })
     else {
         return Ok(FinalMetrics::default());

@@ -41,7 +41,8 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use crate::budget::{DataShape, MEMORY_ENV, MemoryLimit, check_memory, lockstep_share};
 use crate::config::{RunConfig, line_of};
 use crate::group::GROUP_SIZE;
-use crate::run::{EvalSets, RunState, RunSummary, SetAside, Stale, execute_group, execute_shared, state_given};
+use crate::run::{EvalSets, RunSummary, execute_group, execute_shared};
+use crate::store::{RunState, SetAside, Stale, state_given};
 use crate::{Error, Result, ResultExt};
 
 /// The most runs a sweep may expand to unless [`MAX_RUNS_ENV`] or the caller says otherwise.
@@ -738,7 +739,7 @@ fn check_parallel(needs: &mut [u64], jobs: usize, limit: &MemoryLimit, lockstep:
     Ok(())
 }
 
-/// Where run `r` stands in `out` ([`crate::run::state`], with the runs set aside there found once: `aside`):
+/// Where run `r` stands in `out` ([`crate::store::state`], with the runs set aside there found once: `aside`):
 /// its data (from `cache`) is loaded only when a finished directory is there to compare its checksum with.
 ///
 /// # Errors
@@ -747,7 +748,7 @@ pub fn run_state(r: &RunConfig, out: &Path, cache: &DataCache, aside: &SetAside)
     let name = r.dir_name();
     // A run that cannot be looked at is damaged, not missing (state_given says why); only a run that is not
     // there, and was not set aside, is missing without reading its data.
-    if matches!(crate::run::is_finished_run(&out.join(&name)), Ok(false)) && aside.get(&name).is_none() {
+    if matches!(crate::store::is_finished_run(&out.join(&name)), Ok(false)) && aside.get(&name).is_none() {
         return Ok(RunState::Missing);
     }
     Ok(state_given(out, &name, &cache.get(r)?.checksum, aside))
@@ -822,12 +823,12 @@ pub fn execute_sweep(
 ) -> Result<SweepReport> {
     // Put back runs a process that died had set aside to replace, before their states are read (they were
     // trained again), and clear its other leftovers.
-    crate::run::recover(out)?;
+    crate::store::recover(out)?;
     let (pending, states) = pending(runs, out, opts.shard, cache)?;
     // A directory in a run's place that is not a finished run is never overwritten: refused before any run
     // trains (it had been found only when the run was to be put in place, after all the work).
     for r in &pending {
-        crate::run::not_a_foreign_directory(out, &r.dir_name())?;
+        crate::store::not_a_foreign_directory(out, &r.dir_name())?;
     }
     let planned = states.len();
     let redone: Vec<(String, Stale)> = states

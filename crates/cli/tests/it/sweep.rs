@@ -23,9 +23,9 @@ lr = [0.05, 10000.0]
 seed = [0, 1]
 "#;
 
-/// Every finished run's reproducible outputs (`actscope_lab::run::reproducible_outputs`), keyed by run name.
+/// Every finished run's reproducible outputs (`actscope_lab::store::reproducible_outputs`), keyed by run name.
 pub fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
-    actscope_lab::run::reproducible_outputs(dir).unwrap()
+    actscope_lab::store::reproducible_outputs(dir).unwrap()
 }
 
 #[test]
@@ -292,7 +292,7 @@ fn runs_from_other_code_are_redone_not_reused() {
     assert!(!String::from_utf8_lossy(&run(&["summarize", "r"], &d).stderr).contains("warning"));
     // A finished run set aside by a process that died while replacing it is put back, not trained again,
     // and the dry run says so (it had listed it as to train).
-    let aside = d.join("r").join(format!(".tmp-{}-{}-{}-stale", names[0], actscope_lab::run::host(), u32::MAX));
+    let aside = d.join("r").join(format!(".tmp-{}-{}-{}-stale", names[0], actscope_lab::store::host(), u32::MAX));
     std::fs::rename(d.join("r").join(names[0]), &aside).unwrap();
     let dry = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
     let listed = String::from_utf8_lossy(&dry.stdout).into_owned();

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use actscope_metrics::records::Record;
 
-use crate::run::{is_finished_run, list_runs};
+use crate::store::{is_finished_run, list_runs};
 use crate::summarize::{LoadedRun, no_runs_error};
 use crate::{Error, Result};
 
@@ -118,10 +118,10 @@ pub fn run_name(run: &LoadedRun) -> String {
 }
 
 /// The records of a run (`records.jsonl`), checked against its summary's checksum and for a supported
-/// schema ([`crate::run::read_records`]).
+/// schema ([`crate::store::read_records`]).
 ///
 /// # Errors
 /// Missing, changed or malformed file, naming it (and the line).
 pub fn read_records(run: &LoadedRun) -> Result<Vec<Record>> {
-    crate::run::read_records(&run.dir, &run.summary.records_sha256)
+    crate::store::read_records(&run.dir, &run.summary.records_sha256)
 }

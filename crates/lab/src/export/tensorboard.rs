@@ -277,9 +277,9 @@ impl Staged {
 pub fn export(runs: &[LoadedRun], out: &Path) -> Result<Written> {
     super::source::refuse_out_in_runs(runs, out)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
-    let host = crate::run::host();
+    let host = crate::store::host();
     // What an export that died left (TensorBoard would read it as runs), named as the runs' temporaries.
-    crate::run::remove_leftovers(out);
+    crate::store::remove_leftovers(out);
     let results: Vec<Result<Staged>> = runs.par_iter().map(|run| Staged::write(run, out, &host)).collect();
     let (mut staged, mut failed) = (Vec::with_capacity(runs.len()), None);
     for r in results {

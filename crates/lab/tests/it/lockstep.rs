@@ -31,7 +31,7 @@ fn temp(tag: &str) -> PathBuf {
 
 /// Every finished run's reproducible outputs, by run name.
 fn snapshot(dir: &Path) -> BTreeMap<String, (String, String)> {
-    actscope_lab::run::reproducible_outputs(dir).unwrap()
+    actscope_lab::store::reproducible_outputs(dir).unwrap()
 }
 
 fn opts(jobs: usize, shard: Shard, lockstep: bool) -> SweepOptions {

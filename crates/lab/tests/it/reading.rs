@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use actscope_lab::export::table::{self, Level};
 use actscope_lab::export::{source, tensorboard};
-use actscope_lab::run::{RunState, read_summary, state};
+use actscope_lab::store::{RunState, read_summary, state};
 use actscope_lab::summarize::{LoadedRun, load_runs};
 use actscope_lab::{Error, RunConfig};
 
@@ -237,7 +237,7 @@ fn tensorboard_removes_what_a_dead_export_left() {
     let loaded = load_runs(&dir).unwrap();
     let out = root.join("tb");
     std::fs::create_dir_all(&out).unwrap();
-    let host = actscope_lab::run::host();
+    let host = actscope_lab::store::host();
     let name = run_dirs[0].file_name().unwrap().to_string_lossy().into_owned();
     let dead = [format!(".tmp-{name}-{host}-{}", u32::MAX), format!(".tmp-{name}-{host}-{}-stale", u32::MAX)];
     let kept = [format!(".tmp-{name}-{host}-1"), format!(".tmp-{name}-otherhost-{}", u32::MAX)];
