@@ -4,6 +4,7 @@ mod fused;
 mod known;
 mod probe;
 mod properties;
+mod quoted;
 mod sampling;
 mod sequential;
 mod stats;
