@@ -166,6 +166,23 @@ pub fn measure_growth(act: Activation, batch: usize, budget: TheoryBudget, seed:
     (logs.iter().sum::<f64>() / logs.len() as f64).exp()
 }
 
+/// The born-dead checks' (width, depth) of ReLU nets.
+pub const BORN_DEAD_CASES: [(usize, usize); 3] = [(2, 10), (3, 10), (10, 10)];
+
+/// The probability that a random ReLU net of width `n` and depth `l` (zero biases, symmetric weights) has a
+/// layer that is all zeros at a fixed input, 1 − (1 − 2^−n)^l (Lu et al. 2020).
+pub fn born_dead_probability(n: usize, l: usize) -> f64 {
+    1.0 - (1.0 - 0.5f64.powi(n as i32)).powi(l as i32)
+}
+
+/// The born-dead check's tolerance for a share of `trials` nets at the predicted probability `p`: 4 binomial
+/// standard errors, SE = max(√(p(1 − p)/T), 1/T) (the floor keeps it from vanishing at p near 0 or 1).
+/// docs/statistics.md §8.5 gives the exact binomial rate at which it fails a correct prediction.
+pub fn born_dead_tolerance(p: f64, trials: usize) -> f64 {
+    let t = trials as f64;
+    4.0 * (p * (1.0 - p) / t).sqrt().max(1.0 / t)
+}
+
 /// Share of `trials` random ReLU nets (width `n`, depth `l`, zero biases, Gaussian weights) in which some
 /// layer outputs all zeros at a fixed Gaussian input.
 pub fn born_dead_share(n: usize, l: usize, trials: usize, seed: u64) -> f64 {
@@ -223,17 +240,16 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
             .with_null(1.0, "no growth"));
         }
     }
-    for (n, l) in [(2usize, 10usize), (3, 10), (10, 10)] {
-        let p = 1.0 - (1.0 - 0.5f64.powi(n as i32)).powi(l as i32);
+    for (n, l) in BORN_DEAD_CASES {
+        let p = born_dead_probability(n, l);
         let m = born_dead_share(n, l, budget.trials, seed);
-        let se = (p * (1.0 - p) / budget.trials as f64).sqrt().max(1.0 / budget.trials as f64);
         out.push(TheoryCheck::new(
             CheckKind::BornDead { width: n, depth: l },
             format!("born-dead probability, ReLU width {n}, depth {l}"),
             "Lu et al. 2020; 1 − (1 − 2^−N)^L (derived, exact)",
             m,
             p,
-            4.0 * se,
+            born_dead_tolerance(p, budget.trials),
             format!(
                 "share of {} random nets with a layer that is all zeros at a fixed input (tolerance 4 binomial SE)",
                 budget.trials
@@ -303,6 +319,39 @@ pub fn run_checks(budget: TheoryBudget, seed: u64) -> Vec<TheoryCheck> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docs/statistics.md §8.5: the probability that the born-dead check fails a correct prediction, by the
+    /// exact binomial (T·p̂ ~ Binomial(T, p)) rather than the normal approximation's 6·10⁻⁵: for widths 2,
+    /// 3 and 10 at the smoke profile's 300 nets 2.1·10⁻⁴, 6.6·10⁻⁵ and 8.3·10⁻⁴, at the default's 4,000
+    /// nets 7.0·10⁻⁵, 6.3·10⁻⁵ and 1.3·10⁻⁴.
+    #[test]
+    fn born_dead_tolerance_fails_a_correct_prediction_rarely() {
+        let exact_failure_rate = |p: f64, trials: usize| -> f64 {
+            let tol = born_dead_tolerance(p, trials);
+            let t = trials as f64;
+            let ln_fact: Vec<f64> = std::iter::once(0.0)
+                .chain((1..=trials).scan(0.0, |acc, i| {
+                    *acc += (i as f64).ln();
+                    Some(*acc)
+                }))
+                .collect();
+            (0..=trials)
+                .filter(|&k| (k as f64 / t - p).abs() > tol)
+                .map(|k| {
+                    let kf = k as f64;
+                    (ln_fact[trials] - ln_fact[k] - ln_fact[trials - k] + kf * p.ln() + (t - kf) * (1.0 - p).ln()).exp()
+                })
+                .sum()
+        };
+        let quoted = [(300, [2.1e-4, 6.6e-5, 8.3e-4]), (4000, [7.0e-5, 6.3e-5, 1.3e-4])];
+        for (trials, rates) in quoted {
+            for ((n, l), want) in BORN_DEAD_CASES.into_iter().zip(rates) {
+                let got = exact_failure_rate(born_dead_probability(n, l), trials);
+                assert!((got / want - 1.0).abs() < 0.04, "width {n}, {trials} nets: {got:.3e}, quoted {want:.1e}");
+            }
+        }
+        assert!((born_dead_probability(10, 10) - 0.0097).abs() < 5e-5);
+    }
 
     /// A growth check whose 5% tolerance reaches λ = 1 (linear φ at batch 64: λ = 1.0164) passed for a net
     /// without any growth, and the report called it a plain pass.

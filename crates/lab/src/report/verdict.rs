@@ -626,12 +626,13 @@ mod tests {
         let limit = 0.05 + 3.0 * (0.05f64 * 0.95 / REPS as f64).sqrt();
         // The last case lets BN runs reach the target by the first evaluation (from 10 steps on a grid of 37),
         // so some upper bounds are open from the BN side too.
-        for (every, budget, seed, bn_from) in [
-            (37.0, 300.0, 1, 40.0),
-            (37.0, 1000.0, 6, 40.0),
-            (37.0, 5000.0, 2, 40.0),
-            (10.0, 3000.0, 3, 40.0),
-            (37.0, 3000.0, 7, 10.0),
+        // With the rates docs/statistics.md §3 quotes (wrongly supported, wrongly refuted), to one hit in 4,000.
+        for (every, budget, seed, bn_from, quoted) in [
+            (37.0, 300.0, 1, 40.0, (0.0, 0.0)),
+            (37.0, 1000.0, 6, 40.0, (0.00025, 0.002)),
+            (37.0, 5000.0, 2, 40.0, (0.00925, 0.00625)),
+            (10.0, 3000.0, 3, 40.0, (0.03275, 0.0325)),
+            (37.0, 3000.0, 7, 10.0, (0.002, 0.00075)),
         ] {
             let sims = simulate(REPS, 5, 1.0, every, budget, seed, bn_from);
             if bn_from < every {
@@ -650,6 +651,11 @@ mod tests {
                 up <= limit && down <= limit,
                 "grid {every}, budget {budget}: wrongly supported {up}, refuted {down}"
             );
+            let hit = 1.0 / REPS as f64 + 1e-12;
+            assert!(
+                (up - quoted.0).abs() <= hit && (down - quoted.1).abs() <= hit,
+                "grid {every}, budget {budget}: {up}, {down}, but docs/statistics.md quotes {quoted:?}"
+            );
         }
         // The old test on C6's grid, with a budget of 1,000 steps (about half the runs without BN reach the
         // target; at C6's 300 too few pairs remain for it to reject often).
@@ -658,7 +664,9 @@ mod tests {
             .filter(|(_, _, point)| one_sample(point, 1.0).is_some_and(|t| t.p_less < 0.05))
             .count() as f64
             / REPS as f64;
+        eprintln!("old test, grid 37, budget 1000: wrongly refuted {old}");
         assert!(old > 0.25, "the old test refuted a true 10× speed-up in {old} of the comparisons");
+        assert!((old - 0.35).abs() < 0.005, "{old}, but docs/statistics.md quotes 35%");
     }
 
     /// Where the true speed-up is far from 10×, the bounds test decides: a 2× speed-up is refuted on C6's grid
@@ -715,6 +723,11 @@ mod tests {
                 rate(raw)
             );
             assert!(rate(supports) <= bound && rate(contradicts) <= bound, "{m}×{n}: {supports} / {contradicts}");
+            // The rates docs/statistics.md §3 quotes, to one hit in 10,000.
+            let quoted = if m == 7 { [0.0484, 0.0448, 0.2998] } else { [0.0465, 0.0495, 0.0966] };
+            for (k, q) in [supports, contradicts, raw].into_iter().zip(quoted) {
+                assert!((rate(k) - q).abs() <= 1e-4 + 1e-12, "{m}×{n}: {}, but docs/statistics.md quotes {q}", rate(k));
+            }
             // Without the adjustment the same claims break the bound this test holds Holm to (0.10 and 0.30).
             assert!(rate(raw) > bound, "without Holm the rate would exceed α: {}", rate(raw));
         }
