@@ -148,13 +148,16 @@ pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], class
     }
     let checksum = hex(&hasher.finalize());
     let [train_images, train_labels, test_images, test_labels] = &arrays;
-    let classes = match classes {
+    // Counted from the labels, the classes are set once every file has passed its own checks, so that a
+    // labels file of the wrong length or dimensions, or a single training class, is named as such rather than
+    // as labels too sparse to count classes by.
+    let given = match classes {
         Classes::Exactly(n) => n,
-        Classes::FromLabels => classes_from_labels((tl.0, train_labels), (sl.0, test_labels))?,
+        Classes::FromLabels => MAX_CLASSES,
     };
-    let train =
-        images_and_labels(&format!("{name}/train"), source, (ti.0, train_images), (tl.0, train_labels), classes)?;
-    let test = images_and_labels(&format!("{name}/test"), source, (si.0, test_images), (sl.0, test_labels), classes)?;
+    let mut train =
+        images_and_labels(&format!("{name}/train"), source, (ti.0, train_images), (tl.0, train_labels), given)?;
+    let mut test = images_and_labels(&format!("{name}/test"), source, (si.0, test_images), (sl.0, test_labels), given)?;
     // u8 pixels are scaled to [0, 1] and other types taken as they are: two types would put the sets on two
     // scales.
     if train_images.data.type_name() != test_images.data.type_name() {
@@ -178,6 +181,16 @@ pub fn parse_idx_set(name: &str, source: &str, files: [(&Path, &[u8]); 4], class
                 test.shape, train.shape
             ),
         ));
+    }
+    if classes == Classes::FromLabels {
+        let counted = count_classes(&[&train.labels, &test.labels]).map_err(|sparse| {
+            let (path, i) = [(tl.0, &train.labels), (sl.0, &test.labels)]
+                .into_iter()
+                .find_map(|(p, labels)| labels.iter().position(|&l| l == sparse.max).map(|i| (p, i)))
+                .expect("the largest label is in one of the sets");
+            Error::data(path, format!("at index {i}, {}", sparse.describe()))
+        })?;
+        (train.classes, test.classes) = (counted, counted);
     }
     Ok(Splits { train, test, source: source.to_string(), checksum })
 }
@@ -211,32 +224,6 @@ fn check_classes(train: &Dataset, test: &Dataset, train_labels: &Path, test_labe
         ));
     }
     Ok(())
-}
-
-/// The classes the training and test labels make together ([`Classes::FromLabels`]).
-fn classes_from_labels(train: (&Path, &IdxArray), test: (&Path, &IdxArray)) -> Result<usize> {
-    let mut sets: Vec<Vec<usize>> = Vec::with_capacity(2);
-    for (path, labels) in [train, test] {
-        let values = label_values(path, labels)?;
-        if let Some((i, &l)) = values.iter().enumerate().find(|&(_, &l)| l < 0 || l >= MAX_CLASSES as i64) {
-            return Err(Error::data(
-                path,
-                format!(
-                    "label {l} at index {i} is out of range; expected 0..{MAX_CLASSES} (labels number the classes \
-                     from 0, at most {MAX_CLASSES} classes)"
-                ),
-            ));
-        }
-        sets.push(values.into_iter().map(|l| l as usize).collect());
-    }
-    count_classes(&[&sets[0], &sets[1]]).map_err(|sparse| {
-        let (path, i) = [train.0, test.0]
-            .into_iter()
-            .zip(&sets)
-            .find_map(|(p, set)| set.iter().position(|&l| l == sparse.max).map(|i| (p, i)))
-            .expect("the largest label is in one of the sets");
-        Error::data(path, format!("at index {i}, {}", sparse.describe()))
-    })
 }
 
 /// The labels of a 1-D integer IDX array, as `i64`s.

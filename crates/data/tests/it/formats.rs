@@ -234,8 +234,12 @@ fn idx_set(train_labels: Vec<u8>, test_images: IdxArray) -> Vec<Vec<u8>> {
 }
 
 fn parse_set(files: &[Vec<u8>]) -> Result<actscope_data::Splits, actscope_data::Error> {
+    parse_set_with(files, Classes::Exactly(10))
+}
+
+fn parse_set_with(files: &[Vec<u8>], classes: Classes) -> Result<actscope_data::Splits, actscope_data::Error> {
     let named: [(&Path, &[u8]); 4] = [0, 1, 2, 3].map(|i| (Path::new(ROLES[i]), files[i].as_slice()));
-    parse_idx_set("tiny", "memory", named, Classes::Exactly(10))
+    parse_idx_set("tiny", "memory", named, classes)
 }
 
 #[test]
@@ -499,15 +503,25 @@ fn train_and_test_images_of_two_types_are_refused() {
 /// without a word: a one-class set trained to accuracy 1.0).
 #[test]
 fn idx_sets_need_two_classes_and_every_test_class_in_training() {
-    let e = parse_set(&idx_set(vec![4, 4, 4], u8_array(vec![2, 2, 2], |i| i as u8))).unwrap_err().to_string();
-    assert!(e.contains("train-labels-idx1-ubyte: every training label is 4; expected at least two classes"), "{e}");
-    let mut files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
-    files[3] = encode_idx(&IdxArray { dims: vec![2], data: IdxData::U8(vec![1, 9]) });
-    let e = parse_set(&files).unwrap_err().to_string();
-    assert!(
-        e.contains("t10k-labels-idx1-ubyte: class 9 occurs 1 times in the test labels but never in the training"),
-        "{e}"
-    );
+    // With the count given and counted alike: a single class 4 is named as one class, not as labels too sparse
+    // to count classes by (0..=4 with one of them present), which the counting had said first.
+    for classes in [Classes::Exactly(10), Classes::FromLabels] {
+        let one = idx_set(vec![4, 4, 4], u8_array(vec![2, 2, 2], |i| i as u8));
+        let e = parse_set_with(&one, classes).unwrap_err().to_string();
+        assert!(e.contains("train-labels-idx1-ubyte: every training label is 4; expected at least two classes"), "{e}");
+        let mut files = idx_set(vec![0, 1, 2], u8_array(vec![2, 2, 2], |i| i as u8));
+        files[3] = encode_idx(&IdxArray { dims: vec![2], data: IdxData::U8(vec![1, 9]) });
+        let e = parse_set_with(&files, classes).unwrap_err().to_string();
+        assert!(
+            e.contains("t10k-labels-idx1-ubyte: class 9 occurs 1 times in the test labels but never in the training"),
+            "{e}"
+        );
+        // A labels file of the wrong length is named as such, whatever its labels.
+        let mut files = idx_set(vec![0, 1, 200], u8_array(vec![2, 2, 2], |i| i as u8));
+        files[1] = encode_idx(&IdxArray { dims: vec![4], data: IdxData::U8(vec![0, 1, 200, 3]) });
+        let e = parse_set_with(&files, classes).unwrap_err().to_string();
+        assert!(e.contains("train-labels-idx1-ubyte: 4 labels for 3 images"), "{e}");
+    }
 }
 
 /// The checksum is of the contents: a raw and a gzipped copy of one set, or two gzip encodings of it, have one
