@@ -132,6 +132,44 @@ fn unknown_synthetic(name: &str) -> Error {
     Error::config("data", format!("unknown synthetic set {name:?}; expected one of: {}", SYNTHETIC.join(", ")))
 }
 
+/// One spelling of `spec` for each data it names: a path is cleaned lexically (`.` components, repeated and
+/// trailing separators dropped: `idx/x`, `idx/x/` and `./idx/x` are one directory), keeping a leading `./`
+/// where the cleaned path would read as a named spec (`./embedded` is a directory, `embedded` the built-in
+/// set). `..` is kept (through a link it is not the parent), and so are names, absolute or relative: only
+/// the spelling is normalised, not where it points. Named specs are returned as they are.
+///
+/// ```
+/// use actscope_data::spec::canonical;
+///
+/// assert_eq!(canonical("./idx//fashion/"), "idx/fashion");
+/// assert_eq!(canonical("runs/../x.csv#y"), "runs/../x.csv#y");
+/// assert_eq!(canonical("./embedded/"), "./embedded");
+/// assert_eq!(canonical("embedded"), "embedded");
+/// ```
+pub fn canonical(spec: &str) -> String {
+    if is_named(spec) {
+        return spec.to_string();
+    }
+    let (path, label) = path_of(spec);
+    let cleaned: std::path::PathBuf =
+        Path::new(path).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    let mut out = cleaned.to_string_lossy().into_owned();
+    if out.is_empty() {
+        out = ".".into();
+    } else if is_named(&out) {
+        out = format!(".{}{out}", std::path::MAIN_SEPARATOR);
+    }
+    match label {
+        Some(l) => format!("{out}#{l}"),
+        None => out,
+    }
+}
+
+/// Whether `spec` is one of the named specs rather than a path.
+fn is_named(spec: &str) -> bool {
+    matches!(spec, "default" | "embedded") || spec.starts_with("synthetic:")
+}
+
 /// A spec that is a path: the path and, for a CSV file, the label column written after `#`.
 fn path_of(spec: &str) -> (&str, Option<&str>) {
     match spec.rsplit_once('#') {

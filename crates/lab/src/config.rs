@@ -606,10 +606,12 @@ impl RunConfig {
 
     /// The configuration with every setting the run ignores at its default: `hidden` when `depth` is set,
     /// `width` when it is not, `epochs` when `steps` is set, SGD's `momentum` and `nesterov` for Adam and
-    /// AdamW, and BatchNorm's `bn_eps` and `bn_momentum` without BatchNorm.
+    /// AdamW, and BatchNorm's `bn_eps` and `bn_momentum` without BatchNorm; and `data` in one spelling per
+    /// path ([`actscope_data::spec::canonical`]: `idx/x`, `idx/x/` and `./idx/x` are one run).
     pub fn normalized(&self) -> RunConfig {
         let d = RunConfig::default();
         let mut c = self.clone();
+        c.data = actscope_data::spec::canonical(&c.data);
         if c.depth.is_some() {
             c.hidden = d.hidden.clone();
         } else {
@@ -711,6 +713,9 @@ mod tests {
             ("depth = 2\nwidth = 8", "depth = 2\nwidth = 8\nhidden = [3, 3]"),
             ("optimizer = \"adam\"", "optimizer = \"adam\"\nmomentum = 0.9\nnesterov = true"),
             ("hidden = [8]", "hidden = [8]\nbn_eps = 0.001\nbn_momentum = 0.5"),
+            // One directory or file spelled three ways (they had made three runs of the same data).
+            ("data = \"idx/x\"", "data = \"./idx//x/\""),
+            ("data = \"t.csv#y\"", "data = \"./t.csv#y\""),
         ];
         for (a, b) in same {
             assert_eq!(cfg(a).id(), cfg(b).id(), "{a:?} vs {b:?}");
@@ -720,6 +725,9 @@ mod tests {
             ("depth = 2\nwidth = 8", "depth = 2\nwidth = 9"),
             ("momentum = 0.0", "momentum = 0.9"),
             ("placement = \"before\"", "placement = \"before\"\nbn_eps = 0.001"),
+            // A directory named like the built-in set is not the built-in set.
+            ("data = \"embedded\"", "data = \"./embedded\""),
+            ("data = \"t.csv#y\"", "data = \"t.csv#z\""),
         ];
         for (a, b) in differ {
             assert_ne!(cfg(a).id(), cfg(b).id(), "{a:?} vs {b:?}");
