@@ -289,11 +289,13 @@ fn bound(n: usize) -> f64 {
 
 const N_NULL: usize = 20_000;
 
-/// Asserts that a seeded simulation still gives the rate docs/statistics.md quotes (to the four decimals it
-/// prints, with room for one or two hits): a change to the procedure or the simulation that moves a rate
-/// must update the document, which a bound alone (`rate ≤ 0.05 + 3·SE`) would let drift.
-fn as_quoted(p: f64, quoted: f64, what: &str) {
-    assert!((p - quoted).abs() < 1e-4, "{what}: {p:.4}, but docs/statistics.md quotes {quoted}");
+/// Asserts that a seeded simulation of `n` comparisons still gives the rate docs/statistics.md quotes, to
+/// within the four decimals it prints or one comparison, whichever is larger: a change to the procedure or
+/// the simulation that moves a rate must update the document, which a bound alone (`rate ≤ 0.05 + 3·SE`)
+/// would let drift.
+fn as_quoted(p: f64, quoted: f64, n: usize, what: &str) {
+    let tolerance = 1e-4f64.max(1.0 / n as f64) + 1e-12;
+    assert!((p - quoted).abs() <= tolerance, "{what}: {p:.4}, but docs/statistics.md quotes {quoted}");
 }
 
 /// The default design (Bonferroni looks) holds α outright: its true rate, 0.0389 in 200,000 comparisons
@@ -307,7 +309,7 @@ fn paired_null_error_rate_is_at_most_alpha_with_the_default_looks() {
     let out = simulate(1, &design, 5, &[truth], N_NULL);
     let (p, se) = rate(out.iter().filter(|c| wrong(c[0])).count(), N_NULL);
     eprintln!("paired null, OBF, Bonferroni looks 5..20: wrong calls {p:.4} ± {se:.4}");
-    as_quoted(p, 0.0397, "paired null, Bonferroni looks");
+    as_quoted(p, 0.0397, N_NULL, "paired null, Bonferroni looks");
     assert!(p <= ALPHA, "{p} ± {se}");
     // Both directions are wrong sometimes (the test is two-sided in effect).
     assert!(out.iter().any(|c| matches!(c[0], Decision::Supports { .. })));
@@ -316,7 +318,7 @@ fn paired_null_error_rate_is_at_most_alpha_with_the_default_looks() {
     let out = simulate(1, &design, 5, &[truth], N_NULL);
     let (p, se) = rate(out.iter().filter(|c| wrong(c[0])).count(), N_NULL);
     eprintln!("paired null, OBF, correlated looks 5..20: wrong calls {p:.4} ± {se:.4}");
-    as_quoted(p, 0.0533, "paired null, correlated looks");
+    as_quoted(p, 0.0533, N_NULL, "paired null, correlated looks");
     assert!(p <= bound(N_NULL), "{p} ± {se}");
 }
 
@@ -328,7 +330,7 @@ fn welch_null_error_rate_is_at_most_alpha() {
         let out = simulate(2, &design, 5, &[truth], N_NULL);
         let (p, se) = rate(out.iter().filter(|c| wrong(c[0])).count(), N_NULL);
         eprintln!("Welch null, {spending:?}, sds 0.005/{sd_b}, looks 5..{n_max}: wrong calls {p:.4} ± {se:.4}");
-        as_quoted(p, if n_max == 30 && sd_b == 0.01 { 0.0517 } else { 0.0505 }, "Welch null");
+        as_quoted(p, if n_max == 30 && sd_b == 0.01 { 0.0517 } else { 0.0505 }, N_NULL, "Welch null");
         assert!(p <= bound(N_NULL), "{spending:?}: {p} ± {se}");
     }
 }
@@ -342,7 +344,7 @@ fn holm_family_wise_error_is_at_most_alpha() {
     let out = simulate(3, &design, 5, &[null; 4], CLAIMS);
     let (p, se) = rate(out.iter().filter(|c| c.iter().any(|d| wrong(*d))).count(), CLAIMS);
     eprintln!("claim of 4 null comparisons, Pocock, looks 5..20: family-wise {p:.4} ± {se:.4}");
-    as_quoted(p, 0.0516, "claim of 4 nulls");
+    as_quoted(p, 0.0516, CLAIMS, "claim of 4 nulls");
     assert!(p <= bound(CLAIMS), "{p} ± {se}");
     // Two clear effects are decided early and pass their α on to the two null comparisons.
     let clear = Truth { delta: 0.02, spread: Spread::Paired { sd_diff: 0.008 } };
@@ -352,7 +354,7 @@ fn holm_family_wise_error_is_at_most_alpha() {
     eprintln!(
         "claim of 2 clear + 2 null, Pocock: family-wise on the nulls {p:.4} ± {se:.4} ({passed} claims passed α)"
     );
-    as_quoted(p, 0.0415, "2 clear + 2 nulls");
+    as_quoted(p, 0.0415, CLAIMS, "2 clear + 2 nulls");
     assert_eq!(passed, CLAIMS, "docs/statistics.md §5.1: α passed in all claims");
     assert!(p <= bound(CLAIMS), "{p} ± {se}");
 }
@@ -372,7 +374,7 @@ fn the_reports_design_holds_its_level_on_claims_like_c2_and_c4() {
     let out = simulate(11, &design, 5, &[null; 7], CLAIMS);
     let (p, se) = rate(out.iter().filter(|c| c.iter().any(|d| wrong(*d))).count(), CLAIMS);
     eprintln!("C4-like claim, 7 null comparisons, report's design: family-wise {p:.4} ± {se:.4}");
-    as_quoted(p, 0.0456, "C4-like claim");
+    as_quoted(p, 0.0456, CLAIMS, "C4-like claim");
     assert!(p <= bound(CLAIMS), "{p} ± {se}");
     // C2-like: per placement one ReLU arm, two arms compared with it; per-arm noise sd 0.008/√2 so that each
     // difference has sd 0.008, and the two comparisons of a placement are correlated through ReLU's noise.
@@ -400,7 +402,7 @@ fn the_reports_design_holds_its_level_on_claims_like_c2_and_c4() {
         .count();
     let (p, se) = rate(wrong_claims, CLAIMS);
     eprintln!("C2-like claim, 4 null comparisons sharing ReLU arms, report's design: family-wise {p:.4} ± {se:.4}");
-    as_quoted(p, 0.0406, "C2-like claim");
+    as_quoted(p, 0.0406, CLAIMS, "C2-like claim");
     assert!(p <= bound(CLAIMS), "{p} ± {se}");
 }
 
@@ -457,7 +459,7 @@ fn looks_on_seeds_the_selection_never_saw_keep_the_level() {
     assert!(ha <= bound && hb <= bound, "held out: {ha}, {hb} against {bound}");
     assert!(ra > bound, "reusing the selection seeds should favour the arm that chose: {ra} against {bound}");
     for (p, quoted) in [(ha, 0.0211), (hb, 0.0197), (ra, 0.0356), (rb, 0.0080)] {
-        as_quoted(p, quoted, "selection on seeds of its own");
+        as_quoted(p, quoted, N, "selection on seeds of its own");
     }
 }
 
@@ -476,7 +478,7 @@ fn naive_repeated_testing_inflates_the_error() {
         .count();
     let (p, se) = rate(wrong_calls, N_NULL);
     eprintln!("paired null, naive α/2 per look and direction, looks 5..20: wrong calls {p:.4} ± {se:.4}");
-    as_quoted(p, 0.1355, "naive looks");
+    as_quoted(p, 0.1355, N_NULL, "naive looks");
     assert!(p > bound(N_NULL) + 3.0 * se, "{p} ± {se}");
 }
 
@@ -513,7 +515,7 @@ fn sequential_needs_fewer_seeds_than_a_fixed_design_of_equal_power() {
             (Spending::Pocock, _) => (0.9478, 16.51, 26),
             _ => (0.9580, 20.51, 27),
         };
-        as_quoted(power, quoted_power, "power under the alternative");
+        as_quoted(power, quoted_power, N, "power under the alternative");
         assert!(
             (mean - quoted_mean).abs() < 0.006 && fixed == quoted_fixed,
             "docs/statistics.md §5.1: {mean}, {fixed}"
@@ -543,7 +545,7 @@ fn fixed_n_has_the_power_it_promises() {
         .count();
     let (p, se) = rate(hits, N);
     eprintln!("Welch δ = 0.008, sds 0.006/0.009: fixed_n = {n}, simulated power {p:.4} ± {se:.4}");
-    as_quoted(p, 0.8125, "Welch power at fixed_n");
+    as_quoted(p, 0.8125, N, "Welch power at fixed_n");
     assert_eq!(n, 16, "docs/statistics.md §5.1 quotes n = 16");
     assert!((p - 0.8).abs() < 0.04, "{p}");
     // Planning figure from observed samples.
@@ -589,7 +591,7 @@ fn the_detectable_difference_has_the_power_it_promises() {
         .count();
     let (p, se) = rate(hits, N);
     eprintln!("paired sd 0.006, 20 seeds, level 0.0125: detectable {d:.6}, simulated power {p:.4} ± {se:.4}");
-    as_quoted(p, 0.7915, "power at the detectable difference");
+    as_quoted(p, 0.7915, N, "power at the detectable difference");
     assert!((p - 0.8).abs() < 0.04, "{p}");
 }
 
@@ -669,7 +671,7 @@ fn precise_error_rates_of_both_kinds_of_look() {
             } else if looks == LookLevels::Bonferroni {
                 assert!(p <= ALPHA, "Bonferroni looks hold α: {p}");
             }
-            as_quoted(p, quoted, "§5.2");
+            as_quoted(p, quoted, N, "§5.2");
         }
     }
 }
