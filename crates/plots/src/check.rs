@@ -3,7 +3,7 @@
 //! [`crate::svg_string`] and [`Figure::to_csv`] call it first, so bad input is an error naming the panel and
 //! the value, never a panic, a hang or an aborted allocation inside plotters.
 
-use crate::figure::{BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Shade};
+use crate::figure::{BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Shade, YScale};
 
 /// The largest magnitude of a value on a numeric axis (line points, bands, whiskers and fixed y-ranges; bar
 /// values; histogram edges and densities; a heatmap's numeric edges and points, and its values and fixed
@@ -162,10 +162,11 @@ fn check_lines(l: &LinePanel) -> Result<(), String> {
         within_bounds(&format!("series {:?} has y =", s.label), pts.iter().map(|q| q.1))?;
         ys.extend(pts.iter().map(|q| q.1));
     }
+    let log = l.y_scale == YScale::Log;
     match l.y_range {
         // A fixed range is the axis; otherwise the data are.
-        Some(r) => fixed_range("y-range", r, l.y_log, true)?,
-        None if l.y_log => log_span("y values", ys)?,
+        Some(r) => fixed_range("y-range", r, log, true)?,
+        None if log => log_span("y values", ys)?,
         None => {}
     }
     check_shade(l.shade.as_ref())

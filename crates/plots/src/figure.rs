@@ -247,8 +247,8 @@ pub struct LinePanel {
     pub x_label: String,
     /// y-axis description, with units.
     pub y_label: String,
-    /// Logarithmic y-axis (non-positive values are dropped).
-    pub y_log: bool,
+    /// The y-axis' scale.
+    pub y_scale: YScale,
     /// Fixed y-range (otherwise fitted to the data).
     pub y_range: Option<(f64, f64)>,
     /// The x values are log10 of a quantity (e.g. a learning rate): the ticks read in the quantity's units
@@ -262,10 +262,24 @@ pub struct LinePanel {
     pub note: Option<String>,
 }
 
+/// How a line panel's y-axis maps values to heights.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum YScale {
+    /// Linear.
+    #[default]
+    Linear,
+    /// Logarithmic: non-positive values are dropped.
+    Log,
+    /// Square root (signed, sign(v)·√|v|), for shares: 0.01 a tenth and 0.25 half of the way from 0 to 1, so
+    /// that rates of a few percent are told apart on an axis that still reaches 1; ticks at 0, 0.01, 0.05,
+    /// 0.1, 0.2, 0.4, 0.6, 0.8 and 1 (scaled by a power of ten to the axis).
+    Sqrt,
+}
+
 impl LinePanel {
     /// Whether `y` can be drawn on the panel's y-axis: finite, and positive on a log axis.
     pub(crate) fn y_drawable(&self, y: f64) -> bool {
-        y.is_finite() && (!self.y_log || y > 0.0)
+        y.is_finite() && (self.y_scale != YScale::Log || y > 0.0)
     }
 
     /// The points of `s` the panel's axes are fitted to: its points with a finite x and a drawable y, and both

@@ -2,7 +2,7 @@
 //! panel drawers in this crate say *how*.
 
 use crate::figure::{
-    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade,
+    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade, YScale,
 };
 use crate::palette;
 
@@ -470,9 +470,14 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_ra
     let ps = panels
         .iter()
         .map(|cp| {
-            // A little past 0 and 1, so a curve at either end is not drawn on the axis line.
+            // Shares on a square-root axis, so that rates of a few percent are told apart on an axis that
+            // still reaches 1; a little past 0 and 1, so a curve at either end is not drawn on the axis line.
             let p = if unit_range {
-                LinePanel { y_range: Some((-0.03, 1.03)), ..share_lines(&cp.title, "training step", y, &cp.curves) }
+                LinePanel {
+                    y_range: Some((-0.001, 1.03)),
+                    y_scale: YScale::Sqrt,
+                    ..share_lines(&cp.title, "training step", y, &cp.curves)
+                }
             } else {
                 lines(&cp.title, "training step", y, &cp.curves)
             };
@@ -480,6 +485,11 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_ra
         })
         .collect();
     // Panels of one quantity compare only on one axis (shares have theirs fixed to [0, 1] already).
+    let caption = if unit_range {
+        format!("{caption}; square-root y-axis, so that small shares are told apart")
+    } else {
+        caption.into()
+    };
     Figure::new(title, caption, if unit_range { ps } else { share_y(ps) })
 }
 
@@ -522,7 +532,7 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
         .iter()
         .map(|gp| {
             let mut p = lines(&gp.title, "hidden layer (1 = input side)", "‖∂L/∂W‖ (log scale)", &gp.curves);
-            p.y_log = true;
+            p.y_scale = YScale::Log;
             for s in &mut p.series {
                 s.markers = true;
             }

@@ -49,9 +49,12 @@ mod primitives;
 mod render;
 mod sizes;
 pub mod specimen;
+mod sqrt_scale;
 pub mod typeset;
 
 pub use check::{MAX_AXIS_VALUE, MAX_LOG_RATIO, MAX_PIXELS, MAX_SIDE};
 pub use error::{Error, Result};
-pub use figure::{BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade};
+pub use figure::{
+    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade, YScale,
+};
 pub use render::{Format, render, svg_string};

@@ -5,19 +5,21 @@ use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use crate::figure::{LinePanel, Series};
+use crate::figure::{LinePanel, Series, YScale};
 use crate::palette::{REFERENCE, category};
 use crate::primitives::{
     DrawResult, axis_ticks, log10_ticks, near_axis, no_data, note, padded_range, text, title_style,
 };
 use crate::sizes;
+use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
 
 /// Draws a line panel (or "no data" when nothing is finite).
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
     // Ranges come from fully finite points only (a point with one NaN coordinate is not drawn).
     let pts: Vec<(f64, f64)> = p.series.iter().flat_map(|s| p.extent(s)).collect();
     let xr = padded_range(pts.iter().map(|q| q.0), false);
-    let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), p.y_log));
+    let log = p.y_scale == YScale::Log;
+    let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), log));
     let (Some(xr), Some(yr)) = (xr, yr) else {
         return no_data(area, &p.title);
     };
@@ -27,12 +29,19 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         .margin(sizes::PANEL_MARGIN)
         .x_label_area_size(sizes::X_LABEL_AREA)
         .y_label_area_size(sizes::Y_LABEL_AREA);
-    if p.y_log {
-        let mut chart = builder.build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())?;
-        body(&mut chart, p, yr)?;
-    } else {
-        let mut chart = builder.build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
-        body(&mut chart, p, yr)?;
+    match p.y_scale {
+        YScale::Log => {
+            let mut chart = builder.build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())?;
+            body(&mut chart, p, yr)?;
+        }
+        YScale::Sqrt => {
+            let mut chart = builder.build_cartesian_2d(xr.0..xr.1, SqrtRange::new(yr.0, yr.1))?;
+            body(&mut chart, p, yr)?;
+        }
+        YScale::Linear => {
+            let mut chart = builder.build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
+            body(&mut chart, p, yr)?;
+        }
     }
     if let Some(n) = &p.note {
         note(area, n)?;
@@ -51,7 +60,15 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
     } else {
         Box::new(axis_ticks(x_range.start, x_range.end, false))
     };
-    let y_ticks = axis_ticks(yr.0, yr.1, p.y_log);
+    let log = p.y_scale == YScale::Log;
+    let y_ticks: Box<dyn Fn(&f64) -> String> = if p.y_scale == YScale::Sqrt {
+        // Ticks of one significant digit: one notation for the lot, chosen from the smallest above 0.
+        let ticks = sqrt_ticks(yr.0, yr.1);
+        let smallest = ticks.iter().copied().find(|&t| t > 0.0).unwrap_or(1.0);
+        Box::new(axis_ticks(smallest, yr.1, true))
+    } else {
+        Box::new(axis_ticks(yr.0, yr.1, log))
+    };
     chart
         .configure_mesh()
         .x_desc(p.x_label.as_str())
@@ -67,7 +84,7 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
     let ok = |y: f64| p.y_drawable(y);
     // The x-axis is fitted to the data; a fixed y-range may leave values far outside it, which plotters cannot
     // map to pixels: they are drawn clamped near the axis (outside the plotting area all the same).
-    let y = near_axis(yr.0, yr.1, p.y_log);
+    let y = near_axis(yr.0, yr.1, log);
     if let Some(s) = &p.shade {
         // The shade is drawn where it overlaps the axis.
         let (lo, hi) = (s.lo.max(x_range.start).min(x_range.end), s.hi.max(x_range.start).min(x_range.end));

@@ -6,7 +6,7 @@ mod clarity;
 use std::path::PathBuf;
 
 use actscope_plots::gallery::sample_figures;
-use actscope_plots::{Figure, Format, HeatAxis, HeatmapPanel, LinePanel, Panel, Series, render, svg_string};
+use actscope_plots::{Figure, Format, HeatAxis, HeatmapPanel, LinePanel, Panel, Series, YScale, render, svg_string};
 
 fn out_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("actscope-plots-{}-{name}", std::process::id()));
@@ -94,7 +94,7 @@ fn empty_and_nan_data_give_no_data_panels() {
     };
     let log_nonpositive = LinePanel {
         title: "log of zeros".into(),
-        y_log: true,
+        y_scale: YScale::Log,
         series: vec![Series { points: vec![(0.0, 0.0), (1.0, -1.0)], ..Default::default() }],
         ..Default::default()
     };
@@ -482,7 +482,7 @@ fn values_an_axis_cannot_draw_are_errors_not_hangs() {
     // Log axes: a fixed range must be positive, within 300 decades.
     let log_line = |y_range| {
         let s = Series { points: vec![(0.0, 1.0), (1.0, 2.0)], ..Default::default() };
-        one(Panel::Lines(LinePanel { y_log: true, y_range, series: vec![s], ..Default::default() }))
+        one(Panel::Lines(LinePanel { y_scale: YScale::Log, y_range, series: vec![s], ..Default::default() }))
     };
     let e = svg_string(&log_line(Some((1e-155, 1e155)))).unwrap_err().to_string();
     assert!(e.contains("y-range (1e-155, 1e155) on a log axis; expected high at most 1e300 times low"), "{e}");
@@ -604,17 +604,17 @@ fn a_stem_that_names_no_file_is_an_error() {
 fn values_far_outside_a_fixed_axis_draw() {
     use actscope_plots::Shade;
     let shade = Some(Shade { lo: -1e9, hi: 1e9, label: "all".into() });
-    for (y_log, y_range) in [(false, (0.0, 1.0)), (true, (1.0, 1.0001))] {
+    for (y_scale, y_range) in [(YScale::Linear, (0.0, 1.0)), (YScale::Log, (1.0, 1.0001)), (YScale::Sqrt, (0.0, 1.0))] {
         let s = Series {
-            points: vec![(0.0, 0.5), (1.0, 1e9), (2.0, 1e-9)],
+            points: vec![(0.0, 0.5), (1.0, 1e9), (2.0, 1e-9), (3.0, -1e9)],
             band: vec![(0.0, 1e-9, 1e9), (1.0, 1e-9, 1e9)],
             error_bars: vec![(2.0, 1e-9, 1e9)],
             markers: true,
             ..Default::default()
         };
         let p =
-            LinePanel { y_log, y_range: Some(y_range), series: vec![s], shade: shade.clone(), ..Default::default() };
-        assert!(svg_string(&one(Panel::Lines(p))).is_ok(), "log {y_log}");
+            LinePanel { y_scale, y_range: Some(y_range), series: vec![s], shade: shade.clone(), ..Default::default() };
+        assert!(svg_string(&one(Panel::Lines(p))).is_ok(), "{y_scale:?}");
     }
     let mut h = histogram(vec![0.0, 1.0], vec![1.0]);
     h.shade = shade;
