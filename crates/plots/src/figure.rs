@@ -251,15 +251,28 @@ pub struct LinePanel {
     pub y_scale: YScale,
     /// Fixed y-range (otherwise fitted to the data).
     pub y_range: Option<(f64, f64)>,
-    /// The x values are log10 of a quantity (e.g. a learning rate): the ticks read in the quantity's units
-    /// (the tick at −3 reads 0.001), at whole powers of ten.
-    pub x_log10: bool,
+    /// The x-axis' scale.
+    pub x_scale: XScale,
     /// The lines.
     pub series: Vec<Series>,
     /// A shaded x-interval.
     pub shade: Option<Shade>,
     /// A note drawn in the top-left corner.
     pub note: Option<String>,
+}
+
+/// How a line panel's x-axis maps values to positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum XScale {
+    /// Linear.
+    #[default]
+    Linear,
+    /// Logarithmic, labelled at whole powers of `base` (10 for learning rates: 0.001, 0.01, …; 2 for depths:
+    /// 2, 4, 8, 16), the values as they are (the CSV holds them too); non-positive values are dropped.
+    Log {
+        /// The base whose whole powers are labelled.
+        base: u32,
+    },
 }
 
 /// How a line panel's y-axis maps values to heights.
@@ -282,12 +295,17 @@ impl LinePanel {
         y.is_finite() && (self.y_scale != YScale::Log || y > 0.0)
     }
 
-    /// The points of `s` the panel's axes are fitted to: its points with a finite x and a drawable y, and both
-    /// ends of its band and whisker intervals where all three numbers are.
+    /// Whether `x` can be drawn on the panel's x-axis: finite, and positive on a log axis.
+    pub(crate) fn x_drawable(&self, x: f64) -> bool {
+        x.is_finite() && (self.x_scale == XScale::Linear || x > 0.0)
+    }
+
+    /// The points of `s` the panel's axes are fitted to: its points with a drawable x and y, and both ends of
+    /// its band and whisker intervals where all three numbers are.
     pub(crate) fn extent(&self, s: &Series) -> Vec<(f64, f64)> {
         let ok = |y: f64| self.y_drawable(y);
-        let mut pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).collect();
-        for b in s.band.iter().chain(&s.error_bars).filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)) {
+        let mut pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| self.x_drawable(q.0) && ok(q.1)).collect();
+        for b in s.band.iter().chain(&s.error_bars).filter(|b| self.x_drawable(b.0) && ok(b.1) && ok(b.2)) {
             pts.extend([(b.0, b.1), (b.0, b.2)]);
         }
         pts

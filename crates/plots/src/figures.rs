@@ -2,7 +2,7 @@
 //! panel drawers in this crate say *how*.
 
 use crate::figure::{
-    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade, YScale,
+    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade, XScale, YScale,
 };
 use crate::palette;
 
@@ -324,8 +324,7 @@ fn push_marked(panel: &mut LinePanel, dots: &[MarkedPoint], what: &str) {
 /// The legend label of [`lr_sensitivity`]'s dots; each dot's series is named "selected rate, {its label}".
 pub const SELECTED_RATE: &str = "selected rate";
 
-/// Learning-rate sensitivity: validation accuracy against log10 of the learning rate (the ticks read in
-/// learning-rate units), one panel per BN placement, one curve per activation (mean ± 95% band over seeds),
+/// Learning-rate sensitivity: validation accuracy against the learning rate on a log axis, one panel per BN placement, one curve per activation (mean ± 95% band over seeds),
 /// each configuration's selected rate marked with a dot (`marked[i]` belongs to panel `i`), named
 /// "selected rate, {label}" in the CSV and explained by one legend entry.
 pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -> Figure {
@@ -339,7 +338,7 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
                 "validation accuracy",
                 &p.curves,
             );
-            panel.x_log10 = true;
+            panel.x_scale = XScale::Log { base: 10 };
             push_marked(&mut panel, marked.get(i).map_or(&[][..], Vec::as_slice), SELECTED_RATE);
             Panel::Lines(panel)
         })
@@ -651,15 +650,21 @@ pub fn accuracy_vs_depth(panels: &[AccuracyDepthPanel]) -> Figure {
                 .collect();
             Panel::Lines(LinePanel {
                 title: panel.title.clone(),
-                x_label: "hidden layers".into(),
+                x_label: "hidden layers (log scale)".into(),
                 y_label: "final test accuracy".into(),
                 y_range: Some((0.0, 1.0)),
+                // Depths double (2, 4, 8, 16): on a linear axis the shallow ones crowded the left edge.
+                x_scale: XScale::Log { base: 2 },
                 series,
                 ..Default::default()
             })
         })
         .collect();
-    Figure::new("Trainability with depth", "final test accuracy against the number of hidden layers (95% whiskers)", ps)
+    Figure::new(
+        "Trainability with depth",
+        "final test accuracy against the number of hidden layers (log axis: depths double), 95% whiskers",
+        ps,
+    )
 }
 
 /// Figure 10 — Time per training step per activation and placement (bars with 95% whiskers); `unit` labels

@@ -55,6 +55,6 @@ pub mod typeset;
 pub use check::{MAX_AXIS_VALUE, MAX_LOG_RATIO, MAX_PIXELS, MAX_SIDE};
 pub use error::{Error, Result};
 pub use figure::{
-    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade, YScale,
+    BarGroup, BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Series, Shade, XScale, YScale,
 };
 pub use render::{Format, render, svg_string};

@@ -2,13 +2,12 @@
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use crate::figure::{LinePanel, Series, YScale};
+use crate::figure::{LinePanel, Series, XScale, YScale};
 use crate::palette::{REFERENCE, category};
 use crate::primitives::{
-    DrawResult, axis_ticks, log10_ticks, near_axis, no_data, note, padded_range, text, title_style,
+    DrawResult, axis_ticks, near_axis, no_data, note, padded_range, power_ticks, text, title_style,
 };
 use crate::sizes;
 use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
@@ -17,7 +16,7 @@ use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
     // Ranges come from fully finite points only (a point with one NaN coordinate is not drawn).
     let pts: Vec<(f64, f64)> = p.series.iter().flat_map(|s| p.extent(s)).collect();
-    let xr = padded_range(pts.iter().map(|q| q.0), false);
+    let xr = padded_range(pts.iter().map(|q| q.0), p.x_scale != XScale::Linear);
     let log = p.y_scale == YScale::Log;
     let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), log));
     let (Some(xr), Some(yr)) = (xr, yr) else {
@@ -29,19 +28,19 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         .margin(sizes::PANEL_MARGIN)
         .x_label_area_size(sizes::X_LABEL_AREA)
         .y_label_area_size(sizes::Y_LABEL_AREA);
-    match p.y_scale {
-        YScale::Log => {
-            let mut chart = builder.build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())?;
-            body(&mut chart, p, yr)?;
-        }
-        YScale::Sqrt => {
-            let mut chart = builder.build_cartesian_2d(xr.0..xr.1, SqrtRange::new(yr.0, yr.1))?;
-            body(&mut chart, p, yr)?;
-        }
-        YScale::Linear => {
-            let mut chart = builder.build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
-            body(&mut chart, p, yr)?;
-        }
+    // One chart type per pair of scales; `body` draws on any of them.
+    macro_rules! on {
+        ($x:expr) => {
+            match p.y_scale {
+                YScale::Log => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr)?,
+                YScale::Sqrt => body(&mut builder.build_cartesian_2d($x, SqrtRange::new(yr.0, yr.1))?, p, yr)?,
+                YScale::Linear => body(&mut builder.build_cartesian_2d($x, yr.0..yr.1)?, p, yr)?,
+            }
+        };
+    }
+    match p.x_scale {
+        XScale::Linear => on!(xr.0..xr.1),
+        XScale::Log { base } => on!((xr.0..xr.1).log_scale().base(f64::from(base))),
     }
     if let Some(n) = &p.note {
         note(area, n)?;
@@ -49,16 +48,16 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     Ok(())
 }
 
-fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
-    p: &LinePanel,
-    yr: (f64, f64),
-) -> DrawResult<DB> {
+fn body<DB, X, Y>(chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>, p: &LinePanel, yr: (f64, f64)) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     let x_range = chart.x_range();
-    let x_ticks: Box<dyn Fn(&f64) -> String> = if p.x_log10 {
-        Box::new(log10_ticks(x_range.start, x_range.end))
-    } else {
-        Box::new(axis_ticks(x_range.start, x_range.end, false))
+    let x_ticks: Box<dyn Fn(&f64) -> String> = match p.x_scale {
+        XScale::Log { base } => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
+        XScale::Linear => Box::new(axis_ticks(x_range.start, x_range.end, false)),
     };
     let log = p.y_scale == YScale::Log;
     let y_ticks: Box<dyn Fn(&f64) -> String> = if p.y_scale == YScale::Sqrt {
@@ -103,14 +102,14 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
     for s in reference.into_iter().chain(data) {
         let c = category(s.color);
         let band: Vec<(f64, f64, f64)> =
-            s.band.iter().copied().filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2)).collect();
+            s.band.iter().copied().filter(|b| p.x_drawable(b.0) && ok(b.1) && ok(b.2)).collect();
         if band.len() >= 2 {
             let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, y(b.2))).collect();
             poly.extend(band.iter().rev().map(|b| (b.0, y(b.1))));
             chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
         }
         let pts: Vec<(f64, f64)> =
-            s.points.iter().copied().filter(|q| q.0.is_finite() && ok(q.1)).map(|q| (q.0, y(q.1))).collect();
+            s.points.iter().copied().filter(|q| p.x_drawable(q.0) && ok(q.1)).map(|q| (q.0, y(q.1))).collect();
         let style = c.stroke_width(sizes::LINE);
         if s.no_line {
         } else if s.dotted {
@@ -127,7 +126,7 @@ fn body<DB: DrawingBackend, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
         chart.draw_series(
             s.error_bars
                 .iter()
-                .filter(|b| b.0.is_finite() && ok(b.1) && ok(b.2))
+                .filter(|b| p.x_drawable(b.0) && ok(b.1) && ok(b.2))
                 // The whisker's middle mark at the series' own point (the mean), not at the middle of an
                 // interval that may have been clipped.
                 .map(|&(x, lo, hi)| {

@@ -202,20 +202,23 @@ pub fn axis_ticks(lo: f64, hi: f64, log: bool) -> impl Fn(&f64) -> String {
     move |v: &f64| if v.abs() < noise { "0".into() } else { format.label(*v) }
 }
 
-/// Tick labels of a linear axis of log10 values spanning `lo..hi`, in the units of the values themselves
-/// (the tick at −3 reads 0.001): whole powers of ten only, where the axis holds at least two; every tick
-/// otherwise. All read in one [`TickFormat`], chosen from the labelled values as on a log axis.
-pub fn log10_ticks(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+/// Tick labels of a logarithmic axis spanning `lo..hi` (positive values): whole powers of `base` only (0.001,
+/// 0.01, … for 10; 2, 4, 8, 16 for 2), where the axis holds at least two of them; every tick otherwise. All
+/// read in one [`TickFormat`], chosen from the labelled values.
+pub fn power_ticks(base: f64, lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     let (lo, hi) = (lo.min(hi), lo.max(hi));
-    let whole = hi.floor() - lo.ceil() >= 1.0;
-    let (a, b) = if whole { (lo.ceil(), hi.floor()) } else { (lo, hi) };
-    let format = TickFormat::for_axis(10f64.powf(a), 10f64.powf(b), true);
+    let exponent = move |v: f64| v.ln() / base.ln();
+    let whole = exponent(hi).floor() - exponent(lo).ceil() >= 1.0;
+    let (a, b) = if whole { (base.powf(exponent(lo).ceil()), base.powf(exponent(hi).floor())) } else { (lo, hi) };
+    let format = TickFormat::for_axis(a, b, true);
     move |v: &f64| {
-        let near = v.round();
-        if whole && (v - near).abs() > 1e-9 {
+        let near = exponent(*v).round();
+        if !whole {
+            format.label(*v)
+        } else if (exponent(*v) - near).abs() > 1e-9 {
             String::new()
         } else {
-            format.label(10f64.powf(if whole { near } else { *v }))
+            format.label(base.powf(near))
         }
     }
 }
@@ -270,16 +273,19 @@ mod tests {
         assert_eq!(labels(1e5, 1e5 + 3.0, false, &[1e5, 1e5 + 1.0]), ["1e5", "1.00001e5"]);
     }
 
-    /// An axis of log10 values reads in the values' units, at whole powers of ten.
+    /// A log axis is labelled at whole powers of its base only, in one notation.
     #[test]
-    fn a_log10_axis_reads_in_its_units() {
-        let f = log10_ticks(-3.2, 0.1);
-        let got: Vec<String> = [-3.0, -2.5, -2.0, -1.0, 0.0].iter().map(&f).collect();
+    fn a_log_axis_is_labelled_at_whole_powers() {
+        let f = power_ticks(10.0, 6.3e-4, 1.26);
+        let got: Vec<String> = [0.001, 0.003, 0.01, 0.1, 1.0].iter().map(&f).collect();
         assert_eq!(got, ["0.001", "", "0.01", "0.1", "1"]);
-        let f = log10_ticks(-5.0, -3.0);
-        assert_eq!(f(&-4.0), "1e-4");
-        assert_eq!(f(&-3.0), "1e-3", "one notation on the axis");
-        let narrow = log10_ticks(-2.4, -2.1);
-        assert_eq!(narrow(&-2.3), "0.005", "no two whole powers: every tick");
+        let f = power_ticks(10.0, 1e-5, 1e-3);
+        assert_eq!(f(&1e-4), "1e-4");
+        assert_eq!(f(&1e-3), "1e-3", "one notation on the axis");
+        let narrow = power_ticks(10.0, 0.004, 0.008);
+        assert_eq!(narrow(&0.005), "0.005", "no two whole powers: every tick");
+        let depth = power_ticks(2.0, 1.3, 24.0);
+        let got: Vec<String> = [2.0, 3.0, 4.0, 8.0, 16.0].iter().map(&depth).collect();
+        assert_eq!(got, ["2", "", "4", "8", "16"]);
     }
 }

@@ -466,7 +466,7 @@ fn steps_to_target(e: &Experiment) -> Figure {
     with_seeds(fig, seeds_per_configuration(e))
 }
 
-/// Validation accuracy against log10 learning rate (mean ± 95% over the selection seeds), one panel per
+/// Validation accuracy against the learning rate (log axis) (mean ± 95% over the selection seeds), one panel per
 /// placement, one curve per activation, the selected rate marked.
 fn lr_sensitivity(e: &Experiment) -> Figure {
     let acts = activations(e);
@@ -483,12 +483,12 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
                     let g = e.group(is(a, p))?;
                     let mut c = MeanCurve { label: a.to_string(), color: i, ..Default::default() };
                     for (lr, d) in &g.lr_sensitivity {
-                        c.x.push(lr.log10());
+                        c.x.push(*lr);
                         c.mean.push(d.mean);
                         c.lo.push(d.ci_low);
                         c.hi.push(d.ci_high);
                         if *lr == g.selected_lr {
-                            dots.push(MarkedPoint { label: a.to_string(), color: i, x: lr.log10(), y: d.mean });
+                            dots.push(MarkedPoint { label: a.to_string(), color: i, x: *lr, y: d.mean });
                         }
                     }
                     Some(c)

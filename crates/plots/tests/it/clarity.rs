@@ -7,7 +7,7 @@ use actscope_plots::figures::{
     gradient_norm_vs_depth, lr_sensitivity, saturation_per_layer, share_y,
 };
 use actscope_plots::palette::REFERENCE;
-use actscope_plots::{Figure, HistogramPanel, LinePanel, Panel, Series, Shade, svg_string};
+use actscope_plots::{Figure, HistogramPanel, LinePanel, Panel, Series, Shade, XScale, svg_string};
 
 fn curve(label: &str, color: usize, x: Vec<f64>, mean: Vec<f64>, half: f64) -> MeanCurve {
     MeanCurve {
@@ -118,23 +118,23 @@ fn short_legend_entries_share_one_row() {
 }
 
 /// The learning-rate figure's dots are named in the CSV ("selected rate, relu"), one legend entry says what
-/// a dot is, and the log10 axis reads in learning-rate units.
+/// a dot is, and the log axis reads in learning-rate units, as does the CSV (it held log10 of the rates).
 #[test]
 fn selected_rate_dots_are_named() {
-    let c = |label: &str, color: usize| curve(label, color, vec![-3.0, -2.0, -1.0], vec![0.5, 0.8, 0.6], 0.01);
+    let c = |label: &str, color: usize| curve(label, color, vec![0.001, 0.01, 0.1], vec![0.5, 0.8, 0.6], 0.01);
     let panels = vec![
         PlacementCurves { placement: "none".into(), curves: vec![c("sigmoid", 0), c("relu", 2)] },
         PlacementCurves { placement: "before".into(), curves: vec![c("sigmoid", 0), c("relu", 2)] },
     ];
-    let dot = |label: &str, color: usize| MarkedPoint { label: label.into(), color, x: -2.0, y: 0.8 };
+    let dot = |label: &str, color: usize| MarkedPoint { label: label.into(), color, x: 0.01, y: 0.8 };
     let marked = vec![vec![dot("sigmoid", 0), dot("relu", 2)], vec![dot("sigmoid", 0), dot("relu", 2)]];
     let fig = lr_sensitivity(&panels, &marked);
     let csv = fig.to_csv().unwrap();
-    assert!(csv.contains("BN none,\"selected rate, relu\",-2,0.8,,\n"), "{csv}");
-    assert!(csv.contains("BN before,\"selected rate, sigmoid\",-2,0.8,,\n"), "{csv}");
+    assert!(csv.contains("BN none,\"selected rate, relu\",0.01,0.8,,\n"), "{csv}");
+    assert!(csv.contains("BN before,\"selected rate, sigmoid\",0.01,0.8,,\n"), "{csv}");
     for p in &fig.panels {
         let Panel::Lines(l) = p else { panic!("line panels") };
-        assert!(l.x_log10, "ticks in learning-rate units");
+        assert_eq!(l.x_scale, XScale::Log { base: 10 }, "a log axis in learning-rate units");
         let dots: Vec<&Series> = l.series.iter().filter(|s| s.no_line && !s.points.is_empty()).collect();
         assert_eq!(dots.len(), 2);
         assert!(dots.iter().all(|s| s.markers && s.label.starts_with("selected rate, ")));
