@@ -113,7 +113,7 @@ pub const DERIVED: [Derived; 15] = [
     },
     Derived {
         name: "judged_on",
-        meaning: "which seeds at the chosen rate the numbers are over: later_seeds (those run at it alone after the choice), choosing_seeds (those that chose it: optimistic), one_rate (nothing was chosen) or no_common_seeds (no seed ran every rate, so the choice compared nothing)",
+        meaning: "which seeds at the chosen rate the numbers are over: later_seeds (those run at it alone after the choice), choosing_seeds (those that chose it: optimistic), one_rate (nothing was chosen) or no_common_seeds (no seed ran every rate, so each rate was scored on its own seeds, unpaired)",
         stat: false,
         records: false,
         cell: |r| Cell::Value(r.group.judged_on.word().into()),
@@ -430,8 +430,8 @@ pub fn table(rows: &[Row<'_>], columns: &[Column]) -> String {
     let unchosen = count(JudgedOn::NoCommonSeeds);
     if unchosen > 0 {
         out.push_str(&format!(
-            "note: {unchosen} of {} configurations tried their learning rates on no seed in common, so no rate was \
-             compared with another (each scored 0, and the smallest was taken); run every rate on the same seeds \
+            "note: {unchosen} of {} configurations tried their learning rates on no seed in common, so each rate \
+             was scored on its own seeds (unpaired, noisier than on common seeds); run every rate on the same seeds \
              (column judged_on)\n",
             rows.len()
         ));

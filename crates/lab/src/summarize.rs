@@ -295,8 +295,9 @@ pub enum JudgedOn {
     ChoosingSeeds,
     /// One rate only: nothing was chosen, and every seed counts.
     OneRate,
-    /// No seed ran every rate tried, so the rates were compared on no common seeds (each scored 0): the
-    /// choice means nothing, and every seed at the chosen rate counts.
+    /// No seed ran every rate tried, so each rate was scored on the seeds it ran (unpaired: noisier than a
+    /// comparison on common seeds), and every seed at the chosen rate counts, optimistic as with
+    /// [`JudgedOn::ChoosingSeeds`].
     NoCommonSeeds,
 }
 
@@ -339,10 +340,13 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
         }
         seeds
     };
+    // Where no seed ran every rate (rates tried on disjoint seeds), each rate is scored on the seeds it ran:
+    // unpaired, but a comparison (every rate had scored 0, and the smallest was taken).
+    let scored = |seed: u64| common.is_empty() || common.contains(&seed);
     let lr_scores: Vec<(f64, f64)> = by_lr
         .values()
         .map(|rs| {
-            let on: Vec<&&LoadedRun> = rs.iter().filter(|r| common.contains(&r.config.seed)).collect();
+            let on: Vec<&&LoadedRun> = rs.iter().filter(|r| scored(r.config.seed)).collect();
             (rs[0].config.lr, on.iter().map(|r| r.summary.val_accuracy()).sum::<f64>() / on.len().max(1) as f64)
         })
         .collect();
@@ -351,7 +355,7 @@ fn summarize_group(mut runs: Vec<&LoadedRun>) -> GroupSummary {
         .values()
         .filter_map(|rs| {
             let on: Vec<f64> =
-                rs.iter().filter(|r| common.contains(&r.config.seed)).filter_map(|r| r.summary.val_score()).collect();
+                rs.iter().filter(|r| scored(r.config.seed)).filter_map(|r| r.summary.val_score()).collect();
             (!on.is_empty()).then(|| (rs[0].config.lr, describe(&on)))
         })
         .collect();

@@ -137,7 +137,11 @@ fn numbers_leave_out_the_seeds_that_chose_the_rate() {
         .collect();
     let g = &summarize(&holey)[0];
     assert_eq!((g.judged_on, g.seeds.clone()), (JudgedOn::ChoosingSeeds, vec![0, 1, 2, 3]));
-    // Rates on disjoint seeds compared nothing.
+    // Rates on disjoint seeds are scored on their own seeds (each had scored 0, and the smaller rate was taken
+    // whatever the accuracies).
     let apart: Vec<LoadedRun> = vec![run(0.01, 0, &val), run(0.01, 1, &val), run(0.1, 2, &val), run(0.1, 3, &val)];
-    assert_eq!(summarize(&apart)[0].judged_on, JudgedOn::NoCommonSeeds);
+    let g = &summarize(&apart)[0];
+    assert_eq!((g.judged_on, g.selected_lr), (JudgedOn::NoCommonSeeds, 0.1));
+    assert_eq!(g.lr_sensitivity.len(), 2, "both rates on their own seeds");
+    assert!(g.lr_scores.iter().all(|&(_, score)| score > 0.5), "{:?}", g.lr_scores);
 }
