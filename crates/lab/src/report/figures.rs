@@ -383,19 +383,24 @@ fn accuracy_curves(e: &Experiment, set: &'static str) -> Vec<PlacementCurves> {
 
 /// Test accuracy over training (C2's accuracies are on the test set).
 fn learning_curves(e: &Experiment) -> Figure {
-    let fig = figs::learning_curves("test accuracy", &accuracy_curves(e, "test"));
-    with_seeds(with_zoomed_second_half(fig), seeds_per_configuration(e))
+    let curves = accuracy_curves(e, "test");
+    let fig = figs::learning_curves("test accuracy", &curves);
+    // One panel per placement, in order: the BN ones are zoomed.
+    let with_bn: Vec<bool> = curves.iter().map(|c| c.placement != Placement::None.to_string()).collect();
+    with_seeds(with_zoomed_second_half(fig, &with_bn), seeds_per_configuration(e))
 }
 
-/// `fig` with, below its panels, each BN panel again over the second half of training on a y-axis fitted
-/// to it (one for all of them): on the full axis, from chance to the end, the BN curves end within a few
-/// points of each other and cannot be told apart.
-fn with_zoomed_second_half(mut fig: Figure) -> Figure {
+/// `fig` with, below its panels, each panel whose `zoom` is true again over the second half of training on
+/// a y-axis fitted to it (one for all of them): on the full axis, from chance to the end, the BN curves end
+/// within a few points of each other and cannot be told apart. (The panels had been picked by their titles.)
+fn with_zoomed_second_half(mut fig: Figure, zoom: &[bool]) -> Figure {
+    assert_eq!(fig.panels.len(), zoom.len(), "one zoom flag per panel");
     let zoomed: Vec<actscope_plots::Panel> = fig
         .panels
         .iter()
-        .filter_map(|p| match p {
-            actscope_plots::Panel::Lines(l) if l.title.starts_with("BN ") && l.title != "BN none" => {
+        .zip(zoom)
+        .filter_map(|(p, &zoom)| match p {
+            actscope_plots::Panel::Lines(l) if zoom => {
                 let end = l.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)).fold(f64::NEG_INFINITY, f64::max);
                 let from = end / 2.0;
                 let mut z = l.clone();
