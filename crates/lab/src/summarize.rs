@@ -1,5 +1,6 @@
 //! Summaries over seeds: runs that differ only in learning rate and seed form a configuration; its
-//! learning rate is chosen on validation accuracy (mean over the seeds every rate has, diverged runs scoring 0), and the
+//! learning rate is chosen on validation accuracy (mean over the seeds every rate has, or over each rate's own
+//! seeds where no seed ran them all, diverged runs scoring 0), and the
 //! runs at that rate are described with mean ± 95% CI. Test accuracy never takes part in the choice.
 
 use std::collections::{BTreeMap, HashSet};
@@ -242,7 +243,7 @@ pub struct GroupSummary {
     /// The configuration (at the selected learning rate, seed of the first run).
     pub config: RunConfig,
     /// Learning rates tried, ascending, with their mean validation accuracy over the seeds every rate has
-    /// (the selection seeds).
+    /// (the selection seeds; each rate's own seeds where no seed ran every rate, [`JudgedOn::NoCommonSeeds`]).
     pub lr_scores: Vec<(f64, f64)>,
     /// The learning rate chosen on validation.
     pub selected_lr: f64,
@@ -253,7 +254,7 @@ pub struct GroupSummary {
     pub lr_width_decades: f64,
     /// The same width computed seed by seed (on the selection seeds), described over seeds.
     pub lr_width_by_seed: Describe,
-    /// Mean validation accuracy with its 95% interval at every rate tried, on the selection seeds.
+    /// Mean validation accuracy with its 95% interval at every rate tried, on the seeds of `lr_scores`.
     pub lr_sensitivity: Vec<(f64, Describe)>,
     /// Which of the runs at the selected rate the numbers below are over ([`JudgedOn`]).
     pub judged_on: JudgedOn,

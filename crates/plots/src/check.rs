@@ -3,7 +3,9 @@
 //! [`crate::svg_string`] and [`Figure::to_csv`] call it first, so bad input is an error naming the panel and
 //! the value, never a panic, a hang or an aborted allocation inside plotters.
 
-use crate::figure::{BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Shade, YScale};
+use crate::figure::{
+    BarPanel, Figure, HeatAxis, HeatmapPanel, HistogramPanel, LinePanel, Panel, Shade, XScale, YScale,
+};
 
 /// The largest magnitude of a value on a numeric axis (line points, bands, whiskers and fixed y-ranges; bar
 /// values; histogram edges and densities; a heatmap's numeric edges and points, and its values and fixed
@@ -168,6 +170,13 @@ fn check_lines(l: &LinePanel) -> Result<(), String> {
         Some(r) => fixed_range("y-range", r, log, true)?,
         None if log => log_span("y values", ys)?,
         None => {}
+    }
+    if let XScale::Log { base } = l.x_scale {
+        // plotters counts an axis' powers of its base: base 1 makes that count infinite, and base 0 never ends.
+        if base < 2 {
+            return Err(format!("x-axis log base {base}; expected a base of at least 2"));
+        }
+        log_span("x values", l.series.iter().flat_map(|s| l.extent(s)).map(|q| q.0))?;
     }
     check_shade(l.shade.as_ref())
 }

@@ -16,7 +16,10 @@ use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
     // Ranges come from fully finite points only (a point with one NaN coordinate is not drawn).
     let pts: Vec<(f64, f64)> = p.series.iter().flat_map(|s| p.extent(s)).collect();
-    let xr = padded_range(pts.iter().map(|q| q.0), p.x_scale != XScale::Linear);
+    let xr = padded_range(pts.iter().map(|q| q.0), p.x_scale != XScale::Linear).map(|r| match p.x_scale {
+        XScale::Log { base } => with_two_powers(f64::from(base), r),
+        XScale::Linear => r,
+    });
     let log = p.y_scale == YScale::Log;
     let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), log));
     let (Some(xr), Some(yr)) = (xr, yr) else {
@@ -48,6 +51,16 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     Ok(())
 }
 
+/// A log axis' range widened, where it holds fewer than two whole powers of `base`, to the powers around
+/// it: plotters ticks a log axis at whole powers only, so a grid within one decade (a single learning rate
+/// 0.03: 0.02–0.045) had no tick at all.
+fn with_two_powers(base: f64, (lo, hi): (f64, f64)) -> (f64, f64) {
+    let exponent = |v: f64| v.ln() / base.ln();
+    let (a, b) = (exponent(lo).ceil(), exponent(hi).floor());
+    // A little past the powers, so that rounding in plotters' own powers cannot leave one out.
+    if b - a >= 1.0 { (lo, hi) } else { (lo.min(base.powf(a - 1.0) / 1.05), hi.max(base.powf(b + 1.0) * 1.05)) }
+}
+
 fn body<DB, X, Y>(chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>, p: &LinePanel, yr: (f64, f64)) -> DrawResult<DB>
 where
     DB: DrawingBackend,
@@ -75,6 +88,12 @@ where
         .axis_desc_style(text(sizes::AXIS_DESC, BLACK))
         .label_style(text(sizes::TICK, BLACK))
         .x_labels(8)
+        // plotters' faint lines on a log axis fall at 1.2, 1.4, … times each power: right for base 10, but on
+        // base 2 they run into the next power, unevenly.
+        .x_max_light_lines(match p.x_scale {
+            XScale::Log { base } if base != 10 => 0,
+            _ => 10,
+        })
         .x_label_formatter(&x_ticks)
         .y_label_formatter(&y_ticks)
         .light_line_style(RGBColor(238, 238, 238))

@@ -386,7 +386,7 @@ fn learning_curves(e: &Experiment) -> Figure {
     let curves = accuracy_curves(e, "test");
     let fig = figs::learning_curves("test accuracy", &curves);
     // One panel per placement, in order: the BN ones are zoomed.
-    let with_bn: Vec<bool> = curves.iter().map(|c| c.placement != Placement::None.to_string()).collect();
+    let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
     with_seeds(with_zoomed_second_half(fig, &with_bn), seeds_per_configuration(e))
 }
 
@@ -977,7 +977,7 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
     lrs.dedup();
     // What each point's runs are to the seeds that chose its rate (E2 draws no later seeds; E1 does).
     let has = |j: JudgedOn| e.groups.iter().any(|g| g.judged_on == j);
-    let at = if has(JudgedOn::ChoosingSeeds) {
+    let at = if has(JudgedOn::ChoosingSeeds) || has(JudgedOn::NoCommonSeeds) {
         "the learning rate chosen on the same seeds' validation accuracy, which favours the rate their luck favoured"
     } else if has(JudgedOn::LaterSeeds) {
         "the learning rate chosen on validation, on seeds of its own"

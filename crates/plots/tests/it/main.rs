@@ -6,7 +6,9 @@ mod clarity;
 use std::path::PathBuf;
 
 use actscope_plots::gallery::sample_figures;
-use actscope_plots::{Figure, Format, HeatAxis, HeatmapPanel, LinePanel, Panel, Series, YScale, render, svg_string};
+use actscope_plots::{
+    Figure, Format, HeatAxis, HeatmapPanel, LinePanel, Panel, Series, XScale, YScale, render, svg_string,
+};
 
 fn out_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("actscope-plots-{}-{name}", std::process::id()));
@@ -441,6 +443,23 @@ fn values_an_axis_cannot_draw_are_errors_not_hangs() {
     assert!(e.contains("series \"s\" has y = 1.7976931348623157e308; expected a magnitude of at most 1e300"), "{e}");
     let e = svg_string(&line(vec![(-1e308, 0.0), (1e308, 1.0)])).unwrap_err().to_string();
     assert!(e.contains("has x = -1e308"), "{e}");
+    // A log x-axis: plotters counts its powers of the base, which never ends for base 0 or 1 or a span past
+    // what a float holds (1e-200 to 1e200 passed every bound on its own and hung the drawing).
+    let log_x = |base, points| {
+        let s = Series { label: "s".into(), points, ..Default::default() };
+        let p = LinePanel { title: "p".into(), x_scale: XScale::Log { base }, series: vec![s], ..Default::default() };
+        Figure::new("t", "c", vec![Panel::Lines(p)])
+    };
+    let e = svg_string(&log_x(10, vec![(1e-200, 0.0), (1e200, 1.0)])).unwrap_err().to_string();
+    assert!(e.contains("x values from 1e-200 to 1e200 on a log axis; expected the largest at most 1e300 times"), "{e}");
+    for base in [0, 1] {
+        let e = svg_string(&log_x(base, vec![(1.0, 0.0), (2.0, 1.0)])).unwrap_err().to_string();
+        assert!(e.contains(&format!("x-axis log base {base}; expected a base of at least 2")), "{e}");
+    }
+    // A grid within one decade (a single learning rate) still gets ticks: the axis reaches the powers around it.
+    let one_rate = svg_string(&log_x(10, vec![(0.03, 0.5)])).unwrap();
+    let labelled = |t: &str| one_rate.contains(&format!(">\n{t}\n</text>"));
+    assert!(labelled("0.01") && labelled("0.1"), "ticks at 0.01 and 0.1");
 
     // Every panel kind with a numeric axis.
     let e = svg_string(&one(Panel::Histogram(histogram(vec![-1e308, 1e308], vec![1.0])))).unwrap_err().to_string();
