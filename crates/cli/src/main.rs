@@ -510,6 +510,9 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
     let data = load(&cfg.data, cfg.val_fraction, cfg.standardize)?;
     if verbosity != Verbosity::Quiet {
         eprintln!("data: {}", data.description);
+        if let Some(note) = actscope_data::spec::shadowed(&cfg.data) {
+            eprintln!("{note}");
+        }
         if let Some(note) = cfg.probe_note(data.val.len()) {
             eprintln!("{note}");
         }
@@ -1080,6 +1083,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Summarize(a) => summarize_runs(a, verbosity),
         Command::Data(DataCommand::Info { data, json }) => {
             let d = load(&data, 0.1, false)?;
+            if let Some(note) = actscope_data::spec::shadowed(&data).filter(|_| verbosity != Verbosity::Quiet) {
+                eprintln!("{note}");
+            }
             let info = d.info();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&info)?)?;

@@ -165,6 +165,24 @@ pub fn canonical(spec: &str) -> String {
     }
 }
 
+/// A note for a named spec that a path in the working directory would also answer to (`embedded` beside a
+/// directory `./embedded`): the named data is loaded, and the note says how to name the directory instead.
+/// `None` where nothing is shadowed.
+///
+/// ```
+/// assert_eq!(actscope_data::spec::shadowed("synthetic:spirals"), None);
+/// ```
+pub fn shadowed(spec: &str) -> Option<String> {
+    let here = Path::new(spec);
+    (matches!(spec, "default" | "embedded") && here.exists()).then(|| {
+        format!(
+            "note: data {spec:?} is the built-in {}; the {} ./{spec} here is not read (write --data ./{spec} to use it)",
+            if spec == "embedded" { "Fashion-MNIST subset" } else { "default (full Fashion-MNIST if installed, else the embedded subset)" },
+            if here.is_dir() { "directory" } else { "file" }
+        )
+    })
+}
+
 /// Whether `spec` is one of the named specs rather than a path.
 fn is_named(spec: &str) -> bool {
     matches!(spec, "default" | "embedded") || spec.starts_with("synthetic:")

@@ -141,6 +141,21 @@ fn runtime_errors_exit_1_naming_the_file() {
 fn data_info_reports_the_embedded_subset() {
     let o = run(&["data", "info", "--data", "embedded", "--json"], &tmp("info"));
     assert!(o.status.success());
+    assert!(!stderr(&o).contains("note:"), "nothing shadowed: {}", stderr(&o));
+    // A directory named `embedded` here is not what `--data embedded` reads: a note says so and how to name it.
+    let d = tmp("shadowed");
+    std::fs::create_dir_all(d.join("embedded")).unwrap();
+    let shadowed = run(&["data", "info", "--data", "embedded"], &d);
+    assert!(shadowed.status.success());
+    assert!(
+        stderr(&shadowed).contains(
+            "note: data \"embedded\" is the built-in Fashion-MNIST subset; the directory ./embedded here is not read \
+             (write --data ./embedded to use it)"
+        ),
+        "{}",
+        stderr(&shadowed)
+    );
+    assert!(stderr(&run(&["-q", "data", "info", "--data", "embedded"], &d)).is_empty(), "-q hides notes");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["counts"]["train"], 9000);
     assert_eq!(v["counts"]["test"], 8000);
