@@ -65,6 +65,11 @@ pub struct RunSummary {
     /// Number of classes the network was trained for (0 in runs written before it was kept).
     #[serde(default)]
     pub classes: usize,
+    /// Classes with examples in the training set: fewer than `classes` where some label numbers are unused
+    /// (EMNIST Letters numbers its 26 classes from 1). Chance level is one over it. 0 where unknown (runs
+    /// written before it was kept, and `analyze`'s).
+    #[serde(default)]
+    pub trained_classes: usize,
     /// Fingerprint of the code that computed the run ([`CODE`]); empty in runs written before it was kept.
     #[serde(default)]
     pub code: String,
@@ -155,13 +160,20 @@ impl RunSummary {
         if self.is_ok() { self.test.as_ref().map(|p| p.accuracy) } else { None }
     }
 
+    /// Chance-level accuracy: one over the classes the training set holds (labels 0 and 2 only: 1/2, where
+    /// 1/classes had said 1/3), or over `classes` where that is not recorded; `None` where neither is.
+    pub fn chance(&self) -> Option<f64> {
+        let k = if self.trained_classes > 0 { self.trained_classes } else { self.classes };
+        (k > 0).then(|| 1.0 / k as f64)
+    }
+
     /// Whether the run trained without diverging but ended at chance level: final test accuracy below
-    /// 1/classes + [`CHANCE_MARGIN`]. Such a run did not learn, and a metric read from it says nothing about
-    /// a trained network. False when the number of classes is unknown (runs from before it was recorded).
+    /// [`RunSummary::chance`] + [`CHANCE_MARGIN`]. Such a run did not learn, and a metric read from it says
+    /// nothing about a trained network. False when the number of classes is unknown (runs from before it was
+    /// recorded).
     pub fn failed_to_learn(&self) -> bool {
-        self.classes > 0
-            && self.is_ok()
-            && self.test.as_ref().is_some_and(|p| p.accuracy < 1.0 / self.classes as f64 + CHANCE_MARGIN)
+        self.is_ok()
+            && self.chance().is_some_and(|c| self.test.as_ref().is_some_and(|p| p.accuracy < c + CHANCE_MARGIN))
     }
 }
 
@@ -449,6 +461,7 @@ fn write_run(
         data: data.description.clone(),
         data_checksum: data.checksum.clone(),
         classes: mlp.output_dim,
+        trained_classes: data.train.class_counts().iter().filter(|&&n| n > 0).count(),
         code: CODE.to_string(),
         records_sha256: String::new(),
     };

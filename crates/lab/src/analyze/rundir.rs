@@ -144,6 +144,8 @@ impl AnalyzedRun {
             data: format!("capture:{}", self.model),
             data_checksum: String::new(),
             classes: self.layers.last().map_or(0, |l| l.units),
+            // A capture holds no labels.
+            trained_classes: 0,
             code: CODE.to_string(),
             records_sha256,
         }

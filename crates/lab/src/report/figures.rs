@@ -964,7 +964,13 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
         })
         .collect();
     // Chance level: a net that learned nothing sits on it (sigmoid without BN at depth 16 does).
-    let classes = e.runs.iter().map(|r| r.summary.classes).max().unwrap_or(0);
+    // Chance level: one over the classes the training set holds (the most of any run's data).
+    let classes = e
+        .runs
+        .iter()
+        .map(|r| if r.summary.trained_classes > 0 { r.summary.trained_classes } else { r.summary.classes })
+        .max()
+        .unwrap_or(0);
     let counts: Vec<usize> = configurations(e)
         .into_iter()
         .flat_map(|(a, p)| {

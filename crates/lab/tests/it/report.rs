@@ -75,6 +75,7 @@ fn fake_run_at(act: Activation, p: Placement, seed: u64, lr: f64, test_acc: f64)
         code: actscope_lab::run::CODE.into(),
         records_sha256: String::new(),
         classes: 10,
+        trained_classes: 10,
     };
     Run { config, summary, records: vec![] }
 }

@@ -27,6 +27,7 @@ fn run(lr: f64, seed: u64, val: &dyn Fn(f64) -> f64) -> LoadedRun {
         data: "synthetic".into(),
         data_checksum: "0".into(),
         classes: 10,
+        trained_classes: 10,
         code: actscope_lab::run::CODE.into(),
         records_sha256: String::new(),
     };
@@ -144,4 +145,18 @@ fn numbers_leave_out_the_seeds_that_chose_the_rate() {
     assert_eq!((g.judged_on, g.selected_lr), (JudgedOn::NoCommonSeeds, 0.1));
     assert_eq!(g.lr_sensitivity.len(), 2, "both rates on their own seeds");
     assert!(g.lr_scores.iter().all(|&(_, score)| score > 0.5), "{:?}", g.lr_scores);
+}
+
+/// Chance level is one over the classes the training set holds, not the largest label plus one: a run on
+/// labels 0 and 2 at 0.5075 test accuracy is at chance (1/2), which 1/3 + 0.05 had called learned.
+#[test]
+fn chance_is_one_over_the_classes_trained_on() {
+    let mut r = run(0.1, 0, &|_| 0.5075);
+    (r.summary.classes, r.summary.trained_classes) = (3, 2);
+    assert_eq!(r.summary.chance(), Some(0.5));
+    assert!(r.summary.failed_to_learn(), "labels 0 and 2: chance 1/2");
+    r.summary.trained_classes = 0;
+    assert!(!r.summary.failed_to_learn(), "where unrecorded, 1/classes as before");
+    r.summary.classes = 0;
+    assert_eq!((r.summary.chance(), r.summary.failed_to_learn()), (None, false));
 }
