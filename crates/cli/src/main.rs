@@ -830,7 +830,16 @@ fn where_filter(kv: &str) -> Result<(String, serde_json::Value)> {
         .and_then(|c| serde_json::to_value(c).ok())
         .and_then(|c| c.get(k).cloned())
         .map_or_else(|| serde_json::to_value(&value), Ok)?;
-    Ok((k.to_string(), written))
+    Ok((k.to_string(), canonical_data(k, written)))
+}
+
+/// A `data` value in the one spelling a run's id is of (`./idx/` is `idx`), so that a filter matches the run
+/// whichever spelling trained it; other settings as they are.
+fn canonical_data(key: &str, value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::String(s) if key == "data" => actscope_data::spec::canonical(&s).into(),
+        other => other,
+    }
 }
 
 fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
@@ -843,7 +852,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let all = loaded.len();
     loaded.retain(|r| {
         let c = serde_json::to_value(&r.config).unwrap_or_default();
-        filters.iter().all(|(k, v)| c.get(k) == Some(v))
+        filters.iter().all(|(k, v)| c.get(k).map(|w| canonical_data(k, w.clone())).as_ref() == Some(v))
     });
     if loaded.is_empty() {
         return Err(Error::usage(format!(

@@ -313,7 +313,11 @@ impl SweepFile {
             // "leaky_relu(0.10)") are repeats too: compared as parsed, not as written.
             let mut parsed: Vec<serde_json::Value> = Vec::with_capacity(values.len());
             for (i, v) in values.iter().enumerate() {
-                let cfg = alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
+                let mut cfg =
+                    alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
+                // One directory spelled two ways ("idx" and "./idx") is one run (its id is of the spelling
+                // `spec::canonical` gives).
+                cfg.data = actscope_data::spec::canonical(&cfg.data);
                 let value = serde_json::to_value(&cfg).map_err(|e| Error::usage(format!("{k} = {v}: {e}")))?;
                 if let Some(j) = parsed.iter().position(|p| *p == value) {
                     if values[j] == *v {

@@ -281,6 +281,16 @@ fn plot_refuses_runs_it_would_hide_and_where_chooses() {
     let o = run(&["plot", "m", "--out", "f", "--where", "moment=0.5"], &d);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--where moment=0.5: unknown setting"), "{}", stderr(&o));
+    // --where data matches whichever spelling of a path trained the run (`./c.csv` had matched only
+    // `./c.csv`, though `c.csv` names the same run).
+    let rows: String = (0..100).map(|i| format!("{},{},{}\n", i % 7, i % 3, i % 2)).collect();
+    std::fs::write(d.join("c.csv"), format!("a,b,label\n{rows}")).unwrap();
+    let trained = run(&["train", "--data", "./c.csv", "--hidden", "4", "--steps", "5", "--out", "c", "--quiet"], &d);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    for spelling in ["data=c.csv", "data=./c.csv", "data=\"c.csv\""] {
+        let o = run(&["plot", "c", "--out", "fc", "--format", "svg", "--where", spelling], &d);
+        assert!(o.status.success(), "{spelling}: {}", stderr(&o));
+    }
 
     let file =
         "[base]\ndata = \"synthetic:clusters\"\nwidth = 8\nsteps = 20\nprobe_size = 50\n[axes]\ndepth = [1, 3]\n";

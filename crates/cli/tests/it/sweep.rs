@@ -149,6 +149,9 @@ fn bad_sweep_files_are_usage_errors() {
     assert!(m.contains("s.toml:4: [axes] activation lists \"relu\" and \"ReLU\", the same setting (values 1 and 3 of 3); expected each value once"), "{m}");
     let m = err("[base]\nhidden=[4]\n[axes]\nactivation = [\"leaky_relu(0.1)\", \"leaky_relu(0.10)\"]\n");
     assert!(m.contains("lists \"leaky_relu(0.1)\" and \"leaky_relu(0.10)\", the same setting"), "{m}");
+    // One directory spelled two ways is one run (a user trial's sweep listed 2 runs for 4, without a word).
+    let m = err("[base]\nhidden=[4]\n[axes]\ndata = [\"idx\", \"./idx/\"]\n");
+    assert!(m.contains("data lists \"idx\" and \"./idx/\", the same setting"), "{m}");
     // Values that differ only where the base makes them matter are not repeats.
     assert_eq!(
         SweepFile::parse("[base]\nhidden=[4]\nplacement = \"before\"\n[axes]\nbn_eps = [1e-5, 1e-3]\n", "s.toml")
