@@ -339,6 +339,11 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
                 &p.curves,
             );
             panel.x_scale = XScale::Log { base: 10 };
+            // The dots are the selected rates only: markers on a short curve's points (two or three rates
+            // tried) had looked like them, so that no dot told which rate was chosen.
+            for s in &mut panel.series {
+                s.markers = false;
+            }
             push_marked(&mut panel, marked.get(i).map_or(&[][..], Vec::as_slice), SELECTED_RATE);
             Panel::Lines(panel)
         })
@@ -515,12 +520,20 @@ pub fn dead_fraction_per_layer(panels: &[CurvePanel]) -> Figure {
 }
 
 /// Effective rank of each layer's activations over training (one curve per layer, one panel per setting).
+/// An effective rank is at least 1, so the 95% bands are clipped there (over two seeds a t-interval had
+/// reached −18 and taken the axis with it).
 pub fn effective_rank_per_layer(panels: &[CurvePanel]) -> Figure {
+    let mut clipped = panels.to_vec();
+    for lo in clipped.iter_mut().flat_map(|p| p.curves.iter_mut()).flat_map(|c| c.lo.iter_mut()) {
+        if lo.is_finite() {
+            *lo = lo.max(1.0);
+        }
+    }
     per_layer(
         "Representation diversity: effective rank per layer over training",
-        "exp(entropy of the normalised singular values) of each hidden layer's activation matrix on the probe set",
+        "exp(entropy of the normalised singular values) of each hidden layer's activation matrix on the probe set; 95% bands clipped at 1, the least an effective rank can be",
         "effective rank",
-        panels,
+        &clipped,
         false,
     )
 }

@@ -68,8 +68,8 @@ pub fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> Dr
     Ok(())
 }
 
-/// The finite range of `values` padded by 5% (or ±1 around a single value; ×/÷ 1.5 on a log axis, where
-/// non-positive values are ignored), as (low, high); None when nothing is left.
+/// The finite range of `values` padded by 5% (5% of a single value either side, ±1 around a single 0; ×/÷ 1.5
+/// on a log axis, where non-positive values are ignored), as (low, high); None when nothing is left.
 pub fn padded_range(values: impl IntoIterator<Item = f64>, log: bool) -> Option<(f64, f64)> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values {
@@ -85,7 +85,9 @@ pub fn padded_range(values: impl IntoIterator<Item = f64>, log: bool) -> Option<
         return Some((lo / 1.5, hi * 1.5));
     }
     if lo == hi {
-        return Some((lo - 1.0, hi + 1.0));
+        // One value: 5% of it either side (an accuracy of 1 had an axis from 0 to 2), 1 either side of 0.
+        let pad = if lo == 0.0 { 1.0 } else { 0.05 * lo.abs() };
+        return Some((lo - pad, hi + pad));
     }
     let pad = 0.05 * (hi - lo);
     Some((lo - pad, hi + pad))
@@ -271,6 +273,14 @@ mod tests {
         // A narrow axis away from 0: every tick read "1e0" when the places were capped at 4.
         assert_eq!(labels(0.9999, 1.0002, false, &[0.9999, 1.0, 1.0001, 1.0002]), ["0.9999", "1", "1.0001", "1.0002"]);
         assert_eq!(labels(1e5, 1e5 + 3.0, false, &[1e5, 1e5 + 1.0]), ["1e5", "1.00001e5"]);
+    }
+
+    /// A single value gets an axis around it of its own size: an accuracy of 1 had an axis from 0 to 2.
+    #[test]
+    fn a_single_value_is_padded_by_its_own_size() {
+        assert_eq!(padded_range([1.0, 1.0], false), Some((0.95, 1.05)));
+        assert_eq!(padded_range([0.0], false), Some((-1.0, 1.0)));
+        assert_eq!(padded_range([-2.0], false), Some((-2.1, -1.9)));
     }
 
     /// A log axis is labelled at whole powers of its base only, in one notation.

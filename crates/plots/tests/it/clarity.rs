@@ -135,6 +135,10 @@ fn selected_rate_dots_are_named() {
     for p in &fig.panels {
         let Panel::Lines(l) = p else { panic!("line panels") };
         assert_eq!(l.x_scale, XScale::Log { base: 10 }, "a log axis in learning-rate units");
+        assert!(
+            l.series.iter().all(|s| s.markers == s.no_line),
+            "only the selected rates are dots, even on short curves"
+        );
         let dots: Vec<&Series> = l.series.iter().filter(|s| s.no_line && !s.points.is_empty()).collect();
         assert_eq!(dots.len(), 2);
         assert!(dots.iter().all(|s| s.markers && s.label.starts_with("selected rate, ")));
@@ -179,4 +183,15 @@ fn share_y_gives_line_panels_one_range() {
     assert_eq!(range(&shared[0]), Some((-0.0014 - pad, 0.02 + pad)));
     assert_eq!(range(&shared[1]), range(&shared[0]));
     assert_eq!(shared[2], hist);
+}
+
+/// An effective rank is at least 1: a t-band over two seeds that reached −18 had taken the axis down to −20.
+#[test]
+fn effective_rank_bands_stop_at_one() {
+    let c = curve("layer 1", 0, vec![0.0, 100.0], vec![10.0, 12.0], 28.0);
+    let fig =
+        actscope_plots::figures::effective_rank_per_layer(&[CurvePanel { title: "relu".into(), curves: vec![c] }]);
+    let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
+    assert!(l.series[0].band.iter().all(|b| b.1 >= 1.0), "{:?}", l.series[0].band);
+    assert!(l.y_range.is_some_and(|r| r.0 > -2.0), "the axis follows the clipped band: {:?}", l.y_range);
 }
