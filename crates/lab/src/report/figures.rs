@@ -572,11 +572,21 @@ fn accuracy_heatmap(e: &Experiment) -> Figure {
         for panel in &mut fig.panels {
             if let actscope_plots::Panel::Heatmap(h) = panel {
                 h.value_range = Some((floor, top));
+                // Marked in the figure itself, which is also read without its caption (`actscope plot`).
+                if let Some(ann) = &mut h.annotations {
+                    for (row, values) in ann.iter_mut().zip(&h.cells) {
+                        for (cell, v) in row.iter_mut().zip(values) {
+                            if *v < floor {
+                                cell.push_str(" ↓");
+                            }
+                        }
+                    }
+                }
             }
         }
         fig.caption.push_str(&format!(
             "; the colours span the top {:.0} points of accuracy ({floor:.3} to {top:.3}), so that the compared cells \
-             differ in colour; cells below take its lowest colour: {}",
+             differ in colour; cells below take its lowest colour and are marked ↓: {}",
             100.0 * HEATMAP_COLOUR_SPAN,
             below.join(", ")
         ));

@@ -1544,10 +1544,14 @@ fn the_accuracy_heatmap_colours_the_compared_cells_apart() {
     let (lo, hi) = h.value_range.expect("a range");
     assert!((lo - 0.72).abs() < 1e-9 && (hi - 0.82).abs() < 1e-9, "{lo} {hi}");
     assert!(
-        fig.caption.ends_with("(0.720 to 0.820), so that the compared cells differ in colour; cells below take its lowest colour: sigmoid, BN none: 0.357"),
+        fig.caption.ends_with("(0.720 to 0.820), so that the compared cells differ in colour; cells below take its lowest colour and are marked ↓: sigmoid, BN none: 0.357"),
         "{}",
         fig.caption
     );
+    // Marked in the figure too, which `actscope plot` users read without the caption: that cell only.
+    let marked: Vec<&String> = h.annotations.iter().flatten().flatten().filter(|a| a.ends_with(" ↓")).collect();
+    assert_eq!(marked.len(), 1, "{:?}", h.annotations);
+    assert!(marked[0].starts_with("0.357"), "{}", marked[0]);
     let close = experiment(|_, _| 0.8);
     let figs = actscope_lab::report::figures::for_runs(&close);
     let fig = &figs.iter().find(|(s, _)| *s == "accuracy_heatmap").expect("drawn").1;
