@@ -51,6 +51,12 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     Ok(())
 }
 
+/// Whether every drawn x of the panel is a whole number.
+fn whole_x(p: &LinePanel) -> bool {
+    let mut xs = p.series.iter().flat_map(|s| p.extent(s)).map(|q| q.0).peekable();
+    xs.peek().is_some() && xs.all(|x| x.fract() == 0.0)
+}
+
 /// A log axis' range widened, where it holds fewer than two whole powers of `base`, to the powers around
 /// it: plotters ticks a log axis at whole powers only, so a grid within one decade (a single learning rate
 /// 0.03: 0.02–0.045) had no tick at all.
@@ -70,6 +76,12 @@ where
     let x_range = chart.x_range();
     let x_ticks: Box<dyn Fn(&f64) -> String> = match p.x_scale {
         XScale::Log { base } => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
+        // x values that are all whole numbers (layers, depths, steps) get whole ticks only: a layer axis
+        // from 1 to 3 read 1.2, 1.4, ….
+        XScale::Linear if whole_x(p) => {
+            let format = axis_ticks(x_range.start, x_range.end, false);
+            Box::new(move |v: &f64| if (v - v.round()).abs() > 1e-9 { String::new() } else { format(&v.round()) })
+        }
         XScale::Linear => Box::new(axis_ticks(x_range.start, x_range.end, false)),
     };
     let log = p.y_scale == YScale::Log;

@@ -195,3 +195,14 @@ fn effective_rank_bands_stop_at_one() {
     assert!(l.series[0].band.iter().all(|b| b.1 >= 1.0), "{:?}", l.series[0].band);
     assert!(l.y_range.is_some_and(|r| r.0 > -2.0), "the axis follows the clipped band: {:?}", l.y_range);
 }
+
+/// An axis of whole numbers (hidden layers 1 to 3) is ticked at whole numbers only: it read 1.2, 1.4, ….
+#[test]
+fn an_axis_of_whole_numbers_has_whole_ticks() {
+    let s = Series { label: "s".into(), points: vec![(1.0, 0.1), (2.0, 0.2), (3.0, 0.3)], ..Default::default() };
+    let p = LinePanel { title: "p".into(), series: vec![s], ..Default::default() };
+    let svg = svg_string(&Figure::new("t", "c", vec![Panel::Lines(p)])).unwrap();
+    let tick = |t: &str| svg.contains(&format!(">\n{t}\n</text>"));
+    assert!(tick("1") && tick("2") && tick("3"), "whole ticks");
+    assert!(!tick("1.2") && !tick("1.5") && !tick("2.5"), "no fractional ticks");
+}
