@@ -453,9 +453,11 @@ pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-/// A number for CSV: empty when not finite.
+/// A real for CSV, as `export` writes one (`1.0`, never `1`: polars infers a column's type from its first
+/// rows, and a width of 1 or a dead fraction of 0 made a column of reals read as integers); empty when not
+/// finite.
 fn csv_number(x: f64) -> String {
-    if x.is_finite() { x.to_string() } else { String::new() }
+    if x.is_finite() { crate::export::table::number(x) } else { String::new() }
 }
 
 /// CSV with one row per configuration; a statistic takes three columns (`NAME_mean`, `NAME_ci_low`,
@@ -514,6 +516,15 @@ pub fn json(rows: &[Row<'_>], columns: &[Column]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reals are written with a decimal point, as `export` writes them: a width of 1 and a dead fraction of 0
+    /// had read `1` and `0`, and a reader inferring types took the column for integers.
+    #[test]
+    fn csv_reals_keep_their_decimal_point() {
+        assert_eq!([1.0, 0.0, 0.25, 1e-7].map(csv_number), ["1.0", "0.0", "0.25", "1e-7"]);
+        assert_eq!(csv_number(f64::NAN), "");
+        assert_eq!(csv_number(f64::INFINITY), "");
+    }
 
     /// A row summarises the runs of several seeds, so `seed`, one run's setting, is no column: asking for
     /// it is a usage error that points at `seeds`, and no listing offers it.
