@@ -542,8 +542,8 @@ impl RunConfig {
         (self.probe_size > validation).then(|| {
             format!(
                 "note: probe_size = {} is more than the {validation} validation examples of {}; the probe set is \
-                 all {validation} (records.jsonl's probe_samples), as probe_size = {validation} would give under \
-                 another run id",
+                 all {validation} of them (records.jsonl's probe_samples says so). probe_size = {validation} would \
+                 measure the same examples, under another run id",
                 self.probe_size, self.data
             )
         })
