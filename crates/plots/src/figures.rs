@@ -274,10 +274,13 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64, reached: &[Vec<M
             Panel::Lines(panel)
         })
         .collect();
+    // Where no curve reached the target there is no dot to look for: say so (a 26-class set reached none).
+    let none = reached.iter().all(Vec::is_empty);
     Figure::new(
         format!("Steps to {target} validation accuracy (mean over seeds, 95% band; dot: median step reaching it)"),
         format!(
-            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it; a dot on it marks the step at which a curve's runs reached it"
+            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it; a dot on it marks the step at which a curve's runs reached it{}",
+            if none { format!("; no curve's runs reached {target}, so there is no dot") } else { String::new() }
         ),
         share_y(ps),
     )

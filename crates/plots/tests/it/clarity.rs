@@ -206,3 +206,15 @@ fn an_axis_of_whole_numbers_has_whole_ticks() {
     assert!(tick("1") && tick("2") && tick("3"), "whole ticks");
     assert!(!tick("1.2") && !tick("1.5") && !tick("2.5"), "no fractional ticks");
 }
+
+/// A steps-to-target figure in which no curve reached the target says so: there is no dot to look for.
+#[test]
+fn a_target_nobody_reached_is_said() {
+    let c = curve("relu", 2, vec![0.0, 100.0], vec![0.3, 0.5], 0.01);
+    let panels = vec![PlacementCurves { placement: "none".into(), curves: vec![c] }];
+    let fig = actscope_plots::figures::steps_to_target(&panels, 0.8, &[vec![]]);
+    assert!(fig.caption.ends_with("; no curve's runs reached 0.8, so there is no dot"), "{}", fig.caption);
+    let dot = MarkedPoint { label: "relu".into(), color: 2, x: 100.0, y: 0.8 };
+    let fig = actscope_plots::figures::steps_to_target(&panels, 0.8, &[vec![dot]]);
+    assert!(!fig.caption.contains("no dot"), "{}", fig.caption);
+}
