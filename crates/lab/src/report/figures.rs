@@ -387,13 +387,14 @@ fn learning_curves(e: &Experiment) -> Figure {
     let fig = figs::learning_curves("test accuracy", &curves);
     // One panel per placement, in order: the BN ones are zoomed.
     let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
-    with_seeds(with_zoomed_second_half(fig, &with_bn), seeds_per_configuration(e))
+    with_seeds(with_zoomed(fig, &with_bn, Some("training")), seeds_per_configuration(e))
 }
 
-/// `fig` with, below its panels, each panel whose `zoom` is true again over the second half of training on
-/// a y-axis fitted to it (one for all of them): on the full axis, from chance to the end, the BN curves end
-/// within a few points of each other and cannot be told apart. (The panels had been picked by their titles.)
-fn with_zoomed_second_half(mut fig: Figure, zoom: &[bool]) -> Figure {
+/// `fig` with, below its panels, each panel whose `zoom` is true again on a y-axis fitted to it (one for all
+/// of them), over the second half of its x-axis where `second_half_of` names what that axis is: on the full
+/// axis, from chance to the best, the BN curves lie within a few points of each other and cannot be told
+/// apart. (The panels had been picked by their titles.)
+fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>) -> Figure {
     assert_eq!(fig.panels.len(), zoom.len(), "one zoom flag per panel");
     let zoomed: Vec<actscope_plots::Panel> = fig
         .panels
@@ -401,15 +402,20 @@ fn with_zoomed_second_half(mut fig: Figure, zoom: &[bool]) -> Figure {
         .zip(zoom)
         .filter_map(|(p, &zoom)| match p {
             actscope_plots::Panel::Lines(l) if zoom => {
-                let end = l.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)).fold(f64::NEG_INFINITY, f64::max);
-                let from = end / 2.0;
                 let mut z = l.clone();
-                z.title = format!("{}: second half, zoomed", l.title);
                 z.y_range = None;
-                for s in &mut z.series {
-                    s.points.retain(|q| q.0 >= from);
-                    s.band.retain(|b| b.0 >= from);
-                    s.error_bars.retain(|b| b.0 >= from);
+                if second_half_of.is_some() {
+                    let end =
+                        l.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)).fold(f64::NEG_INFINITY, f64::max);
+                    let from = end / 2.0;
+                    z.title = format!("{}: second half, zoomed", l.title);
+                    for s in &mut z.series {
+                        s.points.retain(|q| q.0 >= from);
+                        s.band.retain(|b| b.0 >= from);
+                        s.error_bars.retain(|b| b.0 >= from);
+                    }
+                } else {
+                    z.title = format!("{}, zoomed", l.title);
                 }
                 Some(actscope_plots::Panel::Lines(z))
             }
@@ -418,9 +424,12 @@ fn with_zoomed_second_half(mut fig: Figure, zoom: &[bool]) -> Figure {
         .collect();
     if !zoomed.is_empty() {
         fig.panels.extend(figs::share_y(zoomed));
-        fig.caption.push_str(
-            "; the lower panels repeat the BN panels over the second half of training, on a y-axis fitted to them",
-        );
+        fig.caption.push_str(&match second_half_of {
+            Some(what) => format!(
+                "; the lower panels repeat the BN panels over the second half of {what}, on a y-axis fitted to them"
+            ),
+            None => "; the lower panels repeat the BN panels on a y-axis fitted to them".to_string(),
+        });
     }
     fig
 }
@@ -503,7 +512,11 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
             PlacementCurves { placement: p.to_string(), curves }
         })
         .collect();
-    let mut fig = figs::lr_sensitivity(&panels, &marked);
+    let fig = figs::lr_sensitivity(&panels, &marked);
+    // On the axis shared with the panel without BN (from chance to the best), the BN curves, a few points
+    // apart at the top, could not be told apart: the BN panels again below, on an axis fitted to them.
+    let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
+    let mut fig = with_zoomed(fig, &with_bn, None);
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
     // The seeds every rate has, which made the choice; where later seeds ran, the other figures are on those.

@@ -1632,6 +1632,21 @@ fn learning_curves_zoom_the_bn_panels_on_the_second_half() {
     assert!(fig.caption.contains("the lower panels repeat the BN panels over the second half of training"));
 }
 
+/// The learning-rate figure repeats the BN panels on a y-axis fitted to them: on the axis shared with the
+/// panel without BN (from chance to the best) the BN curves, a few points apart at the top, were one line.
+#[test]
+fn the_learning_rate_figure_zooms_the_bn_panels() {
+    let e = experiment(|a, p| if a == Activation::Sigmoid && p == Placement::None { 0.1 } else { 0.8 });
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "lr_sensitivity").expect("drawn").1;
+    let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
+    assert_eq!(titles, ["BN none", "BN before", "BN after", "BN before, zoomed", "BN after, zoomed"]);
+    let actscope_plots::Panel::Lines(z) = &fig.panels[3] else { panic!("a line panel") };
+    let (lo, _) = z.y_range.expect("one fitted range for the zoomed panels");
+    assert!(lo > 0.5, "fitted to the BN curves, not from chance: {lo}");
+    assert!(fig.caption.contains("the lower panels repeat the BN panels on a y-axis fitted to them"));
+}
+
 /// C2's short answer says when its "yes" settings compare with a ReLU that lost at that placement: a
 /// teacher found "yes in 2 of 4" came from BN after costing ReLU 1.4 points, said nowhere near the answer.
 #[test]
