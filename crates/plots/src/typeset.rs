@@ -55,13 +55,14 @@ fn scaled(font: FontRef<'static>, em: f64) -> ab_glyph::PxScaleFont<FontRef<'sta
 /// The one line layout of the embedded font that the PNG, the SVG and every size estimate use: each glyph of
 /// `text` with its pen position in font units (glyph advances plus pair kerning, as a browser lays out one
 /// line; no ligatures: DejaVu Sans has none in its default Latin features that change widths), and the
-/// advance of the whole line.
+/// advance of the whole line. A control character (a newline or tab in a label) is laid out as a space, as
+/// the SVG `<text>` shows it: it had drawn the font's missing-glyph box.
 pub(crate) fn pens(font: &FontRef<'_>, text: &str) -> (Vec<(GlyphId, f64)>, f64) {
     let mut out = Vec::with_capacity(text.len());
     let mut pen = 0.0f64;
     let mut prev = None;
     for c in text.chars() {
-        let id = font.glyph_id(c);
+        let id = font.glyph_id(if c.is_control() { ' ' } else { c });
         if let Some(p) = prev {
             pen += f64::from(font.kern_unscaled(p, id));
         }
@@ -404,6 +405,15 @@ impl<B: DrawingBackend> DrawingBackend for Typeset<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_control_character_is_laid_out_as_a_space() {
+        let font = font();
+        let (glyphs, width) = pens(&font, "a\nb\tc");
+        let space = font.glyph_id(' ');
+        assert_eq!((glyphs[1].0, glyphs[3].0), (space, space), "no missing-glyph box");
+        assert!((width - pens(&font, "a b c").1).abs() < 1e-9);
+    }
 
     #[test]
     fn advance_adds_glyph_advances_and_kerning() {
