@@ -1109,7 +1109,23 @@ fn run(cli: Cli) -> Result<()> {
                     info.counts["test"]
                 )?;
                 outln!("input shape   {:?}", info.input_shape)?;
-                outln!("classes       {}", info.classes)?;
+                // Label numbers without a training example (EMNIST Letters numbers its classes from 1) are
+                // outputs trained never to be predicted, and chance is one over the classes held.
+                let empty: Vec<String> = (0..info.class_histogram.len())
+                    .filter(|&c| info.class_histogram[c] == 0)
+                    .map(|c| c.to_string())
+                    .collect();
+                if empty.is_empty() {
+                    outln!("classes       {}", info.classes)?;
+                } else {
+                    outln!(
+                        "classes       {} ({} with training examples; none for {}: outputs never a target; chance 1/{})",
+                        info.classes,
+                        info.classes - empty.len(),
+                        empty.join(", "),
+                        info.classes - empty.len()
+                    )?;
+                }
                 outln!("per class     {:?} (train)", info.class_histogram)?;
                 outln!("features      mean {:.4}  std {:.4} (train)", info.feature_mean, info.feature_std)?;
             }

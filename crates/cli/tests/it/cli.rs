@@ -137,6 +137,21 @@ fn runtime_errors_exit_1_naming_the_file() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// Label numbers without a training example (numbered from 1, as EMNIST Letters) are named with what they mean.
+#[test]
+fn data_info_names_classes_without_examples() {
+    let d = tmp("empty-class");
+    let rows: String = (0..100).map(|i| format!("{},{}\n", i % 7, 1 + i % 2)).collect();
+    std::fs::write(d.join("t.csv"), format!("a,label\n{rows}")).unwrap();
+    let o = run(&["data", "info", "--data", "t.csv"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("classes       3 (2 with training examples; none for 0: outputs never a target; chance 1/2)"),
+        "{out}"
+    );
+}
+
 #[test]
 fn data_info_reports_the_embedded_subset() {
     let o = run(&["data", "info", "--data", "embedded", "--json"], &tmp("info"));
