@@ -145,19 +145,31 @@ fn unknown_synthetic(name: &str) -> Error {
 /// assert_eq!(canonical("runs/../x.csv#y"), "runs/../x.csv#y");
 /// assert_eq!(canonical("./embedded/"), "./embedded");
 /// assert_eq!(canonical("embedded"), "embedded");
+/// assert_eq!(canonical("/data//idx/"), "/data/idx");
+/// assert_eq!(canonical("./"), ".");
 /// ```
 pub fn canonical(spec: &str) -> String {
     if is_named(spec) {
         return spec.to_string();
     }
+    use std::path::Component;
     let (path, label) = path_of(spec);
-    let cleaned: std::path::PathBuf =
-        Path::new(path).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
-    let mut out = cleaned.to_string_lossy().into_owned();
+    // Joined with `/` on every platform, so that one spelling makes one run id everywhere.
+    let (mut root, mut parts) = (String::new(), Vec::new());
+    for c in Path::new(path).components() {
+        match c {
+            Component::Prefix(p) => root.push_str(&p.as_os_str().to_string_lossy()),
+            Component::RootDir => root.push('/'),
+            Component::CurDir => {}
+            Component::ParentDir => parts.push("..".to_string()),
+            Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
+        }
+    }
+    let mut out = format!("{root}{}", parts.join("/"));
     if out.is_empty() {
         out = ".".into();
     } else if is_named(&out) {
-        out = format!(".{}{out}", std::path::MAIN_SEPARATOR);
+        out = format!("./{out}");
     }
     match label {
         Some(l) => format!("{out}#{l}"),
