@@ -104,7 +104,8 @@ pub fn blown_up(history: &[EvalPoint]) -> Option<usize> {
     start
 }
 
-/// A run whose final test accuracy stays below chance (1/classes) plus this margin failed to learn.
+/// A run whose final test accuracy stays below chance ([`RunSummary::chance`]: one over the classes its
+/// training set holds) plus this margin failed to learn.
 pub const CHANCE_MARGIN: f64 = 0.05;
 
 /// Validation accuracies for "steps to reach a target".

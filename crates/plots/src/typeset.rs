@@ -232,6 +232,15 @@ impl TextRun {
     }
 }
 
+/// `text` with every control character drawn as a space.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().into()
+    } else {
+        text.into()
+    }
+}
+
 /// A plotters backend whose text is laid out (and, on a bitmap, rasterised) by this module; every other
 /// drawing call goes to the inner backend unchanged.
 pub struct Typeset<B> {
@@ -380,7 +389,11 @@ impl<B: DrawingBackend> DrawingBackend for Typeset<B> {
         if style.color().alpha == 0.0 {
             return Ok(());
         }
-        if self.runs.is_none() { self.rasterise_text(text, style, pos) } else { self.vector_text(text, style, pos) }
+        // A label is one line: control characters (a newline or tab in a setting's value) become spaces before
+        // anything records or writes the text, so the SVG's `<text>` holds what is drawn (a leading or trailing
+        // newline had failed the outline check, and a control character XML forbids made the SVG unreadable).
+        let text = one_line(text);
+        if self.runs.is_none() { self.rasterise_text(&text, style, pos) } else { self.vector_text(&text, style, pos) }
     }
 
     fn estimate_text_size<S: BackendTextStyle>(

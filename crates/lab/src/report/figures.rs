@@ -387,15 +387,22 @@ fn learning_curves(e: &Experiment) -> Figure {
     let fig = figs::learning_curves("test accuracy", &curves);
     // One panel per placement, in order: the BN ones are zoomed.
     let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
-    with_seeds(with_zoomed(fig, &with_bn, Some("training")), seeds_per_configuration(e))
+    with_seeds(with_zoomed(fig, &with_bn, Some("training"), None), seeds_per_configuration(e))
 }
 
+/// How far below the best mean the learning-rate figure's zoomed panels reach (accuracy).
+const LR_ZOOM_WINDOW: f64 = 0.15;
+
 /// `fig` with, below its panels, each panel whose `zoom` is true again on a y-axis fitted to it (one for all
-/// of them), over the second half of its x-axis where `second_half_of` names what that axis is: on the full
-/// axis, from chance to the best, the BN curves lie within a few points of each other and cannot be told
-/// apart. (The panels had been picked by their titles.)
-fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>) -> Figure {
+/// of them; from `window` below their best mean to just above it, where given), over the second half of its
+/// x-axis where `second_half_of` names what that axis is: on the full axis, from chance to the best, the BN
+/// curves lie within a few points of each other and cannot be told apart. (The panels had been picked by
+/// their titles.) Nothing is added where every panel would be zoomed: the copy would be the figure again.
+fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>, window: Option<f64>) -> Figure {
     assert_eq!(fig.panels.len(), zoom.len(), "one zoom flag per panel");
+    if zoom.iter().all(|&z| z) {
+        return fig;
+    }
     let zoomed: Vec<actscope_plots::Panel> = fig
         .panels
         .iter()
@@ -423,7 +430,24 @@ fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>) -> 
         })
         .collect();
     if !zoomed.is_empty() {
-        fig.panels.extend(figs::share_y(zoomed));
+        let mut zoomed = figs::share_y(zoomed);
+        if let Some(w) = window {
+            let top = zoomed
+                .iter()
+                .filter_map(|p| if let actscope_plots::Panel::Lines(l) = p { Some(l) } else { None })
+                .flat_map(|l| l.series.iter().flat_map(|s| s.points.iter().map(|q| q.1)))
+                .filter(|y| y.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max);
+            for p in &mut zoomed {
+                if let actscope_plots::Panel::Lines(l) = p
+                    && top.is_finite()
+                {
+                    let (lo, hi) = l.y_range.unwrap_or((top - w, top));
+                    l.y_range = Some((lo.max(top - w), hi.min(top + 0.1 * w)));
+                }
+            }
+        }
+        fig.panels.extend(zoomed);
         fig.caption.push_str(&match second_half_of {
             Some(what) => format!(
                 "; the lower panels repeat the BN panels over the second half of {what}, on a y-axis fitted to them"
@@ -516,7 +540,9 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
     // On the axis shared with the panel without BN (from chance to the best), the BN curves, a few points
     // apart at the top, could not be told apart: the BN panels again below, on an axis fitted to them.
     let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
-    let mut fig = with_zoomed(fig, &with_bn, None);
+    // The zoom's axis reaches LR_ZOOM_WINDOW below the best mean: a BN curve that diverges at the largest
+    // rate (scored 0) would otherwise take the fitted axis back down to 0.
+    let mut fig = with_zoomed(fig, &with_bn, None, Some(LR_ZOOM_WINDOW));
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
     // The seeds every rate has, which made the choice; where later seeds ran, the other figures are on those.
@@ -986,14 +1012,10 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
             AccuracyDepthPanel { title: format!("BN {p}"), curves }
         })
         .collect();
-    // Chance level: a net that learned nothing sits on it (sigmoid without BN at depth 16 does).
-    // Chance level: one over the classes the training set holds (the most of any run's data).
-    let classes = e
-        .runs
-        .iter()
-        .map(|r| if r.summary.trained_classes > 0 { r.summary.trained_classes } else { r.summary.classes })
-        .max()
-        .unwrap_or(0);
+    // Chance level, one over the classes the training set holds (the lowest of any run's data): a net that
+    // learned nothing sits on it (sigmoid without BN at depth 16 does).
+    let classes =
+        e.runs.iter().filter_map(|r| r.summary.chance()).map(|c| (1.0 / c).round() as usize).max().unwrap_or(0);
     let counts: Vec<usize> = configurations(e)
         .into_iter()
         .flat_map(|(a, p)| {
