@@ -164,8 +164,14 @@ impl RunSummary {
     /// Chance-level accuracy: one over the classes the training set holds (labels 0 and 2 only: 1/2, where
     /// 1/classes had said 1/3), or over `classes` where that is not recorded; `None` where neither is.
     pub fn chance(&self) -> Option<f64> {
-        let k = if self.trained_classes > 0 { self.trained_classes } else { self.classes };
+        let k = self.chance_classes();
         (k > 0).then(|| 1.0 / k as f64)
+    }
+
+    /// The classes chance is counted over ([`RunSummary::chance`]): those the training set holds, or
+    /// `classes` where that is not recorded; 0 where neither is.
+    pub fn chance_classes(&self) -> usize {
+        if self.trained_classes > 0 { self.trained_classes } else { self.classes }
     }
 
     /// Whether the run trained without diverging but ended at chance level: final test accuracy below
@@ -520,5 +526,22 @@ mod tests {
         // Refused before anything is created (budget::check_fit), so not even `out`.
         assert!(!out.exists());
         let _ = fs::remove_dir_all(&out);
+    }
+
+    /// A run's summary keeps the classes its training set holds, which chance level counts over: a set of
+    /// labels 0 and 2 holds 2 of its 3 classes.
+    #[test]
+    fn a_summary_keeps_the_classes_trained_on() {
+        let cfg = RunConfig::from_toml("hidden = [4]\nsteps = 3\nprobe_size = 20", "test").unwrap();
+        let mut data = actscope_data::load("synthetic:spirals", 0.1, false).unwrap();
+        for set in [&mut data.train, &mut data.val, &mut data.test] {
+            set.labels.iter_mut().for_each(|l| *l *= 2);
+            set.classes = 3;
+        }
+        let out = temp("trained-classes");
+        let s = execute(&cfg, &data, &out).unwrap();
+        assert_eq!((s.classes, s.trained_classes), (3, 2));
+        assert_eq!(s.chance(), Some(0.5));
+        fs::remove_dir_all(&out).unwrap();
     }
 }

@@ -1014,8 +1014,7 @@ fn accuracy_vs_depth(e: &Experiment) -> Figure {
         .collect();
     // Chance level, one over the classes the training set holds (the lowest of any run's data): a net that
     // learned nothing sits on it (sigmoid without BN at depth 16 does).
-    let classes =
-        e.runs.iter().filter_map(|r| r.summary.chance()).map(|c| (1.0 / c).round() as usize).max().unwrap_or(0);
+    let classes = e.runs.iter().map(|r| r.summary.chance_classes()).max().unwrap_or(0);
     let counts: Vec<usize> = configurations(e)
         .into_iter()
         .flat_map(|(a, p)| {
