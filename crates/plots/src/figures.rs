@@ -221,9 +221,14 @@ fn lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
 /// clipped to [0, 1]: a t-interval over few seeds can reach past what a share can be (a dead fraction's
 /// reached 1.33).
 fn share_lines(title: &str, x: &str, y: &str, curves: &[MeanCurve]) -> LinePanel {
+    bounded_lines(title, x, y, curves, (0.0, 1.0))
+}
+
+/// [`lines`] of a quantity that lies within `bounds`, its 95% bands and whiskers clipped to them.
+fn bounded_lines(title: &str, x: &str, y: &str, curves: &[MeanCurve], (lo, hi): (f64, f64)) -> LinePanel {
     let mut p = lines(title, x, y, curves);
     for band in p.series.iter_mut().flat_map(|s| s.band.iter_mut().chain(s.error_bars.iter_mut())) {
-        (band.1, band.2) = (band.1.max(0.0), band.2.min(1.0));
+        (band.1, band.2) = (band.1.max(lo), band.2.min(hi));
     }
     p
 }
@@ -473,20 +478,27 @@ pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint
     .with_columns(2)
 }
 
-fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], unit_range: bool) -> Figure {
+/// What a per-layer figure draws: a share (0 to 1) or a quantity of at least 1 (an effective rank).
+#[derive(Clone, Copy, PartialEq)]
+enum PerLayer {
+    Share,
+    AtLeastOne,
+}
+
+fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], kind: PerLayer) -> Figure {
+    let unit_range = kind == PerLayer::Share;
     let ps = panels
         .iter()
         .map(|cp| {
             // Shares on a square-root axis, so that rates of a few percent are told apart on an axis that
             // still reaches 1; a little past 0 and 1, so a curve at either end is not drawn on the axis line.
-            let p = if unit_range {
-                LinePanel {
+            let p = match kind {
+                PerLayer::Share => LinePanel {
                     y_range: Some((-0.001, 1.03)),
                     y_scale: YScale::Sqrt,
                     ..share_lines(&cp.title, "training step", y, &cp.curves)
-                }
-            } else {
-                lines(&cp.title, "training step", y, &cp.curves)
+                },
+                PerLayer::AtLeastOne => bounded_lines(&cp.title, "training step", y, &cp.curves, (1.0, f64::INFINITY)),
             };
             Panel::Lines(p)
         })
@@ -507,7 +519,7 @@ pub fn saturation_per_layer(panels: &[CurvePanel]) -> Figure {
         "share of (example, unit) pairs with φ′(z) < 0.1·max φ′, per hidden layer",
         "saturation rate",
         panels,
-        true,
+        PerLayer::Share,
     )
 }
 
@@ -518,7 +530,7 @@ pub fn dead_fraction_per_layer(panels: &[CurvePanel]) -> Figure {
         "share of units whose φ′ is below 0.1·max φ′ on every example of the checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between), per hidden layer",
         "dead-unit fraction",
         panels,
-        true,
+        PerLayer::Share,
     )
 }
 
@@ -526,18 +538,12 @@ pub fn dead_fraction_per_layer(panels: &[CurvePanel]) -> Figure {
 /// An effective rank is at least 1, so the 95% bands are clipped there (over two seeds a t-interval had
 /// reached −18 and taken the axis with it).
 pub fn effective_rank_per_layer(panels: &[CurvePanel]) -> Figure {
-    let mut clipped = panels.to_vec();
-    for lo in clipped.iter_mut().flat_map(|p| p.curves.iter_mut()).flat_map(|c| c.lo.iter_mut()) {
-        if lo.is_finite() {
-            *lo = lo.max(1.0);
-        }
-    }
     per_layer(
         "Representation diversity: effective rank per layer over training",
         "exp(entropy of the normalised singular values) of each hidden layer's activation matrix on the probe set; 95% bands clipped at 1, the least an effective rank can be",
         "effective rank",
-        &clipped,
-        false,
+        panels,
+        PerLayer::AtLeastOne,
     )
 }
 

@@ -31,13 +31,15 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         .margin(sizes::PANEL_MARGIN)
         .x_label_area_size(sizes::X_LABEL_AREA)
         .y_label_area_size(sizes::Y_LABEL_AREA);
+    // x values that are all whole numbers (layers, depths, steps) get whole ticks only.
+    let whole = pts.iter().all(|q| q.0.fract() == 0.0);
     // One chart type per pair of scales; `body` draws on any of them.
     macro_rules! on {
         ($x:expr) => {
             match p.y_scale {
-                YScale::Log => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr)?,
-                YScale::Sqrt => body(&mut builder.build_cartesian_2d($x, SqrtRange::new(yr.0, yr.1))?, p, yr)?,
-                YScale::Linear => body(&mut builder.build_cartesian_2d($x, yr.0..yr.1)?, p, yr)?,
+                YScale::Log => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr, whole)?,
+                YScale::Sqrt => body(&mut builder.build_cartesian_2d($x, SqrtRange::new(yr.0, yr.1))?, p, yr, whole)?,
+                YScale::Linear => body(&mut builder.build_cartesian_2d($x, yr.0..yr.1)?, p, yr, whole)?,
             }
         };
     }
@@ -51,12 +53,6 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     Ok(())
 }
 
-/// Whether every drawn x of the panel is a whole number.
-fn whole_x(p: &LinePanel) -> bool {
-    let mut xs = p.series.iter().flat_map(|s| p.extent(s)).map(|q| q.0).peekable();
-    xs.peek().is_some() && xs.all(|x| x.fract() == 0.0)
-}
-
 /// A log axis' range widened, where it holds fewer than two whole powers of `base`, to the powers around
 /// it: plotters ticks a log axis at whole powers only, so a grid within one decade (a single learning rate
 /// 0.03: 0.02–0.045) had no tick at all.
@@ -67,7 +63,12 @@ fn with_two_powers(base: f64, (lo, hi): (f64, f64)) -> (f64, f64) {
     if b - a >= 1.0 { (lo, hi) } else { (lo.min(base.powf(a - 1.0) / 1.05), hi.max(base.powf(b + 1.0) * 1.05)) }
 }
 
-fn body<DB, X, Y>(chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>, p: &LinePanel, yr: (f64, f64)) -> DrawResult<DB>
+fn body<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    p: &LinePanel,
+    yr: (f64, f64),
+    whole_x: bool,
+) -> DrawResult<DB>
 where
     DB: DrawingBackend,
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -78,7 +79,7 @@ where
         XScale::Log { base } => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
         // x values that are all whole numbers (layers, depths, steps) get whole ticks only: a layer axis
         // from 1 to 3 read 1.2, 1.4, ….
-        XScale::Linear if whole_x(p) => {
+        XScale::Linear if whole_x => {
             let format = axis_ticks(x_range.start, x_range.end, false);
             Box::new(move |v: &f64| if (v - v.round()).abs() > 1e-9 { String::new() } else { format(&v.round()) })
         }

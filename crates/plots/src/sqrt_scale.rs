@@ -20,11 +20,14 @@ pub(crate) fn signed_sqrt(v: f64) -> f64 {
 pub(crate) struct SqrtRange {
     lo: f64,
     hi: f64,
+    /// `signed_sqrt` of the ends, taken once.
+    ends: (f64, f64),
 }
 
 impl SqrtRange {
     pub(crate) fn new(lo: f64, hi: f64) -> Self {
-        SqrtRange { lo: lo.min(hi), hi: lo.max(hi) }
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        SqrtRange { lo, hi, ends: (signed_sqrt(lo), signed_sqrt(hi)) }
     }
 }
 
@@ -62,7 +65,7 @@ impl Ranged for SqrtRange {
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let (a, b) = (signed_sqrt(self.lo), signed_sqrt(self.hi));
+        let (a, b) = self.ends;
         let share = if b > a { (signed_sqrt(*value) - a) / (b - a) } else { 0.5 };
         limit.0 + (share * (limit.1 - limit.0) as f64).round() as i32
     }

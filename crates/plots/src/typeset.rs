@@ -232,7 +232,7 @@ impl TextRun {
     }
 }
 
-/// `text` with every control character drawn as a space.
+/// `text` with every control character written as a space, as [`pens`] lays it out.
 fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().any(char::is_control) {
         text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().into()
@@ -301,6 +301,11 @@ impl<B: DrawingBackend> Typeset<B> {
         style: &S,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        // [`pens`] lays a control character out as a space; the `<text>` written holds the same (a leading or
+        // trailing newline had failed the outline check, and a control character XML forbids made the SVG
+        // unreadable).
+        let one_line = one_line(text);
+        let text = one_line.as_ref();
         if let Some(runs) = &self.runs {
             runs.borrow_mut().push(TextRun::of(text, style, pos));
         }
@@ -389,11 +394,7 @@ impl<B: DrawingBackend> DrawingBackend for Typeset<B> {
         if style.color().alpha == 0.0 {
             return Ok(());
         }
-        // A label is one line: control characters (a newline or tab in a setting's value) become spaces before
-        // anything records or writes the text, so the SVG's `<text>` holds what is drawn (a leading or trailing
-        // newline had failed the outline check, and a control character XML forbids made the SVG unreadable).
-        let text = one_line(text);
-        if self.runs.is_none() { self.rasterise_text(&text, style, pos) } else { self.vector_text(&text, style, pos) }
+        if self.runs.is_none() { self.rasterise_text(text, style, pos) } else { self.vector_text(text, style, pos) }
     }
 
     fn estimate_text_size<S: BackendTextStyle>(
@@ -460,12 +461,15 @@ mod tests {
             out.sort();
             out
         };
-        // The pixel a square lands on is the one at the smallest corner of the square's turned corners.
+        // The pixel a square lands on, by the geometric definition: the smallest corner of the square's turned
+        // corners (independent of `rotate_pixel`, which the rasteriser uses).
+        let turn = |p: (i32, i32), t: &FontTransform| {
+            let corners = [(0, 0), (1, 0), (0, 1), (1, 1)].map(|(dx, dy)| rotate((p.0 + dx, p.1 + dy), t));
+            (corners.iter().map(|c| c.0).min().unwrap(), corners.iter().map(|c| c.1).min().unwrap())
+        };
         for t in [FontTransform::Rotate90, FontTransform::Rotate180, FontTransform::Rotate270] {
             for p in [(0, 0), (3, -7), (-2, 5)] {
-                let corners = [(0, 0), (1, 0), (0, 1), (1, 1)].map(|(dx, dy)| rotate((p.0 + dx, p.1 + dy), &t));
-                let least = (corners.iter().map(|c| c.0).min().unwrap(), corners.iter().map(|c| c.1).min().unwrap());
-                assert_eq!(rotate_pixel(p, &t), least);
+                assert_eq!(rotate_pixel(p, &t), turn(p, &t));
             }
         }
         let upright = ink(FontTransform::None);
@@ -473,7 +477,7 @@ mod tests {
         for (t, degrees) in
             [(FontTransform::Rotate90, 90), (FontTransform::Rotate180, 180), (FontTransform::Rotate270, 270)]
         {
-            let mut turned: Vec<((i32, i32), u8)> = upright.iter().map(|&(p, v)| (rotate_pixel(p, &t), v)).collect();
+            let mut turned: Vec<((i32, i32), u8)> = upright.iter().map(|&(p, v)| (turn(p, &t), v)).collect();
             turned.sort();
             assert_eq!(ink(t), turned, "{degrees}°");
         }
