@@ -1119,7 +1119,7 @@ fn run(cli: Cli) -> Result<()> {
                     outln!("classes       {}", info.classes)?;
                 } else {
                     outln!(
-                        "classes       {} ({} with training examples; none for {}: outputs never a target; chance 1/{})",
+                        "classes       {} ({} with training examples; none for {}: outputs never a target; uniform chance 1/{})",
                         info.classes,
                         info.classes - empty.len(),
                         empty.join(", "),

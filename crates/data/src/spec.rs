@@ -179,14 +179,16 @@ pub fn canonical(spec: &str) -> String {
 
 /// A note for a named spec that a path in the working directory would also answer to (`embedded` beside a
 /// directory `./embedded`): the named data is loaded, and the note says how to name the directory instead.
-/// `None` where nothing is shadowed.
+/// `None` where nothing is shadowed (the CLI's tests check both cases).
 ///
-/// ```
-/// assert_eq!(actscope_data::spec::shadowed("synthetic:spirals"), None);
+/// ```no_run
+/// if let Some(note) = actscope_data::spec::shadowed("embedded") {
+///     eprintln!("{note}");
+/// }
 /// ```
 pub fn shadowed(spec: &str) -> Option<String> {
     let here = Path::new(spec);
-    (matches!(spec, "default" | "embedded") && here.exists()).then(|| {
+    (NAMED.contains(&spec) && here.exists()).then(|| {
         format!(
             "note: data {spec:?} is the built-in {}; the {} ./{spec} here is not read (write --data ./{spec} to use it)",
             if spec == "embedded" { "Fashion-MNIST subset" } else { "default (full Fashion-MNIST if installed, else the embedded subset)" },
@@ -195,9 +197,12 @@ pub fn shadowed(spec: &str) -> Option<String> {
     })
 }
 
+/// The specs that name data rather than a path, besides `synthetic:NAME`.
+const NAMED: [&str; 2] = ["default", "embedded"];
+
 /// Whether `spec` is one of the named specs rather than a path.
 fn is_named(spec: &str) -> bool {
-    matches!(spec, "default" | "embedded") || spec.starts_with("synthetic:")
+    NAMED.contains(&spec) || spec.starts_with("synthetic:")
 }
 
 /// A spec that is a path: the path and, for a CSV file, the label column written after `#`.

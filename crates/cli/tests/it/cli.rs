@@ -147,7 +147,9 @@ fn data_info_names_classes_without_examples() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("classes       3 (2 with training examples; none for 0: outputs never a target; chance 1/2)"),
+        out.contains(
+            "classes       3 (2 with training examples; none for 0: outputs never a target; uniform chance 1/2)"
+        ),
         "{out}"
     );
 }
