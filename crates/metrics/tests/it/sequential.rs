@@ -648,7 +648,7 @@ fn deciding_after_every_round_agrees_with_one_replay() {
 
 /// docs/statistics.md §5.2: the null error rates of both kinds of look, 200,000 comparisons each (SE 0.0005),
 /// on the cases the suite samples more thinly above, and one look at 20 seeds as the control (the fixed
-/// t-test, exact at α). Correlated boundaries run 0.1–0.35 percentage points above α where the first look
+/// t-test, exact at α). Correlated boundaries run 0.2–0.4 percentage points above α where the first look
 /// has 5 seeds; Bonferroni looks stay below α in every case with more than one look.
 #[test]
 fn precise_error_rates_of_both_kinds_of_look() {
