@@ -386,8 +386,12 @@ fn learning_curves(e: &Experiment) -> Figure {
     let curves = accuracy_curves(e, "test");
     let fig = figs::learning_curves("test accuracy", &curves);
     // One panel per placement, in order: the BN ones are zoomed.
-    let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
-    with_seeds(with_zoomed(fig, &with_bn, Some("training"), None), seeds_per_configuration(e))
+    with_seeds(with_zoomed(fig, &with_bn(e), Some("training"), None), seeds_per_configuration(e))
+}
+
+/// For each placement of `e`, in the order of its figures' panels, whether it has BN (the panels zoomed).
+fn with_bn(e: &Experiment) -> Vec<bool> {
+    placements(e).into_iter().map(|p| p != Placement::None).collect()
 }
 
 /// How far below the best mean the learning-rate figure's zoomed panels reach (accuracy).
@@ -431,28 +435,33 @@ fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>, win
         .collect();
     if !zoomed.is_empty() {
         let mut zoomed = figs::share_y(zoomed);
-        if let Some(w) = window {
-            let top = zoomed
+        // The best mean of the zoomed panels, where a window cuts their shared axis below it.
+        let top = window.map(|w| {
+            let best = zoomed
                 .iter()
                 .filter_map(|p| if let actscope_plots::Panel::Lines(l) = p { Some(l) } else { None })
                 .flat_map(|l| l.series.iter().flat_map(|s| s.points.iter().map(|q| q.1)))
                 .filter(|y| y.is_finite())
                 .fold(f64::NEG_INFINITY, f64::max);
+            (best, w)
+        });
+        if let Some((best, w)) = top.filter(|t| t.0.is_finite()) {
             for p in &mut zoomed {
                 if let actscope_plots::Panel::Lines(l) = p
-                    && top.is_finite()
+                    && let Some((lo, hi)) = l.y_range
                 {
-                    let (lo, hi) = l.y_range.unwrap_or((top - w, top));
-                    l.y_range = Some((lo.max(top - w), hi.min(top + 0.1 * w)));
+                    l.y_range = Some((lo.max(best - w), hi));
                 }
             }
         }
         fig.panels.extend(zoomed);
+        let axis = match window {
+            Some(w) => format!("on a y-axis fitted to them from {w} below their best mean"),
+            None => "on a y-axis fitted to them".to_string(),
+        };
         fig.caption.push_str(&match second_half_of {
-            Some(what) => format!(
-                "; the lower panels repeat the BN panels over the second half of {what}, on a y-axis fitted to them"
-            ),
-            None => "; the lower panels repeat the BN panels on a y-axis fitted to them".to_string(),
+            Some(what) => format!("; the lower panels repeat the BN panels over the second half of {what}, {axis}"),
+            None => format!("; the lower panels repeat the BN panels {axis}"),
         });
     }
     fig
@@ -539,10 +548,9 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
     let fig = figs::lr_sensitivity(&panels, &marked);
     // On the axis shared with the panel without BN (from chance to the best), the BN curves, a few points
     // apart at the top, could not be told apart: the BN panels again below, on an axis fitted to them.
-    let with_bn: Vec<bool> = placements(e).into_iter().map(|p| p != Placement::None).collect();
     // The zoom's axis reaches LR_ZOOM_WINDOW below the best mean: a BN curve that diverges at the largest
     // rate (scored 0) would otherwise take the fitted axis back down to 0.
-    let mut fig = with_zoomed(fig, &with_bn, None, Some(LR_ZOOM_WINDOW));
+    let mut fig = with_zoomed(fig, &with_bn(e), None, Some(LR_ZOOM_WINDOW));
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
     // The seeds every rate has, which made the choice; where later seeds ran, the other figures are on those.
