@@ -2,10 +2,13 @@
 //! evaluation that the training loop keeps and shows its probes.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ndarray::{Array2, s};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::StateDigest;
 use crate::loss::cross_entropy_sum_and_correct;
 use crate::sparse::SparseSet;
 use crate::{Dataset, Error, Float, Mlp, Result, Workspace};
@@ -35,13 +38,25 @@ pub struct EvalPoint {
 /// [`PreparedSet::set`] as the set in [`crate::TrainData::evals`]. The grouping changes no number, only
 /// the time an evaluation takes.
 ///
+/// It also shares the evaluations of a run's first state: runs that start from the same network (a
+/// sweep's runs that differ only in their learning rate or optimizer start from the same weights) evaluate
+/// it once here, at step 0, and each records the same numbers it would have computed itself. A state is
+/// recognised by the SHA-256 of the network's type, configuration, parameters and running statistics, so
+/// only the same bits share. Each state kept costs about a hundred bytes.
+///
 /// It borrows or owns its set, so the set cannot change while the grouping exists.
 #[derive(Clone)]
 pub struct PreparedSet<'a> {
     set: Cow<'a, Dataset>,
     chunk: usize,
     sparse: Option<SparseSet>,
+    /// The evaluations (mean loss, accuracy) of the states runs started from, by their digest; shared by
+    /// clones, which hold the same set.
+    starts: Arc<Mutex<HashMap<StateDigest, Arc<Start>>>>,
 }
+
+/// The evaluation (mean loss, accuracy) of one first state, set by the first run to evaluate it.
+type Start = OnceLock<(f64, f64)>;
 
 impl<'a> PreparedSet<'a> {
     /// Groups the rows of `set` in chunks of `chunk` rows, the [`crate::TrainConfig::eval_batch`] of the runs
@@ -55,7 +70,7 @@ impl<'a> PreparedSet<'a> {
             return Err(Error::config("eval_batch", "must be ≥ 1"));
         }
         let sparse = SparseSet::new(set.x(), chunk);
-        Ok(PreparedSet { set, chunk, sparse })
+        Ok(PreparedSet { set, chunk, sparse, starts: Arc::default() })
     }
 
     /// The set.
@@ -68,9 +83,28 @@ impl<'a> PreparedSet<'a> {
         self.sparse.is_some()
     }
 
-    /// The grouping, if this is `set` (the same value, not an equal copy) in chunks of `chunk`.
-    pub(crate) fn grouping_of(&self, set: &Dataset, chunk: usize) -> Option<Option<&SparseSet>> {
-        (std::ptr::eq(self.set(), set) && self.chunk == chunk).then_some(self.sparse.as_ref())
+    /// Whether this is `set` (the same value, not an equal copy) in chunks of `chunk`.
+    pub(crate) fn is_of(&self, set: &Dataset, chunk: usize) -> bool {
+        std::ptr::eq(self.set(), set) && self.chunk == chunk
+    }
+
+    /// The grouping, if there is one (the sparse product pays for it on this machine).
+    pub(crate) fn grouping(&self) -> Option<&SparseSet> {
+        self.sparse.as_ref()
+    }
+
+    /// The evaluation (mean loss, accuracy) of a network in the state `digest` on this set in its chunks:
+    /// `evaluate`'s result the first time the state is evaluated here, the same numbers after. A run that
+    /// asks for a state another thread is evaluating waits for it.
+    pub(crate) fn evaluate_start(&self, digest: StateDigest, evaluate: impl FnOnce() -> (f64, f64)) -> (f64, f64) {
+        let cell = Arc::clone(self.starts.lock().unwrap_or_else(PoisonError::into_inner).entry(digest).or_default());
+        *cell.get_or_init(evaluate)
+    }
+
+    /// How many first states of runs this set holds evaluations of: one per distinct network the runs that
+    /// evaluated it started from (a sweep's runs that differ only in their learning rate count once).
+    pub fn starts_evaluated(&self) -> usize {
+        self.starts.lock().unwrap_or_else(PoisonError::into_inner).values().filter(|c| c.get().is_some()).count()
     }
 }
 

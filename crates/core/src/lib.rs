@@ -37,6 +37,7 @@ mod batch_norm;
 mod batches;
 mod buffer;
 mod dataset;
+mod digest;
 mod error;
 mod eval;
 mod float;

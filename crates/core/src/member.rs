@@ -16,7 +16,7 @@ use crate::loss::softmax_cross_entropy;
 use crate::probe::{Observation, Probe, ProbeSource};
 use crate::sparse::SparseSet;
 use crate::train_spec::{Budget, Status, TrainConfig, TrainData, TrainOutcome};
-use crate::{Error, Float, Mlp, Optimizer, Result, Workspace};
+use crate::{Error, Float, Mlp, Optimizer, PreparedSet, Result, Workspace};
 
 /// One run's state in the training loop (see the module docs).
 pub(crate) struct Member<'a, F, P> {
@@ -31,6 +31,8 @@ pub(crate) struct Member<'a, F, P> {
     /// Each evaluation set's rows grouped for the sparse first-layer product, where it pays: the grouping
     /// prepared for the set ([`TrainData::prepared`]), or the run's own.
     eval_sparse: Vec<Option<Cow<'a, SparseSet>>>,
+    /// The set prepared for each evaluation set, if any: it also shares the evaluations of the first state.
+    eval_prepared: Vec<Option<&'a PreparedSet<'a>>>,
     probe_ws: Option<Workspace<F>>,
     probe_x: Option<Array2<F>>,
     steps_per_epoch: usize,
@@ -125,21 +127,25 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
                 None
             }
         };
+        let eval_prepared: Vec<Option<&'a PreparedSet<'a>>> =
+            data.evals.iter().map(|&(_, d)| data.prepared.iter().find(|p| p.is_of(d, config.eval_batch))).collect();
         Ok(Member {
             ws: Workspace::new(net, b),
             eval_ws: Workspace::new(net, config.eval_batch),
             eval_sparse: data
                 .evals
                 .iter()
+                .zip(&eval_prepared)
                 // Only f32 networks read a set in place, and only they run the sparse product.
-                .map(|&(_, d)| {
+                .map(|(&(_, d), prepared)| {
                     F::borrow_f32(d.x())?;
-                    match data.prepared.iter().find_map(|p| p.grouping_of(d, config.eval_batch)) {
-                        Some(shared) => shared.map(Cow::Borrowed),
+                    match prepared {
+                        Some(p) => p.grouping().map(Cow::Borrowed),
                         None => SparseSet::new(d.x(), config.eval_batch).map(Cow::Owned),
                     }
                 })
                 .collect(),
+            eval_prepared,
             probe_ws: data.probe_set.map(|p| Workspace::new(net, p.len())),
             probe_x,
             steps_per_epoch: config.steps_per_epoch(n),
@@ -173,8 +179,16 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     pub(crate) fn before_step(&mut self, step: usize) {
         let epoch = self.epoch(step);
         if self.eval_now(step) {
-            for ((name, d), sparse) in self.data.evals.iter().zip(&self.eval_sparse) {
-                let (loss, accuracy) = evaluate_with(self.net, d, sparse.as_deref(), &mut self.eval_ws);
+            // The first state is evaluated once for all the runs that start from it (a sweep's runs that
+            // differ only in their optimizer), where its sets were prepared for the sweep.
+            let start = (step == 0 && self.eval_prepared.iter().any(Option::is_some)).then(|| self.net.digest());
+            let sets = self.data.evals.iter().zip(&self.eval_sparse).zip(&self.eval_prepared);
+            for (((name, d), sparse), prepared) in sets {
+                let mut evaluate = || evaluate_with(self.net, d, sparse.as_deref(), &mut self.eval_ws);
+                let (loss, accuracy) = match (start, prepared) {
+                    (Some(digest), Some(p)) => p.evaluate_start(digest, evaluate),
+                    _ => evaluate(),
+                };
                 let point = EvalPoint { step, epoch, set: name.to_string(), loss, accuracy };
                 self.probe.on_eval(&point);
                 self.outcome.history.push(point);
@@ -248,7 +262,7 @@ mod tests {
 
     use super::*;
     use crate::sparse::kernel_available;
-    use crate::{Activation, Dataset, MlpConfig, OptimizerConfig, Placement, PreparedSet};
+    use crate::{Activation, Dataset, MlpConfig, OptimizerConfig, Placement};
 
     #[test]
     fn an_evaluation_set_uses_the_grouping_prepared_from_it_and_no_other() {
@@ -270,7 +284,7 @@ mod tests {
                 assert!(m.eval_sparse.iter().all(Option::is_none), "no kernel, no grouping");
                 continue;
             }
-            let own = prepared[0].grouping_of(&set, 16).flatten().unwrap();
+            let own = prepared[0].grouping().unwrap();
             match &m.eval_sparse[0] {
                 Some(Cow::Borrowed(g)) => assert!(shared && std::ptr::eq(*g, own), "chunk {eval_batch}"),
                 Some(Cow::Owned(g)) => assert!(!shared && g.chunk() == eval_batch, "chunk {eval_batch}"),
@@ -279,5 +293,48 @@ mod tests {
             // An equal copy is another set: grouped by the run itself.
             assert!(matches!(&m.eval_sparse[1], Some(Cow::Owned(g)) if g.chunk() == eval_batch));
         }
+    }
+
+    #[test]
+    fn runs_that_start_from_the_same_state_share_its_evaluations_and_record_what_they_would_alone() {
+        let x = Array2::from_shape_fn(
+            (60, 12),
+            |(i, j)| if (i * 3 + j) % 5 < 2 { 0.0 } else { ((i * j) % 7) as f32 / 7.0 },
+        );
+        let labels: Vec<usize> = (0..60).map(|i| (i * 7 % 11) % 3).collect();
+        let set = Dataset::new("set", "test", x, labels, 3).unwrap();
+        let val = set.head("val", 40);
+        let cfg = MlpConfig::new(12, &[8, 8], 3, Activation::Tanh, Placement::Before);
+        let mut config = TrainConfig::new(10, Budget::Steps(4), 0);
+        config.eval_batch = 16;
+        config.eval_every = Some(2);
+        let evals = [("val", &val), ("train", &set)];
+        let run = |seed: u64, opt: OptimizerConfig, prepared: &[PreparedSet<'_>]| {
+            let mut net = Mlp::<f32>::new(&cfg, seed).unwrap();
+            let mut opt = Optimizer::new(opt).unwrap();
+            let data = TrainData::new(&set, &evals, None).with_prepared(prepared);
+            crate::train(&mut net, &mut opt, &config, data, ()).unwrap().history
+        };
+        let prepared =
+            [PreparedSet::new(Cow::Borrowed(&val), 16).unwrap(), PreparedSet::new(Cow::Borrowed(&set), 16).unwrap()];
+        let optimizers = [OptimizerConfig::sgd(0.5), OptimizerConfig::sgd(0.05), OptimizerConfig::adam(0.01)];
+        // Alone: no prepared sets, so nothing shared.
+        let alone: Vec<_> = optimizers.iter().map(|o| run(1, *o, &[])).collect();
+        // Side by side on two threads, then one more after them.
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| run(1, optimizers[0], &prepared));
+            let b = s.spawn(|| run(1, optimizers[1], &prepared));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let c = run(1, optimizers[2], &prepared);
+        assert_eq!([a, b, c], alone.as_slice());
+        assert!(alone[0][2..] != alone[1][2..], "the runs part after their first update");
+        assert_eq!(
+            prepared.iter().map(PreparedSet::starts_evaluated).collect::<Vec<_>>(),
+            [1, 1],
+            "one state, each set once"
+        );
+        run(2, optimizers[0], &prepared);
+        assert_eq!(prepared[0].starts_evaluated(), 2, "another seed, another state");
     }
 }

@@ -493,8 +493,9 @@ mod tests {
     }
 
     /// Runs that share one data's evaluation sets, grouped once ([`execute_shared`], as a sweep runs them),
-    /// write what each writes when the sets are grouped for it alone ([`execute`]). (That grouping the sets
-    /// changes no result is tested in core, against training with no sets prepared.)
+    /// write what each writes when the sets are grouped for it alone ([`execute`]); runs that differ only
+    /// in their learning rate start from the same network, whose evaluations they share. (That grouping the
+    /// sets changes no result is tested in core, against training with no sets prepared.)
     #[test]
     fn runs_sharing_their_evaluation_sets_write_what_they_write_alone() {
         let mut cfg = RunConfig::from_toml("hidden = [8]\nsteps = 4\nprobe_size = 50", "test").unwrap();
@@ -503,15 +504,17 @@ mod tests {
         let sparse = actscope_core::sparse::kernel_available();
         assert!(evals.sets.iter().all(|s| s.is_sparse() == sparse), "image sets are grouped where there is a kernel");
         let (alone, shared) = (temp("alone"), temp("shared"));
-        for seed in [1, 2] {
-            cfg.seed = seed;
+        for (seed, lr) in [(1, 0.1), (1, 0.01), (2, 0.1)] {
+            (cfg.seed, cfg.lr) = (seed, lr);
             let mut a = execute(&cfg, &data, &alone).unwrap();
             let mut b = execute_shared(&cfg, &evals, &shared).unwrap();
             (a.wall_seconds, b.wall_seconds) = (0.0, 0.0);
-            assert_eq!(a, b, "seed {seed}");
+            assert_eq!(a, b, "seed {seed}, lr {lr}");
             let records = |out: &Path| fs::read(out.join(&a.name).join("records.jsonl")).unwrap();
-            assert_eq!(records(&alone), records(&shared), "seed {seed}");
+            assert_eq!(records(&alone), records(&shared), "seed {seed}, lr {lr}");
         }
+        let starts: Vec<usize> = evals.sets.iter().map(PreparedSet::starts_evaluated).collect();
+        assert_eq!(starts, [2, 2, 2], "two seeds, two first states; the second rate shares the first's");
         fs::remove_dir_all(&alone).unwrap();
         fs::remove_dir_all(&shared).unwrap();
     }
