@@ -33,6 +33,14 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         .y_label_area_size(sizes::Y_LABEL_AREA);
     // x values that are all whole numbers (layers, depths, steps) get whole ticks only.
     let whole = pts.iter().all(|q| q.0.fract() == 0.0);
+    // A log axis of a few whole numbers (depths 2, 4, 8, 16, 24, 32, 50) is ticked at those numbers: plotters
+    // ticks the whole powers of the base only, which left 24 and 50 unlabelled.
+    let keys = data_ticks(p.x_scale, whole, &pts);
+    // Whether the x ticks are labelled as whole numbers: a linear axis of whole numbers, a log axis at its values.
+    let whole = match p.x_scale {
+        XScale::Linear => whole,
+        XScale::Log { .. } => keys.is_some(),
+    };
     // One chart type per pair of scales; `body` draws on any of them.
     macro_rules! on {
         ($x:expr) => {
@@ -43,14 +51,32 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
             }
         };
     }
-    match p.x_scale {
-        XScale::Linear => on!(xr.0..xr.1),
-        XScale::Log { base } => on!((xr.0..xr.1).log_scale().base(f64::from(base))),
+    match (p.x_scale, keys) {
+        (XScale::Linear, _) => on!(xr.0..xr.1),
+        (XScale::Log { base }, None) => on!((xr.0..xr.1).log_scale().base(f64::from(base))),
+        (XScale::Log { base }, Some(k)) => {
+            on!((xr.0..xr.1).log_scale().base(f64::from(base)).with_key_points(k.clone()))
+        }
     }
     if let Some(n) = &p.note {
         note(area, n)?;
     }
     Ok(())
+}
+
+/// At most this many distinct values on a log axis of whole numbers are each ticked ([`data_ticks`]).
+const MAX_DATA_TICKS: usize = 8;
+
+/// The ticks of a log x-axis whose values are all whole numbers and at most [`MAX_DATA_TICKS`] distinct
+/// ones: those values, in order. `None` for any other axis, which keeps plotters' own ticks.
+fn data_ticks(scale: XScale, whole: bool, pts: &[(f64, f64)]) -> Option<Vec<f64>> {
+    if !whole || scale == XScale::Linear {
+        return None;
+    }
+    let mut xs: Vec<f64> = pts.iter().map(|q| q.0).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    (xs.len() <= MAX_DATA_TICKS).then_some(xs)
 }
 
 /// A log axis' range widened, where it holds fewer than two whole powers of `base`, to the powers around
@@ -75,14 +101,15 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let x_range = chart.x_range();
+    // x values that are all whole numbers (layers, depths, steps) get whole ticks only: a layer axis from 1
+    // to 3 read 1.2, 1.4, …. On a log axis they are the values themselves ([`data_ticks`]).
+    let whole_ticks = || {
+        let format = axis_ticks(x_range.start, x_range.end, false);
+        move |v: &f64| if (v - v.round()).abs() > 1e-9 { String::new() } else { format(&v.round()) }
+    };
     let x_ticks: Box<dyn Fn(&f64) -> String> = match p.x_scale {
+        _ if whole_x => Box::new(whole_ticks()),
         XScale::Log { base } => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
-        // x values that are all whole numbers (layers, depths, steps) get whole ticks only: a layer axis
-        // from 1 to 3 read 1.2, 1.4, ….
-        XScale::Linear if whole_x => {
-            let format = axis_ticks(x_range.start, x_range.end, false);
-            Box::new(move |v: &f64| if (v - v.round()).abs() > 1e-9 { String::new() } else { format(&v.round()) })
-        }
         XScale::Linear => Box::new(axis_ticks(x_range.start, x_range.end, false)),
     };
     let log = p.y_scale == YScale::Log;

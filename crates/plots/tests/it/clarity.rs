@@ -207,6 +207,28 @@ fn an_axis_of_whole_numbers_has_whole_ticks() {
     assert!(!tick("1.2") && !tick("1.5") && !tick("2.5"), "no fractional ticks");
 }
 
+/// A log axis of a few whole numbers is ticked at each of them: depths 24 and 50 were drawn unlabelled
+/// between the powers of 2 plotters ticks. With more values than fit, the powers are ticked as before.
+#[test]
+fn a_log_axis_of_a_few_whole_numbers_is_ticked_at_each() {
+    let svg = |depths: &[f64]| {
+        let points = depths.iter().map(|&d| (d, 0.8)).collect();
+        let s = Series { label: "s".into(), points, ..Default::default() };
+        let p =
+            LinePanel { title: "p".into(), x_scale: XScale::Log { base: 2 }, series: vec![s], ..Default::default() };
+        svg_string(&Figure::new("t", "c", vec![Panel::Lines(p)])).unwrap()
+    };
+    let full = svg(&[2.0, 4.0, 8.0, 16.0, 24.0, 32.0, 50.0]);
+    let tick = |svg: &str, t: &str| svg.contains(&format!(">\n{t}\n</text>"));
+    for t in ["2", "4", "8", "16", "24", "32", "50"] {
+        assert!(tick(&full, t), "depth {t} is labelled");
+    }
+    assert!(!tick(&full, "64") && !tick(&full, "1"), "no tick but the depths");
+    let many: Vec<f64> = (1..=12).map(|d| f64::from(d) * 5.0).collect();
+    let many = svg(&many);
+    assert!(tick(&many, "8") && tick(&many, "32") && !tick(&many, "25"), "powers of 2 for 12 depths");
+}
+
 /// A steps-to-target figure in which no curve reached the target says so: there is no dot to look for.
 #[test]
 fn a_target_nobody_reached_is_said() {
