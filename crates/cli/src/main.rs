@@ -390,6 +390,10 @@ enum DataCommand {
         /// default, embedded, synthetic:NAME, an IDX directory, or file.csv[#label].
         #[arg(long, default_value = "default")]
         data: String,
+        /// Share of the training file held out for validation, as a run's `val_fraction` (the counts, the
+        /// classes held and the statistics are of what is left to train on).
+        #[arg(long, default_value_t = 0.1)]
+        val_fraction: f64,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -1090,8 +1094,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(a) => train(*a, verbosity),
         Command::Sweep(a) => sweep(a, verbosity),
         Command::Summarize(a) => summarize_runs(a, verbosity),
-        Command::Data(DataCommand::Info { data, json }) => {
-            let d = load(&data, 0.1, false)?;
+        Command::Data(DataCommand::Info { data, val_fraction, json }) => {
+            let d = load(&data, val_fraction, false)?;
             if let Some(note) = actscope_data::spec::shadowed(&data).filter(|_| verbosity != Verbosity::Quiet) {
                 eprintln!("{note}");
             }

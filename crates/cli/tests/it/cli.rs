@@ -179,6 +179,14 @@ fn data_info_reports_the_embedded_subset() {
     assert_eq!(v["input_shape"], serde_json::json!([28, 28]));
     assert_eq!(v["class_histogram"].as_array().unwrap().len(), 10);
     assert_eq!(v["checksum"].as_str().unwrap().len(), 64);
+    // The split a run with another val_fraction trains on (it had always been the default 10%).
+    let o = run(&["data", "info", "--data", "embedded", "--json", "--val-fraction", "0.5"], &tmp("info"));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["counts"]["train"].as_u64(), v["counts"]["val"].as_u64()), (Some(5000), Some(5000)));
+    assert_eq!(v["class_histogram"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>(), 5000);
+    let o = run(&["data", "info", "--data", "embedded", "--val-fraction", "1"], &tmp("info"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("val_fraction"), "{}", stderr(&o));
 }
 
 #[test]
