@@ -13,9 +13,10 @@ pub(crate) struct StateDigest([u8; 32]);
 
 impl<F: Float> Mlp<F> {
     /// The digest of this network's state: its element type, its configuration (as `Debug` writes it, which
-    /// tells every two different `f64`s apart) and, in order, each block's weight, bias, BatchNorm scale,
-    /// shift, running mean, running variance and update count, then the output layer's weight and bias,
-    /// each number's bits as an `f64` (which `f32` converts to exactly) and each array's length before it.
+    /// tells every two different `f64`s apart) and, in order, each block's weight shape and placement, weight,
+    /// bias, BatchNorm settings, scale, shift, running mean, running variance and update count, then the output
+    /// layer's weight shape, weight and bias; each number's bits as an `f64` (which `f32` converts to exactly),
+    /// each array's length and each text's length before it.
     pub(crate) fn digest(&self) -> StateDigest {
         let mut h = Sha256::new();
         let mut text = |s: &str| {
@@ -31,16 +32,25 @@ impl<F: Float> Mlp<F> {
             h.update(((buf.len() / 8) as u64).to_le_bytes());
             h.update(&buf);
         };
+        // The layers' own shapes, placements and BatchNorm settings too: they are public fields, which the
+        // configuration decides only for a network as `Mlp::new` built it.
+        let shape = |h: &mut Sha256, what: String| {
+            h.update((what.len() as u64).to_le_bytes());
+            h.update(what.as_bytes());
+        };
         for layer in &self.layers {
+            shape(&mut h, format!("{:?} {:?}", layer.linear.weight.dim(), layer.norm.placement()));
             numbers(&mut h, &mut layer.linear.weight.iter());
             numbers(&mut h, &mut layer.linear.bias.iter().flatten());
             if let Some(bn) = layer.norm.batch_norm() {
+                shape(&mut h, format!("{:?}", bn.config));
                 for a in [&bn.gamma, &bn.beta, &bn.running_mean, &bn.running_var] {
                     numbers(&mut h, &mut a.iter());
                 }
                 h.update(bn.num_batches_tracked.to_le_bytes());
             }
         }
+        shape(&mut h, format!("{:?}", self.output.weight.dim()));
         numbers(&mut h, &mut self.output.weight.iter());
         numbers(&mut h, &mut self.output.bias.iter().flatten());
         StateDigest(h.finalize().into())
@@ -51,37 +61,67 @@ impl<F: Float> Mlp<F> {
 mod tests {
     use crate::{Activation, Mlp, MlpConfig, Placement};
 
+    /// Shows `f` every array of a network's state, by name.
+    fn each_array(n: &mut Mlp<f32>, f: &mut dyn FnMut(String, &mut [f32])) {
+        for (i, layer) in n.layers.iter_mut().enumerate() {
+            f(format!("block {i} weight"), layer.linear.weight.as_slice_mut().unwrap());
+            if let Some(b) = layer.linear.bias.as_mut() {
+                f(format!("block {i} bias"), b.as_slice_mut().unwrap());
+            }
+            if let Some(bn) = layer.norm.batch_norm_mut() {
+                f(format!("block {i} gamma"), bn.gamma.as_slice_mut().unwrap());
+                f(format!("block {i} beta"), bn.beta.as_slice_mut().unwrap());
+                f(format!("block {i} running mean"), bn.running_mean.as_slice_mut().unwrap());
+                f(format!("block {i} running variance"), bn.running_var.as_slice_mut().unwrap());
+            }
+        }
+        f("output weight".into(), n.output.weight.as_slice_mut().unwrap());
+        f("output bias".into(), n.output.bias.as_mut().unwrap().as_slice_mut().unwrap());
+    }
+
     #[test]
     fn one_changed_bit_anywhere_in_the_state_changes_the_digest() {
-        let cfg = MlpConfig::new(6, &[5, 4], 3, Activation::Tanh, Placement::Before);
-        let net = Mlp::<f32>::new(&cfg, 3).unwrap();
-        let d = net.digest();
-        assert_eq!(Mlp::<f32>::new(&cfg, 3).unwrap().digest(), d, "the same state, the same digest");
-        assert_ne!(Mlp::<f32>::new(&cfg, 4).unwrap().digest(), d, "another seed");
-        assert_ne!(Mlp::<f64>::new(&cfg, 3).unwrap().digest(), d, "another element type");
-        let flip = |x: &mut f32| *x = f32::from_bits(x.to_bits() ^ 1);
-        let mut changed: Vec<(&str, Mlp<f32>)> = Vec::new();
-        let mut n = net.clone();
-        flip(&mut n.layers[0].linear.weight[[2, 3]]);
-        changed.push(("a weight", n));
-        let mut n = net.clone();
-        flip(&mut n.layers[1].norm.batch_norm_mut().unwrap().running_var[1]);
-        changed.push(("a running variance", n));
-        let mut n = net.clone();
-        let g = &mut n.layers[1].norm.batch_norm_mut().unwrap().gamma[0];
-        *g = -*g;
-        changed.push(("a scale's sign", n));
-        let mut n = net.clone();
-        flip(&mut n.output.bias.as_mut().unwrap()[2]);
-        changed.push(("the output bias", n));
-        let mut n = net.clone();
-        n.layers[0].norm.batch_norm_mut().unwrap().num_batches_tracked += 1;
-        changed.push(("the update count", n));
-        let mut other = cfg.clone();
-        other.activation = Activation::Sigmoid;
-        changed.push(("the activation", Mlp::<f32>::new(&other, 3).unwrap()));
-        for (what, n) in &changed {
-            assert_ne!(n.digest(), d, "{what}");
+        for placement in [Placement::None, Placement::Before, Placement::After] {
+            let cfg = MlpConfig::new(6, &[5, 4], 3, Activation::Tanh, placement);
+            let net = Mlp::<f32>::new(&cfg, 3).unwrap();
+            let d = net.digest();
+            assert_eq!(Mlp::<f32>::new(&cfg, 3).unwrap().digest(), d, "the same state, the same digest");
+            assert_ne!(Mlp::<f32>::new(&cfg, 4).unwrap().digest(), d, "another seed");
+            assert_ne!(Mlp::<f64>::new(&cfg, 3).unwrap().digest(), d, "another element type");
+            let mut count = 0;
+            each_array(&mut net.clone(), &mut |_, _| count += 1);
+            let expected = match placement {
+                Placement::None => 6,    // weight and bias of 2 blocks and the output
+                Placement::Before => 12, // no bias in the blocks, and BN's 4 arrays
+                Placement::After => 14,
+            };
+            assert_eq!(count, expected, "{placement:?}: every array");
+            for k in 0..count {
+                // The lowest bit of the first number, and the sign of the last.
+                for last in [false, true] {
+                    let (mut n, mut seen, mut name) = (net.clone(), 0, String::new());
+                    each_array(&mut n, &mut |what, a| {
+                        if seen == k {
+                            let x = if last { a.last_mut().unwrap() } else { &mut a[0] };
+                            *x = if last { -*x } else { f32::from_bits(x.to_bits() ^ 1) };
+                            name = what;
+                        }
+                        seen += 1;
+                    });
+                    assert_ne!(n.digest(), d, "{placement:?}: {name} changed (last number: {last})");
+                }
+            }
+            if placement != Placement::None {
+                let mut n = net.clone();
+                n.layers[0].norm.batch_norm_mut().unwrap().num_batches_tracked += 1;
+                assert_ne!(n.digest(), d, "{placement:?}: the update count");
+                let mut n = net.clone();
+                n.layers[1].norm.batch_norm_mut().unwrap().config.eps = 1e-3;
+                assert_ne!(n.digest(), d, "{placement:?}: a BatchNorm's own eps");
+            }
+            let mut other = cfg.clone();
+            other.activation = Activation::Sigmoid;
+            assert_ne!(Mlp::<f32>::new(&other, 3).unwrap().digest(), d, "{placement:?}: the activation");
         }
     }
 }
