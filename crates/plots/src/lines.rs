@@ -16,10 +16,19 @@ use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) -> DrawResult<DB> {
     // Ranges come from fully finite points only (a point with one NaN coordinate is not drawn).
     let pts: Vec<(f64, f64)> = p.series.iter().flat_map(|s| p.extent(s)).collect();
-    let xr = padded_range(pts.iter().map(|q| q.0), p.x_scale != XScale::Linear).map(|r| match p.x_scale {
-        XScale::Log { base } => with_two_powers(f64::from(base), r),
-        XScale::Linear => r,
-    });
+    // x values that are all whole numbers (layers, depths, steps) get whole ticks only.
+    let whole = pts.iter().all(|q| q.0.fract() == 0.0);
+    // A log axis of a few whole numbers (depths 2, 4, 8, 16, 24, 32, 50) is ticked at those numbers: plotters
+    // ticks the whole powers of the base only, which left 24 and 50 unlabelled.
+    let keys = data_ticks(p.x_scale, whole, &pts);
+    let xr = match (&keys, p.x_scale) {
+        // Ticked at its values, an axis needs no powers of the base in its range: padded by 5% of its span.
+        (Some(k), _) => Some(log_padded(k[0], k[k.len() - 1])),
+        (None, XScale::Log { base }) => {
+            padded_range(pts.iter().map(|q| q.0), true).map(|r| with_two_powers(f64::from(base), r))
+        }
+        (None, XScale::Linear) => padded_range(pts.iter().map(|q| q.0), false),
+    };
     let log = p.y_scale == YScale::Log;
     let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), log));
     let (Some(xr), Some(yr)) = (xr, yr) else {
@@ -31,11 +40,6 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         .margin(sizes::PANEL_MARGIN)
         .x_label_area_size(sizes::X_LABEL_AREA)
         .y_label_area_size(sizes::Y_LABEL_AREA);
-    // x values that are all whole numbers (layers, depths, steps) get whole ticks only.
-    let whole = pts.iter().all(|q| q.0.fract() == 0.0);
-    // A log axis of a few whole numbers (depths 2, 4, 8, 16, 24, 32, 50) is ticked at those numbers: plotters
-    // ticks the whole powers of the base only, which left 24 and 50 unlabelled.
-    let keys = data_ticks(p.x_scale, whole, &pts);
     // Whether the x ticks are labelled as whole numbers: a linear axis of whole numbers, a log axis at its values.
     let whole = match p.x_scale {
         XScale::Linear => whole,
@@ -77,6 +81,13 @@ fn data_ticks(scale: XScale, whole: bool, pts: &[(f64, f64)]) -> Option<Vec<f64>
     xs.sort_by(f64::total_cmp);
     xs.dedup();
     (xs.len() <= MAX_DATA_TICKS).then_some(xs)
+}
+
+/// A log axis' range from `lo` to `hi` (positive), padded by 5% of its span in logarithms at either end, or
+/// by a factor of 1.5 around a single value.
+fn log_padded(lo: f64, hi: f64) -> (f64, f64) {
+    let factor = if lo == hi { 1.5 } else { (hi / lo).powf(0.05) };
+    (lo / factor, hi * factor)
 }
 
 /// A log axis' range widened, where it holds fewer than two whole powers of `base`, to the powers around

@@ -224,6 +224,21 @@ fn a_log_axis_of_a_few_whole_numbers_is_ticked_at_each() {
         assert!(tick(&full, t), "depth {t} is labelled");
     }
     assert!(!tick(&full, "64") && !tick(&full, "1"), "no tick but the depths");
+    // Two depths fill the axis (padded by 5% of their span), not the middle fifth of a range widened to
+    // the powers of 2 around them (16 to 64).
+    let two = svg(&[24.0, 32.0]);
+    let label_x = |t: &str| -> f64 {
+        let end = two.find(&format!(">\n{t}\n</text>")).unwrap();
+        let start = two[..end].rfind("<text x=\"").unwrap() + "<text x=\"".len();
+        two[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let width: f64 = two.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    assert!(
+        label_x("32") - label_x("24") > 0.7 * width,
+        "24 and 32 {} px apart in {width}",
+        label_x("32") - label_x("24")
+    );
+    assert!(!tick(&two, "16") && !tick(&two, "64"), "no other tick");
     let many: Vec<f64> = (1..=12).map(|d| f64::from(d) * 5.0).collect();
     let many = svg(&many);
     assert!(tick(&many, "8") && tick(&many, "32") && !tick(&many, "25"), "powers of 2 for 12 depths");
