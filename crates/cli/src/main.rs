@@ -392,7 +392,7 @@ enum DataCommand {
         data: String,
         /// Share of the training file held out for validation, as a run's `val_fraction` (the counts, the
         /// classes held and the statistics are of what is left to train on).
-        #[arg(long, default_value_t = 0.1)]
+        #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
         val_fraction: f64,
         /// JSON output.
         #[arg(long)]

@@ -299,9 +299,11 @@ pub fn check(spec: &str) -> Result<()> {
 /// Loads the data named by `spec` (see the module docs).
 ///
 /// # Errors
-/// Unknown specs are [`Error::Config`] (see [`Error::is_usage`]); unreadable or malformed files are errors
-/// naming the file.
+/// Unknown specs and a `val_fraction` outside (0, 1) (refused before any file is read) are [`Error::Config`]
+/// (see [`Error::is_usage`]); unreadable or malformed files are errors naming the file.
 pub fn load(spec: &str, val_fraction: f64, standardize: bool) -> Result<LoadedData> {
+    // Out of range for any data: refused before a file is read (the full set takes a third of a second).
+    crate::transform::check_val_fraction(val_fraction)?;
     let mut data = match spec {
         "default" => {
             let sys = Path::new(SYSTEM_FASHION_MNIST);

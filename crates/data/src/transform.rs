@@ -112,11 +112,17 @@ pub fn split_train_val_owned(mut data: Dataset, fraction: f64, seed: u64) -> Res
     Ok((data, val))
 }
 
-/// The stratified split's row indices (train, validation), each ascending.
-fn split_indices(data: &Dataset, fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
+/// Refuses a validation fraction outside (0, 1), whatever the data.
+pub(crate) fn check_val_fraction(fraction: f64) -> Result<()> {
     if !(fraction > 0.0 && fraction < 1.0) {
         return Err(Error::config("val_fraction", format!("must lie in (0, 1), got {fraction}")));
     }
+    Ok(())
+}
+
+/// The stratified split's row indices (train, validation), each ascending.
+fn split_indices(data: &Dataset, fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
+    check_val_fraction(fraction)?;
     let mut rng = seeded(derive_seed(seed, "val-split"));
     let (mut train_idx, mut val_idx) = (Vec::new(), Vec::new());
     // Rows of each class, ascending, in one pass (a scan per class would cost classes × rows).

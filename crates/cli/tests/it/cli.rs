@@ -184,9 +184,12 @@ fn data_info_reports_the_embedded_subset() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((v["counts"]["train"].as_u64(), v["counts"]["val"].as_u64()), (Some(5000), Some(5000)));
     assert_eq!(v["class_histogram"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>(), 5000);
-    let o = run(&["data", "info", "--data", "embedded", "--val-fraction", "1"], &tmp("info"));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("val_fraction"), "{}", stderr(&o));
+    // Out of range: refused before the data is read (a missing file would be named first otherwise).
+    for bad in ["1", "-0.1", "NaN"] {
+        let o = run(&["data", "info", "--data", "missing.csv", "--val-fraction", bad], &tmp("info"));
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(&format!("invalid val_fraction: must lie in (0, 1), got {bad}")), "{}", stderr(&o));
+    }
 }
 
 #[test]
