@@ -363,11 +363,12 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
     )
 }
 
-/// Line panels with one y-range, fitted to all of them (their points, bands and whiskers, padded by 5%):
-/// panels of placements side by side compare at a glance only on one axis (each fitted to its own data, a
-/// flat curve looked as steep as a steep one). Other panels are left as they are; without a finite value,
-/// so are the line panels.
+/// Line panels with one y-range, fitted to all of them (their points, bands and whiskers, padded by 5%, or
+/// by a factor of 1.5 over the positive values where a panel's y-axis is logarithmic): panels of placements
+/// side by side compare at a glance only on one axis (each fitted to its own data, a flat curve looked as
+/// steep as a steep one). Other panels are left as they are; without a finite value, so are the line panels.
 pub fn share_y(mut panels: Vec<Panel>) -> Vec<Panel> {
+    let log = panels.iter().any(|p| matches!(p, Panel::Lines(l) if l.y_scale == YScale::Log));
     let ys = panels.iter().flat_map(|p| match p {
         Panel::Lines(l) => l
             .series
@@ -379,7 +380,7 @@ pub fn share_y(mut panels: Vec<Panel>) -> Vec<Panel> {
             .collect::<Vec<_>>(),
         _ => Vec::new(),
     });
-    if let Some(range) = crate::primitives::padded_range(ys, false) {
+    if let Some(range) = crate::primitives::padded_range(ys, log) {
         for p in &mut panels {
             if let Panel::Lines(l) = p {
                 l.y_range = Some(range);
@@ -572,8 +573,8 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
         .collect();
     Figure::new(
         "Gradient norm by depth",
-        "Frobenius norm of each hidden layer's weight gradient on the probe set; flat means no vanishing or explosion",
-        ps,
+        "Frobenius norm of each hidden layer's weight gradient on the probe set; flat means no vanishing or explosion (one y-axis for all panels)",
+        share_y(ps),
     )
 }
 

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use crate::figure::{LinePanel, Series, XScale, YScale};
 use crate::palette::{REFERENCE, category};
 use crate::primitives::{
-    DrawResult, axis_ticks, near_axis, no_data, note, padded_range, power_ticks, text, title_style,
+    DrawResult, axis_ticks, mantissa_ticks, near_axis, no_data, note, padded_range, power_ticks, text, title_style,
 };
 use crate::sizes;
 use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
@@ -40,6 +40,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
         .margin(sizes::PANEL_MARGIN)
         .x_label_area_size(sizes::X_LABEL_AREA)
         .y_label_area_size(sizes::Y_LABEL_AREA);
+    // A log y-axis within a decade is ticked between its powers ([`mantissa_ticks`]).
+    let y_keys = if log { mantissa_ticks(yr.0, yr.1) } else { None };
     // Whether the x ticks are labelled as whole numbers: a linear axis of whole numbers, a log axis at its values.
     let whole = match p.x_scale {
         XScale::Linear => whole,
@@ -49,7 +51,13 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     macro_rules! on {
         ($x:expr) => {
             match p.y_scale {
-                YScale::Log => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr, whole)?,
+                YScale::Log => match &y_keys {
+                    None => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr, whole)?,
+                    Some(k) => {
+                        let y = (yr.0..yr.1).log_scale().with_key_points(k.clone());
+                        body(&mut builder.build_cartesian_2d($x, y)?, p, yr, whole)?
+                    }
+                },
                 YScale::Sqrt => body(&mut builder.build_cartesian_2d($x, SqrtRange::new(yr.0, yr.1))?, p, yr, whole)?,
                 YScale::Linear => body(&mut builder.build_cartesian_2d($x, yr.0..yr.1)?, p, yr, whole)?,
             }

@@ -204,6 +204,35 @@ pub fn axis_ticks(lo: f64, hi: f64, log: bool) -> impl Fn(&f64) -> String {
     move |v: &f64| if v.abs() < noise { "0".into() } else { format.label(*v) }
 }
 
+/// The ticks of a log axis of base 10 spanning `lo..hi` (positive) that holds fewer than two powers of 10,
+/// where plotters ticks the powers only (a panel of gradient norms from 0.028 to 0.067 had one tick, or
+/// none): 1, 2 and 5 times the powers, or 1 to 9 times, or every half from 1 to 9.5 times, the first of these
+/// that puts at least three ticks on the axis (the finest, whatever it puts). `None` where the axis holds two
+/// powers or more, or its ends are not positive and finite.
+pub fn mantissa_ticks(lo: f64, hi: f64) -> Option<Vec<f64>> {
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    if !(lo > 0.0 && hi.is_finite()) || hi.log10().floor() - lo.log10().ceil() >= 1.0 {
+        return None;
+    }
+    let halves: Vec<f64> = (2..20).map(|h| f64::from(h) / 2.0).collect();
+    let sets: [&[f64]; 3] = [&[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], &halves];
+    let ticks = |mantissas: &[f64]| -> Vec<f64> {
+        // Written as m × 10^e from the decimal text, so 0.2 is the double nearest 0.2, not 2 × 0.1.
+        (lo.log10().floor() as i32..=hi.log10().floor() as i32)
+            .flat_map(|e| mantissas.iter().map(move |m| format!("{m}e{e}").parse::<f64>().expect("a number")))
+            .filter(|&v| (lo..=hi).contains(&v))
+            .collect()
+    };
+    let mut found = Vec::new();
+    for set in sets {
+        found = ticks(set);
+        if found.len() >= 3 {
+            break;
+        }
+    }
+    Some(found)
+}
+
 /// Tick labels of a logarithmic axis spanning `lo..hi` (positive values): whole powers of `base` only (0.001,
 /// 0.01, … for 10; 2, 4, 8, 16 for 2), where the axis holds at least two of them; every tick otherwise. All
 /// read in one [`TickFormat`], chosen from the labelled values.
@@ -281,6 +310,17 @@ mod tests {
         assert_eq!(padded_range([1.0, 1.0], false), Some((0.95, 1.05)));
         assert_eq!(padded_range([0.0], false), Some((-1.0, 1.0)));
         assert_eq!(padded_range([-2.0], false), Some((-2.1, -1.9)));
+    }
+
+    /// A log axis within a decade is ticked at 1, 2, 5 times its powers, or finer where those are too few.
+    #[test]
+    fn a_log_axis_within_a_decade_is_ticked_between_its_powers() {
+        assert_eq!(mantissa_ticks(0.0187, 0.1), Some(vec![0.02, 0.05, 0.1]));
+        assert_eq!(mantissa_ticks(0.126, 0.284), Some(vec![0.15, 0.2, 0.25]));
+        assert_eq!(mantissa_ticks(3.1, 8.9), Some(vec![4.0, 5.0, 6.0, 7.0, 8.0]));
+        assert_eq!(mantissa_ticks(0.98e-7, 1.02e-7), Some(vec![1e-7]), "the finest set, whatever it puts");
+        assert_eq!(mantissa_ticks(0.005, 0.2), None, "two powers: plotters' own ticks");
+        assert_eq!(mantissa_ticks(0.0, 0.2), None);
     }
 
     /// A log axis is labelled at whole powers of its base only, in one notation.

@@ -73,6 +73,27 @@ fn the_theory_line_is_dotted_unlike_dashed_data() {
     assert!(thin >= 2, "thinner than the data's 3 px: {thin} thin grey strokes, the legend's swatch alone is 1");
 }
 
+/// The gradient figure's panels share one log y-axis (after training, norms of 0.19 had filled half a panel
+/// of their own scale beside norms of 0.03 to 0.07), and an axis within a decade is labelled between its
+/// powers: a user's two-layer net had one tick label on one panel and none on the other.
+#[test]
+fn gradient_panels_share_a_labelled_log_axis() {
+    let panel = |title: &str, norms: Vec<f64>| GradientPanel {
+        title: title.into(),
+        curves: vec![curve("relu, BN none", 2, vec![1.0, 2.0], norms, 0.0)],
+        theory: None,
+        theory_label: String::new(),
+    };
+    let fig = gradient_norm_vs_depth(&[panel("init", vec![0.028, 0.067]), panel("trained", vec![0.1885, 0.1896])]);
+    let ranges: Vec<_> = fig.panels.iter().map(|p| if let Panel::Lines(l) = p { l.y_range } else { None }).collect();
+    assert!(ranges[0].is_some() && ranges[0] == ranges[1], "one y-axis: {ranges:?}");
+    let (lo, hi) = ranges[0].unwrap();
+    assert!(lo > 0.0 && lo <= 0.028 && hi >= 0.1896, "fitted to both, positive on a log axis: {lo}..{hi}");
+    let svg = svg_string(&fig).unwrap();
+    let labelled = |t: &str| svg.matches(&format!(">\n{t}\n</text>")).count();
+    assert_eq!((labelled("0.02"), labelled("0.05"), labelled("0.1"), labelled("0.2")), (2, 2, 2, 2), "both panels");
+}
+
 /// A histogram's bars are opaque, with the shade beneath them: at 75% opacity they let the gridlines
 /// through and looked darker inside the shade.
 #[test]
