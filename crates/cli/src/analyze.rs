@@ -41,14 +41,29 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     for why in &r.diagnosis.not_compared {
         eprintln!("note: {why}");
     }
+    let n = |count: usize, what: &str| format!("{count} {what}{}", crate::plural(count));
     eprintln!(
-        "{} captures → {} runs, {} figure files, diagnosis in {} and {}",
-        r.captures,
-        r.runs.len(),
-        r.figures.len(),
+        "{} → {}, {}, diagnosis in {} and {}",
+        n(r.captures, "capture"),
+        n(r.runs.len(), "run"),
+        n(r.figures.len(), "figure file"),
         r.html.display(),
         r.markdown.display()
     );
+    // The findings themselves, as the page lists them (it says what each rule is).
+    for m in &r.diagnosis.models {
+        let findings: Vec<String> = m
+            .layers
+            .iter()
+            .flat_map(|l| l.findings.iter().map(move |f| format!("layer {} ({}): {}", l.index + 1, l.name, f.words())))
+            .collect();
+        if findings.is_empty() {
+            eprintln!("{}: no layer breaks a rule at the last checkpoint (step {})", m.model, m.last_step);
+        }
+        for f in findings {
+            eprintln!("{}: {f}", m.model);
+        }
+    }
     crate::outln!("{}", r.html.display())?;
     Ok(())
 }

@@ -803,7 +803,7 @@ pub(crate) fn print_reading(messages: impl IntoIterator<Item = String>, quiet: b
 }
 
 /// "s" where `n` is not 1.
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

@@ -44,6 +44,18 @@ fn analyze_writes_runs_figures_and_diagnosis_that_summarize_and_plot_read() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout).trim(), "a/diagnosis.html");
     assert!(text(&o.stderr).contains("12 captures → 4 runs"), "{}", text(&o.stderr));
+    // The findings are said on the terminal too, per model, as the page lists them.
+    for model in ["bn-before", "bn-after"] {
+        let said = text(&o.stderr).lines().any(|l| {
+            l.strip_prefix(&format!("{model}: ")).is_some_and(|f| {
+                f.starts_with("layer ") || f.starts_with("no layer breaks a rule at the last checkpoint")
+            })
+        });
+        assert!(said, "{model}: {}", text(&o.stderr));
+    }
+    let one = captures(&d.join("one"), "none", 3);
+    let o = run(&["analyze", &one[0].display().to_string(), "--out", "b"], &d);
+    assert!(text(&o.stderr).contains("1 capture → 1 run, "), "{}", text(&o.stderr));
     assert!(d.join("a/diagnosis.md").is_file() && d.join("a/figures/saturation.svg").is_file());
     for run_dir in ["bn-before-s1", "bn-after-s2"] {
         for f in ["capture.json", "config.json", "records.jsonl", "summary.json"] {

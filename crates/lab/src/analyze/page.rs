@@ -60,6 +60,17 @@ fn no_negative_zero(s: String) -> String {
     }
 }
 
+/// A number of any size with four decimals where they show it (0.001 to 10,000, and 0), else in scientific
+/// notation with four significant digits after the first: a diverging run's loss had printed as 27 digits
+/// and ".0000", and a gradient ratio of 2e-7 as "0.0000".
+fn number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-3..1e4).contains(&x.abs()) {
+        no_negative_zero(format!("{x:.4}"))
+    } else {
+        format!("{x:.4e}")
+    }
+}
+
 /// [`interval`] in scientific notation (gradient ratios span decades).
 fn fmt_ratio(d: &Describe) -> String {
     interval(d, NON_NEGATIVE, |x| format!("{x:.1e}"))
@@ -91,7 +102,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             m.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
             if m.checkpoints == 1 { "1 checkpoint".to_string() } else { format!("{} checkpoints", m.checkpoints) },
             m.last_step,
-            fmt_d(&m.loss, NON_NEGATIVE, 1.0, 4)
+            interval(&m.loss, NON_NEGATIVE, number)
         )));
         for note in m.notes() {
             b.push(Block::Para(format!("Note: {note}.")));
@@ -146,8 +157,8 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
                 vec![
                     k.setting.clone(),
                     k.seeds.len().to_string(),
-                    format!("{:.4}", k.mean_a),
-                    format!("{:.4}", k.mean_b),
+                    number(k.mean_a),
+                    number(k.mean_b),
                     format!("{:.2}", k.effect),
                     fmt_p(k.p_claimed_adj),
                     fmt_p(k.p_opposite_adj),
@@ -274,6 +285,17 @@ mod tests {
         assert_eq!(fmt_d(&d, SHARE, 100.0, 1), "0.0 [0.0, 0.0]");
         assert_eq!(no_negative_zero("-0.05".into()), "-0.05");
         assert_eq!(no_negative_zero("-0.000".into()), "0.000");
+    }
+
+    /// Numbers far from 1 keep their digits: a diverging run's loss and a vanishing gradient ratio.
+    #[test]
+    fn numbers_of_any_size_keep_their_digits() {
+        assert_eq!(number(436116115609721995769413632.0), "4.3612e26");
+        assert_eq!(number(2.3436e-7), "2.3436e-7");
+        assert_eq!(number(0.4361), "0.4361");
+        assert_eq!(number(1234.5), "1234.5000");
+        assert_eq!(number(0.0), "0.0000");
+        assert_eq!(number(-1e-9), "-1.0000e-9");
     }
 
     /// A share near 0 over few seeds: Student-t reached below 0% ("1.0 [-1.5, 3.5]"); a ratio near 0
