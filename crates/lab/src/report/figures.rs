@@ -75,7 +75,7 @@ pub fn report(
         ("saturation", saturation_report(e4, e1)),
         ("dead_units", dead_units(e3)),
         ("gradient_norms", gradient_norms(e2, &gradient_configs)),
-        ("histogram_over_time", histogram_over_time(e1)),
+        ("histogram_over_time", histogram_over_time(e1, Activation::Sigmoid, &[Placement::None, Placement::Before])),
         ("sigmoid_after_bn", sigmoid_after_bn(e1)),
         ("accuracy_vs_depth", accuracy_vs_depth(e2)),
         ("time_per_step", time_per_step(cost)),
@@ -100,7 +100,7 @@ pub fn for_runs(runs: &Experiment) -> Vec<(&'static str, Figure)> {
         ("saturation", saturation(runs)),
         ("dead_units", dead_units(runs)),
         ("gradient_norms", gradient_norms(runs, &configurations(runs))),
-        ("histogram_over_time", histogram_over_time(runs)),
+        ("histogram_over_time", histogram_over_time_of_runs(runs)),
         ("sigmoid_after_bn", sigmoid_after_bn(runs)),
         ("accuracy_vs_depth", accuracy_vs_depth(runs)),
         ("effective_rank", effective_rank(runs, configurations(runs))),
@@ -887,17 +887,17 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
     fig
 }
 
-/// Histogram of z over training: the first selected sigmoid run (by seed) without BN and with BN before,
-/// its first and last hidden layer.
-fn histogram_over_time(e: &Experiment) -> Figure {
+/// Histogram of z over training: the first selected run (by seed) of activation `act` under each of
+/// `placements` (the report's: sigmoid without BN and with BN before), its first and last hidden layer.
+fn histogram_over_time(e: &Experiment, act: Activation, placements: &[Placement]) -> Figure {
     let mut tracks = Vec::new();
     // What the panels cannot show: values outside the bins' range (largest share of a checkpoint's values),
     // and how many values each kind of checkpoint holds (a 60-example batch shows no tail a 1,000-example
     // probe set shows).
     let mut outside = 0.0f64;
     let (mut probe_values, mut batch_values) = (None, None);
-    for p in [Placement::None, Placement::Before] {
-        if let Some(r) = e.selected(is(Activation::Sigmoid, p)).first() {
+    for &p in placements {
+        if let Some(r) = e.selected(is(act, p)).first() {
             let cps = r.checkpoints();
             let layers = r.config.widths().len();
             for l in [0, layers.saturating_sub(1)] {
@@ -912,8 +912,15 @@ fn histogram_over_time(e: &Experiment) -> Figure {
                         slot.get_or_insert(h.total());
                     }
                 }
+                let share = |c: &Checkpoint, n: fn(&actscope_metrics::distribution::Histogram) -> u64| {
+                    hist(c).map_or(0.0, |h| n(&h) as f64 / h.total().max(1) as f64)
+                };
+                let beyond = cps.iter().fold((0.0f64, 0.0f64), |(b, a), c| {
+                    (b.max(share(c, |h| h.underflow)), a.max(share(c, |h| h.overflow)))
+                });
                 tracks.push(HistogramTrack {
-                    title: format!("sigmoid, BN {p}, layer {}", l + 1),
+                    beyond,
+                    title: format!("{act}, BN {p}, layer {}", l + 1),
                     steps: cps.iter().map(|c| c.step as f64).collect(),
                     edges: cps.first().and_then(|c| hist(c)).map_or_else(Vec::new, |h| h.bins.edges()),
                     // Shares, not counts: in-between checkpoints measure a sample of the probe set.
@@ -947,6 +954,16 @@ fn histogram_over_time(e: &Experiment) -> Figure {
         }
     }
     fig
+}
+
+/// [`histogram_over_time`] of any runs: sigmoid's where there are sigmoid runs (as the report), else the first
+/// activation present's, under its first two placements (in the order none, before, after).
+fn histogram_over_time_of_runs(e: &Experiment) -> Figure {
+    let acts = activations(e);
+    let act = if acts.contains(&Activation::Sigmoid) { Some(Activation::Sigmoid) } else { acts.first().copied() };
+    let Some(act) = act else { return histogram_over_time(e, Activation::Sigmoid, &[]) };
+    let placements = placements_where(e, |c| c.activation == act);
+    histogram_over_time(e, act, &placements[..placements.len().min(2)])
 }
 
 /// sigmoid(z) after BN: the selected sigmoid runs with BN before, pooled over seeds and layers, at

@@ -1029,6 +1029,30 @@ fn bands_of_shares_stay_within_zero_and_one() {
     }
 }
 
+/// `plot` and `analyze` on runs without sigmoid draw the histogram over time of the first activation present
+/// (a user's ReLU model got none), with the share of values beyond the axis in each panel's title.
+#[test]
+fn runs_without_sigmoid_get_a_histogram_over_time() {
+    use actscope_metrics::distribution::{Bins, Histogram};
+    use actscope_metrics::records::Record;
+    let runs: Vec<Run> =
+        experiment(|_, _| 0.85).runs.into_iter().filter(|r| r.config.activation != Activation::Sigmoid).collect();
+    let e = load_fake(&runs, |_| {
+        let mut cp = checkpoint(100, |_| (0.1, 1.0), None);
+        for l in &mut cp.layers {
+            // Three of four values above the axis' 8.
+            l.z_hist = Histogram::of([0.5, 9.0, 10.0, 11.0], Bins::Z);
+        }
+        serde_json::to_string(&Record::Checkpoint(cp)).unwrap() + "\n"
+    });
+    let figs = actscope_lab::report::figures::for_runs(&e);
+    let fig = &figs.iter().find(|(s, _)| *s == "histogram_over_time").expect("drawn without sigmoid runs").1;
+    let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
+    assert!(!titles.is_empty() && titles.len() <= 4, "{titles:?}");
+    assert!(titles[0].starts_with("tanh, BN none, layer 1"), "the first activation, first placement: {titles:?}");
+    assert!(titles.iter().all(|t| t.ends_with(" · beyond the axis: up to 75% above 8")), "{titles:?}");
+}
+
 /// An undecided comparison whose unadjusted 95% interval lies on one side of 0 says why it is not
 /// significant (a teacher: students read "the interval excludes 0, so it is significant").
 #[test]

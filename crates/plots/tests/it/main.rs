@@ -215,7 +215,17 @@ fn heatmap_csv_rows_give_the_interval_and_the_cells_lower_edges() {
         steps: vec![0.0, 150.0, 300.0],
         edges: vec![-1.0, 0.0, 1.0],
         counts: vec![vec![0.5, 0.5], vec![0.25, 0.75], vec![0.0, 1.0]],
+        beyond: (0.0, 0.0),
     };
+    // Values beyond the axis are said in the panel's title (the image has no caption to say them).
+    let titled = |beyond| {
+        let fig = histogram_over_time("z", &[HistogramTrack { beyond, ..track.clone() }]);
+        let Panel::Heatmap(h) = &fig.panels[0] else { panic!("a heatmap") };
+        h.title.clone()
+    };
+    assert_eq!(titled((0.0, 0.0)), "t");
+    assert_eq!(titled((0.3504, 0.0)), "t · beyond the axis: up to 35% below -1");
+    assert_eq!(titled((0.0005, 0.004)), "t · beyond the axis: up to <0.1% below -1, 0.4% above 1");
     let csv = histogram_over_time("z", &[track]).to_csv().unwrap();
     let xs: std::collections::BTreeSet<String> =
         csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect();
