@@ -48,6 +48,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import numbers
 import time
 import warnings
 from dataclasses import dataclass
@@ -599,6 +600,10 @@ class Monitor:
                              "targets")
         if existing not in ("refuse", "replace", "keep"):
             raise ValueError(f"existing: expected 'refuse', 'replace' or 'keep', got {existing!r}")
+        # The seed names every capture and is read back as an unsigned 64-bit integer (docs/capture.md): a
+        # negative one failed at the first step, one of 2**64 only in `actscope analyze`.
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
+            raise ValueError(f"seed: expected an integer from 0 to 2**64 - 1, got {seed!r}")
         out_path = Path(out_dir)
         if out_path.exists() and not out_path.is_dir():
             raise ValueError(f"out_dir: {out_path} is a file; expected a directory for the captures")

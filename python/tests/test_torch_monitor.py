@@ -8,9 +8,12 @@ captured tensors must be the model's own (recomputed here by hand).
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import warnings
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -262,6 +265,13 @@ def test_earlier_captures_and_bad_probe_batches_are_refused_clearly(data, tmp_pa
     assert not list(tmp_path.glob("m-seed0-*.safetensors"))
     with pytest.raises(ValueError, match=r"existing: expected 'refuse', 'replace' or 'keep'"):
         Monitor(mlp(0), probe, out_dir=tmp_path, existing="overwrite")
+    # A seed the capture format cannot hold is refused when the Monitor is made (-1 failed at the first step,
+    # 2**64 only in analyze, 'abc' with int()'s message, which named no argument).
+    for seed in (-1, 2**64, "abc", 1.5, True):
+        with pytest.raises(ValueError, match=r"seed: expected an integer from 0 to 2\*\*64 - 1, got "):
+            Monitor(mlp(0), probe, out_dir=tmp_path / "s", seed=seed)
+    Monitor(mlp(0), probe, out_dir=tmp_path / "s", seed=2**64 - 1).capture(0)
+    assert len(list((tmp_path / "s").glob(f"*-seed{2**64 - 1}-step00000000.safetensors"))) == 1
 
     f = tmp_path / "afile"
     f.write_text("")
@@ -786,3 +796,19 @@ def test_what_runs_inside_a_layer_is_named(tmp_path):
     with pytest.raises(ValueError, match=r"probe_batch: the model's forward pass on x of shape \(1, 20\).*failed.*"
                                          r"at least 2 examples"):
         Monitor(_tiny(bn=True), (x[:1], y[:1]), out_dir=tmp_path).capture(0)
+
+
+def test_the_guides_first_example_runs_as_written(tmp_path, monkeypatch):
+    """docs/own-model.md's first example, executed as it is written, twice (a user trial: its data were
+    undefined names, and a second run refused the first run's captures)."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "own-model.md").read_text(encoding="utf-8")
+    block = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        torch.manual_seed(0)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(block, "docs/own-model.md", "exec"), {})
+        assert printed.getvalue().strip(), "it prints its findings, or that there are none"
+    assert (tmp_path / "report" / "diagnosis.html").is_file()
+    assert len(list((tmp_path / "captures").glob("bn-before-sigmoid-seed0-*.safetensors"))) == 4

@@ -246,10 +246,13 @@ impl Meta {
 /// were read as 7 and 3).
 fn parse_uint(s: &str, field: &str) -> Result<u64, Problem> {
     let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    digits
-        .then(|| s.parse::<u64>().ok())
-        .flatten()
-        .ok_or_else(|| Problem::field(field, format!("{s:?} is not an unsigned integer (decimal digits)")))
+    if !digits {
+        return Err(Problem::field(field, format!("{s:?} is not an unsigned integer (decimal digits)")));
+    }
+    // Digits past u64 (a seed of 2**64 was called "not an unsigned integer").
+    s.parse::<u64>().map_err(|_| {
+        Problem::field(field, format!("{s} is larger than 18446744073709551615 (2^64 − 1), the largest allowed"))
+    })
 }
 
 /// A decimal number, also `NaN`, `inf`, `-inf` (Python's `repr` and Rust's `Display` spellings).

@@ -283,6 +283,10 @@ fn metadata_that_breaks_the_format_is_named() {
         (set("seed", "-1"), "metadata field `seed`: \"-1\" is not an unsigned integer"),
         // As capture.md writes them (the capture-format trial: each was read leniently).
         (set("seed", "+7"), "metadata field `seed`: \"+7\" is not an unsigned integer"),
+        (
+            set("seed", "18446744073709551616"),
+            "metadata field `seed`: 18446744073709551616 is larger than 18446744073709551615 (2^64 − 1), the largest allowed",
+        ),
         (set("step", " 3 "), "metadata field `step`: \" 3 \" is not an unsigned integer"),
         (set("version", " 1"), "version"),
         (

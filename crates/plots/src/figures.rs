@@ -663,7 +663,7 @@ pub fn sigmoid_after_bn(panels: &[DensityPanel], claimed: Interval) -> Figure {
                 shade: Some(Shade {
                     lo: claimed.lo,
                     hi: claimed.hi,
-                    label: format!("claimed [{}, {}]", claimed.lo, claimed.hi),
+                    label: format!("claimed range [{}, {}]", claimed.lo, claimed.hi),
                 }),
                 note: Some(format!("{:.1}% inside the claimed interval", 100.0 * d.share_inside)),
                 color: 3,
@@ -672,7 +672,7 @@ pub fn sigmoid_after_bn(panels: &[DensityPanel], claimed: Interval) -> Figure {
         .collect();
     Figure::new(
         "Where a sigmoid's output lies after BatchNorm",
-        "histogram of sigmoid(z) with z the BN output; the shaded band is the range claimed in the thread",
+        "histogram of sigmoid(z) with z the BN output; the shaded band is the range often claimed for it (sigmoid(0) to sigmoid(1): BN's output would lie between 0 and 1, where sigmoid is nearly linear), which the report's claim C7 tests",
         ps,
     )
     .with_columns(2)

@@ -992,7 +992,10 @@ fn sigmoid_after_bn(e: &Experiment) -> Figure {
         DensityPanel { title: title.into(), edges, density, share_inside: describe(&shares).mean }
     };
     let mut fig = figs::sigmoid_after_bn(
-        &[pooled("at initialisation", |r| r.first()), pooled("after training", |r| r.end())],
+        &[
+            pooled("sigmoid, BN before: at initialisation", |r| r.first()),
+            pooled("sigmoid, BN before: after training", |r| r.end()),
+        ],
         CLAIMED_SIGMOID_OUTPUT,
     );
     fig.caption.push_str(&format!(
