@@ -80,11 +80,13 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) ->
     return _analyze_files(captures, out, formats, stacklevel=3)
 
 
-def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: int) -> Analysis:
-    """:func:`analyze`, its warnings pointing ``stacklevel`` frames up (the caller's code)."""
+def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: int,
+                   notes: Sequence[Tuple[str, int, str]] = ()) -> Analysis:
+    """:func:`analyze`, its warnings pointing ``stacklevel`` frames up (the caller's code); ``notes`` on runs,
+    ``(model, seed, note)``, are said among their model's notes."""
     files = _capture_files(captures)
     runs, not_plotted, figures, html, md, models, comparisons, removed, not_compared = _native.analyze(
-        [str(f) for f in files], str(out), [str(f) for f in formats])
+        [str(f) for f in files], str(out), [str(f) for f in formats], list(notes))
     if removed:
         # As the command's note: an analysis replaces an earlier one in the same `out` (a report per seed into
         # one folder keeps the last seed only), which a user should hear of.

@@ -660,6 +660,8 @@ class Monitor:
         #: The step at which the network had diverged (a non-finite z, a, weight or BatchNorm statistic),
         #: whose capture was not written, as no later one is; None while it has not.
         self.diverged_at: Optional[int] = None
+        #: What :meth:`report` says of the divergence in the diagnosis (no capture can hold it).
+        self.diverged_note: Optional[str] = None
         #: The step and file of the latest capture (the continued run's last, with existing="keep": step() at
         #: that step returns it, as the resumed loop's first call does).
         self._last: Optional[Tuple[int, Path]] = (self._kept_last, kept[self._kept_last]) if kept else None
@@ -757,6 +759,8 @@ class Monitor:
         if bad is not None:
             self.diverged_at, self._seen = step, step
             name, value, index = bad
+            self.diverged_note = (f"the network diverged at step {step} (`{name}` held {value}), so its captures "
+                                  "end before it and the findings are of the network before it diverged")
             last = f"the last is step {self._last[0]}" if self._last is not None else "there are none"
             warnings.warn(
                 f"the network diverged at step {step}: `{name}` holds {value} at {list(index)} (every z, a, weight "
@@ -810,8 +814,10 @@ class Monitor:
             raise RuntimeError("no captures yet: call monitor.step(step) or monitor.capture(step) first")
         # A step captured again (resuming from a checkpoint whose step the earlier run had captured) is one file.
         files = list(dict.fromkeys(self.continued + self.paths))
+        # No capture can hold a divergence (every value of one is finite): the report says it from here.
+        notes = [] if self.diverged_at is None else [(self.model_name, self.seed, self.diverged_note)]
         return _analyze_files(files, out_dir if out_dir is not None else self.out_dir / "report", formats,
-                              stacklevel=3)
+                              stacklevel=3, notes=notes)
 
     def _probe_pass(self) -> Tuple[float, Dict[str, torch.Tensor]]:
         """One train-mode forward and backward pass over the probe batch, leaving the model as it was."""

@@ -94,16 +94,21 @@ fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Dicts<'py>, Dicts
 type Written<'py> =
     (Vec<PathBuf>, Vec<String>, Vec<PathBuf>, PathBuf, PathBuf, Dicts<'py>, Dicts<'py>, Vec<String>, Vec<String>);
 
-/// Analyses the capture files into `out` (figures in `formats`).
+/// Analyses the capture files into `out` (figures in `formats`), with `notes` on runs: `(model, seed, note)`
+/// ([`actscope_lab::analyze::RunNote`]).
 #[pyfunction]
+#[pyo3(signature = (captures, out, formats, notes = Vec::new()))]
 pub fn analyze<'py>(
     py: Python<'py>,
     captures: Vec<PathBuf>,
     out: PathBuf,
     formats: Vec<String>,
+    notes: Vec<(String, u64, String)>,
 ) -> PyResult<Written<'py>> {
     let formats = formats.iter().map(|f| format(f)).collect::<PyResult<Vec<_>>>()?;
-    let a = py.detach(|| actscope_lab::analyze::analyze(&captures, &out, &formats)).map_err(to_py)?;
+    let notes: Vec<actscope_lab::analyze::RunNote> =
+        notes.into_iter().map(|(model, seed, note)| actscope_lab::analyze::RunNote { model, seed, note }).collect();
+    let a = py.detach(|| actscope_lab::analyze::analyze_noted(&captures, &out, &formats, &notes)).map_err(to_py)?;
     let (models, comparisons) = diagnosis(py, &a.diagnosis)?;
     let not_compared = a.diagnosis.not_compared.clone();
     Ok((a.runs, a.not_plotted, a.figures, a.html, a.markdown, models, comparisons, a.removed, not_compared))

@@ -753,7 +753,13 @@ def test_a_diverged_network_is_captured_up_to_the_step_it_diverged(tmp_path):
                     model[0].weight[0, 0] = float("nan")
     assert [int(p.stem[-8:]) for p in mon.paths] == [0, 1, 2] and mon.diverged_at == 3
     assert mon.capture(6) is None
-    assert mon.report(tmp_path / "report", formats=("svg",)).models[0]["last_step"] == 2
+    analysis = mon.report(tmp_path / "report", formats=("svg",))
+    assert analysis.models[0]["last_step"] == 2
+    # The report says so (it read as a normal short run): no capture can hold the divergence.
+    said = "seed 0: the network diverged at step 3 (`layers.0.weight` held nan)"
+    assert analysis.models[0]["notes"][0].startswith(said), analysis.models[0]["notes"]
+    assert f"div: {said}" in analysis.findings()[0]
+    assert said in (tmp_path / "report" / "diagnosis.md").read_text()
 
 
 def test_models_without_figures_are_said_so(tmp_path):

@@ -121,6 +121,9 @@ pub struct ModelDiagnosis {
     pub loss: Describe,
     /// Hidden layers.
     pub layers: Vec<LayerDiagnosis>,
+    /// What the code that wrote the captures knew of the runs and no capture holds, each "seed s: …" (e.g.
+    /// that the network diverged after its last capture; [`crate::analyze::RunNote`]).
+    pub run_notes: Vec<String>,
 }
 
 /// One quantity compared between two models, as one claim of the report.
@@ -179,8 +182,9 @@ fn grad_ratio(c: &Checkpoint, layer: usize) -> f64 {
 }
 
 impl ModelDiagnosis {
-    /// What qualifies the model's findings: seeds that end at different steps ([`Self::steps_note`]) and
-    /// seeds that measured different probe batches.
+    /// What qualifies the model's findings: what the capturing code said of its runs ([`Self::run_notes`]),
+    /// seeds that end at different steps ([`Self::steps_note`]) and seeds that measured different probe
+    /// batches.
     pub fn notes(&self) -> Vec<String> {
         let probes = self.probes_differ.then(|| {
             "its seeds measured different probe batches (sizes, or fingerprints where the captures give one), so \
@@ -202,7 +206,7 @@ impl ModelDiagnosis {
                 self.seeds.len()
             )
         });
-        self.steps_note().into_iter().chain(probes).chain(undefined).collect()
+        self.run_notes.iter().cloned().chain(self.steps_note()).chain(probes).chain(undefined).collect()
     }
 
     /// Where seeds end at different steps: that the rules are judged at the last step every seed has, and
@@ -294,6 +298,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
         checkpoints: steps.len(),
         loss: describe(&lasts.iter().map(|c| c.loss).filter(|l| l.is_finite()).collect::<Vec<_>>()),
         layers,
+        run_notes: Vec::new(),
     }
 }
 

@@ -279,6 +279,32 @@ fn measure_pending(p: Pending) -> Result<AnalyzedRun> {
 /// that disagree (two of one run at the same step, one model with different layers); a file that cannot
 /// be written.
 pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Format]) -> Result<Analysis> {
+    analyze_noted(captures, out, formats, &[])
+}
+
+/// What the code that wrote a run's captures knew of the run and no capture can hold (the Python `Monitor`:
+/// that the network diverged after its last capture), for the diagnosis to say beside the model's findings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunNote {
+    /// The model, as its captures name it.
+    pub model: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The note, a sentence without its final full stop.
+    pub note: String,
+}
+
+/// [`analyze`], with notes on some runs ([`RunNote`]), which the diagnosis gives among its model's notes as
+/// "seed s: note".
+///
+/// # Errors
+/// As [`analyze`], and a note on a model and seed that no capture has (usage).
+pub fn analyze_noted(
+    captures: &[PathBuf],
+    out: &Path,
+    formats: &[actscope_plots::Format],
+    notes: &[RunNote],
+) -> Result<Analysis> {
     if captures.is_empty() {
         return Err(Error::usage("no capture files given; pass one or more .safetensors captures (docs/capture.md)"));
     }
@@ -339,7 +365,17 @@ pub fn analyze(captures: &[PathBuf], out: &Path, formats: &[actscope_plots::Form
         }
     }
     remove_earlier_figures(&fig_dir, &figures)?;
-    let diagnosis = diagnose(&runs);
+    let mut diagnosis = diagnose(&runs);
+    for n in notes {
+        let model = diagnosis.models.iter_mut().find(|m| m.model == n.model && m.seeds.contains(&n.seed));
+        let Some(model) = model else {
+            return Err(Error::usage(format!(
+                "a note on model {:?}, seed {}, which no capture has: {}",
+                n.model, n.seed, n.note
+            )));
+        };
+        model.run_notes.push(format!("seed {}: {}", n.seed, n.note));
+    }
     let blocks = page::blocks(&diagnosis, captures.len(), &captions);
     let (html, markdown) = (out.join("diagnosis.html"), out.join("diagnosis.md"));
     fsio::write(&html, page::html(&blocks))?;

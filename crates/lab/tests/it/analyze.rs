@@ -112,6 +112,27 @@ fn models_that_cannot_be_paired_are_said_not_compared() {
     assert_eq!(a.diagnosis.not_compared, [why]);
     let md = fs::read_to_string(&a.markdown).unwrap();
     assert!(md.contains("## Comparisons between models") && md.contains(why), "{md}");
+
+    // What the capturing code knew and no capture holds (a divergence after the last) is said with the
+    // model's notes; a note on a run no capture has is refused.
+    let note = |model: &str, seed| actscope_lab::analyze::RunNote {
+        model: model.into(),
+        seed,
+        note: "the network diverged at step 9".into(),
+    };
+    let a = actscope_lab::analyze::analyze_noted(&files, &out, &[], &[note("bn-after", 1)]).unwrap();
+    let after = a.diagnosis.models.iter().find(|m| m.model == "bn-after").unwrap();
+    assert_eq!(after.notes()[0], "seed 1: the network diverged at step 9");
+    let md = fs::read_to_string(&a.markdown).unwrap();
+    assert!(md.contains("Note: seed 1: the network diverged at step 9."), "{md}");
+    for (model, seed) in [("bn-after", 2), ("bn-none", 0)] {
+        let e = actscope_lab::analyze::analyze_noted(&files, &out, &[], &[note(model, seed)]).unwrap_err();
+        assert!(e.is_usage(), "{e}");
+        assert!(
+            e.to_string().contains(&format!("a note on model {model:?}, seed {seed}, which no capture has")),
+            "{e}"
+        );
+    }
     fs::remove_dir_all(&d).unwrap();
 }
 
