@@ -65,12 +65,18 @@ pub struct Analysis {
 }
 
 /// The capture files of `items`: a file as given, a directory as its `*.safetensors` but hidden ones (a
-/// leftover `.tmp-…` of a killed writer is not a capture), sorted.
+/// leftover `.tmp-…` of a killed writer is not a capture), sorted; a file named twice (`captures/` and
+/// `captures/*.safetensors`, or one path written two ways) is read once: it had been refused as two
+/// captures of one step, "X and X".
 fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut first_time = |f: &Path| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf()));
     for item in items {
         if !item.is_dir() {
-            files.push(item.clone());
+            if first_time(item) {
+                files.push(item.clone());
+            }
             continue;
         }
         let mut found = Vec::new();
@@ -85,7 +91,7 @@ fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
             return Err(Error::usage(format!("{}: a directory without .safetensors captures", item.display())));
         }
         found.sort();
-        files.extend(found);
+        files.extend(found.into_iter().filter(|f| first_time(f)));
     }
     Ok(files)
 }

@@ -113,6 +113,13 @@ fn models_that_cannot_be_paired_are_said_not_compared() {
     let md = fs::read_to_string(&a.markdown).unwrap();
     assert!(md.contains("## Comparisons between models") && md.contains(why), "{md}");
 
+    // A file named twice (by itself and by its directory, or in two spellings) is read once: it had been
+    // refused as two captures of one step.
+    let mut twice = files.clone();
+    let dir = files[0].parent().unwrap();
+    twice.extend([files[0].clone(), dir.to_path_buf(), dir.join(".").join(files[0].file_name().unwrap())]);
+    assert_eq!(analyze(&twice, &out, &[]).unwrap().captures, files.len());
+
     // What the capturing code knew and no capture holds (a divergence after the last) is said with the
     // model's notes; a note on a run no capture has is refused.
     let note = |model: &str, seed| actscope_lab::analyze::RunNote {
