@@ -54,11 +54,17 @@ class Analysis:
         compared, with why."""
         notes = [f"{m['model']}: {n}" for m in self.models for n in m["notes"]]
         return notes + [
-            f"{m['model']}, layer {layer['layer']} ({layer['name']}): {f}"
+            f"{m['model']}, layer {layer['layer']} ({_module(layer['name'])}): {f}"
             for m in self.models
             for layer in m["layers"]
             for f in layer["findings"]
         ] + list(self.not_compared)
+
+
+def _module(name: str) -> str:
+    """A layer's name as the findings give it: a number is a module's position in an ``nn.Sequential``
+    ("module 0"; "layer 1 (0)" had read as two numbers of the layer)."""
+    return f"module {name}" if name.isdigit() else name
 
 
 def _capture_files(captures) -> List[Path]:

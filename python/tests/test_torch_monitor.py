@@ -818,3 +818,6 @@ def test_the_guides_first_example_runs_as_written(tmp_path, monkeypatch):
         assert printed.getvalue().strip(), "it prints its findings, or that there are none"
     assert (tmp_path / "report" / "diagnosis.html").is_file()
     assert len(list((tmp_path / "captures").glob("bn-before-sigmoid-seed0-*.safetensors"))) == 4
+    # Its layers are named by their position in the nn.Sequential: findings say "layer 1 (module 0)".
+    from actscope._analyze import _module
+    assert (_module("0"), _module("fc1")) == ("module 0", "fc1")

@@ -55,7 +55,7 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
         let findings: Vec<String> = m
             .layers
             .iter()
-            .flat_map(|l| l.findings.iter().map(move |f| format!("layer {} ({}): {}", l.index + 1, l.name, f.words())))
+            .flat_map(|l| l.findings.iter().map(move |f| format!("{}: {}", l.label(), f.words())))
             .collect();
         if findings.is_empty() {
             eprintln!("{}: no layer breaks a rule at the last checkpoint (step {})", m.model, m.last_step);

@@ -181,6 +181,16 @@ fn grad_ratio(c: &Checkpoint, layer: usize) -> f64 {
     c.layers[layer].grad_w_norm / c.output_grad_w_norm
 }
 
+impl LayerDiagnosis {
+    /// "layer 3 (fc3)": the hidden layer's number (1 = input side) and its name; a name that is a number is
+    /// a module's position in a sequence (PyTorch's `nn.Sequential`), "layer 1 (module 0)", which beside the
+    /// layer's own number had read "layer 1 (0)".
+    pub fn label(&self) -> String {
+        let module = if self.name.bytes().all(|b| b.is_ascii_digit()) { "module " } else { "" };
+        format!("layer {} ({module}{})", self.index + 1, self.name)
+    }
+}
+
 impl ModelDiagnosis {
     /// What qualifies the model's findings: what the capturing code said of its runs ([`Self::run_notes`]),
     /// seeds that end at different steps ([`Self::steps_note`]) and seeds that measured different probe

@@ -110,7 +110,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
         let mut findings = Vec::new();
         for l in &m.layers {
             for f in &l.findings {
-                findings.push(format!("layer {} ({}): {}", l.index + 1, l.name, f.words()));
+                findings.push(format!("{}: {}", l.label(), f.words()));
             }
         }
         if findings.is_empty() {
@@ -123,7 +123,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             .iter()
             .map(|l| {
                 vec![
-                    format!("{} ({})", l.index + 1, l.name),
+                    l.label().trim_start_matches("layer ").to_string(),
                     l.units.to_string(),
                     l.saturation.as_ref().map_or("—".into(), |s| fmt_d(s, SHARE, 100.0, 1)),
                     l.dead.as_ref().map_or("—".into(), |s| fmt_d(s, SHARE, 100.0, 1)),

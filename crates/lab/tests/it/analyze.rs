@@ -245,6 +245,10 @@ fn the_diagnosis_names_dead_layers_and_escapes_model_names() {
     assert!(a.diagnosis.models[0].layers[1].findings.is_empty());
     let html = fs::read_to_string(&a.html).unwrap();
     assert!(html.contains("layer 1 (fc1): 40% of units dead since step 200"), "{html}");
+    // A layer named by its position in a sequence says so ("layer 1 (0)" read as two numbers).
+    let mut numbered = l1.clone();
+    numbered.name = "0".into();
+    assert_eq!((l1.label(), numbered.label()), ("layer 1 (fc1)".to_string(), "layer 1 (module 0)".to_string()));
     assert!(html.contains("&lt;b&gt;m|1&lt;/b&gt;") && !html.contains("<b>m|1"));
     let md = fs::read_to_string(&a.markdown).unwrap();
     assert!(md.contains("&lt;b&gt;m\\|1&lt;/b&gt;"), "{md}");
