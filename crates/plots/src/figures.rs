@@ -395,11 +395,13 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
 }
 
 /// Line panels with one y-range, fitted to all of them (their points, bands and whiskers, padded by 5%, or
-/// by a factor of 1.5 over the positive values where a panel's y-axis is logarithmic): panels of placements
-/// side by side compare at a glance only on one axis (each fitted to its own data, a flat curve looked as
-/// steep as a steep one). Other panels are left as they are; without a finite value, so are the line panels.
+/// by a factor of 1.5 over the positive values where every line panel's y-axis is logarithmic): panels of
+/// placements side by side compare at a glance only on one axis (each fitted to its own data, a flat curve
+/// looked as steep as a steep one). Other panels are left as they are; without a finite value, so are the
+/// line panels.
 pub fn share_y(mut panels: Vec<Panel>) -> Vec<Panel> {
-    let log = panels.iter().any(|p| matches!(p, Panel::Lines(l) if l.y_scale == YScale::Log));
+    let mut lines = panels.iter().filter_map(|p| if let Panel::Lines(l) = p { Some(l) } else { None });
+    let log = lines.all(|l| l.y_scale == YScale::Log);
     let ys = panels.iter().flat_map(|p| match p {
         Panel::Lines(l) => l
             .series

@@ -88,7 +88,7 @@ fn data_ticks(scale: XScale, whole: bool, pts: &[(f64, f64)]) -> Option<Vec<f64>
     let mut xs: Vec<f64> = pts.iter().map(|q| q.0).collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();
-    (xs.len() <= MAX_DATA_TICKS).then_some(xs)
+    (!xs.is_empty() && xs.len() <= MAX_DATA_TICKS).then_some(xs)
 }
 
 /// A log axis' range from `lo` to `hi` (positive), padded by 5% of its span in logarithms at either end, or

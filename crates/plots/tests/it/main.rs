@@ -108,10 +108,12 @@ fn empty_and_nan_data_give_no_data_panels() {
             Panel::Lines(LinePanel { title: "none".into(), ..Default::default() }),
             Panel::Heatmap(empty_heat),
             Panel::Lines(log_nonpositive),
+            // A log x-axis without a point (every run of a placement diverged) had panicked choosing its ticks.
+            Panel::Lines(LinePanel { title: "log x".into(), x_scale: XScale::Log { base: 2 }, ..Default::default() }),
         ],
     );
     let svg = svg_string(&fig).unwrap();
-    assert_eq!(svg.matches("no data").count(), 4);
+    assert_eq!(svg.matches("no data").count(), 5);
     let none = Figure::new("No panels", "", vec![]);
     assert!(svg_string(&none).unwrap().contains("no data"));
     let dir = out_dir("empty");
