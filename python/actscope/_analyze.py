@@ -31,7 +31,8 @@ class Analysis:
     markdown: Path
     #: Per model: ``model``, ``activation``, ``placement``, ``seeds``, ``last_step``, ``notes`` (e.g.
     #: that its seeds end at different steps, so the rules are judged at the last step they share), ``loss`` and
-    #: ``layers``, each hidden layer a dict with ``layer`` (1-based), ``name``, ``units``, ``saturation``,
+    #: ``layers``, each hidden layer a dict with ``layer`` (1-based), ``name``, ``label`` ("layer 1 (fc1)", or
+    #: "layer 1 (module 0)" for a module named by its position in a sequence), ``units``, ``saturation``,
     #: ``dead_fraction``, ``grad_ratio`` (its weight-gradient norm over the output layer's),
     #: ``effective_rank`` (means over seeds at the last checkpoint; None where not measured) and
     #: ``findings`` (sentences such as "41% of units dead since step 200").
@@ -54,17 +55,11 @@ class Analysis:
         compared, with why."""
         notes = [f"{m['model']}: {n}" for m in self.models for n in m["notes"]]
         return notes + [
-            f"{m['model']}, layer {layer['layer']} ({_module(layer['name'])}): {f}"
+            f"{m['model']}, {layer['label']}: {f}"
             for m in self.models
             for layer in m["layers"]
             for f in layer["findings"]
         ] + list(self.not_compared)
-
-
-def _module(name: str) -> str:
-    """A layer's name as the findings give it: a number is a module's position in an ``nn.Sequential``
-    ("module 0"; "layer 1 (0)" had read as two numbers of the layer)."""
-    return f"module {name}" if name.isdigit() else name
 
 
 def _capture_files(captures) -> List[Path]:

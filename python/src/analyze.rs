@@ -50,6 +50,7 @@ fn diagnosis<'py>(py: Python<'py>, d: &Diagnosis) -> PyResult<(Dicts<'py>, Dicts
                 let dict = PyDict::new(py);
                 dict.set_item("layer", l.index + 1)?;
                 dict.set_item("name", &l.name)?;
+                dict.set_item("label", l.label())?;
                 dict.set_item("units", l.units)?;
                 dict.set_item("saturation", l.saturation.map(|s| s.mean))?;
                 dict.set_item("dead_fraction", l.dead.map(|s| s.mean))?;

@@ -818,6 +818,9 @@ def test_the_guides_first_example_runs_as_written(tmp_path, monkeypatch):
         assert printed.getvalue().strip(), "it prints its findings, or that there are none"
     assert (tmp_path / "report" / "diagnosis.html").is_file()
     assert len(list((tmp_path / "captures").glob("bn-before-sigmoid-seed0-*.safetensors"))) == 4
-    # Its layers are named by their position in the nn.Sequential: findings say "layer 1 (module 0)".
-    from actscope._analyze import _module
-    assert (_module("0"), _module("fc1")) == ("module 0", "fc1")
+    # Its layers are named by their position in the nn.Sequential: "layer 1 (module 0)", which the findings
+    # use ("layer 1 (0)" had read as two numbers of the layer).
+    analysis = actscope.analyze(tmp_path / "captures", tmp_path / "again", formats=("svg",))
+    layers = analysis.models[0]["layers"]
+    assert [layer["label"] for layer in layers] == ["layer 1 (module 0)", "layer 2 (module 3)"]
+    assert all(" (module " in f for f in analysis.findings() if ", layer " in f), analysis.findings()

@@ -50,8 +50,12 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
         r.html.display(),
         r.markdown.display()
     );
-    // The findings themselves, as the page lists them (it says what each rule is).
+    // The findings themselves, as the page lists them (it says what each rule is), after the notes that
+    // qualify them (rules judged at an earlier step, a gradient ratio not defined, ...).
     for m in &r.diagnosis.models {
+        for note in m.notes() {
+            eprintln!("{}: note: {note}", m.model);
+        }
         let findings: Vec<String> = m
             .layers
             .iter()

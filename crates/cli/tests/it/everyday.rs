@@ -269,12 +269,13 @@ fn plot_refuses_runs_it_would_hide_and_where_chooses() {
     assert!(!curves.is_empty());
     // Plotted again into the same folder: files of figures not drawn now (a figure these runs do not
     // support, a format not asked for) are removed; other files stay.
-    std::fs::write(d.join("f/histogram_over_time.png"), "from earlier sigmoid runs").unwrap();
+    std::fs::write(d.join("f/sigmoid_after_bn.png"), "from earlier sigmoid runs").unwrap();
     std::fs::write(d.join("f/notes.txt"), "mine").unwrap();
     let o = run(&["plot", "m", "--out", "f", "--format", "png", "--where", "momentum=0.9"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("note: removed"), "{}", stderr(&o));
-    assert!(!d.join("f/histogram_over_time.png").exists() && !d.join("f/learning_curves.svg").exists());
+    assert!(!d.join("f/sigmoid_after_bn.png").exists() && !d.join("f/learning_curves.svg").exists());
+    assert!(d.join("f/histogram_over_time.png").is_file(), "drawn for the first activation present (relu)");
     assert!(d.join("f/learning_curves.png").is_file() && d.join("f/notes.txt").is_file());
     let o = run(&["plot", "m", "--out", "f", "--where", "momentum=0.5"], &d);
     assert!(stderr(&o).contains("none of the 4 runs in m has momentum=0.5"), "{}", stderr(&o));

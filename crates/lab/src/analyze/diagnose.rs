@@ -209,9 +209,9 @@ impl ModelDiagnosis {
                 "so its ratio and findings are over the other seeds".to_string()
             };
             format!(
-                "layer {}: the gradient ratio is not defined in {} of its {} seeds (its gradient or the output \
+                "{}: the gradient ratio is not defined in {} of its {} seeds (its gradient or the output \
                  layer's is 0 or not finite), {rest}",
-                l.index + 1,
+                l.label(),
                 l.grad_ratio_undefined,
                 self.seeds.len()
             )

@@ -329,6 +329,13 @@ pub fn analyze_noted(
             )));
         }
     }
+    // A note on a run no capture has is refused before anything is written.
+    if let Some(n) = notes.iter().find(|n| !runs.iter().any(|r| r.model == n.model && r.seed == n.seed)) {
+        return Err(Error::usage(format!(
+            "a note on model {:?}, seed {}, which no capture has: {}",
+            n.model, n.seed, n.note
+        )));
+    }
     // A model's rules are judged at a step every seed has; seeds that share none cannot be judged together.
     let models: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.model.as_str()).collect();
     for model in models {
@@ -374,13 +381,7 @@ pub fn analyze_noted(
     let mut diagnosis = diagnose(&runs);
     for n in notes {
         let model = diagnosis.models.iter_mut().find(|m| m.model == n.model && m.seeds.contains(&n.seed));
-        let Some(model) = model else {
-            return Err(Error::usage(format!(
-                "a note on model {:?}, seed {}, which no capture has: {}",
-                n.model, n.seed, n.note
-            )));
-        };
-        model.run_notes.push(format!("seed {}: {}", n.seed, n.note));
+        model.expect("notes were checked against the runs").run_notes.push(format!("seed {}: {}", n.seed, n.note));
     }
     let blocks = page::blocks(&diagnosis, captures.len(), &captions);
     let (html, markdown) = (out.join("diagnosis.html"), out.join("diagnosis.md"));

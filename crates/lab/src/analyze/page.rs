@@ -82,8 +82,10 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
     let mut b = vec![
         Block::Heading(1, "actscope analyze: diagnosis of captured networks".into()),
         Block::Para(format!(
-            "{captures} captures of {} model(s). Every number below was computed from the captures by the code actscope uses for its own runs; every finding follows the rules stated here.",
-            d.models.len()
+            "{captures} capture{} of {} model{}. Every number below was computed from the captures by the code actscope uses for its own runs; every finding follows the rules stated here.",
+            if captures == 1 { "" } else { "s" },
+            d.models.len(),
+            if d.models.len() == 1 { "" } else { "s" },
         )),
         Block::Heading(2, "Rules".into()),
         Block::List(vec![

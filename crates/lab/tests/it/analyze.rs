@@ -132,8 +132,10 @@ fn models_that_cannot_be_paired_are_said_not_compared() {
     assert_eq!(after.notes()[0], "seed 1: the network diverged at step 9");
     let md = fs::read_to_string(&a.markdown).unwrap();
     assert!(md.contains("Note: seed 1: the network diverged at step 9."), "{md}");
+    let refused = d.join("refused");
     for (model, seed) in [("bn-after", 2), ("bn-none", 0)] {
-        let e = actscope_lab::analyze::analyze_noted(&files, &out, &[], &[note(model, seed)]).unwrap_err();
+        let e = actscope_lab::analyze::analyze_noted(&files, &refused, &[], &[note(model, seed)]).unwrap_err();
+        assert!(!refused.exists(), "refused before anything is written");
         assert!(e.is_usage(), "{e}");
         assert!(
             e.to_string().contains(&format!("a note on model {model:?}, seed {seed}, which no capture has")),
@@ -296,7 +298,7 @@ fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_di
     assert!(l1.findings.iter().any(|f| matches!(f, Finding::Vanishing { .. })), "{:?}", l1.findings);
     let notes = m.notes();
     assert!(
-        notes.iter().any(|n| n.starts_with("layer 1: the gradient ratio is not defined in 1 of its 3 seeds")),
+        notes.iter().any(|n| n.starts_with("layer 1 (fc1): the gradient ratio is not defined in 1 of its 3 seeds")),
         "{notes:?}"
     );
     let l2 = &m.layers[1];
@@ -308,7 +310,7 @@ fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_di
     let a = analyze(&alone, &d.join("alone"), &[]).unwrap();
     let notes = a.diagnosis.models[0].notes();
     assert!(
-        notes.iter().any(|n| n.starts_with("layer 1: the gradient ratio is not defined in 1 of its 1 seeds")
+        notes.iter().any(|n| n.starts_with("layer 1 (fc1): the gradient ratio is not defined in 1 of its 1 seeds")
             && n.ends_with("so the layer has no gradient ratio and no gradient finding")),
         "{notes:?}"
     );
