@@ -40,6 +40,9 @@ pub enum Finding {
         rate: f64,
         /// The first step from which it stayed at or above the threshold.
         since: usize,
+        /// The share of units stuck at the last checkpoint: saturated on one side for every example (the
+        /// words name it from 1% on; a layer stuck from step 0 points to the initialisation or input scale).
+        stuck: f64,
     },
     /// Dead-unit fraction at or above [`DEAD_SHARE`].
     Dead {
@@ -64,8 +67,13 @@ impl Finding {
     /// The finding in words, e.g. "41% of units dead since step 200".
     pub fn words(&self) -> String {
         match self {
-            Finding::Saturated { rate, since } => {
-                format!("{:.0}% of (example, unit) pairs saturated since step {since}", 100.0 * rate)
+            Finding::Saturated { rate, since, stuck } => {
+                let stuck = if *stuck >= 0.01 {
+                    format!(", {:.0}% of units stuck (saturated on one side for every example)", 100.0 * stuck)
+                } else {
+                    String::new()
+                };
+                format!("{:.0}% of (example, unit) pairs saturated since step {since}{stuck}", 100.0 * rate)
             }
             Finding::Dead { fraction, since } => format!("{:.0}% of units dead since step {since}", 100.0 * fraction),
             Finding::Vanishing { ratio } => format!("gradient {ratio:.0e} of the output layer's: vanishing"),
@@ -257,6 +265,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
                 (!v.is_empty()).then(|| describe(&v))
             };
             let saturation = over(|l| l.saturation.map(|s| s.rate));
+            let stuck = over(|l| l.saturation.map(|s| s.stuck));
             let dead = over(|l| l.dead.map(|d| d.dead_fraction));
             let ratios: Vec<f64> = lasts.iter().map(|c| grad_ratio(c, i)).filter(|r| r.is_finite()).collect();
             let grad_ratio = describe(&ratios);
@@ -266,7 +275,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
                 && let Some(s) =
                     since(&steps, &mean_series(runs, &steps, i, |l| l.saturation.map(|s| s.rate)), SATURATED_RATE)
             {
-                findings.push(Finding::Saturated { rate: d.mean, since: s });
+                findings.push(Finding::Saturated { rate: d.mean, since: s, stuck: stuck.map_or(0.0, |t| t.mean) });
             }
             if let Some(d) = &dead
                 && let Some(s) =

@@ -210,6 +210,39 @@ fn models_are_compared_only_on_what_both_have() {
     fs::remove_dir_all(&d).unwrap();
 }
 
+/// A saturated layer whose units are stuck (saturated on one side for every example) says so: it was
+/// measured and recorded, but the finding gave the saturation rate alone (a user trial).
+#[test]
+fn the_diagnosis_names_stuck_units() {
+    use actscope_capture::{Capture, Hidden, LayerMeta, Meta, Output, write};
+    use actscope_core::{Activation, Placement};
+    use ndarray::Array2;
+    let d = temp("stuck");
+    let mut files = Vec::new();
+    for step in [0, 100] {
+        // Units 0..6 of 10 at z = 20 on every example (stuck), the others spread around 0.
+        let z = Array2::from_shape_fn((8, 10), |(i, j)| if j < 6 { 20.0 } else { i as f32 / 4.0 - 1.0 });
+        let g = |r, c| Array2::from_shape_fn((r, c), |(i, j)| 1.0 + i as f32 + j as f32);
+        let layers = vec![
+            LayerMeta::hidden("fc1", 10, Activation::Sigmoid.into(), Placement::None),
+            LayerMeta::output("fc2", 2),
+        ];
+        let c = Capture {
+            meta: Meta::new("sat", 0, step, layers),
+            hidden: vec![Hidden::new(z, g(10, 3), g(10, 3))],
+            output: Output::new(g(2, 10), g(2, 10)),
+        };
+        let f = d.join(format!("c{step}.safetensors"));
+        write(&f, &c).unwrap();
+        files.push(f);
+    }
+    let a = analyze(&files, &d.join("out"), &[]).unwrap();
+    let words: Vec<String> = a.diagnosis.models[0].layers[0].findings.iter().map(|f| f.words()).collect();
+    let said = "60% of (example, unit) pairs saturated since step 0, 60% of units stuck (saturated on one side for every example)";
+    assert_eq!(words.first().map(String::as_str), Some(said), "{words:?}");
+    fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn the_diagnosis_names_dead_layers_and_escapes_model_names() {
     use actscope_capture::{Capture, Hidden, LayerMeta, Meta, Output, write};
