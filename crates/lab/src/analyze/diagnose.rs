@@ -326,9 +326,9 @@ type Measure = fn(&Checkpoint) -> Option<f64>;
 
 /// The quantities two models are compared on, each the measure of one of the report's claims.
 const QUANTITIES: [(&str, Measure); 3] = [
-    ("saturation rate of the most saturated layer (as the report's claim C8 measures it)", max_saturation),
-    ("dead-unit fraction, mean over layers (as the report's claim C3 measures it)", mean_dead),
-    ("vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) (as the report's claim C1 measures it)", vanishing),
+    ("saturation rate of the most saturated layer", max_saturation),
+    ("dead-unit fraction, mean over layers", mean_dead),
+    ("vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖)", vanishing),
 ];
 
 fn vanishing(c: &Checkpoint) -> Option<f64> {
