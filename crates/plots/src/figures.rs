@@ -133,32 +133,28 @@ pub struct HistogramTrack {
     pub beyond: (f64, f64),
 }
 
-/// A share for a title: whole percents from 1% on, one decimal below, "<0.1%" for less.
+/// A largest share for a title: "≤48%" in whole percents from 1% on, one decimal below, "<0.1%" for less.
 fn share_words(p: f64) -> String {
     if p >= 0.01 {
-        format!("{:.0}%", 100.0 * p)
+        format!("≤{:.0}%", 100.0 * p)
     } else if p >= 0.001 {
-        format!("{:.1}%", 100.0 * p)
+        format!("≤{:.1}%", 100.0 * p)
     } else {
         "<0.1%".into()
     }
 }
 
-/// A track's title with what lies beyond its axis: "layer 3 · beyond the axis: up to 48% above 8".
+/// A track's title with what lies beyond its axis, short enough to keep the title's size: "layer 3 · off
+/// the axis: ≤48% above" (the caption says the shares are the largest of a checkpoint's values).
 fn title_with_beyond(t: &HistogramTrack) -> String {
-    let (Some(&lo), Some(&hi)) = (t.edges.first(), t.edges.last()) else { return t.title.clone() };
     let mut parts = Vec::new();
     if t.beyond.0 > 0.0 {
-        parts.push(format!("{} below {lo}", share_words(t.beyond.0)));
+        parts.push(format!("{} below", share_words(t.beyond.0)));
     }
     if t.beyond.1 > 0.0 {
-        parts.push(format!("{} above {hi}", share_words(t.beyond.1)));
+        parts.push(format!("{} above", share_words(t.beyond.1)));
     }
-    if parts.is_empty() {
-        t.title.clone()
-    } else {
-        format!("{} · beyond the axis: up to {}", t.title, parts.join(", "))
-    }
+    if parts.is_empty() { t.title.clone() } else { format!("{} · off the axis: {}", t.title, parts.join(", ")) }
 }
 
 /// A closed interval \[lo, hi\] of values.
@@ -645,7 +641,7 @@ pub fn histogram_over_time(what: &str, panels: &[HistogramTrack]) -> Figure {
         .collect();
     Figure::new(
         format!("Histogram of {what} over training"),
-        format!("distribution of {what} on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between; colour: log10 share of that checkpoint's values, one scale for all panels, white: no values; each column centred on its checkpoint; a panel's title gives the largest share of a checkpoint's values beyond its axis, where there are any)"),
+        format!("distribution of {what} on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between; colour: log10 share of that checkpoint's values, one scale for all panels, white: no values; each column centred on its checkpoint; a panel's title gives the largest share of a checkpoint's values below and above its axis, where there are any)"),
         ps,
     )
     .with_columns(2)

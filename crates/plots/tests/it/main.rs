@@ -226,8 +226,8 @@ fn heatmap_csv_rows_give_the_interval_and_the_cells_lower_edges() {
         h.title.clone()
     };
     assert_eq!(titled((0.0, 0.0)), "t");
-    assert_eq!(titled((0.3504, 0.0)), "t · beyond the axis: up to 35% below -1");
-    assert_eq!(titled((0.0005, 0.004)), "t · beyond the axis: up to <0.1% below -1, 0.4% above 1");
+    assert_eq!(titled((0.3504, 0.0)), "t · off the axis: ≤35% below");
+    assert_eq!(titled((0.0005, 0.004)), "t · off the axis: <0.1% below, ≤0.4% above");
     let csv = histogram_over_time("z", &[track]).to_csv().unwrap();
     let xs: std::collections::BTreeSet<String> =
         csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect();
