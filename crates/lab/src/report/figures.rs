@@ -890,21 +890,25 @@ fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure
 /// Histogram of z over training: the first selected run (by seed) of activation `act` under each of
 /// `placements` (the report's: sigmoid without BN and with BN before), its first and last hidden layer.
 fn histogram_over_time(e: &Experiment, act: Activation, placements: &[Placement]) -> Figure {
+    use actscope_metrics::distribution::Histogram;
+    fn z_hist(c: &Checkpoint, layer: usize) -> Option<&Histogram> {
+        c.layers.get(layer).map(|x| &x.z_hist)
+    }
     let mut tracks = Vec::new();
-    // What the panels cannot show: values outside the bins' range (largest share of a checkpoint's values),
-    // and how many values each kind of checkpoint holds (a 60-example batch shows no tail a 1,000-example
-    // probe set shows).
-    let mut outside = 0.0f64;
+    // What the panels cannot show: how many values each kind of checkpoint holds (a 60-example batch shows no
+    // tail a 1,000-example probe set shows). Values beyond the bins' range are said in each panel's title.
     let (mut probe_values, mut batch_values) = (None, None);
     for &p in placements {
         if let Some(r) = e.selected(is(act, p)).first() {
             let cps = r.checkpoints();
             let layers = r.config.widths().len();
             for l in [0, layers.saturating_sub(1)] {
-                let hist = |c: &Checkpoint| c.layers.get(l).map(|x| x.z_hist.clone());
+                // The largest share of a checkpoint's values below and above the bins.
+                let mut beyond = (0.0f64, 0.0f64);
                 for c in &cps {
-                    if let Some(h) = hist(c) {
-                        outside = outside.max((h.underflow + h.overflow) as f64 / h.total().max(1) as f64);
+                    if let Some(h) = z_hist(c, l) {
+                        let total = h.total().max(1) as f64;
+                        beyond = (beyond.0.max(h.underflow as f64 / total), beyond.1.max(h.overflow as f64 / total));
                         let slot = match c.measured_on {
                             actscope_metrics::records::MeasuredOn::ProbeSet => &mut probe_values,
                             actscope_metrics::records::MeasuredOn::TrainBatch => &mut batch_values,
@@ -912,22 +916,16 @@ fn histogram_over_time(e: &Experiment, act: Activation, placements: &[Placement]
                         slot.get_or_insert(h.total());
                     }
                 }
-                let share = |c: &Checkpoint, n: fn(&actscope_metrics::distribution::Histogram) -> u64| {
-                    hist(c).map_or(0.0, |h| n(&h) as f64 / h.total().max(1) as f64)
-                };
-                let beyond = cps.iter().fold((0.0f64, 0.0f64), |(b, a), c| {
-                    (b.max(share(c, |h| h.underflow)), a.max(share(c, |h| h.overflow)))
-                });
                 tracks.push(HistogramTrack {
                     beyond,
                     title: format!("{act}, BN {p}, layer {}", l + 1),
                     steps: cps.iter().map(|c| c.step as f64).collect(),
-                    edges: cps.first().and_then(|c| hist(c)).map_or_else(Vec::new, |h| h.bins.edges()),
+                    edges: cps.first().and_then(|c| z_hist(c, l)).map_or_else(Vec::new, |h| h.bins.edges()),
                     // Shares, not counts: in-between checkpoints measure a sample of the probe set.
                     counts: cps
                         .iter()
                         .map(|c| {
-                            hist(c).map_or_else(Vec::new, |h| {
+                            z_hist(c, l).map_or_else(Vec::new, |h| {
                                 let total = h.total().max(1) as f64;
                                 h.counts.iter().map(|&n| n as f64 / total).collect()
                             })
@@ -943,15 +941,6 @@ fn histogram_over_time(e: &Experiment, act: Activation, placements: &[Placement]
             "; a probe-set column holds {p} values and a training-batch column {b}, so rare values show only in \
              the first and last columns"
         ));
-    }
-    if outside > 0.0 {
-        let range = tracks.first().and_then(|t| Some((*t.edges.first()?, *t.edges.last()?)));
-        if let Some((lo, hi)) = range {
-            fig.caption.push_str(&format!(
-                "; values outside [{lo}, {hi}) are not drawn: up to {:.2}% of a checkpoint's",
-                100.0 * outside
-            ));
-        }
     }
     fig
 }
