@@ -386,7 +386,7 @@ fn learning_curves(e: &Experiment) -> Figure {
     let curves = accuracy_curves(e, "test");
     let fig = figs::learning_curves("test accuracy", &curves);
     // One panel per placement, in order: the BN ones are zoomed.
-    with_seeds(with_zoomed(fig, &with_bn(e), Some("training"), None), seeds_per_configuration(e))
+    with_seeds(with_zoomed(fig, &with_bn(e), Zoom::SecondHalf), seeds_per_configuration(e))
 }
 
 /// For each placement of `e`, in the order of its figures' panels, whether it has BN (the panels zoomed).
@@ -397,14 +397,23 @@ fn with_bn(e: &Experiment) -> Vec<bool> {
 /// How far below the best mean the learning-rate figure's zoomed panels reach (accuracy).
 const LR_ZOOM_WINDOW: f64 = 0.15;
 
-/// `fig` with, below its panels, each panel whose `zoom` is true again on a y-axis fitted to it (one for all
-/// of them; from `window` below their best mean to just above it, where given), over the second half of its
-/// x-axis where `second_half_of` names what that axis is: on the full axis, from chance to the best, the BN
-/// curves lie within a few points of each other and cannot be told apart. (The panels had been picked by
-/// their titles.) Nothing is added where every panel would be zoomed: the copy would be the figure again.
-fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>, window: Option<f64>) -> Figure {
+/// How [`with_zoomed`] repeats a panel.
+#[derive(Clone, Copy)]
+enum Zoom {
+    /// Over the second half of its x-axis (training steps), on a y-axis fitted to it.
+    SecondHalf,
+    /// Over its whole x-axis, on a y-axis whose floor is raised to this far below the best mean.
+    Below(f64),
+}
+
+/// `fig` with, below its panels, each panel whose `zoom` is true again, as `how` says (one y-axis for all of
+/// them): on the full axis, from chance to the best, the BN curves lie within a few points of each other and
+/// cannot be told apart. (The panels had been picked by their titles.) A [`Zoom::Below`] of every panel adds
+/// nothing, as the shared axis is then theirs already, and is left out; a [`Zoom::SecondHalf`] shows another
+/// part of training and is always drawn.
+fn with_zoomed(mut fig: Figure, zoom: &[bool], how: Zoom) -> Figure {
     assert_eq!(fig.panels.len(), zoom.len(), "one zoom flag per panel");
-    if zoom.iter().all(|&z| z) {
+    if matches!(how, Zoom::Below(_)) && zoom.iter().all(|&z| z) {
         return fig;
     }
     let zoomed: Vec<actscope_plots::Panel> = fig
@@ -415,37 +424,41 @@ fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>, win
             actscope_plots::Panel::Lines(l) if zoom => {
                 let mut z = l.clone();
                 z.y_range = None;
-                if second_half_of.is_some() {
-                    let end =
-                        l.series.iter().flat_map(|s| s.points.iter().map(|q| q.0)).fold(f64::NEG_INFINITY, f64::max);
-                    let from = end / 2.0;
-                    z.title = format!("{}: second half, zoomed", l.title);
-                    for s in &mut z.series {
-                        s.points.retain(|q| q.0 >= from);
-                        s.band.retain(|b| b.0 >= from);
-                        s.error_bars.retain(|b| b.0 >= from);
+                match how {
+                    Zoom::SecondHalf => {
+                        let end = l
+                            .series
+                            .iter()
+                            .flat_map(|s| s.points.iter().map(|q| q.0))
+                            .fold(f64::NEG_INFINITY, f64::max);
+                        let from = end / 2.0;
+                        z.title = format!("{}: second half, zoomed", l.title);
+                        for s in &mut z.series {
+                            s.points.retain(|q| q.0 >= from);
+                            s.band.retain(|b| b.0 >= from);
+                            s.error_bars.retain(|b| b.0 >= from);
+                        }
                     }
-                } else {
-                    z.title = format!("{}, zoomed", l.title);
+                    Zoom::Below(_) => z.title = format!("{}, zoomed", l.title),
                 }
                 Some(actscope_plots::Panel::Lines(z))
             }
             _ => None,
         })
         .collect();
-    if !zoomed.is_empty() {
-        let mut zoomed = figs::share_y(zoomed);
-        // The best mean of the zoomed panels, where a window cuts their shared axis below it.
-        let top = window.map(|w| {
-            let best = zoomed
-                .iter()
-                .filter_map(|p| if let actscope_plots::Panel::Lines(l) = p { Some(l) } else { None })
-                .flat_map(|l| l.series.iter().flat_map(|s| s.points.iter().map(|q| q.1)))
-                .filter(|y| y.is_finite())
-                .fold(f64::NEG_INFINITY, f64::max);
-            (best, w)
-        });
-        if let Some((best, w)) = top.filter(|t| t.0.is_finite()) {
+    if zoomed.is_empty() {
+        return fig;
+    }
+    let mut zoomed = figs::share_y(zoomed);
+    if let Zoom::Below(w) = how {
+        // The best mean of the zoomed panels; the shared axis' floor is raised to `w` below it.
+        let best = zoomed
+            .iter()
+            .filter_map(|p| if let actscope_plots::Panel::Lines(l) = p { Some(l) } else { None })
+            .flat_map(|l| l.series.iter().flat_map(|s| s.points.iter().map(|q| q.1)))
+            .filter(|y| y.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        if best.is_finite() {
             for p in &mut zoomed {
                 if let actscope_plots::Panel::Lines(l) = p
                     && let Some((lo, hi)) = l.y_range
@@ -454,16 +467,17 @@ fn with_zoomed(mut fig: Figure, zoom: &[bool], second_half_of: Option<&str>, win
                 }
             }
         }
-        fig.panels.extend(zoomed);
-        let axis = match window {
-            Some(w) => format!("on a y-axis fitted to them from {w} below their best mean"),
-            None => "on a y-axis fitted to them".to_string(),
-        };
-        fig.caption.push_str(&match second_half_of {
-            Some(what) => format!("; the lower panels repeat the BN panels over the second half of {what}, {axis}"),
-            None => format!("; the lower panels repeat the BN panels {axis}"),
-        });
     }
+    fig.panels.extend(zoomed);
+    fig.caption.push_str(&match how {
+        Zoom::SecondHalf => {
+            "; the lower panels repeat the BN panels over the second half of training, on a y-axis fitted to them"
+                .to_string()
+        }
+        Zoom::Below(w) => {
+            format!("; the lower panels repeat the BN panels on a y-axis fitted to them, starting at most {w} below their best mean")
+        }
+    });
     fig
 }
 
@@ -550,7 +564,7 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
     // apart at the top, could not be told apart: the BN panels again below, on an axis fitted to them.
     // The zoom's axis reaches LR_ZOOM_WINDOW below the best mean: a BN curve that diverges at the largest
     // rate (scored 0) would otherwise take the fitted axis back down to 0.
-    let mut fig = with_zoomed(fig, &with_bn(e), None, Some(LR_ZOOM_WINDOW));
+    let mut fig = with_zoomed(fig, &with_bn(e), Zoom::Below(LR_ZOOM_WINDOW));
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
     // The seeds every rate has, which made the choice; where later seeds ran, the other figures are on those.

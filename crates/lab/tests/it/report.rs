@@ -1654,6 +1654,19 @@ fn learning_curves_zoom_the_bn_panels_on_the_second_half() {
     let (lo, hi) = z.y_range.expect("one fitted range for the zoomed panels");
     assert!(lo > 0.6 && hi < 0.9, "fitted to the second half, not from chance: {lo} {hi}");
     assert!(fig.caption.contains("the lower panels repeat the BN panels over the second half of training"));
+    // Runs with BN only (`plot --where placement=before`, say) keep the second half: it shows another part of
+    // training (a skip meant for the learning-rate zoom of every panel had dropped it).
+    let runs: Vec<Run> = e.runs.iter().filter(|r| r.config.placement != Placement::None).cloned().collect();
+    let bn = load_fake(&runs, |r| {
+        eval_records(
+            "test",
+            &[(0, 0.1), (50, 0.7), (100, if r.config.activation == Activation::Relu { 0.82 } else { 0.80 })],
+        )
+    });
+    let figs = actscope_lab::report::figures::for_runs(&bn);
+    let fig = &figs.iter().find(|(s, _)| *s == "learning_curves").expect("drawn").1;
+    let titles: Vec<&str> = fig.panels.iter().map(|p| p.title()).collect();
+    assert_eq!(titles, ["BN before", "BN after", "BN before: second half, zoomed", "BN after: second half, zoomed"]);
 }
 
 /// The learning-rate figure repeats the BN panels on a y-axis fitted to them: on the axis shared with the
