@@ -19,42 +19,42 @@ impl<F: Float> Mlp<F> {
     /// each array's length and each text's length before it.
     pub(crate) fn digest(&self) -> StateDigest {
         let mut h = Sha256::new();
-        let mut text = |s: &str| {
-            h.update((s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
-        };
-        text(std::any::type_name::<F>());
-        text(&format!("{:?}", self.config()));
-        let mut buf: Vec<u8> = Vec::new();
-        let mut numbers = |h: &mut Sha256, values: &mut dyn Iterator<Item = &F>| {
-            buf.clear();
-            buf.extend(values.flat_map(|v| v.f64().to_bits().to_le_bytes()));
-            h.update(((buf.len() / 8) as u64).to_le_bytes());
-            h.update(&buf);
-        };
+        text(&mut h, std::any::type_name::<F>());
+        text(&mut h, &format!("{:?}", self.config()));
         // The layers' own shapes, placements and BatchNorm settings too: they are public fields, which the
         // configuration decides only for a network as `Mlp::new` built it.
-        let shape = |h: &mut Sha256, what: String| {
-            h.update((what.len() as u64).to_le_bytes());
-            h.update(what.as_bytes());
-        };
+        let mut buf = Vec::new();
         for layer in &self.layers {
-            shape(&mut h, format!("{:?} {:?}", layer.linear.weight.dim(), layer.norm.placement()));
-            numbers(&mut h, &mut layer.linear.weight.iter());
-            numbers(&mut h, &mut layer.linear.bias.iter().flatten());
+            text(&mut h, &format!("{:?} {:?}", layer.linear.weight.dim(), layer.norm.placement()));
+            numbers(&mut h, &mut buf, layer.linear.weight.iter());
+            numbers(&mut h, &mut buf, layer.linear.bias.iter().flatten());
             if let Some(bn) = layer.norm.batch_norm() {
-                shape(&mut h, format!("{:?}", bn.config));
+                text(&mut h, &format!("{:?}", bn.config));
                 for a in [&bn.gamma, &bn.beta, &bn.running_mean, &bn.running_var] {
-                    numbers(&mut h, &mut a.iter());
+                    numbers(&mut h, &mut buf, a.iter());
                 }
                 h.update(bn.num_batches_tracked.to_le_bytes());
             }
         }
-        shape(&mut h, format!("{:?}", self.output.weight.dim()));
-        numbers(&mut h, &mut self.output.weight.iter());
-        numbers(&mut h, &mut self.output.bias.iter().flatten());
+        text(&mut h, &format!("{:?}", self.output.weight.dim()));
+        numbers(&mut h, &mut buf, self.output.weight.iter());
+        numbers(&mut h, &mut buf, self.output.bias.iter().flatten());
         StateDigest(h.finalize().into())
     }
+}
+
+/// Hashes `s` after its length.
+fn text(h: &mut Sha256, s: &str) {
+    h.update((s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+/// Hashes each value's bits as an `f64` after their count, through `buf` (reused between calls).
+fn numbers<'a, F: Float + 'a>(h: &mut Sha256, buf: &mut Vec<u8>, values: impl Iterator<Item = &'a F>) {
+    buf.clear();
+    buf.extend(values.flat_map(|v| v.f64().to_bits().to_le_bytes()));
+    h.update(((buf.len() / 8) as u64).to_le_bytes());
+    h.update(&buf);
 }
 
 #[cfg(test)]
