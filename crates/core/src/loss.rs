@@ -10,7 +10,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Zip};
 
-use crate::Float;
+use crate::{Float, vmath};
 
 /// Softmax cross-entropy over integer class labels: returns the mean loss and writes ∂L/∂logits.
 ///
@@ -59,8 +59,11 @@ fn check_label(label: usize, classes: usize) {
 /// the label and the class count).
 pub fn cross_entropy_sum_and_correct<F: Float>(logits: ArrayView2<'_, F>, labels: &[usize]) -> (f64, usize) {
     assert_eq!(labels.len(), logits.nrows(), "one label per row");
-    let mut total = 0.0;
-    let mut correct = 0;
+    // Every row's logits less its maximum, in f64, then their exponentials in one vectorised pass: the C
+    // library's scalar `exp` had been a fifth of this function's time.
+    let classes = logits.ncols();
+    let mut shifted = Vec::with_capacity(logits.len());
+    let mut best = Vec::with_capacity(logits.nrows());
     for (row, &y) in logits.axis_iter(Axis(0)).zip(labels) {
         check_label(y, row.len());
         let (mut arg, mut max) = (0, F::neg_infinity());
@@ -70,7 +73,15 @@ pub fn cross_entropy_sum_and_correct<F: Float>(logits: ArrayView2<'_, F>, labels
                 arg = j;
             }
         }
-        let sum: f64 = row.iter().map(|&x| (x - max).f64().exp()).sum();
+        shifted.extend(row.iter().map(|&x| (x - max).f64()));
+        best.push((arg, max));
+    }
+    let mut e = vec![0.0; shifted.len()];
+    vmath::exp_f64(&shifted, &mut e);
+    let mut total = 0.0;
+    let mut correct = 0;
+    for (((row, &y), (arg, max)), e) in logits.axis_iter(Axis(0)).zip(labels).zip(best).zip(e.chunks(classes.max(1))) {
+        let sum: f64 = e.iter().sum();
         total += max.f64() + sum.ln() - row[y].f64();
         correct += usize::from(arg == y);
     }
