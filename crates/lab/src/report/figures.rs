@@ -679,21 +679,44 @@ fn bn_paper_percentiles(e: &Experiment) -> Figure {
             })
             .unwrap_or_default()
     };
-    let mut fig = figs::bn_paper_percentiles(&track(Placement::None), &track(Placement::Before));
+    let (without, with) = (track(Placement::None), track(Placement::Before));
+    let mut fig = figs::bn_paper_percentiles(&without, &with);
     // One run per panel, not a mean over seeds as the other figures: say which.
     let run = |p: Placement| e.selected(is(Activation::Sigmoid, p)).first().map(|r| (r.config.seed, r.config.lr));
-    if let (Some((a, lr_a)), Some((b, lr_b))) = (run(Placement::None), run(Placement::Before)) {
-        let seeds = if a == b { format!("seed {a}") } else { format!("seeds {a} and {b}") };
-        fig.caption = format!(
-            "{}; one run per panel ({seeds}, each at its configuration's selected learning rate: {lr_a} without \
-             BN, {lr_b} with), not a mean over seeds",
-            fig.caption
-        );
-        // The two panels train at different rates: each title says its own.
-        for (panel, lr) in fig.panels.iter_mut().zip([lr_a, lr_b]) {
-            if let actscope_plots::Panel::Lines(l) = panel {
-                l.title = format!("{}, lr {lr}", l.title);
+    let lr_title = |panel: &mut actscope_plots::Panel, lr: f64| {
+        if let actscope_plots::Panel::Lines(l) = panel {
+            l.title = format!("{}, lr {lr}", l.title);
+        }
+    };
+    match (run(Placement::None), run(Placement::Before)) {
+        (Some((a, lr_a)), Some((b, lr_b))) if !without.is_empty() && !with.is_empty() => {
+            let seeds = if a == b { format!("seed {a}") } else { format!("seeds {a} and {b}") };
+            fig.caption = format!(
+                "{}; one run per panel ({seeds}, each at its configuration's selected learning rate: {lr_a} without \
+                 BN, {lr_b} with), not a mean over seeds",
+                fig.caption
+            );
+            // The two panels train at different rates: each title says its own.
+            for (panel, lr) in fig.panels.iter_mut().zip([lr_a, lr_b]) {
+                lr_title(panel, lr);
             }
+        }
+        // Runs of one side only (a user's own model, or a sweep of one placement): that side's panel alone,
+        // rather than an empty "no data" panel beside it.
+        (a, b) => {
+            let (keep, (seed, lr), missing) = match (a, b) {
+                (Some(r), _) if !without.is_empty() && with.is_empty() => (0, r, "with BN before φ"),
+                (_, Some(r)) if without.is_empty() && !with.is_empty() => (1, r, "without BN"),
+                _ => return fig,
+            };
+            let mut panel = fig.panels.swap_remove(keep);
+            lr_title(&mut panel, lr);
+            (fig.panels, fig.columns) = (vec![panel], 1);
+            fig.caption = format!(
+                "{}; one run (seed {seed}, at its configuration's selected learning rate {lr}), not a mean over \
+                 seeds; the runs hold no sigmoid run {missing} to set beside it",
+                fig.caption.replace(" (one y-axis for both)", "")
+            );
         }
     }
     fig

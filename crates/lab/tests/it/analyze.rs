@@ -180,7 +180,14 @@ fn seeds_and_models_give_intervals_comparisons_and_runs_that_plot_and_summarize_
     // Captures have no evaluations: `plot` draws no accuracy figure from them (no zeros for missing values).
     assert!(groups.iter().all(|g| g.lr_sensitivity.is_empty()), "learning-rate sensitivity from no accuracies");
     let exp = actscope_lab::report::aggregate::Experiment::load("analysis", "", &out.join("runs"), 0.0).unwrap();
-    let drawn: Vec<&str> = actscope_lab::report::figures::for_runs(&exp).into_iter().map(|(s, _)| s).collect();
+    let figures = actscope_lab::report::figures::for_runs(&exp);
+    // Sigmoid with BN before and after, none without: the BN paper's comparison draws its one side alone
+    // (it had drawn an empty "without BN: no data" panel beside it).
+    let (_, percentiles) = figures.iter().find(|(s, _)| *s == "bn_paper_percentiles").expect("drawn");
+    assert_eq!(percentiles.panels.len(), 1);
+    assert!(matches!(&percentiles.panels[0], actscope_plots::Panel::Lines(l) if l.title.starts_with("with BN")));
+    assert!(percentiles.caption.contains("the runs hold no sigmoid run without BN"), "{}", percentiles.caption);
+    let drawn: Vec<&str> = figures.into_iter().map(|(s, _)| s).collect();
     for stem in ["lr_sensitivity", "learning_curves", "steps_to_target", "accuracy_heatmap", "accuracy_vs_depth"] {
         assert!(!drawn.contains(&stem), "plot draws {stem} from runs without evaluations");
     }
