@@ -270,7 +270,8 @@ def phi_prime(z, activation: str):
 
 
 def describe(values: Sequence[float]) -> Describe:
-    """Mean, sd and 95% Student-t interval of a sample (e.g. one metric over seeds)."""
+    """Mean, sd and 95% Student-t interval of a sample (e.g. one metric over seeds). Raises ValueError for
+    an empty sample; with one value, the sd and the interval are NaN."""
     return Describe(*_native.describe([float(v) for v in values]))
 
 

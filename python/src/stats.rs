@@ -8,9 +8,16 @@ use pyo3::prelude::*;
 
 /// `(n, mean, sd, ci_low, ci_high)` of `values`.
 #[pyfunction]
-pub fn describe(values: Vec<f64>) -> (usize, f64, f64, f64, f64) {
+pub fn describe(values: Vec<f64>) -> PyResult<(usize, f64, f64, f64, f64)> {
+    // The crate describes an empty sample with NaNs, for tables that keep their rows; a caller asking for
+    // one sample's description has passed nothing by mistake.
+    if values.is_empty() {
+        return Err(PyValueError::new_err(
+            "describe: no values; expected at least 1 (with 1, the sd and the interval are NaN)",
+        ));
+    }
     let Describe { n, mean, sd, ci_low, ci_high } = stats::describe(&values);
-    (n, mean, sd, ci_low, ci_high)
+    Ok((n, mean, sd, ci_low, ci_high))
 }
 
 /// A t-test's fields as a tuple: `(t, df, p_two_sided, p_greater, p_less, effect, diff)`.

@@ -121,6 +121,11 @@ def test_describe_is_the_usual_t_interval():
     assert d.n == 4 and d.mean == 2.5
     assert d.sd == pytest.approx(1.2909944, rel=1e-7)
     assert d.half_width() == pytest.approx(3.1824463 * 1.2909944 / 2, rel=1e-6)  # t(0.975, 3) = 3.18245
+    # An empty sample is refused (it had returned all NaN); one value has a mean and nothing else.
+    with pytest.raises(ValueError, match="describe: no values"):
+        actscope.describe([])
+    one = actscope.describe([0.5])
+    assert one.n == 1 and one.mean == 0.5 and one.sd != one.sd and one.ci_low != one.ci_low
 
 
 def test_summary_percentiles_are_named():
