@@ -60,12 +60,16 @@ fn no_negative_zero(s: String) -> String {
     }
 }
 
-/// A number of any size with four decimals where they show it (0.001 to 10,000, and 0), else in scientific
-/// notation with four significant digits after the first: a diverging run's loss had printed as 27 digits
-/// and ".0000", and a gradient ratio of 2e-7 as "0.0000".
+/// A number of any size: from 0.001 to 10,000 (and 0) with four decimals, or as many as keep four
+/// significant digits below 0.1; else in scientific notation with four significant digits after the first.
+/// A diverging run's loss had printed as 27 digits and ".0000", a gradient ratio of 2e-7 as "0.0000", and
+/// 0.0012 with two significant digits where 0.00099 had five.
 fn number(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() || (1e-3..1e4).contains(&x.abs()) {
+    if x == 0.0 || !x.is_finite() {
         no_negative_zero(format!("{x:.4}"))
+    } else if (1e-3..1e4).contains(&x.abs()) {
+        let decimals = (3 - x.abs().log10().floor() as i64).max(4) as usize;
+        no_negative_zero(format!("{x:.decimals$}"))
     } else {
         format!("{x:.4e}")
     }
@@ -298,6 +302,13 @@ mod tests {
         assert_eq!(number(1234.5), "1234.5000");
         assert_eq!(number(0.0), "0.0000");
         assert_eq!(number(-1e-9), "-1.0000e-9");
+        // Below 0.1, as many decimals as keep four significant digits, up to where scientific notation
+        // takes over.
+        assert_eq!(number(0.0012346), "0.001235");
+        assert_eq!(number(-0.012), "-0.01200");
+        assert_eq!(number(0.099), "0.09900");
+        assert_eq!(number(0.1), "0.1000");
+        assert_eq!(number(0.00099), "9.9000e-4");
     }
 
     /// A share near 0 over few seeds: Student-t reached below 0% ("1.0 [-1.5, 3.5]"); a ratio near 0
