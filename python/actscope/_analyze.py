@@ -68,7 +68,8 @@ def _capture_files(captures) -> List[Path]:
     return [Path(item) for item in items]
 
 
-def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) -> Analysis:
+def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg"),
+            notes: Sequence[Tuple[str, int, str]] = ()) -> Analysis:
     """Analyses captures (``docs/capture.md``) into ``out``, as ``actscope analyze CAPTURE... --out OUT`` does:
     per-layer records, a run directory per model and seed, figures, and ``diagnosis.html`` / ``diagnosis.md``.
 
@@ -77,8 +78,23 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg")) ->
     A run that gets no figures (its layers do not share one activation actscope knows and one BN placement:
     mixed activations, BatchNorm in some layers only, an ``unknown`` activation) is said in a ``UserWarning``,
     as the command says it in a note, and listed in :attr:`Analysis.not_plotted`.
+
+    ``notes`` are what no capture holds about a run, as ``(model, seed, sentence)`` (e.g. that the network
+    diverged after its last capture; the :class:`~actscope.torch.Monitor` passes its own): the diagnosis gives
+    each among its model's notes as "seed s: sentence". A note on a model and seed without captures raises
+    ``ValueError`` before anything is written.
     """
-    return _analyze_files(captures, out, formats, stacklevel=3)
+    checked = []
+    for n in notes:
+        if not (isinstance(n, tuple) and len(n) == 3):
+            raise TypeError(f"analyze: each note is a (model, seed, sentence) tuple, got {n!r}")
+        model, seed, sentence = n
+        if not isinstance(model, str) or not isinstance(sentence, str) or not sentence.strip():
+            raise TypeError(f"analyze: a note's model and sentence are non-empty strings, got {n!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+            raise ValueError(f"analyze: a note's seed is an int from 0 to 2**64 - 1, got {seed!r} in {n!r}")
+        checked.append((model, seed, sentence.strip().rstrip(".")))
+    return _analyze_files(captures, out, formats, stacklevel=3, notes=checked)
 
 
 def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: int,

@@ -83,6 +83,23 @@ def test_the_worked_example_is_read_and_measured_with_the_crates_numbers(tmp_pat
         dphi = t["layers.1.dphi"]
         assert cp["layers"][1]["saturation"]["rate"] == float(np.mean(dphi < 0.1))
 
+    # What no capture holds, passed as notes: said among the model's notes and findings.
+    with pytest.warns(UserWarning, match="no figures"):
+        noted = actscope.analyze(tmp_path / "caps", tmp_path / "noted", formats=("svg",),
+                                 notes=[("tiny", 7, "the loss spiked at step 150. ")])
+    assert noted.models[0]["notes"][-1] == "seed 7: the loss spiked at step 150"
+    assert "Note: seed 7: the loss spiked at step 150." in noted.markdown.read_text()
+    for bad, error, says in [
+        (("tiny", 8, "x"), ValueError, "no capture has"),
+        (("tiny", -1, "x"), ValueError, "seed is an int"),
+        (("tiny", True, "x"), ValueError, "seed is an int"),
+        (("tiny", 7, "  "), TypeError, "non-empty strings"),
+        (["tiny", 7, "x"], TypeError, "tuple"),
+    ]:
+        with pytest.raises(error, match=says):
+            actscope.analyze(tmp_path / "caps", tmp_path / "refused", notes=[bad])
+        assert not (tmp_path / "refused").exists()
+
 
 def test_a_capture_breaking_the_format_is_refused_naming_file_and_field(tmp_path):
     rng = np.random.default_rng(4)

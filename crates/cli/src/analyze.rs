@@ -20,12 +20,37 @@ pub struct AnalyzeArgs {
     /// Figure formats, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatArg::Png, FormatArg::Svg])]
     format: Vec<FormatArg>,
+    /// A note on one run that no capture holds (e.g. "the network diverged at step 812", after the last
+    /// capture), given among its model's notes as "seed SEED: TEXT"; repeatable. A note on a model and seed
+    /// that no capture has is refused before anything is written.
+    #[arg(long = "note", num_args = 3, value_names = ["MODEL", "SEED", "TEXT"], allow_hyphen_values = true, action = clap::ArgAction::Append)]
+    note: Vec<String>,
+}
+
+/// The `--note MODEL SEED TEXT` triples (clap hands them over flattened, three values per note); a bad
+/// seed or an empty note is a usage error (exit 2).
+fn run_notes(flat: &[String]) -> Result<Vec<actscope_lab::analyze::RunNote>> {
+    let usage = |m: String| anyhow::Error::new(actscope_lab::Error::usage(m));
+    flat.chunks(3)
+        .map(|n| {
+            let [model, seed, note] = n else { return Err(usage("--note takes three values: MODEL SEED TEXT".into())) };
+            let seed = seed.parse::<u64>().map_err(|_| {
+                usage(format!("--note {model} {seed:?} …: SEED must be a whole number from 0 to 2^64 − 1"))
+            })?;
+            let note = note.trim().trim_end_matches('.').trim_end().to_string();
+            if note.is_empty() {
+                return Err(usage(format!("--note {model} {seed}: the note is empty; expected a sentence")));
+            }
+            Ok(actscope_lab::analyze::RunNote { model: model.clone(), seed, note })
+        })
+        .collect()
 }
 
 /// Runs `actscope analyze`: prints the diagnosis page's path, and on stderr what was written.
 pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     let formats: Vec<actscope_plots::Format> = a.format.iter().map(|f| f.format()).collect();
-    let r = actscope_lab::analyze::analyze(&a.captures, &a.out, &formats)?;
+    let notes = run_notes(&a.note)?;
+    let r = actscope_lab::analyze::analyze_noted(&a.captures, &a.out, &formats, &notes)?;
     if !r.removed.is_empty() {
         eprintln!(
             "note: replaced the earlier analysis in {}: removed its runs {} (not among these captures)",

@@ -56,6 +56,24 @@ fn analyze_writes_runs_figures_and_diagnosis_that_summarize_and_plot_read() {
     let one = captures(&d.join("one"), "none", 3);
     let o = run(&["analyze", &one[0].display().to_string(), "--out", "b"], &d);
     assert!(text(&o.stderr).contains("1 capture → 1 run, "), "{}", text(&o.stderr));
+    // What no capture holds, given with `--note`: on the terminal and the page among the model's notes.
+    let first = one[0].display().to_string();
+    let o = run(&["analyze", &first, "--out", "c", "--note", "bn-none", "3", "the network diverged at step 9."], &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("bn-none: note: seed 3: the network diverged at step 9\n"), "{}", text(&o.stderr));
+    let md = fs::read_to_string(d.join("c/diagnosis.md")).unwrap();
+    assert!(md.contains("Note: seed 3: the network diverged at step 9."), "{md}");
+    for (seed, note, says) in [
+        ("x", "diverged", "SEED must be a whole number"),
+        ("-1", "diverged", "SEED must be a whole number"),
+        ("3", " . ", "the note is empty"),
+        ("4", "diverged", "a note on model \"bn-none\", seed 4, which no capture has"),
+    ] {
+        let o = run(&["analyze", &first, "--out", "refused", "--note", "bn-none", seed, note], &d);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(says), "{}", text(&o.stderr));
+        assert!(!d.join("refused").exists(), "refused before anything is written");
+    }
     assert!(d.join("a/diagnosis.md").is_file() && d.join("a/figures/saturation.svg").is_file());
     for run_dir in ["bn-before-s1", "bn-after-s2"] {
         for f in ["capture.json", "config.json", "records.jsonl", "summary.json"] {
