@@ -8,6 +8,7 @@
 //! first `ACTSCOPE_BENCH_SEEDS` seeds (default 1: 84 runs; every seed is an identical grid). The four
 //! modes run in interleaved rounds (`ACTSCOPE_BENCH_ROUNDS`, default 3) so that a machine shared with other
 //! work slows them alike; medians are reported. CPU time is the process's (all threads, `getrusage`).
+//! `ACTSCOPE_BENCH_PART=sparse` runs only the last part (the sparse evaluation product), in seconds.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -18,6 +19,8 @@ use actscope_lab::sweep::{DataCache, Shard, SweepFile, SweepOptions, execute_swe
 use ndarray::{Array1, Array2, s};
 
 const E1: &str = include_str!("../experiments/e1_main.toml");
+/// The width of E1's hidden layers.
+const WIDTH: usize = 100;
 
 /// CPU seconds this process has used so far, all threads, user and system.
 fn cpu_seconds() -> f64 {
@@ -94,6 +97,10 @@ fn main() {
     let runs = file.expand().unwrap();
     let cache = DataCache::default();
     let data = cache.get(&runs[0]).unwrap();
+    if std::env::var("ACTSCOPE_BENCH_PART").is_ok_and(|p| p == "sparse") {
+        sparse_evaluation(data.test.x(), WIDTH);
+        return;
+    }
     let steps = runs[0].train_config(data.train.len()).total_steps(data.train.len());
     let samples = (runs.len() * steps * runs[0].batch_size) as f64;
     println!(
@@ -134,7 +141,7 @@ fn main() {
         rate[3] / rate[2]
     );
 
-    let (batch, input, width) = (runs[0].batch_size, data.train.dim(), 100);
+    let (batch, input, width) = (runs[0].batch_size, data.train.dim(), WIDTH);
     println!("\nfirst-layer products, single thread, GFLOP/s (forward x·Wᵀ, weight gradient gᵀ·x):");
     for k in [1, 4, 8, 12, 16] {
         let (f, g) = (forward_gflops(batch, input, width * k), weight_grad_gflops(batch, input, width * k));
