@@ -178,10 +178,17 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     /// evaluations that fall on it and the probe set, when the probe wants it.
     pub(crate) fn before_step(&mut self, step: usize) {
         let epoch = self.epoch(step);
-        if self.eval_now(step) {
-            // The first state is evaluated once for all the runs that start from it (a sweep's runs that
-            // differ only in their optimizer), where its sets were prepared for the sweep.
-            let start = (step == 0 && self.eval_prepared.iter().any(Option::is_some)).then(|| self.net.digest());
+        // The first state is evaluated, and observed on the probe set, once for all the runs that start from
+        // it (a sweep's runs that differ only in their optimizer), where its sets were prepared for the sweep.
+        let probe_wanted = self.probe_x.is_some() && self.probe.wants_probe_set(step);
+        let shared_probe = match (self.data.prepared_probe, self.data.probe_set) {
+            (Some(p), Some(set)) if step == 0 && probe_wanted && p.is_of(set) => self.probe.start_key().map(|k| (p, k)),
+            _ => None,
+        };
+        let eval_now = self.eval_now(step);
+        let shares_evals = step == 0 && eval_now && self.eval_prepared.iter().any(Option::is_some);
+        let start = (shares_evals || shared_probe.is_some()).then(|| self.net.digest());
+        if eval_now {
             let sets = self.data.evals.iter().zip(&self.eval_sparse).zip(&self.eval_prepared);
             for (((name, d), sparse), prepared) in sets {
                 let mut evaluate = || evaluate_with(self.net, d, sparse.as_deref(), &mut self.eval_ws);
@@ -195,16 +202,38 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
             }
         }
         self.observed = false;
-        if let (Some(px), Some(pws), Some(pset)) = (self.probe_x.as_ref(), self.probe_ws.as_mut(), self.data.probe_set)
-            && self.probe.wants_probe_set(step)
-        {
-            self.net.forward_batch_stats(px.view(), pws);
-            let (logits, grad) = pws.logits_and_grad();
-            let loss = softmax_cross_entropy(logits, &pset.labels, grad).f64();
-            self.net.backward(px.view(), pws);
-            show(&mut self.probe, self.net, pws, (step, epoch), ProbeSource::ProbeSet, loss);
-            self.observed = true;
+        if !probe_wanted {
+            return;
         }
+        match (shared_probe, start) {
+            (Some((p, key)), Some(digest)) => {
+                let mut ran = false;
+                let snapshot = p.observe_start(digest, key, || {
+                    self.probe_pass(step, epoch);
+                    ran = true;
+                    self.probe.start_snapshot()
+                });
+                if !ran && !snapshot.is_some_and(|s| self.probe.restore_start(&s, self.net)) {
+                    self.probe_pass(step, epoch);
+                }
+            }
+            _ => self.probe_pass(step, epoch),
+        }
+        self.observed = true;
+    }
+
+    /// The probe set's pass (train mode, without updating running statistics) before update `step`,
+    /// shown to the probe.
+    fn probe_pass(&mut self, step: usize, epoch: f64) {
+        let (Some(px), Some(pws), Some(pset)) = (self.probe_x.as_ref(), self.probe_ws.as_mut(), self.data.probe_set)
+        else {
+            return;
+        };
+        self.net.forward_batch_stats(px.view(), pws);
+        let (logits, grad) = pws.logits_and_grad();
+        let loss = softmax_cross_entropy(logits, &pset.labels, grad).f64();
+        self.net.backward(px.view(), pws);
+        show(&mut self.probe, self.net, pws, (step, epoch), ProbeSource::ProbeSet, loss);
     }
 
     /// The loss of update `step`'s forward pass (already in the workspace) on labels `y`, and its gradient
@@ -261,8 +290,9 @@ mod tests {
     use ndarray::Array2;
 
     use super::*;
+    use crate::probe::StartSnapshot;
     use crate::sparse::kernel_available;
-    use crate::{Activation, Dataset, MlpConfig, OptimizerConfig, Placement};
+    use crate::{Activation, Dataset, MlpConfig, OptimizerConfig, Placement, PreparedProbeSet};
 
     #[test]
     fn an_evaluation_set_uses_the_grouping_prepared_from_it_and_no_other() {
@@ -336,5 +366,103 @@ mod tests {
         );
         run(2, optimizers[0], &prepared);
         assert_eq!(prepared[0].starts_evaluated(), 2, "another seed, another state");
+    }
+
+    /// Records what it sees of the probe set (step, loss, Σz of the first layer) and, after each update
+    /// that follows, the first weight; shares its step-0 observation unless built with `share: false`.
+    #[derive(Default)]
+    struct Recorder {
+        share: bool,
+        seen: Vec<(usize, f64, f64)>,
+        after: Vec<f32>,
+        observed: usize,
+        restored: usize,
+    }
+
+    impl Probe<f32> for Recorder {
+        fn wants_probe_set(&self, step: usize) -> bool {
+            step == 0 || step == 4
+        }
+        fn observe(&mut self, obs: &Observation<'_, f32>) {
+            let z: f64 = obs.layers[0].z.iter().map(|&v| f64::from(v)).sum();
+            self.seen.push((obs.step, obs.loss, z));
+            self.observed += 1;
+        }
+        fn after_update(&mut self, _step: usize, net: &Mlp<f32>) {
+            self.after.push(net.layers[0].linear.weight[[0, 0]]);
+        }
+        fn start_key(&self) -> Option<String> {
+            self.share.then(|| "recorder".into())
+        }
+        fn start_snapshot(&self) -> Option<StartSnapshot> {
+            self.seen.last().map(|&r| std::sync::Arc::new(r) as StartSnapshot)
+        }
+        fn restore_start(&mut self, snapshot: &StartSnapshot, _net: &Mlp<f32>) -> bool {
+            let Some(&r) = snapshot.downcast_ref::<(usize, f64, f64)>() else { return false };
+            self.seen.push(r);
+            self.restored += 1;
+            true
+        }
+    }
+
+    #[test]
+    fn runs_that_start_from_the_same_state_share_the_probe_sets_first_observation_and_record_it_as_alone() {
+        let x = Array2::from_shape_fn((60, 12), |(i, j)| ((i * 5 + j * 3) % 11) as f32 / 11.0);
+        let labels: Vec<usize> = (0..60).map(|i| (i * 7 % 11) % 3).collect();
+        let set = Dataset::new("set", "test", x, labels, 3).unwrap();
+        let probe_set = set.head("probe", 20);
+        let cfg = MlpConfig::new(12, &[8, 8], 3, Activation::Sigmoid, Placement::After);
+        let config = TrainConfig::new(10, Budget::Steps(4), 0);
+        let run =
+            |seed: u64, opt: OptimizerConfig, prepared: Option<&PreparedProbeSet<'_>>, probe: &mut dyn Probe<f32>| {
+                let mut net = Mlp::<f32>::new(&cfg, seed).unwrap();
+                let mut opt = Optimizer::new(opt).unwrap();
+                let data = TrainData::new(&set, &[], Some(&probe_set));
+                let data = prepared.map_or(data, |p| data.with_prepared_probe(p));
+                crate::train(&mut net, &mut opt, &config, data, probe).unwrap();
+            };
+        let optimizers = [OptimizerConfig::sgd(0.5), OptimizerConfig::sgd(0.05), OptimizerConfig::adam(0.01)];
+        let recorder = |share| Recorder { share, ..Recorder::default() };
+        let alone: Vec<Recorder> = optimizers
+            .iter()
+            .map(|o| {
+                let mut r = recorder(true);
+                run(1, *o, None, &mut r);
+                r
+            })
+            .collect();
+        let prepared = PreparedProbeSet::new(Cow::Borrowed(&probe_set));
+        // Two threads side by side, then one more run.
+        let (mut a, mut b, mut c) = (recorder(true), recorder(true), recorder(true));
+        std::thread::scope(|s| {
+            s.spawn(|| run(1, optimizers[0], Some(&prepared), &mut a));
+            s.spawn(|| run(1, optimizers[1], Some(&prepared), &mut b));
+        });
+        run(1, optimizers[2], Some(&prepared), &mut c);
+        for (shared, alone) in [&a, &b, &c].into_iter().zip(&alone) {
+            assert_eq!((&shared.seen, &shared.after), (&alone.seen, &alone.after));
+        }
+        assert!(alone[0].seen[1] != alone[1].seen[1], "the runs part after their first update");
+        let (observed, restored) = [&a, &b, &c].iter().fold((0, 0), |(o, r), p| (o + p.observed, r + p.restored));
+        assert_eq!((observed, restored), (4, 2), "the first state observed once, the last one by each run");
+        assert_eq!(prepared.starts_observed(), 1);
+        // A pair with a probe that wants nothing at step 0 shares among pairs like it (another key).
+        let mut pairs = [(recorder(true), ()), (recorder(true), ())];
+        for (pair, o) in pairs.iter_mut().zip(optimizers) {
+            run(1, o, Some(&prepared), pair);
+        }
+        assert_eq!([pairs[0].0.restored, pairs[1].0.restored], [0, 1]);
+        assert_eq!(pairs[1].0.seen, alone[1].seen);
+        assert_eq!(prepared.starts_observed(), 2);
+        // Another seed is another state; a probe that does not share (or a part of a pair that does not)
+        // observes itself.
+        run(2, optimizers[0], Some(&prepared), &mut recorder(true));
+        assert_eq!(prepared.starts_observed(), 3);
+        let mut lone = recorder(false);
+        run(1, optimizers[0], Some(&prepared), &mut lone);
+        let mut pair = (recorder(true), recorder(false));
+        run(1, optimizers[0], Some(&prepared), &mut pair);
+        assert_eq!((lone.observed, pair.0.observed, pair.1.observed, pair.0.restored), (2, 2, 2, 0));
+        assert_eq!(lone.seen, alone[0].seen);
     }
 }

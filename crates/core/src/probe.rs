@@ -156,7 +156,33 @@ pub trait Probe<F: Float> {
     fn check_probe_set(&self, _probe_set: Option<&Dataset>) -> Result<()> {
         Ok(())
     }
+
+    /// Sharing the probe set's observation of the first state (step 0) among a sweep's runs that start from
+    /// the same network ([`crate::PreparedProbeSet`]): the settings the probe's record of that observation
+    /// depends on, beyond the network and the probe set; two probes with equal keys must record equal
+    /// observations of equal states the same way, and take each other's [`Probe::start_snapshot`]. `None`
+    /// (the default): the probe never shares, and every run observes the first state itself.
+    fn start_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Right after observing the probe set at step 0: what [`Probe::restore_start`] needs to record that
+    /// observation again in another run. `None`: nothing to share (that run observes itself).
+    fn start_snapshot(&self) -> Option<StartSnapshot> {
+        None
+    }
+
+    /// In place of observing the probe set at step 0: records `snapshot` (from a probe with the same
+    /// [`Probe::start_key`] that observed the same state) as if it had observed it; `net` is the network in
+    /// that state. Returns false, having changed nothing, if the snapshot is not of its kind; the run then
+    /// observes the state itself.
+    fn restore_start(&mut self, _snapshot: &StartSnapshot, _net: &Mlp<F>) -> bool {
+        false
+    }
 }
+
+/// What a probe keeps of its observation of a first state, for [`Probe::restore_start`] in other runs.
+pub type StartSnapshot = std::sync::Arc<dyn std::any::Any + Send + Sync>;
 
 /// The probe that wants nothing; costs nothing.
 impl<F: Float> Probe<F> for () {}
@@ -179,6 +205,15 @@ impl<F: Float, P: Probe<F> + ?Sized> Probe<F> for &mut P {
     }
     fn check_probe_set(&self, probe_set: Option<&Dataset>) -> Result<()> {
         (**self).check_probe_set(probe_set)
+    }
+    fn start_key(&self) -> Option<String> {
+        (**self).start_key()
+    }
+    fn start_snapshot(&self) -> Option<StartSnapshot> {
+        (**self).start_snapshot()
+    }
+    fn restore_start(&mut self, snapshot: &StartSnapshot, net: &Mlp<F>) -> bool {
+        (**self).restore_start(snapshot, net)
     }
 }
 
@@ -213,5 +248,31 @@ impl<F: Float, A: Probe<F>, B: Probe<F>> Probe<F> for (A, B) {
     fn check_probe_set(&self, probe_set: Option<&Dataset>) -> Result<()> {
         self.0.check_probe_set(probe_set)?;
         self.1.check_probe_set(probe_set)
+    }
+    /// Both parts' keys; a part that does not want the probe set at step 0 needs nothing shared.
+    fn start_key(&self) -> Option<String> {
+        let part = |p: &dyn Probe<F>| if p.wants_probe_set(0) { p.start_key() } else { Some(String::new()) };
+        Some(format!("({}, {})", part(&self.0)?, part(&self.1)?))
+    }
+    fn start_snapshot(&self) -> Option<StartSnapshot> {
+        let part = |p: &dyn Probe<F>| if p.wants_probe_set(0) { p.start_snapshot().map(Some) } else { Some(None) };
+        Some(std::sync::Arc::new((part(&self.0)?, part(&self.1)?)))
+    }
+    /// Each part that wants the probe set at step 0 takes its own snapshot. Equal keys make both parts'
+    /// snapshots of their kind, so a second part cannot refuse once the first has taken its own; if it did
+    /// (a probe whose key does not name what it restores), the first would have recorded the state twice.
+    fn restore_start(&mut self, snapshot: &StartSnapshot, net: &Mlp<F>) -> bool {
+        type Parts = (Option<StartSnapshot>, Option<StartSnapshot>);
+        let Some((a, b)) = snapshot.downcast_ref::<Parts>() else { return false };
+        let take = |p: &mut dyn Probe<F>, s: &Option<StartSnapshot>| match s {
+            Some(s) => p.restore_start(s, net),
+            None => !p.wants_probe_set(0),
+        };
+        if !take(&mut self.0, a) {
+            return false;
+        }
+        let second = take(&mut self.1, b);
+        assert!(second, "a probe refused the snapshot of a probe with the same start_key (see Probe::start_key)");
+        true
     }
 }

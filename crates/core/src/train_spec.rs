@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Dataset;
 use crate::eval::{EvalPoint, PreparedSet};
+use crate::prepared_probe::PreparedProbeSet;
 
 /// How long to train; at least 1 step or epoch (training refuses `Steps(0)` and `Epochs(0)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +111,10 @@ pub struct TrainData<'a> {
     /// [`PreparedSet::set`] returns it) in chunks of [`TrainConfig::eval_batch`]; the run groups any other
     /// set itself. `&[]` for none. Results are the same either way.
     pub prepared: &'a [PreparedSet<'a>],
+    /// The probe set as a sweep shares it among its runs, with the probe's observations of their first
+    /// states ([`PreparedProbeSet`]); used when it holds `probe_set` itself (the same `Dataset` value) and the
+    /// probe shares ([`crate::Probe::start_key`]). Results are the same either way.
+    pub prepared_probe: Option<&'a PreparedProbeSet<'a>>,
 }
 
 impl<'a> TrainData<'a> {
@@ -117,11 +122,17 @@ impl<'a> TrainData<'a> {
     /// [`TrainData::prepared`] says). Code outside this crate that builds `TrainData` this way keeps
     /// compiling when a field with such a default is added.
     pub fn new(train: &'a Dataset, evals: &'a [(&'a str, &'a Dataset)], probe_set: Option<&'a Dataset>) -> Self {
-        TrainData { train, evals, probe_set, prepared: &[] }
+        TrainData { train, evals, probe_set, prepared: &[], prepared_probe: None }
     }
 
     /// The same data, with evaluation sets grouped beforehand to share among runs ([`PreparedSet`]).
     pub fn with_prepared(self, prepared: &'a [PreparedSet<'a>]) -> Self {
         TrainData { prepared, ..self }
+    }
+
+    /// The same data, with the probe set as a sweep shares it ([`PreparedProbeSet`]): `probe_set` becomes
+    /// the prepared set's own.
+    pub fn with_prepared_probe(self, prepared: &'a PreparedProbeSet<'a>) -> Self {
+        TrainData { probe_set: Some(prepared.set()), prepared_probe: Some(prepared), ..self }
     }
 }

@@ -6,13 +6,15 @@
 //! the code fingerprint ([`CODE`]; see `build.rs`): it decides a run's numbers.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use actscope_core::{
-    Dataset, EvalPoint, LockstepRun, Mlp, MlpConfig, Optimizer, PreparedSet, Status, TrainConfig, TrainData,
-    TrainOutcome, train, train_lockstep,
+    Dataset, EvalPoint, LockstepRun, Mlp, MlpConfig, Optimizer, PreparedProbeSet, PreparedSet, Status, TrainConfig,
+    TrainData, TrainOutcome, train, train_lockstep,
 };
 use actscope_data::LoadedData;
 use actscope_metrics::probe::Between;
@@ -200,6 +202,10 @@ pub struct EvalSets<'a> {
     /// The data's shape, which each run's memory check reads ([`DataShape::of`] reads the sets).
     shape: DataShape,
     sets: [PreparedSet<'a>; 3],
+    /// The runs' probe sets (the first `probe_size` validation examples) by size, made when a run first
+    /// asks for one and shared like the evaluation sets, with the probe's observations of first states
+    /// ([`PreparedProbeSet`]).
+    probes: Mutex<HashMap<usize, Arc<PreparedProbeSet<'a>>>>,
 }
 
 impl<'a> EvalSets<'a> {
@@ -222,7 +228,17 @@ impl<'a> EvalSets<'a> {
                 prepare(Cow::Borrowed(&data.val)),
                 prepare(Cow::Borrowed(&data.test)),
             ],
+            probes: Mutex::default(),
         }
+    }
+
+    /// The probe set of `size` examples, the same value for every run that asks for this size.
+    fn probe_set(&self, size: usize) -> Arc<PreparedProbeSet<'a>> {
+        let mut probes = self.probes.lock().unwrap_or_else(PoisonError::into_inner);
+        let made = probes
+            .entry(size)
+            .or_insert_with(|| Arc::new(PreparedProbeSet::new(Cow::Owned(self.data.val.head("probe", size)))));
+        Arc::clone(made)
     }
 
     /// The sets by name, as the training loop evaluates them.
@@ -321,18 +337,19 @@ fn open_run(cfg: &RunConfig, shape: &DataShape, out: &Path) -> Result<(String, P
 pub fn execute_group(cfgs: &[&RunConfig], evals: &EvalSets<'_>, out: &Path) -> Vec<Result<RunSummary>> {
     let data = evals.data;
     let mut results: Vec<Option<Result<RunSummary>>> = cfgs.iter().map(|_| None).collect();
-    // Per run that could be set up: (index, name, temporary directory, subsets), and its model.
-    let mut ready: Vec<(usize, String, PathBuf, Sets)> = Vec::new();
+    // Per run that could be set up: (index, name, temporary directory, probe set), and its model.
+    let mut ready: Vec<(usize, String, PathBuf, Arc<PreparedProbeSet<'_>>)> = Vec::new();
     let mut models: Vec<Model> = Vec::new();
     for (i, cfg) in cfgs.iter().enumerate() {
+        let probe_set = evals.probe_set(cfg.probe_size);
         let opened = open_run(cfg, &evals.shape, out).and_then(|(name, tmp)| {
-            prepare(cfg, data).map(|p| (name.clone(), tmp.clone(), p)).inspect_err(|_| {
+            prepare(cfg, data, probe_set.set()).map(|p| (name.clone(), tmp.clone(), p)).inspect_err(|_| {
                 let _ = fs::remove_dir_all(&tmp);
             })
         });
         match opened {
-            Ok((name, tmp, (model, sets))) => {
-                ready.push((i, name, tmp, sets));
+            Ok((name, tmp, model)) => {
+                ready.push((i, name, tmp, probe_set));
                 models.push(model);
             }
             Err(e) => results[i] = Some(Err(e)),
@@ -346,7 +363,7 @@ pub fn execute_group(cfgs: &[&RunConfig], evals: &EvalSets<'_>, out: &Path) -> V
             net: &mut m.net,
             opt: &mut m.opt,
             config: &m.tc,
-            data: TrainData::new(&data.train, &named, Some(&r.3.probe_set)).with_prepared(&evals.sets),
+            data: TrainData::new(&data.train, &named, None).with_prepared(&evals.sets).with_prepared_probe(&r.3),
             probe: &mut m.probe,
         })
         .collect();
@@ -377,18 +394,12 @@ struct Model {
     probe: MetricsProbe<f32>,
 }
 
-/// The run's own subset of the data: the probe set.
-struct Sets {
-    probe_set: Dataset,
-}
-
-/// Builds the network, optimizer, settings, subsets and probe of `cfg` on `data`.
-fn prepare(cfg: &RunConfig, data: &LoadedData) -> Result<(Model, Sets)> {
+/// Builds the network, optimizer, settings and probe of `cfg` on `data`, shown `probe_set`.
+fn prepare(cfg: &RunConfig, data: &LoadedData, probe_set: &Dataset) -> Result<Model> {
     let mlp = cfg.mlp_config(data.train.dim(), data.train.classes.max(data.test.classes).max(2));
     let net = Mlp::<f32>::new(&mlp, cfg.seed)?;
     let opt = Optimizer::new(cfg.optimizer_config()?)?;
     let tc = cfg.train_config(data.train.len());
-    let probe_set = data.val.head("probe", cfg.probe_size);
     let spe = tc.steps_per_epoch(data.train.len());
     let total = tc.total_steps(data.train.len());
     let pc = ProbeConfig {
@@ -405,7 +416,7 @@ fn prepare(cfg: &RunConfig, data: &LoadedData) -> Result<(Model, Sets)> {
         full_every: 0,
     };
     let probe = MetricsProbe::new(pc, &net, probe_set.len());
-    Ok((Model { mlp, net, opt, tc, probe }, Sets { probe_set }))
+    Ok(Model { mlp, net, opt, tc, probe })
 }
 
 fn train_into(
@@ -418,11 +429,13 @@ fn train_into(
     replace: bool,
 ) -> Result<RunSummary> {
     let data = evals.data;
-    let (mut model, sets) = prepare(cfg, data)?;
+    let probe_set = evals.probe_set(cfg.probe_size);
+    let mut model = prepare(cfg, data, probe_set.set())?;
     let start = Instant::now();
     let Model { net, opt, tc, probe, .. } = &mut model;
     let named = evals.named();
-    let data_seen = TrainData::new(&data.train, &named, Some(&sets.probe_set)).with_prepared(&evals.sets);
+    let data_seen =
+        TrainData::new(&data.train, &named, None).with_prepared(&evals.sets).with_prepared_probe(&probe_set);
     let outcome = train(net, opt, tc, data_seen, (probe, watcher))?;
     let wall_seconds = start.elapsed().as_secs_f64();
     write_run(cfg, data, out, name, tmp, model, &outcome, wall_seconds, replace)
@@ -494,7 +507,8 @@ mod tests {
 
     /// Runs that share one data's evaluation sets, grouped once ([`execute_shared`], as a sweep runs them),
     /// write what each writes when the sets are grouped for it alone ([`execute`]); runs that differ only
-    /// in their learning rate start from the same network, whose evaluations they share. (That grouping the
+    /// in their learning rate start from the same network, whose evaluations and first checkpoint on the
+    /// probe set they share. (That grouping the
     /// sets changes no result is tested in core, against training with no sets prepared.)
     #[test]
     fn runs_sharing_their_evaluation_sets_write_what_they_write_alone() {
@@ -515,6 +529,7 @@ mod tests {
         }
         let starts: Vec<usize> = evals.sets.iter().map(PreparedSet::starts_evaluated).collect();
         assert_eq!(starts, [2, 2, 2], "two seeds, two first states; the second rate shares the first's");
+        assert_eq!(evals.probe_set(50).starts_observed(), 2, "and the probe set's first checkpoint likewise");
         fs::remove_dir_all(&alone).unwrap();
         fs::remove_dir_all(&shared).unwrap();
     }

@@ -20,8 +20,10 @@
 //! sample and its cost behind these defaults.
 
 use actscope_core::loss::softmax_cross_entropy;
+use std::sync::Arc;
+
 use actscope_core::{
-    Activation, Dataset, EvalPoint, Float, LayerView, Mlp, Observation, Probe, ProbeSource, Workspace,
+    Activation, Dataset, EvalPoint, Float, LayerView, Mlp, Observation, Probe, ProbeSource, StartSnapshot, Workspace,
 };
 use ndarray::Array2;
 
@@ -412,6 +414,36 @@ impl<F: Float> Probe<F> for MetricsProbe<F> {
 
     fn on_eval(&mut self, point: &EvalPoint) {
         self.records.push(Record::Eval(point.clone()));
+    }
+
+    /// The settings the first checkpoint depends on beyond the network and the probe set: the element type,
+    /// τ, whether it has an effective rank, the tracked unit and the probe set's size (the bins follow the
+    /// activation, which is the network's).
+    fn start_key(&self) -> Option<String> {
+        let c = &self.config;
+        Some(format!(
+            "actscope_metrics::MetricsProbe<{}>: tau {:?}, effective rank {}, tracked unit {}, probe samples {}",
+            std::any::type_name::<F>(),
+            c.tau,
+            c.effective_rank,
+            c.tracked_unit,
+            self.probe_samples
+        ))
+    }
+
+    /// The checkpoint just measured, before its update ratio.
+    fn start_snapshot(&self) -> Option<StartSnapshot> {
+        self.pending.as_ref().map(|(cp, _)| Arc::new(cp.clone()) as StartSnapshot)
+    }
+
+    /// Records another run's first checkpoint as its own: its update ratio will start from `net`'s weights,
+    /// the same bits as the other run's.
+    fn restore_start(&mut self, snapshot: &StartSnapshot, net: &Mlp<F>) -> bool {
+        let Some(cp) = snapshot.downcast_ref::<Checkpoint>() else { return false };
+        self.flush();
+        let before = net.layers.iter().map(|l| l.linear.weight.clone()).collect();
+        self.pending = Some((cp.clone(), before));
+        true
     }
 
     /// Refuses a probe set of another size than the probe was built for ([`MetricsProbe::new`]'s
