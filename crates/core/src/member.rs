@@ -446,14 +446,23 @@ mod tests {
         let (observed, restored) = [&a, &b, &c].iter().fold((0, 0), |(o, r), p| (o + p.observed, r + p.restored));
         assert_eq!((observed, restored), (4, 2), "the first state observed once, the last one by each run");
         assert_eq!(prepared.starts_observed(), 1);
-        // A pair with a probe that wants nothing at step 0 shares among pairs like it (another key).
+        // Paired with a probe that wants nothing at step 0, it shares as it does alone (a sweep's runs go
+        // with a watcher, lockstep members without); two sharing probes paired share among such pairs.
         let mut pairs = [(recorder(true), ()), (recorder(true), ())];
         for (pair, o) in pairs.iter_mut().zip(optimizers) {
             run(1, o, Some(&prepared), pair);
         }
-        assert_eq!([pairs[0].0.restored, pairs[1].0.restored], [0, 1]);
+        assert_eq!([pairs[0].0.restored, pairs[1].0.restored], [1, 1]);
         assert_eq!(pairs[1].0.seen, alone[1].seen);
-        assert_eq!(prepared.starts_observed(), 2);
+        assert_eq!(prepared.starts_observed(), 1);
+        let mut both = [(recorder(true), recorder(true)), (recorder(true), recorder(true))];
+        for (pair, o) in both.iter_mut().zip(optimizers) {
+            run(1, o, Some(&prepared), pair);
+        }
+        let counts = |p: &(Recorder, Recorder)| (p.0.observed, p.0.restored, p.1.observed, p.1.restored);
+        assert_eq!([counts(&both[0]), counts(&both[1])], [(2, 0, 2, 0), (1, 1, 1, 1)]);
+        assert_eq!((&both[1].0.seen, &both[1].1.seen), (&alone[1].seen, &alone[1].seen));
+        assert_eq!(prepared.starts_observed(), 2, "the pair's own key");
         // Another seed is another state; a probe that does not share (or a part of a pair that does not)
         // observes itself.
         run(2, optimizers[0], Some(&prepared), &mut recorder(true));

@@ -68,8 +68,8 @@ impl<'a> PreparedProbeSet<'a> {
         cell.get_or_init(observe).clone()
     }
 
-    /// How many first states this set holds a probe's observation of (a sweep's runs that differ only in
-    /// their learning rate count once).
+    /// How many first states were observed here, per probe key (a sweep's runs that differ only in their
+    /// learning rate count once), including those whose probe had no snapshot to give.
     pub fn starts_observed(&self) -> usize {
         self.starts.lock().unwrap_or_else(PoisonError::into_inner).values().filter(|c| c.get().is_some()).count()
     }

@@ -249,30 +249,42 @@ impl<F: Float, A: Probe<F>, B: Probe<F>> Probe<F> for (A, B) {
         self.0.check_probe_set(probe_set)?;
         self.1.check_probe_set(probe_set)
     }
-    /// Both parts' keys; a part that does not want the probe set at step 0 needs nothing shared.
+    /// A part that does not want the probe set at step 0 needs nothing shared: where only one part wants
+    /// it, the pair shares as that part alone (so a probe paired with one that wants nothing shares with
+    /// the same probe unpaired); where both do, the pair's key is both keys, unambiguously quoted.
     fn start_key(&self) -> Option<String> {
-        let part = |p: &dyn Probe<F>| if p.wants_probe_set(0) { p.start_key() } else { Some(String::new()) };
-        Some(format!("({}, {})", part(&self.0)?, part(&self.1)?))
+        match (self.0.wants_probe_set(0), self.1.wants_probe_set(0)) {
+            (true, false) => self.0.start_key(),
+            (false, true) => self.1.start_key(),
+            _ => Some(format!("{:?}", (self.0.start_key()?, self.1.start_key()?))),
+        }
     }
     fn start_snapshot(&self) -> Option<StartSnapshot> {
-        let part = |p: &dyn Probe<F>| if p.wants_probe_set(0) { p.start_snapshot().map(Some) } else { Some(None) };
-        Some(std::sync::Arc::new((part(&self.0)?, part(&self.1)?)))
-    }
-    /// Each part that wants the probe set at step 0 takes its own snapshot. Equal keys make both parts'
-    /// snapshots of their kind, so a second part cannot refuse once the first has taken its own; if it did
-    /// (a probe whose key does not name what it restores), the first would have recorded the state twice.
-    fn restore_start(&mut self, snapshot: &StartSnapshot, net: &Mlp<F>) -> bool {
-        type Parts = (Option<StartSnapshot>, Option<StartSnapshot>);
-        let Some((a, b)) = snapshot.downcast_ref::<Parts>() else { return false };
-        let take = |p: &mut dyn Probe<F>, s: &Option<StartSnapshot>| match s {
-            Some(s) => p.restore_start(s, net),
-            None => !p.wants_probe_set(0),
-        };
-        if !take(&mut self.0, a) {
-            return false;
+        match (self.0.wants_probe_set(0), self.1.wants_probe_set(0)) {
+            (true, false) => self.0.start_snapshot(),
+            (false, true) => self.1.start_snapshot(),
+            _ => Some(std::sync::Arc::new((self.0.start_snapshot()?, self.1.start_snapshot()?))),
         }
-        let second = take(&mut self.1, b);
-        assert!(second, "a probe refused the snapshot of a probe with the same start_key (see Probe::start_key)");
-        true
+    }
+    /// Where both parts want the probe set, each takes its own snapshot. Equal keys make both snapshots of
+    /// their kind, so the second part cannot refuse once the first has taken its own; if it did (a probe
+    /// whose key does not name what it restores), the first would have recorded the state twice.
+    fn restore_start(&mut self, snapshot: &StartSnapshot, net: &Mlp<F>) -> bool {
+        match (self.0.wants_probe_set(0), self.1.wants_probe_set(0)) {
+            (true, false) => self.0.restore_start(snapshot, net),
+            (false, true) => self.1.restore_start(snapshot, net),
+            _ => {
+                let Some((a, b)) = snapshot.downcast_ref::<(StartSnapshot, StartSnapshot)>() else { return false };
+                if !self.0.restore_start(a, net) {
+                    return false;
+                }
+                let second = self.1.restore_start(b, net);
+                assert!(
+                    second,
+                    "a probe refused the snapshot of a probe with the same start_key (see Probe::start_key)"
+                );
+                true
+            }
+        }
     }
 }

@@ -194,8 +194,10 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The sets every run on one [`LoadedData`] evaluates: the first [`TRAIN_EVAL_SIZE`] training examples
 /// ("train"), validation and test, each with its rows grouped once for the sparse first-layer product
-/// ([`PreparedSet`]). A sweep builds them once per data and its runs share them ([`execute_shared`]);
-/// grouping them anew for every run took about 5% of an E1 run. They change no result.
+/// ([`PreparedSet`]); and the runs' probe sets ([`PreparedProbeSet`]). A sweep builds them once per data
+/// and its runs share them ([`execute_shared`]), with the evaluations and first probe-set checkpoint of
+/// each state runs start from; grouping the sets anew for every run took about 5% of an E1 run. They
+/// change no result.
 #[derive(Debug)]
 pub struct EvalSets<'a> {
     data: &'a LoadedData,
