@@ -19,9 +19,9 @@
 //! full-probe-set checkpoints only. `docs/metrics.md` has the measured error of each metric against the
 //! sample and its cost behind these defaults.
 
-use actscope_core::loss::softmax_cross_entropy;
 use std::sync::Arc;
 
+use actscope_core::loss::softmax_cross_entropy;
 use actscope_core::{
     Activation, Dataset, EvalPoint, Float, LayerView, Mlp, Observation, Probe, ProbeSource, StartSnapshot, Workspace,
 };
