@@ -343,14 +343,15 @@ pub fn execute_group(cfgs: &[&RunConfig], evals: &EvalSets<'_>, out: &Path) -> V
     let mut ready: Vec<(usize, String, PathBuf, Arc<PreparedProbeSet<'_>>)> = Vec::new();
     let mut models: Vec<Model> = Vec::new();
     for (i, cfg) in cfgs.iter().enumerate() {
-        let probe_set = evals.probe_set(cfg.probe_size);
+        // The probe set after the memory check, as a run alone makes it.
         let opened = open_run(cfg, &evals.shape, out).and_then(|(name, tmp)| {
-            prepare(cfg, data, probe_set.set()).map(|p| (name.clone(), tmp.clone(), p)).inspect_err(|_| {
+            let probe_set = evals.probe_set(cfg.probe_size);
+            prepare(cfg, data, probe_set.set()).map(|p| (name.clone(), tmp.clone(), p, probe_set)).inspect_err(|_| {
                 let _ = fs::remove_dir_all(&tmp);
             })
         });
         match opened {
-            Ok((name, tmp, model)) => {
+            Ok((name, tmp, model, probe_set)) => {
                 ready.push((i, name, tmp, probe_set));
                 models.push(model);
             }
