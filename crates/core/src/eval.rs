@@ -2,8 +2,6 @@
 //! evaluation that the training loop keeps and shows its probes.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ndarray::{Array2, s};
 use serde::{Deserialize, Serialize};
@@ -11,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::StateDigest;
 use crate::loss::cross_entropy_sum_and_correct;
 use crate::sparse::SparseSet;
+use crate::start_memo::StartMemo;
 use crate::{Dataset, Error, Float, Mlp, Result, Workspace};
 
 /// One evaluation of the network on a named set.
@@ -52,11 +51,8 @@ pub struct PreparedSet<'a> {
     sparse: Option<SparseSet>,
     /// The evaluations (mean loss, accuracy) of the states runs started from, by their digest; shared by
     /// clones, which hold the same set.
-    starts: Arc<Mutex<HashMap<StateDigest, Arc<Start>>>>,
+    starts: StartMemo<StateDigest, (f64, f64)>,
 }
-
-/// The evaluation (mean loss, accuracy) of one first state, set by the first run to evaluate it.
-type Start = OnceLock<(f64, f64)>;
 
 impl<'a> PreparedSet<'a> {
     /// Groups the rows of `set` in chunks of `chunk` rows, the [`crate::TrainConfig::eval_batch`] of the runs
@@ -70,7 +66,7 @@ impl<'a> PreparedSet<'a> {
             return Err(Error::config("eval_batch", "must be ≥ 1"));
         }
         let sparse = SparseSet::new(set.x(), chunk);
-        Ok(PreparedSet { set, chunk, sparse, starts: Arc::default() })
+        Ok(PreparedSet { set, chunk, sparse, starts: StartMemo::default() })
     }
 
     /// The set.
@@ -97,14 +93,13 @@ impl<'a> PreparedSet<'a> {
     /// `evaluate`'s result the first time the state is evaluated here, the same numbers after. A run that
     /// asks for a state another thread is evaluating waits for it.
     pub(crate) fn evaluate_start(&self, digest: StateDigest, evaluate: impl FnOnce() -> (f64, f64)) -> (f64, f64) {
-        let cell = Arc::clone(self.starts.lock().unwrap_or_else(PoisonError::into_inner).entry(digest).or_default());
-        *cell.get_or_init(evaluate)
+        self.starts.get_or_compute(digest, evaluate)
     }
 
     /// How many first states of runs this set holds evaluations of: one per distinct network the runs that
     /// evaluated it started from (a sweep's runs that differ only in their learning rate count once).
     pub fn starts_evaluated(&self) -> usize {
-        self.starts.lock().unwrap_or_else(PoisonError::into_inner).values().filter(|c| c.get().is_some()).count()
+        self.starts.computed()
     }
 }
 

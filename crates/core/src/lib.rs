@@ -58,6 +58,7 @@ pub mod rng;
 pub mod serde_nan;
 pub mod sparse;
 mod spec;
+mod start_memo;
 mod train;
 mod train_spec;
 pub mod vmath;

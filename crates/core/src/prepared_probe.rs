@@ -2,12 +2,11 @@
 //! each first state.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::Dataset;
 use crate::digest::StateDigest;
 use crate::probe::StartSnapshot;
+use crate::start_memo::StartMemo;
 
 /// A probe set that the runs of a sweep share ([`crate::TrainData::with_prepared_probe`]), with what their
 /// probes recorded of each first state.
@@ -27,20 +26,15 @@ use crate::probe::StartSnapshot;
 #[derive(Clone)]
 pub struct PreparedProbeSet<'a> {
     set: Cow<'a, Dataset>,
-    /// Snapshots by state and probe key; shared by clones, which hold the same set.
-    starts: Arc<Mutex<Starts>>,
+    /// Snapshots by state digest and [`crate::Probe::start_key`], set by the first run to observe the
+    /// state (`None`: its probe had none to give); shared by clones, which hold the same set.
+    starts: StartMemo<(StateDigest, String), Option<StartSnapshot>>,
 }
-
-/// The snapshot of one first state, set by the first run to observe it (`None`: its probe had none to give).
-type Start = OnceLock<Option<StartSnapshot>>;
-
-/// The snapshots by state digest and [`crate::Probe::start_key`].
-type Starts = HashMap<(StateDigest, String), Arc<Start>>;
 
 impl<'a> PreparedProbeSet<'a> {
     /// A probe set to share among runs.
     pub fn new(set: Cow<'a, Dataset>) -> Self {
-        PreparedProbeSet { set, starts: Arc::default() }
+        PreparedProbeSet { set, starts: StartMemo::default() }
     }
 
     /// The set.
@@ -61,17 +55,13 @@ impl<'a> PreparedProbeSet<'a> {
         key: String,
         observe: impl FnOnce() -> Option<StartSnapshot>,
     ) -> Option<StartSnapshot> {
-        let cell = {
-            let mut starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
-            Arc::clone(starts.entry((digest, key)).or_default())
-        };
-        cell.get_or_init(observe).clone()
+        self.starts.get_or_compute((digest, key), observe)
     }
 
     /// How many first states were observed here, per probe key (a sweep's runs that differ only in their
     /// learning rate count once), including those whose probe had no snapshot to give.
     pub fn starts_observed(&self) -> usize {
-        self.starts.lock().unwrap_or_else(PoisonError::into_inner).values().filter(|c| c.get().is_some()).count()
+        self.starts.computed()
     }
 }
 
