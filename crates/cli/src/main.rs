@@ -17,6 +17,8 @@ use actscope_lab::report::Profile;
 use actscope_lab::report::figures::Cells;
 use actscope_lab::summarize::{group_metrics, load_runs, no_runs_error, summarize};
 use actscope_lab::sweep::{DataCache, MAX_RUNS_ENV, Shard, SweepFile, SweepOptions, execute_sweep, max_runs};
+/// "s" where a count is not 1 (shared with the lab's pages).
+pub(crate) use actscope_lab::words::plural;
 use actscope_lab::{Error, OptimizerKind, RunConfig};
 use anyhow::Result;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -800,11 +802,6 @@ pub(crate) fn print_reading(messages: impl IntoIterator<Item = String>, quiet: b
             eprintln!("{m}");
         }
     }
-}
-
-/// "s" where `n` is not 1.
-pub(crate) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// A `KEY=VALUE` argument of `flag` (`--set`, `--where`): the key and its TOML value (a bare word is a

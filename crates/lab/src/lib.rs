@@ -51,6 +51,7 @@ pub mod store;
 pub mod summarize;
 pub mod sweep;
 pub mod tuning;
+pub mod words;
 
 pub use config::{CheckpointSample, OptimizerKind, RunConfig};
 pub use error::{Error, Result, ResultExt};

@@ -122,7 +122,7 @@ pub fn mixed_data_warning<'a>(runs: impl IntoIterator<Item = (&'a RunConfig, &'a
         .map(|(data, sums)| {
             let list: Vec<String> = sums
                 .iter()
-                .map(|(c, n)| format!("{} ({n} run{})", c.get(..12).unwrap_or(c), if *n == 1 { "" } else { "s" }))
+                .map(|(c, n)| format!("{} ({n} run{})", c.get(..12).unwrap_or(c), crate::words::plural(*n)))
                 .collect();
             format!("data {data:?}: checksums {}", list.join(", "))
         })

@@ -194,8 +194,13 @@ impl LayerDiagnosis {
     /// a module's position in a sequence (PyTorch's `nn.Sequential`), "layer 1 (module 0)", which beside the
     /// layer's own number had read "layer 1 (0)".
     pub fn label(&self) -> String {
+        format!("layer {}", self.numbered())
+    }
+
+    /// [`Self::label`] without "layer ": "3 (fc3)", "1 (module 0)" (the table's column is "layer").
+    pub fn numbered(&self) -> String {
         let module = if self.name.bytes().all(|b| b.is_ascii_digit()) { "module " } else { "" };
-        format!("layer {} ({module}{})", self.index + 1, self.name)
+        format!("{} ({module}{})", self.index + 1, self.name)
     }
 }
 

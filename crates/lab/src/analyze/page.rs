@@ -8,6 +8,7 @@ use actscope_metrics::stats::Describe;
 use super::diagnose::{DEAD_SHARE, Diagnosis, EXPLODING_RATIO, SATURATED_RATE, VANISHING_RATIO};
 use crate::report::verdict::ALPHA;
 use crate::report::write::{CSS, esc, fmt_p, md};
+use crate::words::plural;
 
 /// A block of the page.
 #[derive(Clone, Debug)]
@@ -87,9 +88,9 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
         Block::Heading(1, "actscope analyze: diagnosis of captured networks".into()),
         Block::Para(format!(
             "{captures} capture{} of {} model{}. Every number below was computed from the captures by the code actscope uses for its own runs; every finding follows the rules stated here.",
-            if captures == 1 { "" } else { "s" },
+            plural(captures),
             d.models.len(),
-            if d.models.len() == 1 { "" } else { "s" },
+            plural(d.models.len()),
         )),
         Block::Heading(2, "Rules".into()),
         Block::List(vec![
@@ -129,7 +130,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
             .iter()
             .map(|l| {
                 vec![
-                    l.label().trim_start_matches("layer ").to_string(),
+                    l.numbered(),
                     l.units.to_string(),
                     l.saturation.as_ref().map_or("—".into(), |s| fmt_d(s, SHARE, 100.0, 1)),
                     l.dead.as_ref().map_or("—".into(), |s| fmt_d(s, SHARE, 100.0, 1)),

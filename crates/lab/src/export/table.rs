@@ -300,7 +300,7 @@ pub fn check_level(runs: &[LoadedRun], level: Level) -> Result<()> {
             "none of the {} run{} recorded step scalars (step_scalars = false), so the step table would have no \
              rows: choose another level (--level), or train with step_scalars = true",
             runs.len(),
-            if runs.len() == 1 { "" } else { "s" }
+            crate::words::plural(runs.len())
         )));
     }
     Ok(())
