@@ -93,7 +93,7 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg"),
             raise TypeError(f"analyze: a note's model and sentence are non-empty strings, got {n!r}")
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
             raise ValueError(f"analyze: a note's seed is an int from 0 to 2**64 - 1, got {seed!r} in {n!r}")
-        checked.append((model, seed, sentence.strip().rstrip(".")))
+        checked.append((model, seed, sentence))
     return _analyze_files(captures, out, formats, stacklevel=3, notes=checked)
 
 

@@ -28,7 +28,7 @@ pub struct AnalyzeArgs {
 }
 
 /// The `--note MODEL SEED TEXT` triples (clap hands them over flattened, three values per note); a bad
-/// seed or an empty note is a usage error (exit 2).
+/// seed is a usage error (exit 2), as is an empty note (`analyze_noted` refuses it).
 fn run_notes(flat: &[String]) -> Result<Vec<actscope_lab::analyze::RunNote>> {
     let usage = |m: String| anyhow::Error::new(actscope_lab::Error::usage(m));
     flat.chunks(3)
@@ -37,11 +37,7 @@ fn run_notes(flat: &[String]) -> Result<Vec<actscope_lab::analyze::RunNote>> {
             let seed = seed.parse::<u64>().map_err(|_| {
                 usage(format!("--note {model} {seed:?} …: SEED must be a whole number from 0 to 2^64 − 1"))
             })?;
-            let note = note.trim().trim_end_matches('.').trim_end().to_string();
-            if note.is_empty() {
-                return Err(usage(format!("--note {model} {seed}: the note is empty; expected a sentence")));
-            }
-            Ok(actscope_lab::analyze::RunNote { model: model.clone(), seed, note })
+            Ok(actscope_lab::analyze::RunNote { model: model.clone(), seed, note: note.clone() })
         })
         .collect()
 }

@@ -303,14 +303,26 @@ pub struct RunNote {
 /// [`analyze`], with notes on some runs ([`RunNote`]), which the diagnosis gives among its model's notes as
 /// "seed s: note".
 ///
+/// A note's surrounding spaces and final full stops are dropped (the page adds one).
+///
 /// # Errors
-/// As [`analyze`], and a note on a model and seed that no capture has (usage).
+/// As [`analyze`], and a note that is empty or on a model and seed that no capture has (usage).
 pub fn analyze_noted(
     captures: &[PathBuf],
     out: &Path,
     formats: &[actscope_plots::Format],
     notes: &[RunNote],
 ) -> Result<Analysis> {
+    let mut notes = notes.to_vec();
+    for n in &mut notes {
+        n.note = n.note.trim().trim_end_matches('.').trim_end().to_string();
+        if n.note.is_empty() {
+            return Err(Error::usage(format!(
+                "a note on model {:?}, seed {}: the note is empty; expected a sentence",
+                n.model, n.seed
+            )));
+        }
+    }
     if captures.is_empty() {
         return Err(Error::usage("no capture files given; pass one or more .safetensors captures (docs/capture.md)"));
     }
@@ -379,7 +391,7 @@ pub fn analyze_noted(
     }
     remove_earlier_figures(&fig_dir, &figures)?;
     let mut diagnosis = diagnose(&runs);
-    for n in notes {
+    for n in &notes {
         let model = diagnosis.models.iter_mut().find(|m| m.model == n.model && m.seeds.contains(&n.seed));
         model.expect("notes were checked against the runs").run_notes.push(format!("seed {}: {}", n.seed, n.note));
     }
