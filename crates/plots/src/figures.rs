@@ -467,7 +467,8 @@ pub fn accuracy_heatmap(
 }
 
 /// Figure 3 — The BN paper's Figure 1(b, c): the {15, 50, 85} percentiles of one last-hidden-layer unit's input
-/// over training, without and with BN.
+/// over training, without and with BN. Where only one side has points, only its panel is drawn (an empty
+/// "no data" panel beside it said nothing); with neither, both panels say "no data".
 pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint]) -> Figure {
     // Ordered quantities: shades of the sequential ramp, not the activations' colours.
     let shade = |k: usize| palette::sequence(k, 3);
@@ -500,12 +501,23 @@ pub fn bn_paper_percentiles(without: &[PercentilePoint], with: &[PercentilePoint
             ..Default::default()
         }
     };
+    let sides = [("without BN", without), ("with BN (before φ)", with)];
+    let one_side = without.is_empty() != with.is_empty();
+    let panels: Vec<Panel> = sides
+        .iter()
+        .filter(|(_, t)| !one_side || !t.is_empty())
+        .map(|(title, t)| Panel::Lines(panel(title, t)))
+        .collect();
+    let columns = panels.len();
     Figure::new(
         "Input of a last-hidden-layer sigmoid over training (Ioffe & Szegedy 2015, Fig. 1b–c)",
-        "15th, 50th and 85th percentiles of one unit's input on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between); stable with BN, drifting without (one y-axis for both)",
-        share_y(vec![Panel::Lines(panel("without BN", without)), Panel::Lines(panel("with BN (before φ)", with))]),
+        format!(
+            "15th, 50th and 85th percentiles of one unit's input on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between); stable with BN, drifting without{}",
+            if one_side { "" } else { " (one y-axis for both)" }
+        ),
+        share_y(panels),
     )
-    .with_columns(2)
+    .with_columns(columns)
 }
 
 /// What a per-layer figure draws: a share (0 to 1) or a quantity of at least 1 (an effective rank).

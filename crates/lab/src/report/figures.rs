@@ -681,44 +681,39 @@ fn bn_paper_percentiles(e: &Experiment) -> Figure {
     };
     let (without, with) = (track(Placement::None), track(Placement::Before));
     let mut fig = figs::bn_paper_percentiles(&without, &with);
-    // One run per panel, not a mean over seeds as the other figures: say which.
+    // One run per panel, not a mean over seeds as the other figures: say which. The figure draws only the
+    // sides with points (a user's own model, or a sweep of one placement, has one).
     let run = |p: Placement| e.selected(is(Activation::Sigmoid, p)).first().map(|r| (r.config.seed, r.config.lr));
-    let lr_title = |panel: &mut actscope_plots::Panel, lr: f64| {
+    let sides = [(run(Placement::None), !without.is_empty()), (run(Placement::Before), !with.is_empty())];
+    let drawn: Vec<(u64, f64)> = match sides {
+        [(Some(a), true), (Some(b), true)] => vec![a, b],
+        [(Some(a), true), (_, false)] | [(_, false), (Some(a), true)] => vec![a],
+        _ => return fig,
+    };
+    // Each panel trains at its own rate: each title says it.
+    for (panel, &(_, lr)) in fig.panels.iter_mut().zip(&drawn) {
         if let actscope_plots::Panel::Lines(l) = panel {
             l.title = format!("{}, lr {lr}", l.title);
         }
-    };
-    match (run(Placement::None), run(Placement::Before)) {
-        (Some((a, lr_a)), Some((b, lr_b))) if !without.is_empty() && !with.is_empty() => {
-            let seeds = if a == b { format!("seed {a}") } else { format!("seeds {a} and {b}") };
-            fig.caption = format!(
-                "{}; one run per panel ({seeds}, each at its configuration's selected learning rate: {lr_a} without \
-                 BN, {lr_b} with), not a mean over seeds",
-                fig.caption
-            );
-            // The two panels train at different rates: each title says its own.
-            for (panel, lr) in fig.panels.iter_mut().zip([lr_a, lr_b]) {
-                lr_title(panel, lr);
-            }
-        }
-        // Runs of one side only (a user's own model, or a sweep of one placement): that side's panel alone,
-        // rather than an empty "no data" panel beside it.
-        (a, b) => {
-            let (keep, (seed, lr), missing) = match (a, b) {
-                (Some(r), _) if !without.is_empty() && with.is_empty() => (0, r, "with BN before φ"),
-                (_, Some(r)) if without.is_empty() && !with.is_empty() => (1, r, "without BN"),
-                _ => return fig,
-            };
-            let mut panel = fig.panels.swap_remove(keep);
-            lr_title(&mut panel, lr);
-            (fig.panels, fig.columns) = (vec![panel], 1);
-            fig.caption = format!(
-                "{}; one run (seed {seed}, at its configuration's selected learning rate {lr}), not a mean over \
-                 seeds; the runs hold no sigmoid run {missing} to set beside it",
-                fig.caption.replace(" (one y-axis for both)", "")
-            );
-        }
     }
+    let runs = match drawn[..] {
+        [(a, lr_a), (b, lr_b)] => {
+            let seeds = if a == b { format!("seed {a}") } else { format!("seeds {a} and {b}") };
+            format!(
+                "one run per panel ({seeds}, each at its configuration's selected learning rate: {lr_a} without BN, \
+                 {lr_b} with), not a mean over seeds"
+            )
+        }
+        _ => {
+            let (seed, lr) = drawn[0];
+            let missing = if without.is_empty() { "without BN" } else { "with BN before φ" };
+            format!(
+                "one run (seed {seed}, at its configuration's selected learning rate {lr}), not a mean over seeds; \
+                 the runs hold no sigmoid run {missing} to set beside it"
+            )
+        }
+    };
+    fig.caption = format!("{}; {runs}", fig.caption);
     fig
 }
 

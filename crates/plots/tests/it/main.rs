@@ -671,3 +671,23 @@ fn control_characters_in_labels_draw() {
     let dir = out_dir("control");
     render(&fig, &dir.join("f"), &[Format::Png]).unwrap();
 }
+
+/// The BN paper's comparison with one side only (a user's own model) draws that side alone; with both or
+/// neither, both panels (the latter "no data").
+#[test]
+fn the_bn_paper_comparison_draws_the_sides_it_has() {
+    use actscope_plots::figures::{PercentilePoint, bn_paper_percentiles};
+    let track = [PercentilePoint { step: 0.0, p15: -1.0, p50: 0.0, p85: 1.0 }];
+    let titles = |f: &Figure| f.panels.iter().map(|p| p.title().to_string()).collect::<Vec<_>>();
+    let with_only = bn_paper_percentiles(&[], &track);
+    assert_eq!((titles(&with_only), with_only.columns), (vec!["with BN (before φ)".to_string()], 1));
+    assert!(!with_only.caption.contains("one y-axis for both"), "{}", with_only.caption);
+    assert_eq!(titles(&bn_paper_percentiles(&track, &[])), ["without BN"]);
+    for (a, b) in [(&track[..], &track[..]), (&[][..], &[][..])] {
+        let both = bn_paper_percentiles(a, b);
+        assert_eq!(
+            (titles(&both), both.columns),
+            (vec!["without BN".to_string(), "with BN (before φ)".to_string()], 2)
+        );
+    }
+}
