@@ -2,14 +2,15 @@
 //!
 //! Evaluating a run multiplies the same evaluation sets by the first layer's weights at every evaluation
 //! point, and about half of an image's pixels are exactly 0. [`SparseSet`] is built once per set: each
-//! chunk's rows are put in an order where neighbours have similar nonzero patterns and taken three at a
-//! time, and each triple lists the union of its rows' nonzero columns once. The product ([`product`]) then
-//! loads each listed column of Wᵀ once for all three rows and skips the columns where all three are 0. A
+//! chunk's rows are put in an order where neighbours have similar nonzero patterns and taken four at a
+//! time, and each group lists the union of its rows' nonzero columns once. The product ([`product`]) then
+//! loads each listed column of Wᵀ once for all four rows and skips the columns where all four are 0. A
 //! kernel over one row at a time would skip more, but it loads a vector of Wᵀ per FMA and is bound by the
-//! loads (docs/performance.md, "Evaluating sparse inputs").
+//! loads; four rows list 61% of the columns of the test set where three listed 59%, but each listed column
+//! serves a third more rows (docs/performance.md, "Evaluating sparse inputs").
 //!
 //! **What it computes.** Every output element is `s + b_j`, with `s` the chain `s ← fma(x_k, W_jk, s)` from
-//! `s = +0` over the row's nonzero columns `k` in ascending order ([`reference()`]). The zeros a triple's
+//! `s = +0` over the row's nonzero columns `k` in ascending order ([`reference()`]). The zeros a group's
 //! union adds to a row leave `s` unchanged (`fma(0, w, s) = s + (±0)`, which is `s` for finite `w` unless
 //! `s` is a zero), so an element is the same number however rows are grouped, ordered or chunked and
 //! whatever the vector width; it can differ from the reference only in the sign of a zero. A weight that
@@ -31,7 +32,10 @@ fn dense(nonzeros: usize, len: usize) -> bool {
     nonzeros as f64 > MAX_DENSITY * len as f64
 }
 
-/// Marks the empty slots of a chunk's last triple.
+/// Rows taken together: each group lists the union of its rows' nonzero columns once.
+const GROUP: usize = 4;
+
+/// Marks the empty slots of a chunk's last group.
 const NONE: u32 = u32::MAX;
 
 /// An evaluation set's rows grouped chunk by chunk for [`product`] (see the module docs).
@@ -68,20 +72,20 @@ impl SparseSet {
     }
 
     /// An upper bound on the bytes a grouping of `rows` rows of `cols` columns in chunks of `chunk` rows
-    /// holds, whatever the values: each triple of a chunk lists at most every column (saturating at
+    /// holds, whatever the values: each group of a chunk lists at most every column (saturating at
     /// `u64::MAX`). Building it takes a further ~`rows_of_a_chunk × cols / 8` bytes for a moment.
     ///
     /// # Panics
     /// If `chunk` is 0.
     pub fn max_bytes(rows: usize, cols: usize, chunk: usize) -> u64 {
         assert!(chunk > 0, "chunk must be at least 1 row");
-        let triples = (rows / chunk) * chunk.div_ceil(3) + (rows % chunk).div_ceil(3);
-        let per_triple = (cols as u64)
+        let groups = (rows / chunk) * chunk.div_ceil(GROUP) + (rows % chunk).div_ceil(GROUP);
+        let per_group = (cols as u64)
             .saturating_mul(size_of::<Entry>() as u64)
-            .saturating_add((size_of::<[u32; 3]>() + size_of::<u32>()) as u64);
+            .saturating_add((size_of::<[u32; GROUP]>() + size_of::<u32>()) as u64);
         let per_chunk = (size_of::<SparseRows>() + size_of::<u32>()) as u64;
-        (triples as u64)
-            .saturating_mul(per_triple)
+        (groups as u64)
+            .saturating_mul(per_group)
             .saturating_add((rows.div_ceil(chunk) as u64).saturating_mul(per_chunk))
     }
 
@@ -116,32 +120,32 @@ impl SparseSet {
     }
 }
 
-/// The rows of one chunk in triples, each with the union of its rows' nonzero columns.
+/// The rows of one chunk in groups of four, each with the union of its rows' nonzero columns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SparseRows {
     rows: usize,
     cols: usize,
     nonzeros: usize,
-    /// Three row indices per triple ([`NONE`] for an empty slot).
-    slots: Vec<[u32; 3]>,
-    /// Where each triple's entries start in `entries` (one more than triples).
+    /// [`GROUP`] row indices per group ([`NONE`] for an empty slot).
+    slots: Vec<[u32; GROUP]>,
+    /// Where each group's entries start in `entries` (one more than groups).
     starts: Vec<u32>,
-    /// The union of each triple's nonzero columns, ascending within a triple, with the rows' values.
+    /// The union of each group's nonzero columns, ascending within a group, with the rows' values.
     entries: Vec<Entry>,
 }
 
-/// A column of a triple's union and the three rows' values there (0 for a row without one, or an empty
-/// slot). The values sit with the column so the product reads one stream rather than three rows.
+/// A column of a group's union and the four rows' values there (0 for a row without one, or an empty
+/// slot). The values sit with the column so the product reads one stream rather than four rows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
 struct Entry {
     col: u32,
-    x: [f32; 3],
+    x: [f32; GROUP],
 }
 
 impl SparseRows {
     /// Orders the rows of `x` so that neighbours have similar nonzero patterns and lists the union of
-    /// each triple's nonzero columns.
+    /// each group's nonzero columns.
     ///
     /// The order: rows sorted by a coarse key (which 16-column pieces are at least half nonzero), then
     /// chained greedily, each next row the one with the fewest differing nonzero columns from the last
@@ -151,8 +155,8 @@ impl SparseRows {
         let (rows, cols) = x.dim();
         let masks = Masks::new(x);
         let order = masks.similar_order();
-        let triples: Vec<&[usize]> = order.chunks(3).collect();
-        let unions: Vec<Vec<u64>> = triples
+        let groups: Vec<&[usize]> = order.chunks(GROUP).collect();
+        let unions: Vec<Vec<u64>> = groups
             .iter()
             .map(|t| (0..masks.words).map(|w| t.iter().fold(0u64, |u, &row| u | masks.row(row)[w])).collect())
             .collect();
@@ -161,22 +165,22 @@ impl SparseRows {
             rows,
             cols,
             nonzeros: masks.bits.iter().map(|b| b.count_ones() as usize).sum(),
-            slots: Vec::with_capacity(triples.len()),
-            starts: Vec::with_capacity(triples.len() + 1),
+            slots: Vec::with_capacity(groups.len()),
+            starts: Vec::with_capacity(groups.len() + 1),
             entries: Vec::with_capacity(entries),
         };
         let padded = vec![0f32; cols];
         r.starts.push(0);
-        for (triple, union) in triples.iter().zip(&unions) {
-            r.slots.push(std::array::from_fn(|i| triple.get(i).map_or(NONE, |&row| row as u32)));
-            let rows: Vec<Cow<'_, [f32]>> = triple.iter().map(|&row| row_slice(x.row(row))).collect();
+        for (group, union) in groups.iter().zip(&unions) {
+            r.slots.push(std::array::from_fn(|i| group.get(i).map_or(NONE, |&row| row as u32)));
+            let rows: Vec<Cow<'_, [f32]>> = group.iter().map(|&row| row_slice(x.row(row))).collect();
             let value = |i: usize| rows.get(i).map_or(&padded[..], |r| &r[..]);
-            let (a, b, c) = (value(0), value(1), value(2));
+            let values: [&[f32]; GROUP] = std::array::from_fn(value);
             for (w, &bits) in union.iter().enumerate() {
                 let mut bits = bits;
                 while bits != 0 {
                     let k = w * 64 + bits.trailing_zeros() as usize;
-                    r.entries.push(Entry { col: k as u32, x: [a[k], b[k], c[k]] });
+                    r.entries.push(Entry { col: k as u32, x: values.map(|v| v[k]) });
                     bits &= bits - 1;
                 }
             }
@@ -190,7 +194,7 @@ impl SparseRows {
         self.rows
     }
 
-    /// Columns listed per triple, as a share of all columns: the part of Wᵀ the product reads (1 = dense).
+    /// Columns listed per group, as a share of all columns: the part of Wᵀ the product reads (1 = dense).
     pub fn density(&self) -> f64 {
         self.entries.len() as f64 / (self.slots.len() * self.cols).max(1) as f64
     }
@@ -302,6 +306,10 @@ pub fn kernel_available() -> bool {
 /// The first layer's weights as the sparse product reads them: Wᵀ with each input's weights contiguous
 /// and the bias, both padded to whole 16-lane vectors. Packed once per evaluation and reused for every
 /// chunk; [`PackedWeights::pack`] reuses the buffers, so evaluations after the first allocate nothing.
+///
+/// Where the outputs leave 1–4 over after whole vectors (100 = 6·16 + 4), those last outputs of each input
+/// (and of the bias) are the *tail*: a line of their own, four lanes repeated four times, so that one vector
+/// holds them for all four rows of a group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PackedWeights {
     /// Wᵀ, `stride` values per input, in whole cache lines: a vector load never spans two lines.
@@ -311,6 +319,8 @@ pub struct PackedWeights {
     inputs: usize,
     outputs: usize,
     has_bias: bool,
+    /// Whether the last line of each input's run is the tail.
+    tail: bool,
 }
 
 /// Sixteen `f32` on one 64-byte cache line.
@@ -338,7 +348,9 @@ impl PackedWeights {
         let finite = w.iter().chain(b.iter().flatten()).all(|v| v.is_finite());
         let (inputs, outputs) = if finite { (inputs, outputs) } else { (0, 0) };
         let stride = outputs.div_ceil(16) * 16;
-        (self.stride, self.inputs, self.outputs, self.has_bias) = (stride, inputs, outputs, b.is_some());
+        let tail = (1..=GROUP).contains(&(outputs % 16));
+        (self.stride, self.inputs, self.outputs, self.has_bias, self.tail) =
+            (stride, inputs, outputs, b.is_some(), tail);
         self.wt.clear();
         self.wt.resize(inputs * stride / 16, Lanes::default());
         self.bias.clear();
@@ -356,6 +368,16 @@ impl PackedWeights {
         }
         if let Some(b) = &b {
             self.bias[..outputs].iter_mut().zip(b).for_each(|(d, &v)| *d = v);
+        }
+        if tail {
+            // The first four lanes of the tail line (its outputs, then zeros) again in lanes 4–15.
+            let spread = |line: &mut [f32]| {
+                for r in 1..GROUP {
+                    line.copy_within(..GROUP, r * GROUP);
+                }
+            };
+            self.wt.iter_mut().skip(lines - 1).step_by(lines).for_each(|l| spread(&mut l.0));
+            spread(&mut self.bias[stride - 16..]);
         }
         true
     }
@@ -386,7 +408,7 @@ pub fn product(rows: &SparseRows, p: &PackedWeights, mut y: ArrayViewMut2<'_, f3
         // SAFETY: the CPU has AVX-512F and FMA (checked above); the kernel reads `wt` (`inputs × stride`
         // values) and `bias` within their padded lengths and writes only the first `outputs` columns of
         // each row of `y`.
-        unsafe { kernel::triples(rows, p, y) };
+        unsafe { kernel::quads(rows, p, y) };
         return;
     }
     scalar(rows, p, &mut y);
@@ -422,7 +444,7 @@ pub fn reference(
 mod kernel {
     use std::arch::x86_64::*;
 
-    use super::{NONE, PackedWeights, SparseRows};
+    use super::{GROUP, NONE, PackedWeights, SparseRows};
 
     /// Sets bit `k % 64` of `bits[k / 64]` for every nonzero `row[k]` (±0 are zero, NaN is not).
     #[target_feature(enable = "avx512f")]
@@ -440,70 +462,108 @@ mod kernel {
         }
     }
 
-    /// Every triple of `rows` against panels of up to 7 vectors (112 outputs) of Wᵀ: 21 accumulators, 7
-    /// vectors of Wᵀ and a broadcast value fit AVX-512's 32 registers.
+    /// Every group of four rows of `rows` against panels of up to 6 vectors of Wᵀ (24 accumulators, a
+    /// vector of Wᵀ and four broadcast values), the last panel with the tail where [`PackedWeights`] packs
+    /// one: the last 1–4 outputs of all four rows in one vector.
     #[target_feature(enable = "avx512f,fma")]
-    pub(super) unsafe fn triples(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) {
+    pub(super) unsafe fn quads(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) {
+        let own = p.stride / 16 - usize::from(p.tail);
         let mut at = 0;
-        while at < p.stride {
-            let vectors = ((p.stride - at) / 16).min(7);
-            // SAFETY: forwarded from the caller; `at + 16·vectors ≤ stride`.
+        while at < own || (at == own && p.tail) {
+            let vectors = (own - at).min(6);
+            let tail = p.tail && at + vectors == own;
+            // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them.
             unsafe {
-                match vectors {
-                    7 => panel::<7>(rows, p, at, y),
-                    6 => panel::<6>(rows, p, at, y),
-                    5 => panel::<5>(rows, p, at, y),
-                    4 => panel::<4>(rows, p, at, y),
-                    3 => panel::<3>(rows, p, at, y),
-                    2 => panel::<2>(rows, p, at, y),
-                    _ => panel::<1>(rows, p, at, y),
+                match (vectors, tail) {
+                    (6, false) => panel::<6, false>(rows, p, at, y),
+                    (6, true) => panel::<6, true>(rows, p, at, y),
+                    (5, false) => panel::<5, false>(rows, p, at, y),
+                    (5, true) => panel::<5, true>(rows, p, at, y),
+                    (4, false) => panel::<4, false>(rows, p, at, y),
+                    (4, true) => panel::<4, true>(rows, p, at, y),
+                    (3, false) => panel::<3, false>(rows, p, at, y),
+                    (3, true) => panel::<3, true>(rows, p, at, y),
+                    (2, false) => panel::<2, false>(rows, p, at, y),
+                    (2, true) => panel::<2, true>(rows, p, at, y),
+                    (1, false) => panel::<1, false>(rows, p, at, y),
+                    (1, true) => panel::<1, true>(rows, p, at, y),
+                    _ => panel::<0, true>(rows, p, at, y),
                 }
             }
-            at += vectors * 16;
+            at += vectors;
+            if tail {
+                break;
+            }
         }
     }
 
-    /// Outputs `at .. at + 16·V` (those below `outputs`) of every row.
+    /// Outputs `16·at .. 16·(at + V)` (those below `outputs`) of every row, and with `TAIL` the tail.
     #[inline]
     #[target_feature(enable = "avx512f,fma")]
-    unsafe fn panel<const V: usize>(rows: &SparseRows, p: &PackedWeights, at: usize, y: &mut [f32]) {
-        // Lanes of each vector that are real outputs: all but in the last vector of the last panel (`stride`
+    unsafe fn panel<const V: usize, const TAIL: bool>(rows: &SparseRows, p: &PackedWeights, at: usize, y: &mut [f32]) {
+        // Lanes of each vector that are real outputs: all but in the last vector of a row's own (`stride`
         // is `outputs` rounded up to whole vectors, so no vector is all padding).
         let masks: [__mmask16; V] = std::array::from_fn(|v| {
-            let live = p.outputs.saturating_sub(at + 16 * v).min(16);
+            let live = p.outputs.saturating_sub(16 * (at + v)).min(16);
             ((1u32 << live) - 1) as __mmask16
         });
         let wt = p.wt.as_ptr().cast::<f32>();
-        for (t, slots) in rows.slots.iter().enumerate() {
-            let mut acc = [[_mm512_setzero_ps(); V]; 3];
-            for e in &rows.entries[rows.starts[t] as usize..rows.starts[t + 1] as usize] {
-                let k = e.col as usize;
-                // SAFETY: `k < cols = inputs` and `at + 16·V ≤ stride`, so the loads stay within `wt`.
-                let w: [__m512; V] =
-                    std::array::from_fn(|v| unsafe { _mm512_loadu_ps(wt.add(k * p.stride + at + 16 * v)) });
-                for (acc, &x) in acc.iter_mut().zip(&e.x) {
-                    let x = _mm512_set1_ps(x);
-                    for (a, &w) in acc.iter_mut().zip(&w) {
-                        *a = _mm512_fmadd_ps(x, w, *a);
+        let tail_at = p.stride - 16;
+        // Lane 4r + c of the tail vector is row r's output `tail_at + c`: each row's value spread over its
+        // four lanes.
+        let spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+        for (g, slots) in rows.slots.iter().enumerate() {
+            let mut acc = [[_mm512_setzero_ps(); V]; GROUP];
+            let mut tail = _mm512_setzero_ps();
+            for e in &rows.entries[rows.starts[g] as usize..rows.starts[g + 1] as usize] {
+                let col = e.col as usize * p.stride;
+                let x: [__m512; GROUP] = e.x.map(|v| _mm512_set1_ps(v));
+                for v in 0..V {
+                    // SAFETY: `col < inputs·stride` and `16·(at + V) ≤ stride`, so the load stays within `wt`.
+                    let w = unsafe { _mm512_loadu_ps(wt.add(col + 16 * (at + v))) };
+                    for (acc, &x) in acc.iter_mut().zip(&x) {
+                        acc[v] = _mm512_fmadd_ps(x, w, acc[v]);
                     }
                 }
+                if TAIL {
+                    // SAFETY: `e.x` holds four values; the tail line is the last of the column's `stride`.
+                    unsafe {
+                        let xs = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_loadu_ps(e.x.as_ptr())));
+                        tail = _mm512_fmadd_ps(xs, _mm512_loadu_ps(wt.add(col + tail_at)), tail);
+                    }
+                }
+            }
+            let mut spilled = [0f32; 16];
+            if TAIL {
+                // SAFETY: the bias is padded to `stride`, its tail line spread like Wᵀ's.
+                let s = if p.has_bias {
+                    unsafe { _mm512_add_ps(tail, _mm512_loadu_ps(p.bias.as_ptr().add(tail_at))) }
+                } else {
+                    tail
+                };
+                // SAFETY: `spilled` holds 16 values.
+                unsafe { _mm512_storeu_ps(spilled.as_mut_ptr(), s) };
             }
             for (r, &row) in slots.iter().enumerate() {
                 if row == NONE {
                     continue;
                 }
-                let out = row as usize * p.outputs + at;
+                let out = row as usize * p.outputs;
                 for v in 0..V {
                     // SAFETY: the bias is padded to `stride`; the masked store writes only lanes below
                     // `outputs` of this row.
                     unsafe {
                         let s = if p.has_bias {
-                            _mm512_add_ps(acc[r][v], _mm512_loadu_ps(p.bias.as_ptr().add(at + 16 * v)))
+                            _mm512_add_ps(acc[r][v], _mm512_loadu_ps(p.bias.as_ptr().add(16 * (at + v))))
                         } else {
                             acc[r][v]
                         };
-                        _mm512_mask_storeu_ps(y.as_mut_ptr().add(out + 16 * v), masks[v], s);
+                        _mm512_mask_storeu_ps(y.as_mut_ptr().add(out + 16 * (at + v)), masks[v], s);
                     }
+                }
+                if TAIL {
+                    let live = p.outputs - tail_at;
+                    y[out + tail_at..out + p.outputs].copy_from_slice(&spilled[4 * r..4 * r + live]);
                 }
             }
         }
@@ -550,6 +610,10 @@ mod tests {
             (100, 784, 100, true),
             (31, 200, 113, false),
             (50, 130, 250, true),
+            // 1–4 outputs past whole vectors: the tail, alone, after a short panel and after a full one.
+            (9, 40, 4, true),
+            (6, 33, 36, false),
+            (13, 50, 116, true),
         ];
         for (case, &(rows, cols, outputs, bias)) in cases.iter().enumerate() {
             let x = sparse_input(rows, cols, 0.5, case as u64);
@@ -609,14 +673,14 @@ mod tests {
     }
 
     #[test]
-    fn triples_cover_every_row_once_and_list_each_union_in_order() {
-        let x = sparse_input(100, 784, 0.5, 3);
+    fn groups_cover_every_row_once_and_list_each_union_in_order() {
+        let x = sparse_input(102, 784, 0.5, 3);
         let grouped = SparseRows::new(x.view());
         let mut seen: Vec<u32> = grouped.slots.iter().flatten().copied().filter(|&r| r != NONE).collect();
         seen.sort_unstable();
-        assert_eq!(seen, (0..100).collect::<Vec<u32>>());
-        assert_eq!(grouped.slots.len(), 34);
-        assert_eq!(grouped.slots[33][1..], [NONE, NONE]);
+        assert_eq!(seen, (0..102).collect::<Vec<u32>>());
+        assert_eq!(grouped.slots.len(), 26);
+        assert_eq!(grouped.slots[25][2..], [NONE, NONE]);
         for (t, slots) in grouped.slots.iter().enumerate() {
             let listed = &grouped.entries[grouped.starts[t] as usize..grouped.starts[t + 1] as usize];
             let value = |r: u32, k: u32| if r == NONE { 0.0 } else { x[[r as usize, k as usize]] };
@@ -624,21 +688,21 @@ mod tests {
                 .filter(|&k| slots.iter().any(|&r| value(r, k) != 0.0))
                 .map(|k| Entry { col: k, x: slots.map(|r| value(r, k)) })
                 .collect();
-            assert_eq!(listed, &union[..], "triple {t}");
+            assert_eq!(listed, &union[..], "group {t}");
         }
         let nonzeros = x.iter().filter(|&&v| v != 0.0).count();
         assert_eq!(grouped.nonzeros, nonzeros);
         // The bound on its size holds even for a set with no zero at all.
-        let full = SparseRows::new(Array2::from_elem((100, 784), 1.0f32).view());
+        let full = SparseRows::new(Array2::from_elem((102, 784), 1.0f32).view());
         let held = |g: &SparseRows| {
             g.entries.len() * size_of::<Entry>()
-                + g.slots.len() * size_of::<[u32; 3]>()
+                + g.slots.len() * size_of::<[u32; GROUP]>()
                 + g.starts.len() * size_of::<u32>()
                 + size_of::<SparseRows>()
         };
-        assert_eq!(full.entries.len(), 34 * 784);
-        assert!(held(&full) as u64 <= SparseSet::max_bytes(100, 784, 100), "{}", held(&full));
-        assert!(held(&full) as u64 + 20 * 784 >= SparseSet::max_bytes(100, 784, 100), "and close to it");
+        assert_eq!(full.entries.len(), 26 * 784);
+        assert!(held(&full) as u64 <= SparseSet::max_bytes(102, 784, 102), "{}", held(&full));
+        assert!(held(&full) as u64 + 20 * 784 >= SparseSet::max_bytes(102, 784, 102), "and close to it");
         let share = nonzeros as f64 / x.len() as f64;
         assert!(grouped.density() > share && grouped.density() < 1.0, "density {}", grouped.density());
     }
@@ -672,12 +736,12 @@ mod tests {
     #[test]
     fn ordering_puts_similar_rows_together() {
         // Two kinds of rows (nonzero on the left half or on the right half), interleaved: the order must
-        // make triples of one kind, so each triple lists half the columns.
-        let x = Array2::from_shape_fn((60, 128), |(i, k)| if (k < 64) == (i % 2 == 0) { 1.0 + k as f32 } else { 0.0 });
+        // make groups of one kind, so each group lists half the columns.
+        let x = Array2::from_shape_fn((64, 128), |(i, k)| if (k < 64) == (i % 2 == 0) { 1.0 + k as f32 } else { 0.0 });
         let grouped = SparseRows::new(x.view());
         assert_eq!(grouped.density(), 0.5);
         // Rows already in blocks of one kind must stay grouped by kind.
-        let seq = Array2::from_shape_fn((60, 128), |(i, k)| if (k < 64) == (i < 30) { 1.0 } else { 0.0 });
+        let seq = Array2::from_shape_fn((64, 128), |(i, k)| if (k < 64) == (i < 32) { 1.0 } else { 0.0 });
         assert_eq!(SparseRows::new(seq.view()).density(), 0.5);
     }
 

@@ -194,12 +194,12 @@ fn sparse_evaluation(x: ndarray::ArrayView2<'_, f32>, width: usize) {
     let nonzero = x.iter().filter(|&&v| v != 0.0).count() as f64 / x.len() as f64;
     let listed = (0..chunks).map(|c| set.part(c).density()).sum::<f64>() / chunks as f64;
     println!(
-        "\nevaluation chunk's first-layer product on the test set ({rows} rows, {:.1}% nonzero; triples list {:.1}% of the columns):",
+        "\nevaluation chunk's first-layer product on the test set ({rows} rows, {:.1}% nonzero; groups of four list {:.1}% of the columns):",
         100.0 * nonzero,
         100.0 * listed
     );
     println!("  dense (gemm)      {dense_ms:>7.3} ms per 1000 rows");
-    println!("  sparse (triples)  {sparse_ms:>7.3} ms per 1000 rows, packing included ({:.2}×)", dense_ms / sparse_ms);
+    println!("  sparse (quads)    {sparse_ms:>7.3} ms per 1000 rows, packing included ({:.2}×)", dense_ms / sparse_ms);
     println!(
         "  grouping the set  {:>7.3} ms per 1000 rows, once per set (a sweep shares it among its runs)",
         group_ms / (rows as f64 / 1000.0)

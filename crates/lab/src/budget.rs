@@ -19,7 +19,7 @@
 //! batch       batch_size × input_dim features and labels
 //! evaluation  an eval_batch × input_dim chunk, the training subset evaluated as "train", and the
 //!             evaluation sets' rows grouped for the sparse first-layer product where they will be
-//!             (`SparseSet::max_bytes`: 16 bytes per column for every three rows of the training subset,
+//!             (`SparseSet::max_bytes`: 20 bytes per column for every four rows of the training subset,
 //!             validation and test; a sweep builds it once per data and keeps it, like the data, to its
 //!             end, but each run is charged for it)
 //! probe       the probe set twice (as loaded and converted), a copy of every hidden weight (update
