@@ -251,7 +251,18 @@ impl<F: Float> BatchNorm1d<F> {
         let eps = F::of(self.config.eps);
         // The same arithmetic as the train path: (x − μ)·(1/√(σ²+ε))·γ + β.
         let inv_std = self.running_var.mapv(|v| F::one() / (v + eps).sqrt());
+        let per_unit = (self.running_mean.as_slice(), inv_std.as_slice(), self.gamma.as_slice(), self.beta.as_slice());
         for (xr, mut yr) in x.axis_iter(Axis(0)).zip(y.axis_iter_mut(Axis(0))) {
+            // Contiguous rows as a plain slice loop, which vectorises (the Zip of six did not, and took
+            // 3% of a sweep); the same operations in the same order.
+            if let ((Some(mu), Some(is), Some(g), Some(b)), Some(x), Some(y)) =
+                (per_unit, xr.as_slice(), yr.as_slice_mut())
+            {
+                for (((((y, &x), &mu), &is), &g), &b) in y.iter_mut().zip(x).zip(mu).zip(is).zip(g).zip(b) {
+                    *y = g * ((x - mu) * is) + b;
+                }
+                continue;
+            }
             Zip::from(&mut yr)
                 .and(&xr)
                 .and(&self.running_mean)

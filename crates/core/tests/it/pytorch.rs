@@ -2,7 +2,7 @@
 //! Each reference sits beside the snippet that produced it.
 
 use actscope_core::{BatchNorm1d, BatchNormConfig, BnCache, Optimizer, OptimizerConfig};
-use ndarray::{Array1, Array2, array};
+use ndarray::{Array1, Array2, array, s};
 
 use crate::check::assert_close;
 
@@ -99,6 +99,12 @@ fn batch_norm_matches_pytorch() {
     let mut ye = Array2::zeros((2, 3));
     bn.forward_eval_into(xe.view(), ye.view_mut());
     assert_close("eval output", ye.as_slice().unwrap(), &YEVAL, 1e-5);
+    // Rows that are not contiguous take the element-wise path, contiguous ones a slice loop: the same bits.
+    let wide = Array2::from_shape_fn((2, 6), |(i, j)| xe[[i, j / 2]]);
+    let mut out = Array2::from_elem((2, 6), f32::NAN);
+    bn.forward_eval_into(wide.slice(s![.., ..;2]), out.slice_mut(s![.., ..;2]));
+    assert!(wide.slice(s![.., ..;2]).row(0).as_slice().is_none(), "the strided case is strided");
+    assert_eq!(out.slice(s![.., ..;2]), ye);
 }
 
 #[test]
