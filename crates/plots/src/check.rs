@@ -171,6 +171,13 @@ fn check_lines(l: &LinePanel) -> Result<(), String> {
         None if log => log_span("y values", ys)?,
         None => {}
     }
+    if let Some((lo, hi)) = l.x_span {
+        let log = matches!(l.x_scale, XScale::Log { .. });
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) || (log && lo <= 0.0) {
+            let expected = if log { "finite, 0 < low ≤ high on a log axis" } else { "finite, low ≤ high" };
+            return Err(format!("x-span ({lo}, {hi}); expected {expected}"));
+        }
+    }
     if let XScale::Log { base } = l.x_scale {
         // plotters counts an axis' powers of its base: base 1 makes that count infinite, and base 0 never ends.
         if base < 2 {

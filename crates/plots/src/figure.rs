@@ -253,6 +253,9 @@ pub struct LinePanel {
     pub y_range: Option<(f64, f64)>,
     /// The x-axis' scale.
     pub x_scale: XScale,
+    /// x values the axis covers besides the data's, `(low, high)`: panels side by side given one span
+    /// ([`crate::figures::share_x`]) get one x-axis, padded as the data's would be.
+    pub x_span: Option<(f64, f64)>,
     /// The lines.
     pub series: Vec<Series>,
     /// A shaded x-interval.

@@ -385,8 +385,8 @@ pub fn lr_sensitivity(panels: &[PlacementCurves], marked: &[Vec<MarkedPoint>]) -
         .collect();
     Figure::new(
         "Learning-rate sensitivity (validation accuracy, mean over seeds, 95% band; dot: selected rate)".to_string(),
-        "validation accuracy against the learning rate (log axis) for every activation, one panel per BatchNorm placement (one y-axis for all); a flat top means easy to tune".to_string(),
-        share_y(ps),
+        "validation accuracy against the learning rate (log axis) for every activation, one panel per BatchNorm placement (one x- and one y-axis for all); a flat top means easy to tune".to_string(),
+        share_x(share_y(ps)),
     )
 }
 
@@ -413,6 +413,30 @@ pub fn share_y(mut panels: Vec<Panel>) -> Vec<Panel> {
         for p in &mut panels {
             if let Panel::Lines(l) = p {
                 l.y_range = Some(range);
+            }
+        }
+    }
+    panels
+}
+
+/// Line panels with one x-span ([`LinePanel::x_span`]): the lowest and highest x of all their drawable
+/// points, so that they share one x-axis. Panels of placements side by side whose learning-rate grids were
+/// extended differently (one to 0.001, another only to 0.01) had each its own axis, and the same rate sat
+/// at different places. Other panels are left as they are; without a drawable point, so are the line panels.
+pub fn share_x(mut panels: Vec<Panel>) -> Vec<Panel> {
+    let xs: Vec<f64> = panels
+        .iter()
+        .flat_map(|p| match p {
+            Panel::Lines(l) => l.series.iter().flat_map(|s| l.extent(s)).map(|q| q.0).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if lo <= hi {
+        for p in &mut panels {
+            if let Panel::Lines(l) = p {
+                l.x_span = Some((lo, hi));
             }
         }
     }

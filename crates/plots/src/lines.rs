@@ -21,13 +21,17 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     // A log axis of a few whole numbers (depths 2, 4, 8, 16, 24, 32, 50) is ticked at those numbers: plotters
     // ticks the whole powers of the base only, which left 24 and 50 unlabelled.
     let keys = data_ticks(p.x_scale, whole, &pts);
+    // The data's x values and the span the panel shares with others, if any (only where there are data).
+    let span = p.x_span.filter(|_| !pts.is_empty());
+    let xs = || pts.iter().map(|q| q.0).chain(span.into_iter().flat_map(|(lo, hi)| [lo, hi]));
     let xr = match (&keys, p.x_scale) {
         // Ticked at its values, an axis needs no powers of the base in its range: padded by 5% of its span.
-        (Some(k), _) => Some(log_padded(k[0], k[k.len() - 1])),
-        (None, XScale::Log { base }) => {
-            padded_range(pts.iter().map(|q| q.0), true).map(|r| with_two_powers(f64::from(base), r))
+        (Some(k), _) => {
+            let (lo, hi) = span.map_or((k[0], k[k.len() - 1]), |(lo, hi)| (lo.min(k[0]), hi.max(k[k.len() - 1])));
+            Some(log_padded(lo, hi))
         }
-        (None, XScale::Linear) => padded_range(pts.iter().map(|q| q.0), false),
+        (None, XScale::Log { base }) => padded_range(xs(), true).map(|r| with_two_powers(f64::from(base), r)),
+        (None, XScale::Linear) => padded_range(xs(), false),
     };
     let log = p.y_scale == YScale::Log;
     let yr = p.y_range.filter(|_| !pts.is_empty()).or_else(|| padded_range(pts.iter().map(|q| q.1), log));

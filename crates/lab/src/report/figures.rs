@@ -433,6 +433,8 @@ fn with_zoomed(mut fig: Figure, zoom: &[bool], how: Zoom) -> Figure {
                             .fold(f64::NEG_INFINITY, f64::max);
                         let from = end / 2.0;
                         z.title = format!("{}: second half, zoomed", l.title);
+                        // Its own x-axis: a span shared with the full panels would undo the zoom.
+                        z.x_span = None;
                         for s in &mut z.series {
                             s.points.retain(|q| q.0 >= from);
                             s.band.retain(|b| b.0 >= from);

@@ -4,7 +4,7 @@
 
 use actscope_plots::figures::{
     CurvePanel, GradientPanel, MarkedPoint, MeanCurve, PlacementCurves, SELECTED_RATE, TheoryPoint,
-    gradient_norm_vs_depth, lr_sensitivity, saturation_per_layer, share_y,
+    gradient_norm_vs_depth, lr_sensitivity, saturation_per_layer, share_x, share_y,
 };
 use actscope_plots::palette::REFERENCE;
 use actscope_plots::{Figure, HistogramPanel, LinePanel, Panel, Series, Shade, XScale, svg_string};
@@ -204,6 +204,52 @@ fn share_y_gives_line_panels_one_range() {
     assert_eq!(range(&shared[0]), Some((-0.0014 - pad, 0.02 + pad)));
     assert_eq!(range(&shared[1]), range(&shared[0]));
     assert_eq!(shared[2], hist);
+}
+
+/// [`share_x`] gives line panels one x-span, the extent of all their drawable points, and the panels one
+/// x-axis: a panel whose learning rates were extended to 0.001 and one tried from 0.01 had each its own, so
+/// that the same rate sat at different places. Other panels are left alone; a bad span is refused.
+#[test]
+fn share_x_gives_line_panels_one_axis() {
+    let panel = |xs: &[f64]| {
+        let points = xs.iter().map(|&x| (x, 0.8)).collect();
+        Panel::Lines(LinePanel {
+            title: "p".into(),
+            x_scale: XScale::Log { base: 10 },
+            series: vec![Series { label: "s".into(), points, ..Default::default() }],
+            ..Default::default()
+        })
+    };
+    let hist = Panel::Histogram(HistogramPanel {
+        title: "h".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        edges: vec![0.0, 1.0],
+        density: vec![1.0],
+        shade: None,
+        note: None,
+        color: 0,
+    });
+    let shared = share_x(vec![panel(&[0.001, 0.01, 0.1]), panel(&[0.01, 0.1, 0.3]), hist.clone()]);
+    let span = |p: &Panel| match p {
+        Panel::Lines(l) => l.x_span,
+        _ => None,
+    };
+    assert_eq!(span(&shared[0]), Some((0.001, 0.3)));
+    assert_eq!(span(&shared[1]), span(&shared[0]));
+    assert_eq!(shared[2], hist);
+    // Drawn, the narrower panel's axis reaches 0.001 too.
+    let svg = |p: &Panel| svg_string(&Figure::new("t", "c", vec![p.clone()])).unwrap();
+    let tick = |svg: &str, t: &str| svg.contains(&format!(">\n{t}\n</text>"));
+    assert!(!tick(&svg(&panel(&[0.01, 0.1, 0.3])), "0.001"), "alone, the axis starts near 0.01");
+    assert!(tick(&svg(&shared[1]), "0.001"), "shared, it starts at 0.001");
+    assert_eq!(share_x(vec![panel(&[])]), vec![panel(&[])], "no point, no span");
+    for bad in [(0.0, 1.0), (1.0, 0.5), (f64::NAN, 1.0)] {
+        let Panel::Lines(mut l) = panel(&[0.01]) else { unreachable!() };
+        l.x_span = Some(bad);
+        let e = svg_string(&Figure::new("t", "c", vec![Panel::Lines(l)])).unwrap_err().to_string();
+        assert!(e.contains("x-span"), "{bad:?}: {e}");
+    }
 }
 
 /// An effective rank is at least 1: a t-band over two seeds that reached −18 had taken the axis down to −20.
