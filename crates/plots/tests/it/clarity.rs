@@ -175,6 +175,20 @@ fn selected_rate_dots_are_named() {
     assert!(!texts.contains(&"-2"), "no log10 ticks");
 }
 
+/// A histogram panel, which the axis-sharing helpers leave alone.
+fn a_histogram() -> Panel {
+    Panel::Histogram(HistogramPanel {
+        title: "h".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        edges: vec![0.0, 1.0],
+        density: vec![1.0],
+        shade: None,
+        note: None,
+        color: 0,
+    })
+}
+
 /// [`share_y`] fits one y-range to all line panels it gets (points, bands and whiskers) and leaves other
 /// panels alone.
 #[test]
@@ -185,16 +199,7 @@ fn share_y_gives_line_panels_one_range() {
             ..Default::default()
         })
     };
-    let hist = Panel::Histogram(HistogramPanel {
-        title: "h".into(),
-        x_label: String::new(),
-        y_label: String::new(),
-        edges: vec![0.0, 1.0],
-        density: vec![1.0],
-        shade: None,
-        note: None,
-        color: 0,
-    });
+    let hist = a_histogram();
     let shared = share_y(vec![panel(-0.0014, 0.0014), panel(0.0, 0.02), hist.clone()]);
     let range = |p: &Panel| match p {
         Panel::Lines(l) => l.y_range,
@@ -220,16 +225,7 @@ fn share_x_gives_line_panels_one_axis() {
             ..Default::default()
         })
     };
-    let hist = Panel::Histogram(HistogramPanel {
-        title: "h".into(),
-        x_label: String::new(),
-        y_label: String::new(),
-        edges: vec![0.0, 1.0],
-        density: vec![1.0],
-        shade: None,
-        note: None,
-        color: 0,
-    });
+    let hist = a_histogram();
     let shared = share_x(vec![panel(&[0.001, 0.01, 0.1]), panel(&[0.01, 0.1, 0.3]), hist.clone()]);
     let span = |p: &Panel| match p {
         Panel::Lines(l) => l.x_span,
