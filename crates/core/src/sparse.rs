@@ -34,6 +34,8 @@ fn dense(nonzeros: usize, len: usize) -> bool {
 
 /// Rows taken together: each group lists the union of its rows' nonzero columns once.
 const GROUP: usize = 4;
+// The kernel's tail holds `GROUP` lanes of each of the group's rows in one 16-lane vector.
+const _: () = assert!(GROUP * GROUP == 16, "the tail vector is GROUP rows of GROUP lanes");
 
 /// Marks the empty slots of a chunk's last group.
 const NONE: u32 = u32::MAX;
@@ -468,8 +470,13 @@ mod kernel {
     #[target_feature(enable = "avx512f,fma")]
     pub(super) unsafe fn quads(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) {
         let own = p.stride / 16 - usize::from(p.tail);
+        if own == 0 && p.tail {
+            // 1–4 outputs: the tail alone.
+            // SAFETY: forwarded from the caller; the tail line is each input's whole run.
+            unsafe { panel::<0, true>(rows, p, 0, y) };
+        }
         let mut at = 0;
-        while at < own || (at == own && p.tail) {
+        while at < own {
             let vectors = (own - at).min(6);
             let tail = p.tail && at + vectors == own;
             // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them.
@@ -487,13 +494,10 @@ mod kernel {
                     (2, true) => panel::<2, true>(rows, p, at, y),
                     (1, false) => panel::<1, false>(rows, p, at, y),
                     (1, true) => panel::<1, true>(rows, p, at, y),
-                    _ => panel::<0, true>(rows, p, at, y),
+                    _ => unreachable!("1 to 6 vectors per panel"),
                 }
             }
             at += vectors;
-            if tail {
-                break;
-            }
         }
     }
 
@@ -511,7 +515,7 @@ mod kernel {
         let tail_at = p.stride - 16;
         // Lane 4r + c of the tail vector is row r's output `tail_at + c`: each row's value spread over its
         // four lanes.
-        let spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+        let spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0); // GROUP = 4
         for (g, slots) in rows.slots.iter().enumerate() {
             let mut acc = [[_mm512_setzero_ps(); V]; GROUP];
             let mut tail = _mm512_setzero_ps();
@@ -563,7 +567,7 @@ mod kernel {
                 }
                 if TAIL {
                     let live = p.outputs - tail_at;
-                    y[out + tail_at..out + p.outputs].copy_from_slice(&spilled[4 * r..4 * r + live]);
+                    y[out + tail_at..out + p.outputs].copy_from_slice(&spilled[GROUP * r..GROUP * r + live]);
                 }
             }
         }
