@@ -11,7 +11,7 @@ use ndarray::Array2;
 
 use crate::buffer::flat_mut;
 
-use crate::eval::{EvalPoint, check_set, evaluate_with};
+use crate::eval::{EvalPoint, check_set, evaluate_packed};
 use crate::loss::softmax_cross_entropy;
 use crate::probe::{Observation, Probe, ProbeSource};
 use crate::sparse::SparseSet;
@@ -189,9 +189,17 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
         let shares_evals = step == 0 && eval_now && self.eval_prepared.iter().any(Option::is_some);
         let start = (shares_evals || shared_probe.is_some()).then(|| self.net.digest());
         if eval_now {
+            // The first Linear is packed for the sparse product once for all the sets, when the first of
+            // them is evaluated here (not at all when every set's evaluation of this state is shared).
+            let mut packed: Option<bool> = None;
             let sets = self.data.evals.iter().zip(&self.eval_sparse).zip(&self.eval_prepared);
             for (((name, d), sparse), prepared) in sets {
-                let mut evaluate = || evaluate_with(self.net, d, sparse.as_deref(), &mut self.eval_ws);
+                let mut evaluate = || {
+                    let sparse = sparse
+                        .as_deref()
+                        .filter(|_| *packed.get_or_insert_with(|| self.net.pack_first_linear(&mut self.eval_ws)));
+                    evaluate_packed(self.net, d, sparse, &mut self.eval_ws)
+                };
                 let (loss, accuracy) = match (start, prepared) {
                     (Some(digest), Some(p)) => p.evaluate_start(digest, evaluate),
                     _ => evaluate(),
