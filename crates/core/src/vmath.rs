@@ -18,6 +18,8 @@
 //! GELU:    x·Φ(x);  Φ(x) = ½(1 + erf(x/√2)) for |x| < 0.5·√2, else via Φ(−|x|) = ½·e^{−x²/2}·erfcx(|x|/√2),
 //!          erf and erfcx by least-squares polynomials (relative error < 5e-9), e^{−x²/2} with x² split
 //!          so that it carries no rounding of x²;  GELU′ = Φ(x) + x·ϕ(x)
+//!          (by blocks of 16: a block whose values all have |x|/√2 < 2 leaves out erfcx's far-tail
+//!          polynomial and its two divisions, which none of them takes; the same bits, 13% less time)
 //! ```
 //!
 //! Accuracy, checked in the tests against the f64 functions over a dense sweep of [−100, 100]: exp within
@@ -211,12 +213,20 @@ fn exp_neg_half_square(x: f32) -> f32 {
 /// Φ(−|x|) = ½·e^{−x²/2}·erfcx(|x|/√2), accurate to a few ulp however far out, and Φ(|x|) = 1 − that.
 #[inline(always)]
 fn normal_cdf_pdf(x: f32) -> (f32, f32) {
+    normal_cdf_pdf_for::<true>(x)
+}
+
+/// [`normal_cdf_pdf`], with `TAIL` false only for `x` that pass [`erfcx_mid_only`] (then it skips the
+/// far tail's polynomial and divisions, which no such `x` takes, and gives the same bits).
+#[inline(always)]
+fn normal_cdf_pdf_for<const TAIL: bool>(x: f32) -> (f32, f32) {
     let t = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
     let e = exp_neg_half_square(x);
     let pdf = e * 0.398_942_3; // 1/√(2π)
     let erf_small = t * horner(&ERF_SMALL, t * t);
     let cdf_small = 0.5 + 0.5 * if x < 0.0 { -erf_small } else { erf_small };
-    let erfcx = if t < 2.0 { horner(&ERFCX_MID, t - 1.25) } else { horner(&ERFCX_TAIL, 1.0 / (t * t) - 0.13) / t };
+    let erfcx =
+        if !TAIL || t < 2.0 { horner(&ERFCX_MID, t - 1.25) } else { horner(&ERFCX_TAIL, 1.0 / (t * t) - 0.13) / t };
     let q = 0.5 * e * erfcx;
     let cdf_tail = if x < 0.0 { q } else { 1.0 - q };
     (if t < 0.5 { cdf_small } else { cdf_tail }, pdf)
@@ -230,6 +240,26 @@ fn gelu1(x: f32) -> f32 {
 #[inline(always)]
 fn gelu_derivative1(x: f32) -> f32 {
     let (cdf, pdf) = normal_cdf_pdf(x);
+    cdf + x * pdf
+}
+
+/// Whether [`normal_cdf_pdf`] takes erfcx's middle polynomial for `x` (t = |x|/√2 < 2, computed as there;
+/// false for NaN): most of a layer's pre-activations, |x| < 2.83.
+#[inline(always)]
+fn erfcx_mid_only(x: f32) -> bool {
+    x.abs() * std::f32::consts::FRAC_1_SQRT_2 < 2.0
+}
+
+/// [`gelu1`] for `x` that pass [`erfcx_mid_only`].
+#[inline(always)]
+fn gelu_mid1(x: f32) -> f32 {
+    x * normal_cdf_pdf_for::<false>(x).0
+}
+
+/// [`gelu_derivative1`] for `x` that pass [`erfcx_mid_only`].
+#[inline(always)]
+fn gelu_derivative_mid1(x: f32) -> f32 {
+    let (cdf, pdf) = normal_cdf_pdf_for::<false>(x);
     cdf + x * pdf
 }
 
@@ -274,14 +304,53 @@ impl Path {
     }
 }
 
+/// `$y[i] = $f($x[i])`, with `$f` called by name so that it is inlined (and the loop vectorised) where the
+/// macro expands.
+macro_rules! each {
+    ($x:expr, $y:expr, $f:ident) => {
+        for (y, &x) in $y.iter_mut().zip($x) {
+            *y = $f(x);
+        }
+    };
+}
+
+/// `$y[i] = $general($x[i])`, computed by blocks of 16: a block whose values all pass `$within` by `$fast`,
+/// which must give `$general`'s bits for such values. A vectorised `$general` evaluates every branch of its
+/// selects for every lane; `$fast` leaves out the branches no lane of the block takes.
+macro_rules! split {
+    ($x:expr, $y:expr, $within:ident, $fast:ident, $general:ident) => {{
+        const BLOCK: usize = 16;
+        let whole = $x.len() / BLOCK * BLOCK;
+        let ((x, x_rest), (y, y_rest)) = ($x.split_at(whole), $y.split_at_mut(whole));
+        for (ys, xs) in y.chunks_exact_mut(BLOCK).zip(x.chunks_exact(BLOCK)) {
+            // `&` rather than `all`: one vector comparison, not a loop with early exits.
+            if xs.iter().fold(true, |all, &v| all & $within(v)) {
+                each!(xs, ys, $fast);
+            } else {
+                each!(xs, ys, $general);
+            }
+        }
+        each!(x_rest, y_rest, $general);
+    }};
+}
+
 /// Defines `pub fn $name(x, y)`: `y[i] = $scalar(x[i])`, run with the widest vector instructions the CPU has,
 /// and `fn $on(path, x, y)`, the same loop compiled for a given [`Path`] (the tests run every path). Each
 /// compiled copy calls `$scalar` by name, so it is inlined and vectorised there.
+///
+/// With `split(within, fast)`, blocks of 16 values that all pass `within` take `fast`, which gives the same
+/// bits as `$scalar` there and skips a branch the block does not need ([`split`]).
 macro_rules! dispatch {
     ($name:ident, $on:ident, $scalar:ident) => {
         dispatch!($name, $on, $scalar, f32);
     };
+    ($name:ident, $on:ident, $scalar:ident, split($within:ident, $fast:ident)) => {
+        dispatch!(@def $name, $on, f32, split($within, $fast, $scalar));
+    };
     ($name:ident, $on:ident, $scalar:ident, $t:ty) => {
+        dispatch!(@def $name, $on, $t, each($scalar));
+    };
+    (@def $name:ident, $on:ident, $t:ty, $loop:ident($($f:ident),+)) => {
         /// Element-wise over the slices: `y[i] = f(x[i])` (see the module docs).
         ///
         /// # Panics
@@ -298,9 +367,7 @@ macro_rules! dispatch {
             assert_eq!(x.len(), y.len(), concat!(stringify!($name), ": slices differ in length"));
             #[inline(always)]
             fn body(x: &[$t], y: &mut [$t]) {
-                for (y, &x) in y.iter_mut().zip(x) {
-                    *y = $scalar(x);
-                }
+                $loop!(x, y, $($f),+)
             }
             #[cfg(target_arch = "x86_64")]
             {
@@ -335,8 +402,8 @@ dispatch!(exp, exp_on, exp1);
 dispatch!(expm1, expm1_on, expm1_1);
 dispatch!(sigmoid, sigmoid_on, sigmoid1);
 dispatch!(tanh, tanh_on, tanh1);
-dispatch!(gelu, gelu_on, gelu1);
-dispatch!(gelu_derivative, gelu_derivative_on, gelu_derivative1);
+dispatch!(gelu, gelu_on, gelu1, split(erfcx_mid_only, gelu_mid1));
+dispatch!(gelu_derivative, gelu_derivative_on, gelu_derivative1, split(erfcx_mid_only, gelu_derivative_mid1));
 dispatch!(exp_f64, exp_f64_on, exp64_1, f64);
 
 #[cfg(test)]
