@@ -501,6 +501,10 @@ mod kernel {
         }
     }
 
+    /// How far ahead, in bytes, [`panel`] asks for the entries it will read (about 50 entries): 1 and 4 KB
+    /// measured alike, each 7–10% faster than none.
+    const ENTRIES_AHEAD: usize = 1024;
+
     /// Outputs `16·at .. 16·(at + V)` (those below `outputs`) of every row, and with `TAIL` the tail.
     #[inline]
     #[target_feature(enable = "avx512f,fma")]
@@ -520,6 +524,9 @@ mod kernel {
             let mut acc = [[_mm512_setzero_ps(); V]; GROUP];
             let mut tail = _mm512_setzero_ps();
             for e in &rows.entries[rows.starts[g] as usize..rows.starts[g + 1] as usize] {
+                // The entries stream from memory (a test set's run to some 20 MB); the hardware's prefetch
+                // alone left the kernel waiting on them.
+                _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(e).cast::<i8>().wrapping_add(ENTRIES_AHEAD));
                 let col = e.col as usize * p.stride;
                 let x: [__m512; GROUP] = e.x.map(|v| _mm512_set1_ps(v));
                 for v in 0..V {
