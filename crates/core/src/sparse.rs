@@ -524,8 +524,8 @@ mod kernel {
             let mut acc = [[_mm512_setzero_ps(); V]; GROUP];
             let mut tail = _mm512_setzero_ps();
             for e in &rows.entries[rows.starts[g] as usize..rows.starts[g + 1] as usize] {
-                // The entries stream from memory (a test set's run to some 20 MB); the hardware's prefetch
-                // alone left the kernel waiting on them.
+                // The entries are read once per evaluation, from memory (the test set's groupings hold some
+                // 20 MB); with the hardware's prefetch alone the kernel waited on them.
                 _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(e).cast::<i8>().wrapping_add(ENTRIES_AHEAD));
                 let col = e.col as usize * p.stride;
                 let x: [__m512; GROUP] = e.x.map(|v| _mm512_set1_ps(v));
