@@ -5,7 +5,10 @@
 //! AVX2/FMA or SSE otherwise, so the same binary runs everywhere). It runs on the calling thread only, so
 //! results are bit-identical run to run on one machine; parallelism is across runs.
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
+use std::any::Any;
+use std::cell::RefCell;
+
+use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
 
 use crate::Float;
 
@@ -49,15 +52,43 @@ pub fn gemm<F: Float>(alpha: F, a: ArrayView2<'_, F>, b: ArrayView2<'_, F>, beta
         // (rows × k) instead, and its kernel's 64-row panel holds the batch. Each element is the same sum
         // in the same order either way (the blocking over k depends on k alone), so the same bits. E1's
         // first layer (60 × 784 · 784 × 100, with the bias): 83 against 89–94 µs, copies included.
-        let mut t = Array2::<F>::zeros((m, n).f());
-        if beta != F::zero() {
-            t.assign(c);
-        }
-        product(alpha, a, b, beta, &mut t.view_mut());
-        c.assign(&t);
+        // The copy lives in a buffer kept per thread, so a training step allocates nothing here.
+        with_scratch::<F>(m * n, |t| {
+            let mut t = ArrayViewMut2::from_shape((m, n).f(), t).expect("the scratch holds m·n values");
+            if beta != F::zero() {
+                t.assign(c);
+            }
+            product(alpha, a, b, beta, &mut t);
+            c.assign(&t);
+        });
         return;
     }
     product(alpha, a, b, beta, c);
+}
+
+/// Runs `f` on `len` values of a buffer this thread keeps for element type `F` (grown as needed, never
+/// shrunk; its values are whatever the last use left). After the first use of a size, no allocation.
+///
+/// # Panics
+/// If `f` calls it again (only [`product`] runs inside, which does not).
+fn with_scratch<F: Float>(len: usize, f: impl FnOnce(&mut [F])) {
+    thread_local! {
+        static SCRATCH: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with_borrow_mut(|bufs| {
+        let at = match bufs.iter().position(|b| b.is::<Vec<F>>()) {
+            Some(at) => at,
+            None => {
+                bufs.push(Box::new(Vec::<F>::new()));
+                bufs.len() - 1
+            }
+        };
+        let buf = bufs[at].downcast_mut::<Vec<F>>().expect("found by its type");
+        if buf.len() < len {
+            buf.resize(len, F::zero());
+        }
+        f(&mut buf[..len]);
+    });
 }
 
 /// [`gemm`] for any layout of `c`, one call of the `gemm` crate; the shapes checked and not empty.
@@ -135,6 +166,15 @@ mod tests {
                 assert!(same, "{m}×{k}·{k}×{n}, alpha {alpha}, beta {beta}: the bits differ");
             }
         }
+        // What a product leaves in the thread's copy never reaches the next: NaNs there, then beta = 0.
+        let (a, w) = (matrix(60, 784, 7), matrix(100, 784, 8));
+        let mut nan = Array2::<f32>::from_elem((60, 100), f32::NAN);
+        gemm(1.0, a.view(), w.t(), 1.0, &mut nan.view_mut());
+        assert!(nan.iter().all(|v| v.is_nan()));
+        let (mut want, mut got) = (Array2::<f32>::zeros((60, 100)), Array2::<f32>::from_elem((60, 100), f32::NAN));
+        product(1.0, a.view(), w.t(), 0.0, &mut want.view_mut());
+        gemm(1.0, a.view(), w.t(), 0.0, &mut got.view_mut());
+        assert!(want.iter().zip(&got).all(|(x, y)| x.to_bits() == y.to_bits()), "stale values leaked");
         // Views that are not in standard layout keep the one call.
         let (a, w) = (matrix(60, 784, 5), matrix(100, 784, 6));
         let mut wide = Array2::<f32>::zeros((60, 200));
