@@ -155,14 +155,7 @@ pub(crate) fn check_set<F: Float>(net: &Mlp<F>, what: &str, d: &Dataset) -> Resu
     Ok(())
 }
 
-/// [`evaluate`] with the set's rows grouped for the sparse first-layer product ([`SparseSet`], built once
-/// per set from `data`'s features, with the workspace's capacity as its chunk, and reused at every
-/// evaluation). With `None`, for types other than `f32`, or when a first-layer parameter is not finite,
-/// every product is dense. A set without examples gives NaN for both.
-///
-/// # Panics
-/// If `sparse` was built for another number of rows or chunk size, or the set does not fit the network
-/// (see [`check_set`]).
+/// [`evaluate_packed`] that packs the first Linear itself when given a grouping (the tests' form).
 #[cfg(test)]
 pub(crate) fn evaluate_with<F: Float>(
     net: &Mlp<F>,
@@ -174,13 +167,17 @@ pub(crate) fn evaluate_with<F: Float>(
     evaluate_packed(net, data, sparse.filter(|_| packed), ws)
 }
 
-/// [`evaluate_with`] when the caller has packed the network's first Linear into `ws` already
-/// ([`Mlp::pack_first_linear`] returned `true` for this state of `net`), or passes `None`: the training
-/// loop packs once for all the sets it evaluates at one step, where packing for each set cost about 1%
-/// of a sweep.
+/// [`evaluate`] with the set's rows grouped for the sparse first-layer product ([`SparseSet`], built once
+/// per set from `data`'s features, with the workspace's capacity as its chunk, and reused at every
+/// evaluation). The caller has packed the network's first Linear into `ws` for this state of `net`
+/// ([`Mlp::pack_first_linear`] returned `true`; it refuses weights that are not finite, and then the caller
+/// passes `None`) whenever it passes a grouping: the training loop packs once
+/// for all the sets it evaluates at one step, where packing for each set cost about 1% of a sweep. With
+/// `None`, or for types other than `f32`, every product is dense. A set without examples gives NaN for both.
 ///
 /// # Panics
-/// As [`evaluate_with`].
+/// If `sparse` was built for another number of rows or chunk size, or the set does not fit the network
+/// (see [`check_set`]).
 pub(crate) fn evaluate_packed<F: Float>(
     net: &Mlp<F>,
     data: &Dataset,
