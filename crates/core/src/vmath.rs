@@ -185,6 +185,8 @@ const ERFCX_MID: [f32; 11] = [
     -0.000_192_113_03,
     0.000_060_762_086,
 ];
+/// Where erfcx's far-tail polynomial ([`ERFCX_TAIL`]) takes over from the middle one ([`ERFCX_MID`]), in t.
+const ERFCX_TAIL_FROM: f32 = 2.0;
 /// t·erfcx(t) as a polynomial in 1/t² − 0.13, for t ∈ [2, 10.5] (relative error 4.8e-9; beyond, e^{−t²}
 /// is 0 in f32).
 const ERFCX_TAIL: [f32; 9] = [
@@ -220,13 +222,16 @@ fn normal_cdf_pdf(x: f32) -> (f32, f32) {
 /// far tail's polynomial and divisions, which no such `x` takes, and gives the same bits).
 #[inline(always)]
 fn normal_cdf_pdf_for<const TAIL: bool>(x: f32) -> (f32, f32) {
-    let t = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
+    let t = erf_argument(x);
     let e = exp_neg_half_square(x);
     let pdf = e * 0.398_942_3; // 1/√(2π)
     let erf_small = t * horner(&ERF_SMALL, t * t);
     let cdf_small = 0.5 + 0.5 * if x < 0.0 { -erf_small } else { erf_small };
-    let erfcx =
-        if !TAIL || t < 2.0 { horner(&ERFCX_MID, t - 1.25) } else { horner(&ERFCX_TAIL, 1.0 / (t * t) - 0.13) / t };
+    let erfcx = if !TAIL || t < ERFCX_TAIL_FROM {
+        horner(&ERFCX_MID, t - 1.25)
+    } else {
+        horner(&ERFCX_TAIL, 1.0 / (t * t) - 0.13) / t
+    };
     let q = 0.5 * e * erfcx;
     let cdf_tail = if x < 0.0 { q } else { 1.0 - q };
     (if t < 0.5 { cdf_small } else { cdf_tail }, pdf)
@@ -243,11 +248,17 @@ fn gelu_derivative1(x: f32) -> f32 {
     cdf + x * pdf
 }
 
-/// Whether [`normal_cdf_pdf`] takes erfcx's middle polynomial for `x` (t = |x|/√2 < 2, computed as there;
-/// false for NaN): most of a layer's pre-activations, |x| < 2.83.
+/// t = |x|/√2, the argument of erf and erfcx in [`normal_cdf_pdf`].
+#[inline(always)]
+fn erf_argument(x: f32) -> f32 {
+    x.abs() * std::f32::consts::FRAC_1_SQRT_2
+}
+
+/// Whether [`normal_cdf_pdf`] takes erfcx's middle polynomial for `x` (t < 2, the same t and bound as
+/// there; false for NaN): most of a layer's pre-activations, |x| < 2.83.
 #[inline(always)]
 fn erfcx_mid_only(x: f32) -> bool {
-    x.abs() * std::f32::consts::FRAC_1_SQRT_2 < 2.0
+    erf_argument(x) < ERFCX_TAIL_FROM
 }
 
 /// [`gelu1`] for `x` that pass [`erfcx_mid_only`].
