@@ -46,7 +46,8 @@ pub fn gemm<F: Float>(alpha: F, a: ArrayView2<'_, F>, b: ArrayView2<'_, F>, beta
         }
         return;
     }
-    if (2..=FEW_ROWS).contains(&m) && k >= DEEP && n >= WIDE && c.is_standard_layout() {
+    // Where `product` would compute Cᵀ (rows of `c` contiguous: the `gemm` crate works column-major).
+    if (2..=FEW_ROWS).contains(&m) && k >= DEEP && n >= WIDE && c.strides()[1] == 1 {
         // A layer's forward pass over a small batch, x·Wᵀ with W row-major: into a row-major `c`, `gemm`
         // computes Cᵀ = W·xᵀ and packs W (outputs × k) at every call; into a column-major `c` it packs x
         // (rows × k) instead, and its kernel's 64-row panel holds the batch. Each element is the same sum
@@ -175,12 +176,15 @@ mod tests {
         product(1.0, a.view(), w.t(), 0.0, &mut want.view_mut());
         gemm(1.0, a.view(), w.t(), 0.0, &mut got.view_mut());
         assert!(want.iter().zip(&got).all(|(x, y)| x.to_bits() == y.to_bits()), "stale values leaked");
-        // Views that are not in standard layout keep the one call.
+        // A destination that is part of a wider array (rows contiguous, not in standard layout) takes the
+        // detour too: the same bits in its columns, and the columns beside it untouched.
         let (a, w) = (matrix(60, 784, 5), matrix(100, 784, 6));
-        let mut wide = Array2::<f32>::zeros((60, 200));
+        let mut wide = Array2::<f32>::from_elem((60, 200), 7.0);
         gemm(1.0, a.view(), w.t(), 0.0, &mut wide.slice_mut(s![.., ..100]));
         let mut want = Array2::<f32>::zeros((60, 100));
         product(1.0, a.view(), w.t(), 0.0, &mut want.view_mut());
-        assert_eq!(wide.slice(s![.., ..100]), want);
+        let got = wide.slice(s![.., ..100]);
+        assert!(want.iter().zip(&got).all(|(x, y)| x.to_bits() == y.to_bits()), "a view of a wider array");
+        assert!(wide.slice(s![.., 100..]).iter().all(|&v| v == 7.0), "the columns beside it are left alone");
     }
 }
