@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use actscope_core::{
     Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS, Placement,
-    PreparedSet, Probe, ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, train,
+    PreparedSet, Probe, ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, Workspace, evaluate, train,
 };
 use actscope_data::synthetic;
 
@@ -80,6 +80,32 @@ fn prepared_evaluation_sets_change_nothing() {
     assert_eq!(run(&both[1..]), alone, "one set prepared");
     let other_chunk = [PreparedSet::new(Cow::Borrowed(&a), 100).unwrap()];
     assert_eq!(run(&other_chunk), alone, "prepared in another chunk size (not used)");
+}
+
+/// Every set evaluated at a step is evaluated at that step's weights, though the loop packs the first layer
+/// for the sparse product once for all of them: the last evaluation of each of two sets is the final
+/// network's, as `evaluate` (dense products) computes it, up to the two products' rounding.
+#[test]
+fn each_evaluation_sees_the_weights_of_its_step() {
+    let (tr, te) = task();
+    let sparse = |d: &Dataset, name: &str| {
+        Dataset::new(name, "test", d.features.mapv(|v| v.max(0.0)), d.labels.clone(), d.classes).unwrap()
+    };
+    let tr = sparse(&tr, "train");
+    let (a, b) = (sparse(&te.head("a", 500), "a"), sparse(&te.select("b", &(500..1000).collect::<Vec<_>>()), "b"));
+    let mut tc = TrainConfig::new(32, Budget::Steps(40), 5);
+    (tc.eval_every, tc.eval_batch) = (Some(10), 64);
+    let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
+    let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
+    let evals = [("a", &a), ("b", &b)];
+    let out = train(&mut net, &mut opt, &tc, TrainData::new(&tr, &evals, None), ()).unwrap();
+    for (name, set) in evals {
+        let last = out.last(name).unwrap();
+        assert_eq!(last.step, 40);
+        let (loss, accuracy) = evaluate(&net, set, &mut Workspace::new(&net, 64)).unwrap();
+        assert!((last.loss - loss).abs() <= 1e-6 * loss, "{name}: loss {} against {loss}", last.loss);
+        assert_eq!(last.accuracy, accuracy, "{name}: accuracy");
+    }
 }
 
 /// A NaN weight is divergence at the first step, with every placement: ReLU must not turn the NaN
