@@ -171,8 +171,8 @@ pub(crate) fn evaluate_with<F: Float>(
 /// per set from `data`'s features, with the workspace's capacity as its chunk, and reused at every
 /// evaluation). The caller has packed the network's first Linear into `ws` for this state of `net`
 /// ([`Mlp::pack_first_linear`] returned `true`; it refuses weights that are not finite, and then the caller
-/// passes `None`) whenever it passes a grouping: the training loop packs once
-/// for all the sets it evaluates at one step, where packing for each set cost about 1% of a sweep. With
+/// passes `None`) whenever it passes a grouping: the training loop packs once for all the sets it
+/// evaluates at one step (packing for each of E1's three sets took 0.9% of a sweep's samples, once 0.3%). With
 /// `None`, or for types other than `f32`, every product is dense. A set without examples gives NaN for both.
 ///
 /// # Panics
