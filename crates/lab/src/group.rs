@@ -8,8 +8,8 @@
 //! training it alone), only how fast the sweep goes.
 //!
 //! Runs are grouped in the order given, each key's runs split into groups of at most [`GROUP_SIZE`] runs
-//! (as even as possible), fewer when that leaves workers idle (at least one group per worker while there
-//! are runs enough), and at most a worker's share of the memory limit.
+//! (as even as possible), smaller where that makes the count of groups a multiple of the workers (so that
+//! none is left training the last group alone), and at most a worker's share of the memory limit.
 
 use std::collections::HashMap;
 
@@ -51,11 +51,13 @@ impl GroupKey {
 }
 
 /// Splits `runs` into lockstep groups (indices into `runs`, each group in the order given, groups in order
-/// of their first run): runs with one [`GroupKey`], at most `size` per group, at least `jobs` groups when
-/// there are that many runs, and no group needing more than `memory` bytes by `needs` (each run's bytes
-/// alone plus its share of the group's buffers; a run needing more trains alone).
+/// of their first run): runs with one [`GroupKey`], at most `size` per group, as many groups in all as a
+/// multiple of `jobs` where there are runs enough (so that the workers finish together: 84 runs in groups
+/// of at most 12 over 2 workers make 8 groups of 10–11, not 7 of 12, of which one worker would train 4),
+/// and no group needing more than `memory` bytes by `needs` (each run's bytes alone plus its share of the
+/// group's buffers; a run needing more trains alone).
 pub fn groups(runs: &[&RunConfig], needs: &[u64], size: usize, jobs: usize, memory: u64) -> Vec<Vec<usize>> {
-    let size = size.clamp(1, runs.len().div_ceil(jobs.max(1)).max(1));
+    let (size, jobs) = (size.max(1), jobs.max(1));
     let mut by_key: Vec<Vec<usize>> = Vec::new();
     let mut slot: HashMap<GroupKey, usize> = HashMap::new();
     for (i, r) in runs.iter().enumerate() {
@@ -65,10 +67,21 @@ pub fn groups(runs: &[&RunConfig], needs: &[u64], size: usize, jobs: usize, memo
         });
         by_key[k].push(i);
     }
+    // ⌈n/size⌉ groups per key; then, until the count is a multiple of the workers, one more group for the
+    // key whose groups are largest.
+    let mut parts: Vec<usize> = by_key.iter().map(|m| m.len().div_ceil(size)).collect();
+    while !parts.iter().sum::<usize>().is_multiple_of(jobs) {
+        let largest = (0..parts.len())
+            .filter(|&k| parts[k] < by_key[k].len())
+            .max_by_key(|&k| (by_key[k].len().div_ceil(parts[k]), std::cmp::Reverse(k)));
+        match largest {
+            Some(k) => parts[k] += 1,
+            None => break,
+        }
+    }
     let mut out = Vec::new();
-    for members in by_key {
-        // As even as possible: ⌈n/size⌉ groups whose sizes differ by at most one.
-        let parts = members.len().div_ceil(size);
+    for (members, parts) in by_key.into_iter().zip(parts) {
+        // As even as possible: sizes that differ by at most one.
         let mut start = 0;
         for p in 0..parts {
             let len = members.len() / parts + usize::from(p < members.len() % parts);
@@ -125,6 +138,16 @@ mod tests {
         let sizes = |g: Vec<Vec<usize>>| g.iter().map(Vec::len).collect::<Vec<_>>();
         assert_eq!(sizes(groups(&refs, &[1; 10], 4, 1, u64::MAX)), vec![4, 3, 3]);
         assert_eq!(sizes(groups(&refs, &[1; 10], 12, 4, u64::MAX)), vec![3, 3, 2, 2]);
+        // Three groups of at most 4 over two workers would leave one of them a group behind: four.
+        assert_eq!(sizes(groups(&refs, &[1; 10], 4, 2, u64::MAX)), vec![3, 3, 2, 2]);
+        assert_eq!(sizes(groups(&refs, &[1; 10], 3, 3, u64::MAX)), vec![2, 2, 2, 2, 1, 1]);
+        assert_eq!(sizes(groups(&refs, &[1; 10], 4, 3, u64::MAX)), vec![4, 3, 3]);
+        // Several keys: the count made a multiple of the workers by splitting the first of the largest.
+        let keyed: Vec<RunConfig> = (0..15).map(|i| run(&format!("seed = {}\nlr = 0.{}", i / 3, i % 3 + 1))).collect();
+        let refs_keyed: Vec<&RunConfig> = keyed.iter().collect();
+        assert_eq!(sizes(groups(&refs_keyed, &[1; 15], 12, 2, u64::MAX)), vec![2, 1, 3, 3, 3, 3]);
+        // More workers than runs: one run per group.
+        assert_eq!(sizes(groups(&refs, &[1; 10], 12, 16, u64::MAX)), vec![1; 10]);
         assert_eq!(sizes(groups(&refs, &[5; 10], 12, 1, 12)), vec![2, 2, 2, 2, 2]);
         assert_eq!(sizes(groups(&refs, &[1; 10], 1, 1, u64::MAX)), vec![1; 10]);
     }
