@@ -7,7 +7,7 @@ use actscope_metrics::stats::Describe;
 
 use super::diagnose::{DEAD_SHARE, Diagnosis, EXPLODING_RATIO, SATURATED_RATE, VANISHING_RATIO};
 use crate::report::verdict::ALPHA;
-use crate::report::write::{CSS, esc, fmt_p, md};
+use crate::report::write::{CSS, esc, fmt_effect, fmt_p, md};
 use crate::words::plural;
 
 /// A block of the page.
@@ -166,7 +166,7 @@ pub fn blocks(d: &Diagnosis, captures: usize, figures: &[(String, String)]) -> V
                     k.seeds.len().to_string(),
                     number(k.mean_a),
                     number(k.mean_b),
-                    format!("{:.2}", k.effect),
+                    fmt_effect(k.effect),
                     fmt_p(k.p_claimed_adj),
                     fmt_p(k.p_opposite_adj),
                     outcome.into(),

@@ -93,6 +93,18 @@ pub(crate) fn fmt_p(p: f64) -> String {
     }
 }
 
+/// An effect size for a table: 2 decimals, or 2 significant digits in scientific notation from 1,000 on (a
+/// spread near zero makes d huge, and 16 digits of it say nothing more); "n/a" for NaN.
+pub(crate) fn fmt_effect(d: f64) -> String {
+    if d.is_nan() {
+        "n/a".into()
+    } else if d.abs() >= 1000.0 {
+        format!("{d:.1e}")
+    } else {
+        format!("{d:.2}")
+    }
+}
+
 /// "mean [low, high]" of a sample (4 decimals).
 pub fn ci(x: &[f64]) -> String {
     let d = describe(x);
@@ -443,7 +455,7 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup], earlier: &[(&str, &str)]) ->
                     td { (k.setting) } td { (k.claim) } td class="num" { (sample_size(k)) }
                     td class="num" { (a) } td class="num" { (b) }
                     td { (format!("{:?}", k.test)) }
-                    td class="num" { (format!("{:.2}", k.effect)) }
+                    td class="num" { (fmt_effect(k.effect)) }
                     td class="num" { (fmt_p(k.p_claimed_adj)) } td class="num" { (fmt_p(k.p_opposite_adj)) }
                     td { (outcome_word(k.outcome)) }
                 } "\n"
@@ -528,14 +540,14 @@ pub fn markdown(c: &Content<'_>) -> String {
             let (a, b) = columns(k);
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {:?} | {:.2} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {:?} | {} | {} | {} | {} |",
                 md(&k.setting),
                 md(&k.claim),
                 sample_size(k),
                 a,
                 b,
                 k.test,
-                k.effect,
+                fmt_effect(k.effect),
                 fmt_p(k.p_claimed_adj),
                 fmt_p(k.p_opposite_adj),
                 outcome_word(k.outcome)
@@ -594,4 +606,18 @@ pub fn markdown(c: &Content<'_>) -> String {
         let _ = writeln!(o, "| {} | {} |", md(k), md(v));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effect_sizes_keep_two_decimals_until_they_are_huge() {
+        assert_eq!(fmt_effect(-1.234), "-1.23");
+        assert_eq!(fmt_effect(999.994), "999.99");
+        assert_eq!(fmt_effect(-5_883_477_916_184_627.0), "-5.9e15");
+        assert_eq!(fmt_effect(1634.45), "1.6e3");
+        assert_eq!(fmt_effect(f64::NAN), "n/a");
+    }
 }
