@@ -189,6 +189,11 @@ impl Experiment {
             .collect()
     }
 
+    /// The most hidden layers any of its runs has (0 without runs): E2's deepest nets.
+    pub fn max_depth(&self) -> usize {
+        self.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0)
+    }
+
     /// The configuration summary matching `pred` (the first, if several do).
     pub fn group(&self, pred: impl Fn(&RunConfig) -> bool) -> Option<&GroupSummary> {
         self.groups.iter().find(|g| pred(&g.config))

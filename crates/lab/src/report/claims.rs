@@ -320,7 +320,7 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
 
 /// C1: BN and ReLU both remedy vanishing gradients (E2, deepest nets, at initialisation).
 pub fn c1(e2: &Experiment) -> ClaimResult {
-    let depth = e2.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
+    let depth = e2.max_depth();
     let runs = |act, p| e2.selected(move |c: &RunConfig| c.widths().len() == depth && is(act, p)(c));
     let (sig_none, sig_bn, relu_none) = (
         runs(Activation::Sigmoid, Placement::None),
@@ -889,17 +889,25 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
     )
 }
 
-/// C8: sigmoids are always saturating, so neurons stop learning (E4, and E1's sigmoid nets).
-pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
+/// C8: sigmoids are always saturating, so neurons stop learning (E4, E1's sigmoid nets and E2's deepest).
+pub fn c8(e1: &Experiment, e2: &Experiment, e4: &Experiment) -> ClaimResult {
     let placements = [Placement::None, Placement::Before, Placement::After];
-    let e4_runs = placements.map(|p| ("E4 (Glorot & Bengio's setting)", p, e4.matching(is(Activation::Sigmoid, p))));
-    let e1_runs = placements.map(|p| ("E1 (the BN paper's net)", p, e1.selected(is(Activation::Sigmoid, p))));
+    let e4_runs =
+        placements.map(|p| ("E4 (Glorot & Bengio's setting)".to_string(), p, e4.matching(is(Activation::Sigmoid, p))));
+    let e1_runs =
+        placements.map(|p| ("E1 (the BN paper's net)".to_string(), p, e1.selected(is(Activation::Sigmoid, p))));
+    // Where saturation should be worst: the deepest nets of the depth experiment, at their selected rate.
+    let depth = e2.max_depth();
+    let e2_runs = placements.map(|p| {
+        let runs = e2.selected(move |c: &RunConfig| c.widths().len() == depth && is(Activation::Sigmoid, p)(c));
+        (format!("E2 (the deepest nets, {depth} hidden layer{})", crate::words::plural(depth)), p, runs)
+    });
     // A setting whose runs mostly ended at chance level did not learn at all: its saturation rate describes an
     // untrained network and cannot tell whether trained neurons stop learning, so it is set aside, and said so.
     let mut untrained = Vec::new();
     let mut cs = Vec::new();
     let mut settings = Vec::new();
-    for (exp, p, runs) in e4_runs.into_iter().chain(e1_runs) {
+    for (exp, p, runs) in e4_runs.into_iter().chain(e1_runs).chain(e2_runs) {
         let setting = format!("{exp}: sigmoid, BN {p}");
         let failed_runs = failed(&runs);
         if 2 * failed_runs > runs.len() {
@@ -948,11 +956,11 @@ pub fn c8(e1: &Experiment, e4: &Experiment) -> ClaimResult {
             id: "C8",
             text: "Sigmoids are always saturating, so neurons stop learning",
             source: "answer 2 (quoting Hinton)",
-            experiments: &["E1", "E4"],
+            experiments: &["E1", "E2", "E4"],
             figures: &["saturation", "bn_paper_percentiles", "histogram_over_time"],
         },
         format!(
-            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4) and in the BN paper's net at its selected learning rate (E1): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; the claim is the conjunction, so a setting supports it only where both rows do (an intersection–union test, which has level α without further adjustment (Berger 1982); the rows are Holm-adjusted with the claim's others all the same, which is more than it needs) and contradicts it where either row does, and the verdict is taken over settings; a setting whose runs mostly ended at chance level (test accuracy below 1/K + {CHANCE_MARGIN}, K the classes the training set holds) failed to learn and is set aside rather than counted against the claim; {AT_END_RULE}"
+            "two rows per setting, at the end of training, in Glorot & Bengio's setting (E4), in the BN paper's net at its selected learning rate (E1) and in the deepest nets of the depth experiment at theirs (E2): \"saturating\" = the saturation rate (φ′ < {DEFAULT_TAU}·max φ′) of the most saturated layer above {SATURATING_RATE}; \"stopped learning\" = that layer's weight gradient more than {STOPPED_ATTENUATION} orders of magnitude below the output layer's, log10(‖∂L/∂W_out‖/‖∂L/∂W_layer‖) > {STOPPED_ATTENUATION} (a saturated unit still learns while its gradient gets through); one-sample t-tests over seeds; the claim is the conjunction, so a setting supports it only where both rows do (an intersection–union test, which has level α without further adjustment (Berger 1982); the rows are Holm-adjusted with the claim's others all the same, which is more than it needs) and contradicts it where either row does, and the verdict is taken over settings; a setting whose runs mostly ended at chance level (test accuracy below 1/K + {CHANCE_MARGIN}, K the classes the training set holds) failed to learn and is set aside rather than counted against the claim; {AT_END_RULE}"
         ),
         cs,
     );
@@ -1038,7 +1046,7 @@ pub fn all(
         c5: c5(cost),
         c6: c6(e1),
         c7: c7(e1),
-        c8: c8(e1, e4),
+        c8: c8(e1, e2, e4),
         c9: c9(e1),
     }
 }

@@ -842,7 +842,7 @@ fn dead_units(e: &Experiment) -> Figure {
 /// `(colour, activation, placement)`; with ReLU and BN before, the theory line of Yang et al. at
 /// initialisation.
 fn gradient_norms(e: &Experiment, configs: &[(Activation, Placement)]) -> Figure {
-    let depth = e.runs.iter().map(|r| r.config.widths().len()).max().unwrap_or(0);
+    let depth = e.max_depth();
     let styles = line_styles(configs);
     let panel = |title: &str, pick: fn(&Run) -> Option<&Checkpoint>, with_theory: bool| {
         let mut curves = Vec::new();

@@ -53,8 +53,13 @@ fn fake_run(act: Activation, p: Placement, seed: u64, test_acc: f64) -> Run {
 
 /// A finished run at learning rate `lr` whose training-subset, validation and test accuracies are `acc`.
 fn fake_run_at(act: Activation, p: Placement, seed: u64, lr: f64, test_acc: f64) -> Run {
+    fake_run_of(&[10], act, p, seed, lr, test_acc)
+}
+
+/// [`fake_run_at`] of a net with hidden layers of the widths `hidden`.
+fn fake_run_of(hidden: &[usize], act: Activation, p: Placement, seed: u64, lr: f64, test_acc: f64) -> Run {
     let config: RunConfig = toml::from_str(&format!(
-        "hidden = [10]\nactivation = \"{act}\"\nplacement = \"{p}\"\nseed = {seed}\nlr = {lr:?}"
+        "hidden = {hidden:?}\nactivation = \"{act}\"\nplacement = \"{p}\"\nseed = {seed}\nlr = {lr:?}"
     ))
     .unwrap();
     let point = |set: &str, acc: f64| EvalPoint { step: 100, epoch: 1.0, set: set.into(), loss: 0.5, accuracy: acc };
@@ -359,11 +364,11 @@ fn a_report_never_overwrites_a_directory_that_is_not_a_report() {
 #[test]
 fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
     let chance = experiment(|a, _| if a == Activation::Sigmoid { 0.10 } else { 0.88 });
-    let c8 = claims::c8(&chance, &chance);
+    let c8 = claims::c8(&chance, &chance, &chance);
     assert!(c8.comparisons.is_empty(), "{:?}", c8.comparisons);
     assert!(
-        c8.set_aside.iter().filter(|s| s.contains("ended at chance level (failed to learn)")).count() == 6,
-        "every sigmoid setting of E1 and E4 is set aside: {:?}",
+        c8.set_aside.iter().filter(|s| s.contains("ended at chance level (failed to learn)")).count() == 9,
+        "every sigmoid setting of E1, E2 and E4 is set aside: {:?}",
         c8.set_aside
     );
     // They have their values: the report used to list them under "Not enough data (fewer than two values)".
@@ -374,7 +379,7 @@ fn runs_that_failed_to_learn_are_flagged_and_c8_sets_them_aside() {
     // The verdict table names what the verdict does not cover (a teacher read C8's "refuted" as covering the
     // plain sigmoid nets it had set aside).
     let ev = write::evidence(&c8);
-    assert_eq!(ev.matches("set aside, not tested: ").count(), 6, "{ev}");
+    assert_eq!(ev.matches("set aside, not tested: ").count(), 9, "{ev}");
 }
 
 /// One checkpoint record: two hidden layers, the second saturated at 60% and receiving `grad` of the output
@@ -451,8 +456,8 @@ fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer()
     // Saturated at 60% but the layer still gets half the output layer's gradient (0.3 orders of magnitude
     // lost, per seed a little different): saturating, yet not stopped learning.
     let learning = experiment_with(|_, _| 0.85, |_, p| saturated_checkpoint(0.5 + 0.01 * p as u8 as f64));
-    let c8 = claims::c8(&learning, &learning);
-    assert_eq!(c8.comparisons.len(), 12, "two rows for each of E1's and E4's three sigmoid settings");
+    let c8 = claims::c8(&learning, &learning, &learning);
+    assert_eq!(c8.comparisons.len(), 18, "two rows for each of E1's, E2's and E4's three sigmoid settings");
     for k in &c8.comparisons {
         let stopped = k.setting.ends_with("stopped learning");
         assert!(stopped || k.setting.ends_with("saturating"), "{}", k.setting);
@@ -460,7 +465,7 @@ fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer()
     }
     // The claim is the conjunction "saturating, so stopped learning": a setting whose neurons saturate but
     // still learn contradicts it. Judged row by row, this used to read "depends on setting".
-    assert_eq!(c8.by_setting.len(), 6, "{:?}", c8.by_setting);
+    assert_eq!(c8.by_setting.len(), 9, "{:?}", c8.by_setting);
     assert!(c8.by_setting.iter().all(|(_, o)| *o == Outcome::Contradicts), "{:?}", c8.by_setting);
     assert_eq!(c8.verdict, Verdict::Refuted);
     assert!(c8.method.contains("orders of magnitude below the output layer's"), "{}", c8.method);
@@ -469,7 +474,40 @@ fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer()
     assert!(markdown_of(&c8).contains(by), "{}", markdown_of(&c8));
     // The gradient 4 orders of magnitude down: saturated and stopped.
     let stopped = experiment_with(|_, _| 0.85, |_, _| saturated_checkpoint(1e-4));
-    assert_eq!(claims::c8(&stopped, &stopped).verdict, Verdict::Supported);
+    assert_eq!(claims::c8(&stopped, &stopped, &stopped).verdict, Verdict::Supported);
+}
+
+#[test]
+fn c8_reads_e2_at_its_deepest_nets() {
+    // E2's sigmoid nets at two depths: the shallow ones ended at chance level, the deepest saturated and
+    // stopped learning. C8 reads the deepest only (where saturation should be worst), so E2 supports it in
+    // every placement and nothing of E2 is set aside.
+    let mut runs = Vec::new();
+    for p in [Placement::None, Placement::Before, Placement::After] {
+        for seed in 0..5 {
+            runs.push(fake_run_of(&[10, 10], Activation::Sigmoid, p, seed, 0.1, 0.10));
+            runs.push(fake_run_of(&[10, 10, 10, 10], Activation::Sigmoid, p, seed, 0.1, 0.85 + 0.002 * seed as f64));
+        }
+    }
+    let e2 =
+        load_fake(&runs, |r| if r.config.widths().len() == 4 { saturated_checkpoint(1e-4) } else { String::new() });
+    let none = Experiment {
+        name: "E1".into(),
+        description: "fake".into(),
+        runs: vec![],
+        activations: vec![],
+        groups: vec![],
+        wall_seconds: 0.0,
+    };
+    let c8 = claims::c8(&none, &e2, &none);
+    let e2_settings: Vec<_> = c8.by_setting.iter().filter(|(s, _)| s.starts_with("E2 ")).collect();
+    assert_eq!(e2_settings.len(), 3, "{:?}", c8.by_setting);
+    for (s, o) in e2_settings {
+        assert!(s.starts_with("E2 (the deepest nets, 4 hidden layers): sigmoid, BN "), "{s}");
+        assert_eq!(*o, Outcome::Supports, "{s}");
+    }
+    assert!(c8.set_aside.iter().all(|s| !s.starts_with("E2 ")), "{:?}", c8.set_aside);
+    assert!(c8.method.contains("the deepest nets of the depth experiment"), "{}", c8.method);
 }
 
 #[test]
