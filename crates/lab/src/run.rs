@@ -322,7 +322,7 @@ fn open_run(cfg: &RunConfig, shape: &DataShape, out: &Path) -> Result<(String, P
     create_dir_all(out)?;
     not_a_foreign_directory(out, &name)?;
     clean_partial(out, &name)?;
-    let tmp: PathBuf = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
+    let tmp: PathBuf = out.join(crate::store::staging_name(&name, &host(), std::process::id()));
     create_dir_all(&tmp)?;
     Ok((name, tmp))
 }

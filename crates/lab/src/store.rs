@@ -125,14 +125,29 @@ fn foreign(out: &Path, name: &str) -> Result<bool> {
 }
 
 /// This machine's name, as temporary directories carry it (several hosts may share a run directory):
-/// a run being written is `.tmp-<run>-<host>-<pid>`, a finished run set aside to be replaced the same with
-/// `-stale` appended.
+/// see [`staging_name`] and [`aside_name`].
 pub fn host() -> String {
     let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "host".into());
     crate::config::sanitize(raw.trim()).replace('-', "_")
+}
+
+/// What every temporary directory beside the runs starts with.
+const TMP_PREFIX: &str = ".tmp-";
+/// What a finished run's directory set aside to be replaced ends with ([`aside_name`]).
+const ASIDE_SUFFIX: &str = "-stale";
+
+/// `.tmp-<name>-<host>-<pid>`: where process `pid` of `host` writes `name` before putting it in place. The
+/// host has no '-' ([`host`] replaces them), so the name is read back from the right ([`leftovers`]).
+pub fn staging_name(name: &str, host: &str, pid: u32) -> String {
+    format!("{TMP_PREFIX}{name}-{host}-{pid}")
+}
+
+/// [`staging_name`] with `-stale` appended: where that process sets aside the finished `name` it replaces.
+pub fn aside_name(name: &str, host: &str, pid: u32) -> String {
+    format!("{}{ASIDE_SUFFIX}", staging_name(name, host, pid))
 }
 
 /// Whether process `pid` is alive on this machine (where `/proc` tells; elsewhere assumed alive, so
@@ -225,8 +240,8 @@ fn leftovers(out: &Path) -> Vec<Leftover> {
     let mut found = Vec::new();
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file.strip_prefix(".tmp-") else { continue };
-        let (rest, stale) = match rest.strip_suffix("-stale") {
+        let Some(rest) = file.strip_prefix(TMP_PREFIX) else { continue };
+        let (rest, stale) = match rest.strip_suffix(ASIDE_SUFFIX) {
             Some(r) => (r, true),
             None => (rest, false),
         };
@@ -308,7 +323,7 @@ pub(crate) fn put_in_place(tmp: &Path, out: &Path, name: &str, data_checksum: &s
                 }
             }
             RunState::Finished | RunState::Stale(_) => {
-                let old = out.join(format!(".tmp-{name}-{}-{}-stale", host(), std::process::id()));
+                let old = out.join(aside_name(name, &host(), std::process::id()));
                 match fs::rename(&dest, &old) {
                     Ok(()) => {}
                     // Another writer set it aside first and is putting its own result in place: look again.
@@ -565,9 +580,9 @@ mod tests {
         fs::create_dir_all(&out).unwrap();
         let name = cfg.dir_name();
         // pid 1 is always alive; u32::MAX is never a pid.
-        let live = format!(".tmp-{name}-{}-1", host());
-        let dead = format!(".tmp-{name}-{}-{}", host(), u32::MAX);
-        let other_host = format!(".tmp-{name}-elsewhere_node-{}", u32::MAX);
+        let live = staging_name(&name, &host(), 1);
+        let dead = staging_name(&name, &host(), u32::MAX);
+        let other_host = staging_name(&name, "elsewhere_node", u32::MAX);
         for d in [&live, &dead, &other_host] {
             fs::create_dir_all(out.join(d)).unwrap();
         }
@@ -586,7 +601,7 @@ mod tests {
         let name = cfg.dir_name();
         execute(&cfg, &data, &out).unwrap();
         let theirs = fs::read(out.join(&name).join("summary.json")).unwrap();
-        let mine = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
+        let mine = out.join(staging_name(&name, &host(), std::process::id()));
         fs::create_dir_all(&mine).unwrap();
         fs::write(mine.join("summary.json"), "mine").unwrap();
         put_in_place(&mine, &out, &name, &data.checksum, false).unwrap();
@@ -709,7 +724,7 @@ mod tests {
         let name = cfg.dir_name();
         execute(&cfg, &data, &out).unwrap();
         fs::write(out.join(&name).join("marker"), "the original").unwrap();
-        let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
+        let aside = out.join(aside_name(&name, &host(), u32::MAX));
         fs::rename(out.join(&name), &aside).unwrap();
         execute(&cfg, &data, &out).unwrap();
         assert_eq!(fs::read_to_string(out.join(&name).join("marker")).unwrap(), "the original");
@@ -728,7 +743,7 @@ mod tests {
         let mut other = data.clone();
         other.checksum = "0123456789abcdef0123".into();
         execute(&cfg, &other, &out).unwrap();
-        let mine = out.join(format!(".tmp-{name}-{}-{}", host(), std::process::id()));
+        let mine = out.join(staging_name(&name, &host(), std::process::id()));
         fs::create_dir_all(&mine).unwrap();
         for f in ["config.json", "records.jsonl", "summary.json"] {
             fs::copy(out.join(&name).join(f), mine.join(f)).unwrap();
@@ -769,7 +784,7 @@ mod tests {
         assert!(e.to_string().contains(&summary.display().to_string()), "{e}");
         assert!(list_runs(&out).unwrap_err().to_string().contains(&summary.display().to_string()));
         // Set aside by a process that died: neither put back nor removed.
-        let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
+        let aside = out.join(aside_name(&name, &host(), u32::MAX));
         fs::rename(out.join(&name), &aside).unwrap();
         assert_eq!(recover(&out).unwrap(), 0);
         assert!(aside.exists() && !out.join(&name).exists());
@@ -793,7 +808,7 @@ mod tests {
         let out = temp("recover");
         let name = cfg.dir_name();
         execute(&cfg, &data, &out).unwrap();
-        let aside = out.join(format!(".tmp-{name}-{}-{}-stale", host(), u32::MAX));
+        let aside = out.join(aside_name(&name, &host(), u32::MAX));
         fs::rename(out.join(&name), &aside).unwrap();
         // Before it is put back, a dry run reads its state where it was set aside; a writer sees nothing in
         // place.

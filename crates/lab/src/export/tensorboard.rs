@@ -201,8 +201,8 @@ impl Staged {
         let (bytes, events) = file_bytes(run, start)?;
         let pid = std::process::id();
         let staged = Staged {
-            tmp: out.join(format!(".tmp-{name}-{host}-{pid}")),
-            old: out.join(format!(".tmp-{name}-{host}-{pid}-stale")),
+            tmp: out.join(crate::store::staging_name(&name, host, pid)),
+            old: out.join(crate::store::aside_name(&name, host, pid)),
             file: format!("{FILE_PREFIX}{}.{host}", start.floor() as i64),
             dest,
             events,
