@@ -62,7 +62,7 @@ pub(crate) fn pens(font: &FontRef<'_>, text: &str) -> (Vec<(GlyphId, f64)>, f64)
     let mut pen = 0.0f64;
     let mut prev = None;
     for c in text.chars() {
-        let id = font.glyph_id(if c.is_control() { ' ' } else { c });
+        let id = font.glyph_id(shown(c));
         if let Some(p) = prev {
             pen += f64::from(font.kern_unscaled(p, id));
         }
@@ -232,13 +232,14 @@ impl TextRun {
     }
 }
 
+/// The character laid out for `c`: a space for a control character (a newline or tab in a label), else `c`.
+fn shown(c: char) -> char {
+    if c.is_control() { ' ' } else { c }
+}
+
 /// `text` with every control character written as a space, as [`pens`] lays it out.
 fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().into()
-    } else {
-        text.into()
-    }
+    if text.chars().any(char::is_control) { text.chars().map(shown).collect::<String>().into() } else { text.into() }
 }
 
 /// A plotters backend whose text is laid out (and, on a bitmap, rasterised) by this module; every other
