@@ -140,7 +140,7 @@ const TMP_PREFIX: &str = ".tmp-";
 const ASIDE_SUFFIX: &str = "-stale";
 
 /// `.tmp-<name>-<host>-<pid>`: where process `pid` of `host` writes `name` before putting it in place. The
-/// host has no '-' ([`host`] replaces them), so the name is read back from the right ([`leftovers`]).
+/// host has no '-' ([`host`] replaces them), so the scan for leftovers reads the name back from the right.
 pub fn staging_name(name: &str, host: &str, pid: u32) -> String {
     format!("{TMP_PREFIX}{name}-{host}-{pid}")
 }
