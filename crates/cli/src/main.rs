@@ -249,6 +249,10 @@ struct PlotArgs {
     /// placement differ in another setting: their figures show one configuration each.
     #[arg(long = "where", value_name = "KEY=VALUE")]
     filter: Vec<String>,
+    /// JSON output on stdout: an array of {figure, files}, the files written for each figure, instead of a
+    /// path per line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -265,6 +269,10 @@ struct ReportArgs {
     /// Parallel runs (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
+    /// JSON output on stdout: {index, markdown, claims: [{id, claim, verdict}]}, the verdicts as OUT/claims.json
+    /// holds them, instead of the index's path.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -897,10 +905,26 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
+    let mut written = Vec::new();
     for (stem, fig) in &figs {
         actscope_plots::render(fig, &a.out.join(stem), &formats)?;
-        outln!("{}", a.out.join(stem).display())?;
+        if a.json {
+            let files: Vec<String> = formats
+                .iter()
+                .map(|f| f.extension())
+                .chain(["csv"])
+                .map(|ext| a.out.join(format!("{stem}.{ext}")))
+                .filter(|p| p.is_file())
+                .map(|p| p.display().to_string())
+                .collect();
+            written.push(serde_json::json!({ "figure": stem, "files": files }));
+        } else {
+            outln!("{}", a.out.join(stem).display())?;
+        }
         n += 1;
+    }
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&written)?)?;
     }
     // Files of these figures left in OUT by an earlier plot — a figure these runs do not support, or a format
     // not drawn now — would pass for figures of these runs (an earlier sigmoid histogram stayed beside tanh
@@ -942,7 +966,24 @@ fn report(a: ReportArgs, verbosity: Verbosity) -> Result<()> {
         jobs: jobs(a.jobs, verbosity)?,
     };
     let index = actscope_lab::report::run(&opts, &Progress::new(verbosity))?;
-    outln!("{}", index.display())?;
+    if !a.json {
+        outln!("{}", index.display())?;
+        return Ok(());
+    }
+    // The verdicts as the report wrote them beside its index (one source for the page and for scripts).
+    let path = index.with_file_name("claims.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+    let claims: Vec<serde_json::Value> = serde_json::from_str(&text)?;
+    let claims: Vec<serde_json::Value> = claims
+        .iter()
+        .map(|c| serde_json::json!({ "id": c["id"], "claim": c["text"], "verdict": c["verdict"] }))
+        .collect();
+    let summary = serde_json::json!({
+        "index": index.display().to_string(),
+        "markdown": index.with_file_name("report.md").display().to_string(),
+        "claims": claims,
+    });
+    outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(())
 }
 

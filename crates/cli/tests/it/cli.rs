@@ -225,6 +225,15 @@ fn plot_draws_the_figures_a_runs_directory_supports() {
         }
     }
     assert!(!d.join("figs/time_per_step.png").exists(), "no timing data, so no timing figure");
+    // For scripts: each figure with the files written for it, and nothing else on stdout.
+    let o = run(&["plot", "runs", "--out", "figs", "--format", "svg", "--json"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let figures: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
+    let figures = figures.as_array().expect("an array");
+    let saturation = figures.iter().find(|f| f["figure"] == "saturation").expect("the saturation figure");
+    let files: Vec<&str> = saturation["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(files, ["figs/saturation.svg", "figs/saturation.csv"]);
+    assert!(figures.iter().all(|f| f["files"].as_array().is_some_and(|x| x.len() == 2)), "{figures:?}");
     let o = run(&["plot", "runs", "--format", "pdf"], &d);
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["plot", "s.toml"], &d);
@@ -233,6 +242,27 @@ fn plot_draws_the_figures_a_runs_directory_supports() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("creating s.toml/figs: Not a directory"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
+}
+
+#[test]
+fn report_json_lists_the_verdicts_it_wrote() {
+    let d = tmp("report-json");
+    let o = run(&["report", "--profile", "smoke", "--out", "rep", "--jobs", "2", "--quiet", "--json"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
+    assert_eq!(v["index"], "rep/index.html");
+    assert_eq!(v["markdown"], "rep/report.md");
+    assert!(d.join("rep/index.html").is_file() && d.join("rep/report.md").is_file());
+    let claims = v["claims"].as_array().expect("an array of claims");
+    let ids: Vec<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]);
+    // The verdicts are those of the report's own claims.json, claim by claim.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("rep/claims.json")).unwrap()).unwrap();
+    for (c, w) in claims.iter().zip(written.as_array().unwrap()) {
+        assert_eq!((&c["id"], &c["claim"], &c["verdict"]), (&w["id"], &w["text"], &w["verdict"]));
+        assert!(c["verdict"].is_string() && c["claim"].as_str().is_some_and(|t| !t.is_empty()), "{c}");
+    }
 }
 
 #[test]
