@@ -51,26 +51,35 @@ fn same_config_and_seed_give_bit_identical_results() {
     assert_ne!(a, c, "another seed gives another network");
 }
 
+/// The sparse task of the evaluation tests: [`task`] with half the inputs exactly 0 (like pixels), so that
+/// the sets are grouped for the sparse product; the training set and two evaluation sets of 500.
+fn sparse_task() -> (Dataset, Dataset, Dataset) {
+    let (tr, te) = task();
+    let sparse = |d: &Dataset, name: &str| {
+        Dataset::new(name, "test", d.features.mapv(|v| v.max(0.0)), d.labels.clone(), d.classes).unwrap()
+    };
+    let (a, b) = (sparse(&te.head("a", 500), "a"), sparse(&te.select("b", &(500..1000).collect::<Vec<_>>()), "b"));
+    (sparse(&tr, "train"), a, b)
+}
+
+/// 40 steps of a 16-24-3 ReLU net on `tr`, evaluating `a` and `b` every 10 steps in chunks of 64, with the
+/// sets `prepared` beforehand: the outcome and the trained network.
+fn train_evaluating(tr: &Dataset, a: &Dataset, b: &Dataset, prepared: &[PreparedSet<'_>]) -> (TrainOutcome, Mlp<f32>) {
+    let mut tc = TrainConfig::new(32, Budget::Steps(40), 5);
+    (tc.eval_every, tc.eval_batch) = (Some(10), 64);
+    let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
+    let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
+    let evals = [("a", a), ("b", b)];
+    let data = TrainData::new(tr, &evals, None).with_prepared(prepared);
+    (train(&mut net, &mut opt, &tc, data, ()).unwrap(), net)
+}
+
 /// Evaluation sets grouped beforehand and shared ([`PreparedSet`]) give the run it gives when it groups them
 /// itself, however many of them are prepared and in whatever order: each set must meet its own grouping.
 #[test]
 fn prepared_evaluation_sets_change_nothing() {
-    let (tr, te) = task();
-    // Half of the inputs exactly 0 (like pixels), so the sets are grouped for the sparse product.
-    let sparse = |d: &Dataset, name: &str| {
-        Dataset::new(name, "test", d.features.mapv(|v| v.max(0.0)), d.labels.clone(), d.classes).unwrap()
-    };
-    let tr = sparse(&tr, "train");
-    let (a, b) = (sparse(&te.head("a", 500), "a"), sparse(&te.select("b", &(500..1000).collect::<Vec<_>>()), "b"));
-    let mut tc = TrainConfig::new(32, Budget::Steps(40), 5);
-    (tc.eval_every, tc.eval_batch) = (Some(10), 64);
-    let run = |prepared: &[PreparedSet<'_>]| {
-        let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
-        let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
-        let evals = [("a", &a), ("b", &b)];
-        let data = TrainData::new(&tr, &evals, None).with_prepared(prepared);
-        (train(&mut net, &mut opt, &tc, data, ()).unwrap(), net)
-    };
+    let (tr, a, b) = sparse_task();
+    let run = |prepared: &[PreparedSet<'_>]| train_evaluating(&tr, &a, &b, prepared);
     let alone = run(&[]);
     assert_eq!(alone.0.history.len(), 10);
     let prepare = |d| PreparedSet::new(Cow::Borrowed(d), 64).unwrap();
@@ -87,19 +96,9 @@ fn prepared_evaluation_sets_change_nothing() {
 /// network's, as `evaluate` (dense products) computes it, up to the two products' rounding.
 #[test]
 fn each_evaluation_sees_the_weights_of_its_step() {
-    let (tr, te) = task();
-    let sparse = |d: &Dataset, name: &str| {
-        Dataset::new(name, "test", d.features.mapv(|v| v.max(0.0)), d.labels.clone(), d.classes).unwrap()
-    };
-    let tr = sparse(&tr, "train");
-    let (a, b) = (sparse(&te.head("a", 500), "a"), sparse(&te.select("b", &(500..1000).collect::<Vec<_>>()), "b"));
-    let mut tc = TrainConfig::new(32, Budget::Steps(40), 5);
-    (tc.eval_every, tc.eval_batch) = (Some(10), 64);
-    let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
-    let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
-    let evals = [("a", &a), ("b", &b)];
-    let out = train(&mut net, &mut opt, &tc, TrainData::new(&tr, &evals, None), ()).unwrap();
-    for (name, set) in evals {
+    let (tr, a, b) = sparse_task();
+    let (out, net) = train_evaluating(&tr, &a, &b, &[]);
+    for (name, set) in [("a", &a), ("b", &b)] {
         let last = out.last(name).unwrap();
         assert_eq!(last.step, 40);
         let (loss, accuracy) = evaluate(&net, set, &mut Workspace::new(&net, 64)).unwrap();
