@@ -197,18 +197,31 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, level: f64) -> Optio
 /// # Panics
 /// Unless `tau` ∈ (0, 1].
 pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> Saturation {
+    if z.is_empty() {
+        return Saturation { rate: 0.0, stuck: 0.0 };
+    }
+    let below = BelowLevel::new(act, threshold(act, tau));
+    saturation_where(z, |_, _, v| below.below(v))
+}
+
+/// [`saturation`]'s counting, with the saturated entries of `z` (samples × units) those where
+/// `saturated(sample, unit, z)` holds: the rate is their share, and a unit is stuck when every sample of it
+/// is saturated on the same side of z = 0. For slopes that come from elsewhere than an [`Activation`], such
+/// as a captured layer's φ′. An empty matrix gives zeros.
+pub fn saturation_where<F: Float>(
+    z: ArrayView2<'_, F>,
+    mut saturated: impl FnMut(usize, usize, f64) -> bool,
+) -> Saturation {
     let (samples, units) = z.dim();
     if samples == 0 || units == 0 {
         return Saturation { rate: 0.0, stuck: 0.0 };
     }
-    let below = BelowLevel::new(act, threshold(act, tau));
-    let mut saturated = 0usize;
-    let mut stuck = 0usize;
-    for col in z.columns() {
+    let (mut total, mut stuck) = (0usize, 0usize);
+    for (u, col) in z.columns().into_iter().enumerate() {
         let (mut lo, mut hi) = (0usize, 0usize);
-        for &v in col {
+        for (s, &v) in col.iter().enumerate() {
             let v = v.f64();
-            if below.below(v) {
+            if saturated(s, u, v) {
                 if v < 0.0 {
                     lo += 1;
                 } else {
@@ -216,10 +229,10 @@ pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
                 }
             }
         }
-        saturated += lo + hi;
+        total += lo + hi;
         stuck += usize::from(lo == samples || hi == samples);
     }
-    Saturation { rate: saturated as f64 / (samples * units) as f64, stuck: stuck as f64 / units as f64 }
+    Saturation { rate: total as f64 / (samples * units) as f64, stuck: stuck as f64 / units as f64 }
 }
 
 /// Dead units and inactive rate of `z` under `act` with threshold `tau` (see the module docs).

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::figure::BarPanel;
 use crate::palette::category;
-use crate::primitives::{DrawResult, axis_ticks, no_data, padded_range, text, title_style};
+use crate::primitives::{DrawResult, axis_ticks, no_data, padded_range, panel_chart, text};
 use crate::sizes;
 
 /// Draws a bar panel (or "no data" when no bar is finite).
@@ -29,12 +29,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) -> 
             String::new()
         }
     };
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
-        .margin(sizes::PANEL_MARGIN)
-        .x_label_area_size(sizes::X_LABEL_AREA)
-        .y_label_area_size(sizes::Y_LABEL_AREA);
+    let mut builder = panel_chart(area, &p.title, sizes::Y_LABEL_AREA);
     let y_ticks = axis_ticks(yr.0, yr.1, p.y_log);
     let ng = p.groups.len() as f64;
     let width = 0.8 / ng;

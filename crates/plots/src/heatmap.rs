@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::figure::{HeatAxis, HeatmapPanel};
 use crate::palette::{text_on, viridis};
-use crate::primitives::{DrawResult, axis_ticks, no_data, text, title_style};
+use crate::primitives::{DrawResult, axis_ticks, no_data, panel_chart, text};
 use crate::sizes;
 use crate::typeset::{advance, em_px};
 
@@ -48,15 +48,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HeatmapPanel)
     let (xe, ye) = (p.x.edges(), p.y.edges());
     // Category rows read top to bottom, like a table.
     let row_pos = |j: usize| if matches!(p.y, HeatAxis::Categories(_)) { ny - 1 - j } else { j };
-    let mut chart = ChartBuilder::on(&main)
-        .caption(&p.title, title_style(&p.title, main.dim_in_pixel().0))
-        .margin(sizes::PANEL_MARGIN)
-        .x_label_area_size(sizes::X_LABEL_AREA)
-        .y_label_area_size(match &p.y {
-            HeatAxis::Categories(c) => category_label_area(c),
-            _ => sizes::Y_LABEL_AREA,
-        })
-        .build_cartesian_2d(xe[0]..xe[nx], ye[0]..ye[ny])?;
+    let y_label_area = match &p.y {
+        HeatAxis::Categories(c) => category_label_area(c),
+        _ => sizes::Y_LABEL_AREA,
+    };
+    let mut chart = panel_chart(&main, &p.title, y_label_area).build_cartesian_2d(xe[0]..xe[nx], ye[0]..ye[ny])?;
     // One tick format per numeric axis, from its range, through the shared tick labels (float noise reads 0).
     let (x_format, y_format) = (axis_ticks(xe[0], xe[nx], false), axis_ticks(ye[0], ye[ny], false));
     let cat = |a: &HeatAxis, v: f64, flip: bool, format: &dyn Fn(&f64) -> String| -> String {

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::figure::HistogramPanel;
 use crate::palette::category;
-use crate::primitives::{DrawResult, NOTE_LINE, axis_ticks, no_data, note, text, title_style};
+use crate::primitives::{DrawResult, NOTE_LINE, axis_ticks, no_data, note, panel_chart, text};
 use crate::sizes;
 
 /// Draws a histogram panel (or "no data" when there are no finite bins).
@@ -17,12 +17,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &HistogramPane
     let (x0, x1) = (p.edges[0], p.edges[p.edges.len() - 1]);
     // Room above the tallest bar for the note and, below it, the shade's label.
     let ceiling = top * if p.shade.is_some() { 1.3 } else { 1.15 };
-    let mut chart = ChartBuilder::on(area)
-        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
-        .margin(sizes::PANEL_MARGIN)
-        .x_label_area_size(sizes::X_LABEL_AREA)
-        .y_label_area_size(sizes::Y_LABEL_AREA)
-        .build_cartesian_2d(x0..x1, 0.0..ceiling)?;
+    let mut chart = panel_chart(area, &p.title, sizes::Y_LABEL_AREA).build_cartesian_2d(x0..x1, 0.0..ceiling)?;
     let (x_ticks, y_ticks) = (axis_ticks(x0, x1, false), axis_ticks(0.0, ceiling, false));
     chart
         .configure_mesh()

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use crate::figure::{LinePanel, Series, XScale, YScale};
 use crate::palette::{REFERENCE, category};
 use crate::primitives::{
-    DrawResult, axis_ticks, mantissa_ticks, near_axis, no_data, note, padded_range, power_ticks, text, title_style,
+    DrawResult, axis_ticks, mantissa_ticks, near_axis, no_data, note, padded_range, panel_chart, power_ticks, text,
 };
 use crate::sizes;
 use crate::sqrt_scale::{SqrtRange, sqrt_ticks};
@@ -38,12 +38,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     let (Some(xr), Some(yr)) = (xr, yr) else {
         return no_data(area, &p.title);
     };
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .caption(&p.title, title_style(&p.title, area.dim_in_pixel().0))
-        .margin(sizes::PANEL_MARGIN)
-        .x_label_area_size(sizes::X_LABEL_AREA)
-        .y_label_area_size(sizes::Y_LABEL_AREA);
+    let mut builder = panel_chart(area, &p.title, sizes::Y_LABEL_AREA);
     // A log y-axis within a decade is ticked between its powers ([`mantissa_ticks`]).
     let y_keys = if log { mantissa_ticks(yr.0, yr.1) } else { None };
     // Whether the x ticks are labelled as whole numbers: a linear axis of whole numbers, a log axis at its values.

@@ -22,6 +22,22 @@ pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
     TextStyle { font: (FONT, size).into_font(), color: color.to_backend_color(), pos: Default::default() }
 }
 
+/// A chart on `area` laid out as every panel is: its title at [`title_style`]'s size, the panel margin, and
+/// room for the x-axis labels and `y_label_area` pixels for the y-axis labels ([`sizes`]).
+pub fn panel_chart<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_label_area: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, title_style(title, area.dim_in_pixel().0))
+        .margin(sizes::PANEL_MARGIN)
+        .x_label_area_size(sizes::X_LABEL_AREA)
+        .y_label_area_size(y_label_area);
+    builder
+}
+
 /// The smallest size a panel title is shrunk to.
 const MIN_TITLE: f64 = 12.0;
 

@@ -9,31 +9,16 @@
 //! ```
 
 use actscope_core::Float;
-use actscope_metrics::units::{Dead, Saturation};
+use actscope_metrics::units::{self, Dead, Saturation};
 use ndarray::ArrayView2;
 
 /// Saturation rate and stuck-unit share from supplied slopes (zeros for an empty matrix).
+///
+/// # Panics
+/// If `z` and `dphi` differ in shape.
 pub fn saturation<F: Float>(z: ArrayView2<'_, F>, dphi: ArrayView2<'_, F>, level: f64) -> Saturation {
-    let (samples, units) = z.dim();
-    if samples == 0 || units == 0 {
-        return Saturation { rate: 0.0, stuck: 0.0 };
-    }
-    let (mut saturated, mut stuck) = (0usize, 0usize);
-    for (zc, dc) in z.columns().into_iter().zip(dphi.columns()) {
-        let (mut lo, mut hi) = (0usize, 0usize);
-        for (&zv, &d) in zc.iter().zip(dc) {
-            if d.f64() < level {
-                if zv.f64() < 0.0 {
-                    lo += 1;
-                } else {
-                    hi += 1;
-                }
-            }
-        }
-        saturated += lo + hi;
-        stuck += usize::from(lo == samples || hi == samples);
-    }
-    Saturation { rate: saturated as f64 / (samples * units) as f64, stuck: stuck as f64 / units as f64 }
+    assert_eq!(z.dim(), dphi.dim(), "z and dphi differ in shape");
+    units::saturation_where(z, |s, u, _| dphi[[s, u]].f64() < level)
 }
 
 /// Dead units from supplied slopes, and the inactive rate from the outputs (zeros for an empty matrix).
