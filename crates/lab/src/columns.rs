@@ -453,11 +453,18 @@ pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
+/// A real number as a CSV field: the shortest form that reads back exactly, always with a decimal point or
+/// an exponent (`1.0`, `0.25`, `1e-7`), so a column of reals is never taken for integers by a reader that
+/// infers types from its first rows (polars does); NaN is an empty field, infinities are `inf`/`-inf`.
+pub fn number(v: f64) -> String {
+    if v.is_nan() { String::new() } else { format!("{v:?}") }
+}
+
 /// A real for CSV, as `export` writes one (`1.0`, never `1`: polars infers a column's type from its first
 /// rows, and a width of 1 or a dead fraction of 0 made a column of reals read as integers); empty when not
 /// finite.
 fn csv_number(x: f64) -> String {
-    if x.is_finite() { crate::export::table::number(x) } else { String::new() }
+    if x.is_finite() { number(x) } else { String::new() }
 }
 
 /// CSV with one row per configuration; a statistic takes three columns (`NAME_mean`, `NAME_ci_low`,

@@ -24,6 +24,9 @@ use crate::run::TARGETS;
 use crate::summarize::LoadedRun;
 use crate::{Error, Result};
 
+/// A real number as a CSV field (defined beside the other CSV fields, in [`crate::columns`]).
+pub use crate::columns::number;
+
 /// What one row of a table is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
@@ -78,13 +81,6 @@ type LossAccuracy = (f64, f64);
 
 /// Runs parsed at once (in parallel) before their rows are written, bounding memory on large sweeps.
 const CHUNK: usize = 64;
-
-/// A real number as a CSV field: the shortest form that reads back exactly, always with a decimal point or
-/// an exponent (`1.0`, `0.25`, `1e-7`), so a column of reals is never taken for integers by a reader that
-/// infers types from its first rows (polars does); NaN is an empty field, infinities are `inf`/`-inf`.
-pub fn number(v: f64) -> String {
-    if v.is_nan() { String::new() } else { format!("{v:?}") }
-}
 
 fn opt(v: Option<f64>) -> String {
     v.map_or_else(String::new, number)
