@@ -208,6 +208,17 @@ pub fn saturation<F: Float>(z: ArrayView2<'_, F>, act: Activation, tau: f64) -> 
 /// `saturated(sample, unit, z)` holds: the rate is their share, and a unit is stuck when every sample of it
 /// is saturated on the same side of z = 0. For slopes that come from elsewhere than an [`Activation`], such
 /// as a captured layer's φ′. An empty matrix gives zeros.
+///
+/// ```
+/// use actscope_metrics::units::saturation_where;
+/// use ndarray::array;
+///
+/// // Two samples of two units; |z| > 3 counts as saturated.
+/// let z = array![[-4.0f32, 5.0], [-6.0, -0.5]];
+/// let s = saturation_where(z.view(), |_, _, v| v.abs() > 3.0);
+/// assert_eq!(s.rate, 0.75); // three of the four entries
+/// assert_eq!(s.stuck, 0.5); // unit 0 is saturated on the negative side for both samples; unit 1 is not
+/// ```
 pub fn saturation_where<F: Float>(
     z: ArrayView2<'_, F>,
     mut saturated: impl FnMut(usize, usize, f64) -> bool,
