@@ -1,6 +1,6 @@
 //! One analysed run (the captures of one model and seed) written as a run directory in the layout training
-//! runs use — `records.jsonl`, `summary.json` and, where the model fits actscope's configuration,
-//! `config.json` — plus `capture.json`, what the captures said about themselves. `actscope plot` and
+//! runs use — `records.jsonl` and, where the model fits actscope's configuration, `config.json` and
+//! `summary.json` — plus `capture.json`, what the captures said about themselves. `actscope plot` and
 //! `actscope summarize` read these directories as they read training runs.
 
 use std::path::{Path, PathBuf};
