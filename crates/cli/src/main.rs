@@ -327,7 +327,7 @@ struct TrainArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Any other setting as KEY=VALUE (TOML value syntax), e.g. --set probe_size=500 --set bias_init=-1.0;
-    /// `actscope config --list` lists them.
+    /// `actscope config --list` lists them. Not for a setting a flag also gives.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Print the summary as JSON on stdout.
@@ -471,9 +471,19 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
         let widths = settings::TRAIN_HIDDEN.iter().map(|&w| toml::Value::from(w as i64)).collect();
         table.insert("hidden".into(), toml::Value::Array(widths));
     }
+    if let (Some(h), Some(d)) = (origin.get("hidden"), origin.get("depth")) {
+        let what = |o: &str, k: &str| if o.starts_with("--set") { o.to_string() } else { format!("{o}: {k}") };
+        return Err(Error::usage(format!(
+            "{} and {}: {}",
+            what(h, "hidden"),
+            what(d, "depth"),
+            actscope_lab::config::HIDDEN_AND_DEPTH
+        ))
+        .into());
+    }
     let mut cfg = RunConfig::from_table(table.clone(), &source).map_err(|e| blame(e, &table, &origin))?;
-    // `--hidden` and a depth both give the hidden layers; which one wins would be a guess (the settings say
-    // hidden is ignored when depth is set, the flags that they override the file): refuse both.
+    // `--hidden` and a depth both give the hidden layers; which one wins would be a guess (the flags
+    // override the file, but depth would drop hidden): refuse both, as the settings are refused together.
     if let (Some(h), Some(depth)) = (&a.hidden, cfg.depth) {
         let widths: Vec<String> = h.iter().map(|w| w.to_string()).collect();
         return Err(Error::usage(format!(
@@ -481,6 +491,33 @@ fn train(a: TrainArgs, verbosity: Verbosity) -> Result<()> {
              depth (with width) in --set or --config",
             widths.join(","),
             depth_from.as_deref().unwrap_or("--set")
+        ))
+        .into());
+    }
+    // A flag and `--set` for the same setting on one command line: which was meant is a guess (the flag
+    // used to win without a word), so both are refused. A flag does override the config file.
+    let flags = [
+        ("data", a.data.is_some()),
+        ("hidden", a.hidden.is_some()),
+        ("activation", a.activation.is_some()),
+        ("placement", a.placement.is_some()),
+        ("init", a.init.is_some()),
+        ("optimizer", a.optimizer.is_some()),
+        ("lr", a.lr.is_some()),
+        ("momentum", a.momentum.is_some()),
+        ("batch_size", a.batch_size.is_some()),
+        ("epochs", a.epochs.is_some()),
+        ("steps", a.steps.is_some()),
+        ("seed", a.seed.is_some()),
+    ];
+    if let Some((k, set)) = flags
+        .iter()
+        .filter(|(_, given)| *given)
+        .find_map(|(k, _)| origin.get(*k).filter(|o| o.starts_with("--set")).map(|o| (k, o)))
+    {
+        return Err(Error::usage(format!(
+            "--{} and {set} both set {k}; give one (a flag overrides the config file, not --set)",
+            k.replace('_', "-")
         ))
         .into());
     }
@@ -816,6 +853,14 @@ pub(crate) fn print_reading(messages: impl IntoIterator<Item = String>, quiet: b
 /// string), checked as a setting on its own.
 fn setting_arg(flag: &str, kv: &str) -> Result<(String, toml::Value)> {
     let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("{flag} {kv:?}: expected KEY=VALUE")))?;
+    // Read as a TOML line, a value with a line break would set the keys of its further lines too, or drop
+    // them (`seed=3\nlr=0.5` trained at the default rate): one setting per flag.
+    if v.contains(['\n', '\r']) {
+        return Err(Error::usage(format!(
+            "{flag} {kv:?}: the value holds a line break; give one KEY=VALUE per {flag}"
+        ))
+        .into());
+    }
     let value: toml::Value = format!("v = {v}")
         .parse::<toml::Table>()
         .ok()

@@ -64,8 +64,8 @@ fn help_text(settings: &[Setting]) -> String {
     out
 }
 
-/// A setting's meaning as the `train` flag that sets it has it: the setting `hidden` is ignored when depth
-/// is set, but the flag `--hidden` together with a depth is an error.
+/// A setting's meaning as the `train` flag that sets it has it: `--hidden` is refused together with a depth,
+/// as the settings `hidden` and `depth` are together.
 fn flag_meaning(s: &Setting) -> String {
     if s.key.name == "hidden" {
         "hidden widths, input side first (not together with depth from --config or --set)".to_string()

@@ -258,8 +258,8 @@ pub const KEYS: [Key; 28] = [
     ),
     key("val_fraction", "float in (0, 1)", "share of the training set held out for validation (stratified, seeded)"),
     key("standardize", "bool", "standardise features with training-set statistics (else inputs are used as loaded)"),
-    key("hidden", "list of integers ≥ 1", "hidden widths, input side first (ignored when depth is set)"),
-    key("depth", "integer ≥ 1, or unset", "number of hidden layers of `width` units (overrides hidden)"),
+    key("hidden", "list of integers ≥ 1", "hidden widths, input side first (not with depth)"),
+    key("depth", "integer ≥ 1, or unset", "number of hidden layers of `width` units (instead of hidden)"),
     key("width", "integer ≥ 1", "units per hidden layer with depth"),
     key(
         "activation",
@@ -279,7 +279,7 @@ pub const KEYS: [Key; 28] = [
         "constant initial hidden bias (dead-ReLU stress; with BN before φ, BN's initial shift β, which takes the bias's place); unset keeps the init's",
     ),
     key("bn_eps", "float > 0", "BatchNorm ε"),
-    key("bn_momentum", "float in (0, 1]", "BatchNorm momentum of the running statistics"),
+    key("bn_momentum", "float in [0, 1]", "BatchNorm momentum of the running statistics (0 keeps them at their start)"),
     key("optimizer", "sgd|adam|adamw", "optimizer, as torch.optim's"),
     key("lr", "float > 0", "learning rate"),
     key("momentum", "float in [0, 1)", "SGD momentum"),
@@ -424,6 +424,19 @@ pub fn line_of(text: &str, path: &[&str]) -> Option<usize> {
 /// The `data` prefix of runs `actscope analyze` made from captures (`capture:<model>`).
 pub const CAPTURE_DATA: &str = "capture:";
 
+/// What a table that gives both `hidden` and `depth` is told: the run would use `depth × width` and drop
+/// `hidden` (it did, silently: `hidden = [8]` with `depth = 2` trained two layers of 100).
+pub const HIDDEN_AND_DEPTH: &str = "hidden and depth both give the hidden layers, and hidden would be ignored: \
+     give hidden = [widths…], or depth = N with width = W";
+
+/// Refuses a table with both `hidden` and `depth` ([`HIDDEN_AND_DEPTH`]).
+fn one_network(table: &toml::Table) -> Result<()> {
+    if table.contains_key("hidden") && table.contains_key("depth") {
+        return Err(Error::usage(HIDDEN_AND_DEPTH));
+    }
+    Ok(())
+}
+
 impl RunConfig {
     /// Parses a TOML table, naming unknown keys and bad values, and checks that its data can be found (as
     /// a sweep file's expansion does; what the files hold is checked when they are loaded).
@@ -437,6 +450,10 @@ impl RunConfig {
             let at = line_of(text, &[k]).map_or(String::new(), |l| format!(":{l}"));
             return Err(Error::usage(format!("{source}{at}: {}", unknown_key(k))));
         }
+        one_network(&table).map_err(|e| {
+            let at = line_of(text, &["depth"]).map_or(String::new(), |l| format!(":{l}"));
+            Error::usage(format!("{source}{at}: {e}"))
+        })?;
         let c: RunConfig =
             toml::from_str(text).map_err(|e| Error::usage(format!("{source}: {}", plain_types(&e.to_string()))))?;
         c.validate()?;
@@ -468,14 +485,17 @@ impl RunConfig {
         Ok(c)
     }
 
-    /// [`RunConfig::from_table`] without validation: keys must be in [`KEYS`] and values of their kind.
+    /// [`RunConfig::from_table`] without validation: keys must be in [`KEYS`] and values of their kind, and
+    /// `hidden` and `depth` are not both given.
     ///
     /// # Errors
-    /// An unknown key (naming the closest known one) or a value of the wrong kind (usage).
+    /// An unknown key (naming the closest known one), a value of the wrong kind, or both `hidden` and
+    /// `depth` (usage).
     pub fn from_table_unvalidated(table: toml::Table) -> Result<Self> {
         if let Some(k) = table.keys().find(|k| find_key(k).is_none()) {
             return Err(unknown_key(k));
         }
+        one_network(&table)?;
         RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| Error::usage(plain_types(e.message())))
     }
 
@@ -691,6 +711,21 @@ mod tests {
     use super::*;
 
     /// Type errors name the kind of value in a user's words, not Rust's ("expected usize").
+    /// A settings file with both `hidden` and `depth` is refused, naming the file and depth's line (the run
+    /// had taken depth × width and dropped `hidden` without a word); either alone is fine.
+    #[test]
+    fn hidden_and_depth_together_are_refused() {
+        let e = RunConfig::from_toml("hidden = [8]\nsteps = 3\ndepth = 2\n", "c.toml").unwrap_err();
+        assert!(e.is_usage(), "{e}");
+        assert!(e.to_string().starts_with(&format!("c.toml:3: {HIDDEN_AND_DEPTH}")), "{e}");
+        let mut table = toml::Table::new();
+        table.insert("hidden".into(), toml::Value::Array(vec![8.into()]));
+        table.insert("depth".into(), 2.into());
+        assert!(RunConfig::from_table(table, "t").unwrap_err().to_string().contains(HIDDEN_AND_DEPTH));
+        assert_eq!(RunConfig::from_toml("depth = 2\nwidth = 8\n", "c.toml").unwrap().widths(), vec![8, 8]);
+        assert_eq!(RunConfig::from_toml("hidden = [8]\n", "c.toml").unwrap().widths(), vec![8]);
+    }
+
     #[test]
     fn type_errors_say_what_was_expected_in_plain_words() {
         let e = check_setting("epochs", &toml::Value::String("one".into())).unwrap_err().to_string();

@@ -292,6 +292,20 @@ impl SweepFile {
 
     /// Checks `[base]` alone and each axis value against it, naming the key of the first error.
     fn check_parts(&self) -> Result<()> {
+        // Both shapes of the network, in any sections: every run would drop `hidden` (named with both places).
+        let section = |k: &str| match (self.base.contains_key(k), self.axes.contains_key(k)) {
+            (true, _) => Some("base"),
+            (false, true) => Some("axes"),
+            (false, false) => None,
+        };
+        if let (Some(h), Some(d)) = (section("hidden"), section("depth")) {
+            return Err(Error::usage(format!(
+                "{} hidden and {} depth: {}",
+                self.place(h, "hidden"),
+                self.place(d, "depth"),
+                crate::config::HIDDEN_AND_DEPTH
+            )));
+        }
         // A key in both sections is a mistake the grid would hide: the axis would win over the base (a value
         // twice in one axis, which would make one run, is caught below, as parsed).
         for k in self.axes.keys() {

@@ -493,6 +493,52 @@ fn hidden_together_with_a_depth_is_a_usage_error_naming_both() {
     assert!(help.contains("not together with depth from --config or --set"), "{help}");
 }
 
+/// `hidden` and `depth` from the config file and `--set` in any mix are refused, naming where each came from
+/// (the run had taken depth × width and dropped `hidden` without a word).
+#[test]
+fn hidden_and_depth_from_the_settings_are_a_usage_error_naming_both() {
+    let d = tmp("hidden-depth-settings");
+    std::fs::write(d.join("both.toml"), "hidden = [8]\ndepth = 2\n").unwrap();
+    std::fs::write(d.join("hidden.toml"), "hidden = [8]\n").unwrap();
+    let base = ["train", "--data", "synthetic:spirals", "--steps", "2"];
+    let cases: [(&[&str], &str); 3] = [
+        (&["--config", "both.toml"], "both.toml:1: hidden and both.toml:2: depth: hidden and depth both give"),
+        (&["--config", "hidden.toml", "--set", "depth=2"], "hidden.toml:1: hidden and --set depth=2: hidden and"),
+        (&["--set", "hidden=[3]", "--set", "depth=2"], "--set hidden=[3] and --set depth=2: hidden and depth"),
+    ];
+    for (extra, want) in cases {
+        let o = run(&[&base[..], extra].concat(), &d);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
+    }
+    assert!(!d.join("runs").exists(), "nothing was trained");
+}
+
+/// A flag and `--set` for the same setting are refused (the flag had won without a word), and a `--set`
+/// value with a line break is refused (its second line had been read as another setting, or dropped).
+#[test]
+fn a_setting_given_twice_on_the_command_line_or_two_in_one_set_is_a_usage_error() {
+    let d = tmp("set-twice");
+    let base = ["train", "--data", "synthetic:spirals", "--hidden", "4"];
+    let cases: [(&[&str], &str); 3] = [
+        (&["--steps", "2", "--set", "steps=7"], "--steps and --set steps=7 both set steps; give one"),
+        (&["--steps", "2", "--batch-size", "8", "--set", "batch_size=16"], "--batch-size and --set batch_size=16"),
+        (&["--steps", "2", "--set", "seed=3\nlr=0.5"], "the value holds a line break; give one KEY=VALUE per --set"),
+    ];
+    for (extra, want) in cases {
+        let o = run(&[&base[..], extra].concat(), &d);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
+    }
+    assert!(!d.join("runs").exists(), "nothing was trained");
+    // A flag still overrides the config file.
+    std::fs::write(d.join("c.toml"), "steps = 7\n").unwrap();
+    let o = run(&[&base[..], &["--config", "c.toml", "--steps", "2", "-q"]].concat(), &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("ok after 2 steps"), "{out}");
+}
+
 /// A missing `--config` file is reported as a missing sweep file is: the OS's words once, no "(os error N)".
 #[test]
 fn a_missing_config_file_is_named_without_the_os_error_number() {

@@ -161,6 +161,18 @@ fn bad_sweep_files_are_usage_errors() {
             .len(),
         2
     );
+    // Both shapes of the network: every run took depth × width and dropped hidden, without a word.
+    for (text, want) in [
+        ("[base]\nhidden=[8]\n[axes]\ndepth = [1, 2]\n", "s.toml:2: [base] hidden and s.toml:4: [axes] depth: hidden"),
+        (
+            "[base]\ndepth=2\n[axes]\nhidden = [[8], [9]]\n",
+            "s.toml:4: [axes] hidden and s.toml:2: [base] depth: hidden",
+        ),
+        ("[base]\nhidden=[8]\ndepth=2\n", "s.toml:2: [base] hidden and s.toml:3: [base] depth: hidden"),
+    ] {
+        let m = err(text);
+        assert!(m.contains(want) && m.contains("give hidden = [widths…], or depth = N with width = W"), "{m}");
+    }
     let m = err("[base]\nhidden=[4]\nseed = 5\n[axes]\nseed = [0, 1]\n");
     assert!(
         m.contains("s.toml:5: [axes] seed is also set in [base] (seed = 5, s.toml:3); the axis would override"),
