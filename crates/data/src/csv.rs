@@ -280,7 +280,15 @@ pub fn parse_csv(source: &Path, reader: impl BufRead, label: &LabelColumn) -> Re
                 labels.push(l);
             } else {
                 let v: f32 = cell.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(|| {
-                    err(format!("line {i}, column {} ({}): {cell:?} is not a finite number", j + 1, header[j]))
+                    // A finite value beyond f32's range (1e39) reads as ±∞: say so, not "not finite".
+                    let why = match cell.parse::<f64>() {
+                        Ok(x) if x.is_finite() => format!(
+                            "{cell:?} is outside the range of 32-bit floats (±{:e}), which features are held in",
+                            f32::MAX
+                        ),
+                        _ => format!("{cell:?} is not a finite number"),
+                    };
+                    err(format!("line {i}, column {} ({}): {why}", j + 1, header[j]))
                 })?;
                 values.push(v);
             }

@@ -668,7 +668,7 @@ impl RunConfig {
             self.optimizer,
             self.seed
         );
-        format!("{}-{}", sanitize(&raw), self.id())
+        format!("{}-{}", name_part(&raw), self.id())
     }
 
     /// The configuration with `lr` and `seed` blanked: runs that differ only in those share a group.
@@ -688,6 +688,25 @@ pub fn sanitize(s: &str) -> String {
         out.replace_range(0..1, "_");
     }
     if out.is_empty() { "_".into() } else { out }
+}
+
+/// The longest [`name_part`] (bytes): with the run id and a staging prefix and suffix, a name stays well
+/// under the 255 bytes file systems allow.
+pub const NAME_PART_MAX: usize = 100;
+
+/// `s` as part of a file name: [`sanitize`]d, and where that is longer than [`NAME_PART_MAX`], its start
+/// followed by 12 hex digits of the SHA-256 of `s` (so two long names that share a start stay apart). A
+/// setting written out at length, such as `leaky_relu(1e308)`'s 309 digits or a long model name, had made
+/// a name the file system refused ("File name too long").
+pub fn name_part(s: &str) -> String {
+    let clean = sanitize(s);
+    if clean.len() <= NAME_PART_MAX {
+        return clean;
+    }
+    let digest = Sha256::digest(s.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    // `sanitize` keeps ASCII only, so any byte is a character boundary.
+    format!("{}-{hex}", &clean[..NAME_PART_MAX - hex.len() - 1])
 }
 
 /// A deserializer's message in a user's words: "expected usize" names a Rust type where the user wrote a
@@ -713,6 +732,24 @@ mod tests {
     /// Type errors name the kind of value in a user's words, not Rust's ("expected usize").
     /// A settings file with both `hidden` and `depth` is refused, naming the file and depth's line (the run
     /// had taken depth × width and dropped `hidden` without a word); either alone is fine.
+    /// A setting written out at length gives a name the file system takes (`leaky_relu(1e308)` wrote its 309
+    /// digits, and the run failed with "File name too long"); two such names that share their start stay
+    /// apart, and short names are as they were (so finished runs keep their directories).
+    #[test]
+    fn long_settings_give_a_bounded_name_that_stays_distinct() {
+        let long = |x: &str| -> RunConfig { toml::from_str(&format!("hidden = [4]\nactivation = \"{x}\"")).unwrap() };
+        let (a, b) = (long("leaky_relu(1e308)"), long("leaky_relu(9e307)"));
+        assert!(a.activation.to_string().len() > 300, "written out at length: {}", a.activation);
+        for c in [&a, &b] {
+            assert!(c.dir_name().len() <= NAME_PART_MAX + 13, "{}", c.dir_name());
+        }
+        let (pa, pb) = (name_part(&"x".repeat(300)), name_part(&format!("{}y", "x".repeat(299))));
+        assert!(pa.len() == NAME_PART_MAX && pb.len() == NAME_PART_MAX && pa != pb, "{pa} {pb}");
+        let short = long("leaky_relu(0.01)");
+        assert_eq!(short.dir_name(), format!("leaky_relu_0.01_-none-d1-sgd-lr0.1-s0-{}", short.id()));
+        assert_eq!(name_part("model-s1"), "model-s1");
+    }
+
     #[test]
     fn hidden_and_depth_together_are_refused() {
         let e = RunConfig::from_toml("hidden = [8]\nsteps = 3\ndepth = 2\n", "c.toml").unwrap_err();

@@ -244,6 +244,18 @@ fn plot_draws_the_figures_a_runs_directory_supports() {
     assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
 }
 
+/// A `--data` the report cannot find is named as the flag (it was blamed on a line of a bundled experiment
+/// file, `e1_main:5: [base] data = …`), before anything is written.
+#[test]
+fn a_report_on_data_that_is_not_there_names_the_flag() {
+    let d = tmp("report-no-data");
+    let o = run(&["report", "--profile", "smoke", "--data", "nonexist.csv", "--out", "rep", "-q"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--data: nonexist.csv: not found"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("e1_main"), "{}", stderr(&o));
+    assert!(!d.join("rep").exists(), "nothing was written");
+}
+
 #[test]
 fn report_json_lists_the_verdicts_it_wrote() {
     let d = tmp("report-json");

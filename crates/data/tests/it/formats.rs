@@ -352,6 +352,10 @@ fn csv_loads_and_reports_line_and_column() {
         |text: &str, col: LabelColumn| parse_csv(Path::new("t.csv"), Cursor::new(text), &col).unwrap_err().to_string();
     let label = || LabelColumn::Name("label".into());
     assert!(err("a,label\n1,0\nx,1\n", label()).contains("t.csv: line 3, column 1 (a): \"x\" is not a finite number"));
+    // Finite, but beyond what an f32 holds: said so (it was called "not a finite number").
+    let m = err("a,label\n1,0\n1e39,1\n", label());
+    assert!(m.contains("line 3, column 1 (a): \"1e39\" is outside the range of 32-bit floats (±3.4028235e38)"), "{m}");
+    assert!(err("a,label\n1,0\ninf,1\n", label()).contains("\"inf\" is not a finite number"));
     assert!(err("a,label\n1,0\n2\n", label()).contains("line 3: 1 cells; the header has 2 columns"));
     assert!(err("a,label\n1,-1\n", label()).contains("label \"-1\" is not a non-negative integer"));
     assert!(err("a,label\n1,NaN\n", label()).contains("not a non-negative integer"));

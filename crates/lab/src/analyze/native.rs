@@ -99,7 +99,7 @@ impl<F: Element> Probe<F> for CaptureProbe {
             return;
         }
         let name =
-            format!("{}-seed{}-step{:08}.safetensors", crate::config::sanitize(&self.model), self.seed, obs.step);
+            format!("{}-seed{}-step{:08}.safetensors", crate::config::name_part(&self.model), self.seed, obs.step);
         let path = self.dir.join(name);
         match actscope_capture::write(&path, &capture_of(obs, &self.model, self.seed, self.with_a)) {
             Ok(()) => self.written.push(path),

@@ -84,9 +84,9 @@ impl AnalyzedRun {
         }))
     }
 
-    /// The directory name: the model's name and the seed, sanitised for any file system.
+    /// The directory name: the model's name and the seed, sanitised for any file system ([`crate::config::name_part`]).
     pub fn dir_name(&self) -> String {
-        crate::config::sanitize(&format!("{}-s{}", self.model, self.seed))
+        crate::config::name_part(&format!("{}-s{}", self.model, self.seed))
     }
 
     fn records(&self) -> Vec<Record> {

@@ -65,6 +65,11 @@ fn claim_output_dir(out: &std::path::Path) -> Result<()> {
 /// Invalid options (usage), failing runs or unwritable output (runtime), each naming what failed.
 pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf> {
     let start = Instant::now();
+    // `--data` is checked as the user gave it, so that a mistyped path names the flag, not the line of a
+    // bundled experiment file it would be set into.
+    if let Some(d) = &opts.data {
+        actscope_data::check(d).map_err(|e| Error::usage(format!("--data: {e}")))?;
+    }
     claim_output_dir(&opts.out)?;
     for d in ["runs", "figures", "experiments"] {
         create_dir_all(&opts.out.join(d))?;
