@@ -947,7 +947,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
         }
         Cells::Drawn { .. } => {}
     }
-    std::fs::create_dir_all(&a.out).map_err(|e| Error::io("creating", &a.out, e))?;
+    actscope_lab::figures_dir::claim(&a.out, "plot")?;
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
     let mut written = Vec::new();

@@ -43,6 +43,7 @@ pub mod columns;
 pub mod config;
 mod error;
 pub mod export;
+pub mod figures_dir;
 mod fsio;
 pub mod group;
 pub mod report;

@@ -94,6 +94,31 @@ fn analyze_writes_runs_figures_and_diagnosis_that_summarize_and_plot_read() {
     let o = run(&["plot", "a/runs", "--out", "figs", "--format", "svg"], &d);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(d.join("figs/saturation.svg").is_file() && d.join("figs/gradient_norms.svg").is_file());
+    // `plot` into the analysis's figures, or `analyze` into a folder `plot` drew, is refused and changes
+    // nothing: each had removed the other's figures it did not draw and overwritten the rest.
+    let listing = |dir: &str| -> Vec<(String, std::time::SystemTime)> {
+        let mut v: Vec<_> = fs::read_dir(d.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().modified().unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing("a/figures");
+    let o = run(&["plot", "a/runs", "--out", "a/figures"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("a/figures holds figures `actscope analyze` drew"), "{}", text(&o.stderr));
+    assert_eq!(listing("a/figures"), before);
+    let o = run(&["analyze", &first, "--out", "c"], &d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    fs::remove_dir_all(d.join("c/figures")).unwrap();
+    fs::rename(d.join("figs"), d.join("c/figures")).unwrap();
+    let before = listing("c/figures");
+    let o = run(&["analyze", &first, "--out", "c"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("holds figures `actscope plot` drew"), "{}", text(&o.stderr));
+    assert_eq!(listing("c/figures"), before);
     fs::remove_dir_all(&d).unwrap();
 }
 

@@ -367,18 +367,21 @@ pub fn analyze_noted(
             )));
         }
     }
+    let fig_dir = out.join("figures");
+    if fig_dir.is_dir() {
+        crate::figures_dir::claim(&fig_dir, "analyze")?;
+    }
     let runs_dir = out.join("runs");
     create_dir_all(&runs_dir)?;
     let removed = remove_earlier_runs(&runs_dir, &names)?;
     let dirs = runs.iter().map(|r| r.write(&runs_dir)).collect::<Result<Vec<_>>>()?;
     let not_plotted: Vec<String> = runs.iter().filter(|r| r.uniform().is_none()).map(|r| r.dir_name()).collect();
 
-    let fig_dir = out.join("figures");
     let mut figures = Vec::new();
     let mut captions = Vec::new();
     if runs.iter().any(|r| r.uniform().is_some()) {
         let exp = Experiment::load("captures", "captured networks", &runs_dir, 0.0)?;
-        create_dir_all(&fig_dir)?;
+        crate::figures_dir::claim(&fig_dir, "analyze")?;
         let figs = crate::report::figures::for_runs(&exp);
         for (stem, fig) in figs.into_iter().filter(|(s, _)| !EVALUATION_FIGURES.contains(s)) {
             let written = actscope_plots::render(&fig, &fig_dir.join(stem), formats)?;

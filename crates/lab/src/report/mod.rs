@@ -71,9 +71,10 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         actscope_data::check(d).map_err(|e| Error::usage(format!("--data: {e}")))?;
     }
     claim_output_dir(&opts.out)?;
-    for d in ["runs", "figures", "experiments"] {
+    for d in ["runs", "experiments"] {
         create_dir_all(&opts.out.join(d))?;
     }
+    crate::figures_dir::claim(&opts.out.join("figures"), "report")?;
     let cache = DataCache::default();
     let (e1, rounds, round_log) = rounds::run_e1_in_rounds(opts, &cache, observer)?;
     let mut exps = Vec::new();
