@@ -788,6 +788,16 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     if a.bracket && opts.shard.count() != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
     }
+    // Bracketing extends a grid by its own ratio; with one rate there is none (it reported 0 runs added).
+    let rates: Vec<f64> = runs.iter().map(|r| r.lr).collect();
+    if a.bracket && actscope_lab::tuning::grid_ratio(&rates).is_none() {
+        return Err(Error::usage(format!(
+            "--bracket extends the learning-rate grid by its own ratio, and this sweep has one rate (lr = {}): \
+             give lr at least two values",
+            rates.first().map_or_else(|| "none".to_string(), f64::to_string)
+        ))
+        .into());
+    }
     let r = execute_sweep(&runs, &a.out, &opts, &cache, &progress)?;
     // The grid's line first, then what bracketing added beyond it (it used to come after bracketing's, as
     // if it counted its runs).

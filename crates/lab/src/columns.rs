@@ -261,12 +261,16 @@ pub fn column(name: &str) -> Result<Column> {
 /// A comma-separated list of columns, e.g. `--columns activation,test_acc,dead_frac`.
 ///
 /// # Errors
-/// An empty list or an unknown name (listing the known ones), as a usage error.
+/// An empty list, an unknown name (listing the known ones) or a name given twice, as a usage error.
 pub fn parse_columns(list: &str) -> Result<Vec<Column>> {
-    let cols: Vec<Column> =
-        list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(column).collect::<Result<_>>()?;
+    let names: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let cols: Vec<Column> = names.iter().copied().map(column).collect::<Result<_>>()?;
     if cols.is_empty() {
         return Err(Error::usage("--columns needs at least one column name"));
+    }
+    // A column twice had been printed twice (and as two CSV columns of one name).
+    if let Some((i, _)) = cols.iter().enumerate().find(|(i, c)| cols[..*i].contains(c)) {
+        return Err(Error::usage(format!("--columns lists `{}` twice; expected each column once", names[i])));
     }
     Ok(cols)
 }
@@ -545,6 +549,8 @@ mod tests {
         );
         assert!(known_columns().iter().all(|(n, _)| *n != "seed"));
         assert_eq!(parse_columns("seeds").unwrap(), [Column::Derived("seeds")]);
+        let e = parse_columns("lr, test_acc,lr").unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("--columns lists `lr` twice"), "{e}");
     }
 
     /// Every column is listed once (depth and lr were listed as a setting and as a derived column).

@@ -90,5 +90,13 @@ fn export_errors_name_the_path_and_exit_2() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
     }
     assert!(!d.join("t.csv").exists() && !d.join("tb").exists());
+    // A file that cannot be created is named as given, not by the temporary name it is written under.
+    if cfg!(target_os = "linux") {
+        two_runs(&d);
+        let o = run(&["export", "table", "r", "--out", "/proc/x.csv"], &d);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("creating /proc/x.csv: "), "{}", stderr(&o));
+        assert!(!stderr(&o).contains(".tmp-"), "{}", stderr(&o));
+    }
     std::fs::remove_dir_all(&d).unwrap();
 }

@@ -462,6 +462,14 @@ fn bracketing_extends_a_grid_whose_best_rate_is_at_an_edge() {
     // Tiny rates learn little in 30 steps: the best is the largest, so the grid grows upwards (ratio 3).
     assert_eq!(lrs, vec![0.0001, 0.0003, 0.0009, 0.0027], "{}", String::from_utf8_lossy(&o.stderr));
     assert!(groups[0]["lr_width_decades"].is_number() && groups[0]["bracket"].is_string());
+    // One rate has no ratio to extend by: refused before anything runs (it had trained the grid, then
+    // reported "0 runs beyond the grid").
+    std::fs::write(d.join("one.toml"), file.replace("lr = [0.0001, 0.0003]", "lr = [0.0001]")).unwrap();
+    let o = run(&["sweep", "one.toml", "--out", "r1", "--quiet", "--bracket"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("this sweep has one rate (lr = 0.0001): give lr at least two values"), "{err}");
+    assert!(!d.join("r1").exists(), "nothing ran");
 }
 
 #[test]

@@ -50,7 +50,8 @@ fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     let tmp = dir.join(format!(".tmp-{}-{}", name.to_string_lossy(), std::process::id()));
     let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+        // Named as the user gave it (the temporary name, `/proc/.tmp-x.csv-3714`, had been the one shown).
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io("creating", path, e))?;
         let mut w = BufWriter::new(file);
         let value = write(&mut w)?;
         w.flush().map_err(|e| Error::io("writing", path, e))?;
