@@ -871,11 +871,17 @@ fn setting_arg(flag: &str, kv: &str) -> Result<(String, toml::Value)> {
         ))
         .into());
     }
-    let value: toml::Value = format!("v = {v}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(v.to_string()));
+    let parsed = format!("v = {v}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v"));
+    // A whole number past TOML's (i64) range would otherwise be read as text and refused as "a string".
+    if parsed.is_none() && v.trim().parse::<u128>().is_ok() {
+        return Err(Error::usage(format!(
+            "{flag} {kv}: {} is larger than any whole-number setting takes (at most {})",
+            v.trim(),
+            i64::MAX
+        ))
+        .into());
+    }
+    let value = parsed.unwrap_or_else(|| toml::Value::String(v.to_string()));
     let k = k.trim();
     check_setting(k, &value).map_err(|e| Error::usage(format!("{flag} {kv}: {e}")))?;
     Ok((k.to_string(), value))

@@ -526,16 +526,21 @@ fn hidden_and_depth_from_the_settings_are_a_usage_error_naming_both() {
     assert!(!d.join("runs").exists(), "nothing was trained");
 }
 
-/// A flag and `--set` for the same setting are refused (the flag had won without a word), and a `--set`
-/// value with a line break is refused (its second line had been read as another setting, or dropped).
+/// A flag and `--set` for the same setting are refused (the flag had won without a word), a `--set` value
+/// with a line break is refused (its second line had been read as another setting, or dropped), and a
+/// whole number past TOML's range is called too large (it had been refused as "a string").
 #[test]
 fn a_setting_given_twice_on_the_command_line_or_two_in_one_set_is_a_usage_error() {
     let d = tmp("set-twice");
     let base = ["train", "--data", "synthetic:spirals", "--hidden", "4"];
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["--steps", "2", "--set", "steps=7"], "--steps and --set steps=7 both set steps; give one"),
         (&["--steps", "2", "--batch-size", "8", "--set", "batch_size=16"], "--batch-size and --set batch_size=16"),
         (&["--steps", "2", "--set", "seed=3\nlr=0.5"], "the value holds a line break; give one KEY=VALUE per --set"),
+        (
+            &["--steps", "2", "--set", "seed=18446744073709551615"],
+            "--set seed=18446744073709551615: 18446744073709551615 is larger than any whole-number setting takes",
+        ),
     ];
     for (extra, want) in cases {
         let o = run(&[&base[..], extra].concat(), &d);
