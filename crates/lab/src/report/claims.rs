@@ -447,7 +447,15 @@ fn speed_to_target(e1: &Experiment) -> String {
             .into_iter()
             .filter_map(|act| {
                 let Reached { median, never, runs } = median_reach(&e1.selected(is(act, p)), SPEED_TARGET)?;
-                let median = if median.is_finite() { format!("{median:.0}") } else { "not reached".to_string() };
+                // A median of an even count of seeds can fall between two evaluations (166.5 had printed as
+                // 166, and 129.5 as 130): shown as it is.
+                let median = if !median.is_finite() {
+                    "not reached".to_string()
+                } else if median.fract() == 0.0 {
+                    format!("{median:.0}")
+                } else {
+                    format!("{median:.1}")
+                };
                 let missed =
                     if never > 0 { format!(" ({never} of {runs} runs never reached it)") } else { String::new() };
                 Some(format!("{act} {median}{missed}"))

@@ -59,6 +59,21 @@ fn claim_output_dir(out: &std::path::Path) -> Result<()> {
     fsio::write(&marker, "This directory holds an actscope report; `actscope report` may overwrite it.\n")
 }
 
+/// The resolved experiment files the report wrote into `OUT/experiments`, as the manifest lists them (it
+/// named four fixed files and left out E1's runs beyond its grid).
+fn experiment_configs(out: &std::path::Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(out.join("experiments"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    format!("experiments/: {} (resolved for this profile)", names.join(", "))
+}
+
 /// Runs the whole pipeline and returns the path of `index.html`. Progress and messages go to `observer`.
 ///
 /// # Errors
@@ -133,7 +148,11 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         ("actscope".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         (
             "compiler and build".into(),
-            format!("{} ({} build)", env!("ACTSCOPE_RUSTC"), if cfg!(debug_assertions) { "debug" } else { "optimised" }),
+            format!(
+                "{} ({} build)",
+                env!("ACTSCOPE_RUSTC"),
+                if cfg!(debug_assertions) { "debug" } else { "optimised" }
+            ),
         ),
         ("numerical dependencies (Cargo.lock)".into(), env!("ACTSCOPE_DEPS").to_string()),
         ("git revision".into(), manifest::git_revision()),
@@ -141,15 +160,30 @@ pub fn run(opts: &ReportOptions, observer: &dyn SweepObserver) -> Result<PathBuf
         ("generated".into(), manifest::now_utc()),
         ("profile".into(), opts.profile.name().into()),
         ("data".into(), format!("{data}; sha256 {checksum}")),
-        ("experiment configs".into(), "experiments/e1_main.toml, e2_depth.toml, e3_dead_relu.toml, e4_saturation.toml (resolved for this profile)".into()),
+        ("experiment configs".into(), experiment_configs(&opts.out)),
         ("machine".into(), manifest::machine()),
         ("parallel runs".into(), opts.jobs.to_string()),
-        ("runs".into(), format!("E1 {}, E2 {}, E3 {}, E4 {} ({diverged} diverged)", e1.runs.len(), e2.runs.len(), e3.runs.len(), e4.runs.len())),
+        (
+            "runs".into(),
+            format!(
+                "E1 {}, E2 {}, E3 {}, E4 {} ({diverged} diverged)",
+                e1.runs.len(),
+                e2.runs.len(),
+                e3.runs.len(),
+                e4.runs.len()
+            ),
+        ),
         (
             "wall time".into(),
             format!(
                 "E1 {:.0} s, E2 {:.0} s, E3 {:.0} s, E4 {:.0} s, E7 {:.0} s, E8 {:.0} s; total {:.0} s (runs found finished are not re-run and cost 0 s here; training every run took {:.0} s of one core when it ran)",
-                e1.wall_seconds, e2.wall_seconds, e3.wall_seconds, e4.wall_seconds, theory_secs, cost_secs, start.elapsed().as_secs_f64(),
+                e1.wall_seconds,
+                e2.wall_seconds,
+                e3.wall_seconds,
+                e4.wall_seconds,
+                theory_secs,
+                cost_secs,
+                start.elapsed().as_secs_f64(),
                 [&e1, &e2, &e3, &e4].iter().flat_map(|e| e.runs.iter()).map(|r| r.summary.wall_seconds).sum::<f64>()
             ),
         ),

@@ -148,14 +148,26 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         })
         .map(|(p, here, other)| {
             let q = if p == Placement::Before { "after" } else { "before" };
+            // Only the activations whose comparison came out yes (it had said "the settings … sigmoid and
+            // tanh" where tanh alone had).
+            let yes: Vec<String> = c2
+                .comparisons
+                .iter()
+                .filter(|k| k.subject.placement == Some(p) && k.outcome == Outcome::Supports)
+                .filter_map(|k| k.subject.activation.map(|a| a.to_string()))
+                .collect();
+            let (which, verb) = if yes.len() == 1 { ("setting", "compares") } else { ("settings", "compare") };
+            let pairs: Vec<String> = yes.iter().map(|a| format!("{a} vs relu")).collect();
             format!(
-                " The settings that came out yes with BN {p} compare with a ReLU that itself scored {here:.3} there, against {other:.3} with BN {q}: sigmoid and tanh came close partly because ReLU lost."
+                " The {which} that came out yes with BN {p} ({}) {verb} with a ReLU that itself scored {here:.3} there, against {other:.3} with BN {q}: {} came close partly because ReLU lost.",
+                pairs.join(", "),
+                yes.join(" and ")
             )
         })
         .collect();
     let best = format!("{}{best}", weaker_relu.concat());
     let q1 = format!(
-        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU).{best}{tested} Verdict on C2: {}.",
+        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU).{best}{tested}{} Verdict on C2: {}.",
         yes_no(c2),
         still_open(c2),
         shown[0].0,
@@ -166,6 +178,8 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         shown[5].0,
         seed_counts(&n, 3),
         claims::AS_WELL_AS_MARGIN,
+        // Before the verdict, which ends every answer (the reading guide says so; it had come after it).
+        tuning_sentence(e1),
         c2.verdict.word()
     );
     // Group C3's comparisons by stress setting: "lr 1, initial bias 0: units dead with BN before 31% (by layer
@@ -221,7 +235,6 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         still_open(c4),
         c4.verdict.word()
     );
-    let q1 = format!("{q1}{}", tuning_sentence(e1));
     vec![
         ("With batch normalization, do sigmoid and tanh work as well as ReLU?".into(), q1),
         ("Does batch normalization fix dead ReLUs?".into(), q2),
@@ -623,8 +636,8 @@ pub fn tuning(e1: &Experiment) -> String {
         .map(|g| {
             let place = match g.bracket {
                 Bracket::Interior => "bracketed".to_string(),
-                Bracket::LowEdge => "AT THE LOW EDGE of the rates tried (the optimum may lie lower)".to_string(),
-                Bracket::HighEdge => "AT THE HIGH EDGE of the rates tried (the optimum may lie higher)".to_string(),
+                Bracket::LowEdge => "at the low edge of the rates tried: the optimum may lie lower".to_string(),
+                Bracket::HighEdge => "at the high edge of the rates tried: the optimum may lie higher".to_string(),
                 Bracket::Single => "one rate only".to_string(),
             };
             format!(

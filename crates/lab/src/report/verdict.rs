@@ -256,8 +256,10 @@ impl PowerStatement {
         };
         match (self.seeds_for_half, self.more_seeds, self.cpu_minutes) {
             (Some(n), Some(m), Some(c)) if d > 0.0 && !beyond(d / 2.0) => format!(
-                "{head}; ±{:.4} would take ~{n} seeds per configuration (~{m} more, ~{c:.1} CPU-minutes)",
-                d / 2.0
+                "{head}; ±{:.4} would take ~{n} seeds per configuration (~{m} more, {})",
+                d / 2.0,
+                // Short runs cost less than the precision shown (it printed "~0.0 CPU-minutes").
+                if c < 0.05 { "under 0.1 CPU-minute".to_string() } else { format!("~{c:.1} CPU-minutes") }
             ),
             _ => head,
         }
@@ -561,6 +563,8 @@ mod tests {
             "{}",
             half_fits.resolution()
         );
+        let cheap = PowerStatement { cpu_minutes: Some(0.02), ..half_fits };
+        assert!(cheap.resolution().ends_with("(~1 more, under 0.1 CPU-minute)"), "{}", cheap.resolution());
         assert!(p.resolution() == PowerStatement { largest: Some(1.0), ..p.clone() }.resolution());
         let c = Comparison::new("s", "c", vec![0.1, 0.2], vec![0.3, 0.4], 0.0, TestKind::Paired).within(0.0, 1.0);
         assert_eq!(c.largest_difference(), Some(1.0));

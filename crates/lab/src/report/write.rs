@@ -57,12 +57,12 @@ pub fn undecided(cl: &ClaimResult) -> Vec<String> {
                 String::new()
             };
             Some(format!(
-                "Undecided — {}: a − b − threshold = {:+.4} [95% CI {:+.4}, {:+.4}] after {} seeds.{unadjusted} \
+                "Undecided — {}: a − b − threshold = {} [95% CI {}, {}] after {} seeds.{unadjusted} \
                  For a fixed-sample test at Holm's smallest level, with the spread of these seeds: {}{stricter}.",
                 k.setting,
-                p.observed,
-                p.ci_low,
-                p.ci_high,
+                signed(p.observed, 4),
+                signed(p.ci_low, 4),
+                signed(p.ci_high, 4),
                 p.seeds,
                 p.resolution()
             ))
@@ -101,8 +101,24 @@ pub(crate) fn fmt_effect(d: f64) -> String {
     } else if d.abs() >= 1000.0 {
         format!("{d:.1e}")
     } else {
-        format!("{d:.2}")
+        fixed(d, 2)
     }
+}
+
+/// `x` to `places` decimals, without the sign of a value that rounds to zero ("-0.0000" read as a
+/// negative number, of a fraction that cannot be one).
+pub(crate) fn fixed(x: f64, places: usize) -> String {
+    let s = format!("{x:.places$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+/// `x` to `places` decimals with its sign, `+` for a value that rounds to zero.
+pub(crate) fn signed(x: f64, places: usize) -> String {
+    let s = fixed(x, places);
+    if s.starts_with('-') || x.is_nan() { s } else { format!("+{s}") }
 }
 
 /// "mean [low, high]" of a sample (4 decimals).
@@ -111,9 +127,9 @@ pub fn ci(x: &[f64]) -> String {
     if d.n == 0 {
         "n/a".into()
     } else if d.n == 1 {
-        format!("{:.4} (n = 1)", d.mean)
+        format!("{} (n = 1)", fixed(d.mean, 4))
     } else {
-        format!("{:.4} [{:.4}, {:.4}]", d.mean, d.ci_low, d.ci_high)
+        format!("{} [{}, {}]", fixed(d.mean, 4), fixed(d.ci_low, 4), fixed(d.ci_high, 4))
     }
 }
 
@@ -619,5 +635,21 @@ mod tests {
         assert_eq!(fmt_effect(-5_883_477_916_184_627.0), "-5.9e15");
         assert_eq!(fmt_effect(1634.45), "1.6e3");
         assert_eq!(fmt_effect(f64::NAN), "n/a");
+        assert_eq!(fmt_effect(-0.001), "0.00", "no negative zero");
+    }
+
+    /// A value that rounds to zero has no minus sign: a report printed "-0.0000 [95% CI -0.0304, +0.0304]"
+    /// and "0.0001 [-0.0000, 0.0003]".
+    #[test]
+    fn values_that_round_to_zero_carry_no_minus_sign() {
+        assert_eq!(fixed(-0.00001, 4), "0.0000");
+        assert_eq!(fixed(-0.00006, 4), "-0.0001");
+        assert_eq!(fixed(-0.0, 2), "0.00");
+        assert_eq!(signed(-0.00001, 4), "+0.0000");
+        assert_eq!(signed(0.25, 2), "+0.25");
+        assert_eq!(signed(-0.25, 2), "-0.25");
+        assert_eq!(signed(f64::NEG_INFINITY, 2), "-inf");
+        assert_eq!(ci(&[8e-5, 0.0002, 0.00012]), "0.0001 [0.0000, 0.0003]", "E2's saturation rates in a report");
+        assert!(!ci(&[-0.00001, 0.00001]).starts_with('-'), "{}", ci(&[-0.00001, 0.00001]));
     }
 }

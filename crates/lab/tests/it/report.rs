@@ -214,6 +214,12 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     assert!(c2.contains("| [accuracy_heatmap](figures/accuracy_heatmap.png), "), "{c2}");
     assert!(md.contains("| compiler and build | rustc "), "manifest: compiler");
     assert!(md.contains("| numerical dependencies (Cargo.lock) | ndarray "), "manifest: dependencies");
+    // The manifest lists every experiment file the report wrote (it named four fixed ones).
+    let configs = md.lines().find(|l| l.starts_with("| experiment configs | ")).expect("manifest: configs");
+    for f in std::fs::read_dir(out.join("experiments")).unwrap().flatten() {
+        let name = f.file_name().to_string_lossy().into_owned();
+        assert!(configs.contains(&name), "{name}: {configs}");
+    }
     // The budgets every accuracy is at, from the runs themselves (they were not stated).
     let budgets = md.lines().find(|l| l.starts_with("Training budgets of this profile: E1 ")).expect("budgets");
     assert!(budgets.contains(" steps (") && budgets.contains("E4 "), "{budgets}");
@@ -1737,9 +1743,25 @@ fn the_short_answer_says_when_a_yes_comes_from_relu_losing() {
     });
     let q1 = narrative::answers(&c2_and_c4(claims::c2(&e, None), &e), &e).remove(0).1;
     assert!(
-        q1.contains("The settings that came out yes with BN after compare with a ReLU that itself scored 0.800 there, against 0.830 with BN before"),
+        q1.contains("The settings that came out yes with BN after (sigmoid vs relu, tanh vs relu) compare with a ReLU that itself scored 0.800 there, against 0.830 with BN before: sigmoid and tanh came close"),
         "{q1}"
     );
+    // Only the settings that came out yes are named (it had said "the settings … sigmoid and tanh" where
+    // tanh alone had).
+    let one = experiment(|a, p| match (a, p) {
+        (Activation::Relu, Placement::Before) => 0.83,
+        (Activation::Sigmoid, Placement::After) => 0.70,
+        (_, Placement::None) => 0.75,
+        _ => 0.80,
+    });
+    let q1 = narrative::answers(&c2_and_c4(claims::c2(&one, None), &one), &one).remove(0).1;
+    assert!(
+        q1.contains("The setting that came out yes with BN after (tanh vs relu) compares with a ReLU that itself scored 0.800 there, against 0.830 with BN before: tanh came close"),
+        "{q1}"
+    );
+    // The verdict ends the answer, as the reading guide says (the ease-of-tuning sentence had followed it).
+    let tail = q1.split("Verdict on C2: ").nth(1).expect("a verdict");
+    assert!(tail.ends_with('.') && !tail.contains(". ") && q1.contains(" decades"), "{q1}");
     let even = experiment(|_, p| if p == Placement::None { 0.75 } else { 0.80 });
     let q1 = narrative::answers(&c2_and_c4(claims::c2(&even, None), &even), &even).remove(0).1;
     assert!(!q1.contains("came out yes with BN"), "{q1}");
