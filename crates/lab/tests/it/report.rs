@@ -1547,6 +1547,29 @@ fn c2_describes_the_steps_to_the_target() {
     );
 }
 
+/// A median over an even count of seeds that falls between two evaluations is printed as it is (166.5 had
+/// printed as 166, and 129.5 as 130).
+#[test]
+fn c2_prints_a_median_step_between_two_evaluations_as_it_is() {
+    let mut runs = Vec::new();
+    for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+        for p in [Placement::None, Placement::Before, Placement::After] {
+            runs.extend((0..4).map(|seed| fake_run(act, p, seed, 0.85)));
+        }
+    }
+    // Seeds 0 and 1 reach 0.8 at step 100, seeds 2 and 3 at step 233: the median is 166.5.
+    let e = load_fake(&runs, |r| {
+        let at_100 = if r.config.seed < 2 { 0.85 } else { 0.6 };
+        eval_records("val", &[(0, 0.5), (100, at_100), (233, 0.85)])
+    });
+    let c2 = claims::c2(&e, None);
+    assert!(
+        c2.method.contains("BN before: sigmoid 166.5, tanh 166.5, relu 166.5; BN after: sigmoid 166.5"),
+        "{}",
+        c2.method
+    );
+}
+
 /// The convergence paragraph gives each configuration's gain over the last quarter with its interval over
 /// seeds (it gave the mean alone).
 #[test]
