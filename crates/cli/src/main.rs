@@ -967,21 +967,16 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     let figs = actscope_lab::report::figures::for_runs(&exp);
     let mut n = 0;
     let mut written = Vec::new();
+    let mut files = Vec::new();
     for (stem, fig) in &figs {
-        actscope_plots::render(fig, &a.out.join(stem), &formats)?;
+        let these = actscope_plots::render(fig, &a.out.join(stem), &formats)?;
         if a.json {
-            let files: Vec<String> = formats
-                .iter()
-                .map(|f| f.extension())
-                .chain(["csv"])
-                .map(|ext| a.out.join(format!("{stem}.{ext}")))
-                .filter(|p| p.is_file())
-                .map(|p| p.display().to_string())
-                .collect();
-            written.push(serde_json::json!({ "figure": stem, "files": files }));
+            let names: Vec<String> = these.iter().map(|p| p.display().to_string()).collect();
+            written.push(serde_json::json!({ "figure": stem, "files": names }));
         } else {
             outln!("{}", a.out.join(stem).display())?;
         }
+        files.extend(these);
         n += 1;
     }
     if a.json {
@@ -990,21 +985,7 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
     // Files of these figures left in OUT by an earlier plot — a figure these runs do not support, or a format
     // not drawn now — would pass for figures of these runs (an earlier sigmoid histogram stayed beside tanh
     // figures): removed. Other files in OUT are left alone.
-    let mut stale = 0;
-    for stem in actscope_lab::report::figures::RUN_FIGURES {
-        let has = figs.iter().any(|(s, _)| *s == stem);
-        let files = [actscope_plots::Format::Png, actscope_plots::Format::Svg]
-            .into_iter()
-            .map(|f| (has && formats.contains(&f), f.extension()))
-            .chain(std::iter::once((has, "csv")));
-        for (drawn, ext) in files {
-            let path = a.out.join(format!("{stem}.{ext}"));
-            if !drawn && path.is_file() {
-                std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
-                stale += 1;
-            }
-        }
-    }
+    let stale = actscope_lab::figures_dir::remove_earlier(&a.out, &files)?;
     if stale > 0 && verbosity != Verbosity::Quiet {
         eprintln!(
             "note: removed {stale} file{} an earlier plot left in {} for figures not drawn now",

@@ -1,12 +1,13 @@
-//! Which command drew the figures in a directory, so that `plot`, `analyze` and `report` do not replace
-//! each other's.
+//! A folder of figures: which command drew them, so that `plot`, `analyze` and `report` do not replace
+//! each other's, and the removal of the files an earlier drawing left that this one did not write.
 //!
-//! Each removes the files of its figures that it did not draw this time, and overwrites those it draws: in
-//! a folder another command drew, `plot` after `analyze` deleted six of its figures and overwrote three, and
-//! `diagnosis.html` then showed figures of other runs. A folder of figures carries a mark ([`MARK`]) naming
-//! the command that drew them; [`claim`] refuses a folder that holds figures another command drew.
+//! Each command removes the files of its figures that it did not draw this time ([`remove_earlier`]), and
+//! overwrites those it draws: in a folder another command drew, `plot` after `analyze` deleted six of its
+//! figures and overwrote three, and `diagnosis.html` then showed figures of other runs. A folder of figures
+//! carries a mark ([`MARK`]) naming the command that drew them; [`claim`] refuses a folder that holds
+//! figures another command drew.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{Error, Result, fsio};
 
@@ -24,7 +25,7 @@ pub fn claim(dir: &Path, command: &str) -> Result<()> {
     let mark = dir.join(MARK);
     if let Ok(text) = std::fs::read_to_string(&mark) {
         let other = text.lines().next().unwrap_or("").trim().to_string();
-        if !other.is_empty() && other != command && holds_figures(dir)? {
+        if !other.is_empty() && other != command && !figure_files(dir)?.is_empty() {
             return Err(Error::usage(format!(
                 "{} holds figures `actscope {other}` drew (its {MARK} says so); `actscope {command}` would \
                  replace or remove them: choose another --out, or move those figures away first",
@@ -36,16 +37,39 @@ pub fn claim(dir: &Path, command: &str) -> Result<()> {
     fsio::write(&mark, format!("{command}\n# the actscope command that drew the figures in this folder\n"))
 }
 
-/// Whether `dir` holds a PNG, SVG or CSV file.
-fn holds_figures(dir: &Path) -> Result<bool> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("reading", dir, e))?;
-    for entry in entries {
+/// Removes from `dir` the figure files an earlier drawing wrote that this one did not (`written`: another
+/// format, or a figure these runs do not support), so that the folder's figures are this drawing's, and
+/// returns how many. Only a figure's own files are touched — a name of
+/// [`crate::report::figures::RUN_FIGURES`] in PNG, SVG or CSV — so a user's own files stay (a user's
+/// `loss_curve.png` had been deleted). A folder that does not exist holds nothing to remove.
+///
+/// # Errors
+/// The folder cannot be read, or a file cannot be removed (runtime).
+pub fn remove_earlier(dir: &Path, written: &[PathBuf]) -> Result<usize> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let ours = |path: &Path| {
+        path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| crate::report::figures::RUN_FIGURES.contains(&s))
+    };
+    let mut removed = 0;
+    for path in figure_files(dir)?.into_iter().filter(|p| ours(p) && !written.contains(p)) {
+        std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// The PNG, SVG and CSV files in `dir`.
+fn figure_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io("reading", dir, e))? {
         let path = entry.map_err(|e| Error::io("reading", dir, e))?.path();
         if path.is_file() && path.extension().is_some_and(|x| x == "png" || x == "svg" || x == "csv") {
-            return Ok(true);
+            files.push(path);
         }
     }
-    Ok(false)
+    Ok(files)
 }
 
 #[cfg(test)]

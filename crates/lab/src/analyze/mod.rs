@@ -96,24 +96,6 @@ fn capture_files(items: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Removes from `fig_dir` the figure files an earlier analysis wrote that this one did not (another format,
-/// or a figure it cannot draw now), so that the folder's figures are this analysis's. Only files an analysis
-/// writes are touched — a figure's own name (`saturation.png`, [`crate::report::figures::RUN_FIGURES`]) in
-/// PNG, SVG or CSV — so a user's own files in the folder stay (a user's `loss_curve.png` had been deleted).
-fn remove_earlier_figures(fig_dir: &Path, written: &[PathBuf]) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(fig_dir) else { return Ok(()) };
-    for entry in entries {
-        let path = entry.map_err(|e| Error::io("reading", fig_dir, e))?.path();
-        let format = path.extension().is_some_and(|x| x == "png" || x == "svg" || x == "csv");
-        let ours =
-            path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| crate::report::figures::RUN_FIGURES.contains(&s));
-        if format && ours && path.is_file() && !written.contains(&path) {
-            std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
-        }
-    }
-    Ok(())
-}
-
 /// Removes from `runs_dir` the run directories an earlier `analyze` wrote (they hold `capture.json`) that
 /// are not in `keep`, and returns their names. A directory `analyze` did not write is an error: the figures
 /// would read it as one of this analysis's runs.
@@ -392,7 +374,7 @@ pub fn analyze_noted(
             figures.extend(written);
         }
     }
-    remove_earlier_figures(&fig_dir, &figures)?;
+    crate::figures_dir::remove_earlier(&fig_dir, &figures)?;
     let mut diagnosis = diagnose(&runs);
     for n in &notes {
         let model = diagnosis.models.iter_mut().find(|m| m.model == n.model && m.seeds.contains(&n.seed));
