@@ -703,8 +703,7 @@ pub fn name_part(s: &str) -> String {
     if clean.len() <= NAME_PART_MAX {
         return clean;
     }
-    let digest = Sha256::digest(s.as_bytes());
-    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let hex = &crate::run::sha256_hex(s.as_bytes())[..12];
     // `sanitize` keeps ASCII only, so any byte is a character boundary.
     format!("{}-{hex}", &clean[..NAME_PART_MAX - hex.len() - 1])
 }
@@ -730,8 +729,6 @@ mod tests {
     use super::*;
 
     /// Type errors name the kind of value in a user's words, not Rust's ("expected usize").
-    /// A settings file with both `hidden` and `depth` is refused, naming the file and depth's line (the run
-    /// had taken depth × width and dropped `hidden` without a word); either alone is fine.
     /// A setting written out at length gives a name the file system takes (`leaky_relu(1e308)` wrote its 309
     /// digits, and the run failed with "File name too long"); two such names that share their start stay
     /// apart, and short names are as they were (so finished runs keep their directories).
@@ -750,6 +747,8 @@ mod tests {
         assert_eq!(name_part("model-s1"), "model-s1");
     }
 
+    /// A settings file with both `hidden` and `depth` is refused, naming the file and depth's line (the run
+    /// had taken depth × width and dropped `hidden` without a word); either alone is fine.
     #[test]
     fn hidden_and_depth_together_are_refused() {
         let e = RunConfig::from_toml("hidden = [8]\nsteps = 3\ndepth = 2\n", "c.toml").unwrap_err();
