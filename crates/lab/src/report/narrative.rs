@@ -12,6 +12,7 @@ use super::claims::{self, ClaimResult, ClaimSet, Rounds};
 use super::rounds::RoundLog;
 use super::theory::{CheckKind, TheoryCheck};
 use super::verdict::{Outcome, Verdict, When};
+use super::write::signed;
 use crate::config::{DEFAULT_TAU, RunConfig};
 use crate::tuning::Bracket;
 
@@ -314,7 +315,7 @@ pub fn literature(e1: &Experiment, e4: &Experiment, th: &[TheoryCheck], cl: &Cla
         ),
         (
             "Kim et al. 2023 (Tanh Works Better with Asymmetry): for tanh-like activations BN after φ is considerably better; for ReLU the order matters little.".into(),
-            format!("tanh: after − before = {:+.3}; ReLU: after − before = {:+.3} (E1).", acc(e1, th_, a, true) - acc(e1, th_, b, true), acc(e1, r, a, true) - acc(e1, r, b, true)),
+            format!("tanh: after − before = {}; ReLU: after − before = {} (E1).", signed(acc(e1, th_, a, true) - acc(e1, th_, b, true), 3), signed(acc(e1, r, a, true) - acc(e1, r, b, true), 3)),
         ),
         (
             "Glorot & Bengio 2010, Fig. 2: with sigmoid and no normalisation, the last hidden layer is quickly pushed into saturation (towards 0) and only slowly desaturates.".into(),
@@ -525,11 +526,11 @@ pub fn sequential_methods(log: &[RoundLog], rounds: &Rounds, chosen: bool, seque
         .filter_map(|(id, k)| {
             let p = k.power.as_ref()?;
             Some(format!(
-                "{id} {}: observed {:+.4} from the threshold (95% interval [{:+.4}, {:+.4}], not adjusted for Holm or the looks); {}",
+                "{id} {}: observed {} from the threshold (95% interval [{}, {}], not adjusted for Holm or the looks); {}",
                 k.setting,
-                p.observed,
-                p.ci_low,
-                p.ci_high,
+                signed(p.observed, 4),
+                signed(p.ci_low, 4),
+                signed(p.ci_high, 4),
                 p.resolution()
             ))
         })
@@ -612,11 +613,11 @@ pub fn convergence(e1: &Experiment) -> String {
         }
         let d = describe(&gains);
         let interval = if d.n >= 2 {
-            format!(" [{:+.1}, {:+.1}]", 100.0 * d.ci_low, 100.0 * d.ci_high)
+            format!(" [{}, {}]", signed(100.0 * d.ci_low, 1), signed(100.0 * d.ci_high, 1))
         } else {
             " (1 seed)".to_string()
         };
-        rows.push(format!("{}/{} {:+.1} pp{interval}", g.config.activation, g.config.placement, 100.0 * d.mean));
+        rows.push(format!("{}/{} {} pp{interval}", g.config.activation, g.config.placement, signed(100.0 * d.mean, 1)));
     }
     if rows.is_empty() {
         return "Convergence: no E1 run has evaluations to measure it from.".into();
@@ -751,19 +752,19 @@ fn winners_curse(e1: &Experiment) -> String {
         }
         [gap] => {
             return format!(
-                "The winner's curse could be measured on one configuration only (the one that ran seeds beyond the selection seeds): its selected rate's validation accuracy is {:+.2} pp higher on the seeds that chose it than on the others, one value with no interval.",
-                100.0 * gap
+                "The winner's curse could be measured on one configuration only (the one that ran seeds beyond the selection seeds): its selected rate's validation accuracy is {} pp higher on the seeds that chose it than on the others, one value with no interval.",
+                signed(100.0 * gap, 2)
             );
         }
         _ => {}
     }
     let d = describe(&gaps);
     format!(
-        "Measured on the {} configurations that ran seeds beyond the selection seeds: the selected rate's validation accuracy is {:+.2} pp [{:+.2}, {:+.2}] higher on the seeds that chose it than on the others — the size of the winner's curse here, which the report keeps out of its numbers by taking them from the later seeds only. The interval treats the configurations as independent, but they share their seeds, so it is too narrow by an unknown amount.",
+        "Measured on the {} configurations that ran seeds beyond the selection seeds: the selected rate's validation accuracy is {} pp [{}, {}] higher on the seeds that chose it than on the others — the size of the winner's curse here, which the report keeps out of its numbers by taking them from the later seeds only. The interval treats the configurations as independent, but they share their seeds, so it is too narrow by an unknown amount.",
         d.n,
-        100.0 * d.mean,
-        100.0 * d.ci_low,
-        100.0 * d.ci_high
+        signed(100.0 * d.mean, 2),
+        signed(100.0 * d.ci_low, 2),
+        signed(100.0 * d.ci_high, 2)
     )
 }
 
