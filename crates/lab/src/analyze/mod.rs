@@ -349,8 +349,11 @@ pub fn analyze_noted(
             )));
         }
     }
+    // The figures' folder is claimed before anything is written: one that holds another command's figures
+    // is refused with nothing changed.
     let fig_dir = out.join("figures");
-    if fig_dir.is_dir() {
+    let draws = runs.iter().any(|r| r.uniform().is_some());
+    if draws || fig_dir.is_dir() {
         crate::figures_dir::claim(&fig_dir, "analyze")?;
     }
     let runs_dir = out.join("runs");
@@ -361,9 +364,8 @@ pub fn analyze_noted(
 
     let mut figures = Vec::new();
     let mut captions = Vec::new();
-    if runs.iter().any(|r| r.uniform().is_some()) {
+    if draws {
         let exp = Experiment::load("captures", "captured networks", &runs_dir, 0.0)?;
-        crate::figures_dir::claim(&fig_dir, "analyze")?;
         let figs = crate::report::figures::for_runs(&exp);
         for (stem, fig) in figs.into_iter().filter(|(s, _)| !EVALUATION_FIGURES.contains(s)) {
             let written = actscope_plots::render(&fig, &fig_dir.join(stem), formats)?;
