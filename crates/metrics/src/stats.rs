@@ -1,7 +1,8 @@
 //! Statistics across seeds: intervals, t-tests, multiple-comparison correction and effect sizes.
 //!
 //! ```text
-//! mean x̄,  sd s = √(Σ(x − x̄)²/(n − 1)),  95% CI  x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n
+//! mean x̄,  sd s = √(Σ(x − x̄)²/(n − 1)),  95% CI  x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n; a sample of equal values has
+//!          x̄ that value and s = 0 exactly (not the rounding noise of Σx/n)
 //! Welch    t = (x̄₁ − x̄₂)/√(s₁²/n₁ + s₂²/n₂),  ν = (s₁²/n₁ + s₂²/n₂)² / Σ_k (s_k²/n_k)²/(n_k − 1)
 //! paired   d_i = x_i − y_i,  t = d̄/(s_d/√n),  ν = n − 1
 //! p-values two-sided 2·F_ν(−|t|); one-sided "greater" F_ν(−t), "less" F_ν(t); the smaller tail is
@@ -46,11 +47,26 @@ impl Describe {
     }
 }
 
+/// Whether every value of `x` is the same (a sample without spread).
+fn all_equal(x: &[f64]) -> bool {
+    x.windows(2).all(|w| w[0] == w[1])
+}
+
+/// The mean; exactly the common value of a sample without spread (three values of −0.1 sum to
+/// −0.30000000000000004, and that over 3 is not −0.1).
 fn mean(x: &[f64]) -> f64 {
+    if all_equal(x) && !x.is_empty() {
+        return x[0];
+    }
     x.iter().sum::<f64>() / x.len() as f64
 }
 
+/// The sample variance (n − 1); exactly 0 for a sample without spread, where the rounding of the mean
+/// would otherwise leave a spread of ~10⁻¹⁷ and a t statistic and effect size of ~10¹⁵.
 fn var(x: &[f64]) -> f64 {
+    if all_equal(x) && x.len() > 1 {
+        return 0.0;
+    }
     let m = mean(x);
     x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() as f64 - 1.0)
 }
@@ -186,6 +202,22 @@ mod tests {
             assert!((neg.p_less / exact - 1.0).abs() < 1e-6, "t −{t}");
         }
         assert!(from_t(1e9, 2.0, 0.0, 0.0, 1.0).p_greater > 0.0);
+    }
+
+    /// A sample without spread has exactly zero spread: the paired test of three values that are all −0.1
+    /// (C8's saturation of 0 shifted by its threshold of 0.1) gives t = −∞ and d_z = −∞, not the −5.9e15 the
+    /// rounding of the mean left (three times −0.1 summed is not 3 × −0.1).
+    #[test]
+    fn a_sample_without_spread_has_none() {
+        let x = [-0.1; 3];
+        let d = describe(&x);
+        assert_eq!((d.mean, d.sd, d.ci_low, d.ci_high), (-0.1, 0.0, -0.1, -0.1));
+        let p = paired(&x, &[0.0; 3]).unwrap();
+        assert_eq!((p.t, p.effect, p.se, p.diff), (f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, -0.1));
+        assert_eq!((p.p_less, p.p_greater), (0.0, 1.0));
+        assert!(paired(&[0.3; 4], &[0.3; 4]).unwrap().t.is_nan(), "no spread and no difference");
+        let w = welch(&[0.7; 3], &[0.1; 2]).unwrap();
+        assert_eq!((w.t, w.diff, w.se), (f64::INFINITY, 0.7 - 0.1, 0.0));
     }
 
     /// The standard error is given where the mean difference is 0 (the report's pairing paragraph took

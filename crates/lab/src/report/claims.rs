@@ -883,6 +883,7 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
                 LIES_IN_SHARE,
                 TestKind::OneSample,
             )
+            .within(0.0, 1.0)
             .about(subject(When::Init)),
             Comparison::new(
                 at_end("after training", &[&runs], None),
@@ -892,6 +893,7 @@ pub fn c7(e1: &Experiment) -> ClaimResult {
                 LIES_IN_SHARE,
                 TestKind::OneSample,
             )
+            .within(0.0, 1.0)
             .about(subject(When::End)),
         ],
     )
@@ -942,6 +944,7 @@ pub fn c8(e1: &Experiment, e2: &Experiment, e4: &Experiment) -> ClaimResult {
                 SATURATING_RATE,
                 TestKind::OneSample,
             )
+            .within(0.0, 1.0)
             .about(subject)
             .with_failed(failed_runs),
         );

@@ -54,7 +54,7 @@ pub const GLOSSARY: [(&str, &str); 19] = [
     ),
     (
         "95% interval",
-        "the range that would contain the true mean in 95% of repeated experiments, from the seeds' spread (Student t); printed intervals are not adjusted for Holm",
+        "the range that would contain the true mean in 95% of repeated experiments, from the seeds' spread (Student t); printed intervals are not adjusted for Holm, and those of shares (accuracies, fractions, rates) are cut to [0, 1]",
     ),
     (
         "saturation, τ",

@@ -146,7 +146,9 @@ pub struct Comparison {
     pub mean_a: f64,
     /// Mean of `b` (NaN for one-sample).
     pub mean_b: f64,
-    /// Effect size (Cohen's d, or d_z).
+    /// Effect size (Cohen's d, or d_z); ±∞ where the values (or differences) have no spread and differ from
+    /// the threshold, NaN where it is undefined. JSON has neither, so `claims.json` writes both as `null`:
+    /// an infinite one has `p_claimed` or `p_opposite` exactly 0.
     pub effect: f64,
     /// One-sided p for the claimed direction, before adjustment.
     pub p_claimed: f64,

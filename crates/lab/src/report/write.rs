@@ -70,10 +70,38 @@ pub fn undecided(cl: &ClaimResult) -> Vec<String> {
         .collect()
 }
 
-/// Escapes text for Markdown: HTML that Markdown would pass through raw (`<`, `>`, `&`) becomes entities,
-/// table cells keep their `|`, and line breaks become spaces.
+/// Escapes text for Markdown: what Markdown would read as HTML (a `<` opening a tag, an `&` opening an
+/// entity) becomes an entity, a leading `>` (a quote) and a backslash before punctuation are escaped, table
+/// cells keep their `|`, and line breaks become spaces. Other `<`, `>` and `&` stay as they are: the raw
+/// Markdown reads "a > b", not "a &gt; b".
 pub fn md(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('|', "\\|").replace('\n', " ")
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        match c {
+            // Only where Markdown would read markup: `<` opening a tag, comment or autolink; `&` opening an
+            // entity; `>` opening a quote; `\` escaping punctuation. Elsewhere they stay as they are, so that
+            // the Markdown reads as text ("a > b", "Lan & DeMets"), not as "a &gt; b".
+            '<' if next.is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')) => {
+                out.push_str("&lt;")
+            }
+            '&' if opens_entity(&chars[i + 1..]) => out.push_str("&amp;"),
+            '>' if out.trim().is_empty() => out.push_str("\\>"),
+            '\\' if next.is_some_and(|n| n.is_ascii_punctuation()) => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether the characters after an `&` make it an entity reference (`&amp;`, `&#38;`, `&#x26;`): a name or
+/// number, then `;`.
+fn opens_entity(rest: &[char]) -> bool {
+    let name = rest.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '#').count();
+    name > 0 && rest.get(name) == Some(&';')
 }
 
 /// `s` escaped for HTML text or a quoted attribute value, by the template engine's own escaper (for pages
@@ -94,10 +122,13 @@ pub(crate) fn fmt_p(p: f64) -> String {
 }
 
 /// An effect size for a table: 2 decimals, or 2 significant digits in scientific notation from 1,000 on (a
-/// spread near zero makes d huge, and 16 digits of it say nothing more); "n/a" for NaN.
+/// spread near zero makes d huge, and 16 digits of it say nothing more); "∞ (no spread)" where the values
+/// (or differences) are all equal and differ from the threshold; "n/a" for NaN.
 pub(crate) fn fmt_effect(d: f64) -> String {
     if d.is_nan() {
         "n/a".into()
+    } else if d.is_infinite() {
+        format!("{}∞ (no spread)", if d < 0.0 { "-" } else { "" })
     } else if d.abs() >= 1000.0 {
         format!("{d:.1e}")
     } else {
@@ -123,7 +154,15 @@ pub(crate) fn signed(x: f64, places: usize) -> String {
 
 /// "mean [low, high]" of a sample (4 decimals).
 pub fn ci(x: &[f64]) -> String {
+    ci_within(x, None)
+}
+
+/// [`ci`] of values that lie within `range` (a share: 0 to 1), the interval cut to it
+/// ([`actscope_metrics::stats::Describe::within`]: the true mean lies within the range, so cutting keeps the
+/// coverage; a dead fraction's Student-t interval had read [0.0863, 1.7804]).
+pub fn ci_within(x: &[f64], range: Option<(f64, f64)>) -> String {
     let d = describe(x);
+    let d = range.map_or(d, |(lo, hi)| d.within(lo, hi));
     if d.n == 0 {
         "n/a".into()
     } else if d.n == 1 {
@@ -153,9 +192,9 @@ fn bounds_ci(x: &[f64]) -> String {
 /// and for bounds how many are infinite.
 fn columns(k: &Comparison) -> (String, String) {
     match k.test {
-        TestKind::OneSample => (ci(&k.a), format!("threshold {}", k.threshold)),
+        TestKind::OneSample => (ci_within(&k.a, k.range), format!("threshold {}", k.threshold)),
         TestKind::Bounds => (bounds_ci(&k.a), bounds_ci(&k.b)),
-        TestKind::Welch | TestKind::Paired => (ci(&k.a), ci(&k.b)),
+        TestKind::Welch | TestKind::Paired => (ci_within(&k.a, k.range), ci_within(&k.b, k.range)),
     }
 }
 
@@ -635,7 +674,38 @@ mod tests {
         assert_eq!(fmt_effect(-5_883_477_916_184_627.0), "-5.9e15");
         assert_eq!(fmt_effect(1634.45), "1.6e3");
         assert_eq!(fmt_effect(f64::NAN), "n/a");
+        assert_eq!(fmt_effect(f64::NEG_INFINITY), "-∞ (no spread)");
+        assert_eq!(fmt_effect(f64::INFINITY), "∞ (no spread)");
         assert_eq!(fmt_effect(-0.001), "0.00", "no negative zero");
+    }
+
+    /// The Markdown reads as text where it can ("index(BN) > index(no BN)", "Lan & DeMets", not "&gt;" and
+    /// "&amp;" in every row), and is still escaped where Markdown would read markup.
+    #[test]
+    fn markdown_escapes_only_what_markdown_would_read_as_markup() {
+        assert_eq!(md("index(BN) > index(no BN)"), "index(BN) > index(no BN)");
+        assert_eq!(md("Lan & DeMets; p < 0.05"), "Lan & DeMets; p < 0.05");
+        assert_eq!(md("<script>x</script>"), "&lt;script>x&lt;/script>");
+        assert_eq!(md("a <!-- b --> <http://x> <?php"), "a &lt;!-- b --> &lt;http://x> &lt;?php");
+        assert_eq!(md("&amp; &#38; &#x26; & ;"), "&amp;amp; &amp;#38; &amp;#x26; & ;");
+        assert_eq!(md("> quoted"), "\\> quoted");
+        assert_eq!(md(" > quoted"), " \\> quoted");
+        assert_eq!(md("a|b\nc"), "a\\|b c");
+        assert_eq!(md(r"C:\data\*x\|"), r"C:\data\\*x\\\|");
+    }
+
+    /// A share's interval in a claim table is cut to [0, 1]: C3's dead fraction of two seeds had read
+    /// "0.9333 [0.0863, 1.7804]", and a fraction near 0 "0.0007 [-0.0012, 0.0025]".
+    #[test]
+    fn intervals_of_shares_stay_within_zero_and_one() {
+        assert_eq!(ci(&[13.0 / 15.0, 1.0]), "0.9333 [0.0863, 1.7804]");
+        assert_eq!(ci_within(&[13.0 / 15.0, 1.0], Some((0.0, 1.0))), "0.9333 [0.0863, 1.0000]");
+        assert_eq!(ci_within(&[0.0, 0.0, 0.002], Some((0.0, 1.0))), "0.0007 [0.0000, 0.0035]");
+        let k =
+            Comparison::new("s", "c", vec![13.0 / 15.0, 1.0], vec![0.0, 0.002], 0.0, TestKind::Paired).within(0.0, 1.0);
+        assert_eq!(columns(&k), ("0.9333 [0.0863, 1.0000]".to_string(), "0.0010 [0.0000, 0.0137]".to_string()));
+        let one = Comparison::new("s", "c", vec![0.0; 3], vec![], 0.1, TestKind::OneSample).within(0.0, 1.0);
+        assert_eq!(columns(&one).0, "0.0000 [0.0000, 0.0000]");
     }
 
     /// A value that rounds to zero has no minus sign: a report printed "-0.0000 [95% CI -0.0304, +0.0304]"

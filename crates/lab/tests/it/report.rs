@@ -190,7 +190,7 @@ fn html_escapes_everything_from_data() {
     assert!(!html.contains("<script"), "no JavaScript at all");
     let md = write::markdown(&content);
     assert!(!md.contains("<script>") && !md.contains("<evil>"), "Markdown passes raw HTML through: {md}");
-    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && md.contains("/tmp/&lt;evil&gt;&amp;dir"), "{md}");
+    assert!(md.contains("&lt;script>alert(1)&lt;/script>") && md.contains("/tmp/&lt;evil>&dir"), "{md}");
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn smoke_report_is_complete_and_every_link_resolves() {
     let sat = md.lines().find(|l| l.contains("panels headed E4:")).unwrap_or("none");
     assert!(
         sat.contains(
-            "panels headed E4: are E4's nets (Glorot &amp; Bengio's setting: glorot_standard initialisation, batch 10,"
+            "panels headed E4: are E4's nets (Glorot & Bengio's setting: glorot_standard initialisation, batch 10,"
         ),
         "{sat}"
     );
@@ -476,7 +476,7 @@ fn c8_judges_stopped_learning_by_the_gradient_that_reaches_the_saturated_layer()
     assert_eq!(c8.verdict, Verdict::Refuted);
     assert!(c8.method.contains("orders of magnitude below the output layer's"), "{}", c8.method);
     assert!(c8.method.contains("supports it only where both rows do"), "{}", c8.method);
-    let by = "By setting (both parts together): E4 (Glorot &amp; Bengio's setting): sigmoid, BN none: contradicts; ";
+    let by = "By setting (both parts together): E4 (Glorot & Bengio's setting): sigmoid, BN none: contradicts; ";
     assert!(markdown_of(&c8).contains(by), "{}", markdown_of(&c8));
     // The gradient 4 orders of magnitude down: saturated and stopped.
     let stopped = experiment_with(|_, _| 0.85, |_, _| saturated_checkpoint(1e-4));
@@ -917,7 +917,18 @@ fn markdown_tables_give_the_sample_size_the_test_and_the_effect_size() {
     );
     assert!(md.contains("Each direction is tested at α = 0.05"), "the level is stated: {md}");
     for k in &c2.comparisons {
-        let cells = format!(" | 5 | {} | {} | {:?} | {:.2} | ", write::ci(&k.a), write::ci(&k.b), k.test, k.effect);
+        // This data's paired differences have no spread, so its effect sizes are infinite.
+        let effect = if k.effect.is_infinite() {
+            format!("{}∞ (no spread)", if k.effect < 0.0 { "-" } else { "" })
+        } else {
+            format!("{:.2}", k.effect)
+        };
+        let cells = format!(
+            " | 5 | {} | {} | {:?} | {effect} | ",
+            write::ci_within(&k.a, k.range),
+            write::ci_within(&k.b, k.range),
+            k.test
+        );
         let row = md.lines().find(|l| l.starts_with(&format!("| {} |", k.setting))).expect("a row per comparison");
         assert!(row.contains(&cells), "{row} lacks {cells}");
     }
