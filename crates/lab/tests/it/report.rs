@@ -1416,6 +1416,44 @@ fn c3_short_answer_gives_each_layer_beside_the_mean() {
     );
 }
 
+/// C3's short answer says how the settings came out by placement where that differs: in a report, "yes in
+/// 4 of 7 settings" hid that all four were BN before and BN after fixed none.
+#[test]
+fn c3_short_answer_splits_the_settings_by_placement() {
+    use actscope_metrics::records::Record;
+    let run = |p: Placement, seed: u64| {
+        let mut r = fake_run(Activation::Relu, p, seed, 0.8);
+        r.config.steps = Some(100);
+        r.summary.steps = 100;
+        // Without BN 90% dead; BN before revives them (1% a seed); BN after leaves them 90% ± 1%.
+        let dead = match p {
+            Placement::None => 0.9,
+            Placement::Before => 0.01 * seed as f64,
+            Placement::After => 0.9 + 0.01 * (seed as f64 - 1.5),
+        };
+        r.records =
+            [0, 100].into_iter().map(|step| Record::Checkpoint(checkpoint(step, |_| (0.0, 1.0), Some(dead)))).collect();
+        r
+    };
+    let places = [Placement::None, Placement::Before, Placement::After];
+    let runs: Vec<Run> = places.into_iter().flat_map(|p| (0..4).map(move |s| run(p, s))).collect();
+    let c3 = claims::c3(&relu_e3(runs));
+    let outcomes: Vec<Outcome> = c3.comparisons.iter().map(|k| k.outcome).collect();
+    assert_eq!(outcomes, vec![Outcome::Supports, Outcome::Unclear], "{:?}", c3.comparisons);
+    let e1 = experiment(|_, _| 0.85);
+    let mut set = c2_and_c4(claims::c2(&e1, None), &e1);
+    set.c3 = c3;
+    let q2 = narrative::answers(&set, &e1).remove(1).1;
+    assert!(
+        q2.contains("By placement: with BN before, yes in 1 of 1; with BN after, yes in 0 of 1 (not settled in 1). "),
+        "{q2}"
+    );
+    // One placement only: the overall count says it all.
+    let one: Vec<Run> = places[..2].iter().flat_map(|&p| (0..4).map(move |s| run(p, s))).collect();
+    set.c3 = claims::c3(&relu_e3(one));
+    assert!(!narrative::answers(&set, &e1).remove(1).1.contains("By placement"));
+}
+
 /// The comparison with Glorot & Bengio's Fig. 2 says when E4's sigmoid nets without BN ended at chance
 /// level: their networks learned, and the report set "pushed towards 0, as in their figure" from runs that
 /// had all ended at 0.100 beside C8, which sets the same runs aside as untrained.
