@@ -4,7 +4,8 @@
 //! ‖∂L/∂W‖₂           Frobenius norm of a layer's weight gradient (likewise ∂L/∂b)
 //! ms(∂L/∂z)          (1/(samples·units)) Σ (∂L/∂z)²
 //! update ratio        ‖W_after − W_before‖ / ‖W_before‖, for one optimizer step
-//! vanishing index     log10(‖∂L/∂W_first‖ / ‖∂L/∂W_last‖)   (< 0: gradients shrink towards the input)
+//! vanishing index     log10(‖∂L/∂W_first‖ / ‖∂L/∂W_last‖)   (of Frobenius norms: below ½·log10(n_first/n_last),
+//!                     n the matrices' entry counts, gradients shrink towards the input per entry)
 //! growth factor λ̂     least squares  ln ms(∂L/∂z_l) = c − l·ln λ̂  over hidden layers l = 1..L:
 //!                     the factor by which the squared gradient grows per layer going from output to input,
 //!                     the quantity λ of Yang et al. (2019)

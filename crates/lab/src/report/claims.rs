@@ -351,7 +351,7 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
             figures: &["gradient_norms", "accuracy_vs_depth"],
         },
         format!(
-            "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it, which is relative: the index stays below 0 where gradients still shrink towards the input, and passes 0 where they grow towards it, as the rows' means show; {PAIRED_RULE}"
+            "vanishing index log10(‖∂L/∂W_first‖/‖∂L/∂W_out‖) at initialisation in nets of {depth} hidden layers (E2); a remedy raises it. The index is relative: its norms are over matrices of different sizes (inputs × width entries against width × classes), so gradients of equal size per entry give ½·log10 of the ratio of their entry counts (above 0 wherever the first matrix has more entries), not 0; each row compares nets of the same shapes, where that offset cancels; {PAIRED_RULE}"
         ),
         vec![
             Comparison::new(bn_setting, "index(BN) > index(no BN)", bn, bn_none, 0.0, TestKind::Paired)

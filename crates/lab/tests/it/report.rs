@@ -256,7 +256,9 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         // The smoke profile's E2 tries one rate, so nothing was chosen (it had said "chosen").
         "each point at its learning rate, for its activation, placement and depth (tried: ",
         "lines: mean over runs, bands and whiskers 95% intervals",
-        "a remedy raises it, which is relative",
+        "a remedy raises it. The index is relative",
+        // and that 0 is not where gradients are equal per entry (its matrices differ in size).
+        "gradients of equal size per entry give ½·log10 of the ratio of their entry counts (above 0 wherever",
         "training every run took ",
     ] {
         assert!(md.contains(says), "{says}");
