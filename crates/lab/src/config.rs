@@ -258,7 +258,11 @@ pub const KEYS: [Key; 28] = [
     ),
     key("val_fraction", "float in (0, 1)", "share of the training set held out for validation (stratified, seeded)"),
     key("standardize", "bool", "standardise features with training-set statistics (else inputs are used as loaded)"),
-    key("hidden", "list of integers ≥ 1", "hidden widths, input side first (not with depth)"),
+    key(
+        "hidden",
+        "list of integers ≥ 1",
+        "hidden widths, input side first; [] gives no network: a file must give hidden or depth, not both",
+    ),
     key("depth", "integer ≥ 1, or unset", "number of hidden layers of `width` units (instead of hidden)"),
     key("width", "integer ≥ 1", "units per hidden layer with depth"),
     key(
