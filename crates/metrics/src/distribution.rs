@@ -85,9 +85,27 @@ pub(crate) fn interpolate(n: usize, ps: &[f64], value: impl Fn(usize) -> f64) ->
             let h = position(n, p);
             let r = h.floor() as usize;
             let (lo, hi) = (value(r), value((r + 1).min(n - 1)));
-            lo + (h - r as f64) * (hi - lo)
+            between(lo, hi, h - r as f64)
         })
         .collect()
+}
+
+/// The value a fraction `t ∈ [0, 1)` of the way from `lo` to `hi ≥ lo`: `lo + t·(hi − lo)`, and where an end
+/// is infinite, its limit (`lo` itself at t = 0, the infinite end otherwise): the formula gives NaN there
+/// (the median of [1, 2, ∞] read NaN, where it is 2, and the 25th percentile of [−∞, 1, 2, 3] NaN, where
+/// it is −∞). Between −∞ and +∞ it stays NaN.
+fn between(lo: f64, hi: f64, t: f64) -> f64 {
+    if lo.is_finite() && hi.is_finite() {
+        lo + t * (hi - lo)
+    } else if t == 0.0 || lo == hi {
+        lo
+    } else if lo == f64::NEG_INFINITY && hi == f64::INFINITY {
+        f64::NAN
+    } else if lo.is_infinite() {
+        lo
+    } else {
+        hi
+    }
 }
 
 /// Puts the order statistic of every rank in `ranks` (ascending; `v` holds ranks `offset..`) at its own

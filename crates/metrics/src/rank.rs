@@ -207,8 +207,12 @@ fn tridiagonal_eigenvalues(mut d: Vec<f64>, mut e: Vec<f64>) -> Vec<f64> {
     d
 }
 
-/// Singular values of `a` (descending), via the Gram matrix of its smaller side.
+/// Singular values of `a` (descending), via the Gram matrix of its smaller side; all NaN (as many as the
+/// smaller side) when `a` holds a NaN or an infinity, which had given zeros.
 pub fn singular_values<F: Float>(a: ArrayView2<'_, F>) -> Vec<f64> {
+    if a.iter().any(|v| !v.f64().is_finite()) {
+        return vec![f64::NAN; a.nrows().min(a.ncols())];
+    }
     singular_values_f64(a.mapv(|v| v.f64()).view())
 }
 

@@ -65,6 +65,13 @@ fn percentiles_match_numpy() {
         assert!((got - want).abs() < 1e-12, "{got} vs {want}");
     }
     assert!(percentiles([f64::NAN], &[50.0])[0].is_nan());
+    // An infinite value: a percentile that lands on a finite one is that value, and one between it and the
+    // infinite one is the infinite one (the median of [1, ∞, 2] had read NaN, where NumPy gives 2).
+    let inf = f64::INFINITY;
+    assert_eq!(percentiles([1.0, inf, 2.0], &[0.0, 50.0, 75.0, 100.0]), vec![1.0, 2.0, inf, inf]);
+    assert_eq!(percentiles([-inf, 1.0, 2.0, 3.0], &[0.0, 25.0, 50.0]), vec![-inf, -inf, 1.5]);
+    assert!(percentiles([-inf, inf], &[50.0])[0].is_nan(), "between −∞ and +∞");
+    assert_eq!(percentiles([inf, inf], &[50.0]), vec![inf]);
     let s = Summary::of(array![[1.0f32, 3.0], [5.0, 7.0]].view());
     assert_eq!((s.mean, s.std), (4.0, 5f64.sqrt()));
     // No value to summarise: every field NaN (the std had been 0.0 beside a NaN mean).
@@ -141,6 +148,12 @@ fn effective_rank_of_known_matrices() {
     let s = singular_values(array![[3.0f64, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]].view());
     for (g, w) in s.iter().zip([3.0, 2.0, 1.0]) {
         assert!((g - w).abs() < 1e-12);
+    }
+    // A NaN or an infinity has no singular values: NaN, one per value of the smaller side (they had been
+    // zeros, which read as a matrix of rank 0).
+    for bad in [f64::NAN, f64::INFINITY] {
+        let s = singular_values(array![[bad, 1.0], [2.0, 3.0], [4.0, 5.0]].view());
+        assert!(s.len() == 2 && s.iter().all(|v| v.is_nan()), "{s:?}");
     }
     // p = (3, 2, 1)/6: erank = exp(−Σ p ln p) for a non-centred check through singular values.
     let p = [0.5f64, 1.0 / 3.0, 1.0 / 6.0];
