@@ -364,6 +364,14 @@ impl FromStr for Activation {
             ("softplus", None) => Activation::Softplus,
             ("softsign", None) => Activation::Softsign,
             ("identity" | "linear", None) => Activation::Identity,
+            // A known name with a parameter it does not take: said as such, not as an unknown name.
+            (
+                n @ ("sigmoid" | "tanh" | "relu" | "gelu" | "silu" | "swish" | "softplus" | "softsign" | "identity"
+                | "linear"),
+                Some(_),
+            ) => {
+                return Err(Error::config("activation", format!("{s:?}: {n} takes no parameter; write {n}")));
+            }
             _ => {
                 return Err(Error::UnknownName {
                     what: "activation",

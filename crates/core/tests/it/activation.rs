@@ -106,6 +106,9 @@ fn names_round_trip_and_errors_list_valid_names() {
     let err = "sigmoidd".parse::<Activation>().unwrap_err().to_string();
     assert!(err.contains("\"sigmoidd\"") && err.contains("tanh") && err.contains("gelu"), "{err}");
     assert!("elu(abc)".parse::<Activation>().unwrap_err().to_string().contains("number"));
+    // A parameter on an activation without one is said as such (it had been "unknown activation").
+    let err = "sigmoid(1)".parse::<Activation>().unwrap_err().to_string();
+    assert!(err.contains("sigmoid takes no parameter; write sigmoid"), "{err}");
     assert!("leaky_relu(-1)".parse::<Activation>().is_err());
     assert_eq!("small_gaussian(0.01)".parse::<Init>().unwrap(), Init::SmallGaussian(0.01));
     assert!("small_gaussian(0)".parse::<Init>().is_err());
