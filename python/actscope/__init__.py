@@ -18,6 +18,7 @@ PyTorch hooks that write captures and run the analysis are in :mod:`actscope.tor
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
@@ -113,6 +114,12 @@ class Bins:
     lo: float
     hi: float
     bins: int
+
+    def __post_init__(self):
+        # A count given as 2.7 had been cut to 2 by the Rust side while `bins` still said 2.7, and -1 raised
+        # an OverflowError; the bounds and the largest count are checked by `histogram` (Rust).
+        if isinstance(self.bins, bool) or not isinstance(self.bins, numbers.Integral) or self.bins < 1:
+            raise ValueError(f"bins: expected a whole number of bins >= 1, got {self.bins!r}")
 
     @staticmethod
     def z() -> "Bins":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 from dataclasses import dataclass
@@ -64,8 +65,26 @@ class Analysis:
 
 def _capture_files(captures) -> List[Path]:
     """A path or a sequence of them; directories are read as their ``*.safetensors`` by the Rust side."""
+    if isinstance(captures, bytes):
+        captures = os.fsdecode(captures)
     items = [captures] if isinstance(captures, (str, os.PathLike)) else list(captures)
-    return [Path(item) for item in items]
+    bad = [item for item in items if not isinstance(item, (str, bytes, os.PathLike))]
+    if bad:
+        raise TypeError(f"captures: expected paths (str or os.PathLike), got {bad[0]!r}")
+    return [Path(os.fsdecode(item) if isinstance(item, bytes) else item) for item in items]
+
+
+def _out_and_formats(out, formats) -> Tuple[Path, List[str]]:
+    """``out`` as a path (None is refused: it had become a folder named "None"), and ``formats`` as a list
+    (one format given as a string is that format, not its letters)."""
+    if not isinstance(out, (str, bytes, os.PathLike)):
+        raise TypeError(f"out: expected the folder to write into (str or os.PathLike), got {out!r}")
+    out = Path(os.fsdecode(out) if isinstance(out, bytes) else out)
+    formats = [formats] if isinstance(formats, str) else list(formats)
+    bad = [f for f in formats if not isinstance(f, str)]
+    if bad:
+        raise TypeError(f"formats: expected format names such as 'png' and 'svg', got {bad[0]!r}")
+    return out, formats
 
 
 def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg"),
@@ -91,9 +110,9 @@ def analyze(captures, out: PathLike, formats: Sequence[str] = ("png", "svg"),
         model, seed, sentence = n
         if not isinstance(model, str) or not isinstance(sentence, str) or not sentence.strip():
             raise TypeError(f"analyze: a note's model and sentence are non-empty strings, got {n!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64:
             raise ValueError(f"analyze: a note's seed is an int from 0 to 2**64 - 1, got {seed!r} in {n!r}")
-        checked.append((model, seed, sentence))
+        checked.append((model, int(seed), sentence))
     return _analyze_files(captures, out, formats, stacklevel=3, notes=checked)
 
 
@@ -102,6 +121,7 @@ def _analyze_files(captures, out: PathLike, formats: Sequence[str], stacklevel: 
     """:func:`analyze`, its warnings pointing ``stacklevel`` frames up (the caller's code); ``notes`` on runs,
     ``(model, seed, note)``, are said among their model's notes."""
     files = _capture_files(captures)
+    out, formats = _out_and_formats(out, formats)
     runs, not_plotted, figures, html, md, models, comparisons, removed, not_compared = _native.analyze(
         [str(f) for f in files], str(out), [str(f) for f in formats], list(notes))
     if removed:

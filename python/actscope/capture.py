@@ -52,11 +52,13 @@ def capture_file_name(model: str, seed: int, step: int) -> str:
     """The suggested file name ``<model>-seed<seed>-step<8 digits>.safetensors``. Characters other than
     letters, digits, ``.``, ``_`` and ``-`` in the model name become ``_``, and a name changed that way gets
     ``-`` and the first 8 hex digits of the SHA-256 of the exact name (UTF-8) appended, so that two models
-    whose names differ only in such characters (``lr=0.1``, ``lr 0.1``) never share a file."""
+    whose names differ only in such characters (``lr=0.1``, ``lr 0.1``) never share a file. A name longer
+    than 100 characters keeps its first 100, with the same digest appended (a 240-character name had made a
+    file name too long for the file system, at the first capture)."""
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", model)
-    if safe != model or not safe:
+    if safe != model or not safe or len(safe) > 100:
         digest = hashlib.sha256(model.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        safe = f"{safe or 'model'}-{digest}"
+        safe = f"{(safe or 'model')[:100]}-{digest}"
     return f"{safe}-seed{seed}-step{step:08d}.safetensors"
 
 

@@ -294,6 +294,9 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), m
                              "shared by every layer, say: give each layer its own, e.g. an nn.ReLU() per layer)")
         seen.add(module)
         if isinstance(module, nn.Linear):
+            if module.out_features == 0:
+                raise ValueError(f"Linear {names[module]!r} has 0 output features; every layer needs at least one "
+                                 "unit to be measured")
             if x.dim() != 2:
                 raise ValueError(f"Linear {names[module]!r} got an input of shape {tuple(x.shape)}; the Monitor "
                                  "measures MLPs, whose layers see (batch, features)")
@@ -338,6 +341,13 @@ def _plan(model: nn.Module, calls, dphi_max: Dict[str, float], unsupported=(), m
                              f"gives {prev.linear.out_features}; the Monitor measures a chain of layers")
     for layer in layers[:-1]:
         layer.activation_name = activation_name(layer.activation)
+    unknown = [layer.name for layer in layers[:-1] if layer.activation_name == "unknown"]
+    stray = [n for n in dphi_max if n not in unknown]
+    if stray:
+        raise ValueError(f"dphi_max: {', '.join(repr(n) for n in stray)} is not a hidden layer with an unknown "
+                         f"activation (those are: {', '.join(repr(n) for n in unknown) or 'none'}); sup phi' is "
+                         "given only for those, by the name of their Linear")
+    for layer in layers[:-1]:
         if layer.activation_name == "unknown":
             given = dphi_max.get(layer.name)
             p = layer.linear.weight
@@ -534,7 +544,7 @@ class Monitor:
         existing: what to do with captures of this model and seed already in ``out_dir`` (an earlier run's,
             which ``actscope analyze`` on the directory would read with this run's), found by their metadata
             (``model`` exactly and ``seed``), never by file name: ``refuse`` (the default: an error),
-            ``replace`` (delete them) or ``keep`` (continue that run, e.g. when resuming training: steps go on
+            ``replace`` (delete them, when this Monitor writes its first capture) or ``keep`` (continue that run, e.g. when resuming training: steps go on
             from its last capture, whose step :meth:`step` returns without measuring again, and a step below it,
             or a capture of a step it has, is refused rather than overwrite its file). Another model's captures
             are never touched: a file of this model's name that holds one is refused.
@@ -565,8 +575,16 @@ class Monitor:
         x, y = probe_batch
         if not (torch.is_tensor(x) and torch.is_tensor(y)):
             raise TypeError(f"probe_batch: expected tensors, got {type(x).__name__} and {type(y).__name__}")
-        if every is not None and int(every) < 1:
-            raise ValueError(f"every: expected a number of steps >= 1, got {every}")
+        if every is not None and (isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1):
+            raise ValueError(f"every: expected a whole number of steps >= 1, got {every!r}")
+        if steps_per_epoch is not None and (isinstance(steps_per_epoch, bool)
+                                            or not isinstance(steps_per_epoch, numbers.Integral)
+                                            or steps_per_epoch < 1):
+            raise ValueError(f"steps_per_epoch: expected a whole number of steps >= 1, got {steps_per_epoch!r}")
+        if model_name is not None and not (isinstance(model_name, str) and model_name):
+            raise TypeError(f"model_name: expected a non-empty string, got {model_name!r}")
+        if not (isinstance(dphi_max, dict) or dphi_max is None):
+            raise TypeError(f"dphi_max: expected a dict {{layer name: sup phi'}}, got {type(dphi_max).__name__}")
         if dtype not in (None, "f32", "f64"):
             raise ValueError(f"dtype: expected 'f32' or 'f64', got {dtype!r}")
         param = next(model.parameters(), None)
@@ -607,6 +625,9 @@ class Monitor:
         out_path = Path(out_dir)
         if out_path.exists() and not out_path.is_dir():
             raise ValueError(f"out_dir: {out_path} is a file; expected a directory for the captures")
+        if y.dim() == 0 or x.shape[0] != y.shape[0]:
+            targets = "a single value" if y.dim() == 0 else f"{y.shape[0]} targets"
+            raise ValueError(f"probe_batch: {x.shape[0]} examples but {targets}; expected one target per example")
         name = model_name or type(model).__name__
         earlier = _earlier_captures(out_path, name, int(seed))
         if earlier and existing == "refuse":
@@ -615,9 +636,9 @@ class Monitor:
                 f"(e.g. {earlier[0].name}), from an earlier run; `actscope analyze` on the directory would read them "
                 "with this run's. Pass existing='replace' to delete them, existing='keep' to continue that run "
                 "(resuming training), or use another out_dir, model_name or seed")
-        if existing == "replace":
-            for f in earlier:
-                f.unlink()
+        #: An earlier run's captures that existing="replace" deletes, when this Monitor writes its first capture
+        #: (not before: a Monitor refused later, at its first probe pass, had already deleted them).
+        self._replace: List[Path] = list(earlier) if existing == "replace" else []
         #: An earlier run's captures this Monitor continues (``existing="keep"``), which :meth:`report`
         #: analyses with its own.
         self.continued: List[Path] = list(earlier) if existing == "keep" else []
@@ -634,8 +655,6 @@ class Monitor:
         self.model = model
         self.device = param.device
         self.x, self.y = x.to(self.device), y.to(self.device)
-        if self.x.shape[0] != self.y.shape[0]:
-            raise ValueError(f"probe_batch: {self.x.shape[0]} examples but {self.y.shape[0]} targets")
         #: SHA-256 of the probe batch (shapes, dtypes and bytes of x and y), written into every capture as
         #: ``x-probe-sha256``: analyze refuses a run whose captures differ in it and says where seeds or
         #: compared models measured different probe batches.
@@ -745,7 +764,7 @@ class Monitor:
             raise RuntimeError("capture: called inside torch.inference_mode(), where autograd is off; the Monitor "
                                "needs the gradients of one backward pass: call it outside inference_mode")
         path = self.out_dir / capture_file_name(self.model_name, self.seed, step)
-        if path.exists():
+        if path.exists() and path not in self._replace:
             meta = read_metadata(path) or {}
             what = (f"a capture of model {meta.get('model')!r}, seed {meta.get('seed')}"
                     if meta.get("format") == FORMAT else "a file that is not a capture")
@@ -769,8 +788,12 @@ class Monitor:
                 f"report() covers the captures before it ({last}). A lower learning rate or gradient clipping keeps "
                 "a network from diverging", RuntimeWarning, stacklevel=stacklevel)
             return None
+        self._check_slopes(tensors)
         if epoch is None and self.steps_per_epoch:
             epoch = step / self.steps_per_epoch
+        for f in self._replace:
+            f.unlink(missing_ok=True)
+        self._replace = []
         path = write_capture(
             path,
             model=self.model_name,
@@ -800,6 +823,20 @@ class Monitor:
                 "captured z, which is exact; for an unknown one, a and phi' are computed in float32 from z. z, the "
                 "weights and the gradients are the pass's own", UserWarning, stacklevel=stacklevel)
         return path
+
+    def _check_slopes(self, tensors: Dict[str, Any]) -> None:
+        """Refuses a capture whose phi' of an unknown activation exceeds its sup phi' (``dphi_max``), as
+        ``actscope analyze`` would, but now, not after training: saturation is measured against it."""
+        for i, layer in enumerate(self.layers or []):
+            d = tensors.get(f"layers.{i}.dphi")
+            if layer.dphi_max is None or d is None or d.size == 0:
+                continue
+            top = float(d.max())
+            if top > layer.dphi_max * (1.0 + 1e-6):
+                given = "given" if layer.name in self.dphi_max else "estimated on a grid"
+                raise ValueError(f"layer {layer.name!r}: phi' reaches {top:g} on the probe batch, above its sup phi' "
+                                 f"{layer.dphi_max:g} ({given} in dphi_max), which saturation is measured against; "
+                                 "give dphi_max at least the activation's largest slope")
 
     def report(self, out_dir=None, formats: Sequence[str] = ("png", "svg")) -> Analysis:
         """Runs ``actscope analyze`` on every capture written so far (in-process: the same Rust code as the
@@ -1002,6 +1039,8 @@ def _whole_step(step) -> int:
         raise TypeError(f"step: expected the number of updates done (an int), got {step!r}") from None
     if whole != step:
         raise ValueError(f"step: expected a whole number of updates, got {step!r}")
+    if whole >= 2**64:
+        raise ValueError(f"step: expected a number of updates below 2**64 (docs/capture.md), got {step!r}")
     return whole
 
 

@@ -77,7 +77,23 @@ fn floats<'py, D: Dimension>(name: &str, what: &str, obj: &Bound<'py, PyAny>) ->
         )));
     }
     let py = obj.py();
+    // A masked array is an ndarray too: its mask would be ignored, and the masked values counted.
+    if obj.is_instance(&py.import("numpy.ma")?.getattr("MaskedArray")?)? {
+        return Err(PyTypeError::new_err(format!(
+            "{name}: expected a plain numpy.ndarray, got a masked array, whose mask actscope would ignore; pass \
+             the values to measure, e.g. z.compressed() or z[~z.mask.any(axis=1)]"
+        )));
+    }
     let dtype = arr.dtype();
+    if dtype.kind() == b'f' && matches!(dtype.itemsize(), 4 | 8) && dtype.is_native_byteorder() == Some(false) {
+        let bits = 8 * dtype.itemsize();
+        return Err(PyTypeError::new_err(format!(
+            "{name}: float{bits} in the other byte order (dtype {}); convert with .astype(\"=f{}\") (the same \
+             values in this machine's order)",
+            dtype.str().map_or_else(|_| "?".to_string(), |s| s.to_string()),
+            dtype.itemsize()
+        )));
+    }
     let result = if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
         obj.cast::<PyArray<f32, D>>().map(|a| Floats::F32(a.readonly()))
     } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {

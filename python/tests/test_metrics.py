@@ -166,6 +166,42 @@ def test_wrong_inputs_raise_clear_exceptions():
         actscope.histogram(z, actscope.Bins(1.0, 0.0, 4))
 
 
+def test_bad_bins_masked_and_byte_swapped_arrays_are_refused_not_crashed_on():
+    """A review fed the API bad input: 10**12 bins aborted the process (a failed 8 TB allocation), bounds whose
+    width overflows put every value in bin 0, 2.7 bins were cut to 2, a masked array's mask was ignored, and a
+    big-endian float64 was called not float64."""
+    x = np.array([0.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match=r"bins: expected 1 to 10000000 bins, got 1000000000000"):
+        actscope.histogram(x, actscope.Bins(0.0, 1.0, 10**12))
+    with pytest.raises(ValueError, match="overflows to infinity"):
+        actscope.histogram(np.array([0.0, 1e308]), actscope.Bins(-1.7e308, 1.7e308, 3))
+    for count in (2.7, -1, 0, True):
+        with pytest.raises(ValueError, match="bins: expected a whole number of bins >= 1"):
+            actscope.Bins(0.0, 1.0, count)
+    assert actscope.Bins(0.0, 1.0, np.int64(4)).bins == 4
+    z = np.array([[5.0, 0.0], [5.0, 0.0]])
+    with pytest.raises(TypeError, match="z: expected a plain numpy.ndarray, got a masked array"):
+        actscope.saturation(np.ma.masked_array(z, mask=[[1, 0], [1, 0]]), "sigmoid")
+    with pytest.raises(TypeError, match=r"x: float64 in the other byte order \(dtype >f8\); convert with \.astype\(\"=f8\"\)"):
+        actscope.summary(z.astype(">f8"))
+    with pytest.raises(ValueError, match="sigmoid takes no parameter; write sigmoid"):
+        actscope.saturation(z, "sigmoid(1)")
+
+
+def test_non_finite_values_give_nan_or_their_limits():
+    """singular_values of a matrix holding NaN had been zeros; percentiles next to an infinite value had been
+    NaN (the median of [1, inf, 2] is 2)."""
+    for bad in (np.nan, np.inf):
+        s = actscope.singular_values(np.array([[bad, 1.0], [2.0, 3.0]]))
+        assert len(s) == 2 and all(np.isnan(v) for v in s), s
+    inf = np.inf
+    assert actscope.percentiles(np.array([1.0, inf, 2.0]), [0, 50, 100]) == (1.0, 2.0, inf)
+    assert actscope.percentiles(np.array([-inf, 1.0, 2.0, 3.0]), [25, 50]) == (-inf, 1.5)
+    # Finite data: NumPy's linear interpolation, as before.
+    v = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
+    assert actscope.percentiles(v, [2.5, 15, 50, 85, 97.5]) == tuple(np.percentile(v, [2.5, 15, 50, 85, 97.5]))
+
+
 def test_a_torch_tensor_is_refused_with_the_conversion_to_use():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match=r"got Tensor \(a torch tensor: pass tensor.detach\(\).cpu\(\).numpy\(\)\)"):

@@ -261,8 +261,10 @@ def test_earlier_captures_and_bad_probe_batches_are_refused_clearly(data, tmp_pa
     Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=1)  # another seed: no conflict
     Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep")
     assert len(list(tmp_path.glob("m-seed0-*.safetensors"))) == 2
-    Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0, existing="replace")
-    assert not list(tmp_path.glob("m-seed0-*.safetensors"))
+    replacing = Monitor(mlp(0), probe, out_dir=tmp_path, model_name="m", seed=0, existing="replace")
+    assert len(list(tmp_path.glob("m-seed0-*.safetensors"))) == 2, "deleted with the first capture, not before"
+    replacing.capture(0)
+    assert [p.name for p in tmp_path.glob("m-seed0-*.safetensors")] == ["m-seed0-step00000000.safetensors"]
     with pytest.raises(ValueError, match=r"existing: expected 'refuse', 'replace' or 'keep'"):
         Monitor(mlp(0), probe, out_dir=tmp_path, existing="overwrite")
     # A seed the capture format cannot hold is refused when the Monitor is made (-1 failed at the first step,
@@ -709,6 +711,57 @@ def test_negative_slopes_are_unknown_activations(tmp_path):
         mon.capture(0)
         with pytest.warns(UserWarning, match=r"no figures"):  # an unknown activation
             mon.report(tmp_path / f"report{i}", formats=("svg",))
+
+
+def test_a_refused_monitor_deletes_nothing_and_what_analyze_would_refuse_is_refused_at_once(tmp_path):
+    """A review found existing="replace" deleted the earlier captures and then refused the Monitor (targets
+    of another length; a model refused at its first pass), and captures written that analyze refused only
+    after training: a step past 2**64 - 1, phi' above the dphi_max given, a layer of 0 units. Bad arguments
+    are named: every=2.5 had become 2, model_name="" the class name, a dphi_max key matching no layer was
+    ignored, and a 240-character model name failed at the first capture with "File name too long"."""
+    x, y = _probe()
+    Monitor(_tiny(), (x, y), out_dir=tmp_path, model_name="r").capture(0)
+    with pytest.raises(ValueError, match=r"probe_batch: 32 examples but 10 targets; expected one target per"):
+        Monitor(_tiny(), (x, y[:10]), out_dir=tmp_path, model_name="r", existing="replace")
+    conv = nn.Sequential(nn.Unflatten(1, (1, 20)), nn.Conv1d(1, 1, 3), nn.Flatten(), nn.Linear(18, 8), nn.ReLU(),
+                         nn.Linear(8, 3))
+    with pytest.raises(ValueError, match="cannot measure"):
+        Monitor(conv, (x, y), out_dir=tmp_path, model_name="r", existing="replace").capture(0)
+    assert [p.name for p in tmp_path.glob("r-*.safetensors")] == ["r-seed0-step00000000.safetensors"]
+
+    mon = Monitor(_tiny(), (x, y), out_dir=tmp_path / "s", model_name="s")
+    with pytest.raises(ValueError, match=r"step: expected a number of updates below 2\*\*64"):
+        mon.step(10**20)
+    mish = Monitor(_tiny(nn.Mish), (x, y), out_dir=tmp_path / "d", dphi_max={"0": 0.01})
+    with pytest.raises(ValueError, match=r"layer '0': phi' reaches .* above its sup phi' 0.01 \(given in dphi_max\)"):
+        mish.capture(0)
+    assert not list((tmp_path / "d").glob("*.safetensors"))
+    with pytest.raises(ValueError, match=r"dphi_max: 'fc9' is not a hidden layer with an unknown activation"):
+        Monitor(_tiny(nn.Mish), (x, y), out_dir=tmp_path / "d", dphi_max={"fc9": 1.2}).capture(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch: "Initializing zero-element tensors is a no-op"
+        empty = nn.Sequential(nn.Linear(20, 0), nn.ReLU(), nn.Linear(0, 3))
+    with pytest.raises(ValueError, match="Linear '0' has 0 output features"):
+        Monitor(empty, (x, y), out_dir=tmp_path / "e").capture(0)
+    for kwargs, message in (
+        ({"every": 2.5}, r"every: expected a whole number of steps >= 1, got 2.5"),
+        ({"every": True}, r"every: expected a whole number of steps >= 1, got True"),
+        ({"steps_per_epoch": 0}, r"steps_per_epoch: expected a whole number of steps >= 1, got 0"),
+        ({"model_name": ""}, r"model_name: expected a non-empty string, got ''"),
+        ({"model_name": 5}, r"model_name: expected a non-empty string, got 5"),
+    ):
+        with pytest.raises((ValueError, TypeError), match=message):
+            Monitor(_tiny(), (x, y), out_dir=tmp_path / "a", **kwargs)
+    long = Monitor(_tiny(), (x, y), out_dir=tmp_path / "l", model_name="m" * 240).capture(0)
+    assert len(long.name) < 150 and long.name.startswith("m" * 100 + "-")
+    analysis = actscope.analyze(str(long), tmp_path / "la", formats="svg")  # one format as a string
+    assert [m["model"] for m in analysis.models] == ["m" * 240]
+    suffixes = {f.suffix for f in analysis.figures}
+    assert ".svg" in suffixes and ".png" not in suffixes, suffixes
+    with pytest.raises(TypeError, match="out: expected the folder to write into"):
+        actscope.analyze(long, None)
+    notes = [("m" * 240, np.int64(0), "a note with a NumPy seed")]
+    actscope.analyze(long, tmp_path / "ln", formats=("svg",), notes=notes)
 
 
 def test_model_names_that_share_a_file_name_keep_their_captures(tmp_path):
