@@ -256,7 +256,8 @@ def update_ratio(before, after) -> float:
 
 
 def vanishing_index(first_norm: float, last_norm: float) -> float:
-    """log10(first / last) of weight-gradient norms (< 0: gradients shrink towards the input)."""
+    """log10(first / last) of weight-gradient norms (each >= 0). Below 1/2 log10(n_first / n_last), n the
+    matrices' entry counts, the gradients shrink towards the input per entry (0 is not that point)."""
     return _native.vanishing_index(float(first_norm), float(last_norm))
 
 

@@ -906,10 +906,16 @@ class Monitor:
                         raise ValueError(f"probe_batch: the model's forward pass on x of shape {tuple(self.x.shape)} "
                                          f"({self.x.dtype}) failed: {e}; expected examples the model takes"
                                          f"{hint}") from e
+                    if not torch.is_tensor(out) and self.loss_fn is torch.nn.functional.cross_entropy:
+                        raise ValueError(f"model: its forward pass returned {type(out).__name__}, not a tensor, "
+                                         "which the default loss (cross_entropy) cannot take; pass a loss_fn that "
+                                         "takes what the model returns, e.g. lambda out, y: "
+                                         "torch.nn.functional.cross_entropy(out[0], y)")
                     try:
                         loss = self.loss_fn(out, self.y)
                     except (RuntimeError, IndexError, ValueError) as e:
-                        raise ValueError(f"probe_batch: the loss of the model's output {tuple(out.shape)} against y of "
+                        got = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+                        raise ValueError(f"probe_batch: the loss of the model's output {got} against y of "
                                          f"shape {tuple(self.y.shape)} ({self.y.dtype}) failed: {e}; expected the "
                                          "targets loss_fn takes (class indices for the default cross_entropy)") from e
                 else:
@@ -919,6 +925,10 @@ class Monitor:
                     shape = tuple(loss.shape) if torch.is_tensor(loss) else type(loss).__name__
                     raise ValueError(f"loss_fn: returned {shape}; expected the mean loss over the batch, a tensor "
                                      "with one element (reduction='mean', not 'none')")
+                if not loss.requires_grad:
+                    raise ValueError("loss_fn: returned a tensor without a graph (detached, or computed under "
+                                     "no_grad), so no gradient reaches the layers; expected the loss computed from "
+                                     "the model's output")
                 first = self.layers is None
                 if first:
                     # A weight applied outside any module the hooks see first: the plan of the modules that

@@ -191,10 +191,15 @@ pub fn update_ratio(py: Python<'_>, before: &Bound<'_, PyAny>, after: &Bound<'_,
     })
 }
 
-/// log10(first / last) of two weight-gradient norms.
+/// log10(first / last) of two weight-gradient norms (≥ 0; a norm of 0 gives ±∞).
 #[pyfunction]
-pub fn vanishing_index(first: f64, last: f64) -> f64 {
-    gradient::vanishing_index(first, last)
+pub fn vanishing_index(first: f64, last: f64) -> PyResult<f64> {
+    for (name, v) in [("first", first), ("last", last)] {
+        if v.is_nan() || v < 0.0 {
+            return Err(PyValueError::new_err(format!("{name}: expected a gradient norm (>= 0), got {v}")));
+        }
+    }
+    Ok(gradient::vanishing_index(first, last))
 }
 
 /// The growth factor λ̂ fitted on per-layer mean squares of ∂L/∂z (input side first); None with fewer than

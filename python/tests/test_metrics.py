@@ -186,6 +186,9 @@ def test_bad_bins_masked_and_byte_swapped_arrays_are_refused_not_crashed_on():
         actscope.summary(z.astype(">f8"))
     with pytest.raises(ValueError, match="sigmoid takes no parameter; write sigmoid"):
         actscope.saturation(z, "sigmoid(1)")
+    with pytest.raises(ValueError, match=r"first: expected a gradient norm \(>= 0\), got -1"):
+        actscope.vanishing_index(-1.0, 1.0)
+    assert actscope.vanishing_index(0.0, 1.0) == -np.inf
 
 
 def test_non_finite_values_give_nan_or_their_limits():

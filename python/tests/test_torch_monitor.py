@@ -752,6 +752,22 @@ def test_a_refused_monitor_deletes_nothing_and_what_analyze_would_refuse_is_refu
     ):
         with pytest.raises((ValueError, TypeError), match=message):
             Monitor(_tiny(), (x, y), out_dir=tmp_path / "a", **kwargs)
+    class Pair(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = _tiny()
+
+        def forward(self, x):
+            out = self.net(x)
+            return out, out.detach()
+
+    with pytest.raises(ValueError, match=r"model: its forward pass returned tuple, not a tensor, which the default"):
+        Monitor(Pair(), (x, y), out_dir=tmp_path / "p").capture(0)
+    Monitor(Pair(), (x, y), out_dir=tmp_path / "p",
+            loss_fn=lambda out, t: nn.functional.cross_entropy(out[0], t)).capture(0)
+    with pytest.raises(ValueError, match=r"loss_fn: returned a tensor without a graph"):
+        Monitor(_tiny(), (x, y), out_dir=tmp_path / "g",
+                loss_fn=lambda out, t: nn.functional.cross_entropy(out, t).detach()).capture(0)
     long = Monitor(_tiny(), (x, y), out_dir=tmp_path / "l", model_name="m" * 240).capture(0)
     assert len(long.name) < 150 and long.name.startswith("m" * 100 + "-")
     analysis = actscope.analyze(str(long), tmp_path / "la", formats="svg")  # one format as a string
