@@ -544,7 +544,8 @@ class Monitor:
         existing: what to do with captures of this model and seed already in ``out_dir`` (an earlier run's,
             which ``actscope analyze`` on the directory would read with this run's), found by their metadata
             (``model`` exactly and ``seed``), never by file name: ``refuse`` (the default: an error),
-            ``replace`` (delete them, when this Monitor writes its first capture) or ``keep`` (continue that run, e.g. when resuming training: steps go on
+            ``replace`` (delete them, when this Monitor writes its first capture) or ``keep`` (continue that
+            run, e.g. when resuming training: steps go on
             from its last capture, whose step :meth:`step` returns without measuring again, and a step below it,
             or a capture of a step it has, is refused rather than overwrite its file). Another model's captures
             are never touched: a file of this model's name that holds one is refused.
@@ -833,10 +834,10 @@ class Monitor:
                 continue
             top = float(d.max())
             if top > layer.dphi_max * (1.0 + 1e-6):
-                given = "given" if layer.name in self.dphi_max else "estimated on a grid"
+                given = "given in dphi_max" if layer.name in self.dphi_max else "estimated on a grid"
                 raise ValueError(f"layer {layer.name!r}: phi' reaches {top:g} on the probe batch, above its sup phi' "
-                                 f"{layer.dphi_max:g} ({given} in dphi_max), which saturation is measured against; "
-                                 "give dphi_max at least the activation's largest slope")
+                                 f"{layer.dphi_max:g} ({given}), which saturation is measured against; pass "
+                                 f"dphi_max={{{layer.name!r}: value}} of at least the activation's largest slope")
 
     def report(self, out_dir=None, formats: Sequence[str] = ("png", "svg")) -> Analysis:
         """Runs ``actscope analyze`` on every capture written so far (in-process: the same Rust code as the
