@@ -311,7 +311,7 @@ pub fn steps_to_target(panels: &[PlacementCurves], target: f64, reached: &[Vec<M
     Figure::new(
         format!("Steps to {target} validation accuracy (mean over seeds, 95% band; dot: median step reaching it)"),
         format!(
-            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it; a dot on it marks the step at which a curve's runs reached it{}",
+            "validation accuracy against training steps for every activation, one panel per BatchNorm placement (one y-axis for all); dashed: the target {target}, reached at the first evaluation on or above it; a dot on it marks the step at which a curve's runs reached it (dots on one step are drawn as rings around each other, one per curve){}",
             if none { format!("; no curve's runs reached {target}, so there is no dot") } else { String::new() }
         ),
         share_y(ps),
@@ -582,7 +582,7 @@ fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], kind: P
 pub fn saturation_per_layer(panels: &[CurvePanel]) -> Figure {
     per_layer(
         "Saturation per layer over training",
-        "share of (example, unit) pairs with φ′(z) < 0.1·max φ′, per hidden layer",
+        "share of (example, unit) pairs with φ′(z) < 0.1·max φ′ on each checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between), per hidden layer",
         "saturation rate",
         panels,
         PerLayer::Share,
@@ -593,7 +593,7 @@ pub fn saturation_per_layer(panels: &[CurvePanel]) -> Figure {
 pub fn dead_fraction_per_layer(panels: &[CurvePanel]) -> Figure {
     per_layer(
         "Dead units per layer over training",
-        "share of units whose φ′ is below 0.1·max φ′ on every example of the checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between), per hidden layer",
+        "share of units whose φ′ is below 0.1·max φ′ on every example of the checkpoint's sample (by default the probe set at the first and last checkpoint, the training batch in between), per hidden layer; a batch has fewer examples than the probe set, so a unit is more easily below the threshold on all of them: between the first and last checkpoint the curves can run higher than the last checkpoint's points without any change in the network",
         "dead-unit fraction",
         panels,
         PerLayer::Share,
@@ -638,7 +638,7 @@ pub fn gradient_norm_vs_depth(panels: &[GradientPanel]) -> Figure {
         .collect();
     Figure::new(
         "Gradient norm by depth",
-        "Frobenius norm of each hidden layer's weight gradient on the probe set; flat means no vanishing or explosion (one y-axis for all panels)",
+        "Frobenius norm of each hidden layer's weight gradient on the probe set (one y-axis for all panels); a norm grows with the square root of the matrix's entry count at equal gradients per entry, so layer 1, with one column per input feature where the others have one per unit of the layer below, lies higher by √(inputs/width) without any explosion: from layer 2 on, flat means no vanishing or explosion",
         share_y(ps),
     )
 }

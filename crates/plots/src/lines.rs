@@ -176,7 +176,9 @@ where
     }
     // Reference lines (a target, a threshold, a theory curve) beneath the data, which they would hide.
     let (reference, data): (Vec<&Series>, Vec<&Series>) = p.series.iter().partition(|s| s.color == REFERENCE);
-    for s in reference.into_iter().chain(data) {
+    let drawn: Vec<&Series> = reference.into_iter().chain(data).collect();
+    let rings = ring_radii(&drawn);
+    for (s, ring) in drawn.into_iter().zip(rings) {
         let c = category(s.color);
         let band: Vec<(f64, f64, f64)> =
             s.band.iter().copied().filter(|b| p.x_drawable(b.0) && ok(b.1) && ok(b.2)).collect();
@@ -198,7 +200,7 @@ where
             chart.draw_series(LineSeries::new(pts.clone(), style))?;
         }
         if s.markers {
-            chart.draw_series(pts.iter().map(|&q| Circle::new(q, sizes::MARKER, c.filled())))?;
+            chart.draw_series(pts.iter().map(|&q| Circle::new(q, ring.unwrap_or(sizes::MARKER), c.filled())))?;
         }
         chart.draw_series(
             s.error_bars
@@ -213,4 +215,44 @@ where
         )?;
     }
     Ok(())
+}
+
+/// How much a marker grows per dot beneath it in [`ring_radii`], in pixels.
+const RING: i32 = 3;
+
+/// The marker radius of each series that is a single dot (markers, no line, one point) sharing its point with
+/// other such dots, in drawing order: the first drawn the largest, each later one [`RING`] pixels smaller, so
+/// that dots on one point show as nested rings, every colour visible (three curves reaching a target at the
+/// same step had shown one dot). `None` for every other series.
+fn ring_radii(series: &[&Series]) -> Vec<Option<i32>> {
+    let dot = |s: &Series| (s.markers && s.no_line && s.points.len() == 1).then(|| s.points[0]);
+    let points: Vec<Option<(f64, f64)>> = series.iter().map(|s| dot(s)).collect();
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let q = (*q)?;
+            let same = |r: &Option<(f64, f64)>| *r == Some(q);
+            let (before, total) =
+                (points[..i].iter().filter(|r| same(r)).count(), points.iter().filter(|r| same(r)).count());
+            (total > 1).then(|| sizes::MARKER + RING * (total - 1 - before) as i32)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dots on one point are nested rings, the first drawn the largest; a lone dot and a line keep the
+    /// marker's size (three curves reaching a target at one step had shown one dot).
+    #[test]
+    fn coincident_dots_become_rings() {
+        let dot = |x: f64| Series { markers: true, no_line: true, points: vec![(x, 0.8)], ..Default::default() };
+        let line = Series { markers: true, points: vec![(111.0, 0.8), (200.0, 0.9)], ..Default::default() };
+        let (a, b, c, d) = (dot(111.0), dot(111.0), dot(74.0), dot(111.0));
+        let radii = ring_radii(&[&a, &line, &b, &c, &d]);
+        let m = sizes::MARKER;
+        assert_eq!(radii, vec![Some(m + 2 * RING), None, Some(m + RING), None, Some(m)]);
+    }
 }

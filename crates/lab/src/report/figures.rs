@@ -524,7 +524,7 @@ fn steps_to_target(e: &Experiment) -> Figure {
         .collect();
     let mut fig = figs::steps_to_target(&accuracy_curves(e, "val"), target, &reached);
     fig.caption.push_str(
-        " (the median over seeds, a run that never reached the target counting as later than any that did; no dot where half or more never did)",
+        " (the median over seeds, a run that never reached the target counting as later than any that did, so that the median of an even number of seeds can fall between two evaluations; no dot where half or more never did)",
     );
     with_seeds(fig, seeds_per_configuration(e))
 }
@@ -569,6 +569,10 @@ fn lr_sensitivity(e: &Experiment) -> Figure {
     let mut fig = with_zoomed(fig, &with_bn(e), Zoom::Below(LR_ZOOM_WINDOW));
     // Below chance at the largest rates is divergence, not a bad fit: say how those runs count.
     fig.caption.push_str("; a diverged run counts as accuracy 0, as the learning-rate choice counts it");
+    let counts: Vec<usize> = e.groups.iter().flat_map(|g| g.lr_sensitivity.iter().map(|(_, d)| d.n)).collect();
+    if let Some(n) = seed_range(&counts) {
+        fig.caption.push_str(&format!("; 95% intervals over {n} seeds per point"));
+    }
     // The seeds every rate has, which made the choice; where later seeds ran, the other figures are on those.
     if e.groups.iter().any(|g| g.judged_on == JudgedOn::LaterSeeds) {
         fig.caption.push_str(
@@ -729,12 +733,28 @@ fn saturation_panels<'a>(
     configurations(e)
         .into_iter()
         .filter(|(a, _)| a.is_bounded())
-        .map(|(a, p)| CurvePanel {
-            title: format!("{prefix}{a}, BN {p}"),
-            curves: per_layer(&pick(a, p), saturation_rate),
+        .map(|(a, p)| {
+            let runs = pick(a, p);
+            CurvePanel {
+                title: format!("{prefix}{a}, BN {p}{}", at_chance(&runs)),
+                curves: per_layer(&runs, saturation_rate),
+            }
         })
         .filter(|panel| !panel.curves.is_empty())
         .collect()
+}
+
+/// " (all 5 runs at chance level)" or " (3 of 5 runs at chance level)" for a panel whose runs include some
+/// that failed to learn (C8 sets such settings aside: a flat curve there is an untrained network, which the
+/// panel had not said); nothing otherwise.
+fn at_chance(runs: &[&Run]) -> String {
+    let failed = runs.iter().filter(|r| r.summary.failed_to_learn()).count();
+    match (failed, runs.len()) {
+        (0, _) => String::new(),
+        (1, 1) => " (its run at chance level)".into(),
+        (f, n) if f == n => format!(" (all {n} runs at chance level)"),
+        (f, n) => format!(" ({f} of {n} runs at chance level)"),
+    }
 }
 
 /// The report's saturation figure: E4's bounded activations per placement (all of E4's runs: it has one
@@ -742,9 +762,10 @@ fn saturation_panels<'a>(
 fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
     let mut panels = saturation_panels(e4, "E4: ", |a, p| e4.matching(is(a, p)));
     for p in placements_where(e1, |c| c.activation == Activation::Sigmoid) {
+        let runs = e1.selected(is(Activation::Sigmoid, p));
         panels.push(CurvePanel {
-            title: format!("E1: sigmoid, BN {p}"),
-            curves: per_layer(&e1.selected(is(Activation::Sigmoid, p)), saturation_rate),
+            title: format!("E1: sigmoid, BN {p}{}", at_chance(&runs)),
+            curves: per_layer(&runs, saturation_rate),
         });
     }
     // C8 reads a layer as saturating above this rate: draw it, so a reader sees which curves cross it.
@@ -764,7 +785,14 @@ fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
             });
         }
     }
+    let chance = panels.iter().any(|p| p.title.ends_with("at chance level)"));
     let mut fig = figs::saturation_per_layer(&panels);
+    fig.caption.push_str("; lines: mean over runs, bands and whiskers 95% intervals");
+    if chance {
+        fig.caption.push_str(
+            "; a panel whose runs ended at chance level shows networks that did not learn, which C8 sets aside",
+        );
+    }
     if let Some(r) = e4.runs.first() {
         fig.caption.push_str(&format!(
             "; panels headed E4: are E4's nets (Glorot & Bengio's setting: {} initialisation, batch {}, one learning \
@@ -777,7 +805,9 @@ fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
 
 /// Saturation of every bounded activation present, per placement, at its selected learning rate.
 fn saturation(e: &Experiment) -> Figure {
-    figs::saturation_per_layer(&saturation_panels(e, "", |a, p| e.selected(is(a, p))))
+    let mut fig = figs::saturation_per_layer(&saturation_panels(e, "", |a, p| e.selected(is(a, p))));
+    fig.caption.push_str("; lines: mean over runs, bands and whiskers 95% intervals");
+    fig
 }
 
 /// The (learning rate, initial bias) settings C3 has a row for ([`claims::stress_settings`]), where the
@@ -833,7 +863,11 @@ fn dead_units(e: &Experiment) -> Figure {
     let mut fig = figs::dead_fraction_per_layer(&panels);
     fig.caption.push_str("; lines: mean over runs, bands and whiskers 95% intervals");
     if !settings.is_empty() {
-        fig.caption.push_str("; diverged runs are left out, as C3 leaves them out");
+        fig.caption.push_str(
+            "; diverged runs are left out, as C3 leaves them out; a panel pools every other run of its setting, \
+             where C3's rows and its short answer are over the seeds they pair (with a value on both sides), so \
+             their means can differ a little",
+        );
     }
     fig
 }
@@ -1140,7 +1174,18 @@ fn time_per_step(cost: &[StepTiming]) -> Figure {
         })
         .collect();
     let names: Vec<String> = acts.iter().map(|a| a.to_string()).collect();
-    figs::time_per_step(&names, &groups, "ms per training step")
+    let mut fig = figs::time_per_step(&names, &groups, "ms per training step");
+    let rounds: Vec<usize> = cost.iter().map(|t| t.ms_per_step.len()).collect();
+    if let Some(n) = seed_range(&rounds) {
+        // The whiskers are each configuration's own interval; C5 pairs the configurations by round, which
+        // removes the machine's drift between rounds, so its test can tell apart bars whose whiskers overlap.
+        fig.caption.push_str(&format!(
+            "; {n} rounds of timings per configuration; the whiskers are each bar's own interval, while C5's test \
+             pairs the configurations by round (removing the machine's drift between rounds), so it can tell \
+             apart bars whose whiskers overlap"
+        ));
+    }
+    fig
 }
 
 /// The report's effective-rank panels: the configurations of [`RANK_COMPARISON`] present; when none is,
