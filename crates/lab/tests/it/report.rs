@@ -259,6 +259,12 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         "a remedy raises it. The index is relative",
         // and that 0 is not where gradients are equal per entry (its matrices differ in size).
         "gradients of equal size per entry give ½·log10 of the ratio of their entry counts (above 0 wherever",
+        // A reader's review of the figures: what the pictures did not say.
+        "lies higher by √(inputs/width) without any explosion",
+        "the curves can run higher than the last checkpoint's points without any change in the network",
+        "dots on one step are drawn as rings around each other",
+        "rounds of timings per configuration; the whiskers are each bar's own interval",
+        "seeds per point",
         "training every run took ",
     ] {
         assert!(md.contains(says), "{says}");
