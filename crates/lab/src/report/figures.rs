@@ -966,8 +966,11 @@ fn histogram_over_time(e: &Experiment, act: Activation, placements: &[Placement]
     // What the panels cannot show: how many values each kind of checkpoint holds (a 60-example batch shows no
     // tail a 1,000-example probe set shows). Values beyond the bins' range are said in each panel's title.
     let (mut probe_values, mut batch_values) = (None, None);
+    // Which run each pair of panels is (a reader could not tell a seed's run from a mean over seeds).
+    let mut drawn = Vec::new();
     for &p in placements {
         if let Some(r) = e.selected(is(act, p)).first() {
+            drawn.push(format!("BN {p}: seed {}, lr {}", r.config.seed, r.config.lr));
             let cps = r.checkpoints();
             let layers = r.config.widths().len();
             for l in [0, layers.saturating_sub(1)] {
@@ -1004,6 +1007,12 @@ fn histogram_over_time(e: &Experiment, act: Activation, placements: &[Placement]
         }
     }
     let mut fig = figs::histogram_over_time("z (input of φ)", &tracks);
+    if !drawn.is_empty() {
+        fig.caption.push_str(&format!(
+            "; one run per placement, its first and last hidden layer, not a mean over seeds ({act}, {})",
+            drawn.join("; ")
+        ));
+    }
     if let (Some(p), Some(b)) = (probe_values, batch_values) {
         fig.caption.push_str(&format!(
             "; a probe-set column holds {p} values and a training-batch column {b}, so rare values show only in \
@@ -1207,6 +1216,7 @@ fn bn_param_activations(e: &Experiment) -> Vec<Activation> {
 /// Effective rank per layer over training, one panel per configuration of `configs` (selected learning
 /// rate).
 fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figure {
+    let seeds: Vec<usize> = configs.iter().map(|&(a, p)| e.selected(is(a, p)).len()).collect();
     let panels: Vec<CurvePanel> = configs
         .into_iter()
         .map(|(a, p)| CurvePanel {
@@ -1224,7 +1234,7 @@ fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figu
             ""
         }
     ));
-    fig
+    with_seeds(fig, seeds)
 }
 
 /// `panels` laid out in `columns` columns, each column's line panels on one y-range
@@ -1257,8 +1267,13 @@ fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
     // layer) on one panel, a sigmoid layer took ReLU's colour and the ReLU layers other activations'.
     let mut panels = Vec::new();
     let mut fig = None;
+    // Each activation's learning rate and seeds: the panels' drifts are at different rates.
+    let mut at = Vec::new();
     for &a in &acts {
         let runs = e.selected(is(a, Placement::Before));
+        if let Some(r) = runs.first() {
+            at.push(format!("{a} at lr {} over {} seeds", r.config.lr, runs.len()));
+        }
         let layers = runs.first().map_or(0, |r| r.config.widths().len());
         let curves = |f: fn(&BnParams) -> f64| -> Vec<MeanCurve> {
             (0..layers)
@@ -1281,7 +1296,12 @@ fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
     match fig {
         Some(f) => Figure::new(
             f.title,
-            format!("{}; lines: mean over seeds at the selected learning rate, bands 95% intervals", f.caption),
+            format!(
+                "{}; lines: mean over seeds at the selected learning rate ({}), bands 95% intervals; a mean over a \
+                 layer's units does not show how far single units' γ and β moved",
+                f.caption,
+                at.join(", ")
+            ),
             share_y_per_column(panels, 2),
         )
         .with_columns(2),

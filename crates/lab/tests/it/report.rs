@@ -265,6 +265,8 @@ fn smoke_report_is_complete_and_every_link_resolves() {
         "dots on one step are drawn as rings around each other",
         "rounds of timings per configuration; the whiskers are each bar's own interval",
         "seeds per point",
+        "one run per placement, its first and last hidden layer, not a mean over seeds (sigmoid, BN none: seed ",
+        "a mean over a layer's units does not show how far single units' γ and β moved",
         "training every run took ",
     ] {
         assert!(md.contains(says), "{says}");
