@@ -670,6 +670,7 @@ fn control_characters_in_labels_draw() {
     assert!(!svg.chars().any(|c| c.is_control() && c != '\n'), "no control character XML forbids");
     let dir = out_dir("control");
     render(&fig, &dir.join("f"), &[Format::Png]).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap(); // it had stayed in the temp folder after every run
 }
 
 /// The BN paper's comparison with one side only (a user's own model) draws that side alone; with both or
