@@ -240,7 +240,7 @@ fn left_out(setting: String, sides: &[&[&Run]], out: Option<LeftOut<'_>>, pairs:
 }
 
 /// How many of `runs` trained but ended at chance level.
-fn failed(runs: &[&Run]) -> usize {
+pub(crate) fn failed(runs: &[&Run]) -> usize {
     runs.iter().filter(|r| r.summary.failed_to_learn()).count()
 }
 

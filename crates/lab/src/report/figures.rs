@@ -748,7 +748,7 @@ fn saturation_panels<'a>(
 /// that failed to learn (C8 sets such settings aside: a flat curve there is an untrained network, which the
 /// panel had not said); nothing otherwise.
 fn at_chance(runs: &[&Run]) -> String {
-    let failed = runs.iter().filter(|r| r.summary.failed_to_learn()).count();
+    let failed = claims::failed(runs);
     match (failed, runs.len()) {
         (0, _) => String::new(),
         (1, 1) => " (its run at chance level)".into(),
