@@ -90,19 +90,12 @@ proptest! {
             let h = (sorted.len() - 1) as f64 * (p / 100.0);
             let r = h.floor() as usize;
             let (lo, hi) = (sorted[r], sorted[(r + 1).min(sorted.len() - 1)]);
-            let t = h - r as f64;
-            // Linear interpolation, and next to an infinite value its limit (NaN only between −∞ and +∞).
-            let want = if lo.is_finite() && hi.is_finite() {
-                lo + t * (hi - lo)
-            } else if t == 0.0 || lo == hi {
-                lo
-            } else if lo.is_infinite() && hi.is_infinite() {
-                f64::NAN
-            } else if lo.is_infinite() {
-                lo
-            } else {
-                hi
-            };
+            // The sorted definition, linear interpolation between finite neighbours; next to an infinite value
+            // the rule is the limit, checked value by value in known.rs rather than restated here.
+            if !(lo.is_finite() && hi.is_finite()) {
+                continue;
+            }
+            let want = lo + (h - r as f64) * (hi - lo);
             prop_assert!(g.to_bits() == want.to_bits() || (g.is_nan() && want.is_nan()), "p {}: {} vs {}", p, g, want);
         }
     }
