@@ -49,7 +49,7 @@ pub struct SparseSet {
 
 impl SparseSet {
     /// Groups the rows of `x` in chunks of `chunk` rows (the last one shorter), or returns `None` where the
-    /// sparse product would not pay: no AVX-512 on this machine, or more than [`MAX_DENSITY`] of the
+    /// sparse product would not pay: no kernel on this machine (x86-64 with FMA and AVX2 or AVX-512), or more than [`MAX_DENSITY`] of the
     /// entries nonzero (judged on the first chunk, then on the whole set).
     ///
     /// # Panics
@@ -231,7 +231,7 @@ impl Masks {
         for (row, m) in x.rows().into_iter().zip(bits.chunks_mut(words)) {
             let row = row_slice(row);
             #[cfg(target_arch = "x86_64")]
-            if kernel_available() {
+            if has_avx512() {
                 // SAFETY: the CPU has AVX-512F; `m` has a word for every 64 columns of `row`.
                 unsafe { kernel::nonzero_bits(&row, m) };
                 continue;
@@ -293,11 +293,44 @@ impl Masks {
     }
 }
 
-/// Whether this machine runs the sparse product's kernel (x86-64 with AVX-512F and FMA).
+/// Whether this machine runs one of the sparse product's kernels (x86-64 with FMA and AVX-512F or AVX2).
 pub fn kernel_available() -> bool {
+    kernels().first().is_some_and(|&k| k != Kernel::Scalar)
+}
+
+/// The ways [`product`] can run, fastest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// 16-lane vectors (`kernel`).
+    Avx512,
+    /// 8-lane vectors (`avx2`), where the CPU has no AVX-512.
+    Avx2,
+    /// One element at a time ([`scalar`]): the reference order, any machine.
+    Scalar,
+}
+
+/// The kernels this machine runs, fastest first; the last is always [`Kernel::Scalar`]. Each gives the
+/// same bits (module docs), so which one runs is a matter of speed only.
+fn kernels() -> Vec<Kernel> {
+    let mut all = Vec::with_capacity(3);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        if has_avx512() {
+            all.push(Kernel::Avx512);
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            all.push(Kernel::Avx2);
+        }
+    }
+    all.push(Kernel::Scalar);
+    all
+}
+
+/// Whether the CPU has AVX-512F (the faster nonzero masks and the 16-lane kernel).
+fn has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
+        std::arch::is_x86_feature_detected!("avx512f")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -395,24 +428,32 @@ impl PackedWeights {
 }
 
 /// Writes `y = x·Wᵀ + b` for the rows `x` of the chunk that `rows` grouped, with `W` and `b` as `p` packed
-/// them. Runs the AVX-512 kernel where the machine has it and `y` is contiguous, else the same computation
-/// one element at a time.
+/// them. Runs the AVX-512 kernel where the machine has it, else the AVX2 one, when `y` is contiguous; else
+/// the same computation one element at a time. All three give the same bits.
 ///
 /// # Panics
 /// If the shapes do not agree (empty packed weights have 0 inputs and outputs).
-pub fn product(rows: &SparseRows, p: &PackedWeights, mut y: ArrayViewMut2<'_, f32>) {
+pub fn product(rows: &SparseRows, p: &PackedWeights, y: ArrayViewMut2<'_, f32>) {
+    product_on(kernels()[0], rows, p, y);
+}
+
+/// [`product`] on the given kernel, which this machine must run (one of [`kernels`]).
+fn product_on(kernel: Kernel, rows: &SparseRows, p: &PackedWeights, mut y: ArrayViewMut2<'_, f32>) {
     assert_eq!(p.inputs, rows.cols, "sparse product: weights packed for {} inputs, rows of {}", p.inputs, rows.cols);
     assert_eq!(y.dim(), (rows.rows, p.outputs), "sparse product: output shape");
     #[cfg(target_arch = "x86_64")]
-    if kernel_available()
-        && let Some(y) = y.as_slice_mut()
-    {
-        // SAFETY: the CPU has AVX-512F and FMA (checked above); the kernel reads `wt` (`inputs × stride`
-        // values) and `bias` within their padded lengths and writes only the first `outputs` columns of
-        // each row of `y`.
-        unsafe { kernel::quads(rows, p, y) };
-        return;
+    if let Some(out) = y.as_slice_mut() {
+        match kernel {
+            // SAFETY (both): the CPU has the kernel's features (`kernels` checked them); the kernel reads
+            // `wt` (`inputs × stride` values) and `bias` within their padded lengths and writes only the
+            // first `outputs` columns of each row of `y`.
+            Kernel::Avx512 => return unsafe { kernel::quads(rows, p, out) },
+            Kernel::Avx2 => return unsafe { avx2::quads(rows, p, out) },
+            Kernel::Scalar => {}
+        }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = kernel;
     scalar(rows, p, &mut y);
 }
 
@@ -442,11 +483,22 @@ pub fn reference(
     })
 }
 
+/// How far ahead, in bytes, the kernels ask for the entries they will read (about 50 entries): 1 KB made
+/// the AVX-512 kernel 7–10% faster than no prefetch, 4 KB 6–13%, 3 rounds alternated. The entries are read
+/// once per evaluation, from memory (the test set's groupings hold some 20 MB); with the hardware's
+/// prefetch alone the kernels waited on them.
+#[cfg(target_arch = "x86_64")]
+const ENTRIES_AHEAD: usize = 1024;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
+/// The AVX-512 kernel.
 #[cfg(target_arch = "x86_64")]
 mod kernel {
     use std::arch::x86_64::*;
 
-    use super::{GROUP, NONE, PackedWeights, SparseRows};
+    use super::{ENTRIES_AHEAD, GROUP, NONE, PackedWeights, SparseRows};
 
     /// Sets bit `k % 64` of `bits[k / 64]` for every nonzero `row[k]` (±0 are zero, NaN is not).
     #[target_feature(enable = "avx512f")]
@@ -501,10 +553,6 @@ mod kernel {
         }
     }
 
-    /// How far ahead, in bytes, [`panel`] asks for the entries it will read (about 50 entries): 1 KB made
-    /// the kernel 7–10% faster than no prefetch, 4 KB 6–13%, 3 rounds alternated.
-    const ENTRIES_AHEAD: usize = 1024;
-
     /// Outputs `16·at .. 16·(at + V)` (those below `outputs`) of every row, and with `TAIL` the tail.
     #[inline]
     #[target_feature(enable = "avx512f,fma")]
@@ -524,8 +572,6 @@ mod kernel {
             let mut acc = [[_mm512_setzero_ps(); V]; GROUP];
             let mut tail = _mm512_setzero_ps();
             for e in &rows.entries[rows.starts[g] as usize..rows.starts[g + 1] as usize] {
-                // The entries are read once per evaluation, from memory (the test set's groupings hold some
-                // 20 MB); with the hardware's prefetch alone the kernel waited on them.
                 _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(e).cast::<i8>().wrapping_add(ENTRIES_AHEAD));
                 let col = e.col as usize * p.stride;
                 let x: [__m512; GROUP] = e.x.map(|v| _mm512_set1_ps(v));
@@ -625,6 +671,12 @@ mod tests {
             (9, 40, 4, true),
             (6, 33, 36, false),
             (13, 50, 116, true),
+            // Outputs ending inside an eight-lane vector, or with a whole one of padding (the AVX2 kernel).
+            (5, 30, 24, true),
+            (11, 70, 8, false),
+            (4, 90, 5, true),
+            (8, 100, 41, false),
+            (10, 60, 57, true),
         ];
         for (case, &(rows, cols, outputs, bias)) in cases.iter().enumerate() {
             let x = sparse_input(rows, cols, 0.5, case as u64);
@@ -634,9 +686,11 @@ mod tests {
             let grouped = SparseRows::new(x.view());
             let mut packed = PackedWeights::new();
             assert!(packed.pack(w.view(), b.as_ref().map(|b| b.view())));
-            let mut got = Array2::from_elem((rows, outputs), f32::NAN);
-            product(&grouped, &packed, got.view_mut());
-            assert_same(&got, want.view(), &format!("{rows}×{cols}·{outputs} (kernel: {})", kernel_available()));
+            for kernel in kernels() {
+                let mut got = Array2::from_elem((rows, outputs), f32::NAN);
+                product_on(kernel, &grouped, &packed, got.view_mut());
+                assert_same(&got, want.view(), &format!("{rows}×{cols}·{outputs} ({kernel:?} kernel)"));
+            }
             let mut one_by_one = Array2::from_elem((rows, outputs), f32::NAN);
             scalar(&grouped, &packed, &mut one_by_one.view_mut());
             assert_same(&one_by_one, want.view(), &format!("{rows}×{cols}·{outputs}, one element at a time"));
@@ -734,7 +788,7 @@ mod tests {
                     assert_eq!(portable[k / 64] >> (k % 64) & 1 == 1, v != 0.0, "column {k} of {len}: {v}");
                 }
                 #[cfg(target_arch = "x86_64")]
-                if kernel_available() {
+                if has_avx512() {
                     let mut vectorised = vec![u64::MAX; portable.len()];
                     // SAFETY: the CPU has AVX-512F; there is a word for every 64 columns of `row`.
                     unsafe { kernel::nonzero_bits(&row, &mut vectorised) };

@@ -171,7 +171,9 @@ fn sparse_evaluation(x: ndarray::ArrayView2<'_, f32>, width: usize) {
     let mut set = None;
     let group_ms = median_seconds(&mut || set = SparseSet::new(x, 1000)) * 1e3;
     let Some(set) = set else {
-        println!("\nsparse evaluation product: not used on this machine (no AVX-512, or the test set is dense)");
+        println!(
+            "\nsparse evaluation product: not used on this machine (no AVX2 or AVX-512 with FMA, or the test set is dense)"
+        );
         return;
     };
     let dense_ms =
