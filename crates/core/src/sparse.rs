@@ -490,6 +490,18 @@ pub fn reference(
 #[cfg(target_arch = "x86_64")]
 const ENTRIES_AHEAD: usize = 1024;
 
+/// The panels a kernel runs, in order: `(first vector, vectors, with the tail)` over the `own` vectors of
+/// an input's own outputs, at most `widest` per panel, the tail with the last one, or alone when `own` is 0.
+#[cfg(target_arch = "x86_64")]
+fn panels(own: usize, tail: bool, widest: usize) -> impl Iterator<Item = (usize, usize, bool)> {
+    let alone = (own == 0 && tail).then_some((0, 0, true));
+    let shared = (0..own).step_by(widest).map(move |at| {
+        let vectors = (own - at).min(widest);
+        (at, vectors, tail && at + vectors == own)
+    });
+    alone.into_iter().chain(shared)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 
@@ -522,18 +534,12 @@ mod kernel {
     #[target_feature(enable = "avx512f,fma")]
     pub(super) unsafe fn quads(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) {
         let own = p.stride / 16 - usize::from(p.tail);
-        if own == 0 && p.tail {
-            // 1–4 outputs: the tail alone.
-            // SAFETY: forwarded from the caller; the tail line is each input's whole run.
-            unsafe { panel::<0, true>(rows, p, 0, y) };
-        }
-        let mut at = 0;
-        while at < own {
-            let vectors = (own - at).min(6);
-            let tail = p.tail && at + vectors == own;
-            // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them.
+        for (at, vectors, tail) in super::panels(own, p.tail, 6) {
+            // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them (with
+            // 1–4 outputs, the tail line is each input's whole run).
             unsafe {
                 match (vectors, tail) {
+                    (0, _) => panel::<0, true>(rows, p, 0, y),
                     (6, false) => panel::<6, false>(rows, p, at, y),
                     (6, true) => panel::<6, true>(rows, p, at, y),
                     (5, false) => panel::<5, false>(rows, p, at, y),
@@ -549,7 +555,6 @@ mod kernel {
                     _ => unreachable!("1 to 6 vectors per panel"),
                 }
             }
-            at += vectors;
         }
     }
 

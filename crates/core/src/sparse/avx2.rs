@@ -24,17 +24,12 @@ pub(super) unsafe fn quads(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) 
     // The vectors of each input's own outputs: with a tail, the whole 16-lane lines before it; without,
     // the vectors that hold at least one output (the last 16-lane line may be half padding).
     let own = if p.tail { (p.stride - 16) / LANES } else { p.outputs.div_ceil(LANES) };
-    if own == 0 && p.tail {
-        // SAFETY: forwarded from the caller; the tail line is each input's whole run.
-        unsafe { panel::<0, true>(rows, p, 0, y) };
-    }
-    let mut at = 0;
-    while at < own {
-        let vectors = (own - at).min(PANEL);
-        let tail = p.tail && at + vectors == own;
-        // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them.
+    for (at, vectors, tail) in super::panels(own, p.tail, PANEL) {
+        // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them (with 1–4
+        // outputs, the tail line is each input's whole run).
         unsafe {
             match (vectors, tail) {
+                (0, _) => panel::<0, true>(rows, p, 0, y),
                 (2, false) => panel::<2, false>(rows, p, at, y),
                 (2, true) => panel::<2, true>(rows, p, at, y),
                 (1, false) => panel::<1, false>(rows, p, at, y),
@@ -42,7 +37,6 @@ pub(super) unsafe fn quads(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) 
                 _ => unreachable!("1 or 2 vectors per panel"),
             }
         }
-        at += vectors;
     }
 }
 
