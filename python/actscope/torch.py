@@ -46,6 +46,7 @@ so.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import math
 import numbers
@@ -478,6 +479,22 @@ def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor, ran: set) -> Non
                          "before it are frozen: its inputs are fixed when the Monitor is made)")
 
 
+def _loss_option(loss_fn, name: str, default=None):
+    """The ``reduction`` or ``ignore_index`` a loss function says it uses, where it says: a loss module
+    (``nn.CrossEntropyLoss(reduction="sum")``) or a ``functools.partial`` of a functional loss; the default
+    cross_entropy's own for None; otherwise ``default`` (a plain function or lambda does not say)."""
+    if loss_fn is None:
+        return {"reduction": "mean", "ignore_index": -100}[name]
+    if isinstance(loss_fn, nn.modules.loss._Loss):
+        return getattr(loss_fn, name, default)
+    if isinstance(loss_fn, functools.partial):
+        if name in loss_fn.keywords:
+            return loss_fn.keywords[name]
+        if loss_fn.func in (torch.nn.functional.cross_entropy, torch.nn.functional.nll_loss):
+            return _loss_option(None, name)
+    return default
+
+
 def _device_index(device: torch.device) -> int:
     """The index of an accelerator device (its current one where the device names none)."""
     return device.index if device.index is not None else torch.get_device_module(device.type).current_device()
@@ -531,7 +548,9 @@ class Monitor:
         model_name: the capture's ``model`` (default: the model's class name); models compared in one
             report need different names, seeds of one model the same.
         seed: the run's seed, written into every capture.
-        loss_fn: ``loss_fn(output, y)``, the mean loss (default: ``torch.nn.functional.cross_entropy``).
+        loss_fn: ``loss_fn(output, y)``, the mean loss (default: ``torch.nn.functional.cross_entropy``). A loss
+            module or ``functools.partial`` that says ``reduction="sum"`` (or ``"none"``) is refused, as is a
+            probe batch whose targets are all the loss's ``ignore_index`` (a mean over no example).
         dtype: ``f32`` or ``f64``, the dtype of the written tensors (default: f64 for a float64 model,
             otherwise f32).
         save_a: also write a = phi(z) for known activations (always written for unknown ones).
@@ -617,6 +636,17 @@ class Monitor:
             raise ValueError(f"probe_batch: y holds {y.dtype} values, but the default loss (cross_entropy) expects "
                              "integer class indices (torch.long); convert them (y.long()) or pass loss_fn= for other "
                              "targets")
+        reduction = _loss_option(loss_fn, "reduction")
+        if reduction not in (None, "mean"):
+            raise ValueError(f"loss_fn: reduction={reduction!r}; expected the mean loss over the batch "
+                             "(reduction='mean'): every gradient a capture records is of that loss, and a sum "
+                             "would scale them all by the probe batch's size")
+        ignore = _loss_option(loss_fn, "ignore_index")
+        if (ignore is not None and y.dim() >= 1 and y.numel() > 0 and not (y.is_floating_point() or y.is_complex())
+                and bool((y == ignore).all())):
+            raise ValueError(f"probe_batch: every target is {ignore}, the loss's ignore_index, so the mean loss is "
+                             "0/0 (NaN) and no gradient reaches the layers; expected a probe batch with real "
+                             "targets (e.g. 1,000 labelled validation examples)")
         if existing not in ("refuse", "replace", "keep"):
             raise ValueError(f"existing: expected 'refuse', 'replace' or 'keep', got {existing!r}")
         # The seed names every capture and is read back as an unsigned 64-bit integer (docs/capture.md): a

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import warnings
 import json
@@ -560,6 +561,22 @@ def test_compiled_models_gradient_accumulation_and_resumed_steps(data, tmp_path)
                           loss_fn=lambda out, y: nn.functional.cross_entropy(out, y, reduction="none"))
     with pytest.raises(ValueError, match=r"loss_fn: returned \(200,\); expected the mean loss"):
         per_example.capture(0)
+    # A summed loss has one element too, but every gradient it gives is the batch size times the mean's: the
+    # loss functions that say their reduction are refused before any capture.
+    for summed in (nn.CrossEntropyLoss(reduction="sum"), functools.partial(nn.functional.cross_entropy, reduction="sum"),
+                   nn.NLLLoss(reduction="none")):
+        with pytest.raises(ValueError, match=r"loss_fn: reduction='(sum|none)'; expected the mean loss"):
+            Monitor(model, probe, out_dir=tmp_path / "s", loss_fn=summed)
+    Monitor(model, probe, out_dir=tmp_path / "mean", loss_fn=nn.CrossEntropyLoss())  # the mean: accepted
+    # Targets all at cross_entropy's ignore_index: a mean over no example, NaN.
+    x, y = probe
+    for loss_fn, ignored in ((None, -100), (nn.CrossEntropyLoss(ignore_index=3), 3),
+                             (functools.partial(nn.functional.cross_entropy, ignore_index=7), 7)):
+        with pytest.raises(ValueError, match=rf"probe_batch: every target is {ignored}, the loss's ignore_index"):
+            Monitor(model, (x, torch.full_like(y, ignored)), out_dir=tmp_path / "i", loss_fn=loss_fn)
+    partly = y.clone()
+    partly[::2] = -100
+    Monitor(model, (x, partly), out_dir=tmp_path / "p").capture(0)  # some ignored: the mean of the others
 
 
 def test_the_probe_pass_takes_the_training_branch_and_seeds_only_what_it_restores(data, tmp_path, monkeypatch):

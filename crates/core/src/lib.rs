@@ -8,9 +8,9 @@
 //! Layers are generic over [`Float`] (`f32` for speed, `f64` for gradient checks: [`gradcheck`] checks every
 //! parameter gradient of an `f64` network against finite differences). All dense matrix products
 //! go through [`linalg::gemm`]; evaluations of sets that are mostly exact zeros (images) run the first layer
-//! through [`sparse::product`] instead, on x86-64 machines with AVX2 or AVX-512. This crate does no file or terminal IO and
-//! knows nothing of data formats, metrics or plots: loaders live in `actscope-data`, which produces the
-//! [`Dataset`]s trained on here.
+//! through [`sparse::product`] instead, on x86-64 with FMA and AVX2 or AVX-512. This crate does no file or
+//! terminal IO and knows nothing of data formats, metrics or plots: loaders live in `actscope-data`, which
+//! produces the [`Dataset`]s trained on here.
 //!
 //! Arrays are `ndarray` 0.17's, re-exported as [`ndarray`] so a user's arrays are of the same version
 //! (`use actscope_core::ndarray::Array2;`) without pinning it in their own manifest.

@@ -49,8 +49,8 @@ pub struct SparseSet {
 
 impl SparseSet {
     /// Groups the rows of `x` in chunks of `chunk` rows (the last one shorter), or returns `None` where the
-    /// sparse product would not pay: no kernel on this machine (x86-64 with FMA and AVX2 or AVX-512), or more than [`MAX_DENSITY`] of the
-    /// entries nonzero (judged on the first chunk, then on the whole set).
+    /// sparse product would not pay: no kernel on this machine (x86-64 with FMA and AVX2 or AVX-512), or
+    /// more than [`MAX_DENSITY`] of the entries nonzero (judged on the first chunk, then on the whole set).
     ///
     /// # Panics
     /// If `chunk` is 0.
@@ -691,14 +691,18 @@ mod tests {
             let grouped = SparseRows::new(x.view());
             let mut packed = PackedWeights::new();
             assert!(packed.pack(w.view(), b.as_ref().map(|b| b.view())));
-            for kernel in kernels() {
-                let mut got = Array2::from_elem((rows, outputs), f32::NAN);
-                product_on(kernel, &grouped, &packed, got.view_mut());
-                assert_same(&got, want.view(), &format!("{rows}×{cols}·{outputs} ({kernel:?} kernel)"));
-            }
             let mut one_by_one = Array2::from_elem((rows, outputs), f32::NAN);
             scalar(&grouped, &packed, &mut one_by_one.view_mut());
             assert_same(&one_by_one, want.view(), &format!("{rows}×{cols}·{outputs}, one element at a time"));
+            for kernel in kernels() {
+                let mut got = Array2::from_elem((rows, outputs), f32::NAN);
+                product_on(kernel, &grouped, &packed, got.view_mut());
+                let what = format!("{rows}×{cols}·{outputs} ({kernel:?} kernel)");
+                assert_same(&got, want.view(), &what);
+                // The kernels and the element-by-element order give the same bits, the sign of a zero too.
+                let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
+                assert_eq!(bits(&got), bits(&one_by_one), "{what}: bits differ from one element at a time");
+            }
             // Grouped from non-contiguous rows, and written into a non-contiguous output.
             let wide = ndarray::concatenate![ndarray::Axis(1), x, x];
             let view = wide.slice(s![.., ..cols]);

@@ -10,7 +10,8 @@ use super::{ENTRIES_AHEAD, GROUP, NONE, PackedWeights, SparseRows};
 const LANES: usize = 8;
 
 /// Vectors per panel: 4 rows × 2 vectors = 8 accumulators, with 2 vectors of Wᵀ and 4 broadcast values,
-/// 14 of the 16 registers. (Three vectors per panel need 19 and spill.)
+/// 14 of the 16 registers (the panel with the tail keeps two more accumulators and its two spreads, and
+/// reloads what no longer fits). Three vectors per panel measured no faster (docs/performance.md).
 const PANEL: usize = 2;
 
 /// Every group of four rows of `rows` against panels of up to [`PANEL`] vectors of Wᵀ, the last panel with

@@ -639,7 +639,10 @@ fn accuracy_heatmap(e: &Experiment) -> Figure {
         for panel in &mut fig.panels {
             if let actscope_plots::Panel::Heatmap(h) = panel {
                 h.value_range = Some((floor, top));
-                // Marked in the figure itself, which is also read without its caption (`actscope plot`).
+                // Marked in the figure itself, which is also read without its caption (`actscope plot`), and
+                // the mark explained there too, in the panel's title (the colour bar's label is turned on its
+                // side, and the arrow with it).
+                h.title = format!("{} (↓: below the colour scale, {floor:.3})", h.title);
                 if let Some(ann) = &mut h.annotations {
                     for (row, values) in ann.iter_mut().zip(&h.cells) {
                         for (cell, v) in row.iter_mut().zip(values) {

@@ -1702,11 +1702,13 @@ fn the_accuracy_heatmap_colours_the_compared_cells_apart() {
     let marked: Vec<&String> = h.annotations.iter().flatten().flatten().filter(|a| a.ends_with(" ↓")).collect();
     assert_eq!(marked.len(), 1, "{:?}", h.annotations);
     assert!(marked[0].starts_with("0.357"), "{}", marked[0]);
+    assert_eq!(h.title, "final test accuracy (↓: below the colour scale, 0.720)", "the mark is explained in the image");
     let close = experiment(|_, _| 0.8);
     let figs = actscope_lab::report::figures::for_runs(&close);
     let fig = &figs.iter().find(|(s, _)| *s == "accuracy_heatmap").expect("drawn").1;
     let actscope_plots::Panel::Heatmap(h) = &fig.panels[0] else { panic!("a heatmap") };
     assert_eq!(h.value_range, None, "cells within the span keep the data's own range");
+    assert_eq!(h.title, "final test accuracy", "nothing marked, nothing to explain");
 }
 
 /// The γ/β figure shares one y-range per column: all γ panels one, all β panels another. Each panel had its
