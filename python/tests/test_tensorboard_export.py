@@ -1,7 +1,7 @@
 """`actscope export tensorboard` and `actscope export table`, read back by real readers.
 
 Environment:
-    ACTSCOPE_BIN  path of the `actscope` binary to test (e.g. target/debug/actscope). The python suite
+    ACTSCOPE_BIN  path of the `actscope` binary to test (e.g. target/release/actscope). The python suite
                   runner sets it; without it every test here is skipped with a loud message.
 
 The test trains three smoke-sized runs with the CLI in a temporary directory (ReLU without BN, tanh
@@ -30,7 +30,7 @@ BIN = os.environ.get("ACTSCOPE_BIN")
 if not BIN:
     message = (
         "ACTSCOPE_BIN is not set: skipping the TensorBoard export tests. Build the CLI "
-        "(cargo build -p actscope) and run with ACTSCOPE_BIN=target/debug/actscope."
+        "(cargo build --release -p actscope) and run with ACTSCOPE_BIN=target/release/actscope."
     )
     print(f"\n*** {message} ***\n", file=sys.stderr)
     pytest.skip(message, allow_module_level=True)

@@ -24,10 +24,12 @@ export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 export PYO3_PYTHON="$venv/bin/python" PYO3_BUILD_EXTENSION_MODULE=1 CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 start=$(date +%s)
-# The CLI binary, for the tests that run it (the TensorBoard export read back by TensorBoard's reader).
-echo "== tests/python: cargo build -p actscope"
-cargo build -q -p actscope || { echo "tests/python: building the actscope CLI failed" >&2; exit 1; }
-export ACTSCOPE_BIN="${ACTSCOPE_BIN:-$(pwd)/${CARGO_TARGET_DIR:-target}/debug/actscope}"
+# The CLI binary, for the tests that run it (the TensorBoard export read back by TensorBoard's reader). In the
+# release profile: `cargo xtask` has built most of it there already, and the Slurm suite runs the same binary
+# (a debug build was a third full build of the workspace in `cargo xtask test`, some 2–3 minutes of CI).
+echo "== tests/python: cargo build --release -p actscope"
+cargo build -q --release -p actscope || { echo "tests/python: building the actscope CLI failed" >&2; exit 1; }
+export ACTSCOPE_BIN="${ACTSCOPE_BIN:-$(pwd)/${CARGO_TARGET_DIR:-target}/release/actscope}"
 echo "== tests/python: maturin develop --release (python/)"
 (cd python && maturin develop --release --quiet) || { echo "tests/python: building the package failed" >&2; exit 1; }
 echo "== tests/python: pytest (built in $(( $(date +%s) - start )) s)"
