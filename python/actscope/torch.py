@@ -479,20 +479,20 @@ def _refuse_hidden_layers(model: nn.Module, loss: torch.Tensor, ran: set) -> Non
                          "before it are frozen: its inputs are fixed when the Monitor is made)")
 
 
-def _loss_option(loss_fn, name: str, default=None):
+def _loss_option(loss_fn, name: str):
     """The ``reduction`` or ``ignore_index`` a loss function says it uses, where it says: a loss module
     (``nn.CrossEntropyLoss(reduction="sum")``) or a ``functools.partial`` of a functional loss; the default
-    cross_entropy's own for None; otherwise ``default`` (a plain function or lambda does not say)."""
+    cross_entropy's own for None; otherwise None (a plain function or lambda does not say)."""
     if loss_fn is None:
         return {"reduction": "mean", "ignore_index": -100}[name]
     if isinstance(loss_fn, nn.modules.loss._Loss):
-        return getattr(loss_fn, name, default)
+        return getattr(loss_fn, name, None)
     if isinstance(loss_fn, functools.partial):
         if name in loss_fn.keywords:
             return loss_fn.keywords[name]
         if loss_fn.func in (torch.nn.functional.cross_entropy, torch.nn.functional.nll_loss):
             return _loss_option(None, name)
-    return default
+    return None
 
 
 def _device_index(device: torch.device) -> int:

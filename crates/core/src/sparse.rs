@@ -295,7 +295,7 @@ impl Masks {
 
 /// Whether this machine runs one of the sparse product's kernels (x86-64 with FMA and AVX-512F or AVX2).
 pub fn kernel_available() -> bool {
-    kernels().first().is_some_and(|&k| k != Kernel::Scalar)
+    kernels().next().is_some_and(|k| k != Kernel::Scalar)
 }
 
 /// The ways [`product`] can run, fastest first.
@@ -309,21 +309,25 @@ enum Kernel {
     Scalar,
 }
 
-/// The kernels this machine runs, fastest first; the last is always [`Kernel::Scalar`]. Each gives the
-/// same bits (module docs), so which one runs is a matter of speed only.
-fn kernels() -> Vec<Kernel> {
-    let mut all = Vec::with_capacity(3);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("fma") {
-        if has_avx512() {
-            all.push(Kernel::Avx512);
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            all.push(Kernel::Avx2);
+impl Kernel {
+    /// Whether this machine has the kernel's instructions.
+    fn runs_here(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        let (fma, avx2) = (std::arch::is_x86_feature_detected!("fma"), std::arch::is_x86_feature_detected!("avx2"));
+        #[cfg(not(target_arch = "x86_64"))]
+        let (fma, avx2) = (false, false);
+        match self {
+            Kernel::Avx512 => fma && has_avx512(),
+            Kernel::Avx2 => fma && avx2,
+            Kernel::Scalar => true,
         }
     }
-    all.push(Kernel::Scalar);
-    all
+}
+
+/// The kernels this machine runs, fastest first; the last is always [`Kernel::Scalar`]. Each gives the
+/// same bits (module docs), so which one runs is a matter of speed only.
+fn kernels() -> impl Iterator<Item = Kernel> {
+    [Kernel::Avx512, Kernel::Avx2, Kernel::Scalar].into_iter().filter(|k| k.runs_here())
 }
 
 /// Whether the CPU has AVX-512F (the faster nonzero masks and the 16-lane kernel).
@@ -434,7 +438,7 @@ impl PackedWeights {
 /// # Panics
 /// If the shapes do not agree (empty packed weights have 0 inputs and outputs).
 pub fn product(rows: &SparseRows, p: &PackedWeights, y: ArrayViewMut2<'_, f32>) {
-    product_on(kernels()[0], rows, p, y);
+    product_on(kernels().next().expect("the scalar kernel runs anywhere"), rows, p, y);
 }
 
 /// [`product`] on the given kernel, which this machine must run (one of [`kernels`]).
