@@ -3,7 +3,9 @@
 //!
 //! Run with `cargo run --release -p actscope-core --example train_mlp`.
 
-use actscope_core::{Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train};
+use actscope_core::{
+    Budget, Cadence, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, TrainConfig, TrainData, train,
+};
 use actscope_data::synthetic;
 
 fn main() -> Result<(), actscope_core::Error> {
@@ -15,7 +17,7 @@ fn main() -> Result<(), actscope_core::Error> {
     let evals = [("train", &train_set), ("test", &test_set)];
     let data = TrainData::new(&train_set, &evals, None);
     let mut tc = TrainConfig::new(60, Budget::Epochs(3), 0);
-    tc.eval_every = Some(100);
+    tc.eval_every = Some(Cadence::every(100));
     let start = std::time::Instant::now();
     let outcome = train(&mut net, &mut opt, &tc, data, ())?;
     for p in outcome.history.iter().filter(|p| p.set == "test") {

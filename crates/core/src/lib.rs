@@ -36,6 +36,7 @@ mod activation;
 mod batch_norm;
 mod batches;
 mod buffer;
+mod cadence;
 mod dataset;
 mod digest;
 mod error;
@@ -68,6 +69,7 @@ pub use ndarray;
 
 pub use activation::{Activation, MAIN_ACTIVATIONS};
 pub use batch_norm::{BatchNorm1d, BatchNormConfig, BnCache};
+pub use cadence::Cadence;
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use eval::{EvalPoint, PreparedSet, evaluate};

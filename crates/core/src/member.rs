@@ -63,7 +63,7 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     ///
     /// # Errors
     /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with
-    /// BN, the evaluation chunk is 0, the budget is 0 steps or epochs, `eval_every` is `Some(0)`, or the
+    /// BN, the evaluation chunk is 0, the budget is 0 steps or epochs, `eval_every` has a 0 ([`crate::Cadence::check`]), or the
     /// probe refuses the probe set ([`Probe::check_probe_set`]).
     pub(crate) fn new(
         net: &'a mut Mlp<F>,
@@ -96,12 +96,8 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
             }
             _ => {}
         }
-        if config.eval_every == Some(0) {
-            return Err(Error::config(
-                "eval_every",
-                "Some(0) is no cadence; expected Some(n) with n ≥ 1 (an evaluation every n steps), or None to \
-                 evaluate only at step 0 and at the end",
-            ));
+        if let Some(Err(e)) = config.eval_every.map(|c| c.check()) {
+            return Err(Error::config("eval_every", format!("{e}, or None to evaluate only at step 0 and at the end")));
         }
         probe.check_probe_set(data.probe_set)?;
         let probe_x = match data.probe_set {
@@ -165,7 +161,7 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     }
 
     fn eval_now(&self, step: usize) -> bool {
-        step == 0 || step == self.total || self.config.eval_every.is_some_and(|e| step.is_multiple_of(e))
+        step == 0 || step == self.total || self.config.eval_every.is_some_and(|e| e.hits(step))
     }
 
     /// Whether [`Member::before_step`] reads the network's parameters at `step` (an evaluation or the probe
@@ -345,7 +341,7 @@ mod tests {
         let cfg = MlpConfig::new(12, &[8, 8], 3, Activation::Tanh, Placement::Before);
         let mut config = TrainConfig::new(10, Budget::Steps(4), 0);
         config.eval_batch = 16;
-        config.eval_every = Some(2);
+        config.eval_every = Some(crate::Cadence::every(2));
         let evals = [("val", &val), ("train", &set)];
         let run = |seed: u64, opt: OptimizerConfig, prepared: &[PreparedSet<'_>]| {
             let mut net = Mlp::<f32>::new(&cfg, seed).unwrap();

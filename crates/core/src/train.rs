@@ -3,7 +3,7 @@
 //! Each epoch visits a fresh seeded permutation of the training set in batches of `batch_size`; an
 //! incomplete final batch is dropped (PyTorch's `drop_last=True`), since BatchNorm cannot normalise a
 //! batch of one and smaller batches would change its noise. Update number `s` (0-based) is "step s".
-//! Evaluations happen at step 0, every `eval_every` steps and at the end, in eval mode.
+//! Evaluations happen at step 0, at the steps of `eval_every` (a [`crate::Cadence`]) and at the end, in eval mode.
 
 use crate::batches::Batches;
 use crate::member::Member;
@@ -19,7 +19,7 @@ use crate::{Float, Mlp, Optimizer, Result};
 ///
 /// # Errors
 /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with BN,
-/// the evaluation chunk is 0, the budget is `Steps(0)` or `Epochs(0)`, `eval_every` is `Some(0)`, or the
+/// the evaluation chunk is 0, the budget is `Steps(0)` or `Epochs(0)`, `eval_every` has a 0 ([`crate::Cadence::check`]), or the
 /// probe refuses the probe set ([`Probe::check_probe_set`]).
 pub fn train<F: Float, P: Probe<F>>(
     net: &mut Mlp<F>,

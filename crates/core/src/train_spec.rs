@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Cadence;
+
 use crate::Dataset;
 use crate::eval::{EvalPoint, PreparedSet};
 use crate::prepared_probe::PreparedProbeSet;
@@ -28,10 +30,11 @@ pub struct TrainConfig {
     pub budget: Budget,
     /// Seed of the shuffling (the network's init has its own seed).
     pub seed: u64,
-    /// Evaluate every this many steps (besides step 0 and the end), at least 1 (training refuses `Some(0)`);
-    /// `None`: only at those two.
+    /// When to evaluate besides step 0 and the end: every n-th step ([`Cadence::every`]), or k times per
+    /// epoch ([`Cadence::per`] with [`TrainConfig::steps_per_epoch`]; each at the first step at or after its
+    /// exact fraction of the epoch). Training refuses a cadence with a 0; `None`: only at those two.
     #[serde(default)]
-    pub eval_every: Option<usize>,
+    pub eval_every: Option<Cadence>,
     /// Rows per chunk when evaluating (default 1000).
     #[serde(default = "default_eval_batch")]
     pub eval_batch: usize,

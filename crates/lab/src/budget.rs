@@ -263,15 +263,15 @@ fn estimate_checked(cfg: &RunConfig, shape: &DataShape) -> Option<MemoryEstimate
         Counter::mul(&[2, probe.min(widest), probe.min(widest), WORD])?,
     ])?;
 
-    // Records: checkpoints every spe / checkpoints_per_epoch steps, evaluations every spe / evals_per_epoch.
-    let spe = u(shape.train) / batch.max(1);
-    let total = match cfg.steps {
-        Some(s) => u(s),
-        None => u(cfg.epochs).checked_mul(spe)?,
+    // Records: checkpoints and evaluations at their cadences' steps, and at the last step.
+    let spe = shape.train / cfg.batch_size.max(1);
+    let last = match cfg.steps {
+        Some(s) => s,
+        None => cfg.epochs.checked_mul(spe)?,
     };
-    let every = |per_epoch: usize| if per_epoch == 0 { total.max(1) } else { (spe / u(per_epoch)).max(1) };
-    let checkpoints = (total / every(cfg.checkpoints_per_epoch)).checked_add(2)?;
-    let evals = (total / every(cfg.evals_per_epoch)).checked_add(2)?;
+    let checkpoints = u(cfg.checkpoint_cadence(spe, last).count(last)).checked_add(1)?;
+    let evals = u(cfg.eval_cadence(spe).map_or(1, |c| c.count(last))).checked_add(1)?;
+    let total = u(last);
     let layers = u(depth);
     let step_records = if cfg.step_scalars {
         Counter::mul(&[total.checked_add(1)?, Counter::sum(&[128, Counter::mul(&[layers, 40])?])?])?

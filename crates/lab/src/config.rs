@@ -3,7 +3,9 @@
 //! A configuration is resolved (defaults filled, depth/width expanded) and validated before anything runs;
 //! its canonical JSON (sorted keys) identifies the run, so the same settings always map to the same run.
 
-use actscope_core::{Activation, BatchNormConfig, Budget, Init, MlpConfig, OptimizerConfig, Placement, TrainConfig};
+use actscope_core::{
+    Activation, BatchNormConfig, Budget, Cadence, Init, MlpConfig, OptimizerConfig, Placement, TrainConfig,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -547,9 +549,23 @@ impl RunConfig {
             None => Budget::Epochs(self.epochs),
         };
         let mut tc = TrainConfig::new(self.batch_size, budget, self.seed);
-        let spe = tc.steps_per_epoch(n);
-        tc.eval_every = (self.evals_per_epoch > 0).then(|| (spe / self.evals_per_epoch).max(1));
+        tc.eval_every = self.eval_cadence(tc.steps_per_epoch(n));
         tc
+    }
+
+    /// The evaluations besides step 0 and the end, for `steps_per_epoch`: `evals_per_epoch` per epoch, each at
+    /// the first step at or after its exact fraction of the epoch ([`Cadence::per`]); none for 0.
+    pub fn eval_cadence(&self, steps_per_epoch: usize) -> Option<Cadence> {
+        (self.evals_per_epoch > 0).then(|| Cadence::per(self.evals_per_epoch, steps_per_epoch.max(1)))
+    }
+
+    /// The probe's checkpoints besides step 0 and the last step (`last`), for `steps_per_epoch`:
+    /// `checkpoints_per_epoch` per epoch as [`RunConfig::eval_cadence`] places evaluations; for 0, none.
+    pub fn checkpoint_cadence(&self, steps_per_epoch: usize, last: usize) -> Cadence {
+        match self.checkpoints_per_epoch {
+            0 => Cadence::every(last.max(1)),
+            k => Cadence::per(k, steps_per_epoch.max(1)),
+        }
     }
 
     /// Whether this configuration describes a run `actscope analyze` made from captures (its `data` is
@@ -731,6 +747,22 @@ fn plain_types(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// E1's defaults on the embedded data (9,000 training examples, batch 60: 150 steps per epoch, two epochs):
+    /// four evaluations per epoch at 0, 38, 75, …, 300, nine in all (an interval rounded down to 37 steps had
+    /// put ten, two of them at 296 and 300); three checkpoints per epoch every 50 steps; none of either for 0.
+    #[test]
+    fn cadences_land_on_the_fractions_of_an_epoch() {
+        let steps = |c: Cadence| (0..=300).filter(|&s| c.hits(s)).collect::<Vec<_>>();
+        let mut cfg: RunConfig =
+            toml::from_str("batch_size = 60\nepochs = 2\nevals_per_epoch = 4\ncheckpoints_per_epoch = 3").unwrap();
+        let tc = cfg.train_config(9000);
+        assert_eq!(steps(tc.eval_every.unwrap()), [0, 38, 75, 113, 150, 188, 225, 263, 300]);
+        assert_eq!(steps(cfg.checkpoint_cadence(150, 300)), [0, 50, 100, 150, 200, 250, 300]);
+        (cfg.evals_per_epoch, cfg.checkpoints_per_epoch) = (0, 0);
+        assert_eq!(cfg.train_config(9000).eval_every, None);
+        assert_eq!(steps(cfg.checkpoint_cadence(150, 300)), [0, 300]);
+    }
 
     /// Type errors name the kind of value in a user's words, not Rust's ("expected usize").
     /// A setting written out at length gives a name the file system takes (`leaky_relu(1e308)` wrote its 309

@@ -406,7 +406,7 @@ fn prepare(cfg: &RunConfig, data: &LoadedData, probe_set: &Dataset) -> Result<Mo
     let spe = tc.steps_per_epoch(data.train.len());
     let total = tc.total_steps(data.train.len());
     let pc = ProbeConfig {
-        every: spe.checked_div(cfg.checkpoints_per_epoch).map_or(total, |e| e.max(1)).max(1),
+        every: Some(cfg.checkpoint_cadence(spe, total)),
         last_step: total,
         tau: cfg.tau,
         step_scalars: cfg.step_scalars,

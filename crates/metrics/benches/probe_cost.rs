@@ -111,7 +111,7 @@ fn main() {
         ("per-step scalars on every step", &|| {
             time(&cfg, &tr, &probe_set, |net| {
                 let mut c = default_cfg();
-                c.every = 0;
+                c.every = None;
                 c.step_scalars = true;
                 MetricsProbe::new(c, net, 1000)
             })

@@ -23,7 +23,8 @@ use std::sync::Arc;
 
 use actscope_core::loss::softmax_cross_entropy;
 use actscope_core::{
-    Activation, Dataset, EvalPoint, Float, LayerView, Mlp, Observation, Probe, ProbeSource, StartSnapshot, Workspace,
+    Activation, Cadence, Dataset, EvalPoint, Float, LayerView, Mlp, Observation, Probe, ProbeSource, StartSnapshot,
+    Workspace,
 };
 use ndarray::Array2;
 
@@ -52,8 +53,9 @@ pub enum Between {
 /// When and what [`MetricsProbe`] measures.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeConfig {
-    /// Checkpoint every this many steps (and at step 0 and the last step); 0 turns checkpoints off.
-    pub every: usize,
+    /// The checkpoints' steps ([`Cadence::every`] n steps, or [`Cadence::per`] k per epoch), besides step 0 and
+    /// the last step (only those two for a cadence with a 0); `None` turns checkpoints off, those two included.
+    pub every: Option<Cadence>,
     /// The last step of the run (checkpointed too).
     pub last_step: usize,
     /// Threshold τ for saturation and dead units.
@@ -77,7 +79,7 @@ impl ProbeConfig {
     /// set at every checkpoint (see [`ProbeConfig::with_train_batch`] and [`ProbeConfig::with_sample`]).
     pub fn every_tenth_epoch(steps_per_epoch: usize, last_step: usize) -> Self {
         ProbeConfig {
-            every: (steps_per_epoch / 10).max(1),
+            every: Some(Cadence::per(10, steps_per_epoch.max(1))),
             last_step,
             tau: DEFAULT_TAU,
             step_scalars: false,
@@ -102,7 +104,7 @@ impl ProbeConfig {
     }
 
     fn is_checkpoint(&self, step: usize) -> bool {
-        self.every > 0 && (step == 0 || step == self.last_step || step.is_multiple_of(self.every))
+        self.every.is_some_and(|c| step == 0 || step == self.last_step || c.hits(step))
     }
 
     /// Whether the checkpoint at `step` measures the full probe set. With [`Between::Sample`], step 1 does

@@ -5,8 +5,9 @@ use actscope_core::linalg::gemm;
 use actscope_core::lockstep::{concatenation_is_exact, shares_first_layer};
 use actscope_core::rng::{seeded, standard_normal};
 use actscope_core::{
-    Activation, Budget, Dataset, EvalPoint, LockstepRun, MAIN_ACTIVATIONS, Mlp, MlpConfig, Observation, Optimizer,
-    OptimizerConfig, PLACEMENTS, Placement, Probe, Status, TrainConfig, TrainData, TrainOutcome, train, train_lockstep,
+    Activation, Budget, Cadence, Dataset, EvalPoint, LockstepRun, MAIN_ACTIVATIONS, Mlp, MlpConfig, Observation,
+    Optimizer, OptimizerConfig, PLACEMENTS, Placement, Probe, Status, TrainConfig, TrainData, TrainOutcome, train,
+    train_lockstep,
 };
 use actscope_data::synthetic;
 use ndarray::{Array2, ArrayView2, s};
@@ -102,7 +103,7 @@ fn data() -> (Dataset, Dataset, Dataset) {
 
 fn config() -> TrainConfig {
     let mut tc = TrainConfig::new(40, Budget::Steps(23), 5);
-    tc.eval_every = Some(7);
+    tc.eval_every = Some(Cadence::every(7));
     tc
 }
 

@@ -7,8 +7,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use actscope_core::{
-    Activation, BatchNorm1d, BatchNormConfig, BnCache, Budget, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement,
-    Probe, TrainConfig, TrainData, train,
+    Activation, BatchNorm1d, BatchNormConfig, BnCache, Budget, Cadence, Mlp, MlpConfig, Optimizer, OptimizerConfig,
+    Placement, Probe, TrainConfig, TrainData, train,
 };
 use ndarray::{Array1, Array2};
 
@@ -122,22 +122,24 @@ fn small_run() -> (actscope_core::Dataset, Mlp<f32>, Optimizer<f32>) {
     (data, net, Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap())
 }
 
-/// `eval_every = Some(0)` and a budget of 0 steps or epochs are errors naming the field (they had been
-/// taken as `None` and as a run of no steps).
+/// A cadence with a 0 and a budget of 0 steps or epochs are errors naming the field (they had been taken
+/// as `None` and as a run of no steps).
 #[test]
 fn a_zero_cadence_or_budget_is_an_error() {
     let (data, mut net, mut opt) = small_run();
     let mut tc = TrainConfig::new(10, Budget::Steps(3), 0);
-    tc.eval_every = Some(0);
-    let e = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).unwrap_err().to_string();
-    assert!(e.contains("invalid eval_every: Some(0) is no cadence; expected Some(n) with n ≥ 1"), "{e}");
+    for zero in [Cadence::every(0), Cadence::per(0, 4), Cadence::per(4, 0)] {
+        tc.eval_every = Some(zero);
+        let e = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).unwrap_err().to_string();
+        assert!(e.contains(&format!("invalid eval_every: {zero:?} is no cadence; expected times ≥ 1")), "{e}");
+    }
     for (budget, unit) in [(Budget::Steps(0), "Steps(0)"), (Budget::Epochs(0), "Epochs(0)")] {
         let tc = TrainConfig::new(10, budget, 0);
         let e = train(&mut net, &mut opt, &tc, TrainData::new(&data, &[], None), ()).unwrap_err().to_string();
         assert!(e.contains(&format!("invalid budget: {unit} trains nothing")), "{e}");
     }
     let mut tc = TrainConfig::new(10, Budget::Steps(3), 0);
-    tc.eval_every = Some(1);
+    tc.eval_every = Some(Cadence::every(1));
     let evals = [("val", &data)];
     let o = train(&mut net, &mut opt, &tc, TrainData::new(&data, &evals, None), ()).unwrap();
     assert_eq!(o.history.iter().map(|p| p.step).collect::<Vec<_>>(), [0, 1, 2, 3]);

@@ -3,9 +3,11 @@
 use std::borrow::Cow;
 
 use actscope_core::{
-    Activation, Budget, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS, Placement,
-    PreparedSet, Probe, ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, Workspace, evaluate, train,
+    Activation, Budget, Cadence, Dataset, Mlp, MlpConfig, Observation, Optimizer, OptimizerConfig, PLACEMENTS,
+    Placement, PreparedSet, Probe, ProbeSource, Status, TrainConfig, TrainData, TrainOutcome, Workspace, evaluate,
+    train,
 };
+use actscope_core::{LockstepRun, train_lockstep};
 use actscope_data::synthetic;
 
 fn task() -> (Dataset, Dataset) {
@@ -66,12 +68,34 @@ fn sparse_task() -> (Dataset, Dataset, Dataset) {
 /// sets `prepared` beforehand: the outcome and the trained network.
 fn train_evaluating(tr: &Dataset, a: &Dataset, b: &Dataset, prepared: &[PreparedSet<'_>]) -> (TrainOutcome, Mlp<f32>) {
     let mut tc = TrainConfig::new(32, Budget::Steps(40), 5);
-    (tc.eval_every, tc.eval_batch) = (Some(10), 64);
+    (tc.eval_every, tc.eval_batch) = (Some(Cadence::every(10)), 64);
     let mut net = Mlp::<f32>::new(&MlpConfig::new(16, &[24], 3, Activation::Relu, Placement::Before), 2).unwrap();
     let mut opt = Optimizer::new(OptimizerConfig::sgd_momentum(0.05, 0.9)).unwrap();
     let evals = [("a", a), ("b", b)];
     let data = TrainData::new(tr, &evals, None).with_prepared(prepared);
     (train(&mut net, &mut opt, &tc, data, ()).unwrap(), net)
+}
+
+/// Four evaluations per 10-step epoch land on the first step at or after each quarter (2.5 steps): 0, 3, 5,
+/// 8, 10, …, 20, the count asked for, epoch boundaries exact. (An interval rounded down to 2 steps had drifted:
+/// 0, 2, …, 20, eleven evaluations for eight quarters.) Alone and in lockstep alike.
+#[test]
+fn evaluations_per_epoch_land_on_its_fractions() {
+    let (tr, te) = task();
+    let tr = tr.head("train", 400);
+    let mut tc = TrainConfig::new(40, Budget::Epochs(2), 3);
+    tc.eval_every = Some(Cadence::per(4, tc.steps_per_epoch(tr.len())));
+    let cfg = MlpConfig::new(16, &[8], 3, Activation::Tanh, Placement::Before);
+    let evals = [("test", &te)];
+    let fresh = || (Mlp::<f32>::new(&cfg, 0).unwrap(), Optimizer::new(OptimizerConfig::sgd(0.1)).unwrap());
+    let (mut net, mut opt) = fresh();
+    let alone = train(&mut net, &mut opt, &tc, TrainData::new(&tr, &evals, None), ()).unwrap();
+    let steps: Vec<usize> = alone.history.iter().map(|p| p.step).collect();
+    assert_eq!(steps, [0, 3, 5, 8, 10, 13, 15, 18, 20]);
+    let (mut net, mut opt) = fresh();
+    let run =
+        LockstepRun { net: &mut net, opt: &mut opt, config: &tc, data: TrainData::new(&tr, &evals, None), probe: () };
+    assert_eq!(train_lockstep(vec![run]).unwrap().remove(0).unwrap(), alone);
 }
 
 /// Evaluation sets grouped beforehand and shared ([`PreparedSet`]) give the run it gives when it groups them
@@ -183,7 +207,7 @@ fn probes_see_what_they_ask_for() {
     let data = TrainData::new(&tr, &evals, Some(&probe_set));
     let mut rec = Recorder::default();
     let mut config = TrainConfig::new(30, Budget::Steps(100), 0);
-    config.eval_every = Some(40);
+    config.eval_every = Some(Cadence::every(40));
     let out = train(&mut net, &mut opt, &config, data, &mut rec).unwrap();
     assert_eq!(out.steps, 100);
     let want = vec![
