@@ -262,6 +262,10 @@ pub struct LinePanel {
     pub shade: Option<Shade>,
     /// A note drawn in the top-left corner.
     pub note: Option<String>,
+    /// Draw the series side by side: each (but reference lines) a few pixels left or right of its x values,
+    /// in order, so that whiskers at a shared x do not cover each other. Only the drawing moves: the values,
+    /// the CSV and the axis' ticks are the data's.
+    pub dodge: bool,
 }
 
 /// How a line panel's x-axis maps values to positions.

@@ -743,6 +743,8 @@ pub fn accuracy_vs_depth(panels: &[AccuracyDepthPanel]) -> Figure {
                 y_range: Some((0.0, 1.0)),
                 // Depths double (2, 4, 8, 16): on a linear axis the shallow ones crowded the left edge.
                 x_scale: XScale::Log { base: 2 },
+                // Every curve has whiskers at the same depths: side by side, each colour's can be told apart.
+                dodge: true,
                 series,
                 ..Default::default()
             })
@@ -750,7 +752,7 @@ pub fn accuracy_vs_depth(panels: &[AccuracyDepthPanel]) -> Figure {
         .collect();
     Figure::new(
         "Trainability with depth",
-        "final test accuracy against the number of hidden layers (log axis: depths double), 95% whiskers",
+        "final test accuracy against the number of hidden layers (log axis: depths double), 95% whiskers; the curves are drawn side by side, a few pixels apart, at each depth",
         ps,
     )
 }

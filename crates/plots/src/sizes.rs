@@ -24,6 +24,10 @@ pub const LINE: u32 = 3;
 pub const THIN_LINE: u32 = 2;
 /// Radius in pixels of a marker on a line.
 pub const MARKER: i32 = 6;
+/// Width in pixels of a whisker's caps.
+pub const WHISKER_CAP: u32 = 12;
+/// Most pixels between neighbouring series of a dodged panel ([`crate::LinePanel::dodge`]).
+pub const DODGE: f64 = 10.0;
 
 /// Height in pixels of the band under a panel for the x tick labels and the x-axis description.
 pub const X_LABEL_AREA: u32 = 56;

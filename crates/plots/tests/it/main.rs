@@ -377,7 +377,8 @@ fn a_format_given_twice_is_drawn_once() {
 }
 
 /// Accuracy vs depth clips its whiskers, and so its CSV's interval, to [0, 1], as every share's band is, and
-/// the accuracy heatmap its CSV's interval (a user found ci_high 1.017).
+/// the accuracy heatmap its CSV's interval (a user found ci_high 1.017). Its curves are drawn side by side
+/// (their whiskers at each depth had covered one another), the CSV keeping the depths.
 #[test]
 fn accuracy_whiskers_stay_within_zero_and_one() {
     use actscope_plots::figures::{AccuracyDepthPanel, DepthCurve, DepthPoint, accuracy_vs_depth};
@@ -392,6 +393,7 @@ fn accuracy_whiskers_stay_within_zero_and_one() {
     }]);
     let csv = fig.to_csv().unwrap();
     assert!(csv.contains(",2,0.99,0.963,1\n") && csv.contains(",4,0.02,0,0.05\n"), "{csv}");
+    assert!(matches!(&fig.panels[0], Panel::Lines(p) if p.dodge), "side by side");
     // The accuracy heatmap's CSV interval too (its cells still read mean ± half-width).
     let heat =
         actscope_plots::figures::accuracy_heatmap(&["relu".into()], &["none".into()], &[vec![0.99]], &[vec![0.03]]);
