@@ -44,9 +44,9 @@ impl Cadence {
         Ok(())
     }
 
-    /// Whether `step` is a point: step 0, and each step `s ≥ 1` with ⌊s · times / period⌋ > ⌊(s − 1) · times /
-    /// period⌋, the first step at or after some k · period / times. Exact integer arithmetic; `false` for
-    /// every step ≥ 1 of a cadence that fails [`Cadence::check`].
+    /// Whether `step` is a point: step 0, and each step `s ≥ 1` with ⌊s · times / period⌋ >
+    /// ⌊(s − 1) · times / period⌋, the first step at or after some k · period / times. Exact integer
+    /// arithmetic; `false` for every step ≥ 1 of a cadence that fails [`Cadence::check`].
     pub fn hits(&self, step: usize) -> bool {
         if step == 0 {
             return true;

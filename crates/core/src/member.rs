@@ -63,8 +63,8 @@ impl<'a, F: Float, P: Probe<F>> Member<'a, F, P> {
     ///
     /// # Errors
     /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with
-    /// BN, the evaluation chunk is 0, the budget is 0 steps or epochs, `eval_every` has a 0 ([`crate::Cadence::check`]), or the
-    /// probe refuses the probe set ([`Probe::check_probe_set`]).
+    /// BN, the evaluation chunk is 0, the budget is 0 steps or epochs, `eval_every` has a 0
+    /// ([`crate::Cadence::check`]), or the probe refuses the probe set ([`Probe::check_probe_set`]).
     pub(crate) fn new(
         net: &'a mut Mlp<F>,
         opt: &'a mut Optimizer<F>,

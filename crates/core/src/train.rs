@@ -19,8 +19,8 @@ use crate::{Float, Mlp, Optimizer, Result};
 ///
 /// # Errors
 /// If the data does not fit the network, the batch size is 0, larger than the training set, or 1 with BN,
-/// the evaluation chunk is 0, the budget is `Steps(0)` or `Epochs(0)`, `eval_every` has a 0 ([`crate::Cadence::check`]), or the
-/// probe refuses the probe set ([`Probe::check_probe_set`]).
+/// the evaluation chunk is 0, the budget is `Steps(0)` or `Epochs(0)`, `eval_every` has a 0
+/// ([`crate::Cadence::check`]), or the probe refuses the probe set ([`Probe::check_probe_set`]).
 pub fn train<F: Float, P: Probe<F>>(
     net: &mut Mlp<F>,
     opt: &mut Optimizer<F>,

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Cadence;
-
 use crate::Dataset;
 use crate::eval::{EvalPoint, PreparedSet};
 use crate::prepared_probe::PreparedProbeSet;

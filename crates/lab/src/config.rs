@@ -750,7 +750,8 @@ mod tests {
 
     /// E1's defaults on the embedded data (9,000 training examples, batch 60: 150 steps per epoch, two epochs):
     /// four evaluations per epoch at 0, 38, 75, …, 300, nine in all (an interval rounded down to 37 steps had
-    /// put ten, two of them at 296 and 300); three checkpoints per epoch every 50 steps; none of either for 0.
+    /// put ten, two of them at 296 and 300); three checkpoints per epoch every 50 steps, four like the
+    /// evaluations; none of either for 0.
     #[test]
     fn cadences_land_on_the_fractions_of_an_epoch() {
         let steps = |c: Cadence| (0..=300).filter(|&s| c.hits(s)).collect::<Vec<_>>();
@@ -759,6 +760,8 @@ mod tests {
         let tc = cfg.train_config(9000);
         assert_eq!(steps(tc.eval_every.unwrap()), [0, 38, 75, 113, 150, 188, 225, 263, 300]);
         assert_eq!(steps(cfg.checkpoint_cadence(150, 300)), [0, 50, 100, 150, 200, 250, 300]);
+        cfg.checkpoints_per_epoch = 4;
+        assert_eq!(steps(cfg.checkpoint_cadence(150, 300)), [0, 38, 75, 113, 150, 188, 225, 263, 300]);
         (cfg.evals_per_epoch, cfg.checkpoints_per_epoch) = (0, 0);
         assert_eq!(cfg.train_config(9000).eval_every, None);
         assert_eq!(steps(cfg.checkpoint_cadence(150, 300)), [0, 300]);

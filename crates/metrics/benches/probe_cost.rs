@@ -18,7 +18,8 @@ use std::time::Instant;
 use actscope_core::Activation;
 use actscope_core::rng::{seeded, standard_normal};
 use actscope_core::{
-    Budget, Dataset, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, Probe, TrainConfig, TrainData, train,
+    Budget, Cadence, Dataset, Mlp, MlpConfig, Optimizer, OptimizerConfig, Placement, Probe, TrainConfig, TrainData,
+    train,
 };
 use actscope_data::synthetic;
 use actscope_metrics::distribution::{Bins, Histogram, Summary};
@@ -134,11 +135,12 @@ fn main() {
     let fastest: Vec<f64> = times.iter().map(|t| t.iter().copied().fold(f64::INFINITY, f64::min)).collect();
     let times: Vec<f64> = times.into_iter().map(median).collect();
     let base = times[0];
-    let checkpoints = STEPS / (STEPS_PER_EPOCH / 10) + 1;
+    let cadence = Cadence::per(10, STEPS_PER_EPOCH);
+    let checkpoints = cadence.count(STEPS) + usize::from(!cadence.hits(STEPS));
     println!("BN paper net, {STEPS} steps of 60, single thread ({RUNS} interleaved rounds);");
     println!(
-        "checkpoints every {} steps ({checkpoints} in all; the first and the last on all 1,000 probe examples);",
-        STEPS_PER_EPOCH / 10
+        "ten checkpoints per {STEPS_PER_EPOCH}-step epoch ({checkpoints} in all; the first and the last on all \
+         1,000 probe examples);"
     );
     println!("median time, median of the per-round cost against that round's baseline, fastest run's cost:");
     println!("  {:<40} {:8.1} ms", settings[0].0, base * 1e3);

@@ -69,7 +69,8 @@ pub struct ProbeConfig {
     pub tracked_unit: usize,
     /// What the checkpoints between the first and the last measure.
     pub between: Between,
-    /// Besides step 0 and the last step, measure the full probe set every this many steps (0: never).
+    /// Besides step 0 and the last step, measure the full probe set at the checkpoints whose step is a
+    /// multiple of this (0: never); a multiple that is no checkpoint of [`ProbeConfig::every`] is skipped.
     /// Does not matter with [`Between::ProbeSet`].
     pub full_every: usize,
 }

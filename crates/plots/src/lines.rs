@@ -182,7 +182,8 @@ where
     let offsets = if p.dodge { dodge_offsets(p, &data, (x_range.start, x_range.end), width) } else { Vec::new() };
     let offsets = std::iter::repeat_n(0.0, reference.len()).chain(offsets.into_iter().chain(std::iter::repeat(0.0)));
     let drawn: Vec<&Series> = reference.into_iter().chain(data).collect();
-    let rings = ring_radii(&drawn);
+    // Dots on one point become rings, unless the series are drawn side by side (then they are apart).
+    let rings = if p.dodge { vec![None; drawn.len()] } else { ring_radii(&drawn) };
     for ((s, ring), px) in drawn.into_iter().zip(rings).zip(offsets) {
         let c = category(s.color);
         let at = |x: f64| shifted(p.x_scale, (x_range.start, x_range.end), width, x, px);
@@ -231,7 +232,8 @@ where
 
 /// The offsets in pixels of `data`, a dodged panel's series in drawing order: [`sizes::DODGE`] apart, centred
 /// on 0, closer where the x values are closer (the whole spread at most 60% of the narrowest gap between
-/// two of them, on an axis `width` pixels wide over `range`).
+/// two of them, on an axis `width` pixels wide over `range`) or near an end of the axis (the outermost
+/// whisker caps stay inside it).
 fn dodge_offsets(p: &LinePanel, data: &[&Series], range: (f64, f64), width: f64) -> Vec<f64> {
     let n = data.len();
     let mut xs: Vec<f64> =
@@ -240,7 +242,17 @@ fn dodge_offsets(p: &LinePanel, data: &[&Series], range: (f64, f64), width: f64)
     xs.dedup();
     let pixel = |x: f64| position(p.x_scale, range, x) * width;
     let narrowest = xs.windows(2).map(|w| pixel(w[1]) - pixel(w[0])).fold(f64::INFINITY, f64::min);
-    let step = if n > 1 { sizes::DODGE.min(0.6 * narrowest / (n - 1) as f64) } else { 0.0 };
+    // Room between the outermost values and the axis' ends, less half a cap and its stroke.
+    let room = match (xs.first(), xs.last()) {
+        (Some(&first), Some(&last)) => pixel(first).min(width - pixel(last)),
+        _ => 0.0,
+    } - (f64::from(sizes::WHISKER_CAP) / 2.0 + f64::from(sizes::LINE));
+    let step = if n > 1 {
+        let spread = (n - 1) as f64;
+        sizes::DODGE.min(0.6 * narrowest / spread).min(2.0 * room.max(0.0) / spread)
+    } else {
+        0.0
+    };
     (0..n).map(|i| (i as f64 - (n - 1) as f64 / 2.0) * step).collect()
 }
 
@@ -291,8 +303,8 @@ mod tests {
     use super::*;
 
     /// A dodged panel's series are drawn `DODGE` pixels apart around their values, closer where the values are
-    /// closer (at most 60% of the narrowest gap in all), and moved on a log axis by a factor: whiskers of three
-    /// curves at depths 2, 4, 8, 16 had been drawn on one another.
+    /// closer (at most 60% of the narrowest gap in all) or an end of the axis is near, and moved on a log axis
+    /// by a factor: whiskers of three curves at depths 2, 4, 8, 16 had been drawn on one another.
     #[test]
     fn dodged_series_sit_side_by_side() {
         let curve = |xs: &[f64]| Series { points: xs.iter().map(|&x| (x, 0.5)).collect(), ..Default::default() };
@@ -302,6 +314,12 @@ mod tests {
         let three = [&depths, &depths, &depths];
         assert_eq!(dodge_offsets(&log, &three, range, width), [-sizes::DODGE, 0.0, sizes::DODGE]);
         assert_eq!(dodge_offsets(&log, &three[..1], range, width), [0.0]);
+        // Eight curves: closer, so that the outermost caps stay inside the axis (2 lies 26.5 px from its start).
+        let eight = [&depths; 8];
+        let o = dodge_offsets(&log, &eight, range, width);
+        let first = position(XScale::Log { base: 2 }, range, 2.0) * width;
+        let cap = f64::from(sizes::WHISKER_CAP) / 2.0 + f64::from(sizes::LINE);
+        assert!(o[0] < 0.0 && (first + o[0] - cap).abs() < 1e-9, "the first cap ends at the axis: {o:?}");
         // Values 1% apart on a linear axis of 300 px over 0–10: 3 px apart, so the three spread over 1.8 px.
         let close = curve(&[5.0, 5.1]);
         let linear = LinePanel { dodge: true, ..Default::default() };

@@ -26,8 +26,9 @@ pub const THIN_LINE: u32 = 2;
 pub const MARKER: i32 = 6;
 /// Width in pixels of a whisker's caps.
 pub const WHISKER_CAP: u32 = 12;
-/// Most pixels between neighbouring series of a dodged panel ([`crate::LinePanel::dodge`]).
-pub const DODGE: f64 = 10.0;
+/// Most pixels between neighbouring series of a dodged panel ([`crate::LinePanel::dodge`]): a whisker's cap
+/// and its stroke, so that neighbouring caps do not overlap.
+pub const DODGE: f64 = WHISKER_CAP as f64 + LINE as f64;
 
 /// Height in pixels of the band under a panel for the x tick labels and the x-axis description.
 pub const X_LABEL_AREA: u32 = 56;

@@ -499,6 +499,7 @@ pub fn verdict_of_outcomes(outcomes: &[Outcome]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actscope_core::Cadence;
     use actscope_core::rng::{seeded, standard_normal, uniform};
 
     /// The verdict rule of design.md: settings that disagree significantly are *mixed* (depends on setting)
@@ -574,31 +575,37 @@ mod tests {
         assert_eq!(one_sample.largest_difference(), Some(0.75));
     }
 
-    /// A run's steps to a target as an evaluation grid every `every` steps up to `budget` sees them: the
-    /// interval `(before, at]`, or `(budget, ∞)` when past the budget.
-    fn observed(steps: f64, every: f64, budget: f64) -> (f64, f64) {
-        if steps > budget {
-            return (budget, f64::INFINITY);
+    /// The evaluation steps of a run of `budget` steps evaluated at `grid`'s steps and at the end, as
+    /// training places them ([`Cadence`]; C6's is 4 per 150-step epoch: 0, 38, 75, 113, …, 300).
+    fn evaluations(grid: Cadence, budget: usize) -> Vec<f64> {
+        (0..=budget).filter(|&s| s == budget || grid.hits(s)).map(|s| s as f64).collect()
+    }
+
+    /// A run's steps to a target as the evaluations at `steps_at` (ascending, from 0, the last the budget)
+    /// see them: the interval `(before, at]`, or `(budget, ∞)` when past the budget.
+    fn observed(steps: f64, steps_at: &[f64]) -> (f64, f64) {
+        let i = steps_at.partition_point(|&s| s < steps);
+        match (i.checked_sub(1), steps_at.get(i)) {
+            (Some(before), Some(&at)) => (steps_at[before], at),
+            (None, Some(_)) => (0.0, 1.0),
+            (_, None) => (steps_at[steps_at.len() - 1], f64::INFINITY),
         }
-        let at = ((steps / every).ceil() * every).min(budget);
-        let before = if at == budget { ((budget / every).ceil() - 1.0) * every } else { at - every };
-        (before, at)
     }
 
     /// Simulated C6 pairs: the true log10 speed-up of each seed pair is N(`mu`, 0.25²); BN's steps to the
-    /// target are log-uniform on [`bn_from`, 200]; both runs are read on the grid (a BN run reaching the target
-    /// by the first evaluation leaves its pair's upper bound open). Returns, per comparison of
-    /// `pairs` pairs, (lower bounds, upper bounds, the old point values of the pairs where both runs reached
-    /// the target).
+    /// target are log-uniform on [`bn_from`, 200]; both runs are read on the evaluations at `grid` and at
+    /// `budget` (a BN run reaching the target by the first evaluation leaves its pair's upper bound open).
+    /// Returns, per comparison of `pairs` pairs, (lower bounds, upper bounds, the old point values of the
+    /// pairs where both runs reached the target).
     fn simulate(
         reps: usize,
         pairs: usize,
         mu: f64,
-        every: f64,
-        budget: f64,
+        (grid, budget): (Cadence, usize),
         seed: u64,
         bn_from: f64,
     ) -> Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+        let steps_at = evaluations(grid, budget);
         let mut rng = seeded(seed);
         (0..reps)
             .map(|_| {
@@ -606,7 +613,7 @@ mod tests {
                 for _ in 0..pairs {
                     let bn = 10f64.powf(uniform(&mut rng, bn_from.log10(), 200f64.log10()));
                     let none = bn * 10f64.powf(mu + 0.25 * standard_normal(&mut rng));
-                    let (b, n) = (observed(bn, every, budget), observed(none, every, budget));
+                    let (b, n) = (observed(bn, &steps_at), observed(none, &steps_at));
                     lo.push((n.0 / b.1).log10());
                     hi.push((n.1 / b.0).log10());
                     if n.1.is_finite() && b.1.is_finite() {
@@ -619,9 +626,9 @@ mod tests {
     }
 
     /// The bounds test at the claim's boundary (a median speed-up of exactly 10×) rejects in either direction
-    /// no more often than α, whatever the grid and budget: C6's (every 37 steps, 300), budgets where some or
-    /// most no-BN runs reach the target, and a finer grid (5 pairs, as C6 has; measured: 0 at C6's budget,
-    /// 0.6–0.9% with a budget of 5,000, 3.3% on the finer grid). The test it replaced — point values read off
+    /// no more often than α, whatever the grid and budget: C6's (4 evaluations per 150-step epoch: 0, 38, 75,
+    /// …, 300), budgets where some or most no-BN runs reach the target, and a finer grid (5 pairs, as C6 has;
+    /// the rates docs/statistics.md quotes). The test it replaced — point values read off
     /// the grid, pairs that never reached the target left out — wrongly refutes a true 10× speed-up in 35%
     /// of comparisons where a budget of 1,000 steps lets about half the no-BN runs reach the target, because
     /// the pairs it leaves out are the ones with the largest speed-ups.
@@ -630,17 +637,19 @@ mod tests {
         const REPS: usize = 4000;
         // Three Monte-Carlo standard errors above α.
         let limit = 0.05 + 3.0 * (0.05f64 * 0.95 / REPS as f64).sqrt();
-        // The last case lets BN runs reach the target by the first evaluation (from 10 steps on a grid of 37),
-        // so some upper bounds are open from the BN side too.
+        // The last case lets BN runs reach the target by the first evaluation (from 10 steps, on C6's grid the
+        // first is at 38), so some upper bounds are open from the BN side too.
         // With the rates docs/statistics.md §3 quotes (wrongly supported, wrongly refuted), to one hit in 4,000.
-        for (every, budget, seed, bn_from, quoted) in [
-            (37.0, 300.0, 1, 40.0, (0.0, 0.0)),
-            (37.0, 1000.0, 6, 40.0, (0.00025, 0.002)),
-            (37.0, 5000.0, 2, 40.0, (0.00925, 0.00625)),
-            (10.0, 3000.0, 3, 40.0, (0.03275, 0.0325)),
-            (37.0, 3000.0, 7, 10.0, (0.002, 0.00075)),
+        let c6 = Cadence::per(4, 150);
+        for (grid, budget, seed, bn_from, quoted) in [
+            (c6, 300, 1, 40.0, (0.0, 0.0)),
+            (c6, 1000, 6, 40.0, (0.0, 0.00175)),
+            (c6, 5000, 2, 40.0, (0.0095, 0.00675)),
+            (Cadence::every(10), 3000, 3, 40.0, (0.03275, 0.0325)),
+            (c6, 3000, 7, 10.0, (0.002, 0.00075)),
         ] {
-            let sims = simulate(REPS, 5, 1.0, every, budget, seed, bn_from);
+            let sims = simulate(REPS, 5, 1.0, (grid, budget), seed, bn_from);
+            let every = grid.period as f64 / grid.times as f64;
             if bn_from < every {
                 let open = sims.iter().flat_map(|(_, hi, _)| hi).filter(|h| h.is_infinite()).count();
                 assert!(open > REPS, "BN runs at the first evaluation open upper bounds: {open}");
@@ -665,12 +674,12 @@ mod tests {
         }
         // The old test on C6's grid, with a budget of 1,000 steps (about half the runs without BN reach the
         // target; at C6's 300 too few pairs remain for it to reject often).
-        let old = simulate(REPS, 5, 1.0, 37.0, 1000.0, 4, 40.0)
+        let old = simulate(REPS, 5, 1.0, (c6, 1000), 4, 40.0)
             .iter()
             .filter(|(_, _, point)| one_sample(point, 1.0).is_some_and(|t| t.p_less < 0.05))
             .count() as f64
             / REPS as f64;
-        eprintln!("old test, grid 37, budget 1000: wrongly refuted {old}");
+        eprintln!("old test, C6's grid, budget 1000: wrongly refuted {old}");
         assert!(old > 0.25, "the old test refuted a true 10× speed-up in {old} of the comparisons");
         assert!((old - 0.35).abs() < 0.005, "{old}, but docs/statistics.md quotes 35%");
     }
@@ -680,12 +689,12 @@ mod tests {
     /// long enough to show it.
     #[test]
     fn the_bounds_test_decides_clear_cases() {
-        let share = |mu: f64, budget: f64, pick: fn((f64, f64, f64)) -> f64| {
-            let sims = simulate(500, 8, mu, 37.0, budget, 5, 40.0);
+        let share = |mu: f64, budget: usize, pick: fn((f64, f64, f64)) -> f64| {
+            let sims = simulate(500, 8, mu, (Cadence::per(4, 150), budget), 5, 40.0);
             sims.iter().filter(|(lo, hi, _)| pick(bounds_test(lo, hi, 1.0)) < 0.05).count() as f64 / 500.0
         };
-        assert!(share(2f64.log10(), 3000.0, |p| p.1) > 0.8, "a 2× speed-up is refuted");
-        assert!(share(30f64.log10(), 20_000.0, |p| p.0) > 0.8, "a 30× speed-up is supported");
+        assert!(share(2f64.log10(), 3000, |p| p.1) > 0.8, "a 2× speed-up is refuted");
+        assert!(share(30f64.log10(), 20_000, |p| p.0) > 0.8, "a 30× speed-up is supported");
     }
 
     /// The fixed-sample rule of the claims not run in rounds (C1, C3, C5, C7–C9), simulated at the threshold:

@@ -7,8 +7,10 @@ use actscope_data::synthetic;
 use actscope_metrics::records::{Record, read_jsonl, write_jsonl};
 use actscope_metrics::{MetricsProbe, ProbeConfig};
 
-fn run(step_scalars: bool) -> Vec<Record> {
-    let tr = synthetic::teacher(1200, 12, 3, 5, 1);
+/// Two epochs of a 12-16-16-16-3 tanh net with BN after φ on `n` training examples in batches of 40, a
+/// checkpoint every tenth of an epoch ([`ProbeConfig::every_tenth_epoch`]): the probe's records.
+fn run_on(n: usize, step_scalars: bool) -> Vec<Record> {
+    let tr = synthetic::teacher(n, 12, 3, 5, 1);
     let va = synthetic::teacher(300, 12, 3, 5, 2);
     let cfg = MlpConfig::new(12, &[16, 16, 16], 3, Activation::Tanh, Placement::After);
     let mut net = Mlp::<f32>::new(&cfg, 0).unwrap();
@@ -22,6 +24,10 @@ fn run(step_scalars: bool) -> Vec<Record> {
     let data = TrainData::new(&tr, &evals, Some(&va));
     train(&mut net, &mut opt, &tc, data, &mut probe).unwrap();
     probe.finish()
+}
+
+fn run(step_scalars: bool) -> Vec<Record> {
+    run_on(1200, step_scalars)
 }
 
 #[test]
@@ -45,6 +51,19 @@ fn checkpoints_follow_the_cadence_and_carry_every_metric() {
     }
     assert_eq!(records.iter().filter(|r| matches!(r, Record::Eval(_))).count(), 2);
     assert!(!records.iter().any(|r| matches!(r, Record::Step(_))));
+}
+
+/// A tenth of a 25-step epoch is 2.5 steps: checkpoints at the first step at or after each tenth (0, 3, 5,
+/// 8, 10, …, 50), ten per epoch, not every 2 steps (⌊2.5⌋, twelve or thirteen per epoch, as they had been).
+#[test]
+fn checkpoints_land_on_the_tenths_of_an_epoch() {
+    let steps: Vec<usize> = run_on(1000, false)
+        .iter()
+        .filter_map(|r| if let Record::Checkpoint(c) = r { Some(c.step) } else { None })
+        .collect();
+    let want: Vec<usize> = (0..=20).map(|k: usize| (5 * k).div_ceil(2)).collect();
+    assert_eq!(want[..5], [0, 3, 5, 8, 10]);
+    assert_eq!(steps, want);
 }
 
 #[test]

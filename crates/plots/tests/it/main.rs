@@ -401,6 +401,58 @@ fn accuracy_whiskers_stay_within_zero_and_one() {
     assert!(csv.contains(",relu,none,0.99,0.96,1\n"), "{csv}");
 }
 
+/// A dodged panel draws each data series' markers at their own x positions, left to right in order, and
+/// leaves the reference line where it is; undodged, the three curves' markers share four positions.
+#[test]
+fn dodged_series_are_drawn_apart() {
+    let curve = |label: &str, color: usize| Series {
+        label: label.into(),
+        color,
+        markers: true,
+        points: [2.0, 4.0, 8.0, 16.0].iter().map(|&x| (x, 0.5)).collect(),
+        error_bars: [2.0, 4.0, 8.0, 16.0].iter().map(|&x| (x, 0.4, 0.6)).collect(),
+        ..Default::default()
+    };
+    let chance = Series {
+        label: "chance".into(),
+        color: actscope_plots::palette::REFERENCE,
+        points: vec![(2.0, 0.1), (16.0, 0.1)],
+        ..Default::default()
+    };
+    let figure = |dodge: bool| {
+        let series = vec![chance.clone(), curve("a", 0), curve("b", 1), curve("c", 2)];
+        let panel = LinePanel {
+            x_scale: XScale::Log { base: 2 },
+            y_range: Some((0.0, 1.0)),
+            dodge,
+            series,
+            ..Default::default()
+        };
+        Figure::new("t", "", vec![Panel::Lines(panel)])
+    };
+    // The markers' centres, in drawing order (a series' markers are drawn twice over, fill then outline).
+    let centres = |svg: &str| -> Vec<f64> {
+        let cx = |c: &str| c.split("cx=\"").nth(1).unwrap().split('"').next().unwrap().parse::<f64>().unwrap();
+        let all: Vec<f64> = svg.split("<circle").skip(1).map(cx).collect();
+        all.chunks(8).flat_map(|series| series[..4].to_vec()).collect()
+    };
+    let (apart, together) =
+        (centres(&svg_string(&figure(true)).unwrap()), centres(&svg_string(&figure(false)).unwrap()));
+    let distinct = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v.len()
+    };
+    assert_eq!((apart.len(), together.len()), (12, 12), "three curves of four markers");
+    assert_eq!((distinct(&apart), distinct(&together)), (12, 4));
+    for depth in 0..4 {
+        let (a, b, c) = (apart[depth], apart[4 + depth], apart[8 + depth]);
+        assert!(a < b && b < c, "left to right in order at depth {depth}: {a}, {b}, {c}");
+        assert!((b - a - (c - b)).abs() <= 1.0, "the middle curve at its depth, the others either side: {a}, {b}, {c}");
+    }
+}
+
 fn line(points: Vec<(f64, f64)>) -> Figure {
     let s = Series { label: "s".into(), points, ..Default::default() };
     Figure::new("t", "", vec![Panel::Lines(LinePanel { title: "p".into(), series: vec![s], ..Default::default() })])
