@@ -35,7 +35,7 @@ impl Cadence {
 
     /// `Err` with what was expected where either number is 0 (no cadence at all).
     pub fn check(&self) -> Result<(), String> {
-        if self.times == 0 || self.period == 0 {
+        if self.is_none() {
             return Err(format!(
                 "{self:?} is no cadence; expected times ≥ 1 points in every period ≥ 1 steps (Cadence::every(n) \
                  with n ≥ 1 for every n-th step)"
@@ -51,7 +51,7 @@ impl Cadence {
         if step == 0 {
             return true;
         }
-        if self.times == 0 || self.period == 0 {
+        if self.is_none() {
             return false;
         }
         self.passed(step) > self.passed(step - 1)
@@ -59,7 +59,7 @@ impl Cadence {
 
     /// How many of the steps `0..=last` are points (only step 0 for a cadence that fails [`Cadence::check`]).
     pub fn count(&self, last: usize) -> usize {
-        if self.times == 0 || self.period == 0 {
+        if self.is_none() {
             return 1;
         }
         if self.times >= self.period {
@@ -67,6 +67,11 @@ impl Cadence {
         }
         // Fewer points than steps: ⌊s · times / period⌋ grows by at most 1 a step, so by 1 at each point.
         usize::try_from(self.passed(last)).map_or(usize::MAX, |n| n.saturating_add(1))
+    }
+
+    /// Whether either number is 0: no cadence at all ([`Cadence::check`]).
+    fn is_none(&self) -> bool {
+        self.times == 0 || self.period == 0
     }
 
     /// ⌊step · times / period⌋: the points after step 0 at or before `step` (`period ≥ 1`).
