@@ -6,7 +6,7 @@
 //! tests call), the metrics (`crates/metrics/src`), the data loaders
 //! (`crates/data/src`), the run and configuration code of this crate, `Cargo.lock` (dependency versions,
 //! e.g. the GEMM kernels), and the features those dependencies are built with (the manifests of core,
-//! metrics, data, lab, the CLI and xtask, whose features cargo merges in a build, and the root manifest's
+//! metrics, data, lab and the CLI, whose features cargo merges in a build, and the root manifest's
 //! `[workspace.dependencies]`: gemm's AVX-512 kernels are a feature). The report's wording, the plots and the tests are left out: changing
 //! them does not change a run; so is the runs directory's bookkeeping (`crates/lab/src/store.rs`). A listed file or directory that is missing fails the build, so a moved file
 //! cannot silently drop out of the fingerprint.
@@ -49,7 +49,8 @@ fn main() {
     }
     // The manifests of the crates built with those that compute a run, for the features they build their
     // dependencies with (Cargo.lock records versions, not features: gemm's `x86-v4` kernels are chosen in a
-    // manifest, and cargo merges the features every crate of a build asks for: the CLI's and xtask's too).
+    // manifest, and cargo merges the features every crate of a build asks for: the CLI's too; xtask runs the
+    // report through the CLI and builds no run's code).
     for file in [
         "crates/lab/src/run.rs",
         "crates/lab/src/config.rs",
@@ -59,7 +60,6 @@ fn main() {
         "crates/data/Cargo.toml",
         "crates/lab/Cargo.toml",
         "crates/cli/Cargo.toml",
-        "xtask/Cargo.toml",
     ] {
         let f = root.join(file);
         assert!(f.is_file(), "code fingerprint: {} is missing; update lab/build.rs", f.display());

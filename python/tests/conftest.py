@@ -40,7 +40,9 @@ def assert_same_bits(got, want, what: str):
 def reference_bin() -> Path:
     """The `actscope-reference` binary (python/reference/), built with cargo: the crates' results computed
     without the extension module."""
-    cmd = ["cargo", "build", "--release", "--quiet", "-p", "actscope-python-reference", "--message-format=json"]
+    # The test profile with the whole workspace's features: the binary `cargo test --workspace` already built.
+    cmd = ["cargo", "build", "--profile", "test", "--workspace", "--bin", "actscope-reference", "--quiet",
+           "--message-format=json"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         pytest.fail(f"{' '.join(cmd)} failed:\n{out.stderr[-4000:]}")

@@ -59,7 +59,9 @@ rm -rf "$out"
 mkdir -p "$out/figures"
 out="$(cd "$out" && pwd)"
 
-cargo build -q -p actscope-plots --example text_check --example gallery
+# In the test profile with the whole workspace's features: the examples `cargo test --workspace` built (run first
+# by `cargo xtask test`), so this builds nothing there.
+cargo build -q --profile test --workspace --example text_check --example gallery
 examples="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 profile="$(mktemp -d)"

@@ -2,7 +2,7 @@
 # Suite `slurm`: the cluster path of docs/cluster.md on a real Slurm.
 #
 # Starts a one-node Slurm cluster on this machine (munged, slurmctld, slurmd; loopback only; every file in a
-# temporary directory), builds actscope once (release), submits tests/slurm/sweep.sbatch as a job array over
+# temporary directory), builds actscope once (test profile), submits tests/slurm/sweep.sbatch as a job array over
 # the smoke profile of the bundled sweep files (crates/lab/experiments/*.toml, embedded data), waits for it,
 # merges (summarize), and checks that every run is bit-identical to a local single-process run of the same
 # sweeps. Stops the daemons and removes the directory on any exit.
@@ -42,9 +42,11 @@ sweeps=("$root"/crates/lab/experiments/*.toml)
 [ -f "${sweeps[0]}" ] || fail "no sweep files in crates/lab/experiments"
 
 # --- build once --------------------------------------------------------------------------------------------------
-say "building actscope (release)"
-cargo build --release --quiet -p actscope
-bin=${CARGO_TARGET_DIR:-$root/target}/release/actscope
+# In the test profile with the whole workspace's features: the binary `cargo test --workspace` built (run first
+# by `cargo xtask test`), so this builds nothing there.
+say "building actscope (test profile)"
+cargo build --profile test --workspace --bin actscope --quiet
+bin=${CARGO_TARGET_DIR:-$root/target}/debug/actscope
 [ -x "$bin" ] || fail "cargo built no $bin"
 [[ "$bin" = /* ]] || bin=$root/$bin
 built_time=$SECONDS
