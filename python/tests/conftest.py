@@ -40,7 +40,7 @@ def assert_same_bits(got, want, what: str):
 def reference_bin() -> Path:
     """The `actscope-reference` binary (python/reference/), built with cargo: the crates' results computed
     without the extension module."""
-    # The test profile with the whole workspace's features: the binary `cargo test --workspace` already built.
+    # The test profile with the whole workspace's features, on the dependencies `cargo test --workspace` built.
     cmd = ["cargo", "build", "--profile", "test", "--workspace", "--bin", "actscope-reference", "--quiet",
            "--message-format=json"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)

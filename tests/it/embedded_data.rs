@@ -38,10 +38,11 @@ fn under_ci() -> bool {
 /// cannot run: under CI, which provisions them (`.ci/provision-data.sh`), that fails the test; elsewhere the
 /// test says so in a banner and passes without having checked anything.
 fn official_files_installed(test: &str) -> bool {
-    let installed = actscope_data::mnist::find_idx_files(std::path::Path::new(SYSTEM_DIR)).is_ok();
-    if !installed {
+    let found = actscope_data::mnist::find_idx_files(std::path::Path::new(SYSTEM_DIR));
+    let installed = found.is_ok();
+    if let Err(e) = found {
         let why = format!(
-            "{test}: NOT RUN, the official Fashion-MNIST is not installed at {SYSTEM_DIR}; \
+            "{test}: NOT RUN, the official Fashion-MNIST is not installed at {SYSTEM_DIR} ({e}); \
              provision it with .ci/provision-data.sh (Debian's dataset-fashion-mnist)"
         );
         assert!(!under_ci(), "{why} (under CI a test that cannot run is a failure)");

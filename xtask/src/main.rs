@@ -77,11 +77,11 @@ enum Task {
 fn main() -> ExitCode {
     let result = match Xtask::parse().task {
         Task::Report { profile, data, out, jobs, quiet } => report::run(profile, data, out, jobs, quiet),
-        Task::EmbedData { from } => embed_data::run(from),
-        Task::Test { suites, no_cargo } => test::run_all(&suites, no_cargo),
+        Task::EmbedData { from } => embed_data::run(from).map(|()| ExitCode::SUCCESS),
+        Task::Test { suites, no_cargo } => test::run_all(&suites, no_cargo).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

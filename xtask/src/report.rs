@@ -8,9 +8,9 @@
 //! Zen 3 core, 2026-12-07) for a task that only runs other commands.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::ValueEnum;
 
 use crate::ProfileArg;
@@ -21,7 +21,7 @@ pub fn run(
     out: Option<PathBuf>,
     jobs: Option<usize>,
     quiet: bool,
-) -> Result<()> {
+) -> Result<ExitCode> {
     let root = crate::workspace_root();
     let out = out.unwrap_or_else(|| root.join("report"));
     let profile = profile.to_possible_value().expect("every profile has a name");
@@ -32,12 +32,16 @@ pub fn run(
     if quiet {
         cmd.arg("--quiet");
     }
-    cmd.args(["--", "report", "--profile", profile.get_name()]).arg("--out").arg(&out);
+    // `--key=value`, so that a value starting with `-` is not read as a flag.
+    cmd.args(["--", "report"]).arg(format!("--profile={}", profile.get_name()));
+    let mut out_arg = std::ffi::OsString::from("--out=");
+    out_arg.push(&out);
+    cmd.arg(out_arg);
     if let Some(data) = data {
-        cmd.args(["--data", &data]);
+        cmd.arg(format!("--data={data}"));
     }
     if let Some(jobs) = jobs {
-        cmd.args(["--jobs", &jobs.to_string()]);
+        cmd.arg(format!("--jobs={jobs}"));
     }
     if quiet {
         cmd.arg("--quiet");
@@ -45,8 +49,13 @@ pub fn run(
     let start = std::time::Instant::now();
     let status = cmd.status().with_context(|| format!("could not start `{cargo}`"))?;
     if !status.success() {
-        bail!("`actscope report` (through `cargo run --release`) ended with {status}; its message is above");
+        // `actscope report` (or cargo) said what went wrong; its exit status is passed on (2: a usage error).
+        return Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)));
     }
-    eprintln!("report ({} profile) written in {:.0} s", profile.get_name(), start.elapsed().as_secs_f64());
-    Ok(())
+    eprintln!(
+        "report ({} profile) written in {:.0} s, building the actscope binary included",
+        profile.get_name(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }

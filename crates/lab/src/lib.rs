@@ -23,8 +23,8 @@
 //!   in HTML and Markdown;
 //! - [`report`]: the bundled experiments (E1–E8), the claims (C1–C9), their verdicts and the written report.
 //!
-//! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, `xtask`, a
-//! notebook) chooses paths and shows progress. Errors are typed ([`Error`]) and tell usage mistakes from
+//! This crate does no terminal IO and parses no arguments: a caller (the `actscope` binary, the Python
+//! package, a notebook) chooses paths and shows progress. Errors are typed ([`Error`]) and tell usage mistakes from
 //! runtime failures ([`Error::is_usage`]).
 //!
 //! ```

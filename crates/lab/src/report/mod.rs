@@ -1,6 +1,6 @@
 //! The report: runs the bundled experiments (E1–E8), rules on every claim and writes `index.html`,
 //! `report.md`, the figures (PNG, SVG, CSV) and machine-readable `claims.json` / `theory.json`.
-//! `cargo xtask report` and `actscope report` both call [`run`].
+//! `actscope report` calls [`run`] (and `cargo xtask report` runs `actscope report`).
 //!
 //! Where things are: [`profile`] (how much to run), [`experiments`] (E1–E8), [`aggregate`] (runs → numbers
 //! per configuration), [`claims`] (C1–C9: which numbers, test and threshold), [`verdict`] (the rules),
