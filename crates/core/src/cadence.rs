@@ -69,6 +69,17 @@ impl Cadence {
         usize::try_from(self.passed(last)).map_or(usize::MAX, |n| n.saturating_add(1))
     }
 
+    /// Whether `step` is a point of a run whose last step is `last`: a point ([`Cadence::hits`]) or the last
+    /// step, which a run's evaluations and checkpoints always include.
+    pub fn hits_or_last(&self, step: usize, last: usize) -> bool {
+        step == last || self.hits(step)
+    }
+
+    /// How many of the steps `0..=last` [`Cadence::hits_or_last`] takes: the points and the last step.
+    pub fn count_with_last(&self, last: usize) -> usize {
+        self.count(last).saturating_add(usize::from(!self.hits(last)))
+    }
+
     /// Whether either number is 0: no cadence at all ([`Cadence::check`]).
     fn is_none(&self) -> bool {
         self.times == 0 || self.period == 0
@@ -118,6 +129,16 @@ mod tests {
                 assert_eq!(c.count(last), want.len(), "{c:?}");
             }
         }
+    }
+
+    /// The last step joins the points where it is none: a 10-step run at every 3rd step ends at 10.
+    #[test]
+    fn the_last_step_joins_the_points() {
+        let c = Cadence::every(3);
+        assert_eq!((0..=10).filter(|&s| c.hits_or_last(s, 10)).collect::<Vec<_>>(), [0, 3, 6, 9, 10]);
+        assert_eq!(c.count_with_last(10), 5);
+        assert_eq!(c.count_with_last(9), 4, "9 is a point already");
+        assert_eq!(Cadence::every(0).count_with_last(5), 2, "no cadence: step 0 and the last");
     }
 
     #[test]

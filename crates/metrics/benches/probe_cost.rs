@@ -136,7 +136,7 @@ fn main() {
     let times: Vec<f64> = times.into_iter().map(median).collect();
     let base = times[0];
     let cadence = Cadence::per(10, STEPS_PER_EPOCH);
-    let checkpoints = cadence.count(STEPS) + usize::from(!cadence.hits(STEPS));
+    let checkpoints = cadence.count_with_last(STEPS);
     println!("BN paper net, {STEPS} steps of 60, single thread ({RUNS} interleaved rounds);");
     println!(
         "ten checkpoints per {STEPS_PER_EPOCH}-step epoch ({checkpoints} in all; the first and the last on all \

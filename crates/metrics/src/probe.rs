@@ -105,7 +105,7 @@ impl ProbeConfig {
     }
 
     fn is_checkpoint(&self, step: usize) -> bool {
-        self.every.is_some_and(|c| step == 0 || step == self.last_step || c.hits(step))
+        self.every.is_some_and(|c| c.hits_or_last(step, self.last_step))
     }
 
     /// Whether the checkpoint at `step` measures the full probe set. With [`Between::Sample`], step 1 does

@@ -578,18 +578,14 @@ mod tests {
     /// The evaluation steps of a run of `budget` steps evaluated at `grid`'s steps and at the end, as
     /// training places them ([`Cadence`]; C6's is 4 per 150-step epoch: 0, 38, 75, 113, …, 300).
     fn evaluations(grid: Cadence, budget: usize) -> Vec<f64> {
-        (0..=budget).filter(|&s| s == budget || grid.hits(s)).map(|s| s as f64).collect()
+        (0..=budget).filter(|&s| grid.hits_or_last(s, budget)).map(|s| s as f64).collect()
     }
 
-    /// A run's steps to a target as the evaluations at `steps_at` (ascending, from 0, the last the budget)
-    /// see them: the interval `(before, at]`, or `(budget, ∞)` when past the budget.
+    /// A run's steps to a target (> 0) as the evaluations at `steps_at` (ascending, from 0, the last the
+    /// budget) see them: the interval `(before, at]`, or `(budget, ∞)` when past the budget.
     fn observed(steps: f64, steps_at: &[f64]) -> (f64, f64) {
         let i = steps_at.partition_point(|&s| s < steps);
-        match (i.checked_sub(1), steps_at.get(i)) {
-            (Some(before), Some(&at)) => (steps_at[before], at),
-            (None, Some(_)) => (0.0, 1.0),
-            (_, None) => (steps_at[steps_at.len() - 1], f64::INFINITY),
-        }
+        (steps_at[i - 1], steps_at.get(i).copied().unwrap_or(f64::INFINITY))
     }
 
     /// Simulated C6 pairs: the true log10 speed-up of each seed pair is N(`mu`, 0.25²); BN's steps to the
@@ -649,8 +645,7 @@ mod tests {
             (c6, 3000, 7, 10.0, (0.002, 0.00075)),
         ] {
             let sims = simulate(REPS, 5, 1.0, (grid, budget), seed, bn_from);
-            let every = grid.period as f64 / grid.times as f64;
-            if bn_from < every {
+            if bn_from < evaluations(grid, budget)[1] {
                 let open = sims.iter().flat_map(|(_, hi, _)| hi).filter(|h| h.is_infinite()).count();
                 assert!(open > REPS, "BN runs at the first evaluation open upper bounds: {open}");
             }
@@ -661,15 +656,15 @@ mod tests {
                 down += usize::from(p_opposite < 0.05);
             }
             let (up, down) = (up as f64 / REPS as f64, down as f64 / REPS as f64);
-            eprintln!("grid {every}, budget {budget}, BN from {bn_from}: wrongly supported {up}, refuted {down}");
+            eprintln!("grid {grid:?}, budget {budget}, BN from {bn_from}: wrongly supported {up}, refuted {down}");
             assert!(
                 up <= limit && down <= limit,
-                "grid {every}, budget {budget}: wrongly supported {up}, refuted {down}"
+                "grid {grid:?}, budget {budget}: wrongly supported {up}, refuted {down}"
             );
             let hit = 1.0 / REPS as f64 + 1e-12;
             assert!(
                 (up - quoted.0).abs() <= hit && (down - quoted.1).abs() <= hit,
-                "grid {every}, budget {budget}: {up}, {down}, but docs/statistics.md quotes {quoted:?}"
+                "grid {grid:?}, budget {budget}: {up}, {down}, but docs/statistics.md quotes {quoted:?}"
             );
         }
         // The old test on C6's grid, with a budget of 1,000 steps (about half the runs without BN reach the
