@@ -57,7 +57,7 @@ enum Task {
     },
     /// Rebuild crates/data/data/fashion-mnist-subset from the official Fashion-MNIST IDX files.
     EmbedData {
-        /// Directory with the official files [default: the Debian package's directory].
+        /// Directory with the official files [default: /usr/share/datasets/fashion-mnist, the Debian package's].
         #[arg(long)]
         from: Option<PathBuf>,
     },
@@ -77,7 +77,7 @@ enum Task {
 fn main() -> ExitCode {
     let result = match Xtask::parse().task {
         Task::Report { profile, data, out, jobs, quiet } => report::run(profile, data, out, jobs, quiet),
-        Task::EmbedData { from } => embed_data::run(from).map(|()| ExitCode::SUCCESS),
+        Task::EmbedData { from } => embed_data::run(from),
         Task::Test { suites, no_cargo } => test::run_all(&suites, no_cargo).map(|()| ExitCode::SUCCESS),
     };
     match result {
