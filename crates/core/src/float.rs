@@ -79,6 +79,46 @@ pub trait Float:
     }
 }
 
+/// Checks that the setting `field = v` survives conversion to `F`, the type the layers compute in: finite
+/// there (`1e39` is infinite in `f32`), and, where `nonzero`, not rounded to 0 (`1e-50` is 0 in `f32`, which
+/// would silently turn a learning rate or an ε off). The f64 checks of each setting come first and catch
+/// what is invalid in any type.
+///
+/// # Errors
+/// A configuration error naming `field`, the value and the range of `F`.
+pub fn check_representable<F: Float>(field: &str, v: f64, nonzero: bool) -> crate::Result<()> {
+    let x = F::of(v);
+    let name = std::any::type_name::<F>();
+    if v.is_finite() && !x.is_finite() {
+        return Err(crate::Error::config(
+            field,
+            format!(
+                "{} is beyond the range of {name}, in which the network computes (largest {:.2e})",
+                short_number(v),
+                F::max_value().f64()
+            ),
+        ));
+    }
+    if nonzero && v != 0.0 && x == F::zero() {
+        return Err(crate::Error::config(
+            field,
+            format!(
+                "{} rounds to 0 in {name}, in which the network computes (smallest positive {:.2e})",
+                short_number(v),
+                (F::min_positive_value() * F::epsilon()).f64()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `v` as written where that is short (`0.001`), in scientific notation where it is long (`1e-50`, not 51
+/// digits).
+pub fn short_number(v: f64) -> String {
+    let s = v.to_string();
+    if s.len() > 12 { format!("{v:e}") } else { s }
+}
+
 impl Float for f32 {
     fn erf(self) -> Self {
         libm::erff(self)

@@ -73,7 +73,7 @@ pub use cadence::Cadence;
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use eval::{EvalPoint, PreparedSet, evaluate};
-pub use float::{Float, Kernel};
+pub use float::{Float, Kernel, check_representable, short_number};
 pub use hidden::{HiddenLayer, Norm};
 pub use init::Init;
 pub use linear::Linear;

@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::buffer::{Rows, flat, flat_mut};
 use crate::rng::{derive_seed, seeded};
 use crate::sparse::{self, SparseRows};
-use crate::{Activation, BatchNormConfig, Error, Float, HiddenLayer, Init, Linear, Placement, Result, Workspace};
+use crate::{
+    Activation, BatchNormConfig, Error, Float, HiddenLayer, Init, Linear, Placement, Result, Workspace,
+    check_representable,
+};
 
 fn default_init() -> Init {
     Init::PytorchDefault
@@ -99,6 +102,27 @@ impl MlpConfig {
         Ok(())
     }
 
+    /// [`MlpConfig::validate`], then checks that every real-valued setting survives conversion to `F`, the
+    /// type a network of it computes in ([`check_representable`]): `bias_init = 1e39` is infinite in `f32`
+    /// (the run would diverge at step 0 and read as a result), and an α, σ or ε that rounds to 0 would make
+    /// another activation, all-zero weights or no ε. [`Mlp::new`] calls it.
+    ///
+    /// # Errors
+    /// The first invalid field, named.
+    pub fn validate_for<F: Float>(&self) -> Result<()> {
+        self.validate()?;
+        if let Some(b) = self.bias_init {
+            check_representable::<F>("bias_init", b, false)?;
+        }
+        if let Activation::LeakyRelu(a) | Activation::Elu(a) = self.activation {
+            check_representable::<F>("activation α", a, true)?;
+        }
+        if let Init::SmallGaussian(s) = self.init {
+            check_representable::<F>("init σ", s, true)?;
+        }
+        check_representable::<F>("batch_norm.eps", self.batch_norm.eps, true)
+    }
+
     /// Number of trainable scalars.
     pub fn num_params(&self) -> usize {
         let mut n = 0;
@@ -127,7 +151,7 @@ impl<F: Float> Mlp<F> {
     /// # Errors
     /// If the configuration is invalid.
     pub fn new(config: &MlpConfig, seed: u64) -> Result<Self> {
-        config.validate()?;
+        config.validate_for::<F>()?;
         let mut rng = seeded(derive_seed(seed, "init"));
         let mut layers = Vec::with_capacity(config.hidden.len());
         let mut prev = config.input_dim;

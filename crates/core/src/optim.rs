@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Float, Result};
+use crate::{Error, Float, Result, check_representable};
 
 /// Which optimizer, with its hyper-parameters. Defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,6 +193,27 @@ impl OptimizerConfig {
             }
         }
     }
+
+    /// [`OptimizerConfig::validate`], then checks that the learning rate, ε and weight decay survive
+    /// conversion to `F`, the type the update computes in ([`check_representable`]): a rate of `1e39` is
+    /// infinite in `f32`, and one of `1e-50` is 0 there, which would train nothing without a word.
+    /// [`Optimizer::new`] calls it.
+    ///
+    /// # Errors
+    /// The first invalid field, named.
+    pub fn validate_for<F: Float>(&self) -> Result<()> {
+        self.validate()?;
+        let (lr, eps, weight_decay) = match *self {
+            OptimizerConfig::Sgd { lr, weight_decay, .. } => (lr, None, weight_decay),
+            OptimizerConfig::Adam { lr, eps, weight_decay, .. }
+            | OptimizerConfig::AdamW { lr, eps, weight_decay, .. } => (lr, Some(eps), weight_decay),
+        };
+        check_representable::<F>("lr", lr, true)?;
+        if let Some(eps) = eps {
+            check_representable::<F>("eps", eps, true)?;
+        }
+        check_representable::<F>("weight_decay", weight_decay, true)
+    }
 }
 
 /// An optimizer's state: the configuration, the step count and one buffer set per parameter tensor.
@@ -213,7 +234,7 @@ impl<F: Float> Optimizer<F> {
     /// # Errors
     /// If the configuration is invalid.
     pub fn new(config: OptimizerConfig) -> Result<Self> {
-        config.validate()?;
+        config.validate_for::<F>()?;
         Ok(Optimizer { config, step: 0, first: Vec::new(), second: Vec::new() })
     }
 

@@ -5,6 +5,7 @@
 
 use actscope_core::{
     Activation, BatchNormConfig, Budget, Cadence, Init, MlpConfig, OptimizerConfig, Placement, TrainConfig,
+    short_number,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -613,7 +614,7 @@ impl RunConfig {
             );
         }
         if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
-            return bad("val_fraction", format!("must lie in (0, 1), got {}", self.val_fraction));
+            return bad("val_fraction", format!("must lie in (0, 1), got {}", short_number(self.val_fraction)));
         }
         if self.batch_size == 0 {
             return bad("batch_size", "must be ≥ 1".into());
@@ -625,16 +626,17 @@ impl RunConfig {
             );
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return bad("momentum", format!("must lie in [0, 1), got {}", self.momentum));
+            return bad("momentum", format!("must lie in [0, 1), got {}", short_number(self.momentum)));
         }
         if self.probe_size < 2 {
             return bad("probe_size", format!("must be ≥ 2, got {}", self.probe_size));
         }
         if !(self.tau > 0.0 && self.tau <= 1.0) {
-            return bad("tau", format!("must lie in (0, 1], got {}", self.tau));
+            return bad("tau", format!("must lie in (0, 1], got {}", short_number(self.tau)));
         }
-        self.optimizer_config()?;
-        self.mlp_config(1, 2).validate()?;
+        // As the run computes: in f32, where 1e39 is infinite and 1e-50 is 0.
+        self.optimizer_config()?.validate_for::<f32>()?;
+        self.mlp_config(1, 2).validate_for::<f32>()?;
         Ok(())
     }
 
@@ -678,8 +680,7 @@ impl RunConfig {
     /// The run directory's name: readable settings, sanitised for any file system, then the id.
     pub fn dir_name(&self) -> String {
         // The rate as written (0.1, 1), or in scientific notation where that is long (1e300, not 301 digits).
-        let lr = self.lr.to_string();
-        let lr = if lr.len() > 12 { format!("{:e}", self.lr) } else { lr };
+        let lr = short_number(self.lr);
         let raw = format!(
             "{}-{}-d{}-{}-lr{lr}-s{}",
             self.activation,

@@ -2,13 +2,13 @@
 //! user's trial): mismatched BatchNorm shapes, an invalid BatchNorm setting, activation outputs of another
 //! shape, a probe that wants the probe set where none was given, an optimizer state slot reused for another
 //! tensor, a zero budget or evaluation cadence, an empty evaluation set, a dataset of 0 classes and a label
-//! out of range in the loss.
+//! out of range in the loss, and settings beyond the range of the type the network computes in.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use actscope_core::{
-    Activation, BatchNorm1d, BatchNormConfig, BnCache, Budget, Cadence, Mlp, MlpConfig, Optimizer, OptimizerConfig,
-    Placement, Probe, TrainConfig, TrainData, train,
+    Activation, BatchNorm1d, BatchNormConfig, BnCache, Budget, Cadence, Init, Mlp, MlpConfig, Optimizer,
+    OptimizerConfig, Placement, Probe, TrainConfig, TrainData, train,
 };
 use ndarray::{Array1, Array2};
 
@@ -43,6 +43,41 @@ fn batch_norm_refuses_shapes_that_do_not_fit_its_features() {
         bn.backward_into(&mut cache, x.view(), dg.view_mut(), db.view_mut(), dx.view_mut());
     });
     assert!(m.contains("grad_gamma and grad_beta need one entry per feature (4)"), "{m}");
+}
+
+/// Settings valid as f64 but not in the f32 the network computes in: `bias_init = 1e39` is infinite there (the
+/// run had diverged at step 0 and been recorded as a result), and an α, σ, ε or learning rate of 1e-50 is 0
+/// there (another activation, all-zero weights, no ε, no training). The f64 network takes them.
+#[test]
+fn settings_beyond_the_network_type_are_refused_by_name() {
+    let base = MlpConfig::new(3, &[4], 2, Activation::Relu, Placement::Before);
+    let with = |f: &dyn Fn(&mut MlpConfig)| {
+        let mut c = base.clone();
+        f(&mut c);
+        c
+    };
+    let cases = [
+        ("bias_init", with(&|c| c.bias_init = Some(1e39)), "1e39 is beyond the range of f32"),
+        ("activation α", with(&|c| c.activation = Activation::Elu(1e39)), "1e39 is beyond the range of f32"),
+        ("activation α", with(&|c| c.activation = Activation::LeakyRelu(1e-50)), "1e-50 rounds to 0 in f32"),
+        ("init σ", with(&|c| c.init = Init::SmallGaussian(1e-50)), "1e-50 rounds to 0 in f32"),
+        ("batch_norm.eps", with(&|c| c.batch_norm.eps = 1e-50), "1e-50 rounds to 0 in f32"),
+    ];
+    for (field, c, said) in cases {
+        let m = Mlp::<f32>::new(&c, 0).unwrap_err().to_string();
+        assert!(m.contains(&format!("invalid {field}: {said}")), "{m}");
+        assert!(Mlp::<f64>::new(&c, 0).is_ok(), "{field}: representable in f64");
+    }
+    assert!(Mlp::<f32>::new(&base, 0).is_ok());
+    for (lr, said) in
+        [(1e39, "invalid lr: 1e39 is beyond the range of f32"), (1e-50, "invalid lr: 1e-50 rounds to 0 in f32")]
+    {
+        let m = Optimizer::<f32>::new(OptimizerConfig::sgd(lr)).unwrap_err().to_string();
+        assert!(m.contains(said), "{m}");
+        assert!(Optimizer::<f64>::new(OptimizerConfig::sgd(lr)).is_ok());
+    }
+    let m = Optimizer::<f32>::new(OptimizerConfig::sgd(0.1).with_weight_decay(1e-50)).unwrap_err().to_string();
+    assert!(m.contains("invalid weight_decay: 1e-50 rounds to 0 in f32"), "{m}");
 }
 
 #[test]
