@@ -33,9 +33,21 @@ impl LoadedRun {
     /// summary recorded ([`check_records`]), so a damaged run is refused the same way by every command.
     ///
     /// # Errors
-    /// A missing, unreadable or malformed file, or records that do not match their checksum, naming the file.
+    /// A missing, unreadable or malformed file, settings in `config.json` that [`RunConfig::validate`]
+    /// refuses (but for runs made from captures), or records that do not match their checksum, naming the
+    /// file.
     pub fn load(dir: PathBuf) -> Result<Self> {
         let config = read_config(&dir)?;
+        // Settings `actscope train` would refuse (lr = -1, no hidden layer) come from an edited or damaged
+        // file, not from a run: refused, or they would be summarised as a result. A run `analyze` made from
+        // captures holds only what the captures tell (its other settings are defaults standing in), so only
+        // its types are checked.
+        if !config.is_from_captures() {
+            config.validate().map_err(|e| Error::Malformed {
+                path: dir.join("config.json"),
+                message: format!("{e} (no run is trained with it: the file was edited or damaged)"),
+            })?;
+        }
         let summary = read_summary(&dir)?;
         check_records(&dir, &summary.records_sha256)?;
         Ok(LoadedRun { dir, config, summary })

@@ -200,6 +200,29 @@ fn a_run_whose_summary_cannot_be_inspected_is_an_error_not_left_out() {
     std::fs::remove_dir_all(root).unwrap();
 }
 
+/// A `config.json` edited to settings no run is trained with (lr = -1, no hidden layer) had been read as it
+/// was, and `summarize` showed a configuration of depth 0 at rate -1 as a result. Loading refuses it, naming
+/// the file and the setting, as `train` refuses the setting.
+#[test]
+fn settings_no_run_is_trained_with_are_refused_when_read() {
+    let (root, dir, runs) = runs("edited-config", 2, false);
+    let config = runs[1].join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    for (key, bad, said) in
+        [("lr", "-1.0", "invalid lr"), ("hidden", "[]", "invalid hidden"), ("tau", "0.0", "invalid tau")]
+    {
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value[key] = serde_json::from_str(bad).unwrap();
+        std::fs::write(&config, value.to_string()).unwrap();
+        let (m, usage) = message(load_runs(&dir));
+        assert!(!usage && m.contains(&config.display().to_string()) && m.contains(said), "{key}: {m}");
+        assert!(m.contains("the file was edited or damaged"), "{m}");
+    }
+    std::fs::write(&config, text).unwrap();
+    assert_eq!(load_runs(&dir).unwrap().len(), 2, "restored, it reads again");
+    std::fs::remove_dir_all(root).unwrap();
+}
+
 /// Bug 4: `export tensorboard` with one failing run among others had already written the others: every
 /// run is now written beside its place first, and put in place only when all were.
 #[test]
