@@ -890,6 +890,15 @@ fn setting_arg(flag: &str, kv: &str) -> Result<(String, toml::Value)> {
 /// A `--where KEY=VALUE` filter: the setting's name and its value as a run's `config.json` writes it.
 fn where_filter(kv: &str) -> Result<(String, serde_json::Value)> {
     let (k, value) = setting_arg("--where", kv)?;
+    // A configuration writes no number that is not finite (JSON has none: serde_json would make it null,
+    // which is how an unset setting reads, so `bias_init=inf` would pick the runs without a bias_init).
+    if non_finite(&value) {
+        return Err(Error::usage(format!(
+            "--where {kv}: {value} is not a finite number, and no run's settings hold one (a run whose setting \
+             is unset matches no value: leave the filter out to keep it)"
+        ))
+        .into());
+    }
     let k = k.as_str();
     // The value as a configuration holds it (`0` for a float setting is 0.0, an activation's default
     // parameter is written out), read through a configuration that sets it alone.
@@ -901,6 +910,16 @@ fn where_filter(kv: &str) -> Result<(String, serde_json::Value)> {
         .and_then(|c| c.get(k).cloned())
         .map_or_else(|| serde_json::to_value(&value), Ok)?;
     Ok((k.to_string(), canonical_data(k, written)))
+}
+
+/// Whether `v` is, or holds, a float that is not finite (`inf`, `nan`).
+fn non_finite(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::Float(f) => !f.is_finite(),
+        toml::Value::Array(a) => a.iter().any(non_finite),
+        toml::Value::Table(t) => t.values().any(non_finite),
+        _ => false,
+    }
 }
 
 /// A `data` value in the one spelling a run's id is of (`./idx/` is `idx`), so that a filter matches the run

@@ -284,6 +284,14 @@ fn plot_refuses_runs_it_would_hide_and_where_chooses() {
     let o = run(&["plot", "m", "--out", "f", "--where", "moment=0.5"], &d);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--where moment=0.5: unknown setting"), "{}", stderr(&o));
+    // A value that is not finite matches no run: `inf` had become JSON's null, which is how an unset setting
+    // reads, so `bias_init=inf` drew every run without a bias_init.
+    for filter in ["bias_init=inf", "weight_decay=nan", "lr=-inf"] {
+        let o = run(&["plot", "m", "--out", "fn", "--where", filter], &d);
+        assert_eq!(o.status.code(), Some(2), "{filter}: {}", stderr(&o));
+        assert!(stderr(&o).contains("is not a finite number, and no run's settings hold one"), "{}", stderr(&o));
+        assert!(!d.join("fn").exists(), "{filter}: nothing drawn");
+    }
     // --where data matches whichever spelling of a path trained the run (`./c.csv` had matched only
     // `./c.csv`, though `c.csv` names the same run).
     let rows: String = (0..100).map(|i| format!("{},{},{}\n", i % 7, i % 3, i % 2)).collect();
