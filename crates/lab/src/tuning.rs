@@ -67,8 +67,15 @@ pub fn two_digits(x: f64) -> f64 {
     if x <= 0.0 || !x.is_finite() {
         return x;
     }
-    let scale = 10f64.powi(1 - x.log10().floor() as i32);
-    (x * scale).round() / scale
+    let shift = 1 - x.log10().floor() as i32;
+    if (0..=22).contains(&shift) {
+        // 10^shift is exact: the quotient of two whole numbers, correctly rounded (rates from 1e-21 to 99).
+        let scale = 10f64.powi(shift);
+        return (x * scale).round() / scale;
+    }
+    // Beyond, a scale of 10^shift is itself rounded (1e-90 came out 9.999999999999998e-91): the decimal
+    // text rounded to two digits, read back as the nearest f64.
+    format!("{x:.1e}").parse().expect("a formatted float parses")
 }
 
 /// The width in decades of the contiguous run of rates around the best whose score is within [`WITHIN`]
@@ -96,12 +103,19 @@ pub fn width_decades(scores: &[(f64, f64)]) -> f64 {
 /// tried at (and whose grid was extended fewer than [`MAX_EXTENSIONS`] times on that side beyond
 /// `original`, the sweep's own grid), the runs at the next rate beyond that edge, for `seeds`.
 pub fn extensions(groups: &[GroupSummary], original: &[f64], seeds: &[u64]) -> Vec<RunConfig> {
-    let Some(ratio) = grid_ratio(original) else { return Vec::new() };
+    extensions_noted(groups, original, seeds).0
+}
+
+/// [`extensions`], and a note for each configuration left at its edge because the next rate is not one a
+/// run can train at (an extreme grid's ratio can carry it past `f32`'s range, or to 0 there): its
+/// configuration stays marked at the edge ([`Bracket`]), and the note says why.
+pub fn extensions_noted(groups: &[GroupSummary], original: &[f64], seeds: &[u64]) -> (Vec<RunConfig>, Vec<String>) {
+    let Some(ratio) = grid_ratio(original) else { return (Vec::new(), Vec::new()) };
     let (omin, omax) = (
         original.iter().copied().fold(f64::INFINITY, f64::min),
         original.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
-    let mut out = Vec::new();
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
     for g in groups {
         let lrs: Vec<f64> = g.lr_scores.iter().map(|p| p.0).collect();
         let (below, above) = (lrs.iter().filter(|&&l| l < omin).count(), lrs.iter().filter(|&&l| l > omax).count());
@@ -112,16 +126,23 @@ pub fn extensions(groups: &[GroupSummary], original: &[f64], seeds: &[u64]) -> V
             Bracket::HighEdge if above < MAX_EXTENSIONS => Some(two_digits(hi * ratio)),
             _ => None,
         };
-        if let Some(lr) = next {
-            for &seed in seeds {
-                let mut c = g.config.clone();
-                c.lr = lr;
-                c.seed = seed;
-                out.push(c);
-            }
+        let Some(lr) = next else { continue };
+        let mut c = g.config.clone();
+        c.lr = lr;
+        if let Err(e) = c.validate() {
+            notes.push(format!(
+                "note: {} {} stays at the edge of its learning-rate grid: the next rate beyond it would be {} ({e})",
+                c.activation,
+                c.placement,
+                actscope_core::short_number(lr)
+            ));
+            continue;
+        }
+        for &seed in seeds {
+            out.push(RunConfig { seed, ..c.clone() });
         }
     }
-    out
+    (out, notes)
 }
 
 /// Brackets a finished sweep: while some configuration's selected rate is at an edge of the rates it was
@@ -150,11 +171,16 @@ pub fn bracket_sweep(
     seeds.sort_unstable();
     seeds.dedup();
     let mut ids: std::collections::HashSet<String> = runs.iter().map(RunConfig::id).collect();
-    let mut added = 0;
+    let (mut added, mut said) = (0, std::collections::HashSet::new());
     loop {
         let mine: Vec<crate::summarize::LoadedRun> =
             crate::summarize::load_runs(out)?.into_iter().filter(crate::summarize::of_this_build(&ids)).collect();
-        let more = extensions(&crate::summarize::summarize(&mine), &grid, &seeds);
+        let (more, notes) = extensions_noted(&crate::summarize::summarize(&mine), &grid, &seeds);
+        for n in notes {
+            if said.insert(n.clone()) {
+                observer.message(&n);
+            }
+        }
         if more.is_empty() {
             return Ok(added);
         }

@@ -2,7 +2,7 @@
 
 use actscope_core::EvalPoint;
 use actscope_lab::summarize::{LoadedRun, summarize};
-use actscope_lab::tuning::{Bracket, MAX_EXTENSIONS, extensions, two_digits, width_decades};
+use actscope_lab::tuning::{Bracket, MAX_EXTENSIONS, extensions, extensions_noted, two_digits, width_decades};
 use actscope_lab::{RunConfig, RunStatus, RunSummary};
 
 /// A finished run whose validation accuracy is `val(lr)` (a seed adds a little noise).
@@ -60,6 +60,38 @@ fn an_optimum_below_the_grid_is_found_by_extending_it() {
     assert_eq!((g.lr_width_decades, g.lr_width_by_seed.n), (0.0, 3));
 }
 
+/// An extreme grid's ratio carried the next rate past f32's range (or to 0 there): the extension run was
+/// refused only when `sweep --bracket` trained it, with an error naming a run the user never asked for. The
+/// configuration now stays at its edge with a note saying why.
+#[test]
+fn a_rate_beyond_f32_is_not_an_extension_but_a_note() {
+    let grid = [1e-30, 1e30];
+    for (edge, val) in [
+        (Bracket::HighEdge, (|lr: f64| 0.5 + 0.001 * lr.log10()) as fn(f64) -> f64),
+        (Bracket::LowEdge, |lr| 0.5 - 0.001 * lr.log10()),
+    ] {
+        let runs: Vec<LoadedRun> = grid.iter().map(|&lr| run(lr, 0, &val)).collect();
+        let groups = summarize(&runs);
+        assert_eq!(groups[0].bracket, edge);
+        let (more, notes) = extensions_noted(&groups, &grid, &[0]);
+        assert!(more.is_empty(), "{more:?}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        // The rate the grid's ratio (1e60) gives, rounded to two digits.
+        let why = if edge == Bracket::HighEdge {
+            "would be 1e90 (invalid lr: 1e90 is beyond the range of f32, in which the network computes"
+        } else {
+            "would be 1e-90 (invalid lr: 1e-90 rounds to 0 in f32, in which the network computes"
+        };
+        let note = &notes[0];
+        assert!(
+            note.contains("stays at the edge of its learning-rate grid: the next rate beyond it would be"),
+            "{note}"
+        );
+        assert!(note.contains("(invalid lr: ") && note.contains(why), "{note}");
+        assert!(extensions(&groups, &grid, &[0]).is_empty());
+    }
+}
+
 #[test]
 fn an_optimum_beyond_the_limit_is_left_marked_at_the_edge() {
     let val = |lr: f64| 0.5 + 0.1 * lr.log10(); // ever better with larger rates
@@ -83,6 +115,8 @@ fn robustness_is_the_contiguous_range_within_one_point_of_the_best() {
     assert!((width_decades(&scores) - 1.0).abs() < 1e-12, "0.01 … 0.1; 1.0 is 1.1 pp below, so 10 does not count");
     assert_eq!(two_digits(0.0031622), 0.0032);
     assert_eq!(two_digits(3.1622), 3.2);
+    // Where 10^k is not exact in f64 (1e-90 came out 9.999999999999998e-91, 1e90 as 1.0000000000000003e90).
+    assert_eq!((two_digits(1.0000001e-90), two_digits(0.99999e90), two_digits(316.2)), (1e-90, 1e90, 320.0));
 }
 
 /// Two rates whose mean validation accuracies agree exactly (counts over one validation set) are a tie,
