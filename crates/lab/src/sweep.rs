@@ -112,6 +112,16 @@ pub struct ProfilePatch {
 /// holds keeps the key's place, and removing one keeps the others' order.)
 pub type Axes = toml::map::Map<String, Vec<toml::Value>>;
 
+/// A setting's value as messages show it: as TOML writes it (`1.0`), but a float in scientific notation where
+/// that text is long (`1e-300`, not 300 zeros).
+fn shown(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(f) if v.to_string().len() > 12 => format!("{f:e}"),
+        toml::Value::Array(a) => format!("[{}]", a.iter().map(shown).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
 /// Reads `[axes]` entry by entry, so that they keep the file's order (a `BTreeMap` would sort the keys).
 fn axes_in_order<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Axes, D::Error> {
     struct InOrder;
@@ -122,8 +132,17 @@ fn axes_in_order<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Axes, D
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Axes, A::Error> {
             let mut axes = Axes::new();
-            while let Some((key, values)) = map.next_entry::<String, Vec<toml::Value>>()? {
-                axes.insert(key, values);
+            while let Some((key, value)) = map.next_entry::<String, toml::Value>()? {
+                match value {
+                    toml::Value::Array(values) => axes.insert(key, values),
+                    // A single value where the axis lists them (toml said "expected a sequence").
+                    one => {
+                        return Err(serde::de::Error::custom(format!(
+                            "[axes] {key} = {one}: an axis is a list of values, e.g. {key} = [{one}] (a setting \
+                             with one value can go in [base])"
+                        )));
+                    }
+                };
             }
             Ok(axes)
         }
@@ -311,8 +330,9 @@ impl SweepFile {
         for k in self.axes.keys() {
             if let Some(v) = self.base.get(k) {
                 return Err(Error::usage(format!(
-                    "{} {k} is also set in [base] ({k} = {v}, {}); the axis would override it: keep one",
+                    "{} {k} is also set in [base] ({k} = {}, {}); the axis would override it: keep one",
                     self.place("axes", k),
+                    shown(v),
                     self.at("base", k)
                 )));
             }
@@ -320,19 +340,19 @@ impl SweepFile {
         // Keys and types, one key at a time: these do not depend on other keys.
         let alone = |k: &String, v: &toml::Value| parse_table(toml::Table::from_iter([(k.clone(), v.clone())]));
         for (k, v) in &self.base {
-            alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("base", k))))?;
+            alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {}: {e}", self.place("base", k), shown(v))))?;
         }
         for (k, values) in &self.axes {
             // Values spelled apart that mean one setting ("relu" and "ReLU", "leaky_relu(0.1)" and
             // "leaky_relu(0.10)") are repeats too: compared as parsed, not as written.
             let mut parsed: Vec<serde_json::Value> = Vec::with_capacity(values.len());
             for (i, v) in values.iter().enumerate() {
-                let mut cfg =
-                    alone(k, v).map_err(|e| Error::usage(format!("{} {k} = {v}: {e}", self.place("axes", k))))?;
+                let mut cfg = alone(k, v)
+                    .map_err(|e| Error::usage(format!("{} {k} = {}: {e}", self.place("axes", k), shown(v))))?;
                 // One directory spelled two ways ("idx" and "./idx") is one run (its id is of the spelling
                 // `spec::canonical` gives).
                 cfg.data = actscope_data::spec::canonical(&cfg.data);
-                let value = serde_json::to_value(&cfg).map_err(|e| Error::usage(format!("{k} = {v}: {e}")))?;
+                let value = serde_json::to_value(&cfg).map_err(|e| Error::usage(format!("{k} = {}: {e}", shown(v))))?;
                 if let Some(j) = parsed.iter().position(|p| *p == value) {
                     if values[j] == *v {
                         return Err(Error::usage(format!(
@@ -387,7 +407,7 @@ impl SweepFile {
                 build(with_network(t)).is_ok()
             });
             if let Some((k, v)) = culprit {
-                return Err(Error::usage(format!("{} {k} = {v}: {e}", self.place("base", k))));
+                return Err(Error::usage(format!("{} {k} = {}: {e}", self.place("base", k), shown(v))));
             }
         }
         if !self.axes_give_network() && !self.base.contains_key("hidden") && !self.base.contains_key("depth") {
@@ -423,7 +443,7 @@ impl SweepFile {
                                 .collect();
                             format!("{}: [axes] {}: {e}", self.source_name(), together.join(", "))
                         }
-                        None => format!("{} {k} = {v}: {e}", self.place("axes", k)),
+                        None => format!("{} {k} = {}: {e}", self.place("axes", k), shown(v)),
                     }));
                 }
             }
@@ -577,7 +597,15 @@ impl Shard {
         };
         let min = get("SLURM_ARRAY_TASK_MIN").map(|m| num("SLURM_ARRAY_TASK_MIN", &m)).transpose()?.unwrap_or(0);
         let (id, count) = (num("SLURM_ARRAY_TASK_ID", &id)?, num("SLURM_ARRAY_TASK_COUNT", &count)?);
-        Shard::parse(&format!("{}/{count}", id.saturating_sub(min))).map(Some)
+        // Below the array's first index, the difference would wrap or (saturating) make another task's shard:
+        // two tasks would run the same runs and none the others.
+        let index = id.checked_sub(min).ok_or_else(|| {
+            Error::usage(format!(
+                "SLURM_ARRAY_TASK_ID={id} is below SLURM_ARRAY_TASK_MIN={min}: the task's index in the array \
+                 cannot be told; give it with --shard INDEX/COUNT"
+            ))
+        })?;
+        Shard::parse(&format!("{index}/{count}")).map(Some)
     }
 
     /// Whether the run with `id` (hex) belongs to this shard.

@@ -105,6 +105,9 @@ fn shards_partition_the_sweep() {
         }
     };
     assert_eq!(Shard::from_slurm(slurm("4")).unwrap(), Some(Shard::new(3, 4).unwrap()));
+    // An id below the array's first index had been taken as shard 0, running shard 0's runs twice.
+    let e = Shard::from_slurm(slurm("0")).unwrap_err().to_string();
+    assert!(e.contains("SLURM_ARRAY_TASK_ID=0 is below SLURM_ARRAY_TASK_MIN=1"), "{e}");
     // Shards are built checked: a shard of 0 had made `owns` divide by zero.
     assert!(Shard::new(0, 0).is_err() && Shard::new(4, 4).is_err());
     assert_eq!((Shard::new(3, 4).unwrap().index(), Shard::new(3, 4).unwrap().count()), (3, 4));
@@ -196,6 +199,9 @@ fn bad_sweep_files_are_usage_errors() {
     // Nesterov's message names the setting that is wrong (it named `dampening`, which is not a setting).
     let m = err("[base]\nhidden=[4]\n[axes]\nmomentum = [0.0, 0.9]\nnesterov = [true]\n");
     assert!(m.contains("Nesterov momentum requires momentum > 0, got momentum = 0") && !m.contains("dampening"), "{m}");
+    // One value where an axis lists them says so (toml's "expected a sequence" did not say what an axis is).
+    let e = SweepFile::parse("[base]\nhidden=[4]\n[axes]\nlr = 0.1\n", "s.toml").unwrap_err().to_string();
+    assert!(e.contains("s.toml") && e.contains("[axes] lr = 0.1: an axis is a list of values, e.g. lr = [0.1]"), "{e}");
     // A Slurm array task without the array's size cannot tell its share: it had run the whole sweep.
     let get = |k: &str| (k == "SLURM_ARRAY_TASK_ID").then(|| "1".to_string());
     let e = Shard::from_slurm(get).unwrap_err().to_string();
