@@ -14,10 +14,9 @@ pub fn run(from: Option<PathBuf>) -> Result<ExitCode> {
     cmd.arg("run").arg("--manifest-path").arg(root.join("Cargo.toml"));
     cmd.args(["--package", "actscope-data", "--example", "embed_data", "--"]);
     if let Some(from) = from {
-        // `--from=DIR`, so that a directory starting with `-` is not read as a flag.
-        let mut arg = std::ffi::OsString::from("--from=");
-        arg.push(from);
-        cmd.arg(arg);
+        // Two arguments: the example takes the one after `--from` as it is (a directory may start with `-`,
+        // or not be UTF-8).
+        cmd.arg("--from").arg(from);
     }
     let status = cmd.status().with_context(|| format!("could not start `{cargo}`"))?;
     // The example (or cargo) said what went wrong; its exit status is passed on (2: a usage error).

@@ -2,8 +2,8 @@
 //! `actscope report`: `actscope_lab::report::run`), built in the release profile by `cargo run --release`.
 //!
 //! xtask itself is built in the dev profile and links no actscope crate: the report's training wants the
-//! release profile, `cargo xtask test` wants to start at once, and the same xtask binary serves both. Before, xtask linked actscope-lab and the alias built it in release for both
-//! tasks, which cost `cargo xtask test` a release build of the whole library (4 min 43 s of CI's 27 min on a
+//! release profile, `cargo xtask test` wants to start at once, and the same xtask binary serves both.
+//! Before, xtask linked actscope-lab and the alias built it in release for both tasks, which cost `cargo xtask test` a release build of the whole library (4 min 43 s of CI's 27 min on a
 //! Zen 3 core, 2026-12-07) for a task that only runs other commands.
 
 use std::path::PathBuf;

@@ -120,7 +120,8 @@ impl MlpConfig {
         if let Init::SmallGaussian(s) = self.init {
             check_representable::<F>("init σ", s, true)?;
         }
-        check_representable::<F>("batch_norm.eps", self.batch_norm.eps, true)
+        check_representable::<F>("batch_norm.eps", self.batch_norm.eps, true)?;
+        check_representable::<F>("batch_norm.momentum", self.batch_norm.momentum, true)
     }
 
     /// Number of trainable scalars.

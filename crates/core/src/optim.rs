@@ -194,9 +194,10 @@ impl OptimizerConfig {
         }
     }
 
-    /// [`OptimizerConfig::validate`], then checks that the learning rate, ε and weight decay survive
-    /// conversion to `F`, the type the update computes in ([`check_representable`]): a rate of `1e39` is
-    /// infinite in `f32`, and one of `1e-50` is 0 there, which would train nothing without a word.
+    /// [`OptimizerConfig::validate`], then checks that the learning rate, momentum, dampening, ε and weight
+    /// decay survive conversion to `F`, the type the update computes in ([`check_representable`]): a rate of
+    /// `1e39` is infinite in `f32`, one of `1e-50` is 0 there, which would train nothing without a word, and a
+    /// momentum of `0.99999999` is 1 there, which would never forget a gradient.
     /// [`Optimizer::new`] calls it.
     ///
     /// # Errors
@@ -204,7 +205,21 @@ impl OptimizerConfig {
     pub fn validate_for<F: Float>(&self) -> Result<()> {
         self.validate()?;
         let (lr, eps, weight_decay) = match *self {
-            OptimizerConfig::Sgd { lr, weight_decay, .. } => (lr, None, weight_decay),
+            OptimizerConfig::Sgd { lr, momentum, dampening, weight_decay, .. } => {
+                check_representable::<F>("momentum", momentum, true)?;
+                check_representable::<F>("dampening", dampening, false)?;
+                // A momentum below 1 that is 1 in F would keep every gradient for ever.
+                if momentum < 1.0 && F::of(momentum) >= F::one() {
+                    return Err(Error::config(
+                        "momentum",
+                        format!(
+                            "{momentum} rounds to 1 in {}, in which the update computes",
+                            std::any::type_name::<F>()
+                        ),
+                    ));
+                }
+                (lr, None, weight_decay)
+            }
             OptimizerConfig::Adam { lr, eps, weight_decay, .. }
             | OptimizerConfig::AdamW { lr, eps, weight_decay, .. } => (lr, Some(eps), weight_decay),
         };

@@ -8,6 +8,7 @@
 //! `DIR` defaults to where Debian's `dataset-fashion-mnist` installs the files
 //! ([`actscope_data::SYSTEM_FASHION_MNIST`]). `cargo xtask embed-data` runs this example.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,7 +18,7 @@ use actscope_data::mnist::find_idx_files;
 const USAGE: &str = "usage: embed_data [--from DIR]   (DIR: the official Fashion-MNIST IDX files)";
 
 fn main() -> ExitCode {
-    let from = match from_argument(std::env::args().skip(1)) {
+    let from = match from_argument(std::env::args_os().skip(1)) {
         Ok(Some(from)) => from,
         Ok(None) => {
             println!("{USAGE}");
@@ -40,16 +41,15 @@ fn main() -> ExitCode {
 
 /// The directory given with `--from DIR` or `--from=DIR` (the Debian package's by default), or `None` for
 /// `--help`.
-fn from_argument(mut args: impl Iterator<Item = String>) -> Result<Option<PathBuf>, String> {
+/// The directory after `--from` is taken as the OS gives it (it need not be UTF-8, and may start with `-`).
+fn from_argument(mut args: impl Iterator<Item = OsString>) -> Result<Option<PathBuf>, String> {
     let mut from = PathBuf::from(actscope_data::SYSTEM_FASHION_MNIST);
     while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--from" => from = args.next().ok_or("--from needs a directory")?.into(),
-            _ => match arg.strip_prefix("--from=") {
-                Some(dir) => from = dir.into(),
-                None => return Err(format!("unexpected argument {arg:?}")),
-            },
+        match arg.to_str() {
+            Some("-h" | "--help") => return Ok(None),
+            Some("--from") => from = args.next().ok_or("--from needs a directory")?.into(),
+            Some(a) if a.starts_with("--from=") => from = a["--from=".len()..].into(),
+            _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
     Ok(Some(from))

@@ -34,21 +34,22 @@ impl LoadedRun {
     ///
     /// # Errors
     /// A missing, unreadable or malformed file, settings in `config.json` that [`RunConfig::validate`]
-    /// refuses (but for runs made from captures), or records that do not match their checksum, naming the
-    /// file.
+    /// refuses in a run this build computed (but for runs made from captures), or records that do not match
+    /// their checksum, naming the file.
     pub fn load(dir: PathBuf) -> Result<Self> {
         let config = read_config(&dir)?;
-        // Settings `actscope train` would refuse (lr = -1, no hidden layer) come from an edited or damaged
-        // file, not from a run: refused, or they would be summarised as a result. A run `analyze` made from
-        // captures holds only what the captures tell (its other settings are defaults standing in), so only
-        // its types are checked.
-        if !config.is_from_captures() {
+        let summary = read_summary(&dir)?;
+        // Settings this build's `train` would refuse (lr = -1, no hidden layer) in a run this build computed
+        // come from an edited or damaged file: refused, or they would be summarised as a result. Runs of other
+        // code are read as they are (their rules may have differed; readers warn about mixing code versions),
+        // and a run `analyze` made from captures holds only what the captures tell (its other settings are
+        // defaults standing in), so both are checked for types only.
+        if summary.code == crate::run::CODE && !config.is_from_captures() {
             config.validate().map_err(|e| Error::Malformed {
                 path: dir.join("config.json"),
-                message: format!("{e} (no run is trained with it: the file was edited or damaged)"),
+                message: format!("{e} (this build computed the run, and trains no run with it: the file was edited)"),
             })?;
         }
-        let summary = read_summary(&dir)?;
         check_records(&dir, &summary.records_sha256)?;
         Ok(LoadedRun { dir, config, summary })
     }

@@ -137,6 +137,7 @@ fn axes_in_order<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Axes, D
                     toml::Value::Array(values) => axes.insert(key, values),
                     // A single value where the axis lists them (toml said "expected a sequence").
                     one => {
+                        let one = shown(&one);
                         return Err(serde::de::Error::custom(format!(
                             "[axes] {key} = {one}: an axis is a list of values, e.g. {key} = [{one}] (a setting \
                              with one value can go in [base])"

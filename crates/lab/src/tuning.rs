@@ -73,8 +73,13 @@ pub fn two_digits(x: f64) -> f64 {
         let scale = 10f64.powi(shift);
         return (x * scale).round() / scale;
     }
-    // Beyond, a scale of 10^shift is itself rounded (1e-90 came out 9.999999999999998e-91): the decimal
-    // text rounded to two digits, read back as the nearest f64.
+    if (-22..0).contains(&shift) {
+        // 10^-shift is exact: a whole number of it (rates from 100 to ~1e23), halves away from 0 as above.
+        let unit = 10f64.powi(-shift);
+        return (x / unit).round() * unit;
+    }
+    // Beyond, a power of ten is itself rounded (1e-90 came out 9.999999999999998e-91): the decimal text
+    // rounded to two digits, read back as the nearest f64.
     format!("{x:.1e}").parse().expect("a formatted float parses")
 }
 
@@ -130,10 +135,11 @@ pub fn extensions_noted(groups: &[GroupSummary], original: &[f64], seeds: &[u64]
         let mut c = g.config.clone();
         c.lr = lr;
         if let Err(e) = c.validate() {
+            // Named as its run directories are, but for the rate and seed, which vary within it.
+            let name = c.dir_name();
+            let name = name.split("-lr").next().unwrap_or(&name);
             notes.push(format!(
-                "note: {} {} stays at the edge of its learning-rate grid: the next rate beyond it would be {} ({e})",
-                c.activation,
-                c.placement,
+                "note: {name} stays at the edge of its learning-rate grid: the next rate beyond it would be {} ({e})",
                 actscope_core::short_number(lr)
             ));
             continue;

@@ -62,6 +62,7 @@ fn settings_beyond_the_network_type_are_refused_by_name() {
         ("activation α", with(&|c| c.activation = Activation::LeakyRelu(1e-50)), "1e-50 rounds to 0 in f32"),
         ("init σ", with(&|c| c.init = Init::SmallGaussian(1e-50)), "1e-50 rounds to 0 in f32"),
         ("batch_norm.eps", with(&|c| c.batch_norm.eps = 1e-50), "1e-50 rounds to 0 in f32"),
+        ("batch_norm.momentum", with(&|c| c.batch_norm.momentum = 1e-50), "1e-50 rounds to 0 in f32"),
     ];
     for (field, c, said) in cases {
         let m = Mlp::<f32>::new(&c, 0).unwrap_err().to_string();
@@ -78,6 +79,10 @@ fn settings_beyond_the_network_type_are_refused_by_name() {
     }
     let m = Optimizer::<f32>::new(OptimizerConfig::sgd(0.1).with_weight_decay(1e-50)).unwrap_err().to_string();
     assert!(m.contains("invalid weight_decay: 1e-50 rounds to 0 in f32"), "{m}");
+    let m = Optimizer::<f32>::new(OptimizerConfig::sgd_momentum(0.1, 0.99999999)).unwrap_err().to_string();
+    assert!(m.contains("invalid momentum: 0.99999999 rounds to 1 in f32"), "{m}");
+    assert!(Optimizer::<f64>::new(OptimizerConfig::sgd_momentum(0.1, 0.99999999)).is_ok());
+    assert!(Optimizer::<f32>::new(OptimizerConfig::sgd_momentum(0.1, 0.999)).is_ok());
 }
 
 #[test]

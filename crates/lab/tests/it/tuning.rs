@@ -117,6 +117,8 @@ fn robustness_is_the_contiguous_range_within_one_point_of_the_best() {
     assert_eq!(two_digits(3.1622), 3.2);
     // Where 10^k is not exact in f64 (1e-90 came out 9.999999999999998e-91, 1e90 as 1.0000000000000003e90).
     assert_eq!((two_digits(1.0000001e-90), two_digits(0.99999e90), two_digits(316.2)), (1e-90, 1e90, 320.0));
+    // Halves away from zero on either side of 100, as they always were (125 had become 120, ties to even).
+    assert_eq!((two_digits(1.25), two_digits(125.0), two_digits(1050.0)), (1.3, 130.0, 1100.0));
 }
 
 /// Two rates whose mean validation accuracies agree exactly (counts over one validation set) are a tie,
