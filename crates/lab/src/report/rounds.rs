@@ -94,8 +94,12 @@ pub(super) fn run_e1_in_rounds(
         let mut e1 = load(&ids)?;
         // After the first round, bracket every configuration's selected rate before any comparison is made:
         // extend the grid on the side of an edge optimum (first-round seeds), until interior or the limit.
+        let mut said = HashSet::new();
         while !bracketed {
-            let more = crate::tuning::extensions(&e1.groups, &grid, &first_seeds);
+            let (more, notes) = crate::tuning::extensions_noted(&e1.groups, &grid, &first_seeds);
+            for n in notes.iter().filter(|n| said.insert(n.to_string())) {
+                observer.message(n);
+            }
             if more.is_empty() {
                 bracketed = true;
                 break;
