@@ -3,22 +3,16 @@
 //! links no actscope crate and builds in seconds.
 
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 pub fn run(from: Option<PathBuf>) -> Result<ExitCode> {
-    let root = crate::workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut cmd = Command::new(&cargo);
-    cmd.arg("run").arg("--manifest-path").arg(root.join("Cargo.toml"));
-    cmd.args(["--package", "actscope-data", "--example", "embed_data", "--"]);
+    let mut cmd = crate::cargo_run(&["--package", "actscope-data", "--example", "embed_data", "--"]);
     if let Some(from) = from {
         // Two arguments: the example takes the one after `--from` as it is (a directory may start with `-`,
         // or not be UTF-8).
         cmd.arg("--from").arg(from);
     }
-    let status = cmd.status().with_context(|| format!("could not start `{cargo}`"))?;
-    // The example (or cargo) said what went wrong; its exit status is passed on (2: a usage error).
-    Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)))
+    crate::run_passing_status(cmd)
 }

@@ -89,6 +89,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// The cargo that runs xtask (`$CARGO`), else `cargo` from the path.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// `cargo run --manifest-path <workspace>/Cargo.toml` and the given arguments, for the tasks that run a
+/// binary or example of the workspace (`report`, `embed-data`).
+pub fn cargo_run(args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(cargo());
+    cmd.arg("run").arg("--manifest-path").arg(workspace_root().join("Cargo.toml")).args(args);
+    cmd
+}
+
+/// Runs `cmd` and passes its exit status on (2 stays a usage error; a signal is 1): the command said what went
+/// wrong itself.
+pub fn run_passing_status(mut cmd: std::process::Command) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let status = cmd.status().with_context(|| format!("could not start `{}`", cargo()))?;
+    Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)))
+}
+
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()

@@ -3,13 +3,14 @@
 //!
 //! xtask itself is built in the dev profile and links no actscope crate: the report's training wants the
 //! release profile, `cargo xtask test` wants to start at once, and the same xtask binary serves both.
-//! Before, xtask linked actscope-lab and the alias built it in release for both tasks, which cost `cargo xtask test` a release build of the whole library (4 min 43 s of CI's 27 min on a
-//! Zen 3 core, 2026-12-07) for a task that only runs other commands.
+//! Before, xtask linked actscope-lab and the alias built it in release for both tasks, which cost `cargo
+//! xtask test` a release build of the whole library (4 min 43 s of CI's 27 min on a Zen 3 core, 2026-12-07)
+//! for a task that only runs other commands.
 
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::ValueEnum;
 
 use crate::ProfileArg;
@@ -24,10 +25,7 @@ pub fn run(
     let root = crate::workspace_root();
     let out = out.unwrap_or_else(|| root.join("report"));
     let profile = profile.to_possible_value().expect("every profile has a name");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut cmd = Command::new(&cargo);
-    cmd.arg("run").arg("--release").arg("--manifest-path").arg(root.join("Cargo.toml"));
-    cmd.args(["--package", "actscope", "--bin", "actscope"]);
+    let mut cmd = crate::cargo_run(&["--release", "--package", "actscope", "--bin", "actscope"]);
     if quiet {
         cmd.arg("--quiet");
     }
@@ -46,10 +44,9 @@ pub fn run(
         cmd.arg("--quiet");
     }
     let start = std::time::Instant::now();
-    let status = cmd.status().with_context(|| format!("could not start `{cargo}`"))?;
-    if !status.success() {
-        // `actscope report` (or cargo) said what went wrong; its exit status is passed on (2: a usage error).
-        return Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)));
+    let code = crate::run_passing_status(cmd)?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
     }
     eprintln!(
         "report ({} profile) written in {:.0} s, building the actscope binary included",

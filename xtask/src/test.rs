@@ -59,8 +59,7 @@ pub fn run_all(only: &[String], skip_cargo: bool) -> Result<()> {
     let mut missing = Vec::new();
     let mut passed = Vec::new();
     if !skip_cargo {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        match run(&root, &cargo, &["test", "--workspace"])? {
+        match run(&root, &crate::cargo(), &["test", "--workspace"])? {
             Outcome::Passed => passed.push("cargo test --workspace".to_string()),
             Outcome::Missing | Outcome::Failed(_) => failed.push("cargo test --workspace".to_string()),
         }
