@@ -686,6 +686,9 @@ mod tests {
             (4, 90, 5, true),
             (8, 100, 41, false),
             (10, 60, 57, true),
+            // Panels of two where three would leave one vector over, without and before the tail (AVX2).
+            (7, 45, 30, true),
+            (5, 50, 52, false),
         ];
         for (case, &(rows, cols, outputs, bias)) in cases.iter().enumerate() {
             let x = sparse_input(rows, cols, 0.5, case as u64);

@@ -9,13 +9,8 @@ use super::{ENTRIES_AHEAD, GROUP, NONE, PackedWeights, SparseRows};
 /// Lanes of an AVX2 vector of `f32`.
 const LANES: usize = 8;
 
-/// Vectors per panel: 4 rows × 2 vectors = 8 accumulators, with 2 vectors of Wᵀ and 4 broadcast values,
-/// 14 of the 16 registers (the panel with the tail keeps two more accumulators and its two spreads, and
-/// reloads what no longer fits). Three vectors per panel measured no faster (docs/performance.md).
-const PANEL: usize = 2;
-
-/// Every group of four rows of `rows` against panels of up to [`PANEL`] vectors of Wᵀ, the last panel with
-/// the tail where [`PackedWeights`] packs one (the last 1–4 outputs of all four rows in two vectors).
+/// Every group of four rows of `rows` against the panels of Wᵀ that [`plan`] lays out, the last one with the
+/// tail where [`PackedWeights`] packs one (the last 1–4 outputs of all four rows in two vectors).
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA; `p` must be packed for `rows`' columns, and `y` must hold
@@ -25,20 +20,46 @@ pub(super) unsafe fn quads(rows: &SparseRows, p: &PackedWeights, y: &mut [f32]) 
     // The vectors of each input's own outputs: with a tail, the whole 16-lane lines before it; without,
     // the vectors that hold at least one output (the last 16-lane line may be half padding).
     let own = if p.tail { (p.stride - 16) / LANES } else { p.outputs.div_ceil(LANES) };
-    for (at, vectors, tail) in super::panels(own, p.tail, PANEL) {
+    for (at, vectors, tail) in plan(own, p.tail) {
         // SAFETY: forwarded from the caller; `at + vectors ≤ own`, and the tail line follows them (with 1–4
         // outputs, the tail line is each input's whole run).
         unsafe {
             match (vectors, tail) {
-                (0, _) => panel::<0, true>(rows, p, 0, y),
+                (3, false) => panel::<3, false>(rows, p, at, y),
                 (2, false) => panel::<2, false>(rows, p, at, y),
                 (2, true) => panel::<2, true>(rows, p, at, y),
                 (1, false) => panel::<1, false>(rows, p, at, y),
                 (1, true) => panel::<1, true>(rows, p, at, y),
-                _ => unreachable!("1 or 2 vectors per panel"),
+                (0, true) => panel::<0, true>(rows, p, 0, y),
+                _ => unreachable!("plan lays out panels of 1–3 vectors, at most 2 with the tail"),
             }
         }
     }
+}
+
+/// The panels over `own` vectors of each input's outputs, in order: `(first vector, vectors, with the
+/// tail)`. Each panel passes over all the entries of the chunk's groups once, so fewer and wider panels do
+/// less of that work, up to what the 16 registers hold: three vectors (4 rows × 3 = 12 accumulators, 3
+/// vectors of Wᵀ and one broadcast value), with two where three would leave one over. With a tail, the last
+/// panel is two vectors and the tail (10 accumulators, the tail's two spreads and what is reloaded), or the
+/// tail alone where there are no vectors. E1's 100 outputs: 3, 3, 2, 2, 2 + tail, five passes where panels
+/// of two took six (docs/performance.md, "Zen 3 a third time").
+fn plan(own: usize, tail: bool) -> impl Iterator<Item = (usize, usize, bool)> {
+    let last = if tail { own.min(2) } else { 0 };
+    let body = own - last;
+    let (threes, twos, ones) = match (body / 3, body % 3) {
+        (k, 0) => (k, 0, 0),
+        (k, 2) => (k, 1, 0),
+        (0, _) => (0, 0, 1),
+        (k, _) => (k - 1, 2, 0),
+    };
+    let widths = std::iter::repeat_n(3, threes).chain(std::iter::repeat_n(2, twos)).chain(std::iter::repeat_n(1, ones));
+    let panels = widths.map(|v| (v, false)).chain(tail.then_some((last, true)));
+    panels.scan(0, |at, (vectors, tail)| {
+        let first = *at;
+        *at += vectors;
+        Some((first, vectors, tail))
+    })
 }
 
 /// Outputs `8·at .. 8·(at + V)` (those below `outputs`) of every row, and with `TAIL` the tail.
@@ -62,12 +83,26 @@ unsafe fn panel<const V: usize, const TAIL: bool>(rows: &SparseRows, p: &PackedW
         for e in &rows.entries[rows.starts[g] as usize..rows.starts[g + 1] as usize] {
             _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(e).cast::<i8>().wrapping_add(ENTRIES_AHEAD));
             let col = e.col as usize * p.stride;
-            let x: [__m256; GROUP] = e.x.map(|v| _mm256_set1_ps(v));
-            for v in 0..V {
-                // SAFETY: `col < inputs·stride` and `8·(at + V) ≤ stride`, so the load stays within `wt`.
-                let w = unsafe { _mm256_loadu_ps(wt.add(col + LANES * (at + v))) };
-                for (acc, &x) in acc.iter_mut().zip(&x) {
-                    acc[v] = _mm256_fmadd_ps(x, w, acc[v]);
+            if V == 3 {
+                // Three vectors of Wᵀ held, one row's broadcast value at a time: 16 registers. (Holding the
+                // four broadcast values instead, as below, spills: 1.85 ms per 1,000 rows against 1.37.)
+                // SAFETY: `col < inputs·stride` and `8·(at + V) ≤ stride`, so the loads stay within `wt`.
+                let w: [__m256; V] =
+                    std::array::from_fn(|v| unsafe { _mm256_loadu_ps(wt.add(col + LANES * (at + v))) });
+                for (acc, &x) in acc.iter_mut().zip(&e.x) {
+                    let x = _mm256_set1_ps(x);
+                    for v in 0..V {
+                        acc[v] = _mm256_fmadd_ps(x, w[v], acc[v]);
+                    }
+                }
+            } else {
+                let x: [__m256; GROUP] = e.x.map(|v| _mm256_set1_ps(v));
+                for v in 0..V {
+                    // SAFETY: `col < inputs·stride` and `8·(at + V) ≤ stride`, so the load stays within `wt`.
+                    let w = unsafe { _mm256_loadu_ps(wt.add(col + LANES * (at + v))) };
+                    for (acc, &x) in acc.iter_mut().zip(&x) {
+                        acc[v] = _mm256_fmadd_ps(x, w, acc[v]);
+                    }
                 }
             }
             if TAIL {
@@ -117,5 +152,36 @@ unsafe fn panel<const V: usize, const TAIL: bool>(rows: &SparseRows, p: &PackedW
                 y[out + tail_at..out + p.outputs].copy_from_slice(&spilled[GROUP * r..GROUP * r + live]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan;
+
+    #[test]
+    fn the_plan_covers_every_vector_once_in_panels_the_registers_hold() {
+        for own in 0..40 {
+            for tail in [false, true] {
+                let panels: Vec<_> = plan(own, tail).collect();
+                let mut next = 0;
+                for &(at, vectors, with_tail) in &panels {
+                    assert_eq!(at, next, "{own} vectors, tail {tail}: {panels:?}");
+                    assert!(vectors <= if with_tail { 2 } else { 3 }, "{own}, {tail}: {panels:?}");
+                    assert!(vectors > 0 || with_tail, "{own}, {tail}: an empty panel in {panels:?}");
+                    next += vectors;
+                }
+                assert_eq!(next, own, "{own} vectors, tail {tail}: {panels:?}");
+                let tails = panels.iter().filter(|p| p.2).count();
+                assert_eq!(tails, usize::from(tail), "{own}, {tail}: {panels:?}");
+                assert!(!tail || panels.last().is_some_and(|p| p.2), "the tail rides with the last panel");
+                // A panel of one vector only where one is all there is before the tail's panel, or at all.
+                let before_tail = if tail { own.saturating_sub(2) } else { own };
+                let ones = panels.iter().filter(|p| p.1 == 1).count();
+                assert!(ones == 0 || before_tail == 1 || own == 1, "{own}, {tail}: {panels:?}");
+            }
+        }
+        let e1: Vec<_> = plan(12, true).map(|p| (p.1, p.2)).collect();
+        assert_eq!(e1, [(3, false), (3, false), (2, false), (2, false), (2, true)], "E1's 100 outputs");
     }
 }
