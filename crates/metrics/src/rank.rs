@@ -209,11 +209,24 @@ fn tridiagonal_eigenvalues(mut d: Vec<f64>, mut e: Vec<f64>) -> Vec<f64> {
 
 /// Singular values of `a` (descending), via the Gram matrix of its smaller side; all NaN (as many as the
 /// smaller side) when `a` holds a NaN or an infinity, which had given zeros.
+///
+/// The matrix is scaled by a power of two near its largest magnitude first (exact: the same bits for
+/// matrices of order 1), so that the Gram matrix neither overflows nor underflows: entries of 1e300 had
+/// given singular values of 0, of 1e160 infinity and of 1e-170 zero. A singular value beyond f64's range
+/// after scaling back is infinite.
 pub fn singular_values<F: Float>(a: ArrayView2<'_, F>) -> Vec<f64> {
     if a.iter().any(|v| !v.f64().is_finite()) {
         return vec![f64::NAN; a.nrows().min(a.ncols())];
     }
-    singular_values_f64(a.mapv(|v| v.f64()).view())
+    let largest = a.iter().fold(0.0f64, |m, v| m.max(v.f64().abs()));
+    if largest == 0.0 {
+        return singular_values_f64(a.mapv(|v| v.f64()).view());
+    }
+    // 2^e with e the nearest integer to log2(largest), kept within f64's normal powers of two (2^1024 is
+    // infinite, and `powi` of a subnormal power can round to 0).
+    let scale = 2f64.powi((largest.log2().round() as i32).clamp(-1022, 1023));
+    let s = singular_values_f64(a.mapv(|v| v.f64() / scale).view());
+    s.into_iter().map(|x| x * scale).collect()
 }
 
 fn singular_values_f64(a: ArrayView2<'_, f64>) -> Vec<f64> {

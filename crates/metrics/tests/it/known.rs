@@ -149,6 +149,15 @@ fn effective_rank_of_known_matrices() {
     for (g, w) in s.iter().zip([3.0, 2.0, 1.0]) {
         assert!((g - w).abs() < 1e-12);
     }
+    // Far from 1 in scale: the Gram matrix of [[c, c], [c, −c]] overflows or underflows (it had given 0, 0 for
+    // c = 1e300 and 1e-170 and ∞, ∞ for 1e160); its singular values are √2·c, twice.
+    for c in [1e300, 1e160, 1e-170, 3e-300, 1.0, 0.75] {
+        let far = singular_values(array![[c, c], [c, -c]].view());
+        let want = std::f64::consts::SQRT_2 * c;
+        assert!(far.iter().all(|v| (v - want).abs() <= 1e-14 * want), "c = {c}: {far:?}");
+    }
+    let far = singular_values(array![[2e160f64, 0.0], [0.0, 1e160]].view());
+    assert!((far[0] - 2e160).abs() <= 1e-14 * 2e160 && (far[1] - 1e160).abs() <= 1e-14 * 1e160, "{far:?}");
     // A NaN or an infinity has no singular values: NaN, one per value of the smaller side (they had been
     // zeros, which read as a matrix of rank 0).
     for bad in [f64::NAN, f64::INFINITY] {
