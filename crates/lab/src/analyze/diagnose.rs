@@ -125,8 +125,12 @@ pub struct ModelDiagnosis {
     pub probes_differ: bool,
     /// Checkpoints per seed (the fewest).
     pub checkpoints: usize,
-    /// Loss on the probe batch at the last checkpoint, over seeds.
+    /// Loss on the probe batch at the last checkpoint, over the seeds where it is finite.
     pub loss: Describe,
+    /// The seeds whose loss at the last checkpoint is infinite (it overflowed), left out of [`Self::loss`]
+    /// and named in [`Self::notes`]: by seed, with the loss. (A NaN loss is left out unnamed: it is also what
+    /// a capture without a loss reads as.)
+    pub loss_left_out: Vec<(u64, f64)>,
     /// Hidden layers.
     pub layers: Vec<LayerDiagnosis>,
     /// What the code that wrote the captures knew of the runs and no capture holds, each "seed s: …" (e.g.
@@ -229,7 +233,17 @@ impl ModelDiagnosis {
                 self.seeds.len()
             )
         });
-        self.run_notes.iter().cloned().chain(self.steps_note()).chain(probes).chain(undefined).collect()
+        let left_out = (!self.loss_left_out.is_empty()).then(|| {
+            let each: Vec<String> = self.loss_left_out.iter().map(|(s, l)| format!("seed {s}'s is {l}")).collect();
+            format!(
+                "its probe-batch loss at the last checkpoint is infinite in {} of its {} seeds ({}), so the \
+                 loss shown is over the other seeds",
+                self.loss_left_out.len(),
+                self.seeds.len(),
+                each.join(", ")
+            )
+        });
+        self.run_notes.iter().cloned().chain(self.steps_note()).chain(probes).chain(left_out).chain(undefined).collect()
     }
 
     /// Where seeds end at different steps: that the rules are judged at the last step every seed has, and
@@ -308,6 +322,9 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
         .collect();
     let mut seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
+    let mut loss_left_out: Vec<(u64, f64)> =
+        runs.iter().zip(&lasts).filter(|(_, c)| c.loss.is_infinite()).map(|(r, c)| (r.seed, c.loss)).collect();
+    loss_left_out.sort_unstable_by_key(|&(s, _)| s);
     let mut seed_last_steps: Vec<(u64, usize)> =
         runs.iter().map(|r| (r.seed, r.checkpoints.last().map_or(0, |c| c.step))).collect();
     seed_last_steps.sort_unstable();
@@ -321,6 +338,7 @@ fn diagnose_model(runs: &[&AnalyzedRun]) -> ModelDiagnosis {
         probes_differ: runs.iter().any(|r| !same_probe(r, first)),
         checkpoints: steps.len(),
         loss: describe(&lasts.iter().map(|c| c.loss).filter(|l| l.is_finite()).collect::<Vec<_>>()),
+        loss_left_out,
         layers,
         run_notes: Vec::new(),
     }

@@ -318,8 +318,11 @@ fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_di
                 LayerMeta::hidden("fc2", 5, Activation::Softplus.into(), Placement::None),
                 LayerMeta::output("fc3", 2),
             ];
+            let mut meta = Meta::new("m", seed, step, layers);
+            // Seed 0's loss overflows at its last checkpoint.
+            meta.loss = Some(if seed == 0 && step == 100 { f64::INFINITY } else { 0.5 + 0.2 * seed as f64 });
             let c = Capture {
-                meta: Meta::new("m", seed, step, layers),
+                meta,
                 hidden: vec![
                     Hidden::new(z1, g(10, 3, 1.0), g(10, 3, 1e-6)),
                     Hidden::new(z2, g(5, 10, 1.0), g(5, 10, 1.0)),
@@ -339,6 +342,16 @@ fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_di
     let notes = m.notes();
     assert!(
         notes.iter().any(|n| n.starts_with("layer 1 (fc1): the gradient ratio is not defined in 1 of its 3 seeds")),
+        "{notes:?}"
+    );
+    // The infinite loss is left out of the mean, and the note names the seed (it had been left out unsaid).
+    assert!(m.loss.n == 2 && (m.loss.mean - 0.8).abs() < 1e-12, "seeds 1 and 2: 0.7 and 0.9, {:?}", m.loss);
+    assert_eq!(m.loss_left_out, [(0, f64::INFINITY)]);
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "its probe-batch loss at the last checkpoint is infinite in 1 of its 3 \
+             seeds (seed 0's is inf)"
+        )),
         "{notes:?}"
     );
     let l2 = &m.layers[1];
