@@ -658,8 +658,26 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         let not_a_dir = std::io::Error::new(std::io::ErrorKind::NotADirectory, "exists and is not a directory");
         return Err(Error::io("using as --out", &a.out, not_a_dir).into());
     }
+    // Refused before anything else, also by a dry run (which had listed the runs and exited 0).
+    if a.bracket {
+        if opts.shard.count() != 1 {
+            return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
+        }
+        // Bracketing extends a grid by its own ratio; with one rate there is none (it reported 0 runs added).
+        let rates = file.runs(cap)?.map(|r| r.map(|r| r.lr)).collect::<actscope_lab::Result<Vec<f64>>>()?;
+        if actscope_lab::tuning::grid_ratio(&rates).is_none() {
+            return Err(Error::usage(format!(
+                "--bracket extends the learning-rate grid by its own ratio, and this sweep has one rate (lr = {}): \
+                 give lr at least two values",
+                rates.first().map_or_else(|| "none".to_string(), f64::to_string)
+            ))
+            .into());
+        }
+    }
     if a.dry_run {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        // Distinct runs of the whole grid (every shard's), for the note on combinations that repeat a run.
+        let mut distinct = 0u64;
         let cache = DataCache::default();
         let limit = actscope_lab::budget::MemoryLimit::current()?;
         // Runs listed per state (counted as they are written); the first refusal the sweep would meet.
@@ -740,6 +758,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         if opts.lockstep {
             // Grouping needs the whole grid in memory: expanded once, listed, then grouped.
             let runs = file.expand_at_most(cap)?;
+            distinct = runs.len() as u64;
             for r in &runs {
                 if let Some(e) = line(r)? {
                     write(e)?;
@@ -753,6 +772,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         } else {
             // Streamed: one run is built, listed and dropped at a time, however large the grid.
             for r in file.runs(cap)? {
+                distinct += 1;
                 if let Some(e) = line(&r?)? {
                     write(e)?;
                 }
@@ -768,6 +788,7 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
             } else {
                 String::new()
             };
+            eprint!("{}", repeats_note(&file, distinct)?);
             eprintln!(
                 "{}: {listed} runs in shard {}/{}: {finished} finished, {redo} to redo, {train} to train{refused}",
                 file.name.as_deref().unwrap_or("sweep"),
@@ -785,18 +806,8 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     }
     let runs = file.expand_at_most(cap)?;
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
-    if a.bracket && opts.shard.count() != 1 {
-        return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
-    }
-    // Bracketing extends a grid by its own ratio; with one rate there is none (it reported 0 runs added).
-    let rates: Vec<f64> = runs.iter().map(|r| r.lr).collect();
-    if a.bracket && actscope_lab::tuning::grid_ratio(&rates).is_none() {
-        return Err(Error::usage(format!(
-            "--bracket extends the learning-rate grid by its own ratio, and this sweep has one rate (lr = {}): \
-             give lr at least two values",
-            rates.first().map_or_else(|| "none".to_string(), f64::to_string)
-        ))
-        .into());
+    if verbosity != Verbosity::Quiet {
+        eprint!("{}", repeats_note(&file, runs.len() as u64)?);
     }
     let r = execute_sweep(&runs, &a.out, &opts, &cache, &progress)?;
     // The grid's line first, then what bracketing added beyond it (it used to come after bracketing's, as
@@ -830,6 +841,21 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A line for stderr where the axes' combinations make fewer distinct runs than there are combinations
+/// (an axis over a setting some runs ignore, such as `momentum` beside Adam, gives those runs once), else
+/// nothing: the user sees why the count is not the product of the axes' lengths.
+fn repeats_note(file: &SweepFile, distinct: u64) -> Result<String> {
+    let combinations = file.count()?;
+    if distinct >= combinations {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "{}: the axes' {combinations} combinations make {distinct} distinct runs, since a setting a run ignores \
+         (such as momentum with Adam, or bn_eps without BatchNorm) makes no other run\n",
+        file.name.as_deref().unwrap_or("sweep"),
+    ))
 }
 
 /// Why runs were redone, counted by kind: ": 2 computed by other code, 1 trained on other data" (empty when

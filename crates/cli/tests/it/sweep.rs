@@ -476,6 +476,35 @@ fn bracketing_extends_a_grid_whose_best_rate_is_at_an_edge() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("this sweep has one rate (lr = 0.0001): give lr at least two values"), "{err}");
     assert!(!d.join("r1").exists(), "nothing ran");
+    // A dry run refuses both as the sweep does (it had listed the runs and exited 0).
+    let o = run(&["sweep", "one.toml", "--out", "r1", "--bracket", "--dry-run"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("this sweep has one rate"));
+    let o = run(&["sweep", "s.toml", "--out", "r", "--bracket", "--shard", "1/4", "--dry-run"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--bracket needs the whole sweep: leave out --shard"));
+    assert!(o.stdout.is_empty(), "nothing listed");
+}
+
+/// An axis over a setting some runs ignore makes those runs once; the sweep and its dry run say how many
+/// combinations made how many runs (the count had silently been less than the product of the axes).
+#[test]
+fn combinations_that_repeat_a_run_are_counted_aloud() {
+    let d = tmp("repeats");
+    let file = "[base]\ndata = \"synthetic:clusters\"\nhidden = [4]\nsteps = 2\nprobe_size = 20\n[axes]\noptimizer = [\"sgd\", \"adam\"]\nmomentum = [0.0, 0.9]\n";
+    std::fs::write(d.join("s.toml"), file).unwrap();
+    let note = "sweep: the axes' 4 combinations make 3 distinct runs, since a setting a run ignores";
+    for args in [&["--dry-run"][..], &[]] {
+        let o = run(&[&["sweep", "s.toml", "--out", "r"][..], args].concat(), &d);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(err.contains(note), "{args:?}: {err}");
+    }
+    // A grid without repeats says nothing of it.
+    std::fs::write(d.join("t.toml"), file.replace("[\"sgd\", \"adam\"]", "[\"sgd\"]")).unwrap();
+    let o = run(&["sweep", "t.toml", "--out", "t", "--dry-run"], &d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains("combinations make"), "{err}");
 }
 
 #[test]
