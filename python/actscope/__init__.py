@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from . import _native
 from ._analyze import analyze
@@ -217,6 +217,14 @@ def effective_rank(a) -> float:
     return _native.effective_rank(a)
 
 
+def _numbers(name: str, values) -> List[float]:
+    """``values`` as a list of floats; a string is refused (it had been read one character at a time:
+    ``percentiles(z, "50")`` gave the 5th and 0th percentiles)."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name}: expected a sequence of numbers, got the string {values!r}")
+    return [float(v) for v in values]
+
+
 def singular_values(a) -> Tuple[float, ...]:
     """Singular values of ``a`` (not centred), descending."""
     return tuple(_native.singular_values(a))
@@ -230,7 +238,7 @@ def summary(x) -> Summary:
 
 def percentiles(x, ps: Sequence[float]) -> Tuple[float, ...]:
     """Percentiles ``ps`` (in [0, 100]) of the entries of ``x``, linear interpolation (NumPy's default)."""
-    return tuple(_native.percentiles(x, [float(p) for p in ps]))
+    return tuple(_native.percentiles(x, _numbers("ps", ps)))
 
 
 def histogram(x, bins: Optional[Bins] = None) -> Histogram:
@@ -264,7 +272,7 @@ def vanishing_index(first_norm: float, last_norm: float) -> float:
 def growth_factor(mean_squares: Sequence[float]) -> Optional[float]:
     """The factor by which the squared gradient grows per layer from output to input, fitted on the per-layer
     mean squares of dL/dz (input side first); None with fewer than two positive, finite values."""
-    return _native.growth_factor([float(m) for m in mean_squares])
+    return _native.growth_factor(_numbers("mean_squares", mean_squares))
 
 
 def phi(z, activation: str):
@@ -279,20 +287,21 @@ def phi_prime(z, activation: str):
 
 def describe(values: Sequence[float]) -> Describe:
     """Mean, sd and 95% Student-t interval of a sample (e.g. one metric over seeds). Raises ValueError for
-    an empty sample; with one value, the sd and the interval are NaN."""
-    return Describe(*_native.describe([float(v) for v in values]))
+    an empty sample or a value that is not finite; with one value, the sd and the interval are NaN."""
+    return Describe(*_native.describe(_numbers("values", values)))
 
 
 def welch(x: Sequence[float], y: Sequence[float]) -> TTest:
-    """Welch's unequal-variance t-test of ``x`` against ``y`` (each needs at least 2 values)."""
-    return TTest(*_native.welch([float(v) for v in x], [float(v) for v in y]))
+    """Welch's unequal-variance t-test of ``x`` against ``y`` (each needs at least 2 values, all finite)."""
+    return TTest(*_native.welch(_numbers("x", x), _numbers("y", y)))
 
 
 def paired(x: Sequence[float], y: Sequence[float]) -> TTest:
-    """Paired t-test of ``x`` against ``y``, paired by position (e.g. by seed); equal lengths, at least 2."""
-    return TTest(*_native.paired([float(v) for v in x], [float(v) for v in y]))
+    """Paired t-test of ``x`` against ``y``, paired by position (e.g. by seed); equal lengths, at least 2,
+    all finite."""
+    return TTest(*_native.paired(_numbers("x", x), _numbers("y", y)))
 
 
 def holm(p: Sequence[float]) -> Tuple[float, ...]:
     """Holm-Bonferroni adjusted p-values, in the input order (NaN stays NaN and does not count)."""
-    return tuple(_native.holm([float(v) for v in p]))
+    return tuple(_native.holm(_numbers("p", p)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
 import re
 from pathlib import Path
@@ -34,18 +35,28 @@ def hidden_layer(name: str, units: int, activation: str, bn: str, dphi_max: Opti
     """The ``layers`` entry of a hidden layer: Linear -> activation with BatchNorm placed as ``bn`` says
     (``none``, ``before`` or ``after``). ``activation`` is an actscope name, or ``unknown`` with ``dphi_max``
     (sup phi') and the tensors ``layers.<i>.dphi`` and ``layers.<i>.a``."""
-    entry: Dict[str, Any] = {"name": name, "kind": "hidden", "units": int(units), "activation": activation}
+    entry: Dict[str, Any] = {"name": name, "kind": "hidden", "units": _units(name, units), "activation": activation}
     if activation == "unknown":
         if dphi_max is None or not math.isfinite(dphi_max) or dphi_max <= 0:
             raise ValueError(f"layer {name!r}: an unknown activation needs dphi_max, a finite sup phi' > 0; got {dphi_max}")
         entry["dphi_max"] = float(dphi_max)
+    elif dphi_max is not None:
+        # It had been dropped without a word: a known activation's slope is actscope's own.
+        raise ValueError(f"layer {name!r}: dphi_max is for activation 'unknown'; {activation!r} has its own slope")
     entry["bn"] = bn
     return entry
 
 
 def output_layer(name: str, units: int) -> Dict[str, Any]:
     """The ``layers`` entry of the output layer (the last Linear, no activation)."""
-    return {"name": name, "kind": "output", "units": int(units)}
+    return {"name": name, "kind": "output", "units": _units(name, units)}
+
+
+def _units(name: str, units) -> int:
+    """A layer's width: a whole number >= 1 (2.7 had been cut to 2)."""
+    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
+        raise ValueError(f"layer {name!r}: units: expected a whole number >= 1, got {units!r}")
+    return int(units)
 
 
 def capture_file_name(model: str, seed: int, step: int) -> str:
@@ -90,6 +101,32 @@ def _number(x: float) -> str:
     return repr(x)
 
 
+def check_epoch(epoch) -> Optional[float]:
+    """``epoch`` as the metadata holds it: None, or a finite number >= 0 (a negative, NaN or infinite epoch had
+    been written, and ``actscope analyze`` then refused every capture of the run)."""
+    if epoch is None:
+        return None
+    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not (math.isfinite(epoch) and epoch >= 0):
+        raise ValueError(f"epoch: expected a finite number >= 0 (epochs done, fractional), got {epoch!r}")
+    return float(epoch)
+
+
+def check_model_name(model) -> str:
+    """``model`` as the metadata holds it: a string with more than spaces (the reader trims the name, so one of
+    spaces only had been written and then refused as empty by ``actscope analyze``)."""
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError(f"model: expected a non-empty model name (not only spaces), got {model!r}")
+    return model
+
+
+def _whole(name: str, value) -> int:
+    """A seed or step: an integer from 0 to 2**64 - 1 (1.5 and True had been written as 1, and 2**64 only
+    refused by ``actscope analyze``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) < 2**64:
+        raise ValueError(f"{name}: expected an integer from 0 to 2**64 - 1, got {value!r}")
+    return int(value)
+
+
 def write_capture(
     path,
     *,
@@ -114,16 +151,14 @@ def write_capture(
 
     if dtype not in _DTYPES:
         raise ValueError(f"dtype: expected 'f32' or 'f64', got {dtype!r}")
-    if not model:
-        raise ValueError("model: expected a non-empty model name")
-    if int(seed) < 0 or int(step) < 0:
-        raise ValueError(f"seed and step must be unsigned integers, got seed {seed}, step {step}")
+    check_model_name(model)
+    seed, step, epoch = _whole("seed", seed), _whole("step", step), check_epoch(epoch)
     meta = {
         "format": FORMAT,
         "version": str(CAPTURE_VERSION),
         "model": model,
-        "seed": str(int(seed)),
-        "step": str(int(step)),
+        "seed": str(seed),
+        "step": str(step),
         "dtype": dtype,
         "layers": json.dumps(list(layers), separators=(",", ":")),
     }

@@ -64,7 +64,8 @@ from torch.nn.utils.parametrize import ParametrizationList as _ParametrizationLi
 
 from . import __version__
 from ._analyze import Analysis, _analyze_files
-from .capture import FORMAT, capture_file_name, hidden_layer, output_layer, read_metadata, write_capture
+from .capture import (FORMAT, capture_file_name, check_epoch, check_model_name, hidden_layer, output_layer,
+                      read_metadata, write_capture)
 
 __all__ = ["Monitor", "LayerPlan", "activation_name"]
 
@@ -603,6 +604,8 @@ class Monitor:
             raise ValueError(f"steps_per_epoch: expected a whole number of steps >= 1, got {steps_per_epoch!r}")
         if model_name is not None and not (isinstance(model_name, str) and model_name):
             raise TypeError(f"model_name: expected a non-empty string, got {model_name!r}")
+        if model_name is not None:
+            check_model_name(model_name)
         if not (isinstance(dphi_max, dict) or dphi_max is None):
             raise TypeError(f"dphi_max: expected a dict {{layer name: sup phi'}}, got {type(dphi_max).__name__}")
         if dtype not in (None, "f32", "f64"):
@@ -696,6 +699,18 @@ class Monitor:
         self.seed = int(seed)
         self.loss_fn = loss_fn or torch.nn.functional.cross_entropy
         self.dtype = dtype or ("f64" if param.dtype == torch.float64 else "f32")
+        # The run continued must have measured what this one will (it had been found out only by report(),
+        # after training, which refused the two runs' captures together).
+        for f in self.continued:
+            meta = read_metadata(f) or {}
+            sha = meta.get("x-probe-sha256")
+            if sha is not None and sha != self.probe_sha256:
+                raise ValueError(f"existing='keep': {f} measured another probe batch (its x-probe-sha256 differs "
+                                 "from this one's), so the captures of the two could not be analysed as one run; "
+                                 "pass the probe batch the run used, or existing='replace'")
+            if meta.get("dtype") != self.dtype:
+                raise ValueError(f"existing='keep': {f} holds {meta.get('dtype')} values and this Monitor writes "
+                                 f"{self.dtype}; pass dtype={meta.get('dtype')!r}, or existing='replace'")
         self.save_a = save_a
         self.dphi_max = dict(dphi_max or {})
         self.steps_per_epoch = steps_per_epoch
@@ -733,6 +748,7 @@ class Monitor:
         micro-batch, with gradient accumulation), it returns that file without measuring again. A step below
         one given before is refused (a counter that restarts each epoch): ``step`` counts updates."""
         step = _whole_step(step)
+        check_epoch(epoch)
         self._refuse_going_back(step)
         if self._last is not None and self._last[0] == step:
             return self._last[1]  # called again at the same step (gradient accumulation): captured already
@@ -750,7 +766,9 @@ class Monitor:
         has captured already (that capture would be overwritten). Once the network has diverged (a
         non-finite z, a, weight or BatchNorm statistic; :attr:`diverged_at`), that capture and every later
         one are not written, with one warning, and this returns None."""
-        return self._capture(_whole_step(step), epoch, stacklevel=3)
+        step = _whole_step(step)
+        check_epoch(epoch)
+        return self._capture(step, epoch, stacklevel=3)
 
     def _refuse_going_back(self, step: int) -> None:
         """Refuses a negative step, and one below a step given before (step counts updates: it never goes

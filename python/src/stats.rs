@@ -6,9 +6,23 @@ use actscope_metrics::stats::{self, Describe, TTest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+/// Refuses a value that is not finite, naming the sample and its position: an infinite value had given an sd
+/// of 0 and an interval [inf, inf] (Welch's p = 0, a confident answer), and NaN silently NaN everywhere.
+fn finite(what: &str, values: &[f64]) -> PyResult<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(PyValueError::new_err(format!(
+            "{what}[{i}] is {}; expected finite numbers (a seed whose metric is not finite, e.g. one that \
+             diverged, has no place in a mean: leave it out and say so)",
+            values[i]
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `(n, mean, sd, ci_low, ci_high)` of `values`.
 #[pyfunction]
 pub fn describe(values: Vec<f64>) -> PyResult<(usize, f64, f64, f64, f64)> {
+    finite("describe: values", &values)?;
     // The crate describes an empty sample with NaNs, for tables that keep their rows; a caller asking for
     // one sample's description has passed nothing by mistake.
     if values.is_empty() {
@@ -30,6 +44,8 @@ fn tuple(t: TTest) -> TTestTuple {
 /// Welch's unequal-variance t-test of `x` against `y`.
 #[pyfunction]
 pub fn welch(x: Vec<f64>, y: Vec<f64>) -> PyResult<TTestTuple> {
+    finite("welch: x", &x)?;
+    finite("welch: y", &y)?;
     stats::welch(&x, &y).map(tuple).ok_or_else(|| {
         PyValueError::new_err(format!("welch: each sample needs at least 2 values, got {} and {}", x.len(), y.len()))
     })
@@ -45,6 +61,8 @@ pub fn paired(x: Vec<f64>, y: Vec<f64>) -> PyResult<TTestTuple> {
             y.len()
         )));
     }
+    finite("paired: x", &x)?;
+    finite("paired: y", &y)?;
     stats::paired(&x, &y)
         .map(tuple)
         .ok_or_else(|| PyValueError::new_err(format!("paired: needs at least 2 pairs, got {}", x.len())))

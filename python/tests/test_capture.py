@@ -122,6 +122,23 @@ def test_a_capture_breaking_the_format_is_refused_naming_file_and_field(tmp_path
 def test_writer_refuses_what_the_format_forbids(tmp_path):
     with pytest.raises(ValueError, match="needs dphi_max"):
         hidden_layer("x", 3, "unknown", "none")
+    # Values the metadata cannot hold as given are refused, not cut (1.5 and True had been written as 1, a
+    # negative epoch and a name of spaces only refused later by analyze, 2**64 only by analyze).
+    write = lambda **kw: write_capture(tmp_path / "c.safetensors", layers=LAYERS, tensors={},  # noqa: E731
+                                       **{"model": "m", "seed": 0, "step": 0, **kw})
+    for key, bad in (("seed", 1.5), ("seed", True), ("seed", 2**64), ("step", -1), ("step", 2.7)):
+        with pytest.raises(ValueError, match=rf"{key}: expected an integer from 0 to 2\*\*64 - 1"):
+            write(**{key: bad})
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"epoch: expected a finite number >= 0"):
+            write(epoch=bad)
+    with pytest.raises(ValueError, match=r"model: expected a non-empty model name \(not only spaces\)"):
+        write(model="  ")
+    assert not (tmp_path / "c.safetensors").exists()
+    with pytest.raises(ValueError, match=r"layer 'h': units: expected a whole number >= 1, got 2.7"):
+        hidden_layer("h", 2.7, "relu", "none")
+    with pytest.raises(ValueError, match=r"layer 'h': dphi_max is for activation 'unknown'; 'relu' has its own"):
+        hidden_layer("h", 4, "relu", "none", dphi_max=0.25)
     with pytest.raises(ValueError, match="free keys must start with 'x-'"):
         write_capture(tmp_path / "c.safetensors", model="m", seed=0, step=0, layers=LAYERS, tensors={},
                       extra={"writer": "me"})

@@ -205,6 +205,25 @@ def test_non_finite_values_give_nan_or_their_limits():
     assert actscope.percentiles(v, [2.5, 15, 50, 85, 97.5]) == tuple(np.percentile(v, [2.5, 15, 50, 85, 97.5]))
 
 
+def test_strings_and_non_finite_seed_values_are_refused():
+    """A string where a list belongs had been read one character at a time (percentiles(z, "50") gave the 5th
+    and 0th percentiles); an infinite value gave describe an sd of 0 and Welch's test p = 0."""
+    z = np.zeros((4, 3))
+    with pytest.raises(TypeError, match=r"ps: expected a sequence of numbers, got the string '50'"):
+        actscope.percentiles(z, "50")
+    with pytest.raises(TypeError, match=r"values: expected a sequence of numbers, got the string '123'"):
+        actscope.describe("123")
+    with pytest.raises(TypeError, match=r"mean_squares: expected a sequence of numbers"):
+        actscope.growth_factor("12")
+    inf, nan = float("inf"), float("nan")
+    with pytest.raises(ValueError, match=r"describe: values\[1\] is inf; expected finite numbers"):
+        actscope.describe([1.0, inf])
+    with pytest.raises(ValueError, match=r"welch: x\[0\] is inf"):
+        actscope.welch([inf, inf], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"paired: y\[1\] is NaN"):
+        actscope.paired([1.0, 2.0], [0.0, nan])
+
+
 def test_a_torch_tensor_is_refused_with_the_conversion_to_use():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match=r"got Tensor \(a torch tensor: pass tensor.detach\(\).cpu\(\).numpy\(\)\)"):

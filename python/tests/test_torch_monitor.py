@@ -317,6 +317,15 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
     for bad in (float("inf"), float("nan")):
         with pytest.raises(ValueError, match=r"step: expected a whole number of updates"):
             resumed.capture(bad)
+    # An epoch the metadata cannot hold is refused at the call (it had been written, and every capture of the
+    # run refused later by report()); so is a model name of spaces only, and another dtype than the kept one.
+    for bad in (-1.0, float("nan"), float("inf"), "1"):
+        with pytest.raises(ValueError, match=r"epoch: expected a finite number >= 0"):
+            resumed.step(30, epoch=bad)
+    with pytest.raises(ValueError, match=r"model: expected a non-empty model name \(not only spaces\)"):
+        Monitor(mlp(0), probe, out_dir=tmp_path / "spaces", model_name="   ")
+    with pytest.raises(ValueError, match=r"existing='keep': .* holds f32 values and this Monitor writes f64"):
+        Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep", dtype="f64")
     with pytest.raises(TypeError, match=r"step: expected the number of updates done \(an int\), got '50'"):
         resumed.step("50")
 
@@ -367,8 +376,13 @@ def test_different_probe_batches_are_refused_in_a_run_and_said_across_seeds(data
     b.capture(0)
     analysis = actscope.analyze(tmp_path / "caps", tmp_path / "report", formats=("svg",))
     assert any("its seeds measured different probe batches" in f for f in analysis.findings()), analysis.findings()
-    c = Monitor(mlp(0), (x[100:], y[100:]), out_dir=tmp_path / "caps", model_name="m", seed=0, existing="keep")
-    c.capture(5)
+    # Continuing seed 0 with another batch is refused when the Monitor is made (it had been found out only by
+    # report(), after training); captures put together by hand are still refused by analyze.
+    with pytest.raises(ValueError, match=r"existing='keep': .* measured another probe batch"):
+        Monitor(mlp(0), (x[100:], y[100:]), out_dir=tmp_path / "caps", model_name="m", seed=0, existing="keep")
+    apart = Monitor(mlp(0), (x[100:], y[100:]), out_dir=tmp_path / "apart", model_name="m", seed=0)
+    moved = apart.capture(5)
+    moved.rename(tmp_path / "caps" / moved.name)
     with pytest.raises(ValueError, match=r"\(model \"m\", seed 0\) measured different probe batches"):
         actscope.analyze(tmp_path / "caps", tmp_path / "report2", formats=("svg",))
 
