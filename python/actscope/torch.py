@@ -1147,7 +1147,16 @@ def _to_host(tensors: Dict[str, torch.Tensor], dtype: torch.dtype) -> Dict[str, 
     out = {}
     cuda = any(v.is_cuda for v in tensors.values())
     for k, v in tensors.items():
+        wide = v
         v = v.to(dtype)
+        if wide.dtype == torch.float64 and dtype == torch.float32:
+            # A finite value beyond float32's range would become infinite in the capture and read as a network
+            # that diverged (a weight) or a gradient that overflowed, neither of which happened.
+            lost = torch.isfinite(wide) & ~torch.isfinite(v)
+            if bool(lost.any()):
+                index = tuple(int(i) for i in lost.nonzero()[0])
+                raise ValueError(f"dtype='f32': `{k}` holds {wide[index].item()} at {list(index)}, a finite value "
+                                 "beyond float32's range; pass dtype='f64' (a float64 model's default)")
         if v.is_cuda:
             host = torch.empty(v.shape, dtype=dtype, pin_memory=True)
             host.copy_(v, non_blocking=True)

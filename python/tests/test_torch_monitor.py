@@ -326,6 +326,14 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
         Monitor(mlp(0), probe, out_dir=tmp_path / "spaces", model_name="   ")
     with pytest.raises(ValueError, match=r"existing='keep': .* holds f32 values and this Monitor writes f64"):
         Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep", dtype="f64")
+    # A float64 network captured in f32 with a finite weight beyond float32's range: refused, naming dtype (it had
+    # been reported as a network that diverged at that step).
+    wide = mlp(0, bn="none").double()
+    with torch.no_grad():
+        wide[0].weight[0, 0] = 1e39
+    with pytest.raises(ValueError, match=r"dtype='f32': `layers\.0\.\w+` holds .* a finite value beyond float32's "
+                                         r"range; pass dtype='f64'"):
+        Monitor(wide, (x.double(), y), out_dir=tmp_path / "wide", dtype="f32").capture(0)
     with pytest.raises(TypeError, match=r"step: expected the number of updates done \(an int\), got '50'"):
         resumed.step("50")
 
