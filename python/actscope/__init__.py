@@ -197,18 +197,18 @@ def saturation(z, activation: str, tau: float = DEFAULT_TAU) -> Saturation:
     tanh: |z| > 1.82). ``activation`` is an actscope name: sigmoid, tanh, relu, leaky_relu(alpha),
     elu(alpha), gelu, silu, softplus, softsign, identity.
     """
-    return Saturation(*_native.saturation(z, activation, tau))
+    return Saturation(*_native.saturation(z, _activation(activation), _tau(tau)))
 
 
 def dead_units(z, activation: str, tau: float = DEFAULT_TAU) -> Dead:
     """Dead units and inactive rate of ``z`` ``(samples, units)``: a unit is dead when phi'(z) < tau * sup phi'
     for every sample (ReLU: z <= 0 on the whole batch)."""
-    return Dead(*_native.dead_units(z, activation, tau))
+    return Dead(*_native.dead_units(z, _activation(activation), _tau(tau)))
 
 
 def near_linear_share(z, activation: str) -> float:
     """Share of the entries of ``z`` where phi'(z) >= 0.9 * sup phi' (sigmoid: |z| < 0.65; ReLU: z > 0)."""
-    return _native.near_linear_share(z, activation)
+    return _native.near_linear_share(z, _activation(activation))
 
 
 def effective_rank(a) -> float:
@@ -222,7 +222,38 @@ def _numbers(name: str, values) -> List[float]:
     ``percentiles(z, "50")`` gave the 5th and 0th percentiles)."""
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name}: expected a sequence of numbers, got the string {values!r}")
-    return [float(v) for v in values]
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"{name}: expected a sequence of numbers, got {type(values).__name__} {values!r}") from None
+    try:
+        return [float(v) for v in items]
+    except (TypeError, ValueError):
+        bad = next(v for v in items if not _is_number(v))
+        raise TypeError(f"{name}: expected a sequence of numbers, got {bad!r} in it") from None
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _activation(activation) -> str:
+    """An activation's name (a string: None or a class had given "'None' is not an instance of 'str'")."""
+    if not isinstance(activation, str):
+        raise TypeError(f"activation: expected an actscope name such as 'sigmoid' or 'leaky_relu(0.01)', got "
+                        f"{activation!r}")
+    return activation
+
+
+def _tau(tau) -> float:
+    """The threshold as a float (a string had given "must be real number, not str")."""
+    if isinstance(tau, bool) or not isinstance(tau, numbers.Real):
+        raise TypeError(f"tau: expected a number in (0, 1], got {tau!r}")
+    return float(tau)
 
 
 def singular_values(a) -> Tuple[float, ...]:
@@ -243,6 +274,8 @@ def percentiles(x, ps: Sequence[float]) -> Tuple[float, ...]:
 
 def histogram(x, bins: Optional[Bins] = None) -> Histogram:
     """Counts the entries of ``x`` into ``bins`` (default: :meth:`Bins.z`)."""
+    if bins is not None and not isinstance(bins, Bins):
+        raise TypeError(f"bins: expected actscope.Bins(lo, hi, n), got {bins!r}")
     b = bins if bins is not None else Bins.z()
     counts, under, over, nan = _native.histogram(x, float(b.lo), float(b.hi), int(b.bins))
     return Histogram(b, tuple(counts), under, over, nan)

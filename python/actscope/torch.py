@@ -610,6 +610,13 @@ class Monitor:
             raise TypeError(f"dphi_max: expected a dict {{layer name: sup phi'}}, got {type(dphi_max).__name__}")
         if dtype not in (None, "f32", "f64"):
             raise ValueError(f"dtype: expected 'f32' or 'f64', got {dtype!r}")
+        for flag, value in (("save_a", save_a), ("pairs", pairs)):
+            # "no" had been taken as True.
+            if not isinstance(value, bool):
+                raise TypeError(f"{flag}: expected True or False, got {value!r}")
+        if isinstance(activation_types, type) or not all(isinstance(t, type) for t in activation_types):
+            raise TypeError("activation_types: expected a sequence of module classes, e.g. (nn.Hardtanh,), got "
+                            f"{activation_types!r}")
         param = next(model.parameters(), None)
         if param is None:
             raise ValueError("model: it has no parameters")

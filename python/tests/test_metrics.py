@@ -215,6 +215,16 @@ def test_strings_and_non_finite_seed_values_are_refused():
         actscope.describe("123")
     with pytest.raises(TypeError, match=r"mean_squares: expected a sequence of numbers"):
         actscope.growth_factor("12")
+    with pytest.raises(TypeError, match=r"ps: expected a sequence of numbers, got int 50"):
+        actscope.percentiles(z, 50)
+    with pytest.raises(TypeError, match=r"values: expected a sequence of numbers, got 'a' in it"):
+        actscope.describe([1.0, "a"])
+    with pytest.raises(TypeError, match=r"activation: expected an actscope name such as 'sigmoid'"):
+        actscope.saturation(z, None)
+    with pytest.raises(TypeError, match=r"tau: expected a number in \(0, 1\], got '0.1'"):
+        actscope.dead_units(z, "relu", "0.1")
+    with pytest.raises(TypeError, match=r"bins: expected actscope.Bins\(lo, hi, n\), got \(0, 1, 3\)"):
+        actscope.histogram(z, (0, 1, 3))
     inf, nan = float("inf"), float("nan")
     with pytest.raises(ValueError, match=r"describe: values\[1\] is inf; expected finite numbers"):
         actscope.describe([1.0, inf])

@@ -326,6 +326,11 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
         Monitor(mlp(0), probe, out_dir=tmp_path / "spaces", model_name="   ")
     with pytest.raises(ValueError, match=r"existing='keep': .* holds f32 values and this Monitor writes f64"):
         Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep", dtype="f64")
+    with pytest.raises(TypeError, match=r"save_a: expected True or False, got 'no'"):
+        Monitor(mlp(0), probe, out_dir=tmp_path / "flags", save_a="no")
+    for bad in (nn.Hardtanh, ("relu",)):
+        with pytest.raises(TypeError, match=r"activation_types: expected a sequence of module classes"):
+            Monitor(mlp(0), probe, out_dir=tmp_path / "flags", activation_types=bad)
     # A float64 network captured in f32 with a finite weight beyond float32's range: refused, naming dtype (it had
     # been reported as a network that diverged at that step).
     wide = mlp(0, bn="none").double()
