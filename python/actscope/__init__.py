@@ -304,8 +304,15 @@ def vanishing_index(first_norm: float, last_norm: float) -> float:
 
 def growth_factor(mean_squares: Sequence[float]) -> Optional[float]:
     """The factor by which the squared gradient grows per layer from output to input, fitted on the per-layer
-    mean squares of dL/dz (input side first); None with fewer than two positive, finite values."""
-    return _native.growth_factor(_numbers("mean_squares", mean_squares))
+    mean squares of dL/dz (input side first), over the positive, finite ones (a layer whose gradient is 0 or
+    not finite is left out); None with fewer than two. A negative value, which no mean square can be, is
+    refused (it had been left out as silently as a 0)."""
+    values = _numbers("mean_squares", mean_squares)
+    negative = [(i, v) for i, v in enumerate(values) if v < 0]
+    if negative:
+        i, v = negative[0]
+        raise ValueError(f"mean_squares[{i}] is {v}; expected mean squares, which are >= 0")
+    return _native.growth_factor(values)
 
 
 def phi(z, activation: str):

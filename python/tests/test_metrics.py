@@ -215,6 +215,8 @@ def test_strings_and_non_finite_seed_values_are_refused():
         actscope.describe("123")
     with pytest.raises(TypeError, match=r"mean_squares: expected a sequence of numbers"):
         actscope.growth_factor("12")
+    with pytest.raises(ValueError, match=r"mean_squares\[1\] is -1.0; expected mean squares, which are >= 0"):
+        actscope.growth_factor([1.0, -1.0, 0.1])
     with pytest.raises(TypeError, match=r"ps: expected a sequence of numbers, got int 50"):
         actscope.percentiles(z, 50)
     with pytest.raises(TypeError, match=r"values: expected a sequence of numbers, got 'a' in it"):
