@@ -22,6 +22,8 @@ import numbers
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+import numpy as np
+
 from . import _native
 from ._analyze import analyze
 from .capture import CAPTURE_VERSION
@@ -250,10 +252,14 @@ def _activation(activation) -> str:
 
 
 def _tau(tau) -> float:
-    """The threshold as a float (a string had given "must be real number, not str")."""
-    if isinstance(tau, bool) or not isinstance(tau, numbers.Real):
+    """The threshold as a float, from any real number type (a string had given "must be real number, not
+    str")."""
+    if isinstance(tau, (str, bytes, bool, np.bool_)):
         raise TypeError(f"tau: expected a number in (0, 1], got {tau!r}")
-    return float(tau)
+    try:
+        return float(tau)
+    except (TypeError, ValueError):
+        raise TypeError(f"tau: expected a number in (0, 1], got {tau!r}") from None
 
 
 def singular_values(a) -> Tuple[float, ...]:

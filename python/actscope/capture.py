@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import numbers
+import operator
 import os
 import re
 from pathlib import Path
@@ -53,10 +53,8 @@ def output_layer(name: str, units: int) -> Dict[str, Any]:
 
 
 def _units(name: str, units) -> int:
-    """A layer's width: a whole number >= 1 (2.7 had been cut to 2)."""
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-        raise ValueError(f"layer {name!r}: units: expected a whole number >= 1, got {units!r}")
-    return int(units)
+    """A layer's width: an integer >= 1 (2.7 had been cut to 2)."""
+    return _integer(f"layer {name!r}: units", units, 1)
 
 
 def capture_file_name(model: str, seed: int, step: int) -> str:
@@ -103,28 +101,51 @@ def _number(x: float) -> str:
 
 def check_epoch(epoch) -> Optional[float]:
     """``epoch`` as the metadata holds it: None, or a finite number >= 0 (a negative, NaN or infinite epoch had
-    been written, and ``actscope analyze`` then refused every capture of the run)."""
+    been written, and ``actscope analyze`` then refused every capture of the run). Any real number type
+    converts (Python, NumPy, a one-element tensor); a string or a bool is a ``TypeError``."""
     if epoch is None:
         return None
-    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not (math.isfinite(epoch) and epoch >= 0):
-        raise ValueError(f"epoch: expected a finite number >= 0 (epochs done, fractional), got {epoch!r}")
-    return float(epoch)
+    what = "epoch: expected a finite number >= 0 (epochs done, fractional)"
+    if isinstance(epoch, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{what}, got {epoch!r}")
+    try:
+        value = float(epoch)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}, got {epoch!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{what}, got {epoch!r}")
+    return value
 
 
 def check_model_name(model) -> str:
     """``model`` as the metadata holds it: a string with more than spaces (the reader trims the name, so one of
     spaces only had been written and then refused as empty by ``actscope analyze``)."""
-    if not isinstance(model, str) or not model.strip():
+    if not isinstance(model, str):
+        raise TypeError(f"model: expected a non-empty model name (a string), got {model!r}")
+    if not model.strip():
         raise ValueError(f"model: expected a non-empty model name (not only spaces), got {model!r}")
     return model
 
 
+def _integer(what: str, value, low: int, high: Optional[int] = None) -> int:
+    """``value`` as an int from ``low`` (to below ``high``): any integer type (Python, NumPy, a one-element
+    integer tensor) but a bool; another type is a ``TypeError`` (1.5 and True had been written as 1), a value
+    out of range a ``ValueError``."""
+    expected = f"{what}: expected an integer from {low}" + (" to 2**64 - 1" if high == 2**64 else " up")
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{expected}, got {value!r}")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{expected}, got {value!r}") from None
+    if v < low or (high is not None and v >= high):
+        raise ValueError(f"{expected}, got {value!r}")
+    return v
+
+
 def _whole(name: str, value) -> int:
-    """A seed or step: an integer from 0 to 2**64 - 1 (1.5 and True had been written as 1, and 2**64 only
-    refused by ``actscope analyze``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) < 2**64:
-        raise ValueError(f"{name}: expected an integer from 0 to 2**64 - 1, got {value!r}")
-    return int(value)
+    """A seed or step: an integer from 0 to 2**64 - 1 (2**64 had been refused only by ``actscope analyze``)."""
+    return _integer(name, value, 0, 2**64)
 
 
 def write_capture(

@@ -553,7 +553,9 @@ class Monitor:
             module or ``functools.partial`` that says ``reduction="sum"`` (or ``"none"``) is refused, as is a
             probe batch whose targets are all the loss's ``ignore_index`` (a mean over no example).
         dtype: ``f32`` or ``f64``, the dtype of the written tensors (default: f64 for a float64 model,
-            otherwise f32).
+            otherwise f32). A float64 model captured in ``f32`` whose tensors hold a finite value beyond
+            float32's range is refused at that capture (the value would be written as infinite and read as a
+            divergence).
         save_a: also write a = phi(z) for known activations (always written for unknown ones).
         dphi_max: sup phi' for ``unknown`` activations by layer name; otherwise estimated on a grid.
         steps_per_epoch: when given, each capture records ``epoch = step / steps_per_epoch``.
@@ -612,11 +614,17 @@ class Monitor:
             raise ValueError(f"dtype: expected 'f32' or 'f64', got {dtype!r}")
         for flag, value in (("save_a", save_a), ("pairs", pairs)):
             # "no" had been taken as True.
-            if not isinstance(value, bool):
+            if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{flag}: expected True or False, got {value!r}")
-        if isinstance(activation_types, type) or not all(isinstance(t, type) for t in activation_types):
+        try:
+            # Read once, here: a generator is used up by reading it.
+            types = None if isinstance(activation_types, type) else tuple(activation_types)
+        except TypeError:
+            types = None
+        if types is None or not all(isinstance(t, type) for t in types):
             raise TypeError("activation_types: expected a sequence of module classes, e.g. (nn.Hardtanh,), got "
                             f"{activation_types!r}")
+        activation_types = types
         param = next(model.parameters(), None)
         if param is None:
             raise ValueError("model: it has no parameters")

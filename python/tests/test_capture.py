@@ -10,7 +10,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 import actscope
-from actscope.capture import capture_file_name, hidden_layer, output_layer, write_capture
+from actscope.capture import capture_file_name, hidden_layer, output_layer, read_metadata, write_capture
 from conftest import assert_same_bits
 
 
@@ -126,16 +126,22 @@ def test_writer_refuses_what_the_format_forbids(tmp_path):
     # negative epoch and a name of spaces only refused later by analyze, 2**64 only by analyze).
     write = lambda **kw: write_capture(tmp_path / "c.safetensors", layers=LAYERS, tensors={},  # noqa: E731
                                        **{"model": "m", "seed": 0, "step": 0, **kw})
-    for key, bad in (("seed", 1.5), ("seed", True), ("seed", 2**64), ("step", -1), ("step", 2.7)):
-        with pytest.raises(ValueError, match=rf"{key}: expected an integer from 0 to 2\*\*64 - 1"):
+    for error, key, bad in ((TypeError, "seed", 1.5), (TypeError, "seed", True), (TypeError, "seed", "3"),
+                            (ValueError, "seed", 2**64), (ValueError, "step", -1), (TypeError, "step", 2.7)):
+        with pytest.raises(error, match=rf"{key}: expected an integer from 0 to 2\*\*64 - 1"):
             write(**{key: bad})
-    for bad in (-1.0, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match=r"epoch: expected a finite number >= 0"):
+    for error, bad in ((ValueError, -1.0), (ValueError, float("nan")), (ValueError, float("inf")), (TypeError, "1")):
+        with pytest.raises(error, match=r"epoch: expected a finite number >= 0"):
             write(epoch=bad)
     with pytest.raises(ValueError, match=r"model: expected a non-empty model name \(not only spaces\)"):
         write(model="  ")
+    with pytest.raises(TypeError, match=r"model: expected a non-empty model name \(a string\), got 5"):
+        write(model=5)
     assert not (tmp_path / "c.safetensors").exists()
-    with pytest.raises(ValueError, match=r"layer 'h': units: expected a whole number >= 1, got 2.7"):
+    # Integer and real types other than Python's are taken as they are: NumPy scalars, 0-d arrays.
+    write(seed=np.int64(3), step=np.array(7), epoch=np.float32(0.5))
+    assert read_metadata(tmp_path / "c.safetensors")["seed"] == "3"
+    with pytest.raises(TypeError, match=r"layer 'h': units: expected an integer from 1 up, got 2.7"):
         hidden_layer("h", 2.7, "relu", "none")
     with pytest.raises(ValueError, match=r"layer 'h': dphi_max is for activation 'unknown'; 'relu' has its own"):
         hidden_layer("h", 4, "relu", "none", dphi_max=0.25)

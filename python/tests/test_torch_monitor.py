@@ -319,8 +319,8 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
             resumed.capture(bad)
     # An epoch the metadata cannot hold is refused at the call (it had been written, and every capture of the
     # run refused later by report()); so is a model name of spaces only, and another dtype than the kept one.
-    for bad in (-1.0, float("nan"), float("inf"), "1"):
-        with pytest.raises(ValueError, match=r"epoch: expected a finite number >= 0"):
+    for error, bad in ((ValueError, -1.0), (ValueError, float("nan")), (ValueError, float("inf")), (TypeError, "1")):
+        with pytest.raises(error, match=r"epoch: expected a finite number >= 0"):
             resumed.step(30, epoch=bad)
     with pytest.raises(ValueError, match=r"model: expected a non-empty model name \(not only spaces\)"):
         Monitor(mlp(0), probe, out_dir=tmp_path / "spaces", model_name="   ")
@@ -328,9 +328,13 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
         Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep", dtype="f64")
     with pytest.raises(TypeError, match=r"save_a: expected True or False, got 'no'"):
         Monitor(mlp(0), probe, out_dir=tmp_path / "flags", save_a="no")
-    for bad in (nn.Hardtanh, ("relu",)):
+    for bad in (nn.Hardtanh, ("relu",), 5):
         with pytest.raises(TypeError, match=r"activation_types: expected a sequence of module classes"):
             Monitor(mlp(0), probe, out_dir=tmp_path / "flags", activation_types=bad)
+    # A generator is read once (checking it had used it up, leaving no types), and NumPy's bool is a bool.
+    flags = Monitor(mlp(0), probe, out_dir=tmp_path / "flags", activation_types=(t for t in [nn.Hardtanh]),
+                    save_a=np.True_)
+    assert flags.activation_types == (nn.Hardtanh,)
     # A float64 network captured in f32 with a finite weight beyond float32's range: refused, naming dtype (it had
     # been reported as a network that diverged at that step).
     wide = mlp(0, bn="none").double()

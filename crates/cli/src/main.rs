@@ -659,20 +659,13 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         return Err(Error::io("using as --out", &a.out, not_a_dir).into());
     }
     // Refused before anything else, also by a dry run (which had listed the runs and exited 0).
-    if a.bracket {
-        if opts.shard.count() != 1 {
-            return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
-        }
-        // Bracketing extends a grid by its own ratio; with one rate there is none (it reported 0 runs added).
+    if a.bracket && opts.shard.count() != 1 {
+        return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
+    }
+    if a.bracket && a.dry_run {
+        // The dry run streams the grid: its rates are read in a pass of their own.
         let rates = file.runs(cap)?.map(|r| r.map(|r| r.lr)).collect::<actscope_lab::Result<Vec<f64>>>()?;
-        if actscope_lab::tuning::grid_ratio(&rates).is_none() {
-            return Err(Error::usage(format!(
-                "--bracket extends the learning-rate grid by its own ratio, and this sweep has one rate (lr = {}): \
-                 give lr at least two values",
-                rates.first().map_or_else(|| "none".to_string(), f64::to_string)
-            ))
-            .into());
-        }
+        bracket_has_a_ratio(&rates)?;
     }
     if a.dry_run {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -805,6 +798,9 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
         return Ok(());
     }
     let runs = file.expand_at_most(cap)?;
+    if a.bracket {
+        bracket_has_a_ratio(&runs.iter().map(|r| r.lr).collect::<Vec<f64>>())?;
+    }
     let (cache, progress) = (DataCache::default(), Progress::new(verbosity));
     if verbosity != Verbosity::Quiet {
         eprint!("{}", repeats_note(&file, runs.len() as u64)?);
@@ -839,6 +835,19 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
                 "bracketing: {n} runs beyond the grid, extending learning-rate grids whose best rate was at an edge"
             );
         }
+    }
+    Ok(())
+}
+
+/// Bracketing extends a grid by its own ratio; with one rate there is none (it had reported 0 runs added).
+fn bracket_has_a_ratio(rates: &[f64]) -> Result<()> {
+    if actscope_lab::tuning::grid_ratio(rates).is_none() {
+        return Err(Error::usage(format!(
+            "--bracket extends the learning-rate grid by its own ratio, and this sweep has one rate (lr = {}): give \
+             lr at least two values",
+            rates.first().map_or_else(|| "none".to_string(), f64::to_string)
+        ))
+        .into());
     }
     Ok(())
 }

@@ -235,9 +235,15 @@ impl ModelDiagnosis {
         });
         let left_out = (!self.loss_left_out.is_empty()).then(|| {
             let each: Vec<String> = self.loss_left_out.iter().map(|(s, l)| format!("seed {s}'s is {l}")).collect();
+            // "Over the other seeds" only where one of them has a loss to show (none may: one seed, or the
+            // others' captures without a loss).
+            let rest = if self.loss.n == 0 {
+                "so the model has no loss to show"
+            } else {
+                "so the loss shown is over the other seeds"
+            };
             format!(
-                "its probe-batch loss at the last checkpoint is infinite in {} of its {} seeds ({}), so the \
-                 loss shown is over the other seeds",
+                "its probe-batch loss at the last checkpoint is infinite in {} of its {} seeds ({}), {rest}",
                 self.loss_left_out.len(),
                 self.seeds.len(),
                 each.join(", ")

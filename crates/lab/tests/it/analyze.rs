@@ -359,6 +359,16 @@ fn a_seed_without_gradients_leaves_the_others_findings_and_softplus_units_can_di
     assert!(l2.findings.iter().any(|f| matches!(f, Finding::Dead { .. })), "{:?}", l2.findings);
     // The zero-gradient seed alone: there are no other seeds to take the ratio over, and the note says so
     // (it read "… so its ratio and findings are over the other seeds").
+    // Seed 0 alone: its infinite loss leaves no loss to show, and the note says so.
+    let first: Vec<PathBuf> = files.iter().filter(|f| f.to_string_lossy().contains("/s0-")).cloned().collect();
+    let a = analyze(&first, &d.join("first"), &[]).unwrap();
+    let notes = a.diagnosis.models[0].notes();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.ends_with("infinite in 1 of its 1 seeds (seed 0's is inf), so the model has no loss to show")),
+        "{notes:?}"
+    );
     let alone: Vec<PathBuf> = files.iter().filter(|f| f.to_string_lossy().contains("/s2-")).cloned().collect();
     let a = analyze(&alone, &d.join("alone"), &[]).unwrap();
     let notes = a.diagnosis.models[0].notes();
