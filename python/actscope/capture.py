@@ -63,7 +63,9 @@ def capture_file_name(model: str, seed: int, step: int) -> str:
     ``-`` and the first 8 hex digits of the SHA-256 of the exact name (UTF-8) appended, so that two models
     whose names differ only in such characters (``lr=0.1``, ``lr 0.1``) never share a file. A name longer
     than 100 characters keeps its first 100, with the same digest appended (a 240-character name had made a
-    file name too long for the file system, at the first capture)."""
+    file name too long for the file system, at the first capture). ``seed`` and ``step`` are integers from 0
+    (a negative step had given ``step-0000005``, and 5.0 a format error)."""
+    seed, step = _whole("seed", seed), _whole("step", step)
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", model)
     if safe != model or not safe or len(safe) > 100:
         digest = hashlib.sha256(model.encode("utf-8", "surrogatepass")).hexdigest()[:8]
@@ -162,7 +164,8 @@ def write_capture(
     extra: Optional[Mapping[str, str]] = None,
 ) -> Path:
     """Writes one capture to ``path`` (atomically: a temporary file beside it, then a rename) and returns
-    the path.
+    the path. A file already at ``path`` is replaced, whatever it holds: :class:`actscope.torch.Monitor` is
+    the writer that checks first.
 
     ``tensors`` maps the names of ``docs/capture.md`` (``layers.0.z``, ``layers.0.weight``, ...) to arrays,
     converted to ``dtype`` (``f32`` or ``f64``) and C order. ``extra`` adds free metadata; its keys must

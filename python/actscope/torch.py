@@ -647,6 +647,13 @@ class Monitor:
                 where = [int(i) for i in bad.nonzero()[0]]
                 raise ValueError(f"probe_batch: x holds {x[tuple(where)].item()} at {where}; every input of the probe "
                                  "batch must be finite (a non-finite input would read as a network that diverged)")
+        if (y.is_floating_point() or y.is_complex()) and y.numel() > 0:
+            bad = ~torch.isfinite(y)
+            if bool(bad.any()):
+                where = [int(i) for i in bad.nonzero()[0]]
+                raise ValueError(f"probe_batch: y holds {y[tuple(where)].item()} at {where}; every target must be "
+                                 "finite (a non-finite target makes the loss and every gradient NaN, which read as "
+                                 "gradients that are not defined)")
         if x.is_floating_point() and x.dtype != param.dtype:
             raise ValueError(f"probe_batch: x is {x.dtype} but the model's parameters are {param.dtype}; convert it, "
                              f"e.g. x.to({param.dtype})")

@@ -141,6 +141,10 @@ def test_writer_refuses_what_the_format_forbids(tmp_path):
     # Integer and real types other than Python's are taken as they are: NumPy scalars, 0-d arrays.
     write(seed=np.int64(3), step=np.array(7), epoch=np.float32(0.5))
     assert read_metadata(tmp_path / "c.safetensors")["seed"] == "3"
+    with pytest.raises(ValueError, match=r"step: expected an integer from 0 to 2\*\*64 - 1, got -5"):
+        capture_file_name("m", 0, -5)
+    with pytest.raises(TypeError, match=r"step: expected an integer from 0 to 2\*\*64 - 1, got 5.0"):
+        capture_file_name("m", 0, 5.0)
     with pytest.raises(TypeError, match=r"layer 'h': units: expected an integer from 1 up, got 2.7"):
         hidden_layer("h", 2.7, "relu", "none")
     with pytest.raises(ValueError, match=r"layer 'h': dphi_max is for activation 'unknown'; 'relu' has its own"):

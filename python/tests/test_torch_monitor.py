@@ -326,6 +326,10 @@ def test_a_continued_run_is_never_overwritten_and_bad_probe_batches_and_steps_ar
         Monitor(mlp(0), probe, out_dir=tmp_path / "spaces", model_name="   ")
     with pytest.raises(ValueError, match=r"existing='keep': .* holds f32 values and this Monitor writes f64"):
         Monitor(mlp(1), probe, out_dir=tmp_path, model_name="m", seed=0, existing="keep", dtype="f64")
+    with pytest.raises(ValueError, match=r"probe_batch: y holds nan at \[0, 1\]; every target must be finite"):
+        soft = torch.full((len(x), 10), 0.1)
+        soft[0, 1] = float("nan")
+        Monitor(mlp(0), (x, soft), out_dir=tmp_path / "soft", loss_fn=nn.functional.mse_loss)
     with pytest.raises(TypeError, match=r"save_a: expected True or False, got 'no'"):
         Monitor(mlp(0), probe, out_dir=tmp_path / "flags", save_a="no")
     for bad in (nn.Hardtanh, ("relu",), 5):
