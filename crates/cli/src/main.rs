@@ -662,6 +662,12 @@ fn sweep(a: SweepArgs, verbosity: Verbosity) -> Result<()> {
     if a.bracket && opts.shard.count() != 1 {
         return Err(Error::usage("--bracket needs the whole sweep: leave out --shard").into());
     }
+    if verbosity != Verbosity::Quiet {
+        // A named spec beside a directory of that name (`embedded` and ./embedded): the named data is read.
+        for note in file.data_specs().iter().filter_map(|s| actscope_data::spec::shadowed_in_file(s)) {
+            eprintln!("{note}");
+        }
+    }
     if a.bracket && a.dry_run {
         // The dry run streams the grid: its rates are read in a pass of their own.
         let rates = file.runs(cap)?.map(|r| r.map(|r| r.lr)).collect::<actscope_lab::Result<Vec<f64>>>()?;

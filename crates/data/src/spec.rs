@@ -187,11 +187,30 @@ pub fn canonical(spec: &str) -> String {
 /// }
 /// ```
 pub fn shadowed(spec: &str) -> Option<String> {
+    shadowed_note(spec, &format!("--data ./{spec}"))
+}
+
+/// [`shadowed`] for a spec written in a sweep file: the note says to write `data = "./embedded"` there.
+///
+/// ```no_run
+/// if let Some(note) = actscope_data::spec::shadowed_in_file("embedded") {
+///     eprintln!("{note}");
+/// }
+/// ```
+pub fn shadowed_in_file(spec: &str) -> Option<String> {
+    shadowed_note(spec, &format!("data = \"./{spec}\""))
+}
+
+fn shadowed_note(spec: &str, instead: &str) -> Option<String> {
     let here = Path::new(spec);
     (NAMED.contains(&spec) && here.exists()).then(|| {
         format!(
-            "note: data {spec:?} is the built-in {}; the {} ./{spec} here is not read (write --data ./{spec} to use it)",
-            if spec == "embedded" { "Fashion-MNIST subset" } else { "default (full Fashion-MNIST if installed, else the embedded subset)" },
+            "note: data {spec:?} is the built-in {}; the {} ./{spec} here is not read (write {instead} to use it)",
+            if spec == "embedded" {
+                "Fashion-MNIST subset"
+            } else {
+                "default (full Fashion-MNIST if installed, else the embedded subset)"
+            },
             if here.is_dir() { "directory" } else { "file" }
         )
     })

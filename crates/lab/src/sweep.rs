@@ -236,6 +236,25 @@ impl SweepFile {
         self.runs(max_runs)?.collect()
     }
 
+    /// The data specs the sweep's runs read, as written: `[base]`'s `data`, the values of a `data` axis, or
+    /// the runs' default (`RunConfig`'s) where the file names none. For notes on what they read (see
+    /// [`actscope_data::spec::shadowed_in_file`]).
+    pub fn data_specs(&self) -> Vec<String> {
+        let mut specs: Vec<String> = self
+            .base
+            .get("data")
+            .into_iter()
+            .chain(self.axes.get("data").into_iter().flatten())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        if !self.base.contains_key("data") && !self.axes.contains_key("data") {
+            specs.push(RunConfig::default().data);
+        }
+        specs.sort();
+        specs.dedup();
+        specs
+    }
+
     /// The number of combinations of the axes (before repeats are dropped).
     ///
     /// # Errors

@@ -173,6 +173,16 @@ fn data_info_reports_the_embedded_subset() {
         stderr(&shadowed)
     );
     assert!(stderr(&run(&["-q", "data", "info", "--data", "embedded"], &d)).is_empty(), "-q hides notes");
+    // A sweep says it too, in the file's words (it had said nothing).
+    std::fs::write(d.join("s.toml"), "[base]\ndata = \"embedded\"\nhidden = [4]\nsteps = 1\n[axes]\nseed = [0]\n")
+        .unwrap();
+    let sweep = run(&["sweep", "s.toml", "--out", "r", "--dry-run"], &d);
+    assert!(sweep.status.success(), "{}", stderr(&sweep));
+    assert!(
+        stderr(&sweep).contains("the directory ./embedded here is not read (write data = \"./embedded\" to use it)"),
+        "{}",
+        stderr(&sweep)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["counts"]["train"], 9000);
     assert_eq!(v["counts"]["test"], 8000);
