@@ -151,6 +151,20 @@ pub fn extensions_noted(groups: &[GroupSummary], original: &[f64], seeds: &[u64]
     (out, notes)
 }
 
+/// Passes each of [`extensions_noted`]'s notes to `observer` the first time it comes: a configuration that
+/// stays at its edge is noted again in every later round of bracketing.
+pub(crate) fn say_once(
+    notes: Vec<String>,
+    said: &mut std::collections::HashSet<String>,
+    observer: &dyn crate::sweep::SweepObserver,
+) {
+    for n in notes {
+        if said.insert(n.clone()) {
+            observer.message(&n);
+        }
+    }
+}
+
 /// Brackets a finished sweep: while some configuration's selected rate is at an edge of the rates it was
 /// tried at, runs the next rate beyond that edge (for the sweep's seeds; see [`extensions`]), up to
 /// [`MAX_EXTENSIONS`] per side. Returns how many extension runs it executed (or found finished).
@@ -182,11 +196,7 @@ pub fn bracket_sweep(
         let mine: Vec<crate::summarize::LoadedRun> =
             crate::summarize::load_runs(out)?.into_iter().filter(crate::summarize::of_this_build(&ids)).collect();
         let (more, notes) = extensions_noted(&crate::summarize::summarize(&mine), &grid, &seeds);
-        for n in notes {
-            if said.insert(n.clone()) {
-                observer.message(&n);
-            }
-        }
+        say_once(notes, &mut said, observer);
         if more.is_empty() {
             return Ok(added);
         }

@@ -97,9 +97,7 @@ pub(super) fn run_e1_in_rounds(
         let mut said = HashSet::new();
         while !bracketed {
             let (more, notes) = crate::tuning::extensions_noted(&e1.groups, &grid, &first_seeds);
-            for n in notes.iter().filter(|n| said.insert(n.to_string())) {
-                observer.message(n);
-            }
+            crate::tuning::say_once(notes, &mut said, observer);
             if more.is_empty() {
                 bracketed = true;
                 break;
