@@ -116,7 +116,7 @@ pub type Axes = toml::map::Map<String, Vec<toml::Value>>;
 /// that text is long (`1e-300`, not 300 zeros).
 fn shown(v: &toml::Value) -> String {
     match v {
-        toml::Value::Float(f) if v.to_string().len() > 12 => format!("{f:e}"),
+        toml::Value::Float(f) if v.to_string().len() > 12 => actscope_core::short_number(*f),
         toml::Value::Array(a) => format!("[{}]", a.iter().map(shown).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
