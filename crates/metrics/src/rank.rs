@@ -219,12 +219,9 @@ pub fn singular_values<F: Float>(a: ArrayView2<'_, F>) -> Vec<f64> {
         return vec![f64::NAN; a.nrows().min(a.ncols())];
     }
     let largest = a.iter().fold(0.0f64, |m, v| m.max(v.f64().abs()));
-    if largest == 0.0 {
-        return singular_values_f64(a.mapv(|v| v.f64()).view());
-    }
     // 2^e with e the nearest integer to log2(largest), kept within f64's normal powers of two (2^1024 is
-    // infinite, and `powi` of a subnormal power can round to 0).
-    let scale = 2f64.powi((largest.log2().round() as i32).clamp(-1022, 1023));
+    // infinite, and `powi` of a subnormal power can round to 0); 1 for a zero matrix.
+    let scale = if largest > 0.0 { 2f64.powi((largest.log2().round() as i32).clamp(-1022, 1023)) } else { 1.0 };
     let s = singular_values_f64(a.mapv(|v| v.f64() / scale).view());
     s.into_iter().map(|x| x * scale).collect()
 }
