@@ -228,19 +228,13 @@ def _numbers(name: str, values) -> List[float]:
         items = list(values)
     except TypeError:
         raise TypeError(f"{name}: expected a sequence of numbers, got {type(values).__name__} {values!r}") from None
-    try:
-        return [float(v) for v in items]
-    except (TypeError, ValueError):
-        bad = next(v for v in items if not _is_number(v))
-        raise TypeError(f"{name}: expected a sequence of numbers, got {bad!r} in it") from None
-
-
-def _is_number(v) -> bool:
-    try:
-        float(v)
-        return True
-    except (TypeError, ValueError):
-        return False
+    floats = []
+    for v in items:
+        try:
+            floats.append(float(v))
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: expected a sequence of numbers, got {v!r} in it") from None
+    return floats
 
 
 def _activation(activation) -> str:
