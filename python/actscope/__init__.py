@@ -332,13 +332,16 @@ def describe(values: Sequence[float]) -> Describe:
 
 
 def welch(x: Sequence[float], y: Sequence[float]) -> TTest:
-    """Welch's unequal-variance t-test of ``x`` against ``y`` (each needs at least 2 values, all finite)."""
+    """Welch's unequal-variance t-test of ``x`` against ``y`` (each needs at least 2 values, all finite).
+    Two samples of equal values each (no spread) take the exact permutation test: one-sided p =
+    1/C(n1+n2, n1) towards the side the means differ to, 1 where they agree."""
     return TTest(*_native.welch(_numbers("x", x), _numbers("y", y)))
 
 
 def paired(x: Sequence[float], y: Sequence[float]) -> TTest:
     """Paired t-test of ``x`` against ``y``, paired by position (e.g. by seed); equal lengths, at least 2,
-    all finite."""
+    all finite. Differences that are all equal (no spread) take the exact sign test: one-sided p = 2**-n
+    towards their side, 1 where they are all 0."""
     return TTest(*_native.paired(_numbers("x", x), _numbers("y", y)))
 
 

@@ -480,7 +480,8 @@ pub fn decide_in_rounds<H: AsRef<[Option<Look>]>>(design: &Design, histories: &[
                     let z = design.z_boundaries(level, &ns[i]);
                     let p = |l: usize| if dir == 0 { hs[i][l].1.p_claimed } else { hs[i][l].1.p_opposite };
                     tested[i][dir] = (level, normal_sf(z[last]));
-                    if (0..=last).any(|l| p(l) <= normal_sf(z[l])) {
+                    // A look whose boundary spends nothing (z = ∞, a level of 0) rejects nothing, not p = 0.
+                    if (0..=last).any(|l| normal_sf(z[l]) > 0.0 && p(l) <= normal_sf(z[l])) {
                         newly.push((i, ns[i][last]));
                     }
                 }

@@ -683,3 +683,14 @@ fn precise_error_rates_of_both_kinds_of_look() {
         }
     }
 }
+
+/// A look at which the spending function spends nothing (O'Brien–Fleming's α(t) underflows to 0 at
+/// t = 2/10⁶) has an infinite boundary and rejects nothing, even at p = 0; it had rejected p = 0 (`p ≤ 0`).
+#[test]
+fn a_look_that_spends_nothing_rejects_nothing() {
+    let design = Design::new(ALPHA, Spending::OBrienFleming, 1_000_000);
+    let bound = design.boundaries(ALPHA / 2.0, &[2]).unwrap()[0].p;
+    assert_eq!(bound, 0.0, "the look's level underflows");
+    let h = [vec![Some(Look::new(2, 0.0, 1.0))]];
+    assert_eq!(decide_in_rounds(&design, &h).unwrap()[0].decision, Decision::Continue);
+}

@@ -37,8 +37,10 @@ fn welch_matches_scipy() {
     let sp = ((describe(&X).sd.powi(2) + describe(&Y).sd.powi(2)) / 2.0).sqrt();
     assert!(close(w.effect, (describe(&X).mean - describe(&Y).mean) / sp, 1e-12));
     assert!(welch(&[1.0], &Y).is_none());
+    // Without spread: t = −∞, and the permutation test's p = 1/C(4, 2) (SciPy's t-test gives p = 0).
     let flat = welch(&[1.0, 1.0], &[2.0, 2.0]).unwrap();
-    assert_eq!((flat.t, flat.p_less), (f64::NEG_INFINITY, 0.0));
+    assert_eq!((flat.t, flat.p_greater), (f64::NEG_INFINITY, 1.0));
+    assert!(close(flat.p_less, 1.0 / 6.0, 1e-15));
 }
 
 #[test]
