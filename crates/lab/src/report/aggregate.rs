@@ -76,6 +76,19 @@ impl Run {
     pub fn test_accuracy(&self) -> f64 {
         self.summary.test_accuracy().unwrap_or(f64::NAN)
     }
+
+    /// Final test accuracy as C2 and C4 compare it: a run that stopped at a non-finite loss
+    /// ([`Run::stopped_early`]) predicts nothing and scores chance level (the accuracy of a guess,
+    /// [`crate::run::RunSummary::chance`]; NaN where that is unknown); any other run, one whose loss blew
+    /// up for good but stayed finite included, its test accuracy at the end of training. Leaving failed runs
+    /// out (they had been) compares the arms on the runs that succeeded, which favours the arm that fails
+    /// more often.
+    pub fn judged_test_accuracy(&self) -> f64 {
+        if self.stopped_early() {
+            return self.summary.chance().unwrap_or(f64::NAN);
+        }
+        self.summary.test.as_ref().map_or(f64::NAN, |p| p.accuracy)
+    }
 }
 
 /// An experiment's runs and per-configuration summaries.

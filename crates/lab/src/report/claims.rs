@@ -12,7 +12,7 @@ use super::verdict::{
 };
 use crate::config::{DEFAULT_TAU, RunConfig};
 use crate::run::CHANCE_MARGIN;
-use actscope_metrics::sequential::{Design, Effect, Look, Spread};
+use actscope_metrics::sequential::{Decision, Design, Effect, Look, Spread};
 use actscope_metrics::stats::describe;
 
 /// Non-inferiority margin for "works as well as" (C2): one percentage point of test accuracy.
@@ -212,24 +212,37 @@ const AT_END_RULE: &str =
 /// The setting of a row valued at the end of training, saying how many of the runs behind it (all of
 /// `sides`) are left out because they stopped early at a non-finite loss and have no end of training.
 fn at_end(setting: impl Into<String>, sides: &[&[&Run]], pairs: Option<usize>) -> String {
-    let why = "stopped at a non-finite loss before the end of training";
-    left_out(setting.into(), sides, Some((Run::stopped_early, why)), pairs)
+    left_out(setting.into(), sides, &[(Run::stopped_early, STOPPED_EARLY)], pairs)
 }
 
-/// Runs a row leaves out: which (those the function holds for), and why.
+/// What the method text of C2 and C4 says about runs that stopped at a non-finite loss ([`Run::judged_test_accuracy`]).
+const AT_CHANCE_RULE: &str = "a run that stopped at a non-finite loss scores chance level (leaving it out would compare the arms on their runs that succeeded, which favours the arm that fails more often) and is counted in its row";
+
+/// The setting of a C2 or C4 row, saying how many of the runs behind it (all of `sides`) stopped at a
+/// non-finite loss and score chance level. (How many seeds it pairs is its table's n.)
+fn at_chance(setting: String, sides: &[&[&Run]]) -> String {
+    let why = "scored at chance level: stopped at a non-finite loss before the end of training";
+    left_out(setting, sides, &[(Run::stopped_early, why)], None)
+}
+
+/// What [`at_end`] says of the runs it leaves out.
+const STOPPED_EARLY: &str = "left out: stopped at a non-finite loss before the end of training";
+
+/// Runs a row leaves out or scores otherwise: which (those the function holds for), and what became of
+/// them and why ("left out: diverged").
 type LeftOut<'a> = (fn(&Run) -> bool, &'a str);
 
-/// `setting` with what its row leaves out, in parentheses: how many of the runs behind it (all of `sides`)
-/// are left out because `out` holds for them, and why (`out`'s text); for a comparison paired by seed
+/// `setting` with what its row leaves out, in parentheses: for each of `outs`, how many of the runs behind it
+/// (all of `sides`) it holds for, and what became of them and why (its text); for a comparison paired by seed
 /// (`pairs`: how many seeds it pairs), how many of the seeds have a value on both sides. `setting` alone
 /// when nothing is left out.
-fn left_out(setting: String, sides: &[&[&Run]], out: Option<LeftOut<'_>>, pairs: Option<usize>) -> String {
+fn left_out(setting: String, sides: &[&[&Run]], outs: &[LeftOut<'_>], pairs: Option<usize>) -> String {
     let mut notes = Vec::new();
-    if let Some((out, why)) = out {
+    for &(out, why) in outs {
         let (n, all) =
             sides.iter().fold((0, 0), |(n, all), runs| (n + runs.iter().filter(|r| out(r)).count(), all + runs.len()));
         if n > 0 {
-            notes.push(format!("{n} of {all} runs left out: {why}"));
+            notes.push(format!("{n} of {all} runs {why}"));
         }
     }
     let seeds: std::collections::BTreeSet<u64> = sides.iter().flat_map(|s| s.iter().map(|r| r.config.seed)).collect();
@@ -276,7 +289,19 @@ fn judge_paired(mut result: ClaimResult, rounds: Option<&Rounds>, wall: f64) -> 
             })
             .collect();
         match judge_sequential(&mut result.comparisons, &histories, &r.design) {
-            Ok(v) => result.verdict = v,
+            Ok(v) => {
+                result.verdict = v;
+                // At the cap no more seeds come: a comparison whose last look has fewer pairs than seeds run (a
+                // pair without a value) is as undecided as one at the cap, not open. (It was counted open
+                // while the rounds stopped, and the methods counted it in neither.)
+                if r.looks.last().is_some_and(|&n| n >= r.design.n_max) {
+                    for seq in result.comparisons.iter_mut().filter_map(|k| k.sequential.as_mut()) {
+                        if seq.result.decision == Decision::Continue {
+                            seq.result.decision = Decision::Undecided;
+                        }
+                    }
+                }
+            }
             // Never silently: the verdict stays the fixed-sample one, and the method says why.
             Err(e) => result.method.push_str(&format!(
                 "; the group-sequential test could not be applied ({e}), so the fixed-sample rules decided"
@@ -331,7 +356,7 @@ pub fn c1(e2: &Experiment) -> ClaimResult {
     let (bn, bn_none) = paired_sides(&sig_bn, &sig_none, vi);
     let (relu, relu_sig) = paired_sides(&relu_none, &sig_none, vi);
     // Each row says how many seeds it pairs where a seed has no value on one side.
-    let setting = |text: &str, sides: &[&[&Run]], pairs: usize| left_out(text.to_string(), sides, None, Some(pairs));
+    let setting = |text: &str, sides: &[&[&Run]], pairs: usize| left_out(text.to_string(), sides, &[], Some(pairs));
     let (bn_setting, relu_setting) = (
         setting("BN: sigmoid, BN before vs no BN", &[&sig_bn, &sig_none], bn.len()),
         setting("ReLU: ReLU vs sigmoid, no BN", &[&relu_none, &sig_none], relu.len()),
@@ -374,11 +399,11 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
         for act in [Activation::Sigmoid, Activation::Tanh] {
             let runs = e1.selected(is(act, p));
             walls.extend(runs.iter().copied());
-            let pairs = paired_by_seed(&runs, &relu, Run::test_accuracy);
+            let pairs = paired_by_seed(&runs, &relu, Run::judged_test_accuracy);
             let failed_runs = failed(&runs) + failed(&relu);
             cs.push(
                 Comparison::new(
-                    format!("BN {p}: {act} vs relu"),
+                    at_chance(format!("BN {p}: {act} vs relu"), &[&runs, &relu]),
                     format!("acc({act}) > acc(relu) − {AS_WELL_AS_MARGIN}"),
                     pairs.iter().map(|p| p.1).collect(),
                     pairs.iter().map(|p| p.2).collect(),
@@ -403,7 +428,7 @@ pub fn c2(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             figures: &["accuracy_heatmap", "learning_curves", "lr_sensitivity"],
         },
         format!(
-            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation on seeds of its own (not those compared); \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test{sequential}{}",
+            "final test accuracy over seeds (E1), each configuration at the learning rate chosen on validation on seeds of its own (not those compared); \"as well as\" = not worse by more than {AS_WELL_AS_MARGIN} (non-inferiority); paired by seed (runs of one seed share data order and initial weights), paired t-test; {AT_CHANCE_RULE}{sequential}{}",
             speed_to_target(e1)
         ),
         cs,
@@ -536,7 +561,7 @@ const C3_DIVERGED_RULE: &str = "a run that diverged (a non-finite loss, or a los
 /// The setting of a C3 row, saying how many of the runs behind it (all of `sides`) diverged and are left
 /// out.
 fn without_diverged(setting: String, sides: &[&[&Run]], pairs: usize) -> String {
-    left_out(setting, sides, Some((|r: &Run| !r.summary.is_ok(), "diverged")), Some(pairs))
+    left_out(setting, sides, &[(|r: &Run| !r.summary.is_ok(), "left out: diverged")], Some(pairs))
 }
 
 /// C3: BN solves dead ReLUs (E3 stress settings).
@@ -625,11 +650,11 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
     for &act in &e1.activations {
         let (after, before) = (e1.selected(is(act, Placement::After)), e1.selected(is(act, Placement::Before)));
         walls.extend(after.iter().copied());
-        let pairs = paired_by_seed(&after, &before, Run::test_accuracy);
+        let pairs = paired_by_seed(&after, &before, Run::judged_test_accuracy);
         let failed_runs = failed(&after) + failed(&before);
         cs.push(
             Comparison::new(
-                format!("{act}: after vs before"),
+                at_chance(format!("{act}: after vs before"), &[&after, &before]),
                 "acc(after) > acc(before)",
                 pairs.iter().map(|p| p.1).collect(),
                 pairs.iter().map(|p| p.2).collect(),
@@ -653,7 +678,7 @@ pub fn c4(e1: &Experiment, rounds: Option<&Rounds>) -> ClaimResult {
             figures: &["accuracy_heatmap"],
         },
         format!(
-            "final test accuracy (E1/E6), each placement at its best learning rate (chosen on validation on seeds of its own, not those compared), paired by seed (paired t-test){sequential}"
+            "final test accuracy (E1/E6), each placement at its best learning rate (chosen on validation on seeds of its own, not those compared), paired by seed (paired t-test); {AT_CHANCE_RULE}{sequential}"
         ),
         cs,
     );
@@ -950,7 +975,18 @@ pub fn c8(e1: &Experiment, e2: &Experiment, e4: &Experiment) -> ClaimResult {
         );
         cs.push(
             Comparison::new(
-                at_end(format!("{setting}: stopped learning"), &[&runs], None),
+                left_out(
+                    format!("{setting}: stopped learning"),
+                    &[&runs],
+                    &[
+                        (Run::stopped_early, STOPPED_EARLY),
+                        (
+                            no_gradient,
+                            "left out: no gradient at all reached the most saturated layer or the output layer",
+                        ),
+                    ],
+                    None,
+                ),
                 format!("gradient attenuation to the most saturated layer > {STOPPED_ATTENUATION} orders of magnitude"),
                 at_last(&runs, attenuation_at_most_saturated),
                 Vec::new(),
@@ -986,10 +1022,13 @@ pub fn c8(e1: &Experiment, e2: &Experiment, e4: &Experiment) -> ClaimResult {
                 .filter(|k| k.setting.starts_with(&format!("{s}: ")))
                 .map(|k| k.outcome)
                 .collect();
-            // A setting with one row left (the other skipped for lack of values) can still contradict.
+            // A setting with one row left (the other skipped for lack of values) can still contradict, but
+            // never support: the claim is the conjunction, and one part alone leaves it open. (A lone
+            // supporting row had dropped its setting, so the verdict was taken over the others.)
             match rows[..] {
                 [a, b] => Some((s, a.and(b))),
                 [Outcome::Contradicts] => Some((s, Outcome::Contradicts)),
+                [_] => Some((s, Outcome::Unclear)),
                 _ => None,
             }
         })
@@ -998,6 +1037,13 @@ pub fn c8(e1: &Experiment, e2: &Experiment, e4: &Experiment) -> ClaimResult {
         result.verdict = verdict_of_outcomes(&result.by_setting.iter().map(|s| s.1).collect::<Vec<_>>());
     }
     result
+}
+
+/// Whether a run's end of training has no attenuation for C8's "stopped learning" row because no gradient
+/// at all reached its most saturated layer, or none the output layer ([`attenuation_at_most_saturated`]):
+/// left out of the row, where it would count for the claim, so the row names it.
+fn no_gradient(r: &Run) -> bool {
+    r.end().is_some_and(|c| max_saturation(c).is_some() && attenuation_at_most_saturated(c).is_none())
 }
 
 /// C9: ReLU + BN gives more diverse outputs than sigmoid + BN (E1, last hidden layer).

@@ -168,7 +168,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
         .collect();
     let best = format!("{}{best}", weaker_relu.concat());
     let q1 = format!(
-        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means within {} of ReLU).{best}{tested}{} Verdict on C2: {}.",
+        "{} {}With BN before φ, mean test accuracy was sigmoid {:.3}, tanh {:.3}, ReLU {:.3}; with BN after φ, {:.3}, {:.3}, {:.3} (each at its own best learning rate, over {}; \"as well as\" means not worse than ReLU by more than {}).{best}{tested}{} Verdict on C2: {}.",
         yes_no(c2),
         still_open(c2),
         shown[0].0,
@@ -229,7 +229,7 @@ pub fn answers(cl: &ClaimSet, e1: &Experiment) -> Vec<(String, String)> {
             Verdict::Refuted => "Before.",
             Verdict::DependsOnSetting => "It depends on the activation.",
             Verdict::PartlyUndecided => "For some activations; for the others this data does not decide.",
-            Verdict::Inconclusive => "No detectable difference at this sample size.",
+            Verdict::Inconclusive => "Not settled by this data: no comparison came out either way.",
         },
         list(&after),
         list(&before),
