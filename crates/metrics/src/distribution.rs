@@ -179,6 +179,20 @@ pub struct Bins {
 }
 
 impl Bins {
+    /// Checks bins read from a file: at least one, over a finite range with `lo < hi`.
+    ///
+    /// # Errors
+    /// What is wrong, as text.
+    pub fn check(&self) -> Result<(), String> {
+        if self.bins == 0 || !(self.lo.is_finite() && self.hi.is_finite() && self.lo < self.hi) {
+            return Err(format!(
+                "{} bins over [{}, {}]; expected at least one bin over a finite range with lo < hi",
+                self.bins, self.lo, self.hi
+            ));
+        }
+        Ok(())
+    }
+
     /// The edges for z, the input of φ: [−8, 8) in 64 bins of width 0.25.
     pub const Z: Bins = Bins { lo: -8.0, hi: 8.0, bins: 64 };
 
@@ -214,6 +228,25 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// Checks what a histogram read from a file must hold, as [`Histogram::of`] makes them: at least one bin
+    /// over a finite range `lo < hi`, a count for each bin, and counts whose total fits in a `u64`. The error
+    /// says what is wrong (a histogram of 65 counts for 64 bins had made the TensorBoard export panic).
+    ///
+    /// # Errors
+    /// The first of those that does not hold, as text.
+    pub fn check(&self) -> Result<(), String> {
+        let b = &self.bins;
+        b.check()?;
+        if self.counts.len() != b.bins {
+            return Err(format!("{} counts for {} bins; expected one count per bin", self.counts.len(), b.bins));
+        }
+        let extra = [self.underflow, self.overflow, self.nan];
+        if self.counts.iter().chain(&extra).try_fold(0u64, |t, &c| t.checked_add(c)).is_none() {
+            return Err("counts that sum beyond 2^64 − 1; expected counts of values".into());
+        }
+        Ok(())
+    }
+
     /// Counts `values` into `bins`: bin i holds `edges[i] ≤ v < edges[i + 1]` with the edges exactly as
     /// [`Bins::edges`] gives them (so [`Histogram::share_between`] is exact at edges); the last bin also
     /// holds `hi`, so φ's bounds are inside.

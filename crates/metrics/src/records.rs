@@ -216,6 +216,38 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
 }
 
+/// Checks what serde cannot of a record read from a file: histograms as [`Histogram::check`] wants them, a
+/// checkpoint's layers numbered from 0 in order, an evaluation's accuracy within [0, 1] (or NaN, for an
+/// empty set) and its loss not negative. Every reader downstream (figures, exports, claims) relies on these.
+fn check(r: &Record) -> Result<(), String> {
+    match r {
+        Record::Header(h) => {
+            h.z_bins.check().map_err(|e| format!("z_bins: {e}"))?;
+            h.a_bins.check().map_err(|e| format!("a_bins: {e}"))
+        }
+        Record::Checkpoint(c) => {
+            for (i, l) in c.layers.iter().enumerate() {
+                if l.layer != i {
+                    return Err(format!("layers[{i}] is numbered {}; expected the layers in order from 0", l.layer));
+                }
+                l.z_hist.check().map_err(|e| format!("layers[{i}].z_hist: {e}"))?;
+                l.a_hist.check().map_err(|e| format!("layers[{i}].a_hist: {e}"))?;
+            }
+            Ok(())
+        }
+        Record::Eval(e) => {
+            if !(e.accuracy.is_nan() || (0.0..=1.0).contains(&e.accuracy)) {
+                return Err(format!("{} accuracy {}; expected a share within [0, 1]", e.set, e.accuracy));
+            }
+            if e.loss < 0.0 {
+                return Err(format!("{} loss {}; expected a loss of 0 or more", e.set, e.loss));
+            }
+            Ok(())
+        }
+        Record::Step(_) => Ok(()),
+    }
+}
+
 /// Reads JSON Lines records, checking the header's schema version. A checkpoint without
 /// [`Checkpoint::probe_samples`] (schema 1) gets the header's probe-set size.
 ///
@@ -232,6 +264,7 @@ pub fn read_jsonl(input: impl std::io::BufRead) -> Result<Vec<Record>, ReadError
         }
         let mut r: Record =
             serde_json::from_str(&line).map_err(|e| ReadError::Parse { line: i + 1, message: e.to_string() })?;
+        check(&r).map_err(|message| ReadError::Parse { line: i + 1, message })?;
         match &mut r {
             Record::Header(h) if !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&h.schema) => {
                 return Err(ReadError::Schema { found: h.schema });

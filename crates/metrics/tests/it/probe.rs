@@ -143,3 +143,52 @@ fn the_probe_set_size_must_be_the_probe_sets() {
     assert_eq!(h.probe_samples, 50);
     assert!(records.iter().all(|r| !matches!(r, Record::Checkpoint(c) if c.probe_samples != Some(50))));
 }
+
+/// Records that serde reads but that no run writes are refused, naming the line and the field: a histogram
+/// with more counts than bins (it made the TensorBoard export panic), empty or reversed bins, counts that
+/// overflow, layers out of order, an accuracy of 7.5 and a negative loss (all had passed into figures and
+/// exports as written).
+#[test]
+fn records_no_run_writes_are_refused() {
+    let records = run(false);
+    let mut buf = Vec::new();
+    write_jsonl(&records, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains("\"checkpoint\"")).unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(lines[at]).unwrap();
+        f(&mut v);
+        let mut out = lines.clone();
+        let edited = v.to_string();
+        out[at] = &edited;
+        read_jsonl(out.join("\n").as_bytes()).map(drop).unwrap_err().to_string()
+    };
+    let line = format!("line {}: ", at + 1);
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(Edit, &str); 6] = [
+        (
+            &|v| v["layers"][0]["z_hist"]["counts"].as_array_mut().unwrap().push(1.into()),
+            "layers[0].z_hist: 65 counts for 64 bins",
+        ),
+        (&|v| v["layers"][1]["a_hist"]["bins"]["bins"] = 0.into(), "layers[1].a_hist: 0 bins over"),
+        (&|v| v["layers"][0]["z_hist"]["bins"]["lo"] = 9.0.into(), "layers[0].z_hist: 64 bins over [9, 8]"),
+        (&|v| v["layers"][0]["z_hist"]["counts"][0] = u64::MAX.into(), "counts that sum beyond 2^64"),
+        (&|v| v["layers"][1]["layer"] = 7.into(), "layers[1] is numbered 7"),
+        (&|v| v["layers"][0]["layer"] = 1.into(), "layers[0] is numbered 1"),
+    ];
+    for (f, want) in cases {
+        let e = edit(f);
+        assert!(e.contains(&line) && e.contains(want), "{e}\nwants {want}");
+    }
+    use actscope_core::EvalPoint;
+    let eval = |accuracy: f64, loss: f64| {
+        let r = vec![Record::Eval(EvalPoint { step: 3, epoch: 0.5, set: "val".into(), loss, accuracy })];
+        let mut buf = Vec::new();
+        write_jsonl(&r, &mut buf).unwrap();
+        read_jsonl(buf.as_slice()).map(drop).map_err(|e| e.to_string())
+    };
+    assert_eq!(eval(7.5, 0.3).unwrap_err(), "line 1: val accuracy 7.5; expected a share within [0, 1]");
+    assert_eq!(eval(0.5, -0.3).unwrap_err(), "line 1: val loss -0.3; expected a loss of 0 or more");
+    assert!(eval(f64::NAN, f64::INFINITY).is_ok() && eval(1.0, 0.0).is_ok(), "an empty set, a diverged loss");
+}
