@@ -7,8 +7,28 @@ use serde::de::DeserializeOwned;
 
 use crate::{Error, Result};
 
-/// Reads a file as UTF-8 text.
+/// Refuses a path that holds something other than a file or a directory (after links): a FIFO blocks its
+/// reader for good and a device such as `/dev/zero` is read until memory runs out (a `records.jsonl` linked
+/// to it had the kernel kill the process). Nothing there, or a directory, is left to the read's own error.
+fn regular(path: &Path) -> Result<()> {
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::Malformed {
+            path: path.to_path_buf(),
+            message: "not a regular file (a device, FIFO or socket); expected a file".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a whole file, refusing a device, FIFO or socket ([`regular`]).
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
+    regular(path)?;
+    fs::read(path).map_err(|e| Error::io("reading", path, e))
+}
+
+/// Reads a file as UTF-8 text, refusing a device, FIFO or socket ([`regular`]).
 pub(crate) fn read_to_string(path: &Path) -> Result<String> {
+    regular(path)?;
     fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))
 }
 
@@ -41,4 +61,34 @@ pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
 /// Serialises a value as pretty JSON.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("the record types serialise (no maps with non-string keys)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FIFO or a device where a run's file belongs is refused by name, before any read (a FIFO had hung
+    /// `summarize`, and `/dev/zero` had it killed for memory).
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_fifo_is_refused_before_it_is_read() {
+        let dir = std::env::temp_dir().join(format!("actscope-fsio-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("records.jsonl");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success(), "mkfifo");
+        let dev = dir.join("summary.json");
+        std::os::unix::fs::symlink("/dev/zero", &dev).unwrap();
+        for p in [&fifo, &dev] {
+            let e = read(p).unwrap_err().to_string();
+            assert!(e.ends_with("not a regular file (a device, FIFO or socket); expected a file"), "{e}");
+            assert!(e.starts_with(&p.display().to_string()), "{e}");
+            assert!(read_to_string(p).is_err() && read_json::<serde_json::Value>(p).is_err());
+        }
+        let file = dir.join("config.json");
+        fs::write(&file, "{}").unwrap();
+        assert_eq!(read(&file).unwrap(), b"{}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

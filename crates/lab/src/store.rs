@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::config::RunConfig;
-use crate::fsio::{read_json, rename};
+use crate::fsio::{self, read_json, rename};
 use crate::run::{CODE, RunStatus, RunSummary, SUMMARY_SCHEMA, TARGETS, sha256_hex};
 use crate::{Error, Result};
 
@@ -76,7 +76,7 @@ pub fn state_given(out: &Path, name: &str, data_checksum: &str, aside: &SetAside
     match read_summary(&dir) {
         Ok(s) if s.code != CODE => RunState::Stale(Stale::OtherCode(s.code)),
         Ok(s) if s.data_checksum != data_checksum => RunState::Stale(Stale::OtherData(s.data_checksum)),
-        Ok(s) => match fs::read(dir.join("records.jsonl")) {
+        Ok(s) => match fsio::read(&dir.join("records.jsonl")) {
             Ok(bytes) if sha256_hex(&bytes) == s.records_sha256 => match read_config(&dir) {
                 Ok(c) if c.dir_name() == name => RunState::Finished,
                 Ok(c) => RunState::Stale(Stale::Damaged(format!(
@@ -366,7 +366,8 @@ impl RunSummary {
     /// one entry per target in `steps_to_target`, none beyond the steps done; each evaluation on the set its
     /// field names, with an accuracy in [0, 1] (NaN for an empty set) and a loss not below 0 (NaN or
     /// infinite for a diverged run) at a non-negative epoch; a wall time of finite, non-negative seconds;
-    /// and a records checksum that is empty (runs from before it was kept) or 64 lower-case hex digits.
+    /// and a records checksum that is 64 lower-case hex digits, or empty in a run of other code (runs from
+    /// before it was kept).
     ///
     /// # Errors
     /// The first field that breaks one of these, with its value and what was expected.
@@ -432,6 +433,13 @@ impl RunSummary {
         if !(self.wall_seconds.is_finite() && self.wall_seconds >= 0.0) {
             return Err(format!("wall_seconds is {}; expected seconds, at least 0", self.wall_seconds));
         }
+        if self.records_sha256.is_empty() && self.code == CODE {
+            // Only runs from before checksums were kept may have none, and no build since wrote one without:
+            // an empty checksum had turned off the check of a truncated or emptied records.jsonl.
+            return Err("records_sha256 is empty in a run this build wrote (its code is this build's); expected \
+                        the SHA-256 of records.jsonl: summary.json was edited"
+                .into());
+        }
         if !self.records_sha256.is_empty() && !lower_hex(&self.records_sha256, 64) {
             return Err(format!(
                 "records_sha256 is {:?}; expected the SHA-256 of records.jsonl, 64 lower-case hex digits",
@@ -446,7 +454,7 @@ impl RunSummary {
 /// recorded (not checked where that is empty, in runs written before it was kept).
 fn records_bytes(dir: &Path, records_sha256: &str) -> Result<(PathBuf, Vec<u8>)> {
     let path = dir.join("records.jsonl");
-    let bytes = fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+    let bytes = fsio::read(&path)?;
     if !records_sha256.is_empty() && sha256_hex(&bytes) != records_sha256 {
         return Err(Error::Malformed {
             path,
@@ -533,7 +541,7 @@ pub fn list_runs(dir: &Path) -> Result<Vec<PathBuf>> {
 /// # Errors
 /// If `dir` or a run's files cannot be read, or a summary is not JSON, naming the file.
 pub fn reproducible_outputs(dir: &Path) -> Result<std::collections::BTreeMap<String, (String, String)>> {
-    let read = |p: PathBuf| fs::read_to_string(&p).map_err(|e| Error::io("reading", &p, e));
+    let read = |p: PathBuf| fsio::read_to_string(&p);
     list_runs(dir)?
         .into_iter()
         .map(|run| {

@@ -103,7 +103,7 @@ fn summary_values_no_run_writes_are_refused_naming_the_file_and_field() {
     let run = &runs[0];
     let original = std::fs::read_to_string(run.join("summary.json")).unwrap();
     let path = run.join("summary.json").display().to_string();
-    let cases: [(&str, Edit); 12] = [
+    let cases: [(&str, Edit); 13] = [
         ("test.accuracy", |v| v["test"]["accuracy"] = 7.5.into()),
         ("val.accuracy", |v| v["val"]["accuracy"] = (-0.1).into()),
         ("train.loss", |v| v["train"]["loss"] = (-1.0).into()),
@@ -116,6 +116,8 @@ fn summary_values_no_run_writes_are_refused_naming_the_file_and_field() {
         ("steps_to_target", |v| v["steps_to_target"] = serde_json::json!([1000, null, null, null])),
         ("wall_seconds", |v| v["wall_seconds"] = (-2.0).into()),
         ("records_sha256", |v| v["records_sha256"] = "not a checksum".into()),
+        // This build writes a checksum: an empty one had turned off the check of an emptied records.jsonl.
+        ("records_sha256", |v| v["records_sha256"] = "".into()),
     ];
     for (field, edit) in cases {
         std::fs::write(run.join("summary.json"), &original).unwrap();
@@ -140,6 +142,14 @@ fn summary_values_no_run_writes_are_refused_naming_the_file_and_field() {
     });
     let s = read_summary(run).unwrap();
     assert!(s.train.unwrap().loss.is_nan() && s.val.unwrap().loss == f64::INFINITY);
+    let legacy = |v: &mut serde_json::Value| {
+        v["code"] = "".into();
+        v["records_sha256"] = "".into();
+    };
+    let kept = std::fs::read_to_string(run.join("summary.json")).unwrap();
+    edit_summary(run, legacy);
+    assert!(read_summary(run).is_ok(), "a run from before checksums were kept");
+    std::fs::write(run.join("summary.json"), kept).unwrap();
     assert!(s.test.unwrap().accuracy.is_nan());
     assert_eq!(load_runs(&dir).unwrap().len(), 1);
     std::fs::remove_dir_all(root).unwrap();

@@ -148,11 +148,15 @@ fn load_fake(runs: &[Run], records: impl Fn(&Run) -> String) -> Experiment {
     let dir = std::env::temp_dir().join(format!("actscope-fake-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for r in runs {
+        use sha2::Digest;
         let d = dir.join(&r.summary.name);
         std::fs::create_dir_all(&d).unwrap();
+        let text = records(r);
+        let mut summary = r.summary.clone();
+        summary.records_sha256 = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         std::fs::write(d.join("config.json"), serde_json::to_string(&r.config).unwrap()).unwrap();
-        std::fs::write(d.join("summary.json"), serde_json::to_string(&r.summary).unwrap()).unwrap();
-        std::fs::write(d.join("records.jsonl"), records(r)).unwrap();
+        std::fs::write(d.join("summary.json"), serde_json::to_string(&summary).unwrap()).unwrap();
+        std::fs::write(d.join("records.jsonl"), text).unwrap();
     }
     let e = Experiment::load("E1", "fake", &dir, 0.0).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
