@@ -6,6 +6,7 @@ use std::time::Instant;
 use actscope_lab::export::table::Level;
 use actscope_lab::export::{source, table, tensorboard};
 use actscope_lab::summarize::{reading_warnings, unfinished_note};
+use actscope_lab::words::plural;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -89,9 +90,11 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
             crate::print_reading(table::notes(&runs, level), a.quiet);
             if !a.quiet {
                 eprintln!(
-                    "{rows} rows ({} level) from {} runs → {} ({:.2}s)",
+                    "{rows} row{} ({} level) from {} run{} → {} ({:.2}s)",
+                    plural(rows),
                     level.name(),
                     runs.len(),
+                    plural(runs.len()),
                     a.out.display(),
                     start.elapsed().as_secs_f64()
                 );
@@ -102,10 +105,12 @@ pub fn run(cmd: ExportCommand) -> Result<()> {
             let w = tensorboard::export(&runs, &a.out)?;
             if !a.quiet {
                 eprintln!(
-                    "{} events ({:.1} MB) for {} runs → {} ({:.2}s); view with: tensorboard --logdir {}",
+                    "{} event{} ({:.1} MB) for {} run{} → {} ({:.2}s); view with: tensorboard --logdir {}",
                     w.events,
+                    plural(w.events),
                     w.bytes as f64 / 1e6,
                     w.runs,
+                    plural(w.runs),
                     a.out.display(),
                     start.elapsed().as_secs_f64(),
                     shell_quoted(&a.out.display().to_string())

@@ -993,6 +993,8 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
         .into());
     }
     print_reading(actscope_lab::summarize::reading_warnings(Some(&a.runs_dir), &loaded), verbosity == Verbosity::Quiet);
+    // Figures inside a run directory would be lost when the run is redone, and could pass for its files.
+    actscope_lab::export::source::refuse_out_in_runs(&loaded, &a.out, "plot")?;
     let mut exp = actscope_lab::report::aggregate::Experiment::from_loaded("runs", "", loaded, 0.0)?;
     // Figures are per activation × placement: runs of one cell that differ in another setting would show one
     // configuration and hide the others (a momentum axis had been dropped without a word).

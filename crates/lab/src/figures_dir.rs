@@ -15,12 +15,15 @@ use crate::{Error, Result, fsio};
 pub const MARK: &str = ".actscope-figures";
 
 /// Claims `dir` for the figures of `command` (`plot`, `analyze` or `report`), creating it where needed:
-/// refused where its mark names another command and it still holds figure files (PNG, SVG or CSV);
-/// otherwise the mark is (re)written. A folder without a mark is taken as it is (figures drawn before marks
-/// were kept, or a user's own files, which no command removes unless they carry a figure's name).
+/// refused where its mark names another command and it still holds figure files (PNG, SVG or CSV), and
+/// where it has no mark but holds files named like a figure (a user's own `learning_curves.png`, which the
+/// drawing would overwrite, or a `sigmoid_after_bn.svg` it would remove as an earlier drawing's: `plot`
+/// had done both, saying an earlier plot had left them); otherwise the mark is (re)written. So
+/// [`remove_earlier`] only ever removes what this command drew into this folder before.
 ///
 /// # Errors
-/// The folder holds another command's figures (usage), or it cannot be read or written (runtime).
+/// The folder holds another command's figures or unmarked files named like figures (usage), or it cannot
+/// be read or written (runtime).
 pub fn claim(dir: &Path, command: &str) -> Result<()> {
     let mark = dir.join(MARK);
     if let Ok(text) = std::fs::read_to_string(&mark) {
@@ -29,6 +32,21 @@ pub fn claim(dir: &Path, command: &str) -> Result<()> {
             return Err(Error::usage(format!(
                 "{} holds figures `actscope {other}` drew (its {MARK} says so); `actscope {command}` would \
                  replace or remove them: choose another --out, or move those figures away first",
+                dir.display()
+            )));
+        }
+    } else if dir.is_dir() {
+        let named: Vec<PathBuf> = figure_files(dir)?.into_iter().filter(|p| figure_named(p)).collect();
+        if let Some(first) = named.first() {
+            let name = first.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let more = match named.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            return Err(Error::usage(format!(
+                "{} holds {name}{more}, named like actscope's figures, but no {MARK} says an actscope command \
+                 drew them; `actscope {command}` would replace or remove them: choose another --out, or move \
+                 those files away first",
                 dir.display()
             )));
         }
@@ -49,15 +67,17 @@ pub fn remove_earlier(dir: &Path, written: &[PathBuf]) -> Result<usize> {
     if !dir.is_dir() {
         return Ok(0);
     }
-    let ours = |path: &Path| {
-        path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| crate::report::figures::RUN_FIGURES.contains(&s))
-    };
     let mut removed = 0;
-    for path in figure_files(dir)?.into_iter().filter(|p| ours(p) && !written.contains(p)) {
+    for path in figure_files(dir)?.into_iter().filter(|p| figure_named(p) && !written.contains(p)) {
         std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
         removed += 1;
     }
     Ok(removed)
+}
+
+/// Whether `path` carries a figure's name ([`crate::report::figures::RUN_FIGURES`]).
+fn figure_named(path: &Path) -> bool {
+    path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| crate::report::figures::RUN_FIGURES.contains(&s))
 }
 
 /// The PNG, SVG and CSV files in `dir`.
@@ -90,10 +110,16 @@ mod tests {
         std::fs::write(dir.join("notes.txt"), "").unwrap();
         claim(&dir, "analyze").unwrap();
         assert_eq!(std::fs::read_to_string(dir.join(MARK)).unwrap().lines().next(), Some("analyze"));
-        // A folder without a mark (figures from before marks were kept) is taken.
+        // A folder without a mark is taken where nothing in it is named like a figure, and refused where
+        // something is: a user's file that plot would overwrite or remove (it had done both).
         std::fs::remove_file(dir.join(MARK)).unwrap();
-        std::fs::write(dir.join("saturation.png"), "").unwrap();
         claim(&dir, "plot").unwrap();
+        std::fs::remove_file(dir.join(MARK)).unwrap();
+        std::fs::write(dir.join("saturation.png"), "mine").unwrap();
+        std::fs::write(dir.join("learning_curves.svg"), "mine").unwrap();
+        let e = claim(&dir, "plot").unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("and 1 more, named like actscope's figures, but no"), "{e}");
+        assert!(!dir.join(MARK).exists(), "nothing written");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -252,6 +252,21 @@ fn plot_draws_the_figures_a_runs_directory_supports() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("creating s.toml/figs: Not a directory"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
+    // Figures inside a run directory are refused, as exports are there (they would be lost when the run is
+    // redone); so is a folder without plot's mark that holds files named like figures (a user's, which plot
+    // had overwritten or deleted, saying an earlier plot left them).
+    let run_dir = std::fs::read_dir(d.join("runs")).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
+    let inside = run_dir.join("figs");
+    let o = run(&["plot", "runs", "--out", inside.to_str().unwrap()], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("which `actscope plot` reads"), "{}", stderr(&o));
+    assert!(!inside.exists());
+    std::fs::create_dir_all(d.join("mine")).unwrap();
+    std::fs::write(d.join("mine/sigmoid_after_bn.svg"), "mine").unwrap();
+    let o = run(&["plot", "runs", "--out", "mine"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("mine holds sigmoid_after_bn.svg, named like actscope's figures"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(d.join("mine/sigmoid_after_bn.svg")).unwrap(), "mine");
 }
 
 /// A `--data` the report cannot find is named as the flag (it was blamed on a line of a bundled experiment

@@ -64,18 +64,19 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<LoadedRun>> {
     LoadedRun::load_all(unique)
 }
 
-/// An error (usage) when `out`, the file or directory an export writes, is one of the run directories of
-/// `runs` or lies inside one: the export would overwrite or add to the files of a run it reads (a table
-/// written over a run's own `records.jsonl`). Paths are compared with their links resolved.
+/// An error (usage) when `out`, the file or directory an export (or `plot`, `command`) writes, is one of the
+/// run directories of `runs` or lies inside one: it would overwrite or add to the files of a run it reads (a
+/// table written over a run's own `records.jsonl`; figures inside a run, lost when the run is redone).
+/// Paths are compared with their links resolved.
 ///
 /// # Errors
 /// That usage error, naming `out` and the run directory.
-pub fn refuse_out_in_runs(runs: &[LoadedRun], out: &Path) -> Result<()> {
+pub fn refuse_out_in_runs(runs: &[LoadedRun], out: &Path, command: &str) -> Result<()> {
     let target = resolved(out);
     match runs.iter().find(|r| target.starts_with(resolved(&r.dir))) {
         Some(run) => Err(Error::usage(format!(
-            "--out {}: is inside the run directory {}, which this export reads; write the export outside the \
-             run directories",
+            "--out {}: is inside the run directory {}, which `actscope {command}` reads; write its output \
+             outside the run directories",
             out.display(),
             run.dir.display()
         ))),

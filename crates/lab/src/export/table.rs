@@ -358,7 +358,7 @@ fn write_rows(runs: &[LoadedRun], level: Level, out: &mut dyn Write, name: &Path
 /// As [`write_csv`], naming `path` when writing it fails; a `path` inside a run directory (usage).
 pub fn export_csv(runs: &[LoadedRun], level: Level, path: &Path) -> Result<usize> {
     check_level(runs, level)?;
-    super::source::refuse_out_in_runs(runs, path)?;
+    super::source::refuse_out_in_runs(runs, path, "export table")?;
     super::write_atomically(path, |w| write_rows(runs, level, w, path))
 }
 

@@ -275,7 +275,7 @@ impl Staged {
 /// Malformed run files, a sub-directory holding other files or an `out` inside a run directory (usage), or
 /// IO errors, naming the path.
 pub fn export(runs: &[LoadedRun], out: &Path) -> Result<Written> {
-    super::source::refuse_out_in_runs(runs, out)?;
+    super::source::refuse_out_in_runs(runs, out, "export tensorboard")?;
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
     let host = crate::store::host();
     // What an export that died left (TensorBoard would read it as runs), named as the runs' temporaries.
