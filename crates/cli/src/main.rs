@@ -1041,8 +1041,16 @@ fn plot(a: PlotArgs, verbosity: Verbosity) -> Result<()> {
         files.extend(these);
         n += 1;
     }
+    // The captions: how many seeds an interval rests on, which run a single-run figure shows, what an axis's
+    // scale is. The images alone do not say.
+    let index = a.out.join("figures.md");
+    let source = format!("{} run{} in {}", exp.runs.len(), plural(exp.runs.len()), a.runs_dir.display());
+    std::fs::write(&index, actscope_lab::report::write::figure_index(&source, &figs, &formats))
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", index.display()))?;
     if a.json {
         outln!("{}", serde_json::to_string_pretty(&written)?)?;
+    } else {
+        outln!("{}", index.display())?;
     }
     // Files of these figures left in OUT by an earlier plot — a figure these runs do not support, or a format
     // not drawn now — would pass for figures of these runs (an earlier sigmoid histogram stayed beside tanh

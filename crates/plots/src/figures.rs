@@ -553,6 +553,9 @@ enum PerLayer {
 
 fn per_layer(title: &str, caption: &str, y: &str, panels: &[CurvePanel], kind: PerLayer) -> Figure {
     let unit_range = kind == PerLayer::Share;
+    // The axis says its scale, as the log axes do (the square root had been in the caption only).
+    let y = if unit_range { format!("{y} (square-root scale)") } else { y.to_string() };
+    let y = y.as_str();
     let ps = panels
         .iter()
         .map(|cp| {

@@ -18,11 +18,12 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     let pts: Vec<(f64, f64)> = p.series.iter().flat_map(|s| p.extent(s)).collect();
     // x values that are all whole numbers (layers, depths, steps) get whole ticks only.
     let whole = pts.iter().all(|q| q.0.fract() == 0.0);
-    // A log axis of a few whole numbers (depths 2, 4, 8, 16, 24, 32, 50) is ticked at those numbers: plotters
-    // ticks the whole powers of the base only, which left 24 and 50 unlabelled.
-    let keys = data_ticks(p.x_scale, whole, &pts);
+    // A log axis of a few values (depths 2, 4, 8, 16, 24, 32, 50; learning rates 0.01, 0.03, 0.1, 0.3) is
+    // ticked at those values: plotters ticks the whole powers of the base only, which left 24 and 50, and the
+    // rates 0.03 and 0.3 (the chosen one among them), unlabelled.
     // The data's x values and the span the panel shares with others, if any (only where there are data).
     let span = p.x_span.filter(|_| !pts.is_empty());
+    let keys = data_ticks(p.x_scale, &pts, span);
     let xs = || pts.iter().map(|q| q.0).chain(span.into_iter().flat_map(|(lo, hi)| [lo, hi]));
     let xr = match (&keys, p.x_scale) {
         // Ticked at its values, an axis needs no powers of the base in its range: padded by 5% of its span
@@ -42,32 +43,33 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     let mut builder = panel_chart(area, &p.title, sizes::Y_LABEL_AREA);
     // A log y-axis within a decade is ticked between its powers ([`mantissa_ticks`]).
     let y_keys = if log { mantissa_ticks(yr.0, yr.1) } else { None };
-    // Whether the x ticks are labelled as whole numbers: a linear axis of whole numbers, a log axis at its values.
-    let whole = match p.x_scale {
-        XScale::Linear => whole,
-        XScale::Log { .. } => keys.is_some(),
-    };
+    // Whether the x ticks are labelled as whole numbers: a linear axis of whole numbers (a log axis ticked at its
+    // values is labelled with them, `keys`).
+    let whole = p.x_scale == XScale::Linear && whole;
+    let k = keys.as_deref();
     // One chart type per pair of scales; `body` draws on any of them.
     macro_rules! on {
         ($x:expr) => {
             match p.y_scale {
                 YScale::Log => match &y_keys {
-                    None => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr, whole)?,
-                    Some(k) => {
-                        let y = (yr.0..yr.1).log_scale().with_key_points(k.clone());
-                        body(&mut builder.build_cartesian_2d($x, y)?, p, yr, whole)?
+                    None => body(&mut builder.build_cartesian_2d($x, (yr.0..yr.1).log_scale())?, p, yr, whole, k)?,
+                    Some(yk) => {
+                        let y = (yr.0..yr.1).log_scale().with_key_points(yk.clone());
+                        body(&mut builder.build_cartesian_2d($x, y)?, p, yr, whole, k)?
                     }
                 },
-                YScale::Sqrt => body(&mut builder.build_cartesian_2d($x, SqrtRange::new(yr.0, yr.1))?, p, yr, whole)?,
-                YScale::Linear => body(&mut builder.build_cartesian_2d($x, yr.0..yr.1)?, p, yr, whole)?,
+                YScale::Sqrt => {
+                    body(&mut builder.build_cartesian_2d($x, SqrtRange::new(yr.0, yr.1))?, p, yr, whole, k)?
+                }
+                YScale::Linear => body(&mut builder.build_cartesian_2d($x, yr.0..yr.1)?, p, yr, whole, k)?,
             }
         };
     }
-    match (p.x_scale, keys) {
+    match (p.x_scale, &keys) {
         (XScale::Linear, _) => on!(xr.0..xr.1),
         (XScale::Log { base }, None) => on!((xr.0..xr.1).log_scale().base(f64::from(base))),
-        (XScale::Log { base }, Some(k)) => {
-            on!((xr.0..xr.1).log_scale().base(f64::from(base)).with_key_points(k.clone()))
+        (XScale::Log { base }, Some(xk)) => {
+            on!((xr.0..xr.1).log_scale().base(f64::from(base)).with_key_points(xk.clone()))
         }
     }
     if let Some(n) = &p.note {
@@ -76,16 +78,17 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     Ok(())
 }
 
-/// At most this many distinct values on a log axis of whole numbers are each ticked ([`data_ticks`]).
+/// At most this many distinct values on a log axis are each ticked ([`data_ticks`]).
 const MAX_DATA_TICKS: usize = 8;
 
-/// The ticks of a log x-axis whose values are all whole numbers and at most [`MAX_DATA_TICKS`] distinct
-/// ones: those values, in order. `None` for any other axis, which keeps plotters' own ticks.
-fn data_ticks(scale: XScale, whole: bool, pts: &[(f64, f64)]) -> Option<Vec<f64>> {
-    if !whole || scale == XScale::Linear {
+/// The ticks of a log x-axis of at most [`MAX_DATA_TICKS`] distinct values, with the ends of the `span` it
+/// shares with other panels (so that they tick them too): those values, in order. `None` for any other
+/// axis, which keeps plotters' own ticks.
+fn data_ticks(scale: XScale, pts: &[(f64, f64)], span: Option<(f64, f64)>) -> Option<Vec<f64>> {
+    if scale == XScale::Linear {
         return None;
     }
-    let mut xs: Vec<f64> = pts.iter().map(|q| q.0).collect();
+    let mut xs: Vec<f64> = pts.iter().map(|q| q.0).chain(span.into_iter().flat_map(|(lo, hi)| [lo, hi])).collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();
     (!xs.is_empty() && xs.len() <= MAX_DATA_TICKS).then_some(xs)
@@ -108,11 +111,21 @@ fn with_two_powers(base: f64, (lo, hi): (f64, f64)) -> (f64, f64) {
     if b - a >= 1.0 { (lo, hi) } else { (lo.min(base.powf(a - 1.0) / 1.05), hi.max(base.powf(b + 1.0) * 1.05)) }
 }
 
+/// The label of a tick of an axis ticked at its values `keys` ([`data_ticks`]): the value it stands for, in the
+/// shortest form that reads back as it (0.03, 24, 1e-5), found as the nearest key, since the log transform
+/// may hand the value back a rounding off.
+fn key_label(keys: &[f64], v: f64) -> String {
+    let shortest =
+        |k: f64| if k != 0.0 && (k.abs() < 1e-4 || k.abs() >= 1e6) { format!("{k:e}") } else { format!("{k}") };
+    keys.iter().copied().find(|&k| (v / k - 1.0).abs() < 1e-9).map(shortest).unwrap_or_default()
+}
+
 fn body<DB, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     p: &LinePanel,
     yr: (f64, f64),
     whole_x: bool,
+    x_keys: Option<&[f64]>,
 ) -> DrawResult<DB>
 where
     DB: DrawingBackend,
@@ -127,6 +140,10 @@ where
         move |v: &f64| if (v - v.round()).abs() > 1e-9 { String::new() } else { format(&v.round()) }
     };
     let x_ticks: Box<dyn Fn(&f64) -> String> = match p.x_scale {
+        XScale::Log { .. } if x_keys.is_some() => {
+            let keys = x_keys.unwrap_or_default().to_vec();
+            Box::new(move |v: &f64| key_label(&keys, *v))
+        }
         _ if whole_x => Box::new(whole_ticks()),
         XScale::Log { base } => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
         XScale::Linear => Box::new(axis_ticks(x_range.start, x_range.end, false)),

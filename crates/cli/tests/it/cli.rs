@@ -235,6 +235,13 @@ fn plot_draws_the_figures_a_runs_directory_supports() {
         }
     }
     assert!(!d.join("figs/time_per_step.png").exists(), "no timing data, so no timing figure");
+    // The captions, which the images alone lose (seeds behind an interval, the run a figure shows, scales).
+    let index = std::fs::read_to_string(d.join("figs/figures.md")).unwrap();
+    assert!(index.starts_with("# Figures\n\nDrawn by `actscope plot` from 8 runs in runs.\n"), "{index}");
+    assert!(
+        index.contains("](saturation.png)\n\n") && index.contains("([SVG](saturation.svg), [CSV](saturation.csv))")
+    );
+    assert!(index.contains("square-root"), "the saturation axis's scale is in its caption: {index}");
     // For scripts: each figure with the files written for it, and nothing else on stdout.
     let o = run(&["plot", "runs", "--out", "figs", "--format", "svg", "--json"], &d);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -241,7 +241,9 @@ fn colours(acts: &[Activation]) -> Vec<usize> {
 /// The colour and dash of each configuration's line where several placements share a panel: the
 /// activation's colour ([`colours`]) and, where an activation appears with two placements, the first (in
 /// the order none, before, after) solid and the second dashed. With three placements of one activation,
-/// two styles cannot tell them apart, so each configuration then takes its own colour (its position).
+/// two styles cannot tell them apart, so each configuration then takes its own colour (its position), solid
+/// for the palette's colours and dashed for the next as many: `plot` of a full grid had drawn nine
+/// configurations in seven colours, two pairs alike.
 fn line_styles(configs: &[(Activation, Placement)]) -> Vec<(usize, bool)> {
     let mut acts: Vec<Activation> = Vec::new();
     for &(a, _) in configs {
@@ -254,7 +256,8 @@ fn line_styles(configs: &[(Activation, Placement)]) -> Vec<(usize, bool)> {
     // How many placements of the same activation come before configuration i's.
     let rank = |i: usize| configs.iter().filter(|c| c.0 == configs[i].0 && c.1 < configs[i].1).count();
     if (0..configs.len()).any(|i| rank(i) >= 2) {
-        return (0..configs.len()).map(|i| (i, false)).collect();
+        let colours = actscope_plots::palette::OKABE_ITO.len();
+        return (0..configs.len()).map(|i| (i % colours, i / colours % 2 == 1)).collect();
     }
     (0..configs.len())
         .map(|i| (colour[acts.iter().position(|&a| a == configs[i].0).unwrap_or(0)], rank(i) == 1))
@@ -320,15 +323,17 @@ fn eval_series(set: &'static str) -> impl Fn(&Run) -> Vec<(f64, f64)> {
 /// φ′ is small on *every* example, so 60 examples find more dead units than 1,000, and a line through both
 /// would show units dying and coming back. The batches are then the layer's line and the probe-set
 /// checkpoints its unjoined dots with whiskers, and the panel gets a legend entry saying so.
-fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>) -> Vec<MeanCurve> {
+fn per_layer(runs: &[&Run], f: fn(&LayerRecord) -> Option<f64>, in_figure: usize) -> Vec<MeanCurve> {
     let layers = runs.first().map_or(0, |r| r.config.widths().len());
     let on = |l: usize, source: MeasuredOn| move |r: &Run| layer_series_on(r, l, Some(source), f);
     let mut out = Vec::new();
     let mut split = false;
     for l in 0..layers {
-        // A layer's shade depends on its index alone (a ramp of at least 4 steps), so "layer 3" has one
-        // colour in a figure whose panels have 3 and 4 layers (E1's and E4's saturation).
-        let (label, colour) = (format!("layer {}", l + 1), palette::sequence(l, layers.max(4)));
+        // A layer's shade depends on its index and the figure's deepest net (`in_figure`) alone, so "layer 3"
+        // has one colour in a figure whose panels have 3 and 4 layers (E1's and E4's saturation), and the
+        // ramp's ends are the figure's first and last layers (a ramp of at least 4 steps had left three
+        // layers in its darker half, layers 1 and 2 at a contrast of 2:1).
+        let (label, colour) = (format!("layer {}", l + 1), palette::sequence(l, in_figure.max(layers)));
         let batches = mean_curve(&label, colour, runs, on(l, MeasuredOn::TrainBatch));
         let probe = mean_curve(&label, colour, runs, on(l, MeasuredOn::ProbeSet));
         if batches.x.is_empty() {
@@ -732,6 +737,7 @@ fn saturation_panels<'a>(
     e: &'a Experiment,
     prefix: &str,
     pick: impl Fn(Activation, Placement) -> Vec<&'a Run>,
+    depth: usize,
 ) -> Vec<CurvePanel> {
     configurations(e)
         .into_iter()
@@ -740,7 +746,7 @@ fn saturation_panels<'a>(
             let runs = pick(a, p);
             CurvePanel {
                 title: format!("{prefix}{a}, BN {p}{}", at_chance(&runs)),
-                curves: per_layer(&runs, saturation_rate),
+                curves: per_layer(&runs, saturation_rate, depth),
             }
         })
         .filter(|panel| !panel.curves.is_empty())
@@ -763,12 +769,13 @@ fn at_chance(runs: &[&Run]) -> String {
 /// The report's saturation figure: E4's bounded activations per placement (all of E4's runs: it has one
 /// learning rate), then E1's sigmoid nets per placement (selected learning rate).
 fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
-    let mut panels = saturation_panels(e4, "E4: ", |a, p| e4.matching(is(a, p)));
+    let depth = e4.max_depth().max(e1.max_depth());
+    let mut panels = saturation_panels(e4, "E4: ", |a, p| e4.matching(is(a, p)), depth);
     for p in placements_where(e1, |c| c.activation == Activation::Sigmoid) {
         let runs = e1.selected(is(Activation::Sigmoid, p));
         panels.push(CurvePanel {
             title: format!("E1: sigmoid, BN {p}{}", at_chance(&runs)),
-            curves: per_layer(&runs, saturation_rate),
+            curves: per_layer(&runs, saturation_rate, depth),
         });
     }
     // C8 reads a layer as saturating above this rate: draw it, so a reader sees which curves cross it.
@@ -808,7 +815,7 @@ fn saturation_report(e4: &Experiment, e1: &Experiment) -> Figure {
 
 /// Saturation of every bounded activation present, per placement, at its selected learning rate.
 fn saturation(e: &Experiment) -> Figure {
-    let mut fig = figs::saturation_per_layer(&saturation_panels(e, "", |a, p| e.selected(is(a, p))));
+    let mut fig = figs::saturation_per_layer(&saturation_panels(e, "", |a, p| e.selected(is(a, p)), e.max_depth()));
     fig.caption.push_str("; lines: mean over runs, bands and whiskers 95% intervals");
     fig
 }
@@ -833,7 +840,7 @@ fn dead_units(e: &Experiment) -> Figure {
             for &p in &places {
                 panels.push(CurvePanel {
                     title: format!("{a}, BN {p}"),
-                    curves: per_layer(&e.selected(is(a, p)), dead_fraction),
+                    curves: per_layer(&e.selected(is(a, p)), dead_fraction, e.max_depth()),
                 });
             }
             continue;
@@ -855,7 +862,7 @@ fn dead_units(e: &Experiment) -> Figure {
                 };
                 panels.push(CurvePanel {
                     title: format!("{a}, lr {lr}, bias {b}, BN {p} ({n})"),
-                    curves: per_layer(&runs, dead_fraction),
+                    curves: per_layer(&runs, dead_fraction, e.max_depth()),
                 });
             }
         }
@@ -1224,7 +1231,7 @@ fn effective_rank(e: &Experiment, configs: Vec<(Activation, Placement)>) -> Figu
         .into_iter()
         .map(|(a, p)| CurvePanel {
             title: format!("{a}, BN {p}"),
-            curves: per_layer(&e.selected(is(a, p)), |l| l.effective_rank),
+            curves: per_layer(&e.selected(is(a, p)), |l| l.effective_rank, e.max_depth()),
         })
         .collect();
     let mut fig = figs::effective_rank_per_layer(&panels).with_columns(2);
@@ -1281,9 +1288,12 @@ fn bn_params(e: &Experiment, acts: Vec<Activation>) -> Figure {
         let curves = |f: fn(&BnParams) -> f64| -> Vec<MeanCurve> {
             (0..layers)
                 .map(|l| {
-                    mean_curve(&format!("layer {}", l + 1), palette::sequence(l, layers.max(4)), &runs, |r| {
-                        layer_series(r, l, |x| x.bn.map(|b| f(&b)))
-                    })
+                    mean_curve(
+                        &format!("layer {}", l + 1),
+                        palette::sequence(l, e.max_depth().max(layers)),
+                        &runs,
+                        |r| layer_series(r, l, |x| x.bn.map(|b| f(&b))),
+                    )
                 })
                 .collect()
         };
@@ -1341,5 +1351,13 @@ mod tests {
         let three =
             [(Relu, Placement::None), (Relu, Placement::Before), (Relu, Placement::After), (Tanh, Placement::None)];
         assert_eq!(line_styles(&three), [(0, false), (1, false), (2, false), (3, false)]);
+        // A full grid of three activations × three placements: nine styles, no two alike.
+        let grid: Vec<(Activation, Placement)> = [Sigmoid, Tanh, Relu]
+            .into_iter()
+            .flat_map(|a| [Placement::None, Placement::Before, Placement::After].map(|p| (a, p)))
+            .collect();
+        let styles = line_styles(&grid);
+        let distinct: std::collections::HashSet<_> = styles.iter().collect();
+        assert_eq!(distinct.len(), 9, "{styles:?}");
     }
 }

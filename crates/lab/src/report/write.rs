@@ -533,6 +533,33 @@ fn claim_html(cl: &ClaimResult, figures: &[Markup], earlier: &[(&str, &str)]) ->
     }
 }
 
+/// `figures.md` of a folder `actscope plot` drew: each figure's image (the first of `formats` drawn) under its
+/// title, with its caption — which says how many seeds an interval rests on, which run a single-run figure
+/// shows, what a square-root or log axis is — and links to its other files. The images alone had lost all of
+/// that. `source` says what the figures were drawn from.
+pub fn figure_index(source: &str, figures: &[(&str, Figure)], formats: &[actscope_plots::Format]) -> String {
+    let mut o = format!("# Figures\n\nDrawn by `actscope plot` from {}.\n", md(source));
+    let Some(shown) = formats.first() else { return o };
+    for (stem, fig) in figures {
+        let files: Vec<String> = formats[1..]
+            .iter()
+            .map(|f| f.extension())
+            .chain(["csv"])
+            .map(|x| format!("[{}]({stem}.{x})", x.to_uppercase()))
+            .collect();
+        let _ = write!(
+            o,
+            "\n## {}\n\n![{}]({stem}.{})\n\n{}. ({})\n",
+            md(&fig.title),
+            md(&fig.caption),
+            shown.extension(),
+            md(&fig.caption),
+            files.join(", ")
+        );
+    }
+    o
+}
+
 /// The Markdown report (for GitHub).
 pub fn markdown(c: &Content<'_>) -> String {
     let mut o = String::new();

@@ -33,6 +33,8 @@ fn reference_curves_have_no_markers() {
     let Panel::Lines(l) = &fig.panels[0] else { panic!("a line panel") };
     let markers: Vec<bool> = l.series.iter().map(|s| s.markers).collect();
     assert_eq!(markers, [true, false, true], "sparse data curves are marked, the reference is not");
+    // The axis names its scale, as log axes do (the square root was said in the caption only).
+    assert_eq!(l.y_label, "saturation rate (square-root scale)");
 }
 
 /// Reference lines are drawn beneath the data (a target line was drawn over the curves it marks).
@@ -305,6 +307,21 @@ fn a_log_axis_of_a_few_whole_numbers_is_ticked_at_each() {
     let many: Vec<f64> = (1..=12).map(|d| f64::from(d) * 5.0).collect();
     let many = svg(&many);
     assert!(tick(&many, "8") && tick(&many, "32") && !tick(&many, "25"), "powers of 2 for 12 depths");
+    // Learning rates too: 0.03 and 0.3 were unlabelled between the powers of 10, so the rate a configuration
+    // chose could not be read.
+    let rates = |rs: &[f64]| {
+        let points = rs.iter().map(|&r| (r, 0.8)).collect();
+        let s = Series { label: "s".into(), points, ..Default::default() };
+        let p =
+            LinePanel { title: "p".into(), x_scale: XScale::Log { base: 10 }, series: vec![s], ..Default::default() };
+        svg_string(&Figure::new("t", "c", vec![Panel::Lines(p)])).unwrap()
+    };
+    let lr = rates(&[0.01, 0.03, 0.1, 0.3]);
+    for t in ["0.01", "0.03", "0.1", "0.3"] {
+        assert!(tick(&lr, t), "rate {t} is labelled");
+    }
+    assert!(!tick(&lr, "1") && !tick(&lr, "0.001"), "no tick but the rates");
+    assert!(tick(&rates(&[1e-5, 1e-4]), "1e-5"), "a small rate in scientific notation");
 }
 
 /// A steps-to-target figure in which no curve reached the target says so: there is no dot to look for.
