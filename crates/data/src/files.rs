@@ -9,7 +9,12 @@ use crate::{Error, Result};
 
 /// `Ok(true)` when `path` is a regular file (after links), `Ok(false)` when nothing is there; otherwise an
 /// error naming `path`, what is there instead, and `what` was expected ("the train-images-idx3-ubyte file").
-pub(crate) fn is_regular_file(path: &Path, what: &str) -> Result<bool> {
+/// The loaders and the readers of run directories (`actscope-lab`) check every file they read with it: a
+/// FIFO would block the reader for good, and a device such as `/dev/zero` be read until memory runs out.
+///
+/// # Errors
+/// A directory, a device, FIFO or socket, or a link to nothing at `path`; or its metadata cannot be read.
+pub fn is_regular_file(path: &Path, what: &str) -> Result<bool> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(true),
         Ok(m) if m.is_dir() => Err(Error::data(path, format!("a directory; expected {what}"))),

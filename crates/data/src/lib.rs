@@ -30,6 +30,7 @@ pub mod csv;
 pub mod embedded;
 mod error;
 mod files;
+pub use files::is_regular_file;
 pub mod idx;
 pub mod mnist;
 pub mod spec;

@@ -7,17 +7,13 @@ use serde::de::DeserializeOwned;
 
 use crate::{Error, Result};
 
-/// Refuses a path that holds something other than a file or a directory (after links): a FIFO blocks its
-/// reader for good and a device such as `/dev/zero` is read until memory runs out (a `records.jsonl` linked
-/// to it had the kernel kill the process). Nothing there, or a directory, is left to the read's own error.
+/// Refuses a path that holds something other than a regular file ([`actscope_data::is_regular_file`]): a
+/// FIFO blocks its reader for good and a device such as `/dev/zero` is read until memory runs out (a
+/// `records.jsonl` linked to it had the kernel kill the process). Nothing there is left to the read's own
+/// "not found".
 fn regular(path: &Path) -> Result<()> {
-    match fs::metadata(path) {
-        Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::Malformed {
-            path: path.to_path_buf(),
-            message: "not a regular file (a device, FIFO or socket); expected a file".into(),
-        }),
-        _ => Ok(()),
-    }
+    actscope_data::is_regular_file(path, "a file")?;
+    Ok(())
 }
 
 /// Reads a whole file, refusing a device, FIFO or socket ([`regular`]).

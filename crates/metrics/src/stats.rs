@@ -192,7 +192,7 @@ pub fn paired(x: &[f64], y: &[f64]) -> Option<TTest> {
     let t =
         if sd == 0.0 { if md == 0.0 { f64::NAN } else { md.signum() * f64::INFINITY } } else { md / (sd / n.sqrt()) };
     if sd == 0.0 {
-        return Some(without_spread(t, n - 1.0, md / sd, md, 0.5f64.powi(d.len().min(i32::MAX as usize) as i32)));
+        return Some(without_spread(t, n - 1.0, md / sd, md, 0.5f64.powf(n)));
     }
     Some(from_t(t, n - 1.0, md / sd, md, sd / n.sqrt()))
 }

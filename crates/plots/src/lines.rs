@@ -139,14 +139,14 @@ where
         let format = axis_ticks(x_range.start, x_range.end, false);
         move |v: &f64| if (v - v.round()).abs() > 1e-9 { String::new() } else { format(&v.round()) }
     };
-    let x_ticks: Box<dyn Fn(&f64) -> String> = match p.x_scale {
-        XScale::Log { .. } if x_keys.is_some() => {
-            let keys = x_keys.unwrap_or_default().to_vec();
+    let x_ticks: Box<dyn Fn(&f64) -> String> = match (p.x_scale, x_keys) {
+        (XScale::Log { .. }, Some(keys)) => {
+            let keys = keys.to_vec();
             Box::new(move |v: &f64| key_label(&keys, *v))
         }
         _ if whole_x => Box::new(whole_ticks()),
-        XScale::Log { base } => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
-        XScale::Linear => Box::new(axis_ticks(x_range.start, x_range.end, false)),
+        (XScale::Log { base }, None) => Box::new(power_ticks(f64::from(base), x_range.start, x_range.end)),
+        (XScale::Linear, _) => Box::new(axis_ticks(x_range.start, x_range.end, false)),
     };
     let log = p.y_scale == YScale::Log;
     let y_ticks: Box<dyn Fn(&f64) -> String> = if p.y_scale == YScale::Sqrt {

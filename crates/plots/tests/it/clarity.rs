@@ -276,13 +276,14 @@ fn an_axis_of_whole_numbers_has_whole_ticks() {
 /// between the powers of 2 plotters ticks. With more values than fit, the powers are ticked as before.
 #[test]
 fn a_log_axis_of_a_few_whole_numbers_is_ticked_at_each() {
-    let svg = |depths: &[f64]| {
-        let points = depths.iter().map(|&d| (d, 0.8)).collect();
+    // One series at the x values `xs` on a log axis of `base`, drawn.
+    let on_log = |base: u32, xs: &[f64]| {
+        let points = xs.iter().map(|&x| (x, 0.8)).collect();
         let s = Series { label: "s".into(), points, ..Default::default() };
-        let p =
-            LinePanel { title: "p".into(), x_scale: XScale::Log { base: 2 }, series: vec![s], ..Default::default() };
+        let p = LinePanel { title: "p".into(), x_scale: XScale::Log { base }, series: vec![s], ..Default::default() };
         svg_string(&Figure::new("t", "c", vec![Panel::Lines(p)])).unwrap()
     };
+    let svg = |depths: &[f64]| on_log(2, depths);
     let full = svg(&[2.0, 4.0, 8.0, 16.0, 24.0, 32.0, 50.0]);
     let tick = |svg: &str, t: &str| svg.contains(&format!(">\n{t}\n</text>"));
     for t in ["2", "4", "8", "16", "24", "32", "50"] {
@@ -309,13 +310,7 @@ fn a_log_axis_of_a_few_whole_numbers_is_ticked_at_each() {
     assert!(tick(&many, "8") && tick(&many, "32") && !tick(&many, "25"), "powers of 2 for 12 depths");
     // Learning rates too: 0.03 and 0.3 were unlabelled between the powers of 10, so the rate a configuration
     // chose could not be read.
-    let rates = |rs: &[f64]| {
-        let points = rs.iter().map(|&r| (r, 0.8)).collect();
-        let s = Series { label: "s".into(), points, ..Default::default() };
-        let p =
-            LinePanel { title: "p".into(), x_scale: XScale::Log { base: 10 }, series: vec![s], ..Default::default() };
-        svg_string(&Figure::new("t", "c", vec![Panel::Lines(p)])).unwrap()
-    };
+    let rates = |rs: &[f64]| on_log(10, rs);
     let lr = rates(&[0.01, 0.03, 0.1, 0.3]);
     for t in ["0.01", "0.03", "0.1", "0.3"] {
         assert!(tick(&lr, t), "rate {t} is labelled");
